@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each bootstraps .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hearth migrate
+	$(BIN)/hearth run
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot cogs storage config tests bench
+	$(BIN)/mypy bot cogs storage config
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.leaderboard
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

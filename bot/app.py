@@ -1,0 +1,93 @@
+"""Composition root: builds the runtime from Settings and runs the chosen platform."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from bot.core.clock import Clock, SystemClock, VirtualClock
+from bot.core.runtime import Hearth
+from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
+from config.settings import PlatformName, Settings
+from storage.engine import Database
+
+
+def build_hearth(settings: Settings, clock: Clock, scheduler: Scheduler, db: Database | None = None) -> Hearth:
+    hearth = Hearth(
+        db or Database.open(settings.database_url),
+        clock,
+        scheduler,
+        activity_flush_seconds=settings.hearth_activity_flush_seconds,
+        activity_batch_size=settings.hearth_activity_batch_size,
+    )
+    hearth.load_cogs()
+    return hearth
+
+
+def print_block(where: str, lines: list[str]) -> None:
+    """Script-mode output: one block per bot message, first line `[where] ...`."""
+    first, *rest = lines
+    sys.stdout.write("\n".join([f"[{where}] {first}".rstrip(), *rest]) + "\n")
+    sys.stdout.flush()
+
+
+async def run_console(
+    settings: Settings,
+    lines: Iterable[str] | None,
+    start: datetime | None = None,
+    write: Callable[[str, list[str]], None] = print_block,
+) -> None:
+    """Run script lines (or, with `lines=None`, an interactive session) on the console platform."""
+    from rich.console import Console
+
+    from bot.platforms.console import ConsolePlatform
+    from bot.platforms.console_interactive import interact, rich_writer
+
+    console = Console()
+
+    clock = VirtualClock(start)
+    scheduler = VirtualScheduler(clock)
+    hearth = build_hearth(settings, clock, scheduler)
+    try:
+        await hearth.start()
+        platform = ConsolePlatform(hearth, scheduler, rich_writer(console) if lines is None else write)
+        if lines is None:
+            await interact(platform, console)
+        else:
+            await platform.run_lines(lines)
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
+async def run_platform(settings: Settings) -> None:
+    """Serve Discord or Slack until stopped."""
+    platform = settings.chosen_platform()
+    hearth = build_hearth(settings, SystemClock(), RealScheduler(SystemClock()))
+    try:
+        await hearth.start()
+        if platform is PlatformName.DISCORD:
+            from bot.platforms.discord import serve_discord
+
+            await serve_discord(hearth, settings)
+        elif platform is PlatformName.SLACK:
+            from bot.platforms.slack import serve_slack
+
+            await serve_slack(hearth, settings)
+        else:
+            raise ValueError(f"run_platform serves discord or slack, not {platform}")
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.hearth_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Migrations run at every start; their step-by-step log is noise unless something fails.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,87 @@
+"""The `hearth` command line (a public interface: every change is documented in README.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import configure_logging, run_console, run_platform
+from bot.platforms.console_script import ScriptError
+from config.settings import PlatformName, Settings, load_settings
+from storage.engine import Database
+
+app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
+
+
+def _start_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not an ISO time like 2026-03-02T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _console(settings: Settings, script: Path | None, start: datetime | None) -> None:
+    lines: list[str] | None = None
+    if script is not None:
+        lines = script.read_text(encoding="utf-8").splitlines()
+    elif not sys.stdin.isatty():
+        lines = sys.stdin.read().splitlines()
+    try:
+        asyncio.run(run_console(settings, lines, start))
+    except ScriptError as error:
+        typer.echo(f"error: script {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run(
+    platform: Annotated[
+        PlatformName | None, typer.Option(help="console, discord or slack; default: from the tokens present")
+    ] = None,
+) -> None:
+    """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
+    settings = load_settings(hearth_platform=platform)
+    configure_logging(settings)
+    if settings.chosen_platform() is PlatformName.CONSOLE:
+        _console(settings, None, None)
+    else:
+        asyncio.run(run_platform(settings))
+
+
+@app.command()
+def console(
+    script: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Run this script")] = None,
+    start: Annotated[str | None, typer.Option(help="Virtual clock start, ISO 8601 (default: now)")] = None,
+) -> None:
+    """The console platform: interactive, or a script from --script or standard input."""
+    settings = load_settings(hearth_platform=PlatformName.CONSOLE)
+    configure_logging(settings)
+    _console(settings, script, _start_time(start))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (Hearth also does this at every start)."""
+    settings = load_settings()
+
+    async def upgrade() -> None:
+        db = Database.open(settings.database_url)
+        try:
+            await db.migrate()
+        finally:
+            await db.dispose()
+
+    asyncio.run(upgrade())
+    typer.echo(f"database is up to date: {settings.database_url}")
+
+
+if __name__ == "__main__":
+    app()

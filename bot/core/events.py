@@ -1,0 +1,83 @@
+"""Neutral events. Adapters create them from native payloads; cogs subscribe to their types.
+
+`event_id` is the platform's delivery id (Discord message/interaction id, Slack event_id): it is the
+idempotency key for anything an event awards, so a redelivered event awards nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.refs import ChannelRef, MemberRef
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    member: MemberRef
+
+
+@dataclass(frozen=True)
+class MemberLeft(Event):
+    member: MemberRef
+
+
+@dataclass(frozen=True)
+class MessagePosted(Event):
+    """A message. Its text stays in memory: only its shape (length, mentions) reaches the ledger."""
+
+    author: MemberRef
+    channel: ChannelRef
+    message_id: str
+    text: str = field(default="", repr=False)
+    thread_id: str | None = None
+    mentions: tuple[MemberRef, ...] = ()
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    @property
+    def has_mention(self) -> bool:
+        return bool(self.mentions)
+
+
+@dataclass(frozen=True)
+class ReactionAdded(Event):
+    member: MemberRef
+    channel: ChannelRef
+    message_id: str
+    emoji: str
+    message_author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
+class ReactionRemoved(Event):
+    member: MemberRef
+    channel: ChannelRef
+    message_id: str
+    emoji: str
+    message_author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
+class ComponentClicked(Event):
+    """A button press or a select choice; `action_id` routes it to the cog that made the component."""
+
+    member: MemberRef
+    channel: ChannelRef | None
+    action_id: str
+    values: tuple[str, ...] = ()
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmitted(Event):
+    member: MemberRef
+    channel: ChannelRef | None
+    form_id: str
+    values: dict[str, str] = field(default_factory=dict)

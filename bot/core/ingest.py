@@ -1,0 +1,77 @@
+"""Write-behind buffer for high-volume passive awards (message activity).
+
+Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
+ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
+`flush_seconds` before a crash (a clean shutdown loses nothing). Commands never use this: what a
+person sees acknowledged is committed before the reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from storage import ledger
+from storage.engine import Database
+from storage.ledger import Award
+
+log = logging.getLogger(__name__)
+
+
+class LedgerBuffer:
+    def __init__(self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500) -> None:
+        self._db = db
+        self._flush_seconds = flush_seconds
+        self._batch_size = batch_size
+        self._pending: list[Award] = []
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.recorded = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="hearth-ledger-flush")
+
+    def submit(self, award: Award) -> None:
+        self._pending.append(award)
+        if len(self._pending) >= self._batch_size:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def flush(self) -> int:
+        """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
+        async with self._lock:
+            if not self._pending:
+                return 0
+            batch, self._pending = self._pending, []
+            try:
+                async with self._db.write() as session:
+                    written = await ledger.record(session, batch)
+            except Exception:
+                self._pending[:0] = batch
+                raise
+            self.recorded += len(written)
+            return len(written)
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("could not write %d activity awards; will retry", self.pending)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()

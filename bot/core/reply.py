@@ -1,0 +1,158 @@
+"""What Hearth says: neutral replies that each platform renders (embeds, Block Kit, Rich panels).
+
+Text is Markdown (`**bold**`, `*italic*`, `` `code` ``). Members and channels are written into it with
+`mention()` / `channel_mention()`, which produce tokens the renderers turn into native mentions; only
+those members may be pinged. Everything else, user text included, is escaped by the renderer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.refs import ChannelRef, Member, MemberRef
+
+# Control characters cannot be typed into a chat box; user text is stripped of them on the way in
+# (see `clean_user_text`), so nobody can forge a mention token.
+_TOKEN = re.compile(r"\x1f([mc])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def mention(member: Member | MemberRef) -> str:
+    ref = member.ref if isinstance(member, Member) else member
+    return f"\x1fm{ref.external_id}\x1e{ref.display_name or ref.external_id}\x1f"
+
+
+def channel_mention(channel: ChannelRef) -> str:
+    return f"\x1fc{channel.external_id}\x1e{channel.name or channel.external_id}\x1f"
+
+
+def clean_user_text(text: str) -> str:
+    """Strip control characters (and so any forged mention token) from text a person typed."""
+    return _CONTROL.sub("", text)
+
+
+def render_tokens(
+    text: str,
+    member: Callable[[str, str], str],
+    channel: Callable[[str, str], str],
+    escape: Callable[[str], str] = lambda part: part,
+) -> str:
+    """Replace mention tokens with `member(external_id, name)` / `channel(...)`, escaping the rest."""
+    out: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        kind, external_id, name = match.groups()
+        out.append(member(external_id, name) if kind == "m" else channel(external_id, name))
+        position = match.end()
+    out.append(escape(text[position:]))
+    return "".join(out)
+
+
+def mentioned_members(text: str) -> list[str]:
+    """External ids of the members a text mentions on purpose (the only ones a platform may ping)."""
+    return [external_id for kind, external_id, _ in _TOKEN.findall(text) if kind == "m"]
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    """`action_id` carries all the state the click needs, so buttons keep working after a restart."""
+
+    label: str
+    action_id: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+
+@dataclass(frozen=True)
+class SelectOption:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Select:
+    action_id: str
+    options: tuple[SelectOption, ...]
+    placeholder: str = ""
+    min_values: int = 1
+    max_values: int = 1
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    max_length: int = 200
+    required: bool = True
+    long: bool = False
+    placeholder: str = ""
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form opened for the invoker: a Discord modal, a Slack modal, console prompts."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class CardField:
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str = ""
+    description: str = ""
+    fields: tuple[CardField, ...] = ()
+    footer: str = ""
+    color: int | None = None
+    image: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message (or a form) for a person. `ephemeral`: only the invoker sees it; `dm`: sent privately."""
+
+    text: str = ""
+    card: Card | None = None
+    buttons: tuple[Button, ...] = ()
+    select: Select | None = None
+    form: Form | None = None
+    ephemeral: bool = False
+    dm: bool = False
+
+    @classmethod
+    def private(cls, text: str, **extra: object) -> Reply:
+        return cls(text=text, ephemeral=True, **extra)  # type: ignore[arg-type]
+
+    def all_text(self) -> str:
+        """Every piece of text in the reply (for mention checks)."""
+        parts = [self.text]
+        if self.card:
+            parts += [self.card.title, self.card.description, self.card.footer]
+            parts += [f"{f.name} {f.value}" for f in self.card.fields]
+        return "\n".join(parts)
+
+
+class UserError(Exception):
+    """A polite refusal. Raised inside a write transaction it also rolls the change back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

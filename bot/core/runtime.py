@@ -1,0 +1,197 @@
+"""The Hearth runtime: one per process, shared by whichever platform adapter is attached.
+
+Adapters translate native payloads into calls here (`run_command`, `dispatch`, `click`, `submit`) and
+render the Replies they get back. Everything feature-specific lives in cogs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.arguments import usage
+from bot.core.clock import Clock
+from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.community_config import CommunityConfig
+from bot.core.context import Context
+from bot.core.events import ComponentClicked, Event, FormSubmitted
+from bot.core.identity import Identity
+from bot.core.ingest import LedgerBuffer
+from bot.core.messenger import Messenger, NoMessenger
+from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
+from bot.core.registry import Registry
+from bot.core.reply import Reply, UserError, clean_user_text
+from bot.core.scheduling import Scheduler
+from bot.core.services import Services
+from config.community import SettingError
+from config.durations import parse_duration
+from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition")
+SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
+
+
+class Hearth:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: Scheduler,
+        *,
+        activity_flush_seconds: float = 2.0,
+        activity_batch_size: int = 500,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.services = Services(
+            db=db,
+            clock=clock,
+            identity=Identity(db, clock),
+            config=CommunityConfig(db),
+            ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
+            scheduler=scheduler,
+            messenger=NoMessenger(),
+        )
+        self.registry = Registry()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def load_cogs(self, names: Iterable[str] = ALL_COGS) -> None:
+        self.registry.load(names, self.services)
+
+    def attach(self, messenger: Messenger) -> None:
+        self.services.messenger = messenger
+
+    async def start(self) -> None:
+        await self.db.migrate()
+        self.services.ledger.start()
+        self.services.scheduler.start()
+
+    async def close(self) -> None:
+        await self.services.scheduler.shutdown()
+        await self.services.ledger.close()
+
+    # -- inbound ---------------------------------------------------------------------------------
+    async def context(
+        self,
+        author: MemberRef,
+        channel: ChannelRef | None,
+        level: Permission,
+        invocation_id: str,
+    ) -> Context:
+        community = await self.services.identity.community(author.community)
+        member = await self.services.identity.member(author)
+        settings = await self.services.config.get(community.id)
+        return Context(community, member, channel, level, invocation_id, self.clock.now(), settings)
+
+    def command(self, path: str) -> CommandSpec | None:
+        return self.registry.commands.get(path)
+
+    async def run_command(self, ctx: Context, path: str, raw_options: dict[str, Any]) -> Reply:
+        """Check permission, coerce options, run the handler; refusals come back as private replies."""
+        spec = self.registry.commands.get(path)
+        if spec is None:
+            return Reply.private(f"I don't know the command `/{path}`.")
+        if ctx.level < spec.permission:
+            return Reply.private(f"Sorry, `/{spec.path}` is for {spec.permission.label}s of this community.")
+        return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options))
+
+    async def dispatch(self, event: Event) -> None:
+        """Give an event to every cog that subscribed to its type; one failing cog spoils nothing."""
+        for handler in self.registry.handlers.get(type(event), []):
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
+
+    async def click(self, ctx: Context, event: ComponentClicked) -> Reply | None:
+        prefix, _, rest = event.action_id.partition(":")
+        handler = self.registry.components.get(prefix)
+        if handler is None:
+            return Reply.private("That button no longer does anything.")
+        return await self._guarded(event.action_id, handler(ctx, rest, event.values))
+
+    async def submit(self, ctx: Context, event: FormSubmitted) -> Reply | None:
+        prefix, _, rest = event.form_id.partition(":")
+        handler = self.registry.forms.get(prefix)
+        if handler is None:
+            return Reply.private("That form has expired; please open it again.")
+        values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
+        return await self._guarded(event.form_id, handler(ctx, rest, values))
+
+    async def _guarded(self, what: str, work: Any) -> Any:
+        try:
+            return await work
+        except (UserError, SettingError) as error:
+            return Reply.private(getattr(error, "message", None) or str(error))
+        except Exception:
+            log.exception("%s failed", what)
+            return Reply.private(SORRY)
+
+    async def _invoke(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:
+        unknown = set(raw_options) - {option.name for option in spec.options}
+        if unknown:
+            raise UserError(f"`/{spec.path}` has no option `{sorted(unknown)[0]}`. Usage: `{usage(spec)}`")
+        values: dict[str, Any] = {}
+        for option in spec.options:
+            raw = raw_options.get(option.name)
+            if raw is None or raw == "":
+                if option.required:
+                    raise UserError(f"`/{spec.path}` needs {option.name}. Usage: `{usage(spec)}`")
+                values[option.name] = option.default
+                continue
+            values[option.name] = await self._coerce(option, raw)
+        return await spec.handler(ctx, **values)
+
+    async def _coerce(self, option: Option, raw: Any) -> Any:
+        kind = option.type
+        if kind is OptionType.MEMBER:
+            if not isinstance(raw, MemberRef):
+                raise UserError(f"I couldn't find the member `{raw}`.")
+            return await self.services.identity.member(raw)
+        if kind is OptionType.CHANNEL:
+            if not isinstance(raw, ChannelRef):
+                raise UserError(f"I couldn't find the channel `{raw}`.")
+            return raw
+        if kind is OptionType.ROLE:
+            if not isinstance(raw, RoleRef):
+                raise UserError(f"I couldn't find the role `{raw}`.")
+            return raw
+        if kind is OptionType.INTEGER:
+            try:
+                number = int(raw)
+            except (TypeError, ValueError):
+                raise UserError(f"{option.name} must be a whole number, not `{raw}`.") from None
+            if option.min_value is not None and number < option.min_value:
+                raise UserError(f"{option.name} must be at least {option.min_value}.")
+            if option.max_value is not None and number > option.max_value:
+                raise UserError(f"{option.name} must be at most {option.max_value}.")
+            return number
+        text = clean_user_text(str(raw)).strip()
+        if kind is OptionType.CHOICE:
+            if text.lower() not in option.choices:
+                raise UserError(f"{option.name} must be one of: {', '.join(option.choices)}.")
+            return text.lower()
+        if kind is OptionType.DURATION:
+            try:
+                duration: timedelta = parse_duration(text)
+            except ValueError as error:
+                raise UserError(f"{option.name}: {error}.") from None
+            return duration
+        if kind is OptionType.TIMEZONE:
+            try:
+                ZoneInfo(text)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise UserError(
+                    f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin."
+                ) from None
+            return text
+        if option.max_length is not None and len(text) > option.max_length:
+            raise UserError(
+                f"{option.name.capitalize()} is {len(text)} characters long; the limit is {option.max_length}."
+            )
+        return text

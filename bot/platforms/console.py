@@ -1,0 +1,304 @@
+"""The console platform: a full platform for trying Hearth locally and for end-to-end scripts.
+
+One community (`console`); members are named (`@alice`) and created on first mention; channels are
+named (`#general`). Every bot message is printed as one block starting with where it went:
+`[#channel]`, `[dm @name]` or `[only @name]` (ephemeral).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot.core.arguments import parse_arguments
+from bot.core.commands import OptionType
+from bot.core.events import (
+    ComponentClicked,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    ReactionAdded,
+)
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
+from bot.core.reply import Form, Reply, UserError, render_tokens
+from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console_script import (
+    NAME,
+    Action,
+    Click,
+    Join,
+    Leave,
+    Pick,
+    React,
+    Say,
+    ScriptError,
+    SetLevel,
+    Submit,
+    Wait,
+    parse_line,
+)
+
+COMMUNITY = CommunityRef("console", "console", "Console")
+_MEMBER_TOKEN = re.compile(rf"^@({NAME})$")
+_CHANNEL_TOKEN = re.compile(rf"^#({NAME})$")
+_ROLE_TOKEN = re.compile(rf"^&({NAME})$")
+_LEVELS = {"admin": Permission.ADMIN, "moderator": Permission.MODERATOR, "member": Permission.MEMBER}
+
+
+def member_ref(name: str) -> MemberRef:
+    return MemberRef(COMMUNITY, name, name)
+
+
+def channel_ref(name: str, thread_id: str | None = None) -> ChannelRef:
+    return ChannelRef(COMMUNITY, name, name, thread_id)
+
+
+@dataclass
+class _Posted:
+    """A message in the console's memory: who wrote it, who can see it, what it offers."""
+
+    message_id: str
+    channel: str
+    author: str | None  # None: the bot
+    visible_to: str | None  # None: everyone in the channel
+    reply: Reply | None = None
+
+
+@dataclass
+class ConsoleState:
+    levels: dict[str, Permission] = field(default_factory=dict)
+    messages: list[_Posted] = field(default_factory=list)
+    forms: dict[str, Form] = field(default_factory=dict)
+
+
+def render_plain(reply: Reply) -> list[str]:
+    """The reply as plain lines (mentions as @name / #name, bold markers dropped)."""
+
+    def text(part: str) -> str:
+        shown = render_tokens(part, member=lambda _id, name: f"@{name}", channel=lambda _id, name: f"#{name}")
+        return shown.replace("**", "")
+
+    lines: list[str] = []
+    if reply.text:
+        lines += text(reply.text).splitlines() or [""]
+    if reply.card:
+        card = reply.card
+        if card.title:
+            # A card-only message leads with its title, so the block's first line says what it is.
+            lines.append(f"  ┃ {text(card.title)}" if lines else text(card.title))
+        lines += [f"  ┃ {line}" for line in text(card.description).splitlines()]
+        lines += [f"  ┃ {text(f.name)}: {text(f.value)}" for f in card.fields]
+        if card.footer:
+            lines.append(f"  ┃ {text(card.footer)}")
+        if card.image:
+            lines.append(f"  ┃ [image, {len(card.image)} bytes]")
+    if reply.buttons:
+        lines.append("  " + " ".join(f"[{text(button.label)}]" for button in reply.buttons))
+    if reply.select:
+        options = ", ".join(f'"{text(option.label)}"' for option in reply.select.options)
+        placeholder = reply.select.placeholder or "choose"
+        lines.append(f"  {{{text(placeholder)}: {options} (up to {reply.select.max_values})}}")
+    if reply.form:
+        lines.append(f'  form "{reply.form.title}":')
+        for form_field in reply.form.fields:
+            need = "required" if form_field.required else "optional"
+            lines.append(f"    {form_field.name} — {form_field.label} ({need}, up to {form_field.max_length})")
+    return lines or [""]
+
+
+class ConsolePlatform:
+    """Drives a Hearth runtime from script lines and prints what it says. Also its Messenger."""
+
+    def __init__(self, hearth: Hearth, scheduler: VirtualScheduler, write: Callable[[str, list[str]], None]):
+        self.hearth = hearth
+        self.scheduler = scheduler
+        self.state = ConsoleState()
+        self._write = write
+        hearth.attach(self)
+
+    # -- Messenger ---------------------------------------------------------------------------------
+    async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        return self._emit(f"#{channel.name or channel.external_id}", channel.external_id, None, reply)
+
+    async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
+        return self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
+
+    # -- running scripts ---------------------------------------------------------------------------
+    async def run_lines(self, lines: Iterable[str]) -> None:
+        """Run script lines in order; an unreadable line raises ScriptError before anything after it."""
+        for number, line in enumerate(lines, start=1):
+            action = parse_line(line, number)
+            if action is not None:
+                await self.perform(action, number, line)
+
+    async def perform(self, action: Action, number: int = 0, line: str = "") -> None:
+        match action:
+            case Say(member, channel, text):
+                await self._say(member, channel, text)
+            case Join(member):
+                await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
+            case Leave(member):
+                await self.hearth.dispatch(MemberLeft(self._new_id(), member_ref(member)))
+            case React(member, emoji, target):
+                await self._react(member, emoji, target, number, line)
+            case SetLevel(member, level):
+                self.state.levels[member] = _LEVELS[level]
+                await self.hearth.services.identity.member(member_ref(member))
+            case Click(member, label):
+                await self._click(member, label, number, line)
+            case Pick(member, labels):
+                await self._pick(member, labels, number, line)
+            case Submit(member, values):
+                await self._submit(member, values, number, line)
+            case Wait(duration):
+                await self.scheduler.advance(duration)
+
+    # -- actions -------------------------------------------------------------------------------------
+    async def _say(self, member: str, channel: str, text: str) -> None:
+        author = member_ref(member)
+        where = channel_ref(channel)
+        message_id = self._new_id()
+        self.state.messages.append(_Posted(message_id, channel, member, None))
+        if text.startswith("/"):
+            await self._command(author, where, text[1:], message_id)
+            return
+        mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))
+        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, None, mentions))
+
+    async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
+        words = line.split()
+        path = None
+        for size in (2, 1):
+            candidate = " ".join(words[:size])
+            if len(words) >= size and self.hearth.command(candidate):
+                path, rest = candidate, line.split(None, size)[size:] or [""]
+                break
+        ctx = await self.hearth.context(author, channel, self._level(author.external_id), invocation_id)
+        if path is None:
+            reply = Reply.private(f"I don't know the command `/{words[0] if words else ''}`. Try /help.")
+        else:
+            spec = self.hearth.command(path)
+            assert spec is not None
+            try:
+                options = parse_arguments(spec, rest[0], self._resolve)
+            except UserError as error:
+                reply = Reply.private(error.message)
+            else:
+                reply = await self.hearth.run_command(ctx, path, options)
+        await self._deliver(author.external_id, channel, reply)
+
+    async def _react(self, member: str, emoji: str, target: str, number: int, line: str) -> None:
+        posted = next((m for m in reversed(self.state.messages) if m.author == target), None)
+        if posted is None:
+            raise ScriptError(number, line, f"@{target} has not written anything to react to")
+        event = ReactionAdded(
+            self._new_id(),
+            member_ref(member),
+            channel_ref(posted.channel),
+            posted.message_id,
+            emoji,
+            member_ref(target),
+        )
+        await self.hearth.dispatch(event)
+
+    async def _click(self, member: str, label: str, number: int, line: str) -> None:
+        for posted in self._visible(member):
+            if posted.reply:
+                button = next((b for b in posted.reply.buttons if b.label == label), None)
+                if button:
+                    event = ComponentClicked(
+                        self._new_id(),
+                        member_ref(member),
+                        channel_ref(posted.channel),
+                        button.action_id,
+                        (),
+                        posted.message_id,
+                    )
+                    await self._interact(member, posted.channel, event)
+                    return
+        raise ScriptError(number, line, f'@{member} sees no button "{label}"')
+
+    async def _pick(self, member: str, labels: tuple[str, ...], number: int, line: str) -> None:
+        for posted in self._visible(member):
+            if posted.reply and posted.reply.select:
+                select = posted.reply.select
+                by_label = {option.label: option.value for option in select.options}
+                unknown = [label for label in labels if label not in by_label]
+                if unknown:
+                    raise ScriptError(number, line, f'the menu has no option "{unknown[0]}"')
+                event = ComponentClicked(
+                    self._new_id(),
+                    member_ref(member),
+                    channel_ref(posted.channel),
+                    select.action_id,
+                    tuple(by_label[label] for label in labels),
+                    posted.message_id,
+                )
+                await self._interact(member, posted.channel, event)
+                return
+        raise ScriptError(number, line, f"@{member} sees no menu to pick from")
+
+    async def _submit(self, member: str, values: dict[str, str], number: int, line: str) -> None:
+        form = self.state.forms.pop(member, None)
+        if form is None:
+            raise ScriptError(number, line, f"no form is open for @{member}")
+        known = {form_field.name for form_field in form.fields}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ScriptError(number, line, f'the form "{form.title}" has no field "{unknown[0]}"')
+        event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, values)
+        await self._interact(member, "general", event)
+
+    async def _interact(self, member: str, channel: str, event: ComponentClicked | FormSubmitted) -> None:
+        author = member_ref(member)
+        ctx = await self.hearth.context(author, channel_ref(channel), self._level(member), event.event_id)
+        if isinstance(event, ComponentClicked):
+            reply = await self.hearth.click(ctx, event)
+        else:
+            reply = await self.hearth.submit(ctx, event)
+        if reply is not None:
+            await self._deliver(member, channel_ref(channel), reply)
+
+    # -- output ----------------------------------------------------------------------------------------
+    async def _deliver(self, member: str, channel: ChannelRef, reply: Reply) -> None:
+        if reply.form is not None:
+            self.state.forms[member] = reply.form
+            self._emit(f"only @{member}", channel.external_id, member, reply)
+        elif reply.dm:
+            await self.send_dm(member_ref(member), reply)
+        elif reply.ephemeral:
+            self._emit(f"only @{member}", channel.external_id, member, reply)
+        else:
+            await self.send(channel, reply)
+
+    def _emit(self, where: str, channel: str, visible_to: str | None, reply: Reply) -> str:
+        message_id = self._new_id()
+        self.state.messages.append(_Posted(message_id, channel, None, visible_to, reply))
+        self._write(where, render_plain(reply))
+        return message_id
+
+    def _visible(self, member: str) -> Iterable[_Posted]:
+        for posted in reversed(self.state.messages):
+            if posted.author is None and posted.visible_to in (None, member):
+                yield posted
+
+    def _level(self, member: str) -> Permission:
+        return self.state.levels.get(member, Permission.MEMBER)
+
+    def _resolve(self, token: str, kind: OptionType) -> object | None:
+        if kind is OptionType.MEMBER and (match := _MEMBER_TOKEN.match(token)):
+            return member_ref(match.group(1))
+        if kind is OptionType.CHANNEL and (match := _CHANNEL_TOKEN.match(token)):
+            return channel_ref(match.group(1))
+        if kind is OptionType.ROLE and (match := _ROLE_TOKEN.match(token)):
+            return RoleRef(COMMUNITY, match.group(1), match.group(1))
+        return None
+
+    @staticmethod
+    def _new_id() -> str:
+        # Unique across runs on the same database file: ids are idempotency keys in the ledger.
+        return uuid.uuid4().hex

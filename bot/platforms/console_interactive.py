@@ -1,0 +1,46 @@
+"""Interactive console: type script lines, or plain text and /commands as `@you` (an admin)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.panel import Panel
+
+from bot.platforms.console import ConsolePlatform
+from bot.platforms.console_script import ScriptError, SetLevel, parse_line
+
+HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
+Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 2d · @bob clicks "I agree"
+Commands: {commands}. Quit with Ctrl-D."""
+
+
+def rich_writer(console: Console) -> Callable[[str, list[str]], None]:
+    def write(where: str, lines: list[str]) -> None:
+        console.print(Panel("\n".join(lines), title=where, title_align="left", expand=False), markup=False)
+
+    return write
+
+
+async def interact(platform: ConsolePlatform, console: Console) -> None:
+    commands = ", ".join(f"/{path}" for path in sorted(platform.hearth.registry.commands))
+    console.print(HELP.format(commands=commands), style="dim", markup=False)
+    await platform.perform(SetLevel("you", "admin"))
+    number = 0
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        number += 1
+        text = line.strip()
+        if text and not text.startswith(("@", "wait ", "#")):
+            text = f"@you: {text}"
+        try:
+            action = parse_line(text, number)
+            if action is not None:
+                await platform.perform(action, number, text)
+        except ScriptError as error:
+            console.print(f"{error}", style="red", markup=False)

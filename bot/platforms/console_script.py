@@ -1,0 +1,129 @@
+"""The console script format, parsed into actions (see README, "Console scripts").
+
+@alice: TEXT                    alice speaks in #general (TEXT starting with / is a command)
+@alice in #ideas: TEXT          ... in another channel
+@alice joins | @alice leaves
+@alice reacts EMOJI to @bob     on bob's latest message
+@alice is admin | moderator | member
+@alice clicks "LABEL"           the button on the latest bot message she can see
+@alice picks "A", "B"           options in the latest select menu she can see
+@alice submits f=v; f=v         answers the form just opened for her
+wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
+# comment, blank lines          ignored
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from config.durations import parse_duration
+
+NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+
+
+class ScriptError(ValueError):
+    def __init__(self, line_number: int, line: str, why: str) -> None:
+        super().__init__(f"line {line_number}: {why}: {line!r}")
+        self.line_number = line_number
+
+
+@dataclass(frozen=True)
+class Say:
+    member: str
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Join:
+    member: str
+
+
+@dataclass(frozen=True)
+class Leave:
+    member: str
+
+
+@dataclass(frozen=True)
+class React:
+    member: str
+    emoji: str
+    target: str
+
+
+@dataclass(frozen=True)
+class SetLevel:
+    member: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Click:
+    member: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    member: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Submit:
+    member: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Wait:
+    duration: timedelta
+
+
+Action = Say | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait
+
+_SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
+_JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
+_REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
+_LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
+_CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
+_PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
+_SUBMIT = re.compile(rf"^@({NAME})\s+submits\s+(.+)$")
+_WAIT = re.compile(r"^wait\s+(\S+)$")
+
+
+def parse_line(line: str, line_number: int = 0) -> Action | None:
+    """One action, or None for a comment or blank line. Raises ScriptError naming the line."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    if match := _WAIT.match(text):
+        try:
+            return Wait(parse_duration(match.group(1)))
+        except ValueError as error:
+            raise ScriptError(line_number, line, str(error)) from None
+    if match := _JOIN.match(text):
+        return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
+    if match := _REACT.match(text):
+        return React(match.group(1), match.group(2), match.group(3))
+    if match := _LEVEL.match(text):
+        return SetLevel(match.group(1), match.group(2))
+    if match := _CLICK.match(text):
+        return Click(match.group(1), match.group(2))
+    if match := _PICK.match(text):
+        return Pick(match.group(1), tuple(re.findall(r'"([^"]+)"', match.group(2))))
+    if match := _SUBMIT.match(text):
+        values: dict[str, str] = {}
+        for part in match.group(2).split(";"):
+            if not part.strip():
+                continue
+            field, sep, value = part.partition("=")
+            if not sep or not field.strip():
+                raise ScriptError(line_number, line, "a form answer must look like field=value")
+            values[field.strip()] = value.strip()
+        return Submit(match.group(1), values)
+    if match := _SAY.match(text):
+        return Say(match.group(1), match.group(2) or "general", match.group(3))
+    raise ScriptError(line_number, line, "I can't read this line")

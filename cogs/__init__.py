@@ -1,0 +1,1 @@
+"""Features, one package each. Each has `setup(registry, services)`; none imports a platform library."""

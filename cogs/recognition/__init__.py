@@ -1,0 +1,11 @@
+"""Recognition: kudos, activity points, leaderboards and ranks."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+from bot.core.services import Services
+from cogs.recognition.feature import RecognitionFeature
+
+
+def setup(registry: Registry, services: Services) -> None:
+    RecognitionFeature(services).register(registry)

@@ -1,0 +1,128 @@
+"""Commands and event handlers for recognition; turns service results into Replies."""
+
+from __future__ import annotations
+
+from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.context import Context
+from bot.core.events import MessagePosted
+from bot.core.refs import Member
+from bot.core.registry import Registry
+from bot.core.reply import Card, CardField, Reply, mention
+from bot.core.services import Services
+from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
+from storage.ledger import Standing
+
+_PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+class RecognitionFeature:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.service = RecognitionService(services)
+
+    def register(self, registry: Registry) -> None:
+        registry.command(
+            CommandSpec(
+                name="kudos",
+                description="Thank a member, with a reason",
+                handler=self.kudos,
+                options=(
+                    Option("member", OptionType.MEMBER, "Who you are thanking"),
+                    Option("reason", OptionType.TEXT, "What for", required=False, max_length=REASON_LIMIT),
+                ),
+            )
+        )
+        registry.command(
+            CommandSpec(
+                name="leaderboard",
+                description="Top contributors this week, this month or of all time",
+                handler=self.leaderboard,
+                options=(
+                    Option(
+                        "period",
+                        OptionType.CHOICE,
+                        "week, month or all",
+                        required=False,
+                        choices=PERIODS,
+                        default="week",
+                    ),
+                ),
+            )
+        )
+        registry.command(
+            CommandSpec(
+                name="rank",
+                description="Points, rank and kudos of a member (you by default)",
+                handler=self.rank,
+                options=(Option("member", OptionType.MEMBER, "Whose rank", required=False),),
+            )
+        )
+        registry.on(MessagePosted, self.on_message)
+
+    async def kudos(self, ctx: Context, member: Member, reason: str | None) -> Reply:
+        channel = ctx.channel.external_id if ctx.channel else None
+        outcome = await self.service.give_kudos(
+            ctx.author, member, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
+        )
+        if outcome.duplicate:
+            return Reply.private("That kudos was already recorded — nothing more to do.")
+        left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
+        fields = (CardField("For", reason, inline=False),) if reason else ()
+        return Reply(
+            text=f"{mention(member)}, you got kudos from {mention(ctx.author)}!",
+            card=Card(
+                title="🎉 Kudos",
+                description=f"{mention(member)} received kudos from {mention(ctx.author)}",
+                fields=fields,
+                footer=f"+{_points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today",
+                color=0xF5A623,
+            ),
+        )
+
+    async def leaderboard(self, ctx: Context, period: str) -> Reply:
+        rows = await self.service.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
+        title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
+        if not rows:
+            return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
+        lines = [
+            f"{_MEDALS.get(row.rank, f'{row.rank}.')} **{row.display_name or row.external_id}** — {_points(row.points)}"
+            for row in rows
+        ]
+        return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))
+
+    async def rank(self, ctx: Context, member: Member | None) -> Reply:
+        subject = member or ctx.author
+        all_time, week = await self.service.standings(subject, ctx.settings, ctx.now)
+        return Reply(
+            card=Card(
+                title=f"{subject.name}'s standing",
+                fields=(
+                    CardField("Points", str(all_time.points)),
+                    CardField("Rank", _rank_text(all_time)),
+                    CardField("This week", f"{_points(week.points)} ({_rank_text(week)})"),
+                    CardField("Kudos received", str(all_time.kudos_received)),
+                    CardField("Kudos given", str(all_time.kudos_given)),
+                ),
+                color=0x5865F2,
+            )
+        )
+
+    async def on_message(self, event: MessagePosted) -> None:
+        member = await self.services.identity.member(event.author)
+        settings = await self.services.config.get(member.community_id)
+        award = self.service.activity_award(
+            member, event.message_id, event.channel.external_id, settings, self.services.clock.now()
+        )
+        if award is not None:
+            self.services.ledger.submit(award)
+
+
+def _rank_text(standing: Standing) -> str:
+    if standing.rank is None:
+        return "unranked"
+    return f"#{standing.rank} of {standing.ranked_members}"
+
+
+def _points(count: int) -> str:
+    return f"{count} point" if count == 1 else f"{count} points"

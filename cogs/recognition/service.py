@@ -1,0 +1,141 @@
+"""Recognition rules: who may thank whom, how often, and what it is worth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+
+from bot.core.refs import Member
+from bot.core.reply import UserError
+from bot.core.services import Services
+from config.community import CommunitySettings
+from storage import identity, ledger
+from storage.ledger import Award, BoardRow, Standing
+
+PERIODS = ("week", "month", "all")
+REASON_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class KudosOutcome:
+    points: int
+    remaining_today: int
+    duplicate: bool = False
+
+
+def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
+    local = now.astimezone(settings.zone())
+    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=settings.zone())
+
+
+def _local_day_start(now: datetime, settings: CommunitySettings) -> datetime:
+    local = now.astimezone(settings.zone())
+    return datetime.combine(local.date(), time(0), tzinfo=settings.zone())
+
+
+def _until(delta: timedelta) -> str:
+    minutes = max(1, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+class RecognitionService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._last_activity: dict[int, datetime] = {}
+
+    async def give_kudos(
+        self,
+        giver: Member,
+        receiver: Member,
+        reason: str | None,
+        settings: CommunitySettings,
+        key: str,
+        channel: str | None,
+        now: datetime,
+    ) -> KudosOutcome:
+        """Record kudos (two ledger rows) and commit; a refusal raises UserError and writes nothing."""
+        if receiver.id == giver.id:
+            raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
+        if receiver.is_bot:
+            raise UserError("Bots don't collect kudos. Thank the person behind the help instead!")
+        limit = settings.kudos_daily_limit
+        if limit == 0:
+            raise UserError("Kudos are switched off in this community (kudos_daily_limit is 0).")
+        async with self.services.db.write() as session:
+            if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
+                return KudosOutcome(settings.kudos_points, 0, duplicate=True)
+            # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+            await identity.lock_member(session, giver.id)
+            used = await ledger.count_since(
+                session, giver.community_id, giver.id, "kudos_given", _local_day_start(now, settings)
+            )
+            if used >= limit:
+                resets = next_local_midnight(now, settings)
+                raise UserError(
+                    f"You've given all {limit} of your kudos for today. They reset at midnight "
+                    f"({settings.timezone}), in {_until(resets - now)}."
+                )
+            received = Award(
+                giver.community_id,
+                receiver.id,
+                "kudos_received",
+                settings.kudos_points,
+                f"kudos:{key}",
+                now,
+                zone=settings.timezone,
+                actor_id=giver.id,
+                reason=reason,
+                channel=channel,
+            )
+            given = replace(
+                received,
+                member_id=giver.id,
+                kind="kudos_given",
+                points=0,
+                idempotency_key=f"kudos:{key}:given",
+                actor_id=receiver.id,
+            )
+            recorded = await ledger.record(session, [received, given])
+        if not recorded:
+            return KudosOutcome(settings.kudos_points, 0, duplicate=True)
+        return KudosOutcome(settings.kudos_points, limit - used - 1)
+
+    def activity_award(
+        self, member: Member, message_id: str, channel: str, settings: CommunitySettings, now: datetime
+    ) -> Award | None:
+        """Points for a message when the member is past their cooldown (checked in memory)."""
+        if member.is_bot or settings.message_points == 0:
+            return None
+        last = self._last_activity.get(member.id)
+        if last is not None and now - last < settings.activity_cooldown:
+            return None
+        self._last_activity[member.id] = now
+        return Award(
+            member.community_id,
+            member.id,
+            "message",
+            settings.message_points,
+            f"message:{message_id}",
+            now,
+            zone=settings.timezone,
+            channel=channel,
+        )
+
+    async def leaderboard(
+        self, community_id: int, period: str, settings: CommunitySettings, now: datetime, limit: int = 10
+    ) -> list[BoardRow]:
+        await self.services.ledger.flush()  # read your own recent activity
+        bucket = ledger.period_bucket(period, now, settings.timezone)
+        async with self.services.db.read() as session:
+            return await ledger.top(session, community_id, bucket, limit)
+
+    async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
+        """All-time and this-week standing of one member."""
+        await self.services.ledger.flush()
+        all_time, week, _ = ledger.buckets_for(now, settings.timezone)
+        async with self.services.db.read() as session:
+            return (
+                await ledger.standing(session, member.community_id, all_time, member.id),
+                await ledger.standing(session, member.community_id, week, member.id),
+            )

@@ -1,0 +1,11 @@
+"""Community settings: `/config show` and `/config set KEY VALUE`."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+from bot.core.services import Services
+from cogs.settings.feature import SettingsFeature
+
+
+def setup(registry: Registry, services: Services) -> None:
+    SettingsFeature(services).register(registry)

@@ -1,0 +1,95 @@
+"""Per-community settings: declared once here with types, defaults and limits; stored per community."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from config.durations import format_duration, parse_duration
+
+
+class CommunitySettings(BaseModel):
+    """What a community admin can change with `/config set KEY VALUE`."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    kudos_points: int = Field(10, ge=0, le=1000, description="Points a member receives with each kudos")
+    kudos_daily_limit: int = Field(5, ge=0, le=100, description="Kudos each member may give per day")
+    message_points: int = Field(1, ge=0, le=100, description="Points for a message after the cooldown")
+    activity_cooldown: timedelta = Field(
+        timedelta(seconds=60),
+        ge=timedelta(0),
+        le=timedelta(days=1),
+        description="Time between two messages that earn points",
+    )
+    timezone: str = Field("UTC", description="IANA time zone for days, weeks, months and rituals")
+    announcement_channel: str | None = Field(None, description="Channel for public announcements")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Europe/Berlin") from None
+        return value
+
+    @field_validator("activity_cooldown", mode="before")
+    @classmethod
+    def _duration_text(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+SETTING_KEYS: tuple[str, ...] = tuple(CommunitySettings.model_fields)
+
+
+class SettingError(ValueError):
+    """A polite message for an unknown key or a bad value."""
+
+
+def validate_setting(key: str, raw: str) -> object:
+    """Check one `/config set` value; returns the typed value or raises SettingError."""
+    if key not in CommunitySettings.model_fields:
+        raise SettingError(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_KEYS)}.")
+    value: object = None if key == "announcement_channel" and raw.lower() in {"none", "off", ""} else raw
+    try:
+        checked = CommunitySettings.model_validate({key: value})
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise SettingError(f"`{raw}` is not a valid value for `{key}`: {reason}.") from None
+    return getattr(checked, key)
+
+
+def encode_setting(key: str, value: object) -> str:
+    """The stored text of a typed value (durations as seconds, so they round-trip exactly)."""
+    if isinstance(value, timedelta):
+        return str(int(value.total_seconds()))
+    return "" if value is None else str(value)
+
+
+def decode_settings(stored: dict[str, str]) -> CommunitySettings:
+    """Typed settings from stored rows; unknown keys (from a newer version) are ignored."""
+    known: dict[str, Any] = {}
+    for key, text in stored.items():
+        if key not in CommunitySettings.model_fields:
+            continue
+        if key == "activity_cooldown":
+            known[key] = timedelta(seconds=int(text))
+        elif key == "announcement_channel":
+            known[key] = text or None
+        else:
+            known[key] = text
+    return CommunitySettings.model_validate(known)
+
+
+def describe_setting(settings: CommunitySettings, key: str) -> str:
+    value = getattr(settings, key)
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    return "not set" if value is None else str(value)

@@ -1,0 +1,33 @@
+"""Durations as people type them: `90s`, `15m`, `3h`, `2d`, `1w`, or combined like `1h30m`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)\s*([smhdw])")
+_WHOLE = re.compile(r"^(?:\s*\d+\s*[smhdw])+\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `90s`, `3h`, `2d`, `1w`, `1h30m`; a bare number means seconds. Raises ValueError."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        return timedelta(seconds=int(cleaned))
+    if not _WHOLE.match(cleaned):
+        raise ValueError(f"'{text}' is not a duration; write it like 90s, 15m, 3h, 2d or 1w")
+    return timedelta(seconds=sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned)))
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact text for a duration: `1h30m`, `60s`, `2d`."""
+    seconds = int(value.total_seconds())
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts)

@@ -1,0 +1,63 @@
+"""Process-wide settings, read from the environment and `.env` when asked for (never at import)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformName(StrEnum):
+    AUTO = "auto"
+    CONSOLE = "console"
+    DISCORD = "discord"
+    SLACK = "slack"
+
+
+class Settings(BaseSettings):
+    """Every name here is a public interface: documented in README.md and .env.example."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    hearth_platform: PlatformName = Field(
+        PlatformName.AUTO, description="console, discord, slack, or auto (chosen from the tokens present)"
+    )
+    database_url: str = Field("sqlite+aiosqlite:///data/hearth.db", description="SQLAlchemy async URL")
+    hearth_log_level: str = Field("INFO", description="Python logging level")
+    hearth_activity_flush_seconds: float = Field(
+        2.0, gt=0, le=60, description="Longest time message-activity points wait in memory before the ledger"
+    )
+    hearth_activity_batch_size: int = Field(500, ge=1, le=50_000, description="Flush activity points at this many")
+
+    discord_token: str | None = None
+    discord_dev_guild_id: int | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str | None = None
+    hearth_http_port: int = Field(3000, ge=0, le=65535)
+
+    def chosen_platform(self) -> PlatformName:
+        """The explicit choice, else Discord when its token is set, else Slack, else the console."""
+        if self.hearth_platform is not PlatformName.AUTO:
+            return self.hearth_platform
+        if self.discord_token:
+            return PlatformName.DISCORD
+        if self.slack_bot_token:
+            return PlatformName.SLACK
+        return PlatformName.CONSOLE
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when DATABASE_URL names a SQLite file (so its folder can be created)."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix) :]
+            return Path(rest) if rest and rest != ":memory:" else None
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings now; keyword overrides win over the environment (used by the CLI flags)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

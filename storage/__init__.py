@@ -1,0 +1,1 @@
+"""Tables, repositories, engine and Alembic migrations for the contribution ledger."""

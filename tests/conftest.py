@@ -1,0 +1,117 @@
+"""Shared fixtures: a real database (SQLite file; PostgreSQL too when HEARTH_TEST_DATABASE_URL is set),
+a runtime on a virtual clock, and a console driver that runs script lines and returns what Hearth said."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console import ConsolePlatform
+from config.settings import load_settings
+from storage.engine import Database
+
+POSTGRES_URL = os.environ.get("HEARTH_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+# A Wednesday, so a week boundary is days away in either direction.
+START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    import asyncpg
+
+    assert POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    name = f"hearth_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    import asyncpg
+
+    assert POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    admin = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database for one test: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+        return
+    url, name = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database.open(database_url)
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(START)
+
+
+@pytest.fixture
+async def hearth(db: Database, clock: VirtualClock, database_url: str) -> AsyncIterator[Hearth]:
+    runtime = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock), db=db)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+@dataclass
+class ConsoleDriver:
+    """Runs console script lines against the runtime and keeps every block Hearth printed."""
+
+    platform: ConsolePlatform
+    blocks: list[str] = field(default_factory=list)
+
+    async def run(self, script: str) -> str:
+        """Run the lines; returns only what they made Hearth say (blocks joined by newlines)."""
+        before = len(self.blocks)
+        await self.platform.run_lines(script.strip().splitlines())
+        return "\n".join(self.blocks[before:])
+
+
+@pytest.fixture
+def console(hearth: Hearth) -> ConsoleDriver:
+    scheduler = hearth.services.scheduler
+    assert isinstance(scheduler, VirtualScheduler)
+    blocks: list[str] = []
+
+    def write(where: str, lines: list[str]) -> None:
+        first, *rest = lines
+        blocks.append("\n".join([f"[{where}] {first}".rstrip(), *rest]))
+
+    return ConsoleDriver(ConsolePlatform(hearth, scheduler, write), blocks)

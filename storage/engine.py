@@ -75,7 +75,7 @@ class Database:
             yield session
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision (run at every start)."""
+        """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
         async with self.engine.connect() as connection:
             await _upgrade(connection)
 
@@ -93,7 +93,7 @@ async def _upgrade(connection: AsyncConnection) -> None:
     def run(sync_connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = sync_connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
     await connection.run_sync(run)
     await connection.commit()

@@ -1,28 +1,54 @@
-"""What cogs may ask a platform to do on their own initiative (not as a reply to a command)."""
+"""What cogs may ask a platform to do on their own initiative (not as a reply to a command).
+
+Every platform implements all of it; where a platform has no such thing it does the nearest one
+(Slack has no roles: moderators map interests to channels instead). A platform refusal (missing
+permission, closed DMs, role above the bot's) raises PlatformError with a reason a moderator can act on.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import ChannelRef, MemberRef, RoleRef
 from bot.core.reply import Reply
+
+
+class PlatformError(Exception):
+    """The platform refused; `reason` says why in words a moderator can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Messenger(Protocol):
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
-        """Post in a channel (or a thread, when the ref has one); returns the message id."""
+        """Post in a channel (in its thread when the ref has `thread_id`); returns the message id."""
         ...
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         """Message a member privately; None when their DMs are closed."""
         ...
 
+    async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
+        """Replace the content of a message Hearth posted."""
+        ...
+
+    async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        """A thread under a message (Discord thread, Slack replies); returns the thread's ref."""
+        ...
+
+    async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
+        """Give a member a role (Discord). Raises PlatformError when the platform refuses."""
+        ...
+
+    async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        """Add a member to a channel (Slack `conversations.invite`). Raises PlatformError on refusal."""
+        ...
+
 
 class NoMessenger:
     """Until a platform attaches: anything a cog sends is an error, so it is never silently lost."""
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> str:
-        raise RuntimeError("no platform is attached to send messages")
-
-    async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
-        raise RuntimeError("no platform is attached to send messages")
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"no platform is attached (a cog called messenger.{name})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.arguments import usage
@@ -23,7 +23,7 @@ from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger, NoMessenger
 from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
-from bot.core.reply import Reply, UserError, clean_user_text
+from bot.core.reply import Card, Reply, UserError, clean_user_text
 from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from config.community import SettingError
@@ -55,13 +55,25 @@ class Hearth:
             config=CommunityConfig(db),
             ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
             scheduler=scheduler,
-            messenger=NoMessenger(),
+            messenger=cast(Messenger, NoMessenger()),
         )
         self.registry = Registry()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def load_cogs(self, names: Iterable[str] = ALL_COGS) -> None:
+        self.registry.command(
+            CommandSpec(name="help", description="What Hearth can do for you here", handler=self._help)
+        )
         self.registry.load(names, self.services)
+
+    async def _help(self, ctx: Context) -> Reply:
+        """Built into the core, since only the registry knows every cog's commands."""
+        lines = [
+            f"`{usage(spec)}` — {spec.description}"
+            for spec in sorted(self.registry.commands.values(), key=lambda s: s.path)
+            if spec.permission <= ctx.level
+        ]
+        return Reply(card=Card(title="Hearth commands", description="\n".join(lines)), ephemeral=True)
 
     def attach(self, messenger: Messenger) -> None:
         self.services.messenger = messenger

@@ -127,6 +127,21 @@ class ConsolePlatform:
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         return self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
 
+    async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
+        for posted in self.state.messages:
+            if posted.message_id == message_id:
+                posted.reply = reply
+        self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply))
+
+    async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
+
+    async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
+        self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
+
+    async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        self._write("channels", [f"@{member.external_id} joined #{channel.name or channel.external_id}"])
+
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:
         """Run script lines in order; an unreadable line raises ScriptError before anything after it."""

@@ -1,0 +1,137 @@
+"""Console script mode end to end: what a person typing these lines would see."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ConsoleDriver
+
+
+async def test_kudos_then_leaderboard_and_rank(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: hello everyone
+        @bob: hi alice
+        @alice: /kudos @bob thanks for the warm welcome
+        @carol: /leaderboard
+        @carol: /rank @bob
+        """
+    )
+    assert "[#general] @bob, you got kudos from @alice!" in said
+    assert "For: thanks for the warm welcome" in said
+    assert "+10 points for bob · alice has 4 kudos left today" in said
+    assert "🥇 bob — 11 points" in said
+    assert "🥈 alice — 1 point" in said
+    assert "Rank: #1 of 2" in said
+    assert "Kudos received: 1" in said
+
+
+async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: /kudos @alice for being me
+        @alice: /kudos
+        @alice: /leaderboard period:year
+        @alice: /nope
+        @alice: /leaderboard all
+        """
+    )
+    assert "[only @alice] You can't give kudos to yourself" in said
+    assert "[only @alice] `/kudos` needs member. Usage: `/kudos member [reason]`" in said
+    assert "[only @alice] period must be one of: week, month, all." in said
+    assert "[only @alice] I don't know the command `/nope`" in said
+    assert "No points yet" in said
+
+
+async def test_help_lists_what_the_member_may_run(console: ConsoleDriver) -> None:
+    said = await console.run("@alice: /help\n@root is admin\n@root: /help")
+    member_help, admin_help = said.split("[only @root]")
+    assert "`/kudos member [reason]` — Thank a member, with a reason" in member_help
+    assert "/config set" not in member_help
+    assert "`/config set key [value] [channel]`" in admin_help
+
+
+async def test_overlong_reason_is_refused(console: ConsoleDriver) -> None:
+    said = await console.run(f"@alice: /kudos @bob {'x' * 301}\n@bob: /rank")
+    assert "[only @alice] Reason is 301 characters long; the limit is 300." in said
+    assert "Kudos received: 0" in said
+
+
+async def test_daily_allowance_says_when_it_resets(console: ConsoleDriver) -> None:
+    # START is 12:00 UTC, so the allowance resets in 12 hours.
+    lines = "\n".join(f"@alice: /kudos @member{n} thanks" for n in range(6))
+    said = await console.run(lines)
+    assert "alice has no kudos left today" in said
+    assert "[only @alice] You've given all 5 of your kudos for today. They reset at midnight (UTC), in 12h 0m." in said
+    said = await console.run("wait 12h\n@alice: /kudos @member5 thanks")
+    assert "alice has 4 kudos left today" in said
+
+
+async def test_activity_earns_once_per_cooldown(console: ConsoleDriver) -> None:
+    await console.run(
+        """
+        @dana: one
+        @dana: two
+        @dana in #ideas: three
+        wait 61s
+        @dana: four
+        """
+    )
+    said = await console.run("@dana: /rank")
+    assert "Points: 2" in said
+
+
+async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /config set kudos_points 3
+        @mod: /config show
+        @admin is admin
+        @admin: /config set timezone Mars/Olympus
+        @admin: /config set kudos_points lots
+        @admin: /config set colour blue
+        @admin: /config set kudos_points 3
+        @admin: /config set announcement_channel channel:#news
+        @alice: /kudos @bob nice
+        """
+    )
+    assert "[only @mod] Sorry, `/config set` is for admins of this community." in said
+    assert "kudos_points: 10" in said
+    assert "unknown time zone 'Mars/Olympus'" in said
+    assert "`lots` is not a valid value for `kudos_points`" in said
+    assert "key must be one of:" in said
+    assert "Done: `kudos_points` is now 3." in said
+    assert "announcement_channel: #news" in said
+    assert "+3 points for bob" in said
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hearth(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "HEARTH_LOG_LEVEL": "WARNING"}
+    env.pop("DISCORD_TOKEN", None)
+    env.pop("SLACK_BOT_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=120,
+    )
+
+
+def test_script_from_stdin_prints_blocks(tmp_path: Path) -> None:
+    done = _hearth(["console"], "@alice: /kudos @bob thanks!\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")
+
+
+def test_unreadable_line_stops_with_its_number(tmp_path: Path) -> None:
+    script = tmp_path / "s.hearth"
+    script.write_text("@alice: hello\nthis is not a line\n@alice: /kudos @bob never runs\n")
+    done = _hearth(["console", "--script", str(script)], "", tmp_path)
+    assert done.returncode == 1
+    assert "line 2" in done.stderr
+    assert "kudos" not in done.stdout

@@ -18,6 +18,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot cogs storage config tests bench
+	$(BIN)/ruff format --check bot cogs storage config tests bench
 	$(BIN)/mypy bot cogs storage config
 
 unit: $(STAMP)

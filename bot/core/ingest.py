@@ -27,6 +27,8 @@ class LedgerBuffer:
         self._pending: list[Award] = []
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
         self._task: asyncio.Task[None] | None = None
         self.recorded = 0
 
@@ -36,6 +38,7 @@ class LedgerBuffer:
 
     def submit(self, award: Award) -> None:
         self._pending.append(award)
+        self._drained.clear()
         if len(self._pending) >= self._batch_size:
             self._wake.set()
 
@@ -43,10 +46,15 @@ class LedgerBuffer:
     def pending(self) -> int:
         return len(self._pending)
 
+    async def wait_idle(self) -> None:
+        """Wait until the background writer has written everything submitted so far."""
+        await self._drained.wait()
+
     async def flush(self) -> int:
         """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
         async with self._lock:
             if not self._pending:
+                self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
             try:
@@ -56,6 +64,8 @@ class LedgerBuffer:
                 self._pending[:0] = batch
                 raise
             self.recorded += len(written)
+            if not self._pending:
+                self._drained.set()
             return len(written)
 
     async def _run(self) -> None:

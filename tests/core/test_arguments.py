@@ -1,0 +1,63 @@
+"""Text command arguments as Slack and the console deliver them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.arguments import parse_arguments
+from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.reply import Reply, UserError
+
+
+async def _noop(ctx: object, **options: object) -> Reply:
+    return Reply("ok")
+
+
+KUDOS = CommandSpec(
+    "kudos",
+    "thank",
+    _noop,
+    options=(Option("member", OptionType.MEMBER, "who"), Option("reason", OptionType.TEXT, "why", required=False)),
+)
+
+
+def resolve(token: str, kind: OptionType) -> object | None:
+    return f"member:{token[1:]}" if token.startswith("@") else None
+
+
+def test_last_text_option_takes_the_rest_of_the_line() -> None:
+    assert parse_arguments(KUDOS, "@bob thanks  for the   help", resolve) == {
+        "member": "member:bob",
+        "reason": "thanks  for the   help",
+    }
+
+
+def test_named_options_and_quotes() -> None:
+    assert parse_arguments(KUDOS, 'reason:"for the map" member:@bob', resolve) == {
+        "member": "member:bob",
+        "reason": "for the map",
+    }
+    assert parse_arguments(KUDOS, '@bob "quoted reason"', resolve) == {
+        "member": "member:bob",
+        "reason": "quoted reason",
+    }
+
+
+def test_slack_mentions_with_spaces_are_one_token() -> None:
+    def slack(token: str, kind: OptionType) -> object | None:
+        return token if token.startswith("<@") else None
+
+    assert parse_arguments(KUDOS, "<@U1|Bob Smith> great talk", slack)["member"] == "<@U1|Bob Smith>"
+
+
+def test_unknown_member_and_unclosed_quote_are_polite_errors() -> None:
+    with pytest.raises(UserError, match="couldn't find the member `bob`"):
+        parse_arguments(KUDOS, "bob thanks", resolve)
+    with pytest.raises(UserError, match="never closed"):
+        parse_arguments(KUDOS, '@bob "thanks', resolve)
+
+
+def test_extra_words_after_the_last_option_are_refused() -> None:
+    only_member = CommandSpec("rank", "r", _noop, options=(Option("member", OptionType.MEMBER, "who", required=False),))
+    with pytest.raises(UserError, match="didn't expect `extra`"):
+        parse_arguments(only_member, "@bob extra", resolve)

@@ -1,0 +1,61 @@
+"""Message activity through the real ingest path: cooldown in memory, batched writes, idempotency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.core.clock import VirtualClock
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+
+COMMUNITY = CommunityRef("test", "c1", "Test")
+GENERAL = ChannelRef(COMMUNITY, "general", "general")
+
+
+def message(message_id: str, author: str = "alice", is_bot: bool = False) -> MessagePosted:
+    return MessagePosted(message_id, MemberRef(COMMUNITY, author, author, is_bot), GENERAL, message_id, "hi")
+
+
+async def ledger_rows(hearth: Hearth) -> int:
+    async with hearth.db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(Contribution))).scalar_one())
+
+
+async def test_redelivered_message_awards_once(hearth: Hearth, clock: VirtualClock) -> None:
+    await hearth.dispatch(message("m1"))
+    clock.advance(timedelta(minutes=5))  # past the cooldown, so only the key can stop it
+    await hearth.dispatch(message("m1"))
+    await hearth.services.ledger.flush()
+    assert await ledger_rows(hearth) == 1
+
+
+async def test_cooldown_and_bots(hearth: Hearth, clock: VirtualClock) -> None:
+    await hearth.dispatch(message("m1"))
+    clock.advance(timedelta(seconds=30))
+    await hearth.dispatch(message("m2"))
+    await hearth.dispatch(message("m3", author="robot", is_bot=True))
+    clock.advance(timedelta(seconds=31))
+    await hearth.dispatch(message("m4"))
+    await hearth.services.ledger.flush()
+    assert await ledger_rows(hearth) == 2
+
+
+async def test_activity_waits_in_memory_until_flush_and_close_writes_it(hearth: Hearth) -> None:
+    await hearth.dispatch(message("m1"))
+    assert hearth.services.ledger.pending == 1
+    assert await ledger_rows(hearth) == 0
+    await hearth.services.ledger.close()
+    assert await ledger_rows(hearth) == 1
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_timer(hearth: Hearth) -> None:
+    buffer = hearth.services.ledger
+    buffer._batch_size = 3
+    for n in range(3):
+        await hearth.dispatch(message(f"m{n}", author=f"member{n}"))
+    await buffer.wait_idle()
+    assert await ledger_rows(hearth) == 3

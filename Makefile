@@ -13,7 +13,6 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/hearth migrate
 	$(BIN)/hearth run
 
 lint: $(STAMP)

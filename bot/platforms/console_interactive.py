@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from rich.console import Console
 from rich.panel import Panel
@@ -23,7 +25,25 @@ def rich_writer(console: Console) -> Callable[[str, list[str]], None]:
     return write
 
 
+async def _follow_wall_clock(platform: ConsolePlatform) -> None:
+    """Interactive time passes as it does for the person typing (and `wait` jumps ahead of it)."""
+    last = time.monotonic()
+    while True:
+        await asyncio.sleep(1)
+        now = time.monotonic()
+        await platform.scheduler.advance(timedelta(seconds=now - last))
+        last = now
+
+
 async def interact(platform: ConsolePlatform, console: Console) -> None:
+    ticker = asyncio.create_task(_follow_wall_clock(platform))
+    try:
+        await _read_lines(platform, console)
+    finally:
+        ticker.cancel()
+
+
+async def _read_lines(platform: ConsolePlatform, console: Console) -> None:
     commands = ", ".join(f"/{path}" for path in sorted(platform.hearth.registry.commands))
     console.print(HELP.format(commands=commands), style="dim", markup=False)
     await platform.perform(SetLevel("you", "admin"))

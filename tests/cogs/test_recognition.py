@@ -1,0 +1,56 @@
+"""Recognition rules through the runtime, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.core.refs import CommunityRef, MemberRef, Permission
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+
+COMMUNITY = CommunityRef("test", "c1", "Test")
+
+
+def ref(name: str, is_bot: bool = False) -> MemberRef:
+    return MemberRef(COMMUNITY, name, name, is_bot)
+
+
+async def kudos(hearth: Hearth, giver: str, receiver: MemberRef, invocation: str, reason: str = "thanks") -> str:
+    ctx = await hearth.context(ref(giver), None, Permission.MEMBER, invocation)
+    reply = await hearth.run_command(ctx, "kudos", {"member": receiver, "reason": reason})
+    return reply.text if not reply.card else f"{reply.text} {reply.card.footer}"
+
+
+async def given(hearth: Hearth) -> int:
+    async with hearth.db.read() as session:
+        query = select(func.count()).select_from(Contribution).where(Contribution.kind == "kudos_given")
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_concurrent_kudos_never_exceed_the_daily_allowance(hearth: Hearth) -> None:
+    replies = await asyncio.gather(*(kudos(hearth, "alice", ref(f"m{n}"), f"i{n}") for n in range(8)))
+    refused = [text for text in replies if "You've given all 5" in text]
+    assert (len(refused), await given(hearth)) == (3, 5)
+
+
+async def test_bots_cannot_receive_kudos(hearth: Hearth) -> None:
+    text = await kudos(hearth, "alice", ref("helperbot", is_bot=True), "i1")
+    assert "Bots don't collect kudos" in text
+    assert await given(hearth) == 0
+
+
+async def test_a_retried_command_awards_once(hearth: Hearth) -> None:
+    first = await kudos(hearth, "alice", ref("bob"), "interaction-7")
+    again = await kudos(hearth, "alice", ref("bob"), "interaction-7")
+    assert "+10 points for bob" in first
+    assert "already recorded" in again
+    assert await given(hearth) == 1
+
+
+async def test_user_text_cannot_forge_a_mention(hearth: Hearth) -> None:
+    ctx = await hearth.context(ref("alice"), None, Permission.MEMBER, "i1")
+    reply = await hearth.run_command(ctx, "kudos", {"member": ref("bob"), "reason": "hi \x1fmU999\x1eceo\x1f"})
+    assert reply.card is not None
+    assert "\x1f" not in reply.card.fields[0].value

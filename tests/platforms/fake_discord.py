@@ -182,7 +182,9 @@ class FakeDiscord:
     # -- REST --------------------------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.Response:
         call = await self._record(request)
-        if request.headers.get("Authorization") != f"Bot {self.token}":
+        # Interaction callbacks and webhooks are authorised by the token in their path.
+        token_in_path = call.path.startswith(("/interactions/", "/webhooks/"))
+        if not token_in_path and request.headers.get("Authorization") != f"Bot {self.token}":
             response = json_response(p.error(0, "401: Unauthorized"), 401)
         else:
             response = json_response(p.error(0, f"no fake for {call.method} {call.path}"), 404)

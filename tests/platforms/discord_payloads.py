@@ -386,7 +386,9 @@ def gateway_bot(url: str) -> Payload:
     }
 
 
-def message(channel_id: str, author: Payload, content: str | None, *, message_id: str | None = None, **more: Any) -> Payload:
+def message(
+    channel_id: str, author: Payload, content: str | None, *, message_id: str | None = None, **more: Any
+) -> Payload:
     return {
         "id": message_id or snowflake(),
         "channel_id": channel_id,

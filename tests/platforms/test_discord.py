@@ -101,7 +101,8 @@ async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarnes
 async def test_commands_sync_to_the_development_server_when_set(discord_env: DiscordHarness) -> None:
     world = discord_env.world
     await discord_env.start(discord_dev_guild_id=int(world.guild_id))
-    synced = discord_env.server.calls_to("PUT", rf"/applications/{world.application_id}/guilds/{world.guild_id}/commands")
+    path = rf"/applications/{world.application_id}/guilds/{world.guild_id}/commands"
+    synced = discord_env.server.calls_to("PUT", path)
     assert len(synced) == 1
     assert {command["name"] for command in synced[0].body} >= {"kudos", "config"}
 

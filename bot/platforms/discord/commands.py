@@ -78,7 +78,10 @@ def _callback(spec: CommandSpec, run: Runner) -> Callable[..., Awaitable[None]]:
 
 def _command(spec: CommandSpec, run: Runner, contexts: app_commands.AppCommandContext | None = None) -> Any:
     return app_commands.Command(
-        name=spec.name, description=spec.description[:100], callback=cast(Any, _callback(spec, run)), allowed_contexts=contexts
+        name=spec.name,
+        description=spec.description[:100],
+        callback=cast(Any, _callback(spec, run)),
+        allowed_contexts=contexts,
     )
 
 

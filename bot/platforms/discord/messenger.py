@@ -17,10 +17,9 @@ class DiscordMessenger:
         self.client = client
 
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
-        target = await self._messageable(int(channel.thread_id or channel.external_id))
         try:
-            message = await target.send(**message_kwargs(reply))
-        except discord.Forbidden:
+            message = await self._messageable(channel).send(**message_kwargs(reply))
+        except (discord.Forbidden, discord.NotFound):
             raise PlatformError(
                 f"I may not post in <#{channel.external_id}>: give Hearth View Channel and Send Messages there."
             ) from None
@@ -36,19 +35,18 @@ class DiscordMessenger:
         return str(message.id)
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
-        target = await self._messageable(int(channel.thread_id or channel.external_id))
-        message = discord.PartialMessage(channel=target, id=int(message_id))  # type: ignore[arg-type]
+        message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]
         try:
             await message.edit(**message_kwargs(reply, editing=True))
-        except discord.Forbidden:
-            raise PlatformError(f"I may not edit messages in <#{channel.external_id}>.") from None
+        except (discord.Forbidden, discord.NotFound):
+            raise PlatformError(f"I can no longer edit that message in <#{channel.external_id}>.") from None
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
-        target = await self._messageable(int(channel.external_id))
+        target = self._messageable(channel, thread=False)
         message = discord.PartialMessage(channel=target, id=int(message_id))  # type: ignore[arg-type]
         try:
             thread = await message.create_thread(name=name[:100] or "Thread")
-        except discord.Forbidden:
+        except (discord.Forbidden, discord.NotFound):
             raise PlatformError(
                 f"I may not start threads in <#{channel.external_id}>: give Hearth Create Public Threads there."
             ) from None
@@ -112,13 +110,11 @@ class DiscordMessenger:
         except discord.NotFound:
             raise PlatformError(f"{member.display_name or member.external_id} is no longer in the server.") from None
 
-    async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
+    def _messageable(self, channel: ChannelRef, *, thread: bool = True) -> discord.abc.Messageable:
+        """The cached channel (or thread), else a partial one: sending needs no lookup round-trip."""
+        channel_id = int(channel.thread_id if thread and channel.thread_id else channel.external_id)
         found = self.client.get_channel(channel_id)
-        if found is None:
-            try:
-                found = await self.client.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                raise PlatformError(f"I can't see the channel <#{channel_id}> any more.") from None
-        if not isinstance(found, discord.abc.Messageable):
-            raise PlatformError(f"<#{channel_id}> is not a channel I can write in.")
-        return found
+        if isinstance(found, discord.abc.Messageable):
+            return found
+        guild_id = int(channel.community.external_id)
+        return self.client.get_partial_messageable(channel_id, guild_id=guild_id)

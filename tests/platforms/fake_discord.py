@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class Call:
     query: dict[str, str]
     body: Any
     files: list[str] = field(default_factory=list)
+    received_at: float = field(default_factory=time.perf_counter)  # when the request arrived
 
     @property
     def json(self) -> dict[str, Any]:
@@ -200,6 +202,7 @@ class FakeDiscord:
 
     @staticmethod
     async def _record(request: web.Request) -> Call:
+        arrived = time.perf_counter()
         path = request.path[len(API) :]
         query = dict(request.query)
         if request.content_type.startswith("multipart/"):
@@ -212,9 +215,9 @@ class FakeDiscord:
                 else:
                     files.append(part.filename or "")  # type: ignore[union-attr]
                     await part.read()  # type: ignore[union-attr]
-            return Call(request.method, path, query, body, files)
+            return Call(request.method, path, query, body, files, arrived)
         raw = await request.read()
-        return Call(request.method, path, query, json.loads(raw) if raw else None)
+        return Call(request.method, path, query, json.loads(raw) if raw else None, received_at=arrived)
 
     async def _me(self, match: re.Match[str], call: Call) -> web.Response:
         return json_response(self.world.users["hearth"])

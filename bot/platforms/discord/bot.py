@@ -1,0 +1,277 @@
+"""The discord.py bot that serves a Hearth runtime: gateway events in, replies and messages out."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.commands import CommandSpec
+from bot.core.context import Context
+from bot.core.events import (
+    ComponentClicked,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.core.reply import Reply
+from bot.core.runtime import SORRY, Hearth
+from bot.platforms.discord.commands import build_app_commands
+from bot.platforms.discord.messenger import DiscordMessenger
+from bot.platforms.discord.refs import (
+    channel_ref,
+    channel_ref_by_id,
+    member_ref,
+    member_ref_by_id,
+    permission_level,
+    role_ref,
+)
+from bot.platforms.discord.render import message_kwargs, modal
+
+log = logging.getLogger(__name__)
+
+# Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
+DEFER_AFTER_SECONDS = 2.0
+INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
+SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
+
+
+def neutral_value(guild: discord.Guild, value: Any) -> Any:
+    """A discord.py option value as the core expects it: refs for members, channels and roles."""
+    if isinstance(value, discord.Member | discord.User):
+        return member_ref(guild, value)
+    if isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
+        return channel_ref(guild, value)
+    if isinstance(value, discord.Role):
+        return role_ref(value)
+    return value
+
+
+def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
+    """Text inputs of a submitted modal by custom id (inside action rows or labels)."""
+    values: dict[str, str] = {}
+    for component in components:
+        if "custom_id" in component and "value" in component:
+            values[component["custom_id"]] = component["value"]
+        nested = list(component.get("components", []))
+        if "component" in component:
+            nested.append(component["component"])
+        values.update(form_values(nested))
+    return values
+
+
+class HearthBot(commands.Bot):
+    def __init__(
+        self,
+        hearth: Hearth,
+        *,
+        dev_guild_id: int | None = None,
+        defer_after: float = DEFER_AFTER_SECONDS,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.hearth = hearth
+        self.dev_guild_id = dev_guild_id
+        self.defer_after = defer_after
+        self.messenger = DiscordMessenger(self)
+        hearth.attach(self.messenger)
+
+    async def setup_hook(self) -> None:
+        for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
+            self.tree.add_command(command)
+        if self.dev_guild_id is not None:
+            guild = discord.Object(self.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development server %s", len(synced), self.dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (Discord may take a while to show them)", len(synced))
+
+    # -- interactions ----------------------------------------------------------------------------
+    async def _context(self, interaction: discord.Interaction, guild: discord.Guild) -> Context:
+        return await self.hearth.context(
+            member_ref(guild, interaction.user),
+            channel_ref(guild, interaction.channel),
+            permission_level(interaction.user),
+            str(interaction.id),  # a redelivered interaction has the same id: the ledger awards once
+        )
+
+    async def _run_command(self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]) -> None:
+        guild = interaction.guild
+        if guild is None:
+            await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
+            return
+
+        async def work() -> Reply | None:
+            ctx = await self._context(interaction, guild)
+            raw = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
+            return await self.hearth.run_command(ctx, spec.path, raw)
+
+        await self._answer(interaction, work, defer_at_once=spec.slow)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons, menus and modals, routed by custom id: no view state, so they survive restarts."""
+        guild = interaction.guild
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        if guild is None:
+            await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
+            return
+        member = member_ref(guild, interaction.user)
+        channel = channel_ref(guild, interaction.channel)
+        event: ComponentClicked | FormSubmitted
+        if interaction.type is discord.InteractionType.component:
+            message_id = str(interaction.message.id) if interaction.message else None
+            values = tuple(str(value) for value in data.get("values", []))
+            event = ComponentClicked(str(interaction.id), member, channel, data["custom_id"], values, message_id)
+        else:
+            event = FormSubmitted(
+                str(interaction.id), member, channel, data["custom_id"], form_values(data.get("components", []))
+            )
+
+        async def work() -> Reply | None:
+            ctx = await self._context(interaction, guild)
+            if isinstance(event, ComponentClicked):
+                return await self.hearth.click(ctx, event)
+            return await self.hearth.submit(ctx, event)
+
+        await self._answer(interaction, work)
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[Reply | None]],
+        defer_at_once: bool = False,
+    ) -> None:
+        """Reply within Discord's 3 s: at once when the work is quick, else defer and follow up.
+
+        A deferred command shows a public "thinking…" placeholder; an ephemeral reply then replaces it
+        privately (the placeholder is deleted), since the work decides visibility only when it is done.
+        """
+        task = asyncio.ensure_future(self._safely(work))
+        done, _ = await asyncio.wait({task}, timeout=0 if defer_at_once else self.defer_after)
+        try:
+            if task in done:
+                await self._respond(interaction, task.result())
+                return
+            await interaction.response.defer(thinking=interaction.type is discord.InteractionType.application_command)
+            await self._follow_up(interaction, await task)
+        except discord.HTTPException as error:
+            # Typically the same interaction delivered twice: Discord accepts only one answer.
+            log.warning("could not answer interaction %s: %s", interaction.id, error)
+
+    @staticmethod
+    async def _safely(work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
+        try:
+            return await work()
+        except Exception:
+            log.exception("an interaction failed")
+            return Reply.private(SORRY)
+
+    async def _respond(self, interaction: discord.Interaction, reply: Reply | None) -> None:
+        if reply is None:
+            await interaction.response.defer()
+            return
+        if reply.form is not None:
+            await interaction.response.send_modal(modal(reply.form))
+            return
+        if reply.dm:
+            reply = await self._dm(interaction, reply)
+        await interaction.response.send_message(ephemeral=reply.ephemeral, **message_kwargs(reply))
+
+    async def _follow_up(self, interaction: discord.Interaction, reply: Reply | None) -> None:
+        if reply is None:
+            if interaction.type is discord.InteractionType.application_command:
+                await interaction.delete_original_response()
+            return
+        if reply.form is not None:
+            # A modal can only be the first answer, and the deferral already was.
+            reply = Reply.private("That took me too long to open the form. Please try again.")
+        if reply.dm:
+            reply = await self._dm(interaction, reply)
+        thinking = interaction.type is discord.InteractionType.application_command
+        if thinking and not reply.ephemeral:
+            await interaction.edit_original_response(**message_kwargs(reply, editing=True))
+            return
+        if thinking:
+            await interaction.delete_original_response()
+        await interaction.followup.send(ephemeral=reply.ephemeral, **message_kwargs(reply))
+
+    async def _dm(self, interaction: discord.Interaction, reply: Reply) -> Reply:
+        """Send a `dm` reply privately; what the invoker sees in the channel is a private note."""
+        assert interaction.guild is not None
+        sent = await self.messenger.send_dm(member_ref(interaction.guild, interaction.user), reply)
+        if sent is not None:
+            return Reply.private("I've sent you a direct message.")
+        note = "\n\n*(Your direct messages are closed, so here it is.)*"
+        return dataclasses.replace(reply, text=reply.text + note, dm=False, ephemeral=True)
+
+    # -- gateway events --------------------------------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        if guild is None or (self.user is not None and message.author.id == self.user.id):
+            return  # DMs are not community activity; our own replies earn nothing
+        channel = channel_ref(guild, message.channel)
+        if channel is None:
+            return
+        event = MessagePosted(
+            str(message.id),
+            member_ref(guild, message.author),
+            channel,
+            str(message.id),
+            message.content,
+            channel.thread_id,
+            tuple(member_ref(guild, user) for user in message.mentions),
+        )
+        await self.hearth.dispatch(event)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        joined = member.joined_at or datetime.now(UTC)
+        event_id = f"join:{member.guild.id}:{member.id}:{joined.isoformat()}"
+        await self.hearth.dispatch(MemberJoined(event_id, member_ref(member.guild, member)))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        guild = self.get_guild(payload.guild_id)
+        if guild is None:
+            return
+        # Discord gives a leave no id or time of its own: the moment we heard of it stands in.
+        event_id = f"leave:{guild.id}:{payload.user.id}:{datetime.now(UTC).isoformat()}"
+        await self.hearth.dispatch(MemberLeft(event_id, member_ref(guild, payload.user)))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, ReactionAdded)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, ReactionRemoved)
+
+    async def _reaction(
+        self, payload: discord.RawReactionActionEvent, kind: type[ReactionAdded] | type[ReactionRemoved]
+    ) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        if guild is None:
+            return
+        member = member_ref(guild, payload.member) if payload.member else member_ref_by_id(guild, payload.user_id)
+        author = member_ref_by_id(guild, payload.message_author_id) if payload.message_author_id else None
+        emoji = str(payload.emoji)
+        # Stable per (message, member, emoji): reacting, unreacting and reacting again awards once.
+        event_id = f"{payload.event_type}:{payload.message_id}:{payload.user_id}:{emoji}"
+        channel = channel_ref_by_id(guild, payload.channel_id)
+        await self.hearth.dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))

@@ -1,0 +1,120 @@
+"""The Messenger protocol on Discord: what cogs do on their own initiative."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, RoleRef
+from bot.core.reply import Reply
+from bot.platforms.discord.render import message_kwargs
+
+ROLES_SETTINGS = "Server Settings → Roles"
+
+
+class DiscordMessenger:
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        try:
+            message = await self._messageable(channel).send(**message_kwargs(reply))
+        except (discord.Forbidden, discord.NotFound):
+            raise PlatformError(
+                f"I may not post in <#{channel.external_id}>: give Hearth View Channel and Send Messages there."
+            ) from None
+        return str(message.id)
+
+    async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
+        user_id = int(member.external_id)
+        try:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            message = await user.send(**message_kwargs(reply))
+        except discord.Forbidden:
+            return None  # DMs closed, or no server in common any more
+        return str(message.id)
+
+    async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
+        message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]
+        try:
+            await message.edit(**message_kwargs(reply, editing=True))
+        except (discord.Forbidden, discord.NotFound):
+            raise PlatformError(f"I can no longer edit that message in <#{channel.external_id}>.") from None
+
+    async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        target = self._messageable(channel, thread=False)
+        message = discord.PartialMessage(channel=target, id=int(message_id))  # type: ignore[arg-type]
+        try:
+            thread = await message.create_thread(name=name[:100] or "Thread")
+        except (discord.Forbidden, discord.NotFound):
+            raise PlatformError(
+                f"I may not start threads in <#{channel.external_id}>: give Hearth Create Public Threads there."
+            ) from None
+        return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=str(thread.id))
+
+    async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
+        guild = self._guild(member.community)
+        target_role = guild.get_role(int(role.external_id))
+        if target_role is None:
+            raise PlatformError(f"The role {role.name or role.external_id} no longer exists.")
+        me = guild.me
+        if not me.guild_permissions.manage_roles:
+            raise PlatformError(
+                f"I need the Manage Roles permission to give @{target_role.name}: turn it on for Hearth's role "
+                f"in {ROLES_SETTINGS}."
+            )
+        if target_role.managed or target_role.is_default():
+            raise PlatformError(f"@{target_role.name} is managed by Discord or an integration; nobody can give it.")
+        if target_role >= me.top_role:
+            raise PlatformError(
+                f"@{target_role.name} is not below my highest role @{me.top_role.name}: drag Hearth's role "
+                f"above it in {ROLES_SETTINGS}."
+            )
+        target = await self._member(guild, member)
+        try:
+            await target.add_roles(target_role, reason="Hearth")
+        except discord.Forbidden:
+            reason = f"Discord refused to give @{target_role.name}; check Hearth's role and its position."
+            raise PlatformError(reason) from None
+
+    async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        """A permission overwrite that lets the member see and write in the channel."""
+        guild = self._guild(member.community)
+        target = guild.get_channel(int(channel.external_id))
+        if target is None:
+            raise PlatformError(f"The channel #{channel.name or channel.external_id} no longer exists.")
+        person = await self._member(guild, member)
+        try:
+            await target.set_permissions(
+                person, view_channel=True, send_messages=True, read_message_history=True, reason="Hearth"
+            )
+        except discord.Forbidden:
+            raise PlatformError(
+                f"I may not change who sees <#{target.id}>: give Hearth Manage Permissions (Manage Roles) on that "
+                "channel, and View Channel there."
+            ) from None
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def _guild(self, community: CommunityRef) -> discord.Guild:
+        guild = self.client.get_guild(int(community.external_id))
+        if guild is None:
+            raise PlatformError(f"Hearth is no longer in the server {community.name or community.external_id}.")
+        return guild
+
+    async def _member(self, guild: discord.Guild, member: MemberRef) -> discord.Member:
+        found = guild.get_member(int(member.external_id))
+        if found is not None:
+            return found
+        try:
+            return await guild.fetch_member(int(member.external_id))
+        except discord.NotFound:
+            raise PlatformError(f"{member.display_name or member.external_id} is no longer in the server.") from None
+
+    def _messageable(self, channel: ChannelRef, *, thread: bool = True) -> discord.abc.Messageable:
+        """The cached channel (or thread), else a partial one: sending needs no lookup round-trip."""
+        channel_id = int(channel.thread_id if thread and channel.thread_id else channel.external_id)
+        found = self.client.get_channel(channel_id)
+        if isinstance(found, discord.abc.Messageable):
+            return found
+        guild_id = int(channel.community.external_id)
+        return self.client.get_partial_messageable(channel_id, guild_id=guild_id)

@@ -1,0 +1,105 @@
+"""Discord fixtures: the real discord.py bot serving a Hearth runtime against the local FakeDiscord."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.runtime import Hearth
+from bot.platforms.discord import HearthBot, build_discord_bot, start_discord
+from config.settings import load_settings
+from tests.platforms import discord_payloads as p
+from tests.platforms.fake_discord import WAIT_SECONDS, FakeDiscord
+
+
+@dataclass
+class EventLog:
+    """Every neutral event the adapter produced, in order (a handler registered after the cogs')."""
+
+    events: list[Event] = field(default_factory=list)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def record(self, event: Event) -> None:
+        async with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[Event], bool]) -> Event:
+        def found() -> Event | None:
+            return next((event for event in self.events if predicate(event)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), WAIT_SECONDS)
+        event = found()
+        assert event is not None
+        return event
+
+
+@dataclass
+class DiscordHarness:
+    """A fake Discord, a Hearth runtime, and (after `start`) the bot connected to one and serving the other."""
+
+    server: FakeDiscord
+    hearth: Hearth
+    database_url: str
+    log: EventLog
+    bot: HearthBot | None = None
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def world(self) -> p.DiscordWorld:
+        return self.server.world
+
+    def build(self, **settings: Any) -> HearthBot:
+        config = load_settings(database_url=self.database_url, **settings)
+        # Short guild_ready_timeout: discord.py waits this long after the last GUILD_CREATE before READY.
+        return build_discord_bot(self.hearth, config, guild_ready_timeout=0.01)
+
+    async def start(self, token: str | None = None, *, defer_after: float | None = None, **settings: Any) -> HearthBot:
+        bot = self.build(**settings)
+        if defer_after is not None:
+            bot.defer_after = defer_after
+        await bot.__aenter__()
+        self.bot = bot
+        self._task = asyncio.create_task(start_discord(bot, token or self.server.token))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({self._task, ready}, timeout=WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            ready.cancel()
+            await self._task  # raises what start_discord raised
+        assert ready.done(), "the bot did not become ready"
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+@pytest.fixture
+async def discord_env(hearth: Hearth, database_url: str) -> AsyncIterator[DiscordHarness]:
+    """Not started yet: register test-only commands first, or start with other settings."""
+    server = FakeDiscord(p.DiscordWorld.standard())
+    await server.start()
+    log = EventLog()
+    for kind in (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
+        hearth.registry.on(kind, log.record)
+    harness = DiscordHarness(server, hearth, database_url, log)
+    try:
+        with server.patched():
+            yield harness
+            await harness.stop()
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def discord(discord_env: DiscordHarness) -> DiscordHarness:
+    await discord_env.start()
+    return discord_env

@@ -1,0 +1,279 @@
+"""A local fake Discord (gateway + REST) for the real discord.py client, on loopback, port 0.
+
+Tests drive it: `dispatch()` sends a gateway event to the connected bot, `wait_for()` waits until the
+bot has made a REST call that matches. Every REST call is recorded (method, path, query, JSON body —
+`payload_json` for multipart uploads — and uploaded file names). Payloads come from discord_payloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+
+from tests.platforms import discord_payloads as p
+
+API = "/api/v10"
+WAIT_SECONDS = 10  # a safety net only: the tests wait for events, never for time
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # without /api/v10
+    query: dict[str, str]
+    body: Any
+    files: list[str] = field(default_factory=list)
+    received_at: float = field(default_factory=time.perf_counter)  # when the request arrived
+
+    @property
+    def json(self) -> dict[str, Any]:
+        assert isinstance(self.body, dict), self.body
+        return self.body
+
+
+Handler = Callable[[re.Match[str], Call], Awaitable[web.Response]]
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body only when Content-Type is exactly application/json (no charset).
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+def empty() -> web.Response:
+    return web.Response(status=204)
+
+
+class FakeDiscord:
+    def __init__(self, world: p.DiscordWorld, token: str = "fake.bot.token") -> None:
+        self.world = world
+        self.token = token
+        self.allow_privileged_intents = True
+        self.closed_dms: set[str] = set()  # user ids whose DMs are closed
+        self.forbid: set[str] = set()  # call kinds answered 403: "roles", "permissions"
+        self.calls: list[Call] = []
+        self.identified = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
+        self._answered: set[str] = set()
+        self._dm_channels: dict[str, str] = {}  # channel id -> user id
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
+            ("GET", re.compile(r"/users/@me"), self._me),
+            ("GET", re.compile(r"/oauth2/applications/@me"), self._application),
+            ("GET", re.compile(r"/gateway(/bot)?"), self._gateway_info),
+            ("PUT", re.compile(r"/applications/\d+(/guilds/(?P<guild>\d+))?/commands"), self._sync),
+            ("POST", re.compile(r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback"), self._callback),
+            ("POST", re.compile(r"/webhooks/\d+/[^/]+"), self._followup),
+            ("PATCH", re.compile(r"/webhooks/\d+/[^/]+/messages/(@original|\d+)"), self._followup),
+            ("DELETE", re.compile(r"/webhooks/\d+/[^/]+/messages/(@original|\d+)"), self._no_content),
+            ("POST", re.compile(r"/users/@me/channels"), self._open_dm),
+            ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._post_message),
+            ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+"), self._post_message),
+            ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+/threads"), self._thread),
+            ("PUT", re.compile(r"/guilds/\d+/members/\d+/roles/\d+"), self._refusable("roles")),
+            ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
+            ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
+        ]
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def close(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Point discord.py's REST base and default gateway here, for the duration."""
+        route_base = discord.http.Route.BASE
+        gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.url + API
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.ws_url)
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = route_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/gateway"
+
+    # -- driving the bot ---------------------------------------------------------------------------
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (INTERACTION_CREATE, MESSAGE_CREATE, ...) to every connected bot."""
+        self._sequence += 1
+        for socket in self._sockets:
+            await socket.send_str(json.dumps(p.dispatch(event, data, self._sequence)))
+
+    async def wait_for(self, predicate: Callable[[Call], bool], *, after: int = 0) -> Call:
+        """The first recorded call (from index `after`) that matches, waiting for it if need be."""
+
+        def found() -> Call | None:
+            return next((call for call in self.calls[after:] if predicate(call)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), WAIT_SECONDS)
+        call = found()
+        assert call is not None
+        return call
+
+    async def interact(self, payload: dict[str, Any]) -> Call:
+        """Deliver an interaction and return Hearth's callback to it."""
+        start = len(self.calls)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return await self.wait_for(lambda call: call.path.startswith(f"/interactions/{payload['id']}/"), after=start)
+
+    def calls_to(self, method: str, pattern: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method and re.fullmatch(pattern, call.path)]
+
+    # -- gateway -----------------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_str(json.dumps(p.hello()))
+        async for frame in socket:
+            if frame.type is not WSMsgType.TEXT:
+                break
+            message = json.loads(frame.data)
+            if message["op"] == 1:  # heartbeat
+                await socket.send_str(json.dumps(p.heartbeat_ack()))
+            elif message["op"] == 2:  # identify
+                await self._identify(socket, message["d"])
+        if socket in self._sockets:
+            self._sockets.remove(socket)
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        if data["token"] != self.token:
+            await socket.close(code=4004, message=b"Authentication failed.")
+            return
+        privileged = p.MEMBERS_INTENT | p.MESSAGE_CONTENT_INTENT
+        if data.get("intents", 0) & privileged and not self.allow_privileged_intents:
+            await socket.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        self._sockets.append(socket)
+        self._sequence += 1
+        await socket.send_str(json.dumps(p.dispatch("READY", p.ready(self.world, self.ws_url), self._sequence)))
+        await self.dispatch("GUILD_CREATE", p.guild_create(self.world))
+        self.identified.set()
+
+    # -- REST --------------------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        # Interaction callbacks and webhooks are authorised by the token in their path.
+        token_in_path = call.path.startswith(("/interactions/", "/webhooks/"))
+        if not token_in_path and request.headers.get("Authorization") != f"Bot {self.token}":
+            response = json_response(p.error(0, "401: Unauthorized"), 401)
+        else:
+            response = json_response(p.error(0, f"no fake for {call.method} {call.path}"), 404)
+            for method, pattern, handler in self._routes:
+                match = pattern.fullmatch(call.path)
+                if method == call.method and match:
+                    response = await handler(match, call)
+                    break
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        return response
+
+    @staticmethod
+    async def _record(request: web.Request) -> Call:
+        arrived = time.perf_counter()
+        path = request.path[len(API) :]
+        query = dict(request.query)
+        if request.content_type.startswith("multipart/"):
+            body: Any = None
+            files: list[str] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                else:
+                    files.append(part.filename or "")  # type: ignore[union-attr]
+                    await part.read()  # type: ignore[union-attr]
+            return Call(request.method, path, query, body, files, arrived)
+        raw = await request.read()
+        return Call(request.method, path, query, json.loads(raw) if raw else None, received_at=arrived)
+
+    async def _me(self, match: re.Match[str], call: Call) -> web.Response:
+        return json_response(self.world.users["hearth"])
+
+    async def _application(self, match: re.Match[str], call: Call) -> web.Response:
+        return json_response(p.application(self.world))
+
+    async def _gateway_info(self, match: re.Match[str], call: Call) -> web.Response:
+        return json_response(p.gateway_bot(self.ws_url))
+
+    async def _sync(self, match: re.Match[str], call: Call) -> web.Response:
+        return json_response(p.synced_commands(self.world, call.body, match.group("guild")))
+
+    async def _callback(self, match: re.Match[str], call: Call) -> web.Response:
+        interaction_id = match.group("id")
+        if interaction_id in self._answered:
+            return json_response(p.error(40060, "Interaction has already been acknowledged."), 400)
+        self._answered.add(interaction_id)
+        kind = call.json["type"]
+        data = call.json.get("data") or {}
+        created = None
+        if kind in (4, 5):
+            created = p.bot_message(self.world, self.world.channels["general"]["id"], data)
+        return json_response(p.interaction_callback(interaction_id, kind, data.get("flags") or 0, created))
+
+    async def _followup(self, match: re.Match[str], call: Call) -> web.Response:
+        return json_response(p.bot_message(self.world, self.world.channels["general"]["id"], call.body or {}))
+
+    async def _no_content(self, match: re.Match[str], call: Call) -> web.Response:
+        return empty()
+
+    async def _open_dm(self, match: re.Match[str], call: Call) -> web.Response:
+        recipient = call.json["recipient_id"]
+        person = next(u for u in self.world.users.values() if u["id"] == str(recipient))
+        channel = p.dm_channel(person)
+        self._dm_channels[channel["id"]] = person["id"]
+        return json_response(channel)
+
+    async def _post_message(self, match: re.Match[str], call: Call) -> web.Response:
+        channel_id = match.group("channel")
+        if self._dm_channels.get(channel_id) in self.closed_dms:
+            return json_response(p.error(50007, "Cannot send messages to this user"), 403)
+        return json_response(p.bot_message(self.world, channel_id, call.body or {}))
+
+    async def _thread(self, match: re.Match[str], call: Call) -> web.Response:
+        parent = next(c for c in self.world.channels.values() if c["id"] == match.group("channel"))
+        return json_response(p.thread(call.json["name"], parent, self.world.id("hearth")))
+
+    def _refusable(self, kind: str) -> Handler:
+        async def handle(match: re.Match[str], call: Call) -> web.Response:
+            if kind in self.forbid:
+                return json_response(p.error(50013, "Missing Permissions"), 403)
+            return empty()
+
+        return handle
+
+    async def _user(self, match: re.Match[str], call: Call) -> web.Response:
+        person = next((u for u in self.world.users.values() if u["id"] == match.group("user")), None)
+        return json_response(person) if person else json_response(p.error(10013, "Unknown User"), 404)

@@ -1,0 +1,176 @@
+"""Discord end to end: the real discord.py client against the local fake Discord."""
+
+from __future__ import annotations
+
+import json
+
+from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.events import MessagePosted
+from bot.core.refs import Permission
+from bot.core.reply import Reply
+from config.community import SETTING_KEYS
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+from tests.platforms.discord_payloads import Mention
+
+
+def kudos(discord: DiscordHarness, giver: str, receiver: str, reason: str | None = None, **extra: str) -> dict:
+    options: dict = {"member": Mention("member", receiver)}
+    if reason is not None:
+        options["reason"] = reason
+    return p.command_interaction(discord.world, giver, "kudos", options, **extra)
+
+
+async def test_kudos_answers_with_the_recognition_embed(discord: DiscordHarness) -> None:
+    world = discord.world
+    call = await discord.server.interact(kudos(discord, "alice", "bob", "thanks for the review"))
+    assert call.json["type"] == 4
+    data = call.json["data"]
+    assert not (data.get("flags") or 0) & p.EPHEMERAL
+    assert data["content"] == f"<@{world.id('bob')}>, you got kudos from <@{world.id('alice')}>!"
+    embed = data["embeds"][0]
+    assert embed["title"] == "🎉 Kudos"
+    assert embed["description"] == f"<@{world.id('bob')}> received kudos from <@{world.id('alice')}>"
+    assert embed["fields"] == [{"name": "For", "value": "thanks for the review", "inline": False}]
+    assert embed["footer"]["text"] == "+10 points for Bob · Alice has 4 kudos left today"
+    assert embed["color"] == 0xF5A623
+
+
+def top_level(commands: list[dict], name: str) -> dict:
+    return next(command for command in commands if command["name"] == name)
+
+
+def options_by_name(command: dict) -> dict[str, dict]:
+    return {option["name"]: option for option in command.get("options", [])}
+
+
+async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarness) -> None:
+    async def sample(ctx, **options) -> Reply:
+        return Reply(text="ok")
+
+    discord_env.hearth.registry.command(
+        CommandSpec(
+            name="sample",
+            description="Every option type",
+            handler=sample,
+            options=(
+                Option("count", OptionType.INTEGER, "How many", min_value=1, max_value=10),
+                Option("role", OptionType.ROLE, "Which role"),
+                Option("every", OptionType.DURATION, "How often", required=False),
+                Option("zone", OptionType.TIMEZONE, "Where", required=False),
+            ),
+            permission=Permission.ADMIN,
+        )
+    )
+    await discord_env.start()
+    world = discord_env.world
+    sync = discord_env.server.calls_to("PUT", rf"/applications/{world.application_id}/commands")
+    assert len(sync) == 1
+    commands = sync[0].body
+    assert {command["name"] for command in commands} == {"kudos", "rank", "leaderboard", "help", "config", "sample"}
+
+    kudos_options = options_by_name(top_level(commands, "kudos"))
+    assert kudos_options["member"]["type"] == p.USER and kudos_options["member"]["required"]
+    assert kudos_options["reason"]["type"] == p.STRING and kudos_options["reason"]["max_length"] == 300
+    assert not kudos_options["reason"].get("required")
+    assert top_level(commands, "kudos")["default_member_permissions"] is None
+    assert top_level(commands, "kudos")["contexts"] == [0]  # servers only
+
+    period = options_by_name(top_level(commands, "leaderboard"))["period"]
+    assert [choice["value"] for choice in period["choices"]] == ["week", "month", "all"]
+    assert options_by_name(top_level(commands, "rank"))["member"]["type"] == p.USER
+
+    config = top_level(commands, "config")
+    assert int(config["default_member_permissions"]) == p.MANAGE_MESSAGES  # the least privileged verb, /config show
+    verbs = options_by_name(config)
+    assert verbs["show"]["type"] == verbs["set"]["type"] == p.SUB_COMMAND
+    set_options = options_by_name(verbs["set"])
+    assert [choice["value"] for choice in set_options["key"]["choices"]] == list(SETTING_KEYS)
+    assert set_options["value"]["type"] == p.STRING and set_options["value"]["max_length"] == 100
+    assert set_options["channel"]["type"] == p.CHANNEL
+
+    sample_command = top_level(commands, "sample")
+    assert int(sample_command["default_member_permissions"]) == p.MANAGE_GUILD
+    sample_options = options_by_name(sample_command)
+    assert (sample_options["count"]["type"], sample_options["count"]["min_value"]) == (p.INTEGER, 1)
+    assert sample_options["count"]["max_value"] == 10
+    assert sample_options["role"]["type"] == p.ROLE
+    assert sample_options["every"]["type"] == sample_options["zone"]["type"] == p.STRING
+
+
+async def test_commands_sync_to_the_development_server_when_set(discord_env: DiscordHarness) -> None:
+    world = discord_env.world
+    await discord_env.start(discord_dev_guild_id=int(world.guild_id))
+    path = rf"/applications/{world.application_id}/guilds/{world.guild_id}/commands"
+    synced = discord_env.server.calls_to("PUT", path)
+    assert len(synced) == 1
+    assert {command["name"] for command in synced[0].body} >= {"kudos", "config"}
+
+
+async def test_self_kudos_is_refused_privately(discord: DiscordHarness) -> None:
+    call = await discord.server.interact(kudos(discord, "alice", "alice", "for being me"))
+    data = call.json["data"]
+    assert call.json["type"] == 4 and data["flags"] & p.EPHEMERAL
+    assert data["content"].startswith("You can't give kudos to yourself")
+
+
+async def rank(discord: DiscordHarness, who: str) -> dict[str, str]:
+    call = await discord.server.interact(p.command_interaction(discord.world, who, "rank"))
+    return {field["name"]: field["value"] for field in call.json["data"]["embeds"][0]["fields"]}
+
+
+async def test_messages_earn_activity_once_within_the_cooldown(discord: DiscordHarness) -> None:
+    first = p.message_create(discord.world, "alice", "hello everyone")
+    second = p.message_create(discord.world, "alice", "and hello again")
+    for message in (first, second):
+        await discord.server.dispatch("MESSAGE_CREATE", message)
+    await discord.log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == second["id"])
+    assert (await rank(discord, "alice"))["Points"] == "1"
+
+
+async def test_everyone_in_a_reason_pings_nobody(discord: DiscordHarness) -> None:
+    world = discord.world
+    admins = world.roles["Admins"]["id"]
+    call = await discord.server.interact(kudos(discord, "alice", "bob", f"@everyone @here <@&{admins}> look"))
+    data = call.json["data"]
+    assert data["allowed_mentions"]["parse"] == []
+    assert {str(user) for user in data["allowed_mentions"]["users"]} == {world.id("bob"), world.id("alice")}
+    assert "roles" not in data["allowed_mentions"]
+    reason = data["embeds"][0]["fields"][0]["value"]
+    assert reason == f"@\u200beveryone @\u200bhere <@\u200b&{admins}> look"
+    sent = json.dumps(data, ensure_ascii=False)
+    assert "@everyone" not in sent and "@here" not in sent and f"<@&{admins}>" not in sent
+
+
+async def test_the_same_interaction_delivered_twice_awards_once(discord: DiscordHarness) -> None:
+    payload = kudos(discord, "alice", "bob", "thanks")
+    await discord.server.interact(payload)
+    start = len(discord.server.calls)
+    await discord.server.dispatch("INTERACTION_CREATE", payload)
+    await discord.server.wait_for(lambda call: call.path.startswith(f"/interactions/{payload['id']}/"), after=start)
+    standing = await rank(discord, "bob")
+    assert (standing["Points"], standing["Kudos received"]) == ("10", "1")
+
+
+async def test_config_set_is_refused_below_admin(discord: DiscordHarness) -> None:
+    world = discord.world
+    options = {"key": "kudos_points", "value": "20"}
+    refused = await discord.server.interact(p.command_interaction(world, "mod", "config set", options))
+    assert refused.json["data"]["flags"] & p.EPHEMERAL
+    assert refused.json["data"]["content"] == "Sorry, `/config set` is for admins of this community."
+    member = await discord.server.interact(p.command_interaction(world, "alice", "config show"))
+    assert member.json["data"]["content"] == "Sorry, `/config show` is for moderators of this community."
+
+    done = await discord.server.interact(p.command_interaction(world, "admin", "config set", options))
+    assert done.json["data"]["content"] == "Done: `kudos_points` is now 20."
+    shown = await discord.server.interact(p.command_interaction(world, "mod", "config show"))
+    fields = {f["name"]: f["value"] for f in shown.json["data"]["embeds"][0]["fields"]}
+    assert fields["kudos_points"] == "20"
+
+
+async def test_config_set_takes_a_channel_option(discord: DiscordHarness) -> None:
+    world = discord.world
+    options = {"key": "announcement_channel", "channel": Mention("channel", "ideas")}
+    done = await discord.server.interact(p.command_interaction(world, "owner", "config set", options))
+    fields = {f["name"]: f["value"] for f in done.json["data"]["embeds"][0]["fields"]}
+    assert fields["announcement_channel"] == f"<#{world.channels['ideas']['id']}>"

@@ -1,0 +1,123 @@
+"""Discord: slow commands, buttons, menus, modals and DM replies, routed by custom id."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.commands import CommandSpec
+from bot.core.context import Context
+from bot.core.reply import Button, Card, Form, FormField, Reply, Select, SelectOption
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+
+
+def add_command(discord: DiscordHarness, name: str, reply: Reply, release: asyncio.Event | None = None) -> None:
+    async def handler(ctx: Context) -> Reply:
+        if release is not None:
+            await release.wait()
+        return reply
+
+    discord.hearth.registry.command(CommandSpec(name=name, description=f"test {name}", handler=handler))
+
+
+async def test_a_slow_command_is_deferred_then_completed(discord_env: DiscordHarness) -> None:
+    release = asyncio.Event()
+    add_command(discord_env, "slow", Reply(text="finally done"), release)
+    await discord_env.start(defer_after=0.01)
+    deferred = await discord_env.server.interact(p.command_interaction(discord_env.world, "alice", "slow"))
+    assert deferred.json["type"] == 5  # "Hearth is thinking…", public
+    start = len(discord_env.server.calls)
+    release.set()
+    edited = await discord_env.server.wait_for(
+        lambda call: call.method == "PATCH" and call.path.endswith("/messages/@original"), after=start
+    )
+    assert edited.json["content"] == "finally done"
+
+
+async def test_a_slow_private_reply_replaces_the_placeholder_privately(discord_env: DiscordHarness) -> None:
+    release = asyncio.Event()
+    add_command(discord_env, "slowsecret", Reply.private("only for you"), release)
+    await discord_env.start(defer_after=0.01)
+    deferred = await discord_env.server.interact(p.command_interaction(discord_env.world, "alice", "slowsecret"))
+    assert deferred.json["type"] == 5
+    start = len(discord_env.server.calls)
+    release.set()
+    followup = await discord_env.server.wait_for(
+        lambda call: call.method == "POST" and call.path.startswith("/webhooks/"), after=start
+    )
+    assert followup.json["content"] == "only for you" and followup.json["flags"] & p.EPHEMERAL
+    assert discord_env.server.calls_to("DELETE", r"/webhooks/\d+/[^/]+/messages/@original")
+
+
+async def test_buttons_and_menus_route_by_custom_id(discord_env: DiscordHarness) -> None:
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    async def on_click(ctx: Context, rest: str, values: tuple[str, ...]) -> Reply:
+        seen.append((rest, values))
+        return Reply.private(f"{ctx.author.name} chose {rest} {' '.join(values)}".strip())
+
+    discord_env.hearth.registry.component("pick", on_click)
+    offer = Reply(
+        text="Choose",
+        buttons=(Button("Yes", "pick:yes"),),
+        select=Select("pick:menu", (SelectOption("Red", "red"), SelectOption("Blue", "blue")), max_values=2),
+    )
+    add_command(discord_env, "offer", offer)
+    await discord_env.start()
+    world = discord_env.world
+    shown = await discord_env.server.interact(p.command_interaction(world, "alice", "offer"))
+    rows = shown.json["data"]["components"]
+    assert rows[0]["components"][0]["custom_id"] == "pick:yes"
+    assert rows[1]["components"][0]["custom_id"] == "pick:menu"
+    message = p.bot_message(world, world.channels["general"]["id"], shown.json["data"])
+
+    clicked = await discord_env.server.interact(p.component_interaction(world, "bob", "pick:yes", message))
+    assert clicked.json["data"]["content"] == "Bob chose yes"
+    picked = await discord_env.server.interact(
+        p.component_interaction(world, "bob", "pick:menu", message, values=("red", "blue"))
+    )
+    assert picked.json["data"]["content"] == "Bob chose menu red blue"
+    assert seen == [("yes", ()), ("menu", ("red", "blue"))]
+
+    # A component nobody handles any more gets a polite private answer, not a failed interaction.
+    stale = await discord_env.server.interact(p.component_interaction(world, "bob", "gone:1", message))
+    assert stale.json["data"]["content"] == "That button no longer does anything."
+
+
+async def test_a_form_opens_as_a_modal_and_its_answers_come_back(discord_env: DiscordHarness) -> None:
+    answers: list[dict[str, str]] = []
+
+    async def on_submit(ctx: Context, rest: str, values: dict[str, str]) -> Reply:
+        answers.append(values)
+        return Reply(card=Card(title=f"Hello from {values['about']}"))
+
+    discord_env.hearth.registry.form("intro", on_submit)
+    form = Form("intro:1", "Introduce yourself", (FormField("about", "Where are you from?", max_length=80),))
+    add_command(discord_env, "intro", Reply(form=form))
+    await discord_env.start()
+    world = discord_env.world
+    opened = await discord_env.server.interact(p.command_interaction(world, "alice", "intro"))
+    assert opened.json["type"] == 9
+    modal = opened.json["data"]
+    assert (modal["custom_id"], modal["title"]) == ("intro:1", "Introduce yourself")
+    text_input = modal["components"][0]["components"][0]
+    assert (text_input["custom_id"], text_input["max_length"], text_input["required"]) == ("about", 80, True)
+
+    submitted = await discord_env.server.interact(p.modal_interaction(world, "alice", "intro:1", {"about": "Lyon"}))
+    assert submitted.json["data"]["embeds"][0]["title"] == "Hello from Lyon"
+    assert answers == [{"about": "Lyon"}]
+
+
+async def test_a_dm_reply_goes_to_direct_messages(discord_env: DiscordHarness) -> None:
+    add_command(discord_env, "secret", Reply(text="psst", dm=True))
+    await discord_env.start()
+    world = discord_env.world
+    answered = await discord_env.server.interact(p.command_interaction(world, "alice", "secret"))
+    opened = discord_env.server.calls_to("POST", "/users/@me/channels")
+    assert str(opened[-1].json["recipient_id"]) == world.id("alice")
+    assert answered.json["data"]["content"] == "I've sent you a direct message."
+
+    discord_env.server.closed_dms.add(world.id("bob"))
+    closed = await discord_env.server.interact(p.command_interaction(world, "bob", "secret"))
+    assert closed.json["data"]["flags"] & p.EPHEMERAL
+    assert closed.json["data"]["content"].startswith("psst")

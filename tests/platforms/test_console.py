@@ -117,8 +117,13 @@ def _hearth(args: list[str], stdin: str, tmp_path: Path) -> subprocess.Completed
     env.pop("DISCORD_TOKEN", None)
     env.pop("SLACK_BOT_TOKEN", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
 
 

@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -121,9 +122,22 @@ def check_settings(settings: Settings) -> None:
         )
 
 
+def _detail(error: SlackApiError, key: str) -> str:
+    data = error.response.data
+    return str(data.get(key, "?")) if isinstance(data, dict) else "?"
+
+
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code (`not_in_channel`), or the HTTP status when the answer was not JSON."""
+    data = error.response.data
+    if isinstance(data, dict):
+        return str(data.get("error", "unknown_error"))
+    return f"HTTP {error.response.status_code}"
+
+
 def _refusal(error: SlackApiError, what: str) -> PlatformError:
     """A Web API error as a reason a moderator can act on."""
-    code = error.response.get("error", "unknown_error")
+    code = error_code(error)
     reasons = {
         "not_in_channel": f"Hearth is not a member of that channel: invite it with `/invite @Hearth`, then {what}.",
         "channel_not_found": (
@@ -131,7 +145,7 @@ def _refusal(error: SlackApiError, what: str) -> PlatformError:
         ),
         "is_archived": "That channel is archived.",
         "missing_scope": (
-            f"The Slack app lacks the `{error.response.get('needed', '?')}` scope: update it from "
+            f"The Slack app lacks the `{_detail(error, 'needed')}` scope: update it from "
             f"`hearth slack-manifest` and reinstall it, then {what}."
         ),
         "restricted_action": "A workspace setting forbids this; a Slack admin can allow it.",
@@ -170,7 +184,7 @@ class SlackPlatform:
             found = await self.client.auth_test()
         except SlackApiError as error:
             raise SettingsError(
-                f"Slack refused SLACK_BOT_TOKEN (auth.test: {error.response.get('error')}). Copy the current "
+                f"Slack refused SLACK_BOT_TOKEN (auth.test: {error_code(error)}). Copy the current "
                 "Bot User OAuth Token from the app's OAuth & Permissions page (reinstall the app if it was revoked)."
             ) from None
         except aiohttp.ClientError as error:
@@ -195,29 +209,35 @@ class SlackPlatform:
         await self.session.close()
 
     def _register(self) -> None:
+        self.app.middleware(self._drop_redeliveries)
         for name in self.command_names():
             self.app.command(f"/{name}")(self._on_command)
         self.app.action(re.compile(".*"))(self._on_action)
         self.app.view(re.compile(".*"))(self._on_view)
-        self._event("message", self._message)
-        self._event("team_join", self._team_join)
-        self._event("member_joined_channel", self._member_joined_channel)
-        self._event("reaction_added", partial(self._reaction, ReactionAdded))
-        self._event("reaction_removed", partial(self._reaction, ReactionRemoved))
+        self.app.event("message")(self._message)
+        self.app.event("team_join")(self._team_join)
+        self.app.event("member_joined_channel")(self._member_joined_channel)
+        self.app.event("reaction_added")(self._reaction_added)
+        self.app.event("reaction_removed")(self._reaction_removed)
 
     def command_names(self) -> list[str]:
         """Slack slash commands: every top-level command, and one per group."""
         registry = self.hearth.registry
         return sorted({spec.group or spec.name for spec in registry.commands.values()})
 
-    def _event(self, name: str, handle: Callable[[dict[str, Any], dict[str, Any]], Awaitable[None]]) -> None:
-        async def listener(body: dict[str, Any], event: dict[str, Any]) -> None:
-            if not self._recent.first_time(str(body.get("event_id", ""))):
-                log.info("dropped a redelivered Slack event %s (%s)", body.get("event_id"), name)
-                return
-            await handle(body, event)
+    async def _drop_redeliveries(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Middleware after Bolt's signature check: a redelivered event is answered 200 and goes no further.
 
-        self.app.event(name)(listener)
+        Deciding here, before the response, means nothing of a redelivery is ever scheduled.
+        """
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self._recent.first_time(str(event_id)):
+            log.info("dropped a redelivery of Slack event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next_()
+        return None
 
     # -- identities ----------------------------------------------------------------------------------
     def _community(self, team_id: str) -> CommunityRef:
@@ -231,7 +251,7 @@ class SlackPlatform:
         try:
             found = (await self.client.users_info(user=user_id))["user"]
         except SlackApiError as error:
-            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            log.warning("users.info %s failed: %s", user_id, error_code(error))
             return cached[1] if cached else Profile(user_id, False, False)
         return self._remember(found)
 
@@ -269,7 +289,7 @@ class SlackPlatform:
                 members.update((await self.client.usergroups_users_list(usergroup=group))["users"])
             except SlackApiError as error:
                 # Fail closed: nobody is a moderator through a group we cannot read.
-                log.warning("usergroups.users.list %s failed: %s", group, error.response.get("error"))
+                log.warning("usergroups.users.list %s failed: %s", group, error_code(error))
         self._moderators = (time.monotonic(), frozenset(members))
         return self._moderators[1]
 
@@ -389,7 +409,7 @@ class SlackPlatform:
             else:
                 await self._public(origin, origin.channel, reply)
         except (PlatformError, SlackApiError) as error:
-            reason = error.reason if isinstance(error, PlatformError) else error.response.get("error")
+            reason = error.reason if isinstance(error, PlatformError) else error_code(error)
             log.warning("could not deliver a reply to %s: %s", origin.member.external_id, reason)
 
     async def _ephemeral(self, origin: _Origin, channel: ChannelRef, reply: Reply) -> None:
@@ -455,6 +475,12 @@ class SlackPlatform:
         community = self._community(body.get("team_id") or event.get("team") or "")
         await self.hearth.dispatch(MemberJoined(body["event_id"], await self.member(community, event["user"])))
 
+    async def _reaction_added(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self._reaction(ReactionAdded, body, event)
+
+    async def _reaction_removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self._reaction(ReactionRemoved, body, event)
+
     async def _reaction(
         self, kind: type[ReactionAdded] | type[ReactionRemoved], body: dict[str, Any], event: dict[str, Any]
     ) -> None:
@@ -489,7 +515,7 @@ class SlackPlatform:
             opened = await self.client.conversations_open(users=member.external_id)
             posted = await self.client.chat_postMessage(channel=opened["channel"]["id"], **message_payload(reply))
         except SlackApiError as error:
-            if error.response.get("error") in _UNREACHABLE:
+            if error_code(error) in _UNREACHABLE:
                 return None
             raise _refusal(error, "try again") from None
         return str(posted["ts"])
@@ -515,7 +541,7 @@ class SlackPlatform:
         try:
             await self._invite(member, channel)
         except SlackApiError as error:
-            if error.response.get("error") != "not_in_channel":
+            if error_code(error) != "not_in_channel":
                 raise _refusal(error, "try again") from None
             try:
                 # Hearth must be in a channel to invite anyone; it may join a public one by itself.
@@ -528,7 +554,7 @@ class SlackPlatform:
         try:
             await self.client.conversations_invite(channel=channel.external_id, users=member.external_id)
         except SlackApiError as error:
-            if error.response.get("error") != "already_in_channel":
+            if error_code(error) != "already_in_channel":
                 raise
 
 

@@ -1,0 +1,134 @@
+"""Slack end to end: the real Bolt app gets signed requests and calls a local mock of Slack's Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.core.events import MessagePosted
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+from tests.platforms.slack_fakes import (
+    WAIT_SECONDS,
+    Call,
+    MockSlackApi,
+    SlackHarness,
+    command_payload,
+    event_payload,
+    message_event,
+    sign,
+)
+
+
+def block_texts(call: Call) -> str:
+    """Every text in a message's blocks, in order, one per line (what a person reads)."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                texts.append(node["text"])
+            else:
+                for value in node.values():
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(call.params.get("blocks", []))
+    return "\n".join(texts)
+
+
+async def contributions(hearth: Hearth) -> int:
+    async with hearth.db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(Contribution))).scalar_one())
+
+
+async def test_kudos_posts_the_recognition(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    answer = await slack.command("/kudos", "<@U0BOB|bob> thanks for the **careful** review", "U0ALICE")
+
+    assert answer.method == "chat.postMessage"
+    assert answer.params["channel"] == "C0GENERAL"
+    shown = block_texts(answer)
+    assert "<@U0BOB>, you got kudos from <@U0ALICE>!" in shown
+    assert "🎉 Kudos" in shown
+    assert "*For*\nthanks for the *careful* review" in shown
+    assert "+10 points for bob · alice has 4 kudos left today" in shown
+    assert answer.params["text"] == "<@U0BOB>, you got kudos from <@U0ALICE>!"
+
+    rank = await slack.command("/rank", "<@U0BOB|bob>", "U0ALICE")
+    assert "*Kudos received*\n1" in block_texts(rank)
+    assert "*Points*\n10" in block_texts(rank)
+
+
+async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0CAROL", "carol")
+    slack_api.user("U0DAVE", "dave")
+    slack_api.user("U0HELPER", "helperbot", is_bot=True)
+
+    # Newer clients send a bare <@U123>: the name comes from users.info.
+    answer = await slack.command("/kudos", "<@U0DAVE> for the docs", "U0CAROL")
+    assert "+10 points for dave · carol has 4 kudos left today" in block_texts(answer)
+
+    refused = await slack.command("/kudos", "<@U0HELPER|helperbot> beep", "U0CAROL")
+    assert refused.method == "response_url"
+    assert refused.params["response_type"] == "ephemeral"
+    assert "Bots don't collect kudos" in block_texts(refused)
+
+    unknown = await slack.command("/kudos", "dave thanks", "U0CAROL")
+    assert "I couldn't find the member `dave`." in block_texts(unknown)
+
+    mine = await slack.command("/rank", "", "U0DAVE")
+    assert "dave's standing" in block_texts(mine)
+    assert "*Kudos received*\n1" in block_texts(mine)
+
+
+async def test_bad_signature_or_stale_timestamp_is_refused_and_changes_nothing(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    payload = command_payload("/kudos", "<@U0BOB|bob> thanks", "U0ALICE", response_url=slack_api.response_url())
+    forged = await slack.requests.command(payload, signature="v0=" + "0" * 64)
+    wrong_secret = await slack.requests.command(payload, signature=sign("anything", int(time.time()), "guess"))
+    stale_moment = int(time.time()) - 10 * 60
+    stale = await slack.requests.command(payload, timestamp=stale_moment)
+
+    assert (forged.status, wrong_secret.status, stale.status) == (401, 401, 401)
+    assert not slack_api.called("chat.postMessage") and not slack_api.called("response_url")
+    assert await contributions(hearth) == 0
+
+    # The same command, signed properly and on time, goes through.
+    accepted = await slack.requests.command(payload)
+    assert accepted.status == 200
+    await slack_api.wait_for("chat.postMessage")
+    assert await contributions(hearth) == 2
+
+
+async def test_a_redelivered_event_awards_and_dispatches_once(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    dispatched: list[MessagePosted] = []
+    first_dispatch = asyncio.Event()
+
+    async def count(event: MessagePosted) -> None:
+        dispatched.append(event)
+        first_dispatch.set()
+
+    hearth.registry.on(MessagePosted, count)
+    delivery = event_payload(message_event("U0ERIN", "hello <@U0BOB>", "1700000100.000100"), "Ev0001")
+
+    first = await slack.requests.event(delivery)
+    await asyncio.wait_for(first_dispatch.wait(), WAIT_SECONDS)
+    retried = await slack.requests.event(delivery, retry=1)
+    again = await slack.requests.event(delivery, retry=2)
+    assert (first.status, retried.status, again.status) == (200, 200, 200)
+
+    # Nothing of a redelivery is scheduled once it is answered, so the count is final here.
+    assert len(dispatched) == 1
+    assert [mention.external_id for mention in dispatched[0].mentions] == ["U0BOB"]
+    await hearth.services.ledger.flush()
+    assert await contributions(hearth) == 1

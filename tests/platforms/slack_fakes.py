@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.core.runtime import Hearth
 from bot.platforms.slack.platform import EVENTS_PATH, SlackPlatform, create_slack_platform
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 
 TEAM = "T0HEARTH"
 TEAM_NAME = "Hearth Test"
@@ -348,9 +348,7 @@ async def mock_slack_api() -> AsyncIterator[MockSlackApi]:
         await api.stop()
 
 
-@asynccontextmanager
-async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> AsyncIterator[SlackHarness]:
-    """Hearth on Slack in HTTP mode (port 0), its Web API client pointed at `api`."""
+def slack_settings(api: MockSlackApi, **settings: Any) -> Settings:
     values = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -359,7 +357,13 @@ async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> A
         "hearth_http_port": 0,
         **settings,
     }
-    platform = await create_slack_platform(hearth, load_settings(**values))
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> AsyncIterator[SlackHarness]:
+    """Hearth on Slack in HTTP mode (port 0), its Web API client pointed at `api`."""
+    platform = await create_slack_platform(hearth, slack_settings(api, **settings))
     runner: web.AppRunner | None = None
     try:
         await platform.verify()
@@ -370,4 +374,20 @@ async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> A
     finally:
         if runner is not None:
             await runner.cleanup()
+        await platform.close()
+
+
+@asynccontextmanager
+async def running_slack_socket_mode(hearth: Hearth, api: MockSlackApi) -> AsyncIterator[SlackPlatform]:
+    """Hearth on Slack in Socket Mode: `apps.connections.open` on `api` hands out its own websocket."""
+    platform = await create_slack_platform(hearth, slack_settings(api, slack_app_token=APP_TOKEN))
+    try:
+        await platform.verify()
+        handler = await platform.start_socket_mode(APP_TOKEN)
+        try:
+            await asyncio.wait_for(api.socket_connected.wait(), WAIT_SECONDS)
+            yield platform
+        finally:
+            await handler.close_async()
+    finally:
         await platform.close()

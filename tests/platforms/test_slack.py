@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.platforms.slack_fakes import (
     command_payload,
     event_payload,
     message_event,
+    running_slack,
     sign,
 )
 
@@ -132,3 +134,44 @@ async def test_a_redelivered_event_awards_and_dispatches_once(
     assert [mention.external_id for mention in dispatched[0].mentions] == ["U0BOB"]
     await hearth.services.ledger.flush()
     assert await contributions(hearth) == 1
+
+
+async def test_channel_pings_in_a_reason_are_escaped(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    answer = await slack.command("/kudos", "<@U0BOB|bob> <!channel> <!here> & <!everyone> look", "U0ALICE")
+    shown = block_texts(answer)
+    assert "&lt;!channel&gt; &lt;!here&gt; &amp; &lt;!everyone&gt; look" in shown
+    everything = json.dumps(answer.params)
+    assert "<!channel>" not in everything and "<!here>" not in everything and "<!everyone>" not in everything
+    # The members the cog mentions on purpose are still real mentions.
+    assert "<@U0BOB>" in shown and "<@U0ALICE>" in shown
+
+
+async def test_config_set_needs_a_workspace_admin(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0MEMBER", "mia")
+    slack_api.user("U0OWNER", "olga", is_owner=True)
+
+    refused = await slack.command("/config", "set kudos_points 5", "U0MEMBER")
+    assert refused.method == "response_url" and refused.params["response_type"] == "ephemeral"
+    assert "Sorry, `/config set` is for admins of this community." in block_texts(refused)
+
+    done = await slack.command("/config", "set kudos_points 5", "U0OWNER")
+    assert "Done: `kudos_points` is now 5." in block_texts(done)
+    channel = await slack.command("/config", "set announcement_channel channel:<#C0NEWS|news>", "U0OWNER")
+    assert "*announcement_channel*\n<#C0NEWS>" in block_texts(channel)
+
+    verbs = await slack.command("/config", "", "U0OWNER")
+    assert "`/config set key [value] [channel]`" in block_texts(verbs)
+    kudos = await slack.command("/kudos", "<@U0OWNER|olga> thanks", "U0MEMBER")
+    assert "+5 points for olga" in block_texts(kudos)
+
+
+async def test_moderator_groups_may_show_but_not_set(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0MOD", "max")
+    slack_api.usergroups["S0MODS"] = ["U0MOD"]
+    async with running_slack(hearth, slack_api, slack_moderator_groups="S0MODS, S0GONE") as slack:
+        shown = await slack.command("/config", "show", "U0MOD")
+        assert "*kudos_points*\n10" in block_texts(shown)
+        refused = await slack.command("/config", "set kudos_points 1", "U0MOD")
+        assert "is for admins" in block_texts(refused)
+        member = await slack.command("/config", "show", "U0OTHER")
+        assert "is for moderators" in block_texts(member)

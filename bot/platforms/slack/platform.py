@@ -546,6 +546,9 @@ class SlackPlatform:
             try:
                 # Hearth must be in a channel to invite anyone; it may join a public one by itself.
                 await self.client.conversations_join(channel=channel.external_id)
+            except SlackApiError:
+                raise _refusal(error, "try again") from None  # private: someone must invite Hearth
+            try:
                 await self._invite(member, channel)
             except SlackApiError as retry_error:
                 raise _refusal(retry_error, "try again") from None

@@ -137,13 +137,15 @@ async def test_a_redelivered_event_awards_and_dispatches_once(
 
 
 async def test_channel_pings_in_a_reason_are_escaped(slack: SlackHarness, slack_api: MockSlackApi) -> None:
-    answer = await slack.command("/kudos", "<@U0BOB|bob> <!channel> <!here> & <!everyone> look", "U0ALICE")
+    # As Slack sends it: @channel typed in the client arrives as <!channel>, a typed "<" as &lt;.
+    reason = "<!channel> <!here|here> &amp; <!everyone> &lt;!channel&gt; <@U0CAROL|carol> <https://x.test/pr/1|PR 1>"
+    answer = await slack.command("/kudos", f"<@U0BOB|bob> {reason}", "U0ALICE")
     shown = block_texts(answer)
-    assert "&lt;!channel&gt; &lt;!here&gt; &amp; &lt;!everyone&gt; look" in shown
+    assert "@channel @here &amp; @everyone &lt;!channel&gt; @carol PR 1 (https://x.test/pr/1)" in shown
     everything = json.dumps(answer.params)
     assert "<!channel>" not in everything and "<!here>" not in everything and "<!everyone>" not in everything
-    # The members the cog mentions on purpose are still real mentions.
-    assert "<@U0BOB>" in shown and "<@U0ALICE>" in shown
+    # The members the cog mentions on purpose are still real mentions; one named in the reason is not pinged.
+    assert "<@U0BOB>" in shown and "<@U0ALICE>" in shown and "<@U0CAROL>" not in everything
 
 
 async def test_config_set_needs_a_workspace_admin(slack: SlackHarness, slack_api: MockSlackApi) -> None:

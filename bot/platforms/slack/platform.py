@@ -5,9 +5,10 @@ Every slash command is acknowledged at once and answered after the ack: ephemera
 command's `response_url` (or `chat.postEphemeral`), public ones with `chat.postMessage`.
 
 Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`) and Bolt does not deduplicate.
-Hearth does, twice over: a bounded in-memory set of recent `event_id`s drops a redelivery before anything
-is dispatched (`RecentIds`), and whatever an event awards carries a ledger idempotency key (a message's
-`ts`), so a redelivery after a restart, when the set is empty again, still awards nothing.
+Hearth does, twice over: a middleware after Bolt's signature check keeps a bounded in-memory set of
+recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched; and whatever an
+event awards carries a ledger idempotency key (a message's `ts`), so a redelivery after a restart, when
+the set is empty again, still awards nothing.
 """
 
 from __future__ import annotations
@@ -57,10 +58,29 @@ _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>$")
 _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>$")
 _MENTIONS = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_SLACK_MARKUP = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 # Message subtypes a person wrote; the rest (edits, joins, bots, ...) are not activity.
 _HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 # conversations.open / chat.postMessage errors meaning "this member cannot be messaged".
 _UNREACHABLE = {"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible", "messages_tab_disabled"}
+
+
+def from_slack_text(text: str) -> str:
+    """Slack's message format as the plain text a person typed: `<@U1|bob>` -> `@bob`, `<!here>` -> `@here`,
+    `<#C1|news>` -> `#news`, links -> `label (url)`, and `&lt;` `&gt;` `&amp;` unescaped (renderers escape again).
+    """
+
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2) or ""
+        if target[0] in "@#":
+            return target[0] + (label or target[1:])
+        if target.startswith("!"):
+            name = label or target[1:].split("^")[0]
+            return name if name.startswith("@") else f"@{name}"
+        return f"{label} ({target})" if label and label != target else target
+
+    unmarked = _SLACK_MARKUP.sub(plain, text)
+    return unmarked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class RecentIds:
@@ -302,12 +322,14 @@ class SlackPlatform:
             return RoleRef(community, match.group(1), match.group(2) or "")
         return None
 
-    async def _with_profiles(self, options: dict[str, object]) -> dict[str, object]:
-        """Mentioned members get their display name and bot flag (kudos to a bot is refused)."""
+    async def _neutral_options(self, options: dict[str, object]) -> dict[str, object]:
+        """Mentioned members get their display name and bot flag (kudos to a bot is refused); text is plain."""
         resolved = dict(options)
         for name, value in options.items():
             if isinstance(value, MemberRef):
                 resolved[name] = await self.member(value.community, value.external_id)
+            elif isinstance(value, str):
+                resolved[name] = from_slack_text(value)
         return resolved
 
     # -- slash commands ------------------------------------------------------------------------------
@@ -342,7 +364,7 @@ class SlackPlatform:
             options = parse_arguments(spec, rest, partial(self._resolve, origin.member.community))
         except UserError as error:
             return Reply.private(error.message)
-        return await self.hearth.run_command(ctx, path, await self._with_profiles(options))
+        return await self.hearth.run_command(ctx, path, await self._neutral_options(options))
 
     # -- interactivity -------------------------------------------------------------------------------
     async def _on_action(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
@@ -457,7 +479,7 @@ class SlackPlatform:
                 await self.member(community, event["user"]),
                 ChannelRef(community, event["channel"], thread_id=thread),
                 event["ts"],  # unique in its channel; the ledger key of the message's activity points
-                text,
+                from_slack_text(text),
                 thread,
                 mentions,
             )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
-from bot.app import configure_logging, run_console, run_platform
+from bot.app import build_hearth, configure_logging, run_console, run_platform
+from bot.core.clock import VirtualClock
+from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console_script import ScriptError
-from config.settings import PlatformName, Settings, load_settings
+from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
+from config.settings import PlatformName, Settings, SettingsError, load_settings
 from storage.engine import Database
 
 app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
@@ -52,8 +58,12 @@ def run(
     configure_logging(settings)
     if settings.chosen_platform() is PlatformName.CONSOLE:
         _console(settings, None, None)
-    else:
+        return
+    try:
         asyncio.run(run_platform(settings))
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -81,6 +91,28 @@ def migrate() -> None:
 
     asyncio.run(upgrade())
     typer.echo(f"database is up to date: {settings.database_url}")
+
+
+class ManifestFormat(StrEnum):
+    YAML = "yaml"
+    JSON = "json"
+
+
+@app.command("slack-manifest")
+def slack_manifest(
+    output_format: Annotated[ManifestFormat, typer.Option("--format", help="yaml or json")] = ManifestFormat.YAML,
+    http: Annotated[bool, typer.Option("--http", help="HTTP mode (request URLs) instead of Socket Mode")] = False,
+    url: Annotated[str, typer.Option(help="The public URL of /slack/events, for --http")] = PLACEHOLDER_URL,
+) -> None:
+    """Print a Slack app manifest with every Hearth command, the scopes and the events it needs."""
+    # Only the command registry is needed: an in-memory database that is never opened.
+    clock = VirtualClock()
+    hearth = build_hearth(load_settings(database_url="sqlite+aiosqlite:///:memory:"), clock, VirtualScheduler(clock))
+    manifest = build_manifest(hearth.registry, socket_mode=not http, url=url)
+    if output_format is ManifestFormat.JSON:
+        typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), nl=False)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class SettingsError(ValueError):
+    """A setting is missing or malformed for what was asked; the message says which and how to fix it."""
+
+
 class PlatformName(StrEnum):
     AUTO = "auto"
     CONSOLE = "console"
@@ -37,6 +41,9 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str | None = None
+    slack_moderator_groups: str = Field(
+        "", description="Comma-separated Slack user group ids (S0123...) whose members are moderators"
+    )
     hearth_http_port: int = Field(3000, ge=0, le=65535)
 
     def chosen_platform(self) -> PlatformName:
@@ -48,6 +55,9 @@ class Settings(BaseSettings):
         if self.slack_bot_token:
             return PlatformName.SLACK
         return PlatformName.CONSOLE
+
+    def slack_moderator_group_ids(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.slack_moderator_groups.split(",") if part.strip())
 
     def sqlite_path(self) -> Path | None:
         """The database file when DATABASE_URL names a SQLite file (so its folder can be created)."""

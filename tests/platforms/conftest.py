@@ -1,4 +1,5 @@
-"""Discord fixtures: the real discord.py bot serving a Hearth runtime against the local FakeDiscord."""
+"""Platform fixtures: the real discord.py bot against the local FakeDiscord, and the real Bolt app
+receiving signed requests and calling the local mock Slack Web API."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.platforms.discord import HearthBot, build_discord_bot, start_discord
 from config.settings import load_settings
 from tests.platforms import discord_payloads as p
 from tests.platforms.fake_discord import WAIT_SECONDS, FakeDiscord
+from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, mock_slack_api, running_slack
 
 
 @dataclass
@@ -103,3 +105,15 @@ async def discord_env(hearth: Hearth, database_url: str) -> AsyncIterator[Discor
 async def discord(discord_env: DiscordHarness) -> DiscordHarness:
     await discord_env.start()
     return discord_env
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[MockSlackApi]:
+    async with mock_slack_api() as api:
+        yield api
+
+
+@pytest.fixture
+async def slack(hearth: Hearth, slack_api: MockSlackApi) -> AsyncIterator[SlackHarness]:
+    async with running_slack(hearth, slack_api) as harness:
+        yield harness

@@ -1,0 +1,44 @@
+"""The Slack platform (Bolt). `serve_slack` runs it: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.
+
+Bolt is imported only when serving, so `hearth slack-manifest` and the console start without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core.runtime import Hearth
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def serve_slack(hearth: Hearth, settings: Settings) -> None:
+    """Serve until cancelled. Bad tokens or a missing signing secret stop it here, before any traffic."""
+    from bot.platforms.slack.platform import EVENTS_PATH, create_slack_platform
+
+    platform = await create_slack_platform(hearth, settings)
+    try:
+        await platform.verify()
+        if settings.slack_app_token:
+            handler = await platform.start_socket_mode(settings.slack_app_token)
+            log.info("Hearth is on Slack workspace %s (Socket Mode)", platform.team_name or platform.team_id)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await handler.close_async()
+        else:
+            runner = await platform.start_http("0.0.0.0", settings.hearth_http_port)
+            log.info(
+                "Hearth is on Slack workspace %s: HTTP on port %d, path %s",
+                platform.team_name or platform.team_id,
+                settings.hearth_http_port,
+                EVENTS_PATH,
+            )
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()
+    finally:
+        await platform.close()

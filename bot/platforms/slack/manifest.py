@@ -1,0 +1,99 @@
+"""The Slack app manifest for `hearth slack-manifest`, generated from the command registry.
+
+Paste it into https://api.slack.com/apps ("Create New App" -> "From an app manifest"); every command a
+cog declares becomes a slash command (a group, like `/config`, is one command whose first word is the verb).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.arguments import usage
+from bot.core.commands import CommandSpec
+from bot.core.registry import Registry
+
+# What the adapter calls, and why (keep in step with platform.py).
+BOT_SCOPES = (
+    "commands",  # slash commands
+    "chat:write",  # replies and announcements
+    "chat:write.public",  # post in public channels Hearth was not invited to
+    "im:write",  # conversations.open for direct messages
+    "users:read",  # users.info: names, bots, workspace admins and owners; team_join
+    "usergroups:read",  # usergroups.users.list: moderator groups (SLACK_MODERATOR_GROUPS)
+    "reactions:read",  # reaction_added / reaction_removed
+    "channels:history",  # message events in public channels
+    "groups:history",  # message events in private channels Hearth is in
+    "channels:read",  # member_joined_channel in public channels
+    "groups:read",  # member_joined_channel in private channels
+    "channels:manage",  # conversations.invite into public channels
+    "groups:write",  # conversations.invite into private channels
+    "channels:join",  # join a public channel before inviting someone into it
+)
+BOT_EVENTS = (
+    "message.channels",
+    "message.groups",
+    "team_join",
+    "member_joined_channel",
+    "reaction_added",
+    "reaction_removed",
+)
+PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
+DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command description
+
+
+def slash_commands(registry: Registry) -> list[tuple[str, str, str]]:
+    """(command, description, usage hint) for every top-level command and every group."""
+    commands: list[tuple[str, str, str]] = []
+    groups = registry.groups()
+    for spec in sorted(registry.commands.values(), key=lambda s: s.path):
+        if spec.group is None:
+            commands.append((f"/{spec.name}", spec.description, _hint(spec)))
+    for group, specs in sorted(groups.items()):
+        verbs = sorted(specs, key=lambda s: s.name)
+        description = verbs[0].group_description or f"{group} commands"
+        hint = " | ".join(f"{spec.name} {_hint(spec)}".strip() for spec in verbs)
+        commands.append((f"/{group}", description, hint))
+    return sorted(commands)
+
+
+def _hint(spec: CommandSpec) -> str:
+    return usage(spec).split(" ", len(spec.path.split()))[-1] if spec.options else ""
+
+
+def build_manifest(registry: Registry, *, socket_mode: bool, url: str = PLACEHOLDER_URL, name: str = "Hearth") -> dict:
+    """The manifest as a dict; HTTP mode points commands, events and interactivity at `url`."""
+    commands: list[dict[str, Any]] = []
+    for command, description, hint in slash_commands(registry):
+        entry: dict[str, Any] = {
+            "command": command,
+            "description": description[:DESCRIPTION_LIMIT],
+            "should_escape": True,  # mentions arrive as <@U123|name>, channels as <#C123|name>
+        }
+        if hint:
+            entry["usage_hint"] = hint[:DESCRIPTION_LIMIT]
+        if not socket_mode:
+            entry["url"] = url
+        commands.append(entry)
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    if not socket_mode:
+        interactivity["request_url"] = url
+        events["request_url"] = url
+    return {
+        "display_information": {
+            "name": name,
+            "description": "Kudos, leaderboards, onboarding and rituals for your community",
+        },
+        "features": {
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }

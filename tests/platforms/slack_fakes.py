@@ -1,0 +1,393 @@
+"""A local Slack for tests and benchmarks: a mock Web API, signed requests into Bolt, payload builders.
+
+`MockSlackApi` answers `/api/<method>` like Slack's Web API and records every call (response_url posts
+and Socket Mode acks too); tests wait on a call with `wait_for`, never on time. `SlackRequests` signs
+requests the way Slack does (`v0=` HMAC-SHA256 of `v0:{ts}:{body}`) and posts them into Bolt's aiohttp
+app. `running_slack` wires both to a Hearth runtime. Reusable by any feature's Slack tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+from bot.core.runtime import Hearth
+from bot.platforms.slack.platform import EVENTS_PATH, SlackPlatform, create_slack_platform
+from config.settings import Settings, load_settings
+
+TEAM = "T0HEARTH"
+TEAM_NAME = "Hearth Test"
+BOT_USER = "UBOT0001"
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+SIGNING_SECRET = "test-signing-secret"
+WAIT_SECONDS = 10.0  # a safety net for a broken test, not a synchronisation
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float  # time.perf_counter() when the mock received it
+
+
+@dataclass
+class SlackUser:
+    id: str
+    name: str
+    is_admin: bool = False
+    is_owner: bool = False
+    is_bot: bool = False
+
+    def as_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "team_id": TEAM,
+            "name": self.name,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_bot": self.is_bot,
+            "profile": {"display_name": self.name, "real_name": self.name.title()},
+        }
+
+
+@dataclass
+class MockSlackApi:
+    """Slack's Web API on loopback. Unknown users answer as ordinary members named after their id."""
+
+    users: dict[str, SlackUser] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # method -> Slack error code to answer with (`{"ok": false, "error": ...}`), e.g. not_in_channel.
+    errors: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    url: str = ""
+    socket: web.WebSocketResponse | None = None
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    def user(self, user_id: str, name: str, **flags: bool) -> SlackUser:
+        self.users[user_id] = SlackUser(user_id, name, **flags)
+        return self.users[user_id]
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "cmd") -> str:
+        return f"{self.url}/response/{key}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- recording and waiting -------------------------------------------------------------------------
+    async def _record(self, method: str, params: dict[str, Any]) -> None:
+        async with self._changed:
+            self.calls.append(Call(method, params, time.perf_counter()))
+            self._changed.notify_all()
+
+    def called(self, method: str, match: Callable[[Call], bool] = lambda call: True) -> list[Call]:
+        return [call for call in self.calls if call.method == method and match(call)]
+
+    async def wait_for(self, method: str, match: Callable[[Call], bool] = lambda call: True, count: int = 1) -> Call:
+        """The `count`-th call of `method` that matches, once it has arrived."""
+
+        await self.wait_until(lambda: len(self.called(method, match)) >= count)
+        return self.called(method, match)[count - 1]
+
+    async def wait_until(self, arrived: Callable[[], bool]) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(arrived), WAIT_SECONDS)
+
+    # -- the Web API -------------------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            params.update(parse_qsl(await request.text()))
+        for key in ("blocks", "view", "users"):
+            if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
+                params[key] = json.loads(params[key])
+        await self._record(method, params)
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response({"ok": True, **self._answer(method, params)})
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"url": "https://hearth-test.slack.com/", "team": TEAM_NAME, "team_id": TEAM, "user_id": BOT_USER}
+        if method == "users.info":
+            user_id = params["user"]
+            return {"user": self.users.get(user_id, SlackUser(user_id, user_id.lower())).as_api()}
+        if method == "usergroups.users.list":
+            return {"users": self.usergroups.get(params["usergroup"], [])}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"channel": params["channel"], "ts": ts, "message": {"text": params.get("text", "")}}
+        if method == "chat.postEphemeral":
+            return {"message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            return {"channel": {"id": f"D{params['users']}"}}
+        if method in ("conversations.invite", "conversations.join"):
+            return {"channel": {"id": params["channel"]}}
+        if method == "views.open":
+            return {"view": {"id": "V0001", **params.get("view", {})}}
+        if method == "apps.connections.open":
+            return {"url": f"{self.url.replace('http', 'ws', 1)}/socket"}
+        return {}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        await self._record("response_url", {"key": request.match_info["key"], **(await request.json())})
+        return web.Response(text="ok")
+
+    # -- Socket Mode -------------------------------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "mock"}})
+        self.socket_connected.set()
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self._record("socket_ack", json.loads(message.data))
+        return socket
+
+    async def send_envelope(self, envelope_type: str, payload: dict[str, Any], envelope_id: str) -> None:
+        """Deliver one Socket Mode envelope (`events_api`, `slash_commands`, `interactive`)."""
+        assert self.socket is not None, "no Socket Mode client is connected"
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+
+
+def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+# -- payloads, as Slack sends them -------------------------------------------------------------------------
+_triggers = itertools.count(1)
+
+
+def command_payload(
+    command: str, text: str, user: str, *, channel: str = "C0GENERAL", response_url: str = "", user_name: str = ""
+) -> dict[str, str]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "team_domain": "hearth-test",
+        "channel_id": channel,
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": user_name or user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0HEARTH",
+        "response_url": response_url,
+        "trigger_id": f"{next(_triggers)}.trigger",
+    }
+
+
+def event_payload(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A0HEARTH",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+    }
+
+
+def message_event(user: str, text: str, ts: str, *, channel: str = "C0GENERAL", **extra: Any) -> dict[str, Any]:
+    return {"type": "message", "user": user, "text": text, "ts": ts, "channel": channel, "team": TEAM, **extra}
+
+
+def block_action_payload(
+    user: str, action: dict[str, Any], *, channel: str = "C0GENERAL", response_url: str = ""
+) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "hearth-test"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0HEARTH",
+        "trigger_id": f"{next(_triggers)}.trigger",
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel},
+        "channel": {"id": channel, "name": "general"},
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def view_submission_payload(user: str, callback_id: str, values: dict[str, str], metadata: str) -> dict[str, Any]:
+    state = {name: {name: {"type": "plain_text_input", "value": value}} for name, value in values.items()}
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "hearth-test"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0HEARTH",
+        "trigger_id": f"{next(_triggers)}.trigger",
+        "view": {
+            "id": f"V{next(_triggers):04d}",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": metadata,
+            "state": {"values": state},
+        },
+    }
+
+
+@dataclass
+class SlackRequests:
+    """Posts signed requests into Bolt's web app, as Slack's servers do."""
+
+    url: str
+    session: aiohttp.ClientSession
+    secret: str = SIGNING_SECRET
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> aiohttp.ClientResponse:
+        moment = int(time.time()) if timestamp is None else timestamp
+        signed = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(moment),
+            "X-Slack-Signature": signature or sign(body, moment, self.secret),
+            **(headers or {}),
+        }
+        async with self.session.post(self.url, data=body.encode(), headers=signed) as response:
+            await response.read()
+            return response
+
+    async def command(self, payload: dict[str, str], **options: Any) -> aiohttp.ClientResponse:
+        return await self.post(urlencode(payload), "application/x-www-form-urlencoded", **options)
+
+    async def event(self, payload: dict[str, Any], *, retry: int = 0, **options: Any) -> aiohttp.ClientResponse:
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        return await self.post(json.dumps(payload), "application/json", headers=headers, **options)
+
+    async def interaction(self, payload: dict[str, Any], **options: Any) -> aiohttp.ClientResponse:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded", **options)
+
+
+@dataclass
+class SlackHarness:
+    platform: SlackPlatform
+    api: MockSlackApi
+    requests: SlackRequests
+
+    async def command(self, command: str, text: str, user: str, **options: Any) -> Call:
+        """Run a slash command and return the first answer it produced (a post, an ephemeral or a modal)."""
+        key = f"cmd{next(_triggers)}"
+        payload = command_payload(command, text, user, response_url=self.api.response_url(key), **options)
+        before = len(self.api.calls)
+        response = await self.requests.command(payload)
+        assert response.status == 200, response.status
+        answers = ("chat.postMessage", "chat.postEphemeral", "response_url", "views.open")
+
+        def new_answers() -> list[Call]:
+            return [call for call in self.api.calls[before:] if call.method in answers]
+
+        await self.api.wait_until(lambda: bool(new_answers()))
+        return new_answers()[0]
+
+
+@asynccontextmanager
+async def mock_slack_api() -> AsyncIterator[MockSlackApi]:
+    api = MockSlackApi()
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+
+
+def slack_settings(api: MockSlackApi, **settings: Any) -> Settings:
+    values = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": api.api_url,
+        "slack_app_token": "",
+        "hearth_http_port": 0,
+        **settings,
+    }
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> AsyncIterator[SlackHarness]:
+    """Hearth on Slack in HTTP mode (port 0), its Web API client pointed at `api`."""
+    platform = await create_slack_platform(hearth, slack_settings(api, **settings))
+    runner: web.AppRunner | None = None
+    try:
+        await platform.verify()
+        runner = await platform.start_http("127.0.0.1", 0)
+        host, port = runner.addresses[0][:2]
+        async with aiohttp.ClientSession() as session:
+            yield SlackHarness(platform, api, SlackRequests(f"http://{host}:{port}{EVENTS_PATH}", session))
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await platform.close()
+
+
+@asynccontextmanager
+async def running_slack_socket_mode(hearth: Hearth, api: MockSlackApi) -> AsyncIterator[SlackPlatform]:
+    """Hearth on Slack in Socket Mode: `apps.connections.open` on `api` hands out its own websocket."""
+    platform = await create_slack_platform(hearth, slack_settings(api, slack_app_token=APP_TOKEN))
+    try:
+        await platform.verify()
+        handler = await platform.start_socket_mode(APP_TOKEN)
+        try:
+            await asyncio.wait_for(api.socket_connected.wait(), WAIT_SECONDS)
+            yield platform
+        finally:
+            await handler.close_async()
+    finally:
+        await platform.close()

@@ -1,0 +1,179 @@
+"""Slack end to end: the real Bolt app gets signed requests and calls a local mock of Slack's Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.core.events import MessagePosted
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+from tests.platforms.slack_fakes import (
+    WAIT_SECONDS,
+    Call,
+    MockSlackApi,
+    SlackHarness,
+    command_payload,
+    event_payload,
+    message_event,
+    running_slack,
+    sign,
+)
+
+
+def block_texts(call: Call) -> str:
+    """Every text in a message's blocks, in order, one per line (what a person reads)."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                texts.append(node["text"])
+            else:
+                for value in node.values():
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(call.params.get("blocks", []))
+    return "\n".join(texts)
+
+
+async def contributions(hearth: Hearth) -> int:
+    async with hearth.db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(Contribution))).scalar_one())
+
+
+async def test_kudos_posts_the_recognition(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    answer = await slack.command("/kudos", "<@U0BOB|bob> thanks for the **careful** review", "U0ALICE")
+
+    assert answer.method == "chat.postMessage"
+    assert answer.params["channel"] == "C0GENERAL"
+    shown = block_texts(answer)
+    assert "<@U0BOB>, you got kudos from <@U0ALICE>!" in shown
+    assert "🎉 Kudos" in shown
+    assert "*For*\nthanks for the *careful* review" in shown
+    assert "+10 points for bob · alice has 4 kudos left today" in shown
+    assert answer.params["text"] == "<@U0BOB>, you got kudos from <@U0ALICE>!"
+
+    rank = await slack.command("/rank", "<@U0BOB|bob>", "U0ALICE")
+    assert "*Kudos received*\n1" in block_texts(rank)
+    assert "*Points*\n10" in block_texts(rank)
+
+
+async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0CAROL", "carol")
+    slack_api.user("U0DAVE", "dave")
+    slack_api.user("U0HELPER", "helperbot", is_bot=True)
+
+    # Newer clients send a bare <@U123>: the name comes from users.info.
+    answer = await slack.command("/kudos", "<@U0DAVE> for the docs", "U0CAROL")
+    assert "+10 points for dave · carol has 4 kudos left today" in block_texts(answer)
+
+    refused = await slack.command("/kudos", "<@U0HELPER|helperbot> beep", "U0CAROL")
+    assert refused.method == "response_url"
+    assert refused.params["response_type"] == "ephemeral"
+    assert "Bots don't collect kudos" in block_texts(refused)
+
+    unknown = await slack.command("/kudos", "dave thanks", "U0CAROL")
+    assert "I couldn't find the member `dave`." in block_texts(unknown)
+
+    mine = await slack.command("/rank", "", "U0DAVE")
+    assert "dave's standing" in block_texts(mine)
+    assert "*Kudos received*\n1" in block_texts(mine)
+
+
+async def test_bad_signature_or_stale_timestamp_is_refused_and_changes_nothing(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    payload = command_payload("/kudos", "<@U0BOB|bob> thanks", "U0ALICE", response_url=slack_api.response_url())
+    forged = await slack.requests.command(payload, signature="v0=" + "0" * 64)
+    wrong_secret = await slack.requests.command(payload, signature=sign("anything", int(time.time()), "guess"))
+    stale_moment = int(time.time()) - 10 * 60
+    stale = await slack.requests.command(payload, timestamp=stale_moment)
+
+    assert (forged.status, wrong_secret.status, stale.status) == (401, 401, 401)
+    assert not slack_api.called("chat.postMessage") and not slack_api.called("response_url")
+    assert await contributions(hearth) == 0
+
+    # The same command, signed properly and on time, goes through.
+    accepted = await slack.requests.command(payload)
+    assert accepted.status == 200
+    await slack_api.wait_for("chat.postMessage")
+    assert await contributions(hearth) == 2
+
+
+async def test_a_redelivered_event_awards_and_dispatches_once(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    dispatched: list[MessagePosted] = []
+    first_dispatch = asyncio.Event()
+
+    async def count(event: MessagePosted) -> None:
+        dispatched.append(event)
+        first_dispatch.set()
+
+    hearth.registry.on(MessagePosted, count)
+    delivery = event_payload(message_event("U0ERIN", "hello <@U0BOB>", "1700000100.000100"), "Ev0001")
+
+    first = await slack.requests.event(delivery)
+    await asyncio.wait_for(first_dispatch.wait(), WAIT_SECONDS)
+    retried = await slack.requests.event(delivery, retry=1)
+    again = await slack.requests.event(delivery, retry=2)
+    assert (first.status, retried.status, again.status) == (200, 200, 200)
+
+    # Nothing of a redelivery is scheduled once it is answered, so the count is final here.
+    assert len(dispatched) == 1
+    assert [mention.external_id for mention in dispatched[0].mentions] == ["U0BOB"]
+    await hearth.services.ledger.flush()
+    assert await contributions(hearth) == 1
+
+
+async def test_channel_pings_in_a_reason_are_escaped(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    # As Slack sends it: @channel typed in the client arrives as <!channel>, a typed "<" as &lt;.
+    reason = "<!channel> <!here|here> &amp; <!everyone> &lt;!channel&gt; <@U0CAROL|carol> <https://x.test/pr/1|PR 1>"
+    answer = await slack.command("/kudos", f"<@U0BOB|bob> {reason}", "U0ALICE")
+    shown = block_texts(answer)
+    assert "@channel @here &amp; @everyone &lt;!channel&gt; @carol PR 1 (https://x.test/pr/1)" in shown
+    everything = json.dumps(answer.params)
+    assert "<!channel>" not in everything and "<!here>" not in everything and "<!everyone>" not in everything
+    # The members the cog mentions on purpose are still real mentions; one named in the reason is not pinged.
+    assert "<@U0BOB>" in shown and "<@U0ALICE>" in shown and "<@U0CAROL>" not in everything
+
+
+async def test_config_set_needs_a_workspace_admin(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0MEMBER", "mia")
+    slack_api.user("U0OWNER", "olga", is_owner=True)
+
+    refused = await slack.command("/config", "set kudos_points 5", "U0MEMBER")
+    assert refused.method == "response_url" and refused.params["response_type"] == "ephemeral"
+    assert "Sorry, `/config set` is for admins of this community." in block_texts(refused)
+
+    done = await slack.command("/config", "set kudos_points 5", "U0OWNER")
+    assert "Done: `kudos_points` is now 5." in block_texts(done)
+    channel = await slack.command("/config", "set announcement_channel channel:<#C0NEWS|news>", "U0OWNER")
+    assert "*announcement_channel*\n<#C0NEWS>" in block_texts(channel)
+
+    verbs = await slack.command("/config", "", "U0OWNER")
+    assert "`/config set key [value] [channel]`" in block_texts(verbs)
+    kudos = await slack.command("/kudos", "<@U0OWNER|olga> thanks", "U0MEMBER")
+    assert "+5 points for olga" in block_texts(kudos)
+
+
+async def test_moderator_groups_may_show_but_not_set(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0MOD", "max")
+    slack_api.usergroups["S0MODS"] = ["U0MOD"]
+    async with running_slack(hearth, slack_api, slack_moderator_groups="S0MODS, S0GONE") as slack:
+        shown = await slack.command("/config", "show", "U0MOD")
+        assert "*kudos_points*\n10" in block_texts(shown)
+        refused = await slack.command("/config", "set kudos_points 1", "U0MOD")
+        assert "is for admins" in block_texts(refused)
+        member = await slack.command("/config", "show", "U0OTHER")
+        assert "is for moderators" in block_texts(member)

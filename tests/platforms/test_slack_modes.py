@@ -1,0 +1,188 @@
+"""Slack: Socket Mode, interactivity (buttons, menus, modals), startup checks and the app manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.commands import CommandSpec
+from bot.core.context import Context
+from bot.core.reply import Button, Form, FormField, Reply, Select, SelectOption, mention
+from bot.core.runtime import Hearth
+from bot.platforms.slack.platform import create_slack_platform
+from config.settings import SettingsError
+from tests.platforms.slack_fakes import (
+    MockSlackApi,
+    block_action_payload,
+    command_payload,
+    running_slack,
+    running_slack_socket_mode,
+    slack_settings,
+    view_submission_payload,
+)
+from tests.platforms.test_slack import block_texts
+
+
+async def test_socket_mode_acks_the_envelope_and_runs_the_command(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0BOB", "bob")
+    async with running_slack_socket_mode(hearth, slack_api):
+        payload = command_payload("/kudos", "<@U0BOB|bob> for pairing", "U0ALICE", response_url="")
+        await slack_api.send_envelope("slash_commands", payload, "env-1")
+
+        ack = await slack_api.wait_for("socket_ack")
+        assert ack.params["envelope_id"] == "env-1"
+        posted = await slack_api.wait_for("chat.postMessage")
+        assert "+10 points for bob" in block_texts(posted)
+    opened = slack_api.called("apps.connections.open")
+    assert len(opened) == 1
+
+
+def _test_components(hearth: Hearth) -> list[tuple[str, object]]:
+    """A button, a menu and a form declared the way a cog would, recording what reached them."""
+    seen: list[tuple[str, object]] = []
+
+    async def clicked(ctx: Context, rest: str, values: tuple[str, ...]) -> Reply:
+        seen.append((rest, values))
+        if rest == "form":
+            return Reply(form=Form("demo:intro", "Introduce yourself", (FormField("about", "About you", 50),)))
+        return Reply.private(f"{mention(ctx.author)} picked {', '.join(values) or rest}")
+
+    async def submitted(ctx: Context, rest: str, values: dict[str, str]) -> Reply:
+        seen.append((rest, values))
+        return Reply(text=f"{mention(ctx.author)} says: {values['about']}")
+
+    async def menu(ctx: Context) -> Reply:
+        return Reply(
+            text="Pick some",
+            buttons=(Button("Open the form", "demo:form"),),
+            select=Select("demo:menu", (SelectOption("Tea", "tea"), SelectOption("Cake", "cake")), max_values=2),
+        )
+
+    hearth.registry.component("demo", clicked)
+    hearth.registry.form("demo", submitted)
+    hearth.registry.command(CommandSpec(name="demo", description="A demo menu", handler=menu))
+    return seen
+
+
+async def test_buttons_menus_and_modals_route_by_id(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    seen = _test_components(hearth)
+    async with running_slack(hearth, slack_api) as slack:
+        menu = await slack.command("/demo", "", "U0ALICE")
+        actions = [block for block in menu.params["blocks"] if block["type"] == "actions"]
+        assert actions[0]["elements"][0]["action_id"] == "demo:form"
+        assert actions[1]["elements"][0]["type"] == "multi_static_select"
+
+        picked = {
+            "action_id": "demo:menu",
+            "type": "multi_static_select",
+            "selected_options": [{"value": "tea"}, {"value": "cake"}],
+        }
+        await slack.requests.interaction(
+            block_action_payload("U0ALICE", picked, response_url=slack_api.response_url("pick"))
+        )
+        answer = await slack_api.wait_for("response_url", lambda call: call.params["key"] == "pick")
+        assert "<@U0ALICE> picked tea, cake" in block_texts(answer)
+
+        button = {"action_id": "demo:form", "type": "button"}
+        await slack.requests.interaction(block_action_payload("U0ALICE", button))
+        opened = await slack_api.wait_for("views.open")
+        view = opened.params["view"]
+        assert view["callback_id"] == "demo:intro"
+        assert view["blocks"][0]["element"] == {
+            "type": "plain_text_input",
+            "action_id": "about",
+            "multiline": False,
+            "max_length": 50,
+        }
+
+        submission = view_submission_payload(
+            "U0ALICE", "demo:intro", {"about": "I bake <!here>"}, view["private_metadata"]
+        )
+        response = await slack.requests.interaction(submission)
+        assert response.status == 200
+        said = await slack_api.wait_for("chat.postMessage", lambda call: "says" in call.params["text"])
+        assert said.params["channel"] == "C0GENERAL"
+        assert "<@U0ALICE> says: I bake &lt;!here&gt;" in block_texts(said)
+    assert seen == [("menu", ("tea", "cake")), ("form", ()), ("intro", {"about": "I bake <!here>"})]
+
+
+@pytest.mark.parametrize(
+    ("settings", "complaint"),
+    [
+        ({"slack_bot_token": "xoxp-user-token"}, "must be a bot token starting with xoxb-"),
+        ({"slack_app_token": "xoxb-wrong"}, "must be an app-level token starting with xapp-"),
+        ({"slack_signing_secret": ""}, "HTTP mode needs SLACK_SIGNING_SECRET"),
+    ],
+)
+async def test_malformed_settings_stop_before_connecting(
+    hearth: Hearth, slack_api: MockSlackApi, settings: dict[str, str], complaint: str
+) -> None:
+    with pytest.raises(SettingsError, match=complaint):
+        await create_slack_platform(hearth, slack_settings(slack_api, **settings))
+    assert slack_api.calls == []
+
+
+async def test_a_refused_token_stops_startup(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    slack_api.errors["auth.test"] = "invalid_auth"
+    platform = await create_slack_platform(hearth, slack_settings(slack_api))
+    try:
+        with pytest.raises(SettingsError, match=r"Slack refused SLACK_BOT_TOKEN \(auth.test: invalid_auth\)"):
+            await platform.verify()
+    finally:
+        await platform.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hearth(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "HEARTH_LOG_LEVEL": "WARNING"},
+    )
+
+
+def test_slack_manifest_names_every_command_scope_and_event(hearth: Hearth) -> None:
+    as_yaml = _hearth("slack-manifest")
+    as_json = _hearth("slack-manifest", "--format", "json", "--http", "--url", "https://bot.example/slack/events")
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    assert as_json.returncode == 0, as_json.stderr
+    socket_mode, http = yaml.safe_load(as_yaml.stdout), json.loads(as_json.stdout)
+
+    expected = {f"/{spec.group or spec.name}" for spec in hearth.registry.commands.values()}
+    for manifest in (socket_mode, http):
+        commands = {entry["command"]: entry for entry in manifest["features"]["slash_commands"]}
+        assert set(commands) == expected == {"/config", "/help", "/kudos", "/leaderboard", "/rank"}
+        assert commands["/kudos"]["usage_hint"] == "member [reason]"
+        assert commands["/config"]["usage_hint"] == "set key [value] [channel] | show"
+        assert {
+            "commands",
+            "chat:write",
+            "im:write",
+            "users:read",
+            "reactions:read",
+            "channels:history",
+            "groups:history",
+            "usergroups:read",
+            "channels:manage",
+        } <= set(manifest["oauth_config"]["scopes"]["bot"])
+        assert {"message.channels", "team_join", "member_joined_channel", "reaction_added"} <= set(
+            manifest["settings"]["event_subscriptions"]["bot_events"]
+        )
+        assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert socket_mode["settings"]["socket_mode_enabled"] is True
+    assert "url" not in socket_mode["features"]["slash_commands"][0]
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example/slack/events"
+    assert http["settings"]["interactivity"]["request_url"] == "https://bot.example/slack/events"
+    assert {entry["url"] for entry in http["features"]["slash_commands"]} == {"https://bot.example/slack/events"}

@@ -116,7 +116,8 @@ class RecognitionService:
             member.id,
             "message",
             settings.message_points,
-            f"message:{message_id}",
+            # Message ids are unique within a channel (Slack ts), so the channel is part of the key.
+            f"message:{channel}:{message_id}",
             now,
             zone=settings.timezone,
             channel=channel,

@@ -478,7 +478,7 @@ class SlackPlatform:
                 body["event_id"],
                 await self.member(community, event["user"]),
                 ChannelRef(community, event["channel"], thread_id=thread),
-                event["ts"],  # unique in its channel; the ledger key of the message's activity points
+                event["ts"],  # unique within its channel (the activity key adds the channel)
                 from_slack_text(text),
                 thread,
                 mentions,

@@ -24,6 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.core.runtime import Hearth
+from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.platforms.slack.platform import EVENTS_PATH, SlackPlatform, create_slack_platform
 from config.settings import Settings, load_settings
 
@@ -71,6 +72,7 @@ class MockSlackApi:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     # method -> Slack error code to answer with (`{"ok": false, "error": ...}`), e.g. not_in_channel.
     errors: dict[str, str] = field(default_factory=dict)
+    scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     calls: list[Call] = field(default_factory=list)
     url: str = ""
     socket: web.WebSocketResponse | None = None
@@ -141,7 +143,9 @@ class MockSlackApi:
         await self._record(method, params)
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
-        return web.json_response({"ok": True, **self._answer(method, params)})
+        # Slack lists the token's scopes in this header of every Web API answer.
+        headers = {"x-oauth-scopes": ",".join(self.scopes)}
+        return web.json_response({"ok": True, **self._answer(method, params)}, headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

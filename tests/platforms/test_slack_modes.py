@@ -138,6 +138,16 @@ async def test_a_refused_token_stops_startup(hearth: Hearth, slack_api: MockSlac
         await platform.close()
 
 
+async def test_a_token_without_a_needed_scope_stops_startup(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    slack_api.scopes.remove("im:write")
+    platform = await create_slack_platform(hearth, slack_settings(slack_api))
+    try:
+        with pytest.raises(SettingsError, match=r"lacks the scope\(s\) im:write"):
+            await platform.verify()
+    finally:
+        await platform.close()
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -47,6 +47,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleR
 from bot.core.reply import Reply, UserError
 from bot.core.runtime import Hearth
 from bot.platforms.slack.blocks import message_payload, modal_view, submitted_values
+from bot.platforms.slack.manifest import BOT_SCOPES
 from config.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,14 @@ class SlackPlatform:
             ) from None
         except aiohttp.ClientError as error:
             raise SettingsError(f"Cannot reach the Slack Web API at {self.client.base_url}: {error}") from None
+        granted = found.headers.get("x-oauth-scopes") or found.headers.get("X-OAuth-Scopes")
+        if granted is not None:
+            missing = [scope for scope in BOT_SCOPES if scope not in {s.strip() for s in granted.split(",")}]
+            if missing:
+                raise SettingsError(
+                    f"The Slack app lacks the scope(s) {', '.join(missing)}: add them on the app's OAuth & "
+                    "Permissions page (or recreate it from `hearth slack-manifest`) and reinstall it."
+                )
         self.team_id = str(found["team_id"])
         self.team_name = str(found.get("team") or "")
         self.bot_user_id = str(found["user_id"])

@@ -32,7 +32,7 @@ from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition")
+ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition", "cogs.onboarding", "cogs.introductions")
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -56,6 +56,7 @@ class Hearth:
             ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
+            publish=self.dispatch,
         )
         self.registry = Registry()
 

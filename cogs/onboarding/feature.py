@@ -177,7 +177,9 @@ class OnboardingFeature:
         registry.on(MessagePosted, self.on_message)
         registry.on(Contributed, self.on_contributed)
         # Re-armed at every start; the notices it sends are claimed in the database, so never twice.
-        self.services.scheduler.add(SWEEP_JOB, IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds())), self.sweep)
+        # start_date from our clock: APScheduler would start from the wall clock, not the virtual one.
+        every = IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), start_date=self.services.clock.now())
+        self.services.scheduler.add(SWEEP_JOB, every, self.sweep)
 
     # -- the checklist -------------------------------------------------------------------------------------------
     async def _checklist_reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
@@ -493,7 +495,7 @@ class OnboardingFeature:
         await self.services.messenger.send(
             ChannelRef(member.community, settings.mod_channel),
             Reply(
-                text=f"🧭 {mention(member)} joined {_ago(waited)} ago and is still at **{current.label}**. "
+                text=f"🧭 {mention(member)} has been stuck at **{current.label}** for {_ago(waited)}. "
                 "A personal hello might help."
             ),
         )

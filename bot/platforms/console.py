@@ -303,7 +303,9 @@ class ConsolePlatform:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ScriptError(number, line, f'the form "{form.title}" has no field "{unknown[0]}"')
-        event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, values)
+        # Like a prefilled modal: fields left out keep the value the form offered.
+        answers = {f.name: f.default for f in form.fields if f.default} | values
+        event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, answers)
         await self._interact(member, "general", event)
 
     async def _interact(self, member: str, channel: str, event: ComponentClicked | FormSubmitted) -> None:

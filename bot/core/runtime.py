@@ -136,6 +136,11 @@ class Hearth:
         values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
         return await self._guarded(event.form_id, handler(ctx, rest, values))
 
+    async def home(self, ctx: Context) -> list[Reply]:
+        """A member's personal page, one Reply per cog with something to show (Slack renders its App Home)."""
+        sections = [await self._guarded("home", handler(ctx)) for handler in self.registry.homes]
+        return [section for section in sections if section is not None]
+
     async def _guarded(self, what: str, work: Any) -> Any:
         try:
             return await work

@@ -172,6 +172,7 @@ class OnboardingFeature:
         registry.command(CommandSpec("join", "Volunteer to welcome newcomers", self.welcomer_join, **welcomer))  # type: ignore[arg-type]
         registry.command(CommandSpec("leave", "Stop welcoming newcomers", self.welcomer_leave, **welcomer))  # type: ignore[arg-type]
         registry.component("onb", self.on_click)
+        registry.home(self.home)
         registry.on(MemberJoined, self.on_join)
         registry.on(MemberLeft, self.on_leave)
         registry.on(MessagePosted, self.on_message)
@@ -226,6 +227,13 @@ class OnboardingFeature:
             return Reply.private("You have no onboarding checklist: you were here before it began. Welcome anyway!")
         reply = await self._checklist_reply(progress, ctx.community.ref)
         return replace(reply, ephemeral=True)
+
+    async def home(self, ctx: Context) -> Reply | None:
+        """The checklist on a member's personal page (Slack App Home), while they are on their way in."""
+        progress = await self.service.progress(ctx.author.id)
+        if progress is None or progress.journey.completed_at is not None:
+            return None
+        return await self._checklist_reply(progress, ctx.community.ref)
 
     async def _reach(self, member: MemberRef, settings: CommunitySettings, reply: Reply) -> bool:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""

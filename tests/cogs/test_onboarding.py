@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
+from bot.core.refs import Permission
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console import member_ref
 from config.settings import load_settings
 from storage.engine import Database
 from storage.models import Contribution, Member
@@ -221,3 +223,18 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     said = await third.run("wait 3d") + await second.run("wait 1h")
     assert said.count("Your next step") == 0
     assert said.count("[#mods] 🧭 @alice") == 1  # the new step's alert, once, by one of the two processes
+
+
+async def test_personal_page_shows_the_checklist_until_onboarding_is_done(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run(SETUP + "@mod: /onboarding step hello off\n@mod: /onboarding step intro optional\n@alice joins")
+    alice = await hearth.context(member_ref("alice"), None, Permission.MEMBER, "home-1")
+    [page] = await hearth.home(alice)
+    assert page.card is not None and "⬜ Accept the rules" in page.card.description
+    assert "Post an introduction (/intro) (optional)" in page.card.description
+    assert "hello" not in page.card.description
+    await console.run('@alice clicks "I agree to the rules"\n@alice picks "Python"')
+    assert await hearth.home(alice) == []
+    mod = await hearth.context(member_ref("mod"), None, Permission.MODERATOR, "home-2")
+    assert await hearth.home(mod) == []

@@ -82,3 +82,141 @@ class CommunitySetting(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     key: str = Field(max_length=64, primary_key=True)
     value: str = Field(default="", max_length=500)
+
+
+# -- onboarding ------------------------------------------------------------------------------------------------
+# Which steps a newcomer completed lives in the ledger (`onboarding_step` rows, reason = the step), so the
+# funnel is one query; these tables hold configuration and what must happen exactly once.
+
+
+class OnboardingConfig(SQLModel, table=True):
+    """A community's texts and checklist shape (scalar settings live in community_setting)."""
+
+    __tablename__ = "onboarding_config"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    rules_text: str = Field(default="", max_length=1500)
+    welcome_message: str = Field(default="", max_length=1000)
+    access_kind: str | None = Field(default=None, max_length=8)  # "role" or "channel"
+    access_id: str | None = Field(default=None, max_length=64)
+    access_name: str = Field(default="", max_length=100)
+    optional_steps: str = Field(default="", max_length=100)  # comma-separated step names
+    disabled_steps: str = Field(default="", max_length=100)
+
+
+class OnboardingInterest(SQLModel, table=True):
+    """An interest a newcomer may choose, mapped to a role (Discord) or a channel (Slack)."""
+
+    __tablename__ = "onboarding_interest"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    key: str = Field(max_length=60, primary_key=True)
+    label: str = Field(max_length=60)
+    target_kind: str = Field(max_length=8)
+    target_id: str = Field(max_length=64)
+    target_name: str = Field(default="", max_length=100)
+
+
+class OnboardingJourney(SQLModel, table=True):
+    """One newcomer's way in: when they joined, their welcomer, their public welcome, completion."""
+
+    __tablename__ = "onboarding_journey"
+    __table_args__ = (Index("ix_onboarding_journey_open", "completed_at", "community_id"),)
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    joined_at: datetime
+    completed_at: datetime | None = None
+    welcomer_id: int | None = Field(default=None, foreign_key="member.id")
+    welcome_queued_at: datetime | None = None  # waiting for a (batched) public welcome
+    welcomed_at: datetime | None = None  # public welcome posted
+
+
+class OnboardingChoice(SQLModel, table=True):
+    __tablename__ = "onboarding_choice"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    interest_key: str = Field(max_length=60, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+
+
+class OnboardingNotice(SQLModel, table=True):
+    """A nudge or moderator alert, claimed before it is sent: never twice, also across restarts."""
+
+    __tablename__ = "onboarding_notice"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    step: str = Field(max_length=16, primary_key=True)
+    kind: str = Field(max_length=8, primary_key=True)  # "nudge" or "alert"
+    sent_at: datetime
+
+
+class Welcomer(SQLModel, table=True):
+    __table_args__ = (Index("ix_welcomer_available", "community_id", "active", "last_assigned_at"),)
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    active: bool = True
+    last_assigned_at: datetime | None = None
+
+
+# -- introductions ---------------------------------------------------------------------------------------------
+
+
+class IntroField(SQLModel, table=True):
+    """A question of the community's intro form; none stored means the defaults."""
+
+    __tablename__ = "intro_field"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    key: str = Field(max_length=32, primary_key=True)
+    position: int = 0
+    label: str = Field(max_length=45)
+    max_length: int = 200
+    required: bool = True
+
+
+class Introduction(SQLModel, table=True):
+    __table_args__ = (Index("ix_introduction_thread", "community_id", "thread_id"),)
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    channel_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    thread_id: str | None = Field(default=None, max_length=64)
+    posted_at: datetime
+    updated_at: datetime
+
+
+class IntroAnswer(SQLModel, table=True):
+    __tablename__ = "intro_answer"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    key: str = Field(max_length=32, primary_key=True)
+    value: str = Field(max_length=1000)
+
+
+class IntroTag(SQLModel, table=True):
+    """A normalised interest tag of an introduction, for /match."""
+
+    __tablename__ = "intro_tag"
+    __table_args__ = (Index("ix_intro_tag_lookup", "community_id", "tag"),)
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    tag: str = Field(max_length=60, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+
+
+class IntroAcquaintance(SQLModel, table=True):
+    """Two members met in an intro thread (stored both ways), so /match does not suggest them again."""
+
+    __tablename__ = "intro_acquaintance"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    other_id: int = Field(foreign_key="member.id", primary_key=True)
+
+
+class MatchOptOut(SQLModel, table=True):
+    __tablename__ = "match_optout"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)

@@ -81,3 +81,14 @@ class FormSubmitted(Event):
     channel: ChannelRef | None
     form_id: str
     values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contributed(Event):
+    """A cog recorded a contribution other cogs may build on (an introduction completes an onboarding step).
+
+    Cogs publish it with `services.publish`; `event_id` is the ledger row's idempotency key.
+    """
+
+    member: MemberRef
+    kind: str

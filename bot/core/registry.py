@@ -20,6 +20,8 @@ EventHandler = Callable[[Any], Awaitable[None]]
 # A click or a form: (ctx, the action/form id after the prefix, values) -> a reply for that person.
 ComponentHandler = Callable[["Context", str, tuple[str, ...]], Awaitable["Reply | None"]]
 FormHandler = Callable[["Context", str, dict[str, str]], Awaitable["Reply | None"]]
+# What a cog shows a member on their personal page (Slack App Home); None when it has nothing to show.
+HomeHandler = Callable[["Context"], Awaitable["Reply | None"]]
 
 
 class RegistryError(RuntimeError):
@@ -32,6 +34,7 @@ class Registry:
         self.handlers: dict[type[Event], list[EventHandler]] = defaultdict(list)
         self.components: dict[str, ComponentHandler] = {}
         self.forms: dict[str, FormHandler] = {}
+        self.homes: list[HomeHandler] = []
         self.loaded: list[str] = []
 
     def command(self, spec: CommandSpec) -> None:
@@ -56,6 +59,10 @@ class Registry:
         if prefix in self.forms:
             raise RegistryError(f"the form prefix {prefix!r} is declared twice")
         self.forms[prefix] = handler
+
+    def home(self, handler: HomeHandler) -> None:
+        """Contribute a section to a member's personal page (Slack App Home tab)."""
+        self.homes.append(handler)
 
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)

@@ -32,7 +32,7 @@ from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition")
+ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition", "cogs.onboarding", "cogs.introductions")
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -56,6 +56,7 @@ class Hearth:
             ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
+            publish=self.dispatch,
         )
         self.registry = Registry()
 
@@ -134,6 +135,11 @@ class Hearth:
             return Reply.private("That form has expired; please open it again.")
         values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
         return await self._guarded(event.form_id, handler(ctx, rest, values))
+
+    async def home(self, ctx: Context) -> list[Reply]:
+        """A member's personal page, one Reply per cog with something to show (Slack renders its App Home)."""
+        sections = [await self._guarded("home", handler(ctx)) for handler in self.registry.homes]
+        return [section for section in sections if section is not None]
 
     async def _guarded(self, what: str, work: Any) -> Any:
         try:

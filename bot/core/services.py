@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.community_config import CommunityConfig
+from bot.core.events import Event
 from bot.core.identity import Identity
 from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger
@@ -22,3 +24,5 @@ class Services:
     ledger: LedgerBuffer
     scheduler: Scheduler
     messenger: Messenger
+    # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.
+    publish: Callable[[Event], Awaitable[None]]

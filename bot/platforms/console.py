@@ -22,8 +22,9 @@ from bot.core.events import (
     MessagePosted,
     ReactionAdded,
 )
+from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
-from bot.core.reply import Form, Reply, UserError, render_tokens
+from bot.core.reply import Form, Reply, UserError, mentioned_members, render_tokens
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console_script import (
@@ -35,7 +36,10 @@ from bot.platforms.console_script import (
     Pick,
     React,
     Say,
+    SayInThread,
     ScriptError,
+    SetDms,
+    SetGrantable,
     SetLevel,
     Submit,
     Wait,
@@ -73,6 +77,9 @@ class ConsoleState:
     levels: dict[str, Permission] = field(default_factory=dict)
     messages: list[_Posted] = field(default_factory=list)
     forms: dict[str, Form] = field(default_factory=dict)
+    closed_dms: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # "&role" / "#channel" the bot may not grant
+    threads: list[tuple[str, str]] = field(default_factory=list)  # (channel, message id the thread is under)
 
 
 def render_plain(reply: Reply) -> list[str]:
@@ -122,9 +129,12 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
-        return self._emit(f"#{channel.name or channel.external_id}", channel.external_id, None, reply)
+        where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
+        return self._emit(where, channel.external_id, None, reply)
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
+        if member.external_id in self.state.closed_dms:
+            return None
         return self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
@@ -134,13 +144,21 @@ class ConsolePlatform:
         self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply))
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        self.state.threads.append((channel.external_id, message_id))
+        self._write(f"#{channel.name or channel.external_id}", [f'thread "{name}" started'])
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
+        self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        self._refuse(f"#{channel.name or channel.external_id}", "to be a member of the channel")
         self._write("channels", [f"@{member.external_id} joined #{channel.name or channel.external_id}"])
+
+    def _refuse(self, target: str, need: str) -> None:
+        if target in self.state.refused:
+            raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs the {need}).")
 
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:
@@ -154,6 +172,15 @@ class ConsolePlatform:
         match action:
             case Say(member, channel, text):
                 await self._say(member, channel, text)
+            case SayInThread(member, text, channel, about):
+                found = self._thread(channel, about)
+                if found is None:
+                    raise ScriptError(number, line, "Hearth has started no such thread")
+                await self._say(member, found[0], text, thread_id=found[1])
+            case SetDms(member, is_open):
+                (self.state.closed_dms.discard if is_open else self.state.closed_dms.add)(member)
+            case SetGrantable(target, allowed):
+                (self.state.refused.discard if allowed else self.state.refused.add)(target)
             case Join(member):
                 await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
             case Leave(member):
@@ -173,16 +200,27 @@ class ConsolePlatform:
                 await self.scheduler.advance(duration)
 
     # -- actions -------------------------------------------------------------------------------------
-    async def _say(self, member: str, channel: str, text: str) -> None:
+    def _thread(self, channel: str | None, about: str | None) -> tuple[str, str] | None:
+        """The latest bot thread in a channel, or under a bot message that mentions a member."""
+        replies = {posted.message_id: posted.reply for posted in self.state.messages}
+        for thread_channel, message_id in reversed(self.state.threads):
+            reply = replies.get(message_id)
+            if channel is not None and thread_channel == channel:
+                return thread_channel, message_id
+            if about is not None and reply is not None and about in mentioned_members(reply.all_text()):
+                return thread_channel, message_id
+        return None
+
+    async def _say(self, member: str, channel: str, text: str, thread_id: str | None = None) -> None:
         author = member_ref(member)
-        where = channel_ref(channel)
+        where = channel_ref(channel, thread_id)
         message_id = self._new_id()
         self.state.messages.append(_Posted(message_id, channel, member, None))
         if text.startswith("/"):
             await self._command(author, where, text[1:], message_id)
             return
         mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))
-        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, None, mentions))
+        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, thread_id, mentions))
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
         words = line.split()
@@ -265,7 +303,9 @@ class ConsolePlatform:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ScriptError(number, line, f'the form "{form.title}" has no field "{unknown[0]}"')
-        event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, values)
+        # Like a prefilled modal: fields left out keep the value the form offered.
+        answers = {f.name: f.default for f in form.fields if f.default} | values
+        event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, answers)
         await self._interact(member, "general", event)
 
     async def _interact(self, member: str, channel: str, event: ComponentClicked | FormSubmitted) -> None:

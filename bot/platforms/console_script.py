@@ -2,6 +2,10 @@
 
 @alice: TEXT                    alice speaks in #general (TEXT starting with / is a command)
 @alice in #ideas: TEXT          ... in another channel
+@alice in #intros thread: TEXT  ... in the latest thread Hearth started in #intros
+@alice in thread of @bob: TEXT  ... in the latest thread Hearth started on a message mentioning bob
+@alice closes dms | opens dms   direct messages to alice fail (or work again)
+bot cannot grant &role | #chan  granting that role / adding to that channel is refused (`bot can grant` undoes)
 @alice joins | @alice leaves
 @alice reacts EMOJI to @bob     on bob's latest message
 @alice is admin | moderator | member
@@ -34,6 +38,28 @@ class Say:
     member: str
     channel: str
     text: str
+
+
+@dataclass(frozen=True)
+class SayInThread:
+    """In the latest bot thread of `channel`, or (with `about`) on a message mentioning that member."""
+
+    member: str
+    text: str
+    channel: str | None = None
+    about: str | None = None
+
+
+@dataclass(frozen=True)
+class SetDms:
+    member: str
+    open: bool
+
+
+@dataclass(frozen=True)
+class SetGrantable:
+    target: str  # "&role" or "#channel"
+    allowed: bool
 
 
 @dataclass(frozen=True)
@@ -82,9 +108,12 @@ class Wait:
     duration: timedelta
 
 
-Action = Say | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait
+Action = Say | SayInThread | SetDms | SetGrantable | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait
 
 _SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
+_THREAD = re.compile(rf"^@({NAME})\s+in\s+(?:#({NAME})\s+thread|thread\s+of\s+@({NAME}))\s*:\s?(.*)$")
+_DMS = re.compile(rf"^@({NAME})\s+(closes|opens)\s+dms$")
+_GRANT = re.compile(rf"^bot\s+(can|cannot)\s+grant\s+([&#]{NAME})$")
 _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
 _REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
 _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
@@ -104,6 +133,12 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
             return Wait(parse_duration(match.group(1)))
         except ValueError as error:
             raise ScriptError(line_number, line, str(error)) from None
+    if match := _THREAD.match(text):
+        return SayInThread(match.group(1), match.group(4), match.group(2), match.group(3))
+    if match := _DMS.match(text):
+        return SetDms(match.group(1), match.group(2) == "opens")
+    if match := _GRANT.match(text):
+        return SetGrantable(match.group(2), match.group(1) == "can")
     if match := _JOIN.match(text):
         return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
     if match := _REACT.match(text):

@@ -28,11 +28,6 @@ def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
     return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=settings.zone())
 
 
-def _local_day_start(now: datetime, settings: CommunitySettings) -> datetime:
-    local = now.astimezone(settings.zone())
-    return datetime.combine(local.date(), time(0), tzinfo=settings.zone())
-
-
 def _until(delta: timedelta) -> str:
     minutes = max(1, int(delta.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
@@ -68,7 +63,7 @@ class RecognitionService:
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
             used = await ledger.count_since(
-                session, giver.community_id, giver.id, "kudos_given", _local_day_start(now, settings)
+                session, giver.community_id, giver.id, "kudos_given", settings.day_start(now)
             )
             if used >= limit:
                 resets = next_local_midnight(now, settings)

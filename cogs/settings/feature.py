@@ -8,7 +8,7 @@ from bot.core.refs import ChannelRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
 from bot.core.services import Services
-from config.community import SETTING_KEYS, CommunitySettings, describe_setting
+from config.community import CHANNEL_KEYS, SETTING_KEYS, CommunitySettings, describe_setting
 
 
 class SettingsFeature:
@@ -35,7 +35,7 @@ class SettingsFeature:
                 options=(
                     Option("key", OptionType.CHOICE, "Which setting", choices=SETTING_KEYS),
                     Option("value", OptionType.TEXT, "The new value", required=False, max_length=100),
-                    Option("channel", OptionType.CHANNEL, "A channel, for announcement_channel", required=False),
+                    Option("channel", OptionType.CHANNEL, "A channel, for the *_channel settings", required=False),
                 ),
                 **group,  # type: ignore[arg-type]
             )
@@ -45,8 +45,9 @@ class SettingsFeature:
         fields = []
         for key in SETTING_KEYS:
             shown = describe_setting(settings, key)
-            if key == "announcement_channel" and settings.announcement_channel:
-                shown = channel_mention(ChannelRef(ctx.community.ref, settings.announcement_channel))
+            channel = getattr(settings, key) if key in CHANNEL_KEYS else None
+            if channel:
+                shown = channel_mention(ChannelRef(ctx.community.ref, channel))
             fields.append(CardField(key, shown))
         return Card(title=title, fields=tuple(fields), footer="Change one with /config set KEY VALUE")
 
@@ -54,7 +55,7 @@ class SettingsFeature:
         return Reply(card=self._card(ctx, ctx.settings, "Community settings"), ephemeral=True)
 
     async def set(self, ctx: Context, key: str, value: str | None, channel: ChannelRef | None) -> Reply:
-        if key == "announcement_channel" and channel is not None:
+        if key in CHANNEL_KEYS and channel is not None:
             raw = channel.external_id
         elif value is not None:
             raw = value

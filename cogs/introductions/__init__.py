@@ -1,0 +1,11 @@
+"""Introductions: `/intro` cards with threads, welcome points for replies, `/whois` and `/match`."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+from bot.core.services import Services
+from cogs.introductions.feature import IntroductionsFeature
+
+
+def setup(registry: Registry, services: Services) -> None:
+    IntroductionsFeature(services).register(registry)

@@ -1,0 +1,226 @@
+"""Introductions: `/intro` (a form, posted as a card with a thread), `/whois`, `/match`, intro-thread welcomes."""
+
+from __future__ import annotations
+
+from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.context import Context
+from bot.core.events import Contributed, MessagePosted
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef, Member, MemberRef, Permission
+from bot.core.registry import Registry
+from bot.core.reply import Card, CardField, Form, FormField, Reply, UserError, channel_mention, mention
+from bot.core.services import Services
+from cogs.introductions.service import (
+    FIELD_LIMIT,
+    INTERESTS_FIELD,
+    LABEL_LIMIT,
+    IntroductionService,
+    tags_of,
+)
+from storage.introductions import FieldRow
+
+GROUP = {"group": "onboarding", "group_description": "Onboarding: your checklist, and how newcomers are welcomed"}
+_LONG = 200  # answers allowed to be longer than this get a paragraph box
+
+
+class IntroductionsFeature:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.service = IntroductionService(services)
+
+    def register(self, registry: Registry) -> None:
+        registry.command(CommandSpec("intro", "Introduce yourself (run it again to edit)", self.intro))
+        registry.command(
+            CommandSpec(
+                "whois",
+                "A member's introduction",
+                self.whois,
+                options=(Option("member", OptionType.MEMBER, "Whose introduction"),),
+            )
+        )
+        registry.command(
+            CommandSpec(
+                "match",
+                "Up to 3 members who share your interests; `optout` hides you from suggestions, `optin` undoes it",
+                self.match,
+                options=(
+                    Option(
+                        "setting", OptionType.CHOICE, "optout or optin", required=False, choices=("optout", "optin")
+                    ),
+                ),
+            )
+        )
+        registry.command(
+            CommandSpec(
+                "intro-field",
+                "Add or change a question of the intro form (at most 5)",
+                self.field_set,
+                options=(
+                    Option("key", OptionType.TEXT, "Short lowercase name, like pronouns", max_length=32),
+                    Option("label", OptionType.TEXT, "The question", max_length=LABEL_LIMIT),
+                    Option(
+                        "max_length",
+                        OptionType.INTEGER,
+                        "Longest answer",
+                        required=False,
+                        min_value=1,
+                        max_value=FIELD_LIMIT,
+                        default=200,
+                    ),
+                    Option(
+                        "required", OptionType.CHOICE, "yes or no", required=False, choices=("yes", "no"), default="yes"
+                    ),
+                ),
+                permission=Permission.MODERATOR,
+                **GROUP,  # type: ignore[arg-type]
+            )
+        )
+        registry.command(
+            CommandSpec(
+                "intro-field-remove",
+                "Remove a question from the intro form",
+                self.field_remove,
+                options=(Option("key", OptionType.TEXT, "The field's key", max_length=32),),
+                permission=Permission.MODERATOR,
+                **GROUP,  # type: ignore[arg-type]
+            )
+        )
+        registry.form("intro", self.on_form)
+        registry.on(MessagePosted, self.on_message)
+
+    # -- /intro --------------------------------------------------------------------------------------------------
+    async def intro(self, ctx: Context) -> Reply:
+        if not ctx.settings.intros_channel:
+            raise UserError(
+                "Introductions aren't set up yet: a moderator can choose a channel with "
+                "`/onboarding channel intros #channel`."
+            )
+        fields = await self.service.fields(ctx.community.id)
+        existing = await self.service.intro(ctx.author.id)
+        answers = existing.answers if existing else {}
+        return Reply(
+            form=Form(
+                "intro:",
+                "Edit your introduction" if existing else "Introduce yourself",
+                tuple(
+                    FormField(
+                        row.key,
+                        row.label,
+                        max_length=row.max_length,
+                        required=row.required,
+                        long=row.max_length > _LONG,
+                        default=answers.get(row.key, ""),
+                    )
+                    for row in fields
+                ),
+            )
+        )
+
+    async def on_form(self, ctx: Context, _state: str, values: dict[str, str]) -> Reply:
+        if not ctx.settings.intros_channel:
+            raise UserError("Introductions aren't set up yet; nothing was posted.")
+        fields = await self.service.fields(ctx.community.id)
+        answers = self.service.check_answers(fields, values)
+        card = Reply(card=self._card(ctx.author.ref, fields, answers, ctx.community.ref.name))
+        existing = await self.service.intro(ctx.author.id)
+        messenger = self.services.messenger
+        try:
+            if existing:
+                channel = ChannelRef(ctx.community.ref, existing.channel_id)
+                await messenger.edit(channel, existing.message_id, card)
+                post = (existing.channel_id, existing.message_id, existing.thread_id)
+            else:
+                channel = ChannelRef(ctx.community.ref, ctx.settings.intros_channel)
+                message_id = await messenger.send(channel, card)
+                name = answers.get("name") or ctx.author.name
+                thread = await messenger.start_thread(channel, message_id, f"Welcome, {name}!"[:100])
+                post = (channel.external_id, message_id, thread.thread_id)
+        except PlatformError as error:
+            raise UserError(f"I couldn't post your introduction: {error.reason}") from None
+        saved = await self.service.save(ctx.author, post, answers, ctx.settings, ctx.now)
+        if saved.first:
+            await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, "intro"))
+            return Reply.private(
+                f"Your introduction is posted in {channel_mention(channel)} (+{ctx.settings.intro_points} points). "
+                "Members can say hi in its thread."
+            )
+        return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")
+
+    def _card(
+        self, member: MemberRef | Member, fields: list[FieldRow], answers: dict[str, str], community: str
+    ) -> Card:
+        ref = member.ref if isinstance(member, Member) else member
+        name = answers.get("name") or ref.display_name or ref.external_id
+        shown = []
+        for row in fields:
+            if row.key == "name" or row.key not in answers:
+                continue
+            value = answers[row.key]
+            if row.key == INTERESTS_FIELD:
+                value = ", ".join(tags_of(value))
+            shown.append(CardField(row.label, value, inline=len(value) < 40))
+        return Card(
+            title=f"👋 Meet {name}",
+            description=f"{mention(ref)} joined {community or 'us'}.",
+            fields=tuple(shown),
+            footer="Say welcome in the thread!",
+            color=0xFEE75C,
+        )
+
+    # -- thread replies ------------------------------------------------------------------------------------------
+    async def on_message(self, event: MessagePosted) -> None:
+        if event.thread_id is None or event.author.is_bot:
+            return
+        member = await self.services.identity.member(event.author)
+        settings = await self.services.config.get(member.community_id)
+        await self.service.welcome_reply(member, event.thread_id, settings, self.services.clock.now())
+
+    # -- /whois and /match ---------------------------------------------------------------------------------------
+    async def whois(self, ctx: Context, member: Member) -> Reply:
+        found = await self.service.intro(member.id)
+        if found is None:
+            return Reply.private(f"{member.name} hasn't introduced themselves yet. Maybe say hi?")
+        fields = await self.service.fields(ctx.community.id)
+        return Reply(card=self._card(member, fields, found.answers, ctx.community.ref.name), ephemeral=True)
+
+    async def match(self, ctx: Context, setting: str | None) -> Reply:
+        if setting is not None:
+            hidden = setting == "optout"
+            changed = await self.service.set_optout(ctx.author, hidden)
+            if hidden:
+                return Reply.private("Done: you won't be suggested by /match." if changed else "You're already hidden.")
+            return Reply.private("Done: /match may suggest you again." if changed else "You're already suggested.")
+        mine = await self.service.intro(ctx.author.id)
+        if mine is None or not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
+            return Reply.private("/match uses the interests in your introduction: write one with /intro first.")
+        found = await self.service.matches(ctx.author)
+        if not found:
+            return Reply.private(
+                "Nobody new shares your interests yet. Check again when more people have introduced themselves!"
+            )
+        lines = [
+            f"{mention(MemberRef(ctx.community.ref, m.external_id, m.display_name))} — {', '.join(m.shared)}"
+            for m in found
+        ]
+        return Reply(
+            card=Card(
+                title="People you might like to meet",
+                description="\n".join(lines),
+                footer="Say hi in their intro thread!",
+            ),
+            ephemeral=True,
+        )
+
+    # -- moderators ----------------------------------------------------------------------------------------------
+    def _fields_text(self, fields: list[FieldRow]) -> str:
+        return "\n".join(
+            f"`{f.key}` — {f.label} (up to {f.max_length}, {'required' if f.required else 'optional'})" for f in fields
+        )
+
+    async def field_set(self, ctx: Context, key: str, label: str, max_length: int, required: str) -> Reply:
+        fields = await self.service.set_field(ctx.community.id, key.lower(), label, max_length, required == "yes")
+        return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")
+
+    async def field_remove(self, ctx: Context, key: str) -> Reply:
+        fields = await self.service.remove_field(ctx.community.id, key.lower())
+        return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")

@@ -1,0 +1,176 @@
+"""Introduction rules: the form's fields and limits, tags, points once, welcome points, matches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.refs import Member
+from bot.core.reply import UserError
+from bot.core.services import Services
+from config.community import CommunitySettings
+from storage import introductions, ledger
+from storage.introductions import FieldRow, IntroRow, Match
+from storage.ledger import Award
+
+INTERESTS_FIELD = "interests"
+DEFAULT_FIELDS = (
+    FieldRow("name", "What should we call you?", 60, True),
+    FieldRow("location", "Where are you?", 80, True),
+    FieldRow("about", "What brings you here?", 500, True),
+    FieldRow(INTERESTS_FIELD, "Interests (comma-separated)", 200, True),
+    FieldRow("fun_fact", "A fun fact about you", 200, False),
+)
+MAX_FIELDS = 5  # a Discord modal holds five inputs
+LABEL_LIMIT = 45  # Discord's limit for an input label
+FIELD_LIMIT = 1000
+MAX_TAGS = 20
+TAG_LIMIT = 60
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def normalise_tag(text: str) -> str:
+    """One spelling per interest: case, spacing and simple plurals (`Board  Games` → `board game`)."""
+    words = []
+    for word in text.lower().split():
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        words.append(word)
+    return " ".join(words)[:TAG_LIMIT]
+
+
+def tags_of(text: str) -> list[str]:
+    found: list[str] = []
+    for part in text.split(","):
+        tag = normalise_tag(part)
+        if tag and tag not in found:
+            found.append(tag)
+    return found[:MAX_TAGS]
+
+
+@dataclass(frozen=True)
+class SavedIntro:
+    first: bool  # the first intro: points and an onboarding step
+
+
+class IntroductionService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def fields(self, community_id: int) -> list[FieldRow]:
+        async with self.services.db.read() as session:
+            return await introductions.fields(session, community_id) or list(DEFAULT_FIELDS)
+
+    async def set_field(
+        self, community_id: int, key: str, label: str, max_length: int, required: bool
+    ) -> list[FieldRow]:
+        if not _KEY.match(key):
+            raise UserError("A field key is a short lowercase word like `pronouns` (letters, digits, _).")
+        if len(label) > LABEL_LIMIT:
+            raise UserError(f"A field label is at most {LABEL_LIMIT} characters; yours is {len(label)}.")
+        current = await self.fields(community_id)
+        row = FieldRow(key, label, max_length, required)
+        keys = [f.key for f in current]
+        if key in keys:
+            current[keys.index(key)] = row
+        elif len(current) >= MAX_FIELDS:
+            raise UserError(f"The intro form holds at most {MAX_FIELDS} fields; remove one first.")
+        else:
+            current.append(row)
+        async with self.services.db.write() as session:
+            await introductions.save_fields(session, community_id, current)
+        return current
+
+    async def remove_field(self, community_id: int, key: str) -> list[FieldRow]:
+        current = await self.fields(community_id)
+        kept = [f for f in current if f.key != key]
+        if len(kept) == len(current):
+            raise UserError(f"The intro form has no field `{key}`. Fields: {', '.join(f.key for f in current)}.")
+        if not kept:
+            raise UserError("The intro form needs at least one field.")
+        async with self.services.db.write() as session:
+            await introductions.save_fields(session, community_id, kept)
+        return kept
+
+    @staticmethod
+    def check_answers(fields: list[FieldRow], values: dict[str, str]) -> dict[str, str]:
+        """The answers to keep, or a clear UserError naming the first field that is missing or too long."""
+        answers: dict[str, str] = {}
+        for row in fields:
+            value = values.get(row.key, "").strip()
+            if not value:
+                if row.required:
+                    raise UserError(f"“{row.label}” needs an answer. Nothing was posted; please try again.")
+                continue
+            if len(value) > row.max_length:
+                raise UserError(
+                    f"“{row.label}” is {len(value)} characters long; the limit is {row.max_length}. "
+                    "Nothing was posted; please shorten it and try again."
+                )
+            answers[row.key] = value
+        return answers
+
+    async def intro(self, member_id: int) -> IntroRow | None:
+        async with self.services.db.read() as session:
+            return await introductions.intro(session, member_id)
+
+    async def save(
+        self,
+        member: Member,
+        post: tuple[str, str, str | None],
+        answers: dict[str, str],
+        settings: CommunitySettings,
+        now: datetime,
+    ) -> SavedIntro:
+        tags = tags_of(answers.get(INTERESTS_FIELD, ""))
+        award = Award(
+            member.community_id,
+            member.id,
+            "intro",
+            settings.intro_points,
+            f"intro:{member.id}",
+            now,
+            zone=settings.timezone,
+        )
+        async with self.services.db.write() as session:
+            await introductions.save_intro(session, member.community_id, member.id, post, now, answers, tags)
+            recorded = await ledger.record(session, [award])
+        return SavedIntro(first=bool(recorded))
+
+    async def welcome_reply(self, member: Member, thread_id: str, settings: CommunitySettings, now: datetime) -> bool:
+        """A reply in an intro thread: the two have met; within the window it earns points (capped daily)."""
+        async with self.services.db.write() as session:
+            found = await introductions.intro_by_thread(session, member.community_id, thread_id)
+            if found is None or found.member_id == member.id:
+                return False
+            await introductions.meet(session, member.id, found.member_id)
+            if now - found.posted_at > settings.intro_welcome_window:
+                return False
+            today = await ledger.count_since(
+                session, member.community_id, member.id, "intro_welcome", settings.day_start(now)
+            )
+            if today >= settings.intro_welcome_daily_cap:
+                return False
+            award = Award(
+                member.community_id,
+                member.id,
+                "intro_welcome",
+                settings.intro_welcome_points,
+                f"intro_welcome:{found.member_id}:{member.id}",
+                now,
+                zone=settings.timezone,
+                actor_id=found.member_id,
+                channel=thread_id,
+            )
+            return bool(await ledger.record(session, [award]))
+
+    async def matches(self, member: Member) -> list[Match]:
+        async with self.services.db.read() as session:
+            return await introductions.matches(session, member.community_id, member.id)
+
+    async def set_optout(self, member: Member, hidden: bool) -> bool:
+        async with self.services.db.write() as session:
+            return await introductions.set_optout(session, member.id, hidden)

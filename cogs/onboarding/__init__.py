@@ -1,0 +1,11 @@
+"""Onboarding: the newcomer's checklist, rules and interests, nudges, public welcomes and welcomers."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+from bot.core.services import Services
+from cogs.onboarding.feature import OnboardingFeature
+
+
+def setup(registry: Registry, services: Services) -> None:
+    OnboardingFeature(services).register(registry)

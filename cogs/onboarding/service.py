@@ -1,0 +1,281 @@
+"""Onboarding rules: the checklist, step completion, who is stuck, welcomers, welcome texts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.core.refs import CommunityRef, Member
+from bot.core.reply import UserError
+from bot.core.services import Services
+from config.community import CommunitySettings
+from storage import ledger, onboarding
+from storage.ledger import Award
+from storage.onboarding import STEP_KIND, Interest, Journey, Setup
+
+STEPS: tuple[str, ...] = ("rules", "interests", "intro", "hello")
+STEP_LABELS = {
+    "rules": "Accept the rules",
+    "interests": "Choose your interests",
+    "intro": "Post an introduction (/intro)",
+    "hello": "Say hello in any channel",
+}
+STEP_MODES = ("required", "optional", "off")
+PLACEHOLDERS = ("member", "community", "rules_channel", "welcome_channel", "intros_channel", "welcomer")
+DEFAULT_WELCOME = "Welcome to {community}, {member}! 👋 Tell us a little about yourself with /intro."
+DEFAULT_RULES = "Be kind, be curious, and help each other."
+WELCOME_LIMIT = 1000
+RULES_LIMIT = 1500
+INTEREST_LIMIT = 60
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class StepState:
+    step: str
+    required: bool
+    done_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self.step]
+
+
+@dataclass(frozen=True)
+class Progress:
+    journey: Journey
+    steps: tuple[StepState, ...]
+
+    @property
+    def current(self) -> StepState | None:
+        """The first required step not done: where the member is (or would be) stuck."""
+        return next((s for s in self.steps if s.required and s.done_at is None), None)
+
+    @property
+    def since(self) -> datetime:
+        """Since when the member has been at the current step: their last completed step, or joining."""
+        done = [s.done_at for s in self.steps if s.done_at is not None]
+        return max([self.journey.joined_at, *done])
+
+    def done(self, step: str) -> bool:
+        return any(s.step == step and s.done_at is not None for s in self.steps)
+
+    def has(self, step: str) -> bool:
+        return any(s.step == step for s in self.steps)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    recorded: bool
+    completed: bool = False
+    welcomer_id: int | None = None
+
+
+def normalise_interest(label: str) -> str:
+    return " ".join(label.lower().split())
+
+
+def render_welcome(template: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+
+
+def check_welcome_template(template: str) -> None:
+    unknown = sorted({name for name in _PLACEHOLDER.findall(template) if name not in PLACEHOLDERS})
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        raise UserError(f"The welcome message uses `{{{unknown[0]}}}`, which I don't know. You can use: {known}.")
+    if len(template) > WELCOME_LIMIT:
+        raise UserError(f"The welcome message is {len(template)} characters long; the limit is {WELCOME_LIMIT}.")
+
+
+class OnboardingService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # -- configuration -------------------------------------------------------------------------------------------
+    async def setup(self, community_id: int) -> Setup:
+        async with self.services.db.read() as session:
+            return await onboarding.load_setup(session, community_id)
+
+    async def change_setup(self, community_id: int, **changes: object) -> Setup:
+        async with self.services.db.write() as session:
+            changed = replace(await onboarding.load_setup(session, community_id), **changes)  # type: ignore[arg-type]
+            await onboarding.save_setup(session, community_id, changed)
+        return changed
+
+    async def set_step_mode(self, community_id: int, step: str, mode: str) -> Setup:
+        setup = await self.setup(community_id)
+        optional = setup.optional_steps - {step} | ({step} if mode == "optional" else set())
+        disabled = setup.disabled_steps - {step} | ({step} if mode == "off" else set())
+        return await self.change_setup(community_id, optional_steps=optional, disabled_steps=disabled)
+
+    async def interests(self, community_id: int) -> list[Interest]:
+        async with self.services.db.read() as session:
+            return await onboarding.interests(session, community_id)
+
+    async def add_interest(
+        self, community_id: int, label: str, kind: str, target_id: str, target_name: str
+    ) -> Interest:
+        if len(label) > INTEREST_LIMIT:
+            raise UserError(
+                f"An interest name is at most {INTEREST_LIMIT} characters; `{label[:20]}…` is {len(label)}."
+            )
+        interest = Interest(normalise_interest(label), label, kind, target_id, target_name)
+        async with self.services.db.write() as session:
+            known = await onboarding.interests(session, community_id)
+            if len(known) >= 25 and interest.key not in {i.key for i in known}:
+                raise UserError("A menu holds at most 25 interests; remove one first with /onboarding interest-remove.")
+            await onboarding.save_interest(session, community_id, interest)
+        return interest
+
+    async def remove_interest(self, community_id: int, label: str) -> None:
+        async with self.services.db.write() as session:
+            if not await onboarding.remove_interest(session, community_id, normalise_interest(label)):
+                names = ", ".join(i.label for i in await onboarding.interests(session, community_id)) or "none yet"
+                raise UserError(f"There is no interest called `{label}`. Interests: {names}.")
+
+    # -- progress ------------------------------------------------------------------------------------------------
+    async def progress(self, member_id: int) -> Progress | None:
+        async with self.services.db.read() as session:
+            journey = await onboarding.journey(session, member_id)
+        return (await self.progress_of([journey]))[0] if journey else None
+
+    async def progress_of(self, journeys: list[Journey]) -> list[Progress]:
+        """Progress of several journeys of one community, in a few queries."""
+        if not journeys:
+            return []
+        community_id = journeys[0].community_id
+        async with self.services.db.read() as session:
+            setup = await onboarding.load_setup(session, community_id)
+            has_interests = bool(await onboarding.interests(session, community_id))
+            done = await onboarding.done_steps(session, community_id, [j.member_id for j in journeys])
+        enabled = [s for s in STEPS if s not in setup.disabled_steps and (s != "interests" or has_interests)]
+        return [
+            Progress(
+                journey,
+                tuple(
+                    StepState(step, step not in setup.optional_steps, done[journey.member_id].get(step))
+                    for step in enabled
+                ),
+            )
+            for journey in journeys
+        ]
+
+    async def open_progress(self, community_id: int | None = None) -> list[Progress]:
+        """Everyone still on their way in (one community, or all of them for the sweep)."""
+        async with self.services.db.read() as session:
+            journeys = await onboarding.open_journeys(session, community_id)
+        by_community: dict[int, list[Journey]] = {}
+        for journey in journeys:
+            by_community.setdefault(journey.community_id, []).append(journey)
+        found: list[Progress] = []
+        for group in by_community.values():
+            found += await self.progress_of(group)
+        return found
+
+    # -- joining and steps ---------------------------------------------------------------------------------------
+    async def start(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[bool, int | None]:
+        """Begin a newcomer's journey and pair a welcomer; (new journey?, welcomer id)."""
+        async with self.services.db.write() as session:
+            if not await onboarding.start_journey(session, member.community_id, member.id, now):
+                return False, None
+            await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
+            welcomer = await onboarding.assign_welcomer(session, member.community_id, member.id, now)
+        return True, welcomer
+
+    def _step_award(self, member: Member, step: str, points: int, settings: CommunitySettings, now: datetime) -> Award:
+        return Award(
+            member.community_id,
+            member.id,
+            STEP_KIND,
+            points,
+            f"onboarding:{member.id}:{step}",
+            now,
+            zone=settings.timezone,
+            reason=step,
+        )
+
+    async def complete_step(
+        self, member: Member, step: str, settings: CommunitySettings, now: datetime, chosen: list[str] | None = None
+    ) -> StepOutcome:
+        """Record a step (once) and, when it was the last required one, the completion and the welcomer's points."""
+        progress = await self.progress(member.id)
+        if progress is None or not progress.has(step):
+            return StepOutcome(recorded=False)
+        async with self.services.db.write() as session:
+            if chosen is not None:
+                await onboarding.set_choices(session, member.community_id, member.id, chosen)
+            recorded = await ledger.record(
+                session, [self._step_award(member, step, settings.step_points, settings, now)]
+            )
+            if not recorded:
+                return StepOutcome(recorded=False)
+            still = [s for s in progress.steps if s.required and s.done_at is None and s.step != step]
+            if still or not await onboarding.mark_complete(session, member.id, now):
+                return StepOutcome(recorded=True)
+            welcomer = progress.journey.welcomer_id
+            if welcomer is not None:
+                await ledger.record(
+                    session,
+                    [
+                        Award(
+                            member.community_id,
+                            welcomer,
+                            "welcomer_completed",
+                            settings.welcomer_points,
+                            f"welcomer:{member.id}",
+                            now,
+                            zone=settings.timezone,
+                            actor_id=member.id,
+                        )
+                    ],
+                )
+        return StepOutcome(recorded=True, completed=True, welcomer_id=welcomer)
+
+    async def choices(self, member_id: int) -> list[str]:
+        async with self.services.db.read() as session:
+            return await onboarding.choices(session, member_id)
+
+    # -- nudges and welcomes -------------------------------------------------------------------------------------
+    async def claim_notice(self, member_id: int, step: str, kind: str, now: datetime) -> bool:
+        async with self.services.db.write() as session:
+            return await onboarding.claim_notice(session, member_id, step, kind, now)
+
+    async def release_notice(self, member_id: int, step: str, kind: str) -> None:
+        async with self.services.db.write() as session:
+            await onboarding.release_notice(session, member_id, step, kind)
+
+    async def notices(self, member_ids: list[int]) -> set[tuple[int, str, str]]:
+        async with self.services.db.read() as session:
+            return await onboarding.notices(session, member_ids)
+
+    async def welcome_now_or_queue(self, member: Member, settings: CommunitySettings, now: datetime) -> bool:
+        """True: welcome this member alone, now. False: a raid is on, the welcome joins the next batch."""
+        async with self.services.db.write() as session:
+            recent, waiting = await onboarding.recent_welcomes(session, member.community_id, now - settings.raid_window)
+            if waiting == 0 and recent < settings.raid_joins - 1:
+                return await onboarding.mark_welcomed(session, member.id, now)
+            await onboarding.queue_welcome(session, member.id, now)
+            return False
+
+    async def take_batch(self, community_id: int, queued_before: datetime, now: datetime) -> list[int]:
+        async with self.services.db.write() as session:
+            return await onboarding.take_queued_welcomes(session, community_id, queued_before, now)
+
+    async def communities_with_batches(self) -> list[int]:
+        async with self.services.db.read() as session:
+            return await onboarding.communities_with_queued_welcomes(session)
+
+    async def community_ref(self, community_id: int) -> CommunityRef:
+        async with self.services.db.read() as session:
+            platform, external_id, name = await onboarding.community_row(session, community_id)
+        return CommunityRef(platform, external_id, name)
+
+    async def names(self, member_ids: list[int]) -> dict[int, tuple[str, str]]:
+        async with self.services.db.read() as session:
+            return await onboarding.member_refs(session, member_ids)
+
+    async def volunteer(self, member: Member, active: bool) -> bool:
+        async with self.services.db.write() as session:
+            return await onboarding.set_welcomer(session, member.community_id, member.id, active)

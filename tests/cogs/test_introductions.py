@@ -1,0 +1,148 @@
+"""Introductions on the console: /intro, its thread, welcome points, /whois and /match."""
+
+from __future__ import annotations
+
+import pytest
+
+from cogs.introductions.service import normalise_tag, tags_of
+from tests.conftest import ConsoleDriver
+
+SETUP = "@mod is moderator\n@mod: /onboarding channel intros #intros\n"
+
+
+def _intro(member: str, interests: str, name: str | None = None) -> str:
+    return (
+        f"@{member}: /intro\n"
+        f"@{member} submits name={name or member.title()}; location=Earth; about=Hi; interests={interests}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "tag"),
+    [("Board  Games", "board game"), ("HIKING", "hiking"), ("hobbies", "hobby"), ("chess", "chess"), ("Bus", "bus")],
+)
+def test_tags_are_normalised(typed: str, tag: str) -> None:
+    assert normalise_tag(typed) == tag
+
+
+def test_tags_are_split_and_deduplicated() -> None:
+    assert tags_of("Python, python , board games,, Board Game") == ["python", "board game"]
+
+
+async def test_intro_is_posted_with_a_thread_and_edited_when_run_again(console: ConsoleDriver) -> None:
+    said = await console.run(SETUP + "@alice: /intro")
+    assert '[only @alice]   form "Introduce yourself":' in said
+    assert "interests — Interests (comma-separated) (required, up to 200)" in said
+    said = await console.run(
+        "@alice submits name=Ali; location=Lisbon; about=Sailing; interests=Boats, sun; fun_fact=I juggle"
+    )
+    assert "[#intros] 👋 Meet Ali" in said
+    assert "Where are you?: Lisbon" in said
+    assert "Interests (comma-separated): boat, sun" in said
+    assert '[#intros] thread "Welcome, Ali!" started' in said
+    assert "[only @alice] Your introduction is posted in #intros (+20 points)." in said
+
+    said = await console.run("@alice: /intro\n@alice submits location=Porto")
+    assert 'form "Edit your introduction"' in said
+    assert "[edited in #intros] 👋 Meet Ali" in said
+    assert "Where are you?: Porto" in said and "A fun fact about you: I juggle" in said
+    assert "[only @alice] Your introduction in #intros is updated." in said
+    said = await console.run("@alice: /rank\n@bob: /whois @alice")
+    assert "Points: 20" in said  # the first intro only
+    assert "[only @bob] 👋 Meet Ali" in said and "Where are you?: Porto" in said
+
+
+async def test_bad_intros_are_refused_and_post_nothing(console: ConsoleDriver) -> None:
+    said = await console.run("@alice: /intro")
+    assert "Introductions aren't set up yet" in said
+    said = await console.run(
+        SETUP + f"@alice: /intro\n@alice submits name={'x' * 61}; location=a; about=b; interests=c"
+    )
+    assert "[only @alice] “What should we call you?” is 61 characters long; the limit is 60." in said
+    assert "Nothing was posted" in said
+    said = await console.run("@alice: /intro\n@alice submits name=Al; location=; about=b; interests=c")
+    assert "[only @alice] “Where are you?” needs an answer." in said
+    said = await console.run("@alice: /whois @alice\n@alice: /rank")
+    assert "alice hasn't introduced themselves yet" in said
+    assert "[#intros]" not in said and "Points: 0" in said
+
+
+async def test_thread_replies_earn_welcome_points_once_within_the_window(console: ConsoleDriver) -> None:
+    quiet = "@root is admin\n@root: /config set message_points 0\n"  # only welcome points count here
+    await console.run(SETUP + quiet + "@mod: /onboarding set intro_welcome_daily_cap 2\n" + _intro("alice", "boats"))
+    await console.run(
+        """
+        @bob in #intros thread: welcome Alice!
+        @bob in thread of @alice: and welcome again
+        @alice in thread of @alice: thanks bob
+        """
+    )
+    said = await console.run("@bob: /rank\n@alice: /rank")
+    bob, alice = said.split("[#general] alice's standing")
+    assert "Points: 2" in bob  # one welcome, however many replies
+    assert "Points: 20" in alice  # her intro; her own replies earn no welcome points
+
+    await console.run(_intro("carol", "sun") + _intro("dan", "sun") + _intro("erin", "sun"))
+    await console.run(
+        """
+        @bob in thread of @carol: hi carol
+        @bob in thread of @dan: hi dan
+        @bob in thread of @erin: hi erin
+        """
+    )
+    said = await console.run("@bob: /rank")
+    assert "Points: 4" in said  # capped at 2 welcomes a day
+    await console.run("wait 49h\n@fay in thread of @carol: late hello")
+    said = await console.run("@fay: /rank")
+    assert "Points: 0" in said  # the 48 h window is over
+
+
+async def test_match_suggests_by_shared_interests_and_respects_opt_outs(console: ConsoleDriver) -> None:
+    await console.run(
+        SETUP
+        + _intro("alice", "Board Games, hiking, Python, chess")
+        + _intro("bob", "board game, Hiking, python")
+        + _intro("carol", "python")
+        + _intro("dan", "chess, hikes")
+        + _intro("erin", "knitting")
+        + _intro("fay", "boardgames, python, chess")
+    )
+    said = await console.run("@alice: /match")
+    lines = [line for line in said.splitlines() if " — " in line]
+    assert lines == [
+        "  ┃ @bob — board game, hiking, python",
+        "  ┃ @fay — chess, python",
+        "  ┃ @carol — python",
+    ]
+    said = await console.run("@bob: /match optout\n@bob: /match optout\n@alice: /match")
+    assert "[only @bob] Done: you won't be suggested by /match." in said
+    assert "[only @bob] You're already hidden." in said
+    assert "@bob —" not in said and "@dan — chess" in said
+    # Meeting in an intro thread makes them acquainted: no longer suggested to each other.
+    said = await console.run("@fay in thread of @alice: hello fellow chess fan\n@alice: /match")
+    assert "@fay —" not in said
+    said = await console.run("@erin: /match\n@gus: /match")
+    assert "Nobody new shares your interests yet" in said
+    assert "[only @gus] /match uses the interests in your introduction" in said
+
+
+async def test_moderators_shape_the_intro_form(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding intro-field pronouns "Your pronouns" 30 no
+        @mod: /onboarding intro-field-remove fun_fact
+        @mod: /onboarding intro-field pronouns "Your pronouns" 30 no
+        @mod: /onboarding intro-field-remove nope
+        @mod: /onboarding intro-field pronouns "Your pronouns" 30 no
+        @mod: /onboarding intro-field extra Extra
+        @alice: /onboarding intro-field x y
+        @alice: /intro
+        """
+    )
+    assert "The intro form holds at most 5 fields; remove one first." in said
+    assert "`pronouns` — Your pronouns (up to 30, optional)" in said
+    assert "The intro form has no field `nope`." in said
+    assert "[only @alice] Sorry, `/onboarding intro-field` is for moderators" in said
+    assert "pronouns — Your pronouns (optional, up to 30)" in said.split('form "Introduce yourself"')[1]
+    assert "fun_fact" not in said.split('form "Introduce yourself"')[1]

@@ -1,0 +1,240 @@
+"""Onboarding on the console, end to end: what newcomers, welcomers and moderators see."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.refs import Permission
+from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console import member_ref
+from config.settings import load_settings
+from storage.engine import Database
+from storage.models import Contribution, Member
+from tests.conftest import ConsoleDriver, console_driver
+
+SETUP = """
+@mod is moderator
+@mod: /onboarding channel welcome #welcome
+@mod: /onboarding channel intros #intros
+@mod: /onboarding channel mods #mods
+@mod: /onboarding rules Be kind. No spam.
+@mod: /onboarding access role:&member
+@mod: /onboarding interest-add Python role:&python
+@mod: /onboarding interest-add "Board games" channel:#games
+"""
+
+
+async def _ledger_rows(hearth: Hearth, kind: str) -> list[tuple[str, int, str | None]]:
+    """(member external id, points, reason) of the ledger rows of a kind, oldest first."""
+    async with hearth.db.read() as session:
+        rows = await session.execute(
+            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
+            .join(Member, Member.id == Contribution.member_id)
+            .where(Contribution.kind == kind)
+            .order_by(Contribution.id)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run(SETUP + "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join")
+    said = await console.run("@alice joins")
+    assert "[dm @alice] Welcome to Console, @alice! 👋 @bob is your welcomer" in said
+    assert "⬜ Accept the rules" in said and "Rules: Be kind. No spam." in said
+    assert "[I agree to the rules]" in said
+    assert '{Choose your interests: "Board games", "Python" (up to 2)}' in said
+    assert "[dm @bob] 👋 @alice just joined and you are their welcomer." in said
+    assert "[#welcome]" not in said  # the public welcome waits for completion
+
+    said = await console.run('@alice clicks "I agree to the rules"')
+    assert "[roles] @alice now has the role &member" in said
+    assert "✅ Accept the rules" in said and "1 of 4 steps done" in said
+
+    said = await console.run('@alice picks "Python", "Board games"')
+    assert "[roles] @alice now has the role &python" in said
+    assert "[channels] @alice joined #games" in said
+    assert "✅ Choose your interests: Board games, Python" in said
+
+    await console.run("@alice: /intro")
+    said = await console.run(
+        "@alice submits name=Ali; location=Berlin; about=Looking for friends; interests=Python, board games"
+    )
+    assert "[#intros] 👋 Meet Ali" in said
+    assert '[#intros] thread "Welcome, Ali!" started' in said
+    assert "[#welcome]" not in said
+
+    said = await console.run("@alice in #random: hello everyone!")
+    assert "[#welcome] Welcome to Console, @alice!" in said
+    assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
+    assert "[dm @alice] ✅ Say hello in any channel — done. 🎉 You're all set" in said
+
+    steps = await _ledger_rows(hearth, "onboarding_step")
+    assert [reason for _, _, reason in steps] == ["joined", "rules", "interests", "intro", "hello"]
+    assert [points for _, points, _ in steps] == [0, 5, 5, 5, 5]
+    assert await _ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    said = await console.run("@mod: /onboarding status\n@alice: /rank")
+    assert "Nobody is stuck" in said
+    assert "Points: 41" in said  # four steps, a first intro and one message
+
+
+async def test_welcome_on_join_and_checklist_in_channel_when_dms_closed(console: ConsoleDriver) -> None:
+    await console.run(SETUP)
+    said = await console.run("@carol closes dms\n@carol joins")
+    assert "[dm @carol]" not in said
+    assert "[#welcome] @carol, I couldn't send you a direct message, so here is your checklist" in said
+    assert "[#welcome] Welcome to Console, @carol!" in said
+    said = await console.run('@carol clicks "I agree to the rules"')
+    assert "@carol now has the role &member" in said
+    # Someone who is not a newcomer pressing the public button gets a kind word and nothing else.
+    said = await console.run('@dave clicks "I agree to the rules"')
+    assert "[only @dave] This checklist is for newcomers" in said
+    assert "&member" not in said
+
+
+async def test_missing_role_permission_tells_everyone_why_and_records_nothing(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run(SETUP + "bot cannot grant &member\n@alice joins")
+    said = await console.run('@alice clicks "I agree to the rules"')
+    assert "[#mods] ⚠️ I couldn't give @alice the role member: I'm not allowed to grant &member" in said
+    assert "[only @alice] I couldn't give you the role member" in said
+    assert "nothing was changed" in said
+    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+    said = await console.run('bot can grant &member\n@alice clicks "I agree to the rules"')
+    assert "@alice now has the role &member" in said
+
+
+async def test_bad_configuration_is_refused_and_changes_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding message Hi {member}, see {rulez}!
+        @mod: /onboarding interest-remove Chess
+        @mod: /onboarding interest-add Chess
+        @mod: /onboarding set nudge_after soon
+        @alice: /onboarding status
+        @mod: /onboarding show
+        """
+    )
+    assert "uses `{rulez}`, which I don't know. You can use: {member}, {community}" in said
+    assert "There is no interest called `Chess`. Interests: Board games, Python." in said
+    assert "Give either a role (Discord) or a channel (Slack)" in said
+    assert "`soon` is not a valid value for `nudge_after`" in said
+    assert "[only @alice] Sorry, `/onboarding status` is for moderators" in said
+    assert "Message: Welcome to {community}, {member}!" in said
+    assert "Interests: Board games → #games; Python → role python" in said
+    assert "one friendly reminder after 1d at a step; moderators hear in #mods after 3d" in said
+
+
+async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run(SETUP + "@alice joins\n@mod: /onboarding interest-remove Python")
+    said = await console.run('@alice picks "Python"')
+    assert "[only @alice] `python` is not an interest offered here (any more). Choose from: Board games." in said
+    assert "&python" not in said
+    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+
+
+async def test_raid_of_thirty_joins_gives_one_batched_welcome(console: ConsoleDriver) -> None:
+    await console.run(SETUP)
+    said = await console.run("\n".join(f"@raider{n} joins" for n in range(30)))
+    individual = [block for block in said.split("\n[") if block.startswith("#welcome] Welcome")]
+    assert len(individual) == 4  # below raid_joins (5) joins are welcomed one by one
+    said = await console.run("wait 2m")
+    batches = [block for block in said.split("\n") if block.startswith("[#welcome]")]
+    assert batches == ["[#welcome] 🎉 26 new members arrived together!"]
+    assert "@raider4, @raider5" in said and "@raider29!" in said
+    said = await console.run("wait 1h\n@late joins")
+    assert "[#welcome] Welcome to Console, @late!" in said
+
+
+async def test_welcomers_are_paired_least_recently_assigned_first(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: /welcomer join
+        @bob: /welcomer join
+        @cleo: /welcomer join
+        @n1 joins
+        @n2 joins
+        @n3 joins
+        @cleo: /welcomer leave
+        @n4 joins
+        """
+    )
+    assert "[only @bob] You're already a welcomer." in said
+    assert "@bob is your welcomer" in said.split("[dm @n1]")[1].split("\n")[0]
+    assert "@cleo is your welcomer" in said.split("[dm @n2]")[1].split("\n")[0]
+    assert "@bob is your welcomer" in said.split("[dm @n3]")[1].split("\n")[0]
+    assert "@bob is your welcomer" in said.split("[dm @n4]")[1].split("\n")[0]
+
+
+@pytest.fixture
+async def restartable(database_url: str, clock: VirtualClock) -> AsyncIterator[list[Hearth]]:
+    started: list[Hearth] = []
+    yield started
+    for runtime in started:
+        await runtime.close()
+        await runtime.db.dispose()
+
+
+async def _runtime(database_url: str, clock: VirtualClock, started: list[Hearth]) -> ConsoleDriver:
+    """A whole new process as far as Hearth can tell: own database engine, scheduler and platform."""
+    runtime = build_hearth(
+        load_settings(database_url=database_url), clock, VirtualScheduler(clock), db=Database.open(database_url)
+    )
+    await runtime.start()
+    started.append(runtime)
+    return console_driver(runtime)
+
+
+async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(
+    database_url: str, clock: VirtualClock, restartable: list[Hearth]
+) -> None:
+    first = await _runtime(database_url, clock, restartable)
+    await first.run(SETUP + '@alice joins\n@alice clicks "I agree to the rules"\n@ben joins')
+    said = await first.run("wait 23h")
+    assert "Your next step" not in said
+    said = await first.run("wait 2h")
+    assert said.count("[dm @alice] Hi @alice! Your next step is Choose your interests") == 1
+    assert said.count("[dm @ben] Hi @ben! Your next step is Accept the rules") == 1
+    assert "[#mods]" not in said
+    said = await first.run("wait 12h\n@mod: /onboarding status")
+    assert "Your next step" not in said
+    assert "@alice — Choose your interests, for 1d 13h (reminded)" in said
+    await restartable[0].close()  # the process stops; the next one shares only the database file
+
+    second = await _runtime(database_url, clock, restartable)
+    said = await second.run("wait 2d")
+    assert "Your next step" not in said
+    assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3d.") == 1
+    assert said.count("[#mods] 🧭 @ben has been stuck at Accept the rules for 3d.") == 1
+    said = await second.run("wait 1w")
+    assert said == ""
+    # A new step starts a new wait: one reminder for it, too.
+    said = await second.run('@alice: /onboarding checklist\n@alice picks "Python"\nwait 25h')
+    assert said.count("Your next step is Post an introduction") == 1
+
+    third = await _runtime(database_url, clock, restartable)
+    said = await third.run("wait 3d") + await second.run("wait 1h")
+    assert said.count("Your next step") == 0
+    assert said.count("[#mods] 🧭 @alice") == 1  # the new step's alert, once, by one of the two processes
+
+
+async def test_personal_page_shows_the_checklist_until_onboarding_is_done(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run(SETUP + "@mod: /onboarding step hello off\n@mod: /onboarding step intro optional\n@alice joins")
+    alice = await hearth.context(member_ref("alice"), None, Permission.MEMBER, "home-1")
+    [page] = await hearth.home(alice)
+    assert page.card is not None and "⬜ Accept the rules" in page.card.description
+    assert "Post an introduction (/intro) (optional)" in page.card.description
+    assert "hello" not in page.card.description
+    await console.run('@alice clicks "I agree to the rules"\n@alice picks "Python"')
+    assert await hearth.home(alice) == []
+    mod = await hearth.context(member_ref("mod"), None, Permission.MODERATOR, "home-2")
+    assert await hearth.home(mod) == []

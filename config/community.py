@@ -37,25 +37,33 @@ class CommunitySettings(BaseModel):
         "join", description="Post the public welcome on join or when onboarding is complete"
     )
     nudge_after: timedelta = Field(
-        timedelta(hours=24), ge=timedelta(minutes=1), le=timedelta(days=60),
+        timedelta(hours=24),
+        ge=timedelta(minutes=1),
+        le=timedelta(days=60),
         description="Time stuck at a step before the newcomer gets one reminder",
     )
     alert_after: timedelta = Field(
-        timedelta(hours=72), ge=timedelta(minutes=1), le=timedelta(days=60),
+        timedelta(hours=72),
+        ge=timedelta(minutes=1),
+        le=timedelta(days=60),
         description="Time stuck at a step before moderators are told",
     )
     step_points: int = Field(5, ge=0, le=1000, description="Points for each completed onboarding step")
     welcomer_points: int = Field(15, ge=0, le=1000, description="Points a welcomer earns when their newcomer finishes")
     raid_joins: int = Field(5, ge=2, le=1000, description="Joins within raid_window that switch to one batched welcome")
     raid_window: timedelta = Field(
-        timedelta(seconds=60), ge=timedelta(seconds=5), le=timedelta(hours=1),
+        timedelta(seconds=60),
+        ge=timedelta(seconds=5),
+        le=timedelta(hours=1),
         description="Window for counting joins, and how long a batched welcome gathers names",
     )
     intro_points: int = Field(20, ge=0, le=1000, description="Points for a member's first introduction")
     intro_welcome_points: int = Field(2, ge=0, le=100, description="Points for replying in a newcomer's intro thread")
     intro_welcome_daily_cap: int = Field(5, ge=0, le=100, description="Intro-thread welcomes that earn points per day")
     intro_welcome_window: timedelta = Field(
-        timedelta(hours=48), ge=timedelta(hours=1), le=timedelta(days=30),
+        timedelta(hours=48),
+        ge=timedelta(hours=1),
+        le=timedelta(days=30),
         description="How long after an introduction replies earn welcome points",
     )
 
@@ -85,9 +93,7 @@ class CommunitySettings(BaseModel):
 
 SETTING_KEYS: tuple[str, ...] = tuple(CommunitySettings.model_fields)
 CHANNEL_KEYS: tuple[str, ...] = tuple(key for key in SETTING_KEYS if key.endswith("_channel"))
-_DURATION_KEYS = frozenset(
-    key for key, info in CommunitySettings.model_fields.items() if info.annotation is timedelta
-)
+_DURATION_KEYS = frozenset(key for key, info in CommunitySettings.model_fields.items() if info.annotation is timedelta)
 
 
 class SettingError(ValueError):

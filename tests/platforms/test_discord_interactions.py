@@ -91,19 +91,21 @@ async def test_a_form_opens_as_a_modal_and_its_answers_come_back(discord_env: Di
         answers.append(values)
         return Reply(card=Card(title=f"Hello from {values['about']}"))
 
-    discord_env.hearth.registry.form("intro", on_submit)
-    form = Form("intro:1", "Introduce yourself", (FormField("about", "Where are you from?", max_length=80),))
-    add_command(discord_env, "intro", Reply(form=form))
+    discord_env.hearth.registry.form("sampleform", on_submit)
+    form = Form("sampleform:1", "Introduce yourself", (FormField("about", "Where are you from?", max_length=80),))
+    add_command(discord_env, "sampleform", Reply(form=form))
     await discord_env.start()
     world = discord_env.world
-    opened = await discord_env.server.interact(p.command_interaction(world, "alice", "intro"))
+    opened = await discord_env.server.interact(p.command_interaction(world, "alice", "sampleform"))
     assert opened.json["type"] == 9
     modal = opened.json["data"]
-    assert (modal["custom_id"], modal["title"]) == ("intro:1", "Introduce yourself")
+    assert (modal["custom_id"], modal["title"]) == ("sampleform:1", "Introduce yourself")
     text_input = modal["components"][0]["components"][0]
     assert (text_input["custom_id"], text_input["max_length"], text_input["required"]) == ("about", 80, True)
 
-    submitted = await discord_env.server.interact(p.modal_interaction(world, "alice", "intro:1", {"about": "Lyon"}))
+    submitted = await discord_env.server.interact(
+        p.modal_interaction(world, "alice", "sampleform:1", {"about": "Lyon"})
+    )
     assert submitted.json["data"]["embeds"][0]["title"] == "Hello from Lyon"
     assert answers == [{"about": "Lyon"}]
 

@@ -172,7 +172,8 @@ def test_slack_manifest_names_every_command_scope_and_event(hearth: Hearth) -> N
     expected = {f"/{spec.group or spec.name}" for spec in hearth.registry.commands.values()}
     for manifest in (socket_mode, http):
         commands = {entry["command"]: entry for entry in manifest["features"]["slash_commands"]}
-        assert set(commands) == expected == {"/config", "/help", "/kudos", "/leaderboard", "/rank"}
+        assert set(commands) == expected
+        assert {"/config", "/help", "/kudos", "/leaderboard", "/rank"} <= expected
         assert commands["/kudos"]["usage_hint"] == "member [reason]"
         assert commands["/config"]["usage_hint"] == "set key [value] [channel] | show"
         assert {

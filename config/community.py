@@ -27,6 +27,12 @@ class CommunitySettings(BaseModel):
     )
     timezone: str = Field("UTC", description="IANA time zone for days, weeks, months and rituals")
     announcement_channel: str | None = Field(None, description="Channel for public announcements")
+    ritual_grace: timedelta = Field(
+        timedelta(hours=1),
+        ge=timedelta(0),
+        le=timedelta(days=7),
+        description="A ritual firing missed while Hearth was down still runs when it is this late at most",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -37,7 +43,7 @@ class CommunitySettings(BaseModel):
             raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Europe/Berlin") from None
         return value
 
-    @field_validator("activity_cooldown", mode="before")
+    @field_validator("activity_cooldown", "ritual_grace", mode="before")
     @classmethod
     def _duration_text(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -47,6 +53,7 @@ class CommunitySettings(BaseModel):
 
 
 SETTING_KEYS: tuple[str, ...] = tuple(CommunitySettings.model_fields)
+_DURATION_KEYS = ("activity_cooldown", "ritual_grace")
 
 
 class SettingError(ValueError):
@@ -79,7 +86,7 @@ def decode_settings(stored: dict[str, str]) -> CommunitySettings:
     for key, text in stored.items():
         if key not in CommunitySettings.model_fields:
             continue
-        if key == "activity_cooldown":
+        if key in _DURATION_KEYS:
             known[key] = timedelta(seconds=int(text))
         elif key == "announcement_channel":
             known[key] = text or None

@@ -20,6 +20,7 @@ EventHandler = Callable[[Any], Awaitable[None]]
 # A click or a form: (ctx, the action/form id after the prefix, values) -> a reply for that person.
 ComponentHandler = Callable[["Context", str, tuple[str, ...]], Awaitable["Reply | None"]]
 FormHandler = Callable[["Context", str, dict[str, str]], Awaitable["Reply | None"]]
+StartHook = Callable[[], Awaitable[None]]
 
 
 class RegistryError(RuntimeError):
@@ -32,6 +33,7 @@ class Registry:
         self.handlers: dict[type[Event], list[EventHandler]] = defaultdict(list)
         self.components: dict[str, ComponentHandler] = {}
         self.forms: dict[str, FormHandler] = {}
+        self.start_hooks: list[StartHook] = []
         self.loaded: list[str] = []
 
     def command(self, spec: CommandSpec) -> None:
@@ -56,6 +58,11 @@ class Registry:
         if prefix in self.forms:
             raise RegistryError(f"the form prefix {prefix!r} is declared twice")
         self.forms[prefix] = handler
+
+    def on_start(self, hook: StartHook) -> None:
+        """Run `hook` when Hearth starts, after migrations and with the platform attached (e.g. to
+        rebuild scheduled jobs from the database and catch up on what was missed while down)."""
+        self.start_hooks.append(hook)
 
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)

@@ -32,7 +32,7 @@ from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition")
+ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition", "cogs.rituals")
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -79,9 +79,16 @@ class Hearth:
         self.services.messenger = messenger
 
     async def start(self) -> None:
+        """Migrate, start the background work, then the cogs' start hooks: attach the platform first,
+        since a hook may post (a ritual firing missed while Hearth was down)."""
         await self.db.migrate()
         self.services.ledger.start()
         self.services.scheduler.start()
+        for hook in self.registry.start_hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("start hook %s failed", getattr(hook, "__qualname__", hook))
 
     async def close(self) -> None:
         await self.services.scheduler.shutdown()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.arguments import parse_arguments
@@ -34,6 +34,7 @@ from bot.platforms.console_script import (
     Leave,
     Pick,
     React,
+    ReadOnly,
     Say,
     ScriptError,
     SetLevel,
@@ -73,6 +74,8 @@ class ConsoleState:
     levels: dict[str, Permission] = field(default_factory=dict)
     messages: list[_Posted] = field(default_factory=list)
     forms: dict[str, Form] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)  # channel -> the latest thread Hearth opened there
+    read_only: set[str] = field(default_factory=set)  # channels Hearth may not post in
 
 
 def render_plain(reply: Reply) -> list[str]:
@@ -122,7 +125,19 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
-        return self._emit(f"#{channel.name or channel.external_id}", channel.external_id, None, reply)
+        where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
+        return self._emit(where, channel.external_id, None, reply)
+
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        names = [member.external_id for member in members]
+        self._write("group " + " ".join(f"@{name}" for name in names), render_plain(reply))
+        message_id = self._new_id()
+        # One message that each of them sees (and may click), like a Slack group DM.
+        for name in names:
+            self.state.messages.append(_Posted(message_id, f"dm:{name}", None, name, reply))
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        return channel.external_id not in self.state.read_only
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         return self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
@@ -134,6 +149,8 @@ class ConsolePlatform:
         self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply))
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        self.state.threads[channel.external_id] = message_id
+        self._write(f"#{channel.name or channel.external_id}", [f'thread "{name}" opened'])
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
@@ -152,8 +169,11 @@ class ConsolePlatform:
 
     async def perform(self, action: Action, number: int = 0, line: str = "") -> None:
         match action:
-            case Say(member, channel, text):
-                await self._say(member, channel, text)
+            case Say(member, channel, text, in_thread):
+                thread = self.state.threads.get(channel) if in_thread else None
+                if in_thread and thread is None:
+                    raise ScriptError(number, line, f"Hearth has opened no thread in #{channel}")
+                await self._say(member, channel, text, thread)
             case Join(member):
                 await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
             case Leave(member):
@@ -171,18 +191,20 @@ class ConsolePlatform:
                 await self._submit(member, values, number, line)
             case Wait(duration):
                 await self.scheduler.advance(duration)
+            case ReadOnly(channel):
+                self.state.read_only.add(channel)
 
     # -- actions -------------------------------------------------------------------------------------
-    async def _say(self, member: str, channel: str, text: str) -> None:
+    async def _say(self, member: str, channel: str, text: str, thread: str | None = None) -> None:
         author = member_ref(member)
-        where = channel_ref(channel)
+        where = channel_ref(channel, thread)
         message_id = self._new_id()
         self.state.messages.append(_Posted(message_id, channel, member, None))
         if text.startswith("/"):
             await self._command(author, where, text[1:], message_id)
             return
         mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))
-        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, None, mentions))
+        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, thread, mentions))
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
         words = line.split()

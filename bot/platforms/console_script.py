@@ -2,12 +2,14 @@
 
 @alice: TEXT                    alice speaks in #general (TEXT starting with / is a command)
 @alice in #ideas: TEXT          ... in another channel
+@alice in #wins thread: TEXT    ... in the latest thread Hearth opened in #wins
 @alice joins | @alice leaves
 @alice reacts EMOJI to @bob     on bob's latest message
 @alice is admin | moderator | member
 @alice clicks "LABEL"           the button on the latest bot message she can see
 @alice picks "A", "B"           options in the latest select menu she can see
 @alice submits f=v; f=v         answers the form just opened for her
+channel #news is read-only      Hearth may not post in #news
 wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
 # comment, blank lines          ignored
 """
@@ -34,6 +36,7 @@ class Say:
     member: str
     channel: str
     text: str
+    in_thread: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,14 @@ class Wait:
     duration: timedelta
 
 
-Action = Say | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait
+@dataclass(frozen=True)
+class ReadOnly:
+    channel: str
 
-_SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
+
+Action = Say | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait | ReadOnly
+
+_SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?(\s+thread)?\s*:\s?(.*)$")
 _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
 _REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
 _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
@@ -92,6 +100,7 @@ _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
 _PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
 _SUBMIT = re.compile(rf"^@({NAME})\s+submits\s+(.+)$")
 _WAIT = re.compile(r"^wait\s+(\S+)$")
+_READ_ONLY = re.compile(rf"^channel\s+#({NAME})\s+is\s+read-only$")
 
 
 def parse_line(line: str, line_number: int = 0) -> Action | None:
@@ -104,6 +113,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
             return Wait(parse_duration(match.group(1)))
         except ValueError as error:
             raise ScriptError(line_number, line, str(error)) from None
+    if match := _READ_ONLY.match(text):
+        return ReadOnly(match.group(1))
     if match := _JOIN.match(text):
         return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
     if match := _REACT.match(text):
@@ -125,5 +136,5 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
             values[field.strip()] = value.strip()
         return Submit(match.group(1), values)
     if match := _SAY.match(text):
-        return Say(match.group(1), match.group(2) or "general", match.group(3))
+        return Say(match.group(1), match.group(2) or "general", match.group(4), bool(match.group(3)))
     raise ScriptError(line_number, line, "I can't read this line")

@@ -104,8 +104,8 @@ class ConsoleDriver:
         return "\n".join(self.blocks[before:])
 
 
-@pytest.fixture
-def console(hearth: Hearth) -> ConsoleDriver:
+def console_driver(hearth: Hearth) -> ConsoleDriver:
+    """A console platform attached to `hearth` (a runtime on a VirtualScheduler) that keeps its output."""
     scheduler = hearth.services.scheduler
     assert isinstance(scheduler, VirtualScheduler)
     blocks: list[str] = []
@@ -115,3 +115,8 @@ def console(hearth: Hearth) -> ConsoleDriver:
         blocks.append("\n".join([f"[{where}] {first}".rstrip(), *rest]))
 
     return ConsoleDriver(ConsolePlatform(hearth, scheduler, write), blocks)
+
+
+@pytest.fixture
+def console(hearth: Hearth) -> ConsoleDriver:
+    return console_driver(hearth)

@@ -177,7 +177,7 @@ class RitualsFeature:
         for summary in runs:
             run = summary.run
             status = _STATUS_WORDS.get(run.status, run.status)
-            if run.status == "failed" and run.note:
+            if run.note:
                 status += f": {run.note}"
             taking_part = f" · {summary.participants} took part" if run.status == "posted" else ""
             lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")

@@ -134,9 +134,10 @@ class RitualRunner:
             # Changed since this job was armed (perhaps by another process): follow the table.
             self.arm(ritual)
             trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-            still_due = fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) == [scheduled_for]
-            if not still_due or scheduled_for <= ritual.active_since:
+            if fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) != [scheduled_for]:
                 return
+        if scheduled_for <= ritual.active_since:
+            return  # the schedule began counting after this moment (created, resumed or changed then)
         await self.run(ritual, scheduled_for)
 
     async def run(self, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False) -> int | None:

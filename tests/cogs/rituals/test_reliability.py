@@ -56,6 +56,23 @@ async def test_a_firing_missed_within_the_grace_time_runs_once_on_start(database
         assert "Thu 05 Mar 2026 09:00 UTC — posted" in said
 
 
+async def test_a_platform_attached_after_start_still_gets_the_catch_up(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+    clock = VirtualClock(THURSDAY_9 + timedelta(minutes=30))
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    try:
+        await hearth.start()  # no platform yet: nothing can be posted, so nothing is claimed
+        late = console_driver(hearth)
+        await hearth.hooks_done()
+        assert late.blocks == [
+            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+        ]
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
 async def test_firings_missed_beyond_the_grace_time_are_recorded_not_posted(database_url: str) -> None:
     async with instance(database_url, START) as first:
         await first.run(CREATE_DAILY)

@@ -66,7 +66,8 @@ class RitualRunner:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._open: dict[int, tuple[float, list[OpenRun]]] = {}
-        self._counted: set[tuple[int, int]] = set()
+        # Members already recorded per open run, so further messages cost no database write.
+        self._counted: dict[int, set[int]] = {}
 
     # -- scheduling -----------------------------------------------------------------------------------
     def arm(self, ritual: RitualRow) -> datetime | None:
@@ -370,6 +371,10 @@ class RitualRunner:
             return cached[1]
         async with self.services.db.read() as session:
             runs = await store.open_runs(session, community_id, self.services.clock.now())
+        still_open = {run.run_id for run in runs}
+        for run in cached[1] if cached else []:
+            if run.run_id not in still_open:
+                self._counted.pop(run.run_id, None)
         self._open[community_id] = (time.monotonic(), runs)
         return runs
 
@@ -398,7 +403,7 @@ class RitualRunner:
                         )
                     )
             await ledger.record(session, awards)
-        self._counted.update((run_id, member_id) for member_id in member_ids)
+        self._counted.setdefault(run_id, set()).update(member_ids)
         if recorded:
             await self._milestones(ritual, run_id, recorded)
         return recorded
@@ -446,7 +451,7 @@ class RitualRunner:
             if not answers:
                 continue
             member = await self.services.identity.member(author)
-            if (run.run_id, member.id) in self._counted:
+            if member.id in self._counted.get(run.run_id, ()):
                 continue
             async with self.services.db.read() as session:
                 ritual = await store.get(session, run.ritual_id)

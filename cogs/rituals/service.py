@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.refs import ChannelRef, Permission
@@ -62,7 +63,7 @@ class RitualService:
         name = _checked_name(name)
         assert changes.channel is not None and changes.schedule is not None
         zone = changes.tz or ctx.settings.timezone
-        starts_on = _start_date(changes.start) if changes.start else ctx.now.astimezone(ctx.settings.zone()).date()
+        starts_on = _start_date(changes.start) if changes.start else ctx.now.astimezone(ZoneInfo(zone)).date()
         schedule = self._checked_schedule(ctx, changes.schedule, zone, starts_on, changes.frequent)
         prompt = (changes.prompt or _DEFAULT_PROMPTS.get(kind, "")).strip()
         if kind in ("prompt", "thread") and not prompt:

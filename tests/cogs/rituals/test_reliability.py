@@ -139,3 +139,16 @@ async def test_an_instance_with_a_stale_job_follows_the_table(database_url: str)
         noon = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
         await asyncio.gather(advance(one, noon), advance(other, noon))
         assert sum("🔔 standup" in block for block in one.blocks + other.blocks) == 1
+
+
+async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> None:
+    async with instance(database_url, START) as creator:
+        await creator.run("@admin is admin\n@admin: /config set message_points 0" + CREATE_DAILY)
+    async with instance(database_url, START) as one, instance(database_url, START) as other:
+        await asyncio.gather(advance(one, THURSDAY_9), advance(other, THURSDAY_9))
+        # The same member answers; each process records it (as a redelivered event would be).
+        await one.run("@alice: my plans")
+        await other.run("@alice: my plans")
+        said = await one.run("@alice: /rank\n@mod is moderator\n@mod: /ritual history standup")
+        assert "Points: 5" in said
+        assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said

@@ -85,7 +85,7 @@ def _ritual(row: Any) -> RitualRow:
     return RitualRow(**values)
 
 
-def _run(mapping: Mapping[str, Any]) -> RunRow:
+def _run(mapping: Mapping[Any, Any]) -> RunRow:
     values = dict(mapping)
     for key in ("scheduled_for", "claimed_at", "window_ends_at", "closed_at"):
         if values[key] is not None:

@@ -50,9 +50,9 @@ async def run_console(
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)
     hearth = build_hearth(settings, clock, scheduler)
+    platform = ConsolePlatform(hearth, scheduler, rich_writer(console) if lines is None else write)
     try:
         await hearth.start()
-        platform = ConsolePlatform(hearth, scheduler, rich_writer(console) if lines is None else write)
         if lines is None:
             await interact(platform, console)
         else:

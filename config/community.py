@@ -66,6 +66,12 @@ class CommunitySettings(BaseModel):
         le=timedelta(days=30),
         description="How long after an introduction replies earn welcome points",
     )
+    ritual_grace: timedelta = Field(
+        timedelta(hours=1),
+        ge=timedelta(0),
+        le=timedelta(days=7),
+        description="A ritual firing missed while Hearth was down still runs when it is this late at most",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -77,7 +83,13 @@ class CommunitySettings(BaseModel):
         return value
 
     @field_validator(
-        "activity_cooldown", "nudge_after", "alert_after", "raid_window", "intro_welcome_window", mode="before"
+        "activity_cooldown",
+        "nudge_after",
+        "alert_after",
+        "raid_window",
+        "intro_welcome_window",
+        "ritual_grace",
+        mode="before",
     )
     @classmethod
     def _duration_text(cls, value: Any) -> Any:

@@ -94,3 +94,26 @@ async def lock_member(session: AsyncSession, member_id: int) -> None:
     """Row lock on PostgreSQL (SELECT ... FOR UPDATE); SQLite's write transaction already excludes others."""
     table = Member.__table__  # type: ignore[attr-defined]
     await session.execute(select(table.c.id).where(table.c.id == member_id).with_for_update())
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    id: int
+    platform: str
+    external_id: str
+    name: str
+
+
+async def community_by_id(session: AsyncSession, community_id: int) -> CommunityRow:
+    table = Community.__table__  # type: ignore[attr-defined]
+    row = (await session.execute(select(table).where(table.c.id == community_id))).one()
+    return CommunityRow(row.id, row.platform, row.external_id, row.name)
+
+
+async def members_by_id(session: AsyncSession, member_ids: list[int]) -> dict[int, MemberRow]:
+    """Members by our id (for mentioning or messaging them from a scheduled job)."""
+    if not member_ids:
+        return {}
+    table = Member.__table__  # type: ignore[attr-defined]
+    rows = await session.execute(select(table).where(table.c.id.in_(member_ids)))
+    return {row.id: MemberRow(row.id, row.community_id, row.external_id, row.display_name, row.is_bot) for row in rows}

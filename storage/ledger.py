@@ -141,16 +141,22 @@ class BoardRow:
     points: int
 
 
-async def top(session: AsyncSession, community_id: int, bucket: str, limit: int = 10) -> list[BoardRow]:
-    """The leaders of one bucket (ties share a rank; earlier member ids list first)."""
+async def top(
+    session: AsyncSession, community_id: int, bucket: str, limit: int = 10, measure: str = "points"
+) -> list[BoardRow]:
+    """The leaders of one bucket (ties share a rank; earlier member ids list first).
+
+    `measure` is a totals column (`points`, `kudos_received`, ...); each row's `points` holds it.
+    """
     totals = MemberTotal.__table__  # type: ignore[attr-defined]
     members = Member.__table__  # type: ignore[attr-defined]
+    value = totals.c[measure]
     rows = (
         await session.execute(
-            select(totals.c.member_id, totals.c.points, members.c.external_id, members.c.display_name)
+            select(totals.c.member_id, value.label("points"), members.c.external_id, members.c.display_name)
             .join(members, members.c.id == totals.c.member_id)
-            .where(totals.c.community_id == community_id, totals.c.bucket == bucket, totals.c.points > 0)
-            .order_by(totals.c.points.desc(), totals.c.member_id)
+            .where(totals.c.community_id == community_id, totals.c.bucket == bucket, value > 0)
+            .order_by(value.desc(), totals.c.member_id)
             .limit(limit)
         )
     ).all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -220,3 +220,106 @@ class MatchOptOut(SQLModel, table=True):
     __tablename__ = "match_optout"
 
     member_id: int = Field(foreign_key="member.id", primary_key=True)
+
+
+# -- rituals ---------------------------------------------------------------------------------------------------
+
+
+class Ritual(SQLModel, table=True):
+    """A recurring community tradition: the source of truth the scheduler is rebuilt from.
+
+    `revision` grows with every change, so a job armed for an older version knows it is stale;
+    `active_since` is when the current schedule began to count (creation, resume, schedule change):
+    firings before it are neither run nor recorded as missed.
+    """
+
+    __table_args__ = (UniqueConstraint("community_id", "name", name="uq_ritual_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    name: str = Field(max_length=50)
+    kind: str = Field(max_length=16)
+    channel: str = Field(max_length=64)
+    channel_name: str = Field(default="", max_length=100)
+    schedule: str = Field(max_length=100)
+    timezone: str = Field(max_length=64)
+    starts_on: date
+    prompt: str = Field(default="", max_length=1000)
+    window_seconds: int
+    points: int = 0
+    recap: bool = True
+    paused: bool = False
+    revision: int = 1
+    active_since: datetime
+    created_by: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime
+
+
+class RitualRun(SQLModel, table=True):
+    """One firing. The unique (ritual, scheduled_for) claim makes a firing happen exactly once."""
+
+    __tablename__ = "ritual_run"
+    __table_args__ = (
+        UniqueConstraint("ritual_id", "scheduled_for", name="uq_ritual_run_slot"),
+        Index("ix_ritual_run_open", "closed_at", "window_ends_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ritual_id: int = Field(foreign_key="ritual.id")
+    scheduled_for: datetime
+    status: str = Field(max_length=16)  # posting, posted, missed, failed
+    claimed_at: datetime
+    window_ends_at: datetime
+    message_id: str | None = Field(default=None, max_length=64)
+    thread_id: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=300)
+
+
+class RitualParticipation(SQLModel, table=True):
+    __tablename__ = "ritual_participation"
+
+    run_id: int = Field(foreign_key="ritual_run.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    created_at: datetime
+
+
+class RitualMilestone(SQLModel, table=True):
+    """A streak milestone a member reached; the primary key makes each one celebrated once."""
+
+    __tablename__ = "ritual_milestone"
+
+    ritual_id: int = Field(foreign_key="ritual.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    milestone: int = Field(primary_key=True)
+    run_id: int = Field(foreign_key="ritual_run.id")
+    created_at: datetime
+
+
+class RitualMember(SQLModel, table=True):
+    """An opt-in to a pairing ritual (`/ritual join`)."""
+
+    __tablename__ = "ritual_member"
+
+    ritual_id: int = Field(foreign_key="ritual.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    joined_at: datetime
+
+
+class RitualPairing(SQLModel, table=True):
+    """Who was grouped with whom in a pairing run (`group_no` numbers the pairs and trios)."""
+
+    __tablename__ = "ritual_pairing"
+
+    run_id: int = Field(foreign_key="ritual_run.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    group_no: int
+
+
+class Birthday(SQLModel, table=True):
+    """A birthday a member chose to share (`/birthday set MM-DD`); no year is kept."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    month: int
+    day: int

@@ -105,7 +105,7 @@ class ConsoleDriver:
 
 
 def console_driver(hearth: Hearth) -> ConsoleDriver:
-    """A console platform attached to `hearth` (its scheduler must be virtual)."""
+    """A console platform attached to `hearth` (a runtime on a VirtualScheduler) that keeps its output."""
     scheduler = hearth.services.scheduler
     assert isinstance(scheduler, VirtualScheduler)
     blocks: list[str] = []
@@ -118,5 +118,8 @@ def console_driver(hearth: Hearth) -> ConsoleDriver:
 
 
 @pytest.fixture
-def console(hearth: Hearth) -> ConsoleDriver:
-    return console_driver(hearth)
+async def console(hearth: Hearth) -> ConsoleDriver:
+    """Attached after start, as a platform that connects later would be; its start hooks have run."""
+    driver = console_driver(hearth)
+    await hearth.hooks_done()
+    return driver

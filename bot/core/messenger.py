@@ -7,6 +7,7 @@ permission, closed DMs, role above the bot's) raises PlatformError with a reason
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.core.refs import ChannelRef, MemberRef, RoleRef
@@ -28,6 +29,15 @@ class Messenger(Protocol):
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         """Message a member privately; None when their DMs are closed."""
+        ...
+
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        """Message a few members privately together (Slack group DM; Discord: a private thread or a DM to
+        each). Buttons in the reply must work for every one of them. PlatformError when nobody can be reached."""
+        ...
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        """Whether Hearth may post in the channel (checked before a moderator schedules posts there)."""
         ...
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:

@@ -22,6 +22,7 @@ ComponentHandler = Callable[["Context", str, tuple[str, ...]], Awaitable["Reply 
 FormHandler = Callable[["Context", str, dict[str, str]], Awaitable["Reply | None"]]
 # What a cog shows a member on their personal page (Slack App Home); None when it has nothing to show.
 HomeHandler = Callable[["Context"], Awaitable["Reply | None"]]
+StartHook = Callable[[], Awaitable[None]]
 
 
 class RegistryError(RuntimeError):
@@ -35,6 +36,7 @@ class Registry:
         self.components: dict[str, ComponentHandler] = {}
         self.forms: dict[str, FormHandler] = {}
         self.homes: list[HomeHandler] = []
+        self.start_hooks: list[StartHook] = []
         self.loaded: list[str] = []
 
     def command(self, spec: CommandSpec) -> None:
@@ -63,6 +65,11 @@ class Registry:
     def home(self, handler: HomeHandler) -> None:
         """Contribute a section to a member's personal page (Slack App Home tab)."""
         self.homes.append(handler)
+
+    def on_start(self, hook: StartHook) -> None:
+        """Run `hook` when Hearth starts, after migrations and with the platform attached (e.g. to
+        rebuild scheduled jobs from the database and catch up on what was missed while down)."""
+        self.start_hooks.append(hook)
 
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)

@@ -6,6 +6,8 @@ render the Replies they get back. Everything feature-specific lives in cogs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -32,7 +34,13 @@ from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-ALL_COGS: tuple[str, ...] = ("cogs.settings", "cogs.recognition", "cogs.onboarding", "cogs.introductions")
+ALL_COGS: tuple[str, ...] = (
+    "cogs.settings",
+    "cogs.recognition",
+    "cogs.onboarding",
+    "cogs.introductions",
+    "cogs.rituals",
+)
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -59,6 +67,8 @@ class Hearth:
             publish=self.dispatch,
         )
         self.registry = Registry()
+        self._started = False
+        self._hooks: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def load_cogs(self, names: Iterable[str] = ALL_COGS) -> None:
@@ -77,14 +87,40 @@ class Hearth:
         return Reply(card=Card(title="Hearth commands", description="\n".join(lines)), ephemeral=True)
 
     def attach(self, messenger: Messenger) -> None:
+        """Give Hearth a platform to speak through; attach once it can send. If Hearth has already
+        started, the cogs' start hooks (which may post) run now."""
         self.services.messenger = messenger
+        if self._started and self._hooks is None:
+            self._hooks = asyncio.create_task(self._run_start_hooks(), name="hearth-start-hooks")
 
     async def start(self) -> None:
+        """Migrate and start the background work; then, once a platform is attached (now, or when it
+        attaches), the cogs' start hooks: a hook may post, e.g. a ritual firing missed while down."""
         await self.db.migrate()
         self.services.ledger.start()
         self.services.scheduler.start()
+        self._started = True
+        if not isinstance(self.services.messenger, NoMessenger) and self._hooks is None:
+            self._hooks = asyncio.create_task(self._run_start_hooks(), name="hearth-start-hooks")
+            await self._hooks
+
+    async def hooks_done(self) -> None:
+        """Wait until the start hooks have run (they start once Hearth is started and attached)."""
+        if self._hooks is not None:
+            await asyncio.shield(self._hooks)
+
+    async def _run_start_hooks(self) -> None:
+        for hook in self.registry.start_hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("start hook %s failed", getattr(hook, "__qualname__", hook))
 
     async def close(self) -> None:
+        if self._hooks is not None and not self._hooks.done():
+            self._hooks.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._hooks
         await self.services.scheduler.shutdown()
         await self.services.ledger.close()
 

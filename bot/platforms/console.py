@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.arguments import parse_arguments
@@ -35,6 +35,7 @@ from bot.platforms.console_script import (
     Leave,
     Pick,
     React,
+    ReadOnly,
     Say,
     SayInThread,
     ScriptError,
@@ -80,6 +81,7 @@ class ConsoleState:
     closed_dms: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)  # "&role" / "#channel" the bot may not grant
     threads: list[tuple[str, str]] = field(default_factory=list)  # (channel, message id the thread is under)
+    read_only: set[str] = field(default_factory=set)  # channels Hearth may not post in
 
 
 def render_plain(reply: Reply) -> list[str]:
@@ -132,6 +134,17 @@ class ConsolePlatform:
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
         return self._emit(where, channel.external_id, None, reply)
 
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        names = [member.external_id for member in members]
+        self._write("group " + " ".join(f"@{name}" for name in names), render_plain(reply))
+        message_id = self._new_id()
+        # One message that each of them sees (and may click), like a Slack group DM.
+        for name in names:
+            self.state.messages.append(_Posted(message_id, f"dm:{name}", None, name, reply))
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        return channel.external_id not in self.state.read_only
+
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         if member.external_id in self.state.closed_dms:
             return None
@@ -175,7 +188,8 @@ class ConsolePlatform:
             case SayInThread(member, text, channel, about):
                 found = self._thread(channel, about)
                 if found is None:
-                    raise ScriptError(number, line, "Hearth has started no such thread")
+                    where = f"in #{channel}" if channel else f"on a message mentioning @{about}"
+                    raise ScriptError(number, line, f"Hearth has started no thread {where}")
                 await self._say(member, found[0], text, thread_id=found[1])
             case SetDms(member, is_open):
                 (self.state.closed_dms.discard if is_open else self.state.closed_dms.add)(member)
@@ -198,6 +212,8 @@ class ConsolePlatform:
                 await self._submit(member, values, number, line)
             case Wait(duration):
                 await self.scheduler.advance(duration)
+            case ReadOnly(channel):
+                self.state.read_only.add(channel)
 
     # -- actions -------------------------------------------------------------------------------------
     def _thread(self, channel: str | None, about: str | None) -> tuple[str, str] | None:

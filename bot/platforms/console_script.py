@@ -12,6 +12,7 @@ bot cannot grant &role | #chan  granting that role / adding to that channel is r
 @alice clicks "LABEL"           the button on the latest bot message she can see
 @alice picks "A", "B"           options in the latest select menu she can see
 @alice submits f=v; f=v         answers the form just opened for her
+channel #news is read-only      Hearth may not post in #news
 wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
 # comment, blank lines          ignored
 """
@@ -108,7 +109,26 @@ class Wait:
     duration: timedelta
 
 
-Action = Say | SayInThread | SetDms | SetGrantable | Join | Leave | React | SetLevel | Click | Pick | Submit | Wait
+@dataclass(frozen=True)
+class ReadOnly:
+    channel: str
+
+
+Action = (
+    Say
+    | SayInThread
+    | SetDms
+    | SetGrantable
+    | Join
+    | Leave
+    | React
+    | SetLevel
+    | Click
+    | Pick
+    | Submit
+    | Wait
+    | ReadOnly
+)
 
 _SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
 _THREAD = re.compile(rf"^@({NAME})\s+in\s+(?:#({NAME})\s+thread|thread\s+of\s+@({NAME}))\s*:\s?(.*)$")
@@ -121,6 +141,7 @@ _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
 _PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
 _SUBMIT = re.compile(rf"^@({NAME})\s+submits\s+(.+)$")
 _WAIT = re.compile(r"^wait\s+(\S+)$")
+_READ_ONLY = re.compile(rf"^channel\s+#({NAME})\s+is\s+read-only$")
 
 
 def parse_line(line: str, line_number: int = 0) -> Action | None:
@@ -139,6 +160,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
         return SetDms(match.group(1), match.group(2) == "opens")
     if match := _GRANT.match(text):
         return SetGrantable(match.group(2), match.group(1) == "can")
+    if match := _READ_ONLY.match(text):
+        return ReadOnly(match.group(1))
     if match := _JOIN.match(text):
         return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
     if match := _REACT.match(text):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot.core.messenger import PlatformError
@@ -33,6 +35,21 @@ class DiscordMessenger:
         except discord.Forbidden:
             return None  # DMs closed, or no server in common any more
         return str(message.id)
+
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        """Bots cannot open group DMs on Discord: each member gets the message (and its buttons) by DM."""
+        reached = [await self.send_dm(member, reply) for member in members]
+        if not any(reached):
+            names = ", ".join(member.display_name or member.external_id for member in members)
+            raise PlatformError(f"I could not message any of {names}: their DMs are closed.")
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        guild = self.client.get_guild(int(channel.community.external_id))
+        found = guild.get_channel_or_thread(int(channel.external_id)) if guild else None
+        if guild is None or found is None:
+            return False
+        allowed = found.permissions_for(guild.me)
+        return allowed.view_channel and allowed.send_messages
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ BOT_SCOPES = (
     "chat:write",  # replies and announcements
     "chat:write.public",  # post in public channels Hearth was not invited to
     "im:write",  # conversations.open for direct messages
+    "mpim:write",  # conversations.open with several members: pairing rituals introduce them together
     "users:read",  # users.info: names, bots, workspace admins and owners; team_join
     "usergroups:read",  # usergroups.users.list: moderator groups (SLACK_MODERATOR_GROUPS)
     "reactions:read",  # reaction_added / reaction_removed

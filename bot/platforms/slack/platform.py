@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -550,6 +550,24 @@ class SlackPlatform:
                 return None
             raise _refusal(error, "try again") from None
         return str(posted["ts"])
+
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        """A group DM (mpim) with Hearth and the members; their buttons work for each of them."""
+        try:
+            opened = await self.client.conversations_open(users=",".join(member.external_id for member in members))
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], **message_payload(reply))
+        except SlackApiError as error:
+            raise _refusal(error, "try again") from None
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        """Public channels take posts (chat:write.public); private ones only once Hearth is a member."""
+        try:
+            found = (await self.client.conversations_info(channel=channel.external_id))["channel"]
+        except SlackApiError:
+            return False
+        if found.get("is_archived"):
+            return False
+        return bool(found.get("is_member") or not found.get("is_private"))
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         try:

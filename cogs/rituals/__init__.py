@@ -1,0 +1,11 @@
+"""Rituals: recurring community traditions (prompts, threads, pairings, spotlights, celebrations)."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+from bot.core.services import Services
+from cogs.rituals.feature import RitualsFeature
+
+
+def setup(registry: Registry, services: Services) -> None:
+    RitualsFeature(services).register(registry)

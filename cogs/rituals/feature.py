@@ -1,0 +1,262 @@
+"""`/ritual ...` and `/birthday ...` commands, the pairing buttons and participation; Replies only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.commands import CommandSpec, Handler, Option, OptionType
+from bot.core.context import Context
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, Permission
+from bot.core.registry import Registry
+from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
+from bot.core.services import Services
+from cogs.rituals.runner import RitualRunner, points_text
+from cogs.rituals.service import KINDS, NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
+from config.durations import format_duration
+
+_GROUP = "ritual"
+_NAME_OPTION = Option("name", OptionType.TEXT, "The ritual's name", max_length=NAME_LIMIT)
+_STATUS_WORDS = {
+    "posted": "posted",
+    "posting": "posting…",
+    "missed": "missed (Hearth was not running)",
+    "failed": "failed",
+}
+
+
+def _settings_options(creating: bool) -> tuple[Option, ...]:
+    """Options shared by create and edit (all optional when editing)."""
+    return (
+        Option("channel", OptionType.CHANNEL, "Where it is posted", required=creating),
+        Option(
+            "schedule", OptionType.TEXT, 'e.g. "every wednesday at 10:00" or cron', required=creating, max_length=100
+        ),
+        Option(
+            "prompt",
+            OptionType.TEXT,
+            "Text to post; {date}, {week}, {name} are filled in",
+            required=False,
+            max_length=PROMPT_LIMIT,
+        ),
+        *(
+            (Option("kind", OptionType.CHOICE, "What it does", required=False, choices=KINDS, default="prompt"),)
+            if creating
+            else ()
+        ),
+        Option("tz", OptionType.TIMEZONE, "IANA time zone (default: the community's)", required=False),
+        Option("window", OptionType.DURATION, "How long replies count (default 24h)", required=False),
+        Option(
+            "points",
+            OptionType.INTEGER,
+            "Points for taking part (default 5)",
+            required=False,
+            min_value=0,
+            max_value=1000,
+        ),
+        Option("start", OptionType.TEXT, "First day of the series, YYYY-MM-DD", required=False, max_length=10),
+        Option(
+            "recap", OptionType.CHOICE, "Recap when the window ends (default on)", required=False, choices=("on", "off")
+        ),
+        Option(
+            "frequent", OptionType.CHOICE, "Admins: allow more often than hourly", required=False, choices=("yes", "no")
+        ),
+    )
+
+
+class RitualsFeature:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.runner = RitualRunner(services)
+        self.service = RitualService(services, self.runner)
+
+    def register(self, registry: Registry) -> None:
+        moderator, member = Permission.MODERATOR, Permission.MEMBER
+        verbs: tuple[tuple[str, str, Handler, tuple[Option, ...], Permission], ...] = (
+            ("create", "Create a recurring ritual", self.create, (_NAME_OPTION, *_settings_options(True)), moderator),
+            ("edit", "Change a ritual", self.edit, (_NAME_OPTION, *_settings_options(False)), moderator),
+            ("list", "The community's rituals", self.list, (), member),
+            ("show", "A ritual's settings and next runs", self.show, (_NAME_OPTION,), member),
+            ("pause", "Pause a ritual", self.pause, (_NAME_OPTION,), moderator),
+            ("resume", "Resume a paused ritual", self.resume, (_NAME_OPTION,), moderator),
+            ("delete", "Delete a ritual and its history", self.delete, (_NAME_OPTION,), moderator),
+            ("run-now", "Run a ritual now, once", self.run_now, (_NAME_OPTION,), moderator),
+            ("history", "A ritual's recent runs", self.history, (_NAME_OPTION,), member),
+            ("join", "Opt in to a pairing ritual", self.join, (_NAME_OPTION,), member),
+            ("leave", "Opt out of a pairing ritual", self.leave, (_NAME_OPTION,), member),
+            ("streaks", "Who has taken part most often in a row", self.streaks, (_NAME_OPTION,), member),
+        )
+        for name, description, handler, options, permission in verbs:
+            registry.command(
+                CommandSpec(
+                    name=name,
+                    description=description,
+                    handler=handler,
+                    options=options,
+                    permission=permission,
+                    group=_GROUP,
+                    group_description="Recurring community rituals",
+                )
+            )
+        birthday = {"group": "birthday", "group_description": "Share your birthday for celebrations"}
+        registry.command(
+            CommandSpec(
+                name="set",
+                description="Share your birthday (no year) to be celebrated",
+                handler=self.birthday_set,
+                options=(Option("date", OptionType.TEXT, "Month and day, MM-DD", max_length=5),),
+                **birthday,  # type: ignore[arg-type]
+            )
+        )
+        registry.command(
+            CommandSpec(
+                name="remove",
+                description="Stop sharing your birthday",
+                handler=self.birthday_remove,
+                **birthday,  # type: ignore[arg-type]
+            )
+        )
+        registry.component("ritual", self.click)
+        registry.on(MessagePosted, self.on_message)
+        registry.on_start(self.runner.start)
+
+    # -- moderators -----------------------------------------------------------------------------------
+    async def create(self, ctx: Context, name: str, kind: str, **options: Any) -> Reply:
+        preview = await self.service.create(ctx, name, kind, Changes(**options))
+        return Reply(text=f"Ritual **{preview.ritual.name}** is set.", card=self._card(ctx, preview), ephemeral=True)
+
+    async def edit(self, ctx: Context, name: str, **options: Any) -> Reply:
+        preview = await self.service.edit(ctx, name, Changes(**options))
+        return Reply(
+            text=f"Ritual **{preview.ritual.name}** is changed.", card=self._card(ctx, preview), ephemeral=True
+        )
+
+    async def pause(self, ctx: Context, name: str) -> Reply:
+        ritual = await self.service.pause(ctx, name)
+        return Reply.private(f"Paused **{ritual.name}**. Resume it with `/ritual resume {ritual.name}`.")
+
+    async def resume(self, ctx: Context, name: str) -> Reply:
+        preview = await self.service.resume(ctx, name)
+        return Reply(text=f"Resumed **{preview.ritual.name}**.", card=self._card(ctx, preview), ephemeral=True)
+
+    async def delete(self, ctx: Context, name: str) -> Reply:
+        ritual = await self.service.delete(ctx, name)
+        return Reply.private(f"Deleted **{ritual.name}** and its history (points already earned stay).")
+
+    async def run_now(self, ctx: Context, name: str) -> Reply:
+        ritual = await self.service.run_now(ctx, name)
+        return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
+
+    # -- everyone -------------------------------------------------------------------------------------
+    async def list(self, ctx: Context) -> Reply:
+        previews = await self.service.all(ctx)
+        if not previews:
+            return Reply.private("No rituals yet. Moderators create them with `/ritual create`.")
+        lines = []
+        for preview in previews:
+            ritual = preview.ritual
+            state = (
+                "paused"
+                if ritual.paused
+                else "next " + (_local(preview.next_runs[0], ctx) if preview.next_runs else "never")
+            )
+            where = _channel(ctx, ritual.channel, ritual.channel_name)
+            lines.append(f"**{ritual.name}** ({ritual.kind}) — {preview.words} in {where} · {state}")
+        return Reply(card=Card(title="Rituals", description="\n".join(lines)), ephemeral=True)
+
+    async def show(self, ctx: Context, name: str) -> Reply:
+        ritual = await self.service.find(ctx, name)
+        return Reply(card=self._card(ctx, self.service.preview(ritual, ctx)), ephemeral=True)
+
+    async def history(self, ctx: Context, name: str) -> Reply:
+        ritual, runs = await self.service.history(ctx, name)
+        if not runs:
+            return Reply.private(f"**{ritual.name}** has not run yet.")
+        lines = []
+        for summary in runs:
+            run = summary.run
+            status = _STATUS_WORDS.get(run.status, run.status)
+            if run.note:
+                status += f": {run.note}"
+            taking_part = f" · {summary.participants} took part" if run.status == "posted" else ""
+            lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
+        return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
+
+    async def streaks(self, ctx: Context, name: str) -> Reply:
+        ritual, ranked = await self.service.streaks(ctx, name)
+        if not ranked:
+            return Reply.private(f"No streaks in **{ritual.name}** yet — take part when it next runs!")
+        lines = [
+            f"{position}. **{member}** — {count} in a row"
+            for position, (member, count) in enumerate(ranked[:10], start=1)
+        ]
+        return Reply(card=Card(title=f"🔥 {ritual.name} streaks", description="\n".join(lines)))
+
+    async def join(self, ctx: Context, name: str) -> Reply:
+        ritual, added = await self.service.join(ctx, name)
+        if not added:
+            return Reply.private(f"You're already in **{ritual.name}**.")
+        return Reply.private(f"You're in! You'll be paired when **{ritual.name}** next runs.")
+
+    async def leave(self, ctx: Context, name: str) -> Reply:
+        ritual, removed = await self.service.leave(ctx, name)
+        if not removed:
+            return Reply.private(f"You weren't in **{ritual.name}**.")
+        return Reply.private(f"You've left **{ritual.name}**; you won't be paired any more.")
+
+    async def birthday_set(self, ctx: Context, date: str) -> Reply:
+        day = await self.service.set_birthday(ctx, date)
+        return Reply.private(f"Saved: we'll celebrate you on {day.day} {day:%B}. Remove it with `/birthday remove`.")
+
+    async def birthday_remove(self, ctx: Context) -> Reply:
+        if await self.service.remove_birthday(ctx):
+            return Reply.private("Your birthday is no longer shared.")
+        return Reply.private("You hadn't shared a birthday.")
+
+    async def click(self, ctx: Context, action: str, _values: tuple[str, ...]) -> Reply:
+        verb, _, rest = action.partition(":")
+        try:
+            run_id, group_no = (int(part) for part in rest.split(":"))
+        except ValueError:
+            raise UserError("That button no longer does anything.") from None
+        if verb == "skip":
+            return Reply.private("Thanks for letting us know — maybe next round!")
+        ritual, recorded = await self.service.met(ctx, run_id, group_no)
+        if not recorded:
+            return Reply.private("Already noted — glad you met!")
+        return Reply.private(f"Wonderful! +{points_text(ritual.points)} each for meeting up.")
+
+    async def on_message(self, event: MessagePosted) -> None:
+        await self.runner.on_message(event.author, event.channel, event.thread_id)
+
+    def _card(self, ctx: Context, preview: Preview) -> Card:
+        ritual = preview.ritual
+        upcoming = "; ".join(_local(moment, ctx) for moment in preview.next_runs) or "none (paused)"
+        fields = [
+            CardField("Kind", ritual.kind),
+            CardField("Channel", _channel(ctx, ritual.channel, ritual.channel_name)),
+            CardField("Schedule", preview.words, inline=False),
+            CardField("Next runs", upcoming, inline=False),
+        ]
+        if ritual.kind in ("prompt", "thread", "pairing"):
+            fields.append(CardField("Window", format_duration(timedelta(seconds=ritual.window_seconds))))
+            fields.append(CardField("Points", str(ritual.points)))
+        if ritual.kind in ("prompt", "thread"):
+            fields.append(CardField("Recap", "on" if ritual.recap else "off"))
+        if ritual.prompt:
+            fields.append(CardField("Prompt", ritual.prompt, inline=False))
+        return Card(
+            title=f"🗓 {ritual.name}" + (" (paused)" if ritual.paused else ""),
+            fields=tuple(fields),
+            footer=f"Times in the community's time zone, {ctx.settings.timezone}",
+        )
+
+
+def _local(moment: datetime, ctx: Context) -> str:
+    local = moment.astimezone(ctx.settings.zone())
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
+def _channel(ctx: Context, external_id: str, name: str) -> str:
+    return channel_mention(ChannelRef(ctx.community.ref, external_id, name))

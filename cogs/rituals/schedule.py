@@ -1,0 +1,285 @@
+"""Ritual schedules: cron or the phrases moderators type, turned into APScheduler 3 triggers.
+
+Everything after parsing is APScheduler's own trigger math in the ritual's IANA zone, so a
+`09:00 Europe/Berlin` ritual fires at 09:00 local on both sides of a DST change. "Every 2 weeks" is a
+weekly CronTrigger that skips the weeks off the series' rhythm; the rhythm is anchored at the week of
+the series' first firing on or after its start date, so it is the same after every restart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ALIASES = {
+    **{day: day for day in _DAYS},
+    **{day[:3]: day for day in _DAYS},
+    "tues": "tuesday",
+    "thur": "thursday",
+    "thurs": "thursday",
+}
+_ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "last": "last"}
+_ORDINALS.update({value: value for value in list(_ORDINALS.values())})
+_CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+_CRON_TEXT = re.compile(r"^[\d*/,\-a-z]+$")
+# Enough firings to see the shortest gap of any cron: its fields repeat within a day or a week.
+_GAP_SAMPLE = 40
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+_TIME = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm)?"
+_DAY_NAME = r"(?:" + "|".join(sorted(_DAY_ALIASES, key=len, reverse=True)) + r")s?"
+_DAY_LIST = rf"(?P<days>{_DAY_NAME}(?:\s*(?:,|and|&)\s*{_DAY_NAME})*)"
+_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("daily", rf"^(?:daily|every day|each day) at {_TIME}$"),
+        ("weekdays", rf"^(?:weekdays|every weekday|on weekdays) at {_TIME}$"),
+        ("weekends", rf"^(?:weekends|every weekend|on weekends) at {_TIME}$"),
+        ("weekly", rf"^(?:every|each|weekly on|on) {_DAY_LIST} at {_TIME}$"),
+        (
+            "weeks",
+            rf"^(?:every (?P<weeks>\d+) weeks?|every other week|biweekly|fortnightly) on {_DAY_LIST} at {_TIME}$",
+        ),
+        (
+            "nth_day",
+            rf"^(?:monthly on|on) the (?P<nth>{'|'.join(_ORDINALS)}) (?P<day>{_DAY_NAME})"
+            rf"(?: of (?:the|every) month)? at {_TIME}$",
+        ),
+        ("day_of_month", rf"^monthly on (?:the |day )?(?P<dom>\d{{1,2}})(?:st|nd|rd|th)? at {_TIME}$"),
+        ("hourly", r"^(?:hourly|every hour)(?: at (?:minute |:)(?P<minute>\d{1,2}))?$"),
+        ("minutes", r"^every (?P<count>\d+) (?P<unit>minutes?|hours?)$"),
+    )
+)
+
+
+class ScheduleError(ValueError):
+    """A schedule Hearth cannot read; the message says what it can read."""
+
+
+EXAMPLES = (
+    "`daily at 09:00`, `every wednesday at 10:00`, `weekdays at 08:45`, `every 2 weeks on monday at 9:30`, "
+    "`monthly on the first friday at 17:00`, or cron like `0 10 * * 3`"
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A parsed schedule: CronTrigger fields, an every-N-weeks rhythm, and its plain words."""
+
+    text: str
+    cron: dict[str, str] = field(hash=False)
+    words: str
+    every_weeks: int = 1
+
+    def trigger(self, zone: str, starts_on: date) -> BaseTrigger:
+        """The trigger in `zone`; nothing fires before `starts_on` (local midnight)."""
+        tz = ZoneInfo(zone)
+        cron = CronTrigger(timezone=tz, start_date=datetime.combine(starts_on, time(0), tzinfo=tz), **self.cron)
+        if self.every_weeks == 1:
+            return cron
+        first = cron.get_next_fire_time(None, datetime.combine(starts_on, time(0), tzinfo=tz))
+        if first is None:
+            return cron
+        anchor = first.astimezone(tz).date()
+        return EveryNWeeksTrigger(cron, self.every_weeks, anchor - timedelta(days=anchor.weekday()), tz)
+
+    def describe(self, zone: str) -> str:
+        return f"{self.words} ({zone})"
+
+
+class EveryNWeeksTrigger(BaseTrigger):
+    """A weekly CronTrigger that fires only in every N-th week counted from `anchor` (a Monday)."""
+
+    def __init__(self, cron: CronTrigger, weeks: int, anchor: date, zone: ZoneInfo) -> None:
+        self.cron = cron
+        self.weeks = weeks
+        self.anchor = anchor
+        self.zone = zone
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        candidate = self.cron.get_next_fire_time(previous_fire_time, now)
+        # A weekly cron fires at most 7 times a week, so 7 * weeks candidates always reach an on-week.
+        for _ in range(7 * self.weeks + 1):
+            if candidate is None:
+                return None
+            local = candidate.astimezone(self.zone).date()
+            week_start = local - timedelta(days=local.weekday())
+            if ((week_start - self.anchor).days // 7) % self.weeks == 0:
+                return candidate
+            candidate = self.cron.get_next_fire_time(candidate, candidate + _ONE_MICROSECOND)
+        return None
+
+    def __str__(self) -> str:
+        return f"every {self.weeks} weeks from {self.anchor}: {self.cron}"
+
+
+def parse_schedule(text: str) -> Schedule:
+    """A Schedule from cron or a phrase; raises ScheduleError with the forms Hearth understands."""
+    cleaned = " ".join(text.lower().replace("every single", "every").split()).rstrip(".")
+    if not cleaned:
+        raise ScheduleError(f"Give a schedule, such as {EXAMPLES}.")
+    parts = cleaned.split()
+    if len(parts) == 5 and all(_CRON_TEXT.match(part) for part in parts):
+        return _cron(cleaned)
+    for name, pattern in _PHRASES:
+        if match := pattern.match(cleaned):
+            return _phrase(cleaned, name, match)
+    raise ScheduleError(f"I can't read the schedule `{text}`. Try {EXAMPLES}.")
+
+
+def _clock_time(match: re.Match[str]) -> tuple[int, int]:
+    hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
+    ampm = match.group("ampm")
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"`{hour}{ampm}` is not a time; with am/pm the hour is 1 to 12.")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"`{match.group('hour')}:{match.group('minute') or '00'}` is not a time of day.")
+    return hour, minute
+
+
+def _day_names(text: str) -> list[str]:
+    words = re.findall(_DAY_NAME, text)
+    found = [_DAY_ALIASES[word if word in _DAY_ALIASES else word.rstrip("s")] for word in words]
+    return sorted(set(found), key=_DAYS.index)
+
+
+def _list_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
+    if name == "hourly":
+        minute = int(match.group("minute") or 0)
+        if minute > 59:
+            raise ScheduleError(f"`{minute}` is not a minute of the hour.")
+        return Schedule(text, {"minute": str(minute)}, f"every hour at :{minute:02d}")
+    if name == "minutes":
+        count = int(match.group("count"))
+        unit = match.group("unit").rstrip("s")
+        limit = 59 if unit == "minute" else 23
+        if not 1 <= count <= limit:
+            raise ScheduleError(f"Every {count} {unit}s doesn't fit in {'an hour' if unit == 'minute' else 'a day'}.")
+        if unit == "minute":
+            return Schedule(text, {"minute": f"*/{count}"}, f"every {count} minutes")
+        return Schedule(text, {"minute": "0", "hour": f"*/{count}"}, f"every {count} hours, on the hour")
+    hour, minute = _clock_time(match)
+    at = f"at {hour:02d}:{minute:02d}"
+    cron = {"minute": str(minute), "hour": str(hour)}
+    if name == "daily":
+        return Schedule(text, cron, f"every day {at}")
+    if name == "weekdays":
+        return Schedule(text, {**cron, "day_of_week": "mon-fri"}, f"every weekday (Monday to Friday) {at}")
+    if name == "weekends":
+        return Schedule(text, {**cron, "day_of_week": "sat,sun"}, f"every Saturday and Sunday {at}")
+    if name == "nth_day":
+        nth = _ORDINALS[match.group("nth")]
+        day = _day_names(match.group("day"))[0]
+        words = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth"}.get(nth, nth)
+        return Schedule(
+            text, {**cron, "day": f"{nth} {day[:3]}"}, f"on the {words} {day.capitalize()} of every month {at}"
+        )
+    if name == "day_of_month":
+        dom = int(match.group("dom"))
+        if not 1 <= dom <= 31:
+            raise ScheduleError(f"`{dom}` is not a day of the month.")
+        note = " (months without that day are skipped)" if dom > 28 else ""
+        return Schedule(text, {**cron, "day": str(dom)}, f"on day {dom} of every month {at}{note}")
+    days = _day_names(match.group("days"))
+    day_words = _list_words([day.capitalize() for day in days])
+    cron["day_of_week"] = ",".join(day[:3] for day in days)
+    if name == "weekly":
+        return Schedule(text, cron, f"every {day_words} {at}")
+    weeks = int(match.group("weeks") or 2)
+    if not 1 <= weeks <= 52:
+        raise ScheduleError("Say every 1 to 52 weeks.")
+    if weeks == 1:
+        return Schedule(text, cron, f"every {day_words} {at}")
+    return Schedule(text, cron, f"every {weeks} weeks on {day_words} {at}", every_weeks=weeks)
+
+
+def _cron_weekdays(field_text: str) -> str:
+    """Crontab weekdays (0 or 7 = Sunday) as APScheduler 3 names (whose numbers start at Monday)."""
+    if field_text == "*":
+        return "*"
+    names = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+    chosen: set[int] = set()
+    for part in field_text.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else 1
+        if span == "*":
+            low, high = 0, 6
+        elif "-" in span:
+            low_text, high_text = span.split("-", 1)
+            low, high = _weekday_number(low_text), _weekday_number(high_text)
+        else:
+            low = high = _weekday_number(span)
+        if step < 1 or high < low:
+            raise ScheduleError(f"`{field_text}` is not a day-of-week field I can read.")
+        chosen.update(day % 7 for day in range(low, high + 1, step))
+    return ",".join(names[day] for day in sorted(chosen))
+
+
+def _weekday_number(text: str) -> int:
+    names = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+    if text[:3] in names:
+        return names.index(text[:3])
+    if text.isdigit() and int(text) <= 7:
+        return int(text)
+    raise ScheduleError(f"`{text}` is not a day of the week (0-7 or sun-sat).")
+
+
+def _cron(text: str) -> Schedule:
+    values = dict(zip(_CRON_FIELDS, text.split(), strict=True))
+    values["day_of_week"] = _cron_weekdays(values["day_of_week"])
+    try:
+        CronTrigger(timezone=ZoneInfo("UTC"), **values)
+    except ValueError as error:
+        raise ScheduleError(f"`{text}` is not a cron schedule I can use: {error}.") from None
+    return Schedule(text, values, _cron_words(text, values))
+
+
+def _cron_words(text: str, values: dict[str, str]) -> str:
+    minute, hour, day, month, weekdays = (values[name] for name in _CRON_FIELDS)
+    if not (minute.isdigit() and hour.isdigit()) or month != "*":
+        return f"cron `{text}`"
+    at = f"at {int(hour):02d}:{int(minute):02d}"
+    if day == "*" and weekdays == "*":
+        return f"every day {at}"
+    if day == "*" and weekdays == "mon,tue,wed,thu,fri":
+        return f"every weekday (Monday to Friday) {at}"
+    if day == "*":
+        full = {name[:3]: name.capitalize() for name in _DAYS}
+        return f"every {_list_words([full[name] for name in weekdays.split(',')])} {at}"
+    if weekdays == "*" and day.isdigit():
+        return f"on day {day} of every month {at}"
+    return f"cron `{text}`"
+
+
+def fire_times(
+    trigger: BaseTrigger, after: datetime, until: datetime | None = None, limit: int | None = 3
+) -> list[datetime]:
+    """Fire times strictly after `after`: up to `limit` of them, and none after `until` when given."""
+    if limit is None and until is None:
+        raise ValueError("fire_times needs a limit or an end")
+    found: list[datetime] = []
+    moment = trigger.get_next_fire_time(None, after + _ONE_MICROSECOND)
+    while moment is not None and (limit is None or len(found) < limit) and (until is None or moment <= until):
+        found.append(moment)
+        moment = trigger.get_next_fire_time(moment, moment + _ONE_MICROSECOND)
+    return found
+
+
+def shortest_gap(trigger: BaseTrigger, after: datetime) -> timedelta | None:
+    """The shortest time between two firings (from a sample long enough for any cron)."""
+    moments = fire_times(trigger, after, limit=_GAP_SAMPLE)
+    gaps = [later - earlier for earlier, later in pairwise(moments)]
+    return min(gaps) if gaps else None

@@ -1,0 +1,289 @@
+"""Ritual configuration rules: what a moderator may create or change, and what each member may do.
+
+Every refusal raises UserError before anything is written, so a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context
+from bot.core.refs import ChannelRef, Permission
+from bot.core.reply import UserError
+from bot.core.services import Services
+from cogs.rituals.runner import RitualRunner
+from cogs.rituals.schedule import Schedule, ScheduleError, fire_times, parse_schedule, shortest_gap
+from storage import rituals as store
+from storage.rituals import RitualRow, RunSummary
+
+KINDS = ("prompt", "thread", "pairing", "spotlight", "celebration")
+NAME_LIMIT = 50
+PROMPT_LIMIT = 1000
+MIN_GAP = timedelta(hours=1)
+WINDOW_MIN = timedelta(minutes=5)
+WINDOW_MAX = timedelta(days=30)
+DEFAULT_WINDOW = timedelta(hours=24)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+_BIRTHDAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
+_DEFAULT_PROMPTS = {"pairing": "Find a time to meet this week and say hello!"}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A ritual with its schedule in plain words and its next run times (what a moderator checks)."""
+
+    ritual: RitualRow
+    words: str
+    next_runs: list[datetime]
+
+
+@dataclass(frozen=True)
+class Changes:
+    channel: ChannelRef | None = None
+    schedule: str | None = None
+    prompt: str | None = None
+    tz: str | None = None
+    window: timedelta | None = None
+    points: int | None = None
+    start: str | None = None
+    recap: str | None = None
+    frequent: str | None = None
+
+
+class RitualService:
+    def __init__(self, services: Services, runner: RitualRunner) -> None:
+        self.services = services
+        self.runner = runner
+
+    # -- moderators -----------------------------------------------------------------------------------
+    async def create(self, ctx: Context, name: str, kind: str, changes: Changes) -> Preview:
+        name = _checked_name(name)
+        assert changes.channel is not None and changes.schedule is not None
+        zone = changes.tz or ctx.settings.timezone
+        starts_on = _start_date(changes.start) if changes.start else ctx.now.astimezone(ZoneInfo(zone)).date()
+        schedule = self._checked_schedule(ctx, changes.schedule, zone, starts_on, changes.frequent)
+        prompt = (changes.prompt or _DEFAULT_PROMPTS.get(kind, "")).strip()
+        if kind in ("prompt", "thread") and not prompt:
+            raise UserError(f'A {kind} ritual needs the prompt text to post, e.g. `prompt:"What are you working on?"`.')
+        window = _checked_window(changes.window or DEFAULT_WINDOW)
+        await self._check_channel(changes.channel)
+        async with self.services.db.write() as session:
+            ritual_id = await store.create(
+                session,
+                {
+                    "community_id": ctx.community.id,
+                    "name": name,
+                    "kind": kind,
+                    "channel": changes.channel.external_id,
+                    "channel_name": changes.channel.name,
+                    "schedule": schedule.text,
+                    "timezone": zone,
+                    "starts_on": starts_on,
+                    "prompt": prompt,
+                    "window_seconds": int(window.total_seconds()),
+                    "points": changes.points if changes.points is not None else 5,
+                    "recap": changes.recap != "off",
+                    "paused": False,
+                    "revision": 1,
+                    "active_since": ctx.now,
+                    "created_by": ctx.author.id,
+                    "created_at": ctx.now,
+                },
+            )
+            if ritual_id is None:
+                raise UserError(
+                    f"There is already a ritual called `{name}`. Pick another name or `/ritual edit {name}`."
+                )
+            ritual = await store.get(session, ritual_id)
+        assert ritual is not None
+        self.runner.arm(ritual)
+        return self.preview(ritual, ctx)
+
+    async def edit(self, ctx: Context, name: str, changes: Changes) -> Preview:
+        ritual = await self.find(ctx, name)
+        values: dict[str, object] = {}
+        zone = changes.tz or ritual.timezone
+        starts_on = _start_date(changes.start) if changes.start else ritual.starts_on
+        if changes.schedule or changes.tz or changes.start:
+            schedule = self._checked_schedule(
+                ctx, changes.schedule or ritual.schedule, zone, starts_on, changes.frequent
+            )
+            values.update(schedule=schedule.text, timezone=zone, starts_on=starts_on, active_since=ctx.now)
+        if changes.channel is not None:
+            await self._check_channel(changes.channel)
+            values.update(channel=changes.channel.external_id, channel_name=changes.channel.name)
+        if changes.prompt is not None:
+            values["prompt"] = changes.prompt.strip()
+        if changes.window is not None:
+            values["window_seconds"] = int(_checked_window(changes.window).total_seconds())
+        if changes.points is not None:
+            values["points"] = changes.points
+        if changes.recap is not None:
+            values["recap"] = changes.recap == "on"
+        if not values:
+            raise UserError(f'Tell me what to change, e.g. `/ritual edit {ritual.name} schedule:"daily at 10:00"`.')
+        return await self._change(ctx, ritual, values)
+
+    async def pause(self, ctx: Context, name: str) -> RitualRow:
+        ritual = await self.find(ctx, name)
+        if ritual.paused:
+            raise UserError(f"`{ritual.name}` is already paused.")
+        return (await self._change(ctx, ritual, {"paused": True})).ritual
+
+    async def resume(self, ctx: Context, name: str) -> Preview:
+        ritual = await self.find(ctx, name)
+        if not ritual.paused:
+            raise UserError(f"`{ritual.name}` is not paused.")
+        # Firings during the pause are neither run nor recorded as missed.
+        return await self._change(ctx, ritual, {"paused": False, "active_since": ctx.now})
+
+    async def delete(self, ctx: Context, name: str) -> RitualRow:
+        ritual = await self.find(ctx, name)
+        async with self.services.db.write() as session:
+            await store.remove(session, ritual.id)
+        self.runner.disarm(ritual.id)
+        self.runner.forget(ritual)
+        return ritual
+
+    async def run_now(self, ctx: Context, name: str) -> RitualRow:
+        ritual = await self.find(ctx, name)
+        await self._check_channel(await self.runner.channel(ritual))
+        if await self.runner.run(ritual, ctx.now, on_demand=True) is None:
+            raise UserError(f"`{ritual.name}` has just run; try again in a moment.")
+        return ritual
+
+    async def _change(self, ctx: Context, ritual: RitualRow, values: dict[str, object]) -> Preview:
+        async with self.services.db.write() as session:
+            await store.change(session, ritual.id, values)
+            changed = await store.get(session, ritual.id)
+        assert changed is not None
+        self.runner.arm(changed)
+        self.runner.forget(changed)
+        return self.preview(changed, ctx)
+
+    def _checked_schedule(self, ctx: Context, text: str, zone: str, starts_on: date, frequent: str | None) -> Schedule:
+        try:
+            schedule = parse_schedule(text)
+        except ScheduleError as error:
+            raise UserError(str(error)) from None
+        if frequent == "yes" and ctx.level < Permission.ADMIN:
+            raise UserError("Only an admin may allow a ritual to run more often than once an hour.")
+        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now)
+        if gap is not None and gap < MIN_GAP and frequent != "yes":
+            minutes = int(gap.total_seconds() // 60)
+            raise UserError(
+                f"`{text}` would run every {minutes} minutes; rituals run at most once an hour. "
+                "An admin can allow it with `frequent:yes`."
+            )
+        return schedule
+
+    async def _check_channel(self, channel: ChannelRef) -> None:
+        if not await self.services.messenger.can_post(channel):
+            raise UserError(
+                f"I can't post in #{channel.name or channel.external_id}. Give me permission to post there, "
+                "or choose another channel."
+            )
+
+    # -- everyone --------------------------------------------------------------------------------------
+    async def find(self, ctx: Context, name: str) -> RitualRow:
+        async with self.services.db.read() as session:
+            ritual = await store.by_name(session, ctx.community.id, name.strip().lower())
+        if ritual is None:
+            raise UserError(f"There is no ritual called `{name}`. See them all with `/ritual list`.")
+        return ritual
+
+    async def all(self, ctx: Context) -> list[Preview]:
+        async with self.services.db.read() as session:
+            rituals = await store.in_community(session, ctx.community.id)
+        return [self.preview(ritual, ctx, runs=1) for ritual in rituals]
+
+    def preview(self, ritual: RitualRow, ctx: Context, runs: int = 3) -> Preview:
+        schedule = parse_schedule(ritual.schedule)
+        upcoming = (
+            []
+            if ritual.paused
+            else fire_times(schedule.trigger(ritual.timezone, ritual.starts_on), ctx.now, limit=runs)
+        )
+        return Preview(ritual, schedule.describe(ritual.timezone), upcoming)
+
+    async def history(self, ctx: Context, name: str) -> tuple[RitualRow, list[RunSummary]]:
+        ritual = await self.find(ctx, name)
+        async with self.services.db.read() as session:
+            return ritual, await store.history(session, ritual.id)
+
+    async def streaks(self, ctx: Context, name: str) -> tuple[RitualRow, list[tuple[str, int]]]:
+        """Current streaks, longest first, with display names."""
+        ritual = await self.find(ctx, name)
+        current = await self.runner.streaks(ritual, limit=500)
+        refs = await self.runner.member_refs(ctx.community.id, list(current))
+        ranked = sorted(current.items(), key=lambda item: (-item[1], refs[item[0]].display_name))
+        return ritual, [(refs[member].display_name or refs[member].external_id, count) for member, count in ranked]
+
+    async def join(self, ctx: Context, name: str) -> tuple[RitualRow, bool]:
+        ritual = await self._pairing(ctx, name)
+        async with self.services.db.write() as session:
+            return ritual, await store.opt_in(session, ritual.id, ctx.author.id, ctx.now)
+
+    async def leave(self, ctx: Context, name: str) -> tuple[RitualRow, bool]:
+        ritual = await self._pairing(ctx, name)
+        async with self.services.db.write() as session:
+            return ritual, await store.opt_out(session, ritual.id, ctx.author.id)
+
+    async def _pairing(self, ctx: Context, name: str) -> RitualRow:
+        ritual = await self.find(ctx, name)
+        if ritual.kind != "pairing":
+            raise UserError(f"`{ritual.name}` is a {ritual.kind} ritual: just take part when it runs, no need to join.")
+        return ritual
+
+    async def met(self, ctx: Context, run_id: int, group_no: int) -> tuple[RitualRow, list[int]]:
+        """A pair says they met: both (or all three) take part, with the ritual's points."""
+        async with self.services.db.read() as session:
+            run = await store.get_run(session, run_id)
+            ritual = await store.get(session, run.ritual_id) if run else None
+            group = (await store.groups_of(session, [run_id])).get(run_id, {}).get(group_no, [])
+        if ritual is None or not group:
+            raise UserError("That pairing no longer exists.")
+        if ctx.author.id not in group:
+            raise UserError("This question is for the members of that pair.")
+        return ritual, await self.runner.take_part(ritual, run_id, group, "ritual_pairing_met")
+
+    async def set_birthday(self, ctx: Context, text: str) -> date:
+        match = _BIRTHDAY.match(text.strip())
+        try:
+            if match is None:
+                raise ValueError
+            day = date(2000, int(match.group(1)), int(match.group(2)))  # a leap year, so 02-29 is fine
+        except ValueError:
+            raise UserError(f"`{text}` is not a birthday; write month and day as MM-DD, like 07-14.") from None
+        async with self.services.db.write() as session:
+            await store.set_birthday(session, ctx.community.id, ctx.author.id, day.month, day.day)
+        return day
+
+    async def remove_birthday(self, ctx: Context) -> bool:
+        async with self.services.db.write() as session:
+            return await store.remove_birthday(session, ctx.community.id, ctx.author.id)
+
+
+def _checked_name(name: str) -> str:
+    cleaned = name.strip().lower()
+    if not _NAME.match(cleaned):
+        raise UserError(
+            f"`{name}` can't be a ritual name: use up to {NAME_LIMIT} letters, digits, `-` or `_`, like `standup`."
+        )
+    return cleaned
+
+
+def _checked_window(window: timedelta) -> timedelta:
+    if not WINDOW_MIN <= window <= WINDOW_MAX:
+        raise UserError("The participation window must be between 5m and 30d.")
+    return window
+
+
+def _start_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"`{text}` is not a start date; write it like 2026-03-09.") from None

@@ -1,0 +1,412 @@
+"""Rituals, their runs and everything a run leads to: participation, milestones, pairs, birthdays.
+
+Claims are plain inserts under unique constraints (`ON CONFLICT DO NOTHING ... RETURNING`) and
+conditional updates, so two Hearth processes sharing one database never both post a run or a recap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import upsert_insert
+from storage.models import (
+    Birthday,
+    Member,
+    Ritual,
+    RitualMember,
+    RitualMilestone,
+    RitualPairing,
+    RitualParticipation,
+    RitualRun,
+)
+
+_RITUAL = Ritual.__table__  # type: ignore[attr-defined]
+_RUN = RitualRun.__table__  # type: ignore[attr-defined]
+_PARTICIPATION = RitualParticipation.__table__  # type: ignore[attr-defined]
+_MILESTONE = RitualMilestone.__table__  # type: ignore[attr-defined]
+_OPT_IN = RitualMember.__table__  # type: ignore[attr-defined]
+_PAIRING = RitualPairing.__table__  # type: ignore[attr-defined]
+_BIRTHDAY = Birthday.__table__  # type: ignore[attr-defined]
+_MEMBER = Member.__table__  # type: ignore[attr-defined]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL aware times: one form for the rest of Hearth."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class RitualRow:
+    id: int
+    community_id: int
+    name: str
+    kind: str
+    channel: str
+    channel_name: str
+    schedule: str
+    timezone: str
+    starts_on: date
+    prompt: str
+    window_seconds: int
+    points: int
+    recap: bool
+    paused: bool
+    revision: int
+    active_since: datetime
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    ritual_id: int
+    scheduled_for: datetime
+    status: str
+    claimed_at: datetime
+    window_ends_at: datetime
+    message_id: str | None
+    thread_id: str | None
+    closed_at: datetime | None
+    note: str | None
+
+
+def _ritual(row: Any) -> RitualRow:
+    values = dict(row._mapping)
+    values["active_since"] = as_utc(values["active_since"])
+    values["created_at"] = as_utc(values["created_at"])
+    return RitualRow(**values)
+
+
+def _run(mapping: Mapping[Any, Any]) -> RunRow:
+    values = dict(mapping)
+    for key in ("scheduled_for", "claimed_at", "window_ends_at", "closed_at"):
+        if values[key] is not None:
+            values[key] = as_utc(values[key])
+    return RunRow(**values)
+
+
+# -- rituals ---------------------------------------------------------------------------------------
+async def create(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """The new ritual's id, or None when the community already has a ritual of that name."""
+    inserted = await session.execute(
+        upsert_insert(session, _RITUAL)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["community_id", "name"])
+        .returning(_RITUAL.c.id)
+    )
+    found = inserted.scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+async def get(session: AsyncSession, ritual_id: int) -> RitualRow | None:
+    row = (await session.execute(select(_RITUAL).where(_RITUAL.c.id == ritual_id))).first()
+    return None if row is None else _ritual(row)
+
+
+async def by_name(session: AsyncSession, community_id: int, name: str) -> RitualRow | None:
+    row = (
+        await session.execute(select(_RITUAL).where(_RITUAL.c.community_id == community_id, _RITUAL.c.name == name))
+    ).first()
+    return None if row is None else _ritual(row)
+
+
+async def in_community(session: AsyncSession, community_id: int) -> list[RitualRow]:
+    rows = await session.execute(select(_RITUAL).where(_RITUAL.c.community_id == community_id).order_by(_RITUAL.c.name))
+    return [_ritual(row) for row in rows]
+
+
+async def active(session: AsyncSession) -> list[RitualRow]:
+    """Every ritual that is not paused, in every community (what the scheduler is rebuilt from)."""
+    rows = await session.execute(select(_RITUAL).where(_RITUAL.c.paused.is_(False)).order_by(_RITUAL.c.id))
+    return [_ritual(row) for row in rows]
+
+
+async def change(session: AsyncSession, ritual_id: int, values: dict[str, Any]) -> None:
+    """Update a ritual and bump its revision, so jobs armed for the old version stand down."""
+    await session.execute(
+        update(_RITUAL).where(_RITUAL.c.id == ritual_id).values(revision=_RITUAL.c.revision + 1, **values)
+    )
+
+
+async def remove(session: AsyncSession, ritual_id: int) -> None:
+    """Delete a ritual with its runs and what they led to (ledger rows stay: the ledger is append-only)."""
+    runs = select(_RUN.c.id).where(_RUN.c.ritual_id == ritual_id).scalar_subquery()
+    await session.execute(delete(_PARTICIPATION).where(_PARTICIPATION.c.run_id.in_(runs)))
+    await session.execute(delete(_PAIRING).where(_PAIRING.c.run_id.in_(runs)))
+    await session.execute(delete(_MILESTONE).where(_MILESTONE.c.ritual_id == ritual_id))
+    await session.execute(delete(_OPT_IN).where(_OPT_IN.c.ritual_id == ritual_id))
+    await session.execute(delete(_RUN).where(_RUN.c.ritual_id == ritual_id))
+    await session.execute(delete(_RITUAL).where(_RITUAL.c.id == ritual_id))
+
+
+# -- runs --------------------------------------------------------------------------------------------
+async def claim_run(
+    session: AsyncSession,
+    ritual_id: int,
+    scheduled_for: datetime,
+    status: str,
+    claimed_at: datetime,
+    window_ends_at: datetime,
+) -> int | None:
+    """Insert the run row; its id when this caller claimed the firing, None when someone already had."""
+    inserted = await session.execute(
+        upsert_insert(session, _RUN)
+        .values(
+            ritual_id=ritual_id,
+            scheduled_for=scheduled_for,
+            status=status,
+            claimed_at=claimed_at,
+            window_ends_at=window_ends_at,
+        )
+        .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_for"])
+        .returning(_RUN.c.id)
+    )
+    found = inserted.scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+async def finish_run(session: AsyncSession, run_id: int, **values: Any) -> None:
+    await session.execute(update(_RUN).where(_RUN.c.id == run_id).values(**values))
+
+
+async def claim_close(session: AsyncSession, run_id: int, now: datetime) -> bool:
+    """Mark a run's window closed; True only for the one caller that did it."""
+    done = await session.execute(
+        update(_RUN).where(_RUN.c.id == run_id, _RUN.c.closed_at.is_(None)).values(closed_at=now)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_run(session: AsyncSession, run_id: int) -> RunRow | None:
+    row = (await session.execute(select(_RUN).where(_RUN.c.id == run_id))).first()
+    return None if row is None else _run(row._mapping)
+
+
+async def latest_slot(session: AsyncSession, ritual_id: int) -> datetime | None:
+    found = (
+        await session.execute(select(func.max(_RUN.c.scheduled_for)).where(_RUN.c.ritual_id == ritual_id))
+    ).scalar_one_or_none()
+    return None if found is None else as_utc(found)
+
+
+async def unclosed(session: AsyncSession) -> list[RunRow]:
+    """Posted runs whose window has not been closed (recap or follow-up still to come)."""
+    rows = await session.execute(
+        select(_RUN).where(_RUN.c.closed_at.is_(None), _RUN.c.status == "posted").order_by(_RUN.c.window_ends_at)
+    )
+    return [_run(row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """A posted run whose participation window is open, with what matching a message needs."""
+
+    run_id: int
+    ritual_id: int
+    kind: str
+    channel: str
+    thread_id: str | None
+    claimed_at: datetime
+    window_ends_at: datetime
+
+
+async def open_runs(session: AsyncSession, community_id: int, now: datetime) -> list[OpenRun]:
+    rows = await session.execute(
+        select(
+            _RUN.c.id,
+            _RUN.c.ritual_id,
+            _RITUAL.c.kind,
+            _RITUAL.c.channel,
+            _RUN.c.thread_id,
+            _RUN.c.claimed_at,
+            _RUN.c.window_ends_at,
+        )
+        .join(_RITUAL, _RITUAL.c.id == _RUN.c.ritual_id)
+        .where(_RITUAL.c.community_id == community_id, _RUN.c.status == "posted", _RUN.c.window_ends_at > now)
+    )
+    return [OpenRun(row[0], row[1], row[2], row[3], row[4], as_utc(row[5]), as_utc(row[6])) for row in rows]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run: RunRow
+    participants: int
+
+
+async def history(session: AsyncSession, ritual_id: int, limit: int = 10) -> list[RunSummary]:
+    counts = select(_PARTICIPATION.c.run_id, func.count().label("n")).group_by(_PARTICIPATION.c.run_id).subquery()
+    rows = await session.execute(
+        select(_RUN, func.coalesce(counts.c.n, 0).label("participants"))
+        .outerjoin(counts, counts.c.run_id == _RUN.c.id)
+        .where(_RUN.c.ritual_id == ritual_id)
+        .order_by(_RUN.c.scheduled_for.desc())
+        .limit(limit)
+    )
+    summaries = []
+    for row in rows:
+        values = dict(row._mapping)
+        count = int(values.pop("participants"))
+        summaries.append(RunSummary(_run(values), count))
+    return summaries
+
+
+async def posted_runs(session: AsyncSession, ritual_id: int, limit: int) -> list[RunRow]:
+    """The most recent posted runs, newest first (what streaks are counted over)."""
+    rows = await session.execute(
+        select(_RUN)
+        .where(_RUN.c.ritual_id == ritual_id, _RUN.c.status == "posted")
+        .order_by(_RUN.c.scheduled_for.desc())
+        .limit(limit)
+    )
+    return [_run(row._mapping) for row in rows]
+
+
+# -- participation and milestones -------------------------------------------------------------------
+async def participate(session: AsyncSession, run_id: int, member_id: int, now: datetime) -> bool:
+    """Record that a member took part in a run; False when they already had."""
+    inserted = await session.execute(
+        upsert_insert(session, _PARTICIPATION)
+        .values(run_id=run_id, member_id=member_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["run_id", "member_id"])
+        .returning(_PARTICIPATION.c.member_id)
+    )
+    return inserted.first() is not None
+
+
+async def participants(session: AsyncSession, run_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Member ids who took part, per run."""
+    if not run_ids:
+        return {}
+    rows = await session.execute(
+        select(_PARTICIPATION.c.run_id, _PARTICIPATION.c.member_id).where(_PARTICIPATION.c.run_id.in_(run_ids))
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for run_id, member_id in rows:
+        found[run_id].add(member_id)
+    return found
+
+
+async def reach_milestone(
+    session: AsyncSession, ritual_id: int, member_id: int, milestone: int, run_id: int, now: datetime
+) -> bool:
+    """True the first time a member reaches this milestone in this ritual (so it is celebrated once)."""
+    inserted = await session.execute(
+        upsert_insert(session, _MILESTONE)
+        .values(ritual_id=ritual_id, member_id=member_id, milestone=milestone, run_id=run_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["ritual_id", "member_id", "milestone"])
+        .returning(_MILESTONE.c.member_id)
+    )
+    return inserted.first() is not None
+
+
+async def milestones_in_run(session: AsyncSession, run_id: int) -> list[tuple[int, int]]:
+    rows = await session.execute(
+        select(_MILESTONE.c.member_id, _MILESTONE.c.milestone)
+        .where(_MILESTONE.c.run_id == run_id)
+        .order_by(_MILESTONE.c.created_at, _MILESTONE.c.member_id)
+    )
+    return [(int(member_id), int(milestone)) for member_id, milestone in rows]
+
+
+# -- pairing -------------------------------------------------------------------------------------------
+async def opt_in(session: AsyncSession, ritual_id: int, member_id: int, now: datetime) -> bool:
+    inserted = await session.execute(
+        upsert_insert(session, _OPT_IN)
+        .values(ritual_id=ritual_id, member_id=member_id, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["ritual_id", "member_id"])
+        .returning(_OPT_IN.c.member_id)
+    )
+    return inserted.first() is not None
+
+
+async def opt_out(session: AsyncSession, ritual_id: int, member_id: int) -> bool:
+    done = await session.execute(
+        delete(_OPT_IN).where(_OPT_IN.c.ritual_id == ritual_id, _OPT_IN.c.member_id == member_id)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def opted_in(session: AsyncSession, ritual_id: int) -> list[int]:
+    """Members who opted in and are still in the community, in order of joining."""
+    rows = await session.execute(
+        select(_OPT_IN.c.member_id)
+        .join(_MEMBER, _MEMBER.c.id == _OPT_IN.c.member_id)
+        .where(_OPT_IN.c.ritual_id == ritual_id, _MEMBER.c.left_at.is_(None))
+        .order_by(_OPT_IN.c.joined_at, _OPT_IN.c.member_id)
+    )
+    return [int(member_id) for (member_id,) in rows]
+
+
+async def save_groups(session: AsyncSession, run_id: int, groups: Sequence[Sequence[int]]) -> None:
+    rows = [
+        {"run_id": run_id, "member_id": member_id, "group_no": number}
+        for number, group in enumerate(groups, start=1)
+        for member_id in group
+    ]
+    if rows:
+        await session.execute(insert(_PAIRING), rows)
+
+
+async def groups_of(session: AsyncSession, run_ids: Sequence[int]) -> dict[int, dict[int, list[int]]]:
+    """Per run, the groups (by number) of member ids."""
+    if not run_ids:
+        return {}
+    rows = await session.execute(
+        select(_PAIRING.c.run_id, _PAIRING.c.group_no, _PAIRING.c.member_id)
+        .where(_PAIRING.c.run_id.in_(run_ids))
+        .order_by(_PAIRING.c.run_id, _PAIRING.c.group_no, _PAIRING.c.member_id)
+    )
+    found: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for run_id, group_no, member_id in rows:
+        found[run_id][group_no].append(member_id)
+    return found
+
+
+# -- birthdays and anniversaries -----------------------------------------------------------------------
+async def set_birthday(session: AsyncSession, community_id: int, member_id: int, month: int, day: int) -> None:
+    statement = upsert_insert(session, _BIRTHDAY).values(
+        community_id=community_id, member_id=member_id, month=month, day=day
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["community_id", "member_id"],
+            set_={"month": statement.excluded.month, "day": statement.excluded.day},
+        )
+    )
+
+
+async def remove_birthday(session: AsyncSession, community_id: int, member_id: int) -> bool:
+    done = await session.execute(
+        delete(_BIRTHDAY).where(_BIRTHDAY.c.community_id == community_id, _BIRTHDAY.c.member_id == member_id)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def birthdays_on(session: AsyncSession, community_id: int, days: Sequence[tuple[int, int]]) -> list[int]:
+    """Members (still here) whose shared birthday is one of the (month, day) pairs."""
+    rows = await session.execute(
+        select(_BIRTHDAY.c.member_id, _BIRTHDAY.c.month, _BIRTHDAY.c.day)
+        .join(_MEMBER, _MEMBER.c.id == _BIRTHDAY.c.member_id)
+        .where(_BIRTHDAY.c.community_id == community_id, _MEMBER.c.left_at.is_(None))
+        .order_by(_BIRTHDAY.c.member_id)
+    )
+    wanted = set(days)
+    return [int(member_id) for member_id, month, day in rows if (month, day) in wanted]
+
+
+async def join_dates(session: AsyncSession, community_id: int) -> list[tuple[int, datetime]]:
+    """When each current (non-bot) member was first seen: the date their anniversary counts from."""
+    rows = await session.execute(
+        select(_MEMBER.c.id, _MEMBER.c.joined_at)
+        .where(_MEMBER.c.community_id == community_id, _MEMBER.c.left_at.is_(None), _MEMBER.c.is_bot.is_(False))
+        .order_by(_MEMBER.c.id)
+    )
+    return [(int(member_id), as_utc(joined)) for member_id, joined in rows]

@@ -1,0 +1,154 @@
+"""Rituals across restarts and across two Hearth processes sharing one database (SQLite file, and
+PostgreSQL when HEARTH_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from tests.conftest import START, ConsoleDriver, console_driver
+
+
+@asynccontextmanager
+async def instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
+    """One Hearth process: its own clock, scheduler, engine and console platform."""
+    clock = VirtualClock(start)
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    driver = console_driver(hearth)  # attached before start: a start hook may post
+    await hearth.start()
+    try:
+        yield driver
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
+async def advance(driver: ConsoleDriver, to: datetime) -> None:
+    await driver.platform.scheduler.advance_to(to)
+
+
+CREATE_DAILY = """
+@mod is moderator
+@mod: /ritual create standup #general "daily at 09:00" prompt:"Plans?"
+"""
+THURSDAY_9 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_a_firing_missed_within_the_grace_time_runs_once_on_start(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+    # Down over Thursday 09:00; back 30 minutes later (grace: 1h).
+    async with instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
+        assert second.blocks == [
+            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+        ]
+    # Restarting again posts nothing more: the run is claimed.
+    async with instance(database_url, THURSDAY_9 + timedelta(minutes=40)) as third:
+        assert third.blocks == []
+        said = await third.run("wait 1d\n@mod: /ritual history standup")
+        assert said.count("🔔 standup") == 1  # Friday's
+        assert "Thu 05 Mar 2026 09:00 UTC — posted" in said
+
+
+async def test_a_platform_attached_after_start_still_gets_the_catch_up(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+    clock = VirtualClock(THURSDAY_9 + timedelta(minutes=30))
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    try:
+        await hearth.start()  # no platform yet: nothing can be posted, so nothing is claimed
+        late = console_driver(hearth)
+        await hearth.hooks_done()
+        assert late.blocks == [
+            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+        ]
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
+async def test_firings_missed_beyond_the_grace_time_are_recorded_not_posted(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+    # Back on Saturday at 11:00: Thursday, Friday and Saturday 09:00 are all more than an hour late.
+    async with instance(database_url, datetime(2026, 3, 7, 11, 0, tzinfo=UTC)) as second:
+        assert second.blocks == []
+        said = await second.run("@mod: /ritual history standup\nwait 1d")
+        assert "Sat 07 Mar 2026 09:00 UTC — missed (Hearth was not running)" in said
+        assert "Fri 06 Mar 2026 09:00 UTC — missed" in said
+        assert "Thu 05 Mar 2026 09:00 UTC — missed" in said
+        assert said.count("🔔 standup") == 1  # Sunday's, on time
+
+
+async def test_a_longer_grace_time_catches_up_only_the_latest_firing(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run("@admin is admin\n@admin: /config set ritual_grace 1d" + CREATE_DAILY)
+    async with instance(database_url, datetime(2026, 3, 6, 20, 0, tzinfo=UTC)) as second:
+        said = "\n".join(second.blocks) + await second.run("@mod: /ritual history standup")
+        assert said.count("🔔 standup") == 1
+        assert "Fri 06 Mar 2026 09:00 UTC — posted" in said
+        assert "Thu 05 Mar 2026 09:00 UTC — missed" in said
+
+
+async def test_an_open_window_is_recapped_after_a_restart(database_url: str) -> None:
+    async with instance(database_url, START) as first:
+        await first.run(CREATE_DAILY + "wait 21h\n@alice: my plans")
+    async with instance(database_url, THURSDAY_9 + timedelta(hours=2)) as second:
+        said = await second.run("wait 23h")
+        assert said.count("📋 standup recap: 1 member took part.") == 1
+
+
+async def test_two_instances_on_one_database_post_each_run_once(database_url: str) -> None:
+    async with instance(database_url, START) as creator:
+        await creator.run(CREATE_DAILY + '@mod: /ritual create pulse #ops "every 2 hours" prompt:"Status?"')
+    async with instance(database_url, START) as one, instance(database_url, START) as other:
+        # Both advance through the same week at the same time, interleaving on the event loop.
+        for day in range(1, 8):
+            moment = START + timedelta(days=day)
+            await asyncio.gather(advance(one, moment), advance(other, moment))
+        posts = one.blocks + other.blocks
+        assert sum("🔔 standup" in block for block in posts) == 7
+        assert sum("🔔 pulse" in block for block in posts) == 7 * 12
+        assert sum("📋 standup recap" in block for block in posts) == 6  # the 7th window is still open
+        said = await one.run("@mod: /ritual history standup")
+        assert said.count("— posted") == 7
+
+
+async def test_two_instances_restarting_together_catch_up_once(database_url: str) -> None:
+    async with instance(database_url, START) as creator:
+        await creator.run(CREATE_DAILY)
+    back = THURSDAY_9 + timedelta(minutes=10)
+    async with instance(database_url, back) as one, instance(database_url, back) as other:
+        assert sum("🔔 standup" in block for block in one.blocks + other.blocks) == 1
+
+
+async def test_an_instance_with_a_stale_job_follows_the_table(database_url: str) -> None:
+    async with instance(database_url, START) as creator:
+        await creator.run(CREATE_DAILY)
+    async with instance(database_url, START) as one, instance(database_url, START) as other:
+        # Both armed the 09:00 schedule at start; `one` moves it to 11:00, which `other` does not know.
+        await one.run('@mod is moderator\n@mod: /ritual edit standup schedule:"daily at 11:00"')
+        await advance(other, datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
+        assert not any("🔔" in block for block in other.blocks), other.blocks  # its stale 09:00 job stood down
+        noon = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+        await asyncio.gather(advance(one, noon), advance(other, noon))
+        assert sum("🔔 standup" in block for block in one.blocks + other.blocks) == 1
+
+
+async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> None:
+    async with instance(database_url, START) as creator:
+        await creator.run("@admin is admin\n@admin: /config set message_points 0" + CREATE_DAILY)
+    async with instance(database_url, START) as one, instance(database_url, START) as other:
+        await asyncio.gather(advance(one, THURSDAY_9), advance(other, THURSDAY_9))
+        # The same member answers; each process records it (as a redelivered event would be).
+        await one.run("@alice: my plans")
+        await other.run("@alice: my plans")
+        said = await one.run("@alice: /rank\n@mod is moderator\n@mod: /ritual history standup")
+        assert "Points: 5" in said
+        assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said

@@ -1,0 +1,265 @@
+"""Rituals on the console, end to end: what moderators and members see, on the virtual clock.
+
+The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py START).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.platforms.console_script import ScriptError
+from tests.conftest import ConsoleDriver
+
+SETUP = """
+@admin is admin
+@admin: /config set message_points 0
+@mod is moderator
+"""
+
+
+async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "weekdays at 09:00" prompt:"Plans for {date}?" points:5 window:3h
+        """
+    )
+    assert "[only @mod] Ritual standup is set." in said
+    assert "Schedule: every weekday (Monday to Friday) at 09:00 (UTC)" in said
+    assert "Next runs: Thu 05 Mar 2026 09:00 UTC; Fri 06 Mar 2026 09:00 UTC; Mon 09 Mar 2026 09:00 UTC" in said
+
+    said = await console.run("wait 21h\n@alice: on it\n@alice: and more\n@bob: me too\nwait 3h")
+    assert "[#general] 🔔 standup\n  ┃ Plans for Thursday 5 March 2026?" in said
+    assert "Reply in this channel within 3h to take part (+5 points)" in said
+    assert "📋 standup recap: 2 members took part." in said
+
+    # Friday and Monday: alice takes part again (third run in a row), bob only after the window.
+    said = await console.run("wait 21h\n@alice: friday\nwait 3h\nwait 69h\n@alice: monday\nwait 3h\n@bob: too late")
+    assert said.count("🔔 standup") == 2
+    assert said.count("🔥 @alice has taken part in standup 3 times in a row!") == 1
+    assert "📋 standup recap: 1 member took part. New streak milestones: @alice (3 in a row)." in said
+
+    said = await console.run("@carol: /ritual streaks standup\n@alice: /rank\n@bob: /rank")
+    assert "1. alice — 3 in a row" in said
+    assert "2. bob — 1 in a row" not in said  # bob missed Friday: his streak broke
+    alice_rank, bob_rank = said.split("bob's standing")
+    assert "Points: 15" in alice_rank  # once per run, however many messages
+    assert "Points: 5" in bob_rank
+
+    said = await console.run("@carol: /ritual history standup")
+    assert "Mon 09 Mar 2026 09:00 UTC — posted · 1 took part" in said
+    assert "Thu 05 Mar 2026 09:00 UTC — posted · 2 took part" in said
+
+
+async def test_thread_replies_count_and_channel_messages_do_not(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create wins #wins "daily at 17:00" kind:thread prompt:"What went well this week?"
+        wait 5h
+        @alice in #wins thread: shipped the release
+        @bob in #wins: a message outside the thread
+        wait 1d
+        """
+    )
+    assert "[#wins] 🔔 wins" in said
+    assert '[#wins] thread "wins — 2026-03-04" started' in said
+    assert "📋 wins recap: 1 member took part." in said
+
+
+async def test_a_thread_reply_needs_a_thread(console: ConsoleDriver) -> None:
+    with pytest.raises(ScriptError, match="started no thread in #wins"):
+        await console.run("@alice in #wins thread: hello?")
+
+
+async def test_pairing_opt_in_trio_follow_up_and_points(console: ConsoleDriver) -> None:
+    await console.run(
+        SETUP
+        + """
+        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing points:20 window:2d
+        @ann: /ritual join coffee
+        @ben: /ritual join coffee
+        @cat: /ritual join coffee
+        @dan: /ritual join coffee
+        @eve: /ritual join coffee
+        @eve: /ritual leave coffee
+        @eve: /ritual join coffee
+        """
+    )
+    said = await console.run("@ann: /ritual join coffee\nwait 5d")
+    assert "[only @ann] You're already in coffee." in said
+    assert "[#random] ☕ coffee: this round's pairs" in said
+    groups = re.findall(r"^\[group ((?:@\w+ ?)+)\] 👋", said, re.MULTILINE)
+    sizes = sorted(len(group.split()) for group in groups)
+    assert sizes == [2, 3]
+    assert sorted(name for group in groups for name in group.split()) == ["@ann", "@ben", "@cat", "@dan", "@eve"]
+
+    said = await console.run("wait 2d")
+    assert said.count("Did you meet for coffee?") == 2
+    assert "[Yes, we met] [Not this time]" in said
+    pair = min(groups, key=len).split()
+    first, second = (name.lstrip("@") for name in pair)
+    said = await console.run(f'@{first} clicks "Yes, we met"\n@{second} clicks "Yes, we met"\n@{second}: /rank')
+    assert f"[only @{first}] Wonderful! +20 points each for meeting up." in said
+    assert f"[only @{second}] Already noted — glad you met!" in said
+    assert "Points: 20" in said
+
+
+async def test_pairing_avoids_recent_pairs(console: ConsoleDriver) -> None:
+    await console.run(
+        SETUP
+        + """
+        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing
+        @ann: /ritual join coffee
+        @ben: /ritual join coffee
+        @cat: /ritual join coffee
+        @dan: /ritual join coffee
+        """
+    )
+    said = await console.run("wait 3w")
+    groups = re.findall(r"^\[group (@\w+ @\w+)\] 👋", said, re.MULTILINE)
+    assert len(groups) == 6  # three rounds of two pairs
+    assert len({frozenset(group.split()) for group in groups}) == 6  # every pair is new
+
+
+async def test_pairing_with_too_few_members_says_so(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing
+        @ann: /ritual join coffee
+        @mod: /ritual run-now coffee
+        """
+    )
+    assert "[#random] ☕ Not enough members have joined coffee for a pairing this time." in said
+    assert "[group" not in said
+
+
+async def test_spotlight_shows_top_contributors_and_most_thanked(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: /kudos @bob thanks for the review
+        @carol: /kudos @bob great talk
+        @bob: /kudos @carol thanks
+        @mod is moderator
+        @mod: /ritual create spotlight #general "every friday at 16:00" kind:spotlight
+        wait 3d
+        """
+    )
+    assert "[#general] 🌟 spotlight: the week of 2 March 2026" in said
+    spotlight = said[said.index("🌟 spotlight") :]
+    assert "Top contributors" in spotlight
+    assert "🥇 @bob — 20 points" in spotlight  # two kudos (commands earn no message points)
+    assert "💛 @bob — 2 kudos" in spotlight
+    assert "💛 @carol — 1 kudos" in spotlight
+
+
+async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: /birthday set 03-05
+        @bob: /birthday set 13-40
+        @carol: /birthday set 03-05
+        @carol: /birthday remove
+        @mod is moderator
+        @mod: /ritual create party #general "daily at 08:00" kind:celebration tz:Europe/Berlin
+        wait 1d
+        """
+    )
+    assert "[only @alice] Saved: we'll celebrate you on 5 March." in said
+    assert "[only @bob] `13-40` is not a birthday; write month and day as MM-DD" in said
+    assert "[only @carol] Your birthday is no longer shared." in said
+    assert "[#general] 🎉 party\n  ┃ 🎂 Happy birthday, @alice!" in said
+    assert "carol" not in said.split("🎉 party")[1]
+    # Next day: nobody to celebrate, so nothing is posted.
+    said = await console.run("wait 1d")
+    assert said == ""
+
+
+async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mod is moderator
+        @admin is admin
+        channel #news is read-only
+        @alice: /ritual create standup #general "daily at 09:00" prompt:hi
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi tz:Mars/Olympus
+        @mod: /ritual create standup #general "whenever" prompt:hi
+        @mod: /ritual create standup #general "every 30 minutes" prompt:hi
+        @mod: /ritual create standup #general "every 30 minutes" prompt:hi frequent:yes
+        @mod: /ritual create standup #news "daily at 09:00" prompt:hi
+        @mod: /ritual create standup #general "daily at 09:00"
+        @mod: /ritual create "stand up!" #general "daily at 09:00" prompt:hi
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi start:tomorrow
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi window:1m
+        @mod: /ritual list
+        """
+    )
+    assert "[only @alice] Sorry, `/ritual create` is for moderators of this community." in said
+    assert "`Mars/Olympus` is not a time zone I know. Use an IANA name such as Europe/Berlin." in said
+    assert "I can't read the schedule `whenever`. Try `daily at 09:00`" in said
+    assert "would run every 30 minutes; rituals run at most once an hour. An admin can allow it" in said
+    assert "Only an admin may allow a ritual to run more often than once an hour." in said
+    assert "I can't post in #news." in said
+    assert "A prompt ritual needs the prompt text to post" in said
+    assert "`stand up!` can't be a ritual name" in said
+    assert "`tomorrow` is not a start date; write it like 2026-03-09." in said
+    assert "The participation window must be between 5m and 30d." in said
+    assert "[only @mod] No rituals yet." in said
+
+    said = await console.run(
+        """
+        @admin: /ritual create pulse #general "every 30 minutes" prompt:"Still there?" frequent:yes
+        @mod: /ritual create pulse #general "daily at 10:00" prompt:again
+        """
+    )
+    assert "Schedule: every 30 minutes (UTC)" in said
+    assert "There is already a ritual called `pulse`." in said
+
+
+async def test_edit_pause_resume_run_now_and_delete(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi tz:Europe/Berlin
+        @mod: /ritual edit standup schedule:"every 2 weeks on monday at 9:30" start:2026-03-16
+        """
+    )
+    assert "Schedule: every 2 weeks on Monday at 09:30 (Europe/Berlin)" in said
+    assert "Next runs: Mon 16 Mar 2026 08:30 UTC; Mon 30 Mar 2026 07:30 UTC; Mon 13 Apr 2026 07:30 UTC" in said
+
+    said = await console.run(
+        "@mod: /ritual pause standup\n@mod: /ritual pause standup\nwait 3w\n@mod: /ritual show standup"
+    )
+    assert "Paused standup." in said
+    assert "`standup` is already paused." in said
+    assert "🔔" not in said  # nothing fires while paused
+    assert "Next runs: none (paused)" in said
+
+    said = await console.run("@mod: /ritual resume standup\n@mod: /ritual run-now standup")
+    assert "Resumed standup." in said
+    assert "Next runs: Mon 30 Mar 2026 07:30 UTC" in said
+    assert "[#general] 🔔 standup" in said
+    assert "Ran standup now; its schedule is unchanged." in said
+
+    said = await console.run("@mod: /ritual delete standup\nwait 4w\n@mod: /ritual show standup")
+    assert "Deleted standup and its history" in said
+    assert "🔔" not in said
+    assert "There is no ritual called `standup`." in said
+
+
+async def test_rituals_fire_at_local_time_across_dst(console: ConsoleDriver) -> None:
+    await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create morning #general "daily at 09:00" prompt:"Good morning" tz:Europe/Berlin window:1h
+        wait 26d
+        """
+    )
+    said = await console.run("@mod: /ritual history morning")
+    # Berlin moves to summer time on Sunday 29 March: 09:00 local is 08:00 UTC before, 07:00 UTC after.
+    assert "Sat 28 Mar 2026 08:00 UTC — posted" in said
+    assert "Sun 29 Mar 2026 07:00 UTC — posted" in said
+    assert "Mon 30 Mar 2026 07:00 UTC — posted" in said

@@ -1,0 +1,166 @@
+"""Schedule phrases and cron: what they mean, how they read back, and DST-correct fire times."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cogs.rituals.schedule import ScheduleError, fire_times, parse_schedule, shortest_gap
+
+WEDNESDAY_NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def utc_times(text: str, zone: str, after: datetime, count: int = 3, starts_on: date | None = None) -> list[str]:
+    trigger = parse_schedule(text).trigger(zone, starts_on or after.date())
+    return [moment.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M") for moment in fire_times(trigger, after, limit=count)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "first_three"),
+    [
+        (
+            "daily at 09:00",
+            "every day at 09:00",
+            ["Thu 2026-03-05 09:00", "Fri 2026-03-06 09:00", "Sat 2026-03-07 09:00"],
+        ),
+        (
+            "every wednesday at 10:00",
+            "every Wednesday at 10:00",
+            ["Wed 2026-03-11 10:00", "Wed 2026-03-18 10:00", "Wed 2026-03-25 10:00"],
+        ),
+        (
+            "Weekdays at 08:45",
+            "every weekday (Monday to Friday) at 08:45",
+            ["Thu 2026-03-05 08:45", "Fri 2026-03-06 08:45", "Mon 2026-03-09 08:45"],
+        ),
+        (
+            "every 2 weeks on monday at 9:30",
+            "every 2 weeks on Monday at 09:30",
+            ["Mon 2026-03-09 09:30", "Mon 2026-03-23 09:30", "Mon 2026-04-06 09:30"],
+        ),
+        (
+            "monthly on the first friday at 17:00",
+            "on the first Friday of every month at 17:00",
+            ["Fri 2026-03-06 17:00", "Fri 2026-04-03 17:00", "Fri 2026-05-01 17:00"],
+        ),
+        (
+            "monthly on the last friday at 5pm",
+            "on the last Friday of every month at 17:00",
+            ["Fri 2026-03-27 17:00", "Fri 2026-04-24 17:00", "Fri 2026-05-29 17:00"],
+        ),
+        (
+            "every Monday and Thursdays at 7:15am",
+            "every Monday and Thursday at 07:15",
+            ["Thu 2026-03-05 07:15", "Mon 2026-03-09 07:15", "Thu 2026-03-12 07:15"],
+        ),
+        (
+            "monthly on the 15th at 8:00",
+            "on day 15 of every month at 08:00",
+            ["Sun 2026-03-15 08:00", "Wed 2026-04-15 08:00", "Fri 2026-05-15 08:00"],
+        ),
+        # crontab weekdays count from Sunday (3 = Wednesday), unlike APScheduler 3's own numbers.
+        (
+            "0 10 * * 3",
+            "every Wednesday at 10:00",
+            ["Wed 2026-03-11 10:00", "Wed 2026-03-18 10:00", "Wed 2026-03-25 10:00"],
+        ),
+        (
+            "30 8 * * 1-5",
+            "every weekday (Monday to Friday) at 08:30",
+            ["Thu 2026-03-05 08:30", "Fri 2026-03-06 08:30", "Mon 2026-03-09 08:30"],
+        ),
+        (
+            "0 9 * * 0",
+            "every Sunday at 09:00",
+            ["Sun 2026-03-08 09:00", "Sun 2026-03-15 09:00", "Sun 2026-03-22 09:00"],
+        ),
+        (
+            "0 9,17 * * *",
+            "cron `0 9,17 * * *`",
+            ["Wed 2026-03-04 17:00", "Thu 2026-03-05 09:00", "Thu 2026-03-05 17:00"],
+        ),
+    ],
+)
+def test_phrases_and_cron_read_back_and_fire(text: str, words: str, first_three: list[str]) -> None:
+    assert parse_schedule(text).describe("UTC") == f"{words} (UTC)"
+    assert utc_times(text, "UTC", WEDNESDAY_NOON) == first_three
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("whenever you like", "I can't read the schedule"),
+        ("daily at 25:00", "not a time of day"),
+        ("daily at 13pm", "with am/pm the hour is 1 to 12"),
+        ("0 10 * * 9", "not a day of the week"),
+        ("61 10 * * *", "not a cron schedule I can use"),
+        ("every 0 weeks on monday at 9:00", "every 1 to 52 weeks"),
+        ("monthly on the 32nd at 9:00", "not a day of the month"),
+        ("", "Give a schedule"),
+    ],
+)
+def test_unreadable_schedules_say_what_is_readable(text: str, complaint: str) -> None:
+    with pytest.raises(ScheduleError, match=complaint):
+        parse_schedule(text)
+
+
+def test_the_series_starts_on_its_start_date_and_keeps_its_rhythm() -> None:
+    # Starting in the week of 16 March, the fortnightly rhythm follows that week, not this one.
+    later = utc_times("every 2 weeks on monday at 9:30", "UTC", WEDNESDAY_NOON, starts_on=date(2026, 3, 16))
+    assert later == ["Mon 2026-03-16 09:30", "Mon 2026-03-30 09:30", "Mon 2026-04-13 09:30"]
+    # Asked again weeks later (after a restart), the same series gives the same dates.
+    assert utc_times(
+        "every 2 weeks on monday at 9:30", "UTC", datetime(2026, 4, 1, tzinfo=UTC), starts_on=date(2026, 3, 16)
+    ) == ["Mon 2026-04-13 09:30", "Mon 2026-04-27 09:30", "Mon 2026-05-11 09:30"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "after", "expected"),
+    [
+        # Europe/Berlin moves to summer time on 29 March and back on 25 October 2026.
+        (
+            "Europe/Berlin",
+            datetime(2026, 3, 27, tzinfo=UTC),
+            ["2026-03-27 08:00", "2026-03-28 08:00", "2026-03-29 07:00", "2026-03-30 07:00"],
+        ),
+        (
+            "Europe/Berlin",
+            datetime(2026, 10, 23, tzinfo=UTC),
+            ["2026-10-23 07:00", "2026-10-24 07:00", "2026-10-25 08:00", "2026-10-26 08:00"],
+        ),
+        # America/New_York: 8 March and 1 November 2026.
+        (
+            "America/New_York",
+            datetime(2026, 3, 6, 12, tzinfo=UTC),
+            ["2026-03-06 14:00", "2026-03-07 14:00", "2026-03-08 13:00", "2026-03-09 13:00"],
+        ),
+        (
+            "America/New_York",
+            datetime(2026, 10, 30, 12, tzinfo=UTC),
+            ["2026-10-30 13:00", "2026-10-31 13:00", "2026-11-01 14:00", "2026-11-02 14:00"],
+        ),
+    ],
+)
+def test_nine_oclock_local_on_both_sides_of_dst(zone: str, after: datetime, expected: list[str]) -> None:
+    trigger = parse_schedule("daily at 09:00").trigger(zone, after.date())
+    moments = fire_times(trigger, after, limit=4)
+    assert [m.astimezone(UTC).strftime("%Y-%m-%d %H:%M") for m in moments] == expected
+    assert {m.strftime("%H:%M") for m in moments} == {"09:00"}
+
+
+def test_fortnightly_series_stays_at_local_time_across_dst() -> None:
+    trigger = parse_schedule("every 2 weeks on monday at 9:30").trigger("Europe/Berlin", date(2026, 3, 16))
+    moments = fire_times(trigger, datetime(2026, 3, 16, tzinfo=UTC), limit=3)
+    assert [m.astimezone(UTC).strftime("%m-%d %H:%M") for m in moments] == ["03-16 08:30", "03-30 07:30", "04-13 07:30"]
+
+
+def test_shortest_gap_finds_too_frequent_schedules() -> None:
+    def gap(text: str) -> timedelta | None:
+        return shortest_gap(parse_schedule(text).trigger("UTC", WEDNESDAY_NOON.date()), WEDNESDAY_NOON)
+
+    assert gap("every 30 minutes") == timedelta(minutes=30)
+    assert gap("*/5 * * * *") == timedelta(minutes=5)
+    assert gap("0,30 9 * * 1") == timedelta(minutes=30)
+    assert gap("hourly") == timedelta(hours=1)
+    assert gap("daily at 09:00") == timedelta(days=1)

@@ -88,7 +88,11 @@ def build_manifest(registry: Registry, *, socket_mode: bool, url: str = PLACEHOL
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
             # Home: each member's personal page; Messages: the direct messages Hearth sends (checklists).
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "slash_commands": commands,
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

@@ -32,6 +32,7 @@ from tests.platforms.slack_fakes import (
     SlackHarness,
     app_home_opened_event,
     block_action_payload,
+    command_payload,
     event_payload,
     home_action_payload,
     member_joined_channel_event,
@@ -163,8 +164,10 @@ async def test_newcomer_walks_the_whole_checklist_on_slack(
     assert "✅ Choose your interests: Board games, Python" in block_texts(answer)
     assert invited(api, "U0NINA") == ["C0MEMBERS", "C0GAMES", "G0PYTHON"]
 
-    form = await slack.command("/intro", "", "U0NINA")
-    assert form.method == "views.open"
+    intro = command_payload("/intro", "", "U0NINA", response_url=api.response_url("intro"))
+    assert (await slack.requests.command(intro)).status == 200
+    form = await api.wait_for("views.open")
+    assert form.params["trigger_id"] == intro["trigger_id"]  # the modal opens on the command's trigger
     view = form.params["view"]
     assert view["type"] == "modal" and view["title"]["text"] == "Introduce yourself"
     assert [block["block_id"] for block in view["blocks"]] == ["name", "location", "about", "interests", "fun_fact"]
@@ -361,7 +364,8 @@ async def test_closed_dms_get_the_checklist_in_the_welcome_channel(
     [
         (
             {"conversations.invite": "not_in_channel", "conversations.join": "method_not_supported_for_channel_type"},
-            "Hearth is not a member of that channel: invite it with `/invite @Hearth`, then try again.",
+            "That channel is private and Hearth is not in it, so it cannot add anyone: invite it with "
+            "`/invite @Hearth` in that channel, then try again.",
         ),
         (
             {"conversations.invite": {"error": "missing_scope", "needed": "groups:write"}},
@@ -369,7 +373,7 @@ async def test_closed_dms_get_the_checklist_in_the_welcome_channel(
         ),
         (
             {"conversations.invite": "restricted_action"},
-            "A workspace setting forbids this; a Slack admin can allow it.",
+            "A workspace setting forbids Hearth to add members to that channel; a Slack admin can allow it.",
         ),
     ],
     ids=["private-channel", "missing-scope", "restricted"],
@@ -421,6 +425,4 @@ async def test_app_home_shows_the_checklist_and_its_buttons_work_there(
     olga = await slack_api.wait_for("views.publish", lambda call: call.params["user_id"] == "U0OLGA")
     assert view_texts(olga) == "Nothing waiting for you here. `/help` lists what Hearth can do."
     assert len(slack_api.called("views.publish", lambda call: call.params["user_id"] == "U0NINA")) == 2
-    assert not slack_api.called("response_url") or all(
-        "Thanks for agreeing" not in block_texts(call) for call in slack_api.called("response_url")
-    )
+    assert not slack_api.called("chat.postMessage", lambda call: "Thanks for agreeing" in call.params["text"])

@@ -156,8 +156,8 @@ def error_code(error: SlackApiError) -> str:
     return f"HTTP {error.response.status_code}"
 
 
-def _refusal(error: SlackApiError, what: str) -> PlatformError:
-    """A Web API error as a reason a moderator can act on."""
+def _refusal(error: SlackApiError, what: str, doing: str = "do this") -> PlatformError:
+    """A Web API error as a reason a moderator can act on; `doing` names what Hearth was refused."""
     code = error_code(error)
     reasons = {
         "not_in_channel": f"Hearth is not a member of that channel: invite it with `/invite @Hearth`, then {what}.",
@@ -169,7 +169,7 @@ def _refusal(error: SlackApiError, what: str) -> PlatformError:
             f"The Slack app lacks the `{_detail(error, 'needed')}` scope: update it from "
             f"`hearth slack-manifest` and reinstall it, then {what}."
         ),
-        "restricted_action": "A workspace setting forbids this; a Slack admin can allow it.",
+        "restricted_action": f"A workspace setting forbids Hearth to {doing}; a Slack admin can allow it.",
         "cant_invite_self": "Hearth cannot invite itself.",
         "user_is_restricted": "Guests can only be added to channels by a Slack admin.",
     }
@@ -612,20 +612,26 @@ class SlackPlatform:
         )
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        doing = "add members to that channel"
         try:
             await self._invite(member, channel)
         except SlackApiError as error:
             if error_code(error) != "not_in_channel":
-                raise _refusal(error, "try again") from None
+                raise _refusal(error, "try again", doing) from None
             try:
                 # Hearth must be in a channel to invite anyone; it may join a public one by itself.
                 await self.client.conversations_join(channel=channel.external_id)
-            except SlackApiError:
-                raise _refusal(error, "try again") from None  # private: someone must invite Hearth
+            except SlackApiError as join_error:
+                if error_code(join_error) == "method_not_supported_for_channel_type":
+                    raise PlatformError(
+                        "That channel is private and Hearth is not in it, so it cannot add anyone: invite it with "
+                        "`/invite @Hearth` in that channel, then try again."
+                    ) from None
+                raise _refusal(join_error, "try again", "join that channel") from None
             try:
                 await self._invite(member, channel)
             except SlackApiError as retry_error:
-                raise _refusal(retry_error, "try again") from None
+                raise _refusal(retry_error, "try again", doing) from None
 
     async def _invite(self, member: MemberRef, channel: ChannelRef) -> None:
         try:

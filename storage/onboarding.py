@@ -280,7 +280,14 @@ async def notices(session: AsyncSession, member_ids: Sequence[int]) -> set[tuple
 
 
 async def recent_welcomes(session: AsyncSession, community_id: int, since: datetime) -> tuple[int, int]:
-    """(public welcomes posted or queued since `since`, welcomes waiting in the queue)."""
+    """(public welcomes posted or queued since `since`, welcomes waiting in the queue).
+
+    Locks the community's row for the rest of the transaction: in a raid the joins arrive at once, and
+    unless they count and decide one at a time, each sees fewer than `raid_joins` welcomes and gets one
+    of its own (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers already, and has no FOR UPDATE).
+    """
+    communities = _table(Community)
+    await session.execute(select(communities.c.id).where(communities.c.id == community_id).with_for_update())
     table = _table(OnboardingJourney)
     recent = await session.execute(
         select(func.count()).where(

@@ -42,6 +42,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float  # time.perf_counter() when the mock received it
+    answer: dict[str, Any] = field(default_factory=dict)  # what the mock answered (a posted message's ts)
 
 
 @dataclass
@@ -70,8 +71,10 @@ class MockSlackApi:
 
     users: dict[str, SlackUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    # method -> Slack error code to answer with (`{"ok": false, "error": ...}`), e.g. not_in_channel.
-    errors: dict[str, str] = field(default_factory=dict)
+    # method -> Slack error code to answer with (`{"ok": false, "error": ...}`), e.g. not_in_channel;
+    # or the whole error answer, e.g. {"error": "missing_scope", "needed": "groups:write"}.
+    errors: dict[str, str | dict[str, Any]] = field(default_factory=dict)
+    general_channel: str = "C0GENERAL"  # the workspace's #general: every member is in it
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     calls: list[Call] = field(default_factory=list)
     url: str = ""
@@ -111,9 +114,9 @@ class MockSlackApi:
             await self._runner.cleanup()
 
     # -- recording and waiting -------------------------------------------------------------------------
-    async def _record(self, method: str, params: dict[str, Any]) -> None:
+    async def _record(self, method: str, params: dict[str, Any], answer: dict[str, Any] | None = None) -> None:
         async with self._changed:
-            self.calls.append(Call(method, params, time.perf_counter()))
+            self.calls.append(Call(method, params, time.perf_counter(), answer or {}))
             self._changed.notify_all()
 
     def called(self, method: str, match: Callable[[Call], bool] = lambda call: True) -> list[Call]:
@@ -140,12 +143,14 @@ class MockSlackApi:
         for key in ("blocks", "view", "users"):
             if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
                 params[key] = json.loads(params[key])
-        await self._record(method, params)
         if method in self.errors:
-            return web.json_response({"ok": False, "error": self.errors[method]})
+            error = self.errors[method]
+            answer = {"ok": False, **({"error": error} if isinstance(error, str) else error)}
+        else:
+            answer = {"ok": True, **self._answer(method, params)}
+        await self._record(method, params, answer)
         # Slack lists the token's scopes in this header of every Web API answer.
-        headers = {"x-oauth-scopes": ",".join(self.scopes)}
-        return web.json_response({"ok": True, **self._answer(method, params)}, headers=headers)
+        return web.json_response(answer, headers={"x-oauth-scopes": ",".join(self.scopes)})
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -164,8 +169,11 @@ class MockSlackApi:
             return {"channel": {"id": f"D{params['users']}"}}
         if method in ("conversations.invite", "conversations.join"):
             return {"channel": {"id": params["channel"]}}
-        if method == "views.open":
+        if method in ("views.open", "views.publish"):
             return {"view": {"id": "V0001", **params.get("view", {})}}
+        if method == "conversations.info":
+            channel = params["channel"]
+            return {"channel": {"id": channel, "is_general": channel == self.general_channel}}
         if method == "apps.connections.open":
             return {"url": f"{self.url.replace('http', 'ws', 1)}/socket"}
         return {}
@@ -262,7 +270,9 @@ def block_action_payload(
     }
 
 
-def view_submission_payload(user: str, callback_id: str, values: dict[str, str], metadata: str) -> dict[str, Any]:
+def view_submission_payload(
+    user: str, callback_id: str, values: dict[str, str], metadata: str, blocks: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     state = {name: {name: {"type": "plain_text_input", "value": value}} for name, value in values.items()}
     return {
         "type": "view_submission",
@@ -275,9 +285,43 @@ def view_submission_payload(user: str, callback_id: str, values: dict[str, str],
             "type": "modal",
             "callback_id": callback_id,
             "private_metadata": metadata,
+            "blocks": blocks or [],
             "state": {"values": state},
         },
     }
+
+
+def submission_of(opened: Call, user: str, typed: dict[str, str]) -> dict[str, Any]:
+    """The `view_submission` Slack sends for the modal `opened` (a views.open call): the view as opened,
+    with what the person typed; inputs they left alone keep their initial value, as in Slack's client."""
+    view = opened.params["view"]
+    values = {
+        block["block_id"]: typed.get(block["block_id"], block["element"].get("initial_value", ""))
+        for block in view["blocks"]
+        if block["type"] == "input"
+    }
+    return view_submission_payload(user, view["callback_id"], values, view["private_metadata"], view["blocks"])
+
+
+def team_join_event(user: SlackUser) -> dict[str, Any]:
+    return {"type": "team_join", "user": user.as_api()}
+
+
+def member_joined_channel_event(user: str, channel: str = "C0GENERAL") -> dict[str, Any]:
+    return {"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C", "team": TEAM}
+
+
+def app_home_opened_event(user: str, tab: str = "home") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab}
+
+
+def home_action_payload(user: str, action: dict[str, Any]) -> dict[str, Any]:
+    """A button or menu on the App Home: no channel and no response_url, the view instead."""
+    payload = block_action_payload(user, action)
+    del payload["channel"], payload["response_url"]
+    payload["container"] = {"type": "view", "view_id": "V0HOME"}
+    payload["view"] = {"id": "V0HOME", "type": "home"}
+    return payload
 
 
 @dataclass

@@ -190,6 +190,8 @@ def test_slack_manifest_names_every_command_scope_and_event(hearth: Hearth) -> N
         assert {"message.channels", "team_join", "member_joined_channel", "reaction_added"} <= set(
             manifest["settings"]["event_subscriptions"]["bot_events"]
         )
+        assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+        assert manifest["features"]["app_home"]["home_tab_enabled"] is True
         assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert socket_mode["settings"]["socket_mode_enabled"] is True
     assert "url" not in socket_mode["features"]["slash_commands"][0]

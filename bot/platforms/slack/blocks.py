@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from bot.core.reply import ButtonStyle, Card, CardField, Form, Reply, Select, render_tokens
+from bot.core.reply import ButtonStyle, Card, CardField, Form, Reply, Select, clean_user_text, render_tokens
 
 Block = dict[str, Any]
 
@@ -24,6 +24,7 @@ FIELDS_PER_SECTION = 10
 LABEL_LIMIT = 75
 MODAL_TITLE_LIMIT = 24
 BUTTONS_PER_BLOCK = 25
+HOME_BLOCK_LIMIT = 100
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ITALIC = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]+?)(?<!\s)\*(?![*\w])")
@@ -182,6 +183,45 @@ def modal_view(form: Form, metadata: dict[str, str]) -> dict[str, Any]:
         "private_metadata": json.dumps(metadata),
         "blocks": blocks,
     }
+
+
+def home_view(sections: list[Reply], notice: Reply | None = None) -> dict[str, Any]:
+    """A member's App Home: each cog's section, divided; `notice` (the answer to a click there) on top."""
+    blocks: list[Block] = []
+    if notice is not None:
+        blocks += reply_blocks(notice)
+    for section in sections:
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks += reply_blocks(section)
+    if not sections:
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks.append(_section("Nothing waiting for you here. `/help` lists what Hearth can do."))
+    return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+
+
+def submission_errors(view: dict[str, Any]) -> dict[str, str]:
+    """Per-field problems with a `view_submission`, checked against the modal's own inputs (their `optional`
+    and `max_length`), as `response_action: errors` wants them: block_id -> message shown under the field.
+
+    Slack's client enforces these too; checking them here keeps a modal open, with the typed text, when a
+    submission gets past it, instead of closing it and refusing afterwards.
+    """
+    values = submitted_values(view)
+    errors: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if block.get("type") != "input" or element.get("type") != "plain_text_input":
+            continue
+        name = block.get("block_id", "")
+        typed = clean_user_text(values.get(name, "")).strip()
+        limit = element.get("max_length")
+        if not typed and not block.get("optional", False):
+            errors[name] = "This needs an answer."
+        elif limit is not None and len(typed) > int(limit):
+            errors[name] = f"This is {len(typed)} characters long; the limit is {limit}. Please shorten it."
+    return errors
 
 
 def submitted_values(view: dict[str, Any]) -> dict[str, str]:

@@ -37,6 +37,7 @@ BOT_EVENTS = (
     "member_joined_channel",
     "reaction_added",
     "reaction_removed",
+    "app_home_opened",  # the App Home tab: a member's checklist (views.publish needs no scope)
 )
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command description
@@ -87,6 +88,12 @@ def build_manifest(registry: Registry, *, socket_mode: bool, url: str = PLACEHOL
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
+            # Home: each member's personal page; Messages: the direct messages Hearth sends (checklists).
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "slash_commands": commands,
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

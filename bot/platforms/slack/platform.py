@@ -19,7 +19,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -46,7 +46,7 @@ from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Reply, UserError
 from bot.core.runtime import Hearth
-from bot.platforms.slack.blocks import message_payload, modal_view, submitted_values
+from bot.platforms.slack.blocks import home_view, message_payload, modal_view, submission_errors, submitted_values
 from bot.platforms.slack.manifest import BOT_SCOPES
 from config.settings import Settings, SettingsError
 
@@ -156,8 +156,8 @@ def error_code(error: SlackApiError) -> str:
     return f"HTTP {error.response.status_code}"
 
 
-def _refusal(error: SlackApiError, what: str) -> PlatformError:
-    """A Web API error as a reason a moderator can act on."""
+def _refusal(error: SlackApiError, what: str, doing: str = "do this") -> PlatformError:
+    """A Web API error as a reason a moderator can act on; `doing` names what Hearth was refused."""
     code = error_code(error)
     reasons = {
         "not_in_channel": f"Hearth is not a member of that channel: invite it with `/invite @Hearth`, then {what}.",
@@ -169,7 +169,7 @@ def _refusal(error: SlackApiError, what: str) -> PlatformError:
             f"The Slack app lacks the `{_detail(error, 'needed')}` scope: update it from "
             f"`hearth slack-manifest` and reinstall it, then {what}."
         ),
-        "restricted_action": "A workspace setting forbids this; a Slack admin can allow it.",
+        "restricted_action": f"A workspace setting forbids Hearth to {doing}; a Slack admin can allow it.",
         "cant_invite_self": "Hearth cannot invite itself.",
         "user_is_restricted": "Guests can only be added to channels by a Slack admin.",
     }
@@ -195,6 +195,7 @@ class SlackPlatform:
         self._recent = RecentIds()
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._moderators: tuple[float, frozenset[str]] | None = None
+        self._general: dict[str, bool] = {}  # channel id -> is it the workspace's general channel
         self._register()
         hearth.attach(self)
 
@@ -248,6 +249,7 @@ class SlackPlatform:
         self.app.event("member_joined_channel")(self._member_joined_channel)
         self.app.event("reaction_added")(self._reaction_added)
         self.app.event("reaction_removed")(self._reaction_removed)
+        self.app.event("app_home_opened")(self._app_home_opened)
 
     def command_names(self) -> list[str]:
         """Slack slash commands: every top-level command, and one per group."""
@@ -403,12 +405,19 @@ class SlackPlatform:
             origin.member, channel, await self.level(origin.member.external_id), body["trigger_id"]
         )
         reply = await self.hearth.click(ctx, event)
-        if reply is not None:
+        if (body.get("view") or {}).get("type") == "home" and (reply is None or reply.form is None):
+            # Pressed on the App Home: the page itself changes, with the answer on top of it.
+            await self.publish_home(origin.member, body["trigger_id"], _notice(reply))
+        elif reply is not None:
             await self._deliver(origin, reply)
 
     async def _on_view(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
-        await ack()  # closes the modal; the answer comes as a message
         view = body["view"]
+        errors = submission_errors(view)
+        if errors:
+            await ack(response_action="errors", errors=errors)  # the modal stays open, showing them
+            return
+        await ack()  # closes the modal; the answer comes as a message
         community = self._community(body["team"]["id"])
         opened_in = json.loads(view.get("private_metadata") or "{}")
         channel = (
@@ -503,8 +512,42 @@ class SlackPlatform:
         )
 
     async def _member_joined_channel(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Joining the workspace's general channel is joining the community: every newcomer lands there.
+
+        A newcomer therefore produces this and `team_join`; the onboarding cog starts one journey per member,
+        so that is one onboarding. Joining any other channel (one Hearth invited them to, say) is not joining.
+        """
+        if not await self._is_general(event["channel"]):
+            return
         community = self._community(body.get("team_id") or event.get("team") or "")
         await self.hearth.dispatch(MemberJoined(body["event_id"], await self.member(community, event["user"])))
+
+    async def _is_general(self, channel_id: str) -> bool:
+        known = self._general.get(channel_id)
+        if known is None:
+            try:
+                found = await self.client.conversations_info(channel=channel_id)
+            except SlackApiError as error:
+                # Not cached: team_join still reports newcomers, and the next join asks again.
+                log.warning("conversations.info %s failed: %s", channel_id, error_code(error))
+                return False
+            known = self._general[channel_id] = bool(found["channel"].get("is_general"))
+        return known
+
+    async def _app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab
+        community = self._community(body.get("team_id") or event.get("team") or "")
+        await self.publish_home(await self.member(community, event["user"]), body["event_id"])
+
+    async def publish_home(self, member: MemberRef, invocation_id: str, notice: Reply | None = None) -> None:
+        """The member's App Home: every cog's section of their personal page (`Hearth.home`)."""
+        ctx = await self.hearth.context(member, None, await self.level(member.external_id), invocation_id)
+        view = home_view(await self.hearth.home(ctx), notice)
+        try:
+            await self.client.views_publish(user_id=member.external_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.publish for %s failed: %s", member.external_id, error_code(error))
 
     async def _reaction_added(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         await self._reaction(ReactionAdded, body, event)
@@ -587,20 +630,26 @@ class SlackPlatform:
         )
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        doing = "add members to that channel"
         try:
             await self._invite(member, channel)
         except SlackApiError as error:
             if error_code(error) != "not_in_channel":
-                raise _refusal(error, "try again") from None
+                raise _refusal(error, "try again", doing) from None
             try:
                 # Hearth must be in a channel to invite anyone; it may join a public one by itself.
                 await self.client.conversations_join(channel=channel.external_id)
-            except SlackApiError:
-                raise _refusal(error, "try again") from None  # private: someone must invite Hearth
+            except SlackApiError as join_error:
+                if error_code(join_error) == "method_not_supported_for_channel_type":
+                    raise PlatformError(
+                        "That channel is private and Hearth is not in it, so it cannot add anyone: invite it with "
+                        "`/invite @Hearth` in that channel, then try again."
+                    ) from None
+                raise _refusal(join_error, "try again", "join that channel") from None
             try:
                 await self._invite(member, channel)
             except SlackApiError as retry_error:
-                raise _refusal(retry_error, "try again") from None
+                raise _refusal(retry_error, "try again", doing) from None
 
     async def _invite(self, member: MemberRef, channel: ChannelRef) -> None:
         try:
@@ -608,6 +657,14 @@ class SlackPlatform:
         except SlackApiError as error:
             if error_code(error) != "already_in_channel":
                 raise
+
+
+def _notice(reply: Reply | None) -> Reply | None:
+    """What to show on top of the App Home after a click there: the answer's words (its card, usually the
+    section that was clicked, is on the page below already), or the whole answer when it has no words."""
+    if reply is None or not reply.text:
+        return reply
+    return replace(reply, card=None, buttons=(), select=None)
 
 
 async def create_slack_platform(hearth: Hearth, settings: Settings) -> SlackPlatform:

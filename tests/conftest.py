@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -88,6 +88,29 @@ async def hearth(db: Database, clock: VirtualClock, database_url: str) -> AsyncI
         yield runtime
     finally:
         await runtime.close()
+
+
+NewRuntime = Callable[[], Awaitable[Hearth]]
+
+
+@pytest.fixture
+async def new_runtime(database_url: str, clock: VirtualClock) -> AsyncIterator[NewRuntime]:
+    """Starts another runtime on the test's database and clock: a whole new process as far as Hearth can
+    tell (own database engine, scheduler and platform), for restarts and several processes at once."""
+    started: list[Hearth] = []
+
+    async def start() -> Hearth:
+        runtime = build_hearth(
+            load_settings(database_url=database_url), clock, VirtualScheduler(clock), db=Database.open(database_url)
+        )
+        await runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        await runtime.close()
+        await runtime.db.dispose()
 
 
 @dataclass

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
 from bot.platforms.console import member_ref
-from storage.models import Contribution, Member
-from tests.conftest import ConsoleDriver, NewRuntime, console_driver
+from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
 SETUP = """
 @mod is moderator
@@ -20,18 +17,6 @@ SETUP = """
 @mod: /onboarding interest-add Python role:&python
 @mod: /onboarding interest-add "Board games" channel:#games
 """
-
-
-async def _ledger_rows(hearth: Hearth, kind: str) -> list[tuple[str, int, str | None]]:
-    """(member external id, points, reason) of the ledger rows of a kind, oldest first."""
-    async with hearth.db.read() as session:
-        rows = await session.execute(
-            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
-            .join(Member, Member.id == Contribution.member_id)
-            .where(Contribution.kind == kind)
-            .order_by(Contribution.id)
-        )
-        return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth: Hearth) -> None:
@@ -66,10 +51,10 @@ async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth
     assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
     assert "[dm @alice] ✅ Say hello in any channel — done. 🎉 You're all set" in said
 
-    steps = await _ledger_rows(hearth, "onboarding_step")
+    steps = await ledger_rows(hearth, "onboarding_step")
     assert [reason for _, _, reason in steps] == ["joined", "rules", "interests", "intro", "hello"]
     assert [points for _, points, _ in steps] == [0, 5, 5, 5, 5]
-    assert await _ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
     said = await console.run("@mod: /onboarding status\n@alice: /rank")
     assert "Nobody is stuck" in said
     assert "Points: 41" in said  # four steps, a first intro and one message
@@ -97,7 +82,7 @@ async def test_missing_role_permission_tells_everyone_why_and_records_nothing(
     assert "[#mods] ⚠️ I couldn't give @alice the role member: I'm not allowed to grant &member" in said
     assert "[only @alice] I couldn't give you the role member" in said
     assert "nothing was changed" in said
-    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
     said = await console.run('bot can grant &member\n@alice clicks "I agree to the rules"')
     assert "@alice now has the role &member" in said
 
@@ -129,7 +114,7 @@ async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, 
     said = await console.run('@alice picks "Python"')
     assert "[only @alice] `python` is not an interest offered here (any more). Choose from: Board games." in said
     assert "&python" not in said
-    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
 
 async def test_raid_of_thirty_joins_gives_one_batched_welcome(console: ConsoleDriver) -> None:

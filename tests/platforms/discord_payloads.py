@@ -179,6 +179,9 @@ class DiscordWorld:
     def role_name(self, role_id: str) -> str:
         return next(name for name, data in self.roles.items() if data["id"] == role_id)
 
+    def channel_name(self, channel_id: str) -> str:
+        return next(name for name, data in self.channels.items() if data["id"] == channel_id)
+
     def user_name(self, user_id: str) -> str:
         return next(name for name, data in self.users.items() if data["id"] == user_id)
 

@@ -35,6 +35,7 @@ class Call:
     files: list[str] = field(default_factory=list)
     received_at: float = field(default_factory=time.perf_counter)  # when the request arrived
     created: dict[str, Any] | None = None  # the message or thread the fake created for this call
+    status: int = 0  # the fake's HTTP answer
 
     @property
     def json(self) -> dict[str, Any]:
@@ -86,6 +87,7 @@ class FakeDiscord:
             ("PUT", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._grant_role),
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
+            ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
         ]
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -165,9 +167,11 @@ class FakeDiscord:
         ]
 
     def roles_granted(self) -> list[tuple[str, str]]:
-        """(member, role) names of every role Hearth gave, in order."""
+        """(member, role) names of every role Hearth gave (Discord accepted), in order."""
         granted = []
         for call in self.calls_to("PUT", r"/guilds/\d+/members/\d+/roles/\d+"):
+            if call.status >= 400:
+                continue
             parts = call.path.split("/")  # /guilds/{guild}/members/{user}/roles/{role}
             granted.append((self.world.user_name(parts[4]), self.world.role_name(parts[6])))
         return granted
@@ -217,6 +221,7 @@ class FakeDiscord:
                 if method == call.method and match:
                     response = await handler(match, call)
                     break
+        call.status = response.status
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -311,6 +316,11 @@ class FakeDiscord:
             return empty()
 
         return handle
+
+    async def _channel(self, match: re.Match[str], call: Call) -> web.Response:
+        known = [*self.world.channels.values(), *self.world.threads]
+        found = next((c for c in known if c["id"] == match.group("channel")), None)
+        return json_response(found) if found else json_response(p.error(10003, "Unknown Channel"), 404)
 
     async def _user(self, match: re.Match[str], call: Call) -> web.Response:
         person = next((u for u in self.world.users.values() if u["id"] == match.group("user")), None)

@@ -248,7 +248,7 @@ class HearthBot(commands.Bot):
         guild = message.guild
         if guild is None or (self.user is not None and message.author.id == self.user.id):
             return  # DMs are not community activity; our own replies earn nothing
-        channel = channel_ref(guild, message.channel)
+        channel = channel_ref(guild, await self._known_channel(guild, message.channel))
         if channel is None:
             return
         event = MessagePosted(
@@ -261,6 +261,17 @@ class HearthBot(commands.Bot):
             tuple(member_ref(guild, user) for user in message.mentions),
         )
         await self.hearth.dispatch(event)
+
+    @staticmethod
+    async def _known_channel(guild: discord.Guild, channel: Any) -> Any:
+        """A channel missing from discord.py's cache (a thread archived and woken by this very message) is
+        looked up, so that a reply in a thread is known as one (intro-thread welcomes depend on it)."""
+        if not isinstance(channel, discord.PartialMessageable):
+            return channel
+        try:
+            return await guild.fetch_channel(channel.id)
+        except discord.HTTPException:
+            return channel
 
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at or datetime.now(UTC)

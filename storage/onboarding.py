@@ -280,7 +280,14 @@ async def notices(session: AsyncSession, member_ids: Sequence[int]) -> set[tuple
 
 
 async def recent_welcomes(session: AsyncSession, community_id: int, since: datetime) -> tuple[int, int]:
-    """(public welcomes posted or queued since `since`, welcomes waiting in the queue)."""
+    """(public welcomes posted or queued since `since`, welcomes waiting in the queue).
+
+    Locks the community row until the transaction ends: joins arrive concurrently (a raid on Discord), and
+    on PostgreSQL two of them could otherwise both count too few and both be welcomed alone. SQLite's
+    write transaction already excludes the others.
+    """
+    community = _table(Community)
+    await session.execute(select(community.c.id).where(community.c.id == community_id).with_for_update())
     table = _table(OnboardingJourney)
     recent = await session.execute(
         select(func.count()).where(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.app import build_hearth
@@ -19,6 +20,7 @@ from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import ConsolePlatform
 from config.settings import load_settings
 from storage.engine import Database
+from storage.models import Contribution, Member
 
 POSTGRES_URL = os.environ.get("HEARTH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -88,6 +90,41 @@ async def hearth(db: Database, clock: VirtualClock, database_url: str) -> AsyncI
         yield runtime
     finally:
         await runtime.close()
+
+
+async def ledger_rows(hearth: Hearth, kind: str) -> list[tuple[str, int, str | None]]:
+    """(member external id, points, reason) of the ledger rows of a kind, oldest first."""
+    async with hearth.db.read() as session:
+        rows = await session.execute(
+            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
+            .join(Member, Member.id == Contribution.member_id)
+            .where(Contribution.kind == kind)
+            .order_by(Contribution.id)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+NewRuntime = Callable[[], Awaitable[Hearth]]
+
+
+@pytest.fixture
+async def new_runtime(database_url: str, clock: VirtualClock) -> AsyncIterator[NewRuntime]:
+    """Starts another runtime on the test's database and clock: a whole new process as far as Hearth can
+    tell (own database engine, scheduler and platform), for restarts and several processes at once."""
+    started: list[Hearth] = []
+
+    async def start() -> Hearth:
+        runtime = build_hearth(
+            load_settings(database_url=database_url), clock, VirtualScheduler(clock), db=Database.open(database_url)
+        )
+        await runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        await runtime.close()
+        await runtime.db.dispose()
 
 
 @dataclass

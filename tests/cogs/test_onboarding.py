@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from sqlalchemy import select
-
-from bot.app import build_hearth
-from bot.core.clock import VirtualClock
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
-from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import member_ref
-from config.settings import load_settings
-from storage.engine import Database
-from storage.models import Contribution, Member
-from tests.conftest import ConsoleDriver, console_driver
+from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
 SETUP = """
 @mod is moderator
@@ -28,18 +17,6 @@ SETUP = """
 @mod: /onboarding interest-add Python role:&python
 @mod: /onboarding interest-add "Board games" channel:#games
 """
-
-
-async def _ledger_rows(hearth: Hearth, kind: str) -> list[tuple[str, int, str | None]]:
-    """(member external id, points, reason) of the ledger rows of a kind, oldest first."""
-    async with hearth.db.read() as session:
-        rows = await session.execute(
-            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
-            .join(Member, Member.id == Contribution.member_id)
-            .where(Contribution.kind == kind)
-            .order_by(Contribution.id)
-        )
-        return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth: Hearth) -> None:
@@ -74,10 +51,10 @@ async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth
     assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
     assert "[dm @alice] ✅ Say hello in any channel — done. 🎉 You're all set" in said
 
-    steps = await _ledger_rows(hearth, "onboarding_step")
+    steps = await ledger_rows(hearth, "onboarding_step")
     assert [reason for _, _, reason in steps] == ["joined", "rules", "interests", "intro", "hello"]
     assert [points for _, points, _ in steps] == [0, 5, 5, 5, 5]
-    assert await _ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
     said = await console.run("@mod: /onboarding status\n@alice: /rank")
     assert "Nobody is stuck" in said
     assert "Points: 41" in said  # four steps, a first intro and one message
@@ -105,7 +82,7 @@ async def test_missing_role_permission_tells_everyone_why_and_records_nothing(
     assert "[#mods] ⚠️ I couldn't give @alice the role member: I'm not allowed to grant &member" in said
     assert "[only @alice] I couldn't give you the role member" in said
     assert "nothing was changed" in said
-    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
     said = await console.run('bot can grant &member\n@alice clicks "I agree to the rules"')
     assert "@alice now has the role &member" in said
 
@@ -137,7 +114,7 @@ async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, 
     said = await console.run('@alice picks "Python"')
     assert "[only @alice] `python` is not an interest offered here (any more). Choose from: Board games." in said
     assert "&python" not in said
-    assert [r for _, _, r in await _ledger_rows(hearth, "onboarding_step")] == ["joined"]
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
 
 async def test_raid_of_thirty_joins_gives_one_batched_welcome(console: ConsoleDriver) -> None:
@@ -173,29 +150,9 @@ async def test_welcomers_are_paired_least_recently_assigned_first(console: Conso
     assert "@bob is your welcomer" in said.split("[dm @n4]")[1].split("\n")[0]
 
 
-@pytest.fixture
-async def restartable(database_url: str, clock: VirtualClock) -> AsyncIterator[list[Hearth]]:
-    started: list[Hearth] = []
-    yield started
-    for runtime in started:
-        await runtime.close()
-        await runtime.db.dispose()
-
-
-async def _runtime(database_url: str, clock: VirtualClock, started: list[Hearth]) -> ConsoleDriver:
-    """A whole new process as far as Hearth can tell: own database engine, scheduler and platform."""
-    runtime = build_hearth(
-        load_settings(database_url=database_url), clock, VirtualScheduler(clock), db=Database.open(database_url)
-    )
-    await runtime.start()
-    started.append(runtime)
-    return console_driver(runtime)
-
-
-async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(
-    database_url: str, clock: VirtualClock, restartable: list[Hearth]
-) -> None:
-    first = await _runtime(database_url, clock, restartable)
+async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(new_runtime: NewRuntime) -> None:
+    runtimes = [await new_runtime()]
+    first = console_driver(runtimes[0])
     await first.run(SETUP + '@alice joins\n@alice clicks "I agree to the rules"\n@ben joins')
     said = await first.run("wait 23h")
     assert "Your next step" not in said
@@ -206,9 +163,10 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     said = await first.run("wait 12h\n@mod: /onboarding status")
     assert "Your next step" not in said
     assert "@alice — Choose your interests, for 1d 13h (reminded)" in said
-    await restartable[0].close()  # the process stops; the next one shares only the database file
+    await runtimes[0].close()  # the process stops; the next one shares only the database file
 
-    second = await _runtime(database_url, clock, restartable)
+    runtimes.append(await new_runtime())
+    second = console_driver(runtimes[1])
     said = await second.run("wait 2d")
     assert "Your next step" not in said
     assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3d.") == 1
@@ -219,7 +177,7 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     said = await second.run('@alice: /onboarding checklist\n@alice picks "Python"\nwait 25h')
     assert said.count("Your next step is Post an introduction") == 1
 
-    third = await _runtime(database_url, clock, restartable)
+    third = console_driver(await new_runtime())
     said = await third.run("wait 3d") + await second.run("wait 1h")
     assert said.count("Your next step") == 0
     assert said.count("[#mods] 🧭 @alice") == 1  # the new step's alert, once, by one of the two processes

@@ -26,6 +26,10 @@ class EventLog:
     events: list[Event] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
+    def listen(self, hearth: Hearth) -> None:
+        for kind in (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
+            hearth.registry.on(kind, self.record)
+
     async def record(self, event: Event) -> None:
         async with self._changed:
             self.events.append(event)
@@ -77,6 +81,13 @@ class DiscordHarness:
         assert ready.done(), "the bot did not become ready"
         return bot
 
+    async def restart(self, hearth: Hearth) -> HearthBot:
+        """Stop the bot, then start a new one serving `hearth` (from the `new_runtime` fixture: a new process)."""
+        await self.stop()
+        self.hearth = hearth
+        self.log.listen(hearth)
+        return await self.start()
+
     async def stop(self) -> None:
         if self.bot is not None:
             await self.bot.close()
@@ -90,8 +101,7 @@ async def discord_env(hearth: Hearth, database_url: str) -> AsyncIterator[Discor
     server = FakeDiscord(p.DiscordWorld.standard())
     await server.start()
     log = EventLog()
-    for kind in (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
-        hearth.registry.on(kind, log.record)
+    log.listen(hearth)
     harness = DiscordHarness(server, hearth, database_url, log)
     try:
         with server.patched():

@@ -22,6 +22,7 @@ SUB_COMMAND, STRING, INTEGER, USER, CHANNEL, ROLE = 1, 3, 4, 6, 7, 8
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 1, 2, 3, 5
 BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
 EPHEMERAL = 64
+GUILD, BOT_DM = 0, 1  # interaction contexts
 # Permission bits.
 ADMINISTRATOR, MANAGE_CHANNELS, MANAGE_GUILD, MANAGE_MESSAGES, MANAGE_ROLES = 1 << 3, 1 << 4, 1 << 5, 1 << 13, 1 << 28
 VIEW_CHANNEL, SEND_MESSAGES = 1 << 10, 1 << 11
@@ -125,6 +126,7 @@ class DiscordWorld:
     roles: dict[str, Payload] = field(default_factory=dict)
     member_roles: dict[str, list[str]] = field(default_factory=dict)
     channels: dict[str, Payload] = field(default_factory=dict)
+    threads: list[Payload] = field(default_factory=list)  # active threads (in GUILD_CREATE after a restart)
     owner: str = "owner"
 
     @classmethod
@@ -165,6 +167,23 @@ class DiscordWorld:
     def add_member(self, name: str, *, bot: bool = False) -> Payload:
         self.users[name] = user(name, bot=bot)
         return self.users[name]
+
+    def add_channel(self, name: str) -> Payload:
+        self.channels[name] = text_channel(name, self.guild_id, len(self.channels))
+        return self.channels[name]
+
+    def add_role(self, name: str, *, position: int = 1, permissions: int = 0) -> Payload:
+        self.roles[name] = role(name, self.guild_id, permissions=permissions, position=position)
+        return self.roles[name]
+
+    def role_name(self, role_id: str) -> str:
+        return next(name for name, data in self.roles.items() if data["id"] == role_id)
+
+    def channel_name(self, channel_id: str) -> str:
+        return next(name for name, data in self.channels.items() if data["id"] == channel_id)
+
+    def user_name(self, user_id: str) -> str:
+        return next(name for name, data in self.users.items() if data["id"] == user_id)
 
 
 # -- gateway ---------------------------------------------------------------------------------------
@@ -208,7 +227,7 @@ def guild_create(world: DiscordWorld) -> Payload:
         "large": False,
         "unavailable": False,
         "joined_at": TIMESTAMP,
-        "threads": [],
+        "threads": world.threads,
         "emojis": [],
         "stickers": [],
         "features": [],
@@ -231,9 +250,17 @@ def guild_create(world: DiscordWorld) -> Payload:
 
 
 def message_create(
-    world: DiscordWorld, author: str, content: str, *, channel: str = "general", mentions: tuple[str, ...] = ()
+    world: DiscordWorld,
+    author: str,
+    content: str,
+    *,
+    channel: str = "general",
+    mentions: tuple[str, ...] = (),
+    thread: Payload | None = None,
 ) -> Payload:
-    data = message(world.channels[channel]["id"], world.users[author], content, message_id=snowflake())
+    """A member's message in a channel, or in `thread` (a message there names only the thread)."""
+    channel_id = thread["id"] if thread else world.channels[channel]["id"]
+    data = message(channel_id, world.users[author], content, message_id=snowflake())
     data["guild_id"] = world.guild_id
     data["member"] = world.member(author, with_user=False)
     data["mentions"] = [{**world.users[name], "member": world.member(name, with_user=False)} for name in mentions]
@@ -242,6 +269,19 @@ def message_create(
 
 def member_add(world: DiscordWorld, name: str) -> Payload:
     return {**world.member(name), "guild_id": world.guild_id}
+
+
+def role_update(world: DiscordWorld, name: str) -> Payload:
+    return {"guild_id": world.guild_id, "role": world.roles[name]}
+
+
+def member_update(world: DiscordWorld, name: str) -> Payload:
+    return {**world.member(name), "guild_id": world.guild_id}
+
+
+def thread_create(thread: Payload) -> Payload:
+    """THREAD_CREATE for a thread Hearth just started (it is the thread's first member)."""
+    return {**thread, "newly_created": True}
 
 
 def reaction_add(world: DiscordWorld, name: str, message: Payload, emoji: str = "👍") -> Payload:
@@ -349,6 +389,22 @@ def component_interaction(
     return _interaction(world, MESSAGE_COMPONENT, invoker, channel, data, message=message)
 
 
+def dm_component_interaction(
+    world: DiscordWorld, invoker: str, custom_id: str, message: Payload, *, values: tuple[str, ...] = ()
+) -> Payload:
+    """A click on a component of a message Hearth sent by DM: no guild, a user instead of a member."""
+    data: Payload = {"custom_id": custom_id, "component_type": STRING_SELECT if values else BUTTON}
+    if values:
+        data["values"] = list(values)
+    channel = dm_channel(world.users[invoker], channel_id=message["channel_id"])
+    payload = _interaction(world, MESSAGE_COMPONENT, invoker, "general", data, message=message)
+    for guild_only in ("guild_id", "guild", "member", "guild_locale"):
+        del payload[guild_only]
+    payload.update(channel_id=channel["id"], channel=channel, user=world.users[invoker], context=BOT_DM)
+    payload["authorizing_integration_owners"] = {"1": world.id(invoker)}
+    return payload
+
+
 def modal_interaction(
     world: DiscordWorld, invoker: str, custom_id: str, values: dict[str, str], *, channel: str = "general"
 ) -> Payload:
@@ -438,8 +494,8 @@ def interaction_callback(interaction_id: str, kind: int, flags: int, created: Pa
     }
 
 
-def dm_channel(recipient: Payload) -> Payload:
-    return {"id": snowflake(), "type": 1, "recipients": [recipient], "last_message_id": None}
+def dm_channel(recipient: Payload, *, channel_id: str | None = None) -> Payload:
+    return {"id": channel_id or snowflake(), "type": 1, "recipients": [recipient], "last_message_id": None}
 
 
 def synced_commands(world: DiscordWorld, body: list[Payload], guild_id: str | None) -> list[Payload]:

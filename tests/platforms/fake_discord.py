@@ -34,6 +34,8 @@ class Call:
     body: Any
     files: list[str] = field(default_factory=list)
     received_at: float = field(default_factory=time.perf_counter)  # when the request arrived
+    created: dict[str, Any] | None = None  # the message or thread the fake created for this call
+    status: int = 0  # the fake's HTTP answer
 
     @property
     def json(self) -> dict[str, Any]:
@@ -59,7 +61,7 @@ class FakeDiscord:
         self.token = token
         self.allow_privileged_intents = True
         self.closed_dms: set[str] = set()  # user ids whose DMs are closed
-        self.forbid: set[str] = set()  # call kinds answered 403: "roles", "permissions"
+        self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
         self.calls: list[Call] = []
         self.identified = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -82,9 +84,10 @@ class FakeDiscord:
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._post_message),
             ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+"), self._post_message),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+/threads"), self._thread),
-            ("PUT", re.compile(r"/guilds/\d+/members/\d+/roles/\d+"), self._refusable("roles")),
+            ("PUT", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._grant_role),
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
+            ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
         ]
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -150,6 +153,29 @@ class FakeDiscord:
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         return [call for call in self.calls if call.method == method and re.fullmatch(pattern, call.path)]
 
+    def posted_in(self, channel: str) -> list[Call]:
+        """Messages Hearth posted in a channel of the world, by name."""
+        return self.calls_to("POST", rf"/channels/{self.world.channels[channel]['id']}/messages")
+
+    def dms_to(self, name: str) -> list[Call]:
+        """Messages Hearth sent (or tried to send) to a member's direct messages."""
+        user_id = self.world.id(name)
+        return [
+            call
+            for call in self.calls_to("POST", r"/channels/\d+/messages")
+            if self._dm_channels.get(call.path.split("/")[2]) == user_id
+        ]
+
+    def roles_granted(self) -> list[tuple[str, str]]:
+        """(member, role) names of every role Hearth gave (Discord accepted), in order."""
+        granted = []
+        for call in self.calls_to("PUT", r"/guilds/\d+/members/\d+/roles/\d+"):
+            if call.status >= 400:
+                continue
+            parts = call.path.split("/")  # /guilds/{guild}/members/{user}/roles/{role}
+            granted.append((self.world.user_name(parts[4]), self.world.role_name(parts[6])))
+        return granted
+
     # -- gateway -----------------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -195,6 +221,7 @@ class FakeDiscord:
                 if method == call.method and match:
                     response = await handler(match, call)
                     break
+        call.status = response.status
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -260,11 +287,27 @@ class FakeDiscord:
         channel_id = match.group("channel")
         if self._dm_channels.get(channel_id) in self.closed_dms:
             return json_response(p.error(50007, "Cannot send messages to this user"), 403)
-        return json_response(p.bot_message(self.world, channel_id, call.body or {}))
+        call.created = p.bot_message(self.world, channel_id, call.body or {})
+        return json_response(call.created)
 
     async def _thread(self, match: re.Match[str], call: Call) -> web.Response:
         parent = next(c for c in self.world.channels.values() if c["id"] == match.group("channel"))
-        return json_response(p.thread(call.json["name"], parent, self.world.id("hearth")))
+        call.created = p.thread(call.json["name"], parent, self.world.id("hearth"))
+        self.world.threads.append(call.created)
+        # Discord also tells the gateway: the thread's creator is its first member.
+        await self.dispatch("THREAD_CREATE", p.thread_create(call.created))
+        return json_response(call.created)
+
+    async def _grant_role(self, match: re.Match[str], call: Call) -> web.Response:
+        if "roles" in self.forbid:
+            return json_response(p.error(50013, "Missing Permissions"), 403)
+        name = self.world.user_name(match.group("user"))
+        role_name = self.world.role_name(match.group("role"))
+        roles = self.world.member_roles.setdefault(name, [])
+        if role_name not in roles:
+            roles.append(role_name)
+            await self.dispatch("GUILD_MEMBER_UPDATE", p.member_update(self.world, name))
+        return empty()
 
     def _refusable(self, kind: str) -> Handler:
         async def handle(match: re.Match[str], call: Call) -> web.Response:
@@ -273,6 +316,11 @@ class FakeDiscord:
             return empty()
 
         return handle
+
+    async def _channel(self, match: re.Match[str], call: Call) -> web.Response:
+        known = [*self.world.channels.values(), *self.world.threads]
+        found = next((c for c in known if c["id"] == match.group("channel")), None)
+        return json_response(found) if found else json_response(p.error(10003, "Unknown Channel"), 404)
 
     async def _user(self, match: re.Match[str], call: Call) -> web.Response:
         person = next((u for u in self.world.users.values() if u["id"] == match.group("user")), None)

@@ -49,6 +49,19 @@ async def test_gateway_events_become_neutral_events(discord: DiscordHarness) -> 
     assert reacted.message_id == said["id"] and reacted.channel == channels["general"]
 
 
+async def test_a_reply_in_a_thread_the_cache_lost_is_still_a_thread_reply(discord: DiscordHarness) -> None:
+    world = discord.world
+    _, _, channels = refs(discord)
+    # Archived threads leave discord.py's cache; a reply wakes the thread before Discord says so.
+    archived = p.thread("Welcome, Bob!", world.channels["ideas"], world.id("hearth"))
+    world.threads.append(archived)
+    said = p.message_create(world, "alice", "welcome!", thread=archived)
+    await discord.server.dispatch("MESSAGE_CREATE", said)
+    posted = await discord.log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == said["id"])
+    assert isinstance(posted, MessagePosted)
+    assert (posted.channel.external_id, posted.thread_id) == (channels["ideas"].external_id, archived["id"])
+
+
 async def test_messenger_posts_edits_and_threads(discord: DiscordHarness) -> None:
     world = discord.world
     _, members, channels = refs(discord)

@@ -36,7 +36,7 @@ from bot.platforms.discord.refs import (
     permission_level,
     role_ref,
 )
-from bot.platforms.discord.render import message_kwargs, modal
+from bot.platforms.discord.render import message_kwargs, modal, unscoped
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 DEFER_AFTER_SECONDS = 2.0
 INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
 SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
+NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
 def neutral_value(guild: discord.Guild, value: Any) -> Any:
@@ -105,11 +106,14 @@ class HearthBot(commands.Bot):
             log.info("synced %d commands globally (Discord may take a while to show them)", len(synced))
 
     # -- interactions ----------------------------------------------------------------------------
-    async def _context(self, interaction: discord.Interaction, guild: discord.Guild) -> Context:
+    async def _context(
+        self, interaction: discord.Interaction, guild: discord.Guild, person: discord.abc.User
+    ) -> Context:
         return await self.hearth.context(
-            member_ref(guild, interaction.user),
-            channel_ref(guild, interaction.channel),
-            permission_level(interaction.user),
+            member_ref(guild, person),
+            # In a DM the conversation is no channel of the community.
+            channel_ref(guild, interaction.channel) if interaction.guild_id else None,
+            permission_level(person),
             str(interaction.id),  # a redelivered interaction has the same id: the ledger awards once
         )
 
@@ -120,44 +124,54 @@ class HearthBot(commands.Bot):
             return
 
         async def work() -> Reply | None:
-            ctx = await self._context(interaction, guild)
+            ctx = await self._context(interaction, guild, interaction.user)
             raw = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
             return await self.hearth.run_command(ctx, spec.path, raw)
 
-        await self._answer(interaction, work, defer_at_once=spec.slow)
+        await self._answer(interaction, guild, work, defer_at_once=spec.slow)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons, menus and modals, routed by custom id: no view state, so they survive restarts."""
-        guild = interaction.guild
-        data: dict[str, Any] = dict(interaction.data or {})
+        """Buttons, menus and modals, routed by custom id: no view state, so they survive restarts.
+
+        In a DM (a newcomer's checklist) the server comes from the custom id (see `render.scoped`).
+        """
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
+        data: dict[str, Any] = dict(interaction.data or {})
+        guild = interaction.guild
+        custom_id = str(data["custom_id"])
+        if interaction.guild_id is None:
+            guild_id, custom_id = unscoped(custom_id)
+            guild = self.get_guild(guild_id) if guild_id is not None else None
         if guild is None:
-            await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
+            await interaction.response.send_message(NOT_IN_SERVER, ephemeral=True)
             return
-        member = member_ref(guild, interaction.user)
-        channel = channel_ref(guild, interaction.channel)
+        person = guild.get_member(interaction.user.id) or interaction.user
+        member = member_ref(guild, person)
+        channel = channel_ref(guild, interaction.channel) if interaction.guild_id else None
         event: ComponentClicked | FormSubmitted
         if interaction.type is discord.InteractionType.component:
             message_id = str(interaction.message.id) if interaction.message else None
             values = tuple(str(value) for value in data.get("values", []))
-            event = ComponentClicked(str(interaction.id), member, channel, data["custom_id"], values, message_id)
+            event = ComponentClicked(str(interaction.id), member, channel, custom_id, values, message_id)
         else:
             event = FormSubmitted(
-                str(interaction.id), member, channel, data["custom_id"], form_values(data.get("components", []))
+                str(interaction.id), member, channel, custom_id, form_values(data.get("components", []))
             )
 
         async def work() -> Reply | None:
-            ctx = await self._context(interaction, guild)
+            assert guild is not None
+            ctx = await self._context(interaction, guild, person)
             if isinstance(event, ComponentClicked):
                 return await self.hearth.click(ctx, event)
             return await self.hearth.submit(ctx, event)
 
-        await self._answer(interaction, work)
+        await self._answer(interaction, guild, work)
 
     async def _answer(
         self,
         interaction: discord.Interaction,
+        guild: discord.Guild,
         work: Callable[[], Awaitable[Reply | None]],
         defer_at_once: bool = False,
     ) -> None:
@@ -168,12 +182,14 @@ class HearthBot(commands.Bot):
         """
         task = asyncio.ensure_future(self._safely(work))
         done, _ = await asyncio.wait({task}, timeout=0 if defer_at_once else self.defer_after)
+        # Components answered into a DM name their server, like those the Messenger sends there.
+        scope = None if interaction.guild_id else guild.id
         try:
             if task in done:
-                await self._respond(interaction, task.result())
+                await self._respond(interaction, guild, task.result(), scope)
                 return
             await interaction.response.defer(thinking=interaction.type is discord.InteractionType.application_command)
-            await self._follow_up(interaction, await task)
+            await self._follow_up(interaction, guild, await task, scope)
         except discord.HTTPException as error:
             # Typically the same interaction delivered twice: Discord accepts only one answer.
             log.warning("could not answer interaction %s: %s", interaction.id, error)
@@ -186,18 +202,22 @@ class HearthBot(commands.Bot):
             log.exception("an interaction failed")
             return Reply.private(SORRY)
 
-    async def _respond(self, interaction: discord.Interaction, reply: Reply | None) -> None:
+    async def _respond(
+        self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply | None, scope: int | None
+    ) -> None:
         if reply is None:
             await interaction.response.defer()
             return
         if reply.form is not None:
-            await interaction.response.send_modal(modal(reply.form))
+            await interaction.response.send_modal(modal(reply.form, scope))
             return
         if reply.dm:
-            reply = await self._dm(interaction, reply)
-        await interaction.response.send_message(ephemeral=reply.ephemeral, **message_kwargs(reply))
+            reply = await self._dm(interaction, guild, reply)
+        await interaction.response.send_message(ephemeral=reply.ephemeral, **message_kwargs(reply, scope=scope))
 
-    async def _follow_up(self, interaction: discord.Interaction, reply: Reply | None) -> None:
+    async def _follow_up(
+        self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply | None, scope: int | None
+    ) -> None:
         if reply is None:
             if interaction.type is discord.InteractionType.application_command:
                 await interaction.delete_original_response()
@@ -206,19 +226,18 @@ class HearthBot(commands.Bot):
             # A modal can only be the first answer, and the deferral already was.
             reply = Reply.private("That took me too long to open the form. Please try again.")
         if reply.dm:
-            reply = await self._dm(interaction, reply)
+            reply = await self._dm(interaction, guild, reply)
         thinking = interaction.type is discord.InteractionType.application_command
         if thinking and not reply.ephemeral:
-            await interaction.edit_original_response(**message_kwargs(reply, editing=True))
+            await interaction.edit_original_response(**message_kwargs(reply, editing=True, scope=scope))
             return
         if thinking:
             await interaction.delete_original_response()
-        await interaction.followup.send(ephemeral=reply.ephemeral, **message_kwargs(reply))
+        await interaction.followup.send(ephemeral=reply.ephemeral, **message_kwargs(reply, scope=scope))
 
-    async def _dm(self, interaction: discord.Interaction, reply: Reply) -> Reply:
+    async def _dm(self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply) -> Reply:
         """Send a `dm` reply privately; what the invoker sees in the channel is a private note."""
-        assert interaction.guild is not None
-        sent = await self.messenger.send_dm(member_ref(interaction.guild, interaction.user), reply)
+        sent = await self.messenger.send_dm(member_ref(guild, interaction.user), reply)
         if sent is not None:
             return Reply.private("I've sent you a direct message.")
         note = "\n\n*(Your direct messages are closed, so here it is.)*"
@@ -229,7 +248,7 @@ class HearthBot(commands.Bot):
         guild = message.guild
         if guild is None or (self.user is not None and message.author.id == self.user.id):
             return  # DMs are not community activity; our own replies earn nothing
-        channel = channel_ref(guild, message.channel)
+        channel = channel_ref(guild, await self._known_channel(guild, message.channel))
         if channel is None:
             return
         event = MessagePosted(
@@ -242,6 +261,17 @@ class HearthBot(commands.Bot):
             tuple(member_ref(guild, user) for user in message.mentions),
         )
         await self.hearth.dispatch(event)
+
+    @staticmethod
+    async def _known_channel(guild: discord.Guild, channel: Any) -> Any:
+        """A channel missing from discord.py's cache (a thread archived and woken by this very message) is
+        looked up, so that a reply in a thread is known as one (intro-thread welcomes depend on it)."""
+        if not isinstance(channel, discord.PartialMessageable):
+            return channel
+        try:
+            return await guild.fetch_channel(channel.id)
+        except discord.HTTPException:
+            return channel
 
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at or datetime.now(UTC)

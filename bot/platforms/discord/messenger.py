@@ -31,9 +31,10 @@ class DiscordMessenger:
         user_id = int(member.external_id)
         try:
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            message = await user.send(**message_kwargs(reply))
+            # The DM's buttons name the server, since a click in a DM comes with no server of its own.
+            message = await user.send(**message_kwargs(reply, scope=int(member.community.external_id)))
         except discord.Forbidden:
-            return None  # DMs closed, or no server in common any more
+            return None  # DMs closed (50007), or no server in common any more
         return str(message.id)
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
@@ -90,9 +91,12 @@ class DiscordMessenger:
         target = await self._member(guild, member)
         try:
             await target.add_roles(target_role, reason="Hearth")
-        except discord.Forbidden:
-            reason = f"Discord refused to give @{target_role.name}; check Hearth's role and its position."
-            raise PlatformError(reason) from None
+        except discord.Forbidden as error:
+            # Our cache said yes (permissions or positions changed since): say what Discord said, and the fix.
+            raise PlatformError(
+                f"Discord refused to give @{target_role.name} ({error.text or 'Missing Permissions'}): Hearth's "
+                f"role needs Manage Roles and must sit above @{target_role.name} in {ROLES_SETTINGS}."
+            ) from None
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         """A permission overwrite that lets the member see and write in the channel."""

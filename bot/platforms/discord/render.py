@@ -8,6 +8,7 @@ mentions on purpose, as a second lock.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import discord
@@ -24,6 +25,19 @@ _STYLES = {
 
 
 _escape = discord.utils.escape_mentions
+# A click in a direct message comes with no server: components sent by DM carry it in their custom id.
+_SCOPED = re.compile(r"g(\d+)\.(.+)", re.DOTALL)
+
+
+def scoped(custom_id: str, guild_id: int | None) -> str:
+    """`custom_id` as sent in a DM on behalf of server `guild_id` (unchanged in a server: None)."""
+    return custom_id if guild_id is None else f"g{guild_id}.{custom_id}"
+
+
+def unscoped(custom_id: str) -> tuple[int | None, str]:
+    """The server a DM component was sent for, and the cog's own id."""
+    match = _SCOPED.fullmatch(custom_id)
+    return (int(match[1]), match[2]) if match else (None, custom_id)
 
 
 def markdown(text: str) -> str:
@@ -61,20 +75,25 @@ def embed(card: Card) -> discord.Embed:
     return result
 
 
-def view(reply: Reply) -> discord.ui.View | None:
-    """Components whose custom ids are the reply's action ids; clicks come back by id (`on_interaction`)."""
+def view(reply: Reply, scope: int | None = None) -> discord.ui.View | None:
+    """Components whose custom ids are the reply's action ids; clicks come back by id (`on_interaction`).
+
+    `scope`: the server whose components these are, when they go to a direct message.
+    """
     if not reply.buttons and reply.select is None:
         return None
     result = discord.ui.View(timeout=None)
     for button in reply.buttons:
         result.add_item(
-            discord.ui.Button(label=plain(button.label)[:80], custom_id=button.action_id, style=_STYLES[button.style])
+            discord.ui.Button(
+                label=plain(button.label)[:80], custom_id=scoped(button.action_id, scope), style=_STYLES[button.style]
+            )
         )
     if reply.select is not None:
         select = reply.select
         result.add_item(
             discord.ui.Select(
-                custom_id=select.action_id,
+                custom_id=scoped(select.action_id, scope),
                 placeholder=plain(select.placeholder)[:150] or None,
                 min_values=select.min_values,
                 max_values=min(select.max_values, len(select.options)),
@@ -86,8 +105,8 @@ def view(reply: Reply) -> discord.ui.View | None:
     return result
 
 
-def modal(form: Form) -> discord.ui.Modal:
-    result = discord.ui.Modal(title=plain(form.title)[:45], custom_id=form.form_id, timeout=None)
+def modal(form: Form, scope: int | None = None) -> discord.ui.Modal:
+    result = discord.ui.Modal(title=plain(form.title)[:45], custom_id=scoped(form.form_id, scope), timeout=None)
     for form_field in form.fields[:5]:
         result.add_item(
             discord.ui.TextInput(
@@ -104,14 +123,17 @@ def modal(form: Form) -> discord.ui.Modal:
     return result
 
 
-def message_kwargs(reply: Reply, *, editing: bool = False) -> dict[str, Any]:
-    """Keyword arguments for discord.py's send / followup / edit calls (a form is shown separately)."""
+def message_kwargs(reply: Reply, *, editing: bool = False, scope: int | None = None) -> dict[str, Any]:
+    """Keyword arguments for discord.py's send / followup / edit calls (a form is shown separately).
+
+    `scope`: the server the reply is about, when it goes to a direct message (see `scoped`).
+    """
     kwargs: dict[str, Any] = {
         "content": markdown(reply.text)[:2000] or None,
         "embed": embed(reply.card) if reply.card else None,
         "allowed_mentions": allowed_mentions(reply),
     }
-    components = view(reply)
+    components = view(reply, scope)
     if components is not None or editing:
         kwargs["view"] = components
     image = reply.card.image if reply.card else None

@@ -1,0 +1,316 @@
+"""Onboarding and introductions on Discord, end to end: the real discord.py client against the fake Discord.
+
+The newcomer's checklist arrives by DM and its buttons work there (also when the bot restarted in
+between); roles are granted by REST; `/intro` is a modal whose card gets a thread; nudges, alerts and raid
+batches are driven on the virtual scheduler.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.core.events import MemberJoined, MessagePosted
+from bot.core.scheduling import VirtualScheduler
+from tests.conftest import NewRuntime, ledger_rows
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+from tests.platforms.discord_payloads import Mention
+from tests.platforms.fake_discord import Call
+
+INTRO = {"name": "Ali", "location": "Berlin", "about": "Looking for friends", "interests": "Python, board games"}
+
+
+def prepare(world: p.DiscordWorld) -> None:
+    """Channels and roles a community sets up for onboarding (before the bot connects: GUILD_CREATE)."""
+    for channel in ("welcome", "intros", "mods"):
+        world.add_channel(channel)
+    for role in ("Member", "Python", "Games"):
+        world.add_role(role)  # below Hearth's own role
+
+
+async def moderate(discord: DiscordHarness, command: str, **options: str | Mention) -> None:
+    call = await discord.server.interact(p.command_interaction(discord.world, "mod", command, dict(options)))
+    content = call.json["data"]["content"]
+    assert content.startswith("Done"), content
+
+
+async def set_up(discord: DiscordHarness, **settings: str) -> None:
+    """Prepare the world, connect, and configure onboarding with moderator commands like a person would."""
+    prepare(discord.world)
+    await discord.start()
+    for purpose, channel in (("welcome", "welcome"), ("intros", "intros"), ("mods", "mods")):
+        await moderate(discord, "onboarding channel", purpose=purpose, channel=Mention("channel", channel))
+    await moderate(discord, "onboarding rules", text="Be kind. No spam.")
+    await moderate(discord, "onboarding access", role=Mention("role", "Member"))
+    for interest in ("Python", "Games"):
+        await moderate(discord, "onboarding interest-add", name=interest, role=Mention("role", interest))
+    for key, value in settings.items():
+        await moderate(discord, "onboarding set", key=key, value=value)
+
+
+async def arrive(discord: DiscordHarness, name: str) -> None:
+    if name not in discord.world.users:
+        discord.world.add_member(name)
+    await discord.server.dispatch("GUILD_MEMBER_ADD", p.member_add(discord.world, name))
+
+
+async def welcomed(discord: DiscordHarness, name: str) -> None:
+    """Returns once every cog has handled `name`'s join (the event log hears of it last)."""
+    member_id = discord.world.id(name)
+    await discord.log.wait_for(lambda e: isinstance(e, MemberJoined) and e.member.external_id == member_id)
+
+
+async def join(discord: DiscordHarness, name: str) -> None:
+    await arrive(discord, name)
+    await welcomed(discord, name)
+
+
+async def say(discord: DiscordHarness, name: str, text: str, **where: Any) -> None:
+    """A member's message; returns once every cog has handled it."""
+    said = p.message_create(discord.world, name, text, **where)
+    await discord.server.dispatch("MESSAGE_CREATE", said)
+    await discord.log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == said["id"])
+
+
+def components(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The message's buttons and menus by custom id."""
+    return {item["custom_id"]: item for row in body.get("components") or [] for item in row["components"]}
+
+
+def text_inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["components"][0]["custom_id"]: row["components"][0] for row in modal["components"]}
+
+
+async def click(discord: DiscordHarness, name: str, message: Call, custom_id: str, *values: str) -> dict[str, Any]:
+    """`name` uses a component of a message Hearth sent (by DM or in a channel); returns Hearth's answer."""
+    assert message.created is not None
+    in_dm = message.path.split("/")[2] not in {c["id"] for c in discord.world.channels.values()}
+    if in_dm:
+        payload = p.dm_component_interaction(discord.world, name, custom_id, message.created, values=values)
+    else:
+        channel = discord.world.channel_name(message.created["channel_id"])
+        payload = p.component_interaction(
+            discord.world, name, custom_id, message.created, values=values, channel=channel
+        )
+    answer = await discord.server.interact(payload)
+    data: dict[str, Any] = answer.json["data"]
+    return data
+
+
+def scheduler(discord: DiscordHarness) -> VirtualScheduler:
+    found = discord.hearth.services.scheduler
+    assert isinstance(found, VirtualScheduler)
+    return found
+
+
+async def steps(discord: DiscordHarness) -> list[str | None]:
+    return [reason for _, _, reason in await ledger_rows(discord.hearth, "onboarding_step")]
+
+
+async def test_a_newcomer_is_onboarded_by_dm_buttons_a_modal_and_a_hello(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    await set_up(discord_env, welcome_when="completion")
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    checklist = dm.json["embeds"][0]
+    assert dm.json["content"].startswith(f"Welcome to Hearth Test Server, <@{world.id('newbie')}>! 👋")
+    assert "⬜ Accept the rules" in checklist["description"]
+    assert checklist["fields"][0]["value"] == "Be kind. No spam."
+    # A click in a DM comes with no server: the custom ids name it.
+    agree, interests = f"g{world.guild_id}.onb:agree", f"g{world.guild_id}.onb:interests"
+    assert set(components(dm.json)) == {agree, interests}
+    assert sorted(o["label"] for o in components(dm.json)[interests]["options"]) == ["Games", "Python"]
+    assert not server.posted_in("welcome")  # the public welcome waits for completion
+
+    # A new process between the DM and the click: nothing about the checklist is kept in memory.
+    await discord_env.restart(await new_runtime())
+    agreed = await click(discord_env, "newbie", dm, agree)
+    assert agreed["flags"] & p.EPHEMERAL and agreed["content"].startswith("Thanks for agreeing to the rules!")
+    assert "✅ Accept the rules" in agreed["embeds"][0]["description"]
+    assert server.roles_granted() == [("newbie", "Member")]
+    assert set(components(agreed)) == {interests}  # the answer in the DM is scoped too
+
+    options = [o["value"] for o in components(dm.json)[interests]["options"]]
+    picked = await click(discord_env, "newbie", dm, interests, *options)
+    assert picked["content"].startswith("Interests saved: Games, Python.")
+    assert server.roles_granted()[1:] == [("newbie", "Games"), ("newbie", "Python")]
+
+    opened = await server.interact(p.command_interaction(world, "newbie", "intro"))
+    assert opened.json["type"] == 9 and opened.json["data"]["title"] == "Introduce yourself"
+    fields = text_inputs(opened.json["data"])
+    assert list(fields) == ["name", "location", "about", "interests", "fun_fact"]
+    assert fields["about"]["max_length"] == 500 and fields["about"]["style"] == 2  # a paragraph box
+    submitted = await server.interact(p.modal_interaction(world, "newbie", "intro:", INTRO))
+    intros = world.channels["intros"]["id"]
+    assert submitted.json["data"]["content"] == f"Your introduction is posted in <#{intros}> (+20 points). " + (
+        "Members can say hi in its thread."
+    )
+    [card] = server.posted_in("intros")
+    assert card.json["embeds"][0]["title"] == "👋 Meet Ali" and card.created is not None
+    [started] = server.calls_to("POST", rf"/channels/{intros}/messages/{card.created['id']}/threads")
+    assert started.json["name"] == "Welcome, Ali!" and started.created is not None
+    assert not server.posted_in("welcome")
+
+    # After another restart the thread is known from GUILD_CREATE: replies there earn welcome points.
+    await discord_env.restart(await new_runtime())
+    await say(discord_env, "bob", "Welcome, Ali!", thread=started.created)
+    await say(discord_env, "bob", "And welcome again", thread=started.created)
+    assert await ledger_rows(discord_env.hearth, "intro_welcome") == [(world.id("bob"), 2, None)]
+
+    await say(discord_env, "newbie", "hello everyone!")
+    [welcome] = server.posted_in("welcome")
+    assert welcome.json["content"].startswith(f"Welcome to Hearth Test Server, <@{world.id('newbie')}>!")
+    assert [str(u) for u in welcome.json["allowed_mentions"]["users"]] == [world.id("newbie")]
+    assert "You're all set" in server.dms_to("newbie")[-1].json["content"]
+    assert await steps(discord_env) == ["joined", "rules", "interests", "intro", "hello"]
+
+    # Running /intro again opens the form filled in, and edits the card instead of posting another.
+    reopened = await server.interact(p.command_interaction(world, "newbie", "intro"))
+    assert reopened.json["data"]["title"] == "Edit your introduction"
+    assert text_inputs(reopened.json["data"])["location"]["value"] == "Berlin"
+    edited = await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "location": "Porto"}))
+    assert edited.json["data"]["content"] == f"Your introduction in <#{intros}> is updated."
+    [patched] = server.calls_to("PATCH", rf"/channels/{intros}/messages/{card.created['id']}")
+    assert {"name": "Where are you?", "value": "Porto", "inline": True} in patched.json["embeds"][0]["fields"]
+    assert len(server.posted_in("intros")) == 1
+    assert [points for _, points, _ in await ledger_rows(discord_env.hearth, "intro")] == [20]
+
+
+async def test_a_stuck_newcomer_is_nudged_once_and_mods_alerted_once_across_a_restart(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    await scheduler(discord_env).advance(timedelta(hours=23))
+    assert len(server.dms_to("newbie")) == 1  # only the checklist
+    await scheduler(discord_env).advance(timedelta(hours=2))
+    [_, nudge] = server.dms_to("newbie")
+    assert nudge.json["content"] == f"Hi <@{world.id('newbie')}>! Your next step is **Accept the rules** — " + (
+        "it only takes a minute. 🙂"
+    )
+    assert not server.posted_in("mods")
+
+    await discord_env.restart(await new_runtime())
+    await scheduler(discord_env).advance(timedelta(days=2))
+    [alert] = server.posted_in("mods")
+    assert alert.json["content"].startswith(
+        f"🧭 <@{world.id('newbie')}> has been stuck at **Accept the rules** for 3d."
+    )
+    await scheduler(discord_env).advance(timedelta(weeks=1))
+    assert len(server.dms_to("newbie")) == 2 and len(server.posted_in("mods")) == 1
+
+    # The reminder's button works like the first checklist's.
+    agreed = await click(discord_env, "newbie", nudge, f"g{world.guild_id}.onb:agree")
+    assert agreed["content"].startswith("Thanks for agreeing to the rules!")
+    assert server.roles_granted() == [("newbie", "Member")]
+
+
+async def test_a_raid_of_thirty_joins_gets_one_batched_welcome(discord_env: DiscordHarness) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    raiders = [f"raider{n}" for n in range(30)]
+    for name in raiders:
+        await arrive(discord_env, name)
+    for name in raiders:
+        await welcomed(discord_env, name)
+    assert len(server.posted_in("welcome")) == 4  # below raid_joins (5) newcomers are welcomed one by one
+    assert all(len(server.dms_to(name)) == 1 for name in raiders)  # everyone still gets a checklist
+
+    await scheduler(discord_env).advance(timedelta(minutes=2))
+    [batch] = server.posted_in("welcome")[4:]
+    assert batch.json["content"].startswith("🎉 26 new members arrived together!")
+    welcomed_alone = {
+        str(u) for call in server.posted_in("welcome")[:4] for u in call.json["allowed_mentions"]["users"]
+    }
+    in_batch = {str(u) for u in batch.json["allowed_mentions"]["users"]}
+    assert len(in_batch) == 26 and in_batch | welcomed_alone == {world.id(name) for name in raiders}
+
+
+async def test_closed_dms_bring_the_checklist_to_the_welcome_channel(discord_env: DiscordHarness) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    world.add_member("shy")
+    server.closed_dms.add(world.id("shy"))
+    await join(discord_env, "shy")
+    assert len(server.dms_to("shy")) == 1  # tried, and Discord answered 50007
+    checklist = next(call for call in server.posted_in("welcome") if call.json.get("components"))
+    assert checklist.json["content"].startswith(
+        f"<@{world.id('shy')}>, I couldn't send you a direct message, so here is your checklist"
+    )
+    assert set(components(checklist.json)) == {"onb:agree", "onb:interests"}  # in the server: not scoped
+    agreed = await click(discord_env, "shy", checklist, "onb:agree")
+    assert agreed["flags"] & p.EPHEMERAL and agreed["content"].startswith("Thanks for agreeing to the rules!")
+    assert server.roles_granted() == [("shy", "Member")]
+    # Someone else pressing the public button changes nothing.
+    stranger = await click(discord_env, "bob", checklist, "onb:agree")
+    assert stranger["content"].startswith("This checklist is for newcomers")
+    assert server.roles_granted() == [("shy", "Member")]
+
+
+async def test_bad_intro_and_unknown_interest_are_refused_and_change_nothing(discord_env: DiscordHarness) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    interests = f"g{world.guild_id}.onb:interests"
+    unknown = await click(discord_env, "newbie", dm, interests, "chess")
+    assert unknown["flags"] & p.EPHEMERAL
+    assert unknown["content"] == "`chess` is not an interest offered here (any more). Choose from: Games, Python."
+
+    await server.interact(p.command_interaction(world, "newbie", "intro"))
+    too_long = await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "name": "x" * 61}))
+    assert too_long.json["data"]["flags"] & p.EPHEMERAL
+    assert too_long.json["data"]["content"].startswith(
+        "“What should we call you?” is 61 characters long; the limit is 60. Nothing was posted"
+    )
+    assert not server.posted_in("intros") and not server.calls_to("POST", r"/channels/\d+/messages/\d+/threads")
+    assert server.roles_granted() == [] and await steps(discord_env) == ["joined"]
+    assert await ledger_rows(discord_env.hearth, "intro") == []
+
+
+async def test_refused_roles_tell_the_newcomer_and_the_mods_exactly_why(discord_env: DiscordHarness) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    agree = f"g{world.guild_id}.onb:agree"
+
+    # Someone takes Manage Roles away from Hearth's role: Discord tells the bot (GUILD_ROLE_UPDATE).
+    world.roles["Hearth"]["permissions"] = str(p.MANAGE_CHANNELS)
+    await server.dispatch("GUILD_ROLE_UPDATE", p.role_update(world, "Hearth"))
+    refused = await click(discord_env, "newbie", dm, agree)
+    why = "I need the Manage Roles permission to give @Member: turn it on for Hearth's role in Server Settings → Roles."
+    assert refused["flags"] & p.EPHEMERAL
+    assert refused["content"].startswith(f"I couldn't give you the role Member: {why}")
+    assert "nothing was changed" in refused["content"]
+    [alert] = server.posted_in("mods")
+    assert alert.json["content"] == f"⚠️ I couldn't give <@{world.id('newbie')}> the role Member: {why}"
+
+    # Hearth may manage roles again, but the member role was moved above Hearth's.
+    world.roles["Hearth"]["permissions"] = str(p.MANAGE_ROLES | p.MANAGE_CHANNELS)
+    world.roles["Member"]["position"] = 4
+    await server.dispatch("GUILD_ROLE_UPDATE", p.role_update(world, "Hearth"))
+    await server.dispatch("GUILD_ROLE_UPDATE", p.role_update(world, "Member"))
+    above = await click(discord_env, "newbie", dm, agree)
+    assert "@Member is not below my highest role @Hearth: drag Hearth's role above it" in above["content"]
+
+    # Hearth's view says yes, Discord says no (403, 50013 Missing Permissions).
+    world.roles["Member"]["position"] = 1
+    await server.dispatch("GUILD_ROLE_UPDATE", p.role_update(world, "Member"))
+    server.forbid.add("roles")
+    forbidden = await click(discord_env, "newbie", dm, agree)
+    assert (
+        "Discord refused to give @Member (Missing Permissions): Hearth's role needs Manage Roles"
+        in (forbidden["content"])
+    )
+    assert len(server.posted_in("mods")) == 3
+    assert server.roles_granted() == [] and await steps(discord_env) == ["joined"]
+
+    server.forbid.clear()
+    agreed = await click(discord_env, "newbie", dm, agree)
+    assert agreed["content"].startswith("Thanks for agreeing to the rules!")
+    assert server.roles_granted() == [("newbie", "Member")] and await steps(discord_env) == ["joined", "rules"]

@@ -52,6 +52,7 @@ class SlackUser:
     is_admin: bool = False
     is_owner: bool = False
     is_bot: bool = False
+    is_deleted: bool = False  # deactivated: Slack will not open a conversation with them
 
     def as_api(self) -> dict[str, Any]:
         return {
@@ -61,7 +62,32 @@ class SlackUser:
             "is_admin": self.is_admin,
             "is_owner": self.is_owner,
             "is_bot": self.is_bot,
+            "deleted": self.is_deleted,
             "profile": {"display_name": self.name, "real_name": self.name.title()},
+        }
+
+
+_NOBODY = SlackUser("", "")
+
+
+@dataclass
+class SlackChannel:
+    """A channel as conversations.info describes it to Hearth's bot user."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    is_archived: bool = False
+    is_member: bool = False
+
+    def as_api(self, general: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_general": self.id == general,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "is_member": self.is_member,
         }
 
 
@@ -75,6 +101,11 @@ class MockSlackApi:
     # or the whole error answer, e.g. {"error": "missing_scope", "needed": "groups:write"}.
     errors: dict[str, str | dict[str, Any]] = field(default_factory=dict)
     general_channel: str = "C0GENERAL"  # the workspace's #general: every member is in it
+    # Channels Hearth's bot user knows; any other is public and Hearth is not in it (until it joins).
+    # A private one it is not in answers channel_not_found, as Slack hides it.
+    channels: dict[str, SlackChannel] = field(default_factory=dict)
+    # conversations.open with several users: the group DM (mpim) id of each set of users.
+    group_dms: dict[frozenset[str], str] = field(default_factory=dict)
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     calls: list[Call] = field(default_factory=list)
     url: str = ""
@@ -87,6 +118,10 @@ class MockSlackApi:
     def user(self, user_id: str, name: str, **flags: bool) -> SlackUser:
         self.users[user_id] = SlackUser(user_id, name, **flags)
         return self.users[user_id]
+
+    def channel(self, channel_id: str, name: str, **flags: bool) -> SlackChannel:
+        self.channels[channel_id] = SlackChannel(channel_id, name, **flags)
+        return self.channels[channel_id]
 
     @property
     def api_url(self) -> str:
@@ -143,14 +178,30 @@ class MockSlackApi:
         for key in ("blocks", "view", "users"):
             if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
                 params[key] = json.loads(params[key])
-        if method in self.errors:
-            error = self.errors[method]
+        error = self.errors.get(method) or self._state_error(method, params)
+        if error:
             answer = {"ok": False, **({"error": error} if isinstance(error, str) else error)}
         else:
             answer = {"ok": True, **self._answer(method, params)}
         await self._record(method, params, answer)
         # Slack lists the token's scopes in this header of every Web API answer.
         return web.json_response(answer, headers={"x-oauth-scopes": ",".join(self.scopes)})
+
+    def _state_error(self, method: str, params: dict[str, Any]) -> str | None:
+        """What Slack refuses because of a user (deactivated) or a channel (hidden, archived) the mock knows."""
+        if method == "conversations.open":
+            opened = params["users"].split(",")
+            return "user_disabled" if any(self.users.get(user, _NOBODY).is_deleted for user in opened) else None
+        channel = self.channels.get(params.get("channel", ""))
+        if channel is None:
+            return None
+        if channel.is_private and not channel.is_member:
+            return "channel_not_found"
+        if method == "conversations.join" and channel.is_private:
+            return "method_not_supported_for_channel_type"
+        if method in ("conversations.join", "chat.postMessage") and channel.is_archived:
+            return "is_archived"
+        return None
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -166,14 +217,22 @@ class MockSlackApi:
         if method == "chat.postEphemeral":
             return {"message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.open":
-            return {"channel": {"id": f"D{params['users']}"}}
-        if method in ("conversations.invite", "conversations.join"):
+            users = frozenset(params["users"].split(","))
+            if len(users) == 1:
+                return {"channel": {"id": f"D{params['users']}"}}
+            group_dm = self.group_dms.setdefault(users, f"G0MPIM{len(self.group_dms) + 1:03d}")
+            return {"channel": {"id": group_dm, "is_mpim": True}}
+        if method == "conversations.join":
+            channel = self.channels.setdefault(params["channel"], SlackChannel(params["channel"], ""))
+            channel.is_member = True
+            return {"channel": {"id": params["channel"]}}
+        if method == "conversations.invite":
             return {"channel": {"id": params["channel"]}}
         if method in ("views.open", "views.publish"):
             return {"view": {"id": "V0001", **params.get("view", {})}}
         if method == "conversations.info":
-            channel = params["channel"]
-            return {"channel": {"id": channel, "is_general": channel == self.general_channel}}
+            channel = self.channels.get(params["channel"]) or SlackChannel(params["channel"], "")
+            return {"channel": channel.as_api(self.general_channel)}
         if method == "apps.connections.open":
             return {"url": f"{self.url.replace('http', 'ws', 1)}/socket"}
         return {}
@@ -410,11 +469,13 @@ def slack_settings(api: MockSlackApi, **settings: Any) -> Settings:
 
 @asynccontextmanager
 async def running_slack(hearth: Hearth, api: MockSlackApi, **settings: Any) -> AsyncIterator[SlackHarness]:
-    """Hearth on Slack in HTTP mode (port 0), its Web API client pointed at `api`."""
+    """Hearth on Slack in HTTP mode (port 0), its Web API client pointed at `api`; Hearth's start hooks
+    (a ritual's catch-up) have run when it is yielded."""
     platform = await create_slack_platform(hearth, slack_settings(api, **settings))
     runner: web.AppRunner | None = None
     try:
         await platform.verify()
+        await hearth.hooks_done()
         runner = await platform.start_http("127.0.0.1", 0)
         host, port = runner.addresses[0][:2]
         async with aiohttp.ClientSession() as session:
@@ -431,6 +492,7 @@ async def running_slack_socket_mode(hearth: Hearth, api: MockSlackApi) -> AsyncI
     platform = await create_slack_platform(hearth, slack_settings(api, slack_app_token=APP_TOKEN))
     try:
         await platform.verify()
+        await hearth.hooks_done()
         handler = await platform.start_socket_mode(APP_TOKEN)
         try:
             await asyncio.wait_for(api.socket_connected.wait(), WAIT_SECONDS)

@@ -197,7 +197,6 @@ class SlackPlatform:
         self._moderators: tuple[float, frozenset[str]] | None = None
         self._general: dict[str, bool] = {}  # channel id -> is it the workspace's general channel
         self._register()
-        hearth.attach(self)
 
     # -- startup -----------------------------------------------------------------------------------
     async def verify(self) -> None:
@@ -222,6 +221,9 @@ class SlackPlatform:
         self.team_id = str(found["team_id"])
         self.team_name = str(found.get("team") or "")
         self.bot_user_id = str(found["user_id"])
+        # Only now can Hearth speak: its start hooks (a ritual firing missed while down) may post. Attached
+        # before, a refused token would have turned that firing into a failed run instead of a later post.
+        self.hearth.attach(self)
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
         """Bolt's own aiohttp app at /slack/events (signature-verified); port 0 picks a free one."""
@@ -595,22 +597,43 @@ class SlackPlatform:
         return str(posted["ts"])
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
-        """A group DM (mpim) with Hearth and the members; their buttons work for each of them."""
+        """A group DM (mpim) with Hearth and the members; its buttons work for each of them. When Slack cannot
+        open it because one of them cannot be messaged, each of the others gets the message by DM instead."""
         try:
             opened = await self.client.conversations_open(users=",".join(member.external_id for member in members))
+        except SlackApiError as error:
+            if error_code(error) not in _UNREACHABLE:
+                raise _refusal(error, "try again") from None
+            if not any([await self.send_dm(member, reply) for member in members]):
+                names = ", ".join(member.display_name or member.external_id for member in members)
+                raise PlatformError(f"I could not message any of {names} on Slack.") from None
+            return
+        try:
             await self.client.chat_postMessage(channel=opened["channel"]["id"], **message_payload(reply))
         except SlackApiError as error:
             raise _refusal(error, "try again") from None
 
     async def can_post(self, channel: ChannelRef) -> bool:
-        """Public channels take posts (chat:write.public); private ones only once Hearth is a member."""
+        """Not archived, and public (chat:write.public) or private with Hearth in it (Slack hides the others:
+        channel_not_found). Slack tells only members about a channel's messages, so Hearth joins a public
+        channel it is to post in: replies to a ritual there count."""
         try:
             found = (await self.client.conversations_info(channel=channel.external_id))["channel"]
-        except SlackApiError:
+        except SlackApiError as error:
+            log.info("conversations.info %s: %s", channel.external_id, error_code(error))
             return False
         if found.get("is_archived"):
             return False
-        return bool(found.get("is_member") or not found.get("is_private"))
+        if found.get("is_member"):
+            return True
+        if found.get("is_private"):
+            return False
+        try:
+            await self.client.conversations_join(channel=channel.external_id)
+        except SlackApiError as error:
+            # Posting still works (chat:write.public); only replies there go unseen.
+            log.warning("could not join %s (%s): replies there will not count", channel.external_id, error_code(error))
+        return True
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         try:
@@ -668,6 +691,6 @@ def _notice(reply: Reply | None) -> Reply | None:
 
 
 async def create_slack_platform(hearth: Hearth, settings: Settings) -> SlackPlatform:
-    """Check the settings and build the Bolt app for `hearth` (call `verify()` before serving)."""
+    """Check the settings and build the Bolt app for `hearth`; `verify()` then attaches it (call it before serving)."""
     check_settings(settings)
     return SlackPlatform(hearth, settings, aiohttp.ClientSession())

@@ -348,3 +348,15 @@ async def test_refusals_are_private_and_create_nothing(hearth: Hearth, slack_api
         # Once Hearth is invited into a private channel, a ritual may post there.
         assert "Ritual *crew* is set." in private(await ritual(slack, f"create crew <#G0CREW|crew> {daily}", "U0MAX"))
         assert not api.called("conversations.join")  # already a member
+
+
+async def test_a_channel_archived_later_fails_the_run_with_slacks_reason(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    await ritual(slack, CREATE_STANDUP)
+    slack_api.channel("C0STANDUP", "standup", is_archived=True)
+    await advance(hearth, timedelta(hours=21))
+    assert [call.answer["error"] for call in posted_in(slack_api, "C0STANDUP")] == ["is_archived"]
+    history = private(await ritual(slack, "history standup"))
+    assert "Thu 05 Mar 2026 09:00 UTC — failed: That channel is archived." in history
+    assert "I can't post in #standup." in private(await ritual(slack, "run-now standup"))

@@ -28,6 +28,7 @@ ADMINISTRATOR, MANAGE_CHANNELS, MANAGE_GUILD, MANAGE_MESSAGES, MANAGE_ROLES = 1 
 VIEW_CHANNEL, SEND_MESSAGES = 1 << 10, 1 << 11
 ALL_PERMISSIONS = (1 << 53) - 1
 ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+CATEGORY = 4  # channel type
 MEMBERS_INTENT, MESSAGE_CONTENT_INTENT = 1 << 1, 1 << 15
 
 
@@ -62,10 +63,11 @@ def role(name: str, guild_id: str, *, permissions: int = 0, position: int = 1, r
     }
 
 
-def text_channel(name: str, guild_id: str, position: int = 0) -> Payload:
+def text_channel(name: str, guild_id: str, position: int = 0, *, channel_type: int = 0) -> Payload:
+    """A text channel (`channel_type` 4: a category)."""
     return {
         "id": snowflake(),
-        "type": 0,
+        "type": channel_type,
         "name": name,
         "guild_id": guild_id,
         "position": position,
@@ -175,8 +177,8 @@ class DiscordWorld:
         self.users[name] = user(name, bot=bot)
         return self.users[name]
 
-    def add_channel(self, name: str) -> Payload:
-        self.channels[name] = text_channel(name, self.guild_id, len(self.channels))
+    def add_channel(self, name: str, *, channel_type: int = 0) -> Payload:
+        self.channels[name] = text_channel(name, self.guild_id, len(self.channels), channel_type=channel_type)
         return self.channels[name]
 
     def add_role(self, name: str, *, position: int = 1, permissions: int = 0) -> Payload:

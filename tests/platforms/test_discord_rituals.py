@@ -11,8 +11,14 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
+from bot.core.messenger import PlatformError
+from bot.core.refs import CommunityRef, MemberRef
+from bot.core.reply import Button, Reply
+from bot.platforms.discord.refs import PLATFORM
 from tests.conftest import NewRuntime, ledger_rows
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
@@ -225,6 +231,23 @@ async def test_pairing_opt_in_a_trio_and_a_yes_from_a_dm_after_a_restart(
     ]
 
 
+async def test_a_group_message_reaches_whoever_it_can_with_buttons_for_the_dm(discord: DiscordHarness) -> None:
+    world, server = discord.world, discord.server
+    community = CommunityRef(PLATFORM, world.guild_id, world.name)
+    alice, bob = (MemberRef(community, world.id(name), name.capitalize()) for name in ("alice", "bob"))
+    gone = MemberRef(community, p.snowflake(), "Gone")  # an account Discord no longer knows
+    messenger = discord.bot.messenger  # type: ignore[union-attr]
+    server.closed_dms.add(world.id("bob"))
+    await messenger.send_group([alice, bob, gone], Reply(text="hi", buttons=(Button("Yes", "ritual:met:1:1"),)))
+    [dm] = server.dms_to("alice")
+    assert set(components(dm.json)) == {f"g{world.guild_id}.ritual:met:1:1"}
+    assert len(server.dms_to("bob")) == 1  # tried: Discord said 50007
+
+    server.closed_dms.add(world.id("alice"))
+    with pytest.raises(PlatformError, match="I could not message any of Alice, Bob"):
+        await messenger.send_group([alice, bob], Reply(text="hi"))
+
+
 async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarness) -> None:
     server, world = discord.server, discord.world
     for giver, receiver in (("alice", "bob"), ("mod", "bob"), ("bob", "alice")):
@@ -306,12 +329,14 @@ async def test_refusals_are_private_and_create_nothing(discord_env: DiscordHarne
     world = discord_env.world
     world.add_channel("news")
     world.deny("news", "Hearth", p.SEND_MESSAGES)  # read-only for Hearth's role
+    world.add_channel("projects", channel_type=p.CATEGORY)  # a category holds channels, not messages
     await discord_env.start()
     general = Mention("channel", "general")
     refusals = {
         "I can't post in #news. Give me permission to post there, or choose another channel.": {
             "channel": Mention("channel", "news"),
         },
+        "I can't post in #projects.": {"channel": Mention("channel", "projects")},
         "`Mars/Olympus` is not a time zone I know. Use an IANA name such as Europe/Berlin.": {"tz": "Mars/Olympus"},
         "I can't read the schedule `whenever`.": {"schedule": "whenever"},
         "`every 30 minutes` would run every 30 minutes; rituals run at most once an hour.": {
@@ -328,6 +353,7 @@ async def test_refusals_are_private_and_create_nothing(discord_env: DiscordHarne
         }
         refused = await ritual(discord_env, "mod", "create", **options)
         assert refused["flags"] & p.EPHEMERAL and refused["content"].startswith(refusal), refused["content"]
+    assert not discord_env.server.calls_to("POST", r"/channels/\d+/messages")
     listed = await ritual(discord_env, "mod", "list")
     assert listed["content"] == "No rituals yet. Moderators create them with `/ritual create`."
 

@@ -268,7 +268,7 @@ async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarn
     await create(discord, "party", "ideas", "0 8 * * *", kind="celebration", tz="Europe/Berlin")
     await advance(discord, timedelta(days=1))  # Sunday: bob's birthday
     [party] = server.posted_in("ideas")
-    assert party.json["embeds"][0] == {**party.json["embeds"][0], "title": "🎉 party"}
+    assert party.json["embeds"][0]["title"] == "🎉 party"
     assert party.json["embeds"][0]["description"] == f"🎂 Happy birthday, {bob}!"
     await advance(discord, timedelta(days=1))
     assert len(server.posted_in("ideas")) == 1  # nobody to celebrate on Monday: nothing posted

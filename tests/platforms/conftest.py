@@ -73,7 +73,8 @@ class DiscordHarness:
         await bot.__aenter__()
         self.bot = bot
         self._task = asyncio.create_task(start_discord(bot, token or self.server.token))
-        ready = asyncio.create_task(bot.wait_until_ready())
+        # Ready, Hearth attached and its start hooks run (a ritual caught up after a restart has posted).
+        ready = asyncio.create_task(bot.wait_until_attached())
         await asyncio.wait({self._task, ready}, timeout=WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         if self._task.done():
             ready.cancel()

@@ -26,6 +26,9 @@ GUILD, BOT_DM = 0, 1  # interaction contexts
 # Permission bits.
 ADMINISTRATOR, MANAGE_CHANNELS, MANAGE_GUILD, MANAGE_MESSAGES, MANAGE_ROLES = 1 << 3, 1 << 4, 1 << 5, 1 << 13, 1 << 28
 VIEW_CHANNEL, SEND_MESSAGES = 1 << 10, 1 << 11
+ALL_PERMISSIONS = (1 << 53) - 1
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+CATEGORY = 4  # channel type
 MEMBERS_INTENT, MESSAGE_CONTENT_INTENT = 1 << 1, 1 << 15
 
 
@@ -60,10 +63,11 @@ def role(name: str, guild_id: str, *, permissions: int = 0, position: int = 1, r
     }
 
 
-def text_channel(name: str, guild_id: str, position: int = 0) -> Payload:
+def text_channel(name: str, guild_id: str, position: int = 0, *, channel_type: int = 0) -> Payload:
+    """A text channel (`channel_type` 4: a category)."""
     return {
         "id": snowflake(),
-        "type": 0,
+        "type": channel_type,
         "name": name,
         "guild_id": guild_id,
         "position": position,
@@ -74,6 +78,11 @@ def text_channel(name: str, guild_id: str, position: int = 0) -> Payload:
         "last_message_id": None,
         "rate_limit_per_user": 0,
     }
+
+
+def overwrite(target_id: str, kind: int, *, allow: int = 0, deny: int = 0) -> Payload:
+    """A channel's permission overwrite for a role (`ROLE_OVERWRITE`; the guild id is @everyone) or a member."""
+    return {"id": target_id, "type": kind, "allow": str(allow), "deny": str(deny)}
 
 
 def thread(name: str, parent: Payload, owner_id: str) -> Payload:
@@ -168,13 +177,42 @@ class DiscordWorld:
         self.users[name] = user(name, bot=bot)
         return self.users[name]
 
-    def add_channel(self, name: str) -> Payload:
-        self.channels[name] = text_channel(name, self.guild_id, len(self.channels))
+    def add_channel(self, name: str, *, channel_type: int = 0) -> Payload:
+        self.channels[name] = text_channel(name, self.guild_id, len(self.channels), channel_type=channel_type)
         return self.channels[name]
 
     def add_role(self, name: str, *, position: int = 1, permissions: int = 0) -> Payload:
         self.roles[name] = role(name, self.guild_id, permissions=permissions, position=position)
         return self.roles[name]
+
+    def deny(self, channel: str, who: str, permissions: int) -> Payload:
+        """`who` (a role or a member, by name) loses `permissions` in the channel; returns the channel (for
+        CHANNEL_UPDATE when the bot is already connected)."""
+        target, kind = (
+            (self.roles[who]["id"], ROLE_OVERWRITE) if who in self.roles else (self.id(who), MEMBER_OVERWRITE)
+        )
+        data = self.channels[channel]
+        data["permission_overwrites"].append(overwrite(target, kind, deny=permissions))
+        return data
+
+    def channel_permissions(self, name: str, channel_id: str) -> int:
+        """A member's permissions in a channel (a thread: its parent's), as Discord computes them: server-wide
+        bits, then the channel's @everyone overwrite, its role overwrites together, its member overwrite."""
+        bits = self.permissions(name)
+        if bits & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        parent = next((t["parent_id"] for t in self.threads if t["id"] == channel_id), channel_id)
+        found = next((c for c in self.channels.values() if c["id"] == parent), None)
+        overwrites = {o["id"]: o for o in (found or {}).get("permission_overwrites", [])}
+        allow = deny = 0
+        for layer in ([self.guild_id], self.role_ids(name), [self.id(name)]):
+            for target in layer:
+                if target in overwrites:
+                    allow |= int(overwrites[target]["allow"])
+                    deny |= int(overwrites[target]["deny"])
+            bits = (bits & ~deny) | allow
+            allow = deny = 0
+        return bits
 
     def role_name(self, role_id: str) -> str:
         return next(name for name, data in self.roles.items() if data["id"] == role_id)
@@ -273,6 +311,10 @@ def member_add(world: DiscordWorld, name: str) -> Payload:
 
 def role_update(world: DiscordWorld, name: str) -> Payload:
     return {"guild_id": world.guild_id, "role": world.roles[name]}
+
+
+def channel_update(world: DiscordWorld, name: str) -> Payload:
+    return {**world.channels[name], "guild_id": world.guild_id}
 
 
 def member_update(world: DiscordWorld, name: str) -> Payload:

@@ -63,7 +63,10 @@ class FakeDiscord:
         self.closed_dms: set[str] = set()  # user ids whose DMs are closed
         self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
         self.calls: list[Call] = []
-        self.identified = asyncio.Event()
+        self.identified = asyncio.Event()  # a bot's IDENTIFY was accepted (READY follows once ready_gate is set)
+        self.ready_gate = asyncio.Event()  # clear it to hold READY back, as a slow Discord would
+        self.ready_gate.set()
+        self.ready_at: list[int] = []  # len(calls) when each READY was sent: what came before, came before it
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
@@ -201,11 +204,13 @@ class FakeDiscord:
         if data.get("intents", 0) & privileged and not self.allow_privileged_intents:
             await socket.close(code=4014, message=b"Disallowed intent(s).")
             return
+        self.identified.set()
+        await self.ready_gate.wait()
         self._sockets.append(socket)
         self._sequence += 1
+        self.ready_at.append(len(self.calls))
         await socket.send_str(json.dumps(p.dispatch("READY", p.ready(self.world, self.ws_url), self._sequence)))
         await self.dispatch("GUILD_CREATE", p.guild_create(self.world))
-        self.identified.set()
 
     # -- REST --------------------------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.Response:
@@ -287,6 +292,10 @@ class FakeDiscord:
         channel_id = match.group("channel")
         if self._dm_channels.get(channel_id) in self.closed_dms:
             return json_response(p.error(50007, "Cannot send messages to this user"), 403)
+        may = p.VIEW_CHANNEL | p.SEND_MESSAGES
+        in_dm = channel_id in self._dm_channels
+        if not in_dm and self.world.channel_permissions("hearth", channel_id) & may != may:
+            return json_response(p.error(50013, "Missing Permissions"), 403)
         call.created = p.bot_message(self.world, channel_id, call.body or {})
         return json_response(call.created)
 

@@ -17,6 +17,7 @@ from bot.core.commands import CommandSpec
 from bot.core.context import Context
 from bot.core.events import (
     ComponentClicked,
+    Event,
     FormSubmitted,
     MemberJoined,
     MemberLeft,
@@ -91,7 +92,8 @@ class HearthBot(commands.Bot):
         self.dev_guild_id = dev_guild_id
         self.defer_after = defer_after
         self.messenger = DiscordMessenger(self)
-        hearth.attach(self.messenger)
+        # Set once Hearth speaks through this bot (see `on_ready`).
+        self.attached = asyncio.Event()
 
     async def setup_hook(self) -> None:
         for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
@@ -104,6 +106,25 @@ class HearthBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d commands globally (Discord may take a while to show them)", len(synced))
+
+    async def on_ready(self) -> None:
+        """Attach Hearth only now that the bot is logged in and knows its servers: the start hooks that
+        run on attaching may post (a ritual firing missed while down) or check channel permissions.
+        Discord sends READY again after a reconnect; Hearth is attached once."""
+        if not self.attached.is_set():
+            self.hearth.attach(self.messenger)
+            self.attached.set()
+
+    async def wait_until_attached(self) -> None:
+        """Until Hearth speaks through this bot and its start hooks have run."""
+        await self.attached.wait()
+        await self.hearth.hooks_done()
+
+    async def _dispatch(self, event: Event) -> None:
+        # An event that arrives between READY and on_ready (discord.py waits for every server first) waits
+        # for Hearth to be attached, rather than reaching cogs that cannot answer yet.
+        await self.attached.wait()
+        await self.hearth.dispatch(event)
 
     # -- interactions ----------------------------------------------------------------------------
     async def _context(
@@ -194,9 +215,9 @@ class HearthBot(commands.Bot):
             # Typically the same interaction delivered twice: Discord accepts only one answer.
             log.warning("could not answer interaction %s: %s", interaction.id, error)
 
-    @staticmethod
-    async def _safely(work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
+    async def _safely(self, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
         try:
+            await self.attached.wait()  # as for events (`_dispatch`); the deferral covers the wait
             return await work()
         except Exception:
             log.exception("an interaction failed")
@@ -260,7 +281,7 @@ class HearthBot(commands.Bot):
             channel.thread_id,
             tuple(member_ref(guild, user) for user in message.mentions),
         )
-        await self.hearth.dispatch(event)
+        await self._dispatch(event)
 
     @staticmethod
     async def _known_channel(guild: discord.Guild, channel: Any) -> Any:
@@ -276,7 +297,7 @@ class HearthBot(commands.Bot):
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at or datetime.now(UTC)
         event_id = f"join:{member.guild.id}:{member.id}:{joined.isoformat()}"
-        await self.hearth.dispatch(MemberJoined(event_id, member_ref(member.guild, member)))
+        await self._dispatch(MemberJoined(event_id, member_ref(member.guild, member)))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         guild = self.get_guild(payload.guild_id)
@@ -284,7 +305,7 @@ class HearthBot(commands.Bot):
             return
         # Discord gives a leave no id or time of its own: the moment we heard of it stands in.
         event_id = f"leave:{guild.id}:{payload.user.id}:{datetime.now(UTC).isoformat()}"
-        await self.hearth.dispatch(MemberLeft(event_id, member_ref(guild, payload.user)))
+        await self._dispatch(MemberLeft(event_id, member_ref(guild, payload.user)))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, ReactionAdded)
@@ -304,4 +325,4 @@ class HearthBot(commands.Bot):
         # Stable per (message, member, emoji): reacting, unreacting and reacting again awards once.
         event_id = f"{payload.event_type}:{payload.message_id}:{payload.user_id}:{emoji}"
         channel = channel_ref_by_id(guild, payload.channel_id)
-        await self.hearth.dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))
+        await self._dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))

@@ -33,8 +33,8 @@ class DiscordMessenger:
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
             # The DM's buttons name the server, since a click in a DM comes with no server of its own.
             message = await user.send(**message_kwargs(reply, scope=int(member.community.external_id)))
-        except discord.Forbidden:
-            return None  # DMs closed (50007), or no server in common any more
+        except (discord.Forbidden, discord.NotFound):
+            return None  # DMs closed (50007), no server in common any more, or the account is gone
         return str(message.id)
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
@@ -47,7 +47,8 @@ class DiscordMessenger:
     async def can_post(self, channel: ChannelRef) -> bool:
         guild = self.client.get_guild(int(channel.community.external_id))
         found = guild.get_channel_or_thread(int(channel.external_id)) if guild else None
-        if guild is None or found is None:
+        # A category or a forum takes no messages, whatever the permissions say.
+        if guild is None or not isinstance(found, discord.abc.Messageable):
             return False
         allowed = found.permissions_for(guild.me)
         return allowed.view_channel and allowed.send_messages

@@ -61,7 +61,12 @@ class Scheduler:
         if job is None or job.next_run != scheduled:
             return  # replaced or removed since it was armed
         later = max(self.clock.now(), scheduled + timedelta(microseconds=1))
-        job.next_run = job.trigger.get_next_fire_time(scheduled, later)
+        following = job.trigger.get_next_fire_time(scheduled, later)
+        if following is not None and following < later:
+            # After a stall (a suspended machine, a slow job) missed firings are not replayed one by one:
+            # the next is the first still ahead (rituals catch up on missed runs from their own table).
+            following = job.trigger.get_next_fire_time(None, later)
+        job.next_run = following
         self._arm(job_id)
         try:
             await job.func(scheduled)

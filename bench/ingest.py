@@ -1,0 +1,226 @@
+"""Message-activity ingest: Hearth's real path against raw sqlite3 doing the same writes.
+
+Every event earns points: members take turns, and the virtual clock moves past the cooldown
+before a member speaks again. Hearth: `hearth.dispatch(MessagePosted)` -> recognition cog (identity
+cache, settings cache, cooldown) -> LedgerBuffer -> `ledger.record` in batches, on the async engine.
+Raw: the same ledger rows and 3 totals upserts per event with `executemany`, in one transaction, on
+a copy of the same database (same schema, same PRAGMAs). Both runs must leave identical tables.
+
+    python -m bench.ingest                      # fresh database and one with 10M ledger rows
+    python -m bench.ingest --quick              # fresh and 100k rows, fewer events (make bench)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import accumulate
+from pathlib import Path
+
+from bench.dataset import (
+    BENCH_DIR,
+    NOW,
+    PLATFORM,
+    Shape,
+    add_shape_arguments,
+    community_external_id,
+    ensure_database,
+    member_ref_names,
+    shape_from,
+    sql_time,
+)
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage.engine import Database
+from storage.ledger import buckets_for
+
+# Longer than the default activity cooldown (60s), so each member's next message earns again.
+_TURN = timedelta(seconds=61)
+_FIRST_MESSAGE_ID = 2 * 10**17  # above every generated snowflake
+
+
+@dataclass(frozen=True)
+class Speaker:
+    member_id: int
+    community_id: int
+    ref: MemberRef
+    channel: ChannelRef
+
+
+def speakers(shape: Shape, count: int, seed: int = 7) -> list[Speaker]:
+    """`count` distinct members drawn from every community (bigger communities give more)."""
+    sizes = shape.community_sizes()
+    starts = [0, *accumulate(sizes)]
+    chosen = random.Random(seed).sample(range(shape.members), min(count, shape.members))
+    found: list[Speaker] = []
+    for index in chosen:
+        community = next(c for c in range(len(sizes)) if starts[c] <= index < starts[c + 1])
+        community_ref = CommunityRef(PLATFORM, community_external_id(community), f"community {community}")
+        external_id, name = member_ref_names(index)
+        found.append(
+            Speaker(
+                index + 1,
+                community + 1,
+                MemberRef(community_ref, external_id, name),
+                ChannelRef(community_ref, "ch1", "ch1"),
+            )
+        )
+    return found
+
+
+def moment_of(event_number: int, turn_size: int) -> datetime:
+    return NOW + timedelta(minutes=5) + _TURN * (event_number // turn_size)
+
+
+async def run_hearth(path: Path, cast: list[Speaker], events: int, batch_size: int | None) -> float:
+    """Seconds to dispatch `events` messages and have every award committed."""
+    url = f"sqlite+aiosqlite:///{path}"
+    clock = VirtualClock(moment_of(0, len(cast)))
+    database = Database.open(url)
+    settings = load_settings(database_url=url, hearth_activity_batch_size=batch_size)
+    hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
+    await hearth.start()
+    try:
+        for speaker in cast:  # steady state: members and community settings are in the caches
+            member = await hearth.services.identity.member(speaker.ref)
+            await hearth.services.config.get(member.community_id)
+        stream = [
+            MessagePosted(
+                event_id=str(_FIRST_MESSAGE_ID + number),
+                author=cast[number % len(cast)].ref,
+                channel=cast[number % len(cast)].channel,
+                message_id=str(_FIRST_MESSAGE_ID + number),
+                text="hello",
+            )
+            for number in range(events)
+        ]
+        started = time.perf_counter()
+        for number, event in enumerate(stream):
+            if number and number % len(cast) == 0:
+                clock.advance(_TURN)
+            await hearth.dispatch(event)
+            await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
+        await hearth.services.ledger.flush()
+        elapsed = time.perf_counter() - started
+        if hearth.services.ledger.recorded != events:
+            raise AssertionError(f"Hearth recorded {hearth.services.ledger.recorded} of {events} awards")
+        return elapsed
+    finally:
+        await hearth.close()
+        await database.dispose()
+
+
+def run_raw(path: Path, cast: list[Speaker], events: int) -> float:
+    """Seconds for the same rows and 3 totals upserts per event, executemany in one transaction."""
+    rows = []
+    totals = []
+    for number in range(events):
+        speaker = cast[number % len(cast)]
+        moment = moment_of(number, len(cast))
+        rows.append(
+            (
+                speaker.community_id,
+                speaker.member_id,
+                "message",
+                1,
+                None,
+                None,
+                "ch1",
+                sql_time(moment),
+                f"message:{_FIRST_MESSAGE_ID + number}",
+            )
+        )
+        for bucket in buckets_for(moment, "UTC"):
+            totals.append((speaker.community_id, bucket, speaker.member_id, 1, 0, 0, 1))
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    started = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
+        " idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, idempotency_key) DO NOTHING",
+        rows,
+    )
+    connection.executemany(
+        "INSERT INTO member_total (community_id, bucket, member_id, points, kudos_received, kudos_given, messages)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, bucket, member_id) DO UPDATE SET"
+        " points = points + excluded.points, kudos_received = kudos_received + excluded.kudos_received,"
+        " kudos_given = kudos_given + excluded.kudos_given, messages = messages + excluded.messages",
+        totals,
+    )
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def fingerprint(path: Path) -> tuple[object, ...]:
+    """What both runs must agree on: ledger and totals, summed."""
+    with sqlite3.connect(path) as connection:
+        ledger = connection.execute("SELECT count(*), sum(points), max(id) FROM contribution").fetchone()
+        totals = connection.execute(
+            "SELECT count(*), sum(points), sum(messages), sum(length(bucket) * member_id) FROM member_total"
+        ).fetchone()
+    connection.close()
+    return (*ledger, *totals)
+
+
+def copy_database(source: Path, name: str) -> Path:
+    target = BENCH_DIR / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", default="0,10000000", help="comma-separated ledger rows already present")
+    parser.add_argument("--events", type=int, default=100_000, help="message events per run (default 100000)")
+    parser.add_argument("--speakers", type=int, default=5000, help="members taking turns (default 5000)")
+    parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 500)")
+    parser.add_argument("--quick", action="store_true", help="fresh and 100k rows, 20000 events, 2000 speakers")
+    add_shape_arguments(parser)
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.rows, arguments.events, arguments.speakers = "0,100000", 20_000, 2000
+    print(f"ingest: {arguments.events:,} message events, {arguments.speakers:,} members taking turns, SQLite")
+    print(f"{'ledger rows before':>18} | {'Hearth events/s':>15} | {'raw sqlite3 events/s':>20} | {'Hearth/raw':>10}")
+    print(f"{'-' * 18}-+-{'-' * 15}-+-{'-' * 20}-+-{'-' * 10}")
+    for rows in (int(part) for part in arguments.rows.split(",")):
+        shape = shape_from(arguments, rows)
+        source = ensure_database(shape)
+        cast = speakers(shape, arguments.speakers)
+        ours = copy_database(source, "run-hearth.db")
+        raw = copy_database(source, "run-raw.db")
+        try:
+            hearth_seconds = asyncio.run(run_hearth(ours, cast, arguments.events, arguments.batch_size))
+            raw_seconds = run_raw(raw, cast, arguments.events)
+            if fingerprint(ours) != fingerprint(raw):
+                raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")
+        finally:
+            remove_database(ours)
+            remove_database(raw)
+        hearth_rate = arguments.events / hearth_seconds
+        raw_rate = arguments.events / raw_seconds
+        print(f"{rows:>18,} | {hearth_rate:>15,.0f} | {raw_rate:>20,.0f} | {hearth_rate / raw_rate:>10.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -176,7 +176,9 @@ def _generate(path: Path, shape: Shape, quiet: bool) -> None:
                     giver = pick()
                 key = f"kudos:{snowflake}"
                 rows.append((community_id, receiver, "kudos_received", 10, giver, "thanks", "general", stamp, key))
-                rows.append((community_id, giver, "kudos_given", 0, receiver, "thanks", "general", stamp, key + ":given"))
+                rows.append(
+                    (community_id, giver, "kudos_given", 0, receiver, "thanks", "general", stamp, key + ":given")
+                )
                 _add(totals, day_buckets, receiver, 10, kudos_received=1)
                 _add(totals, day_buckets, giver, 0, kudos_given=1)
             else:

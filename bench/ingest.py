@@ -189,36 +189,50 @@ def remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def measure(source: Path, cast: list[Speaker], events: int, batch_size: int | None) -> tuple[float, float]:
+    """(Hearth seconds, raw seconds), each on its own copy of `source`; both must write the same."""
+    ours = copy_database(source, "run-hearth.db")
+    raw = copy_database(source, "run-raw.db")
+    try:
+        hearth_seconds = asyncio.run(run_hearth(ours, cast, events, batch_size))
+        raw_seconds = run_raw(raw, cast, events)
+        if fingerprint(ours) != fingerprint(raw):
+            raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")
+    finally:
+        remove_database(ours)
+        remove_database(raw)
+    return hearth_seconds, raw_seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="0,10000000", help="comma-separated ledger rows already present")
     parser.add_argument("--events", type=int, default=100_000, help="message events per run (default 100000)")
     parser.add_argument("--speakers", type=int, default=5000, help="members taking turns (default 5000)")
     parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 500)")
-    parser.add_argument("--quick", action="store_true", help="fresh and 100k rows, 20000 events, 2000 speakers")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per database; the best of each side counts")
+    parser.add_argument("--quick", action="store_true", help="fresh and 100k rows, 20000 events, 2000 speakers, 1 run")
     add_shape_arguments(parser)
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.rows, arguments.events, arguments.speakers = "0,100000", 20_000, 2000
-    print(f"ingest: {arguments.events:,} message events, {arguments.speakers:,} members taking turns, SQLite")
+        arguments.rows, arguments.events, arguments.speakers, arguments.repeat = "0,100000", 20_000, 2000, 1
+    for rows in arguments.rows.split(","):  # generate first, so that the table prints in one piece
+        ensure_database(shape_from(arguments, int(rows)))
+    print(
+        f"ingest: {arguments.events:,} message events, {arguments.speakers:,} members taking turns, SQLite,"
+        f" best of {arguments.repeat}"
+    )
     print(f"{'ledger rows before':>18} | {'Hearth events/s':>15} | {'raw sqlite3 events/s':>20} | {'Hearth/raw':>10}")
     print(f"{'-' * 18}-+-{'-' * 15}-+-{'-' * 20}-+-{'-' * 10}")
     for rows in (int(part) for part in arguments.rows.split(",")):
         shape = shape_from(arguments, rows)
         source = ensure_database(shape)
         cast = speakers(shape, arguments.speakers)
-        ours = copy_database(source, "run-hearth.db")
-        raw = copy_database(source, "run-raw.db")
-        try:
-            hearth_seconds = asyncio.run(run_hearth(ours, cast, arguments.events, arguments.batch_size))
-            raw_seconds = run_raw(raw, cast, arguments.events)
-            if fingerprint(ours) != fingerprint(raw):
-                raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")
-        finally:
-            remove_database(ours)
-            remove_database(raw)
-        hearth_rate = arguments.events / hearth_seconds
-        raw_rate = arguments.events / raw_seconds
+        hearth_rate = raw_rate = 0.0
+        for _ in range(arguments.repeat):  # the machine is shared: keep each side's best run
+            hearth_seconds, raw_seconds = measure(source, cast, arguments.events, arguments.batch_size)
+            hearth_rate = max(hearth_rate, arguments.events / hearth_seconds)
+            raw_rate = max(raw_rate, arguments.events / raw_seconds)
         print(f"{rows:>18,} | {hearth_rate:>15,.0f} | {raw_rate:>20,.0f} | {hearth_rate / raw_rate:>10.0%}")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import sqlite3
@@ -177,10 +178,12 @@ def fingerprint(path: Path) -> tuple[object, ...]:
 
 
 def copy_database(source: Path, name: str) -> Path:
+    """A copy of `source`, already on disk: otherwise the first fsync of a run would write all of it."""
     target = BENCH_DIR / name
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    remove_database(target)
     shutil.copyfile(source, target)
+    with target.open("rb+") as copy:
+        os.fsync(copy.fileno())
     return target
 
 

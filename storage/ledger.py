@@ -16,7 +16,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, func, select
+from sqlalchemy import Dialect, and_, bindparam, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.dialect import dialect_insert, upsert_insert
@@ -92,50 +92,136 @@ _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_CO
 
 
 @dataclass(frozen=True)
-class _Statements:
-    """Statements compiled once per dialect and run with driver-level `executemany` of plain tuples.
+class _Compiled:
+    """A statement compiled once per dialect, run with driver-level parameters in its compiled order.
 
-    A batch is thousands of rows; SQLAlchemy's per-row parameter processing would cost more than
-    the database's own work, so `record()` binds the rows itself, in the compiled parameter order.
+    The hot paths (activity batches, /kudos, /leaderboard, /rank) would otherwise spend more time in
+    SQLAlchemy's per-call and per-row statement handling than in the database.
     """
 
-    ledger_insert: str  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
+    sql: str
+    order: tuple[str, ...]
+    fixed: dict[str, Any]  # values of the statement's own literals, such as the 0 of `points > 0`
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.positiontup is None:
+            raise RuntimeError(f"the {dialect.name} driver {dialect.driver} has no positional parameters")
+        return cls(compiled.string, tuple(compiled.positiontup), dict(compiled.params))
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] if name in values else self.fixed[name] for name in self.order)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    ledger_insert: _Compiled  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
     ledger_row: Callable[[Award], tuple[Any, ...]]
-    totals_upsert: str
+    newest_keys: _Compiled
+    totals_upsert: _Compiled
     totals_row: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # from _TOTALS_COLUMNS order to the compiled one
+    bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
+    top: _Compiled
+    standing: _Compiled
+    count_since: _Compiled
+    exists: _Compiled
 
 
 @lru_cache(maxsize=8)
 def _statements(dialect: Dialect) -> _Statements:
     ledger = Contribution.__table__  # type: ignore[attr-defined]
     totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    ledger_insert = (
+    members = Member.__table__  # type: ignore[attr-defined]
+    ledger_insert = _Compiled.of(
         dialect_insert(dialect.name, ledger)
         .values({name: bindparam(name) for name in _LEDGER_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["community_id", "idempotency_key"])
+        .on_conflict_do_nothing(index_elements=["community_id", "idempotency_key"]),
+        dialect,
     )
     upsert = dialect_insert(dialect.name, totals).values({name: bindparam(name) for name in _TOTALS_COLUMNS})
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["community_id", "bucket", "member_id"],
-        set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
+    totals_upsert = _Compiled.of(
+        upsert.on_conflict_do_update(
+            index_elements=["community_id", "bucket", "member_id"],
+            set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
+        ),
+        dialect,
     )
-    ledger_compiled = ledger_insert.compile(dialect=dialect)
-    totals_compiled = upsert.compile(dialect=dialect)
-    if not (ledger_compiled.positiontup and totals_compiled.positiontup):
-        raise RuntimeError(f"the {dialect.name} driver {dialect.driver} has no positional parameters")
-    # The one column whose Python value the driver cannot take as is (SQLite stores times as text).
     bind_time = ledger.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
-    order = tuple(ledger_compiled.positiontup)
-    values = attrgetter(*order)
-    time_position = order.index("created_at")
+    values = attrgetter(*ledger_insert.order)
+    time_position = ledger_insert.order.index("created_at")
 
     def ledger_row(award: Award) -> tuple[Any, ...]:
         row = list(values(award))
         row[time_position] = bind_time(row[time_position])
         return tuple(row)
 
-    totals_row = itemgetter(*(_TOTALS_COLUMNS.index(name) for name in totals_compiled.positiontup))
-    return _Statements(ledger_compiled.string, ledger_row, totals_compiled.string, totals_row)
+    in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
+    mine = totals.alias("mine")
+    ranked = select(func.count()).where(in_bucket, totals.c.points > 0).scalar_subquery()
+    ahead = select(func.count()).where(in_bucket, totals.c.points > mine.c.points).scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    is_mine = and_(
+        mine.c.community_id == bindparam("community_id"),
+        mine.c.bucket == bindparam("bucket"),
+        mine.c.member_id == bindparam("member_id"),
+    )
+    of_member_kind = and_(
+        ledger.c.community_id == bindparam("community_id"),
+        ledger.c.member_id == bindparam("member_id"),
+        ledger.c.kind == bindparam("kind"),
+    )
+    return _Statements(
+        ledger_insert=ledger_insert,
+        ledger_row=ledger_row,
+        newest_keys=_Compiled.of(
+            select(ledger.c.community_id, ledger.c.idempotency_key)
+            .order_by(ledger.c.id.desc())
+            .limit(bindparam("count")),
+            dialect,
+        ),
+        totals_upsert=totals_upsert,
+        totals_row=itemgetter(*(_TOTALS_COLUMNS.index(name) for name in totals_upsert.order)),
+        bind_time=bind_time,
+        top=_Compiled.of(
+            select(totals.c.member_id, totals.c.points, members.c.external_id, members.c.display_name)
+            .join(members, members.c.id == totals.c.member_id)
+            .where(in_bucket, totals.c.points > 0)
+            .order_by(totals.c.points.desc(), totals.c.member_id)
+            .limit(bindparam("limit")),
+            dialect,
+        ),
+        # One statement: a member's row, outer-joined to a single row so that a member without one
+        # still learns how many are ranked, and their rank as 1 + how many have more points.
+        standing=_Compiled.of(
+            select(
+                mine.c.points,
+                mine.c.kudos_received,
+                mine.c.kudos_given,
+                mine.c.messages,
+                ranked.label("ranked"),
+                case((mine.c.points > 0, ahead)).label("ahead"),
+            ).select_from(one.outerjoin(mine, is_mine)),
+            dialect,
+        ),
+        count_since=_Compiled.of(
+            select(func.count()).where(of_member_kind, ledger.c.created_at >= bindparam("since")), dialect
+        ),
+        exists=_Compiled.of(
+            select(ledger.c.id).where(
+                ledger.c.community_id == bindparam("community_id"),
+                ledger.c.idempotency_key == bindparam("idempotency_key"),
+            ),
+            dialect,
+        ),
+    )
+
+
+async def _query(session: AsyncSession, name: str, **values: Any) -> Sequence[Any]:
+    """The rows of the compiled query `name` (a field of _Statements), in the session's transaction."""
+    connection = await session.connection()
+    statement: _Compiled = getattr(_statements(connection.dialect), name)
+    return (await connection.exec_driver_sql(statement.sql, statement.parameters(values))).all()
 
 
 async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
@@ -158,21 +244,19 @@ async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
 async def _insert_sqlite(
     connection: AsyncConnection, statements: _Statements, unique: dict[tuple[int, str], Award]
 ) -> list[Award]:
-    """Plain executemany; when some keys were known, the new rows are those above the previous top id.
+    """Plain executemany. When some keys were known already, the new rows are the newest ones.
 
     That holds because a SQLite write transaction excludes every other writer, and a rowid table
-    without AUTOINCREMENT numbers new rows after the current maximum.
+    without AUTOINCREMENT numbers each new row one above the current maximum.
     """
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    before = (await connection.execute(select(func.max(ledger.c.id)))).scalar_one() or 0
     rows = [statements.ledger_row(award) for award in unique.values()]
-    inserted = await connection.exec_driver_sql(statements.ledger_insert, rows)
+    inserted = await connection.exec_driver_sql(statements.ledger_insert.sql, rows)
     if inserted.rowcount == len(rows):
         return list(unique.values())
-    new_keys = await connection.execute(
-        select(ledger.c.community_id, ledger.c.idempotency_key).where(ledger.c.id > before)
-    )
-    return [unique[(row[0], row[1])] for row in new_keys]
+    newest = statements.newest_keys
+    new_keys = await connection.exec_driver_sql(newest.sql, newest.parameters({"count": inserted.rowcount}))
+    fresh = {tuple(row) for row in new_keys}
+    return [award for key, award in unique.items() if key in fresh]
 
 
 async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str], Award]) -> list[Award]:
@@ -206,7 +290,7 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
                 delta[counter] += 1
     if deltas:
         rows = [statements.totals_row((*key, *delta)) for key, delta in sorted(deltas.items())]
-        await connection.exec_driver_sql(statements.totals_upsert, rows)
+        await connection.exec_driver_sql(statements.totals_upsert.sql, rows)
 
 
 @dataclass(frozen=True)
@@ -220,17 +304,7 @@ class BoardRow:
 
 async def top(session: AsyncSession, community_id: int, bucket: str, limit: int = 10) -> list[BoardRow]:
     """The leaders of one bucket (ties share a rank; earlier member ids list first)."""
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    members = Member.__table__  # type: ignore[attr-defined]
-    rows = (
-        await session.execute(
-            select(totals.c.member_id, totals.c.points, members.c.external_id, members.c.display_name)
-            .join(members, members.c.id == totals.c.member_id)
-            .where(totals.c.community_id == community_id, totals.c.bucket == bucket, totals.c.points > 0)
-            .order_by(totals.c.points.desc(), totals.c.member_id)
-            .limit(limit)
-        )
-    ).all()
+    rows = await _query(session, "top", community_id=community_id, bucket=bucket, limit=limit)
     board: list[BoardRow] = []
     for position, row in enumerate(rows, start=1):
         rank = board[-1].rank if board and board[-1].points == row.points else position
@@ -249,51 +323,23 @@ class Standing:
 
 
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
-    """A member's totals in a bucket and their rank: 1 + how many have more points (index count)."""
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    in_bucket = and_(totals.c.community_id == community_id, totals.c.bucket == bucket)
-    mine = (
-        await session.execute(
-            select(totals.c.points, totals.c.kudos_received, totals.c.kudos_given, totals.c.messages).where(
-                in_bucket, totals.c.member_id == member_id
-            )
-        )
-    ).first()
-    ranked = (
-        await session.execute(select(func.count()).select_from(totals).where(in_bucket, totals.c.points > 0))
-    ).scalar_one()
-    if mine is None:
-        return Standing(0, None, int(ranked), 0, 0, 0)
-    rank: int | None = None
-    if mine.points > 0:
-        ahead = (
-            await session.execute(
-                select(func.count()).select_from(totals).where(in_bucket, totals.c.points > mine.points)
-            )
-        ).scalar_one()
-        rank = int(ahead) + 1
-    return Standing(mine.points, rank, int(ranked), mine.kudos_received, mine.kudos_given, mine.messages)
+    """A member's totals in a bucket and their rank: 1 + how many have more points (index counts)."""
+    found = (await _query(session, "standing", community_id=community_id, bucket=bucket, member_id=member_id))[0]
+    if found.points is None:
+        return Standing(0, None, int(found.ranked), 0, 0, 0)
+    rank = None if found.ahead is None else int(found.ahead) + 1
+    return Standing(found.points, rank, int(found.ranked), found.kudos_received, found.kudos_given, found.messages)
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:
     """How many rows of `kind` a member has had since a moment (e.g. kudos given today)."""
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(func.count())
-        .select_from(ledger)
-        .where(
-            ledger.c.community_id == community_id,
-            ledger.c.member_id == member_id,
-            ledger.c.kind == kind,
-            ledger.c.created_at >= since,
-        )
-    )
+    connection = await session.connection()
+    statements = _statements(connection.dialect)
+    values = {"community_id": community_id, "member_id": member_id, "kind": kind, "since": statements.bind_time(since)}
+    found = await connection.exec_driver_sql(statements.count_since.sql, statements.count_since.parameters(values))
     return int(found.scalar_one())
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(ledger.c.id).where(ledger.c.community_id == community_id, ledger.c.idempotency_key == idempotency_key)
-    )
-    return found.first() is not None
+    found = await _query(session, "exists", community_id=community_id, idempotency_key=idempotency_key)
+    return bool(found)

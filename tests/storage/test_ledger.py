@@ -75,3 +75,17 @@ async def test_the_community_zone_picks_the_week(db: Database) -> None:
     assert (utc_week, tokyo_week) == ("week:2026-03-02", "week:2026-03-09")
     assert (await _standing(db, community, tokyo_week, alice)).points == 1
     assert (await _standing(db, community, utc_week, alice)).points == 0
+
+
+async def test_standing_ranks_ties_together_and_leaves_pointless_members_unranked(db: Database) -> None:
+    community, (alice, bob, carol, dave) = await _members(db, "alice", "bob", "carol", "dave")
+    given = Award(community, carol, "kudos_given", 0, "kudos:1:given", SUNDAY, actor_id=alice)
+    await _record(db, [_message(community, alice, "1"), _message(community, bob, "2"), given])
+
+    alice_standing, carol_standing, dave_standing = [
+        await _standing(db, community, ledger.ALL_TIME, member) for member in (alice, carol, dave)
+    ]
+    assert (alice_standing.points, alice_standing.rank, alice_standing.ranked_members) == (1, 1, 2)
+    assert (await _standing(db, community, ledger.ALL_TIME, bob)).rank == 1
+    assert (carol_standing.points, carol_standing.rank, carol_standing.kudos_given) == (0, None, 1)
+    assert (dave_standing.points, dave_standing.rank, dave_standing.ranked_members) == (0, None, 2)

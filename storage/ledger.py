@@ -47,11 +47,6 @@ class Award:
     channel: str | None = None
 
 
-@lru_cache(maxsize=4096)
-def _local_date(zone: str, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
 def week_bucket(day: date) -> str:
     return f"week:{(day - timedelta(days=day.weekday())).isoformat()}"
 
@@ -67,7 +62,7 @@ def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str]:
 @lru_cache(maxsize=4096)
 def _buckets(zone: str, minute: datetime) -> tuple[str, str, str]:
     # Cached per minute: a busy batch asks for the same few minutes thousands of times.
-    day = _local_date(zone, minute)
+    day = minute.astimezone(ZoneInfo(zone)).date()
     return ALL_TIME, week_bucket(day), month_bucket(day)
 
 
@@ -217,11 +212,16 @@ def _statements(dialect: Dialect) -> _Statements:
     )
 
 
-async def _query(session: AsyncSession, name: str, **values: Any) -> Sequence[Any]:
-    """The rows of the compiled query `name` (a field of _Statements), in the session's transaction."""
+async def _query(session: AsyncSession, name: str, **values: Any) -> Sequence[Sequence[Any]]:
+    """The rows (as tuples) of the compiled query `name` (a field of _Statements), in the session's transaction."""
     connection = await session.connection()
     statement: _Compiled = getattr(_statements(connection.dialect), name)
-    return (await connection.exec_driver_sql(statement.sql, statement.parameters(values))).all()
+    parameters = statement.parameters(values)
+    if connection.dialect.name == "sqlite":
+        # aiosqlite runs cursor, execute, fetch and close in one trip to its thread, not four.
+        raw = await connection.get_raw_connection()
+        return list(await raw.driver_connection.execute_fetchall(statement.sql, parameters))  # type: ignore[union-attr]
+    return (await connection.exec_driver_sql(statement.sql, parameters)).all()
 
 
 async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
@@ -274,8 +274,8 @@ async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str],
 async def _add_to_totals(connection: AsyncConnection, statements: _Statements, awards: Sequence[Award]) -> None:
     """One upsert per (community, bucket, member) of the batch, in key order.
 
-    Key order means fewer page jumps, and on PostgreSQL two concurrent batches lock rows in the same
-    order, so they queue instead of deadlocking.
+    Key order: on PostgreSQL two concurrent batches lock rows in the same order, so they queue
+    instead of deadlocking.
     """
     deltas: dict[tuple[int, str, int], list[int]] = {}
     for award in awards:
@@ -306,9 +306,9 @@ async def top(session: AsyncSession, community_id: int, bucket: str, limit: int 
     """The leaders of one bucket (ties share a rank; earlier member ids list first)."""
     rows = await _query(session, "top", community_id=community_id, bucket=bucket, limit=limit)
     board: list[BoardRow] = []
-    for position, row in enumerate(rows, start=1):
-        rank = board[-1].rank if board and board[-1].points == row.points else position
-        board.append(BoardRow(rank, row.member_id, row.external_id, row.display_name, row.points))
+    for position, (member_id, points, external_id, display_name) in enumerate(rows, start=1):
+        rank = board[-1].rank if board and board[-1].points == points else position
+        board.append(BoardRow(rank, member_id, external_id, display_name, points))
     return board
 
 
@@ -324,20 +324,22 @@ class Standing:
 
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
     """A member's totals in a bucket and their rank: 1 + how many have more points (index counts)."""
-    found = (await _query(session, "standing", community_id=community_id, bucket=bucket, member_id=member_id))[0]
-    if found.points is None:
-        return Standing(0, None, int(found.ranked), 0, 0, 0)
-    rank = None if found.ahead is None else int(found.ahead) + 1
-    return Standing(found.points, rank, int(found.ranked), found.kudos_received, found.kudos_given, found.messages)
+    found = await _query(session, "standing", community_id=community_id, bucket=bucket, member_id=member_id)
+    points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
+    if points is None:
+        return Standing(0, None, int(ranked), 0, 0, 0)
+    rank = None if ahead is None else int(ahead) + 1
+    return Standing(points, rank, int(ranked), kudos_received, kudos_given, messages)
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:
     """How many rows of `kind` a member has had since a moment (e.g. kudos given today)."""
     connection = await session.connection()
-    statements = _statements(connection.dialect)
-    values = {"community_id": community_id, "member_id": member_id, "kind": kind, "since": statements.bind_time(since)}
-    found = await connection.exec_driver_sql(statements.count_since.sql, statements.count_since.parameters(values))
-    return int(found.scalar_one())
+    moment = _statements(connection.dialect).bind_time(since)
+    found = await _query(
+        session, "count_since", community_id=community_id, member_id=member_id, kind=kind, since=moment
+    )
+    return int(found[0][0])
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:

@@ -26,8 +26,9 @@ unit: $(STAMP)
 test: lint unit
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.ingest
-	$(BIN)/python -m bench.leaderboard
+	$(BIN)/python -m bench.ingest --quick
+	$(BIN)/python -m bench.leaderboard --quick
+	$(BIN)/python -m bench.kudos --quick --rows 0
 	$(BIN)/python -m bench.discord_latency
 	$(BIN)/python -m bench.slack_latency
 

@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def upsert_insert(session: AsyncSession, table: Table) -> Any:
     """An `insert()` that offers `.on_conflict_do_nothing/.on_conflict_do_update` for this session's database."""
-    name = session.get_bind().dialect.name
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(name: str, table: Table) -> Any:
+    """`upsert_insert` for a dialect known by name (for statements compiled once per dialect)."""
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,8 +15,15 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _IMMEDIATE = "hearth_begin_immediate"
+# A WAL checkpoint copies committed pages into the database file and syncs it: tens of milliseconds.
+# It runs in the background this long after a write, so that no command waits for one; SQLite's own
+# checkpoint on commit only steps in when the WAL reaches _AUTOCHECKPOINT_PAGES before that.
+CHECKPOINT_DELAY_SECONDS = 0.2
+_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -32,6 +42,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -47,6 +58,7 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else engine
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
@@ -73,6 +85,23 @@ class Database:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
         async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+        if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
+            self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
+
+    async def _checkpoint_soon(self) -> None:
+        await asyncio.sleep(CHECKPOINT_DELAY_SECONDS)  # let a burst of writes finish first
+        try:
+            async with self.engine.connect() as connection:
+                # On the driver connection: no transaction may be open around a checkpoint.
+                raw = await connection.get_raw_connection()
+                await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        except Exception:
+            log.exception("WAL checkpoint failed; SQLite will checkpoint on a later commit")
+
+    async def checkpointed(self) -> None:
+        """Wait for the background WAL checkpoint of the latest writes, if one is pending."""
+        if self._checkpoint is not None:
+            await self._checkpoint
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
@@ -80,6 +109,10 @@ class Database:
             await _upgrade(connection)
 
     async def dispose(self) -> None:
+        if self._checkpoint is not None:
+            self._checkpoint.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoint
         await self.engine.dispose()
 
 

@@ -8,17 +8,18 @@ the month, in the community's time zone, so that leaderboards and ranks are inde
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter, itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Dialect, and_, bindparam, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.dialect import upsert_insert
+from storage.dialect import dialect_insert, upsert_insert
 from storage.models import Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -26,6 +27,8 @@ ALL_TIME = "all"
 # Which totals column, besides points, a kind of contribution counts in.
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
+# Where each counted kind adds 1 in a totals delta [points, *counters].
+_COUNTER_POSITIONS = {kind: 1 + _COUNTER_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,6 @@ class Award:
     channel: str | None = None
 
 
-@lru_cache(maxsize=4096)
-def _local_date(zone: str, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
 def week_bucket(day: date) -> str:
     return f"week:{(day - timedelta(days=day.weekday())).isoformat()}"
 
@@ -58,7 +56,13 @@ def month_bucket(day: date) -> str:
 
 
 def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str]:
-    day = _local_date(zone, moment.replace(second=0, microsecond=0))
+    return _buckets(zone, moment.replace(second=0, microsecond=0))
+
+
+@lru_cache(maxsize=4096)
+def _buckets(zone: str, minute: datetime) -> tuple[str, str, str]:
+    # Cached per minute: a busy batch asks for the same few minutes thousands of times.
+    day = minute.astimezone(ZoneInfo(zone)).date()
     return ALL_TIME, week_bucket(day), month_bucket(day)
 
 
@@ -68,68 +72,230 @@ def period_bucket(period: str, moment: datetime, zone: str) -> str:
     return {"week": week, "month": month, "all": all_time}[period]
 
 
-@dataclass
-class _Delta:
-    points: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTER_COLUMNS, 0))
+_LEDGER_COLUMNS = (
+    "community_id",
+    "member_id",
+    "kind",
+    "points",
+    "actor_id",
+    "reason",
+    "channel",
+    "created_at",
+    "idempotency_key",
+)
+_TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled once per dialect, run with driver-level parameters in its compiled order.
+
+    The hot paths (activity batches, /kudos, /leaderboard, /rank) would otherwise spend more time in
+    SQLAlchemy's per-call and per-row statement handling than in the database.
+    """
+
+    sql: str
+    order: tuple[str, ...]
+    fixed: dict[str, Any]  # values of the statement's own literals, such as the 0 of `points > 0`
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.positiontup is None:
+            raise RuntimeError(f"the {dialect.name} driver {dialect.driver} has no positional parameters")
+        return cls(compiled.string, tuple(compiled.positiontup), dict(compiled.params))
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] if name in values else self.fixed[name] for name in self.order)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    ledger_insert: _Compiled  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
+    ledger_row: Callable[[Award], tuple[Any, ...]]
+    newest_keys: _Compiled
+    totals_upsert: _Compiled
+    totals_row: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # from _TOTALS_COLUMNS order to the compiled one
+    bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
+    top: dict[str, _Compiled]  # by measure: `points` or a counter column
+    standing: _Compiled
+    count_since: _Compiled
+    exists: _Compiled
+
+
+@lru_cache(maxsize=8)
+def _statements(dialect: Dialect) -> _Statements:
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    members = Member.__table__  # type: ignore[attr-defined]
+    ledger_insert = _Compiled.of(
+        dialect_insert(dialect.name, ledger)
+        .values({name: bindparam(name) for name in _LEDGER_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["community_id", "idempotency_key"]),
+        dialect,
+    )
+    upsert = dialect_insert(dialect.name, totals).values({name: bindparam(name) for name in _TOTALS_COLUMNS})
+    totals_upsert = _Compiled.of(
+        upsert.on_conflict_do_update(
+            index_elements=["community_id", "bucket", "member_id"],
+            set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
+        ),
+        dialect,
+    )
+    bind_time = ledger.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    values = attrgetter(*ledger_insert.order)
+    time_position = ledger_insert.order.index("created_at")
+
+    def ledger_row(award: Award) -> tuple[Any, ...]:
+        row = list(values(award))
+        row[time_position] = bind_time(row[time_position])
+        return tuple(row)
+
+    in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
+    mine = totals.alias("mine")
+    ranked = select(func.count()).where(in_bucket, totals.c.points > 0).scalar_subquery()
+    ahead = select(func.count()).where(in_bucket, totals.c.points > mine.c.points).scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    is_mine = and_(
+        mine.c.community_id == bindparam("community_id"),
+        mine.c.bucket == bindparam("bucket"),
+        mine.c.member_id == bindparam("member_id"),
+    )
+    of_member_kind = and_(
+        ledger.c.community_id == bindparam("community_id"),
+        ledger.c.member_id == bindparam("member_id"),
+        ledger.c.kind == bindparam("kind"),
+    )
+    return _Statements(
+        ledger_insert=ledger_insert,
+        ledger_row=ledger_row,
+        newest_keys=_Compiled.of(
+            select(ledger.c.community_id, ledger.c.idempotency_key)
+            .order_by(ledger.c.id.desc())
+            .limit(bindparam("count")),
+            dialect,
+        ),
+        totals_upsert=totals_upsert,
+        totals_row=itemgetter(*(_TOTALS_COLUMNS.index(name) for name in totals_upsert.order)),
+        bind_time=bind_time,
+        top={
+            measure: _Compiled.of(
+                select(totals.c.member_id, totals.c[measure], members.c.external_id, members.c.display_name)
+                .join(members, members.c.id == totals.c.member_id)
+                .where(in_bucket, totals.c[measure] > 0)
+                .order_by(totals.c[measure].desc(), totals.c.member_id)
+                .limit(bindparam("limit")),
+                dialect,
+            )
+            for measure in ("points", *_COUNTER_COLUMNS)
+        },
+        # One statement: a member's row, outer-joined to a single row so that a member without one
+        # still learns how many are ranked, and their rank as 1 + how many have more points.
+        standing=_Compiled.of(
+            select(
+                mine.c.points,
+                mine.c.kudos_received,
+                mine.c.kudos_given,
+                mine.c.messages,
+                ranked.label("ranked"),
+                case((mine.c.points > 0, ahead)).label("ahead"),
+            ).select_from(one.outerjoin(mine, is_mine)),
+            dialect,
+        ),
+        count_since=_Compiled.of(
+            select(func.count()).where(of_member_kind, ledger.c.created_at >= bindparam("since")), dialect
+        ),
+        exists=_Compiled.of(
+            select(ledger.c.id).where(
+                ledger.c.community_id == bindparam("community_id"),
+                ledger.c.idempotency_key == bindparam("idempotency_key"),
+            ),
+            dialect,
+        ),
+    )
+
+
+async def _query(
+    session: AsyncSession, pick: Callable[[_Statements], _Compiled], **values: Any
+) -> Sequence[Sequence[Any]]:
+    """The rows (as tuples) of the compiled query `pick` chooses, in the session's transaction."""
+    connection = await session.connection()
+    statement = pick(_statements(connection.dialect))
+    parameters = statement.parameters(values)
+    if connection.dialect.name == "sqlite":
+        # aiosqlite runs cursor, execute, fetch and close in one trip to its thread, not four.
+        raw = await connection.get_raw_connection()
+        return list(await raw.driver_connection.execute_fetchall(statement.sql, parameters))  # type: ignore[union-attr]
+    return (await connection.exec_driver_sql(statement.sql, parameters)).all()
 
 
 async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
     """Append the awards whose keys are new and add them to the totals. Returns those recorded."""
     if not awards:
         return []
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
     unique: dict[tuple[int, str], Award] = {}
     for award in awards:
         unique.setdefault((award.community_id, award.idempotency_key), award)
+    connection = await session.connection()
+    statements = _statements(connection.dialect)
+    if connection.dialect.name == "sqlite":
+        recorded = await _insert_sqlite(connection, statements, unique)
+    else:
+        recorded = await _insert_returning(session, unique)
+    await _add_to_totals(connection, statements, recorded)
+    return recorded
+
+
+async def _insert_sqlite(
+    connection: AsyncConnection, statements: _Statements, unique: dict[tuple[int, str], Award]
+) -> list[Award]:
+    """Plain executemany. When some keys were known already, the new rows are the newest ones.
+
+    That holds because a SQLite write transaction excludes every other writer, and a rowid table
+    without AUTOINCREMENT numbers each new row one above the current maximum.
+    """
+    rows = [statements.ledger_row(award) for award in unique.values()]
+    inserted = await connection.exec_driver_sql(statements.ledger_insert.sql, rows)
+    if inserted.rowcount == len(rows):
+        return list(unique.values())
+    newest = statements.newest_keys
+    new_keys = await connection.exec_driver_sql(newest.sql, newest.parameters({"count": inserted.rowcount}))
+    fresh = {tuple(row) for row in new_keys}
+    return [award for key, award in unique.items() if key in fresh]
+
+
+async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str], Award]) -> list[Award]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: exact when other processes write concurrently."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
     inserted = await session.execute(
         upsert_insert(session, ledger)
         .on_conflict_do_nothing(index_elements=["community_id", "idempotency_key"])
         .returning(ledger.c.community_id, ledger.c.idempotency_key),
-        [
-            {
-                "community_id": a.community_id,
-                "member_id": a.member_id,
-                "kind": a.kind,
-                "points": a.points,
-                "actor_id": a.actor_id,
-                "reason": a.reason,
-                "channel": a.channel,
-                "created_at": a.created_at,
-                "idempotency_key": a.idempotency_key,
-            }
-            for a in unique.values()
-        ],
+        [{name: getattr(award, name) for name in _LEDGER_COLUMNS} for award in unique.values()],
     )
-    recorded = [unique[(row[0], row[1])] for row in inserted]
-    await _add_to_totals(session, recorded)
-    return recorded
+    return [unique[(row[0], row[1])] for row in inserted]
 
 
-async def _add_to_totals(session: AsyncSession, awards: Sequence[Award]) -> None:
-    deltas: dict[tuple[int, str, int], _Delta] = defaultdict(_Delta)
+async def _add_to_totals(connection: AsyncConnection, statements: _Statements, awards: Sequence[Award]) -> None:
+    """One upsert per (community, bucket, member) of the batch, in key order.
+
+    Key order: on PostgreSQL two concurrent batches lock rows in the same order, so they queue
+    instead of deadlocking.
+    """
+    deltas: dict[tuple[int, str, int], list[int]] = {}
     for award in awards:
-        counter = _COUNTERS.get(award.kind)
+        counter = _COUNTER_POSITIONS.get(award.kind)
         for bucket in buckets_for(award.created_at, award.zone):
-            delta = deltas[(award.community_id, bucket, award.member_id)]
-            delta.points += award.points
+            key = (award.community_id, bucket, award.member_id)
+            delta = deltas.get(key)
+            if delta is None:
+                delta = deltas[key] = [0] * (1 + len(_COUNTER_COLUMNS))
+            delta[0] += award.points
             if counter:
-                delta.counts[counter] += 1
-    if not deltas:
-        return
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    statement = upsert_insert(session, totals)
-    statement = statement.on_conflict_do_update(
-        index_elements=["community_id", "bucket", "member_id"],
-        set_={column: totals.c[column] + statement.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
-    )
-    await session.execute(
-        statement,
-        [
-            {"community_id": c, "bucket": b, "member_id": m, "points": d.points, **d.counts}
-            for (c, b, m), d in deltas.items()
-        ],
-    )
+                delta[counter] += 1
+    if deltas:
+        rows = [statements.totals_row((*key, *delta)) for key, delta in sorted(deltas.items())]
+        await connection.exec_driver_sql(statements.totals_upsert.sql, rows)
 
 
 @dataclass(frozen=True)
@@ -146,24 +312,13 @@ async def top(
 ) -> list[BoardRow]:
     """The leaders of one bucket (ties share a rank; earlier member ids list first).
 
-    `measure` is a totals column (`points`, `kudos_received`, ...); each row's `points` holds it.
+    `measure` is `points` or a counter (`kudos_received`, ...); each row's `points` holds it.
     """
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    members = Member.__table__  # type: ignore[attr-defined]
-    value = totals.c[measure]
-    rows = (
-        await session.execute(
-            select(totals.c.member_id, value.label("points"), members.c.external_id, members.c.display_name)
-            .join(members, members.c.id == totals.c.member_id)
-            .where(totals.c.community_id == community_id, totals.c.bucket == bucket, value > 0)
-            .order_by(value.desc(), totals.c.member_id)
-            .limit(limit)
-        )
-    ).all()
+    rows = await _query(session, lambda s: s.top[measure], community_id=community_id, bucket=bucket, limit=limit)
     board: list[BoardRow] = []
-    for position, row in enumerate(rows, start=1):
-        rank = board[-1].rank if board and board[-1].points == row.points else position
-        board.append(BoardRow(rank, row.member_id, row.external_id, row.display_name, row.points))
+    for position, (member_id, points, external_id, display_name) in enumerate(rows, start=1):
+        rank = board[-1].rank if board and board[-1].points == points else position
+        board.append(BoardRow(rank, member_id, external_id, display_name, points))
     return board
 
 
@@ -178,51 +333,25 @@ class Standing:
 
 
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
-    """A member's totals in a bucket and their rank: 1 + how many have more points (index count)."""
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
-    in_bucket = and_(totals.c.community_id == community_id, totals.c.bucket == bucket)
-    mine = (
-        await session.execute(
-            select(totals.c.points, totals.c.kudos_received, totals.c.kudos_given, totals.c.messages).where(
-                in_bucket, totals.c.member_id == member_id
-            )
-        )
-    ).first()
-    ranked = (
-        await session.execute(select(func.count()).select_from(totals).where(in_bucket, totals.c.points > 0))
-    ).scalar_one()
-    if mine is None:
+    """A member's totals in a bucket and their rank: 1 + how many have more points (index counts)."""
+    found = await _query(session, attrgetter("standing"), community_id=community_id, bucket=bucket, member_id=member_id)
+    points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
+    if points is None:
         return Standing(0, None, int(ranked), 0, 0, 0)
-    rank: int | None = None
-    if mine.points > 0:
-        ahead = (
-            await session.execute(
-                select(func.count()).select_from(totals).where(in_bucket, totals.c.points > mine.points)
-            )
-        ).scalar_one()
-        rank = int(ahead) + 1
-    return Standing(mine.points, rank, int(ranked), mine.kudos_received, mine.kudos_given, mine.messages)
+    rank = None if ahead is None else int(ahead) + 1
+    return Standing(points, rank, int(ranked), kudos_received, kudos_given, messages)
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:
     """How many rows of `kind` a member has had since a moment (e.g. kudos given today)."""
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(func.count())
-        .select_from(ledger)
-        .where(
-            ledger.c.community_id == community_id,
-            ledger.c.member_id == member_id,
-            ledger.c.kind == kind,
-            ledger.c.created_at >= since,
-        )
+    connection = await session.connection()
+    moment = _statements(connection.dialect).bind_time(since)
+    found = await _query(
+        session, attrgetter("count_since"), community_id=community_id, member_id=member_id, kind=kind, since=moment
     )
-    return int(found.scalar_one())
+    return int(found[0][0])
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(ledger.c.id).where(ledger.c.community_id == community_id, ledger.c.idempotency_key == idempotency_key)
-    )
-    return found.first() is not None
+    found = await _query(session, attrgetter("exists"), community_id=community_id, idempotency_key=idempotency_key)
+    return bool(found)

@@ -1,0 +1,91 @@
+"""Ledger batches as the ingest path writes them: each award once per bucket, redeliveries, zones, ties."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from storage import identity, ledger
+from storage.engine import Database
+from storage.ledger import Award
+
+# A Sunday evening in Berlin that is already Monday in Tokyo: the zone decides the week.
+SUNDAY = datetime(2026, 3, 8, 20, 0, tzinfo=UTC)
+
+
+async def _members(db: Database, *names: str) -> tuple[int, list[int]]:
+    async with db.write() as session:
+        community = await identity.ensure_community(session, "console", "local", "Local", SUNDAY)
+        ids = [await identity.ensure_member(session, community, name, name, False, SUNDAY) for name in names]
+    return community, ids
+
+
+def _message(community: int, member: int, key: str, moment: datetime = SUNDAY, zone: str = "UTC") -> Award:
+    return Award(community, member, "message", 1, f"message:{key}", moment, zone=zone, channel="general")
+
+
+async def _record(db: Database, awards: list[Award]) -> list[Award]:
+    async with db.write() as session:
+        return await ledger.record(session, awards)
+
+
+async def _standing(db: Database, community: int, bucket: str, member: int) -> ledger.Standing:
+    async with db.read() as session:
+        return await ledger.standing(session, community, bucket, member)
+
+
+async def test_a_batch_counts_each_award_once_in_every_bucket(db: Database) -> None:
+    community, (alice, bob) = await _members(db, "alice", "bob")
+    kudos = Award(community, bob, "kudos_received", 10, "kudos:1", SUNDAY, actor_id=alice, reason="thanks")
+    given = replace(kudos, member_id=alice, kind="kudos_given", points=0, idempotency_key="kudos:1:given")
+    later = SUNDAY + timedelta(minutes=3)
+    batch = [_message(community, alice, "1"), _message(community, alice, "2", later), kudos, given]
+
+    recorded = await _record(db, batch)
+
+    assert recorded == batch
+    for bucket in ledger.buckets_for(SUNDAY, "UTC"):
+        mine = await _standing(db, community, bucket, alice)
+        theirs = await _standing(db, community, bucket, bob)
+        assert (mine.points, mine.messages, mine.kudos_given, mine.rank) == (2, 2, 1, 2)
+        assert (theirs.points, theirs.kudos_received, theirs.rank) == (10, 1, 1)
+
+
+async def test_redelivered_keys_award_nothing_in_the_same_or_a_later_batch(db: Database) -> None:
+    community, (alice, bob) = await _members(db, "alice", "bob")
+    first = [_message(community, alice, "1"), _message(community, alice, "1")]
+    assert await _record(db, first) == first[:1]
+
+    # A batch mixing one old key with new ones records (and counts) only the new ones.
+    second = [_message(community, bob, "2"), _message(community, alice, "1"), _message(community, alice, "3")]
+    assert await _record(db, second) == [second[0], second[2]]
+    assert await _record(db, [_message(community, alice, "3")]) == []
+
+    async with db.read() as session:
+        board = await ledger.top(session, community, ledger.ALL_TIME)
+    assert [(row.display_name, row.points) for row in board] == [("alice", 2), ("bob", 1)]
+
+
+async def test_the_community_zone_picks_the_week(db: Database) -> None:
+    community, (alice,) = await _members(db, "alice")
+    await _record(db, [_message(community, alice, "1", zone="Asia/Tokyo")])
+
+    utc_week = ledger.period_bucket("week", SUNDAY, "UTC")
+    tokyo_week = ledger.period_bucket("week", SUNDAY, "Asia/Tokyo")
+    assert (utc_week, tokyo_week) == ("week:2026-03-02", "week:2026-03-09")
+    assert (await _standing(db, community, tokyo_week, alice)).points == 1
+    assert (await _standing(db, community, utc_week, alice)).points == 0
+
+
+async def test_standing_ranks_ties_together_and_leaves_pointless_members_unranked(db: Database) -> None:
+    community, (alice, bob, carol, dave) = await _members(db, "alice", "bob", "carol", "dave")
+    given = Award(community, carol, "kudos_given", 0, "kudos:1:given", SUNDAY, actor_id=alice)
+    await _record(db, [_message(community, alice, "1"), _message(community, bob, "2"), given])
+
+    alice_standing, carol_standing, dave_standing = [
+        await _standing(db, community, ledger.ALL_TIME, member) for member in (alice, carol, dave)
+    ]
+    assert (alice_standing.points, alice_standing.rank, alice_standing.ranked_members) == (1, 1, 2)
+    assert (await _standing(db, community, ledger.ALL_TIME, bob)).rank == 1
+    assert (carol_standing.points, carol_standing.rank, carol_standing.kudos_given) == (0, None, 1)
+    assert (dave_standing.points, dave_standing.rank, dave_standing.ranked_members) == (0, None, 2)

@@ -5,8 +5,10 @@ before a member speaks again. Hearth: `hearth.dispatch(MessagePosted)` -> recogn
 cache, settings cache, cooldown) -> LedgerBuffer -> `ledger.record` in batches, on the async engine.
 Raw: the same ledger rows and 3 totals upserts per event with `executemany`, in one transaction, on
 a copy of the same database (same schema, same PRAGMAs). Both runs must leave identical tables.
-Members and community settings are in Hearth's caches before the clock starts (steady state), and
-the loop yields to the event loop after each event, as a socket would.
+Steady state: every member's first turn is played before the clock starts (untimed, on both sides),
+so that what each cog learns about a member once per process (identity, settings, onboarding state,
+open ritual runs) is in memory, as in a bot that has been running; the loop yields to the event loop
+after each event, as a socket would. Events/s counts the timed events only.
 
 Events/s is wall-clock and moves with the machine's load; CPU µs/event (all threads of the process)
 is the steadier figure on a shared machine.
@@ -111,9 +113,6 @@ async def run_hearth(path: Path, cast: list[Speaker], events: int, batch_size: i
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
     await hearth.start()
     try:
-        for speaker in cast:  # steady state: members and community settings are in the caches
-            member = await hearth.services.identity.member(speaker.ref)
-            await hearth.services.config.get(member.community_id)
         stream = [
             MessagePosted(
                 event_id=str(_FIRST_MESSAGE_ID + number),
@@ -128,6 +127,9 @@ async def run_hearth(path: Path, cast: list[Speaker], events: int, batch_size: i
         for number, event in enumerate(stream):
             if number and number % len(cast) == 0:
                 clock.advance(_TURN)
+                if number == len(cast):  # the first turn warmed the caches: the clock starts now
+                    await hearth.services.ledger.flush()
+                    started = Timing.now()
             await hearth.dispatch(event)
             await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
         await hearth.services.ledger.flush()
@@ -165,7 +167,16 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
+    first_turn = len(cast)
+    write_raw(connection, rows[:first_turn], totals[: 3 * first_turn])  # untimed, like Hearth's warm-up
     started = Timing.now()
+    write_raw(connection, rows[first_turn:], totals[3 * first_turn :])
+    elapsed = Timing.now() - started
+    connection.close()
+    return elapsed
+
+
+def write_raw(connection: sqlite3.Connection, rows: list[tuple[object, ...]], totals: list[tuple[object, ...]]) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany(
         "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
@@ -180,9 +191,6 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
         totals,
     )
     connection.execute("COMMIT")
-    elapsed = Timing.now() - started
-    connection.close()
-    return elapsed
 
 
 def fingerprint(path: Path) -> tuple[object, ...]:
@@ -256,13 +264,14 @@ def main() -> None:
         # The machine is shared: each side's best run counts.
         hearth = min((ours for ours, _ in runs), key=lambda timing: timing.wall)
         raw = min((theirs for _, theirs in runs), key=lambda timing: timing.wall)
+        timed = arguments.events - len(cast)  # the first turn is the untimed warm-up
         figures = (
             f"{rows:,}",
-            f"{arguments.events / hearth.wall:,.0f}",
-            f"{arguments.events / raw.wall:,.0f}",
+            f"{timed / hearth.wall:,.0f}",
+            f"{timed / raw.wall:,.0f}",
             f"{raw.wall / hearth.wall:.0%}",
-            f"{hearth.cpu / arguments.events * 1e6:.1f}",
-            f"{raw.cpu / arguments.events * 1e6:.1f}",
+            f"{hearth.cpu / timed * 1e6:.1f}",
+            f"{raw.cpu / timed * 1e6:.1f}",
         )
         print(" | ".join(figure.rjust(len(column)) for figure, column in zip(figures, columns, strict=True)))
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
@@ -24,7 +23,7 @@ from bot.core.scheduling import VirtualScheduler
 from cogs.onboarding.service import STEPS
 from config.settings import load_settings
 from storage.engine import Database
-from storage.models import Contribution, Member
+from tests.conftest import ledger_rows
 from tests.platforms.conftest import EventLog
 from tests.platforms.slack_fakes import (
     Call,
@@ -93,18 +92,6 @@ def posted_in(api: MockSlackApi, channel: str, containing: str = "") -> list[Cal
 
 def invited(api: MockSlackApi, user: str) -> list[str]:
     return [call.params["channel"] for call in api.called("conversations.invite") if call.params["users"] == user]
-
-
-async def ledger(hearth: Hearth, kind: str) -> list[tuple[str, int, str | None]]:
-    """(member's Slack id, points, reason) of the ledger rows of a kind, oldest first."""
-    async with hearth.db.read() as session:
-        rows = await session.execute(
-            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
-            .join(Member, Member.id == Contribution.member_id)
-            .where(Contribution.kind == kind)
-            .order_by(Contribution.id)
-        )
-        return [(row[0], row[1], row[2]) for row in rows]
 
 
 def logged(hearth: Hearth) -> EventLog:
@@ -186,7 +173,7 @@ async def test_newcomer_walks_the_whole_checklist_on_slack(
         reply = message_event("U0OLGA", text, f"1700000500.00000{number}", channel="C0INTROS", thread_ts=intro_ts)
         await deliver(slack, reply)
     await handled(log, MessagePosted, 2)
-    assert await ledger(hearth, "intro_welcome") == [("U0OLGA", 2, None)]
+    assert await ledger_rows(hearth, "intro_welcome") == [("U0OLGA", 2, None)]
 
     # Saying hello anywhere is the last step: now the public welcome is posted.
     await deliver(slack, message_event("U0NINA", "hello everyone!", "1700000600.000001", channel="C0RANDOM"))
@@ -195,7 +182,7 @@ async def test_newcomer_walks_the_whole_checklist_on_slack(
     assert "Welcome to Hearth Test, <@U0NINA>!" in block_texts(welcome)
     done = await api.wait_for("chat.postMessage", lambda call: "You're all set" in call.params["text"])
     assert done.params["channel"] == "DU0NINA"
-    steps = await ledger(hearth, "onboarding_step")
+    steps = await ledger_rows(hearth, "onboarding_step")
     assert steps == [("U0NINA", points, step) for points, step in ((0, "joined"), *((5, s) for s in STEPS))]
     assert not api.called("conversations.open", lambda call: call.params["users"] == "U0OLGA")
     assert len(posted_in(api, "DU0NINA", "Welcome to Hearth Test")) == 1
@@ -323,7 +310,7 @@ async def test_a_too_long_or_missing_answer_is_shown_in_the_modal_and_posts_noth
     await slack_api.wait_for("chat.postEphemeral", lambda call: "Your introduction is posted" in call.params["text"])
     [card] = posted_in(slack_api, "C0INTROS")
     assert "👋 Meet Ali" in block_texts(card)
-    assert await ledger(hearth, "intro") == [("U0ALI", 20, None)]
+    assert await ledger_rows(hearth, "intro") == [("U0ALI", 20, None)]
 
 
 async def test_an_unknown_interest_is_refused_and_changes_nothing(
@@ -337,7 +324,7 @@ async def test_an_unknown_interest_is_refused_and_changes_nothing(
         block_texts(answer) == "`chess` is not an interest offered here (any more). Choose from: Board games, Python."
     )
     assert invited(slack_api, "U0NINA") == []
-    assert [step for _, _, step in await ledger(hearth, "onboarding_step")] == ["joined"]
+    assert [step for _, _, step in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
 
 async def test_closed_dms_get_the_checklist_in_the_welcome_channel(
@@ -390,7 +377,7 @@ async def test_a_refused_invite_tells_the_moderators_why_and_changes_nothing(
     told = block_texts(answer)
     assert told.startswith(f"I couldn't give you access to #crew: {reason}")
     assert "nothing was changed" in told
-    assert [step for _, _, step in await ledger(hearth, "onboarding_step")] == ["joined"]
+    assert [step for _, _, step in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
     slack_api.errors.clear()  # fixed by a moderator: pressing again works
     answer = await click(slack, "U0NINA", AGREE, "DU0NINA")

@@ -48,6 +48,7 @@ from bot.app import build_hearth
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.runtime import ALL_COGS
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage.engine import Database
@@ -55,6 +56,8 @@ from storage.ledger import buckets_for
 
 # Longer than the default activity cooldown (60s), so each member's next message earns again.
 _TURN = timedelta(seconds=61)
+# What message activity needs: with them alone, the figure isolates the ledger path from other features.
+FOUNDATION_COGS = ("cogs.settings", "cogs.recognition")
 _FIRST_MESSAGE_ID = 2 * 10**17  # above every generated snowflake
 
 
@@ -104,13 +107,15 @@ def moment_of(event_number: int, turn_size: int) -> datetime:
     return NOW + timedelta(minutes=5) + _TURN * (event_number // turn_size)
 
 
-async def run_hearth(path: Path, cast: list[Speaker], events: int, batch_size: int | None) -> Timing:
+async def run_hearth(
+    path: Path, cast: list[Speaker], events: int, batch_size: int | None, cogs: tuple[str, ...]
+) -> Timing:
     """Time to dispatch `events` messages and have every award committed."""
     url = f"sqlite+aiosqlite:///{path}"
     clock = VirtualClock(moment_of(0, len(cast)))
     database = Database.open(url)
     settings = load_settings(database_url=url, hearth_activity_batch_size=batch_size)
-    hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
+    hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database, cogs=cogs)
     await hearth.start()
     try:
         stream = [
@@ -219,12 +224,14 @@ def remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def measure(source: Path, cast: list[Speaker], events: int, batch_size: int | None) -> tuple[Timing, Timing]:
+def measure(
+    source: Path, cast: list[Speaker], events: int, batch_size: int | None, cogs: tuple[str, ...]
+) -> tuple[Timing, Timing]:
     """(Hearth, raw) timings, each on its own copy of `source`; both must write the same."""
     ours = copy_database(source, "run-hearth.db")
     raw = copy_database(source, "run-raw.db")
     try:
-        hearth_timing = asyncio.run(run_hearth(ours, cast, events, batch_size))
+        hearth_timing = asyncio.run(run_hearth(ours, cast, events, batch_size, cogs))
         raw_timing = run_raw(raw, cast, events)
         if fingerprint(ours) != fingerprint(raw):
             raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")
@@ -241,6 +248,11 @@ def main() -> None:
     parser.add_argument("--speakers", type=int, default=5000, help="members taking turns (default 5000)")
     parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 500)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per database; the best of each side counts")
+    parser.add_argument(
+        "--foundation-cogs",
+        action="store_true",
+        help="load only the settings and recognition cogs (what message activity needs), not every feature",
+    )
     parser.add_argument("--quick", action="store_true", help="fresh and 100k rows, 20000 events, 2000 speakers, 1 run")
     add_shape_arguments(parser)
     arguments = parser.parse_args()
@@ -260,7 +272,8 @@ def main() -> None:
         shape = shape_from(arguments, rows)
         source = ensure_database(shape)
         cast = speakers(shape, arguments.speakers)
-        runs = [measure(source, cast, arguments.events, arguments.batch_size) for _ in range(arguments.repeat)]
+        cogs = FOUNDATION_COGS if arguments.foundation_cogs else ALL_COGS
+        runs = [measure(source, cast, arguments.events, arguments.batch_size, cogs) for _ in range(arguments.repeat)]
         # The machine is shared: each side's best run counts.
         hearth = min((ours for ours, _ in runs), key=lambda timing: timing.wall)
         raw = min((theirs for _, theirs in runs), key=lambda timing: timing.wall)

@@ -8,13 +8,19 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.core.clock import Clock, SystemClock, VirtualClock
-from bot.core.runtime import Hearth
+from bot.core.runtime import ALL_COGS, Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from config.settings import PlatformName, Settings
 from storage.engine import Database
 
 
-def build_hearth(settings: Settings, clock: Clock, scheduler: Scheduler, db: Database | None = None) -> Hearth:
+def build_hearth(
+    settings: Settings,
+    clock: Clock,
+    scheduler: Scheduler,
+    db: Database | None = None,
+    cogs: Iterable[str] = ALL_COGS,
+) -> Hearth:
     hearth = Hearth(
         db or Database.open(settings.database_url),
         clock,
@@ -22,7 +28,7 @@ def build_hearth(settings: Settings, clock: Clock, scheduler: Scheduler, db: Dat
         activity_flush_seconds=settings.hearth_activity_flush_seconds,
         activity_batch_size=settings.hearth_activity_batch_size,
     )
-    hearth.load_cogs()
+    hearth.load_cogs(cogs)
     return hearth
 
 

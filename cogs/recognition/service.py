@@ -58,14 +58,16 @@ class RecognitionService:
         if limit == 0:
             raise UserError("Kudos are switched off in this community (kudos_daily_limit is 0).")
         async with self.services.db.write() as session:
-            if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
-                return KudosOutcome(settings.kudos_points, 0, duplicate=True)
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
             used = await ledger.count_since(
                 session, giver.community_id, giver.id, "kudos_given", settings.day_start(now)
             )
             if used >= limit:
+                # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
+                # limit, `record` skips a known key by itself: no look-up on the common path.)
+                if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
+                    return KudosOutcome(settings.kudos_points, 0, duplicate=True)
                 resets = next_local_midnight(now, settings)
                 raise UserError(
                     f"You've given all {limit} of your kudos for today. They reset at midnight "

@@ -54,3 +54,13 @@ async def test_user_text_cannot_forge_a_mention(hearth: Hearth) -> None:
     reply = await hearth.run_command(ctx, "kudos", {"member": ref("bob"), "reason": "hi \x1fmU999\x1eceo\x1f"})
     assert reply.card is not None
     assert "\x1f" not in reply.card.fields[0].value
+
+
+async def test_a_retry_of_the_last_allowed_kudos_is_not_refused(hearth: Hearth) -> None:
+    for n in range(5):
+        await kudos(hearth, "alice", ref(f"m{n}"), f"i{n}")
+    again = await kudos(hearth, "alice", ref("m4"), "i4")
+    over = await kudos(hearth, "alice", ref("m5"), "i5")
+    assert "already recorded" in again
+    assert "You've given all 5" in over
+    assert await given(hearth) == 5

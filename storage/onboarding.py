@@ -217,16 +217,21 @@ async def done_steps(
     return found
 
 
-async def mark_complete(session: AsyncSession, member_id: int, now: datetime) -> bool:
-    """Claim the completion; True only for the one caller that completed it."""
+async def _claim_moment(session: AsyncSession, member_id: int, column: str, now: datetime) -> bool:
+    """Set a journey's still-empty timestamp; True only for the one caller that set it."""
     table = _table(OnboardingJourney)
     done = await session.execute(
         update(table)
-        .where(table.c.member_id == member_id, table.c.completed_at.is_(None))
-        .values(completed_at=now)
+        .where(table.c.member_id == member_id, table.c[column].is_(None))
+        .values({column: now})
         .returning(table.c.member_id)
     )
     return done.first() is not None
+
+
+async def mark_complete(session: AsyncSession, member_id: int, now: datetime) -> bool:
+    """Claim the completion; True only for the one caller that completed it."""
+    return await _claim_moment(session, member_id, "completed_at", now)
 
 
 async def set_choices(session: AsyncSession, community_id: int, member_id: int, keys: Iterable[str]) -> None:
@@ -306,14 +311,7 @@ async def recent_welcomes(session: AsyncSession, community_id: int, since: datet
 
 
 async def mark_welcomed(session: AsyncSession, member_id: int, now: datetime) -> bool:
-    table = _table(OnboardingJourney)
-    done = await session.execute(
-        update(table)
-        .where(table.c.member_id == member_id, table.c.welcomed_at.is_(None))
-        .values(welcomed_at=now)
-        .returning(table.c.member_id)
-    )
-    return done.first() is not None
+    return await _claim_moment(session, member_id, "welcomed_at", now)
 
 
 async def queue_welcome(session: AsyncSession, member_id: int, now: datetime) -> None:

@@ -44,7 +44,7 @@ from bench.dataset import (
     shape_from,
     sql_time,
 )
-from bot.app import build_hearth
+from bot.app import build_hearth, settle_heap
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -116,18 +116,21 @@ async def run_hearth(
     database = Database.open(url)
     settings = load_settings(database_url=url, hearth_activity_batch_size=batch_size)
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database, cogs=cogs)
+    # Built before the heap is settled: a socket would not hold 100k events waiting, so they must
+    # not weigh on the garbage collector either.
+    stream = [
+        MessagePosted(
+            event_id=str(_FIRST_MESSAGE_ID + number),
+            author=cast[number % len(cast)].ref,
+            channel=cast[number % len(cast)].channel,
+            message_id=str(_FIRST_MESSAGE_ID + number),
+            text="hello",
+        )
+        for number in range(events)
+    ]
     await hearth.start()
+    settle_heap()  # as `hearth run` does once started
     try:
-        stream = [
-            MessagePosted(
-                event_id=str(_FIRST_MESSAGE_ID + number),
-                author=cast[number % len(cast)].ref,
-                channel=cast[number % len(cast)].channel,
-                message_id=str(_FIRST_MESSAGE_ID + number),
-                text="hello",
-            )
-            for number in range(events)
-        ]
         started = Timing.now()
         for number, event in enumerate(stream):
             if number and number % len(cast) == 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
@@ -93,3 +93,32 @@ async def test_count_since_counts_one_kind_from_a_moment(db: Database) -> None:
             + [Award(community, member, "message", 1, "m", start + timedelta(hours=5))],
         )
         assert await ledger.count_since(session, community, member, "kudos_given", start + timedelta(hours=1)) == 2
+
+
+async def test_recorded_times_read_back_exactly_through_the_orm(db: Database) -> None:
+    # The ledger binds times itself on its hot path; the ORM must still find them to the microsecond.
+    community, (member,) = await _members(db, 1)
+    india = timezone(timedelta(hours=5, minutes=30))
+    moment = datetime(2026, 3, 4, 23, 59, 58, 123456, tzinfo=india)
+    on_the_second = datetime(2026, 3, 5, 1, 2, 3, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [
+                Award(community, member, "message", 1, "a", moment),
+                Award(community, member, "message", 1, "b", on_the_second),
+            ],
+        )
+    async with db.read() as session:
+        found = (await session.execute(select(Contribution.idempotency_key, Contribution.created_at))).all()
+        at_moment = await session.execute(select(Contribution.idempotency_key).where(Contribution.created_at == moment))
+        at_second = await session.execute(
+            select(Contribution.idempotency_key).where(Contribution.created_at == on_the_second)
+        )
+        later = await session.execute(
+            select(Contribution.idempotency_key).where(Contribution.created_at > moment + timedelta(microseconds=1))
+        )
+    assert sorted(found) == [("a", moment.astimezone(UTC)), ("b", on_the_second)]
+    assert at_moment.scalars().all() == ["a"]
+    assert at_second.scalars().all() == ["b"]
+    assert later.scalars().all() == ["b"]

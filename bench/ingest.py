@@ -44,14 +44,14 @@ from bench.dataset import (
     shape_from,
     sql_time,
 )
-from bot.app import build_hearth, settle_heap
+from bot.app import build_hearth, tune_for_serving
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import ALL_COGS
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
-from storage.engine import Database
+from storage.engine import SQLITE_PRAGMAS, Database
 from storage.ledger import buckets_for
 
 # Longer than the default activity cooldown (60s), so each member's next message earns again.
@@ -116,7 +116,7 @@ async def run_hearth(
     database = Database.open(url)
     settings = load_settings(database_url=url, hearth_activity_batch_size=batch_size)
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database, cogs=cogs)
-    # Built before the heap is settled: a socket would not hold 100k events waiting, so they must
+    # Built before the heap is frozen: a socket would not hold 100k events waiting, so they must
     # not weigh on the garbage collector either.
     stream = [
         MessagePosted(
@@ -129,7 +129,7 @@ async def run_hearth(
         for number in range(events)
     ]
     await hearth.start()
-    settle_heap()  # as `hearth run` does once started
+    tune_for_serving()  # as `hearth run` does once started
     try:
         started = Timing.now()
         for number, event in enumerate(stream):
@@ -173,7 +173,7 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
         for bucket in buckets_for(moment, "UTC"):
             totals.append((speaker.community_id, bucket, speaker.member_id, 1, 0, 0, 1))
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in SQLITE_PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
     first_turn = len(cast)
     write_raw(connection, rows[:first_turn], totals[: 3 * first_turn])  # untimed, like Hearth's warm-up

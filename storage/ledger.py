@@ -8,11 +8,13 @@ the month, in the community's time zone, so that leaderboards and ranks are inde
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +29,10 @@ ALL_TIME = "all"
 # Which totals column, besides points, a kind of contribution counts in.
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
-# Where each counted kind adds 1 in a totals delta [points, *counters].
-_COUNTER_POSITIONS = {kind: 1 + _COUNTER_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
+_TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
+_POINTS_POSITION = _TOTALS_COLUMNS.index("points")
+# Where each counted kind adds 1 in a totals row.
+_COUNTER_POSITIONS = {kind: _TOTALS_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,14 @@ def month_bucket(day: date) -> str:
 
 
 def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str]:
-    return _buckets(zone, moment.replace(second=0, microsecond=0))
+    return _buckets(zone, moment.timestamp() // 60)
 
 
 @lru_cache(maxsize=4096)
-def _buckets(zone: str, minute: datetime) -> tuple[str, str, str]:
-    # Cached per minute: a busy batch asks for the same few minutes thousands of times.
-    day = minute.astimezone(ZoneInfo(zone)).date()
+def _buckets(zone: str, minute: float) -> tuple[str, str, str]:
+    # Cached per minute (every zone's offset is whole minutes): a busy batch asks for the same few
+    # minutes thousands of times.
+    day = datetime.fromtimestamp(minute * 60, ZoneInfo(zone)).date()
     return ALL_TIME, week_bucket(day), month_bucket(day)
 
 
@@ -83,7 +88,6 @@ _LEDGER_COLUMNS = (
     "created_at",
     "idempotency_key",
 )
-_TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,9 @@ class _Compiled:
 @dataclass(frozen=True)
 class _Statements:
     ledger_insert: _Compiled  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
-    ledger_row: Callable[[Award], tuple[Any, ...]]
+    ledger_row: Callable[[Award], tuple[Any, ...]]  # parameters of ledger_insert
     newest_keys: _Compiled
-    totals_upsert: _Compiled
-    totals_row: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # from _TOTALS_COLUMNS order to the compiled one
+    totals_upsert: _Compiled  # parameters in _TOTALS_COLUMNS order
     bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
     top: dict[str, _Compiled]  # by measure: `points` or a counter column
     standing: _Compiled
@@ -153,14 +156,22 @@ def _statements(dialect: Dialect) -> _Statements:
         ),
         dialect,
     )
+    if (ledger_insert.order, totals_upsert.order) != (_LEDGER_COLUMNS, _TOTALS_COLUMNS):
+        raise RuntimeError(f"{dialect.name} orders INSERT parameters unlike their columns")
     bind_time = _sqlite_time if dialect.name == "sqlite" else _bind_processor(ledger.c.created_at, dialect)
-    values = attrgetter(*ledger_insert.order)
-    time_position = ledger_insert.order.index("created_at")
 
-    def ledger_row(award: Award) -> tuple[Any, ...]:
-        row = list(values(award))
-        row[time_position] = bind_time(row[time_position])
-        return tuple(row)
+    def ledger_row(award: Award) -> tuple[Any, ...]:  # in _LEDGER_COLUMNS order
+        return (
+            award.community_id,
+            award.member_id,
+            award.kind,
+            award.points,
+            award.actor_id,
+            award.reason,
+            award.channel,
+            bind_time(award.created_at),
+            award.idempotency_key,
+        )
 
     in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
     mine = totals.alias("mine")
@@ -187,7 +198,6 @@ def _statements(dialect: Dialect) -> _Statements:
             dialect,
         ),
         totals_upsert=totals_upsert,
-        totals_row=itemgetter(*(_TOTALS_COLUMNS.index(name) for name in totals_upsert.order)),
         bind_time=bind_time,
         top={
             measure: _Compiled.of(
@@ -260,17 +270,17 @@ async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
 async def _insert_sqlite(
     connection: AsyncConnection, statements: _Statements, unique: dict[tuple[int, str], Award]
 ) -> list[Award]:
-    """Plain executemany. When some keys were known already, the new rows are the newest ones.
+    """Insert without RETURNING. When some keys were known already, the new rows are the newest ones.
 
     That holds because a SQLite write transaction excludes every other writer, and a rowid table
     without AUTOINCREMENT numbers each new row one above the current maximum.
     """
     rows = [statements.ledger_row(award) for award in unique.values()]
-    inserted = await connection.exec_driver_sql(statements.ledger_insert.sql, rows)
-    if inserted.rowcount == len(rows):
+    inserted = await _insert_rows_sqlite(connection, statements.ledger_insert, rows)
+    if inserted == len(rows):
         return list(unique.values())
     newest = statements.newest_keys
-    new_keys = await connection.exec_driver_sql(newest.sql, newest.parameters({"count": inserted.rowcount}))
+    new_keys = await connection.exec_driver_sql(newest.sql, newest.parameters({"count": inserted}))
     fresh = {tuple(row) for row in new_keys}
     return [award for key, award in unique.items() if key in fresh]
 
@@ -288,25 +298,60 @@ async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str],
 
 
 async def _add_to_totals(connection: AsyncConnection, statements: _Statements, awards: Sequence[Award]) -> None:
-    """One upsert per (community, bucket, member) of the batch, in key order.
+    """One upsert per (community, bucket, member) of the batch.
 
-    Key order: on PostgreSQL two concurrent batches lock rows in the same order, so they queue
-    instead of deadlocking.
+    On PostgreSQL in key order, so that two concurrent batches lock rows in the same order and queue
+    instead of deadlocking (a SQLite write transaction has the database to itself).
     """
-    deltas: dict[tuple[int, str, int], list[int]] = {}
+    rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
     for award in awards:
         counter = _COUNTER_POSITIONS.get(award.kind)
         for bucket in buckets_for(award.created_at, award.zone):
             key = (award.community_id, bucket, award.member_id)
-            delta = deltas.get(key)
-            if delta is None:
-                delta = deltas[key] = [0] * (1 + len(_COUNTER_COLUMNS))
-            delta[0] += award.points
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = [award.community_id, bucket, award.member_id, 0, 0, 0, 0]
+            row[_POINTS_POSITION] += award.points
             if counter:
-                delta[counter] += 1
-    if deltas:
-        rows = [statements.totals_row((*key, *delta)) for key, delta in sorted(deltas.items())]
-        await connection.exec_driver_sql(statements.totals_upsert.sql, rows)
+                row[counter] += 1
+    if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        await _insert_rows_sqlite(connection, statements.totals_upsert, list(rows.values()))
+    else:
+        await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+
+
+# Rows per multi-row INSERT on SQLite, within the parameters a build takes (999 before SQLite 3.32).
+_SQLITE_ROWS_PER_INSERT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 100
+
+
+async def _insert_rows_sqlite(connection: AsyncConnection, insert: _Compiled, rows: Sequence[Sequence[Any]]) -> int:
+    """Run a single-row INSERT for many rows, as multi-row VALUES statements; returns the rows changed.
+
+    Not executemany: Python's sqlite3 takes the GIL back after every row it steps, and while the event
+    loop is busy those hand-offs, not SQLite, set the pace (bench/ingest.py: batches fell behind and grew
+    to 80,000 awards). A statement of many rows takes it back once, and each is one trip to aiosqlite's
+    thread (SQLAlchemy's cursor takes three).
+    """
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    before = driver.total_changes
+    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+        chunk = rows[start : start + _SQLITE_ROWS_PER_INSERT]
+        await driver.execute_fetchall(_multi_row(insert.sql, len(chunk)), tuple(chain.from_iterable(chunk)))
+    return int(driver.total_changes - before)
+
+
+@lru_cache(maxsize=64)
+def _multi_row(single_row_insert: str, count: int) -> str:
+    """`INSERT ... VALUES (?, ?) ...` with its VALUES group repeated `count` times."""
+    head, values, tail = single_row_insert.partition(" VALUES (")
+    group, closing, rest = tail.partition(")")
+    if not values or not closing or group.replace("?", "").replace(", ", ""):
+        raise ValueError(f"not a single-row INSERT with positional parameters: {single_row_insert}")
+    return f"{head} VALUES {', '.join([f'({group})'] * count)}{rest}"
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,20 @@ async def test_standing_ranks_ties_together_and_leaves_pointless_members_unranke
     assert (await _standing(db, community, ledger.ALL_TIME, bob)).rank == 1
     assert (carol_standing.points, carol_standing.rank, carol_standing.kudos_given) == (0, None, 1)
     assert (dave_standing.points, dave_standing.rank, dave_standing.ranked_members) == (0, None, 2)
+
+
+async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(db: Database) -> None:
+    # Several multi-row statements on SQLite; the redelivered keys sit in every one of them.
+    community, members = await _members(db, *(f"m{n}" for n in range(40)))
+    earlier = [_message(community, members[n % 40], str(n)) for n in range(0, 3000, 7)]
+    await _record(db, earlier)
+    batch = [_message(community, members[n % 40], str(n)) for n in range(3000)]
+
+    recorded = await _record(db, batch)
+
+    known = {award.idempotency_key for award in earlier}
+    assert recorded == [award for award in batch if award.idempotency_key not in known]
+    async with db.read() as session:
+        board = await ledger.top(session, community, ledger.ALL_TIME, limit=40)
+    assert sum(row.points for row in board) == 3000
+    assert {row.points for row in board} == {75}

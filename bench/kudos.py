@@ -19,7 +19,7 @@ import time
 from bench.dataset import NOW, Shape, add_shape_arguments, ensure_database, shape_from
 from bench.ingest import copy_database, remove_database, speakers
 from bench.leaderboard import percentile
-from bot.app import build_hearth
+from bot.app import build_hearth, tune_for_serving
 from bot.core.clock import VirtualClock
 from bot.core.refs import Permission
 from bot.core.scheduling import VirtualScheduler
@@ -42,6 +42,7 @@ async def measure(shape: Shape, calls: int) -> list[float]:
     samples = []
     try:
         await hearth.start()
+        tune_for_serving()  # as `hearth run` does once started
         for member in members:  # steady state: members and settings are in the caches
             await hearth.services.config.get((await hearth.services.identity.member(member.ref)).community_id)
         for number in range(calls):

@@ -1,4 +1,5 @@
-"""Every cog's commands fit what Discord accepts: descriptions, group sizes, option names."""
+"""Every cog's commands fit what Discord accepts: descriptions, group sizes, option names (a choice of more
+than 25 values is served by autocomplete there: tests/platforms/test_discord.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,5 @@ async def test_commands_fit_discord_limits(hearth: Hearth) -> None:
         for option in spec.options:
             assert re.fullmatch(r"[a-z0-9_-]{1,32}", option.name), f"{spec.path} {option.name}"
             assert len(option.description) <= 100, f"{spec.path} {option.name}"
-            assert len(option.choices) <= 25, f"{spec.path} {option.name}"
     for group, specs in registry.groups().items():
         assert len(specs) <= 25, group

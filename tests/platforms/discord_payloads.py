@@ -19,7 +19,7 @@ _snowflakes = itertools.count(1_100_000_000_000_000_001)
 
 # Option and component types (Discord API v10).
 SUB_COMMAND, STRING, INTEGER, USER, CHANNEL, ROLE = 1, 3, 4, 6, 7, 8
-PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 1, 2, 3, 5
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
 EPHEMERAL = 64
 GUILD, BOT_DM = 0, 1  # interaction contexts
@@ -399,6 +399,17 @@ def command_interaction(
     if resolved:
         data["resolved"] = resolved
     return _interaction(world, APPLICATION_COMMAND, invoker, channel, data, interaction_id=interaction_id)
+
+
+def autocomplete_interaction(world: DiscordWorld, invoker: str, command: str, option: str, typed: str) -> Payload:
+    """The client asking which values fit what `invoker` has typed so far into `option`."""
+    payload = command_interaction(world, invoker, command, {option: typed})
+    options = payload["data"]["options"]
+    if options[0]["type"] == SUB_COMMAND:
+        options = options[0]["options"]
+    options[0]["focused"] = True
+    payload["type"] = AUTOCOMPLETE
+    return payload
 
 
 def _resolve(world: DiscordWorld, mention: Mention, resolved: dict[str, dict[str, Payload]]) -> tuple[int, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import Permission
 from bot.core.reply import Reply
@@ -176,3 +177,54 @@ async def test_config_set_takes_a_channel_option(discord: DiscordHarness) -> Non
     done = await discord.server.interact(p.command_interaction(world, "owner", "config set", options))
     fields = {f["name"]: f["value"] for f in done.json["data"]["embeds"][0]["fields"]}
     assert fields["announcement_channel"] == f"<#{world.channels['ideas']['id']}>"
+
+
+# More values than the 25 fixed choices Discord takes; the chocolate ones are spread through the list.
+FLAVOURS = (
+    "mint chocolate",
+    *(f"flavour {n:02d}" for n in range(13)),
+    "chocolate chip",
+    *(f"flavour {n:02d}" for n in range(13, 26)),
+    "chocolate",
+)
+
+
+async def test_a_choice_of_more_than_25_values_is_offered_by_autocomplete(discord_env: DiscordHarness) -> None:
+    chosen: list[str] = []
+
+    async def handler(ctx: Context, flavour: str) -> Reply:
+        chosen.append(flavour)
+        return Reply.private(f"one {flavour}")
+
+    discord_env.hearth.registry.command(
+        CommandSpec(
+            name="icecream",
+            description="Pick a flavour",
+            handler=handler,
+            options=(Option("flavour", OptionType.CHOICE, "Which one", choices=FLAVOURS),),
+        )
+    )
+    await discord_env.start()
+    world = discord_env.world
+    sync = discord_env.server.calls_to("PUT", rf"/applications/{world.application_id}/commands")
+    flavour = options_by_name(top_level(sync[0].body, "icecream"))["flavour"]
+    assert flavour["autocomplete"] and not flavour.get("choices")
+
+    typed_choc = await discord_env.server.interact(
+        p.autocomplete_interaction(world, "alice", "icecream", "flavour", "Choc")
+    )
+    assert typed_choc.json["type"] == 8  # autocomplete result
+    assert [c["value"] for c in typed_choc.json["data"]["choices"]] == ["chocolate chip", "chocolate", "mint chocolate"]
+    typed_nothing = await discord_env.server.interact(
+        p.autocomplete_interaction(world, "alice", "icecream", "flavour", "")
+    )
+    assert [c["value"] for c in typed_nothing.json["data"]["choices"]] == list(FLAVOURS[:25])
+
+    picked = await discord_env.server.interact(
+        p.command_interaction(world, "alice", "icecream", {"flavour": "mint chocolate"})
+    )
+    assert picked.json["data"]["content"] == "one mint chocolate"
+    made_up = await discord_env.server.interact(p.command_interaction(world, "alice", "icecream", {"flavour": "Mud"}))
+    assert "Mud" not in chosen and made_up.json["data"]["flags"] & p.EPHEMERAL
+    assert "one of" in made_up.json["data"]["content"]
+    assert chosen == ["mint chocolate"]

@@ -9,7 +9,7 @@ it): the level is still computed from the invoker's permissions and checked by t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, cast
 
 import discord
@@ -19,10 +19,14 @@ from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.refs import Permission
 
 Runner = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
 
 # A community is a server: Hearth's commands are not offered in DMs.
 GUILDS_ONLY = app_commands.AppCommandContext(guild=True)
+# Discord takes at most 25 fixed choices (and shows at most 25 suggestions): a longer list is offered
+# by autocomplete instead, and the core still refuses a typed value that is not one of them.
+MAX_CHOICES = 25
 _DEFAULT_PERMISSIONS = {
     Permission.MEMBER: None,
     Permission.MODERATOR: discord.Permissions(manage_messages=True),
@@ -66,14 +70,29 @@ def _callback(spec: CommandSpec, run: Runner) -> Callable[..., Awaitable[None]]:
     callback.__name__ = callback.__qualname__ = spec.path.replace(" ", "_")
     if spec.options:
         app_commands.describe(**{o.name: o.description[:100] for o in spec.options})(callback)
-    choices = {
-        o.name: [app_commands.Choice(name=c, value=c) for c in o.choices]
-        for o in spec.options
-        if o.type is OptionType.CHOICE and o.choices
-    }
-    if choices:
-        app_commands.choices(**choices)(callback)
+    choice_options = [o for o in spec.options if o.type is OptionType.CHOICE and o.choices]
+    fixed = {o.name: _choices(o.choices) for o in choice_options if len(o.choices) <= MAX_CHOICES}
+    completed = {o.name: _completer(o.choices) for o in choice_options if len(o.choices) > MAX_CHOICES}
+    if fixed:
+        app_commands.choices(**fixed)(callback)
+    if completed:
+        app_commands.autocomplete(**completed)(callback)
     return callback
+
+
+def _choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=value, value=value) for value in values]
+
+
+def _completer(values: tuple[str, ...]) -> Completer:
+    async def complete(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+        """The values containing what was typed, those starting with it first, in declared order."""
+        wanted = typed.strip().lower()
+        fitting = [value for value in values if wanted in value.lower()]
+        fitting.sort(key=lambda value: not value.lower().startswith(wanted))
+        return _choices(fitting[:MAX_CHOICES])
+
+    return complete
 
 
 def _command(spec: CommandSpec, run: Runner, contexts: app_commands.AppCommandContext | None = None) -> Any:

@@ -369,22 +369,28 @@ async def set_welcomer(session: AsyncSession, community_id: int, member_id: int,
 
 
 async def assign_welcomer(session: AsyncSession, community_id: int, newcomer_id: int, now: datetime) -> int | None:
-    """Pair the newcomer with the available welcomer assigned least recently (never assigned first)."""
+    """Pair the newcomer with the available welcomer assigned least recently (never assigned first).
+
+    On PostgreSQL a welcomer being assigned in another transaction is skipped, so that newcomers joining
+    together get different welcomers; only when every one is taken right now do two share one. (SQLite's
+    BEGIN IMMEDIATE serialises the assignments already.)
+    """
     welcomers, members, journeys = _table(Welcomer), _table(Member), _table(OnboardingJourney)
-    found = (
-        await session.execute(
-            select(welcomers.c.member_id)
-            .join(members, members.c.id == welcomers.c.member_id)
-            .where(
-                welcomers.c.community_id == community_id,
-                welcomers.c.active.is_(True),
-                welcomers.c.member_id != newcomer_id,
-                members.c.left_at.is_(None),
-            )
-            .order_by(welcomers.c.last_assigned_at.is_not(None), welcomers.c.last_assigned_at, welcomers.c.member_id)
-            .limit(1)
+    least_recent = (
+        select(welcomers.c.member_id)
+        .join(members, members.c.id == welcomers.c.member_id)
+        .where(
+            welcomers.c.community_id == community_id,
+            welcomers.c.active.is_(True),
+            welcomers.c.member_id != newcomer_id,
+            members.c.left_at.is_(None),
         )
-    ).first()
+        .order_by(welcomers.c.last_assigned_at.is_not(None), welcomers.c.last_assigned_at, welcomers.c.member_id)
+        .limit(1)
+    )
+    found = (await session.execute(least_recent.with_for_update(of=welcomers, skip_locked=True))).first()
+    if found is None:
+        found = (await session.execute(least_recent)).first()
     if found is None:
         return None
     await session.execute(

@@ -55,3 +55,32 @@ async def test_queued_welcomes_are_taken_once(two_engines: tuple[Database, Datab
     assert sorted(taken, key=len) == [[], members]
     async with first.read() as session:
         assert await onboarding.recent_welcomes(session, community, START) == (3, 0)
+
+
+@pytest.mark.parametrize("volunteers", [2, 1])
+async def test_newcomers_joining_together_share_a_welcomer_only_when_all_are_taken(
+    two_engines: tuple[Database, Database, int, list[int]], volunteers: int
+) -> None:
+    first, second, community, members = two_engines
+    async with first.write() as session:
+        latecomer = await identity.ensure_member(session, community, "m3", "m3", False, START)
+        assert await onboarding.start_journey(session, community, latecomer, START)
+        for volunteer in members[:volunteers]:
+            assert await onboarding.set_welcomer(session, community, volunteer, True)
+    assigned_first = asyncio.Event()
+
+    async def assign(db: Database, newcomer: int, hold: bool) -> int | None:
+        async with db.write() as session:
+            welcomer = await onboarding.assign_welcomer(session, community, newcomer, START)
+            if hold:  # still uncommitted while the other process assigns
+                assigned_first.set()
+                await asyncio.sleep(0.2)
+            return welcomer
+
+    first_join = asyncio.create_task(assign(first, members[2], hold=True))
+    await assigned_first.wait()
+    second_welcomer = await assign(second, latecomer, hold=False)
+    if volunteers == 2:
+        assert {await first_join, second_welcomer} == set(members[:2])
+    else:  # the only welcomer welcomes both
+        assert [await first_join, second_welcomer] == [members[0], members[0]]

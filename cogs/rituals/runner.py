@@ -18,6 +18,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -40,6 +41,9 @@ _MISSED_RECORDS = 1000
 # Another process's new run is noticed by message matching within this many seconds.
 _OPEN_RUNS_SECONDS = 10.0
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+# How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too.
+_RESYNC_EVERY = timedelta(minutes=1)
+_RESYNC_JOB = "rituals:resync"
 
 
 def ritual_job(ritual_id: int) -> str:
@@ -87,22 +91,38 @@ class RitualRunner:
         self.services.scheduler.add(close_job(run_id), DateTrigger(run_date=at), partial(self._close_job, run_id))
 
     async def start(self) -> None:
-        """Start hook: catch up on what was missed while down, arm every job, finish open windows."""
+        """Start hook: catch up on what was missed while down, arm every job, finish open windows; then
+        look for rituals other processes create or resume every _RESYNC_EVERY."""
         async with self.services.db.read() as session:
             rituals = await store.active(session)
             unclosed = await store.unclosed(session)
         for ritual in rituals:
-            try:
-                await self.catch_up(ritual)
-            except Exception:
-                log.exception("catching up ritual %s failed", ritual.id)
-            self.arm(ritual)
+            await self._catch_up_and_arm(ritual)
         now = self.services.clock.now()
         for run in unclosed:
             if run.window_ends_at <= now:
                 await self.close(run.id)
             else:
                 self._arm_close(run.id, run.window_ends_at)
+        every = IntervalTrigger(seconds=int(_RESYNC_EVERY.total_seconds()), start_date=now)
+        self.services.scheduler.add(_RESYNC_JOB, every, self.resync)
+
+    async def resync(self, scheduled: datetime) -> None:
+        """Arm the active rituals this process has no job for: created or resumed by another process.
+        (Changed or paused ones need nothing: `fire` follows the table.)"""
+        armed = set(self.services.scheduler.job_ids())
+        async with self.services.db.read() as session:
+            rituals = await store.active(session)
+        for ritual in rituals:
+            if ritual_job(ritual.id) not in armed:
+                await self._catch_up_and_arm(ritual)
+
+    async def _catch_up_and_arm(self, ritual: RitualRow) -> None:
+        try:
+            await self.catch_up(ritual)
+        except Exception:
+            log.exception("catching up ritual %s failed", ritual.id)
+        self.arm(ritual)
 
     async def catch_up(self, ritual: RitualRow) -> None:
         """Firings since the last known one: the latest runs if it is within the grace time, the rest

@@ -152,3 +152,22 @@ async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> N
         said = await one.run("@alice: /rank\n@mod is moderator\n@mod: /ritual history standup")
         assert "Points: 5" in said
         assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said
+
+
+async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_a_minute(database_url: str) -> None:
+    async with instance(database_url, START) as survivor:
+        async with instance(database_url, START) as creator:
+            await creator.run(CREATE_DAILY)
+            await advance(survivor, START + timedelta(minutes=1))
+        # The creator is gone before the first firing: the survivor posts it.
+        await advance(survivor, THURSDAY_9 + timedelta(minutes=1))
+        assert sum("🔔 standup" in block for block in survivor.blocks) == 1
+
+        friday_9 = THURSDAY_9 + timedelta(days=1)
+        async with instance(database_url, THURSDAY_9 + timedelta(hours=1)) as pauser:
+            await pauser.run("@mod is moderator\n@mod: /ritual pause standup")
+        await advance(survivor, friday_9 + timedelta(minutes=1))  # paused: Friday passes quietly
+        async with instance(database_url, friday_9 + timedelta(minutes=2)) as resumer:
+            await resumer.run("@mod is moderator\n@mod: /ritual resume standup")
+        await advance(survivor, friday_9 + timedelta(days=1, minutes=2))
+        assert sum("🔔 standup" in block for block in survivor.blocks) == 2  # Saturday's

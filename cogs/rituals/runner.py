@@ -41,8 +41,10 @@ _MISSED_RECORDS = 1000
 # Another process's new run is noticed by message matching within this many seconds.
 _OPEN_RUNS_SECONDS = 10.0
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-# How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too.
-_RESYNC_EVERY = timedelta(minutes=1)
+# How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too:
+# well within the default ritual_grace, so a firing missed meanwhile is still posted (late), and cheap
+# enough for the console's long `wait`s.
+_RESYNC_EVERY = timedelta(minutes=10)
 _RESYNC_JOB = "rituals:resync"
 
 

@@ -14,9 +14,6 @@ from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from config.settings import PlatformName, Settings
 from storage.engine import Database
 
-_SWITCH_INTERVAL_SECONDS = 0.0005
-
-
 def build_hearth(
     settings: Settings,
     clock: Clock,
@@ -94,6 +91,9 @@ def _server(platform: PlatformName) -> Callable[[Hearth, Settings], Awaitable[No
 
         return serve_slack
     raise ValueError(f"run_platform serves discord or slack, not {platform}")
+
+
+_SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def tune_for_serving() -> None:

@@ -14,6 +14,7 @@ from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from config.settings import PlatformName, Settings
 from storage.engine import Database
 
+
 def build_hearth(
     settings: Settings,
     clock: Clock,

@@ -8,6 +8,7 @@ permission, closed DMs, role above the bot's) raises PlatformError with a reason
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.refs import ChannelRef, MemberRef, RoleRef
@@ -22,7 +23,25 @@ class PlatformError(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform can do, so a cog refuses at configuration time what would fail later.
+
+    - `roles`: members can be given roles (Discord); else interests map to channels (Slack).
+    - `group_dms`: one private conversation with several members (Slack mpim); else one DM each.
+    - `named_threads`: threads carry a title (Discord); Slack threads are untitled replies.
+    - `files`: replies can carry file attachments (images, exports).
+    """
+
+    roles: bool
+    group_dms: bool
+    named_threads: bool
+    files: bool
+
+
 class Messenger(Protocol):
+    capabilities: Capabilities
+
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
         """Post in a channel (in its thread when the ref has `thread_id`); returns the message id."""
         ...

@@ -22,7 +22,7 @@ from bot.core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from bot.core.messenger import PlatformError
+from bot.core.messenger import Capabilities, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Form, Reply, UserError, mentioned_members, render_tokens
 from bot.core.runtime import Hearth
@@ -121,6 +121,9 @@ def render_plain(reply: Reply) -> list[str]:
 
 class ConsolePlatform:
     """Drives a Hearth runtime from script lines and prints what it says. Also its Messenger."""
+
+    # The console stands in for both platforms, so scripts can exercise every feature.
+    capabilities = Capabilities(roles=True, group_dms=True, named_threads=True, files=True)
 
     def __init__(self, hearth: Hearth, scheduler: VirtualScheduler, write: Callable[[str, list[str]], None]):
         self.hearth = hearth

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.core.messenger import PlatformError
+from bot.core.messenger import Capabilities, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, RoleRef
 from bot.core.reply import Reply
 from bot.platforms.discord.render import message_kwargs
@@ -15,6 +15,9 @@ ROLES_SETTINGS = "Server Settings → Roles"
 
 
 class DiscordMessenger:
+    # Bots cannot open group DMs on Discord.
+    capabilities = Capabilities(roles=True, group_dms=False, named_threads=True, files=True)
+
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 

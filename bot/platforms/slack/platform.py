@@ -42,7 +42,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.messenger import PlatformError
+from bot.core.messenger import Capabilities, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Reply, UserError
 from bot.core.runtime import Hearth
@@ -178,6 +178,9 @@ def _refusal(error: SlackApiError, what: str, doing: str = "do this") -> Platfor
 
 class SlackPlatform:
     """The Bolt app wired to a Hearth runtime; also Hearth's Messenger on Slack."""
+
+    # Slack has no roles (user groups are not permissions) and its threads have no titles.
+    capabilities = Capabilities(roles=False, group_dms=True, named_threads=False, files=True)
 
     def __init__(self, hearth: Hearth, settings: Settings, session: aiohttp.ClientSession) -> None:
         self.hearth = hearth

@@ -73,7 +73,7 @@ async def main(count: int) -> None:
         hearth = build_hearth(settings, clock, VirtualScheduler(clock))
         await hearth.start()
         community = await hearth.services.identity.community(CommunityRef(PLATFORM, world.guild_id, world.name))
-        await hearth.services.config.set(community.id, "kudos_daily_limit", "100")
+        await hearth.services.settings.set(community.id, "kudos_daily_limit", "100")
         bot = build_discord_bot(hearth, settings, guild_ready_timeout=0.01)
         async with bot:
             serving = asyncio.create_task(start_discord(bot, server.token))

@@ -48,9 +48,8 @@ from bot.app import build_hearth, tune_for_serving
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
-from bot.core.runtime import ALL_COGS
 from bot.core.scheduling import VirtualScheduler
-from config.settings import load_settings
+from config.settings import ALL_COGS, load_settings
 from storage.engine import SQLITE_PRAGMAS, Database
 from storage.ledger import buckets_for
 
@@ -275,7 +274,7 @@ def main() -> None:
         shape = shape_from(arguments, rows)
         source = ensure_database(shape)
         cast = speakers(shape, arguments.speakers)
-        cogs = FOUNDATION_COGS if arguments.foundation_cogs else ALL_COGS
+        cogs = FOUNDATION_COGS if arguments.foundation_cogs else tuple(f"cogs.{name}" for name in ALL_COGS)
         runs = [measure(source, cast, arguments.events, arguments.batch_size, cogs) for _ in range(arguments.repeat)]
         # The machine is shared: each side's best run counts.
         hearth = min((ours for ours, _ in runs), key=lambda timing: timing.wall)

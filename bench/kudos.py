@@ -44,7 +44,7 @@ async def measure(shape: Shape, calls: int) -> list[float]:
         await hearth.start()
         tune_for_serving()  # as `hearth run` does once started
         for member in members:  # steady state: members and settings are in the caches
-            await hearth.services.config.get((await hearth.services.identity.member(member.ref)).community_id)
+            await hearth.services.settings.get((await hearth.services.identity.member(member.ref)).community_id)
         for number in range(calls):
             giver = members[number % len(members)]
             receiver = rng.choice(members)

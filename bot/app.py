@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bot.core.clock import Clock, SystemClock, VirtualClock
-from bot.core.runtime import ALL_COGS, Hearth
+from bot.core.runtime import Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from config.settings import PlatformName, Settings
 from storage.engine import Database
@@ -20,7 +20,7 @@ def build_hearth(
     clock: Clock,
     scheduler: Scheduler,
     db: Database | None = None,
-    cogs: Iterable[str] = ALL_COGS,
+    cogs: Iterable[str] | None = None,
 ) -> Hearth:
     hearth = Hearth(
         db or Database.open(settings.database_url),
@@ -29,7 +29,7 @@ def build_hearth(
         activity_flush_seconds=settings.hearth_activity_flush_seconds,
         activity_batch_size=settings.hearth_activity_batch_size,
     )
-    hearth.load_cogs(cogs)
+    hearth.load_cogs(settings.chosen_cogs() if cogs is None else cogs)
     return hearth
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed for what was asked; the message says which and how to fix it."""
+
+
+# Every feature Hearth ships, in load order (a cog's package under cogs/). HEARTH_COGS picks a subset.
+ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introductions", "rituals")
 
 
 class PlatformName(StrEnum):
@@ -45,6 +49,7 @@ class Settings(BaseSettings):
         "", description="Comma-separated Slack user group ids (S0123...) whose members are moderators"
     )
     hearth_http_port: int = Field(3000, ge=0, le=65535)
+    hearth_cogs: str = Field("", description="Comma-separated features to load (default: all of ALL_COGS)")
 
     def chosen_platform(self) -> PlatformName:
         """The explicit choice, else Discord when its token is set, else Slack, else the console."""
@@ -59,6 +64,21 @@ class Settings(BaseSettings):
     def slack_moderator_group_ids(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.slack_moderator_groups.split(",") if part.strip())
 
+    @field_validator("hearth_cogs")
+    @classmethod
+    def _known_cogs(cls, value: str) -> str:
+        unknown = [name for name in _names(value) if name not in ALL_COGS]
+        if unknown:
+            raise ValueError(
+                f"HEARTH_COGS names {', '.join(unknown)}, which Hearth does not have; choose from {', '.join(ALL_COGS)}"
+            )
+        return value
+
+    def chosen_cogs(self) -> tuple[str, ...]:
+        """The cog packages to load (`cogs.recognition`, ...), in Hearth's load order."""
+        wanted = _names(self.hearth_cogs)
+        return tuple(f"cogs.{name}" for name in ALL_COGS if not wanted or name in wanted)
+
     def sqlite_path(self) -> Path | None:
         """The database file when DATABASE_URL names a SQLite file (so its folder can be created)."""
         prefix = "sqlite+aiosqlite:///"
@@ -66,6 +86,10 @@ class Settings(BaseSettings):
             rest = self.database_url[len(prefix) :]
             return Path(rest) if rest and rest != ":memory:" else None
         return None
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.refs import Permission
 
@@ -38,6 +39,8 @@ class Option:
 
 
 Handler = Callable[..., Awaitable["Reply"]]
+H = TypeVar("H", bound=Handler)
+_DECLARED = "__hearth_command__"
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,93 @@ class CommandSpec:
             if option.name == name:
                 return option
         raise KeyError(name)
+
+
+class HandlerMismatch(TypeError):
+    """A handler's parameters do not name its command's options (checked when the cog loads)."""
+
+
+def check_handler(spec: CommandSpec) -> None:
+    """The handler takes `ctx` and then exactly one parameter per option, by name: a renamed option or
+    parameter fails here, at load time, not in front of a member."""
+    where = f"/{spec.path}: the handler {getattr(spec.handler, '__qualname__', spec.handler)!s}"
+    params = list(inspect.signature(spec.handler).parameters.values())
+    variadic = [p.name for p in params if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    if variadic:
+        raise HandlerMismatch(f"{where} takes *{variadic[0]}; name each option as a parameter")
+    if not params:
+        raise HandlerMismatch(f"{where} takes no context parameter")
+    named = [p.name for p in params[1:]]
+    options = [option.name for option in spec.options]
+    for option in options:
+        if option not in named:
+            raise HandlerMismatch(f"{where} has no parameter for the option `{option}`")
+    for name in named:
+        if name not in options:
+            raise HandlerMismatch(f"{where} has a parameter `{name}` that is no option")
+
+
+def _declare(spec: CommandSpec) -> Callable[[H], H]:
+    def mark(handler: H) -> H:
+        setattr(handler, _DECLARED, spec)
+        return handler
+
+    return mark
+
+
+async def _unbound(*_: Any) -> Reply:  # the placeholder until a method is bound to its feature
+    raise NotImplementedError
+
+
+def command(
+    name: str,
+    description: str,
+    *options: Option,
+    permission: Permission = Permission.MEMBER,
+    slow: bool = False,
+) -> Callable[[H], H]:
+    """Declare a top-level command on the handler method itself: `@command("kudos", "Thank a member", ...)`."""
+    return _declare(CommandSpec(name, description, _unbound, options, permission, slow=slow))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A family of verbs, `/group verb`. The owning cog gives the description; another cog that adds
+    a verb to it (introductions' `/onboarding intro-field`) declares `Group(name)` without one."""
+
+    name: str
+    description: str = ""
+
+    def command(
+        self,
+        name: str,
+        description: str,
+        *options: Option,
+        permission: Permission = Permission.MEMBER,
+        slow: bool = False,
+    ) -> Callable[[H], H]:
+        return _declare(self.spec(name, description, _unbound, *options, permission=permission, slow=slow))
+
+    def spec(
+        self,
+        name: str,
+        description: str,
+        handler: Handler,
+        *options: Option,
+        permission: Permission = Permission.MEMBER,
+        slow: bool = False,
+    ) -> CommandSpec:
+        """A verb built at setup, for options known only then (`/config set` offers every loaded key)."""
+        return CommandSpec(name, description, handler, options, permission, self.name, self.description, slow)
+
+
+def declared_commands(feature: object) -> list[CommandSpec]:
+    """The commands declared with `@command` / `@group.command` on a feature's methods, in the order
+    they are written (base classes first), each bound to the feature."""
+    specs: dict[str, CommandSpec] = {}
+    for cls in reversed(type(feature).__mro__):
+        for attribute, value in vars(cls).items():
+            spec = getattr(value, _DECLARED, None)
+            if isinstance(spec, CommandSpec):
+                specs[attribute] = replace(spec, handler=getattr(feature, attribute))
+    return list(specs.values())

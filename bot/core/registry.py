@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.core.commands import CommandSpec
+from bot.core.commands import CommandSpec, HandlerMismatch, check_handler, declared_commands
 from bot.core.events import Event
+from config.community import Section, SettingsCatalog
 
 if TYPE_CHECKING:
     from bot.core.context import Context
@@ -23,30 +25,55 @@ FormHandler = Callable[["Context", str, dict[str, str]], Awaitable["Reply | None
 # What a cog shows a member on their personal page (Slack App Home); None when it has nothing to show.
 HomeHandler = Callable[["Context"], Awaitable["Reply | None"]]
 StartHook = Callable[[], Awaitable[None]]
+StopHook = Callable[[], Awaitable[None]]
+CORE = "core"
 
 
 class RegistryError(RuntimeError):
-    """Two cogs declared the same command, component prefix or form prefix."""
+    """A cog declared something that clashes or cannot work: the same command, prefix, group or setting
+    twice, or a handler whose parameters do not match its options. Raised while the cog loads."""
 
 
 class Registry:
-    def __init__(self) -> None:
+    def __init__(self, settings: SettingsCatalog | None = None) -> None:
+        # Every declared settings section; the runtime's settings store reads and writes through it.
+        self.settings = settings or SettingsCatalog()
         self.commands: dict[str, CommandSpec] = {}
+        # Which cog declared each command, and which owns each group (gives its description).
+        self.command_owners: dict[str, str] = {}
+        self.group_owners: dict[str, str] = {}
         self.handlers: dict[type[Event], list[EventHandler]] = defaultdict(list)
         self.components: dict[str, ComponentHandler] = {}
         self.forms: dict[str, FormHandler] = {}
         self.homes: list[HomeHandler] = []
         self.start_hooks: list[StartHook] = []
+        self.stop_hooks: list[StopHook] = []
         self.loaded: list[str] = []
+        self._loading = CORE
 
     def command(self, spec: CommandSpec) -> None:
+        cog = self._loading
         if spec.path in self.commands:
             raise RegistryError(f"the command /{spec.path} is declared twice")
         top_level = {s.name for s in self.commands.values() if s.group is None}
         groups = {s.group for s in self.commands.values() if s.group}
         if (spec.group is None and spec.name in groups) or (spec.group and spec.group in top_level):
             raise RegistryError(f"/{spec.group or spec.name} is both a command and a group")
+        try:
+            check_handler(spec)
+        except HandlerMismatch as error:
+            raise RegistryError(f"cog {cog}: {error}") from None
+        if spec.group and spec.group_description:
+            owner = self.group_owners.setdefault(spec.group, cog)
+            if owner != cog:
+                raise RegistryError(f"cog {cog} declares the group /{spec.group}, which cog {owner} owns")
         self.commands[spec.path] = spec
+        self.command_owners[spec.path] = cog
+
+    def commands_of(self, feature: object) -> None:
+        """Register every command declared on the feature's methods (`@command`, `@group.command`)."""
+        for spec in declared_commands(feature):
+            self.command(spec)
 
     def on(self, event_type: type[E], handler: Callable[[E], Awaitable[None]]) -> None:
         self.handlers[event_type].append(handler)
@@ -71,6 +98,10 @@ class Registry:
         rebuild scheduled jobs from the database and catch up on what was missed while down)."""
         self.start_hooks.append(hook)
 
+    def on_stop(self, hook: StopHook) -> None:
+        """Run `hook` when Hearth stops, before the scheduler and the database close (e.g. to drop jobs)."""
+        self.stop_hooks.append(hook)
+
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)
         for spec in self.commands.values():
@@ -79,8 +110,38 @@ class Registry:
         return dict(grouped)
 
     def load(self, module_names: Iterable[str], services: Services) -> None:
-        """Import each cog package and call its `setup(registry, services)`."""
-        for name in module_names:
-            module = importlib.import_module(name)
-            module.setup(self, services)
+        """Import each cog package, declare every cog's settings section (its `SETTINGS`, so each cog's
+        commands can offer every key), then call each `setup(registry, services)`."""
+        modules = [(name, importlib.import_module(name)) for name in module_names]
+        for name, module in modules:
+            section: type[Section] | None = getattr(module, "SETTINGS", None)
+            if section is not None:
+                try:
+                    self.settings.add(section)
+                except ValueError as error:
+                    raise RegistryError(f"cog {name}: {error}") from None
+        for name, module in modules:
+            self._loading = name
+            try:
+                module.setup(self, services)
+            finally:
+                self._loading = CORE
             self.loaded.append(name)
+        self._finish_groups()
+
+    def _finish_groups(self) -> None:
+        """Every verb of a group carries its owner's description (platforms show it for the group)."""
+        for path, spec in list(self.commands.items()):
+            if not spec.group:
+                continue
+            owner = self.group_owners.get(spec.group)
+            if owner is None:
+                raise RegistryError(
+                    f"cog {self.command_owners[path]} adds /{path}, but no loaded cog owns the group /{spec.group}"
+                )
+            description = next(
+                s.group_description
+                for p, s in self.commands.items()
+                if s.group == spec.group and self.command_owners[p] == owner and s.group_description
+            )
+            self.commands[path] = replace(spec, group_description=description)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.arguments import usage
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
-from bot.core.community_config import CommunityConfig
 from bot.core.context import Context
 from bot.core.events import ComponentClicked, Event, FormSubmitted
 from bot.core.identity import Identity
@@ -28,19 +27,13 @@ from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, clean_user_text
 from bot.core.scheduling import Scheduler
 from bot.core.services import Services
+from bot.core.settings_store import SettingsStore
 from config.community import SettingError
 from config.durations import parse_duration
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-ALL_COGS: tuple[str, ...] = (
-    "cogs.settings",
-    "cogs.recognition",
-    "cogs.onboarding",
-    "cogs.introductions",
-    "cogs.rituals",
-)
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -56,22 +49,22 @@ class Hearth:
     ) -> None:
         self.db = db
         self.clock = clock
+        self.registry = Registry()
         self.services = Services(
             db=db,
             clock=clock,
             identity=Identity(db, clock),
-            config=CommunityConfig(db),
+            settings=SettingsStore(db, self.registry.settings),
             ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,
         )
-        self.registry = Registry()
         self._started = False
         self._hooks: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def load_cogs(self, names: Iterable[str] = ALL_COGS) -> None:
+    def load_cogs(self, names: Iterable[str]) -> None:
         self.registry.command(
             CommandSpec(name="help", description="What Hearth can do for you here", handler=self._help)
         )
@@ -121,6 +114,11 @@ class Hearth:
             self._hooks.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._hooks
+        for hook in self.registry.stop_hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("stop hook %s failed", getattr(hook, "__qualname__", hook))
         await self.services.scheduler.shutdown()
         await self.services.ledger.close()
 
@@ -134,7 +132,7 @@ class Hearth:
     ) -> Context:
         community = await self.services.identity.community(author.community)
         member = await self.services.identity.member(author)
-        settings = await self.services.config.get(community.id)
+        settings = await self.services.settings.get(community.id)
         return Context(community, member, channel, level, invocation_id, self.clock.now(), settings)
 
     def command(self, path: str) -> CommandSpec | None:

@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
-from bot.core.community_config import CommunityConfig
 from bot.core.events import Event
 from bot.core.identity import Identity
 from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger
 from bot.core.scheduling import Scheduler
+from bot.core.settings_store import SettingsStore
 from storage.engine import Database
 
 
@@ -20,7 +20,7 @@ class Services:
     db: Database
     clock: Clock
     identity: Identity
-    config: CommunityConfig
+    settings: SettingsStore
     ledger: LedgerBuffer
     scheduler: Scheduler
     messenger: Messenger

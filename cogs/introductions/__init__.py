@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.core.registry import Registry
 from bot.core.services import Services
 from cogs.introductions.feature import IntroductionsFeature
+from cogs.introductions.settings import IntroductionSettings
+
+SETTINGS = IntroductionSettings
 
 
 def setup(registry: Registry, services: Services) -> None:

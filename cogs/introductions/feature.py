@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import Contributed, MessagePosted
 from bot.core.messenger import PlatformError
@@ -17,9 +17,11 @@ from cogs.introductions.service import (
     IntroductionService,
     tags_of,
 )
+from cogs.introductions.settings import IntroductionSettings
 from storage.introductions import FieldRow
 
-GROUP = {"group": "onboarding", "group_description": "Onboarding: your checklist, and how newcomers are welcomed"}
+# The onboarding cog owns /onboarding (and its description); the intro form's questions are verbs of it.
+ONBOARDING = Group("onboarding")
 _LONG = 200  # answers allowed to be longer than this get a paragraph box
 
 
@@ -29,68 +31,14 @@ class IntroductionsFeature:
         self.service = IntroductionService(services)
 
     def register(self, registry: Registry) -> None:
-        registry.command(CommandSpec("intro", "Introduce yourself (run it again to edit)", self.intro))
-        registry.command(
-            CommandSpec(
-                "whois",
-                "A member's introduction",
-                self.whois,
-                options=(Option("member", OptionType.MEMBER, "Whose introduction"),),
-            )
-        )
-        registry.command(
-            CommandSpec(
-                "match",
-                "Up to 3 members who share your interests; `optout` hides you from suggestions, `optin` undoes it",
-                self.match,
-                options=(
-                    Option(
-                        "setting", OptionType.CHOICE, "optout or optin", required=False, choices=("optout", "optin")
-                    ),
-                ),
-            )
-        )
-        registry.command(
-            CommandSpec(
-                "intro-field",
-                "Add or change a question of the intro form (at most 5)",
-                self.field_set,
-                options=(
-                    Option("key", OptionType.TEXT, "Short lowercase name, like pronouns", max_length=32),
-                    Option("label", OptionType.TEXT, "The question", max_length=LABEL_LIMIT),
-                    Option(
-                        "max_length",
-                        OptionType.INTEGER,
-                        "Longest answer",
-                        required=False,
-                        min_value=1,
-                        max_value=FIELD_LIMIT,
-                        default=200,
-                    ),
-                    Option(
-                        "required", OptionType.CHOICE, "yes or no", required=False, choices=("yes", "no"), default="yes"
-                    ),
-                ),
-                permission=Permission.MODERATOR,
-                **GROUP,  # type: ignore[arg-type]
-            )
-        )
-        registry.command(
-            CommandSpec(
-                "intro-field-remove",
-                "Remove a question from the intro form",
-                self.field_remove,
-                options=(Option("key", OptionType.TEXT, "The field's key", max_length=32),),
-                permission=Permission.MODERATOR,
-                **GROUP,  # type: ignore[arg-type]
-            )
-        )
+        registry.commands_of(self)
         registry.form("intro", self.on_form)
         registry.on(MessagePosted, self.on_message)
 
     # -- /intro --------------------------------------------------------------------------------------------------
+    @command("intro", "Introduce yourself (run it again to edit)")
     async def intro(self, ctx: Context) -> Reply:
-        if not ctx.settings.intros_channel:
+        if not ctx.settings.basics.intros_channel:
             raise UserError(
                 "Introductions aren't set up yet: a moderator can choose a channel with "
                 "`/onboarding channel intros #channel`."
@@ -117,7 +65,7 @@ class IntroductionsFeature:
         )
 
     async def on_form(self, ctx: Context, _state: str, values: dict[str, str]) -> Reply:
-        if not ctx.settings.intros_channel:
+        if not ctx.settings.basics.intros_channel:
             raise UserError("Introductions aren't set up yet; nothing was posted.")
         fields = await self.service.fields(ctx.community.id)
         answers = self.service.check_answers(fields, values)
@@ -130,7 +78,7 @@ class IntroductionsFeature:
                 await messenger.edit(channel, existing.message_id, card)
                 post = (existing.channel_id, existing.message_id, existing.thread_id)
             else:
-                channel = ChannelRef(ctx.community.ref, ctx.settings.intros_channel)
+                channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
                 message_id = await messenger.send(channel, card)
                 name = answers.get("name") or ctx.author.name
                 thread = await messenger.start_thread(channel, message_id, f"Welcome, {name}!"[:100])
@@ -141,7 +89,8 @@ class IntroductionsFeature:
         if saved.first:
             await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, "intro"))
             return Reply.private(
-                f"Your introduction is posted in {channel_mention(channel)} (+{ctx.settings.intro_points} points). "
+                f"Your introduction is posted in {channel_mention(channel)} "
+                f"(+{ctx.settings.of(IntroductionSettings).intro_points} points). "
                 "Members can say hi in its thread."
             )
         return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")
@@ -172,10 +121,11 @@ class IntroductionsFeature:
         if event.thread_id is None or event.author.is_bot:
             return
         member = await self.services.identity.member(event.author)
-        settings = await self.services.config.get(member.community_id)
+        settings = await self.services.settings.get(member.community_id)
         await self.service.welcome_reply(member, event.thread_id, settings, self.services.clock.now())
 
     # -- /whois and /match ---------------------------------------------------------------------------------------
+    @command("whois", "A member's introduction", Option("member", OptionType.MEMBER, "Whose introduction"))
     async def whois(self, ctx: Context, member: Member) -> Reply:
         found = await self.service.intro(member.id)
         if found is None:
@@ -183,6 +133,11 @@ class IntroductionsFeature:
         fields = await self.service.fields(ctx.community.id)
         return Reply(card=self._card(member, fields, found.answers, ctx.community.ref.name), ephemeral=True)
 
+    @command(
+        "match",
+        "Up to 3 members who share your interests; `optout` hides you from suggestions, `optin` undoes it",
+        Option("setting", OptionType.CHOICE, "optout or optin", required=False, choices=("optout", "optin")),
+    )
     async def match(self, ctx: Context, setting: str | None) -> Reply:
         if setting is not None:
             hidden = setting == "optout"
@@ -217,10 +172,33 @@ class IntroductionsFeature:
             f"`{f.key}` — {f.label} (up to {f.max_length}, {'required' if f.required else 'optional'})" for f in fields
         )
 
+    @ONBOARDING.command(
+        "intro-field",
+        "Add or change a question of the intro form (at most 5)",
+        Option("key", OptionType.TEXT, "Short lowercase name, like pronouns", max_length=32),
+        Option("label", OptionType.TEXT, "The question", max_length=LABEL_LIMIT),
+        Option(
+            "max_length",
+            OptionType.INTEGER,
+            "Longest answer",
+            required=False,
+            min_value=1,
+            max_value=FIELD_LIMIT,
+            default=200,
+        ),
+        Option("required", OptionType.CHOICE, "yes or no", required=False, choices=("yes", "no"), default="yes"),
+        permission=Permission.MODERATOR,
+    )
     async def field_set(self, ctx: Context, key: str, label: str, max_length: int, required: str) -> Reply:
         fields = await self.service.set_field(ctx.community.id, key.lower(), label, max_length, required == "yes")
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")
 
+    @ONBOARDING.command(
+        "intro-field-remove",
+        "Remove a question from the intro form",
+        Option("key", OptionType.TEXT, "The field's key", max_length=32),
+        permission=Permission.MODERATOR,
+    )
     async def field_remove(self, ctx: Context, key: str) -> Reply:
         fields = await self.service.remove_field(ctx.community.id, key.lower())
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")

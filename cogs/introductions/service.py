@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
+from cogs.introductions.settings import IntroductionSettings
 from config.community import CommunitySettings
 from storage import introductions, ledger
 from storage.introductions import FieldRow, IntroRow, Match
@@ -130,7 +131,7 @@ class IntroductionService:
             member.community_id,
             member.id,
             "intro",
-            settings.intro_points,
+            settings.of(IntroductionSettings).intro_points,
             f"intro:{member.id}",
             now,
             zone=settings.timezone,
@@ -147,18 +148,18 @@ class IntroductionService:
             if found is None or found.member_id == member.id:
                 return False
             await introductions.meet(session, member.id, found.member_id)
-            if now - found.posted_at > settings.intro_welcome_window:
+            if now - found.posted_at > settings.of(IntroductionSettings).intro_welcome_window:
                 return False
             today = await ledger.count_since(
                 session, member.community_id, member.id, "intro_welcome", settings.day_start(now)
             )
-            if today >= settings.intro_welcome_daily_cap:
+            if today >= settings.of(IntroductionSettings).intro_welcome_daily_cap:
                 return False
             award = Award(
                 member.community_id,
                 member.id,
                 "intro_welcome",
-                settings.intro_welcome_points,
+                settings.of(IntroductionSettings).intro_welcome_points,
                 f"intro_welcome:{found.member_id}:{member.id}",
                 now,
                 zone=settings.timezone,

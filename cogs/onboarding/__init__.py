@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.core.registry import Registry
 from bot.core.services import Services
 from cogs.onboarding.feature import OnboardingFeature
+from cogs.onboarding.settings import OnboardingSettings
+
+SETTINGS = OnboardingSettings
 
 
 def setup(registry: Registry, services: Services) -> None:

@@ -11,7 +11,7 @@ from functools import partial
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import Contributed, MemberJoined, MemberLeft, MessagePosted
 from bot.core.messenger import PlatformError
@@ -44,30 +44,18 @@ from cogs.onboarding.service import (
     check_welcome_template,
     render_welcome,
 )
-from config.community import CommunitySettings, describe_setting
+from cogs.onboarding.settings import OnboardingSettings
+from config.community import CommunitySettings
 from config.durations import format_duration
 from storage.onboarding import Interest, Journey, Setup
 
 log = logging.getLogger(__name__)
 
-GROUP = {"group": "onboarding", "group_description": "Onboarding: your checklist, and how newcomers are welcomed"}
+ONBOARDING = Group("onboarding", "Onboarding: your checklist, and how newcomers are welcomed")
+WELCOMER = Group("welcomer", "Volunteer to welcome newcomers")
+MOD = Permission.MODERATOR
 SWEEP_JOB = "onboarding:sweep"
 SWEEP_EVERY = timedelta(minutes=30)
-# What `/onboarding set` may change (the introductions cog reads the intro_* ones).
-TUNABLE_KEYS = (
-    "welcome_dm",
-    "welcome_when",
-    "nudge_after",
-    "alert_after",
-    "step_points",
-    "welcomer_points",
-    "raid_joins",
-    "raid_window",
-    "intro_points",
-    "intro_welcome_points",
-    "intro_welcome_daily_cap",
-    "intro_welcome_window",
-)
 CHANNEL_PURPOSES = {
     "welcome": "welcome_channel",
     "intros": "intros_channel",
@@ -86,101 +74,37 @@ class OnboardingFeature:
 
     # -- declarations --------------------------------------------------------------------------------------------
     def register(self, registry: Registry) -> None:
-        mod = Permission.MODERATOR
-        commands = [
-            CommandSpec("checklist", "Your onboarding checklist and progress", self.checklist),
-            CommandSpec("status", "Who is stuck at which onboarding step", self.status, permission=mod),
-            CommandSpec("show", "How onboarding is set up here, in plain words", self.show, permission=mod),
-            CommandSpec(
-                "channel",
-                "Choose the welcome, intros, rules or mods channel",
-                self.channel,
-                options=(
-                    Option(
-                        "purpose", OptionType.CHOICE, "welcome, intros, rules or mods", choices=tuple(CHANNEL_PURPOSES)
-                    ),
-                    Option("channel", OptionType.CHANNEL, "The channel"),
-                ),
-                permission=mod,
-            ),
-            CommandSpec(
-                "message",
-                "The public welcome; placeholders {member} {community} {rules_channel} {intros_channel} {welcomer}",
-                self.message,
-                options=(Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),),
-                permission=mod,
-            ),
-            CommandSpec(
-                "rules",
-                "The rules newcomers agree to",
-                self.rules,
-                options=(Option("text", OptionType.TEXT, "The rules", max_length=RULES_LIMIT),),
-                permission=mod,
-            ),
-            CommandSpec(
-                "access",
-                "What agreeing to the rules gives: a role (Discord) or a channel (Slack)",
-                self.access,
-                options=(
-                    Option("role", OptionType.ROLE, "The member role", required=False),
-                    Option("channel", OptionType.CHANNEL, "A channel to join", required=False),
-                ),
-                permission=mod,
-            ),
-            CommandSpec(
-                "interest-add",
-                "Offer an interest, giving a role or a channel",
-                self.interest_add,
-                options=(
-                    Option("name", OptionType.TEXT, "The interest", max_length=60),
-                    Option("role", OptionType.ROLE, "Role it gives", required=False),
-                    Option("channel", OptionType.CHANNEL, "Channel it joins", required=False),
-                ),
-                permission=mod,
-            ),
-            CommandSpec(
-                "interest-remove",
-                "Stop offering an interest",
-                self.interest_remove,
-                options=(Option("name", OptionType.TEXT, "The interest", max_length=60),),
-                permission=mod,
-            ),
-            CommandSpec(
-                "step",
-                "Make a checklist step required, optional or off",
-                self.step,
-                options=(
-                    Option("step", OptionType.CHOICE, "rules, interests, intro or hello", choices=STEPS),
-                    Option("mode", OptionType.CHOICE, "required, optional or off", choices=STEP_MODES),
-                ),
-                permission=mod,
-            ),
-            CommandSpec(
+        registry.commands_of(self)
+        # Built here, not with a decorator: it offers the keys of every loaded section tuned with it.
+        registry.command(
+            ONBOARDING.spec(
                 "set",
                 "Change an onboarding setting (timings, points, DMs, raids)",
                 self.set,
-                options=(
-                    Option("key", OptionType.CHOICE, "Which setting", choices=TUNABLE_KEYS),
-                    Option("value", OptionType.TEXT, "The new value", max_length=40),
+                Option(
+                    "key", OptionType.CHOICE, "Which setting", choices=self.services.settings.catalog.keys("onboarding")
                 ),
-                permission=mod,
-            ),
-        ]
-        for spec in commands:
-            registry.command(replace(spec, **GROUP))  # type: ignore[arg-type]
-        welcomer = {"group": "welcomer", "group_description": "Volunteer to welcome newcomers"}
-        registry.command(CommandSpec("join", "Volunteer to welcome newcomers", self.welcomer_join, **welcomer))  # type: ignore[arg-type]
-        registry.command(CommandSpec("leave", "Stop welcoming newcomers", self.welcomer_leave, **welcomer))  # type: ignore[arg-type]
+                Option("value", OptionType.TEXT, "The new value", max_length=40),
+                permission=Permission.MODERATOR,
+            )
+        )
         registry.component("onb", self.on_click)
         registry.home(self.home)
         registry.on(MemberJoined, self.on_join)
         registry.on(MemberLeft, self.on_leave)
         registry.on(MessagePosted, self.on_message)
         registry.on(Contributed, self.on_contributed)
-        # Re-armed at every start; the notices it sends are claimed in the database, so never twice.
-        # start_date from our clock: APScheduler would start from the wall clock, not the virtual one.
+        registry.on_start(self.start)
+        registry.on_stop(self.stop)
+
+    async def start(self) -> None:
+        """Arm the reminder sweep; the notices it sends are claimed in the database, so never twice.
+        start_date from our clock: APScheduler would start from the wall clock, not the virtual one."""
         every = IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), start_date=self.services.clock.now())
         self.services.scheduler.add(SWEEP_JOB, every, self.sweep)
+
+    async def stop(self) -> None:
+        self.services.scheduler.remove(SWEEP_JOB)
 
     # -- the checklist -------------------------------------------------------------------------------------------
     async def _checklist_reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
@@ -221,6 +145,7 @@ class OnboardingFeature:
             select=select,
         )
 
+    @ONBOARDING.command("checklist", "Your onboarding checklist and progress")
     async def checklist(self, ctx: Context) -> Reply:
         progress = await self.service.progress(ctx.author.id)
         if progress is None:
@@ -237,17 +162,20 @@ class OnboardingFeature:
 
     async def _reach(self, member: MemberRef, settings: CommunitySettings, reply: Reply) -> bool:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
-        if settings.welcome_dm and await self.services.messenger.send_dm(member, reply) is not None:
+        if (
+            settings.of(OnboardingSettings).welcome_dm
+            and await self.services.messenger.send_dm(member, reply) is not None
+        ):
             return True
-        if not settings.welcome_channel:
+        if not settings.basics.welcome_channel:
             log.info("could not reach %s: DMs closed and no welcome channel", member.external_id)
             return False
-        why = "I couldn't send you a direct message, so" if settings.welcome_dm else "Hi!"
+        why = "I couldn't send you a direct message, so" if settings.of(OnboardingSettings).welcome_dm else "Hi!"
         text = f"{mention(member)}, {why} here is your checklist (the buttons work for you)." + (
             f"\n{reply.text}" if reply.text else ""
         )
         await self.services.messenger.send(
-            ChannelRef(member.community, settings.welcome_channel), replace(reply, text=text)
+            ChannelRef(member.community, settings.basics.welcome_channel), replace(reply, text=text)
         )
         return True
 
@@ -256,7 +184,7 @@ class OnboardingFeature:
         if event.member.is_bot:
             return
         member = await self.services.identity.rejoined(event.member)
-        settings = await self.services.config.get(member.community_id)
+        settings = await self.services.settings.get(member.community_id)
         now = self.services.clock.now()
         new, welcomer_id = await self.service.start(member, settings, now)
         if not new:
@@ -276,7 +204,7 @@ class OnboardingFeature:
                     "Say hi and help them find their way!"
                 ),
             )
-        if settings.welcome_when == "join":
+        if settings.of(OnboardingSettings).welcome_when == "join":
             await self._public_welcome(member, settings, welcomer, now)
 
     async def on_leave(self, event: MemberLeft) -> None:
@@ -289,7 +217,7 @@ class OnboardingFeature:
     # -- public welcomes and raids -------------------------------------------------------------------------------
     async def _welcome_text(self, community_id: int, community: CommunityRef, members: str, welcomer: str) -> str:
         setup = await self.service.setup(community_id)
-        settings = await self.services.config.get(community_id)
+        settings = await self.services.settings.get(community_id)
 
         def channel(channel_id: str | None, fallback: str) -> str:
             return channel_mention(ChannelRef(community, channel_id)) if channel_id else fallback
@@ -299,9 +227,9 @@ class OnboardingFeature:
             {
                 "member": members,
                 "community": community.name or "the community",
-                "rules_channel": channel(settings.rules_channel, "the rules"),
-                "welcome_channel": channel(settings.welcome_channel, "here"),
-                "intros_channel": channel(settings.intros_channel, "the introductions channel"),
+                "rules_channel": channel(settings.basics.rules_channel, "the rules"),
+                "welcome_channel": channel(settings.basics.welcome_channel, "here"),
+                "intros_channel": channel(settings.basics.intros_channel, "the introductions channel"),
                 "welcomer": welcomer,
             },
         )
@@ -309,7 +237,7 @@ class OnboardingFeature:
     async def _public_welcome(
         self, member: Member, settings: CommunitySettings, welcomer: MemberRef | None, now: datetime
     ) -> None:
-        if not settings.welcome_channel:
+        if not settings.basics.welcome_channel:
             return
         community = member.ref.community
         if not await self.service.welcome_now_or_queue(member, settings, now):
@@ -317,22 +245,22 @@ class OnboardingFeature:
             if self.services.scheduler.next_run(job_id) is None:
                 self.services.scheduler.add(
                     job_id,
-                    DateTrigger(run_date=now + settings.raid_window),
+                    DateTrigger(run_date=now + settings.of(OnboardingSettings).raid_window),
                     lambda scheduled: self._post_batch(member.community_id, community, scheduled),
                 )
             return
         text = await self._welcome_text(
             member.community_id, community, mention(member), mention(welcomer) if welcomer else "everyone"
         )
-        await self.services.messenger.send(ChannelRef(community, settings.welcome_channel), Reply(text=text))
+        await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
 
     async def _post_batch(self, community_id: int, community: CommunityRef, queued_before: datetime) -> None:
         """One welcome for everyone who arrived in a raid, instead of a flood."""
         member_ids = await self.service.take_batch(community_id, queued_before, self.services.clock.now())
         if not member_ids:
             return
-        settings = await self.services.config.get(community_id)
-        if not settings.welcome_channel:
+        settings = await self.services.settings.get(community_id)
+        if not settings.basics.welcome_channel:
             return
         names = await self.service.names(member_ids)
         shown = [mention(MemberRef(community, *names[mid])) for mid in member_ids[:BATCH_MENTIONS]]
@@ -340,7 +268,7 @@ class OnboardingFeature:
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")
         text = await self._welcome_text(community_id, community, everyone, "everyone")
         await self.services.messenger.send(
-            ChannelRef(community, settings.welcome_channel),
+            ChannelRef(community, settings.basics.welcome_channel),
             Reply(text=f"🎉 {len(member_ids)} new members arrived together!\n{text}"),
         )
 
@@ -365,9 +293,9 @@ class OnboardingFeature:
                 await self.services.messenger.add_to_channel(ctx.author.ref, ChannelRef(community, target_id, name))
         except PlatformError as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
-            if ctx.settings.mod_channel:
+            if ctx.settings.basics.mod_channel:
                 await self.services.messenger.send(
-                    ChannelRef(community, ctx.settings.mod_channel),
+                    ChannelRef(community, ctx.settings.basics.mod_channel),
                     Reply(text=f"⚠️ I couldn't give {mention(ctx.author)} {what}: {error.reason}"),
                 )
             raise UserError(
@@ -420,15 +348,15 @@ class OnboardingFeature:
                 welcomer,
                 Reply(
                     text=f"🎉 {mention(member)} finished onboarding. Thanks for welcoming them! "
-                    f"+{settings.welcomer_points} points"
+                    f"+{settings.of(OnboardingSettings).welcomer_points} points"
                 ),
             )
-        if settings.welcome_when == "completion":
+        if settings.of(OnboardingSettings).welcome_when == "completion":
             await self._public_welcome(member, settings, welcomer, self.services.clock.now())
 
     async def _step_done_elsewhere(self, member: Member, step: str) -> None:
         """A step done outside the checklist (an intro, a message): record it and say so privately."""
-        settings = await self.services.config.get(member.community_id)
+        settings = await self.services.settings.get(member.community_id)
         outcome = await self.service.complete_step(member, step, settings, self.services.clock.now())
         if not outcome.recorded:
             return
@@ -464,18 +392,18 @@ class OnboardingFeature:
             if current is None:
                 continue
             journey = progress.journey
-            settings = await self.services.config.get(journey.community_id)
+            settings = await self.services.settings.get(journey.community_id)
             waited = now - progress.since
-            if waited >= settings.nudge_after:
+            if waited >= settings.of(OnboardingSettings).nudge_after:
                 await self._notify_once(journey, current.step, "nudge", now, partial(self._nudge, progress, settings))
-            if waited >= settings.alert_after and settings.mod_channel:
+            if waited >= settings.of(OnboardingSettings).alert_after and settings.basics.mod_channel:
                 await self._notify_once(
                     journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
                 )
         for community_id in await self.service.communities_with_batches():
-            settings = await self.services.config.get(community_id)
+            settings = await self.services.settings.get(community_id)
             ref = await self.service.community_ref(community_id)
-            await self._post_batch(community_id, ref, now - settings.raid_window)
+            await self._post_batch(community_id, ref, now - settings.of(OnboardingSettings).raid_window)
 
     async def _notify_once(
         self, journey: Journey, step: str, kind: str, now: datetime, send: Callable[[], Awaitable[None]]
@@ -498,10 +426,10 @@ class OnboardingFeature:
 
     async def _alert(self, progress: Progress, settings: CommunitySettings, waited: timedelta) -> None:
         current = progress.current
-        assert current is not None and settings.mod_channel
+        assert current is not None and settings.basics.mod_channel
         member = _member(progress.journey)
         await self.services.messenger.send(
-            ChannelRef(member.community, settings.mod_channel),
+            ChannelRef(member.community, settings.basics.mod_channel),
             Reply(
                 text=f"🧭 {mention(member)} has been stuck at **{current.label}** for {_ago(waited)}. "
                 "A personal hello might help."
@@ -509,6 +437,7 @@ class OnboardingFeature:
         )
 
     # -- moderator commands --------------------------------------------------------------------------------------
+    @ONBOARDING.command("status", "Who is stuck at which onboarding step", permission=MOD)
     async def status(self, ctx: Context) -> Reply:
         stuck = [p for p in await self.service.open_progress(ctx.community.id) if p.current]
         if not stuck:
@@ -536,6 +465,7 @@ class OnboardingFeature:
             ephemeral=True,
         )
 
+    @ONBOARDING.command("show", "How onboarding is set up here, in plain words", permission=MOD)
     async def show(self, ctx: Context) -> Reply:
         setup = await self.service.setup(ctx.community.id)
         interests = await self.service.interests(ctx.community.id)
@@ -545,9 +475,8 @@ class OnboardingFeature:
         def channel(channel_id: str | None) -> str:
             return channel_mention(ChannelRef(ctx.community.ref, channel_id)) if channel_id else "(no channel set)"
 
-        when = (
-            "as soon as a newcomer joins" if settings.welcome_when == "join" else "when a newcomer finishes onboarding"
-        )
+        own = settings.of(OnboardingSettings)
+        when = "as soon as a newcomer joins" if own.welcome_when == "join" else "when a newcomer finishes onboarding"
         access = "nothing more"
         if setup.access_kind == "role":
             access = f"the role **{setup.access_name or setup.access_id}**"
@@ -558,27 +487,28 @@ class OnboardingFeature:
             mode = "off" if step in setup.disabled_steps else "optional" if step in setup.optional_steps else "required"
             steps.append(f"{number}. {STEP_LABELS[step]} — {mode}")
         offered = "; ".join(f"{i.label} → {_target(ctx, i)}" for i in interests) or "none (the step is skipped)"
-        dm = (
-            "Newcomers get their checklist by direct message"
-            if settings.welcome_dm
-            else "Newcomers get their checklist"
-        )
+        dm = "Newcomers get their checklist by direct message" if own.welcome_dm else "Newcomers get their checklist"
         lines = [
-            f"**Welcome**: posted in {channel(settings.welcome_channel)} {when}; when {settings.raid_joins} or more "
-            f"arrive within {format_duration(settings.raid_window)}, one welcome greets them together.",
+            f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
+            f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
             f"**Message**: {setup.welcome_message or DEFAULT_WELCOME}",
-            f"**Checklist**: {dm} (or a mention in {channel(settings.welcome_channel)} when DMs are closed).",
+            f"**Checklist**: {dm} (or a mention in {channel(settings.basics.welcome_channel)} when DMs are closed).",
             *steps,
             f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
             f"**Interests**: {offered}",
-            f"**Reminders**: one friendly reminder after {format_duration(settings.nudge_after)} at a step; "
-            f"moderators hear in {channel(settings.mod_channel)} after {format_duration(settings.alert_after)}.",
-            f"**Introductions**: posted in {channel(settings.intros_channel)}. "
-            f"Rules channel: {channel(settings.rules_channel)}.",
-            f"**Points**: {settings.step_points} per step; {settings.welcomer_points} to a welcomer whose "
-            f"newcomer finishes; {settings.intro_points} for a first intro; {settings.intro_welcome_points} for "
-            f"replying to a new intro within {format_duration(settings.intro_welcome_window)} "
-            f"(up to {settings.intro_welcome_daily_cap} a day).",
+            f"**Reminders**: one friendly reminder after {format_duration(own.nudge_after)} at a step; "
+            f"moderators hear in {channel(settings.basics.mod_channel)} after {format_duration(own.alert_after)}.",
+            f"**Introductions**: posted in {channel(settings.basics.intros_channel)}. "
+            f"Rules channel: {channel(settings.basics.rules_channel)}.",
+            f"**Points**: {own.step_points} per step; {own.welcomer_points} to a welcomer whose newcomer finishes"
+            + (
+                # The introductions cog's values, when it is loaded.
+                f"; {settings.describe('intro_points')} for a first intro; {settings.describe('intro_welcome_points')} "
+                f"for replying to a new intro within {settings.describe('intro_welcome_window')} "
+                f"(up to {settings.describe('intro_welcome_daily_cap')} a day)."
+                if settings.has("intro_points")
+                else "."
+            ),
         ]
         return Card(
             title="Onboarding setup",
@@ -589,47 +519,96 @@ class OnboardingFeature:
     async def _changed(self, ctx: Context, text: str) -> Reply:
         return Reply.private(f"{text} (/onboarding show shows the whole setup.)")
 
+    @ONBOARDING.command(
+        "channel",
+        "Choose the welcome, intros, rules or mods channel",
+        Option("purpose", OptionType.CHOICE, "welcome, intros, rules or mods", choices=tuple(CHANNEL_PURPOSES)),
+        Option("channel", OptionType.CHANNEL, "The channel"),
+        permission=MOD,
+    )
     async def channel(self, ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
-        await self.services.config.set(ctx.community.id, CHANNEL_PURPOSES[purpose], channel.external_id)
+        await self.services.settings.set(ctx.community.id, CHANNEL_PURPOSES[purpose], channel.external_id)
         return await self._changed(ctx, f"Done: the {purpose} channel is now {channel_mention(channel)}.")
 
+    @ONBOARDING.command(
+        "message",
+        "The public welcome; placeholders {member} {community} {rules_channel} {intros_channel} {welcomer}",
+        Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),
+        permission=MOD,
+    )
     async def message(self, ctx: Context, text: str) -> Reply:
         check_welcome_template(text)
         await self.service.change_setup(ctx.community.id, welcome_message=text)
         return await self._changed(ctx, "Done: the welcome message is changed.")
 
+    @ONBOARDING.command(
+        "rules",
+        "The rules newcomers agree to",
+        Option("text", OptionType.TEXT, "The rules", max_length=RULES_LIMIT),
+        permission=MOD,
+    )
     async def rules(self, ctx: Context, text: str) -> Reply:
         await self.service.change_setup(ctx.community.id, rules_text=text)
         return await self._changed(ctx, "Done: the rules are changed.")
 
+    @ONBOARDING.command(
+        "access",
+        "What agreeing to the rules gives: a role (Discord) or a channel (Slack)",
+        Option("role", OptionType.ROLE, "The member role", required=False),
+        Option("channel", OptionType.CHANNEL, "A channel to join", required=False),
+        permission=MOD,
+    )
     async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
         kind, target_id, name = _target_of(role, channel, "/onboarding access role:&member")
         await self.service.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
         return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
 
+    @ONBOARDING.command(
+        "interest-add",
+        "Offer an interest, giving a role or a channel",
+        Option("name", OptionType.TEXT, "The interest", max_length=60),
+        Option("role", OptionType.ROLE, "Role it gives", required=False),
+        Option("channel", OptionType.CHANNEL, "Channel it joins", required=False),
+        permission=MOD,
+    )
     async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
         kind, target_id, target_name = _target_of(role, channel, f"/onboarding interest-add {name} role:&{name}")
         interest = await self.service.add_interest(ctx.community.id, name, kind, target_id, target_name)
         return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**.")
 
+    @ONBOARDING.command(
+        "interest-remove",
+        "Stop offering an interest",
+        Option("name", OptionType.TEXT, "The interest", max_length=60),
+        permission=MOD,
+    )
     async def interest_remove(self, ctx: Context, name: str) -> Reply:
         await self.service.remove_interest(ctx.community.id, name)
         return await self._changed(ctx, f"Done: **{name}** is no longer offered.")
 
+    @ONBOARDING.command(
+        "step",
+        "Make a checklist step required, optional or off",
+        Option("step", OptionType.CHOICE, "rules, interests, intro or hello", choices=STEPS),
+        Option("mode", OptionType.CHOICE, "required, optional or off", choices=STEP_MODES),
+        permission=MOD,
+    )
     async def step(self, ctx: Context, step: str, mode: str) -> Reply:
         await self.service.set_step_mode(ctx.community.id, step, mode)
         return await self._changed(ctx, f"Done: “{STEP_LABELS[step]}” is now {mode}.")
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
-        settings = await self.services.config.set(ctx.community.id, key, value)
-        return await self._changed(ctx, f"Done: `{key}` is now {describe_setting(settings, key)}.")
+        settings = await self.services.settings.set(ctx.community.id, key, value)
+        return await self._changed(ctx, f"Done: `{key}` is now {settings.describe(key)}.")
 
     # -- welcomers -----------------------------------------------------------------------------------------------
+    @WELCOMER.command("join", "Volunteer to welcome newcomers")
     async def welcomer_join(self, ctx: Context) -> Reply:
         if not await self.service.volunteer(ctx.author, True):
             return Reply.private("You're already a welcomer. Thank you! 💛")
         return Reply.private("Thank you! You'll be paired with newcomers, and earn points when they finish onboarding.")
 
+    @WELCOMER.command("leave", "Stop welcoming newcomers")
     async def welcomer_leave(self, ctx: Context) -> Reply:
         if not await self.service.volunteer(ctx.author, False):
             return Reply.private("You weren't a welcomer; nothing changed.")

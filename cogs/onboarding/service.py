@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.refs import CommunityRef, Member
 from bot.core.reply import UserError
 from bot.core.services import Services
+from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 from storage import ledger, onboarding
 from storage.ledger import Award
@@ -207,7 +208,7 @@ class OnboardingService:
             if chosen is not None:
                 await onboarding.set_choices(session, member.community_id, member.id, chosen)
             recorded = await ledger.record(
-                session, [self._step_award(member, step, settings.step_points, settings, now)]
+                session, [self._step_award(member, step, settings.of(OnboardingSettings).step_points, settings, now)]
             )
             if not recorded:
                 return StepOutcome(recorded=False)
@@ -223,7 +224,7 @@ class OnboardingService:
                             member.community_id,
                             welcomer,
                             "welcomer_completed",
-                            settings.welcomer_points,
+                            settings.of(OnboardingSettings).welcomer_points,
                             f"welcomer:{member.id}",
                             now,
                             zone=settings.timezone,
@@ -253,8 +254,10 @@ class OnboardingService:
     async def welcome_now_or_queue(self, member: Member, settings: CommunitySettings, now: datetime) -> bool:
         """True: welcome this member alone, now. False: a raid is on, the welcome joins the next batch."""
         async with self.services.db.write() as session:
-            recent, waiting = await onboarding.recent_welcomes(session, member.community_id, now - settings.raid_window)
-            if waiting == 0 and recent < settings.raid_joins - 1:
+            recent, waiting = await onboarding.recent_welcomes(
+                session, member.community_id, now - settings.of(OnboardingSettings).raid_window
+            )
+            if waiting == 0 and recent < settings.of(OnboardingSettings).raid_joins - 1:
                 return await onboarding.mark_welcomed(session, member.id, now)
             await onboarding.queue_welcome(session, member.id, now)
             return False

@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.core.registry import Registry
 from bot.core.services import Services
 from cogs.recognition.feature import RecognitionFeature
+from cogs.recognition.settings import RecognitionSettings
+
+SETTINGS = RecognitionSettings
 
 
 def setup(registry: Registry, services: Services) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.commands import Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import Member
@@ -22,44 +22,15 @@ class RecognitionFeature:
         self.service = RecognitionService(services)
 
     def register(self, registry: Registry) -> None:
-        registry.command(
-            CommandSpec(
-                name="kudos",
-                description="Thank a member, with a reason",
-                handler=self.kudos,
-                options=(
-                    Option("member", OptionType.MEMBER, "Who you are thanking"),
-                    Option("reason", OptionType.TEXT, "What for", required=False, max_length=REASON_LIMIT),
-                ),
-            )
-        )
-        registry.command(
-            CommandSpec(
-                name="leaderboard",
-                description="Top contributors this week, this month or of all time",
-                handler=self.leaderboard,
-                options=(
-                    Option(
-                        "period",
-                        OptionType.CHOICE,
-                        "week, month or all",
-                        required=False,
-                        choices=PERIODS,
-                        default="week",
-                    ),
-                ),
-            )
-        )
-        registry.command(
-            CommandSpec(
-                name="rank",
-                description="Points, rank and kudos of a member (you by default)",
-                handler=self.rank,
-                options=(Option("member", OptionType.MEMBER, "Whose rank", required=False),),
-            )
-        )
+        registry.commands_of(self)
         registry.on(MessagePosted, self.on_message)
 
+    @command(
+        "kudos",
+        "Thank a member, with a reason",
+        Option("member", OptionType.MEMBER, "Who you are thanking"),
+        Option("reason", OptionType.TEXT, "What for", required=False, max_length=REASON_LIMIT),
+    )
     async def kudos(self, ctx: Context, member: Member, reason: str | None) -> Reply:
         channel = ctx.channel.external_id if ctx.channel else None
         outcome = await self.service.give_kudos(
@@ -80,6 +51,11 @@ class RecognitionFeature:
             ),
         )
 
+    @command(
+        "leaderboard",
+        "Top contributors this week, this month or of all time",
+        Option("period", OptionType.CHOICE, "week, month or all", required=False, choices=PERIODS, default="week"),
+    )
     async def leaderboard(self, ctx: Context, period: str) -> Reply:
         rows = await self.service.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
         title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
@@ -91,6 +67,11 @@ class RecognitionFeature:
         ]
         return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))
 
+    @command(
+        "rank",
+        "Points, rank and kudos of a member (you by default)",
+        Option("member", OptionType.MEMBER, "Whose rank", required=False),
+    )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author
         all_time, week = await self.service.standings(subject, ctx.settings, ctx.now)
@@ -110,7 +91,7 @@ class RecognitionFeature:
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)
-        settings = await self.services.config.get(member.community_id)
+        settings = await self.services.settings.get(member.community_id)
         award = self.service.activity_award(
             member, event.message_id, event.channel.external_id, settings, self.services.clock.now()
         )

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
+from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from storage import identity, ledger
 from storage.ledger import Award, BoardRow, Standing
@@ -54,7 +55,8 @@ class RecognitionService:
             raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
         if receiver.is_bot:
             raise UserError("Bots don't collect kudos. Thank the person behind the help instead!")
-        limit = settings.kudos_daily_limit
+        own = settings.of(RecognitionSettings)
+        limit = own.kudos_daily_limit
         if limit == 0:
             raise UserError("Kudos are switched off in this community (kudos_daily_limit is 0).")
         async with self.services.db.write() as session:
@@ -67,7 +69,7 @@ class RecognitionService:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
                 # limit, `record` skips a known key by itself: no look-up on the common path.)
                 if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
-                    return KudosOutcome(settings.kudos_points, 0, duplicate=True)
+                    return KudosOutcome(own.kudos_points, 0, duplicate=True)
                 resets = next_local_midnight(now, settings)
                 raise UserError(
                     f"You've given all {limit} of your kudos for today. They reset at midnight "
@@ -77,7 +79,7 @@ class RecognitionService:
                 giver.community_id,
                 receiver.id,
                 "kudos_received",
-                settings.kudos_points,
+                own.kudos_points,
                 f"kudos:{key}",
                 now,
                 zone=settings.timezone,
@@ -95,24 +97,25 @@ class RecognitionService:
             )
             recorded = await ledger.record(session, [received, given])
         if not recorded:
-            return KudosOutcome(settings.kudos_points, 0, duplicate=True)
-        return KudosOutcome(settings.kudos_points, limit - used - 1)
+            return KudosOutcome(own.kudos_points, 0, duplicate=True)
+        return KudosOutcome(own.kudos_points, limit - used - 1)
 
     def activity_award(
         self, member: Member, message_id: str, channel: str, settings: CommunitySettings, now: datetime
     ) -> Award | None:
         """Points for a message when the member is past their cooldown (checked in memory)."""
-        if member.is_bot or settings.message_points == 0:
+        own = settings.of(RecognitionSettings)
+        if member.is_bot or own.message_points == 0:
             return None
         last = self._last_activity.get(member.id)
-        if last is not None and now - last < settings.activity_cooldown:
+        if last is not None and now - last < own.activity_cooldown:
             return None
         self._last_activity[member.id] = now
         return Award(
             member.community_id,
             member.id,
             "message",
-            settings.message_points,
+            own.message_points,
             # Message ids are unique within a channel (Slack ts), so the channel is part of the key.
             f"message:{channel}:{message_id}",
             now,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.core.registry import Registry
 from bot.core.services import Services
 from cogs.rituals.feature import RitualsFeature
+from cogs.rituals.settings import RitualSettings
+
+SETTINGS = RitualSettings
 
 
 def setup(registry: Registry, services: Services) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.core.commands import CommandSpec, Handler, Option, OptionType
+from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, Permission
@@ -16,7 +15,9 @@ from cogs.rituals.runner import RitualRunner, points_text
 from cogs.rituals.service import KINDS, NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
 from config.durations import format_duration
 
-_GROUP = "ritual"
+RITUAL = Group("ritual", "Recurring community rituals")
+BIRTHDAY = Group("birthday", "Share your birthday for celebrations")
+MODERATOR = Permission.MODERATOR
 _NAME_OPTION = Option("name", OptionType.TEXT, "The ritual's name", max_length=NAME_LIMIT)
 _STATUS_WORDS = {
     "posted": "posted",
@@ -72,83 +73,76 @@ class RitualsFeature:
         self.service = RitualService(services, self.runner)
 
     def register(self, registry: Registry) -> None:
-        moderator, member = Permission.MODERATOR, Permission.MEMBER
-        verbs: tuple[tuple[str, str, Handler, tuple[Option, ...], Permission], ...] = (
-            ("create", "Create a recurring ritual", self.create, (_NAME_OPTION, *_settings_options(True)), moderator),
-            ("edit", "Change a ritual", self.edit, (_NAME_OPTION, *_settings_options(False)), moderator),
-            ("list", "The community's rituals", self.list, (), member),
-            ("show", "A ritual's settings and next runs", self.show, (_NAME_OPTION,), member),
-            ("pause", "Pause a ritual", self.pause, (_NAME_OPTION,), moderator),
-            ("resume", "Resume a paused ritual", self.resume, (_NAME_OPTION,), moderator),
-            ("delete", "Delete a ritual and its history", self.delete, (_NAME_OPTION,), moderator),
-            ("run-now", "Run a ritual now, once", self.run_now, (_NAME_OPTION,), moderator),
-            ("history", "A ritual's recent runs", self.history, (_NAME_OPTION,), member),
-            ("join", "Opt in to a pairing ritual", self.join, (_NAME_OPTION,), member),
-            ("leave", "Opt out of a pairing ritual", self.leave, (_NAME_OPTION,), member),
-            ("streaks", "Who has taken part most often in a row", self.streaks, (_NAME_OPTION,), member),
-        )
-        for name, description, handler, options, permission in verbs:
-            registry.command(
-                CommandSpec(
-                    name=name,
-                    description=description,
-                    handler=handler,
-                    options=options,
-                    permission=permission,
-                    group=_GROUP,
-                    group_description="Recurring community rituals",
-                )
-            )
-        birthday = {"group": "birthday", "group_description": "Share your birthday for celebrations"}
-        registry.command(
-            CommandSpec(
-                name="set",
-                description="Share your birthday (no year) to be celebrated",
-                handler=self.birthday_set,
-                options=(Option("date", OptionType.TEXT, "Month and day, MM-DD", max_length=5),),
-                **birthday,  # type: ignore[arg-type]
-            )
-        )
-        registry.command(
-            CommandSpec(
-                name="remove",
-                description="Stop sharing your birthday",
-                handler=self.birthday_remove,
-                **birthday,  # type: ignore[arg-type]
-            )
-        )
+        registry.commands_of(self)
         registry.component("ritual", self.click)
         registry.on(MessagePosted, self.on_message)
         registry.on_start(self.runner.start)
+        registry.on_stop(self.runner.stop)
 
     # -- moderators -----------------------------------------------------------------------------------
-    async def create(self, ctx: Context, name: str, kind: str, **options: Any) -> Reply:
-        preview = await self.service.create(ctx, name, kind, Changes(**options))
+    @RITUAL.command("create", "Create a recurring ritual", _NAME_OPTION, *_settings_options(True), permission=MODERATOR)
+    async def create(
+        self,
+        ctx: Context,
+        name: str,
+        channel: ChannelRef,
+        schedule: str,
+        prompt: str | None,
+        kind: str,
+        tz: str | None,
+        window: timedelta | None,
+        points: int | None,
+        start: str | None,
+        recap: str | None,
+        frequent: str | None,
+    ) -> Reply:
+        changes = Changes(channel, schedule, prompt, tz, window, points, start, recap, frequent)
+        preview = await self.service.create(ctx, name, kind, changes)
         return Reply(text=f"Ritual **{preview.ritual.name}** is set.", card=self._card(ctx, preview), ephemeral=True)
 
-    async def edit(self, ctx: Context, name: str, **options: Any) -> Reply:
-        preview = await self.service.edit(ctx, name, Changes(**options))
+    @RITUAL.command("edit", "Change a ritual", _NAME_OPTION, *_settings_options(False), permission=MODERATOR)
+    async def edit(
+        self,
+        ctx: Context,
+        name: str,
+        channel: ChannelRef | None,
+        schedule: str | None,
+        prompt: str | None,
+        tz: str | None,
+        window: timedelta | None,
+        points: int | None,
+        start: str | None,
+        recap: str | None,
+        frequent: str | None,
+    ) -> Reply:
+        changes = Changes(channel, schedule, prompt, tz, window, points, start, recap, frequent)
+        preview = await self.service.edit(ctx, name, changes)
         return Reply(
             text=f"Ritual **{preview.ritual.name}** is changed.", card=self._card(ctx, preview), ephemeral=True
         )
 
+    @RITUAL.command("pause", "Pause a ritual", _NAME_OPTION, permission=MODERATOR)
     async def pause(self, ctx: Context, name: str) -> Reply:
         ritual = await self.service.pause(ctx, name)
         return Reply.private(f"Paused **{ritual.name}**. Resume it with `/ritual resume {ritual.name}`.")
 
+    @RITUAL.command("resume", "Resume a paused ritual", _NAME_OPTION, permission=MODERATOR)
     async def resume(self, ctx: Context, name: str) -> Reply:
         preview = await self.service.resume(ctx, name)
         return Reply(text=f"Resumed **{preview.ritual.name}**.", card=self._card(ctx, preview), ephemeral=True)
 
+    @RITUAL.command("delete", "Delete a ritual and its history", _NAME_OPTION, permission=MODERATOR)
     async def delete(self, ctx: Context, name: str) -> Reply:
         ritual = await self.service.delete(ctx, name)
         return Reply.private(f"Deleted **{ritual.name}** and its history (points already earned stay).")
 
+    @RITUAL.command("run-now", "Run a ritual now, once", _NAME_OPTION, permission=MODERATOR)
     async def run_now(self, ctx: Context, name: str) -> Reply:
         ritual = await self.service.run_now(ctx, name)
         return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
 
     # -- everyone -------------------------------------------------------------------------------------
+    @RITUAL.command("list", "The community's rituals")
     async def list(self, ctx: Context) -> Reply:
         previews = await self.service.all(ctx)
         if not previews:
@@ -165,10 +159,12 @@ class RitualsFeature:
             lines.append(f"**{ritual.name}** ({ritual.kind}) — {preview.words} in {where} · {state}")
         return Reply(card=Card(title="Rituals", description="\n".join(lines)), ephemeral=True)
 
+    @RITUAL.command("show", "A ritual's settings and next runs", _NAME_OPTION)
     async def show(self, ctx: Context, name: str) -> Reply:
         ritual = await self.service.find(ctx, name)
         return Reply(card=self._card(ctx, self.service.preview(ritual, ctx)), ephemeral=True)
 
+    @RITUAL.command("history", "A ritual's recent runs", _NAME_OPTION)
     async def history(self, ctx: Context, name: str) -> Reply:
         ritual, runs = await self.service.history(ctx, name)
         if not runs:
@@ -183,6 +179,7 @@ class RitualsFeature:
             lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
         return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
 
+    @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION)
     async def streaks(self, ctx: Context, name: str) -> Reply:
         ritual, ranked = await self.service.streaks(ctx, name)
         if not ranked:
@@ -193,22 +190,30 @@ class RitualsFeature:
         ]
         return Reply(card=Card(title=f"🔥 {ritual.name} streaks", description="\n".join(lines)))
 
+    @RITUAL.command("join", "Opt in to a pairing ritual", _NAME_OPTION)
     async def join(self, ctx: Context, name: str) -> Reply:
         ritual, added = await self.service.join(ctx, name)
         if not added:
             return Reply.private(f"You're already in **{ritual.name}**.")
         return Reply.private(f"You're in! You'll be paired when **{ritual.name}** next runs.")
 
+    @RITUAL.command("leave", "Opt out of a pairing ritual", _NAME_OPTION)
     async def leave(self, ctx: Context, name: str) -> Reply:
         ritual, removed = await self.service.leave(ctx, name)
         if not removed:
             return Reply.private(f"You weren't in **{ritual.name}**.")
         return Reply.private(f"You've left **{ritual.name}**; you won't be paired any more.")
 
+    @BIRTHDAY.command(
+        "set",
+        "Share your birthday (no year) to be celebrated",
+        Option("date", OptionType.TEXT, "Month and day, MM-DD", max_length=5),
+    )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
         day = await self.service.set_birthday(ctx, date)
         return Reply.private(f"Saved: we'll celebrate you on {day.day} {day:%B}. Remove it with `/birthday remove`.")
 
+    @BIRTHDAY.command("remove", "Stop sharing your birthday")
     async def birthday_remove(self, ctx: Context) -> Reply:
         if await self.service.remove_birthday(ctx):
             return Reply.private("Your birthday is no longer shared.")

@@ -26,6 +26,7 @@ from bot.core.reply import Button, ButtonStyle, Card, Reply, mention
 from bot.core.services import Services
 from cogs.rituals.rules import MILESTONES, PAIRING_MEMORY, make_groups, render_prompt, streaks
 from cogs.rituals.schedule import fire_times, parse_schedule
+from cogs.rituals.settings import RitualSettings
 from config.durations import format_duration
 from storage import identity, ledger
 from storage import rituals as store
@@ -109,6 +110,12 @@ class RitualRunner:
         every = IntervalTrigger(seconds=int(_RESYNC_EVERY.total_seconds()), start_date=now)
         self.services.scheduler.add(_RESYNC_JOB, every, self.resync)
 
+    async def stop(self) -> None:
+        """Stop hook: drop this process's ritual jobs (the table keeps everything a restart needs)."""
+        for job_id in self.services.scheduler.job_ids():
+            if job_id == _RESYNC_JOB or job_id.startswith(("ritual:", "ritual-close:")):
+                self.services.scheduler.remove(job_id)
+
     async def resync(self, scheduled: datetime) -> None:
         """Arm the active rituals this process has no job for: created or resumed by another process.
         (Changed or paused ones need nothing: `fire` follows the table.)"""
@@ -166,9 +173,9 @@ class RitualRunner:
     async def run(self, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False) -> int | None:
         """Claim the firing and post it; the run's id, or None when it was already claimed or too late."""
         now = self.services.clock.now()
-        settings = await self.services.config.get(ritual.community_id)
+        settings = await self.services.settings.get(ritual.community_id)
         window_ends = max(now, scheduled_for) + timedelta(seconds=ritual.window_seconds)
-        if not on_demand and now - scheduled_for > settings.ritual_grace:
+        if not on_demand and now - scheduled_for > settings.of(RitualSettings).ritual_grace:
             async with self.services.db.write() as session:
                 await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
@@ -276,7 +283,7 @@ class RitualRunner:
         return Posted(message_id, needs_close=True)
 
     async def _spotlight(self, ritual: RitualRow, local: datetime, prompt: str) -> Reply:
-        settings = await self.services.config.get(ritual.community_id)
+        settings = await self.services.settings.get(ritual.community_id)
         # A spotlight on a Monday looks back at the week that just ended; otherwise at this week so far.
         reference = local - timedelta(days=1)
         bucket = ledger.period_bucket("week", reference, settings.timezone)
@@ -404,7 +411,7 @@ class RitualRunner:
         """Record participation (once per member and run) with the ritual's points; celebrates new
         streak milestones. Returns the members newly recorded."""
         now = self.services.clock.now()
-        settings = await self.services.config.get(ritual.community_id)
+        settings = await self.services.settings.get(ritual.community_id)
         recorded: list[int] = []
         async with self.services.db.write() as session:
             awards = []

@@ -153,6 +153,7 @@ async def test_welcomers_are_paired_least_recently_assigned_first(console: Conso
 async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(new_runtime: NewRuntime) -> None:
     runtimes = [await new_runtime()]
     first = console_driver(runtimes[0])
+    await runtimes[0].hooks_done()  # the reminder sweep is armed by a start hook
     await first.run(SETUP + '@alice joins\n@alice clicks "I agree to the rules"\n@ben joins')
     said = await first.run("wait 23h")
     assert "Your next step" not in said
@@ -167,6 +168,7 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
 
     runtimes.append(await new_runtime())
     second = console_driver(runtimes[1])
+    await runtimes[1].hooks_done()
     said = await second.run("wait 2d")
     assert "Your next step" not in said
     assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3d.") == 1
@@ -177,7 +179,9 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     said = await second.run('@alice: /onboarding checklist\n@alice picks "Python"\nwait 25h')
     assert said.count("Your next step is Post an introduction") == 1
 
-    third = console_driver(await new_runtime())
+    runtimes.append(await new_runtime())
+    third = console_driver(runtimes[2])
+    await runtimes[2].hooks_done()
     said = await third.run("wait 3d") + await second.run("wait 1h")
     assert said.count("Your next step") == 0
     assert said.count("[#mods] 🧭 @alice") == 1  # the new step's alert, once, by one of the two processes

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from config.community import SettingError, decode_settings, encode_setting, validate_setting
+from cogs.recognition.settings import RecognitionSettings
+from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
 from config.settings import PlatformName, Settings
+
+CATALOG = SettingsCatalog([CommunityBasics, RecognitionSettings])
 
 
 def test_platform_is_inferred_from_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,14 +43,30 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 )
 def test_bad_values_are_refused_with_a_reason(key: str, raw: str, message: str) -> None:
     with pytest.raises(SettingError, match=message):
-        validate_setting(key, raw)
+        CATALOG.validate(key, raw)
 
 
 def test_values_round_trip_through_storage() -> None:
     stored = {
-        key: encode_setting(key, validate_setting(key, raw))
+        key: CATALOG.encode(CATALOG.validate(key, raw))
         for key, raw in {"activity_cooldown": "1h30m", "timezone": "Europe/Berlin", "kudos_points": "7"}.items()
     }
-    settings = decode_settings(stored)
-    assert settings.activity_cooldown == timedelta(minutes=90)
-    assert (settings.timezone, settings.kudos_points) == ("Europe/Berlin", 7)
+    settings = CATALOG.decode(stored)
+    assert settings.of(RecognitionSettings).activity_cooldown == timedelta(minutes=90)
+    assert (settings.timezone, settings.of(RecognitionSettings).kudos_points) == ("Europe/Berlin", 7)
+
+
+def test_hearth_cogs_chooses_a_subset_in_load_order() -> None:
+    assert Settings(_env_file=None).chosen_cogs()[0] == "cogs.settings"  # type: ignore[call-arg]
+    subset = Settings(_env_file=None, hearth_cogs="rituals, recognition")  # type: ignore[call-arg]
+    assert subset.chosen_cogs() == ("cogs.recognition", "cogs.rituals")
+    with pytest.raises(ValidationError, match="HEARTH_COGS names kudos, which Hearth does not have; choose from"):
+        Settings(_env_file=None, hearth_cogs="recognition,kudos")  # type: ignore[call-arg]
+
+
+def test_a_key_belongs_to_one_section() -> None:
+    class Clash(Section):
+        kudos_points: int = 3
+
+    with pytest.raises(ValueError, match="`kudos_points` is declared by both RecognitionSettings and Clash"):
+        SettingsCatalog([CommunityBasics, RecognitionSettings, Clash])

@@ -9,7 +9,6 @@ from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import Permission
 from bot.core.reply import Reply
-from config.community import SETTING_KEYS
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.discord_payloads import Mention
@@ -88,7 +87,8 @@ async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarnes
     verbs = options_by_name(config)
     assert verbs["show"]["type"] == verbs["set"]["type"] == p.SUB_COMMAND
     set_options = options_by_name(verbs["set"])
-    assert [choice["value"] for choice in set_options["key"]["choices"]] == list(SETTING_KEYS)
+    every_key = list(discord_env.hearth.registry.settings.keys())
+    assert [choice["value"] for choice in set_options["key"]["choices"]] == every_key
     assert set_options["value"]["type"] == p.STRING and set_options["value"]["max_length"] == 100
     assert set_options["channel"]["type"] == p.CHANNEL
 

@@ -1,4 +1,4 @@
-"""Stored per-community settings (text values; types and defaults live in config/community.py)."""
+"""Stored per-community setting values, as text (each cog declares their types and defaults)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from bot.core.reply import Card, Reply, UserError, clean_user_text
 from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
+from bot.core.standings import NoStandings
 from config.community import SettingError
 from config.durations import parse_duration
 from storage.engine import Database
@@ -59,6 +60,7 @@ class Hearth:
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,
+            standings=NoStandings(),
         )
         self._started = False
         self._hooks: asyncio.Task[None] | None = None

@@ -12,6 +12,7 @@ from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger
 from bot.core.scheduling import Scheduler
 from bot.core.settings_store import SettingsStore
+from bot.core.standings import Standings
 from storage.engine import Database
 
 
@@ -26,3 +27,5 @@ class Services:
     messenger: Messenger
     # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.
     publish: Callable[[Event], Awaitable[None]]
+    # Provided by the recognition cog at setup (NoStandings until then): leaders without the ledger's tables.
+    standings: Standings

@@ -24,6 +24,8 @@ class RecognitionFeature:
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
         registry.on(MessagePosted, self.on_message)
+        # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
+        self.services.standings = self.service
 
     @command(
         "kudos",

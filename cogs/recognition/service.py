@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
+from bot.core.standings import Leader, Measure
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from storage import identity, ledger
@@ -130,6 +131,16 @@ class RecognitionService:
         bucket = ledger.period_bucket(period, now, settings.timezone)
         async with self.services.db.read() as session:
             return await ledger.top(session, community_id, bucket, limit)
+
+    async def leaders(
+        self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
+    ) -> list[Leader]:
+        """The Standings port (services.standings) other cogs read leaders through."""
+        await self.services.ledger.flush()
+        bucket = ledger.period_bucket(period, at, zone)
+        async with self.services.db.read() as session:
+            rows = await ledger.top(session, community_id, bucket, limit, measure=measure)
+        return [Leader(row.member_id, row.rank, row.points) for row in rows]
 
     async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
         """All-time and this-week standing of one member."""

@@ -11,8 +11,10 @@ from bot.core.refs import ChannelRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
 from bot.core.services import Services
-from cogs.rituals.runner import RitualRunner, points_text
-from cogs.rituals.service import KINDS, NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
+from bot.core.wording import points
+from cogs.rituals.kinds import KINDS
+from cogs.rituals.runner import RitualRunner
+from cogs.rituals.service import NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
 from config.durations import format_duration
 
 RITUAL = Group("ritual", "Recurring community rituals")
@@ -230,7 +232,7 @@ class RitualsFeature:
         ritual, recorded = await self.service.met(ctx, run_id, group_no)
         if not recorded:
             return Reply.private("Already noted — glad you met!")
-        return Reply.private(f"Wonderful! +{points_text(ritual.points)} each for meeting up.")
+        return Reply.private(f"Wonderful! +{points(ritual.points)} each for meeting up.")
 
     async def on_message(self, event: MessagePosted) -> None:
         await self.runner.on_message(event.author, event.channel, event.thread_id)

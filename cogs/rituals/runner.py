@@ -9,11 +9,8 @@ Hearth processes (or restarts) see it.
 from __future__ import annotations
 
 import logging
-import random
 import time
-from calendar import isleap
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -21,14 +18,14 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.messenger import PlatformError
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
-from bot.core.reply import Button, ButtonStyle, Card, Reply, mention
+from bot.core.refs import ChannelRef, MemberRef
+from bot.core.reply import Reply, mention
 from bot.core.services import Services
-from cogs.rituals.rules import MILESTONES, PAIRING_MEMORY, make_groups, render_prompt, streaks
+from cogs.rituals.kinds import Firing, Places, Posted, all_kinds
+from cogs.rituals.rules import MILESTONES, render_prompt, streaks
 from cogs.rituals.schedule import fire_times, parse_schedule
 from cogs.rituals.settings import RitualSettings
-from config.durations import format_duration
-from storage import identity, ledger
+from storage import ledger
 from storage import rituals as store
 from storage.ledger import Award
 from storage.rituals import OpenRun, RitualRow
@@ -41,7 +38,6 @@ _STREAK_RUNS = 60
 _MISSED_RECORDS = 1000
 # Another process's new run is noticed by message matching within this many seconds.
 _OPEN_RUNS_SECONDS = 10.0
-_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 # How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too:
 # well within the default ritual_grace, so a firing missed meanwhile is still posted (late), and cheap
 # enough for the console's long `wait`s.
@@ -57,21 +53,11 @@ def close_job(run_id: int) -> str:
     return f"ritual-close:{run_id}"
 
 
-def points_text(count: int) -> str:
-    return f"{count} point" if count == 1 else f"{count} points"
-
-
-@dataclass(frozen=True)
-class Posted:
-    message_id: str | None
-    thread_id: str | None = None
-    needs_close: bool = False
-    note: str | None = None
-
-
 class RitualRunner:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.places = Places(services)
+        self.kinds = all_kinds(services, self.places)
         self._open: dict[int, tuple[float, list[OpenRun]]] = {}
         # Members already recorded per open run, so further messages cost no database write.
         self._counted: dict[int, set[int]] = {}
@@ -207,133 +193,18 @@ class RitualRunner:
             self._arm_close(run_id, window_ends)
         return run_id
 
-    # -- posting, per kind ----------------------------------------------------------------------------
-    async def _community(self, community_id: int) -> CommunityRef:
-        async with self.services.db.read() as session:
-            row = await identity.community_by_id(session, community_id)
-        return CommunityRef(row.platform, row.external_id, row.name)
-
-    async def channel(self, ritual: RitualRow, thread_id: str | None = None) -> ChannelRef:
-        community = await self._community(ritual.community_id)
-        return ChannelRef(community, ritual.channel, ritual.channel_name, thread_id)
-
-    async def member_refs(self, community_id: int, member_ids: list[int]) -> dict[int, MemberRef]:
-        community = await self._community(community_id)
-        async with self.services.db.read() as session:
-            rows = await identity.members_by_id(session, member_ids)
-        return {
-            member_id: MemberRef(community, row.external_id, row.display_name, row.is_bot)
-            for member_id, row in rows.items()
-        }
-
+    # -- posting ---------------------------------------------------------------------------------------
     async def _post(self, ritual: RitualRow, run_id: int, scheduled_for: datetime) -> Posted:
         local = scheduled_for.astimezone(ZoneInfo(ritual.timezone))
-        channel = await self.channel(ritual)
-        prompt = render_prompt(ritual.prompt, ritual.name, local)
-        window = format_duration(timedelta(seconds=ritual.window_seconds))
-        if ritual.kind == "prompt":
-            footer = f"Reply in this channel within {window} to take part (+{points_text(ritual.points)})"
-            message_id = await self.services.messenger.send(channel, _card(ritual, prompt, footer))
-            return Posted(message_id, needs_close=ritual.recap)
-        if ritual.kind == "thread":
-            footer = f"Reply in the thread within {window} to take part (+{points_text(ritual.points)})"
-            message_id = await self.services.messenger.send(channel, _card(ritual, prompt, footer))
-            thread = await self.services.messenger.start_thread(
-                channel, message_id, f"{ritual.name} — {local:%Y-%m-%d}"
-            )
-            return Posted(message_id, thread.thread_id, needs_close=ritual.recap)
-        if ritual.kind == "pairing":
-            return await self._pair(ritual, run_id, scheduled_for, channel, prompt)
-        if ritual.kind == "spotlight":
-            return Posted(await self.services.messenger.send(channel, await self._spotlight(ritual, local, prompt)))
-        return await self._celebrate(ritual, local.date(), channel, prompt)
-
-    async def _pair(
-        self, ritual: RitualRow, run_id: int, scheduled_for: datetime, channel: ChannelRef, prompt: str
-    ) -> Posted:
-        async with self.services.db.read() as session:
-            members = await store.opted_in(session, ritual.id)
-            previous = await store.posted_runs(session, ritual.id, PAIRING_MEMORY)
-            recent = await store.groups_of(session, [run.id for run in previous])
-        rng = random.Random(f"{ritual.id}:{scheduled_for.isoformat()}")
-        groups = make_groups(members, [g for run in recent.values() for g in run.values()], rng)
-        if not groups:
-            text = (
-                f"☕ Not enough members have joined **{ritual.name}** for a pairing this time. "
-                f"Join with `/ritual join {ritual.name}`!"
-            )
-            return Posted(await self.services.messenger.send(channel, Reply(text=text)), note="not enough members")
-        async with self.services.db.write() as session:
-            await store.save_groups(session, run_id, groups)
-        refs = await self.member_refs(ritual.community_id, members)
-        lines = [" & ".join(mention(refs[member]) for member in group) for group in groups]
-        card = Card(
-            title=f"☕ {ritual.name}: this round's pairs",
-            description="\n".join(lines),
-            footer=f"Join with /ritual join {ritual.name} · leave with /ritual leave {ritual.name}",
+        firing = Firing(
+            ritual,
+            run_id,
+            scheduled_for,
+            local,
+            await self.places.channel(ritual),
+            render_prompt(ritual.prompt, ritual.name, local),
         )
-        message_id = await self.services.messenger.send(channel, Reply(card=card))
-        for group in groups:
-            together = ", ".join(mention(refs[member]) for member in group)
-            text = f"👋 {together}: you're paired for **{ritual.name}** this round! {prompt}".rstrip()
-            try:
-                await self.services.messenger.send_group([refs[member] for member in group], Reply(text=text))
-            except PlatformError as error:
-                log.warning("ritual %s: could not introduce group %s: %s", ritual.id, group, error.reason)
-        return Posted(message_id, needs_close=True)
-
-    async def _spotlight(self, ritual: RitualRow, local: datetime, prompt: str) -> Reply:
-        settings = await self.services.settings.get(ritual.community_id)
-        # A spotlight on a Monday looks back at the week that just ended; otherwise at this week so far.
-        reference = local - timedelta(days=1)
-        bucket = ledger.period_bucket("week", reference, settings.timezone)
-        await self.services.ledger.flush()
-        async with self.services.db.read() as session:
-            leaders = await ledger.top(session, ritual.community_id, bucket, 5)
-            thanked = await ledger.top(session, ritual.community_id, bucket, 3, measure="kudos_received")
-        week_start = date.fromisoformat(bucket.split(":", 1)[1])
-        refs = await self.member_refs(ritual.community_id, [row.member_id for row in [*leaders, *thanked]])
-        top_lines = [
-            f"{_MEDALS.get(row.rank, f'{row.rank}.')} {mention(refs[row.member_id])} — {points_text(row.points)}"
-            for row in leaders
-        ]
-        thanked_lines = [f"💛 {mention(refs[row.member_id])} — {row.points} kudos" for row in thanked]
-        description = "\n".join(
-            [
-                *([prompt, ""] if prompt else []),
-                "**Top contributors**",
-                *(top_lines or ["A quiet week — every contribution counts!"]),
-                "",
-                "**Most thanked**",
-                *(thanked_lines or ["No kudos yet this week. Thank someone with /kudos!"]),
-            ]
-        )
-        title = f"🌟 {ritual.name}: the week of {week_start.day} {week_start:%B %Y}"
-        return Reply(card=Card(title=title, description=description))
-
-    async def _celebrate(self, ritual: RitualRow, today: date, channel: ChannelRef, prompt: str) -> Posted:
-        days = [(today.month, today.day)]
-        if (today.month, today.day) == (2, 28) and not isleap(today.year):
-            days.append((2, 29))  # Feb 29 birthdays and anniversaries are celebrated on Feb 28
-        zone = ZoneInfo(ritual.timezone)
-        async with self.services.db.read() as session:
-            birthdays = await store.birthdays_on(session, ritual.community_id, days)
-            joined = await store.join_dates(session, ritual.community_id)
-        anniversaries: list[tuple[int, int]] = []
-        for member_id, moment in joined:
-            local = moment.astimezone(zone).date()
-            if (local.month, local.day) in days and today.year > local.year:
-                anniversaries.append((member_id, today.year - local.year))
-        if not birthdays and not anniversaries:
-            return Posted(None, note="nothing to celebrate")
-        refs = await self.member_refs(ritual.community_id, birthdays + [member for member, _ in anniversaries])
-        lines = [f"🎂 Happy birthday, {mention(refs[member])}!" for member in birthdays]
-        lines += [
-            f"🎉 {mention(refs[member])} joined us {_years(years)} ago today — happy anniversary!"
-            for member, years in anniversaries
-        ]
-        card = Card(title=f"🎉 {ritual.name}", description="\n".join([*([prompt, ""] if prompt else []), *lines]))
-        return Posted(await self.services.messenger.send(channel, Reply(card=card)))
+        return await self.kinds[ritual.kind].post(firing)
 
     # -- the end of a window -------------------------------------------------------------------------
     async def _close_job(self, run_id: int, _scheduled_for: datetime) -> None:
@@ -349,49 +220,9 @@ class RitualRunner:
         if not claimed or run is None or ritual is None:
             return
         try:
-            if ritual.kind == "pairing":
-                await self._follow_up(ritual, run_id)
-            elif ritual.recap:
-                await self._recap(ritual, run_id)
+            await self.kinds[ritual.kind].close(ritual, run_id)
         except PlatformError as error:
             log.warning("ritual %s: could not close run %s: %s", ritual.id, run_id, error.reason)
-
-    async def _recap(self, ritual: RitualRow, run_id: int) -> None:
-        async with self.services.db.read() as session:
-            taken = (await store.participants(session, [run_id])).get(run_id, set())
-            milestones = await store.milestones_in_run(session, run_id)
-        count = len(taken)
-        if count == 0:
-            text = f"📋 **{ritual.name}** recap: nobody took part this time — maybe next time!"
-        else:
-            text = f"📋 **{ritual.name}** recap: {count} member{'s' if count != 1 else ''} took part."
-        if milestones:
-            refs = await self.member_refs(ritual.community_id, [member for member, _ in milestones])
-            text += (
-                " New streak milestones: "
-                + ", ".join(f"{mention(refs[member])} ({milestone} in a row)" for member, milestone in milestones)
-                + "."
-            )
-        await self.services.messenger.send(await self.channel(ritual), Reply(text=text))
-
-    async def _follow_up(self, ritual: RitualRow, run_id: int) -> None:
-        async with self.services.db.read() as session:
-            groups = (await store.groups_of(session, [run_id])).get(run_id, {})
-        if not groups:
-            return
-        refs = await self.member_refs(ritual.community_id, [m for group in groups.values() for m in group])
-        for number, group in groups.items():
-            reply = Reply(
-                text=f"Did you meet for **{ritual.name}**?",
-                buttons=(
-                    Button("Yes, we met", f"ritual:met:{run_id}:{number}", ButtonStyle.SUCCESS),
-                    Button("Not this time", f"ritual:skip:{run_id}:{number}"),
-                ),
-            )
-            try:
-                await self.services.messenger.send_group([refs[member] for member in group], reply)
-            except PlatformError as error:
-                log.warning("ritual %s: no follow-up for group %s: %s", ritual.id, group, error.reason)
 
     # -- participation --------------------------------------------------------------------------------
     async def open_runs(self, community_id: int) -> list[OpenRun]:
@@ -455,8 +286,8 @@ class RitualRunner:
                     reached.append((member_id, count))
         if not reached:
             return
-        refs = await self.member_refs(ritual.community_id, [member for member, _ in reached])
-        channel = await self.channel(ritual)
+        refs = await self.places.members(ritual.community_id, [member for member, _ in reached])
+        channel = await self.places.channel(ritual)
         for member_id, count in reached:
             text = f"🔥 {mention(refs[member_id])} has taken part in **{ritual.name}** {count} times in a row!"
             await self.services.messenger.send(channel, Reply(text=text))
@@ -490,11 +321,3 @@ class RitualRunner:
     def forget(self, ritual: RitualRow) -> None:
         """Drop cached state of a ritual that was changed or deleted."""
         self._open.pop(ritual.community_id, None)
-
-
-def _card(ritual: RitualRow, prompt: str, footer: str) -> Reply:
-    return Reply(card=Card(title=f"🔔 {ritual.name}", description=prompt, footer=footer))
-
-
-def _years(count: int) -> str:
-    return f"{count} year" if count == 1 else f"{count} years"

@@ -19,7 +19,6 @@ from cogs.rituals.schedule import Schedule, ScheduleError, fire_times, parse_sch
 from storage import rituals as store
 from storage.rituals import RitualRow, RunSummary
 
-KINDS = ("prompt", "thread", "pairing", "spotlight", "celebration")
 NAME_LIMIT = 50
 PROMPT_LIMIT = 1000
 MIN_GAP = timedelta(hours=1)
@@ -150,7 +149,7 @@ class RitualService:
 
     async def run_now(self, ctx: Context, name: str) -> RitualRow:
         ritual = await self.find(ctx, name)
-        await self._check_channel(await self.runner.channel(ritual))
+        await self._check_channel(await self.runner.places.channel(ritual))
         if await self.runner.run(ritual, ctx.now, on_demand=True) is None:
             raise UserError(f"`{ritual.name}` has just run; try again in a moment.")
         return ritual
@@ -218,7 +217,7 @@ class RitualService:
         """Current streaks, longest first, with display names."""
         ritual = await self.find(ctx, name)
         current = await self.runner.streaks(ritual, limit=500)
-        refs = await self.runner.member_refs(ctx.community.id, list(current))
+        refs = await self.runner.places.members(ctx.community.id, list(current))
         ranked = sorted(current.items(), key=lambda item: (-item[1], refs[item[0]].display_name))
         return ritual, [(refs[member].display_name or refs[member].external_id, count) for member, count in ranked]
 

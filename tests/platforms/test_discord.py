@@ -45,7 +45,7 @@ def options_by_name(command: dict) -> dict[str, dict]:
 
 
 async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarness) -> None:
-    async def sample(ctx, **options) -> Reply:
+    async def sample(ctx, count, role, every, zone) -> Reply:
         return Reply(text="ok")
 
     discord_env.hearth.registry.command(

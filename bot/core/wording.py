@@ -1,0 +1,19 @@
+"""Words every feature uses the same way: counts with their plural, points, medals for ranks."""
+
+from __future__ import annotations
+
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 member`, `2 members` (`nouns` for irregular plurals)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def points(count: int) -> str:
+    return plural(count, "point")
+
+
+def medal(rank: int) -> str:
+    """🥇 🥈 🥉 for the first three ranks, then `4.`, `5.`, ..."""
+    return _MEDALS.get(rank, f"{rank}.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.refs import CommunityRef, Member
+from bot.core.refs import CommunityRef, Member, MemberRef
 from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
@@ -282,3 +282,19 @@ class OnboardingService:
     async def volunteer(self, member: Member, active: bool) -> bool:
         async with self.services.db.write() as session:
             return await onboarding.set_welcomer(session, member.community_id, member.id, active)
+
+
+def _journey_community(journey: Journey) -> CommunityRef:
+    return CommunityRef(journey.platform, journey.community_external_id, journey.community_name)
+
+
+def journey_member(journey: Journey) -> MemberRef:
+    return MemberRef(_journey_community(journey), journey.external_id, journey.display_name)
+
+
+def ago(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    return f"{hours}h" if hours else f"{max(1, int(delta.total_seconds() // 60))}m"

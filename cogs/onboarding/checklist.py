@@ -1,0 +1,244 @@
+"""The newcomer's checklist: sent on join (by DM, else in the welcome channel), rules and interests with
+the roles or channels they grant, steps done elsewhere (an intro, a first message), completion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.core.context import Context
+from bot.core.events import Contributed, MemberJoined, MemberLeft, MessagePosted
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
+from bot.core.reply import Button, ButtonStyle, Card, CardField, Reply, Select, SelectOption, UserError, mention
+from bot.core.services import Services
+from cogs.onboarding.groups import ONBOARDING
+from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome
+from cogs.onboarding.settings import OnboardingSettings
+from cogs.onboarding.welcomes import Welcomes
+from config.community import CommunitySettings
+
+log = logging.getLogger(__name__)
+
+
+class Checklist:
+    def __init__(self, services: Services, service: OnboardingService, welcomes: Welcomes) -> None:
+        self.services = services
+        self.service = service
+        self.welcomes = welcomes
+        # Members whose "say hello" needs no more checking in this process (done, or no journey).
+        self._hello_settled: set[int] = set()
+
+    async def reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
+        setup = await self.service.setup(progress.journey.community_id)
+        interests = await self.service.interests(progress.journey.community_id)
+        chosen = set(await self.service.choices(progress.journey.member_id))
+        lines = []
+        for state in progress.steps:
+            mark = "✅" if state.done_at else "⬜"
+            extra = "" if state.required else " (optional)"
+            if state.step == "interests" and chosen:
+                extra += ": " + ", ".join(i.label for i in interests if i.key in chosen)
+            lines.append(f"{mark} {state.label}{extra}")
+        done = sum(1 for s in progress.steps if s.done_at)
+        fields: tuple[CardField, ...] = ()
+        buttons: tuple[Button, ...] = ()
+        if progress.has("rules") and not progress.done("rules"):
+            fields = (CardField("Rules", setup.rules_text or DEFAULT_RULES, inline=False),)
+            buttons = (Button("I agree to the rules", "onb:agree", ButtonStyle.PRIMARY),)
+        select = None
+        if progress.has("interests"):
+            select = Select(
+                "onb:interests",
+                tuple(SelectOption(i.label, i.key) for i in interests),
+                placeholder="Choose your interests",
+                max_values=len(interests),
+            )
+        return Reply(
+            text=text,
+            card=Card(
+                title=f"Your way into {community.name or 'the community'}",
+                description="\n".join(lines),
+                fields=fields,
+                footer=f"{done} of {len(progress.steps)} steps done · /onboarding checklist shows this again",
+                color=0x57F287,
+            ),
+            buttons=buttons,
+            select=select,
+        )
+
+    @ONBOARDING.command("checklist", "Your onboarding checklist and progress")
+    async def checklist(self, ctx: Context) -> Reply:
+        progress = await self.service.progress(ctx.author.id)
+        if progress is None:
+            return Reply.private("You have no onboarding checklist: you were here before it began. Welcome anyway!")
+        reply = await self.reply(progress, ctx.community.ref)
+        return replace(reply, ephemeral=True)
+
+    async def home(self, ctx: Context) -> Reply | None:
+        """The checklist on a member's personal page (Slack App Home), while they are on their way in."""
+        progress = await self.service.progress(ctx.author.id)
+        if progress is None or progress.journey.completed_at is not None:
+            return None
+        return await self.reply(progress, ctx.community.ref)
+
+    async def reach(self, member: MemberRef, settings: CommunitySettings, reply: Reply) -> bool:
+        """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
+        if (
+            settings.of(OnboardingSettings).welcome_dm
+            and await self.services.messenger.send_dm(member, reply) is not None
+        ):
+            return True
+        if not settings.basics.welcome_channel:
+            log.info("could not reach %s: DMs closed and no welcome channel", member.external_id)
+            return False
+        why = "I couldn't send you a direct message, so" if settings.of(OnboardingSettings).welcome_dm else "Hi!"
+        text = f"{mention(member)}, {why} here is your checklist (the buttons work for you)." + (
+            f"\n{reply.text}" if reply.text else ""
+        )
+        await self.services.messenger.send(
+            ChannelRef(member.community, settings.basics.welcome_channel), replace(reply, text=text)
+        )
+        return True
+
+    async def on_join(self, event: MemberJoined) -> None:
+        if event.member.is_bot:
+            return
+        member = await self.services.identity.rejoined(event.member)
+        settings = await self.services.settings.get(member.community_id)
+        now = self.services.clock.now()
+        new, welcomer_id = await self.service.start(member, settings, now)
+        if not new:
+            return
+        progress = await self.service.progress(member.id)
+        assert progress is not None
+        welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
+        greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
+        if welcomer:
+            greeting += f" {mention(welcomer)} is your welcomer: ask them anything."
+        await self.reach(member.ref, settings, await self.reply(progress, member.ref.community, greeting))
+        if welcomer:
+            await self.services.messenger.send_dm(
+                welcomer,
+                Reply(
+                    text=f"👋 {mention(member)} just joined and you are their welcomer. "
+                    "Say hi and help them find their way!"
+                ),
+            )
+        if settings.of(OnboardingSettings).welcome_when == "join":
+            await self.welcomes.public_welcome(member, settings, welcomer, now)
+
+    async def on_leave(self, event: MemberLeft) -> None:
+        await self.services.identity.left(event.member)
+
+    async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
+        progress = await self.service.progress(ctx.author.id)
+        if progress is None:
+            return Reply.private("This checklist is for newcomers, and you're already one of us. 🙂")
+        if action == "agree":
+            return await self._agree(ctx, progress)
+        if action == "interests":
+            return await self._choose(ctx, progress, values)
+        return Reply.private("That button no longer does anything.")
+
+    async def _grant(self, ctx: Context, kind: str, target_id: str, name: str) -> None:
+        """Give a role (Discord) or join a channel (Slack); a refusal tells the mods and the member why."""
+        community = ctx.community.ref
+        try:
+            if kind == "role":
+                await self.services.messenger.grant_role(ctx.author.ref, RoleRef(community, target_id, name))
+            else:
+                await self.services.messenger.add_to_channel(ctx.author.ref, ChannelRef(community, target_id, name))
+        except PlatformError as error:
+            what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
+            if ctx.settings.basics.mod_channel:
+                await self.services.messenger.send(
+                    ChannelRef(community, ctx.settings.basics.mod_channel),
+                    Reply(text=f"⚠️ I couldn't give {mention(ctx.author)} {what}: {error.reason}"),
+                )
+            raise UserError(
+                f"I couldn't give you {what}: {error.reason} The moderators have been told; nothing was "
+                "changed, so please try again later."
+            ) from None
+
+    async def _agree(self, ctx: Context, progress: Progress) -> Reply:
+        if not progress.has("rules"):
+            return Reply.private("There are no rules to agree to here.")
+        if progress.done("rules"):
+            return Reply.private("You already agreed to the rules. 👍")
+        setup = await self.service.setup(ctx.community.id)
+        if setup.access_kind and setup.access_id:
+            await self._grant(ctx, setup.access_kind, setup.access_id, setup.access_name)
+        outcome = await self.service.complete_step(ctx.author, "rules", ctx.settings, ctx.now)
+        return await self._after_step(ctx, outcome, "Thanks for agreeing to the rules!")
+
+    async def _choose(self, ctx: Context, progress: Progress, values: tuple[str, ...]) -> Reply:
+        if not progress.has("interests"):
+            return Reply.private("There are no interests to choose here.")
+        offered = {i.key: i for i in await self.service.interests(ctx.community.id)}
+        unknown = [value for value in values if value not in offered]
+        if unknown:
+            names = ", ".join(i.label for i in offered.values())
+            raise UserError(f"`{unknown[0]}` is not an interest offered here (any more). Choose from: {names}.")
+        if not values:
+            raise UserError("Choose at least one interest.")
+        already = set(await self.service.choices(ctx.author.id))
+        for key in values:
+            if key not in already:
+                interest = offered[key]
+                await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name)
+        outcome = await self.service.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
+        chosen = ", ".join(offered[key].label for key in values)
+        return await self._after_step(ctx, outcome, f"Interests saved: {chosen}.")
+
+    async def _after_step(self, ctx: Context, outcome: StepOutcome, text: str) -> Reply:
+        if outcome.completed:
+            await self._completed(ctx.author, ctx.settings, outcome)
+            text += " 🎉 You're all set — welcome aboard!"
+        progress = await self.service.progress(ctx.author.id)
+        assert progress is not None
+        return replace(await self.reply(progress, ctx.community.ref, text), ephemeral=True)
+
+    async def _completed(self, member: Member, settings: CommunitySettings, outcome: StepOutcome) -> None:
+        welcomer = (
+            await self.welcomes.member_ref(member.ref.community, outcome.welcomer_id) if outcome.welcomer_id else None
+        )
+        if welcomer:
+            await self.services.messenger.send_dm(
+                welcomer,
+                Reply(
+                    text=f"🎉 {mention(member)} finished onboarding. Thanks for welcoming them! "
+                    f"+{settings.of(OnboardingSettings).welcomer_points} points"
+                ),
+            )
+        if settings.of(OnboardingSettings).welcome_when == "completion":
+            await self.welcomes.public_welcome(member, settings, welcomer, self.services.clock.now())
+
+    async def _step_done_elsewhere(self, member: Member, step: str) -> None:
+        """A step done outside the checklist (an intro, a message): record it and say so privately."""
+        settings = await self.services.settings.get(member.community_id)
+        outcome = await self.service.complete_step(member, step, settings, self.services.clock.now())
+        if not outcome.recorded:
+            return
+        if outcome.completed:
+            await self._completed(member, settings, outcome)
+            await self.services.messenger.send_dm(
+                member.ref, Reply(text=f"✅ {STEP_LABELS[step]} — done. 🎉 You're all set — welcome aboard!")
+            )
+
+    async def on_contributed(self, event: Contributed) -> None:
+        if event.kind == "intro":
+            await self._step_done_elsewhere(await self.services.identity.member(event.member), "intro")
+
+    async def on_message(self, event: MessagePosted) -> None:
+        if event.author.is_bot:
+            return
+        member = await self.services.identity.member(event.author)
+        if member.id in self._hello_settled:
+            return
+        progress = await self.service.progress(member.id)
+        if progress is None or not progress.has("hello") or progress.done("hello"):
+            self._hello_settled.add(member.id)
+            return
+        await self._step_done_elsewhere(member, "hello")
+        self._hello_settled.add(member.id)

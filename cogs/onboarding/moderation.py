@@ -1,0 +1,237 @@
+"""Moderators' onboarding commands: who is stuck, the setup in plain words, and changing it."""
+
+from __future__ import annotations
+
+from bot.core.commands import Option, OptionType
+from bot.core.context import Context
+from bot.core.refs import ChannelRef, Permission, RoleRef
+from bot.core.registry import Registry
+from bot.core.reply import Card, Reply, UserError, channel_mention, mention
+from bot.core.services import Services
+from cogs.onboarding.groups import ONBOARDING
+from cogs.onboarding.service import (
+    DEFAULT_RULES,
+    DEFAULT_WELCOME,
+    RULES_LIMIT,
+    STEP_LABELS,
+    STEP_MODES,
+    STEPS,
+    WELCOME_LIMIT,
+    OnboardingService,
+    ago,
+    check_welcome_template,
+    journey_member,
+)
+from cogs.onboarding.settings import OnboardingSettings
+from config.community import CommunitySettings
+from config.durations import format_duration
+from storage.onboarding import Interest, Setup
+
+MOD = Permission.MODERATOR
+CHANNEL_PURPOSES = {
+    "welcome": "welcome_channel",
+    "intros": "intros_channel",
+    "rules": "rules_channel",
+    "mods": "mod_channel",
+}
+
+
+class ModeratorCommands:
+    def __init__(self, services: Services, service: OnboardingService) -> None:
+        self.services = services
+        self.service = service
+
+    def register(self, registry: Registry) -> None:
+        registry.commands_of(self)
+        # Built here, not with a decorator: it offers the keys of every loaded section tuned with /onboarding.
+        registry.command(
+            ONBOARDING.spec(
+                "set",
+                "Change an onboarding setting (timings, points, DMs, raids)",
+                self.set,
+                Option(
+                    "key", OptionType.CHOICE, "Which setting", choices=self.services.settings.catalog.keys("onboarding")
+                ),
+                Option("value", OptionType.TEXT, "The new value", max_length=40),
+                permission=MOD,
+            )
+        )
+
+    @ONBOARDING.command("status", "Who is stuck at which onboarding step", permission=MOD)
+    async def status(self, ctx: Context) -> Reply:
+        stuck = [p for p in await self.service.open_progress(ctx.community.id) if p.current]
+        if not stuck:
+            return Reply.private("Nobody is stuck: every newcomer has finished onboarding. 🎉")
+        sent = await self.service.notices([p.journey.member_id for p in stuck])
+        lines = []
+        for progress in stuck[:25]:
+            current = progress.current
+            assert current is not None
+            member_id = progress.journey.member_id
+            flags = [
+                label
+                for kind, label in (("nudge", "reminded"), ("alert", "mods told"))
+                if (member_id, current.step, kind) in sent
+            ]
+            lines.append(
+                f"{mention(journey_member(progress.journey))} — {current.label}, for {ago(ctx.now - progress.since)}"
+                + (f" ({', '.join(flags)})" if flags else "")
+            )
+        more = f" · and {len(stuck) - 25} more" if len(stuck) > 25 else ""
+        return Reply(
+            card=Card(
+                title=f"Onboarding: {len(stuck)} on their way in", description="\n".join(lines), footer=more.strip(" ·")
+            ),
+            ephemeral=True,
+        )
+
+    @ONBOARDING.command("show", "How onboarding is set up here, in plain words", permission=MOD)
+    async def show(self, ctx: Context) -> Reply:
+        setup = await self.service.setup(ctx.community.id)
+        interests = await self.service.interests(ctx.community.id)
+        return Reply(card=self._setup_card(ctx, ctx.settings, setup, interests), ephemeral=True)
+
+    def _setup_card(self, ctx: Context, settings: CommunitySettings, setup: Setup, interests: list[Interest]) -> Card:
+        def channel(channel_id: str | None) -> str:
+            return channel_mention(ChannelRef(ctx.community.ref, channel_id)) if channel_id else "(no channel set)"
+
+        own = settings.of(OnboardingSettings)
+        when = "as soon as a newcomer joins" if own.welcome_when == "join" else "when a newcomer finishes onboarding"
+        access = "nothing more"
+        if setup.access_kind == "role":
+            access = f"the role **{setup.access_name or setup.access_id}**"
+        elif setup.access_kind == "channel" and setup.access_id:
+            access = f"a place in {channel_mention(ChannelRef(ctx.community.ref, setup.access_id, setup.access_name))}"
+        steps = []
+        for number, step in enumerate(STEPS, start=1):
+            mode = "off" if step in setup.disabled_steps else "optional" if step in setup.optional_steps else "required"
+            steps.append(f"{number}. {STEP_LABELS[step]} — {mode}")
+        offered = "; ".join(f"{i.label} → {_target(ctx, i)}" for i in interests) or "none (the step is skipped)"
+        dm = "Newcomers get their checklist by direct message" if own.welcome_dm else "Newcomers get their checklist"
+        lines = [
+            f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
+            f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
+            f"**Message**: {setup.welcome_message or DEFAULT_WELCOME}",
+            f"**Checklist**: {dm} (or a mention in {channel(settings.basics.welcome_channel)} when DMs are closed).",
+            *steps,
+            f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
+            f"**Interests**: {offered}",
+            f"**Reminders**: one friendly reminder after {format_duration(own.nudge_after)} at a step; "
+            f"moderators hear in {channel(settings.basics.mod_channel)} after {format_duration(own.alert_after)}.",
+            f"**Introductions**: posted in {channel(settings.basics.intros_channel)}. "
+            f"Rules channel: {channel(settings.basics.rules_channel)}.",
+            f"**Points**: {own.step_points} per step; {own.welcomer_points} to a welcomer whose newcomer finishes"
+            + (
+                # The introductions cog's values, when it is loaded.
+                f"; {settings.describe('intro_points')} for a first intro; {settings.describe('intro_welcome_points')} "
+                f"for replying to a new intro within {settings.describe('intro_welcome_window')} "
+                f"(up to {settings.describe('intro_welcome_daily_cap')} a day)."
+                if settings.has("intro_points")
+                else "."
+            ),
+        ]
+        return Card(
+            title="Onboarding setup",
+            description="\n".join(lines),
+            footer="Change it with /onboarding channel, message, rules, access, interest-add, step or set",
+        )
+
+    async def _changed(self, ctx: Context, text: str) -> Reply:
+        return Reply.private(f"{text} (/onboarding show shows the whole setup.)")
+
+    @ONBOARDING.command(
+        "channel",
+        "Choose the welcome, intros, rules or mods channel",
+        Option("purpose", OptionType.CHOICE, "welcome, intros, rules or mods", choices=tuple(CHANNEL_PURPOSES)),
+        Option("channel", OptionType.CHANNEL, "The channel"),
+        permission=MOD,
+    )
+    async def channel(self, ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
+        await self.services.settings.set(ctx.community.id, CHANNEL_PURPOSES[purpose], channel.external_id)
+        return await self._changed(ctx, f"Done: the {purpose} channel is now {channel_mention(channel)}.")
+
+    @ONBOARDING.command(
+        "message",
+        "The public welcome; placeholders {member} {community} {rules_channel} {intros_channel} {welcomer}",
+        Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),
+        permission=MOD,
+    )
+    async def message(self, ctx: Context, text: str) -> Reply:
+        check_welcome_template(text)
+        await self.service.change_setup(ctx.community.id, welcome_message=text)
+        return await self._changed(ctx, "Done: the welcome message is changed.")
+
+    @ONBOARDING.command(
+        "rules",
+        "The rules newcomers agree to",
+        Option("text", OptionType.TEXT, "The rules", max_length=RULES_LIMIT),
+        permission=MOD,
+    )
+    async def rules(self, ctx: Context, text: str) -> Reply:
+        await self.service.change_setup(ctx.community.id, rules_text=text)
+        return await self._changed(ctx, "Done: the rules are changed.")
+
+    @ONBOARDING.command(
+        "access",
+        "What agreeing to the rules gives: a role (Discord) or a channel (Slack)",
+        Option("role", OptionType.ROLE, "The member role", required=False),
+        Option("channel", OptionType.CHANNEL, "A channel to join", required=False),
+        permission=MOD,
+    )
+    async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        kind, target_id, name = _target_of(role, channel, "/onboarding access role:&member")
+        await self.service.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
+        return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
+
+    @ONBOARDING.command(
+        "interest-add",
+        "Offer an interest, giving a role or a channel",
+        Option("name", OptionType.TEXT, "The interest", max_length=60),
+        Option("role", OptionType.ROLE, "Role it gives", required=False),
+        Option("channel", OptionType.CHANNEL, "Channel it joins", required=False),
+        permission=MOD,
+    )
+    async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        kind, target_id, target_name = _target_of(role, channel, f"/onboarding interest-add {name} role:&{name}")
+        interest = await self.service.add_interest(ctx.community.id, name, kind, target_id, target_name)
+        return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**.")
+
+    @ONBOARDING.command(
+        "interest-remove",
+        "Stop offering an interest",
+        Option("name", OptionType.TEXT, "The interest", max_length=60),
+        permission=MOD,
+    )
+    async def interest_remove(self, ctx: Context, name: str) -> Reply:
+        await self.service.remove_interest(ctx.community.id, name)
+        return await self._changed(ctx, f"Done: **{name}** is no longer offered.")
+
+    @ONBOARDING.command(
+        "step",
+        "Make a checklist step required, optional or off",
+        Option("step", OptionType.CHOICE, "rules, interests, intro or hello", choices=STEPS),
+        Option("mode", OptionType.CHOICE, "required, optional or off", choices=STEP_MODES),
+        permission=MOD,
+    )
+    async def step(self, ctx: Context, step: str, mode: str) -> Reply:
+        await self.service.set_step_mode(ctx.community.id, step, mode)
+        return await self._changed(ctx, f"Done: “{STEP_LABELS[step]}” is now {mode}.")
+
+    async def set(self, ctx: Context, key: str, value: str) -> Reply:
+        settings = await self.services.settings.set(ctx.community.id, key, value)
+        return await self._changed(ctx, f"Done: `{key}` is now {settings.describe(key)}.")
+
+
+def _target_of(role: RoleRef | None, channel: ChannelRef | None, example: str) -> tuple[str, str, str]:
+    if (role is None) == (channel is None):
+        raise UserError(f"Give either a role (Discord) or a channel (Slack), like `{example}`.")
+    if role is not None:
+        return "role", role.external_id, role.name
+    assert channel is not None
+    return "channel", channel.external_id, channel.name
+
+
+def _target(ctx: Context, interest: Interest) -> str:
+    if interest.target_kind == "role":
+        return f"role **{interest.target_name or interest.target_id}**"
+    return channel_mention(ChannelRef(ctx.community.ref, interest.target_id, interest.target_name))

@@ -1,0 +1,94 @@
+"""Reminders: one nudge to a newcomer stuck at a step, one alert to moderators; batched welcomes left over
+by a stopped process are posted. Each notice is claimed in the database first, so never sent twice."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.refs import ChannelRef
+from bot.core.reply import Reply, mention
+from bot.core.services import Services
+from cogs.onboarding.checklist import Checklist
+from cogs.onboarding.service import OnboardingService, Progress, ago, journey_member
+from cogs.onboarding.settings import OnboardingSettings
+from cogs.onboarding.welcomes import Welcomes
+from config.community import CommunitySettings
+from storage.onboarding import Journey
+
+SWEEP_JOB = "onboarding:sweep"
+SWEEP_EVERY = timedelta(minutes=30)
+
+
+class Reminders:
+    def __init__(
+        self, services: Services, service: OnboardingService, checklist: Checklist, welcomes: Welcomes
+    ) -> None:
+        self.services = services
+        self.service = service
+        self.checklist = checklist
+        self.welcomes = welcomes
+
+    async def start(self) -> None:
+        """Arm the reminder sweep; the notices it sends are claimed in the database, so never twice.
+        start_date from our clock: APScheduler would start from the wall clock, not the virtual one."""
+        every = IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), start_date=self.services.clock.now())
+        self.services.scheduler.add(SWEEP_JOB, every, self.sweep)
+
+    async def stop(self) -> None:
+        self.services.scheduler.remove(SWEEP_JOB)
+
+    async def sweep(self, scheduled: datetime) -> None:
+        """Nudge members stuck past nudge_after once, tell mods about those past alert_after once."""
+        now = self.services.clock.now()
+        for progress in await self.service.open_progress():
+            current = progress.current
+            if current is None:
+                continue
+            journey = progress.journey
+            settings = await self.services.settings.get(journey.community_id)
+            waited = now - progress.since
+            if waited >= settings.of(OnboardingSettings).nudge_after:
+                await self._notify_once(journey, current.step, "nudge", now, partial(self._nudge, progress, settings))
+            if waited >= settings.of(OnboardingSettings).alert_after and settings.basics.mod_channel:
+                await self._notify_once(
+                    journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
+                )
+        for community_id in await self.service.communities_with_batches():
+            settings = await self.services.settings.get(community_id)
+            ref = await self.service.community_ref(community_id)
+            await self.welcomes.post_batch(community_id, ref, now - settings.of(OnboardingSettings).raid_window)
+
+    async def _notify_once(
+        self, journey: Journey, step: str, kind: str, now: datetime, send: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Claim first, then send: a second sweep or process finds the claim and sends nothing."""
+        if not await self.service.claim_notice(journey.member_id, step, kind, now):
+            return
+        try:
+            await send()
+        except Exception:
+            await self.service.release_notice(journey.member_id, step, kind)
+            raise
+
+    async def _nudge(self, progress: Progress, settings: CommunitySettings) -> None:
+        current = progress.current
+        assert current is not None
+        member = journey_member(progress.journey)
+        text = f"Hi {mention(member)}! Your next step is **{current.label}** — it only takes a minute. 🙂"
+        await self.checklist.reach(member, settings, await self.checklist.reply(progress, member.community, text))
+
+    async def _alert(self, progress: Progress, settings: CommunitySettings, waited: timedelta) -> None:
+        current = progress.current
+        assert current is not None and settings.basics.mod_channel
+        member = journey_member(progress.journey)
+        await self.services.messenger.send(
+            ChannelRef(member.community, settings.basics.mod_channel),
+            Reply(
+                text=f"🧭 {mention(member)} has been stuck at **{current.label}** for {ago(waited)}. "
+                "A personal hello might help."
+            ),
+        )

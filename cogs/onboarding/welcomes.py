@@ -1,0 +1,98 @@
+"""Public welcomes, batched when many arrive at once (a raid), and the welcomers who volunteer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from apscheduler.triggers.date import DateTrigger
+
+from bot.core.commands import Group
+from bot.core.context import Context
+from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef
+from bot.core.reply import Reply, channel_mention, mention
+from bot.core.services import Services
+from cogs.onboarding.service import DEFAULT_WELCOME, OnboardingService, render_welcome
+from cogs.onboarding.settings import OnboardingSettings
+from config.community import CommunitySettings
+
+WELCOMER = Group("welcomer", "Volunteer to welcome newcomers")
+BATCH_MENTIONS = 50
+
+
+class Welcomes:
+    def __init__(self, services: Services, service: OnboardingService) -> None:
+        self.services = services
+        self.service = service
+
+    async def member_ref(self, community: CommunityRef, member_id: int) -> MemberRef:
+        external_id, name = (await self.service.names([member_id]))[member_id]
+        return MemberRef(community, external_id, name)
+
+    async def _welcome_text(self, community_id: int, community: CommunityRef, members: str, welcomer: str) -> str:
+        setup = await self.service.setup(community_id)
+        settings = await self.services.settings.get(community_id)
+
+        def channel(channel_id: str | None, fallback: str) -> str:
+            return channel_mention(ChannelRef(community, channel_id)) if channel_id else fallback
+
+        return render_welcome(
+            setup.welcome_message or DEFAULT_WELCOME,
+            {
+                "member": members,
+                "community": community.name or "the community",
+                "rules_channel": channel(settings.basics.rules_channel, "the rules"),
+                "welcome_channel": channel(settings.basics.welcome_channel, "here"),
+                "intros_channel": channel(settings.basics.intros_channel, "the introductions channel"),
+                "welcomer": welcomer,
+            },
+        )
+
+    async def public_welcome(
+        self, member: Member, settings: CommunitySettings, welcomer: MemberRef | None, now: datetime
+    ) -> None:
+        if not settings.basics.welcome_channel:
+            return
+        community = member.ref.community
+        if not await self.service.welcome_now_or_queue(member, settings, now):
+            job_id = f"onboarding:welcome-batch:{member.community_id}"
+            if self.services.scheduler.next_run(job_id) is None:
+                self.services.scheduler.add(
+                    job_id,
+                    DateTrigger(run_date=now + settings.of(OnboardingSettings).raid_window),
+                    lambda scheduled: self.post_batch(member.community_id, community, scheduled),
+                )
+            return
+        text = await self._welcome_text(
+            member.community_id, community, mention(member), mention(welcomer) if welcomer else "everyone"
+        )
+        await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
+
+    async def post_batch(self, community_id: int, community: CommunityRef, queued_before: datetime) -> None:
+        """One welcome for everyone who arrived in a raid, instead of a flood."""
+        member_ids = await self.service.take_batch(community_id, queued_before, self.services.clock.now())
+        if not member_ids:
+            return
+        settings = await self.services.settings.get(community_id)
+        if not settings.basics.welcome_channel:
+            return
+        names = await self.service.names(member_ids)
+        shown = [mention(MemberRef(community, *names[mid])) for mid in member_ids[:BATCH_MENTIONS]]
+        more = len(member_ids) - len(shown)
+        everyone = ", ".join(shown) + (f" and {more} more" if more else "")
+        text = await self._welcome_text(community_id, community, everyone, "everyone")
+        await self.services.messenger.send(
+            ChannelRef(community, settings.basics.welcome_channel),
+            Reply(text=f"🎉 {len(member_ids)} new members arrived together!\n{text}"),
+        )
+
+    @WELCOMER.command("join", "Volunteer to welcome newcomers")
+    async def welcomer_join(self, ctx: Context) -> Reply:
+        if not await self.service.volunteer(ctx.author, True):
+            return Reply.private("You're already a welcomer. Thank you! 💛")
+        return Reply.private("Thank you! You'll be paired with newcomers, and earn points when they finish onboarding.")
+
+    @WELCOMER.command("leave", "Stop welcoming newcomers")
+    async def welcomer_leave(self, ctx: Context) -> Reply:
+        if not await self.service.volunteer(ctx.author, False):
+            return Reply.private("You weren't a welcomer; nothing changed.")
+        return Reply.private("Done: you won't be paired with newcomers any more. Thanks for all the welcomes!")

@@ -135,14 +135,14 @@ async def run_hearth(
             if number and number % len(cast) == 0:
                 clock.advance(_TURN)
                 if number == len(cast):  # the first turn warmed the caches: the clock starts now
-                    await hearth.services.ledger.flush()
+                    await hearth.services.activity.flush()
                     started = Timing.now()
             await hearth.dispatch(event)
             await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
-        await hearth.services.ledger.flush()
+        await hearth.services.activity.flush()
         elapsed = Timing.now() - started
-        if hearth.services.ledger.recorded != events:
-            raise AssertionError(f"Hearth recorded {hearth.services.ledger.recorded} of {events} awards")
+        if hearth.services.activity.recorded != events:
+            raise AssertionError(f"Hearth recorded {hearth.services.activity.recorded} of {events} awards")
         return elapsed
     finally:
         await hearth.close()

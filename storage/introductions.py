@@ -20,7 +20,7 @@ from storage.models import (
     MatchOptOut,
     Member,
 )
-from storage.onboarding import utc
+from storage.times import as_utc
 
 
 def _table(model: Any) -> Any:
@@ -89,7 +89,7 @@ async def _answers(session: AsyncSession, member_id: int) -> dict[str, str]:
 
 
 def _intro(row: Any, answers: dict[str, str]) -> IntroRow:
-    return IntroRow(row.member_id, row.channel_id, row.message_id, row.thread_id, utc(row.posted_at), answers)
+    return IntroRow(row.member_id, row.channel_id, row.message_id, row.thread_id, as_utc(row.posted_at), answers)
 
 
 async def intro(session: AsyncSession, member_id: int) -> IntroRow | None:

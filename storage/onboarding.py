@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
+from storage.kinds import Kind
 from storage.models import (
     Community,
     Contribution,
@@ -27,8 +28,7 @@ from storage.models import (
     OnboardingNotice,
     Welcomer,
 )
-
-STEP_KIND = "onboarding_step"
+from storage.times import as_utc
 
 
 def _table(model: Any) -> Any:
@@ -69,11 +69,6 @@ class Journey:
     platform: str
     community_external_id: str
     community_name: str
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite hands times back naive; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _split(text: str) -> frozenset[str]:
@@ -170,8 +165,8 @@ def _journey(row: Any) -> Journey:
     return Journey(
         row.member_id,
         row.community_id,
-        utc(row.joined_at),
-        utc(row.completed_at) if row.completed_at else None,
+        as_utc(row.joined_at),
+        as_utc(row.completed_at) if row.completed_at else None,
         row.welcomer_id,
         row.external_id,
         row.display_name,
@@ -208,12 +203,12 @@ async def done_steps(
     rows = await session.execute(
         select(ledger.c.member_id, ledger.c.reason, ledger.c.created_at).where(
             ledger.c.community_id == community_id,
-            ledger.c.kind == STEP_KIND,
+            ledger.c.kind == Kind.ONBOARDING_STEP,
             ledger.c.member_id.in_(list(member_ids)),
         )
     )
     for row in rows:
-        found[row.member_id][row.reason] = utc(row.created_at)
+        found[row.member_id][row.reason] = as_utc(row.created_at)
     return found
 
 

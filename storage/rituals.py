@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -26,6 +26,7 @@ from storage.models import (
     RitualParticipation,
     RitualRun,
 )
+from storage.times import as_utc
 
 _RITUAL = Ritual.__table__  # type: ignore[attr-defined]
 _RUN = RitualRun.__table__  # type: ignore[attr-defined]
@@ -35,11 +36,6 @@ _OPT_IN = RitualMember.__table__  # type: ignore[attr-defined]
 _PAIRING = RitualPairing.__table__  # type: ignore[attr-defined]
 _BIRTHDAY = Birthday.__table__  # type: ignore[attr-defined]
 _MEMBER = Member.__table__  # type: ignore[attr-defined]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL aware times: one form for the rest of Hearth."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

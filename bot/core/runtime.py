@@ -56,7 +56,7 @@ class Hearth:
             clock=clock,
             identity=Identity(db, clock),
             settings=SettingsStore(db, self.registry.settings),
-            ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
+            activity=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,
@@ -92,7 +92,7 @@ class Hearth:
         """Migrate and start the background work; then, once a platform is attached (now, or when it
         attaches), the cogs' start hooks: a hook may post, e.g. a ritual firing missed while down."""
         await self.db.migrate()
-        self.services.ledger.start()
+        self.services.activity.start()
         self.services.scheduler.start()
         self._started = True
         if not isinstance(self.services.messenger, NoMessenger) and self._hooks is None:
@@ -122,7 +122,7 @@ class Hearth:
             except Exception:
                 log.exception("stop hook %s failed", getattr(hook, "__qualname__", hook))
         await self.services.scheduler.shutdown()
-        await self.services.ledger.close()
+        await self.services.activity.close()
 
     # -- inbound ---------------------------------------------------------------------------------
     async def context(

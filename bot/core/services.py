@@ -22,7 +22,8 @@ class Services:
     clock: Clock
     identity: Identity
     settings: SettingsStore
-    ledger: LedgerBuffer
+    # The write-behind buffer for passive activity points (storage.ledger is the ledger itself).
+    activity: LedgerBuffer
     scheduler: Scheduler
     messenger: Messenger
     # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.

@@ -19,6 +19,7 @@ from cogs.introductions.service import (
 )
 from cogs.introductions.settings import IntroductionSettings
 from storage.introductions import FieldRow
+from storage.kinds import Kind
 
 # The onboarding cog owns /onboarding (and its description); the intro form's questions are verbs of it.
 ONBOARDING = Group("onboarding")
@@ -28,7 +29,7 @@ _LONG = 200  # answers allowed to be longer than this get a paragraph box
 class IntroductionsFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.service = IntroductionService(services)
+        self.intros = IntroductionService(services)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -43,8 +44,8 @@ class IntroductionsFeature:
                 "Introductions aren't set up yet: a moderator can choose a channel with "
                 "`/onboarding channel intros #channel`."
             )
-        fields = await self.service.fields(ctx.community.id)
-        existing = await self.service.intro(ctx.author.id)
+        fields = await self.intros.fields(ctx.community.id)
+        existing = await self.intros.intro(ctx.author.id)
         answers = existing.answers if existing else {}
         return Reply(
             form=Form(
@@ -67,10 +68,10 @@ class IntroductionsFeature:
     async def on_form(self, ctx: Context, _state: str, values: dict[str, str]) -> Reply:
         if not ctx.settings.basics.intros_channel:
             raise UserError("Introductions aren't set up yet; nothing was posted.")
-        fields = await self.service.fields(ctx.community.id)
-        answers = self.service.check_answers(fields, values)
+        fields = await self.intros.fields(ctx.community.id)
+        answers = self.intros.check_answers(fields, values)
         card = Reply(card=self._card(ctx.author.ref, fields, answers, ctx.community.ref.name))
-        existing = await self.service.intro(ctx.author.id)
+        existing = await self.intros.intro(ctx.author.id)
         messenger = self.services.messenger
         try:
             if existing:
@@ -85,9 +86,9 @@ class IntroductionsFeature:
                 post = (channel.external_id, message_id, thread.thread_id)
         except PlatformError as error:
             raise UserError(f"I couldn't post your introduction: {error.reason}") from None
-        saved = await self.service.save(ctx.author, post, answers, ctx.settings, ctx.now)
+        saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
         if saved.first:
-            await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, "intro"))
+            await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, Kind.INTRO))
             return Reply.private(
                 f"Your introduction is posted in {channel_mention(channel)} "
                 f"(+{ctx.settings.of(IntroductionSettings).intro_points} points). "
@@ -122,15 +123,15 @@ class IntroductionsFeature:
             return
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
-        await self.service.welcome_reply(member, event.thread_id, settings, self.services.clock.now())
+        await self.intros.welcome_reply(member, event.thread_id, settings, self.services.clock.now())
 
     # -- /whois and /match ---------------------------------------------------------------------------------------
     @command("whois", "A member's introduction", Option("member", OptionType.MEMBER, "Whose introduction"))
     async def whois(self, ctx: Context, member: Member) -> Reply:
-        found = await self.service.intro(member.id)
+        found = await self.intros.intro(member.id)
         if found is None:
             return Reply.private(f"{member.name} hasn't introduced themselves yet. Maybe say hi?")
-        fields = await self.service.fields(ctx.community.id)
+        fields = await self.intros.fields(ctx.community.id)
         return Reply(card=self._card(member, fields, found.answers, ctx.community.ref.name), ephemeral=True)
 
     @command(
@@ -141,14 +142,14 @@ class IntroductionsFeature:
     async def match(self, ctx: Context, setting: str | None) -> Reply:
         if setting is not None:
             hidden = setting == "optout"
-            changed = await self.service.set_optout(ctx.author, hidden)
+            changed = await self.intros.set_optout(ctx.author, hidden)
             if hidden:
                 return Reply.private("Done: you won't be suggested by /match." if changed else "You're already hidden.")
             return Reply.private("Done: /match may suggest you again." if changed else "You're already suggested.")
-        mine = await self.service.intro(ctx.author.id)
+        mine = await self.intros.intro(ctx.author.id)
         if mine is None or not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
             return Reply.private("/match uses the interests in your introduction: write one with /intro first.")
-        found = await self.service.matches(ctx.author)
+        found = await self.intros.matches(ctx.author)
         if not found:
             return Reply.private(
                 "Nobody new shares your interests yet. Check again when more people have introduced themselves!"
@@ -190,7 +191,7 @@ class IntroductionsFeature:
         permission=Permission.MODERATOR,
     )
     async def field_set(self, ctx: Context, key: str, label: str, max_length: int, required: str) -> Reply:
-        fields = await self.service.set_field(ctx.community.id, key.lower(), label, max_length, required == "yes")
+        fields = await self.intros.set_field(ctx.community.id, key.lower(), label, max_length, required == "yes")
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")
 
     @ONBOARDING.command(
@@ -200,5 +201,5 @@ class IntroductionsFeature:
         permission=Permission.MODERATOR,
     )
     async def field_remove(self, ctx: Context, key: str) -> Reply:
-        fields = await self.service.remove_field(ctx.community.id, key.lower())
+        fields = await self.intros.remove_field(ctx.community.id, key.lower())
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.awards import award
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
@@ -13,7 +14,7 @@ from cogs.introductions.settings import IntroductionSettings
 from config.community import CommunitySettings
 from storage import introductions, ledger
 from storage.introductions import FieldRow, IntroRow, Match
-from storage.ledger import Award
+from storage.kinds import Kind
 
 INTERESTS_FIELD = "interests"
 DEFAULT_FIELDS = (
@@ -127,18 +128,11 @@ class IntroductionService:
         now: datetime,
     ) -> SavedIntro:
         tags = tags_of(answers.get(INTERESTS_FIELD, ""))
-        award = Award(
-            member.community_id,
-            member.id,
-            "intro",
-            settings.of(IntroductionSettings).intro_points,
-            f"intro:{member.id}",
-            now,
-            zone=settings.timezone,
-        )
+        points = settings.of(IntroductionSettings).intro_points
+        first = award(settings, member.community_id, member.id, Kind.INTRO, points, f"intro:{member.id}", now)
         async with self.services.db.write() as session:
             await introductions.save_intro(session, member.community_id, member.id, post, now, answers, tags)
-            recorded = await ledger.record(session, [award])
+            recorded = await ledger.record(session, [first])
         return SavedIntro(first=bool(recorded))
 
     async def welcome_reply(self, member: Member, thread_id: str, settings: CommunitySettings, now: datetime) -> bool:
@@ -151,22 +145,22 @@ class IntroductionService:
             if now - found.posted_at > settings.of(IntroductionSettings).intro_welcome_window:
                 return False
             today = await ledger.count_since(
-                session, member.community_id, member.id, "intro_welcome", settings.day_start(now)
+                session, member.community_id, member.id, Kind.INTRO_WELCOME, settings.day_start(now)
             )
             if today >= settings.of(IntroductionSettings).intro_welcome_daily_cap:
                 return False
-            award = Award(
+            welcome = award(
+                settings,
                 member.community_id,
                 member.id,
-                "intro_welcome",
+                Kind.INTRO_WELCOME,
                 settings.of(IntroductionSettings).intro_welcome_points,
                 f"intro_welcome:{found.member_id}:{member.id}",
                 now,
-                zone=settings.timezone,
                 actor_id=found.member_id,
                 channel=thread_id,
             )
-            return bool(await ledger.record(session, [award]))
+            return bool(await ledger.record(session, [welcome]))
 
     async def matches(self, member: Member) -> list[Match]:
         async with self.services.db.read() as session:

@@ -17,22 +17,23 @@ from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingServic
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
+from storage.kinds import Kind
 
 log = logging.getLogger(__name__)
 
 
 class Checklist:
-    def __init__(self, services: Services, service: OnboardingService, welcomes: Welcomes) -> None:
+    def __init__(self, services: Services, journeys: OnboardingService, welcomes: Welcomes) -> None:
         self.services = services
-        self.service = service
+        self.journeys = journeys
         self.welcomes = welcomes
         # Members whose "say hello" needs no more checking in this process (done, or no journey).
         self._hello_settled: set[int] = set()
 
     async def reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
-        setup = await self.service.setup(progress.journey.community_id)
-        interests = await self.service.interests(progress.journey.community_id)
-        chosen = set(await self.service.choices(progress.journey.member_id))
+        setup = await self.journeys.setup(progress.journey.community_id)
+        interests = await self.journeys.interests(progress.journey.community_id)
+        chosen = set(await self.journeys.choices(progress.journey.member_id))
         lines = []
         for state in progress.steps:
             mark = "✅" if state.done_at else "⬜"
@@ -69,7 +70,7 @@ class Checklist:
 
     @ONBOARDING.command("checklist", "Your onboarding checklist and progress")
     async def checklist(self, ctx: Context) -> Reply:
-        progress = await self.service.progress(ctx.author.id)
+        progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
             return Reply.private("You have no onboarding checklist: you were here before it began. Welcome anyway!")
         reply = await self.reply(progress, ctx.community.ref)
@@ -77,7 +78,7 @@ class Checklist:
 
     async def home(self, ctx: Context) -> Reply | None:
         """The checklist on a member's personal page (Slack App Home), while they are on their way in."""
-        progress = await self.service.progress(ctx.author.id)
+        progress = await self.journeys.progress(ctx.author.id)
         if progress is None or progress.journey.completed_at is not None:
             return None
         return await self.reply(progress, ctx.community.ref)
@@ -107,10 +108,10 @@ class Checklist:
         member = await self.services.identity.rejoined(event.member)
         settings = await self.services.settings.get(member.community_id)
         now = self.services.clock.now()
-        new, welcomer_id = await self.service.start(member, settings, now)
+        new, welcomer_id = await self.journeys.start(member, settings, now)
         if not new:
             return
-        progress = await self.service.progress(member.id)
+        progress = await self.journeys.progress(member.id)
         assert progress is not None
         welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
@@ -132,7 +133,7 @@ class Checklist:
         await self.services.identity.left(event.member)
 
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
-        progress = await self.service.progress(ctx.author.id)
+        progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
             return Reply.private("This checklist is for newcomers, and you're already one of us. 🙂")
         if action == "agree":
@@ -166,28 +167,28 @@ class Checklist:
             return Reply.private("There are no rules to agree to here.")
         if progress.done("rules"):
             return Reply.private("You already agreed to the rules. 👍")
-        setup = await self.service.setup(ctx.community.id)
+        setup = await self.journeys.setup(ctx.community.id)
         if setup.access_kind and setup.access_id:
             await self._grant(ctx, setup.access_kind, setup.access_id, setup.access_name)
-        outcome = await self.service.complete_step(ctx.author, "rules", ctx.settings, ctx.now)
+        outcome = await self.journeys.complete_step(ctx.author, "rules", ctx.settings, ctx.now)
         return await self._after_step(ctx, outcome, "Thanks for agreeing to the rules!")
 
     async def _choose(self, ctx: Context, progress: Progress, values: tuple[str, ...]) -> Reply:
         if not progress.has("interests"):
             return Reply.private("There are no interests to choose here.")
-        offered = {i.key: i for i in await self.service.interests(ctx.community.id)}
+        offered = {i.key: i for i in await self.journeys.interests(ctx.community.id)}
         unknown = [value for value in values if value not in offered]
         if unknown:
             names = ", ".join(i.label for i in offered.values())
             raise UserError(f"`{unknown[0]}` is not an interest offered here (any more). Choose from: {names}.")
         if not values:
             raise UserError("Choose at least one interest.")
-        already = set(await self.service.choices(ctx.author.id))
+        already = set(await self.journeys.choices(ctx.author.id))
         for key in values:
             if key not in already:
                 interest = offered[key]
                 await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name)
-        outcome = await self.service.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
+        outcome = await self.journeys.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
         chosen = ", ".join(offered[key].label for key in values)
         return await self._after_step(ctx, outcome, f"Interests saved: {chosen}.")
 
@@ -195,7 +196,7 @@ class Checklist:
         if outcome.completed:
             await self._completed(ctx.author, ctx.settings, outcome)
             text += " 🎉 You're all set — welcome aboard!"
-        progress = await self.service.progress(ctx.author.id)
+        progress = await self.journeys.progress(ctx.author.id)
         assert progress is not None
         return replace(await self.reply(progress, ctx.community.ref, text), ephemeral=True)
 
@@ -217,7 +218,7 @@ class Checklist:
     async def _step_done_elsewhere(self, member: Member, step: str) -> None:
         """A step done outside the checklist (an intro, a message): record it and say so privately."""
         settings = await self.services.settings.get(member.community_id)
-        outcome = await self.service.complete_step(member, step, settings, self.services.clock.now())
+        outcome = await self.journeys.complete_step(member, step, settings, self.services.clock.now())
         if not outcome.recorded:
             return
         if outcome.completed:
@@ -227,7 +228,7 @@ class Checklist:
             )
 
     async def on_contributed(self, event: Contributed) -> None:
-        if event.kind == "intro":
+        if event.kind == Kind.INTRO:
             await self._step_done_elsewhere(await self.services.identity.member(event.member), "intro")
 
     async def on_message(self, event: MessagePosted) -> None:
@@ -236,7 +237,7 @@ class Checklist:
         member = await self.services.identity.member(event.author)
         if member.id in self._hello_settled:
             return
-        progress = await self.service.progress(member.id)
+        progress = await self.journeys.progress(member.id)
         if progress is None or not progress.has("hello") or progress.done("hello"):
             self._hello_settled.add(member.id)
             return

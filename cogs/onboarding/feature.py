@@ -15,11 +15,11 @@ from cogs.onboarding.welcomes import Welcomes
 
 class OnboardingFeature:
     def __init__(self, services: Services) -> None:
-        service = OnboardingService(services)
-        self.welcomes = Welcomes(services, service)
-        self.checklist = Checklist(services, service, self.welcomes)
-        self.reminders = Reminders(services, service, self.checklist, self.welcomes)
-        self.moderation = ModeratorCommands(services, service)
+        journeys = OnboardingService(services)
+        self.welcomes = Welcomes(services, journeys)
+        self.checklist = Checklist(services, journeys, self.welcomes)
+        self.reminders = Reminders(services, journeys, self.checklist, self.welcomes)
+        self.moderation = ModeratorCommands(services, journeys)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self.checklist)

@@ -37,9 +37,9 @@ CHANNEL_PURPOSES = {
 
 
 class ModeratorCommands:
-    def __init__(self, services: Services, service: OnboardingService) -> None:
+    def __init__(self, services: Services, journeys: OnboardingService) -> None:
         self.services = services
-        self.service = service
+        self.journeys = journeys
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -59,10 +59,10 @@ class ModeratorCommands:
 
     @ONBOARDING.command("status", "Who is stuck at which onboarding step", permission=MOD)
     async def status(self, ctx: Context) -> Reply:
-        stuck = [p for p in await self.service.open_progress(ctx.community.id) if p.current]
+        stuck = [p for p in await self.journeys.open_progress(ctx.community.id) if p.current]
         if not stuck:
             return Reply.private("Nobody is stuck: every newcomer has finished onboarding. 🎉")
-        sent = await self.service.notices([p.journey.member_id for p in stuck])
+        sent = await self.journeys.notices([p.journey.member_id for p in stuck])
         lines = []
         for progress in stuck[:25]:
             current = progress.current
@@ -87,8 +87,8 @@ class ModeratorCommands:
 
     @ONBOARDING.command("show", "How onboarding is set up here, in plain words", permission=MOD)
     async def show(self, ctx: Context) -> Reply:
-        setup = await self.service.setup(ctx.community.id)
-        interests = await self.service.interests(ctx.community.id)
+        setup = await self.journeys.setup(ctx.community.id)
+        interests = await self.journeys.interests(ctx.community.id)
         return Reply(card=self._setup_card(ctx, ctx.settings, setup, interests), ephemeral=True)
 
     def _setup_card(self, ctx: Context, settings: CommunitySettings, setup: Setup, interests: list[Interest]) -> Card:
@@ -158,7 +158,7 @@ class ModeratorCommands:
     )
     async def message(self, ctx: Context, text: str) -> Reply:
         check_welcome_template(text)
-        await self.service.change_setup(ctx.community.id, welcome_message=text)
+        await self.journeys.change_setup(ctx.community.id, welcome_message=text)
         return await self._changed(ctx, "Done: the welcome message is changed.")
 
     @ONBOARDING.command(
@@ -168,7 +168,7 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def rules(self, ctx: Context, text: str) -> Reply:
-        await self.service.change_setup(ctx.community.id, rules_text=text)
+        await self.journeys.change_setup(ctx.community.id, rules_text=text)
         return await self._changed(ctx, "Done: the rules are changed.")
 
     @ONBOARDING.command(
@@ -180,7 +180,7 @@ class ModeratorCommands:
     )
     async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
         kind, target_id, name = _target_of(role, channel, "/onboarding access role:&member")
-        await self.service.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
+        await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
         return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
 
     @ONBOARDING.command(
@@ -193,7 +193,7 @@ class ModeratorCommands:
     )
     async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
         kind, target_id, target_name = _target_of(role, channel, f"/onboarding interest-add {name} role:&{name}")
-        interest = await self.service.add_interest(ctx.community.id, name, kind, target_id, target_name)
+        interest = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
         return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**.")
 
     @ONBOARDING.command(
@@ -203,7 +203,7 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def interest_remove(self, ctx: Context, name: str) -> Reply:
-        await self.service.remove_interest(ctx.community.id, name)
+        await self.journeys.remove_interest(ctx.community.id, name)
         return await self._changed(ctx, f"Done: **{name}** is no longer offered.")
 
     @ONBOARDING.command(
@@ -214,7 +214,7 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def step(self, ctx: Context, step: str, mode: str) -> Reply:
-        await self.service.set_step_mode(ctx.community.id, step, mode)
+        await self.journeys.set_step_mode(ctx.community.id, step, mode)
         return await self._changed(ctx, f"Done: “{STEP_LABELS[step]}” is now {mode}.")
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:

@@ -25,10 +25,10 @@ SWEEP_EVERY = timedelta(minutes=30)
 
 class Reminders:
     def __init__(
-        self, services: Services, service: OnboardingService, checklist: Checklist, welcomes: Welcomes
+        self, services: Services, journeys: OnboardingService, checklist: Checklist, welcomes: Welcomes
     ) -> None:
         self.services = services
-        self.service = service
+        self.journeys = journeys
         self.checklist = checklist
         self.welcomes = welcomes
 
@@ -44,7 +44,7 @@ class Reminders:
     async def sweep(self, scheduled: datetime) -> None:
         """Nudge members stuck past nudge_after once, tell mods about those past alert_after once."""
         now = self.services.clock.now()
-        for progress in await self.service.open_progress():
+        for progress in await self.journeys.open_progress():
             current = progress.current
             if current is None:
                 continue
@@ -57,21 +57,21 @@ class Reminders:
                 await self._notify_once(
                     journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
                 )
-        for community_id in await self.service.communities_with_batches():
+        for community_id in await self.journeys.communities_with_batches():
             settings = await self.services.settings.get(community_id)
-            ref = await self.service.community_ref(community_id)
+            ref = await self.journeys.community_ref(community_id)
             await self.welcomes.post_batch(community_id, ref, now - settings.of(OnboardingSettings).raid_window)
 
     async def _notify_once(
         self, journey: Journey, step: str, kind: str, now: datetime, send: Callable[[], Awaitable[None]]
     ) -> None:
         """Claim first, then send: a second sweep or process finds the claim and sends nothing."""
-        if not await self.service.claim_notice(journey.member_id, step, kind, now):
+        if not await self.journeys.claim_notice(journey.member_id, step, kind, now):
             return
         try:
             await send()
         except Exception:
-            await self.service.release_notice(journey.member_id, step, kind)
+            await self.journeys.release_notice(journey.member_id, step, kind)
             raise
 
     async def _nudge(self, progress: Progress, settings: CommunitySettings) -> None:

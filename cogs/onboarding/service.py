@@ -6,14 +6,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.awards import award
 from bot.core.refs import CommunityRef, Member, MemberRef
 from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 from storage import ledger, onboarding
+from storage.kinds import Kind
 from storage.ledger import Award
-from storage.onboarding import STEP_KIND, Interest, Journey, Setup
+from storage.onboarding import Interest, Journey, Setup
 
 STEPS: tuple[str, ...] = ("rules", "interests", "intro", "hello")
 STEP_LABELS = {
@@ -186,16 +188,8 @@ class OnboardingService:
         return True, welcomer
 
     def _step_award(self, member: Member, step: str, points: int, settings: CommunitySettings, now: datetime) -> Award:
-        return Award(
-            member.community_id,
-            member.id,
-            STEP_KIND,
-            points,
-            f"onboarding:{member.id}:{step}",
-            now,
-            zone=settings.timezone,
-            reason=step,
-        )
+        key = f"onboarding:{member.id}:{step}"
+        return award(settings, member.community_id, member.id, Kind.ONBOARDING_STEP, points, key, now, reason=step)
 
     async def complete_step(
         self, member: Member, step: str, settings: CommunitySettings, now: datetime, chosen: list[str] | None = None
@@ -220,14 +214,14 @@ class OnboardingService:
                 await ledger.record(
                     session,
                     [
-                        Award(
+                        award(
+                            settings,
                             member.community_id,
                             welcomer,
-                            "welcomer_completed",
+                            Kind.WELCOMER_COMPLETED,
                             settings.of(OnboardingSettings).welcomer_points,
                             f"welcomer:{member.id}",
                             now,
-                            zone=settings.timezone,
                             actor_id=member.id,
                         )
                     ],

@@ -20,16 +20,16 @@ BATCH_MENTIONS = 50
 
 
 class Welcomes:
-    def __init__(self, services: Services, service: OnboardingService) -> None:
+    def __init__(self, services: Services, journeys: OnboardingService) -> None:
         self.services = services
-        self.service = service
+        self.journeys = journeys
 
     async def member_ref(self, community: CommunityRef, member_id: int) -> MemberRef:
-        external_id, name = (await self.service.names([member_id]))[member_id]
+        external_id, name = (await self.journeys.names([member_id]))[member_id]
         return MemberRef(community, external_id, name)
 
     async def _welcome_text(self, community_id: int, community: CommunityRef, members: str, welcomer: str) -> str:
-        setup = await self.service.setup(community_id)
+        setup = await self.journeys.setup(community_id)
         settings = await self.services.settings.get(community_id)
 
         def channel(channel_id: str | None, fallback: str) -> str:
@@ -53,7 +53,7 @@ class Welcomes:
         if not settings.basics.welcome_channel:
             return
         community = member.ref.community
-        if not await self.service.welcome_now_or_queue(member, settings, now):
+        if not await self.journeys.welcome_now_or_queue(member, settings, now):
             job_id = f"onboarding:welcome-batch:{member.community_id}"
             if self.services.scheduler.next_run(job_id) is None:
                 self.services.scheduler.add(
@@ -69,13 +69,13 @@ class Welcomes:
 
     async def post_batch(self, community_id: int, community: CommunityRef, queued_before: datetime) -> None:
         """One welcome for everyone who arrived in a raid, instead of a flood."""
-        member_ids = await self.service.take_batch(community_id, queued_before, self.services.clock.now())
+        member_ids = await self.journeys.take_batch(community_id, queued_before, self.services.clock.now())
         if not member_ids:
             return
         settings = await self.services.settings.get(community_id)
         if not settings.basics.welcome_channel:
             return
-        names = await self.service.names(member_ids)
+        names = await self.journeys.names(member_ids)
         shown = [mention(MemberRef(community, *names[mid])) for mid in member_ids[:BATCH_MENTIONS]]
         more = len(member_ids) - len(shown)
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")
@@ -87,12 +87,12 @@ class Welcomes:
 
     @WELCOMER.command("join", "Volunteer to welcome newcomers")
     async def welcomer_join(self, ctx: Context) -> Reply:
-        if not await self.service.volunteer(ctx.author, True):
+        if not await self.journeys.volunteer(ctx.author, True):
             return Reply.private("You're already a welcomer. Thank you! 💛")
         return Reply.private("Thank you! You'll be paired with newcomers, and earn points when they finish onboarding.")
 
     @WELCOMER.command("leave", "Stop welcoming newcomers")
     async def welcomer_leave(self, ctx: Context) -> Reply:
-        if not await self.service.volunteer(ctx.author, False):
+        if not await self.journeys.volunteer(ctx.author, False):
             return Reply.private("You weren't a welcomer; nothing changed.")
         return Reply.private("Done: you won't be paired with newcomers any more. Thanks for all the welcomes!")

@@ -9,23 +9,23 @@ from bot.core.refs import Member
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, mention
 from bot.core.services import Services
+from bot.core.wording import medal, points
 from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
 from storage.ledger import Standing
 
 _PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
-_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
 class RecognitionFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.service = RecognitionService(services)
+        self.recognition = RecognitionService(services)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
         registry.on(MessagePosted, self.on_message)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
-        self.services.standings = self.service
+        self.services.standings = self.recognition
 
     @command(
         "kudos",
@@ -35,7 +35,7 @@ class RecognitionFeature:
     )
     async def kudos(self, ctx: Context, member: Member, reason: str | None) -> Reply:
         channel = ctx.channel.external_id if ctx.channel else None
-        outcome = await self.service.give_kudos(
+        outcome = await self.recognition.give_kudos(
             ctx.author, member, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
         )
         if outcome.duplicate:
@@ -48,7 +48,7 @@ class RecognitionFeature:
                 title="🎉 Kudos",
                 description=f"{mention(member)} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{_points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today",
+                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today",
                 color=0xF5A623,
             ),
         )
@@ -59,14 +59,11 @@ class RecognitionFeature:
         Option("period", OptionType.CHOICE, "week, month or all", required=False, choices=PERIODS, default="week"),
     )
     async def leaderboard(self, ctx: Context, period: str) -> Reply:
-        rows = await self.service.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
+        rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
         title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
-        lines = [
-            f"{_MEDALS.get(row.rank, f'{row.rank}.')} **{row.display_name or row.external_id}** — {_points(row.points)}"
-            for row in rows
-        ]
+        lines = [f"{medal(row.rank)} **{row.display_name or row.external_id}** — {points(row.points)}" for row in rows]
         return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))
 
     @command(
@@ -76,14 +73,14 @@ class RecognitionFeature:
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author
-        all_time, week = await self.service.standings(subject, ctx.settings, ctx.now)
+        all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
         return Reply(
             card=Card(
                 title=f"{subject.name}'s standing",
                 fields=(
                     CardField("Points", str(all_time.points)),
                     CardField("Rank", _rank_text(all_time)),
-                    CardField("This week", f"{_points(week.points)} ({_rank_text(week)})"),
+                    CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
                     CardField("Kudos received", str(all_time.kudos_received)),
                     CardField("Kudos given", str(all_time.kudos_given)),
                 ),
@@ -94,18 +91,14 @@ class RecognitionFeature:
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
-        award = self.service.activity_award(
+        award = self.recognition.activity_award(
             member, event.message_id, event.channel.external_id, settings, self.services.clock.now()
         )
         if award is not None:
-            self.services.ledger.submit(award)
+            self.services.activity.submit(award)
 
 
 def _rank_text(standing: Standing) -> str:
     if standing.rank is None:
         return "unranked"
     return f"#{standing.rank} of {standing.ranked_members}"
-
-
-def _points(count: int) -> str:
-    return f"{count} point" if count == 1 else f"{count} points"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from bot.core.awards import award
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
@@ -12,6 +13,7 @@ from bot.core.standings import Leader, Measure
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from storage import identity, ledger
+from storage.kinds import Kind
 from storage.ledger import Award, BoardRow, Standing
 
 PERIODS = ("week", "month", "all")
@@ -64,7 +66,7 @@ class RecognitionService:
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
             used = await ledger.count_since(
-                session, giver.community_id, giver.id, "kudos_given", settings.day_start(now)
+                session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, settings.day_start(now)
             )
             if used >= limit:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
@@ -76,14 +78,14 @@ class RecognitionService:
                     f"You've given all {limit} of your kudos for today. They reset at midnight "
                     f"({settings.timezone}), in {_until(resets - now)}."
                 )
-            received = Award(
+            received = award(
+                settings,
                 giver.community_id,
                 receiver.id,
-                "kudos_received",
+                Kind.KUDOS_RECEIVED,
                 own.kudos_points,
                 f"kudos:{key}",
                 now,
-                zone=settings.timezone,
                 actor_id=giver.id,
                 reason=reason,
                 channel=channel,
@@ -91,7 +93,7 @@ class RecognitionService:
             given = replace(
                 received,
                 member_id=giver.id,
-                kind="kudos_given",
+                kind=Kind.KUDOS_GIVEN,
                 points=0,
                 idempotency_key=f"kudos:{key}:given",
                 actor_id=receiver.id,
@@ -112,22 +114,22 @@ class RecognitionService:
         if last is not None and now - last < own.activity_cooldown:
             return None
         self._last_activity[member.id] = now
-        return Award(
+        return award(
+            settings,
             member.community_id,
             member.id,
-            "message",
+            Kind.MESSAGE,
             own.message_points,
             # Message ids are unique within a channel (Slack ts), so the channel is part of the key.
             f"message:{channel}:{message_id}",
             now,
-            zone=settings.timezone,
             channel=channel,
         )
 
     async def leaderboard(
         self, community_id: int, period: str, settings: CommunitySettings, now: datetime, limit: int = 10
     ) -> list[BoardRow]:
-        await self.services.ledger.flush()  # read your own recent activity
+        await self.services.activity.flush()  # read your own recent activity
         bucket = ledger.period_bucket(period, now, settings.timezone)
         async with self.services.db.read() as session:
             return await ledger.top(session, community_id, bucket, limit)
@@ -136,7 +138,7 @@ class RecognitionService:
         self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
     ) -> list[Leader]:
         """The Standings port (services.standings) other cogs read leaders through."""
-        await self.services.ledger.flush()
+        await self.services.activity.flush()
         bucket = ledger.period_bucket(period, at, zone)
         async with self.services.db.read() as session:
             rows = await ledger.top(session, community_id, bucket, limit, measure=measure)
@@ -144,7 +146,7 @@ class RecognitionService:
 
     async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
         """All-time and this-week standing of one member."""
-        await self.services.ledger.flush()
+        await self.services.activity.flush()
         all_time, week, _ = ledger.buckets_for(now, settings.timezone)
         async with self.services.db.read() as session:
             return (

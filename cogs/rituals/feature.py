@@ -72,7 +72,7 @@ class RitualsFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.runner = RitualRunner(services)
-        self.service = RitualService(services, self.runner)
+        self.rituals = RitualService(services, self.runner)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -99,7 +99,7 @@ class RitualsFeature:
         frequent: str | None,
     ) -> Reply:
         changes = Changes(channel, schedule, prompt, tz, window, points, start, recap, frequent)
-        preview = await self.service.create(ctx, name, kind, changes)
+        preview = await self.rituals.create(ctx, name, kind, changes)
         return Reply(text=f"Ritual **{preview.ritual.name}** is set.", card=self._card(ctx, preview), ephemeral=True)
 
     @RITUAL.command("edit", "Change a ritual", _NAME_OPTION, *_settings_options(False), permission=MODERATOR)
@@ -118,35 +118,35 @@ class RitualsFeature:
         frequent: str | None,
     ) -> Reply:
         changes = Changes(channel, schedule, prompt, tz, window, points, start, recap, frequent)
-        preview = await self.service.edit(ctx, name, changes)
+        preview = await self.rituals.edit(ctx, name, changes)
         return Reply(
             text=f"Ritual **{preview.ritual.name}** is changed.", card=self._card(ctx, preview), ephemeral=True
         )
 
     @RITUAL.command("pause", "Pause a ritual", _NAME_OPTION, permission=MODERATOR)
     async def pause(self, ctx: Context, name: str) -> Reply:
-        ritual = await self.service.pause(ctx, name)
+        ritual = await self.rituals.pause(ctx, name)
         return Reply.private(f"Paused **{ritual.name}**. Resume it with `/ritual resume {ritual.name}`.")
 
     @RITUAL.command("resume", "Resume a paused ritual", _NAME_OPTION, permission=MODERATOR)
     async def resume(self, ctx: Context, name: str) -> Reply:
-        preview = await self.service.resume(ctx, name)
+        preview = await self.rituals.resume(ctx, name)
         return Reply(text=f"Resumed **{preview.ritual.name}**.", card=self._card(ctx, preview), ephemeral=True)
 
     @RITUAL.command("delete", "Delete a ritual and its history", _NAME_OPTION, permission=MODERATOR)
     async def delete(self, ctx: Context, name: str) -> Reply:
-        ritual = await self.service.delete(ctx, name)
+        ritual = await self.rituals.delete(ctx, name)
         return Reply.private(f"Deleted **{ritual.name}** and its history (points already earned stay).")
 
     @RITUAL.command("run-now", "Run a ritual now, once", _NAME_OPTION, permission=MODERATOR)
     async def run_now(self, ctx: Context, name: str) -> Reply:
-        ritual = await self.service.run_now(ctx, name)
+        ritual = await self.rituals.run_now(ctx, name)
         return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
 
     # -- everyone -------------------------------------------------------------------------------------
     @RITUAL.command("list", "The community's rituals")
     async def list(self, ctx: Context) -> Reply:
-        previews = await self.service.all(ctx)
+        previews = await self.rituals.all(ctx)
         if not previews:
             return Reply.private("No rituals yet. Moderators create them with `/ritual create`.")
         lines = []
@@ -163,12 +163,12 @@ class RitualsFeature:
 
     @RITUAL.command("show", "A ritual's settings and next runs", _NAME_OPTION)
     async def show(self, ctx: Context, name: str) -> Reply:
-        ritual = await self.service.find(ctx, name)
-        return Reply(card=self._card(ctx, self.service.preview(ritual, ctx)), ephemeral=True)
+        ritual = await self.rituals.find(ctx, name)
+        return Reply(card=self._card(ctx, self.rituals.preview(ritual, ctx)), ephemeral=True)
 
     @RITUAL.command("history", "A ritual's recent runs", _NAME_OPTION)
     async def history(self, ctx: Context, name: str) -> Reply:
-        ritual, runs = await self.service.history(ctx, name)
+        ritual, runs = await self.rituals.history(ctx, name)
         if not runs:
             return Reply.private(f"**{ritual.name}** has not run yet.")
         lines = []
@@ -183,7 +183,7 @@ class RitualsFeature:
 
     @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION)
     async def streaks(self, ctx: Context, name: str) -> Reply:
-        ritual, ranked = await self.service.streaks(ctx, name)
+        ritual, ranked = await self.rituals.streaks(ctx, name)
         if not ranked:
             return Reply.private(f"No streaks in **{ritual.name}** yet — take part when it next runs!")
         lines = [
@@ -194,14 +194,14 @@ class RitualsFeature:
 
     @RITUAL.command("join", "Opt in to a pairing ritual", _NAME_OPTION)
     async def join(self, ctx: Context, name: str) -> Reply:
-        ritual, added = await self.service.join(ctx, name)
+        ritual, added = await self.rituals.join(ctx, name)
         if not added:
             return Reply.private(f"You're already in **{ritual.name}**.")
         return Reply.private(f"You're in! You'll be paired when **{ritual.name}** next runs.")
 
     @RITUAL.command("leave", "Opt out of a pairing ritual", _NAME_OPTION)
     async def leave(self, ctx: Context, name: str) -> Reply:
-        ritual, removed = await self.service.leave(ctx, name)
+        ritual, removed = await self.rituals.leave(ctx, name)
         if not removed:
             return Reply.private(f"You weren't in **{ritual.name}**.")
         return Reply.private(f"You've left **{ritual.name}**; you won't be paired any more.")
@@ -212,12 +212,12 @@ class RitualsFeature:
         Option("date", OptionType.TEXT, "Month and day, MM-DD", max_length=5),
     )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
-        day = await self.service.set_birthday(ctx, date)
+        day = await self.rituals.set_birthday(ctx, date)
         return Reply.private(f"Saved: we'll celebrate you on {day.day} {day:%B}. Remove it with `/birthday remove`.")
 
     @BIRTHDAY.command("remove", "Stop sharing your birthday")
     async def birthday_remove(self, ctx: Context) -> Reply:
-        if await self.service.remove_birthday(ctx):
+        if await self.rituals.remove_birthday(ctx):
             return Reply.private("Your birthday is no longer shared.")
         return Reply.private("You hadn't shared a birthday.")
 
@@ -229,7 +229,7 @@ class RitualsFeature:
             raise UserError("That button no longer does anything.") from None
         if verb == "skip":
             return Reply.private("Thanks for letting us know — maybe next round!")
-        ritual, recorded = await self.service.met(ctx, run_id, group_no)
+        ritual, recorded = await self.rituals.met(ctx, run_id, group_no)
         if not recorded:
             return Reply.private("Already noted — glad you met!")
         return Reply.private(f"Wonderful! +{points(ritual.points)} each for meeting up.")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.awards import award
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Reply, mention
@@ -27,7 +28,7 @@ from cogs.rituals.schedule import fire_times, parse_schedule
 from cogs.rituals.settings import RitualSettings
 from storage import ledger
 from storage import rituals as store
-from storage.ledger import Award
+from storage.kinds import Kind
 from storage.rituals import OpenRun, RitualRow
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ class RitualRunner:
         self._open[community_id] = (time.monotonic(), runs)
         return runs
 
-    async def take_part(self, ritual: RitualRow, run_id: int, member_ids: list[int], kind: str) -> list[int]:
+    async def take_part(self, ritual: RitualRow, run_id: int, member_ids: list[int], kind: Kind) -> list[int]:
         """Record participation (once per member and run) with the ritual's points; celebrates new
         streak milestones. Returns the members newly recorded."""
         now = self.services.clock.now()
@@ -250,14 +251,14 @@ class RitualRunner:
                 if await store.participate(session, run_id, member_id, now):
                     recorded.append(member_id)
                     awards.append(
-                        Award(
+                        award(
+                            settings,
                             ritual.community_id,
                             member_id,
                             kind,
                             ritual.points,
                             f"{kind}:{run_id}:{member_id}",
                             now,
-                            zone=settings.timezone,
                             reason=ritual.name,
                             channel=ritual.channel,
                         )
@@ -316,7 +317,7 @@ class RitualRunner:
             async with self.services.db.read() as session:
                 ritual = await store.get(session, run.ritual_id)
             if ritual is not None:
-                await self.take_part(ritual, run.run_id, [member.id], "ritual_participation")
+                await self.take_part(ritual, run.run_id, [member.id], Kind.RITUAL_PARTICIPATION)
 
     def forget(self, ritual: RitualRow) -> None:
         """Drop cached state of a ritual that was changed or deleted."""

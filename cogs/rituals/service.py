@@ -17,6 +17,7 @@ from bot.core.services import Services
 from cogs.rituals.runner import RitualRunner
 from cogs.rituals.schedule import Schedule, ScheduleError, fire_times, parse_schedule, shortest_gap
 from storage import rituals as store
+from storage.kinds import Kind
 from storage.rituals import RitualRow, RunSummary
 
 NAME_LIMIT = 50
@@ -247,7 +248,7 @@ class RitualService:
             raise UserError("That pairing no longer exists.")
         if ctx.author.id not in group:
             raise UserError("This question is for the members of that pair.")
-        return ritual, await self.runner.take_part(ritual, run_id, group, "ritual_pairing_met")
+        return ritual, await self.runner.take_part(ritual, run_id, group, Kind.RITUAL_PAIRING_MET)
 
     async def set_birthday(self, ctx: Context, text: str) -> date:
         match = _BIRTHDAY.match(text.strip())

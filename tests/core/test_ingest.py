@@ -29,7 +29,7 @@ async def test_redelivered_message_awards_once(hearth: Hearth, clock: VirtualClo
     await hearth.dispatch(message("m1"))
     clock.advance(timedelta(minutes=5))  # past the cooldown, so only the key can stop it
     await hearth.dispatch(message("m1"))
-    await hearth.services.ledger.flush()
+    await hearth.services.activity.flush()
     assert await ledger_rows(hearth) == 1
 
 
@@ -40,20 +40,20 @@ async def test_cooldown_and_bots(hearth: Hearth, clock: VirtualClock) -> None:
     await hearth.dispatch(message("m3", author="robot", is_bot=True))
     clock.advance(timedelta(seconds=31))
     await hearth.dispatch(message("m4"))
-    await hearth.services.ledger.flush()
+    await hearth.services.activity.flush()
     assert await ledger_rows(hearth) == 2
 
 
 async def test_activity_waits_in_memory_until_flush_and_close_writes_it(hearth: Hearth) -> None:
     await hearth.dispatch(message("m1"))
-    assert hearth.services.ledger.pending == 1
+    assert hearth.services.activity.pending == 1
     assert await ledger_rows(hearth) == 0
-    await hearth.services.ledger.close()
+    await hearth.services.activity.close()
     assert await ledger_rows(hearth) == 1
 
 
 async def test_a_full_batch_is_written_without_waiting_for_the_timer(hearth: Hearth) -> None:
-    buffer = hearth.services.ledger
+    buffer = hearth.services.activity
     buffer._batch_size = 3
     for n in range(3):
         await hearth.dispatch(message(f"m{n}", author=f"member{n}"))

@@ -132,7 +132,7 @@ async def test_a_redelivered_event_awards_and_dispatches_once(
     # Nothing of a redelivery is scheduled once it is answered, so the count is final here.
     assert len(dispatched) == 1
     assert [mention.external_id for mention in dispatched[0].mentions] == ["U0BOB"]
-    await hearth.services.ledger.flush()
+    await hearth.services.activity.flush()
     assert await contributions(hearth) == 1
 
 

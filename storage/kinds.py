@@ -1,0 +1,17 @@
+"""Every kind of contribution the ledger records (the `contribution.kind` column), in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    MESSAGE = "message"
+    KUDOS_RECEIVED = "kudos_received"
+    KUDOS_GIVEN = "kudos_given"
+    INTRO = "intro"
+    INTRO_WELCOME = "intro_welcome"
+    ONBOARDING_STEP = "onboarding_step"
+    WELCOMER_COMPLETED = "welcomer_completed"
+    RITUAL_PARTICIPATION = "ritual_participation"
+    RITUAL_PAIRING_MET = "ritual_pairing_met"

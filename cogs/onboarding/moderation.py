@@ -136,6 +136,23 @@ class ModeratorCommands:
             footer="Change it with /onboarding channel, message, rules, access, interest-add, step or set",
         )
 
+    def _target_of(
+        self, role: RoleRef | None, channel: ChannelRef | None, example: str, channel_example: str
+    ) -> tuple[str, str, str]:
+        """What a grant gives; a role is refused now where the platform has none (not when a newcomer clicks)."""
+        if (role is None) == (channel is None):
+            raise UserError(f"Give either a role (Discord) or a channel (Slack), like `{example}`.")
+        if role is not None:
+            if not self.services.messenger.capabilities.roles:
+                raise UserError(
+                    f"Roles can't be given here (a Slack user group is not a role), so I can't grant "
+                    f"{role.name or role.external_id}. Give a channel instead, like `{channel_example}`; "
+                    "nothing was changed."
+                )
+            return "role", role.external_id, role.name
+        assert channel is not None
+        return "channel", channel.external_id, channel.name
+
     async def _changed(self, ctx: Context, text: str) -> Reply:
         return Reply.private(f"{text} (/onboarding show shows the whole setup.)")
 
@@ -179,7 +196,9 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
-        kind, target_id, name = _target_of(role, channel, "/onboarding access role:&member")
+        kind, target_id, name = self._target_of(
+            role, channel, "/onboarding access role:&member", "/onboarding access channel:#members"
+        )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
         return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
 
@@ -192,7 +211,12 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
-        kind, target_id, target_name = _target_of(role, channel, f"/onboarding interest-add {name} role:&{name}")
+        kind, target_id, target_name = self._target_of(
+            role,
+            channel,
+            f"/onboarding interest-add {name} role:&{name}",
+            f"/onboarding interest-add {name} channel:#{name}",
+        )
         interest = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
         return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**.")
 
@@ -220,15 +244,6 @@ class ModeratorCommands:
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)
         return await self._changed(ctx, f"Done: `{key}` is now {settings.describe(key)}.")
-
-
-def _target_of(role: RoleRef | None, channel: ChannelRef | None, example: str) -> tuple[str, str, str]:
-    if (role is None) == (channel is None):
-        raise UserError(f"Give either a role (Discord) or a channel (Slack), like `{example}`.")
-    if role is not None:
-        return "role", role.external_id, role.name
-    assert channel is not None
-    return "channel", channel.external_id, channel.name
 
 
 def _target(ctx: Context, interest: Interest) -> str:

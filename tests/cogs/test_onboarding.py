@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.messenger import Capabilities
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
 from bot.platforms.console import member_ref
@@ -200,3 +201,24 @@ async def test_personal_page_shows_the_checklist_until_onboarding_is_done(
     assert await hearth.home(alice) == []
     mod = await hearth.context(member_ref("mod"), None, Permission.MODERATOR, "home-2")
     assert await hearth.home(mod) == []
+
+
+async def test_a_role_is_refused_when_set_up_where_the_platform_has_no_roles(console: ConsoleDriver) -> None:
+    # The console as a platform without roles (like Slack): the refusal comes now, not when a newcomer clicks.
+    console.platform.capabilities = Capabilities(roles=False, group_dms=True, named_threads=False, files=True)
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /onboarding access role:&member
+        @mod: /onboarding interest-add Python role:&python
+        @mod: /onboarding access channel:#members
+        @mod: /onboarding show
+        """
+    )
+    assert (
+        "[only @mod] Roles can't be given here (a Slack user group is not a role), so I can't grant member. "
+        "Give a channel instead, like `/onboarding access channel:#members`; nothing was changed." in said
+    )
+    assert "like `/onboarding interest-add Python channel:#Python`; nothing was changed." in said
+    assert "Agreeing gives a place in #members." in said
+    assert "Interests: none (the step is skipped)" in said

@@ -327,6 +327,15 @@ async def test_an_unknown_interest_is_refused_and_changes_nothing(
     assert [step for _, _, step in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
 
+async def test_a_user_group_as_access_role_is_refused_when_set_up(slack: SlackHarness) -> None:
+    await set_up(slack)
+    answer = await slack.command("/onboarding", "access role:<!subteam^S0CREW|crew>", MOD)
+    assert answer.params["response_type"] == "ephemeral"
+    assert block_texts(answer).startswith("Roles can't be given here (a Slack user group is not a role), so I can't")
+    shown = block_texts(await slack.command("/onboarding", "show", MOD))
+    assert "Agreeing gives a place in <#C0MEMBERS>" in shown  # unchanged
+
+
 async def test_closed_dms_get_the_checklist_in_the_welcome_channel(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:

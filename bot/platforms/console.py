@@ -93,7 +93,8 @@ def render_plain(reply: Reply) -> list[str]:
 
     lines: list[str] = []
     if reply.text:
-        lines += text(reply.text).splitlines() or [""]
+        first, *rest = text(reply.text).splitlines() or [""]
+        lines += [first, *(f"  {line}" for line in rest)]  # the block's further lines are indented
     if reply.card:
         card = reply.card
         if card.title:

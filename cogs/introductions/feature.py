@@ -10,6 +10,7 @@ from bot.core.refs import ChannelRef, Member, MemberRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Form, FormField, Reply, UserError, channel_mention, mention
 from bot.core.services import Services
+from bot.core.wording import points
 from cogs.introductions.service import (
     FIELD_LIMIT,
     INTERESTS_FIELD,
@@ -91,7 +92,7 @@ class IntroductionsFeature:
             await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, Kind.INTRO))
             return Reply.private(
                 f"Your introduction is posted in {channel_mention(channel)} "
-                f"(+{ctx.settings.of(IntroductionSettings).intro_points} points). "
+                f"(+{points(ctx.settings.of(IntroductionSettings).intro_points)}). "
                 "Members can say hi in its thread."
             )
         return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")

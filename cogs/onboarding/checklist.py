@@ -12,6 +12,7 @@ from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
 from bot.core.reply import Button, ButtonStyle, Card, CardField, Reply, Select, SelectOption, UserError, mention
 from bot.core.services import Services
+from bot.core.wording import points
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome
 from cogs.onboarding.settings import OnboardingSettings
@@ -209,7 +210,7 @@ class Checklist:
                 welcomer,
                 Reply(
                     text=f"🎉 {mention(member)} finished onboarding. Thanks for welcoming them! "
-                    f"+{settings.of(OnboardingSettings).welcomer_points} points"
+                    f"+{points(settings.of(OnboardingSettings).welcomer_points)}"
                 ),
             )
         if settings.of(OnboardingSettings).welcome_when == "completion":

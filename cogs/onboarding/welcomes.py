@@ -76,6 +76,16 @@ class Welcomes:
         if not settings.basics.welcome_channel:
             return
         names = await self.journeys.names(member_ids)
+        if len(member_ids) == 1:
+            # The raid ended with one newcomer waiting: a batch has two at least, so theirs is an ordinary welcome.
+            [member_id] = member_ids
+            progress = await self.journeys.progress(member_id)
+            welcomer_id = progress.journey.welcomer_id if progress else None
+            welcomer = mention(await self.member_ref(community, welcomer_id)) if welcomer_id else "everyone"
+            member = mention(MemberRef(community, *names[member_id]))
+            text = await self._welcome_text(community_id, community, member, welcomer)
+            await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
+            return
         shown = [mention(MemberRef(community, *names[mid])) for mid in member_ids[:BATCH_MENTIONS]]
         more = len(member_ids) - len(shown)
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")

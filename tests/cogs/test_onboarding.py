@@ -127,8 +127,21 @@ async def test_raid_of_thirty_joins_gives_one_batched_welcome(console: ConsoleDr
     batches = [block for block in said.split("\n") if block.startswith("[#welcome]")]
     assert batches == ["[#welcome] 🎉 26 new members arrived together!"]
     assert "@raider4, @raider5" in said and "@raider29!" in said
+    # The welcome itself is the block's second line, indented like every further line.
+    assert "[#welcome] 🎉 26 new members arrived together!\n  Welcome to Console, @raider4, @raider5" in said
     said = await console.run("wait 1h\n@late joins")
     assert "[#welcome] Welcome to Console, @late!" in said
+
+
+async def test_a_raid_that_ends_with_one_newcomer_waiting_gives_them_an_ordinary_welcome(
+    console: ConsoleDriver,
+) -> None:
+    await console.run(SETUP + "@bob: /welcomer join\n@mod: /onboarding message Welcome {member}! {welcomer} will help.")
+    said = await console.run("\n".join(f"@n{n} joins" for n in range(5)) + "\nwait 2m")
+    assert "arrived together" not in said
+    welcomes = [line for line in said.split("\n") if line.startswith("[#welcome]")]
+    assert len(welcomes) == 5
+    assert welcomes[-1] == "[#welcome] Welcome @n4! @bob will help."  # the 5th, alone after the raid window
 
 
 async def test_welcomers_are_paired_least_recently_assigned_first(console: ConsoleDriver) -> None:

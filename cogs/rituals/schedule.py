@@ -32,6 +32,8 @@ _CRON_TEXT = re.compile(r"^[\d*/,\-a-z]+$")
 # Enough firings to see the shortest gap of any cron: its fields repeat within a day or a week.
 _GAP_SAMPLE = 40
 _ONE_MICROSECOND = timedelta(microseconds=1)
+# A five-field cron has no year, so one that fires after any moment fires after every moment.
+_SOME_MOMENT = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 _TIME = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm)?"
 _DAY_NAME = r"(?:" + "|".join(sorted(_DAY_ALIASES, key=len, reverse=True)) + r")s?"
@@ -52,6 +54,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"^(?:monthly on|on) the (?P<nth>{'|'.join(_ORDINALS)}) (?P<day>{_DAY_NAME})"
             rf"(?: of (?:the|every) month)? at {_TIME}$",
         ),
+        ("last_day", rf"^monthly on the last day(?: of (?:the|every) month)? at {_TIME}$"),
         ("day_of_month", rf"^monthly on (?:the |day )?(?P<dom>\d{{1,2}})(?:st|nd|rd|th)? at {_TIME}$"),
         ("hourly", r"^(?:hourly|every hour)(?: at (?:minute |:)(?P<minute>\d{1,2}))?$"),
         ("minutes", r"^every (?P<count>\d+) (?P<unit>minutes?|hours?)$"),
@@ -187,6 +190,8 @@ def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
         return Schedule(
             text, {**cron, "day": f"{nth} {day[:3]}"}, f"on the {words} {day.capitalize()} of every month {at}"
         )
+    if name == "last_day":
+        return Schedule(text, {**cron, "day": "last"}, f"on the last day of every month {at}")
     if name == "day_of_month":
         dom = int(match.group("dom"))
         if not 1 <= dom <= 31:
@@ -241,9 +246,11 @@ def _cron(text: str) -> Schedule:
     values = dict(zip(_CRON_FIELDS, text.split(), strict=True))
     values["day_of_week"] = _cron_weekdays(values["day_of_week"])
     try:
-        CronTrigger(timezone=ZoneInfo("UTC"), **values)
+        trigger = CronTrigger(timezone=ZoneInfo("UTC"), **values)
     except ValueError as error:
         raise ScheduleError(f"`{text}` is not a cron schedule I can use: {error}.") from None
+    if trigger.get_next_fire_time(None, _SOME_MOMENT) is None:
+        raise ScheduleError(f"`{text}` never runs: no date has that day in that month. Check the day and month fields.")
     return Schedule(text, values, _cron_words(text, values))
 
 

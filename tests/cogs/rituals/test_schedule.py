@@ -76,6 +76,21 @@ def utc_times(text: str, zone: str, after: datetime, count: int = 3, starts_on: 
             ["Sun 2026-03-08 09:00", "Sun 2026-03-15 09:00", "Sun 2026-03-22 09:00"],
         ),
         (
+            "monthly on the last day at 18:00",
+            "on the last day of every month at 18:00",
+            ["Tue 2026-03-31 18:00", "Thu 2026-04-30 18:00", "Sun 2026-05-31 18:00"],
+        ),
+        (
+            "0 18 last * *",
+            "cron `0 18 last * *`",
+            ["Tue 2026-03-31 18:00", "Thu 2026-04-30 18:00", "Sun 2026-05-31 18:00"],
+        ),
+        (
+            "0 9 29 2 *",  # leap days only: rare, but it comes round
+            "cron `0 9 29 2 *`",
+            ["Tue 2028-02-29 09:00", "Sun 2032-02-29 09:00", "Fri 2036-02-29 09:00"],
+        ),
+        (
             "0 9,17 * * *",
             "cron `0 9,17 * * *`",
             ["Wed 2026-03-04 17:00", "Thu 2026-03-05 09:00", "Thu 2026-03-05 17:00"],
@@ -98,6 +113,8 @@ def test_phrases_and_cron_read_back_and_fire(text: str, words: str, first_three:
         ("every 0 weeks on monday at 9:00", "every 1 to 52 weeks"),
         ("monthly on the 32nd at 9:00", "not a day of the month"),
         ("", "Give a schedule"),
+        ("0 9 31 2 *", "`0 9 31 2 \\*` never runs: no date has that day in that month"),
+        ("0 9 30 2 *", "never runs"),
     ],
 )
 def test_unreadable_schedules_say_what_is_readable(text: str, complaint: str) -> None:

@@ -6,11 +6,19 @@ The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py ST
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from bot.core.standings import Leader, Measure
+from bot.platforms.console import member_ref
 from bot.platforms.console_script import ScriptError
-from tests.conftest import ConsoleDriver
+from config.settings import load_settings
+from tests.conftest import ConsoleDriver, console_driver
 
 SETUP = """
 @admin is admin
@@ -263,3 +271,57 @@ async def test_rituals_fire_at_local_time_across_dst(console: ConsoleDriver) -> 
     assert "Sat 28 Mar 2026 08:00 UTC — posted" in said
     assert "Sun 29 Mar 2026 07:00 UTC — posted" in said
     assert "Mon 30 Mar 2026 07:00 UTC — posted" in said
+
+
+async def test_a_spotlight_without_recognition_loaded_shows_a_quiet_week(
+    database_url: str, clock: VirtualClock
+) -> None:
+    # Spotlight reads leaders through the standings port; with recognition left out nobody leads.
+    runtime = build_hearth(
+        load_settings(database_url=database_url, hearth_cogs="settings,rituals"), clock, VirtualScheduler(clock)
+    )
+    driver = console_driver(runtime)
+    await runtime.start()
+    try:
+        said = await driver.run(
+            '@mod is moderator\n@mod: /ritual create spotlight #general "every friday at 16:00" kind:spotlight\n'
+            "@mod: /ritual run-now spotlight"
+        )
+        assert "A quiet week — every contribution counts!" in said
+        assert "No kudos yet this week." in said
+    finally:
+        await runtime.close()
+        await runtime.db.dispose()
+
+
+async def test_stopping_drops_the_rituals_and_reminder_jobs(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run('@mod is moderator\n@mod: /ritual create standup #general "daily at 09:00" prompt:Plans?')
+    jobs = hearth.services.scheduler.job_ids()
+    assert {"ritual:1", "rituals:resync", "onboarding:sweep"} <= set(jobs)
+    await hearth.close()
+    assert hearth.services.scheduler.job_ids() == []
+
+
+class FixedStandings:
+    """A standings port with set answers: what the spotlight shows comes from the port alone."""
+
+    def __init__(self, rows: dict[str, list[Leader]]) -> None:
+        self.rows = rows
+
+    async def leaders(
+        self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
+    ) -> list[Leader]:
+        return self.rows[measure][:limit]
+
+
+async def test_the_spotlight_reads_leaders_through_the_standings_port(console: ConsoleDriver, hearth: Hearth) -> None:
+    alice = await hearth.services.identity.member(member_ref("alice"))
+    hearth.services.standings = FixedStandings(
+        {"points": [Leader(alice.id, 1, 42)], "kudos_received": [Leader(alice.id, 1, 7)]}
+    )
+    said = await console.run(
+        '@mod is moderator\n@mod: /ritual create spotlight #general "every friday at 16:00" kind:spotlight\n'
+        "@mod: /ritual run-now spotlight"
+    )
+    assert "🥇 @alice — 42 points" in said
+    assert "💛 @alice — 7 kudos" in said

@@ -9,8 +9,11 @@ from bot.core.clock import Clock
 from bot.core.community_config import CommunityConfig
 from bot.core.events import Event
 from bot.core.identity import Identity
+from bot.core.inbound import DM_FALLBACK_LEAD, notify_member
 from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger
+from bot.core.refs import ChannelRef, MemberRef
+from bot.core.reply import Reply
 from bot.core.scheduling import Scheduler
 from storage.engine import Database
 
@@ -26,3 +29,16 @@ class Services:
     messenger: Messenger
     # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.
     publish: Callable[[Event], Awaitable[None]]
+
+    async def notify_member(
+        self,
+        member: MemberRef,
+        reply: Reply,
+        *,
+        fallback: ChannelRef | None = None,
+        lead: str = DM_FALLBACK_LEAD,
+        dm: bool = True,
+    ) -> bool:
+        """DM a member; when their DMs are closed (or `dm` is False), post in `fallback` mentioning them, with
+        `lead` first. False when they could not be reached. The core's one DM fallback (`bot.core.inbound`)."""
+        return await notify_member(self.messenger, member, reply, fallback=fallback, lead=lead, dm=dm)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bot.platforms.console_script import ScriptError
+from bot.platforms.console.script import ScriptError
 from tests.conftest import ConsoleDriver
 
 SETUP = """

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -129,6 +128,21 @@ async def on_discord(discord_env: DiscordHarness) -> list[Outcome]:
     return seen
 
 
+def slack_said(api: MockSlackApi, start: int) -> list[tuple[str, str]]:
+    said: list[tuple[str, str]] = []
+    for call in api.calls[start:]:
+        if call.method == "views.open":
+            said.append(("form", call.params["view"]["title"]["text"]))
+        elif call.method == "response_url":
+            where = "public" if call.params["response_type"] == "in_channel" else "private"
+            said.append((where, block_texts(call)))
+        elif call.method == "chat.postEphemeral":
+            said.append(("private", block_texts(call)))
+        elif call.method == "chat.postMessage":
+            said.append(("dm" if call.params["channel"].startswith("D") else "public", block_texts(call)))
+    return said
+
+
 async def on_slack(hearth: Hearth, api: MockSlackApi) -> list[Outcome]:
     api.user("U0ALICE", "alice")
     api.user("U0BOB", "bob", is_deleted=True)  # Slack will not open a DM with bob
@@ -140,23 +154,9 @@ async def on_slack(hearth: Hearth, api: MockSlackApi) -> list[Outcome]:
             payload = command_payload(f"/{case.command}", "", user, response_url=api.response_url(f"c{number}"))
             assert (await slack.requests.command(payload)).status == 200
 
-            def found(calls: list[Any] = api.calls, start: int = before) -> list[tuple[str, str]]:
-                said: list[tuple[str, str]] = []
-                for call in calls[start:]:
-                    if call.method == "views.open":
-                        said.append(("form", call.params["view"]["title"]["text"]))
-                    elif call.method == "response_url":
-                        where = "public" if call.params["response_type"] == "in_channel" else "private"
-                        said.append((where, block_texts(call)))
-                    elif call.method == "chat.postEphemeral":
-                        said.append(("private", block_texts(call)))
-                    elif call.method == "chat.postMessage":
-                        where = "dm" if call.params["channel"].startswith("D") else "public"
-                        said.append((where, block_texts(call)))
-                return said
-
-            await api.wait_until(lambda expected=len(case.outcome): len(found()) >= expected)
-            seen.append(outcome(found()))
+            expected = len(case.outcome)
+            await api.wait_until(lambda start=before, expected=expected: len(slack_said(api, start)) >= expected)
+            seen.append(outcome(slack_said(api, before)))
     return seen
 
 

@@ -237,19 +237,14 @@ class OnboardingFeature:
 
     async def _reach(self, member: MemberRef, settings: CommunitySettings, reply: Reply) -> bool:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
-        if settings.welcome_dm and await self.services.messenger.send_dm(member, reply) is not None:
-            return True
-        if not settings.welcome_channel:
-            log.info("could not reach %s: DMs closed and no welcome channel", member.external_id)
-            return False
         why = "I couldn't send you a direct message, so" if settings.welcome_dm else "Hi!"
-        text = f"{mention(member)}, {why} here is your checklist (the buttons work for you)." + (
-            f"\n{reply.text}" if reply.text else ""
+        return await self.services.notify_member(
+            member,
+            reply,
+            fallback=ChannelRef(member.community, settings.welcome_channel) if settings.welcome_channel else None,
+            lead=f"{why} here is your checklist (the buttons work for you).",
+            dm=settings.welcome_dm,
         )
-        await self.services.messenger.send(
-            ChannelRef(member.community, settings.welcome_channel), replace(reply, text=text)
-        )
-        return True
 
     # -- joining -------------------------------------------------------------------------------------------------
     async def on_join(self, event: MemberJoined) -> None:

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
 INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
+# What a member wrote themselves; every other type is a line Discord writes on their behalf (type 7 a join,
+# type 6 a pin, boosts, thread creations, ...), which must not count as activity.
+SPOKEN = frozenset({discord.MessageType.default, discord.MessageType.reply})
 SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
@@ -214,6 +217,8 @@ class HearthBot(commands.Bot):
         guild = message.guild
         if guild is None or (self.user is not None and message.author.id == self.user.id):
             return  # DMs are not community activity; our own replies earn nothing
+        if message.type not in SPOKEN or message.webhook_id is not None:
+            return  # Discord's own lines ("carol joined", "alice pinned a message") and webhooks are not speech
         channel = channel_ref(guild, await self._known_channel(guild, message.channel))
         if channel is None:
             return

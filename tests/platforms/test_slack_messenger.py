@@ -79,9 +79,6 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
     deliveries = [
         message_event("U0BOB", "from a bot", "1.1", bot_id="B1", subtype="bot_message"),
         message_event("U0BOB", "edited", "1.2", subtype="message_changed"),
-        # Slack's own lines, authored by the member they are about: not speech (as Discord's types 7 and 6).
-        message_event("U0BOB", "<@U0BOB> has joined the channel", "1.21", subtype="channel_join"),
-        message_event("U0BOB", "<@U0BOB> pinned a message", "1.22", subtype="pinned_item"),
         message_event("U0BOB", "in a thread", "1.3", thread_ts="1.0"),
         {"type": "team_join", "user": {"id": "U0NEW", "name": "nina", "profile": {"display_name": "Nina"}}},
         {"type": "member_joined_channel", "user": "U0BOB", "channel": "C0GENERAL", "team": TEAM},
@@ -99,6 +96,13 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
             "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.3"},
         },
     ]
+    # Slack's own lines, authored by the member they are about, are not speech (as Discord's types 7 and 6).
+    system = [
+        message_event("U0BOB", "<@U0BOB> has joined the channel", "1.01", subtype="channel_join"),
+        message_event("U0BOB", "<@U0BOB> pinned a message", "1.02", subtype="pinned_item"),
+    ]
+    for number, event in enumerate(system):
+        assert (await slack.requests.event(event_payload(event, f"Sys{number}"))).status == 200
     for number, event in enumerate(deliveries):
         response = await slack.requests.event(event_payload(event, f"Ev{number}"))
         assert response.status == 200

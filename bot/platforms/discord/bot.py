@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,14 +51,39 @@ SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
+_TYPED_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+
+
+def readable(guild: discord.Guild, text: str) -> str:
+    """Mentions typed into text (`<@id>`: what Discord sends when a member picks @Carol inside a text option)
+    as the names people read, like Slack's `<@U1|carol>` becomes `@carol`: text never pings, so a raw id
+    would only show as an id."""
+
+    def name(match: re.Match[str]) -> str:
+        kind, number = match.group(1), int(match.group(2))
+        if kind == "#":
+            channel = guild.get_channel_or_thread(number)
+            return f"#{channel.name}" if channel is not None else "#unknown-channel"
+        if kind == "@&":
+            role = guild.get_role(number)
+            return f"@{role.name}" if role is not None else "@unknown-role"
+        member = guild.get_member(number)
+        return f"@{member.display_name}" if member is not None else "@unknown-member"
+
+    return _TYPED_MENTION.sub(name, text)
+
+
 def neutral_value(guild: discord.Guild, value: Any) -> Any:
-    """A discord.py option value as the core expects it: refs for members, channels and roles."""
+    """A discord.py option value as the core expects it: refs for members, channels and roles; text with
+    typed mentions as names."""
     if isinstance(value, discord.Member | discord.User):
         return member_ref(guild, value)
     if isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
         return channel_ref(guild, value)
     if isinstance(value, discord.Role):
         return role_ref(value)
+    if isinstance(value, str):
+        return readable(guild, value)
     return value
 
 
@@ -177,9 +203,8 @@ class HearthBot(commands.Bot):
             clicked = ComponentClicked(str(interaction.id), member, channel, custom_id, values, message_id)
             work = self.hearth.inbound.click(invocation, clicked)
         else:
-            submitted = FormSubmitted(
-                str(interaction.id), member, channel, custom_id, form_values(data.get("components", []))
-            )
+            answers = {key: readable(guild, text) for key, text in form_values(data.get("components", [])).items()}
+            submitted = FormSubmitted(str(interaction.id), member, channel, custom_id, answers)
             work = self.hearth.inbound.submit(invocation, submitted)
         await self._answer(interaction, guild, invocation, work)
 

@@ -16,7 +16,7 @@ from bot.core.refs import ChannelRef, Member, MemberRef
 
 # Control characters cannot be typed into a chat box; user text is stripped of them on the way in
 # (see `clean_user_text`), so nobody can forge a mention token.
-_TOKEN = re.compile(r"\x1f([mc])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
+_TOKEN = re.compile(r"\x1f([mcl])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
 # C0 (but tab and newline), DEL and C1: none is typed, and a terminal obeys some (U+009B starts a command).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides and isolates: in a name or a reason they would reorder the text
@@ -31,6 +31,12 @@ def mention(member: Member | MemberRef) -> str:
 
 def channel_mention(channel: ChannelRef) -> str:
     return f"\x1fc{channel.external_id}\x1e{channel.name or channel.external_id}\x1f"
+
+
+def literal(text: str) -> str:
+    """Text a person chose (a name, a reason) placed inside Markdown, to be shown exactly as typed: each
+    renderer escapes its own Markdown in it (`_erin_` stays `_erin_`, a backtick opens no code span)."""
+    return f"\x1fl\x1e{clean_user_text(text)}\x1f"
 
 
 def clean_user_text(text: str) -> str:
@@ -48,8 +54,10 @@ def render_tokens(
     member: Callable[[str, str], str],
     channel: Callable[[str, str], str],
     escape: Callable[[str], str] = lambda part: part,
+    literal: Callable[[str], str] | None = None,
 ) -> str:
-    """Replace mention tokens with `member(external_id, name)` / `channel(...)`, escaping the rest.
+    """Replace mention tokens with `member(external_id, name)` / `channel(...)` and `literal()` text with
+    `literal(text)` (default: `escape`), escaping the rest.
 
     Every renderer goes through here, so bidi overrides in names and stored text are dropped here too.
     """
@@ -59,7 +67,10 @@ def render_tokens(
     for match in _TOKEN.finditer(text):
         out.append(escape(text[position : match.start()]))
         kind, external_id, name = match.groups()
-        out.append(member(external_id, name) if kind == "m" else channel(external_id, name))
+        if kind == "l":
+            out.append((literal or escape)(name))
+        else:
+            out.append(member(external_id, name) if kind == "m" else channel(external_id, name))
         position = match.end()
     out.append(escape(text[position:]))
     return "".join(out)

@@ -7,7 +7,7 @@ from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import Member
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Reply, mention
+from bot.core.reply import Card, CardField, Reply, literal, mention
 from bot.core.services import Services
 from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
 from storage.ledger import Standing
@@ -86,7 +86,8 @@ class RecognitionFeature:
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
-            f"{_MEDALS.get(row.rank, f'{row.rank}.')} **{row.display_name or row.external_id}** — {_points(row.points)}"
+            f"{_MEDALS.get(row.rank, f'{row.rank}.')} **{literal(row.display_name or row.external_id)}** — "
+            f"{_points(row.points)}"
             for row in rows
         ]
         return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))

@@ -242,3 +242,18 @@ async def test_mentions_typed_into_text_show_as_names(discord: DiscordHarness) -
     call = await discord.server.interact(kudos(discord, "alice", "bob", reason))
     [field] = call.json["data"]["embeds"][0]["fields"]
     assert field["value"] == "pairing with @Carol and @Alice in #ideas for @Mods"
+
+
+async def test_names_on_the_leaderboard_show_as_typed(discord: DiscordHarness) -> None:
+    """Backticks and underscores in names neither open a code span nor turn a name italic."""
+    world = discord.world
+    for name in ("`carol", "dave`", "_erin_the_great_"):
+        world.add_member(name)
+        await discord.server.interact(kudos(discord, "alice", name, "thanks"))
+    board = await discord.server.interact(p.command_interaction(world, "bob", "leaderboard"))
+    lines = board.json["data"]["embeds"][0]["description"].splitlines()
+    assert {line.split(" ", 1)[1] for line in lines[:3]} == {
+        "**\\_erin\\_the\\_great\\_** — 10 points",
+        "**\\`carol** — 10 points",
+        "**Dave\\`** — 10 points",  # the fake world's display names are capitalised
+    }

@@ -88,8 +88,14 @@ def render_plain(reply: Reply) -> list[str]:
     """The reply as plain lines (mentions as @name / #name, bold markers dropped)."""
 
     def text(part: str) -> str:
-        shown = render_tokens(part, member=lambda _id, name: f"@{name}", channel=lambda _id, name: f"#{name}")
-        return shown.replace("**", "")
+        # Bold markers are dropped from Hearth's own text; a person's (`literal`) is shown as typed.
+        return render_tokens(
+            part,
+            member=lambda _id, name: f"@{name}",
+            channel=lambda _id, name: f"#{name}",
+            escape=lambda own: own.replace("**", ""),
+            literal=lambda typed: typed,
+        )
 
     lines: list[str] = []
     if reply.text:

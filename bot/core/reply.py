@@ -151,7 +151,9 @@ class Card:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message (or a form) for a person. `ephemeral`: only the invoker sees it; `dm`: sent privately."""
+    """A message (or a form) for a person. `ephemeral`: only the invoker sees it where they acted; `dm`: it
+    goes to their direct messages, with a private note where they acted (shown there privately instead when
+    their DMs are closed), on every platform (`bot.core.inbound`)."""
 
     text: str = ""
     card: Card | None = None

@@ -43,7 +43,6 @@ ALL_COGS: tuple[str, ...] = (
     "cogs.introductions",
     "cogs.rituals",
 )
-__all__ = ["ALL_COGS", "SORRY", "Hearth"]
 
 
 class Hearth:

@@ -25,6 +25,7 @@ from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.discord import build_discord_bot, start_discord
 from bot.platforms.discord.refs import PLATFORM
+from bot.platforms.discord.settings import DiscordSettings
 from config.settings import load_settings
 from tests.platforms import discord_payloads as p
 from tests.platforms.fake_discord import FakeDiscord
@@ -74,7 +75,7 @@ async def main(count: int) -> None:
         await hearth.start()
         community = await hearth.services.identity.community(CommunityRef(PLATFORM, world.guild_id, world.name))
         await hearth.services.settings.set(community.id, "kudos_daily_limit", "100")
-        bot = build_discord_bot(hearth, settings, guild_ready_timeout=0.01)
+        bot = build_discord_bot(hearth, DiscordSettings(), guild_ready_timeout=0.01)
         async with bot:
             serving = asyncio.create_task(start_discord(bot, server.token))
             await bot.wait_until_ready()

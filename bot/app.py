@@ -1,17 +1,18 @@
-"""Composition root: builds the runtime from Settings and runs the chosen platform."""
+"""Composition root: builds the runtime from Settings and runs the chosen platform (`bot.platforms.choose`)."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.core.clock import Clock, SystemClock, VirtualClock
 from bot.core.runtime import Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
-from config.settings import PlatformName, Settings
+from bot.platforms import choose
+from config.settings import Settings
 from storage.engine import Database
 
 
@@ -33,65 +34,51 @@ def build_hearth(
     return hearth
 
 
-def print_block(where: str, lines: list[str]) -> None:
-    """Script-mode output: one block per bot message, first line `[where] ...`."""
-    first, *rest = lines
-    sys.stdout.write("\n".join([f"[{where}] {first}".rstrip(), *rest]) + "\n")
-    sys.stdout.flush()
-
-
 async def run_console(
     settings: Settings,
     lines: Iterable[str] | None,
     start: datetime | None = None,
-    write: Callable[[str, list[str]], None] = print_block,
+    write: Callable[[str, list[str]], None] | None = None,
 ) -> None:
-    """Run script lines (or, with `lines=None`, an interactive session) on the console platform."""
-    from rich.console import Console
-
-    from bot.platforms.console import ConsolePlatform
-    from bot.platforms.console_interactive import interact, rich_writer
-
-    console = Console()
+    """Run script lines (or, with `lines=None`, an interactive session) on the console platform, its
+    virtual clock starting at `start` (default: now)."""
+    from bot.platforms.console import ConsolePlatform, interactive, print_block
 
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)
     hearth = build_hearth(settings, clock, scheduler)
-    platform = ConsolePlatform(hearth, scheduler, rich_writer(console) if lines is None else write)
     try:
         await hearth.start()
         if lines is None:
-            await interact(platform, console)
+            await interactive(hearth)
         else:
-            await platform.run_lines(lines)
+            await ConsolePlatform(hearth, scheduler, write or print_block).run_lines(lines)
     finally:
         await hearth.close()
         await hearth.db.dispose()
 
 
-async def run_platform(settings: Settings) -> None:
-    """Serve Discord or Slack until stopped."""
-    serve = _server(settings.chosen_platform())
-    hearth = build_hearth(settings, SystemClock(), RealScheduler(SystemClock()))
+async def run_platform(settings: Settings, **overrides: object) -> None:
+    """Serve the platform HEARTH_PLATFORM names (`auto`: the first whose settings detect it) until stopped.
+    `overrides` win over the environment for the platform's own settings."""
+    platform, platform_settings = choose(settings.hearth_platform, **overrides)
+    clock: Clock
+    scheduler: Scheduler
+    if platform.virtual_time:
+        clock = VirtualClock()
+        scheduler = VirtualScheduler(clock)
+    else:
+        clock = SystemClock()
+        scheduler = RealScheduler(clock)
+    hearth = build_hearth(settings, clock, scheduler)
     try:
         await hearth.start()
-        tune_for_serving()
-        await serve(hearth, settings)
+        if not platform.virtual_time:
+            tune_for_serving()
+        await platform.serve(hearth, platform_settings)
     finally:
         await hearth.close()
         await hearth.db.dispose()
-
-
-def _server(platform: PlatformName) -> Callable[[Hearth, Settings], Awaitable[None]]:
-    if platform is PlatformName.DISCORD:
-        from bot.platforms.discord import serve_discord
-
-        return serve_discord
-    if platform is PlatformName.SLACK:
-        from bot.platforms.slack import serve_slack
-
-        return serve_slack
-    raise ValueError(f"run_platform serves discord or slack, not {platform}")
 
 
 _SWITCH_INTERVAL_SECONDS = 0.0005

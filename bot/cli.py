@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +16,15 @@ import yaml
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import VirtualClock
 from bot.core.scheduling import VirtualScheduler
-from bot.platforms.console_script import ScriptError
+from bot.platforms import UnknownPlatform, registered
+from bot.platforms.console import script_lines
+from bot.platforms.console.script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
-from config.settings import PlatformName, Settings, SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings
 from storage.engine import Database
 
+# The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
+PlatformChoice = StrEnum("PlatformChoice", {name: name for name in ("auto", *registered())})  # type: ignore[misc]
 app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
 
 
@@ -34,36 +38,28 @@ def _start_time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _console(settings: Settings, script: Path | None, start: datetime | None) -> None:
-    lines: list[str] | None = None
-    if script is not None:
-        lines = script.read_text(encoding="utf-8").splitlines()
-    elif not sys.stdin.isatty():
-        lines = sys.stdin.read().splitlines()
+def _serve(settings: Settings) -> None:
     try:
-        asyncio.run(run_console(settings, lines, start))
+        asyncio.run(run_platform(settings))
     except ScriptError as error:
         typer.echo(f"error: script {error}", err=True)
         raise typer.Exit(1) from None
+    except (SettingsError, UnknownPlatform) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def run(
     platform: Annotated[
-        PlatformName | None, typer.Option(help="console, discord or slack; default: from the tokens present")
+        PlatformChoice | None,
+        typer.Option(help=f"{', '.join(registered())}; default: from the tokens present"),
     ] = None,
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
-    settings = load_settings(hearth_platform=platform)
+    settings = load_settings(hearth_platform=platform.value if isinstance(platform, Enum) else None)
     configure_logging(settings)
-    if settings.chosen_platform() is PlatformName.CONSOLE:
-        _console(settings, None, None)
-        return
-    try:
-        asyncio.run(run_platform(settings))
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    _serve(settings)
 
 
 @app.command()
@@ -72,9 +68,18 @@ def console(
     start: Annotated[str | None, typer.Option(help="Virtual clock start, ISO 8601 (default: now)")] = None,
 ) -> None:
     """The console platform: interactive, or a script from --script or standard input."""
-    settings = load_settings(hearth_platform=PlatformName.CONSOLE)
+    settings = load_settings(hearth_platform="console")
     configure_logging(settings)
-    _console(settings, script, _start_time(start))
+    lines: list[str] | None = None
+    if script is not None:
+        lines = script_lines(script.read_text(encoding="utf-8"))
+    elif not sys.stdin.isatty():
+        lines = script_lines(sys.stdin.read())
+    try:
+        asyncio.run(run_console(settings, lines, _start_time(start)))
+    except ScriptError as error:
+        typer.echo(f"error: script {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -17,20 +16,14 @@ class SettingsError(ValueError):
 ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introductions", "rituals")
 
 
-class PlatformName(StrEnum):
-    AUTO = "auto"
-    CONSOLE = "console"
-    DISCORD = "discord"
-    SLACK = "slack"
-
-
 class Settings(BaseSettings):
-    """Every name here is a public interface: documented in README.md and .env.example."""
+    """Every name here is a public interface: documented in README.md and .env.example. Each platform's own
+    settings (DISCORD_TOKEN, SLACK_BOT_TOKEN, ...) are its package's model (`bot/platforms/<name>/settings.py`)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    hearth_platform: PlatformName = Field(
-        PlatformName.AUTO, description="console, discord, slack, or auto (chosen from the tokens present)"
+    hearth_platform: str = Field(
+        "auto", description="a platform's name (console, discord, slack), or auto (chosen from the tokens present)"
     )
     database_url: str = Field("sqlite+aiosqlite:///data/hearth.db", description="SQLAlchemy async URL")
     hearth_log_level: str = Field("INFO", description="Python logging level")
@@ -39,30 +32,7 @@ class Settings(BaseSettings):
     )
     hearth_activity_batch_size: int = Field(500, ge=1, le=50_000, description="Flush activity points at this many")
 
-    discord_token: str | None = None
-    discord_dev_guild_id: int | None = None
-    slack_bot_token: str | None = None
-    slack_app_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_api_url: str | None = None
-    slack_moderator_groups: str = Field(
-        "", description="Comma-separated Slack user group ids (S0123...) whose members are moderators"
-    )
-    hearth_http_port: int = Field(3000, ge=0, le=65535)
     hearth_cogs: str = Field("", description="Comma-separated features to load (default: all of ALL_COGS)")
-
-    def chosen_platform(self) -> PlatformName:
-        """The explicit choice, else Discord when its token is set, else Slack, else the console."""
-        if self.hearth_platform is not PlatformName.AUTO:
-            return self.hearth_platform
-        if self.discord_token:
-            return PlatformName.DISCORD
-        if self.slack_bot_token:
-            return PlatformName.SLACK
-        return PlatformName.CONSOLE
-
-    def slack_moderator_group_ids(self) -> tuple[str, ...]:
-        return tuple(part.strip() for part in self.slack_moderator_groups.split(",") if part.strip())
 
     @field_validator("hearth_cogs")
     @classmethod

@@ -56,7 +56,12 @@ class Messenger(Protocol):
         ...
 
     async def can_post(self, channel: ChannelRef) -> bool:
-        """Whether Hearth may post in the channel (checked before a moderator schedules posts there)."""
+        """Whether Hearth may post in the channel (checked before a moderator schedules posts there). Only asks."""
+        ...
+
+    async def join_channel(self, channel: ChannelRef) -> None:
+        """Make sure the channel's messages reach Hearth, before it posts there on a schedule (Slack: join a
+        public channel, since Slack tells only members; elsewhere nothing). Failing is logged, not raised."""
         ...
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:

@@ -16,8 +16,12 @@ from bot.core.refs import ChannelRef, Member, MemberRef
 
 # Control characters cannot be typed into a chat box; user text is stripped of them on the way in
 # (see `clean_user_text`), so nobody can forge a mention token.
-_TOKEN = re.compile(r"\x1f([mc])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TOKEN = re.compile(r"\x1f([mcl])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
+# C0 (but tab and newline), DEL and C1: none is typed, and a terminal obeys some (U+009B starts a command).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: in a name or a reason they would reorder the text
+# around them ("kudos to evil\u202e..." read backwards), so they are dropped wherever text is rendered.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def mention(member: Member | MemberRef) -> str:
@@ -29,9 +33,20 @@ def channel_mention(channel: ChannelRef) -> str:
     return f"\x1fc{channel.external_id}\x1e{channel.name or channel.external_id}\x1f"
 
 
+def literal(text: str) -> str:
+    """Text a person chose (a name, a reason) placed inside Markdown, to be shown exactly as typed: each
+    renderer escapes its own Markdown in it (`_erin_` stays `_erin_`, a backtick opens no code span)."""
+    return f"\x1fl\x1e{clean_user_text(text)}\x1f"
+
+
 def clean_user_text(text: str) -> str:
-    """Strip control characters (and so any forged mention token) from text a person typed."""
-    return _CONTROL.sub("", text)
+    """Strip control characters (and so any forged mention token) and bidi overrides from text a person typed."""
+    return _BIDI.sub("", _CONTROL.sub("", text))
+
+
+def neutral_bidi(text: str) -> str:
+    """`text` without bidirectional overrides and isolates (names come from platforms with them intact)."""
+    return _BIDI.sub("", text)
 
 
 def render_tokens(
@@ -39,14 +54,23 @@ def render_tokens(
     member: Callable[[str, str], str],
     channel: Callable[[str, str], str],
     escape: Callable[[str], str] = lambda part: part,
+    literal: Callable[[str], str] | None = None,
 ) -> str:
-    """Replace mention tokens with `member(external_id, name)` / `channel(...)`, escaping the rest."""
+    """Replace mention tokens with `member(external_id, name)` / `channel(...)` and `literal()` text with
+    `literal(text)` (default: `escape`), escaping the rest.
+
+    Every renderer goes through here, so bidi overrides in names and stored text are dropped here too.
+    """
     out: list[str] = []
     position = 0
+    text = neutral_bidi(text)
     for match in _TOKEN.finditer(text):
         out.append(escape(text[position : match.start()]))
         kind, external_id, name = match.groups()
-        out.append(member(external_id, name) if kind == "m" else channel(external_id, name))
+        if kind == "l":
+            out.append((literal or escape)(name))
+        else:
+            out.append(member(external_id, name) if kind == "m" else channel(external_id, name))
         position = match.end()
     out.append(escape(text[position:]))
     return "".join(out)
@@ -127,7 +151,9 @@ class Card:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message (or a form) for a person. `ephemeral`: only the invoker sees it; `dm`: sent privately."""
+    """A message (or a form) for a person. `ephemeral`: only the invoker sees it where they acted; `dm`: it
+    goes to their direct messages, with a private note where they acted (shown there privately instead when
+    their DMs are closed), on every platform (`bot.core.inbound`)."""
 
     text: str = ""
     card: Card | None = None

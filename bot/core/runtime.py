@@ -1,7 +1,8 @@
 """The Hearth runtime: one per process, shared by whichever platform adapter is attached.
 
-Adapters translate native payloads into calls here (`run_command`, `dispatch`, `click`, `submit`) and
-render the Replies they get back. Everything feature-specific lives in cogs.
+Platforms hand events to `dispatch`, and what people do (commands, clicks, forms) to `inbound`
+(`bot.core.inbound`), which answers through `run_command`, `click` and `submit` and delivers the Reply.
+Everything feature-specific lives in cogs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import ComponentClicked, Event, FormSubmitted
 from bot.core.identity import Identity
+from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger, NoMessenger
 from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
@@ -34,8 +36,6 @@ from config.durations import parse_duration
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
 class Hearth:
@@ -62,6 +62,8 @@ class Hearth:
             publish=self.dispatch,
             standings=NoStandings(),
         )
+        # Platforms hand what people do to this pipeline (commands, clicks, forms) and it delivers the answer.
+        self.inbound = Inbound(self)
         self._started = False
         self._hooks: asyncio.Task[None] | None = None
 
@@ -144,7 +146,7 @@ class Hearth:
         """Check permission, coerce options, run the handler; refusals come back as private replies."""
         spec = self.registry.commands.get(path)
         if spec is None:
-            return Reply.private(f"I don't know the command `/{path}`.")
+            return Reply.private(UNKNOWN_COMMAND.format(name=path))
         if ctx.level < spec.permission:
             return Reply.private(f"Sorry, `/{spec.path}` is for {spec.permission.label}s of this community.")
         return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options))

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.identity import Identity
+from bot.core.inbound import DM_FALLBACK_LEAD, notify_member
 from bot.core.ingest import LedgerBuffer
 from bot.core.messenger import Messenger
+from bot.core.refs import ChannelRef, MemberRef
+from bot.core.reply import Reply
 from bot.core.scheduling import Scheduler
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import Standings
@@ -30,3 +33,16 @@ class Services:
     publish: Callable[[Event], Awaitable[None]]
     # Provided by the recognition cog at setup (NoStandings until then): leaders without the ledger's tables.
     standings: Standings
+
+    async def notify_member(
+        self,
+        member: MemberRef,
+        reply: Reply,
+        *,
+        fallback: ChannelRef | None = None,
+        lead: str = DM_FALLBACK_LEAD,
+        dm: bool = True,
+    ) -> bool:
+        """DM a member; when their DMs are closed (or `dm` is False), post in `fallback` mentioning them, with
+        `lead` first. False when they could not be reached. The core's one DM fallback (`bot.core.inbound`)."""
+        return await notify_member(self.messenger, member, reply, fallback=fallback, lead=lead, dm=dm)

@@ -86,22 +86,16 @@ class Checklist:
 
     async def reach(self, member: MemberRef, settings: CommunitySettings, reply: Reply) -> bool:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
-        if (
-            settings.of(OnboardingSettings).welcome_dm
-            and await self.services.messenger.send_dm(member, reply) is not None
-        ):
-            return True
-        if not settings.basics.welcome_channel:
-            log.info("could not reach %s: DMs closed and no welcome channel", member.external_id)
-            return False
-        why = "I couldn't send you a direct message, so" if settings.of(OnboardingSettings).welcome_dm else "Hi!"
-        text = f"{mention(member)}, {why} here is your checklist (the buttons work for you)." + (
-            f"\n{reply.text}" if reply.text else ""
+        welcome_dm = settings.of(OnboardingSettings).welcome_dm
+        welcome_channel = settings.basics.welcome_channel
+        why = "I couldn't send you a direct message, so" if welcome_dm else "Hi!"
+        return await self.services.notify_member(
+            member,
+            reply,
+            fallback=ChannelRef(member.community, welcome_channel) if welcome_channel else None,
+            lead=f"{why} here is your checklist (the buttons work for you).",
+            dm=welcome_dm,
         )
-        await self.services.messenger.send(
-            ChannelRef(member.community, settings.basics.welcome_channel), replace(reply, text=text)
-        )
-        return True
 
     async def on_join(self, event: MemberJoined) -> None:
         if event.member.is_bot:

@@ -7,7 +7,7 @@ from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import Member
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Reply, mention
+from bot.core.reply import Card, CardField, Reply, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
 from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
@@ -63,7 +63,10 @@ class RecognitionFeature:
         title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
-        lines = [f"{medal(row.rank)} **{row.display_name or row.external_id}** — {points(row.points)}" for row in rows]
+        lines = [
+            f"{medal(row.rank)} **{literal(row.display_name or row.external_id)}** — {points(row.points)}"
+            for row in rows
+        ]
         return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))
 
     @command(

@@ -186,6 +186,7 @@ class RitualService:
                 f"I can't post in #{channel.name or channel.external_id}. Give me permission to post there, "
                 "or choose another channel."
             )
+        await self.services.messenger.join_channel(channel)
 
     # -- everyone --------------------------------------------------------------------------------------
     async def find(self, ctx: Context, name: str) -> RitualRow:

@@ -9,20 +9,9 @@ from pydantic import ValidationError
 
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
-from config.settings import PlatformName, Settings
+from config.settings import Settings
 
 CATALOG = SettingsCatalog([CommunityBasics, RecognitionSettings])
-
-
-def test_platform_is_inferred_from_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "HEARTH_PLATFORM"):
-        monkeypatch.delenv(name, raising=False)
-    assert Settings(_env_file=None).chosen_platform() is PlatformName.CONSOLE  # type: ignore[call-arg]
-    assert Settings(_env_file=None, slack_bot_token="xoxb-1").chosen_platform() is PlatformName.SLACK  # type: ignore[call-arg]
-    both = Settings(_env_file=None, slack_bot_token="xoxb-1", discord_token="abc")  # type: ignore[call-arg]
-    assert both.chosen_platform() is PlatformName.DISCORD
-    forced = Settings(_env_file=None, discord_token="abc", hearth_platform="console")  # type: ignore[call-arg]
-    assert forced.chosen_platform() is PlatformName.CONSOLE
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,3 +61,11 @@ def test_extra_words_after_the_last_option_are_refused() -> None:
     only_member = CommandSpec("rank", "r", _noop, options=(Option("member", OptionType.MEMBER, "who", required=False),))
     with pytest.raises(UserError, match="didn't expect `extra`"):
         parse_arguments(only_member, "@bob extra", resolve)
+
+
+def test_a_lone_quote_inside_the_last_text_option_is_kept_verbatim() -> None:
+    assert parse_arguments(KUDOS, '@bob for the 27" monitor', resolve) == {
+        "member": "member:bob",
+        "reason": 'for the 27" monitor',
+    }
+    assert parse_arguments(KUDOS, '@bob "27" monitor', resolve)["reason"] == '"27" monitor'

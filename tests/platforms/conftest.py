@@ -13,7 +13,7 @@ import pytest
 from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.runtime import Hearth
 from bot.platforms.discord import HearthBot, build_discord_bot, start_discord
-from config.settings import load_settings
+from bot.platforms.discord.settings import DiscordSettings
 from tests.platforms import discord_payloads as p
 from tests.platforms.fake_discord import WAIT_SECONDS, FakeDiscord
 from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, mock_slack_api, running_slack
@@ -62,7 +62,7 @@ class DiscordHarness:
         return self.server.world
 
     def build(self, **settings: Any) -> HearthBot:
-        config = load_settings(database_url=self.database_url, **settings)
+        config = DiscordSettings(**settings)
         # Short guild_ready_timeout: discord.py waits this long after the last GUILD_CREATE before READY.
         return build_discord_bot(self.hearth, config, guild_ready_timeout=0.01)
 

@@ -24,9 +24,9 @@ import aiohttp
 from aiohttp import web
 
 from bot.core.runtime import Hearth
+from bot.platforms.slack.app import EVENTS_PATH, SlackPlatform, create_slack_platform
 from bot.platforms.slack.manifest import BOT_SCOPES
-from bot.platforms.slack.platform import EVENTS_PATH, SlackPlatform, create_slack_platform
-from config.settings import Settings, load_settings
+from bot.platforms.slack.settings import SlackSettings
 
 TEAM = "T0HEARTH"
 TEAM_NAME = "Hearth Test"
@@ -455,7 +455,7 @@ async def mock_slack_api() -> AsyncIterator[MockSlackApi]:
         await api.stop()
 
 
-def slack_settings(api: MockSlackApi, **settings: Any) -> Settings:
+def slack_settings(api: MockSlackApi, **settings: Any) -> SlackSettings:
     values = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -464,7 +464,7 @@ def slack_settings(api: MockSlackApi, **settings: Any) -> Settings:
         "hearth_http_port": 0,
         **settings,
     }
-    return load_settings(**values)
+    return SlackSettings(**values)
 
 
 @asynccontextmanager

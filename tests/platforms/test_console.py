@@ -140,3 +140,31 @@ def test_unreadable_line_stops_with_its_number(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "line 2" in done.stderr
     assert "kudos" not in done.stdout
+
+
+async def test_control_characters_and_bidi_overrides_never_reach_the_terminal(console: ConsoleDriver) -> None:
+    before = len(console.blocks)
+    # One line as a script holds it (the driver's own splitting would cut at U+0085).
+    await console.platform.run_lines(["@alice: /kudos @bob nice\x9b31m work\x85 and \u202eevil\u2066 text\x07"])
+    said = "\n".join(console.blocks[before:])
+    assert "For: nice31m work and evil text" in said
+    assert not [char for char in said if (ord(char) < 32 and char != "\n") or 0x7F <= ord(char) <= 0x9F]
+    assert not set(said) & {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+async def test_a_lone_quote_in_a_reason_is_part_of_it(console: ConsoleDriver) -> None:
+    said = await console.run('@alice: /kudos @bob for lending me the 27" monitor')
+    assert 'For: for lending me the 27" monitor' in said
+
+
+def test_a_line_separator_inside_a_message_does_not_split_the_script_line(tmp_path: Path) -> None:
+    done = _hearth(["console"], "@alice: /kudos @bob great\u2028talk\n@bob: /rank\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[#general] @bob, you got kudos from @alice!" in done.stdout
+    assert "Kudos received: 1" in done.stdout
+
+
+def test_run_on_the_console_platform_serves_a_script_from_stdin(tmp_path: Path) -> None:
+    done = _hearth(["run", "--platform", "console"], "@alice: /kudos @bob thanks!\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")

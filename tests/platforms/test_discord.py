@@ -6,7 +6,7 @@ import json
 
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
-from bot.core.events import MessagePosted
+from bot.core.events import MemberJoined, MessagePosted
 from bot.core.refs import Permission
 from bot.core.reply import Reply
 from tests.platforms import discord_payloads as p
@@ -140,7 +140,8 @@ async def test_everyone_in_a_reason_pings_nobody(discord: DiscordHarness) -> Non
     assert {str(user) for user in data["allowed_mentions"]["users"]} == {world.id("bob"), world.id("alice")}
     assert "roles" not in data["allowed_mentions"]
     reason = data["embeds"][0]["fields"][0]["value"]
-    assert reason == f"@\u200beveryone @\u200bhere <@\u200b&{admins}> look"
+    # A typed role mention reads as the role's name (issue 13 §5.2), and pings nobody either.
+    assert reason == "@\u200beveryone @\u200bhere @Admins look"
     sent = json.dumps(data, ensure_ascii=False)
     assert "@everyone" not in sent and "@here" not in sent and f"<@&{admins}>" not in sent
 
@@ -228,3 +229,31 @@ async def test_a_choice_of_more_than_25_values_is_offered_by_autocomplete(discor
     assert "Mud" not in chosen and made_up.json["data"]["flags"] & p.EPHEMERAL
     assert "one of" in made_up.json["data"]["content"]
     assert chosen == ["mint chocolate"]
+
+
+async def test_mentions_typed_into_text_show_as_names(discord: DiscordHarness) -> None:
+    """Picking @Carol inside a text option sends `<@id>`: it reads as @Carol, as on Slack."""
+    world = discord.world
+    world.add_member("carol")
+    await discord.server.dispatch("GUILD_MEMBER_ADD", p.member_add(world, "carol"))
+    await discord.log.wait_for(lambda e: isinstance(e, MemberJoined))
+    role, channel = world.roles["Mods"]["id"], world.channels["ideas"]["id"]
+    reason = f"pairing with <@{world.id('carol')}> and <@!{world.id('alice')}> in <#{channel}> for <@&{role}>"
+    call = await discord.server.interact(kudos(discord, "alice", "bob", reason))
+    [field] = call.json["data"]["embeds"][0]["fields"]
+    assert field["value"] == "pairing with @Carol and @Alice in #ideas for @Mods"
+
+
+async def test_names_on_the_leaderboard_show_as_typed(discord: DiscordHarness) -> None:
+    """Backticks and underscores in names neither open a code span nor turn a name italic."""
+    world = discord.world
+    for name in ("`carol", "dave`", "_erin_the_great_"):
+        world.add_member(name)
+        await discord.server.interact(kudos(discord, "alice", name, "thanks"))
+    board = await discord.server.interact(p.command_interaction(world, "bob", "leaderboard"))
+    lines = board.json["data"]["embeds"][0]["description"].splitlines()
+    assert {line.split(" ", 1)[1] for line in lines[:3]} == {
+        "**\\_erin\\_the\\_great\\_** — 10 points",
+        "**\\`carol** — 10 points",
+        "**Dave\\`** — 10 points",  # the fake world's display names are capitalised
+    }

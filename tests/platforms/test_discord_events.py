@@ -122,3 +122,22 @@ async def test_missing_privileged_intents_name_the_switches(discord_env: Discord
     with pytest.raises(DiscordStartupError) as refused:
         await discord_env.start()
     assert "SERVER MEMBERS INTENT" in str(refused.value) and "MESSAGE CONTENT INTENT" in str(refused.value)
+
+
+async def test_only_what_members_wrote_is_a_message(discord: DiscordHarness) -> None:
+    """Discord's own lines (a join is type 7, authored by the newcomer; a pin type 6) and webhooks are not speech."""
+    world = discord.world
+    joined = {**p.message_create(world, "alice", ""), "type": 7}
+    pinned = {**p.message_create(world, "bob", ""), "type": 6}
+    hooked = {**p.message_create(world, "bob", "from a webhook"), "webhook_id": p.snowflake()}
+    first = p.message_create(world, "alice", "hello")
+    reply = {
+        **p.message_create(world, "bob", "hi alice"),
+        "type": 19,
+        "message_reference": {"message_id": first["id"], "channel_id": first["channel_id"], "guild_id": world.guild_id},
+    }
+    for said in (joined, pinned, hooked, first, reply):
+        await discord.server.dispatch("MESSAGE_CREATE", said)
+    await discord.log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == reply["id"])
+    posted = [event.message_id for event in discord.log.events if isinstance(event, MessagePosted)]
+    assert posted == [first["id"], reply["id"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from typing import Any
 
@@ -177,3 +178,16 @@ async def test_moderator_groups_may_show_but_not_set(hearth: Hearth, slack_api: 
         assert "is for admins" in block_texts(refused)
         member = await slack.command("/config", "show", "U0OTHER")
         assert "is for moderators" in block_texts(member)
+
+
+async def test_names_on_the_leaderboard_show_as_typed(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """mrkdwn cannot escape: each formatting character of a name is fenced by zero-width spaces."""
+    names = {"U0CAROL": "`carol", "U0DAVE": "dave`", "U0ERIN": "_erin_the_great_"}
+    for user_id, name in names.items():
+        slack_api.user(user_id, name)
+        await slack.command("/kudos", f"<@{user_id}> thanks", "U0ALICE")
+    board = block_texts(await slack.command("/leaderboard", "", "U0BOB"))
+    fenced = {name: re.sub(r"([`_])", "\u200b\\1\u200b", name) for name in names.values()}
+    for name in names.values():
+        assert f"*{fenced[name]}* — 10 points" in board
+    assert board.replace("\u200b", "").count("`") == 2

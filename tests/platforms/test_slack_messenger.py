@@ -20,7 +20,7 @@ BOB = MemberRef(COMMUNITY, "U0BOB", "bob")
 
 
 async def test_send_edit_and_threads(slack: SlackHarness, slack_api: MockSlackApi) -> None:
-    messenger = slack.platform
+    messenger = slack.platform.messenger
     ts = await messenger.send(GENERAL, Reply(card=Card(title="Ritual", description="What did you ship?")))
     thread = await messenger.start_thread(GENERAL, ts, "answers")
     assert thread.thread_id == ts
@@ -35,32 +35,32 @@ async def test_send_edit_and_threads(slack: SlackHarness, slack_api: MockSlackAp
 
 
 async def test_direct_messages_and_closed_ones(slack: SlackHarness, slack_api: MockSlackApi) -> None:
-    assert await slack.platform.send_dm(BOB, Reply(text="welcome!")) is not None
+    assert await slack.platform.messenger.send_dm(BOB, Reply(text="welcome!")) is not None
     assert slack_api.called("chat.postMessage")[0].params["channel"] == "DU0BOB"
 
     slack_api.errors["conversations.open"] = "cannot_dm_bot"
-    assert await slack.platform.send_dm(BOB, Reply(text="hello?")) is None
+    assert await slack.platform.messenger.send_dm(BOB, Reply(text="hello?")) is None
     slack_api.errors["conversations.open"] = "missing_scope"
     with pytest.raises(PlatformError, match="lacks the `\\?` scope"):
-        await slack.platform.send_dm(BOB, Reply(text="hello?"))
+        await slack.platform.messenger.send_dm(BOB, Reply(text="hello?"))
 
 
 async def test_channels_instead_of_roles(slack: SlackHarness, slack_api: MockSlackApi) -> None:
     with pytest.raises(PlatformError, match="Slack has no roles"):
-        await slack.platform.grant_role(BOB, RoleRef(COMMUNITY, "S0PY", "python"))
+        await slack.platform.messenger.grant_role(BOB, RoleRef(COMMUNITY, "S0PY", "python"))
 
-    await slack.platform.add_to_channel(BOB, GENERAL)
+    await slack.platform.messenger.add_to_channel(BOB, GENERAL)
     invite = slack_api.called("conversations.invite")[0]
     assert (invite.params["channel"], invite.params["users"]) == ("C0GENERAL", "U0BOB")
 
     slack_api.errors["conversations.invite"] = "not_in_channel"
     slack_api.errors["conversations.join"] = "method_not_supported_for_channel_type"
     with pytest.raises(PlatformError, match="invite it with `/invite @Hearth`"):
-        await slack.platform.add_to_channel(BOB, ChannelRef(COMMUNITY, "G0PRIVATE"))
+        await slack.platform.messenger.add_to_channel(BOB, ChannelRef(COMMUNITY, "G0PRIVATE"))
     assert slack_api.called("conversations.join")
 
     slack_api.errors["conversations.invite"] = "already_in_channel"
-    await slack.platform.add_to_channel(BOB, GENERAL)
+    await slack.platform.messenger.add_to_channel(BOB, GENERAL)
 
 
 async def test_events_become_neutral_events(slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth) -> None:
@@ -96,6 +96,13 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
             "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.3"},
         },
     ]
+    # Slack's own lines, authored by the member they are about, are not speech (as Discord's types 7 and 6).
+    system = [
+        message_event("U0BOB", "<@U0BOB> has joined the channel", "1.01", subtype="channel_join"),
+        message_event("U0BOB", "<@U0BOB> pinned a message", "1.02", subtype="pinned_item"),
+    ]
+    for number, event in enumerate(system):
+        assert (await slack.requests.event(event_payload(event, f"Sys{number}"))).status == 200
     for number, event in enumerate(deliveries):
         response = await slack.requests.event(event_payload(event, f"Ev{number}"))
         assert response.status == 200

@@ -15,7 +15,7 @@ from bot.core.commands import CommandSpec
 from bot.core.context import Context
 from bot.core.reply import Button, Form, FormField, Reply, Select, SelectOption, mention
 from bot.core.runtime import Hearth
-from bot.platforms.slack.platform import create_slack_platform
+from bot.platforms.slack.app import create_slack_platform
 from config.settings import SettingsError
 from tests.platforms.slack_fakes import (
     MockSlackApi,

@@ -204,11 +204,13 @@ async def test_a_group_with_a_member_slack_cannot_reach_is_told_by_dm(
     community = CommunityRef("slack", TEAM)
     ann, gone = MemberRef(community, "U0ANN", "ann"), MemberRef(community, "U0GONE", "gone")
     slack_api.user("U0GONE", "gone", is_deleted=True)
-    await slack.platform.send_group([ann, gone], Reply(text="Did you meet?", buttons=(Button("Yes", "ritual:x"),)))
+    await slack.platform.messenger.send_group(
+        [ann, gone], Reply(text="Did you meet?", buttons=(Button("Yes", "ritual:x"),))
+    )
     [dm] = slack_api.called("chat.postMessage")
     assert dm.params["channel"] == "DU0ANN" and button(dm, "Yes")["action_id"] == "ritual:x"
     with pytest.raises(PlatformError, match="could not message any of gone"):
-        await slack.platform.send_group([gone], Reply(text="hello?"))
+        await slack.platform.messenger.send_group([gone], Reply(text="hello?"))
 
 
 async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth) -> None:

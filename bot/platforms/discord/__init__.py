@@ -1,59 +1,45 @@
 """The Discord platform (discord.py): the only package that imports `discord`.
 
-`build_discord_bot` makes the bot from a runtime and Settings (tests run it against a local fake
-Discord); `serve_discord` runs it until stopped and turns startup refusals into clear messages.
+discord.py is imported only when Discord serves (`serve.py`), so choosing a platform costs nothing.
+`bot.py` is the client and its translation of gateway events and interactions, `commands.py` the native
+slash commands, `messenger.py` the Messenger, `render.py` replies as messages, `refs.py` ids as refs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import discord
+from bot.platforms import Platform
+from bot.platforms.discord.settings import DiscordSettings
 
-from bot.core.runtime import Hearth
-from bot.platforms.discord.bot import HearthBot
-from config.settings import Settings
+if TYPE_CHECKING:
+    from bot.core.runtime import Hearth
 
-INTENTS_HELP = (
-    "Discord refused the privileged intents Hearth needs. In the Developer Portal "
-    "(https://discord.com/developers/applications), open your application → Bot → Privileged Gateway "
-    "Intents and switch on SERVER MEMBERS INTENT and MESSAGE CONTENT INTENT, save, then start Hearth again."
+
+async def _serve(hearth: Hearth, settings: DiscordSettings) -> None:
+    from bot.platforms.discord.serve import serve_discord
+
+    await serve_discord(hearth, settings)
+
+
+def _detect(settings: DiscordSettings) -> bool:
+    return bool(settings.discord_token)
+
+
+PLATFORM = Platform(
+    name="discord",
+    description="Discord (discord.py)",
+    settings=DiscordSettings,
+    detect=_detect,
+    serve=_serve,
+    rank=10,
 )
-TOKEN_HELP = (
-    "Discord rejected DISCORD_TOKEN. Copy the bot token from the Developer Portal "
-    "(https://discord.com/developers/applications → your application → Bot → Reset Token) into "
-    "DISCORD_TOKEN, with no quotes or spaces."
-)
 
 
-class DiscordStartupError(RuntimeError):
-    """Hearth cannot connect to Discord; the message says what the person should change."""
-
-
-def build_discord_bot(hearth: Hearth, settings: Settings, **options: Any) -> HearthBot:
-    """The bot for this runtime; `options` go to discord.py (tests pass a short guild_ready_timeout)."""
-    return HearthBot(hearth, dev_guild_id=settings.discord_dev_guild_id, **options)
-
-
-async def start_discord(bot: HearthBot, token: str | None) -> None:
-    """Log in, sync commands and serve until the bot is closed. Raises DiscordStartupError on refusal."""
-    if not token or not token.strip():
-        raise DiscordStartupError("DISCORD_TOKEN is empty. " + TOKEN_HELP.split(". ", 1)[1])
-    try:
-        await bot.start(token.strip())
-    except discord.LoginFailure:
-        raise DiscordStartupError(TOKEN_HELP) from None
-    except discord.PrivilegedIntentsRequired:
-        raise DiscordStartupError(INTENTS_HELP) from None
-
-
-async def serve_discord(hearth: Hearth, settings: Settings) -> None:
-    bot = build_discord_bot(hearth, settings)
-    try:
-        async with bot:
-            await start_discord(bot, settings.discord_token)
-    except DiscordStartupError as error:
-        raise SystemExit(f"error: {error}") from None
-
-
-__all__ = ["DiscordStartupError", "HearthBot", "build_discord_bot", "serve_discord", "start_discord"]
+def __getattr__(name: str) -> Any:
+    """`from bot.platforms.discord import build_discord_bot` (and the rest of `serve.py`), imported lazily."""
+    serve = importlib.import_module("bot.platforms.discord.serve")
+    if name in serve.__all__:
+        return getattr(serve, name)
+    raise AttributeError(name)

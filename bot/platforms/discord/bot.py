@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.commands import CommandSpec
-from bot.core.context import Context
 from bot.core.events import (
     ComponentClicked,
     Event,
@@ -25,8 +24,9 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.reply import Reply
-from bot.core.runtime import SORRY, Hearth
+from bot.core.inbound import Invocation
+from bot.core.reply import Form, Reply
+from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
 from bot.platforms.discord.messenger import DiscordMessenger
 from bot.platforms.discord.refs import (
@@ -44,18 +44,46 @@ log = logging.getLogger(__name__)
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
 INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
+# What a member wrote themselves; every other type is a line Discord writes on their behalf (type 7 a join,
+# type 6 a pin, boosts, thread creations, ...), which must not count as activity.
+SPOKEN = frozenset({discord.MessageType.default, discord.MessageType.reply})
 SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
+_TYPED_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+
+
+def readable(guild: discord.Guild, text: str) -> str:
+    """Mentions typed into text (`<@id>`: what Discord sends when a member picks @Carol inside a text option)
+    as the names people read, like Slack's `<@U1|carol>` becomes `@carol`: text never pings, so a raw id
+    would only show as an id."""
+
+    def name(match: re.Match[str]) -> str:
+        kind, number = match.group(1), int(match.group(2))
+        if kind == "#":
+            channel = guild.get_channel_or_thread(number)
+            return f"#{channel.name}" if channel is not None else "#unknown-channel"
+        if kind == "@&":
+            role = guild.get_role(number)
+            return f"@{role.name}" if role is not None else "@unknown-role"
+        member = guild.get_member(number)
+        return f"@{member.display_name}" if member is not None else "@unknown-member"
+
+    return _TYPED_MENTION.sub(name, text)
+
+
 def neutral_value(guild: discord.Guild, value: Any) -> Any:
-    """A discord.py option value as the core expects it: refs for members, channels and roles."""
+    """A discord.py option value as the core expects it: refs for members, channels and roles; text with
+    typed mentions as names."""
     if isinstance(value, discord.Member | discord.User):
         return member_ref(guild, value)
     if isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
         return channel_ref(guild, value)
     if isinstance(value, discord.Role):
         return role_ref(value)
+    if isinstance(value, str):
+        return readable(guild, value)
     return value
 
 
@@ -127,10 +155,10 @@ class HearthBot(commands.Bot):
         await self.hearth.dispatch(event)
 
     # -- interactions ----------------------------------------------------------------------------
-    async def _context(
+    def _invocation(
         self, interaction: discord.Interaction, guild: discord.Guild, person: discord.abc.User
-    ) -> Context:
-        return await self.hearth.context(
+    ) -> Invocation:
+        return Invocation(
             member_ref(guild, person),
             # In a DM the conversation is no channel of the community.
             channel_ref(guild, interaction.channel) if interaction.guild_id else None,
@@ -143,13 +171,11 @@ class HearthBot(commands.Bot):
         if guild is None:
             await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
             return
-
-        async def work() -> Reply | None:
-            ctx = await self._context(interaction, guild, interaction.user)
-            raw = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
-            return await self.hearth.run_command(ctx, spec.path, raw)
-
-        await self._answer(interaction, guild, work, defer_at_once=spec.slow)
+        invocation = self._invocation(interaction, guild, interaction.user)
+        raw = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
+        await self._answer(
+            interaction, guild, invocation, self.hearth.inbound.command(invocation, spec.path, raw), spec.slow
+        )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Buttons, menus and modals, routed by custom id: no view state, so they survive restarts.
@@ -160,7 +186,7 @@ class HearthBot(commands.Bot):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         guild = interaction.guild
-        custom_id = str(data["custom_id"])
+        custom_id = str(data.get("custom_id", ""))
         if interaction.guild_id is None:
             guild_id, custom_id = unscoped(custom_id)
             guild = self.get_guild(guild_id) if guild_id is not None else None
@@ -168,32 +194,26 @@ class HearthBot(commands.Bot):
             await interaction.response.send_message(NOT_IN_SERVER, ephemeral=True)
             return
         person = guild.get_member(interaction.user.id) or interaction.user
-        member = member_ref(guild, person)
-        channel = channel_ref(guild, interaction.channel) if interaction.guild_id else None
-        event: ComponentClicked | FormSubmitted
+        invocation = self._invocation(interaction, guild, person)
+        member, channel = invocation.author, invocation.channel
+        work: Awaitable[Reply | None]
         if interaction.type is discord.InteractionType.component:
             message_id = str(interaction.message.id) if interaction.message else None
             values = tuple(str(value) for value in data.get("values", []))
-            event = ComponentClicked(str(interaction.id), member, channel, custom_id, values, message_id)
+            clicked = ComponentClicked(str(interaction.id), member, channel, custom_id, values, message_id)
+            work = self.hearth.inbound.click(invocation, clicked)
         else:
-            event = FormSubmitted(
-                str(interaction.id), member, channel, custom_id, form_values(data.get("components", []))
-            )
-
-        async def work() -> Reply | None:
-            assert guild is not None
-            ctx = await self._context(interaction, guild, person)
-            if isinstance(event, ComponentClicked):
-                return await self.hearth.click(ctx, event)
-            return await self.hearth.submit(ctx, event)
-
-        await self._answer(interaction, guild, work)
+            answers = {key: readable(guild, text) for key, text in form_values(data.get("components", [])).items()}
+            submitted = FormSubmitted(str(interaction.id), member, channel, custom_id, answers)
+            work = self.hearth.inbound.submit(invocation, submitted)
+        await self._answer(interaction, guild, invocation, work)
 
     async def _answer(
         self,
         interaction: discord.Interaction,
         guild: discord.Guild,
-        work: Callable[[], Awaitable[Reply | None]],
+        invocation: Invocation,
+        work: Awaitable[Reply | None],
         defer_at_once: bool = False,
     ) -> None:
         """Reply within Discord's 3 s: at once when the work is quick, else defer and follow up.
@@ -201,74 +221,29 @@ class HearthBot(commands.Bot):
         A deferred command shows a public "thinking…" placeholder; an ephemeral reply then replaces it
         privately (the placeholder is deleted), since the work decides visibility only when it is done.
         """
-        task = asyncio.ensure_future(self._safely(work))
+        task = asyncio.ensure_future(self._when_attached(work))
         done, _ = await asyncio.wait({task}, timeout=0 if defer_at_once else self.defer_after)
         # Components answered into a DM name their server, like those the Messenger sends there.
-        scope = None if interaction.guild_id else guild.id
+        outbox = DiscordOutbox(interaction, None if interaction.guild_id else guild.id)
         try:
-            if task in done:
-                await self._respond(interaction, guild, task.result(), scope)
-                return
-            await interaction.response.defer(thinking=interaction.type is discord.InteractionType.application_command)
-            await self._follow_up(interaction, guild, await task, scope)
+            if task not in done:
+                await outbox.defer()
+            await self.hearth.inbound.deliver(invocation, outbox, await task)
         except discord.HTTPException as error:
             # Typically the same interaction delivered twice: Discord accepts only one answer.
             log.warning("could not answer interaction %s: %s", interaction.id, error)
 
-    async def _safely(self, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
-        try:
-            await self.attached.wait()  # as for events (`_dispatch`); the deferral covers the wait
-            return await work()
-        except Exception:
-            log.exception("an interaction failed")
-            return Reply.private(SORRY)
-
-    async def _respond(
-        self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply | None, scope: int | None
-    ) -> None:
-        if reply is None:
-            await interaction.response.defer()
-            return
-        if reply.form is not None:
-            await interaction.response.send_modal(modal(reply.form, scope))
-            return
-        if reply.dm:
-            reply = await self._dm(interaction, guild, reply)
-        await interaction.response.send_message(ephemeral=reply.ephemeral, **message_kwargs(reply, scope=scope))
-
-    async def _follow_up(
-        self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply | None, scope: int | None
-    ) -> None:
-        if reply is None:
-            if interaction.type is discord.InteractionType.application_command:
-                await interaction.delete_original_response()
-            return
-        if reply.form is not None:
-            # A modal can only be the first answer, and the deferral already was.
-            reply = Reply.private("That took me too long to open the form. Please try again.")
-        if reply.dm:
-            reply = await self._dm(interaction, guild, reply)
-        thinking = interaction.type is discord.InteractionType.application_command
-        if thinking and not reply.ephemeral:
-            await interaction.edit_original_response(**message_kwargs(reply, editing=True, scope=scope))
-            return
-        if thinking:
-            await interaction.delete_original_response()
-        await interaction.followup.send(ephemeral=reply.ephemeral, **message_kwargs(reply, scope=scope))
-
-    async def _dm(self, interaction: discord.Interaction, guild: discord.Guild, reply: Reply) -> Reply:
-        """Send a `dm` reply privately; what the invoker sees in the channel is a private note."""
-        sent = await self.messenger.send_dm(member_ref(guild, interaction.user), reply)
-        if sent is not None:
-            return Reply.private("I've sent you a direct message.")
-        note = "\n\n*(Your direct messages are closed, so here it is.)*"
-        return dataclasses.replace(reply, text=reply.text + note, dm=False, ephemeral=True)
+    async def _when_attached(self, work: Awaitable[Reply | None]) -> Reply | None:
+        await self.attached.wait()  # as for events (`_dispatch`); the deferral covers the wait
+        return await work
 
     # -- gateway events --------------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
         guild = message.guild
         if guild is None or (self.user is not None and message.author.id == self.user.id):
             return  # DMs are not community activity; our own replies earn nothing
+        if message.type not in SPOKEN or message.webhook_id is not None:
+            return  # Discord's own lines ("carol joined", "alice pinned a message") and webhooks are not speech
         channel = channel_ref(guild, await self._known_channel(guild, message.channel))
         if channel is None:
             return
@@ -326,3 +301,48 @@ class HearthBot(commands.Bot):
         event_id = f"{payload.event_type}:{payload.message_id}:{payload.user_id}:{emoji}"
         channel = channel_ref_by_id(guild, payload.channel_id)
         await self._dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))
+
+
+class DiscordOutbox:
+    """Answers to one interaction: the first answer is its response; after a deferral, follow-ups."""
+
+    def __init__(self, interaction: discord.Interaction, scope: int | None) -> None:
+        self.interaction = interaction
+        self.scope = scope
+        self.deferred = False
+        self.thinking = interaction.type is discord.InteractionType.application_command
+
+    async def defer(self) -> None:
+        await self.interaction.response.defer(thinking=self.thinking)
+        self.deferred = True
+
+    async def modal(self, form: Form) -> bool:
+        if self.deferred or self.interaction.response.is_done():
+            return False  # a modal can only be the first answer
+        await self.interaction.response.send_modal(modal(form, self.scope))
+        return True
+
+    async def ephemeral(self, reply: Reply) -> None:
+        await self._send(reply, ephemeral=True)
+
+    async def public(self, reply: Reply) -> None:
+        await self._send(reply, ephemeral=False)
+
+    async def quiet(self) -> None:
+        if not self.deferred:
+            await self.interaction.response.defer()
+        elif self.thinking:
+            await self.interaction.delete_original_response()
+
+    async def _send(self, reply: Reply, *, ephemeral: bool) -> None:
+        kwargs = message_kwargs(reply, scope=self.scope)
+        if not self.deferred and not self.interaction.response.is_done():
+            await self.interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+            return
+        if self.thinking and self.deferred:
+            self.deferred = False  # the placeholder is answered once; anything after is a follow-up
+            if not ephemeral:
+                await self.interaction.edit_original_response(**message_kwargs(reply, editing=True, scope=self.scope))
+                return
+            await self.interaction.delete_original_response()
+        await self.interaction.followup.send(ephemeral=ephemeral, **kwargs)

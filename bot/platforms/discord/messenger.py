@@ -56,6 +56,9 @@ class DiscordMessenger:
         allowed = found.permissions_for(guild.me)
         return allowed.view_channel and allowed.send_messages
 
+    async def join_channel(self, channel: ChannelRef) -> None:
+        """A bot sees every channel it may view on Discord: nothing to join."""
+
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]
         try:

@@ -25,6 +25,13 @@ _STYLES = {
 
 
 _escape = discord.utils.escape_mentions
+
+
+def _literal(text: str) -> str:
+    """User text inside Markdown, shown as typed: Discord hides the backslashes."""
+    return discord.utils.escape_markdown(_escape(text))
+
+
 # A click in a direct message comes with no server: components sent by DM carry it in their custom id.
 _SCOPED = re.compile(r"g(\d+)\.(.+)", re.DOTALL)
 
@@ -42,12 +49,16 @@ def unscoped(custom_id: str) -> tuple[int | None, str]:
 
 def markdown(text: str) -> str:
     """Text for places that show mentions (content, embed description and field values)."""
-    return render_tokens(text, member=lambda id_, _: f"<@{id_}>", channel=lambda id_, _: f"<#{id_}>", escape=_escape)
+    return render_tokens(
+        text, member=lambda id_, _: f"<@{id_}>", channel=lambda id_, _: f"<#{id_}>", escape=_escape, literal=_literal
+    )
 
 
 def plain(text: str) -> str:
     """Text for places that show `<@id>` literally (titles, field names, footers, labels)."""
-    return render_tokens(text, member=lambda _, name: f"@{name}", channel=lambda _, name: f"#{name}", escape=_escape)
+    return render_tokens(
+        text, member=lambda _, name: f"@{name}", channel=lambda _, name: f"#{name}", escape=_escape, literal=_literal
+    )
 
 
 def allowed_mentions(reply: Reply) -> discord.AllowedMentions:

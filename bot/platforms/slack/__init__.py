@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from bot.core.runtime import Hearth
-from config.settings import Settings
+from bot.platforms import Platform
+from bot.platforms.slack.settings import SlackSettings
+
+if TYPE_CHECKING:
+    from bot.core.runtime import Hearth
 
 log = logging.getLogger(__name__)
 
 
-async def serve_slack(hearth: Hearth, settings: Settings) -> None:
+async def serve_slack(hearth: Hearth, settings: SlackSettings) -> None:
     """Serve until cancelled. Bad tokens or a missing signing secret stop it here, before any traffic."""
-    from bot.platforms.slack.platform import EVENTS_PATH, create_slack_platform
+    from bot.platforms.slack.app import EVENTS_PATH, create_slack_platform
 
     platform = await create_slack_platform(hearth, settings)
     try:
@@ -42,3 +46,17 @@ async def serve_slack(hearth: Hearth, settings: Settings) -> None:
                 await runner.cleanup()
     finally:
         await platform.close()
+
+
+def _detect(settings: SlackSettings) -> bool:
+    return bool(settings.slack_bot_token)
+
+
+PLATFORM = Platform(
+    name="slack",
+    description="Slack (Bolt; Socket Mode with SLACK_APP_TOKEN, else HTTP)",
+    settings=SlackSettings,
+    detect=_detect,
+    serve=serve_slack,
+    rank=20,
+)

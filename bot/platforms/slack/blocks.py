@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.reply import ButtonStyle, Card, CardField, Form, Reply, Select, clean_user_text, render_tokens
@@ -29,6 +30,8 @@ HOME_BLOCK_LIMIT = 100
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ITALIC = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]+?)(?<!\s)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(.+?)~~", re.DOTALL)
+_MRKDWN_SPECIAL = re.compile(r"([*_~`])")
+_HELD = re.compile(r"\x00(\d+)\x00")
 _STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.SUCCESS: "primary", ButtonStyle.DANGER: "danger"}
 
 
@@ -37,23 +40,59 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_mrkdwn(markdown: str) -> str:
-    """Markdown as Slack mrkdwn, escaped, with mention tokens as native mentions."""
-    escaped = render_tokens(
-        markdown,
-        member=lambda external_id, _name: f"<@{external_id}>",
-        channel=lambda external_id, _name: f"<#{external_id}>",
-        escape=escape,
-    )
-    converted = _ITALIC.sub(r"_\1_", escaped)
+def _as_typed(text: str) -> str:
+    """A person's text inside mrkdwn, shown as typed. mrkdwn has no escape character: a zero-width space
+    on each side of `*`, `_`, `~` and a backtick keeps it from opening or closing any formatting."""
+    return _MRKDWN_SPECIAL.sub("\u200b\\1\u200b", escape(text))
+
+
+def _render(
+    markdown: str,
+    member: Callable[[str, str], str],
+    channel: Callable[[str, str], str],
+    escape_own: Callable[[str], str],
+    convert: Callable[[str], str],
+    typed: Callable[[str], str],
+) -> str:
+    """Render tokens, convert Hearth's own Markdown, then put in people's text (`literal`) untouched by it."""
+    held: list[str] = []
+
+    def hold(text: str) -> str:
+        held.append(text)
+        return f"\x00{len(held) - 1}\x00"
+
+    converted = convert(render_tokens(markdown, member=member, channel=channel, escape=escape_own, literal=hold))
+    return _HELD.sub(lambda match: typed(held[int(match.group(1))]), converted)
+
+
+def _mrkdwn_markers(text: str) -> str:
+    converted = _ITALIC.sub(r"_\1_", text)
     converted = _BOLD.sub(r"*\1*", converted)
     return _STRIKE.sub(r"~\1~", converted)
 
 
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown as Slack mrkdwn, escaped, with mention tokens as native mentions."""
+    return _render(
+        markdown,
+        member=lambda external_id, _name: f"<@{external_id}>",
+        channel=lambda external_id, _name: f"<#{external_id}>",
+        escape_own=escape,
+        convert=_mrkdwn_markers,
+        typed=_as_typed,
+    )
+
+
 def to_plain(markdown: str) -> str:
     """Text for plain_text objects (headers, labels): mentions as names, emphasis markers dropped."""
-    text = render_tokens(markdown, member=lambda _id, name: f"@{name}", channel=lambda _id, name: f"#{name}")
-    return _BOLD.sub(r"\1", text)
+    return _render(
+        markdown,
+        member=lambda _id, name: f"@{name}",
+        channel=lambda _id, name: f"#{name}",
+        escape_own=lambda own: own,
+        convert=lambda text: _BOLD.sub(r"\1", text),
+        typed=lambda text: text,
+    )
 
 
 def _clip(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.core.standings import Leader, Measure
 from bot.platforms.console import member_ref
-from bot.platforms.console_script import ScriptError
+from bot.platforms.console.script import ScriptError
 from config.settings import load_settings
 from tests.conftest import ConsoleDriver, console_driver
 

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.arguments import parse_arguments
 from bot.core.commands import OptionType
 from bot.core.events import (
     ComponentClicked,
@@ -22,12 +21,13 @@ from bot.core.events import (
     MessagePosted,
     ReactionAdded,
 )
+from bot.core.inbound import Invocation
 from bot.core.messenger import Capabilities, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
-from bot.core.reply import Form, Reply, UserError, mentioned_members, render_tokens
+from bot.core.reply import Form, Reply, clean_user_text, mentioned_members, render_tokens
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
-from bot.platforms.console_script import (
+from bot.platforms.console.script import (
     NAME,
     Action,
     Click,
@@ -88,8 +88,14 @@ def render_plain(reply: Reply) -> list[str]:
     """The reply as plain lines (mentions as @name / #name, bold markers dropped)."""
 
     def text(part: str) -> str:
-        shown = render_tokens(part, member=lambda _id, name: f"@{name}", channel=lambda _id, name: f"#{name}")
-        return shown.replace("**", "")
+        # Bold markers are dropped from Hearth's own text; a person's (`literal`) is shown as typed.
+        return render_tokens(
+            part,
+            member=lambda _id, name: f"@{name}",
+            channel=lambda _id, name: f"#{name}",
+            escape=lambda own: own.replace("**", ""),
+            literal=lambda typed: typed,
+        )
 
     lines: list[str] = []
     if reply.text:
@@ -130,7 +136,8 @@ class ConsolePlatform:
         self.hearth = hearth
         self.scheduler = scheduler
         self.state = ConsoleState()
-        self._write = write
+        # A terminal obeys control characters: none reaches it from what people wrote (names, reasons).
+        self._write = lambda where, lines: write(clean_user_text(where), [clean_user_text(line) for line in lines])
         hearth.attach(self)
 
     # -- Messenger ---------------------------------------------------------------------------------
@@ -148,6 +155,9 @@ class ConsolePlatform:
 
     async def can_post(self, channel: ChannelRef) -> bool:
         return channel.external_id not in self.state.read_only
+
+    async def join_channel(self, channel: ChannelRef) -> None:
+        """Console channels need no joining."""
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         if member.external_id in self.state.closed_dms:
@@ -243,26 +253,9 @@ class ConsolePlatform:
         await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, thread_id, mentions))
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
-        words = line.split()
-        path = None
-        for size in (2, 1):
-            candidate = " ".join(words[:size])
-            if len(words) >= size and self.hearth.command(candidate):
-                path, rest = candidate, line.split(None, size)[size:] or [""]
-                break
-        ctx = await self.hearth.context(author, channel, self._level(author.external_id), invocation_id)
-        if path is None:
-            reply = Reply.private(f"I don't know the command `/{words[0] if words else ''}`. Try /help.")
-        else:
-            spec = self.hearth.command(path)
-            assert spec is not None
-            try:
-                options = parse_arguments(spec, rest[0], self._resolve)
-            except UserError as error:
-                reply = Reply.private(error.message)
-            else:
-                reply = await self.hearth.run_command(ctx, path, options)
-        await self._deliver(author.external_id, channel, reply)
+        invocation = Invocation(author, channel, self._level(author.external_id), invocation_id)
+        reply = await self.hearth.inbound.text_command(invocation, line, self._resolve)
+        await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
 
     async def _react(self, member: str, emoji: str, target: str, number: int, line: str) -> None:
         posted = next((m for m in reversed(self.state.messages) if m.author == target), None)
@@ -329,32 +322,24 @@ class ConsolePlatform:
         await self._interact(member, "general", event)
 
     async def _interact(self, member: str, channel: str, event: ComponentClicked | FormSubmitted) -> None:
-        author = member_ref(member)
-        ctx = await self.hearth.context(author, channel_ref(channel), self._level(member), event.event_id)
+        invocation = Invocation(member_ref(member), channel_ref(channel), self._level(member), event.event_id)
         if isinstance(event, ComponentClicked):
-            reply = await self.hearth.click(ctx, event)
+            reply = await self.hearth.inbound.click(invocation, event)
         else:
-            reply = await self.hearth.submit(ctx, event)
-        if reply is not None:
-            await self._deliver(member, channel_ref(channel), reply)
+            reply = await self.hearth.inbound.submit(invocation, event)
+        await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
 
     # -- output ----------------------------------------------------------------------------------------
-    async def _deliver(self, member: str, channel: ChannelRef, reply: Reply) -> None:
-        if reply.form is not None:
-            self.state.forms[member] = reply.form
-            self._emit(f"only @{member}", channel.external_id, member, reply)
-        elif reply.dm:
-            await self.send_dm(member_ref(member), reply)
-        elif reply.ephemeral:
-            self._emit(f"only @{member}", channel.external_id, member, reply)
-        else:
-            await self.send(channel, reply)
-
     def _emit(self, where: str, channel: str, visible_to: str | None, reply: Reply) -> str:
         message_id = self._new_id()
         self.state.messages.append(_Posted(message_id, channel, None, visible_to, reply))
         self._write(where, render_plain(reply))
         return message_id
+
+    def open_form(self, member: str, channel: str, reply: Reply) -> None:
+        assert reply.form is not None
+        self.state.forms[member] = reply.form
+        self._emit(f"only @{member}", channel, member, reply)
 
     def _visible(self, member: str) -> Iterable[_Posted]:
         for posted in reversed(self.state.messages):
@@ -377,3 +362,32 @@ class ConsolePlatform:
     def _new_id() -> str:
         # Unique across runs on the same database file: ids are idempotency keys in the ledger.
         return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class _Outbox:
+    """Answers on the console: `[only @name]` for the person, the channel for everyone, a form as prompts."""
+
+    platform: ConsolePlatform
+    invocation: Invocation
+
+    @property
+    def _member(self) -> str:
+        return self.invocation.author.external_id
+
+    @property
+    def _channel(self) -> ChannelRef:
+        return self.invocation.channel or channel_ref("general")
+
+    async def modal(self, form: Form) -> bool:
+        self.platform.open_form(self._member, self._channel.external_id, Reply(form=form))
+        return True
+
+    async def ephemeral(self, reply: Reply) -> None:
+        self.platform._emit(f"only @{self._member}", self._channel.external_id, self._member, reply)
+
+    async def public(self, reply: Reply) -> None:
+        await self.platform.send(self._channel, reply)
+
+    async def quiet(self) -> None:
+        """Nothing to show."""

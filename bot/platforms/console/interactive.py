@@ -10,8 +10,8 @@ from datetime import timedelta
 from rich.console import Console
 from rich.panel import Panel
 
-from bot.platforms.console import ConsolePlatform
-from bot.platforms.console_script import ScriptError, SetLevel, parse_line
+from bot.platforms.console.platform import ConsolePlatform
+from bot.platforms.console.script import ScriptError, SetLevel, parse_line
 
 HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
 Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 2d · @bob clicks "I agree"

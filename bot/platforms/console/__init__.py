@@ -1,0 +1,87 @@
+"""The console platform: a full platform for trying Hearth locally and for end-to-end scripts.
+
+`platform.py` translates script actions into neutral events and invocations and prints what Hearth says;
+`script.py` reads the script format; `interactive.py` is the interactive session. It serves on a
+virtual clock, and is chosen when no other platform detects its settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from bot.core.scheduling import VirtualScheduler
+from bot.platforms import Platform, PlatformSettings
+from bot.platforms.console.platform import COMMUNITY, ConsolePlatform, channel_ref, member_ref
+
+if TYPE_CHECKING:
+    from bot.core.runtime import Hearth
+
+
+class ConsoleSettings(PlatformSettings):
+    """The console needs no settings of its own."""
+
+
+def print_block(where: str, lines: list[str]) -> None:
+    """Script-mode output: one block per bot message, first line `[where] ...`."""
+    first, *rest = lines
+    sys.stdout.write("\n".join([f"[{where}] {first}".rstrip(), *rest]) + "\n")
+    sys.stdout.flush()
+
+
+def script_lines(text: str) -> list[str]:
+    """A script's lines: split on newlines only (a U+2028 typed in a message stays inside its line)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def _scheduler(hearth: Hearth) -> VirtualScheduler:
+    scheduler = hearth.services.scheduler
+    assert isinstance(scheduler, VirtualScheduler), "the console runs on a virtual clock"
+    return scheduler
+
+
+async def run_script(hearth: Hearth, lines: Iterable[str]) -> None:
+    await ConsolePlatform(hearth, _scheduler(hearth), print_block).run_lines(lines)
+
+
+async def interactive(hearth: Hearth) -> None:
+    """An interactive session in the terminal (Rich panels)."""
+    from rich.console import Console
+
+    from bot.platforms.console.interactive import interact, rich_writer
+
+    console = Console()
+    await interact(ConsolePlatform(hearth, _scheduler(hearth), rich_writer(console)), console)
+
+
+async def serve_console(hearth: Hearth, settings: ConsoleSettings) -> None:
+    """A script from standard input when it is not a terminal, else an interactive session."""
+    if sys.stdin.isatty():
+        await interactive(hearth)
+    else:
+        await run_script(hearth, script_lines(await asyncio.to_thread(sys.stdin.read)))
+
+
+PLATFORM = Platform(
+    name="console",
+    description="the console (interactive, or a script on standard input)",
+    settings=ConsoleSettings,
+    detect=lambda settings: True,
+    serve=serve_console,
+    rank=1000,
+    virtual_time=True,
+)
+
+__all__ = [
+    "COMMUNITY",
+    "PLATFORM",
+    "ConsolePlatform",
+    "channel_ref",
+    "interactive",
+    "member_ref",
+    "print_block",
+    "run_script",
+    "script_lines",
+]

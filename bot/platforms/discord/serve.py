@@ -1,0 +1,57 @@
+"""Running the Discord bot: `build_discord_bot` makes it from a runtime and DiscordSettings (tests run it
+against a local fake Discord); `serve_discord` runs it until stopped and turns startup refusals into
+clear messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.core.runtime import Hearth
+from bot.platforms.discord.bot import HearthBot
+from bot.platforms.discord.settings import DiscordSettings
+
+INTENTS_HELP = (
+    "Discord refused the privileged intents Hearth needs. In the Developer Portal "
+    "(https://discord.com/developers/applications), open your application → Bot → Privileged Gateway "
+    "Intents and switch on SERVER MEMBERS INTENT and MESSAGE CONTENT INTENT, save, then start Hearth again."
+)
+TOKEN_HELP = (
+    "Discord rejected DISCORD_TOKEN. Copy the bot token from the Developer Portal "
+    "(https://discord.com/developers/applications → your application → Bot → Reset Token) into "
+    "DISCORD_TOKEN, with no quotes or spaces."
+)
+
+
+class DiscordStartupError(RuntimeError):
+    """Hearth cannot connect to Discord; the message says what the person should change."""
+
+
+def build_discord_bot(hearth: Hearth, settings: DiscordSettings, **options: Any) -> HearthBot:
+    """The bot for this runtime; `options` go to discord.py (tests pass a short guild_ready_timeout)."""
+    return HearthBot(hearth, dev_guild_id=settings.discord_dev_guild_id, **options)
+
+
+async def start_discord(bot: HearthBot, token: str | None) -> None:
+    """Log in, sync commands and serve until the bot is closed. Raises DiscordStartupError on refusal."""
+    if not token or not token.strip():
+        raise DiscordStartupError("DISCORD_TOKEN is empty. " + TOKEN_HELP.split(". ", 1)[1])
+    try:
+        await bot.start(token.strip())
+    except discord.LoginFailure:
+        raise DiscordStartupError(TOKEN_HELP) from None
+    except discord.PrivilegedIntentsRequired:
+        raise DiscordStartupError(INTENTS_HELP) from None
+
+
+async def serve_discord(hearth: Hearth, settings: DiscordSettings) -> None:
+    bot = build_discord_bot(hearth, settings)
+    try:
+        async with bot:
+            await start_discord(bot, settings.discord_token)
+    except DiscordStartupError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+__all__ = ["DiscordStartupError", "HearthBot", "build_discord_bot", "serve_discord", "start_discord"]

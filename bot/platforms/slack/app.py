@@ -1,0 +1,158 @@
+"""Slack, through Bolt: the app wiring. Slash commands, events and interactivity in; Block Kit out.
+
+Built by `create_slack_platform(hearth, settings)` (no module-level app, so tests run the real thing).
+The jobs live beside it: `guard` (HTTP requests checked before parsing), `interactions` (commands, clicks
+and forms into the core's inbound pipeline), `events` (events as neutral events), `people` (names and
+permission levels), `messenger` (the Messenger), `text` (Slack's markup as plain text), `blocks`.
+
+Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`) and Bolt does not deduplicate.
+Hearth does, twice over: a middleware after Bolt's signature check keeps a bounded in-memory set of
+recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched; and whatever an
+event awards carries a ledger idempotency key (a message's `ts`), so a redelivery after a restart, when
+the set is empty again, still awards nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.refs import CommunityRef
+from bot.core.runtime import Hearth
+from bot.platforms.slack.events import SlackEvents
+from bot.platforms.slack.guard import guard
+from bot.platforms.slack.interactions import SlackInteractions
+from bot.platforms.slack.manifest import BOT_SCOPES
+from bot.platforms.slack.messenger import SlackMessenger, error_code
+from bot.platforms.slack.people import People
+from bot.platforms.slack.settings import SlackSettings
+from config.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+RECENT_EVENTS = 10_000  # event ids remembered for deduplication (Slack retries within minutes)
+
+
+class RecentIds:
+    """The last `size` ids seen, in arrival order: `first_time` is True once per id."""
+
+    def __init__(self, size: int = RECENT_EVENTS) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, item: str) -> bool:
+        if item in self._ids:
+            return False
+        self._ids[item] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return True
+
+
+class SlackPlatform:
+    """The Bolt app wired to a Hearth runtime; `messenger` is Hearth's Messenger on Slack."""
+
+    def __init__(self, hearth: Hearth, settings: SlackSettings, session: aiohttp.ClientSession) -> None:
+        self.hearth = hearth
+        self.settings = settings
+        self.session = session
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
+            session=session,
+        )
+        self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret or "")
+        self.team_id = ""
+        self.team_name = ""
+        self.bot_user_id = ""
+        self.messenger = SlackMessenger(self.client)
+        self.people = People(self.client, settings.slack_moderator_group_ids())
+        self.interactions = SlackInteractions(self)
+        self.events = SlackEvents(self)
+        self._recent = RecentIds()
+        self.app.middleware(self._drop_redeliveries)
+        self.interactions.register()
+        self.events.register()
+
+    # -- startup -----------------------------------------------------------------------------------
+    async def verify(self) -> None:
+        """auth.test: the token works, and which workspace and bot user it belongs to."""
+        try:
+            found = await self.client.auth_test()
+        except SlackApiError as error:
+            raise SettingsError(
+                f"Slack refused SLACK_BOT_TOKEN (auth.test: {error_code(error)}). Copy the current "
+                "Bot User OAuth Token from the app's OAuth & Permissions page (reinstall the app if it was revoked)."
+            ) from None
+        except aiohttp.ClientError as error:
+            raise SettingsError(f"Cannot reach the Slack Web API at {self.client.base_url}: {error}") from None
+        granted = found.headers.get("x-oauth-scopes") or found.headers.get("X-OAuth-Scopes")
+        if granted is not None:
+            missing = [scope for scope in BOT_SCOPES if scope not in {s.strip() for s in granted.split(",")}]
+            if missing:
+                raise SettingsError(
+                    f"The Slack app lacks the scope(s) {', '.join(missing)}: add them on the app's OAuth & "
+                    "Permissions page (or recreate it from `hearth slack-manifest`) and reinstall it."
+                )
+        self.team_id = str(found["team_id"])
+        self.team_name = str(found.get("team") or "")
+        self.bot_user_id = str(found["user_id"])
+        # Only now can Hearth speak: its start hooks (a ritual firing missed while down) may post. Attached
+        # before, a refused token would have turned that firing into a failed run instead of a later post.
+        self.hearth.attach(self.messenger)
+
+    async def start_http(self, host: str, port: int) -> web.AppRunner:
+        """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one."""
+        web_app = self.app.web_app(path=EVENTS_PATH, port=port)
+        web_app.middlewares.append(guard(self.settings.slack_signing_secret or ""))
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        return runner
+
+    async def start_socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
+        handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        await handler.connect_async()
+        return handler
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    def command_names(self) -> list[str]:
+        """Slack slash commands: every top-level command, and one per group."""
+        registry = self.hearth.registry
+        return sorted({spec.group or spec.name for spec in registry.commands.values()})
+
+    def community(self, team_id: str) -> CommunityRef:
+        return CommunityRef("slack", team_id, self.team_name if team_id == self.team_id else "")
+
+    async def _drop_redeliveries(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Middleware after Bolt's signature check: a redelivered event is answered 200 and goes no further.
+
+        Deciding here, before the response, means nothing of a redelivery is ever scheduled.
+        """
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self._recent.first_time(str(event_id)):
+            log.info("dropped a redelivery of Slack event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next_()
+        return None
+
+
+async def create_slack_platform(hearth: Hearth, settings: SlackSettings) -> SlackPlatform:
+    """Check the settings and build the Bolt app for `hearth`; `verify()` then attaches it (call it before serving)."""
+    settings.check()
+    return SlackPlatform(hearth, settings, aiohttp.ClientSession())

@@ -1,0 +1,120 @@
+"""Slack events as neutral events: messages, joins, reactions, and the App Home being opened."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.core.events import MemberJoined, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.refs import ChannelRef, MemberRef
+from bot.platforms.slack.messenger import error_code
+from bot.platforms.slack.text import from_slack_text, mentioned_ids
+
+if TYPE_CHECKING:
+    from bot.platforms.slack.app import SlackPlatform
+
+log = logging.getLogger(__name__)
+
+# Message subtypes a person wrote; the rest (edits, joins, bots, ...) are not activity.
+HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+class SlackEvents:
+    def __init__(self, platform: SlackPlatform) -> None:
+        self.platform = platform
+        self.people = platform.people
+        self._general: dict[str, bool] = {}  # channel id -> is it the workspace's general channel
+
+    def register(self) -> None:
+        app = self.platform.app
+        app.event("message")(self.message)
+        app.event("team_join")(self.team_join)
+        app.event("member_joined_channel")(self.member_joined_channel)
+        app.event("reaction_added")(self.reaction_added)
+        app.event("reaction_removed")(self.reaction_removed)
+        app.event("app_home_opened")(self.app_home_opened)
+
+    async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("bot_id") or event.get("subtype") not in HUMAN_SUBTYPES or not event.get("user"):
+            return
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        text = event.get("text") or ""
+        thread = event.get("thread_ts")
+        mentions = tuple(MemberRef(community, user_id) for user_id in mentioned_ids(text))
+        await self.platform.hearth.dispatch(
+            MessagePosted(
+                body["event_id"],
+                await self.people.member(community, event["user"]),
+                ChannelRef(community, event["channel"], thread_id=thread),
+                event["ts"],  # unique within its channel (the activity key adds the channel)
+                from_slack_text(text),
+                thread,
+                mentions,
+            )
+        )
+
+    async def team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event["user"]
+        found = self.people.remember(user)
+        community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
+        await self.platform.hearth.dispatch(
+            MemberJoined(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot))
+        )
+
+    async def member_joined_channel(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Joining the workspace's general channel is joining the community: every newcomer lands there.
+
+        A newcomer therefore produces this and `team_join`; the onboarding cog starts one journey per member,
+        so that is one onboarding. Joining any other channel (one Hearth invited them to, say) is not joining.
+        """
+        if not await self._is_general(event["channel"]):
+            return
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        member = await self.people.member(community, event["user"])
+        await self.platform.hearth.dispatch(MemberJoined(body["event_id"], member))
+
+    async def _is_general(self, channel_id: str) -> bool:
+        known = self._general.get(channel_id)
+        if known is None:
+            try:
+                found = await self.platform.client.conversations_info(channel=channel_id)
+            except SlackApiError as error:
+                # Not cached: team_join still reports newcomers, and the next join asks again.
+                log.warning("conversations.info %s failed: %s", channel_id, error_code(error))
+                return False
+            known = self._general[channel_id] = bool(found["channel"].get("is_general"))
+        return known
+
+    async def app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        member = await self.people.member(community, event["user"])
+        await self.platform.interactions.publish_home(member, body["event_id"])
+
+    async def reaction_added(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self._reaction(ReactionAdded, body, event)
+
+    async def reaction_removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self._reaction(ReactionRemoved, body, event)
+
+    async def _reaction(
+        self, kind: type[ReactionAdded] | type[ReactionRemoved], body: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message":
+            return
+        community = self.platform.community(body.get("team_id") or "")
+        author = await self.people.member(community, event["item_user"]) if event.get("item_user") else None
+        await self.platform.hearth.dispatch(
+            kind(
+                body["event_id"],
+                await self.people.member(community, event["user"]),
+                ChannelRef(community, item["channel"]),
+                item["ts"],
+                event["reaction"],
+                author,
+            )
+        )

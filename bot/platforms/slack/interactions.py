@@ -1,0 +1,242 @@
+"""Slash commands, buttons and menus, and modal submissions: Slack payloads as invocations for the core's
+inbound pipeline, and the outboxes it answers through.
+
+Every slash command is acknowledged at once and answered after the ack: private replies through the
+command's `response_url` (or `chat.postEphemeral`), public ones with `chat.postMessage`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.core.events import ComponentClicked, FormSubmitted
+from bot.core.inbound import Invocation
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef, MemberRef
+from bot.core.reply import Form, Reply
+from bot.platforms.slack.blocks import home_view, message_payload, modal_view, submission_errors, submitted_values
+from bot.platforms.slack.messenger import SlackMessenger, error_code, refusal
+from bot.platforms.slack.text import from_slack_text, resolve
+
+if TYPE_CHECKING:
+    from bot.platforms.slack.app import SlackPlatform
+
+log = logging.getLogger(__name__)
+Ack = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SlackOutbox:
+    """Answers to the person who acted in a channel (or a DM with Hearth)."""
+
+    client: AsyncWebClient
+    session: aiohttp.ClientSession
+    messenger: SlackMessenger
+    invocation: Invocation
+    trigger_id: str | None = None
+    response_url: str | None = None
+
+    async def modal(self, form: Form) -> bool:
+        if not self.trigger_id:
+            return False
+        channel = self.invocation.channel
+        metadata = {"channel": channel.external_id} if channel else {}
+        if channel and channel.thread_id:
+            metadata["thread"] = channel.thread_id
+        try:
+            await self.client.views_open(trigger_id=self.trigger_id, view=modal_view(form, metadata))
+        except SlackApiError as error:
+            raise refusal(error, "try again") from None
+        return True
+
+    async def ephemeral(self, reply: Reply) -> None:
+        if self.response_url:
+            await self._respond(reply)
+            return
+        channel = self.invocation.channel
+        if channel is None:
+            raise PlatformError("there is no channel to answer in")
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel.external_id,
+                user=self.invocation.author.external_id,
+                thread_ts=channel.thread_id,
+                **message_payload(reply),
+            )
+        except SlackApiError as error:  # e.g. the member is not in that channel
+            raise refusal(error, "try again") from None
+
+    async def public(self, reply: Reply) -> None:
+        channel = self.invocation.channel
+        if channel is None:
+            raise PlatformError("there is no channel to post in")
+        try:
+            await self.messenger.send(channel, reply)
+        except PlatformError:
+            # A DM or a private channel Hearth is not in: the command's response_url still works there.
+            if not self.response_url:
+                raise
+            await self._respond(reply, public=True)
+
+    async def quiet(self) -> None:
+        """Slack was acknowledged already."""
+
+    async def _respond(self, reply: Reply, public: bool = False) -> None:
+        assert self.response_url is not None
+        webhook = AsyncWebhookClient(url=self.response_url, session=self.session)
+        answer = await webhook.send(
+            response_type="in_channel" if public else "ephemeral", replace_original=False, **message_payload(reply)
+        )
+        if answer.status_code != 200:
+            raise PlatformError(f"response_url answered {answer.status_code}")
+
+
+@dataclass(frozen=True)
+class HomeOutbox:
+    """Answers to a click on the App Home: the page itself changes, with the answer's words on top."""
+
+    interactions: SlackInteractions
+    outbox: SlackOutbox
+
+    async def modal(self, form: Form) -> bool:
+        return await self.outbox.modal(form)
+
+    async def ephemeral(self, reply: Reply) -> None:
+        await self._publish(reply)
+
+    async def public(self, reply: Reply) -> None:
+        await self._publish(reply)
+
+    async def quiet(self) -> None:
+        await self._publish(None)
+
+    async def _publish(self, reply: Reply | None) -> None:
+        invocation = self.outbox.invocation
+        await self.interactions.publish_home(invocation.author, invocation.invocation_id, _notice(reply))
+
+
+def _notice(reply: Reply | None) -> Reply | None:
+    """What to show on top of the App Home after a click there: the answer's words (its card, usually the
+    section that was clicked, is on the page below already), or the whole answer when it has no words."""
+    if reply is None or not reply.text:
+        return reply
+    return replace(reply, card=None, buttons=(), select=None)
+
+
+class SlackInteractions:
+    def __init__(self, platform: SlackPlatform) -> None:
+        self.platform = platform
+        self.hearth = platform.hearth
+        self.people = platform.people
+
+    def register(self) -> None:
+        app = self.platform.app
+        for name in self.platform.command_names():
+            app.command(f"/{name}")(self.command)
+        app.action(re.compile(".*"))(self.action)
+        app.view(re.compile(".*"))(self.view)
+
+    def _outbox(self, invocation: Invocation, trigger_id: str | None, response_url: str | None) -> SlackOutbox:
+        platform = self.platform
+        return SlackOutbox(
+            platform.client, platform.session, platform.messenger, invocation, trigger_id, response_url or None
+        )
+
+    async def _neutral_options(self, options: dict[str, object]) -> dict[str, object]:
+        """Mentioned members get their display name and bot flag (kudos to a bot is refused); text is plain."""
+        resolved = dict(options)
+        for name, value in options.items():
+            if isinstance(value, MemberRef):
+                resolved[name] = await self.people.member(value.community, value.external_id)
+            elif isinstance(value, str):
+                resolved[name] = from_slack_text(value)
+        return resolved
+
+    async def command(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        community = self.platform.community(body["team_id"])
+        author = await self.people.member(community, body["user_id"])
+        invocation = Invocation(
+            author,
+            ChannelRef(community, body["channel_id"], body.get("channel_name") or ""),
+            await self.people.level(author.external_id),
+            # Slack has no stable id for a slash command; the trigger id is unique per invocation.
+            body["trigger_id"],
+        )
+        line = f"{body['command'].lstrip('/')} {body.get('text') or ''}"
+        reply = await self.hearth.inbound.text_command(
+            invocation, line, partial(resolve, community), self._neutral_options
+        )
+        outbox = self._outbox(invocation, body.get("trigger_id"), body.get("response_url"))
+        await self.hearth.inbound.deliver(invocation, outbox, reply)
+
+    async def action(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        action = body["actions"][0]
+        community = self.platform.community(body["team"]["id"])
+        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        channel = ChannelRef(community, channel_id) if channel_id else None
+        author = await self.people.member(community, body["user"]["id"])
+        invocation = Invocation(author, channel, await self.people.level(author.external_id), body["trigger_id"])
+        if "selected_options" in action:
+            values = tuple(option["value"] for option in action["selected_options"])
+        elif "selected_option" in action:
+            values = (action["selected_option"]["value"],)
+        else:
+            values = ()
+        event = ComponentClicked(
+            body["trigger_id"],
+            author,
+            channel,
+            action["action_id"],
+            values,
+            (body.get("container") or {}).get("message_ts"),
+        )
+        reply = await self.hearth.inbound.click(invocation, event)
+        outbox = self._outbox(invocation, body.get("trigger_id"), body.get("response_url"))
+        on_home = (body.get("view") or {}).get("type") == "home"
+        await self.hearth.inbound.deliver(invocation, HomeOutbox(self, outbox) if on_home else outbox, reply)
+
+    async def view(self, ack: Ack, body: dict[str, Any]) -> None:
+        view = body["view"]
+        errors = submission_errors(view)
+        if errors:
+            await ack(response_action="errors", errors=errors)  # the modal stays open, showing them
+            return
+        await ack()  # closes the modal; the answer comes as a message
+        community = self.platform.community(body["team"]["id"])
+        try:
+            opened_in = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            opened_in = {}
+        channel = (
+            ChannelRef(community, opened_in["channel"], thread_id=opened_in.get("thread"))
+            if isinstance(opened_in, dict) and opened_in.get("channel")
+            else None
+        )
+        author = await self.people.member(community, body["user"]["id"])
+        event = FormSubmitted(view["id"], author, channel, view["callback_id"], submitted_values(view))
+        invocation_id = body.get("trigger_id") or view["id"]
+        invocation = Invocation(author, channel, await self.people.level(author.external_id), invocation_id)
+        reply = await self.hearth.inbound.submit(invocation, event)
+        await self.hearth.inbound.deliver(invocation, self._outbox(invocation, body.get("trigger_id"), None), reply)
+
+    async def publish_home(self, member: MemberRef, invocation_id: str, notice: Reply | None = None) -> None:
+        """The member's App Home: every cog's section of their personal page (`Hearth.home`)."""
+        ctx = await self.hearth.context(member, None, await self.people.level(member.external_id), invocation_id)
+        view = home_view(await self.hearth.home(ctx), notice)
+        try:
+            await self.platform.client.views_publish(user_id=member.external_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.publish for %s failed: %s", member.external_id, error_code(error))

@@ -1,0 +1,167 @@
+"""The Messenger protocol on Slack (Web API): what cogs do on their own initiative, and Slack's refusals
+as reasons a moderator can act on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.messenger import Capabilities, PlatformError
+from bot.core.refs import ChannelRef, MemberRef, RoleRef
+from bot.core.reply import Reply
+from bot.platforms.slack.blocks import message_payload
+
+log = logging.getLogger(__name__)
+
+# conversations.open / chat.postMessage errors meaning "this member cannot be messaged".
+UNREACHABLE = {"cannot_dm_bot", "user_not_found", "user_disabled", "user_not_visible", "messages_tab_disabled"}
+
+
+def _detail(error: SlackApiError, key: str) -> str:
+    data = error.response.data
+    return str(data.get(key, "?")) if isinstance(data, dict) else "?"
+
+
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code (`not_in_channel`), or the HTTP status when the answer was not JSON."""
+    data = error.response.data
+    if isinstance(data, dict):
+        return str(data.get("error", "unknown_error"))
+    return f"HTTP {error.response.status_code}"
+
+
+def refusal(error: SlackApiError, what: str, doing: str = "do this") -> PlatformError:
+    """A Web API error as a reason a moderator can act on; `doing` names what Hearth was refused."""
+    code = error_code(error)
+    reasons = {
+        "not_in_channel": f"Hearth is not a member of that channel: invite it with `/invite @Hearth`, then {what}.",
+        "channel_not_found": (
+            f"Hearth cannot see that channel (private?): invite it with `/invite @Hearth`, then {what}."
+        ),
+        "is_archived": "That channel is archived.",
+        "missing_scope": (
+            f"The Slack app lacks the `{_detail(error, 'needed')}` scope: update it from "
+            f"`hearth slack-manifest` and reinstall it, then {what}."
+        ),
+        "restricted_action": f"A workspace setting forbids Hearth to {doing}; a Slack admin can allow it.",
+        "cant_invite_self": "Hearth cannot invite itself.",
+        "user_is_restricted": "Guests can only be added to channels by a Slack admin.",
+    }
+    return PlatformError(reasons.get(code, f"Slack refused ({code})."))
+
+
+class SlackMessenger:
+    # Slack has no roles (user groups are not permissions) and its threads have no titles.
+    capabilities = Capabilities(roles=False, group_dms=True, named_threads=False, files=True)
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=channel.external_id, thread_ts=channel.thread_id, unfurl_links=False, **message_payload(reply)
+            )
+        except SlackApiError as error:
+            raise refusal(error, "try again") from None
+        return str(posted["ts"])
+
+    async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
+        try:
+            opened = await self.client.conversations_open(users=member.external_id)
+            posted = await self.client.chat_postMessage(channel=opened["channel"]["id"], **message_payload(reply))
+        except SlackApiError as error:
+            if error_code(error) in UNREACHABLE:
+                return None
+            raise refusal(error, "try again") from None
+        return str(posted["ts"])
+
+    async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
+        """A group DM (mpim) with Hearth and the members; its buttons work for each of them. When Slack cannot
+        open it because one of them cannot be messaged, each of the others gets the message by DM instead."""
+        try:
+            opened = await self.client.conversations_open(users=",".join(member.external_id for member in members))
+        except SlackApiError as error:
+            if error_code(error) not in UNREACHABLE:
+                raise refusal(error, "try again") from None
+            if not any([await self.send_dm(member, reply) for member in members]):
+                names = ", ".join(member.display_name or member.external_id for member in members)
+                raise PlatformError(f"I could not message any of {names} on Slack.") from None
+            return
+        try:
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], **message_payload(reply))
+        except SlackApiError as error:
+            raise refusal(error, "try again") from None
+
+    async def can_post(self, channel: ChannelRef) -> bool:
+        """Not archived, and public (chat:write.public) or private with Hearth in it (Slack hides the others:
+        channel_not_found). Only asks: joining is `join_channel`."""
+        try:
+            found = (await self.client.conversations_info(channel=channel.external_id))["channel"]
+        except SlackApiError as error:
+            log.info("conversations.info %s: %s", channel.external_id, error_code(error))
+            return False
+        if found.get("is_archived"):
+            return False
+        return bool(found.get("is_member") or not found.get("is_private"))
+
+    async def join_channel(self, channel: ChannelRef) -> None:
+        """Slack tells only members about a channel's messages: Hearth joins a public channel it will post in,
+        so replies there count. A channel it is in already (or a private one) is left as it is."""
+        try:
+            found = (await self.client.conversations_info(channel=channel.external_id))["channel"]
+            if found.get("is_member") or found.get("is_private") or found.get("is_archived"):
+                return
+            await self.client.conversations_join(channel=channel.external_id)
+        except SlackApiError as error:
+            # Posting still works (chat:write.public); only replies there go unseen.
+            log.warning("could not join %s (%s): replies there will not count", channel.external_id, error_code(error))
+
+    async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
+        try:
+            await self.client.chat_update(channel=channel.external_id, ts=message_id, **message_payload(reply))
+        except SlackApiError as error:
+            raise refusal(error, "try again") from None
+
+    async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
+        """Slack threads are replies to a message: nothing to create, and they have no name."""
+        return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
+
+    async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
+        raise PlatformError(
+            f"Slack has no roles, so Hearth cannot give {member.display_name or member.external_id} the role "
+            f"{role.name or role.external_id}. On Slack, map each interest to a channel instead: Hearth adds "
+            "members to channels."
+        )
+
+    async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
+        doing = "add members to that channel"
+        try:
+            await self._invite(member, channel)
+        except SlackApiError as error:
+            if error_code(error) != "not_in_channel":
+                raise refusal(error, "try again", doing) from None
+            try:
+                # Hearth must be in a channel to invite anyone; it may join a public one by itself.
+                await self.client.conversations_join(channel=channel.external_id)
+            except SlackApiError as join_error:
+                if error_code(join_error) == "method_not_supported_for_channel_type":
+                    raise PlatformError(
+                        "That channel is private and Hearth is not in it, so it cannot add anyone: invite it with "
+                        "`/invite @Hearth` in that channel, then try again."
+                    ) from None
+                raise refusal(join_error, "try again", "join that channel") from None
+            try:
+                await self._invite(member, channel)
+            except SlackApiError as retry_error:
+                raise refusal(retry_error, "try again", doing) from None
+
+    async def _invite(self, member: MemberRef, channel: ChannelRef) -> None:
+        try:
+            await self.client.conversations_invite(channel=channel.external_id, users=member.external_id)
+        except SlackApiError as error:
+            if error_code(error) != "already_in_channel":
+                raise

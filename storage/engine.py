@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -65,6 +66,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
 
 
+_WRITES: Counter[str] = Counter()
+
+
 class Database:
     """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`."""
 
@@ -74,6 +78,7 @@ class Database:
         self._writer = engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else engine
         self._reader = engine.execution_options(**{_STATEMENT_SNAPSHOTS: True}) if self.is_sqlite else engine
         self._checkpoint: asyncio.Task[None] | None = None
+        self._url = str(engine.url)
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
@@ -89,6 +94,13 @@ class Database:
             _sqlite_setup(engine)
         return cls(engine)
 
+    @property
+    def writes(self) -> int:
+        """Write transactions committed to this database by this OS process, through any `Database` on the
+        same URL: a housekeeping job that found nothing to do may sleep until this changes (see
+        bot.core.scheduling.Quiet; only virtual time, where every instance lives in one process, relies on it)."""
+        return _WRITES[self._url]
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for queries only: each statement sees a consistent snapshot (on SQLite and PostgreSQL)."""
@@ -100,6 +112,7 @@ class Database:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
         async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+        _WRITES[self._url] += 1
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
 

@@ -29,6 +29,7 @@ from bot.core.reply import (
     channel_mention,
     mention,
 )
+from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.onboarding.service import (
     DEFAULT_RULES,
@@ -456,26 +457,43 @@ class OnboardingFeature:
         self._hello_settled.add(member.id)
 
     # -- nudges, alerts, batches ---------------------------------------------------------------------------------
-    async def sweep(self, scheduled: datetime) -> None:
+    async def sweep(self, scheduled: datetime) -> Quiet | None:
         """Nudge members stuck past nudge_after once, tell mods about those past alert_after once."""
+        db = self.services.db
+        seen = db.writes
         now = self.services.clock.now()
-        for progress in await self.service.open_progress():
+        next_due: datetime | None = None  # the next moment someone crosses a threshold
+        everyone = await self.service.open_progress()
+        # Claims already made are skipped without a write, so a sweep that sends nothing changes nothing.
+        sent = await self.service.notices([progress.journey.member_id for progress in everyone])
+        for progress in everyone:
             current = progress.current
             if current is None:
                 continue
             journey = progress.journey
             settings = await self.services.config.get(journey.community_id)
             waited = now - progress.since
-            if waited >= settings.nudge_after:
+            if waited >= settings.nudge_after and (journey.member_id, current.step, "nudge") not in sent:
                 await self._notify_once(journey, current.step, "nudge", now, partial(self._nudge, progress, settings))
-            if waited >= settings.alert_after and settings.mod_channel:
+            if (
+                waited >= settings.alert_after
+                and settings.mod_channel
+                and (journey.member_id, current.step, "alert") not in sent
+            ):
                 await self._notify_once(
                     journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
                 )
-        for community_id in await self.service.communities_with_batches():
+            ahead = [after for after in (settings.nudge_after, settings.alert_after) if after > waited]
+            if ahead:
+                at = progress.since + min(ahead)
+                next_due = at if next_due is None else min(next_due, at)
+        batched = await self.service.communities_with_batches()
+        for community_id in batched:
             settings = await self.services.config.get(community_id)
             ref = await self.service.community_ref(community_id)
             await self._post_batch(community_id, ref, now - settings.raid_window)
+        # Until then the next sweeps would find nothing, unless something is written meanwhile.
+        return None if batched else Quiet(next_due, lambda: db.writes == seen)
 
     async def _notify_once(
         self, journey: Journey, step: str, kind: str, now: datetime, send: Callable[[], Awaitable[None]]

@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Button, ButtonStyle, Card, Reply, mention
+from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.rituals.rules import MILESTONES, PAIRING_MEMORY, make_groups, render_prompt, streaks
 from cogs.rituals.schedule import fire_times, parse_schedule
@@ -109,15 +110,19 @@ class RitualRunner:
         every = IntervalTrigger(seconds=int(_RESYNC_EVERY.total_seconds()), start_date=now)
         self.services.scheduler.add(_RESYNC_JOB, every, self.resync)
 
-    async def resync(self, scheduled: datetime) -> None:
+    async def resync(self, scheduled: datetime) -> Quiet:
         """Arm the active rituals this process has no job for: created or resumed by another process.
         (Changed or paused ones need nothing: `fire` follows the table.)"""
+        db = self.services.db
+        seen = db.writes
         armed = set(self.services.scheduler.job_ids())
-        async with self.services.db.read() as session:
+        async with db.read() as session:
             rituals = await store.active(session)
         for ritual in rituals:
             if ritual_job(ritual.id) not in armed:
                 await self._catch_up_and_arm(ritual)
+        # Nothing new to find until the database changes (on the console's clock, only this process writes).
+        return Quiet(None, lambda: db.writes == seen)
 
     async def _catch_up_and_arm(self, ritual: RitualRow) -> None:
         try:

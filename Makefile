@@ -19,9 +19,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot cogs storage config tests bench
 	$(BIN)/ruff format --check bot cogs storage config tests bench
 	$(BIN)/mypy bot cogs storage config
+	$(BIN)/lint-imports
 
+# Tests are independent (own SQLite file, own PostgreSQL database): one worker per core.
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: lint unit
 

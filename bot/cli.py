@@ -18,7 +18,14 @@ from bot.core.clock import VirtualClock
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console_script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
-from config.settings import PlatformName, Settings, SettingsError, load_settings
+from config.settings import (
+    CONFIG_ERROR_EXIT,
+    PlatformName,
+    Settings,
+    SettingsError,
+    load_settings,
+    require_platform_token,
+)
 from storage.engine import Database
 
 app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
@@ -55,15 +62,12 @@ def run(
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
     settings = load_settings(hearth_platform=platform)
+    require_platform_token(settings)
     configure_logging(settings)
     if settings.chosen_platform() is PlatformName.CONSOLE:
         _console(settings, None, None)
         return
-    try:
-        asyncio.run(run_platform(settings))
-    except SettingsError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    asyncio.run(run_platform(settings))
 
 
 @app.command()
@@ -115,5 +119,16 @@ def slack_manifest(
         typer.echo(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), nl=False)
 
 
+def main() -> None:
+    """The `hearth` entry point: a configuration error is reported in a line per setting, never a traceback,
+    with the one exit code CONFIG_ERROR_EXIT."""
+    try:
+        app()
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        sys.exit(CONFIG_ERROR_EXIT)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+# The exit code of every configuration error (a missing or malformed setting), whatever the command.
+CONFIG_ERROR_EXIT = 2
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class SettingsError(ValueError):
@@ -23,7 +31,8 @@ class PlatformName(StrEnum):
 class Settings(BaseSettings):
     """Every name here is a public interface: documented in README.md and .env.example."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`DISCORD_DEV_GUILD_ID=` as in .env.example) means "not set": the default applies.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     hearth_platform: PlatformName = Field(
         PlatformName.AUTO, description="console, discord, slack, or auto (chosen from the tokens present)"
@@ -45,6 +54,26 @@ class Settings(BaseSettings):
         "", description="Comma-separated Slack user group ids (S0123...) whose members are moderators"
     )
     hearth_http_port: int = Field(3000, ge=0, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            driver = None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path/to/hearth.db or postgresql+asyncpg://user:password@host:5432/db"
+            )
+        return value
+
+    @field_validator("hearth_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
 
     def chosen_platform(self) -> PlatformName:
         """The explicit choice, else Discord when its token is set, else Slack, else the console."""
@@ -69,5 +98,55 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings now; keyword overrides win over the environment (used by the CLI flags)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    """Read settings now; keyword overrides win over the environment (used by the CLI flags).
+    A malformed value raises SettingsError: one line per setting, naming it, the value and what is expected."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError("\n".join(_describe(problem) for problem in error.errors())) from None
+
+
+def _describe(problem: Mapping[str, Any]) -> str:
+    """`NAME=value: what is expected`, in words a person reads rather than pydantic's."""
+    name = ".".join(str(part) for part in problem["loc"]).upper()
+    value = problem.get("input")
+    if name == "DATABASE_URL" and isinstance(value, str):
+        value = masked_url(value)
+    context = problem.get("ctx") or {}
+    expected = {
+        "int_parsing": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_parsing": "expected a number",
+        "bool_parsing": "expected true or false",
+        "greater_than_equal": f"expected at least {context.get('ge')}",
+        "greater_than": f"expected more than {context.get('gt')}",
+        "less_than_equal": f"expected at most {context.get('le')}",
+        "less_than": f"expected less than {context.get('lt')}",
+        "enum": f"expected one of {context.get('expected')}",
+    }.get(problem["type"])
+    if expected is None:
+        text = str(problem["msg"]).removeprefix("Value error, ")
+        expected = text[:1].lower() + text[1:]
+    return f"{name}={value}: {expected}"
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for a message: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def require_platform_token(settings: Settings) -> None:
+    """The chosen platform's token must be there before anything starts (no migration, no scheduler)."""
+    platform = settings.chosen_platform()
+    if platform is PlatformName.DISCORD and not settings.discord_token:
+        raise SettingsError(
+            "DISCORD_TOKEN is not set: the discord platform needs the bot token from the Developer Portal (Bot tab)."
+        )
+    if platform is PlatformName.SLACK and not settings.slack_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: the slack platform needs the Bot User OAuth Token (xoxb-...) from your "
+            "Slack app's OAuth & Permissions page."
+        )

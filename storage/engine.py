@@ -16,6 +16,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from config.settings import SettingsError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -85,7 +87,10 @@ class Database:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise SettingsError(f"DATABASE_URL={url}: cannot create its folder: {error.strerror}") from None
         else:
             engine_options.setdefault("pool_size", 10)
             engine_options.setdefault("pool_pre_ping", True)
@@ -133,8 +138,16 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
-        async with self.engine.connect() as connection:
+        try:
+            connection = await self.engine.connect()
+        except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}") from None
+        try:
             await _upgrade(connection)
+        finally:
+            await connection.close()
 
     async def dispose(self) -> None:
         if self._checkpoint is not None:

@@ -1,13 +1,19 @@
-"""Settings: the platform choice and per-community validation."""
+"""Settings: the platform choice, loading errors a person can act on, and per-community validation."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from config.community import SettingError, decode_settings, encode_setting, validate_setting
-from config.settings import PlatformName, Settings
+from config.settings import CONFIG_ERROR_EXIT, PlatformName, Settings, SettingsError, load_settings
+from storage.engine import Database
 
 
 def test_platform_is_inferred_from_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,3 +56,76 @@ def test_values_round_trip_through_storage() -> None:
     settings = decode_settings(stored)
     assert settings.activity_cooldown == timedelta(minutes=90)
     assert (settings.timezone, settings.kudos_points) == ("Europe/Berlin", 7)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTING_NAMES = [name.upper() for name in Settings.model_fields]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No Hearth setting in the environment; the working directory is an empty folder."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_example_env_file_copied_as_is_starts_the_console(clean_env: Path) -> None:
+    shutil.copyfile(ROOT / ".env.example", clean_env / ".env")
+    settings = load_settings()
+    assert settings.chosen_platform() is PlatformName.CONSOLE
+    assert settings.discord_dev_guild_id is None
+    assert settings.hearth_http_port == 3000
+
+
+def test_a_wrong_setting_is_one_line_naming_it_its_value_and_what_is_expected(clean_env: Path) -> None:
+    (clean_env / ".env").write_text("HEARTH_HTTP_PORT=abc\nHEARTH_ACTIVITY_BATCH_SIZE=0\nDISCORD_DEV_GUILD_ID=\n")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).splitlines() == [
+        "HEARTH_ACTIVITY_BATCH_SIZE=0: expected at least 1",
+        "HEARTH_HTTP_PORT=abc: expected a whole number",
+    ]
+
+
+def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_password(clean_env: Path) -> None:
+    refused = r"^DATABASE_URL=postgres://me:\*\*\*@db/hearth: expected sqlite\+aiosqlite"
+    with pytest.raises(SettingsError, match=refused):
+        load_settings(database_url="postgres://me:secret@db/hearth")
+
+
+async def test_a_database_that_cannot_be_opened_is_a_settings_error(tmp_path: Path) -> None:
+    (tmp_path / "hearth.db").mkdir()
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/hearth.db")  # a folder where the file should be
+    try:
+        with pytest.raises(SettingsError, match=r"cannot open the database: unable to open database file"):
+            await db.migrate()
+    finally:
+        await db.dispose()
+
+
+def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+    )
+
+
+def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_code(tmp_path: Path) -> None:
+    no_token = _hearth(tmp_path, "run", "--platform", "discord")
+    bad_url = _hearth(tmp_path, "migrate", DATABASE_URL="sqlite:///hearth.db")
+    assert (no_token.returncode, bad_url.returncode) == (CONFIG_ERROR_EXIT, CONFIG_ERROR_EXIT)
+    assert no_token.stderr.splitlines() == [
+        "error: DISCORD_TOKEN is not set: the discord platform needs the bot token from the Developer Portal (Bot tab)."
+    ]
+    assert bad_url.stderr.splitlines() == [
+        "error: DATABASE_URL=sqlite:///hearth.db: expected sqlite+aiosqlite:///path/to/hearth.db or "
+        "postgresql+asyncpg://user:password@host:5432/db"
+    ]
+    assert list(tmp_path.iterdir()) == []  # no database was created or migrated

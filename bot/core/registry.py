@@ -12,6 +12,7 @@ from bot.core.events import Event
 
 if TYPE_CHECKING:
     from bot.core.context import Context
+    from bot.core.member_data import MemberData
     from bot.core.reply import Reply
     from bot.core.services import Services
 
@@ -38,6 +39,7 @@ class Registry:
         self.homes: list[HomeHandler] = []
         self.start_hooks: list[StartHook] = []
         self.loaded: list[str] = []
+        self._member_data: dict[str, MemberData] = {}
 
     def command(self, spec: CommandSpec) -> None:
         if spec.path in self.commands:
@@ -70,6 +72,16 @@ class Registry:
         """Run `hook` when Hearth starts, after migrations and with the platform attached (e.g. to
         rebuild scheduled jobs from the database and catch up on what was missed while down)."""
         self.start_hooks.append(hook)
+
+    def member_data(self, cog: str, hooks: MemberData) -> None:
+        """How cog `cog` (its package name) exports and deletes one member's data (bot/core/member_data.py)."""
+        if cog in self._member_data:
+            raise RegistryError(f"{cog} declares its member-data hooks twice")
+        self._member_data[cog] = hooks
+
+    def member_data_hooks(self) -> dict[str, MemberData | None]:
+        """Every loaded cog's hooks; None for a cog that declared none (unhandled: export and delete refuse)."""
+        return {cog: self._member_data.get(cog) for cog in self.loaded}
 
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.introductions import member_data
 from cogs.introductions.feature import IntroductionsFeature
 
 
 def setup(registry: Registry, services: Services) -> None:
     IntroductionsFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

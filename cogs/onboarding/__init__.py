@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.onboarding import member_data
 from cogs.onboarding.feature import OnboardingFeature
 
 
 def setup(registry: Registry, services: Services) -> None:
     OnboardingFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.recognition import member_data
 from cogs.recognition.feature import RecognitionFeature
 
 
 def setup(registry: Registry, services: Services) -> None:
     RecognitionFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.rituals import member_data
 from cogs.rituals.feature import RitualsFeature
 
 
 def setup(registry: Registry, services: Services) -> None:
     RitualsFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
-from bot.core.clock import Clock, SystemClock, VirtualClock
+from bot.core.clock import Clock, SystemClock, VirtualClock, logs_on
 from bot.core.runtime import ALL_COGS, Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from config.settings import PlatformName, Settings
@@ -58,15 +58,16 @@ async def run_console(
     scheduler = VirtualScheduler(clock)
     hearth = build_hearth(settings, clock, scheduler)
     platform = ConsolePlatform(hearth, scheduler, rich_writer(console) if lines is None else write)
-    try:
-        await hearth.start()
-        if lines is None:
-            await interact(platform, console)
-        else:
-            await platform.run_lines(lines)
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
+    with logs_on(clock):
+        try:
+            await hearth.start()
+            if lines is None:
+                await interact(platform, console)
+            else:
+                await platform.run_lines(lines)
+        finally:
+            await hearth.close()
+            await hearth.db.dispose()
 
 
 async def run_platform(settings: Settings) -> None:
@@ -120,3 +121,11 @@ def configure_logging(settings: Settings) -> None:
     )
     # Migrations run at every start; their step-by-step log is noise unless something fails.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs four INFO lines per firing (added, running, executed, removed); Hearth logs what ran.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Hearth never joins voice: discord.py's warnings that voice libraries are missing say nothing to act on.
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
+
+
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    return "voice will NOT be supported" not in record.getMessage()

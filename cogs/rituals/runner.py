@@ -203,6 +203,7 @@ class RitualRunner:
         self._open.pop(ritual.community_id, None)
         if posted.needs_close:
             self._arm_close(run_id, window_ends)
+        log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
         return run_id
 
     # -- posting, per kind ----------------------------------------------------------------------------

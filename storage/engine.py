@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -138,16 +139,27 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
+        path = self.engine.url.database
+        if self.is_sqlite and path and path != ":memory:":
+            # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
+            # and prints a traceback at exit.
+            try:
+                sqlite3.connect(path).close()
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
         try:
             connection = await self.engine.connect()
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            url = self.engine.url.render_as_string(hide_password=True)
-            raise SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}") from None
+            raise self._unusable(error) from None
         try:
             await _upgrade(connection)
         finally:
             await connection.close()
+
+    def _unusable(self, error: Exception) -> SettingsError:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        url = self.engine.url.render_as_string(hide_password=True)
+        return SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}")
 
     async def dispose(self) -> None:
         if self._checkpoint is not None:

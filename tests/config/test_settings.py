@@ -13,7 +13,6 @@ import pytest
 
 from config.community import SettingError, decode_settings, encode_setting, validate_setting
 from config.settings import CONFIG_ERROR_EXIT, PlatformName, Settings, SettingsError, load_settings
-from storage.engine import Database
 
 
 def test_platform_is_inferred_from_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,16 +94,6 @@ def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_passwor
         load_settings(database_url="postgres://me:secret@db/hearth")
 
 
-async def test_a_database_that_cannot_be_opened_is_a_settings_error(tmp_path: Path) -> None:
-    (tmp_path / "hearth.db").mkdir()
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/hearth.db")  # a folder where the file should be
-    try:
-        with pytest.raises(SettingsError, match=r"cannot open the database: unable to open database file"):
-            await db.migrate()
-    finally:
-        await db.dispose()
-
-
 def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
     return subprocess.run(
@@ -120,7 +109,9 @@ def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
 def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_code(tmp_path: Path) -> None:
     no_token = _hearth(tmp_path, "run", "--platform", "discord")
     bad_url = _hearth(tmp_path, "migrate", DATABASE_URL="sqlite:///hearth.db")
-    assert (no_token.returncode, bad_url.returncode) == (CONFIG_ERROR_EXIT, CONFIG_ERROR_EXIT)
+    (tmp_path / "folder.db").mkdir()  # a folder where the database file should be
+    unopenable = _hearth(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'folder.db'}")
+    assert [done.returncode for done in (no_token, bad_url, unopenable)] == [CONFIG_ERROR_EXIT] * 3
     assert no_token.stderr.splitlines() == [
         "error: DISCORD_TOKEN is not set: the discord platform needs the bot token from the Developer Portal (Bot tab)."
     ]
@@ -128,4 +119,8 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
         "error: DATABASE_URL=sqlite:///hearth.db: expected sqlite+aiosqlite:///path/to/hearth.db or "
         "postgresql+asyncpg://user:password@host:5432/db"
     ]
-    assert list(tmp_path.iterdir()) == []  # no database was created or migrated
+    assert unopenable.stderr.splitlines() == [
+        f"error: DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'folder.db'}: cannot open the database: "
+        "unable to open database file"
+    ]
+    assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated

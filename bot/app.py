@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from bot.core.clock import Clock, SystemClock, VirtualClock
+from bot.core.clock import Clock, SystemClock, VirtualClock, logs_on
 from bot.core.runtime import Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from bot.platforms import choose
@@ -47,21 +47,23 @@ async def run_console(
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)
     hearth = build_hearth(settings, clock, scheduler)
-    try:
-        await hearth.start()
-        if lines is None:
-            await interactive(hearth)
-        else:
-            await ConsolePlatform(hearth, scheduler, write or print_block).run_lines(lines)
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
+    with logs_on(clock):
+        try:
+            await hearth.start()
+            if lines is None:
+                await interactive(hearth)
+            else:
+                await ConsolePlatform(hearth, scheduler, write or print_block).run_lines(lines)
+        finally:
+            await hearth.close()
+            await hearth.db.dispose()
 
 
 async def run_platform(settings: Settings, **overrides: object) -> None:
     """Serve the platform HEARTH_PLATFORM names (`auto`: the first whose settings detect it) until stopped.
     `overrides` win over the environment for the platform's own settings."""
     platform, platform_settings = choose(settings.hearth_platform, **overrides)
+    platform_settings.check()  # a missing token stops here: nothing migrated, nothing scheduled
     clock: Clock
     scheduler: Scheduler
     if platform.virtual_time:
@@ -71,14 +73,15 @@ async def run_platform(settings: Settings, **overrides: object) -> None:
         clock = SystemClock()
         scheduler = RealScheduler(clock)
     hearth = build_hearth(settings, clock, scheduler)
-    try:
-        await hearth.start()
-        if not platform.virtual_time:
-            tune_for_serving()
-        await platform.serve(hearth, platform_settings)
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
+    with logs_on(clock):
+        try:
+            await hearth.start()
+            if not platform.virtual_time:
+                tune_for_serving()
+            await platform.serve(hearth, platform_settings)
+        finally:
+            await hearth.close()
+            await hearth.db.dispose()
 
 
 _SWITCH_INTERVAL_SECONDS = 0.0005
@@ -107,3 +110,11 @@ def configure_logging(settings: Settings) -> None:
     )
     # Migrations run at every start; their step-by-step log is noise unless something fails.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs four INFO lines per firing (added, running, executed, removed); Hearth logs what ran.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Hearth never joins voice: discord.py's warnings that voice libraries are missing say nothing to act on.
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
+
+
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    return "voice will NOT be supported" not in record.getMessage()

@@ -16,11 +16,11 @@ import yaml
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import VirtualClock
 from bot.core.scheduling import VirtualScheduler
-from bot.platforms import UnknownPlatform, registered
+from bot.platforms import registered
 from bot.platforms.console import script_lines
 from bot.platforms.console.script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
 from storage.engine import Database
 
 # The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
@@ -44,9 +44,10 @@ def _serve(settings: Settings) -> None:
     except ScriptError as error:
         typer.echo(f"error: script {error}", err=True)
         raise typer.Exit(1) from None
-    except (SettingsError, UnknownPlatform) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    except SettingsError as error:  # an unknown platform or a missing token too
+        for line in str(error).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(CONFIG_ERROR_EXIT) from None
 
 
 @app.command()
@@ -120,5 +121,16 @@ def slack_manifest(
         typer.echo(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), nl=False)
 
 
+def main() -> None:
+    """The `hearth` entry point: a configuration error is reported in a line per setting, never a traceback,
+    with the one exit code CONFIG_ERROR_EXIT."""
+    try:
+        app()
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        sys.exit(CONFIG_ERROR_EXIT)
+
+
 if __name__ == "__main__":
-    app()
+    main()

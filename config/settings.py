@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+# The exit code of every configuration error (a missing or malformed setting), whatever the command.
+CONFIG_ERROR_EXIT = 2
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class SettingsError(ValueError):
@@ -17,10 +25,10 @@ ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introduct
 
 
 class Settings(BaseSettings):
-    """Every name here is a public interface: documented in README.md and .env.example. Each platform's own
-    settings (DISCORD_TOKEN, SLACK_BOT_TOKEN, ...) are its package's model (`bot/platforms/<name>/settings.py`)."""
+    """Every name here is a public interface: documented in README.md and .env.example."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`DISCORD_DEV_GUILD_ID=` as in .env.example) means "not set": the default applies.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     hearth_platform: str = Field(
         "auto", description="a platform's name (console, discord, slack), or auto (chosen from the tokens present)"
@@ -31,7 +39,6 @@ class Settings(BaseSettings):
         2.0, gt=0, le=60, description="Longest time message-activity points wait in memory before the ledger"
     )
     hearth_activity_batch_size: int = Field(500, ge=1, le=50_000, description="Flush activity points at this many")
-
     hearth_cogs: str = Field("", description="Comma-separated features to load (default: all of ALL_COGS)")
 
     @field_validator("hearth_cogs")
@@ -42,6 +49,26 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"HEARTH_COGS names {', '.join(unknown)}, which Hearth does not have; choose from {', '.join(ALL_COGS)}"
             )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            driver = None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path/to/hearth.db or postgresql+asyncpg://user:password@host:5432/db"
+            )
+        return value
+
+    @field_validator("hearth_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value
 
     def chosen_cogs(self) -> tuple[str, ...]:
@@ -63,5 +90,47 @@ def _names(text: str) -> list[str]:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings now; keyword overrides win over the environment (used by the CLI flags)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    """Read settings now; keyword overrides win over the environment (used by the CLI flags).
+    A malformed value raises SettingsError: one line per setting, naming it, the value and what is expected."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise settings_error(error) from None
+
+
+def settings_error(error: ValidationError) -> SettingsError:
+    """A pydantic refusal of settings (Hearth's or a platform's) as one line per setting."""
+    return SettingsError("\n".join(_describe(problem) for problem in error.errors()))
+
+
+def _describe(problem: Mapping[str, Any]) -> str:
+    """`NAME=value: what is expected`, in words a person reads rather than pydantic's."""
+    name = ".".join(str(part) for part in problem["loc"]).upper()
+    value = problem.get("input")
+    if name == "DATABASE_URL" and isinstance(value, str):
+        value = masked_url(value)
+    context = problem.get("ctx") or {}
+    expected = {
+        "int_parsing": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_parsing": "expected a number",
+        "bool_parsing": "expected true or false",
+        "greater_than_equal": f"expected at least {context.get('ge')}",
+        "greater_than": f"expected more than {context.get('gt')}",
+        "less_than_equal": f"expected at most {context.get('le')}",
+        "less_than": f"expected less than {context.get('lt')}",
+        "enum": f"expected one of {context.get('expected')}",
+    }.get(problem["type"])
+    if expected is None:
+        text = str(problem["msg"]).removeprefix("Value error, ")
+        # "Unknown x" reads on after "NAME=value: "; a name in capitals stays as it is.
+        expected = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    return f"{name}={value}: {expected}"
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for a message: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +16,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from config.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
 
 
+_WRITES: Counter[str] = Counter()
+
+
 class Database:
     """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`."""
 
@@ -74,13 +81,17 @@ class Database:
         self._writer = engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else engine
         self._reader = engine.execution_options(**{_STATEMENT_SNAPSHOTS: True}) if self.is_sqlite else engine
         self._checkpoint: asyncio.Task[None] | None = None
+        self._url = str(engine.url)
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise SettingsError(f"DATABASE_URL={url}: cannot create its folder: {error.strerror}") from None
         else:
             engine_options.setdefault("pool_size", 10)
             engine_options.setdefault("pool_pre_ping", True)
@@ -88,6 +99,13 @@ class Database:
         if engine.dialect.name == "sqlite":
             _sqlite_setup(engine)
         return cls(engine)
+
+    @property
+    def writes(self) -> int:
+        """Write transactions committed to this database by this OS process, through any `Database` on the
+        same URL: a housekeeping job that found nothing to do may sleep until this changes (see
+        bot.core.scheduling.Quiet; only virtual time, where every instance lives in one process, relies on it)."""
+        return _WRITES[self._url]
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -100,6 +118,7 @@ class Database:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
         async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+        _WRITES[self._url] += 1
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
 
@@ -120,8 +139,27 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
-        async with self.engine.connect() as connection:
+        path = self.engine.url.database
+        if self.is_sqlite and path and path != ":memory:":
+            # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
+            # and prints a traceback at exit.
+            try:
+                sqlite3.connect(path).close()
+            except sqlite3.Error as error:
+                raise self._unusable(error) from None
+        try:
+            connection = await self.engine.connect()
+        except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
+            raise self._unusable(error) from None
+        try:
             await _upgrade(connection)
+        finally:
+            await connection.close()
+
+    def _unusable(self, error: Exception) -> SettingsError:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        url = self.engine.url.render_as_string(hide_password=True)
+        return SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}")
 
     async def dispose(self) -> None:
         if self._checkpoint is not None:

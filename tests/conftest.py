@@ -3,11 +3,14 @@ a runtime on a virtual clock, and a console driver that runs script lines and re
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -28,43 +31,73 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
-async def _create_postgres_database() -> tuple[str, str]:
+async def _admin(statement: str) -> None:
+    """One statement on the PostgreSQL server's maintenance connection (CREATE/DROP DATABASE)."""
     import asyncpg
 
     assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
-    name = f"hearth_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
+    admin = await asyncpg.connect(
+        make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement)
     finally:
         await admin.close()
-    return base.set(database=name).render_as_string(hide_password=False), name
 
 
-async def _drop_postgres_database(name: str) -> None:
-    import asyncpg
-
+def _postgres_url(name: str) -> str:
     assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
-    admin = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _migrated(url: str) -> None:
+    database = Database.open(url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await database.migrate()
     finally:
-        await admin.close()
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per test process (each xdist worker has its own): every test
+    starts from a copy instead of running the migrations again (0.65 s each)."""
+    path = tmp_path_factory.mktemp("template") / "hearth.db"
+    asyncio.run(_migrated(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated PostgreSQL database per test process, the template of each test's own database."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    name = f"hearth_template_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_migrated(_postgres_url(name)))
+        yield name
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
-    """A fresh, empty database for one test: a SQLite file, or a new PostgreSQL database."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_template: str | None
+) -> AsyncIterator[str]:
+    """A fresh database for one test, migrated and empty: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+        path = tmp_path / "hearth.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
-    url, name = await _create_postgres_database()
+    name = f"hearth_test_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     try:
-        yield url
+        yield _postgres_url(name)
     finally:
-        await _drop_postgres_database(name)
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -31,3 +34,29 @@ class VirtualClock:
         if moment < self._now:
             raise ValueError("the virtual clock does not go backwards")
         self._now = moment.astimezone(UTC)
+
+
+class _ClockTime(logging.Filter):
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        moment = self.clock.now().timestamp()
+        record.created, record.msecs = moment, (moment % 1) * 1000
+        return True
+
+
+@contextmanager
+def logs_on(clock: Clock) -> Iterator[None]:
+    """While inside, log records carry `clock`'s time: a warning on the console's virtual clock (a ritual
+    missed on day 12 of a script) says when it happened there, not when the script ran."""
+    stamp = _ClockTime(clock)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(stamp)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(stamp)

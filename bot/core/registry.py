@@ -14,6 +14,7 @@ from config.community import Section, SettingsCatalog
 
 if TYPE_CHECKING:
     from bot.core.context import Context
+    from bot.core.member_data import MemberData
     from bot.core.reply import Reply
     from bot.core.services import Services
 
@@ -50,6 +51,7 @@ class Registry:
         self.stop_hooks: list[StopHook] = []
         self.loaded: list[str] = []
         self._loading = CORE
+        self._member_data: dict[str, MemberData] = {}
 
     def command(self, spec: CommandSpec) -> None:
         cog = self._loading
@@ -101,6 +103,16 @@ class Registry:
     def on_stop(self, hook: StopHook) -> None:
         """Run `hook` when Hearth stops, before the scheduler and the database close (e.g. to drop jobs)."""
         self.stop_hooks.append(hook)
+
+    def member_data(self, cog: str, hooks: MemberData) -> None:
+        """How cog `cog` (its package name) exports and deletes one member's data (bot/core/member_data.py)."""
+        if cog in self._member_data:
+            raise RegistryError(f"{cog} declares its member-data hooks twice")
+        self._member_data[cog] = hooks
+
+    def member_data_hooks(self) -> dict[str, MemberData | None]:
+        """Every loaded cog's hooks; None for a cog that declared none (unhandled: export and delete refuse)."""
+        return {cog: self._member_data.get(cog) for cog in self.loaded}
 
     def groups(self) -> dict[str, list[CommandSpec]]:
         grouped: dict[str, list[CommandSpec]] = defaultdict(list)

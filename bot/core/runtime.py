@@ -94,6 +94,11 @@ class Hearth:
         """Migrate and start the background work; then, once a platform is attached (now, or when it
         attaches), the cogs' start hooks: a hook may post, e.g. a ritual firing missed while down."""
         await self.db.migrate()
+        log.info(
+            "Hearth started: %s; database %s",
+            ", ".join(self.registry.loaded),
+            self.db.engine.url.render_as_string(hide_password=True),
+        )
         self.services.activity.start()
         self.services.scheduler.start()
         self._started = True

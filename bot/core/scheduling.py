@@ -5,6 +5,11 @@ that receives the time it was scheduled for. We compute each next fire time from
 hand exactly that moment to APScheduler's AsyncIOScheduler as a one-off date job, so the job knows
 its `scheduled_for` (the key rituals claim runs by). The virtual variant runs due jobs, in order, when
 the console's clock is moved (`wait 2w`), so weeks of schedule play out in a second.
+
+A housekeeping job (a sweep, a resync) may answer `Quiet`: "nothing for me before `until`, as long as
+`unchanged()`". The virtual scheduler then skips its firings up to that moment, so a long wait costs the
+work that falls due, not the number of ten-minute ticks in it. Wall-clock time ignores the hint: another
+process may change the database at any moment, and a tick there costs nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -21,7 +26,18 @@ from apscheduler.triggers.date import DateTrigger
 from bot.core.clock import Clock, VirtualClock
 
 log = logging.getLogger(__name__)
-JobFunc = Callable[[datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A job's word that its firings before `until` (None: ever) would find nothing to do while
+    `unchanged()` holds (typically: nothing was written to the database since it looked)."""
+
+    until: datetime | None
+    unchanged: Callable[[], bool]
+
+
+JobFunc = Callable[[datetime], Awaitable[Quiet | None]]
 
 
 @dataclass
@@ -29,6 +45,7 @@ class _Job:
     trigger: BaseTrigger
     func: JobFunc
     next_run: datetime | None
+    quiet: Quiet | None = None
 
 
 class Scheduler:
@@ -68,8 +85,9 @@ class Scheduler:
             following = job.trigger.get_next_fire_time(None, later)
         job.next_run = following
         self._arm(job_id)
+        job.quiet = None
         try:
-            await job.func(scheduled)
+            job.quiet = await job.func(scheduled)
         except Exception:
             log.exception("scheduled job %s (for %s) failed", job_id, scheduled.isoformat())
 
@@ -137,13 +155,34 @@ class VirtualScheduler(Scheduler):
 
     async def advance_to(self, target: datetime) -> None:
         while True:
-            due = [
-                (job.next_run, job_id) for job_id, job in self._jobs.items() if job.next_run and job.next_run <= target
-            ]
+            due = [(moment, job_id) for job_id, job in self._jobs.items() if (moment := self._due(job)) <= target]
             if not due:
                 break
             moment, job_id = min(due)
             if moment > self.virtual_clock.now():
                 self.virtual_clock.set(moment)
+            self._jobs[job_id].next_run = moment  # a quiet job skips the firings it said would find nothing
             await self._fire(job_id, moment)
         self.virtual_clock.set(max(target, self.virtual_clock.now()))
+
+    def _due(self, job: _Job) -> datetime:
+        """When the job next has to run: its next firing, or for a quiet job the first one at or after its
+        `until` (never, without one). `datetime.max` (aware) when it never runs."""
+        if job.next_run is None:
+            return _NEVER
+        quiet = job.quiet
+        if quiet is None:
+            return job.next_run
+        if not quiet.unchanged():
+            # Something changed now: the firings skipped so far would have found nothing; the next one counts.
+            job.quiet = None
+            if job.next_run < self.virtual_clock.now():
+                job.next_run = job.trigger.get_next_fire_time(None, self.virtual_clock.now())
+                return job.next_run or _NEVER
+            return job.next_run
+        if quiet.until is None or quiet.until <= job.next_run:
+            return _NEVER if quiet.until is None else job.next_run
+        return job.trigger.get_next_fire_time(None, quiet.until) or _NEVER
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)

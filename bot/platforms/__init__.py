@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.settings import SettingsError, settings_error
 
 if TYPE_CHECKING:
     from bot.core.runtime import Hearth
@@ -25,7 +28,12 @@ if TYPE_CHECKING:
 class PlatformSettings(BaseSettings):
     """The base of each platform's settings model: read like `config.settings.Settings` (env, `.env`)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # As for Hearth's own settings, an empty value in `.env` means "not set".
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    def check(self) -> None:
+        """Raise SettingsError, saying what to fix, when these settings cannot work (a missing token).
+        Called before anything starts: no migration, no scheduler."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,11 @@ class Platform:
     virtual_time: bool = False
 
     def load_settings(self, **overrides: object) -> Any:
-        return self.settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        """The platform's settings; a malformed one raises SettingsError (one line per setting)."""
+        try:
+            return self.settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        except ValidationError as error:
+            raise settings_error(error) from None
 
 
 @cache
@@ -58,7 +70,7 @@ def registered() -> dict[str, Platform]:
     return {platform.name: platform for platform in sorted(found, key=lambda p: (p.rank, p.name))}
 
 
-class UnknownPlatform(ValueError):
+class UnknownPlatform(SettingsError):
     """HEARTH_PLATFORM names no registered platform."""
 
 

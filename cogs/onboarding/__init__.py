@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.onboarding import member_data
 from cogs.onboarding.feature import OnboardingFeature
 from cogs.onboarding.settings import OnboardingSettings
 
@@ -12,3 +13,4 @@ SETTINGS = OnboardingSettings
 
 def setup(registry: Registry, services: Services) -> None:
     OnboardingFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.refs import ChannelRef
 from bot.core.reply import Reply, mention
+from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.onboarding.checklist import Checklist
 from cogs.onboarding.service import OnboardingService, Progress, ago, journey_member
@@ -41,26 +42,44 @@ class Reminders:
     async def stop(self) -> None:
         self.services.scheduler.remove(SWEEP_JOB)
 
-    async def sweep(self, scheduled: datetime) -> None:
+    async def sweep(self, scheduled: datetime) -> Quiet | None:
         """Nudge members stuck past nudge_after once, tell mods about those past alert_after once."""
+        db = self.services.db
+        seen = db.writes
         now = self.services.clock.now()
-        for progress in await self.journeys.open_progress():
+        next_due: datetime | None = None  # the next moment someone crosses a threshold
+        everyone = await self.journeys.open_progress()
+        # Claims already made are skipped without a write, so a sweep that sends nothing changes nothing.
+        sent = await self.journeys.notices([progress.journey.member_id for progress in everyone])
+        for progress in everyone:
             current = progress.current
             if current is None:
                 continue
             journey = progress.journey
             settings = await self.services.settings.get(journey.community_id)
+            tuned = settings.of(OnboardingSettings)
             waited = now - progress.since
-            if waited >= settings.of(OnboardingSettings).nudge_after:
+            if waited >= tuned.nudge_after and (journey.member_id, current.step, "nudge") not in sent:
                 await self._notify_once(journey, current.step, "nudge", now, partial(self._nudge, progress, settings))
-            if waited >= settings.of(OnboardingSettings).alert_after and settings.basics.mod_channel:
+            if (
+                waited >= tuned.alert_after
+                and settings.basics.mod_channel
+                and (journey.member_id, current.step, "alert") not in sent
+            ):
                 await self._notify_once(
                     journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
                 )
-        for community_id in await self.journeys.communities_with_batches():
+            ahead = [after for after in (tuned.nudge_after, tuned.alert_after) if after > waited]
+            if ahead:
+                at = progress.since + min(ahead)
+                next_due = at if next_due is None else min(next_due, at)
+        batched = await self.journeys.communities_with_batches()
+        for community_id in batched:
             settings = await self.services.settings.get(community_id)
             ref = await self.journeys.community_ref(community_id)
             await self.welcomes.post_batch(community_id, ref, now - settings.of(OnboardingSettings).raid_window)
+        # Until then the next sweeps would find nothing, unless something is written meanwhile.
+        return None if batched else Quiet(next_due, lambda: db.writes == seen)
 
     async def _notify_once(
         self, journey: Journey, step: str, kind: str, now: datetime, send: Callable[[], Awaitable[None]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.registry import Registry
 from bot.core.services import Services
+from cogs.recognition import member_data
 from cogs.recognition.feature import RecognitionFeature
 from cogs.recognition.settings import RecognitionSettings
 
@@ -12,3 +13,4 @@ SETTINGS = RecognitionSettings
 
 def setup(registry: Registry, services: Services) -> None:
     RecognitionFeature(services).register(registry)
+    registry.member_data(__name__, member_data.hooks(services))

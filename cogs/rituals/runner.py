@@ -21,6 +21,7 @@ from bot.core.awards import award
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Reply, mention
+from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.rituals.kinds import Firing, Places, Posted, all_kinds
 from cogs.rituals.rules import MILESTONES, render_prompt, streaks
@@ -103,15 +104,19 @@ class RitualRunner:
             if job_id == _RESYNC_JOB or job_id.startswith(("ritual:", "ritual-close:")):
                 self.services.scheduler.remove(job_id)
 
-    async def resync(self, scheduled: datetime) -> None:
+    async def resync(self, scheduled: datetime) -> Quiet:
         """Arm the active rituals this process has no job for: created or resumed by another process.
         (Changed or paused ones need nothing: `fire` follows the table.)"""
+        db = self.services.db
+        seen = db.writes
         armed = set(self.services.scheduler.job_ids())
-        async with self.services.db.read() as session:
+        async with db.read() as session:
             rituals = await store.active(session)
         for ritual in rituals:
             if ritual_job(ritual.id) not in armed:
                 await self._catch_up_and_arm(ritual)
+        # Nothing new to find until the database changes (on the console's clock, only this process writes).
+        return Quiet(None, lambda: db.writes == seen)
 
     async def _catch_up_and_arm(self, ritual: RitualRow) -> None:
         try:
@@ -192,6 +197,7 @@ class RitualRunner:
         self._open.pop(ritual.community_id, None)
         if posted.needs_close:
             self._arm_close(run_id, window_ends)
+        log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
         return run_id
 
     # -- posting ---------------------------------------------------------------------------------------

@@ -1,15 +1,22 @@
-"""Settings: the platform choice and per-community validation."""
+"""Settings: the platform choice, loading errors a person can act on, and per-community validation."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
+from bot.platforms import choose, registered
+from bot.platforms.discord.settings import DiscordSettings
+from bot.platforms.slack.settings import SlackSettings
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
-from config.settings import Settings
+from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
 
 CATALOG = SettingsCatalog([CommunityBasics, RecognitionSettings])
 
@@ -49,8 +56,11 @@ def test_hearth_cogs_chooses_a_subset_in_load_order() -> None:
     assert Settings(_env_file=None).chosen_cogs()[0] == "cogs.settings"  # type: ignore[call-arg]
     subset = Settings(_env_file=None, hearth_cogs="rituals, recognition")  # type: ignore[call-arg]
     assert subset.chosen_cogs() == ("cogs.recognition", "cogs.rituals")
-    with pytest.raises(ValidationError, match="HEARTH_COGS names kudos, which Hearth does not have; choose from"):
-        Settings(_env_file=None, hearth_cogs="recognition,kudos")  # type: ignore[call-arg]
+    with pytest.raises(
+        SettingsError,
+        match="HEARTH_COGS=recognition,kudos: HEARTH_COGS names kudos, which Hearth does not have; choose from",
+    ):
+        load_settings(hearth_cogs="recognition,kudos")
 
 
 def test_a_key_belongs_to_one_section() -> None:
@@ -59,3 +69,81 @@ def test_a_key_belongs_to_one_section() -> None:
 
     with pytest.raises(ValueError, match="`kudos_points` is declared by both RecognitionSettings and Clash"):
         SettingsCatalog([CommunityBasics, RecognitionSettings, Clash])
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTING_NAMES = [
+    name.upper()
+    for model in (Settings, *(platform.settings for platform in registered().values()))
+    for name in model.model_fields
+]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No Hearth setting in the environment; the working directory is an empty folder."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_example_env_file_copied_as_is_starts_the_console(clean_env: Path) -> None:
+    shutil.copyfile(ROOT / ".env.example", clean_env / ".env")
+    platform, _ = choose(load_settings().hearth_platform)
+    assert platform.name == "console"
+    assert DiscordSettings().discord_dev_guild_id is None
+    assert SlackSettings().hearth_http_port == 3000
+
+
+def test_a_wrong_setting_is_one_line_naming_it_its_value_and_what_is_expected(clean_env: Path) -> None:
+    (clean_env / ".env").write_text(
+        "HEARTH_ACTIVITY_FLUSH_SECONDS=soon\nHEARTH_ACTIVITY_BATCH_SIZE=0\nHEARTH_HTTP_PORT=abc\nDISCORD_DEV_GUILD_ID=\n"
+    )
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).splitlines() == [
+        "HEARTH_ACTIVITY_FLUSH_SECONDS=soon: expected a number",
+        "HEARTH_ACTIVITY_BATCH_SIZE=0: expected at least 1",
+    ]
+    # A platform's own settings are read the same way, and refused the same way.
+    with pytest.raises(SettingsError, match=r"^HEARTH_HTTP_PORT=abc: expected a whole number$"):
+        registered()["slack"].load_settings()
+
+
+def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_password(clean_env: Path) -> None:
+    refused = r"^DATABASE_URL=postgres://me:\*\*\*@db/hearth: expected sqlite\+aiosqlite"
+    with pytest.raises(SettingsError, match=refused):
+        load_settings(database_url="postgres://me:secret@db/hearth")
+
+
+def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+    )
+
+
+def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_code(tmp_path: Path) -> None:
+    no_token = _hearth(tmp_path, "run", "--platform", "discord")
+    bad_url = _hearth(tmp_path, "migrate", DATABASE_URL="sqlite:///hearth.db")
+    (tmp_path / "folder.db").mkdir()  # a folder where the database file should be
+    unopenable = _hearth(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'folder.db'}")
+    assert [done.returncode for done in (no_token, bad_url, unopenable)] == [CONFIG_ERROR_EXIT] * 3
+    assert no_token.stderr.splitlines() == [
+        "error: DISCORD_TOKEN is not set: the discord platform needs the bot token from the Developer Portal (Bot tab)."
+    ]
+    assert bad_url.stderr.splitlines() == [
+        "error: DATABASE_URL=sqlite:///hearth.db: expected sqlite+aiosqlite:///path/to/hearth.db or "
+        "postgresql+asyncpg://user:password@host:5432/db"
+    ]
+    assert unopenable.stderr.splitlines() == [
+        f"error: DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'folder.db'}: cannot open the database: "
+        "unable to open database file"
+    ]
+    assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated

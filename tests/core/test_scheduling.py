@@ -8,7 +8,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import VirtualClock
-from bot.core.scheduling import VirtualScheduler
+from bot.core.scheduling import Quiet, VirtualScheduler
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -53,3 +53,26 @@ async def test_a_one_off_job_fires_once() -> None:
     await scheduler.advance(timedelta(hours=1))
     assert fired == [START + timedelta(minutes=1)]
     assert scheduler.next_run("welcome-batch") is None
+
+
+async def test_a_quiet_job_sleeps_until_its_moment_or_until_something_changes() -> None:
+    clock = VirtualClock(START)
+    scheduler = VirtualScheduler(clock)
+    fired: list[datetime] = []
+    state = {"writes": 0}
+    wake_at: list[datetime | None] = [START + timedelta(hours=3), None, None]
+
+    async def sweep(scheduled: datetime) -> Quiet:
+        fired.append(scheduled)
+        seen = state["writes"]
+        return Quiet(wake_at.pop(0) if wake_at else None, lambda: state["writes"] == seen)
+
+    scheduler.add("sweep", IntervalTrigger(minutes=30, start_date=START), sweep)
+    await scheduler.advance(timedelta(hours=5))
+    # Once at the start, then at the moment it named; after that, nothing until a change.
+    assert fired == [START, START + timedelta(hours=3)]
+    state["writes"] += 1  # something is written at 17:00
+    await scheduler.advance(timedelta(minutes=40))
+    assert fired[2:] == [START + timedelta(hours=5)]  # the first firing at or after the change
+    await scheduler.advance(timedelta(days=365))
+    assert len(fired) == 3

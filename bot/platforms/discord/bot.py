@@ -140,6 +140,7 @@ class HearthBot(commands.Bot):
         run on attaching may post (a ritual firing missed while down) or check channel permissions.
         Discord sends READY again after a reconnect; Hearth is attached once."""
         if not self.attached.is_set():
+            log.info("connected to Discord as %s, in %d servers", self.user, len(self.guilds))
             self.hearth.attach(self.messenger)
             self.attached.set()
 

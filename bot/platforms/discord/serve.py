@@ -11,6 +11,7 @@ import discord
 from bot.core.runtime import Hearth
 from bot.platforms.discord.bot import HearthBot
 from bot.platforms.discord.settings import DiscordSettings
+from config.settings import SettingsError
 
 INTENTS_HELP = (
     "Discord refused the privileged intents Hearth needs. In the Developer Portal "
@@ -24,8 +25,9 @@ TOKEN_HELP = (
 )
 
 
-class DiscordStartupError(RuntimeError):
-    """Hearth cannot connect to Discord; the message says what the person should change."""
+class DiscordStartupError(SettingsError):
+    """Hearth cannot connect to Discord; the message says what the person should change (a configuration
+    error: `hearth` prints it in one line and exits with CONFIG_ERROR_EXIT)."""
 
 
 def build_discord_bot(hearth: Hearth, settings: DiscordSettings, **options: Any) -> HearthBot:
@@ -47,11 +49,8 @@ async def start_discord(bot: HearthBot, token: str | None) -> None:
 
 async def serve_discord(hearth: Hearth, settings: DiscordSettings) -> None:
     bot = build_discord_bot(hearth, settings)
-    try:
-        async with bot:
-            await start_discord(bot, settings.discord_token)
-    except DiscordStartupError as error:
-        raise SystemExit(f"error: {error}") from None
+    async with bot:
+        await start_discord(bot, settings.discord_token)
 
 
 __all__ = ["DiscordStartupError", "HearthBot", "build_discord_bot", "serve_discord", "start_discord"]

@@ -1,0 +1,18 @@
+"""What recognition keeps about a member: their ledger rows and running totals. Kudos they gave stay with
+the member who received them (those points are the recipient's), without the giver's name."""
+
+from __future__ import annotations
+
+from bot.core.member_data import MemberData, OnDelete, Reference, by_references
+from bot.core.services import Services
+from storage.models import Contribution, MemberTotal
+
+REFERENCES = (
+    Reference(Contribution, "member_id"),
+    Reference(Contribution, "actor_id", OnDelete.FORGET),
+    Reference(MemberTotal, "member_id"),
+)
+
+
+def hooks(services: Services) -> MemberData:
+    return by_references(services.db, REFERENCES)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -65,8 +65,24 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
 
 
+class WriteBehind(Protocol):
+    """Rows kept in memory that every write transaction must write first (e.g. first-seen members),
+    so that whatever the transaction writes may refer to them."""
+
+    @property
+    def pending(self) -> int: ...
+
+    async def write_pending(self, session: AsyncSession) -> Callable[[], None] | None:
+        """Write what is pending in `session`; the callable returned runs once that commits."""
+        ...
+
+
 class Database:
-    """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`."""
+    """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`.
+
+    On SQLite, write transactions of this process take turns on an asyncio lock: one writer at a time,
+    so they queue in memory instead of contending for the file lock until busy_timeout runs out.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -74,6 +90,17 @@ class Database:
         self._writer = engine.execution_options(**{_IMMEDIATE: True}) if self.is_sqlite else engine
         self._reader = engine.execution_options(**{_STATEMENT_SNAPSHOTS: True}) if self.is_sqlite else engine
         self._checkpoint: asyncio.Task[None] | None = None
+        self._one_writer = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._write_behind: list[WriteBehind] = []
+
+    def write_first(self, source: WriteBehind) -> None:
+        """Have every write transaction write `source`'s pending rows before anything else."""
+        self._write_behind.append(source)
+
+    @property
+    def pending(self) -> int:
+        """Rows waiting in memory for the next write transaction."""
+        return sum(source.pending for source in self._write_behind)
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
@@ -98,8 +125,15 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
-        async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        committed: list[Callable[[], None]] = []
+        async with self._one_writer:
+            async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
+                for source in self._write_behind:
+                    if source.pending and (done := await source.write_pending(session)) is not None:
+                        committed.append(done)
+                yield session
+            for done in committed:
+                done()
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
 

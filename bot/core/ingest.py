@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 
 from storage import ledger
@@ -20,8 +21,12 @@ log = logging.getLogger(__name__)
 
 
 class LedgerBuffer:
-    def __init__(self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500) -> None:
+    def __init__(
+        self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500, moved: dict[int, int] | None = None
+    ) -> None:
         self._db = db
+        # Member ids given in memory that turned out to belong to a member another process wrote first.
+        self._moved = moved if moved is not None else {}
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
         self._pending: list[Award] = []
@@ -54,11 +59,16 @@ class LedgerBuffer:
         """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
         async with self._lock:
             if not self._pending:
+                if self._db.pending:  # first-seen members who earned nothing yet are written all the same
+                    async with self._db.write():
+                        pass
                 self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
             try:
                 async with self._db.write() as session:
+                    if self._moved:
+                        batch = [self._remapped(award) for award in batch]
                     written = await ledger.record(session, batch)
             except Exception:
                 self._pending[:0] = batch
@@ -67,6 +77,13 @@ class LedgerBuffer:
             if not self._pending:
                 self._drained.set()
             return len(written)
+
+    def _remapped(self, award: Award) -> Award:
+        member_id = self._moved.get(award.member_id, award.member_id)
+        actor_id = self._moved.get(award.actor_id, award.actor_id) if award.actor_id is not None else None
+        if (member_id, actor_id) == (award.member_id, award.actor_id):
+            return award
+        return dataclasses.replace(award, member_id=member_id, actor_id=actor_id)
 
     async def _run(self) -> None:
         while True:

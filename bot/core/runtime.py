@@ -56,12 +56,13 @@ class Hearth:
     ) -> None:
         self.db = db
         self.clock = clock
+        identity = Identity(db, clock)
         self.services = Services(
             db=db,
             clock=clock,
-            identity=Identity(db, clock),
+            identity=identity,
             config=CommunityConfig(db),
-            ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
+            ledger=LedgerBuffer(db, activity_flush_seconds, activity_batch_size, identity.moved),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,

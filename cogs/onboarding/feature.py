@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -75,14 +76,16 @@ CHANNEL_PURPOSES = {
     "mods": "mod_channel",
 }
 BATCH_MENTIONS = 50
+HELLO_RELOAD_SECONDS = 60.0
 
 
 class OnboardingFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.service = OnboardingService(services)
-        # Members whose "say hello" needs no more checking in this process (done, or no journey).
-        self._hello_settled: set[int] = set()
+        # Per community, who still has "say hello" open, loaded in one query and kept for a minute of real
+        # time (a member who joined through another process is seen at the next load): no read per message.
+        self._hello_open: dict[int, tuple[float, set[int]]] = {}
 
     # -- declarations --------------------------------------------------------------------------------------------
     def register(self, registry: Registry) -> None:
@@ -263,6 +266,8 @@ class OnboardingFeature:
             return
         progress = await self.service.progress(member.id)
         assert progress is not None
+        if progress.has("hello") and member.community_id in self._hello_open:
+            self._hello_open[member.community_id][1].add(member.id)
         welcomer = await self._ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
         if welcomer:
@@ -446,14 +451,18 @@ class OnboardingFeature:
         if event.author.is_bot:
             return
         member = await self.services.identity.member(event.author)
-        if member.id in self._hello_settled:
-            return
-        progress = await self.service.progress(member.id)
-        if progress is None or not progress.has("hello") or progress.done("hello"):
-            self._hello_settled.add(member.id)
-            return
-        await self._step_done_elsewhere(member, "hello")
-        self._hello_settled.add(member.id)
+        now = asyncio.get_running_loop().time()
+        loaded, hello_open = self._hello_open.get(member.community_id, (None, set()))
+        if loaded is None or now - loaded > HELLO_RELOAD_SECONDS:
+            hello_open = {
+                progress.journey.member_id
+                for progress in await self.service.open_progress(member.community_id)
+                if progress.has("hello") and not progress.done("hello")
+            }
+            self._hello_open[member.community_id] = (now, hello_open)
+        if member.id in hello_open:
+            hello_open.discard(member.id)
+            await self._step_done_elsewhere(member, "hello")
 
     # -- nudges, alerts, batches ---------------------------------------------------------------------------------
     async def sweep(self, scheduled: datetime) -> None:

@@ -70,13 +70,13 @@ async def run_console(
 
 
 async def run_platform(settings: Settings) -> None:
-    """Serve Discord or Slack until stopped."""
+    """Serve Discord or Slack until stopped (SIGTERM or SIGINT: see bot/core/lifecycle.py)."""
     serve = _server(settings.chosen_platform())
     hearth = build_hearth(settings, SystemClock(), RealScheduler(SystemClock()))
     try:
         await hearth.start()
         tune_for_serving()
-        await serve(hearth, settings)
+        await hearth.lifecycle.serve_until_signalled(serve(hearth, settings))
     finally:
         await hearth.close()
         await hearth.db.dispose()

@@ -1,12 +1,12 @@
 """Refs to ids and ids to refs, in memory; the database learns of first-seen members in batches.
 
-First sight of a member costs no transaction of its own: the member gets an id in memory (from a block
-reserved ahead: PostgreSQL's sequence, or after SQLite's highest id) and its row is written by the
-next write transaction of this process, before anything else that transaction writes (the ledger's
-activity flush, a command's own transaction; see `Database.write_first`). So any row that refers to
-the member is written after, and in the same transaction as, the member's own row. A community's
-members are loaded in one query the first time the process sees the community, so a restart does not
-make every member new again.
+First sight of a member (or a new display name) costs no transaction of its own: the member gets an
+id in memory (from a block reserved ahead: PostgreSQL's sequence, or after SQLite's highest id; a
+SQLite file is served by one process) and its row is written by the next write transaction of this
+process, before anything else that transaction writes (the ledger's activity flush, a command's own
+transaction; see `Database.write_first`). So any row that refers to the member is written after, and
+in the same transaction as, the member's own row. A community's members are loaded in one query the
+first time the process sees the community, so a restart does not make every member new again.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Identity:
         self._members: dict[tuple[int, str], Member] = {}
         self._member_by_id: dict[int, Member] = {}
         self._new: dict[int, identity.NewMember] = {}
+        self._renamed: dict[int, str] = {}
         self._free_ids: list[int] = []
         self._next_sqlite_id: int | None = None
         self._reserving = asyncio.Lock()
@@ -96,9 +97,8 @@ class Identity:
                 self._new[cached.id] = identity.NewMember(
                     cached.id, community.id, ref.external_id, ref.display_name, ref.is_bot, pending.joined_at
                 )
-            else:  # a rename is rare: written at once, so boards show it right away
-                async with self._db.write() as session:
-                    await identity.rename_member(session, cached.id, ref.display_name)
+            else:  # written with the next write transaction, as first sights are
+                self._renamed[cached.id] = ref.display_name
             return self._remember_member(Member(cached.id, community.id, ref))
         if not self._free_ids:
             await self._reserve_ids()
@@ -156,11 +156,14 @@ class Identity:
     # -- write-behind ----------------------------------------------------------------------------
     @property
     def pending(self) -> int:
-        return len(self._new)
+        return len(self._new) + len(self._renamed)
 
     async def write_pending(self, session: AsyncSession) -> Callable[[], None] | None:
         batch = list(self._new.values())
-        moved = await identity.insert_members(session, batch)
+        renamed = dict(self._renamed)
+        moved = await identity.insert_members(session, batch) if batch else {}
+        for member_id, name in renamed.items():
+            await identity.rename_member(session, self.current_id(member_id), name)
         # Another process wrote these members first: theirs is the id from now on (rows written with
         # the id given here are remapped by their writers through `moved`).
         for given, member in [(given, self._member_by_id.pop(given)) for given in moved]:
@@ -172,6 +175,9 @@ class Identity:
             for row in batch:
                 if self._new.get(row.id) is row:
                     del self._new[row.id]
+            for member_id, name in renamed.items():
+                if self._renamed.get(member_id) == name:
+                    del self._renamed[member_id]
 
         return committed
 

@@ -2,8 +2,10 @@
 
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
-`flush_seconds` before a crash (a clean shutdown loses nothing). Commands never use this: what a
-person sees acknowledged is committed before the reply.
+`flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
+`2 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
+written some (the runtime awaits it before handling one, and Slack is answered only after that).
+Commands never use this: what a person sees acknowledged is committed before the reply.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class LedgerBuffer:
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
         self._pending: list[Award] = []
+        self._writing = 0  # awards in the flush under way
+        self._room = asyncio.Event()
+        self._room.set()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
@@ -46,6 +51,20 @@ class LedgerBuffer:
         self._drained.clear()
         if len(self._pending) >= self._batch_size:
             self._wake.set()
+            if self.full:
+                self._room.clear()
+
+    @property
+    def full(self) -> bool:
+        """Whether the awards not yet written reached the bound (two batches)."""
+        return len(self._pending) + self._writing >= 2 * self._batch_size
+
+    async def room(self) -> None:
+        """Wait until the awards not yet written are below the bound again."""
+        while self.full:
+            self._room.clear()
+            self._wake.set()
+            await self._room.wait()
 
     @property
     def pending(self) -> int:
@@ -65,6 +84,7 @@ class LedgerBuffer:
                 self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
+            self._writing = len(batch)
             try:
                 async with self._db.write() as session:
                     if self._moved:
@@ -73,6 +93,10 @@ class LedgerBuffer:
             except Exception:
                 self._pending[:0] = batch
                 raise
+            finally:
+                self._writing = 0
+                if not self.full:
+                    self._room.set()
             self.recorded += len(written)
             if not self._pending:
                 self._drained.set()

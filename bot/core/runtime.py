@@ -19,9 +19,10 @@ from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.community_config import CommunityConfig
 from bot.core.context import Context
-from bot.core.events import ComponentClicked, Event, FormSubmitted
+from bot.core.events import ComponentClicked, Event, FormSubmitted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.identity import Identity
 from bot.core.ingest import LedgerBuffer
+from bot.core.lifecycle import Lifecycle
 from bot.core.messenger import Messenger, NoMessenger
 from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
@@ -41,6 +42,7 @@ ALL_COGS: tuple[str, ...] = (
     "cogs.introductions",
     "cogs.rituals",
 )
+PASSIVE_EVENTS = (MessagePosted, ReactionAdded, ReactionRemoved)
 SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 
 
@@ -68,6 +70,7 @@ class Hearth:
             publish=self.dispatch,
         )
         self.registry = Registry()
+        self.lifecycle = Lifecycle()
         self._started = False
         self._hooks: asyncio.Task[None] | None = None
 
@@ -151,7 +154,13 @@ class Hearth:
         return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options))
 
     async def dispatch(self, event: Event) -> None:
-        """Give an event to every cog that subscribed to its type; one failing cog spoils nothing."""
+        """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
+
+        A passive event (a message, a reaction) first waits while the activity buffer is full, so that
+        what a platform acknowledged after this returns is within the buffer's bound (bot/core/ingest.py).
+        """
+        if self.services.ledger.full and isinstance(event, PASSIVE_EVENTS):
+            await self.services.ledger.room()
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)

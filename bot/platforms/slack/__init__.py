@@ -28,6 +28,7 @@ async def serve_slack(hearth: Hearth, settings: Settings) -> None:
                 await asyncio.Event().wait()
             finally:
                 await handler.close_async()
+                await hearth.lifecycle.drain()
         else:
             runner = await platform.start_http("0.0.0.0", settings.hearth_http_port)
             log.info(
@@ -39,6 +40,7 @@ async def serve_slack(hearth: Hearth, settings: Settings) -> None:
             try:
                 await asyncio.Event().wait()
             finally:
-                await runner.cleanup()
+                await runner.cleanup()  # stops listening; requests under way are answered first
+                await hearth.lifecycle.drain()
     finally:
         await platform.close()

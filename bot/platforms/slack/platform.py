@@ -13,6 +13,7 @@ the set is empty again, still awards nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -176,6 +177,10 @@ def _refusal(error: SlackApiError, what: str, doing: str = "do this") -> Platfor
     return PlatformError(reasons.get(code, f"Slack refused ({code})."))
 
 
+async def _acknowledged(**_: Any) -> None:
+    """The `ack` a handler gets once Slack has had its answer."""
+
+
 class SlackPlatform:
     """The Bolt app wired to a Hearth runtime; also Hearth's Messenger on Slack."""
 
@@ -191,7 +196,12 @@ class SlackPlatform:
             base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
             session=session,
         )
-        self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret or "")
+        # Events are handled before Slack gets its 200, so that what Slack was told we have is within the
+        # activity buffer's bound (bot/core/ingest.py); commands and clicks are answered first and run
+        # after (`_after_ack`), as Slack's 3-second limit asks.
+        self.app = AsyncApp(
+            client=self.client, signing_secret=settings.slack_signing_secret or "", process_before_response=True
+        )
         self.team_id = ""
         self.team_name = ""
         self.bot_user_id = ""
@@ -199,6 +209,9 @@ class SlackPlatform:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._moderators: tuple[float, frozenset[str]] | None = None
         self._general: dict[str, bool] = {}  # channel id -> is it the workspace's general channel
+        self._handling: set[asyncio.Task[None]] = set()  # commands and clicks answered, still running
+        self._unnamed: dict[str, CommunityRef] = {}  # message authors whose profile is being fetched
+        self._naming: asyncio.Task[None] | None = None
         self._register()
 
     # -- startup -----------------------------------------------------------------------------------
@@ -246,8 +259,8 @@ class SlackPlatform:
     def _register(self) -> None:
         self.app.middleware(self._drop_redeliveries)
         for name in self.command_names():
-            self.app.command(f"/{name}")(self._on_command)
-        self.app.action(re.compile(".*"))(self._on_action)
+            self.app.command(f"/{name}")(self._after_ack(self._on_command))
+        self.app.action(re.compile(".*"))(self._after_ack(self._on_action))
         self.app.view(re.compile(".*"))(self._on_view)
         self.app.event("message")(self._message)
         self.app.event("team_join")(self._team_join)
@@ -255,6 +268,19 @@ class SlackPlatform:
         self.app.event("reaction_added")(self._reaction_added)
         self.app.event("reaction_removed")(self._reaction_removed)
         self.app.event("app_home_opened")(self._app_home_opened)
+
+    def _after_ack(
+        self, handler: Callable[[Callable[..., Awaitable[None]], dict[str, Any]], Awaitable[None]]
+    ) -> Callable[..., Awaitable[None]]:
+        """Answer Slack at once and run `handler` after (the app otherwise answers once a listener is done)."""
+
+        async def listener(ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
+            await ack()
+            task = asyncio.ensure_future(handler(_acknowledged, body))
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
+
+        return listener
 
     def command_names(self) -> list[str]:
         """Slack slash commands: every top-level command, and one per group."""
@@ -304,6 +330,28 @@ class SlackPlatform:
     async def member(self, community: CommunityRef, user_id: str) -> MemberRef:
         found = await self.profile(user_id)
         return MemberRef(community, user_id, found.name, found.is_bot)
+
+    def _author(self, community: CommunityRef, user_id: str) -> MemberRef:
+        """A message's author without waiting for users.info: a newcomer is recorded at once under their id
+        and named once the profile arrives (one fetch at a time, in the background)."""
+        cached = self._profiles.get(user_id)
+        if cached is not None:
+            return MemberRef(community, user_id, cached[1].name, cached[1].is_bot)
+        if user_id not in self._unnamed:
+            self._unnamed[user_id] = community
+            if self._naming is None or self._naming.done():
+                self._naming = asyncio.create_task(self._name_newcomers(), name="hearth-slack-profiles")
+        return MemberRef(community, user_id)
+
+    async def _name_newcomers(self) -> None:
+        while self._unnamed:
+            user_id, community = next(iter(self._unnamed.items()))
+            try:
+                await self.hearth.services.identity.member(await self.member(community, user_id))
+            except Exception:
+                log.exception("could not name Slack member %s", user_id)
+            finally:
+                del self._unnamed[user_id]
 
     async def level(self, user_id: str) -> Permission:
         """Workspace admins and owners are admins; members of SLACK_MODERATOR_GROUPS are moderators."""
@@ -499,7 +547,7 @@ class SlackPlatform:
         await self.hearth.dispatch(
             MessagePosted(
                 body["event_id"],
-                await self.member(community, event["user"]),
+                self._author(community, event["user"]),
                 ChannelRef(community, event["channel"], thread_id=thread),
                 event["ts"],  # unique within its channel (the activity key adds the channel)
                 from_slack_text(text),

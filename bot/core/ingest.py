@@ -40,6 +40,7 @@ class LedgerBuffer:
         self._drained = asyncio.Event()
         self._drained.set()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self.recorded = 0
 
     def start(self) -> None:
@@ -90,7 +91,7 @@ class LedgerBuffer:
                     if self._moved:
                         batch = [self._remapped(award) for award in batch]
                     written = await ledger.record(session, batch)
-            except Exception:
+            except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 raise
             finally:
@@ -110,7 +111,7 @@ class LedgerBuffer:
         return dataclasses.replace(award, member_id=member_id, actor_id=actor_id)
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
             self._wake.clear()
@@ -120,9 +121,10 @@ class LedgerBuffer:
                 log.exception("could not write %d activity awards; will retry", self.pending)
 
     async def close(self) -> None:
+        """Stop the background writer once its flush under way is done (never cut one off), then flush."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._closing = True
+            self._wake.set()
+            await self._task
             self._task = None
         await self.flush()

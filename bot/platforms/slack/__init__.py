@@ -34,7 +34,7 @@ async def serve_slack(hearth: Hearth, settings: Settings) -> None:
             log.info(
                 "Hearth is on Slack workspace %s: HTTP on port %d, path %s",
                 platform.team_name or platform.team_id,
-                settings.hearth_http_port,
+                runner.addresses[0][1],  # the port bound (HEARTH_HTTP_PORT=0 picks a free one)
                 EVENTS_PATH,
             )
             try:

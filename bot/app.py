@@ -120,3 +120,5 @@ def configure_logging(settings: Settings) -> None:
     )
     # Migrations run at every start; their step-by-step log is noise unless something fails.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # A line per Slack request (every message event) costs more than handling the event.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

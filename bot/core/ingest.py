@@ -3,7 +3,7 @@
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
 `flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
-`2 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
+`4 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
 written some (the runtime awaits it before handling one, and Slack is answered only after that).
 Commands never use this: what a person sees acknowledged is committed before the reply.
 """
@@ -20,6 +20,10 @@ from storage.engine import Database
 from storage.ledger import Award
 
 log = logging.getLogger(__name__)
+
+# Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
+# while one is being written, so that handling and writing overlap.
+_BOUND_BATCHES = 4
 
 
 class LedgerBuffer:
@@ -57,8 +61,8 @@ class LedgerBuffer:
 
     @property
     def full(self) -> bool:
-        """Whether the awards not yet written reached the bound (two batches)."""
-        return len(self._pending) + self._writing >= 2 * self._batch_size
+        """Whether the awards not yet written reached the bound (`_BOUND_BATCHES` batches)."""
+        return len(self._pending) + self._writing >= _BOUND_BATCHES * self._batch_size
 
     async def room(self) -> None:
         """Wait until the awards not yet written are below the bound again."""

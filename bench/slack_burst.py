@@ -1,7 +1,7 @@
 """Slack HTTP mode from the outside: a real `hearth run` process, signed requests over loopback.
 
 - drain: messages from N members never seen before, sent as fast as Bolt answers (100 in flight);
-  the drain rate is N over the time until every one of them is in the ledger.
+  an event is answered once handled, so the drain rate is N over the time until all were answered.
 - kill -9 mid-burst (unpaced: all at once; paced: a steady rate), then a restart: how many
   acknowledged messages are missing, against the documented bound (four activity batches).
 - SIGTERM mid-burst: acknowledged messages missing (must be 0), exit code, time to exit.
@@ -16,7 +16,6 @@ import asyncio
 import signal
 import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 from sqlalchemy import text
@@ -76,14 +75,13 @@ async def drain(url: str, events: int) -> str:
         started = time.perf_counter()
         acknowledged, _ = await send(served, 1, events, None, None, signal.SIGTERM)
         answered = time.perf_counter() - started
-        while not set(acknowledged) <= await keys(url):
-            await asyncio.sleep(0.05)
-        recorded = time.perf_counter() - started
-        served.process.send_signal(signal.SIGTERM)
+        served.process.send_signal(signal.SIGTERM)  # the last batch is written on the way out
         await served.process.wait()
+        recorded = time.perf_counter() - started
+    missing = len(set(acknowledged) - await keys(url))
     return (
-        f"drain: {events:,} messages from new members: all answered in {answered:.2f} s, all in the ledger"
-        f" in {recorded:.2f} s = {events / recorded:,.0f}/s"
+        f"drain: {events:,} messages from new members: all answered (= handled) in {answered:.2f} s ="
+        f" {events / answered:,.0f}/s; process stopped with all in the ledger at {recorded:.2f} s ({missing} missing)"
     )
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +155,12 @@ class Database:
             await self._checkpoint
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
+        """Bring the schema to the newest Alembic revisions (run at every start; features may branch).
+
+        A database already at every head is left alone without importing Alembic (a fifth of start-up)."""
         async with self.engine.connect() as connection:
-            await _upgrade(connection)
+            if await _applied(connection) != _heads():
+                await _upgrade(connection)
 
     async def dispose(self) -> None:
         if self._checkpoint is not None:
@@ -165,13 +170,42 @@ class Database:
         await self.engine.dispose()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
+
+
+def _heads() -> set[str]:
+    """The newest revisions, read from the migration files themselves (`revision` / `down_revision`)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            found = set(re.findall(r'"([^"]+)"', value))
+            (revisions if name == "revision" else parents).update(found)
+    return revisions - parents
+
+
+async def _applied(connection: AsyncConnection) -> set[str]:
+    def read(sync_connection: Connection) -> set[str]:
+        if not sync_connection.dialect.has_table(sync_connection, "alembic_version"):
+            return set()
+        return set(sync_connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+    applied = await connection.run_sync(read)
+    await connection.rollback()
+    return applied
+
+
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 async def _upgrade(connection: AsyncConnection) -> None:
+    from alembic import command
+
     def run(sync_connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = sync_connection

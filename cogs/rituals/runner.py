@@ -27,7 +27,7 @@ from bot.core.services import Services
 from cogs.rituals.rules import MILESTONES, PAIRING_MEMORY, make_groups, render_prompt, streaks
 from cogs.rituals.schedule import fire_times, parse_schedule
 from config.durations import format_duration
-from storage import identity, ledger
+from storage import ledger
 from storage import rituals as store
 from storage.ledger import Award
 from storage.rituals import OpenRun, RitualRow
@@ -202,22 +202,15 @@ class RitualRunner:
 
     # -- posting, per kind ----------------------------------------------------------------------------
     async def _community(self, community_id: int) -> CommunityRef:
-        async with self.services.db.read() as session:
-            row = await identity.community_by_id(session, community_id)
-        return CommunityRef(row.platform, row.external_id, row.name)
+        return (await self.services.identity.community_by_id(community_id)).ref
 
     async def channel(self, ritual: RitualRow, thread_id: str | None = None) -> ChannelRef:
         community = await self._community(ritual.community_id)
         return ChannelRef(community, ritual.channel, ritual.channel_name, thread_id)
 
     async def member_refs(self, community_id: int, member_ids: list[int]) -> dict[int, MemberRef]:
-        community = await self._community(community_id)
-        async with self.services.db.read() as session:
-            rows = await identity.members_by_id(session, member_ids)
-        return {
-            member_id: MemberRef(community, row.external_id, row.display_name, row.is_bot)
-            for member_id, row in rows.items()
-        }
+        found = await self.services.identity.members_by_id(member_ids)
+        return {member_id: member.ref for member_id, member in found.items() if member.community_id == community_id}
 
     async def _post(self, ritual: RitualRow, run_id: int, scheduled_for: datetime) -> Posted:
         local = scheduled_for.astimezone(ZoneInfo(ritual.timezone))

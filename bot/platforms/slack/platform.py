@@ -14,6 +14,7 @@ the set is empty again, still awards nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -254,6 +255,10 @@ class SlackPlatform:
         return handler
 
     async def close(self) -> None:
+        if self._naming is not None:  # names still to fetch come with these members' next message
+            self._naming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._naming
         await self.session.close()
 
     def _register(self) -> None:

@@ -3,7 +3,7 @@
 - drain: messages from N members never seen before, sent as fast as Bolt answers (100 in flight);
   an event is answered once handled, so the drain rate is N over the time until all were answered.
 - kill -9 mid-burst (unpaced: all at once; paced: a steady rate), then a restart: how many
-  acknowledged messages are missing, against the documented bound (four activity batches).
+  acknowledged messages are missing, against the documented bound (eight activity batches).
 - SIGTERM mid-burst: acknowledged messages missing (must be 0), exit code, time to exit.
 
     .venv/bin/python -m bench.slack_burst [--events 2000] [--database-url postgresql+asyncpg://...]
@@ -97,7 +97,7 @@ async def killed(url: str, events: int, first: int, rate: float | None) -> str:
     how = f"paced {rate:,.0f}/s" if rate else "unpaced"
     return (
         f"kill -9 ({how}): {len(acknowledged):,} acknowledged, {len(missing):,} missing after restart"
-        f" (bound {4 * BATCH:,}); oldest missing answered {oldest:.2f} s before the kill"
+        f" (bound {8 * BATCH:,}); oldest missing answered {oldest:.2f} s before the kill"
     )
 
 

@@ -3,7 +3,7 @@
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
 `flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
-`4 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
+`8 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
 written some (the runtime awaits it before handling one, and Slack is answered only after that).
 Commands never use this: what a person sees acknowledged is committed before the reply.
 """
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
 # while one is being written, so that handling and writing overlap.
-_BOUND_BATCHES = 4
+_BOUND_BATCHES = 8
 
 
 class LedgerBuffer:

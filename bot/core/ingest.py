@@ -3,8 +3,9 @@
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
 `flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
-`8 * batch_size` awards: past that, `room()` holds new passive events back until a flush has
-written some (the runtime awaits it before handling one, and Slack is answered only after that).
+`8 * batch_size` awards: past that, `room()` holds passive events back until a flush has written
+some (the runtime awaits it before a passive event's dispatch returns, and Slack is answered only
+after that: every answer happens while fewer than the bound wait unwritten).
 Commands never use this: what a person sees acknowledged is committed before the reply.
 """
 

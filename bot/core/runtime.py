@@ -156,16 +156,17 @@ class Hearth:
     async def dispatch(self, event: Event) -> None:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
 
-        A passive event (a message, a reaction) first waits while the activity buffer is full, so that
-        what a platform acknowledged after this returns is within the buffer's bound (bot/core/ingest.py).
+        A passive event (a message, a reaction) returns only once the activity buffer is below its bound,
+        so that whatever a platform acknowledged after this returns is within it (bot/core/ingest.py):
+        each return happens while fewer than the bound wait unwritten, acknowledged or not.
         """
-        if self.services.ledger.full and isinstance(event, PASSIVE_EVENTS):
-            await self.services.ledger.room()
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)
             except Exception:
                 log.exception("handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
+        if self.services.ledger.full and isinstance(event, PASSIVE_EVENTS):
+            await self.services.ledger.room()
 
     async def click(self, ctx: Context, event: ComponentClicked) -> Reply | None:
         prefix, _, rest = event.action_id.partition(":")

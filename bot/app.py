@@ -76,9 +76,12 @@ async def run_platform(settings: Settings, **overrides: object) -> None:
     with logs_on(clock):
         try:
             await hearth.start()
-            if not platform.virtual_time:
+            if platform.virtual_time:
+                await platform.serve(hearth, platform_settings)
+            else:
                 tune_for_serving()
-            await platform.serve(hearth, platform_settings)
+                # SIGTERM / SIGINT: stop listening, let handlers finish, then the finally below flushes and closes.
+                await hearth.lifecycle.serve_until_signalled(platform.serve(hearth, platform_settings))
         finally:
             await hearth.close()
             await hearth.db.dispose()
@@ -114,6 +117,8 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Hearth never joins voice: discord.py's warnings that voice libraries are missing say nothing to act on.
     logging.getLogger("discord.client").addFilter(_not_about_voice)
+    # A line per Slack request (every message event) costs more than handling the event.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
 def _not_about_voice(record: logging.LogRecord) -> bool:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from config.settings import SettingsError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,24 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 _WRITES: Counter[str] = Counter()
 
 
+class WriteBehind(Protocol):
+    """Rows kept in memory that every write transaction must write first (e.g. first-seen members),
+    so that whatever the transaction writes may refer to them."""
+
+    @property
+    def pending(self) -> int: ...
+
+    async def write_pending(self, session: AsyncSession) -> Callable[[], None] | None:
+        """Write what is pending in `session`; the callable returned runs once that commits."""
+        ...
+
+
 class Database:
-    """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`."""
+    """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`.
+
+    On SQLite, write transactions of this process take turns on an asyncio lock: one writer at a time,
+    so they queue in memory instead of contending for the file lock until busy_timeout runs out.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -82,6 +100,17 @@ class Database:
         self._reader = engine.execution_options(**{_STATEMENT_SNAPSHOTS: True}) if self.is_sqlite else engine
         self._checkpoint: asyncio.Task[None] | None = None
         self._url = str(engine.url)
+        self._one_writer = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._write_behind: list[WriteBehind] = []
+
+    def write_first(self, source: WriteBehind) -> None:
+        """Have every write transaction write `source`'s pending rows before anything else."""
+        self._write_behind.append(source)
+
+    @property
+    def pending(self) -> int:
+        """Rows waiting in memory for the next write transaction."""
+        return sum(source.pending for source in self._write_behind)
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
@@ -116,8 +145,15 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
-        async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        committed: list[Callable[[], None]] = []
+        async with self._one_writer:
+            async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
+                for source in self._write_behind:
+                    if source.pending and (done := await source.write_pending(session)) is not None:
+                        committed.append(done)
+                yield session
+            for done in committed:
+                done()
         _WRITES[self._url] += 1
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
@@ -138,7 +174,9 @@ class Database:
             await self._checkpoint
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revisions (run at every start; features may branch)."""
+        """Bring the schema to the newest Alembic revisions (run at every start; features may branch).
+
+        A database already at every head is left alone without importing Alembic (a fifth of start-up)."""
         path = self.engine.url.database
         if self.is_sqlite and path and path != ":memory:":
             # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
@@ -152,7 +190,8 @@ class Database:
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
             raise self._unusable(error) from None
         try:
-            await _upgrade(connection)
+            if await _applied(connection) != _heads():
+                await _upgrade(connection)
         finally:
             await connection.close()
 
@@ -169,13 +208,42 @@ class Database:
         await self.engine.dispose()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
+
+
+def _heads() -> set[str]:
+    """The newest revisions, read from the migration files themselves (`revision` / `down_revision`)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            found = set(re.findall(r'"([^"]+)"', value))
+            (revisions if name == "revision" else parents).update(found)
+    return revisions - parents
+
+
+async def _applied(connection: AsyncConnection) -> set[str]:
+    def read(sync_connection: Connection) -> set[str]:
+        if not sync_connection.dialect.has_table(sync_connection, "alembic_version"):
+            return set()
+        return set(sync_connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+    applied = await connection.run_sync(read)
+    await connection.rollback()
+    return applied
+
+
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 async def _upgrade(connection: AsyncConnection) -> None:
+    from alembic import command
+
     def run(sync_connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = sync_connection

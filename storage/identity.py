@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import upsert_insert
+from storage.dialect import insert_rows_sqlite, upsert_insert
 from storage.models import Community, Member
 
 
@@ -19,6 +19,12 @@ class MemberRow:
     external_id: str
     display_name: str
     is_bot: bool
+
+
+async def all_communities(session: AsyncSession) -> list[CommunityRow]:
+    table = Community.__table__  # type: ignore[attr-defined]
+    rows = await session.execute(select(table.c.id, table.c.platform, table.c.external_id, table.c.name))
+    return [CommunityRow(row.id, row.platform, row.external_id, row.name) for row in rows]
 
 
 async def ensure_community(session: AsyncSession, platform: str, external_id: str, name: str, now: datetime) -> int:
@@ -65,6 +71,126 @@ async def ensure_member(
     if display_name and row.display_name != display_name:
         await session.execute(update(table).where(table.c.id == row.id).values(display_name=display_name))
     return int(row.id)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """A first-seen member whose id was given in memory; written with the next write transaction."""
+
+    id: int
+    community_id: int
+    external_id: str
+    display_name: str
+    is_bot: bool
+    joined_at: datetime
+
+
+async def reserve_member_ids(session: AsyncSession, count: int) -> range | list[int]:
+    """Ids for members not yet written. PostgreSQL hands out a block of its sequence (safe across
+    processes); SQLite, served by one process, continues after the highest id stored."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        found = await session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('member', 'id')) FROM generate_series(1, :n)"), {"n": count}
+        )
+        return [int(value) for value in found.scalars()]
+    highest = (await session.execute(select(func.max(table.c.id)))).scalar_one() or 0
+    return range(highest + 1, highest + 1 + count)
+
+
+async def insert_members(session: AsyncSession, rows: list[NewMember]) -> dict[int, int]:
+    """Write first-seen members under the ids they were given. Returns {given id: stored id} for the
+    rare member another process wrote first (or whose id was taken meanwhile)."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Multi-row INSERTs on the driver connection, as the ledger's (storage/ledger.py says why).
+        values = [
+            (row.id, row.community_id, row.external_id, row.display_name, row.is_bot, _sqlite_time(row.joined_at))
+            for row in rows
+        ]
+        if await insert_rows_sqlite(connection, _SQLITE_MEMBER_INSERT, values) == len(rows):
+            return {}
+        found = await session.execute(select(table.c.id).where(table.c.id.in_([row.id for row in rows])))
+        stored = set(found.scalars())  # ours, or rows that took our ids: checked one by one below
+    else:
+        written = await session.execute(
+            upsert_insert(session, table).on_conflict_do_nothing().returning(table.c.id),
+            [
+                {
+                    "id": row.id,
+                    "community_id": row.community_id,
+                    "external_id": row.external_id,
+                    "display_name": row.display_name,
+                    "is_bot": row.is_bot,
+                    "joined_at": row.joined_at,
+                }
+                for row in rows
+            ],
+        )
+        stored = set(written.scalars())  # exactly those this statement inserted
+    moved: dict[int, int] = {}
+    for row in rows:
+        if row.id in stored and (not sqlite or await _holds(session, row)):
+            continue
+        existing = (
+            await session.execute(
+                select(table.c.id).where(
+                    table.c.community_id == row.community_id, table.c.external_id == row.external_id
+                )
+            )
+        ).scalar_one_or_none()
+        if existing is None:  # only the id was taken: let the database choose one
+            existing = (
+                await session.execute(
+                    table.insert()
+                    .values(
+                        community_id=row.community_id,
+                        external_id=row.external_id,
+                        display_name=row.display_name,
+                        is_bot=row.is_bot,
+                        joined_at=row.joined_at,
+                    )
+                    .returning(table.c.id)
+                )
+            ).scalar_one()
+        moved[row.id] = int(existing)
+    return moved
+
+
+_SQLITE_MEMBER_INSERT = (
+    "INSERT INTO member (id, community_id, external_id, display_name, is_bot, joined_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """The text SQLAlchemy stores for a time on SQLite (naive UTC with microseconds)."""
+    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+async def _holds(session: AsyncSession, row: NewMember) -> bool:
+    """Whether the member row under `row.id` is this member (and not another that took the id)."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    found = await session.execute(select(table.c.community_id, table.c.external_id).where(table.c.id == row.id))
+    return tuple(found.one()) == (row.community_id, row.external_id)
+
+
+async def community_members(session: AsyncSession, community_id: int) -> list[MemberRow]:
+    """Every member of a community, for warming the identity map in one query."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    rows = await session.execute(
+        select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot).where(
+            table.c.community_id == community_id
+        )
+    )
+    return [MemberRow(row.id, community_id, row.external_id, row.display_name, row.is_bot) for row in rows]
+
+
+async def rename_member(session: AsyncSession, member_id: int, display_name: str) -> None:
+    table = Member.__table__  # type: ignore[attr-defined]
+    await session.execute(update(table).where(table.c.id == member_id).values(display_name=display_name))
 
 
 async def mark_left(session: AsyncSession, member_id: int, now: datetime | None) -> None:

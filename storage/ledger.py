@@ -8,12 +8,10 @@ the month, in the community's time zone, so that leaderboards and ranks are inde
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from itertools import chain
 from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Dialect, and_, bindparam, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.dialect import dialect_insert, upsert_insert
+from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -276,7 +274,7 @@ async def _insert_sqlite(
     without AUTOINCREMENT numbers each new row one above the current maximum.
     """
     rows = [statements.ledger_row(award) for award in unique.values()]
-    inserted = await _insert_rows_sqlite(connection, statements.ledger_insert, rows)
+    inserted = await insert_rows_sqlite(connection, statements.ledger_insert.sql, rows)
     if inserted == len(rows):
         return list(unique.values())
     newest = statements.newest_keys
@@ -317,41 +315,9 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     if not rows:
         return
     if connection.dialect.name == "sqlite":
-        await _insert_rows_sqlite(connection, statements.totals_upsert, list(rows.values()))
+        await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
     else:
         await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
-
-
-# Rows per multi-row INSERT on SQLite, within the parameters a build takes (999 before SQLite 3.32).
-_SQLITE_ROWS_PER_INSERT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 100
-
-
-async def _insert_rows_sqlite(connection: AsyncConnection, insert: _Compiled, rows: Sequence[Sequence[Any]]) -> int:
-    """Run a single-row INSERT for many rows, as multi-row VALUES statements; returns the rows changed.
-
-    Not executemany: Python's sqlite3 takes the GIL back after every row it steps, and while the event
-    loop is busy those hand-offs, not SQLite, set the pace (bench/ingest.py: batches fell behind and grew
-    to 80,000 awards). A statement of many rows takes it back once, and each is one trip to aiosqlite's
-    thread (SQLAlchemy's cursor takes three).
-    """
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    before = driver.total_changes
-    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
-        chunk = rows[start : start + _SQLITE_ROWS_PER_INSERT]
-        await driver.execute_fetchall(_multi_row(insert.sql, len(chunk)), tuple(chain.from_iterable(chunk)))
-    return int(driver.total_changes - before)
-
-
-@lru_cache(maxsize=64)
-def _multi_row(single_row_insert: str, count: int) -> str:
-    """`INSERT ... VALUES (?, ?) ...` with its VALUES group repeated `count` times."""
-    head, values, tail = single_row_insert.partition(" VALUES (")
-    group, closing, rest = tail.partition(")")
-    if not values or not closing or group.replace("?", "").replace(", ", ""):
-        raise ValueError(f"not a single-row INSERT with positional parameters: {single_row_insert}")
-    return f"{head} VALUES {', '.join([f'({group})'] * count)}{rest}"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,28 @@
-"""Refs to ids, cached: a member's first message writes their row; later ones read memory."""
+"""Refs to ids and ids to refs, in memory; the database learns of first-seen members in batches.
+
+First sight of a member (or a new display name) costs no transaction of its own: the member gets an
+id in memory (from a block reserved ahead: PostgreSQL's sequence, or after SQLite's highest id; a
+SQLite file is served by one process) and its row is written by the next write transaction of this
+process, before anything else that transaction writes (the ledger's activity flush, a command's own
+transaction; see `Database.write_first`). So any row that refers to the member is written after, and
+in the same transaction as, the member's own row. A community's members are loaded in one query the
+first time the process sees the community, so a restart does not make every member new again.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.refs import Community, CommunityRef, Member, MemberRef
 from storage import identity
 from storage.engine import Database
+
+# Ids reserved per trip to the database (PostgreSQL's sequence; SQLite reads its highest id once).
+_ID_BLOCK = 512
 
 
 class Identity:
@@ -14,41 +31,187 @@ class Identity:
         self._clock = clock
         # The objects themselves are kept: every cog asks about the author of every message.
         self._communities: dict[CommunityRef, Community] = {}
+        self._community_by_id: dict[int, Community] = {}
+        self._communities_loaded = False
+        self._warmed: set[int] = set()
         self._members: dict[tuple[int, str], Member] = {}
+        self._member_by_id: dict[int, Member] = {}
+        self._new: dict[int, identity.NewMember] = {}
+        self._renamed: dict[int, str] = {}
+        self._free_ids: list[int] = []
+        self._next_sqlite_id: int | None = None
+        self._reserving = asyncio.Lock()
+        # Ids given here that another process had already given the same member (PostgreSQL, rare).
+        self.moved: dict[int, int] = {}
+        db.write_first(self)
 
+    # -- refs to ids --------------------------------------------------------------------------
     async def community(self, ref: CommunityRef) -> Community:
         community = self._communities.get(ref)
         if community is None:
+            await self.load_communities()
+            community = self._communities.get(ref)
+        if community is None:
+            # One transaction for a new community (communities are few), then its members in one read.
             async with self._db.write() as session:
                 community_id = await identity.ensure_community(
                     session, ref.platform, ref.external_id, ref.name, self._clock.now()
                 )
-            community = self._communities[ref] = Community(community_id, ref)
-        elif ref.name and ref.name != community.ref.name:  # renamed: later replies use the new name
-            community = self._communities[ref] = Community(community.id, ref)
+            community = self._remember_community(Community(community_id, ref))
+            await self._warm(community)
+            return community
+        if community.id not in self._warmed:
+            await self._warm(community)
+        if ref.name and ref.name != community.ref.name:  # renamed: later replies use the new name
+            community = self._remember_community(Community(community.id, ref))
         return community
 
+    async def load_communities(self) -> None:
+        """Every community the database knows, in one read (their members come when each is first seen)."""
+        if self._communities_loaded:
+            return
+        async with self._db.read() as session:
+            rows = await identity.all_communities(session)
+        for row in rows:
+            ref = CommunityRef(row.platform, row.external_id, row.name)
+            if ref not in self._communities:
+                self._remember_community(Community(row.id, ref))
+        self._communities_loaded = True
+
     async def member(self, ref: MemberRef) -> Member:
-        """The member, written on first sight and again when their display name changes."""
-        community = await self.community(ref.community)
+        """The member: given an id on first sight (written in the next batch), renamed when their name changes."""
+        community = self._communities.get(ref.community)
+        if (
+            community is None
+            or community.id not in self._warmed
+            or (ref.community.name and ref.community.name != community.ref.name)
+        ):
+            community = await self.community(ref.community)
         key = (community.id, ref.external_id)
         cached = self._members.get(key)
-        if cached is not None and (not ref.display_name or cached.ref.display_name == ref.display_name):
-            return cached
-        async with self._db.write() as session:
-            member_id = await identity.ensure_member(
-                session, community.id, ref.external_id, ref.display_name, ref.is_bot, self._clock.now()
-            )
-        member = self._members[key] = Member(member_id, community.id, ref)
-        return member
+        if cached is not None:
+            if not ref.display_name or cached.ref.display_name == ref.display_name:
+                return cached
+            pending = self._new.get(cached.id)
+            if pending is not None:
+                self._new[cached.id] = identity.NewMember(
+                    cached.id, community.id, ref.external_id, ref.display_name, ref.is_bot, pending.joined_at
+                )
+            else:  # written with the next write transaction, as first sights are
+                self._renamed[cached.id] = ref.display_name
+            return self._remember_member(Member(cached.id, community.id, ref))
+        if not self._free_ids:
+            await self._reserve_ids()
+            return await self.member(ref)  # another task may have seen this member meanwhile
+        member_id = self._free_ids.pop()
+        self._new[member_id] = identity.NewMember(
+            member_id, community.id, ref.external_id, ref.display_name, ref.is_bot, self._clock.now()
+        )
+        return self._remember_member(Member(member_id, community.id, ref))
 
     async def left(self, ref: MemberRef) -> None:
         member = await self.member(ref)
         async with self._db.write() as session:
-            await identity.mark_left(session, member.id, self._clock.now())
+            await identity.mark_left(session, self.current_id(member.id), self._clock.now())
 
     async def rejoined(self, ref: MemberRef) -> Member:
         member = await self.member(ref)
         async with self._db.write() as session:
-            await identity.mark_left(session, member.id, None)
+            await identity.mark_left(session, self.current_id(member.id), None)
+        return self._member_by_id.get(self.current_id(member.id), member)
+
+    # -- ids to refs ---------------------------------------------------------------------------
+    async def community_by_id(self, community_id: int) -> Community:
+        """The community our id names (for scheduled jobs, which start from ids)."""
+        found = self._community_by_id.get(community_id)
+        if found is None:
+            async with self._db.read() as session:
+                row = await identity.community_by_id(session, community_id)
+            found = await self.community(CommunityRef(row.platform, row.external_id, row.name))
+        return found
+
+    async def members_by_id(self, member_ids: list[int]) -> dict[int, Member]:
+        """Members by our id, as far as they exist (for mentioning or messaging them from a scheduled job)."""
+        found: dict[int, Member] = {}
+        missing: list[int] = []
+        for member_id in member_ids:
+            member = self._member_by_id.get(self.current_id(member_id))
+            if member is None:
+                missing.append(member_id)
+            else:
+                found[member_id] = member
+        if missing:
+            async with self._db.read() as session:
+                rows = await identity.members_by_id(session, missing)
+            for member_id, row in rows.items():
+                community = await self.community_by_id(row.community_id)
+                found[member_id] = self._member_by_id.get(member_id) or self._remember_member(
+                    Member(row.id, row.community_id, _ref(community, row))
+                )
+        return found
+
+    def current_id(self, member_id: int) -> int:
+        return self.moved.get(member_id, member_id)
+
+    # -- write-behind ----------------------------------------------------------------------------
+    @property
+    def pending(self) -> int:
+        return len(self._new) + len(self._renamed)
+
+    async def write_pending(self, session: AsyncSession) -> Callable[[], None] | None:
+        batch = list(self._new.values())
+        renamed = dict(self._renamed)
+        moved = await identity.insert_members(session, batch) if batch else {}
+        for member_id, name in renamed.items():
+            await identity.rename_member(session, self.current_id(member_id), name)
+        # Another process wrote these members first: theirs is the id from now on (rows written with
+        # the id given here are remapped by their writers through `moved`).
+        for given, member in [(given, self._member_by_id.pop(given)) for given in moved]:
+            self.moved[given] = moved[given]
+            self._new.pop(given, None)
+            self._remember_member(Member(moved[given], member.community_id, member.ref))
+
+        def committed() -> None:
+            for row in batch:
+                if self._new.get(row.id) is row:
+                    del self._new[row.id]
+            for member_id, name in renamed.items():
+                if self._renamed.get(member_id) == name:
+                    del self._renamed[member_id]
+
+        return committed
+
+    # -- internals -------------------------------------------------------------------------------
+    async def _warm(self, community: Community) -> None:
+        async with self._db.read() as session:
+            rows = await identity.community_members(session, community.id)
+        for row in rows:
+            if (community.id, row.external_id) not in self._members:
+                self._remember_member(Member(row.id, community.id, _ref(community, row)))
+        self._warmed.add(community.id)  # only now: a member not in the map is new
+
+    async def _reserve_ids(self) -> None:
+        async with self._reserving:
+            if not self._free_ids:
+                if self._db.is_sqlite and self._next_sqlite_id is not None:
+                    ids: range | list[int] = range(self._next_sqlite_id, self._next_sqlite_id + _ID_BLOCK)
+                else:
+                    async with self._db.read() as session:
+                        ids = await identity.reserve_member_ids(session, _ID_BLOCK)
+                if self._db.is_sqlite:
+                    self._next_sqlite_id = ids[-1] + 1
+                self._free_ids = list(reversed(ids))
+
+    def _remember_community(self, community: Community) -> Community:
+        self._communities[community.ref] = community
+        self._community_by_id[community.id] = community
+        return community
+
+    def _remember_member(self, member: Member) -> Member:
+        self._members[(member.community_id, member.ref.external_id)] = member
+        self._member_by_id[member.id] = member
         return member
+
+
+def _ref(community: Community, row: identity.MemberRow) -> MemberRef:
+    return MemberRef(community.ref, row.external_id, row.display_name, row.is_bot)

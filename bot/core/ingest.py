@@ -2,14 +2,18 @@
 
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
-`flush_seconds` before a crash (a clean shutdown loses nothing). Commands never use this: what a
-person sees acknowledged is committed before the reply.
+`flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
+`8 * batch_size` awards: past that, `room()` holds passive events back until a flush has written
+some (the runtime awaits it before a passive event's dispatch returns, and Slack is answered only
+after that: every answer happens while fewer than the bound wait unwritten).
+Commands never use this: what a person sees acknowledged is committed before the reply.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 
 from storage import ledger
@@ -18,18 +22,30 @@ from storage.ledger import Award
 
 log = logging.getLogger(__name__)
 
+# Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
+# while one is being written, so that handling and writing overlap.
+_BOUND_BATCHES = 8
+
 
 class LedgerBuffer:
-    def __init__(self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500) -> None:
+    def __init__(
+        self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500, moved: dict[int, int] | None = None
+    ) -> None:
         self._db = db
+        # Member ids given in memory that turned out to belong to a member another process wrote first.
+        self._moved = moved if moved is not None else {}
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
         self._pending: list[Award] = []
+        self._writing = 0  # awards in the flush under way
+        self._room = asyncio.Event()
+        self._room.set()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._drained.set()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self.recorded = 0
 
     def start(self) -> None:
@@ -41,6 +57,20 @@ class LedgerBuffer:
         self._drained.clear()
         if len(self._pending) >= self._batch_size:
             self._wake.set()
+            if self.full:
+                self._room.clear()
+
+    @property
+    def full(self) -> bool:
+        """Whether the awards not yet written reached the bound (`_BOUND_BATCHES` batches)."""
+        return len(self._pending) + self._writing >= _BOUND_BATCHES * self._batch_size
+
+    async def room(self) -> None:
+        """Wait until the awards not yet written are below the bound again."""
+        while self.full:
+            self._room.clear()
+            self._wake.set()
+            await self._room.wait()
 
     @property
     def pending(self) -> int:
@@ -54,22 +84,39 @@ class LedgerBuffer:
         """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
         async with self._lock:
             if not self._pending:
+                if self._db.pending:  # first-seen members who earned nothing yet are written all the same
+                    async with self._db.write():
+                        pass
                 self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
+            self._writing = len(batch)
             try:
                 async with self._db.write() as session:
+                    if self._moved:
+                        batch = [self._remapped(award) for award in batch]
                     written = await ledger.record(session, batch)
-            except Exception:
+            except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 raise
+            finally:
+                self._writing = 0
+                if not self.full:
+                    self._room.set()
             self.recorded += len(written)
             if not self._pending:
                 self._drained.set()
             return len(written)
 
+    def _remapped(self, award: Award) -> Award:
+        member_id = self._moved.get(award.member_id, award.member_id)
+        actor_id = self._moved.get(award.actor_id, award.actor_id) if award.actor_id is not None else None
+        if (member_id, actor_id) == (award.member_id, award.actor_id):
+            return award
+        return dataclasses.replace(award, member_id=member_id, actor_id=actor_id)
+
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
             self._wake.clear()
@@ -79,9 +126,10 @@ class LedgerBuffer:
                 log.exception("could not write %d activity awards; will retry", self.pending)
 
     async def close(self) -> None:
+        """Stop the background writer once its flush under way is done (never cut one off), then flush."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._closing = True
+            self._wake.set()
+            await self._task
             self._task = None
         await self.flush()

@@ -19,10 +19,11 @@ from bot.core.arguments import usage
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
-from bot.core.events import ComponentClicked, Event, FormSubmitted
+from bot.core.events import ComponentClicked, Event, FormSubmitted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.identity import Identity
 from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
+from bot.core.lifecycle import Lifecycle
 from bot.core.messenger import Messenger, NoMessenger
 from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
@@ -36,6 +37,8 @@ from config.durations import parse_duration
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
+
+PASSIVE_EVENTS = (MessagePosted, ReactionAdded, ReactionRemoved)
 
 
 class Hearth:
@@ -51,12 +54,13 @@ class Hearth:
         self.db = db
         self.clock = clock
         self.registry = Registry()
+        identity = Identity(db, clock)
         self.services = Services(
             db=db,
             clock=clock,
-            identity=Identity(db, clock),
+            identity=identity,
             settings=SettingsStore(db, self.registry.settings),
-            activity=LedgerBuffer(db, activity_flush_seconds, activity_batch_size),
+            activity=LedgerBuffer(db, activity_flush_seconds, activity_batch_size, identity.moved),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,
@@ -64,6 +68,7 @@ class Hearth:
         )
         # Platforms hand what people do to this pipeline (commands, clicks, forms) and it delivers the answer.
         self.inbound = Inbound(self)
+        self.lifecycle = Lifecycle()
         self._started = False
         self._hooks: asyncio.Task[None] | None = None
 
@@ -157,12 +162,19 @@ class Hearth:
         return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options))
 
     async def dispatch(self, event: Event) -> None:
-        """Give an event to every cog that subscribed to its type; one failing cog spoils nothing."""
+        """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
+
+        A passive event (a message, a reaction) returns only once the activity buffer is below its bound,
+        so that whatever a platform acknowledged after this returns is within it (bot/core/ingest.py):
+        each return happens while fewer than the bound wait unwritten, acknowledged or not.
+        """
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)
             except Exception:
                 log.exception("handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
+        if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
+            await self.services.activity.room()
 
     async def click(self, ctx: Context, event: ComponentClicked) -> Reply | None:
         prefix, _, rest = event.action_id.partition(":")

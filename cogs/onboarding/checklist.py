@@ -3,6 +3,7 @@ the roles or channels they grant, steps done elsewhere (an intro, a first messag
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -23,13 +24,18 @@ from storage.kinds import Kind
 log = logging.getLogger(__name__)
 
 
+# How long a community's open "say hello" steps are trusted before they are read again (real seconds).
+HELLO_RELOAD_SECONDS = 60.0
+
+
 class Checklist:
     def __init__(self, services: Services, journeys: OnboardingService, welcomes: Welcomes) -> None:
         self.services = services
         self.journeys = journeys
         self.welcomes = welcomes
-        # Members whose "say hello" needs no more checking in this process (done, or no journey).
-        self._hello_settled: set[int] = set()
+        # Per community, who still has "say hello" open, loaded in one query and kept for a minute of real
+        # time (a member who joined through another process is seen at the next load): no read per message.
+        self._hello_open: dict[int, tuple[float, set[int]]] = {}
 
     async def reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
         setup = await self.journeys.setup(progress.journey.community_id)
@@ -108,6 +114,8 @@ class Checklist:
             return
         progress = await self.journeys.progress(member.id)
         assert progress is not None
+        if progress.has("hello") and member.community_id in self._hello_open:
+            self._hello_open[member.community_id][1].add(member.id)
         welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
         if welcomer:
@@ -230,11 +238,15 @@ class Checklist:
         if event.author.is_bot:
             return
         member = await self.services.identity.member(event.author)
-        if member.id in self._hello_settled:
-            return
-        progress = await self.journeys.progress(member.id)
-        if progress is None or not progress.has("hello") or progress.done("hello"):
-            self._hello_settled.add(member.id)
-            return
-        await self._step_done_elsewhere(member, "hello")
-        self._hello_settled.add(member.id)
+        now = asyncio.get_running_loop().time()
+        loaded, hello_open = self._hello_open.get(member.community_id, (None, set()))
+        if loaded is None or now - loaded > HELLO_RELOAD_SECONDS:
+            hello_open = {
+                progress.journey.member_id
+                for progress in await self.journeys.open_progress(member.community_id)
+                if progress.has("hello") and not progress.done("hello")
+            }
+            self._hello_open[member.community_id] = (now, hello_open)
+        if member.id in hello_open:
+            hello_open.discard(member.id)
+            await self._step_done_elsewhere(member, "hello")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
-from storage.models import Member
+from storage.ledger import Award
+from storage.models import Contribution, Member
+from tests.conftest import START, NewRuntime
 
 
 async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_one(hearth: Hearth) -> None:
@@ -17,6 +19,7 @@ async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_o
 
     assert first.id == renamed.id == nameless.id
     assert (first.name, renamed.name, nameless.name) == ("Alice", "Ally", "Ally")
+    await hearth.services.activity.flush()  # a first-seen member is written with the next batch
     async with hearth.db.read() as session:
         stored = await session.execute(select(Member.display_name).where(Member.id == first.id))  # type: ignore[call-overload]
         assert stored.scalar_one() == "Ally"
@@ -29,3 +32,45 @@ async def test_a_renamed_community_is_named_anew(hearth: Hearth) -> None:
 
     assert before.id == after.id == unnamed.id
     assert (before.ref.name, after.ref.name, unnamed.ref.name) == ("Makers", "Makers & Friends", "Makers & Friends")
+
+
+async def test_a_first_seen_member_is_written_with_the_next_write_and_known_after_a_restart(
+    hearth: Hearth, new_runtime: NewRuntime
+) -> None:
+    guild = CommunityRef("discord", "1", "Guild")
+    alice = await hearth.services.identity.member(MemberRef(guild, "42", "Alice"))
+    async with hearth.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 0
+    async with hearth.db.write():  # any write transaction writes the members it may refer to first
+        pass
+    restarted = await new_runtime()
+    again = await restarted.services.identity.member(MemberRef(guild, "42", "Alice"))
+    await restarted.services.activity.flush()
+
+    assert again.id == alice.id
+    async with hearth.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 1
+
+
+async def test_members_two_processes_first_see_at_once_keep_one_row_each_and_every_point(
+    hearth: Hearth, new_runtime: NewRuntime
+) -> None:
+    guild = CommunityRef("slack", "T1", "Makers")
+    other = await new_runtime()
+    await other.services.identity.community(guild)  # both processes know the (still empty) community
+    # Each process gives ids in memory (on PostgreSQL from one sequence): Uma gets one in each.
+    uma = await hearth.services.identity.member(MemberRef(guild, "U1", "Uma"))
+    uma_there = await other.services.identity.member(MemberRef(guild, "U1", "Uma"))
+    vic = await other.services.identity.member(MemberRef(guild, "U2", "Vic"))
+    for runtime, member, key in ((hearth, uma, "a"), (other, vic, "b"), (other, uma_there, "c")):
+        runtime.services.activity.submit(Award(member.community_id, member.id, "message", 1, key, START))
+    await hearth.services.activity.flush()
+    await other.services.activity.flush()
+
+    vic_now = await other.services.identity.member(MemberRef(guild, "U2"))
+    assert (await other.services.identity.member(MemberRef(guild, "U1"))).id == uma.id
+    async with hearth.db.read() as session:
+        members = (await session.execute(select(Member.external_id, Member.id))).all()  # type: ignore[call-overload]
+        points = (await session.execute(select(Contribution.member_id, Contribution.points))).all()  # type: ignore[call-overload]
+    assert sorted(members) == [("U1", uma.id), ("U2", vic_now.id)]
+    assert sorted(points) == sorted([(uma.id, 1), (uma.id, 1), (vic_now.id, 1)])

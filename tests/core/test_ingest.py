@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
+from bot.core.ingest import LedgerBuffer
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from storage.ledger import Award
 from storage.models import Contribution
+from tests.conftest import START
 
 COMMUNITY = CommunityRef("test", "c1", "Test")
 GENERAL = ChannelRef(COMMUNITY, "general", "general")
@@ -59,3 +63,20 @@ async def test_a_full_batch_is_written_without_waiting_for_the_timer(hearth: Hea
         await hearth.dispatch(message(f"m{n}", author=f"member{n}"))
     await buffer.wait_idle()
     assert await ledger_rows(hearth) == 3
+
+
+async def test_passive_events_wait_while_eight_batches_are_unwritten_and_go_on_once_one_is(hearth: Hearth) -> None:
+    alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
+    buffer = LedgerBuffer(hearth.db, flush_seconds=3600.0, batch_size=2)  # not started: written when asked
+    for n in range(15):
+        buffer.submit(Award(alice.community_id, alice.id, "message", 1, f"k{n}", START))
+    assert not buffer.full
+    buffer.submit(Award(alice.community_id, alice.id, "message", 1, "k15", START))
+    waiting = asyncio.create_task(buffer.room())
+    await asyncio.sleep(0)  # one turn of the loop: it is still waiting
+    assert buffer.full and not waiting.done()
+
+    await buffer.flush()
+    await waiting
+    assert not buffer.full
+    assert await ledger_rows(hearth) == 16

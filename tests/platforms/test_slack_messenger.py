@@ -114,7 +114,8 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
     threaded = by_id["Ev2"]
     assert isinstance(threaded, MessagePosted)
     assert (threaded.thread_id, threaded.channel.thread_id, threaded.message_id) == ("1.0", "1.0", "1.3")
-    assert threaded.author.display_name == "bob"
+    # A message's author is recorded under their id at once; their name follows users.info (not awaited).
+    assert threaded.author.external_id == "U0BOB"
     joined = by_id["Ev3"]
     assert isinstance(joined, MemberJoined) and joined.member.display_name == "Nina"
     assert isinstance(by_id["Ev4"], MemberJoined)

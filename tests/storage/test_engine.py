@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import text
+
 from storage import identity
-from storage.engine import Database
+from storage.engine import SQLITE_PRAGMAS, Database
 
 
 async def test_committed_writes_reach_the_database_file_without_further_writes(tmp_path) -> None:
@@ -25,5 +29,43 @@ async def test_committed_writes_reach_the_database_file_without_further_writes(t
         with sqlite3.connect(copy) as connection:
             assert connection.execute("SELECT name FROM community").fetchall() == [("Local",)]
         connection.close()
+    finally:
+        await db.dispose()
+
+
+async def test_writers_queue_behind_a_held_write_lock_beyond_busy_timeout_and_none_is_lost(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # busy_timeout 0: two connections contending for SQLite's write lock fail at once ("database is locked").
+    monkeypatch.setattr(
+        "storage.engine.SQLITE_PRAGMAS",
+        tuple("busy_timeout=0" if p.startswith("busy_timeout") else p for p in SQLITE_PRAGMAS),
+    )
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}")
+    try:
+        await db.migrate()
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with db.write() as session:
+                await identity.ensure_community(session, "console", "held", "Held", datetime.now(UTC))
+                holding.set()
+                await release.wait()
+
+        async def write(n: int) -> None:
+            async with db.write() as session:
+                await identity.ensure_community(session, "console", f"c{n}", f"C{n}", datetime.now(UTC))
+
+        holder = asyncio.create_task(hold())
+        await holding.wait()
+        writers = [asyncio.create_task(write(n)) for n in range(20)]
+        for _ in range(20):  # every writer reaches its transaction while the lock is held
+            await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(holder, *writers)
+
+        async with db.read() as session:
+            count = (await session.execute(text("SELECT count(*) FROM community"))).scalar_one()
+        assert count == 21
     finally:
         await db.dispose()

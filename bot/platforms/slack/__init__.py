@@ -32,18 +32,20 @@ async def serve_slack(hearth: Hearth, settings: SlackSettings) -> None:
                 await asyncio.Event().wait()
             finally:
                 await handler.close_async()
+                await hearth.lifecycle.drain()
         else:
             runner = await platform.start_http("0.0.0.0", settings.hearth_http_port)
             log.info(
                 "Hearth is on Slack workspace %s: HTTP on port %d, path %s",
                 platform.team_name or platform.team_id,
-                settings.hearth_http_port,
+                runner.addresses[0][1],  # the port bound (HEARTH_HTTP_PORT=0 picks a free one)
                 EVENTS_PATH,
             )
             try:
                 await asyncio.Event().wait()
             finally:
-                await runner.cleanup()
+                await runner.cleanup()  # stops listening; requests under way are answered first
+                await hearth.lifecycle.drain()
     finally:
         await platform.close()
 

@@ -72,12 +72,17 @@ class SlackPlatform:
             base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
             session=session,
         )
-        self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret or "")
+        # Events are handled before Slack gets its 200, so that what Slack was told we have is within the
+        # activity buffer's bound (bot/core/ingest.py); commands and clicks are answered first and run
+        # after (`SlackInteractions.after_ack`), as Slack's 3-second limit asks.
+        self.app = AsyncApp(
+            client=self.client, signing_secret=settings.slack_signing_secret or "", process_before_response=True
+        )
         self.team_id = ""
         self.team_name = ""
         self.bot_user_id = ""
         self.messenger = SlackMessenger(self.client)
-        self.people = People(self.client, settings.slack_moderator_group_ids())
+        self.people = People(self.client, settings.slack_moderator_group_ids(), hearth.services.identity.member)
         self.interactions = SlackInteractions(self)
         self.events = SlackEvents(self)
         self._recent = RecentIds()
@@ -127,6 +132,7 @@ class SlackPlatform:
         return handler
 
     async def close(self) -> None:
+        await self.people.close()
         await self.session.close()
 
     def command_names(self) -> list[str]:

@@ -46,7 +46,7 @@ class SlackEvents:
         await self.platform.hearth.dispatch(
             MessagePosted(
                 body["event_id"],
-                await self.people.member(community, event["user"]),
+                self.people.author(community, event["user"]),
                 ChannelRef(community, event["channel"], thread_id=thread),
                 event["ts"],  # unique within its channel (the activity key adds the channel)
                 from_slack_text(text),

@@ -7,6 +7,7 @@ command's `response_url` (or `chat.postEphemeral`), public ones with `chat.postM
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
+
+
+async def _acknowledged(**_: Any) -> None:
+    """The `ack` a handler gets once Slack has had its answer."""
 
 
 @dataclass(frozen=True)
@@ -139,13 +144,26 @@ class SlackInteractions:
         self.platform = platform
         self.hearth = platform.hearth
         self.people = platform.people
+        self._handling: set[asyncio.Task[None]] = set()  # commands and clicks answered, still running
 
     def register(self) -> None:
         app = self.platform.app
         for name in self.platform.command_names():
-            app.command(f"/{name}")(self.command)
-        app.action(re.compile(".*"))(self.action)
+            app.command(f"/{name}")(self._after_ack(self.command))
+        app.action(re.compile(".*"))(self._after_ack(self.action))
         app.view(re.compile(".*"))(self.view)
+
+    def _after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Answer Slack at once and run `handler` after: the app answers events only once their listener is
+        done (`process_before_response`), but commands and clicks must not wait behind that."""
+
+        async def listener(ack: Ack, body: dict[str, Any]) -> None:
+            await ack()
+            task = asyncio.ensure_future(handler(_acknowledged, body))
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
+
+        return listener
 
     def _outbox(self, invocation: Invocation, trigger_id: str | None, response_url: str | None) -> SlackOutbox:
         platform = self.platform

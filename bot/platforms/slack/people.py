@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +29,50 @@ class Profile:
 
 
 class People:
-    def __init__(self, client: AsyncWebClient, moderator_groups: tuple[str, ...]) -> None:
+    """`named` is told a member's name once users.info gives it (Hearth's identity records it)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        moderator_groups: tuple[str, ...],
+        named: Callable[[MemberRef], Awaitable[object]],
+    ) -> None:
         self.client = client
         self.moderator_groups = moderator_groups
+        self._named = named
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._moderators: tuple[float, frozenset[str]] | None = None
+        self._unnamed: dict[str, CommunityRef] = {}  # message authors whose profile is being fetched
+        self._naming: asyncio.Task[None] | None = None
+
+    def author(self, community: CommunityRef, user_id: str) -> MemberRef:
+        """A message's author without waiting for users.info: a newcomer is recorded at once under their id
+        and named once the profile arrives (one fetch at a time, in the background)."""
+        cached = self._profiles.get(user_id)
+        if cached is not None:
+            return MemberRef(community, user_id, cached[1].name, cached[1].is_bot)
+        if user_id not in self._unnamed:
+            self._unnamed[user_id] = community
+            if self._naming is None or self._naming.done():
+                self._naming = asyncio.create_task(self._name_newcomers(), name="hearth-slack-profiles")
+        return MemberRef(community, user_id)
+
+    async def _name_newcomers(self) -> None:
+        while self._unnamed:
+            user_id, community = next(iter(self._unnamed.items()))
+            try:
+                await self._named(await self.member(community, user_id))
+            except Exception:
+                log.exception("could not name Slack member %s", user_id)
+            finally:
+                del self._unnamed[user_id]
+
+    async def close(self) -> None:
+        """Stop naming: names still to fetch come with these members' next message."""
+        if self._naming is not None:
+            self._naming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._naming
 
     async def profile(self, user_id: str, max_age: float = float("inf")) -> Profile:
         """users.info, cached: names are reused for as long as we run, admin flags for `max_age` seconds."""

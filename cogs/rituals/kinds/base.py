@@ -11,7 +11,6 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Card, Reply
 from bot.core.services import Services
 from config.durations import format_duration
-from storage import identity
 from storage.rituals import RitualRow
 
 
@@ -44,22 +43,15 @@ class Places:
         self.services = services
 
     async def community(self, community_id: int) -> CommunityRef:
-        async with self.services.db.read() as session:
-            row = await identity.community_by_id(session, community_id)
-        return CommunityRef(row.platform, row.external_id, row.name)
+        return (await self.services.identity.community_by_id(community_id)).ref
 
     async def channel(self, ritual: RitualRow, thread_id: str | None = None) -> ChannelRef:
         community = await self.community(ritual.community_id)
         return ChannelRef(community, ritual.channel, ritual.channel_name, thread_id)
 
     async def members(self, community_id: int, member_ids: list[int]) -> dict[int, MemberRef]:
-        community = await self.community(community_id)
-        async with self.services.db.read() as session:
-            rows = await identity.members_by_id(session, member_ids)
-        return {
-            member_id: MemberRef(community, row.external_id, row.display_name, row.is_bot)
-            for member_id, row in rows.items()
-        }
+        found = await self.services.identity.members_by_id(member_ids)
+        return {member_id: member.ref for member_id, member in found.items() if member.community_id == community_id}
 
 
 class RitualKind(ABC):

@@ -1,0 +1,109 @@
+"""Board reads on PostgreSQL for a 4,000- and a 20,000-member community (issue 15).
+
+Builds the schema (migrations) in the given database, then 200 communities of members (one of 4,000,
+one of 20,000) with all-time, week and month totals, and rewrites every total once (as activity
+batches do), so that the table's pages are no longer all-visible. Times `ledger.top` (top 10) and
+`ledger.standing` (rank) through Hearth's own sessions: first as the table is then, then once
+autovacuum has had its turn (simulated with VACUUM, which migration 0004 makes autovacuum do after 1%
+of the table changed). The database is emptied first.
+
+    .venv/bin/python -m bench.pg_reads --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_reads
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+from sqlalchemy import text
+
+from bench.stream import reset_postgres
+from storage import ledger
+from storage.engine import Database
+
+SIZES = {"4,000": 4000, "20,000": 20000}
+
+
+async def build(url: str) -> dict[str, int]:
+    await reset_postgres(url)
+    database = Database.open(url)
+    await database.migrate()
+    ids: dict[str, int] = {}
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO community (platform, external_id, name, created_at)"
+                " SELECT 'bench', 'c' || g, 'c' || g, now() FROM generate_series(1, 200) g"
+            )
+        )
+        sizes = [*SIZES.values(), *([300] * 198)]
+        for community, size in enumerate(sizes, start=1):
+            await connection.execute(
+                text(
+                    "INSERT INTO member (community_id, external_id, display_name, is_bot, joined_at)"
+                    " SELECT :c, 'm' || g, 'member ' || g, false, now() FROM generate_series(1, :n) g"
+                ),
+                {"c": community, "n": size},
+            )
+        await connection.execute(
+            text(
+                "INSERT INTO member_total (community_id, bucket, member_id, points, kudos_received, kudos_given,"
+                " messages) SELECT m.community_id, b, m.id, 1 + (random() * 500)::int, 0, 0, 1 FROM member m,"
+                " (VALUES ('all'), ('week:2026-03-02'), ('month:2026-03')) AS v(b)"
+            )
+        )
+        await connection.execute(text("UPDATE member_total SET points = points + 1"))
+    for name, community in zip(SIZES, (1, 2), strict=True):
+        ids[name] = community
+    await database.dispose()
+    return ids
+
+
+async def measure(url: str, communities: dict[str, int], calls: int, label: str) -> None:
+    database = Database.open(url)
+    async with database.read() as session:
+        members = {
+            name: list((await session.execute(text(f"SELECT id FROM member WHERE community_id = {cid}"))).scalars())
+            for name, cid in communities.items()
+        }
+    rng = random.Random(1)
+    for name, community in communities.items():
+        for what in ("top", "rank"):
+            samples = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                async with database.read() as session:
+                    if what == "top":
+                        await ledger.top(session, community, "all")
+                    else:
+                        await ledger.standing(session, community, "all", rng.choice(members[name]))
+                samples.append(time.perf_counter() - started)
+            samples.sort()
+            p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+            print(f"{label:<22} {name:>7} members  {what:<4}  p50 {p50 * 1000:6.2f} ms  p99 {p99 * 1000:6.2f} ms")
+    await database.dispose()
+
+
+async def main_async(url: str, calls: int) -> None:
+    communities = await build(url)
+    await measure(url, communities, calls, "pages not all-visible")
+    database = Database.open(url)
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE member_total"))
+    await database.dispose()
+    await measure(url, communities, calls, "after (auto)vacuum")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--calls", type=int, default=500)
+    arguments = parser.parse_args()
+    asyncio.run(main_async(arguments.database_url, arguments.calls))
+
+
+if __name__ == "__main__":
+    main()

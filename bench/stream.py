@@ -1,0 +1,302 @@
+"""A real chat stream: many communities, members seen for the first time, and a restart.
+
+A seeded stream of message events: community sizes follow Zipf (s=1), member activity is Pareto
+weighted (a few members post most), and a configurable share of events (default 36%) is a member's
+first message ever. Every event is past the activity cooldown (the virtual clock moves on before a
+member speaks again), so every event earns a point. The stream goes through the runtime's public entry
+point (`hearth.dispatch(MessagePosted)`) with every cog loaded, one event at a time, yielding to the
+loop after each as a socket would; the clock starts cold (no warm-up turn): every first sight is timed.
+
+Two phases, each in a process of its own: `fresh` on an empty database, then `restart` on the same
+database in a new process, where the members from before speak again (they must not be new again)
+beside a new crop of first-timers. Each phase checks that every event was counted (ledger rows, and
+running totals equal to the ledger) and is compared with raw sqlite3 writing the same rows (member
+rows for first-timers, ledger rows, 3 totals upserts per event) with `executemany` in one transaction,
+with Hearth's PRAGMAs.
+
+    python -m bench.stream                                   # SQLite, 200 communities, 40,000 events a phase
+    python -m bench.stream --communities 50 --events 10000   # the smaller stream
+    python -m bench.stream --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_ingest
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.dataset import NOW, sql_time
+from bot.app import build_hearth, tune_for_serving
+from bot.core.clock import VirtualClock
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage.engine import SQLITE_PRAGMAS, Database
+from storage.ledger import buckets_for
+
+PLATFORM = "stream"
+_COOLDOWN = timedelta(seconds=61)  # past the default 60 s activity cooldown
+_STEP = timedelta(milliseconds=50)  # the clock's move between two events when nobody needs to wait
+_PHASES = ("fresh", "restart")
+
+
+@dataclass(frozen=True)
+class Event:
+    community: int
+    member: int  # global member number; its community is fixed
+    moment: datetime
+    first: bool
+
+
+def stream(phase: int, communities: int, events: int, first_share: float, seed: int) -> list[Event]:
+    """Phase `phase`'s events. Members of earlier phases (regenerated from the same seed) speak again."""
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(communities)]  # Zipf community sizes
+    members: list[tuple[int, float]] = []  # (community, activity weight)
+    moment = NOW + timedelta(minutes=5)
+    generated: list[Event] = []
+    for current in range(phase + 1):
+        newcomers = round(events * first_share)
+        start = len(members)
+        members += [(rng.choices(range(communities), weights)[0], rng.paretovariate(1.16)) for _ in range(newcomers)]
+        order = list(range(start, len(members)))
+        speaking = [member for member, _ in enumerate(members)]
+        activity = [weight for _, weight in members]
+        order += rng.choices(speaking, activity, k=events - newcomers)
+        rng.shuffle(order)
+        seen: set[int] = set(range(start))
+        last: dict[int, datetime] = {}
+        generated = []
+        for member in order:
+            first = member not in seen
+            # A member introduced later in the shuffle speaks first at their first sight.
+            seen.add(member)
+            moment = max(moment + _STEP, last.get(member, moment) + _COOLDOWN)
+            last[member] = moment
+            generated.append(Event(members[member][0], member, moment, first))
+        moment += _COOLDOWN
+        if current < phase:
+            generated = []
+    return generated
+
+
+def refs(event: Event) -> tuple[CommunityRef, MemberRef, ChannelRef]:
+    community = CommunityRef(PLATFORM, f"c{event.community}", f"community {event.community}")
+    return (
+        community,
+        MemberRef(community, f"m{event.member}", f"member {event.member}"),
+        ChannelRef(community, "general", "general"),
+    )
+
+
+async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, float]:
+    clock = VirtualClock(events[0].moment)
+    database = Database.open(url)
+    settings = load_settings(database_url=url)
+    hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
+    messages = []
+    for number, event in enumerate(events):
+        _, author, channel = refs(event)
+        key = f"{phase}-{number}"
+        messages.append(MessagePosted(event_id=key, author=author, channel=channel, message_id=key, text="hello"))
+    await hearth.start()
+    tune_for_serving()  # as `hearth run` does once started
+    try:
+        before = await counts(database)
+        started_wall, started_cpu, started_main = time.perf_counter(), time.process_time(), time.thread_time()
+        for event, message in zip(events, messages, strict=True):
+            clock.set(event.moment)
+            await hearth.dispatch(message)
+            await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
+        await hearth.services.activity.flush()
+        wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+        main_cpu = time.thread_time() - started_main
+        after = await counts(database)
+    finally:
+        await hearth.close()
+        await database.dispose()
+    counted = after["ledger"] - before["ledger"]
+    new_members = after["members"] - before["members"]
+    firsts = sum(event.first for event in events)
+    if counted != len(events) or new_members != firsts or after["total_points"] != after["ledger_points"]:
+        raise AssertionError(f"not every event was counted: {before} -> {after}, {len(events)} events, {firsts} new")
+    return {"wall": wall, "cpu": cpu, "main_cpu": main_cpu, "events": len(events), "new": firsts}
+
+
+async def counts(database: Database) -> dict[str, int]:
+    async with database.read() as session:
+        ledger, points = (
+            await session.execute(text("SELECT count(*), coalesce(sum(points), 0) FROM contribution"))
+        ).one()
+        members = (await session.execute(text("SELECT count(*) FROM member"))).scalar_one()
+        total_points = (
+            await session.execute(text("SELECT coalesce(sum(points), 0) FROM member_total WHERE bucket = 'all'"))
+        ).scalar_one()
+    return {"ledger": ledger, "ledger_points": points, "members": members, "total_points": total_points}
+
+
+def run_raw(path: Path, events: list[Event], phase: int) -> float:
+    """Seconds for raw sqlite3 to write the same rows: member rows, ledger rows, totals."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    started = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    community_ids: dict[int, int] = {}
+    for community in sorted({event.community for event in events}):
+        connection.execute(
+            "INSERT INTO community (platform, external_id, name, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (PLATFORM, f"c{community}", f"community {community}", sql_time(events[0].moment)),
+        )
+        community_ids[community] = connection.execute(
+            "SELECT id FROM community WHERE platform = ? AND external_id = ?", (PLATFORM, f"c{community}")
+        ).fetchone()[0]
+    next_id = (connection.execute("SELECT coalesce(max(id), 0) FROM member").fetchone()[0] or 0) + 1
+    member_ids = dict(connection.execute("SELECT external_id, id FROM member"))
+    new_rows = []
+    for event in events:
+        external_id = f"m{event.member}"
+        if event.first and external_id not in member_ids:
+            member_ids[external_id] = next_id
+            new_rows.append(
+                (
+                    next_id,
+                    community_ids[event.community],
+                    external_id,
+                    f"member {event.member}",
+                    False,
+                    sql_time(event.moment),
+                )
+            )
+            next_id += 1
+    connection.executemany(
+        "INSERT INTO member (id, community_id, external_id, display_name, is_bot, joined_at) VALUES (?, ?, ?, ?, ?, ?)",
+        new_rows,
+    )
+    rows = []
+    totals = []
+    for number, event in enumerate(events):
+        community_id = community_ids[event.community]
+        member_id = member_ids[f"m{event.member}"]
+        rows.append(
+            (
+                community_id,
+                member_id,
+                "message",
+                1,
+                None,
+                None,
+                "general",
+                sql_time(event.moment),
+                f"message:general:{phase}-{number}",
+            )
+        )
+        for bucket in buckets_for(event.moment, "UTC"):
+            totals.append((community_id, bucket, member_id, 1, 0, 0, 1))
+    connection.executemany(
+        "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
+        " idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, idempotency_key) DO NOTHING",
+        rows,
+    )
+    connection.executemany(
+        "INSERT INTO member_total (community_id, bucket, member_id, points, kudos_received, kudos_given, messages)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, bucket, member_id) DO UPDATE SET"
+        " points = points + excluded.points, kudos_received = kudos_received + excluded.kudos_received,"
+        " kudos_given = kudos_given + excluded.kudos_given, messages = messages + excluded.messages",
+        totals,
+    )
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def child(arguments: argparse.Namespace) -> None:
+    """One phase in this process: Hearth's run, printed as JSON for the parent."""
+    phase = _PHASES.index(arguments.phase)
+    events = stream(phase, arguments.communities, arguments.events, arguments.first_share, arguments.seed)
+    if arguments.raw:
+        asyncio.run(Database.open(arguments.database_url).migrate())
+        result: dict[str, float] = {"wall": run_raw(Path(arguments.raw), events, phase)}
+    else:
+        result = asyncio.run(run_hearth(arguments.database_url, events, phase))
+    print(json.dumps(result))
+
+
+def phase_in_process(arguments: argparse.Namespace, phase: str, url: str, raw: str = "") -> dict[str, float]:
+    command = [
+        sys.executable, "-m", "bench.stream", "--phase", phase, "--database-url", url,
+        "--communities", str(arguments.communities), "--events", str(arguments.events),
+        "--first-share", str(arguments.first_share), "--seed", str(arguments.seed),
+    ]  # fmt: skip
+    if raw:
+        command += ["--raw", raw]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"phase {phase} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+async def reset_postgres(url: str) -> None:
+    database = Database.open(url)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--communities", type=int, default=200, help="communities (Zipf sizes; default 200)")
+    parser.add_argument("--events", type=int, default=40_000, help="message events per phase (default 40000)")
+    parser.add_argument("--first-share", type=float, default=0.36, help="share of events that are a first sight")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first); default a SQLite file")
+    parser.add_argument("--phase", choices=_PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--raw", default="", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.phase:
+        child(arguments)
+        return
+    with tempfile.TemporaryDirectory(prefix="hearth-stream-") as folder:
+        url = arguments.database_url or f"sqlite+aiosqlite:///{folder}/hearth.db"
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        if backend == "PostgreSQL":
+            asyncio.run(reset_postgres(url))
+        raw = f"{folder}/raw.db"
+        print(
+            f"stream: {arguments.communities} communities (Zipf), {arguments.events:,} events a phase,"
+            f" {arguments.first_share:.0%} first sights, every cog, Hearth on {backend}, raw = sqlite3"
+        )
+        columns = ("phase", "new members", "Hearth events/s", "raw events/s", "Hearth/raw", "Hearth CPU us/ev")
+        print(" | ".join(columns))
+        print("-+-".join("-" * len(column) for column in columns))
+        for phase in _PHASES:
+            ours = phase_in_process(arguments, phase, url)
+            theirs = phase_in_process(arguments, phase, f"sqlite+aiosqlite:///{raw}", raw)
+            figures = (
+                phase,
+                f"{int(ours['new']):,}",
+                f"{ours['events'] / ours['wall']:,.0f}",
+                f"{ours['events'] / theirs['wall']:,.0f}",
+                f"{theirs['wall'] / ours['wall']:.0%}",
+                f"{ours['cpu'] / ours['events'] * 1e6:.1f}",
+            )
+            print(" | ".join(figure.rjust(len(column)) for figure, column in zip(figures, columns, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Stopping cleanly: SIGTERM and SIGINT stop taking new work, in-flight handlers finish, then close.
+
+`serve_until_signalled` runs a platform's serve coroutine and cancels it on the first SIGTERM or
+SIGINT. The platform, in its own clean-up, first stops listening (no new work is taken), then awaits
+`drain()` (handlers already started finish, at most `DRAIN_SECONDS`), then closes its connections; the
+caller then closes the runtime, which flushes the activity buffer, and the database. A second signal
+while stopping is ignored: what was acknowledged is still being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# The longest a stop waits for handlers already running (a reply being posted, a command committing).
+DRAIN_SECONDS = 10.0
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Hearth's own long-lived tasks are named so; a drain does not wait for them (close() stops them).
+BACKGROUND_PREFIX = "hearth-"
+
+
+class Lifecycle:
+    def __init__(self) -> None:
+        self._before: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+
+    async def serve_until_signalled(self, serve: Awaitable[None]) -> None:
+        """Run `serve` until it returns or a stop signal cancels it (then return normally: exit 0)."""
+        loop = asyncio.get_running_loop()
+        self._before = asyncio.all_tasks()
+        task = asyncio.ensure_future(serve)
+
+        def stop(signum: int) -> None:
+            if self.stopping:
+                return
+            log.info("%s: stopping (new work refused, handlers finishing)", signal.Signals(signum).name)
+            self.stopping = True
+            task.cancel()
+
+        for signum in _SIGNALS:
+            loop.add_signal_handler(signum, stop, signum)
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+        finally:
+            for signum in _SIGNALS:
+                loop.remove_signal_handler(signum)
+
+    async def drain(self) -> None:
+        """Wait for the handlers still running (tasks started while serving), at most DRAIN_SECONDS."""
+        current = asyncio.current_task()
+        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+        while True:
+            running = [
+                task
+                for task in asyncio.all_tasks()
+                if task is not current
+                and task not in self._before
+                and not task.get_name().startswith(BACKGROUND_PREFIX)
+                and not task.done()
+            ]
+            left = deadline - asyncio.get_running_loop().time()
+            if not running:
+                return
+            if left <= 0:
+                log.warning("stopped waiting for %d handlers after %.0f s", len(running), DRAIN_SECONDS)
+                return
+            with contextlib.suppress(Exception):
+                await asyncio.wait(running, timeout=left)

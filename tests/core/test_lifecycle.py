@@ -1,0 +1,157 @@
+"""A real `hearth run` process on Slack (HTTP mode, mock Web API): what it acknowledged, it keeps.
+
+SIGTERM during a burst: every acknowledged message is in the ledger, exit 0, no traceback. `kill -9`
+during a burst: what is missing after a restart is within the activity buffer's bound (eight batches),
+and running totals equal the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from tests.platforms.slack_fakes import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    MockSlackApi,
+    SlackRequests,
+    event_payload,
+    message_event,
+    mock_slack_api,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+BATCH = 20  # HEARTH_ACTIVITY_BATCH_SIZE: the buffer holds at most eight batches unwritten
+BURST = 400
+STARTUP_SECONDS = 60.0
+
+
+@dataclass
+class Served:
+    process: asyncio.subprocess.Process
+    url: str
+    log: list[str] = field(default_factory=list)
+    reader: asyncio.Task[None] | None = None
+
+
+@asynccontextmanager
+async def hearth_run(api: MockSlackApi, database: Path | str, batch: int = BATCH) -> AsyncIterator[Served]:
+    """`hearth run` on Slack HTTP mode against `api`, on a SQLite file or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api.api_url,
+        "SLACK_APP_TOKEN": "",
+        "HEARTH_HTTP_PORT": "0",
+        "DATABASE_URL": url,
+        "HEARTH_ACTIVITY_BATCH_SIZE": str(batch),
+        "HEARTH_LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--platform", "slack",
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    served = Served(process, "")
+
+    async def port() -> str:
+        assert process.stderr is not None
+        while line := (await process.stderr.readline()).decode():
+            served.log.append(line)
+            if found := re.search(r"HTTP on port (\d+), path (\S+)", line):
+                return f"http://127.0.0.1:{found[1]}{found[2]}"
+        raise AssertionError("hearth run stopped before serving:\n" + "".join(served.log))
+
+    served.url = await asyncio.wait_for(port(), STARTUP_SECONDS)
+
+    async def keep_reading() -> None:
+        assert process.stderr is not None
+        while line := (await process.stderr.readline()).decode():
+            served.log.append(line)
+
+    served.reader = asyncio.create_task(keep_reading())
+    try:
+        yield served
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await served.reader
+
+
+async def burst(served: Served, first: int, stop_after: int, stop: signal.Signals) -> set[str]:
+    """Messages from BURST new members at once; `stop` is sent after `stop_after` were acknowledged.
+    Returns the ledger keys of the acknowledged messages."""
+    acknowledged: set[str] = set()
+    async with aiohttp.ClientSession() as session:
+        requests = SlackRequests(served.url, session)
+
+        async def one(number: int) -> None:
+            ts = f"{first + number}.000100"
+            event = message_event(f"U{first + number:07d}", "hello there, everyone", ts)
+            try:
+                response = await requests.event(event_payload(event, f"Ev{first + number}"))
+            except aiohttp.ClientError:
+                return  # refused or cut off: never acknowledged, Slack would redeliver it
+            if response.status == 200:
+                acknowledged.add(f"message:C0GENERAL:{ts}")
+                if len(acknowledged) == stop_after:
+                    served.process.send_signal(stop)
+
+        await asyncio.gather(*(one(number) for number in range(BURST)))
+    return acknowledged
+
+
+def ledger(database: Path) -> tuple[set[str], int, int]:
+    """(activity keys, ledger points, all-time total points)."""
+    with sqlite3.connect(database) as connection:
+        keys = {key for (key,) in connection.execute("SELECT idempotency_key FROM contribution")}
+        points = connection.execute("SELECT coalesce(sum(points), 0) FROM contribution").fetchone()[0]
+        totals = connection.execute(
+            "SELECT coalesce(sum(points), 0) FROM member_total WHERE bucket = 'all'"
+        ).fetchone()[0]
+    connection.close()
+    return keys, points, totals
+
+
+async def test_sigterm_mid_burst_keeps_every_acknowledged_message_and_exits_cleanly(tmp_path: Path) -> None:
+    database = tmp_path / "hearth.db"
+    async with mock_slack_api() as api, hearth_run(api, database) as served:
+        acknowledged = await burst(served, 1, BURST // 4, signal.SIGTERM)
+        code = await asyncio.wait_for(served.process.wait(), STARTUP_SECONDS)
+    keys, points, totals = ledger(database)
+
+    assert code == 0
+    assert "Traceback" not in "".join(served.log)
+    assert len(acknowledged) >= BURST // 4
+    assert acknowledged <= keys
+    assert points == totals
+
+
+async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_the_ledger(tmp_path: Path) -> None:
+    database = tmp_path / "hearth.db"
+    async with mock_slack_api() as api:
+        async with hearth_run(api, database) as served:
+            acknowledged = await burst(served, 1, BURST // 2, signal.SIGKILL)
+        async with hearth_run(api, database) as restarted:
+            after = await burst(restarted, BURST + 1, BURST + 1, signal.SIGTERM)  # the next burst is kept whole
+            restarted.process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(restarted.process.wait(), STARTUP_SECONDS) == 0
+    keys, points, totals = ledger(database)
+
+    assert len(acknowledged) >= BURST // 2
+    assert len(acknowledged - keys) <= 8 * BATCH
+    assert after <= keys
+    assert points == totals

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +30,10 @@ class Member(SQLModel, table=True):
     is_bot: bool = False
     joined_at: datetime
     left_at: datetime | None = None
+    # The member's own privacy choices (`/privacy`): off public boards, spotlights and matching; out of
+    # community-health figures except anonymous totals.
+    hidden_from_boards: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    health_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Contribution(SQLModel, table=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -174,8 +175,9 @@ class ConsoleDriver:
         return "\n".join(self.blocks[before:])
 
 
-def console_driver(hearth: Hearth) -> ConsoleDriver:
-    """A console platform attached to `hearth` (a runtime on a VirtualScheduler) that keeps its output."""
+def console_driver(hearth: Hearth, files_dir: Path | None = None) -> ConsoleDriver:
+    """A console platform attached to `hearth` (a runtime on a VirtualScheduler) that keeps its output; the
+    files Hearth sends go to `files_dir` (default: a new temporary folder)."""
     scheduler = hearth.services.scheduler
     assert isinstance(scheduler, VirtualScheduler)
     blocks: list[str] = []
@@ -184,7 +186,8 @@ def console_driver(hearth: Hearth) -> ConsoleDriver:
         first, *rest = lines
         blocks.append("\n".join([f"[{where}] {first}".rstrip(), *rest]))
 
-    return ConsoleDriver(ConsolePlatform(hearth, scheduler, write), blocks)
+    files = files_dir or Path(tempfile.mkdtemp(prefix="hearth-files-"))
+    return ConsoleDriver(ConsolePlatform(hearth, scheduler, write, files), blocks)
 
 
 @pytest.fixture

@@ -47,6 +47,15 @@ class MessagePosted(Event):
 
 
 @dataclass(frozen=True)
+class MessageDeleted(Event):
+    """A message was deleted (by its author or a moderator); `author` when the platform says whose it was."""
+
+    channel: ChannelRef
+    message_id: str
+    author: MemberRef | None = None
+
+
+@dataclass(frozen=True)
 class ReactionAdded(Event):
     member: MemberRef
     channel: ChannelRef

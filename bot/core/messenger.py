@@ -76,6 +76,11 @@ class Messenger(Protocol):
         """Give a member a role (Discord). Raises PlatformError when the platform refuses."""
         ...
 
+    async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
+        """Take a role from a member (Discord; a level's role when the next level's replaces it). Raises
+        PlatformError when the platform refuses."""
+        ...
+
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         """Add a member to a channel (Slack `conversations.invite`). Raises PlatformError on refusal."""
         ...

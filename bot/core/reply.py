@@ -150,6 +150,16 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a PNG chart or rank card, a JSON or CSV export. `filename` names it for the
+    person (its extension says the type); `description` is its alternative text."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message (or a form) for a person. `ephemeral`: only the invoker sees it where they acted; `dm`: it
     goes to their direct messages, with a private note where they acted (shown there privately instead when
@@ -162,6 +172,8 @@ class Reply:
     form: Form | None = None
     ephemeral: bool = False
     dm: bool = False
+    # Discord attaches them, Slack uploads them into the conversation, the console writes them to files.
+    files: tuple[Attachment, ...] = ()
 
     @classmethod
     def private(cls, text: str, **extra: object) -> Reply:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.core.reply import Attachment, Reply
+from bot.platforms.console import channel_ref
 from tests.conftest import ConsoleDriver
 
 
@@ -168,3 +170,13 @@ def test_run_on_the_console_platform_serves_a_script_from_stdin(tmp_path: Path) 
     done = _hearth(["run", "--platform", "console"], "@alice: /kudos @bob thanks!\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")
+
+
+async def test_files_in_a_reply_are_written_and_their_paths_printed(console: ConsoleDriver, tmp_path: Path) -> None:
+    console.platform.files_dir = tmp_path / "files"
+    await console.platform.send(
+        channel_ref("general"), Reply(text="your export", files=(Attachment("export.json", b'{"points": 10}'),))
+    )
+    [written] = list((tmp_path / "files").iterdir())
+    assert written.name.endswith("-export.json") and written.read_bytes() == b'{"points": 10}'
+    assert console.blocks[-1].splitlines()[-1] == f"  [file {written} (14 bytes)]"

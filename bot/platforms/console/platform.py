@@ -7,10 +7,12 @@ named (`#general`). Every bot message is printed as one block starting with wher
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.core.commands import OptionType
 from bot.core.events import (
@@ -48,6 +50,8 @@ from bot.platforms.console.script import (
 )
 
 COMMUNITY = CommunityRef("console", "console", "Console")
+# Where the console writes the files Hearth sends (charts, rank cards, exports), beside the default database.
+FILES_DIR = Path("data") / "files"
 _MEMBER_TOKEN = re.compile(rf"^@({NAME})$")
 _CHANNEL_TOKEN = re.compile(rf"^#({NAME})$")
 _ROLE_TOKEN = re.compile(rf"^&({NAME})$")
@@ -84,8 +88,9 @@ class ConsoleState:
     read_only: set[str] = field(default_factory=set)  # channels Hearth may not post in
 
 
-def render_plain(reply: Reply) -> list[str]:
-    """The reply as plain lines (mentions as @name / #name, bold markers dropped)."""
+def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
+    """The reply as plain lines (mentions as @name / #name, bold markers dropped); `saved`: where each of its
+    files was written."""
 
     def text(part: str) -> str:
         # Bold markers are dropped from Hearth's own text; a person's (`literal`) is shown as typed.
@@ -112,6 +117,8 @@ def render_plain(reply: Reply) -> list[str]:
             lines.append(f"  ┃ {text(card.footer)}")
         if card.image:
             lines.append(f"  ┃ [image, {len(card.image)} bytes]")
+    for attachment, path in zip(reply.files, saved, strict=True):
+        lines.append(f"  [file {path} ({len(attachment.data):,} bytes)]")
     if reply.buttons:
         lines.append("  " + " ".join(f"[{text(button.label)}]" for button in reply.buttons))
     if reply.select:
@@ -132,9 +139,16 @@ class ConsolePlatform:
     # The console stands in for both platforms, so scripts can exercise every feature.
     capabilities = Capabilities(roles=True, group_dms=True, named_threads=True, files=True)
 
-    def __init__(self, hearth: Hearth, scheduler: VirtualScheduler, write: Callable[[str, list[str]], None]):
+    def __init__(
+        self,
+        hearth: Hearth,
+        scheduler: VirtualScheduler,
+        write: Callable[[str, list[str]], None],
+        files_dir: Path = FILES_DIR,
+    ):
         self.hearth = hearth
         self.scheduler = scheduler
+        self.files_dir = files_dir
         self.state = ConsoleState()
         # A terminal obeys control characters: none reaches it from what people wrote (names, reasons).
         self._write = lambda where, lines: write(clean_user_text(where), [clean_user_text(line) for line in lines])
@@ -143,11 +157,11 @@ class ConsolePlatform:
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
-        return self._emit(where, channel.external_id, None, reply)
+        return await self._emit(where, channel.external_id, None, reply)
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
         names = [member.external_id for member in members]
-        self._write("group " + " ".join(f"@{name}" for name in names), render_plain(reply))
+        self._write("group " + " ".join(f"@{name}" for name in names), render_plain(reply, await self._save(reply)))
         message_id = self._new_id()
         # One message that each of them sees (and may click), like a Slack group DM.
         for name in names:
@@ -162,13 +176,13 @@ class ConsolePlatform:
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         if member.external_id in self.state.closed_dms:
             return None
-        return self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
+        return await self._emit(f"dm @{member.external_id}", f"dm:{member.external_id}", member.external_id, reply)
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         for posted in self.state.messages:
             if posted.message_id == message_id:
                 posted.reply = reply
-        self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply))
+        self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply, await self._save(reply)))
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         self.state.threads.append((channel.external_id, message_id))
@@ -178,6 +192,10 @@ class ConsolePlatform:
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
+
+    async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
+        self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
+        self._write("roles", [f"@{member.external_id} no longer has the role &{role.name or role.external_id}"])
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         self._refuse(f"#{channel.name or channel.external_id}", "to be a member of the channel")
@@ -330,16 +348,30 @@ class ConsolePlatform:
         await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
 
     # -- output ----------------------------------------------------------------------------------------
-    def _emit(self, where: str, channel: str, visible_to: str | None, reply: Reply) -> str:
+    async def _emit(self, where: str, channel: str, visible_to: str | None, reply: Reply) -> str:
         message_id = self._new_id()
         self.state.messages.append(_Posted(message_id, channel, None, visible_to, reply))
-        self._write(where, render_plain(reply))
+        self._write(where, render_plain(reply, await self._save(reply)))
         return message_id
 
-    def open_form(self, member: str, channel: str, reply: Reply) -> None:
+    async def _save(self, reply: Reply) -> list[Path]:
+        """Write the reply's files under `files_dir`, each under a name of its own (a message id first)."""
+        if not reply.files:
+            return []
+        paths = [self.files_dir / f"{self._new_id()}-{Path(file.filename).name}" for file in reply.files]
+
+        def write() -> None:  # in a worker thread: files may be large (an export)
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            for path, attachment in zip(paths, reply.files, strict=True):
+                path.write_bytes(attachment.data)
+
+        await asyncio.to_thread(write)
+        return paths
+
+    async def open_form(self, member: str, channel: str, reply: Reply) -> None:
         assert reply.form is not None
         self.state.forms[member] = reply.form
-        self._emit(f"only @{member}", channel, member, reply)
+        await self._emit(f"only @{member}", channel, member, reply)
 
     def _visible(self, member: str) -> Iterable[_Posted]:
         for posted in reversed(self.state.messages):
@@ -380,11 +412,11 @@ class _Outbox:
         return self.invocation.channel or channel_ref("general")
 
     async def modal(self, form: Form) -> bool:
-        self.platform.open_form(self._member, self._channel.external_id, Reply(form=form))
+        await self.platform.open_form(self._member, self._channel.external_id, Reply(form=form))
         return True
 
     async def ephemeral(self, reply: Reply) -> None:
-        self.platform._emit(f"only @{self._member}", self._channel.external_id, self._member, reply)
+        await self.platform._emit(f"only @{self._member}", self._channel.external_id, self._member, reply)
 
     async def public(self, reply: Reply) -> None:
         await self.platform.send(self._channel, reply)

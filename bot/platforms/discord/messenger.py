@@ -79,31 +79,49 @@ class DiscordMessenger:
 
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         guild = self._guild(member.community)
+        target_role = self._manageable(guild, role, "give")
+        target = await self._member(guild, member)
+        try:
+            await target.add_roles(target_role, reason="Hearth")
+        except discord.Forbidden as error:
+            raise self._refused(target_role, "give", error) from None
+
+    async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
+        guild = self._guild(member.community)
+        target_role = self._manageable(guild, role, "take")
+        target = await self._member(guild, member)
+        try:
+            await target.remove_roles(target_role, reason="Hearth")
+        except discord.Forbidden as error:
+            raise self._refused(target_role, "take", error) from None
+
+    def _manageable(self, guild: discord.Guild, role: RoleRef, verb: str) -> discord.Role:
+        """The role, when Hearth may give or take it (`verb`); else PlatformError saying what to change."""
         target_role = guild.get_role(int(role.external_id))
         if target_role is None:
             raise PlatformError(f"The role {role.name or role.external_id} no longer exists.")
         me = guild.me
         if not me.guild_permissions.manage_roles:
             raise PlatformError(
-                f"I need the Manage Roles permission to give @{target_role.name}: turn it on for Hearth's role "
+                f"I need the Manage Roles permission to {verb} @{target_role.name}: turn it on for Hearth's role "
                 f"in {ROLES_SETTINGS}."
             )
         if target_role.managed or target_role.is_default():
-            raise PlatformError(f"@{target_role.name} is managed by Discord or an integration; nobody can give it.")
+            raise PlatformError(f"@{target_role.name} is managed by Discord or an integration; nobody can {verb} it.")
         if target_role >= me.top_role:
             raise PlatformError(
                 f"@{target_role.name} is not below my highest role @{me.top_role.name}: drag Hearth's role "
                 f"above it in {ROLES_SETTINGS}."
             )
-        target = await self._member(guild, member)
-        try:
-            await target.add_roles(target_role, reason="Hearth")
-        except discord.Forbidden as error:
-            # Our cache said yes (permissions or positions changed since): say what Discord said, and the fix.
-            raise PlatformError(
-                f"Discord refused to give @{target_role.name} ({error.text or 'Missing Permissions'}): Hearth's "
-                f"role needs Manage Roles and must sit above @{target_role.name} in {ROLES_SETTINGS}."
-            ) from None
+        return target_role
+
+    @staticmethod
+    def _refused(target_role: discord.Role, verb: str, error: discord.Forbidden) -> PlatformError:
+        # Our cache said yes (permissions or positions changed since): say what Discord said, and the fix.
+        return PlatformError(
+            f"Discord refused to {verb} @{target_role.name} ({error.text or 'Missing Permissions'}): Hearth's "
+            f"role needs Manage Roles and must sit above @{target_role.name} in {ROLES_SETTINGS}."
+        )
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         """A permission overwrite that lets the member see and write in the channel."""

@@ -149,6 +149,12 @@ def message_kwargs(reply: Reply, *, editing: bool = False, scope: int | None = N
         kwargs["view"] = components
     image = reply.card.image if reply.card else None
     files = [discord.File(io.BytesIO(image), filename=IMAGE_NAME)] if image else []
+    files += [
+        discord.File(
+            io.BytesIO(attachment.data), filename=attachment.filename, description=attachment.description or None
+        )
+        for attachment in reply.files
+    ]
     if editing:
         kwargs["attachments"] = files
     elif files:

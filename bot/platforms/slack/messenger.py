@@ -137,6 +137,9 @@ class SlackMessenger:
             "members to channels."
         )
 
+    async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
+        raise PlatformError(f"Slack has no roles, so Hearth cannot take the role {role.name or role.external_id}.")
+
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         doing = "add members to that channel"
         try:

@@ -176,7 +176,7 @@ class ConsolePlatform:
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
-        self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
+        self._refuse(f"&{role.name or role.external_id}", "the Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
@@ -185,7 +185,7 @@ class ConsolePlatform:
 
     def _refuse(self, target: str, need: str) -> None:
         if target in self.state.refused:
-            raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs the {need}).")
+            raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs {need}).")
 
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:

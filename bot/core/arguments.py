@@ -143,13 +143,14 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
     values = Arguments()
     positional = list(spec.options)
     last_text: str | None = None  # the text option given just before by position, which a word may continue
+    last_unquoted = False  # that text was one unquoted word
     token, after = _next_token(text, 0)
     while token is not None:
         named = _NAMED.match(token.value)
         if named and named.group(1) in names and not token.value.startswith("<"):
             name, raw = named.group(1), named.group(2)
             values[name] = _resolved(raw, spec.option(name).type, resolve)
-            last_text = None
+            last_text, last_unquoted = None, False
             token, after = _next_token(text, after)
             continue
         positional = [option for option in positional if option.name not in values]
@@ -160,8 +161,10 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 continue
             raise _refused(spec, values, f"I didn't expect `{token.value}`.")
         option = positional[0]
+        unquoted = text[token.start] not in _QUOTES
         if option.type is OptionType.TEXT and len(positional) == 1:
             values[option.name] = _rest(text, token.start)
+            values.guessed |= unquoted and last_unquoted
             break
         found = _fits(option, token.value, resolve)
         if option.type is OptionType.TEXT and not option.required:
@@ -181,10 +184,11 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             option, found = later
         positional.remove(option)
         values[option.name] = found
-        unquoted = text[token.start] not in _QUOTES
         last_text = option.name if option.type is OptionType.TEXT else None
+        # Two unquoted texts in a row: where the first ends was a guess (`daily` | `at 09:00`).
+        values.guessed |= last_text is not None and unquoted and last_unquoted
+        last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
-        values.guessed |= last_text is not None and unquoted and token is not None
     return values
 
 

@@ -309,13 +309,18 @@ class ConsolePlatform:
         raise ScriptError(number, line, f"@{member} sees no menu to pick from")
 
     async def _submit(self, member: str, values: dict[str, str], number: int, line: str) -> None:
-        form = self.state.forms.pop(member, None)
+        form = self.state.forms.get(member)
         if form is None:
             raise ScriptError(number, line, f"no form is open for @{member}")
-        known = {form_field.name for form_field in form.fields}
-        unknown = sorted(set(values) - known)
+        known = [form_field.name for form_field in form.fields]
+        unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ScriptError(number, line, f'the form "{form.title}" has no field "{unknown[0]}"')
+            # Bad input, like any other: refused politely, the form stays open and the script goes on.
+            fields = ", ".join(known)
+            refusal = f'The form "{form.title}" has no field `{unknown[0]}`; its fields are {fields}.'
+            self._emit(f"only @{member}", "general", member, Reply.private(refusal))
+            return
+        del self.state.forms[member]
         # Like a prefilled modal: fields left out keep the value the form offered.
         answers = {f.name: f.default for f in form.fields if f.default} | values
         event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, answers)

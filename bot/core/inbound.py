@@ -113,10 +113,11 @@ class Inbound:
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
         try:
-            options = parse_arguments(spec, rest, resolve)
+            parsed = parse_arguments(spec, rest, resolve)
         except UserError as error:
             return Reply.private(error.message)
-        explain = understood(spec, options) if options.guessed else None
+        explain = understood(spec, parsed) if parsed.guessed else None
+        options: dict[str, object] = parsed
         if refine is not None:
             options = await refine(options)
         return await self.hearth.run_command(await self._context(invocation), path, options, explain)

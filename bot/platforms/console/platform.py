@@ -82,6 +82,8 @@ class ConsoleState:
     refused: set[str] = field(default_factory=set)  # "&role" / "#channel" the bot may not grant
     threads: list[tuple[str, str]] = field(default_factory=list)  # (channel, message id the thread is under)
     read_only: set[str] = field(default_factory=set)  # channels Hearth may not post in
+    seen_members: set[str] = field(default_factory=set)  # for completion in the interactive session
+    seen_channels: set[str] = field(default_factory=lambda: {"general"})
 
 
 def render_plain(reply: Reply) -> list[str]:
@@ -142,6 +144,7 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        self.state.seen_channels.add(channel.external_id)
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
         return self._emit(where, channel.external_id, None, reply)
 
@@ -210,6 +213,7 @@ class ConsolePlatform:
             case SetGrantable(target, allowed):
                 (self.state.refused.discard if allowed else self.state.refused.add)(target)
             case Join(member):
+                self.state.seen_members.add(member)
                 await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
             case Leave(member):
                 await self.hearth.dispatch(MemberLeft(self._new_id(), member_ref(member)))
@@ -241,7 +245,16 @@ class ConsolePlatform:
                 return thread_channel, message_id
         return None
 
+    def known_members(self) -> set[str]:
+        """Every member named so far (they exist from their first mention)."""
+        return self.state.seen_members | set(self.state.levels)
+
+    def known_channels(self) -> set[str]:
+        return set(self.state.seen_channels)
+
     async def _say(self, member: str, channel: str, text: str, thread_id: str | None = None) -> None:
+        self.state.seen_members.update([member, *re.findall(rf"(?<!\w)@({NAME})", text)])
+        self.state.seen_channels.update([channel, *re.findall(rf"(?<!\w)#({NAME})", text)])
         author = member_ref(member)
         where = channel_ref(channel, thread_id)
         message_id = self._new_id()

@@ -5,6 +5,7 @@ Ctrl-D leave cleanly, Up recalls a line), and the session driven through prompt_
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import pty
 import select
@@ -131,13 +132,12 @@ class Session:
         self.platform = ConsolePlatform(
             hearth, scheduler, lambda where, lines: self.blocks.append(f"[{where}] " + "\n".join(lines))
         )
-        self.console = Console(file=open(os.devnull, "w"), force_terminal=False)  # noqa: SIM115 (closed below)
+        self.console = Console(file=io.StringIO(), force_terminal=False)
 
     async def run(self, keys: str) -> str:
         with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
             pipe.send_text(keys)
             await asyncio.wait_for(interact(self.platform, self.console, input=pipe, output=DummyOutput()), 60)
-        self.console.file.close()
         return "\n".join(self.blocks)
 
 

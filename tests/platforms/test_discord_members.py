@@ -53,7 +53,7 @@ async def test_whois_and_match_after_introductions(discord: DiscordHarness) -> N
     assert matched["flags"] & p.EPHEMERAL
     assert f"<@{world.id('bob')}>" in str(matched) and "chess" in str(matched).lower()
     out = await command(discord, "bob", "match", setting="optout")
-    assert out["flags"] & p.EPHEMERAL
+    assert out["flags"] & p.EPHEMERAL and out["content"] == "Done: you won't be suggested by /match."
     again = await command(discord, "alice", "match")
     assert f"<@{world.id('bob')}>" not in str(again)
 
@@ -84,4 +84,4 @@ async def test_a_welcomer_is_paired_with_the_next_newcomer(discord: DiscordHarne
     ]
     assert told and f"<@{newbie}>" in told[0].json["content"]  # alice heard by DM
     left = await command(discord, "alice", "welcomer leave")
-    assert left["flags"] & p.EPHEMERAL
+    assert left["flags"] & p.EPHEMERAL and left["content"].startswith("Done: you won't be paired with newcomers")

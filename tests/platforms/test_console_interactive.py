@@ -50,13 +50,14 @@ class Terminal:
         )
         os.close(child)
         self.seen = ""
-        self.prompts = 0
 
-    def prompt(self) -> None:
-        """Wait for the next prompt (prompt_toolkit switches bracketed paste on as each prompt starts)."""
-        self.prompts += 1
-        while self.seen.count("\x1b[?2004h") < self.prompts:
-            self.expect("\x1b[?2004h", fresh=True)
+    def prompt_after(self, text: str, times: int = 1) -> None:
+        """Wait until `text` has been printed `times` times and the prompt is back after it (prompt_toolkit
+        switches bracketed paste on as a prompt starts): keys typed now reach the line editor, not the
+        terminal's cooked mode, which would echo them."""
+        self.expect(text)
+        while self.seen.count(text) < times or "\x1b[?2004h" not in self.seen[self.seen.rindex(text) :]:
+            self.expect(text, fresh=True)
 
     def expect(self, text: str, timeout: float = 60, *, fresh: bool = False) -> None:
         """Read until `text` has been printed (select waits on the terminal; nothing sleeps); `fresh`: read
@@ -98,11 +99,9 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 @pytest.mark.parametrize(("key", "name"), [("\x04", "Ctrl-D"), ("\x03", "Ctrl-C")])
 def test_ctrl_d_and_ctrl_c_leave_cleanly(terminal: Terminal, key: str, name: str) -> None:
-    terminal.expect("Quit with Ctrl-D or Ctrl-C.")
-    terminal.prompt()
+    terminal.prompt_after("Quit with Ctrl-D or Ctrl-C.")
     terminal.type("/kudos @bob thanks\r")
-    terminal.expect("you can give 4 more kudos today")
-    terminal.prompt()
+    terminal.prompt_after("you can give 4 more kudos today")
     terminal.type(key)
     assert terminal.exit_code() == 0, f"{name}: {terminal.seen[-2000:]}"
     assert "Bye!" in terminal.seen
@@ -110,13 +109,11 @@ def test_ctrl_d_and_ctrl_c_leave_cleanly(terminal: Terminal, key: str, name: str
 
 
 def test_up_recalls_the_last_line(terminal: Terminal) -> None:
-    terminal.prompt()
+    terminal.prompt_after("Quit with Ctrl-D or Ctrl-C.")
     terminal.type("/rank\r")
-    terminal.expect("Your standing")
-    terminal.prompt()
+    terminal.prompt_after("Your standing")
     terminal.type("\x1b[A\r")  # Up, Enter: the same command again
-    terminal.prompt()
-    assert terminal.seen.count("Your standing") == 2
+    terminal.prompt_after("Your standing", times=2)
     assert "^[[A" not in terminal.seen
     terminal.type("\x04")
     assert terminal.exit_code() == 0

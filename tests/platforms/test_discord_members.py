@@ -85,3 +85,11 @@ async def test_a_welcomer_is_paired_with_the_next_newcomer(discord: DiscordHarne
     assert told and f"<@{newbie}>" in told[0].json["content"]  # alice heard by DM
     left = await command(discord, "alice", "welcomer leave")
     assert left["flags"] & p.EPHEMERAL and left["content"].startswith("Done: you won't be paired with newcomers")
+
+
+async def test_a_channel_setting_typed_as_text_is_refused(discord: DiscordHarness) -> None:
+    typed = await command(discord, "owner", "config set", key="welcome_channel", value="#welcome")
+    assert typed["content"].startswith("`welcome_channel` needs a channel (`#welcome` is not a channel I can find)")
+    shown = await command(discord, "owner", "config show")
+    fields = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}
+    assert fields["welcome_channel"] == "not set"

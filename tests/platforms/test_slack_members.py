@@ -77,3 +77,11 @@ async def test_a_welcomer_is_paired_with_the_next_newcomer(
     told = await slack_api.wait_for("chat.postMessage", lambda call: "just joined" in call.params["text"])
     assert told.params["channel"] == "DU0ALICE" and "<@U0NINA>" in told.params["text"]
     assert "Done: you won't be paired" in private(await slack.command("/welcomer", "leave", "U0ALICE"))
+
+
+async def test_a_channel_setting_given_by_position_is_the_channel(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0OWNER", "olga", is_owner=True)
+    done = private(await slack.command("/config", "set welcome_channel <#C0WELCOME|welcome>", "U0OWNER"))
+    assert done == "Done: `welcome_channel` not set → <#C0WELCOME>."
+    typed = private(await slack.command("/config", "set intros_channel intros", "U0OWNER"))
+    assert "`intros_channel` needs a channel (`intros` is not a channel I can find)" in typed

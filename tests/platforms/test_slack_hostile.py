@@ -77,7 +77,11 @@ async def test_malformed_signed_requests_get_400_and_one_line(
     assert not slack_api.called("chat.postMessage")
 
 
-@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", str(int(time.time()) - 600)])
+@pytest.mark.parametrize(
+    "timestamp",
+    ["soon", "", "1e9", str(int(time.time()) - 600)],
+    ids=["word", "empty", "float", "ten-minutes-old"],  # stable ids: xdist workers must collect the same tests
+)
 async def test_a_timestamp_that_is_not_a_recent_number_gets_401(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, timestamp: str
 ) -> None:

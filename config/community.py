@@ -111,6 +111,37 @@ class CommunitySettings:
         return datetime.combine(now.astimezone(self.zone()).date(), time(0), tzinfo=self.zone())
 
 
+def plain_reason(problem: Mapping[str, Any]) -> str:
+    """Why a value was refused, in words a member reads (never pydantic's "Input should be ...")."""
+    context = problem.get("ctx") or {}
+
+    def shown(bound: object) -> str:
+        return format_duration(bound) if isinstance(bound, timedelta) else str(bound)
+
+    kind = str(problem.get("type", ""))
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "a whole number is expected"
+    if kind in {"float_parsing", "float_type"}:
+        return "a number is expected"
+    if kind in {"bool_parsing", "bool_type"}:
+        return "answer yes or no"
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"it can be no less than {shown(context.get('ge', context.get('gt')))}"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"it can be at most {shown(context.get('le', context.get('lt')))}"
+    if kind == "literal_error":
+        expected = str(context.get("expected", "")).replace("'", "")
+        return f"choose one of {expected}"
+    if kind in {"string_too_long"}:
+        return f"it can be at most {context.get('max_length')} characters long"
+    if kind in {"string_too_short"}:
+        return f"it needs at least {context.get('min_length')} characters"
+    if kind in {"time_delta_parsing", "time_delta_type"}:
+        return "write a duration like 90s, 15m, 5 minutes, 3h, 2d or 1w"
+    message = str(problem.get("msg", "")).removeprefix("Value error, ")
+    return "that value cannot be used" if message.startswith("Input should") else message
+
+
 class SettingsCatalog:
     """The declared sections: every key, how to validate, store and read it back."""
 
@@ -152,7 +183,7 @@ class SettingsCatalog:
         try:
             checked = section.model_validate({key: value})
         except ValidationError as error:
-            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+            reason = plain_reason(error.errors()[0])
             raise SettingError(f"`{raw}` is not a valid value for `{key}`: {reason}.") from None
         return getattr(checked, key)
 

@@ -6,18 +6,29 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+)\s*([smhdw])")
-_WHOLE = re.compile(r"^(?:\s*\d+\s*[smhdw])+\s*$")
+# Units as people write them: `90s`, `5 minutes`, `1 hour 30 min`, `2 days`, `1 wk`.
+_WORDS = {
+    "s": ("s", "sec", "secs", "second", "seconds"),
+    "m": ("m", "min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "d": ("d", "day", "days"),
+    "w": ("w", "wk", "wks", "week", "weeks"),
+}
+_UNIT_OF = {word: unit for unit, words in _WORDS.items() for word in words}
+_UNIT = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+_PART = re.compile(rf"(\d+)\s*({_UNIT})(?![a-z])")
+_WHOLE = re.compile(rf"^(?:\s*\d+\s*(?:{_UNIT})(?![a-z])\s*,?(?:\s*and)?)+\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse `90s`, `3h`, `2d`, `1w`, `1h30m`; a bare number means seconds. Raises ValueError."""
+    """Parse `90s`, `3h`, `2d`, `1w`, `1h30m`, `5 minutes`, `1 hour 30 min`; a bare number means seconds.
+    Raises ValueError."""
     cleaned = text.strip().lower()
     if cleaned.isdigit():
         return timedelta(seconds=int(cleaned))
     if not _WHOLE.match(cleaned):
-        raise ValueError(f"'{text}' is not a duration; write it like 90s, 15m, 3h, 2d or 1w")
-    return timedelta(seconds=sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned)))
+        raise ValueError(f"'{text}' is not a duration; write it like 90s, 15m, 5 minutes, 3h, 2d or 1w")
+    return timedelta(seconds=sum(int(n) * _UNITS[_UNIT_OF[unit]] for n, unit in _PART.findall(cleaned)))
 
 
 def format_duration(value: timedelta) -> str:

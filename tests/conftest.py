@@ -25,6 +25,7 @@ from bot.platforms.console import ConsolePlatform
 from config.settings import load_settings
 from storage.engine import Database
 from storage.models import Contribution, Member
+from tests.wording import collected, problems
 
 POSTGRES_URL = os.environ.get("HEARTH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -196,3 +197,12 @@ async def console(hearth: Hearth) -> ConsoleDriver:
     driver = console_driver(hearth)
     await hearth.hooks_done()
     return driver
+
+
+@pytest.fixture(autouse=True)
+def replies_read_well() -> Iterator[None]:
+    """Every reply a cog or the core builds in a test reads as a person wrote it (`tests/wording.py`)."""
+    with collected() as replies:
+        yield
+    found = [problem for reply in replies for problem in problems(reply)]
+    assert not found, "a reply reads wrong:\n" + "\n".join(dict.fromkeys(found))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.commands import CommandSpec, OptionType
+from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.reply import UserError
 
 Resolver = Callable[[str, OptionType], object | None]
@@ -61,44 +61,159 @@ def _rest(text: str, start: int) -> str:
     return token.value if not text[end:].strip() else rest
 
 
+_EXAMPLES = {
+    OptionType.MEMBER: "@alex",
+    OptionType.CHANNEL: "#general",
+    OptionType.ROLE: "&role",
+    OptionType.DURATION: "1h",
+    OptionType.TIMEZONE: "Europe/Berlin",
+}
+
+
 def usage(spec: CommandSpec) -> str:
     parts = [f"/{spec.path}"]
     parts += [option.name if option.required else f"[{option.name}]" for option in spec.options]
     return " ".join(parts)
 
 
-def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> dict[str, object]:
-    """Raw option values by name; mentions resolved to refs, everything else left as text."""
+def example(spec: CommandSpec) -> str:
+    """A line a person could type: the required options, each in the form it takes (a quoted text)."""
+    parts = [f"/{spec.path}"]
+    for option in spec.options:
+        if not option.required:
+            continue
+        if option.type is OptionType.CHOICE and option.choices:
+            parts.append(option.choices[0])
+        elif option.type is OptionType.INTEGER:
+            parts.append(str(option.min_value if option.min_value is not None else 5))
+        elif option.type is OptionType.TEXT:
+            parts.append(f'"{option.name.replace("_", " ")}"')
+        else:
+            parts.append(_EXAMPLES[option.type])
+    return " ".join(parts)
+
+
+class Arguments(dict[str, object]):
+    """Parsed options; `guessed` when a text option given by position was cut at a word boundary (an
+    unquoted `daily at 09:00` read as `daily`), so a refusal should say how the line was read."""
+
+    guessed: bool = False
+
+
+def understood(spec: CommandSpec, values: dict[str, object]) -> str:
+    """How a line was read, and how the command is written: appended to a refusal of positional input."""
+    read = ", ".join(f"{name} `{_shown(spec, name, value)}`" for name, value in values.items()) or "nothing yet"
+    return f"I understood: {read}.\nUsage: `{usage(spec)}` — for example `{example(spec)}`"
+
+
+def _refused(spec: CommandSpec, values: dict[str, object], why: str) -> UserError:
+    return UserError(f"{why} {understood(spec, values)}")
+
+
+def _shown(spec: CommandSpec, name: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    kind = spec.option(name).type
+    sigil = {OptionType.MEMBER: "@", OptionType.CHANNEL: "#", OptionType.ROLE: "&"}.get(kind, "")
+    return sigil + str(getattr(value, "name", None) or getattr(value, "external_id", value))
+
+
+def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
+    """The value when `raw` can be this option (a ref resolved, a listed choice, a number), else None."""
+    if option.type in _REFS:
+        return resolve(raw, option.type)
+    if option.type is OptionType.CHOICE and option.choices and raw.lower() not in option.choices:
+        return None
+    if option.type is OptionType.INTEGER and not re.fullmatch(r"-?\d+", raw.strip()):
+        return None
+    return raw
+
+
+_REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
+
+
+def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Arguments:
+    """Raw option values by name; mentions resolved to refs, everything else left as text.
+
+    Given by position, a word that cannot be the next option is read the way a person means it: it
+    continues the text option just before (`5 minutes`, `daily at 09:00`), or fills a later option it
+    fits when the next one is optional (a channel where a role may be left out); else the refusal says
+    what was understood and shows the usage with an example."""
     names = {option.name for option in spec.options}
-    values: dict[str, object] = {}
+    values = Arguments()
     positional = list(spec.options)
-    # Tokens are read one at a time: the last text option takes the rest of the line unread.
+    last_text: str | None = None  # the text option given just before by position, which a word may continue
+    last_unquoted = False  # that text was one unquoted word
     token, after = _next_token(text, 0)
     while token is not None:
         named = _NAMED.match(token.value)
         if named and named.group(1) in names and not token.value.startswith("<"):
             name, raw = named.group(1), named.group(2)
             values[name] = _resolved(raw, spec.option(name).type, resolve)
+            last_text, last_unquoted = None, False
             token, after = _next_token(text, after)
             continue
-        while positional and positional[0].name in values:
-            positional.pop(0)
+        positional = [option for option in positional if option.name not in values]
         if not positional:
-            raise UserError(f"I didn't expect `{token.value}`. Usage: `{usage(spec)}`")
-        option = positional.pop(0)
-        if option.type is OptionType.TEXT and not [o for o in positional if o.name not in values]:
+            if last_text is not None:
+                values[last_text] = f"{values[last_text]} {token.value}"
+                token, after = _next_token(text, after)
+                continue
+            raise _refused(spec, values, f"I didn't expect `{token.value}`.")
+        option = positional[0]
+        unquoted = text[token.start] not in _QUOTES
+        if option.type is OptionType.TEXT and len(positional) == 1:
             values[option.name] = _rest(text, token.start)
+            values.guessed |= unquoted and last_unquoted
             break
-        values[option.name] = _resolved(token.value, option.type, resolve)
+        found = _fits(option, token.value, resolve)
+        if option.type is OptionType.TEXT and not option.required:
+            # A mention given where optional text comes first belongs to the later option of its kind
+            # (`/config set welcome_channel #welcome` is the channel, not the text "#welcome").
+            later = _later_fit(positional[1:], token.value, resolve)
+            if later is not None:
+                found = None
+        if found is None:
+            later = _later_fit(positional[1:], token.value, resolve) if not option.required else None
+            if last_text is not None and later is None:
+                values[last_text] = f"{values[last_text]} {token.value}"
+                token, after = _next_token(text, after)
+                continue
+            if later is None:
+                raise _refused(spec, values, _why(option, token.value))
+            option, found = later
+        positional.remove(option)
+        values[option.name] = found
+        last_text = option.name if option.type is OptionType.TEXT else None
+        # Two unquoted texts in a row: where the first ends was a guess (`daily` | `at 09:00`).
+        values.guessed |= last_text is not None and unquoted and last_unquoted
+        last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
     return values
 
 
+def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:
+    """The first later option a mention fits, passing only optional ones on the way."""
+    for option in options:
+        if option.type in _REFS and (found := resolve(raw, option.type)) is not None:
+            return option, found
+        if option.required:
+            return None
+    return None
+
+
+def _why(option: Option, raw: str) -> str:
+    if option.type in _REFS:
+        return f"I couldn't find the {_REFS[option.type]} `{raw}`."
+    if option.type is OptionType.CHOICE:
+        return f"`{raw}` is no {option.name}: choose one of {', '.join(option.choices)}."
+    return f"`{raw}` is not a whole number for {option.name}."
+
+
 def _resolved(raw: str, kind: OptionType, resolve: Resolver) -> object:
-    if kind in (OptionType.MEMBER, OptionType.CHANNEL, OptionType.ROLE):
+    if kind in _REFS:
         found = resolve(raw, kind)
         if found is None:
-            what = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}[kind]
-            raise UserError(f"I couldn't find the {what} `{raw}`.")
+            raise UserError(f"I couldn't find the {_REFS[kind]} `{raw}`.")
         return found
     return raw

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.core.arguments import Resolver, parse_arguments, usage
+from bot.core.arguments import Resolver, parse_arguments, understood, usage
 from bot.core.events import ComponentClicked, FormSubmitted
 from bot.core.messenger import Messenger, PlatformError
 from bot.core.refs import ChannelRef, MemberRef, Permission
@@ -113,12 +113,14 @@ class Inbound:
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
         try:
-            options = parse_arguments(spec, rest, resolve)
+            parsed = parse_arguments(spec, rest, resolve)
         except UserError as error:
             return Reply.private(error.message)
+        explain = understood(spec, parsed) if parsed.guessed else None
+        options: dict[str, object] = parsed
         if refine is not None:
             options = await refine(options)
-        return await self.hearth.run_command(await self._context(invocation), path, options)
+        return await self.hearth.run_command(await self._context(invocation), path, options, explain)
 
     async def command(self, invocation: Invocation, path: str, options: dict[str, Any]) -> Reply:
         """A command whose options the platform delivered already parsed (Discord)."""

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.arguments import usage
+from bot.core.arguments import example, usage
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
@@ -152,14 +152,17 @@ class Hearth:
     def command(self, path: str) -> CommandSpec | None:
         return self.registry.commands.get(path)
 
-    async def run_command(self, ctx: Context, path: str, raw_options: dict[str, Any]) -> Reply:
-        """Check permission, coerce options, run the handler; refusals come back as private replies."""
+    async def run_command(
+        self, ctx: Context, path: str, raw_options: dict[str, Any], explain: str | None = None
+    ) -> Reply:
+        """Check permission, coerce options, run the handler; refusals come back as private replies
+        (followed by `explain`, how a typed line was read, when there is one)."""
         spec = self.registry.commands.get(path)
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=path))
         if ctx.level < spec.permission:
             return Reply.private(f"Sorry, `/{spec.path}` is for {spec.permission.label}s of this community.")
-        return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options))
+        return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options), explain)
 
     async def dispatch(self, event: Event) -> None:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
@@ -196,11 +199,12 @@ class Hearth:
         sections = [await self._guarded("home", handler(ctx)) for handler in self.registry.homes]
         return [section for section in sections if section is not None]
 
-    async def _guarded(self, what: str, work: Any) -> Any:
+    async def _guarded(self, what: str, work: Any, explain: str | None = None) -> Any:
         try:
             return await work
         except (UserError, SettingError) as error:
-            return Reply.private(getattr(error, "message", None) or str(error))
+            message = getattr(error, "message", None) or str(error)
+            return Reply.private(f"{message}\n{explain}" if explain else message)
         except Exception:
             log.exception("%s failed", what)
             return Reply.private(SORRY)
@@ -214,7 +218,9 @@ class Hearth:
             raw = raw_options.get(option.name)
             if raw is None or raw == "":
                 if option.required:
-                    raise UserError(f"`/{spec.path}` needs {option.name}. Usage: `{usage(spec)}`")
+                    raise UserError(
+                        f"`/{spec.path}` needs {option.name}. Usage: `{usage(spec)}` — for example `{example(spec)}`"
+                    )
                 values[option.name] = option.default
                 continue
             values[option.name] = await self._coerce(option, raw)

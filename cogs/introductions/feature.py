@@ -12,6 +12,7 @@ from bot.core.reply import Card, CardField, Form, FormField, Reply, UserError, c
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.introductions.service import (
+    DEFAULT_FIELD_LENGTH,
     FIELD_LIMIT,
     INTERESTS_FIELD,
     LABEL_LIMIT,
@@ -178,21 +179,26 @@ class IntroductionsFeature:
         "intro-field",
         "Add or change a question of the intro form (at most 5)",
         Option("key", OptionType.TEXT, "Short lowercase name, like pronouns", max_length=32),
-        Option("label", OptionType.TEXT, "The question", max_length=LABEL_LIMIT),
+        Option(
+            "label", OptionType.TEXT, "The question (needed for a new field)", required=False, max_length=LABEL_LIMIT
+        ),
         Option(
             "max_length",
             OptionType.INTEGER,
-            "Longest answer",
+            f"Longest answer (a new field: {DEFAULT_FIELD_LENGTH})",
             required=False,
             min_value=1,
             max_value=FIELD_LIMIT,
-            default=200,
         ),
-        Option("required", OptionType.CHOICE, "yes or no", required=False, choices=("yes", "no"), default="yes"),
+        Option("required", OptionType.CHOICE, "yes or no (a new field: yes)", required=False, choices=("yes", "no")),
         permission=Permission.MODERATOR,
     )
-    async def field_set(self, ctx: Context, key: str, label: str, max_length: int, required: str) -> Reply:
-        fields = await self.intros.set_field(ctx.community.id, key.lower(), label, max_length, required == "yes")
+    async def field_set(
+        self, ctx: Context, key: str, label: str | None, max_length: int | None, required: str | None
+    ) -> Reply:
+        """A new field gets the defaults for what was left out; an existing one changes only what was given."""
+        needed = None if required is None else required == "yes"
+        fields = await self.intros.set_field(ctx.community.id, key.lower(), label, max_length, needed)
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")
 
     @ONBOARDING.command(

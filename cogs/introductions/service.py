@@ -25,6 +25,7 @@ DEFAULT_FIELDS = (
     FieldRow("fun_fact", "A fun fact about you", 200, False),
 )
 MAX_FIELDS = 5  # a Discord modal holds five inputs
+DEFAULT_FIELD_LENGTH = 200
 LABEL_LIMIT = 45  # Discord's limit for an input label
 FIELD_LIMIT = 1000
 MAX_TAGS = 20
@@ -67,21 +68,31 @@ class IntroductionService:
             return await introductions.fields(session, community_id) or list(DEFAULT_FIELDS)
 
     async def set_field(
-        self, community_id: int, key: str, label: str, max_length: int, required: bool
+        self, community_id: int, key: str, label: str | None, max_length: int | None, required: bool | None
     ) -> list[FieldRow]:
+        """Add a field, or change an existing one's given parts only (None: keep what it has)."""
         if not _KEY.match(key):
             raise UserError("A field key is a short lowercase word like `pronouns` (letters, digits, _).")
-        if len(label) > LABEL_LIMIT:
+        if label is not None and len(label) > LABEL_LIMIT:
             raise UserError(f"A field label is at most {LABEL_LIMIT} characters; yours is {len(label)}.")
         current = await self.fields(community_id)
-        row = FieldRow(key, label, max_length, required)
         keys = [f.key for f in current]
         if key in keys:
-            current[keys.index(key)] = row
+            old = current[keys.index(key)]
+            current[keys.index(key)] = FieldRow(
+                key,
+                old.label if label is None else label,
+                old.max_length if max_length is None else max_length,
+                old.required if required is None else required,
+            )
         elif len(current) >= MAX_FIELDS:
             raise UserError(f"The intro form holds at most {MAX_FIELDS} fields; remove one first.")
+        elif label is None:
+            raise UserError(f'A new field needs its question: `/onboarding intro-field {key} "Your {key}?"`.')
         else:
-            current.append(row)
+            current.append(
+                FieldRow(key, label, DEFAULT_FIELD_LENGTH if max_length is None else max_length, required is not False)
+            )
         async with self.services.db.write() as session:
             await introductions.save_fields(session, community_id, current)
         return current

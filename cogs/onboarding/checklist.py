@@ -80,13 +80,15 @@ class Checklist:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
             return Reply.private("You have no onboarding checklist: you were here before it began. Welcome anyway!")
+        if not progress.steps:
+            return Reply.private("There is nothing to do to get started here: every onboarding step is off. Welcome!")
         reply = await self.reply(progress, ctx.community.ref)
         return replace(reply, ephemeral=True)
 
     async def home(self, ctx: Context) -> Reply | None:
         """The checklist on a member's personal page (Slack App Home), while they are on their way in."""
         progress = await self.journeys.progress(ctx.author.id)
-        if progress is None or progress.journey.completed_at is not None:
+        if progress is None or progress.journey.completed_at is not None or not progress.steps:
             return None
         return await self.reply(progress, ctx.community.ref)
 
@@ -120,7 +122,8 @@ class Checklist:
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
         if welcomer:
             greeting += f" {mention(welcomer)} is your welcomer: ask them anything."
-        await self.reach(member.ref, settings, await self.reply(progress, member.ref.community, greeting))
+        if progress.steps:  # every step off: no checklist to send ("0 of 0 steps done" helps nobody)
+            await self.reach(member.ref, settings, await self.reply(progress, member.ref.community, greeting))
         if welcomer:
             await self.services.messenger.send_dm(
                 welcomer,

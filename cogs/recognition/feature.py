@@ -40,7 +40,8 @@ class RecognitionFeature:
         )
         if outcome.duplicate:
             return Reply.private("That kudos was already recorded — nothing more to do.")
-        left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
+        # Phrased so it reads right whoever gave it, the console's `@you` too ("you can give 4 more").
+        left = "no more kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} more kudos"
         fields = (CardField("For", reason, inline=False),) if reason else ()
         return Reply(
             text=f"{mention(member)}, you got kudos from {mention(ctx.author)}!",
@@ -48,7 +49,7 @@ class RecognitionFeature:
                 title="🎉 Kudos",
                 description=f"{mention(member)} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today",
+                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} can give {left} today",
                 color=0xF5A623,
             ),
         )
@@ -79,7 +80,7 @@ class RecognitionFeature:
         all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
         return Reply(
             card=Card(
-                title=f"{subject.name}'s standing",
+                title="Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing",
                 fields=(
                     CardField("Points", str(all_time.points)),
                     CardField("Rank", _rank_text(all_time)),

@@ -140,7 +140,9 @@ class RitualsFeature:
 
     @RITUAL.command("run-now", "Run a ritual now, once", _NAME_OPTION, permission=MODERATOR)
     async def run_now(self, ctx: Context, name: str) -> Reply:
-        ritual = await self.rituals.run_now(ctx, name)
+        ritual, note = await self.rituals.run_now(ctx, name)
+        if note is not None:
+            return Reply.private(f"Ran **{ritual.name}** now, and posted nothing: {note}. Its schedule is unchanged.")
         return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
 
     # -- everyone -------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ class RitualsFeature:
             f"{position}. **{member}** — {count} in a row"
             for position, (member, count) in enumerate(ranked[:10], start=1)
         ]
-        return Reply(card=Card(title=f"🔥 {ritual.name} streaks", description="\n".join(lines)))
+        return Reply(card=Card(title=f"🔥 {ritual.name} streaks", description="\n".join(lines)), ephemeral=True)
 
     @RITUAL.command("join", "Opt in to a pairing ritual", _NAME_OPTION)
     async def join(self, ctx: Context, name: str) -> Reply:

@@ -35,29 +35,38 @@ class SettingsFeature:
         )
 
     def _card(self, ctx: Context, settings: CommunitySettings, title: str) -> Card:
-        fields = []
-        for key in self.catalog.keys():
-            shown = settings.describe(key)
-            channel = settings.value(key) if key in self.catalog.channel_keys() else None
-            if isinstance(channel, str) and channel:
-                shown = channel_mention(ChannelRef(ctx.community.ref, channel))
-            fields.append(CardField(key, shown))
+        fields = [CardField(key, self._shown(ctx, settings, key)) for key in self.catalog.keys()]
         return Card(title=title, fields=tuple(fields), footer="Change one with /config set KEY VALUE")
 
     @CONFIG.command("show", "Show this community's settings", permission=Permission.MODERATOR)
     async def show(self, ctx: Context) -> Reply:
         return Reply(card=self._card(ctx, ctx.settings, "Community settings"), ephemeral=True)
 
+    def _shown(self, ctx: Context, settings: CommunitySettings, key: str) -> str:
+        channel = settings.value(key) if key in self.catalog.channel_keys() else None
+        if isinstance(channel, str) and channel:
+            return channel_mention(ChannelRef(ctx.community.ref, channel))
+        return settings.describe(key)
+
     async def set(self, ctx: Context, key: str, value: str | None, channel: ChannelRef | None) -> Reply:
-        if key in self.catalog.channel_keys() and channel is not None:
-            raw = channel.external_id
+        if key in self.catalog.channel_keys():
+            if channel is not None:
+                raw = channel.external_id
+            elif value is not None and value.lower() in {"none", "off"}:
+                raw = ""
+            else:
+                # Text is never stored as a channel: `#welcome` typed where no channel could be read from it.
+                shown = f" (`{value}` is not a channel I can find)" if value else ""
+                raise UserError(
+                    f"`{key}` needs a channel{shown}: `/config set {key} channel:#welcome`, or `none` to unset it."
+                )
         elif value is not None:
             raw = value
         else:
             raise UserError(f"Give a value for `{key}`, like `/config set {key} VALUE`.")
+        before = self._shown(ctx, ctx.settings, key)
         settings = await self.services.settings.set(ctx.community.id, key, raw)
-        return Reply(
-            text=f"Done: `{key}` is now {settings.describe(key)}.",
-            card=self._card(ctx, settings, "Community settings"),
-            ephemeral=True,
-        )
+        after = self._shown(ctx, settings, key)
+        if before == after:
+            return Reply.private(f"`{key}` was {after} already; nothing changed.")
+        return Reply.private(f"Done: `{key}` {before} → {after}.")

@@ -77,7 +77,7 @@ async def test_thread_replies_earn_welcome_points_once_within_the_window(console
         @alice in thread of @alice: thanks bob
         """
     )
-    said = await console.run("@bob: /rank\n@alice: /rank")
+    said = await console.run("@root: /rank @bob\n@root: /rank @alice")
     bob, alice = said.split("[#general] alice's standing")
     assert "Points: 2" in bob  # one welcome, however many replies
     assert "Points: 20" in alice  # her intro; her own replies earn no welcome points

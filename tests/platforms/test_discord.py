@@ -32,7 +32,7 @@ async def test_kudos_answers_with_the_recognition_embed(discord: DiscordHarness)
     assert embed["title"] == "🎉 Kudos"
     assert embed["description"] == f"<@{world.id('bob')}> received kudos from <@{world.id('alice')}>"
     assert embed["fields"] == [{"name": "For", "value": "thanks for the review", "inline": False}]
-    assert embed["footer"]["text"] == "+10 points for Bob · Alice has 4 kudos left today"
+    assert embed["footer"]["text"] == "+10 points for Bob · Alice can give 4 more kudos today"
     assert embed["color"] == 0xF5A623
 
 
@@ -166,7 +166,7 @@ async def test_config_set_is_refused_below_admin(discord: DiscordHarness) -> Non
     assert member.json["data"]["content"] == "Sorry, `/config show` is for moderators of this community."
 
     done = await discord.server.interact(p.command_interaction(world, "admin", "config set", options))
-    assert done.json["data"]["content"] == "Done: `kudos_points` is now 20."
+    assert done.json["data"]["content"] == "Done: `kudos_points` 10 → 20."
     shown = await discord.server.interact(p.command_interaction(world, "mod", "config show"))
     fields = {f["name"]: f["value"] for f in shown.json["data"]["embeds"][0]["fields"]}
     assert fields["kudos_points"] == "20"
@@ -176,8 +176,8 @@ async def test_config_set_takes_a_channel_option(discord: DiscordHarness) -> Non
     world = discord.world
     options = {"key": "announcement_channel", "channel": Mention("channel", "ideas")}
     done = await discord.server.interact(p.command_interaction(world, "owner", "config set", options))
-    fields = {f["name"]: f["value"] for f in done.json["data"]["embeds"][0]["fields"]}
-    assert fields["announcement_channel"] == f"<#{world.channels['ideas']['id']}>"
+    channel = f"<#{world.channels['ideas']['id']}>"
+    assert done.json["data"]["content"] == f"Done: `announcement_channel` not set → {channel}."
 
 
 # More values than the 25 fixed choices Discord takes; the chocolate ones are spread through the list.

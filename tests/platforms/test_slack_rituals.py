@@ -115,7 +115,8 @@ async def test_create_preview_posts_replies_streak_and_recap(
         ("U0BOB", 5, "standup")
     ]
     streaks = await ritual(slack, "streaks standup", "U0CAROL")
-    assert streaks.method == "chat.postMessage" and "1. *alice* — 3 in a row" in block_texts(streaks)
+    # Ritual commands answer only the person who asked; the ritual's own posts are its public face.
+    assert "1. *alice* — 3 in a row" in private(streaks)
     history = private(await ritual(slack, "history standup", "U0CAROL"))
     assert "Mon 09 Mar 2026 09:00 UTC — posted · 1 took part" in history
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 2 took part" in history

@@ -86,6 +86,8 @@ class ConsoleState:
     refused: set[str] = field(default_factory=set)  # "&role" / "#channel" the bot may not grant
     threads: list[tuple[str, str]] = field(default_factory=list)  # (channel, message id the thread is under)
     read_only: set[str] = field(default_factory=set)  # channels Hearth may not post in
+    seen_members: set[str] = field(default_factory=set)  # for completion in the interactive session
+    seen_channels: set[str] = field(default_factory=lambda: {"general"})
 
 
 def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
@@ -156,6 +158,7 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        self.state.seen_channels.add(channel.external_id)
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
         return await self._emit(where, channel.external_id, None, reply)
 
@@ -190,7 +193,7 @@ class ConsolePlatform:
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
-        self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
+        self._refuse(f"&{role.name or role.external_id}", "the Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
 
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
@@ -203,7 +206,7 @@ class ConsolePlatform:
 
     def _refuse(self, target: str, need: str) -> None:
         if target in self.state.refused:
-            raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs the {need}).")
+            raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs {need}).")
 
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:
@@ -228,6 +231,7 @@ class ConsolePlatform:
             case SetGrantable(target, allowed):
                 (self.state.refused.discard if allowed else self.state.refused.add)(target)
             case Join(member):
+                self.state.seen_members.add(member)
                 await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
             case Leave(member):
                 await self.hearth.dispatch(MemberLeft(self._new_id(), member_ref(member)))
@@ -259,7 +263,16 @@ class ConsolePlatform:
                 return thread_channel, message_id
         return None
 
+    def known_members(self) -> set[str]:
+        """Every member named so far (they exist from their first mention)."""
+        return self.state.seen_members | set(self.state.levels)
+
+    def known_channels(self) -> set[str]:
+        return set(self.state.seen_channels)
+
     async def _say(self, member: str, channel: str, text: str, thread_id: str | None = None) -> None:
+        self.state.seen_members.update([member, *re.findall(rf"(?<!\w)@({NAME})", text)])
+        self.state.seen_channels.update([channel, *re.findall(rf"(?<!\w)#({NAME})", text)])
         author = member_ref(member)
         where = channel_ref(channel, thread_id)
         message_id = self._new_id()
@@ -327,13 +340,18 @@ class ConsolePlatform:
         raise ScriptError(number, line, f"@{member} sees no menu to pick from")
 
     async def _submit(self, member: str, values: dict[str, str], number: int, line: str) -> None:
-        form = self.state.forms.pop(member, None)
+        form = self.state.forms.get(member)
         if form is None:
             raise ScriptError(number, line, f"no form is open for @{member}")
-        known = {form_field.name for form_field in form.fields}
-        unknown = sorted(set(values) - known)
+        known = [form_field.name for form_field in form.fields]
+        unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ScriptError(number, line, f'the form "{form.title}" has no field "{unknown[0]}"')
+            # Bad input, like any other: refused politely, the form stays open and the script goes on.
+            fields = ", ".join(known)
+            refusal = f'The form "{form.title}" has no field `{unknown[0]}`; its fields are {fields}.'
+            await self._emit(f"only @{member}", "general", member, Reply.private(refusal))
+            return
+        del self.state.forms[member]
         # Like a prefilled modal: fields left out keep the value the form offered.
         answers = {f.name: f.default for f in form.fields if f.default} | values
         event = FormSubmitted(self._new_id(), member_ref(member), channel_ref("general"), form.form_id, answers)

@@ -28,9 +28,8 @@ class PromptKind(RitualKind):
             milestones = await store.milestones_in_run(session, run_id)
         count = len(taken)
         if count == 0:
-            text = f"📋 **{ritual.name}** recap: nobody took part this time — maybe next time!"
-        else:
-            text = f"📋 **{ritual.name}** recap: {plural(count, 'member')} took part."
+            return  # a recap of nobody is noise: it was half of all output in a quiet community
+        text = f"📋 **{ritual.name}** recap: {plural(count, 'member')} took part."
         if milestones:
             refs = await self.places.members(ritual.community_id, [member for member, _ in milestones])
             text += (

@@ -112,6 +112,9 @@ async def test_two_instances_on_one_database_post_each_run_once(database_url: st
         for day in range(1, 8):
             moment = START + timedelta(days=day)
             await asyncio.gather(advance(one, moment), advance(other, moment))
+            # Someone takes part (only then is there a recap), seen by whichever instance posted the run.
+            await one.run("@alice: my plans")
+            await other.run("@alice: my plans")
         posts = one.blocks + other.blocks
         assert sum("🔔 standup" in block for block in posts) == 7
         assert sum("🔔 pulse" in block for block in posts) == 7 * 12

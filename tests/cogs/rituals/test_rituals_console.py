@@ -49,7 +49,7 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
     assert said.count("🔥 @alice has taken part in standup 3 times in a row!") == 1
     assert "📋 standup recap: 1 member took part. New streak milestones: @alice (3 in a row)." in said
 
-    said = await console.run("@carol: /ritual streaks standup\n@alice: /rank\n@bob: /rank")
+    said = await console.run("@carol: /ritual streaks standup\n@carol: /rank @alice\n@carol: /rank @bob")
     assert "1. alice — 3 in a row" in said
     assert "2. bob — 1 in a row" not in said  # bob missed Friday: his streak broke
     alice_rank, bob_rank = said.split("bob's standing")

@@ -1,0 +1,87 @@
+"""/whois, /match, /leaderboard and /welcomer on Slack, end to end: signed requests into Bolt's own app and a
+mock Slack Web API; introductions given through the /intro modal as a member would."""
+
+from __future__ import annotations
+
+from bot.core.runtime import Hearth
+from tests.platforms.slack_fakes import Call, MockSlackApi, SlackHarness, submission_of
+from tests.platforms.test_slack import block_texts
+from tests.platforms.test_slack_onboarding import newcomer, posted_in, set_up
+
+ALICE = {"name": "Alice", "location": "Lisbon", "about": "Here to learn", "interests": "Chess, board games, Python"}
+BOB = {"name": "Bob", "location": "Oslo", "about": "Hi all", "interests": "board game, chess"}
+
+
+def private(answer: Call) -> str:
+    assert answer.method in ("response_url", "chat.postEphemeral"), answer
+    if answer.method == "response_url":
+        assert answer.params["response_type"] == "ephemeral", answer
+    return block_texts(answer)
+
+
+async def introduce(slack: SlackHarness, user: str, answers: dict[str, str]) -> None:
+    form = await slack.command("/intro", "", user)
+    assert form.method == "views.open"
+    assert (await slack.requests.interaction(submission_of(form, user, answers))).status == 200
+    await slack.api.wait_for(
+        "chat.postEphemeral",
+        lambda call: call.params["user"] == user and "introduction is posted" in call.params["text"],
+    )
+
+
+async def test_whois_and_match_after_introductions(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    await set_up(slack)
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    await introduce(slack, "U0ALICE", ALICE)
+    await introduce(slack, "U0BOB", BOB)
+    assert len(posted_in(slack_api, "C0INTROS")) == 2
+
+    mine = private(await slack.command("/whois", "<@U0ALICE|alice>", "U0ALICE"))
+    assert "Meet Alice" in mine and "Lisbon" in mine  # her own intro, asked by herself
+    theirs = private(await slack.command("/whois", "<@U0BOB>", "U0ALICE"))  # a bare mention: name from users.info
+    assert "Meet Bob" in theirs and "Oslo" in theirs
+    unknown = private(await slack.command("/whois", "bob", "U0ALICE"))
+    assert "I couldn't find the member `bob`." in unknown
+
+    matched = private(await slack.command("/match", "", "U0ALICE"))
+    assert "<@U0BOB>" in matched and "chess" in matched.lower()
+    assert "Done: you won't be suggested by /match." in private(await slack.command("/match", "optout", "U0BOB"))
+    again = private(await slack.command("/match", "", "U0ALICE"))
+    assert "<@U0BOB>" not in again
+
+
+async def test_leaderboard_names_the_members_with_points(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    for user, name in (("U0ALICE", "alice"), ("U0BOB", "bob"), ("U0CAROL", "carol")):
+        slack_api.user(user, name)
+    for giver, receiver in (("U0ALICE", "<@U0BOB|bob>"), ("U0CAROL", "<@U0BOB|bob>"), ("U0BOB", "<@U0ALICE|alice>")):
+        await slack.command("/kudos", receiver, giver)
+    board = await slack.command("/leaderboard", "", "U0CAROL")
+    assert board.method == "chat.postMessage"  # for everyone in the channel
+    shown = block_texts(board)
+    assert "🥇 *bob* — 20 points" in shown and "🥈 *alice* — 10 points" in shown
+    month = await slack.command("/leaderboard", "month", "U0CAROL")
+    assert "🥇 *bob* — 20 points" in block_texts(month)
+    refused = private(await slack.command("/leaderboard", "decade", "U0CAROL"))
+    assert "`decade` is no period: choose one of week, month, all." in refused
+
+
+async def test_a_welcomer_is_paired_with_the_next_newcomer(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    slack_api.user("U0ALICE", "alice")
+    joined = private(await slack.command("/welcomer", "join", "U0ALICE"))
+    assert "paired with newcomers" in joined
+    checklist = await newcomer(slack, "U0NINA", "nina")
+    assert "<@U0ALICE> is your welcomer" in block_texts(checklist)
+    told = await slack_api.wait_for("chat.postMessage", lambda call: "just joined" in call.params["text"])
+    assert told.params["channel"] == "DU0ALICE" and "<@U0NINA>" in told.params["text"]
+    assert "Done: you won't be paired" in private(await slack.command("/welcomer", "leave", "U0ALICE"))
+
+
+async def test_a_channel_setting_given_by_position_is_the_channel(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0OWNER", "olga", is_owner=True)
+    done = private(await slack.command("/config", "set welcome_channel <#C0WELCOME|welcome>", "U0OWNER"))
+    assert done == "Done: `welcome_channel` not set → <#C0WELCOME>."
+    typed = private(await slack.command("/config", "set intros_channel intros", "U0OWNER"))
+    assert "`intros_channel` needs a channel (`intros` is not a channel I can find)" in typed

@@ -60,7 +60,8 @@ class RitualRunner:
         self.services = services
         self.places = Places(services)
         self.kinds = all_kinds(services, self.places)
-        self._open: dict[int, tuple[float, list[OpenRun]]] = {}
+        self._open: dict[int, list[OpenRun]] = {}
+        self._open_loaded_at: float | None = None
         # Members already recorded per open run, so further messages cost no database write.
         self._counted: dict[int, set[int]] = {}
 
@@ -194,7 +195,7 @@ class RitualRunner:
                 note=posted.note,
                 closed_at=None if posted.needs_close else now,
             )
-        self._open.pop(ritual.community_id, None)
+        self._open_loaded_at = None
         if posted.needs_close:
             self._arm_close(run_id, window_ends)
         log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
@@ -233,17 +234,18 @@ class RitualRunner:
 
     # -- participation --------------------------------------------------------------------------------
     async def open_runs(self, community_id: int) -> list[OpenRun]:
-        cached = self._open.get(community_id)
-        if cached and time.monotonic() - cached[0] < _OPEN_RUNS_SECONDS:
-            return cached[1]
-        async with self.services.db.read() as session:
-            runs = await store.open_runs(session, community_id, self.services.clock.now())
-        still_open = {run.run_id for run in runs}
-        for run in cached[1] if cached else []:
-            if run.run_id not in still_open:
-                self._counted.pop(run.run_id, None)
-        self._open[community_id] = (time.monotonic(), runs)
-        return runs
+        """The community's open runs. Every community's are read together, at most every
+        `_OPEN_RUNS_SECONDS` (or when a run here opens or closes): a message in any of many
+        communities would otherwise wait for a read of its own community's runs."""
+        if self._open_loaded_at is None or time.monotonic() - self._open_loaded_at >= _OPEN_RUNS_SECONDS:
+            async with self.services.db.read() as session:
+                runs = await store.open_runs(session, self.services.clock.now())
+            still_open = {run.run_id for open_runs in runs.values() for run in open_runs}
+            for run_id in [run_id for run_id in self._counted if run_id not in still_open]:
+                del self._counted[run_id]
+            self._open = runs
+            self._open_loaded_at = time.monotonic()
+        return self._open.get(community_id, [])
 
     async def take_part(self, ritual: RitualRow, run_id: int, member_ids: list[int], kind: Kind) -> list[int]:
         """Record participation (once per member and run) with the ritual's points; celebrates new
@@ -327,4 +329,4 @@ class RitualRunner:
 
     def forget(self, ritual: RitualRow) -> None:
         """Drop cached state of a ritual that was changed or deleted."""
-        self._open.pop(ritual.community_id, None)
+        self._open_loaded_at = None

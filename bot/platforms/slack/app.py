@@ -120,7 +120,7 @@ class SlackPlatform:
     async def start_http(self, host: str, port: int) -> web.AppRunner:
         """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one."""
         web_app = self.app.web_app(path=EVENTS_PATH, port=port)
-        web_app.middlewares.append(guard(self.settings.slack_signing_secret or ""))
+        web_app.middlewares.append(guard(self.settings.slack_signing_secret or "", light=self._light))
         runner = web.AppRunner(web_app)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
@@ -142,6 +142,28 @@ class SlackPlatform:
 
     def community(self, team_id: str) -> CommunityRef:
         return CommunityRef("slack", team_id, self.team_name if team_id == self.team_id else "")
+
+    async def _light(self, body: dict[str, Any]) -> bool:
+        """A message event, handled without Bolt once the guard has checked its signature (guard.py says
+        why); True when handled. Everything else (commands, clicks, forms, other events) goes on to Bolt.
+
+        What Bolt would do for it is done here: redeliveries are dropped as `_drop_redeliveries` drops
+        them, the bot's own messages are ignored, and the 200 goes out only after the dispatch returned
+        (as with `process_before_response`), so the event is within the activity buffer's bound.
+        """
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict) or event.get("type") != "message":
+            return False
+        event_id = body.get("event_id")
+        if not event_id:
+            return False
+        if not self._recent.first_time(str(event_id)):
+            log.info("dropped a redelivery of Slack event %s", event_id)
+            return True
+        if self.bot_user_id and event.get("user") == self.bot_user_id:
+            return True
+        await self.events.message(body, event)
+        return True
 
     async def _drop_redeliveries(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]

@@ -44,6 +44,7 @@ class Identity:
         self._free_ids: list[int] = []
         self._next_sqlite_id: int | None = None
         self._reserving = asyncio.Lock()
+        self._loading = asyncio.Lock()
         # Ids given here that another process had already given the same member (PostgreSQL, rare).
         self.moved: dict[int, int] = {}
         db.write_first(self)
@@ -87,6 +88,11 @@ class Identity:
         """Every community the database knows, in one read (their members come when each is first seen)."""
         if self._communities_loaded:
             return
+        async with self._loading:  # once, however many first messages wait for it
+            if not self._communities_loaded:
+                await self._load_communities()
+
+    async def _load_communities(self) -> None:
         async with self._db.read() as session:
             rows = await identity.all_communities(session)
         for row in rows:

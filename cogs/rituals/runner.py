@@ -173,7 +173,8 @@ class RitualRunner:
                 await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
             return None
-        async with self.services.db.write() as session:
+        # A run's own rows are routine writes: the housekeeping sweeps (resync, onboarding) ignore them.
+        async with self.services.db.write(routine=True) as session:
             run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends)
         if run_id is None:
             return None
@@ -182,10 +183,10 @@ class RitualRunner:
         except Exception as error:
             reason = error.reason if isinstance(error, PlatformError) else "unexpected error (see the log)"
             log.exception("ritual %s could not post its run %s", ritual.id, run_id)
-            async with self.services.db.write() as session:
+            async with self.services.db.write(routine=True) as session:
                 await store.finish_run(session, run_id, status="failed", note=reason[:300], closed_at=now)
             return run_id
-        async with self.services.db.write() as session:
+        async with self.services.db.write(routine=True) as session:
             await store.finish_run(
                 session,
                 run_id,
@@ -221,7 +222,7 @@ class RitualRunner:
     async def close(self, run_id: int) -> None:
         """Recap or pairing follow-up, once (the conditional update decides who does it)."""
         self.services.scheduler.remove(close_job(run_id))
-        async with self.services.db.write() as session:
+        async with self.services.db.write(routine=True) as session:
             claimed = await store.claim_close(session, run_id, self.services.clock.now())
             run = await store.get_run(session, run_id)
             ritual = await store.get(session, run.ritual_id) if run else None

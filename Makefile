@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 # install(requirement): uv when it is there and succeeds, else pip.
 define install
 	@echo "installing $(1) into $(VENV)"
-	@{ test -x $(BIN)/uv && $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); } \
+	@{ test -x $(BIN)/uv && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); } \
 		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check $(1)
 endef
 

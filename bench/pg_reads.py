@@ -1,4 +1,4 @@
-"""Board reads on PostgreSQL for a 4,000- and a 20,000-member community (issue 15).
+"""Board reads on PostgreSQL and SQLite for a 4,000- and a 20,000-member community (issue 15).
 
 Builds the schema (migrations) in the given database, then 200 communities of members (one of 4,000,
 one of 20,000) with all-time, week and month totals, and rewrites every total once (as activity
@@ -8,6 +8,7 @@ autovacuum has had its turn (simulated with VACUUM, which migration 0004 makes a
 of the table changed). The database is emptied first.
 
     .venv/bin/python -m bench.pg_reads --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_reads
+    .venv/bin/python -m bench.pg_reads          # SQLite: a new file, the same rows (VACUUM and ANALYZE for "after")
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import tempfile
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
@@ -27,6 +30,8 @@ SIZES = {"4,000": 4000, "20,000": 20000}
 
 
 async def build(url: str) -> dict[str, int]:
+    if url.startswith("sqlite"):
+        return await build_sqlite(url)
     await reset_postgres(url)
     database = Database.open(url)
     await database.migrate()
@@ -61,6 +66,46 @@ async def build(url: str) -> dict[str, int]:
     return ids
 
 
+async def build_sqlite(url: str) -> dict[str, int]:
+    """The same rows as on PostgreSQL, generated here (SQLite has no generate_series)."""
+    database = Database.open(url)
+    await database.migrate()
+    rng = random.Random(1)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    sizes = [*SIZES.values(), *([300] * 198)]
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO community (id, platform, external_id, name, created_at) VALUES (:i, 'bench', :e, :e, :t)"
+            ),
+            [{"i": number, "e": f"c{number}", "t": now} for number in range(1, len(sizes) + 1)],
+        )
+        members = []
+        for community, size in enumerate(sizes, start=1):
+            members += [(community, f"m{n}") for n in range(1, size + 1)]
+        await connection.execute(
+            text(
+                "INSERT INTO member (id, community_id, external_id, display_name, is_bot, joined_at)"
+                " VALUES (:i, :c, :e, :e, 0, :t)"
+            ),
+            [{"i": i, "c": c, "e": e, "t": now} for i, (c, e) in enumerate(members, start=1)],
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO member_total (community_id, bucket, member_id, points, kudos_received, kudos_given,"
+                " messages) VALUES (:c, :b, :m, :p, 0, 0, 1)"
+            ),
+            [
+                {"c": c, "b": bucket, "m": i, "p": 1 + rng.randint(0, 500)}
+                for i, (c, _) in enumerate(members, start=1)
+                for bucket in ("all", "week:2026-03-02", "month:2026-03")
+            ],
+        )
+        await connection.execute(text("UPDATE member_total SET points = points + 1"))
+    await database.dispose()
+    return {name: community for name, community in zip(SIZES, (1, 2), strict=True)}
+
+
 async def measure(url: str, communities: dict[str, int], calls: int, label: str) -> None:
     database = Database.open(url)
     async with database.read() as session:
@@ -92,17 +137,25 @@ async def main_async(url: str, calls: int) -> None:
     database = Database.open(url)
     async with database.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text("VACUUM ANALYZE member_total"))
+        if url.startswith("sqlite"):  # on the driver connection: VACUUM cannot run inside a transaction
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+            await raw.driver_connection.execute("ANALYZE")  # type: ignore[union-attr]
+        else:
+            await connection.execute(text("VACUUM ANALYZE member_total"))
     await database.dispose()
     await measure(url, communities, calls, "after (auto)vacuum")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first); default a new SQLite file")
     parser.add_argument("--calls", type=int, default=500)
     arguments = parser.parse_args()
-    asyncio.run(main_async(arguments.database_url, arguments.calls))
+    with tempfile.TemporaryDirectory(prefix="hearth-reads-") as folder:
+        url = arguments.database_url or f"sqlite+aiosqlite:///{folder}/reads.db"
+        print("SQLite" if url.startswith("sqlite") else "PostgreSQL")
+        asyncio.run(main_async(url, arguments.calls))
 
 
 if __name__ == "__main__":

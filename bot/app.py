@@ -105,9 +105,15 @@ def tune_for_serving() -> None:
     sys.setswitchinterval(_SWITCH_INTERVAL_SECONDS)
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, console: bool = False) -> None:
+    """At INFO Hearth logs what an operator needs. On the console the person at the keyboard is the
+    operator and sees every post in the script's output, so stderr carries warnings and errors only,
+    unless HEARTH_LOG_LEVEL asks for more."""
+    level = settings.hearth_log_level.upper()
+    if console and "hearth_log_level" not in settings.model_fields_set:
+        level = "WARNING"
     logging.basicConfig(
-        level=settings.hearth_log_level.upper(),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

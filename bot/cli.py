@@ -59,7 +59,7 @@ def run(
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
     settings = load_settings(hearth_platform=platform.value if isinstance(platform, Enum) else None)
-    configure_logging(settings)
+    configure_logging(settings, console=settings.hearth_platform == "console")
     _serve(settings)
 
 
@@ -70,7 +70,7 @@ def console(
 ) -> None:
     """The console platform: interactive, or a script from --script or standard input."""
     settings = load_settings(hearth_platform="console")
-    configure_logging(settings)
+    configure_logging(settings, console=True)
     lines: list[str] | None = None
     if script is not None:
         lines = script_lines(script.read_text(encoding="utf-8"))

@@ -143,8 +143,11 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite)."""
+    async def write(self, *, routine: bool = False) -> AsyncIterator[AsyncSession]:
+        """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite).
+
+        `routine`: a job's own bookkeeping (a ritual run claimed, posted, closed) that changes nothing a
+        housekeeping job looks at; it leaves `writes` as it was, so their `Quiet` still holds."""
         committed: list[Callable[[], None]] = []
         async with self._one_writer:
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
@@ -154,7 +157,8 @@ class Database:
                 yield session
             for done in committed:
                 done()
-        _WRITES[self._url] += 1
+        if not routine:
+            _WRITES[self._url] += 1
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):
             self._checkpoint = asyncio.create_task(self._checkpoint_soon(), name="hearth-wal-checkpoint")
 

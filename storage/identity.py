@@ -28,8 +28,15 @@ async def all_communities(session: AsyncSession) -> list[CommunityRow]:
 
 
 async def ensure_community(session: AsyncSession, platform: str, external_id: str, name: str, now: datetime) -> int:
+    return (await add_community(session, platform, external_id, name, now))[0]
+
+
+async def add_community(
+    session: AsyncSession, platform: str, external_id: str, name: str, now: datetime
+) -> tuple[int, bool]:
+    """The community's id, and whether this call created its row (then it has no members yet)."""
     table = Community.__table__  # type: ignore[attr-defined]
-    await session.execute(
+    inserted = await session.execute(
         upsert_insert(session, table)
         .values(platform=platform, external_id=external_id, name=name, created_at=now)
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
@@ -37,7 +44,7 @@ async def ensure_community(session: AsyncSession, platform: str, external_id: st
     found = await session.execute(
         select(table.c.id).where(table.c.platform == platform, table.c.external_id == external_id)
     )
-    return int(found.scalar_one())
+    return int(found.scalar_one()), inserted.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def ensure_member(
@@ -83,6 +90,38 @@ class NewMember:
     display_name: str
     is_bot: bool
     joined_at: datetime
+
+
+@dataclass(frozen=True)
+class NewCommunity:
+    """A first-seen community whose id was given in memory (SQLite); written with the next write transaction."""
+
+    id: int
+    platform: str
+    external_id: str
+    name: str
+    created_at: datetime
+
+
+async def insert_communities(session: AsyncSession, rows: list[NewCommunity]) -> None:
+    """Write first-seen communities under the ids they were given (SQLite, served by one process).
+    Refuses, rolling the transaction back, if an id or ref was taken meanwhile by someone else."""
+    table = Community.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        upsert_insert(session, table).on_conflict_do_nothing(),
+        [
+            {"id": row.id, "platform": row.platform, "external_id": row.external_id, "name": row.name,
+             "created_at": row.created_at}
+            for row in rows
+        ],
+    )  # fmt: skip
+    found = await session.execute(
+        select(table.c.id, table.c.platform, table.c.external_id).where(table.c.id.in_([row.id for row in rows]))
+    )
+    stored = {(row.id, row.platform, row.external_id) for row in found}
+    taken = [row for row in rows if (row.id, row.platform, row.external_id) not in stored]
+    if taken:
+        raise RuntimeError(f"community ids taken by another writer of this SQLite file: {taken}")
 
 
 async def reserve_member_ids(session: AsyncSession, count: int) -> range | list[int]:

@@ -214,9 +214,11 @@ class OpenRun:
     window_ends_at: datetime
 
 
-async def open_runs(session: AsyncSession, community_id: int, now: datetime) -> list[OpenRun]:
+async def open_runs(session: AsyncSession, now: datetime) -> dict[int, list[OpenRun]]:
+    """Every community's open runs, by community, in one read (few are open at any moment)."""
     rows = await session.execute(
         select(
+            _RITUAL.c.community_id,
             _RUN.c.id,
             _RUN.c.ritual_id,
             _RITUAL.c.kind,
@@ -226,9 +228,13 @@ async def open_runs(session: AsyncSession, community_id: int, now: datetime) -> 
             _RUN.c.window_ends_at,
         )
         .join(_RITUAL, _RITUAL.c.id == _RUN.c.ritual_id)
-        .where(_RITUAL.c.community_id == community_id, _RUN.c.status == "posted", _RUN.c.window_ends_at > now)
+        .where(_RUN.c.status == "posted", _RUN.c.window_ends_at > now)
     )
-    return [OpenRun(row[0], row[1], row[2], row[3], row[4], as_utc(row[5]), as_utc(row[6])) for row in rows]
+    found: dict[int, list[OpenRun]] = {}
+    for row in rows:
+        run = OpenRun(row[1], row[2], row[3], row[4], row[5], as_utc(row[6]), as_utc(row[7]))
+        found.setdefault(row[0], []).append(run)
+    return found
 
 
 @dataclass(frozen=True)

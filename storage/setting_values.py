@@ -15,6 +15,16 @@ async def load(session: AsyncSession, community_id: int) -> dict[str, str]:
     return {row.key: row.value for row in rows}
 
 
+async def load_all(session: AsyncSession) -> dict[int, dict[str, str]]:
+    """Every community's stored values, in one read (the table holds only values changed from defaults)."""
+    table = CommunitySetting.__table__  # type: ignore[attr-defined]
+    rows = await session.execute(select(table.c.community_id, table.c.key, table.c.value))
+    found: dict[int, dict[str, str]] = {}
+    for row in rows:
+        found.setdefault(row.community_id, {})[row.key] = row.value
+    return found
+
+
 async def store(session: AsyncSession, community_id: int, key: str, value: str) -> None:
     table = CommunitySetting.__table__  # type: ignore[attr-defined]
     statement = upsert_insert(session, table).values(community_id=community_id, key=key, value=value)

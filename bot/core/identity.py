@@ -34,13 +34,17 @@ class Identity:
         self._community_by_id: dict[int, Community] = {}
         self._communities_loaded = False
         self._warmed: set[int] = set()
+        self._warming: dict[int, asyncio.Future[None]] = {}
         self._members: dict[tuple[int, str], Member] = {}
         self._member_by_id: dict[int, Member] = {}
         self._new: dict[int, identity.NewMember] = {}
+        self._new_communities: dict[int, identity.NewCommunity] = {}
+        self._next_community_id = 1  # SQLite: set from the stored communities before the first is given
         self._renamed: dict[int, str] = {}
         self._free_ids: list[int] = []
         self._next_sqlite_id: int | None = None
         self._reserving = asyncio.Lock()
+        self._loading = asyncio.Lock()
         # Ids given here that another process had already given the same member (PostgreSQL, rare).
         self.moved: dict[int, int] = {}
         db.write_first(self)
@@ -51,14 +55,28 @@ class Identity:
         if community is None:
             await self.load_communities()
             community = self._communities.get(ref)
+        if community is None and self._db.is_sqlite:
+            # Given an id in memory, as first-seen members are (the file has one writer: this process),
+            # written by the next write transaction before its members; it has no members to load.
+            community_id = self._next_community_id
+            self._next_community_id += 1
+            self._new_communities[community_id] = identity.NewCommunity(
+                community_id, ref.platform, ref.external_id, ref.name, self._clock.now()
+            )
+            community = self._remember_community(Community(community_id, ref))
+            self._warmed.add(community_id)
+            return community
         if community is None:
-            # One transaction for a new community (communities are few), then its members in one read.
+            # One transaction for a new community (PostgreSQL: another process may make the same row).
             async with self._db.write() as session:
-                community_id = await identity.ensure_community(
+                community_id, created = await identity.add_community(
                     session, ref.platform, ref.external_id, ref.name, self._clock.now()
                 )
             community = self._remember_community(Community(community_id, ref))
-            await self._warm(community)
+            if created:  # nobody to load: its members are all new (another process would have made the row)
+                self._warmed.add(community.id)
+            else:
+                await self._warm(community)
             return community
         if community.id not in self._warmed:
             await self._warm(community)
@@ -70,12 +88,18 @@ class Identity:
         """Every community the database knows, in one read (their members come when each is first seen)."""
         if self._communities_loaded:
             return
+        async with self._loading:  # once, however many first messages wait for it
+            if not self._communities_loaded:
+                await self._load_communities()
+
+    async def _load_communities(self) -> None:
         async with self._db.read() as session:
             rows = await identity.all_communities(session)
         for row in rows:
             ref = CommunityRef(row.platform, row.external_id, row.name)
             if ref not in self._communities:
                 self._remember_community(Community(row.id, ref))
+        self._next_community_id = max((row.id for row in rows), default=0) + 1
         self._communities_loaded = True
 
     async def member(self, ref: MemberRef) -> Member:
@@ -156,11 +180,15 @@ class Identity:
     # -- write-behind ----------------------------------------------------------------------------
     @property
     def pending(self) -> int:
-        return len(self._new) + len(self._renamed)
+        return len(self._new_communities) + len(self._new) + len(self._renamed)
 
     async def write_pending(self, session: AsyncSession) -> Callable[[], None] | None:
+        # Taken together before any await: a member seen meanwhile may belong to a community seen meanwhile.
+        communities = list(self._new_communities.values())
         batch = list(self._new.values())
         renamed = dict(self._renamed)
+        if communities:  # before their members, which refer to them
+            await identity.insert_communities(session, communities)
         moved = await identity.insert_members(session, batch) if batch else {}
         for member_id, name in renamed.items():
             await identity.rename_member(session, self.current_id(member_id), name)
@@ -172,6 +200,8 @@ class Identity:
             self._remember_member(Member(moved[given], member.community_id, member.ref))
 
         def committed() -> None:
+            for community in communities:
+                del self._new_communities[community.id]
             for row in batch:
                 if self._new.get(row.id) is row:
                     del self._new[row.id]
@@ -183,6 +213,15 @@ class Identity:
 
     # -- internals -------------------------------------------------------------------------------
     async def _warm(self, community: Community) -> None:
+        # One read per community however many messages arrive while it runs (a burst after a restart
+        # would otherwise read a large community's members once per message in flight).
+        warming = self._warming.get(community.id)
+        if warming is None:
+            warming = self._warming[community.id] = asyncio.ensure_future(self._load_members(community))
+            warming.add_done_callback(lambda _: self._warming.pop(community.id, None))
+        await asyncio.shield(warming)
+
+    async def _load_members(self, community: Community) -> None:
         async with self._db.read() as session:
             rows = await identity.community_members(session, community.id)
         for row in rows:

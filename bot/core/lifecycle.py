@@ -54,8 +54,9 @@ class Lifecycle:
             for signum in _SIGNALS:
                 loop.remove_signal_handler(signum)
 
-    async def drain(self) -> None:
-        """Wait for the handlers still running (tasks started while serving), at most DRAIN_SECONDS."""
+    async def drain(self, named: tuple[str, ...] = ()) -> None:
+        """Wait for the handlers still running, at most DRAIN_SECONDS: the tasks started while serving,
+        or, when a platform names its handlers' tasks (`named`: name prefixes), those only."""
         current = asyncio.current_task()
         deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
         while True:
@@ -63,7 +64,7 @@ class Lifecycle:
                 task
                 for task in asyncio.all_tasks()
                 if task is not current
-                and task not in self._before
+                and (task.get_name().startswith(named) if named else task not in self._before)
                 and not task.get_name().startswith(BACKGROUND_PREFIX)
                 and not task.done()
             ]

@@ -13,26 +13,42 @@ _CACHE_SECONDS = 30.0
 
 
 class SettingsStore:
-    """Reads and writes one community's settings, typed by the sections the loaded cogs declared."""
+    """Reads and writes one community's settings, typed by the sections the loaded cogs declared.
+
+    Every community's values are read together, once per `_CACHE_SECONDS`: the table holds only
+    values changed from their defaults (a few rows per community), and a stream spread over many
+    communities would otherwise pay one read per community, awaited before its message is handled.
+    """
 
     def __init__(self, db: Database, catalog: SettingsCatalog) -> None:
         self._db = db
         self.catalog = catalog
-        self._cache: dict[int, tuple[float, CommunitySettings]] = {}
+        self._loaded_at: float | None = None
+        self._stored: dict[int, dict[str, str]] = {}
+        self._decoded: dict[int, CommunitySettings] = {}
 
     async def get(self, community_id: int) -> CommunitySettings:
-        cached = self._cache.get(community_id)
-        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
-            return cached[1]
-        async with self._db.read() as session:
-            settings = self.catalog.decode(await setting_values.load(session, community_id))
-        self._cache[community_id] = (time.monotonic(), settings)
+        if self._loaded_at is None or time.monotonic() - self._loaded_at >= _CACHE_SECONDS:
+            await self._load_all()
+        settings = self._decoded.get(community_id)
+        if settings is None:
+            settings = self._decoded[community_id] = self.catalog.decode(self._stored.get(community_id, {}))
         return settings
+
+    async def _load_all(self) -> None:
+        async with self._db.read() as session:
+            stored = await setting_values.load_all(session)
+        # Decoded again only where a value changed (decoding every community each time would cost more).
+        self._decoded = {cid: value for cid, value in self._decoded.items() if stored.get(cid) == self._stored.get(cid)}
+        self._stored = stored
+        self._loaded_at = time.monotonic()
 
     async def set(self, community_id: int, key: str, raw: str) -> CommunitySettings:
         """Validate and store one value (raises SettingError, changing nothing, when it is bad)."""
         value = self.catalog.validate(key, raw)
         async with self._db.write() as session:
             await setting_values.store(session, community_id, key, self.catalog.encode(value))
-        self._cache.pop(community_id, None)
+            stored = await setting_values.load(session, community_id)
+        self._stored[community_id] = stored
+        self._decoded.pop(community_id, None)
         return await self.get(community_id)

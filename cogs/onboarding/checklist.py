@@ -33,9 +33,11 @@ class Checklist:
         self.services = services
         self.journeys = journeys
         self.welcomes = welcomes
-        # Per community, who still has "say hello" open, loaded in one query and kept for a minute of real
-        # time (a member who joined through another process is seen at the next load): no read per message.
-        self._hello_open: dict[int, tuple[float, set[int]]] = {}
+        # Who still has "say hello" open, every community's loaded together and kept for a minute of real
+        # time (a member who joined through another process is seen at the next load): no read per message,
+        # nor one per community when a stream spreads over many.
+        self._hello_open: dict[int, set[int]] = {}
+        self._hello_loaded_at: float | None = None
 
     async def reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
         setup = await self.journeys.setup(progress.journey.community_id)
@@ -116,8 +118,8 @@ class Checklist:
             return
         progress = await self.journeys.progress(member.id)
         assert progress is not None
-        if progress.has("hello") and member.community_id in self._hello_open:
-            self._hello_open[member.community_id][1].add(member.id)
+        if progress.has("hello") and self._hello_loaded_at is not None:
+            self._hello_open.setdefault(member.community_id, set()).add(member.id)
         welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
         if welcomer:
@@ -242,14 +244,13 @@ class Checklist:
             return
         member = await self.services.identity.member(event.author)
         now = asyncio.get_running_loop().time()
-        loaded, hello_open = self._hello_open.get(member.community_id, (None, set()))
-        if loaded is None or now - loaded > HELLO_RELOAD_SECONDS:
-            hello_open = {
-                progress.journey.member_id
-                for progress in await self.journeys.open_progress(member.community_id)
-                if progress.has("hello") and not progress.done("hello")
-            }
-            self._hello_open[member.community_id] = (now, hello_open)
+        if self._hello_loaded_at is None or now - self._hello_loaded_at > HELLO_RELOAD_SECONDS:
+            hello: dict[int, set[int]] = {}
+            for progress in await self.journeys.open_progress():
+                if progress.has("hello") and not progress.done("hello"):
+                    hello.setdefault(progress.journey.community_id, set()).add(progress.journey.member_id)
+            self._hello_open, self._hello_loaded_at = hello, now
+        hello_open = self._hello_open.get(member.community_id, set())
         if member.id in hello_open:
             hello_open.discard(member.id)
             await self._step_done_elsewhere(member, "hello")

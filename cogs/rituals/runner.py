@@ -60,7 +60,8 @@ class RitualRunner:
         self.services = services
         self.places = Places(services)
         self.kinds = all_kinds(services, self.places)
-        self._open: dict[int, tuple[float, list[OpenRun]]] = {}
+        self._open: dict[int, list[OpenRun]] = {}
+        self._open_loaded_at: float | None = None
         # Members already recorded per open run, so further messages cost no database write.
         self._counted: dict[int, set[int]] = {}
 
@@ -172,7 +173,8 @@ class RitualRunner:
                 await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
             return None
-        async with self.services.db.write() as session:
+        # A run's own rows are routine writes: the housekeeping sweeps (resync, onboarding) ignore them.
+        async with self.services.db.write(routine=True) as session:
             run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends)
         if run_id is None:
             return None
@@ -181,10 +183,10 @@ class RitualRunner:
         except Exception as error:
             reason = error.reason if isinstance(error, PlatformError) else "unexpected error (see the log)"
             log.exception("ritual %s could not post its run %s", ritual.id, run_id)
-            async with self.services.db.write() as session:
+            async with self.services.db.write(routine=True) as session:
                 await store.finish_run(session, run_id, status="failed", note=reason[:300], closed_at=now)
             return run_id
-        async with self.services.db.write() as session:
+        async with self.services.db.write(routine=True) as session:
             await store.finish_run(
                 session,
                 run_id,
@@ -194,7 +196,7 @@ class RitualRunner:
                 note=posted.note,
                 closed_at=None if posted.needs_close else now,
             )
-        self._open.pop(ritual.community_id, None)
+        self._open_loaded_at = None
         if posted.needs_close:
             self._arm_close(run_id, window_ends)
         log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
@@ -220,7 +222,7 @@ class RitualRunner:
     async def close(self, run_id: int) -> None:
         """Recap or pairing follow-up, once (the conditional update decides who does it)."""
         self.services.scheduler.remove(close_job(run_id))
-        async with self.services.db.write() as session:
+        async with self.services.db.write(routine=True) as session:
             claimed = await store.claim_close(session, run_id, self.services.clock.now())
             run = await store.get_run(session, run_id)
             ritual = await store.get(session, run.ritual_id) if run else None
@@ -233,17 +235,18 @@ class RitualRunner:
 
     # -- participation --------------------------------------------------------------------------------
     async def open_runs(self, community_id: int) -> list[OpenRun]:
-        cached = self._open.get(community_id)
-        if cached and time.monotonic() - cached[0] < _OPEN_RUNS_SECONDS:
-            return cached[1]
-        async with self.services.db.read() as session:
-            runs = await store.open_runs(session, community_id, self.services.clock.now())
-        still_open = {run.run_id for run in runs}
-        for run in cached[1] if cached else []:
-            if run.run_id not in still_open:
-                self._counted.pop(run.run_id, None)
-        self._open[community_id] = (time.monotonic(), runs)
-        return runs
+        """The community's open runs. Every community's are read together, at most every
+        `_OPEN_RUNS_SECONDS` (or when a run here opens or closes): a message in any of many
+        communities would otherwise wait for a read of its own community's runs."""
+        if self._open_loaded_at is None or time.monotonic() - self._open_loaded_at >= _OPEN_RUNS_SECONDS:
+            async with self.services.db.read() as session:
+                runs = await store.open_runs(session, self.services.clock.now())
+            still_open = {run.run_id for open_runs in runs.values() for run in open_runs}
+            for run_id in [run_id for run_id in self._counted if run_id not in still_open]:
+                del self._counted[run_id]
+            self._open = runs
+            self._open_loaded_at = time.monotonic()
+        return self._open.get(community_id, [])
 
     async def take_part(self, ritual: RitualRow, run_id: int, member_ids: list[int], kind: Kind) -> list[int]:
         """Record participation (once per member and run) with the ritual's points; celebrates new
@@ -327,4 +330,4 @@ class RitualRunner:
 
     def forget(self, ritual: RitualRow) -> None:
         """Drop cached state of a ritual that was changed or deleted."""
-        self._open.pop(ritual.community_id, None)
+        self._open_loaded_at = None

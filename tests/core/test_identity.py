@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from storage import identity as storage_identity
 from storage.ledger import Award
 from storage.models import Contribution, Member
 from tests.conftest import START, NewRuntime
@@ -74,3 +79,48 @@ async def test_members_two_processes_first_see_at_once_keep_one_row_each_and_eve
         points = (await session.execute(select(Contribution.member_id, Contribution.points))).all()  # type: ignore[call-overload]
     assert sorted(members) == [("U1", uma.id), ("U2", vic_now.id)]
     assert sorted(points) == sorted([(uma.id, 1), (uma.id, 1), (vic_now.id, 1)])
+
+
+async def test_communities_first_seen_in_a_burst_are_written_with_their_members_and_kept_after_a_restart(
+    hearth: Hearth, new_runtime: NewRuntime
+) -> None:
+    writes = hearth.db.writes
+    refs = [
+        MemberRef(CommunityRef("discord", str(n), f"Guild {n}"), f"u{k}", f"User {k}")
+        for n in range(3)
+        for k in range(2)
+    ]
+    members = await asyncio.gather(*(hearth.services.identity.member(ref) for ref in refs))
+    if hearth.db.is_sqlite:  # ids given in memory: not a transaction per community
+        assert hearth.db.writes == writes
+    await hearth.services.activity.flush()  # the next write writes them, communities before members
+
+    restarted = await new_runtime()
+    again = [await restarted.services.identity.member(ref) for ref in refs]
+    assert [(m.id, m.community_id) for m in again] == [(m.id, m.community_id) for m in members]
+    assert len({m.community_id for m in members}) == 3
+    async with restarted.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 6
+
+
+async def test_a_community_s_members_are_loaded_once_however_many_messages_wait_for_them(
+    hearth: Hearth, new_runtime: NewRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guild = CommunityRef("discord", "1", "Guild")
+    for k in range(3):
+        await hearth.services.identity.member(MemberRef(guild, f"u{k}", f"User {k}"))
+    await hearth.services.activity.flush()
+    restarted = await new_runtime()
+    loads: list[int] = []
+    real = storage_identity.community_members
+
+    async def counted(session: Any, community_id: int) -> Any:
+        loads.append(community_id)
+        return await real(session, community_id)
+
+    monkeypatch.setattr(storage_identity, "community_members", counted)
+    burst = await asyncio.gather(
+        *(restarted.services.identity.member(MemberRef(guild, f"u{k % 3}")) for k in range(30))
+    )
+    assert len(loads) == 1
+    assert len({member.id for member in burst}) == 3

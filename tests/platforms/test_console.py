@@ -116,8 +116,13 @@ async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> No
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _hearth(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "HEARTH_LOG_LEVEL": "WARNING"}
+def _hearth(
+    args: list[str], stdin: str, tmp_path: Path, log_level: str | None = "WARNING"
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    env.pop("HEARTH_LOG_LEVEL", None)
+    if log_level is not None:
+        env["HEARTH_LOG_LEVEL"] = log_level
     env.pop("DISCORD_TOKEN", None)
     env.pop("SLACK_BOT_TOKEN", None)
     return subprocess.run(
@@ -135,6 +140,20 @@ def test_script_from_stdin_prints_blocks(tmp_path: Path) -> None:
     done = _hearth(["console"], "@alice: /kudos @bob thanks!\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")
+
+
+RITUAL_DAYS = '@mod is moderator\n@mod: /ritual create daily #general "daily at 09:00" prompt:"How are you?"\nwait 2d\n'
+
+
+def test_the_console_keeps_stderr_for_warnings_unless_asked_for_more(tmp_path: Path) -> None:
+    # The script's output shows each ritual post; the same post as an INFO log line would only repeat it.
+    quiet = _hearth(["console", "--start", "2026-01-01T00:00:00+00:00"], RITUAL_DAYS, tmp_path, log_level=None)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.count("[#general] 🔔 daily") == 2 and quiet.stderr == ""
+
+    (tmp_path / "cli.db").unlink()
+    told = _hearth(["console", "--start", "2026-01-01T00:00:00+00:00"], RITUAL_DAYS, tmp_path, log_level="INFO")
+    assert told.stderr.count("posted its run") == 2
 
 
 def test_unreadable_line_stops_with_its_number(tmp_path: Path) -> None:

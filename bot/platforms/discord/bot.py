@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
+# The tasks discord.py runs handlers in: events (`on_message`, `on_interaction`, ...) and app commands.
+HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker")
 INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
 # What a member wrote themselves; every other type is a line Discord writes on their behalf (type 7 a join,
 # type 6 a pin, boosts, thread creations, ...), which must not count as activity.
@@ -143,6 +145,14 @@ class HearthBot(commands.Bot):
             log.info("connected to Discord as %s, in %d servers", self.user, len(self.guilds))
             self.hearth.attach(self.messenger)
             self.attached.set()
+
+    async def close(self) -> None:
+        """On SIGTERM/SIGINT (bot/core/lifecycle.py), as on Slack: no new events are read (the gateway
+        reader was cancelled), the handlers already running finish while the HTTP session they reply
+        through is still open, then discord.py closes the gateway and the session."""
+        if self.hearth.lifecycle.stopping:
+            await self.hearth.lifecycle.drain(HANDLER_TASKS)
+        await super().close()
 
     async def wait_until_attached(self) -> None:
         """Until Hearth speaks through this bot and its start hooks have run."""

@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -37,6 +36,9 @@ from bot.platforms.slack.messenger import SlackMessenger, error_code
 from bot.platforms.slack.people import People
 from bot.platforms.slack.settings import SlackSettings
 from config.settings import SettingsError
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +122,16 @@ class SlackPlatform:
     async def start_http(self, host: str, port: int) -> web.AppRunner:
         """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one."""
         web_app = self.app.web_app(path=EVENTS_PATH, port=port)
-        web_app.middlewares.append(guard(self.settings.slack_signing_secret or ""))
+        web_app.middlewares.append(guard(self.settings.slack_signing_secret or "", light=self._light))
         runner = web.AppRunner(web_app)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         return runner
 
     async def start_socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
+        # Imported only here: HTTP mode never needs Socket Mode's client (a third of Bolt's import time).
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
         handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
         await handler.connect_async()
         return handler
@@ -142,6 +147,28 @@ class SlackPlatform:
 
     def community(self, team_id: str) -> CommunityRef:
         return CommunityRef("slack", team_id, self.team_name if team_id == self.team_id else "")
+
+    async def _light(self, body: dict[str, Any]) -> bool:
+        """A message event, handled without Bolt once the guard has checked its signature (guard.py says
+        why); True when handled. Everything else (commands, clicks, forms, other events) goes on to Bolt.
+
+        What Bolt would do for it is done here: redeliveries are dropped as `_drop_redeliveries` drops
+        them, the bot's own messages are ignored, and the 200 goes out only after the dispatch returned
+        (as with `process_before_response`), so the event is within the activity buffer's bound.
+        """
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict) or event.get("type") != "message":
+            return False
+        event_id = body.get("event_id")
+        if not event_id:
+            return False
+        if not self._recent.first_time(str(event_id)):
+            log.info("dropped a redelivery of Slack event %s", event_id)
+            return True
+        if self.bot_user_id and event.get("user") == self.bot_user_id:
+            return True
+        await self.events.message(body, event)
+        return True
 
     async def _drop_redeliveries(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]

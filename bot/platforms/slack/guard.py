@@ -47,14 +47,23 @@ def signed(raw: bytes, timestamp: str, signature: str, secret: str, now: float) 
 
 def malformed(text: str, content_type: str | None) -> str | None:
     """None when the body is one Hearth can read (parsed as Bolt parses it), else what is wrong with it."""
+    return inspect(text, content_type)[1]
+
+
+def inspect(text: str, content_type: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(the JSON body, when it is one; what is wrong with the body, or None)."""
     if not text:
-        return "an empty body"
+        return None, "an empty body"
     if content_type == "application/json" or text.startswith("{"):
         try:
             body = json.loads(text)
         except ValueError:
-            return "a body that is not JSON"
-        return None if isinstance(body, dict) else "a JSON body that is not an object"
+            return None, "a body that is not JSON"
+        return (body, None) if isinstance(body, dict) else (None, "a JSON body that is not an object")
+    return None, _form_problem(text)
+
+
+def _form_problem(text: str) -> str | None:
     try:
         form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict"))
     except (ValueError, UnicodeDecodeError):
@@ -77,8 +86,17 @@ def _missing(body: dict[str, Any], fields: tuple[str, ...]) -> str | None:
     return f"no {', '.join(absent)}" if absent else None
 
 
-def guard(signing_secret: str, clock: Callable[[], float] = time.time) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """aiohttp middleware for Bolt's web app: 401 unless signed, 400 unless readable, else on to Bolt."""
+def guard(
+    signing_secret: str,
+    clock: Callable[[], float] = time.time,
+    light: Callable[[dict[str, Any]], Awaitable[bool]] | None = None,
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """aiohttp middleware for Bolt's web app: 401 unless signed, 400 unless readable, else on to Bolt.
+
+    `light`, given a signed JSON body, may handle it itself (True: answered 200 without Bolt); Slack HTTP
+    mode uses it for message events, which come in bursts where Bolt's per-request work (its own parse,
+    middleware chain and matching against every listener) cost several times Hearth's handling.
+    """
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -95,15 +113,24 @@ def guard(signing_secret: str, clock: Callable[[], float] = time.time) -> Callab
         if why is not None:
             log.warning("refused a Slack request from %s: %s", request.remote, why)
             return web.Response(status=401, text="unsigned")
+        body: dict[str, Any] | None = None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             why = "a body that is not UTF-8"
         else:
-            why = malformed(text, request.headers.get("Content-Type"))
+            body, why = inspect(text, request.headers.get("Content-Type"))
         if why is not None:
             log.warning("refused a signed Slack request from %s: %s", request.remote, why)
             return web.Response(status=400, text="malformed")
+        if body is not None and light is not None:
+            try:
+                handled = await light(body)
+            except Exception:  # as Bolt answers a listener's failure: 500, so Slack retries
+                log.exception("could not handle a Slack event")
+                return web.Response(status=500)
+            if handled:
+                return web.Response(status=200)
         return await handler(request)
 
     return check

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.core.runtime import Hearth
 from storage.models import CommunityState
-from tests.platforms.slack_fakes import MockSlackApi, SlackHarness
+from tests.conftest import NewRuntime
+from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, running_slack
 from tests.platforms.test_slack import block_texts
 from tests.platforms.test_slack_onboarding import deliver
 from tests.platforms.test_slack_rituals import private
@@ -42,3 +43,16 @@ async def test_uninstalling_schedules_deletion_and_a_user_token_revoked_does_not
     assert await removed_at(hearth) is None
     await deliver(slack, {"type": "app_uninstalled"})
     assert await removed_at(hearth) is not None
+
+
+async def test_starting_with_a_token_for_the_workspace_cancels_its_deletion(
+    new_runtime: NewRuntime, slack_api: MockSlackApi
+) -> None:
+    first = await new_runtime()
+    async with running_slack(first, slack_api) as slack:
+        await deliver(slack, {"type": "app_uninstalled"})
+        assert await removed_at(first) is not None
+    await first.close()
+    second = await new_runtime()  # reinstalled: Hearth starts with the new token
+    async with running_slack(second, slack_api):
+        assert await removed_at(second) is None

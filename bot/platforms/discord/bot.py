@@ -126,6 +126,8 @@ class HearthBot(commands.Bot):
         self.messenger = DiscordMessenger(self)
         # Set once Hearth speaks through this bot (see `on_ready`).
         self.attached = asyncio.Event()
+        # The handlers recording the servers found at start (CommunityAdded, their members' join dates).
+        self._presence: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
         for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
@@ -149,9 +151,12 @@ class HearthBot(commands.Bot):
             self.attached.set()
 
     async def wait_until_attached(self) -> None:
-        """Until Hearth speaks through this bot and its start hooks have run."""
+        """Until Hearth speaks through this bot, its start hooks have run and the servers it found at start
+        are recorded (their members' join dates)."""
         await self.attached.wait()
         await self.hearth.hooks_done()
+        while self._presence:
+            await asyncio.gather(*self._presence, return_exceptions=True)
 
     async def _dispatch(self, event: Event) -> None:
         # An event that arrives between READY and on_ready (discord.py waits for every server first) waits
@@ -288,6 +293,10 @@ class HearthBot(commands.Bot):
     async def _guild_present(self, guild: discord.Guild) -> None:
         """Hearth is in the guild (at start, or added again): a pending deletion of its data is cancelled,
         and members who were there before Hearth get their true join dates (GUILD_CREATE's joined_at)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._presence.add(task)
+            task.add_done_callback(self._presence.discard)
         now = datetime.now(UTC).isoformat()
         await self._dispatch(CommunityAdded(f"added:{guild.id}:{now}", community_ref(guild)))
         present = tuple(

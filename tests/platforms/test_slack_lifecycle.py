@@ -15,7 +15,7 @@ from storage.models import CommunityState
 from tests.conftest import NewRuntime
 from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, running_slack
 from tests.platforms.test_slack import block_texts
-from tests.platforms.test_slack_onboarding import deliver
+from tests.platforms.test_slack_onboarding import deliver, posted_in
 from tests.platforms.test_slack_rituals import private
 
 
@@ -56,3 +56,11 @@ async def test_starting_with_a_token_for_the_workspace_cancels_its_deletion(
     second = await new_runtime()  # reinstalled: Hearth starts with the new token
     async with running_slack(second, slack_api):
         assert await removed_at(second) is None
+
+
+async def test_mydata_export_reaches_the_member_by_dm(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """As far as Slack goes today: the DM arrives; the file in it is the `recognition` engineer's upload."""
+    slack_api.user("U0ALICE", "alice")
+    await slack.command("/mydata", "export", "U0ALICE")
+    [dm] = posted_in(slack_api, "DU0ALICE")
+    assert "everything Hearth keeps about you" in block_texts(dm)

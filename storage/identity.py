@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_rows_sqlite, upsert_insert
@@ -214,13 +214,16 @@ async def rejoin(session: AsyncSession, member_id: int, joined_at: datetime) -> 
 
 async def set_join_dates(session: AsyncSession, dates: list[tuple[int, datetime]]) -> None:
     """True join dates of members who were there before Hearth (kept where one is already known)."""
+    if not dates:
+        return
     table = Member.__table__  # type: ignore[attr-defined]
-    for member_id, joined in dates:
-        await session.execute(
-            update(table)
-            .where(table.c.id == member_id, table.c.platform_joined_at.is_(None))
-            .values(platform_joined_at=joined)
-        )
+    # One statement for the whole member list (executemany): a large server's list comes at every start.
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("member"), table.c.platform_joined_at.is_(None))
+        .values(platform_joined_at=bindparam("joined")),
+        [{"member": member_id, "joined": joined} for member_id, joined in dates],
+    )
 
 
 async def find_member_by_name(session: AsyncSession, community_id: int, name: str) -> MemberRow | None:

@@ -20,7 +20,9 @@ from bot.platforms import registered
 from bot.platforms.console import script_lines
 from bot.platforms.console.script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
+from cogs.privacy.service import history_csv, history_json
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
+from storage import identity, lifecycle
 from storage.engine import Database
 
 # The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
@@ -119,6 +121,46 @@ def slack_manifest(
         typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
     else:
         typer.echo(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), nl=False)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command("export")
+def export(
+    community: Annotated[
+        str, typer.Option(help="Hearth's id of the community, or the platform's (Discord server id, Slack team id)")
+    ],
+    output_format: Annotated[ExportFormat, typer.Option("--format", help="csv or json")] = ExportFormat.CSV,
+    output: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output)")] = None,
+) -> None:
+    """Print a community's contribution history (what /export gives admins), oldest first."""
+    settings = load_settings()
+
+    async def read() -> list[lifecycle.HistoryRow] | None:
+        db = Database.open(settings.database_url)
+        try:
+            await db.migrate()
+            async with db.read() as session:
+                found = [c for c in await identity.all_communities(session) if community in (str(c.id), c.external_id)]
+                if len(found) != 1:
+                    return None
+                return await lifecycle.history(session, found[0].id, None)
+        finally:
+            await db.dispose()
+
+    rows = asyncio.run(read())
+    if rows is None:
+        typer.echo(f"error: no community has the id {community!r} (Hearth's id or the platform's)", err=True)
+        raise typer.Exit(1)
+    data = history_csv(rows) if output_format is ExportFormat.CSV else history_json(rows)
+    if output is None:
+        sys.stdout.write(data.decode())
+    else:
+        output.write_bytes(data)
+        typer.echo(f"{len(rows)} contributions written to {output}", err=True)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_rows_sqlite, upsert_insert
@@ -19,6 +19,7 @@ class MemberRow:
     external_id: str
     display_name: str
     is_bot: bool
+    departed: bool = False
 
 
 async def all_communities(session: AsyncSession) -> list[CommunityRow]:
@@ -220,11 +221,14 @@ async def community_members(session: AsyncSession, community_id: int) -> list[Me
     """Every member of a community, for warming the identity map in one query."""
     table = Member.__table__  # type: ignore[attr-defined]
     rows = await session.execute(
-        select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot).where(
+        select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot, table.c.left_at).where(
             table.c.community_id == community_id
         )
     )
-    return [MemberRow(row.id, community_id, row.external_id, row.display_name, row.is_bot) for row in rows]
+    return [
+        MemberRow(row.id, community_id, row.external_id, row.display_name, row.is_bot, row.left_at is not None)
+        for row in rows
+    ]
 
 
 async def rename_member(session: AsyncSession, member_id: int, display_name: str) -> None:
@@ -235,6 +239,30 @@ async def rename_member(session: AsyncSession, member_id: int, display_name: str
 async def mark_left(session: AsyncSession, member_id: int, now: datetime | None) -> None:
     table = Member.__table__  # type: ignore[attr-defined]
     await session.execute(update(table).where(table.c.id == member_id).values(left_at=now))
+
+
+async def rejoin(session: AsyncSession, member_id: int, joined_at: datetime) -> None:
+    """The member is here (again): no longer departed; their join date is the first one the platform gave."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        update(table)
+        .where(table.c.id == member_id)
+        .values(left_at=None, platform_joined_at=func.coalesce(table.c.platform_joined_at, joined_at))
+    )
+
+
+async def set_join_dates(session: AsyncSession, dates: list[tuple[int, datetime]]) -> None:
+    """True join dates of members who were there before Hearth (kept where one is already known)."""
+    if not dates:
+        return
+    table = Member.__table__  # type: ignore[attr-defined]
+    # One statement for the whole member list (executemany): a large server's list comes at every start.
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("member"), table.c.platform_joined_at.is_(None))
+        .values(platform_joined_at=bindparam("joined")),
+        [{"member": member_id, "joined": joined} for member_id, joined in dates],
+    )
 
 
 async def find_member_by_name(session: AsyncSession, community_id: int, name: str) -> MemberRow | None:

@@ -187,6 +187,7 @@ async def matches(session: AsyncSession, community_id: int, member_id: int, limi
                 tags.c.member_id != member_id,
                 members.c.left_at.is_(None),
                 members.c.is_bot.is_(False),
+                members.c.hidden_from_boards.is_(False),  # hidden with /privacy: not suggested to others
                 tags.c.member_id.not_in(select(optout.c.member_id)),
                 tags.c.member_id.not_in(select(acquainted.c.other_id).where(acquainted.c.member_id == member_id)),
             )

@@ -34,6 +34,20 @@ class Member(SQLModel, table=True):
     # community-health figures except anonymous totals.
     hidden_from_boards: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     health_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # When the platform says they joined (Discord's joined_at, a join Hearth saw); None when unknown, and then
+    # no anniversary is celebrated. `joined_at` is when Hearth first saw them.
+    platform_joined_at: datetime | None = None
+
+
+class CommunityState(SQLModel, table=True):
+    """When Hearth was removed from a community (its data goes after a grace period unless it is re-added),
+    and the key of the stable pseudonyms a member's export gives other members."""
+
+    __tablename__ = "community_state"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    removed_at: datetime | None = None
+    pseudonym_key: str = Field(max_length=64)
 
 
 class Contribution(SQLModel, table=True):

@@ -405,10 +405,18 @@ async def birthdays_on(session: AsyncSession, community_id: int, days: Sequence[
 
 
 async def join_dates(session: AsyncSession, community_id: int) -> list[tuple[int, datetime]]:
-    """When each current (non-bot) member was first seen: the date their anniversary counts from."""
+    """When each current (non-bot) member joined, as the platform says: the date their anniversary counts
+    from. Members whose join date nobody knows (first seen speaking) and members who chose to stay off public
+    mentions (`/privacy`) are left out: no celebration rather than a wrong one."""
     rows = await session.execute(
-        select(_MEMBER.c.id, _MEMBER.c.joined_at)
-        .where(_MEMBER.c.community_id == community_id, _MEMBER.c.left_at.is_(None), _MEMBER.c.is_bot.is_(False))
+        select(_MEMBER.c.id, _MEMBER.c.platform_joined_at)
+        .where(
+            _MEMBER.c.community_id == community_id,
+            _MEMBER.c.left_at.is_(None),
+            _MEMBER.c.is_bot.is_(False),
+            _MEMBER.c.hidden_from_boards.is_(False),
+            _MEMBER.c.platform_joined_at.is_not(None),
+        )
         .order_by(_MEMBER.c.id)
     )
     return [(int(member_id), as_utc(joined)) for member_id, joined in rows]

@@ -7,8 +7,9 @@ idempotency key for anything an event awards, so a redelivered event awards noth
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,39 @@ class Event:
 
 @dataclass(frozen=True)
 class MemberJoined(Event):
+    """`joined_at`: when the platform says they joined (None: now, as Hearth witnessed it). Anniversaries count
+    from it."""
+
     member: MemberRef
+    joined_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class MemberLeft(Event):
     member: MemberRef
+
+
+@dataclass(frozen=True)
+class MembersPresent(Event):
+    """Members the platform lists as already there, with when each joined (Discord's GUILD_CREATE members,
+    a console `joined` line): their true join dates, for members who were there before Hearth."""
+
+    members: tuple[tuple[MemberRef, datetime], ...]
+
+
+@dataclass(frozen=True)
+class CommunityRemoved(Event):
+    """Hearth was removed from the community (Discord: kicked from the guild or the guild deleted, never an
+    outage's unavailable guild; Slack: `app_uninstalled`, `tokens_revoked`). Its data goes after a grace period."""
+
+    community: CommunityRef
+
+
+@dataclass(frozen=True)
+class CommunityAdded(Event):
+    """Hearth is (again) in the community: a pending deletion of its data is cancelled."""
+
+    community: CommunityRef
 
 
 @dataclass(frozen=True)

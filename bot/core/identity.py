@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,9 @@ class Identity:
         self._new_communities: dict[int, identity.NewCommunity] = {}
         self._next_community_id = 1  # SQLite: set from the stored communities before the first is given
         self._renamed: dict[int, str] = {}
+        # Members who left (kept in memory: kudos to them are refused without a query on the command path).
+        self._departed: set[int] = set()
+        self._returned: set[int] = set()  # came back after leaving; onboarding welcomes them back once
         self._free_ids: list[int] = []
         self._next_sqlite_id: int | None = None
         self._reserving = asyncio.Lock()
@@ -137,12 +141,53 @@ class Identity:
         member = await self.member(ref)
         async with self._db.write() as session:
             await identity.mark_left(session, self.current_id(member.id), self._clock.now())
+        self._departed.add(self.current_id(member.id))
+        self._returned.discard(self.current_id(member.id))
 
-    async def rejoined(self, ref: MemberRef) -> Member:
+    async def rejoined(self, ref: MemberRef, joined_at: datetime | None = None) -> Member:
+        """The member is here (again); `joined_at` the platform's join time (else now) if none is known yet."""
         member = await self.member(ref)
         async with self._db.write() as session:
-            await identity.mark_left(session, self.current_id(member.id), None)
+            await identity.rejoin(session, self.current_id(member.id), joined_at or self._clock.now())
+        if self.current_id(member.id) in self._departed:
+            self._departed.discard(self.current_id(member.id))
+            self._returned.add(self.current_id(member.id))
         return self._member_by_id.get(self.current_id(member.id), member)
+
+    def take_return(self, member_id: int) -> bool:
+        """Whether the member's latest join was a return after leaving (answered once: a platform may report
+        one arrival twice, as Slack's team_join and member_joined_channel)."""
+        if self.current_id(member_id) in self._returned:
+            self._returned.discard(self.current_id(member_id))
+            return True
+        return False
+
+    async def present(self, members: list[tuple[MemberRef, datetime]]) -> None:
+        """Members the platform lists as there, with their join times (kept where one is known already)."""
+        dates = [((await self.member(ref)).id, joined) for ref, joined in members if not ref.is_bot]
+        if dates:
+            async with self._db.write() as session:
+                await identity.set_join_dates(session, [(self.current_id(i), joined) for i, joined in dates])
+
+    def departed(self, member_id: int) -> bool:
+        """Whether the member left the community (and has not come back)."""
+        return self.current_id(member_id) in self._departed
+
+    def forget(self, member_id: int) -> None:
+        """Drop a member whose data was deleted: seen again, they are someone new."""
+        member = self._member_by_id.pop(self.current_id(member_id), None)
+        self._departed.discard(self.current_id(member_id))
+        if member is not None:
+            self._members.pop((member.community_id, member.ref.external_id), None)
+
+    def forget_community(self, community_id: int) -> None:
+        """Drop a community whose data was deleted (with its members)."""
+        for member in [m for m in self._member_by_id.values() if m.community_id == community_id]:
+            self.forget(member.id)
+        community = self._community_by_id.pop(community_id, None)
+        if community is not None:
+            self._communities.pop(community.ref, None)
+        self._warmed.discard(community_id)
 
     # -- ids to refs ---------------------------------------------------------------------------
     async def community_by_id(self, community_id: int) -> Community:
@@ -227,6 +272,8 @@ class Identity:
         for row in rows:
             if (community.id, row.external_id) not in self._members:
                 self._remember_member(Member(row.id, community.id, _ref(community, row)))
+            if row.departed:
+                self._departed.add(row.id)
         self._warmed.add(community.id)  # only now: a member not in the map is new
 
     async def _reserve_ids(self) -> None:

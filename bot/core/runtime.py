@@ -19,7 +19,17 @@ from bot.core.arguments import example, usage
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
-from bot.core.events import ComponentClicked, Event, FormSubmitted, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    ComponentClicked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MembersPresent,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.identity import Identity
 from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
@@ -39,6 +49,8 @@ from storage.engine import Database
 log = logging.getLogger(__name__)
 
 PASSIVE_EVENTS = (MessagePosted, ReactionAdded, ReactionRemoved)
+# Who is a member, and since when, is recorded before any cog hears of it, whichever cogs are loaded.
+MEMBERSHIP_EVENTS = (MemberJoined, MemberLeft, MembersPresent)
 
 
 class Hearth:
@@ -171,6 +183,8 @@ class Hearth:
         so that whatever a platform acknowledged after this returns is within it (bot/core/ingest.py):
         each return happens while fewer than the bound wait unwritten, acknowledged or not.
         """
+        if isinstance(event, MEMBERSHIP_EVENTS):
+            await self._membership(event)
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)
@@ -178,6 +192,16 @@ class Hearth:
                 log.exception("handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
         if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
             await self.services.activity.room()
+
+    async def _membership(self, event: MemberJoined | MemberLeft | MembersPresent) -> None:
+        identity = self.services.identity
+        match event:
+            case MemberJoined(member=member, joined_at=joined_at) if not member.is_bot:
+                await identity.rejoined(member, joined_at)
+            case MemberLeft(member=member):
+                await identity.left(member)
+            case MembersPresent(members=members):
+                await identity.present(list(members))
 
     async def click(self, ctx: Context, event: ComponentClicked) -> Reply | None:
         prefix, _, rest = event.action_id.partition(":")

@@ -8,7 +8,7 @@ import logging
 from dataclasses import replace
 
 from bot.core.context import Context
-from bot.core.events import Contributed, MemberJoined, MemberLeft, MessagePosted
+from bot.core.events import Contributed, MemberJoined, MessagePosted
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
 from bot.core.reply import Button, ButtonStyle, Card, CardField, Reply, Select, SelectOption, UserError, mention
@@ -110,11 +110,13 @@ class Checklist:
     async def on_join(self, event: MemberJoined) -> None:
         if event.member.is_bot:
             return
-        member = await self.services.identity.rejoined(event.member)
+        member = await self.services.identity.member(event.member)  # the runtime recorded the (re)join
         settings = await self.services.settings.get(member.community_id)
         now = self.services.clock.now()
         new, welcomer_id = await self.journeys.start(member, settings, now)
         if not new:
+            if self.services.identity.take_return(member.id):
+                await self._welcome_back(member, settings)
             return
         progress = await self.journeys.progress(member.id)
         assert progress is not None
@@ -137,9 +139,6 @@ class Checklist:
         if settings.of(OnboardingSettings).welcome_when == "join":
             await self.welcomes.public_welcome(member, settings, welcomer, now)
 
-    async def on_leave(self, event: MemberLeft) -> None:
-        await self.services.identity.left(event.member)
-
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
@@ -150,21 +149,63 @@ class Checklist:
             return await self._choose(ctx, progress, values)
         return Reply.private("That button no longer does anything.")
 
-    async def _grant(self, ctx: Context, kind: str, target_id: str, name: str) -> None:
-        """Give a role (Discord) or join a channel (Slack); a refusal tells the mods and the member why."""
-        community = ctx.community.ref
+    async def _welcome_back(self, member: Member, settings: CommunitySettings) -> None:
+        """A member who left and came back keeps their points and gets no second public welcome. Leaving
+        strips roles on Discord, so what they had earned (access after the rules, their interests) is given
+        back; with steps still open, their checklist comes again, its buttons working."""
+        progress = await self.journeys.progress(member.id)
+        if progress is None:
+            return
+        setup = await self.journeys.setup(member.community_id)
+        grants: list[tuple[str, str, str]] = []
+        if setup.access_kind and setup.access_id and (not progress.has("rules") or progress.done("rules")):
+            grants.append((setup.access_kind, setup.access_id, setup.access_name))
+        chosen = set(await self.journeys.choices(member.id))
+        grants += [
+            (i.target_kind, i.target_id, i.target_name)
+            for i in await self.journeys.interests(member.community_id)
+            if i.key in chosen
+        ]
+        failed = False
+        for kind, target_id, name in grants:
+            try:
+                await self._grant_to(member, settings, kind, target_id, name)
+            except PlatformError:
+                failed = True  # the moderators were told; the member's checklist below says so too
+        text = f"👋 Welcome back to {member.ref.community.name or 'the community'}, {mention(member)}!"
+        text += " Your points are as you left them" + (" and your roles are back." if grants and not failed else ".")
+        if failed:
+            text += " I couldn't give back everything you had; the moderators have been told."
+        if progress.current is None:
+            await self.services.notify_member(member.ref, Reply(text=text), dm=True)
+        else:
+            await self.reach(member.ref, settings, await self.reply(progress, member.ref.community, text))
+
+    async def _grant_to(
+        self, member: Member, settings: CommunitySettings, kind: str, target_id: str, name: str
+    ) -> None:
+        """Give a role (Discord) or join a channel (Slack); a refusal is told to the mods and raised."""
+        community = member.ref.community
         try:
             if kind == "role":
-                await self.services.messenger.grant_role(ctx.author.ref, RoleRef(community, target_id, name))
+                await self.services.messenger.grant_role(member.ref, RoleRef(community, target_id, name))
             else:
-                await self.services.messenger.add_to_channel(ctx.author.ref, ChannelRef(community, target_id, name))
+                await self.services.messenger.add_to_channel(member.ref, ChannelRef(community, target_id, name))
         except PlatformError as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
-            if ctx.settings.basics.mod_channel:
+            if settings.basics.mod_channel:
                 await self.services.messenger.send(
-                    ChannelRef(community, ctx.settings.basics.mod_channel),
-                    Reply(text=f"⚠️ I couldn't give {mention(ctx.author)} {what}: {error.reason}"),
+                    ChannelRef(community, settings.basics.mod_channel),
+                    Reply(text=f"⚠️ I couldn't give {mention(member)} {what}: {error.reason}"),
                 )
+            raise
+
+    async def _grant(self, ctx: Context, kind: str, target_id: str, name: str) -> None:
+        """Give a role or access; a refusal tells the mods and the member why."""
+        try:
+            await self._grant_to(ctx.author, ctx.settings, kind, target_id, name)
+        except PlatformError as error:
+            what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
             raise UserError(
                 f"I couldn't give you {what}: {error.reason} The moderators have been told; nothing was "
                 "changed, so please try again later."

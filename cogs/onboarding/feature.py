@@ -3,7 +3,7 @@ moderators' commands. Each part declares its own commands; this registers them a
 
 from __future__ import annotations
 
-from bot.core.events import Contributed, MemberJoined, MemberLeft, MessagePosted
+from bot.core.events import Contributed, MemberJoined, MessagePosted
 from bot.core.registry import Registry
 from bot.core.services import Services
 from cogs.onboarding.checklist import Checklist
@@ -28,7 +28,6 @@ class OnboardingFeature:
         registry.component("onb", self.checklist.on_click)
         registry.home(self.checklist.home)
         registry.on(MemberJoined, self.checklist.on_join)
-        registry.on(MemberLeft, self.checklist.on_leave)
         registry.on(MessagePosted, self.checklist.on_message)
         registry.on(Contributed, self.checklist.on_contributed)
         registry.on_start(self.reminders.start)

@@ -58,6 +58,10 @@ class RecognitionService:
             raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
         if receiver.is_bot:
             raise UserError("Bots don't collect kudos. Thank the person behind the help instead!")
+        if self.services.identity.departed(receiver.id):
+            # Their history stays, but departed members are not thanked, ranked or spotlighted.
+            name = receiver.ref.display_name or receiver.ref.external_id
+            raise UserError(f"{name} is no longer a member, so they can't receive kudos. Thank someone who is here!")
         own = settings.of(RecognitionSettings)
         limit = own.kudos_daily_limit
         if limit == 0:

@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    CommunityAdded,
+    CommunityRemoved,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MembersPresent,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.runtime import Hearth
 from bot.platforms.discord import HearthBot, build_discord_bot, start_discord
 from bot.platforms.discord.settings import DiscordSettings
@@ -27,7 +37,8 @@ class EventLog:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def listen(self, hearth: Hearth) -> None:
-        for kind in (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
+        kinds = (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved)
+        for kind in (*kinds, MembersPresent, CommunityAdded, CommunityRemoved):
             hearth.registry.on(kind, self.record)
 
     async def record(self, event: Event) -> None:

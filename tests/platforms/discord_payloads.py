@@ -106,10 +106,17 @@ def thread(name: str, parent: Payload, owner_id: str) -> Payload:
     }
 
 
-def member(person: Payload, roles: list[str], *, with_user: bool = True, permissions: int | None = None) -> Payload:
+def member(
+    person: Payload,
+    roles: list[str],
+    *,
+    with_user: bool = True,
+    permissions: int | None = None,
+    joined_at: str = TIMESTAMP,
+) -> Payload:
     data: Payload = {
         "roles": roles,
-        "joined_at": TIMESTAMP,
+        "joined_at": joined_at,
         "deaf": False,
         "mute": False,
         "flags": 0,
@@ -137,6 +144,7 @@ class DiscordWorld:
     channels: dict[str, Payload] = field(default_factory=dict)
     threads: list[Payload] = field(default_factory=list)  # active threads (in GUILD_CREATE after a restart)
     owner: str = "owner"
+    joined_at: dict[str, str] = field(default_factory=dict)  # when each member joined (default: TIMESTAMP)
 
     @classmethod
     def standard(cls) -> DiscordWorld:
@@ -165,7 +173,13 @@ class DiscordWorld:
         return [self.roles[role_name]["id"] for role_name in self.member_roles.get(name, [])]
 
     def member(self, name: str, *, with_user: bool = True) -> Payload:
-        return member(self.users[name], self.role_ids(name), with_user=with_user, permissions=self.permissions(name))
+        return member(
+            self.users[name],
+            self.role_ids(name),
+            with_user=with_user,
+            permissions=self.permissions(name),
+            joined_at=self.joined_at.get(name, TIMESTAMP),
+        )
 
     def permissions(self, name: str) -> int:
         bits = int(self.roles["everyone"]["permissions"])
@@ -307,6 +321,15 @@ def message_create(
 
 def member_add(world: DiscordWorld, name: str) -> Payload:
     return {**world.member(name), "guild_id": world.guild_id}
+
+
+def member_remove(world: DiscordWorld, name: str) -> Payload:
+    return {"guild_id": world.guild_id, "user": world.users[name]}
+
+
+def guild_delete(world: DiscordWorld, *, unavailable: bool = False) -> Payload:
+    """Hearth kicked from the guild (or the guild deleted); `unavailable`: an outage, nothing removed."""
+    return {"id": world.guild_id, **({"unavailable": True} if unavailable else {})}
 
 
 def role_update(world: DiscordWorld, name: str) -> Payload:

@@ -21,7 +21,15 @@ from bot.core.reply import Button, Reply
 from bot.core.runtime import Hearth
 from config.settings import SettingsError
 from tests.conftest import NewRuntime, ledger_rows
-from tests.platforms.slack_fakes import TEAM, Call, MockSlackApi, SlackHarness, message_event, running_slack
+from tests.platforms.slack_fakes import (
+    TEAM,
+    Call,
+    MockSlackApi,
+    SlackHarness,
+    message_event,
+    running_slack,
+    team_join_event,
+)
 from tests.platforms.test_slack import block_texts
 from tests.platforms.test_slack_onboarding import advance, click, deliver, handled, logged, posted_in
 
@@ -236,12 +244,15 @@ async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: M
     assert "*Most thanked*\n💛 <@U0BOB> — 2 kudos\n💛 <@U0CAROL> — 1 kudos" in shown
 
 
-async def test_members_are_celebrated_a_year_after_they_were_first_seen(
+async def test_anniversaries_count_from_joining_not_from_first_sight(
     new_runtime: NewRuntime, clock: VirtualClock, slack_api: MockSlackApi
 ) -> None:
     first = await new_runtime()
     async with running_slack(first, slack_api) as slack:
-        await slack.command("/rank", "", "U0ALICE")  # Hearth meets alice on Wednesday 2026-03-04
+        # bob was in the workspace before Hearth: Hearth only sees him speak, so his join date is unknown.
+        await slack.command("/rank", "", "U0BOB")
+        # alice joins the workspace on Wednesday 2026-03-04 (team_join).
+        await deliver(slack, team_join_event(slack_api.user("U0ALICE", "alice")))
         await ritual(slack, 'create party <#C0PARTY|party> "daily at 08:00" kind:celebration tz:Europe/Berlin')
         await ritual(slack, "pause party")
     await first.close()
@@ -255,6 +266,7 @@ async def test_members_are_celebrated_a_year_after_they_were_first_seen(
         shown = block_texts(anniversary)
         assert shown.startswith("🎉 party\n🎉 <@U0ALICE> joined us 1 year ago today — happy anniversary!")
         assert "<@U0CAROL>" not in shown  # never seen
+        assert "<@U0BOB>" not in shown  # his join date is unknown: nothing rather than a wrong date
 
 
 CREATE_STANDUP = 'create standup <#C0STANDUP|standup> "daily at 09:00" prompt:"Plans?"'

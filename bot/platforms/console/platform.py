@@ -16,10 +16,13 @@ from pathlib import Path
 
 from bot.core.commands import OptionType
 from bot.core.events import (
+    CommunityAdded,
+    CommunityRemoved,
     ComponentClicked,
     FormSubmitted,
     MemberJoined,
     MemberLeft,
+    MembersPresent,
     MessagePosted,
     ReactionAdded,
 )
@@ -34,10 +37,12 @@ from bot.platforms.console.script import (
     Action,
     Click,
     Join,
+    JoinedBefore,
     Leave,
     Pick,
     React,
     ReadOnly,
+    Removed,
     Say,
     SayInThread,
     ScriptError,
@@ -235,6 +240,11 @@ class ConsolePlatform:
                 await self.hearth.dispatch(MemberJoined(self._new_id(), member_ref(member)))
             case Leave(member):
                 await self.hearth.dispatch(MemberLeft(self._new_id(), member_ref(member)))
+            case JoinedBefore(member, since):
+                await self.hearth.dispatch(MembersPresent(self._new_id(), ((member_ref(member), since),)))
+            case Removed(removed):
+                kind = CommunityRemoved if removed else CommunityAdded
+                await self.hearth.dispatch(kind(self._new_id(), COMMUNITY))
             case React(member, emoji, target):
                 await self._react(member, emoji, target, number, line)
             case SetLevel(member, level):

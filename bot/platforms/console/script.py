@@ -7,6 +7,8 @@
 @alice closes dms | opens dms   direct messages to alice fail (or work again)
 bot cannot grant &role | #chan  granting that role / adding to that channel is refused (`bot can grant` undoes)
 @alice joins | @alice leaves
+@alice joined 2025-03-04        alice was there before Hearth, since that day (her true join date)
+hearth is removed | added       Hearth is removed from (or added back to) the community
 @alice reacts EMOJI to @bob     on bob's latest message
 @alice is admin | moderator | member
 @alice clicks "LABEL"           the button on the latest bot message she can see
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from config.durations import parse_duration
 
@@ -74,6 +76,17 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class JoinedBefore:
+    member: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Removed:
+    removed: bool
+
+
+@dataclass(frozen=True)
 class React:
     member: str
     emoji: str
@@ -121,6 +134,8 @@ Action = (
     | SetGrantable
     | Join
     | Leave
+    | JoinedBefore
+    | Removed
     | React
     | SetLevel
     | Click
@@ -135,6 +150,8 @@ _THREAD = re.compile(rf"^@({NAME})\s+in\s+(?:#({NAME})\s+thread|thread\s+of\s+@(
 _DMS = re.compile(rf"^@({NAME})\s+(closes|opens)\s+dms$")
 _GRANT = re.compile(rf"^bot\s+(can|cannot)\s+grant\s+([&#]{NAME})$")
 _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
+_JOINED = re.compile(rf"^@({NAME})\s+joined\s+(\S+)$")
+_REMOVED = re.compile(r"^hearth\s+is\s+(removed|added)$")
 _REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
 _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
 _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
@@ -164,6 +181,14 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
         return ReadOnly(match.group(1))
     if match := _JOIN.match(text):
         return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
+    if match := _JOINED.match(text):
+        try:
+            day = date.fromisoformat(match.group(2))
+        except ValueError:
+            raise ScriptError(line_number, line, "a join date looks like 2025-03-04") from None
+        return JoinedBefore(match.group(1), datetime(day.year, day.month, day.day, tzinfo=UTC))
+    if match := _REMOVED.match(text):
+        return Removed(match.group(1) == "removed")
     if match := _REACT.match(text):
         return React(match.group(1), match.group(2), match.group(3))
     if match := _LEVEL.match(text):

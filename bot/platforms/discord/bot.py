@@ -15,11 +15,14 @@ from discord.ext import commands
 
 from bot.core.commands import CommandSpec
 from bot.core.events import (
+    CommunityAdded,
+    CommunityRemoved,
     ComponentClicked,
     Event,
     FormSubmitted,
     MemberJoined,
     MemberLeft,
+    MembersPresent,
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
@@ -32,6 +35,7 @@ from bot.platforms.discord.messenger import DiscordMessenger
 from bot.platforms.discord.refs import (
     channel_ref,
     channel_ref_by_id,
+    community_ref,
     member_ref,
     member_ref_by_id,
     permission_level,
@@ -124,6 +128,8 @@ class HearthBot(commands.Bot):
         self.messenger = DiscordMessenger(self)
         # Set once Hearth speaks through this bot (see `on_ready`).
         self.attached = asyncio.Event()
+        # The handlers recording the servers found at start (CommunityAdded, their members' join dates).
+        self._presence: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
         for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
@@ -155,9 +161,12 @@ class HearthBot(commands.Bot):
         await super().close()
 
     async def wait_until_attached(self) -> None:
-        """Until Hearth speaks through this bot and its start hooks have run."""
+        """Until Hearth speaks through this bot, its start hooks have run and the servers it found at start
+        are recorded (their members' join dates)."""
         await self.attached.wait()
         await self.hearth.hooks_done()
+        while self._presence:
+            await asyncio.gather(*self._presence, return_exceptions=True)
 
     async def _dispatch(self, event: Event) -> None:
         # An event that arrives between READY and on_ready (discord.py waits for every server first) waits
@@ -283,7 +292,36 @@ class HearthBot(commands.Bot):
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at or datetime.now(UTC)
         event_id = f"join:{member.guild.id}:{member.id}:{joined.isoformat()}"
-        await self._dispatch(MemberJoined(event_id, member_ref(member.guild, member)))
+        await self._dispatch(MemberJoined(event_id, member_ref(member.guild, member), member.joined_at))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._guild_present(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._guild_present(guild)
+
+    async def _guild_present(self, guild: discord.Guild) -> None:
+        """Hearth is in the guild (at start, or added again): a pending deletion of its data is cancelled,
+        and members who were there before Hearth get their true join dates (GUILD_CREATE's joined_at)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._presence.add(task)
+            task.add_done_callback(self._presence.discard)
+        now = datetime.now(UTC).isoformat()
+        await self._dispatch(CommunityAdded(f"added:{guild.id}:{now}", community_ref(guild)))
+        present = tuple(
+            (member_ref(guild, member), member.joined_at)
+            for member in guild.members
+            if member.joined_at is not None and not member.bot
+        )
+        if present:
+            await self._dispatch(MembersPresent(f"present:{guild.id}:{now}", present))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked from the guild, or the guild deleted. An outage's unavailable guild is not this: discord.py
+        reports that as `on_guild_unavailable`, and nothing is deleted for it."""
+        event_id = f"removed:{guild.id}:{datetime.now(UTC).isoformat()}"
+        await self._dispatch(CommunityRemoved(event_id, community_ref(guild)))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         guild = self.get_guild(payload.guild_id)

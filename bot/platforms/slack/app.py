@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -26,6 +27,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.events import CommunityAdded
 from bot.core.refs import CommunityRef
 from bot.core.runtime import Hearth
 from bot.platforms.slack.events import SlackEvents
@@ -118,6 +120,9 @@ class SlackPlatform:
         # Only now can Hearth speak: its start hooks (a ritual firing missed while down) may post. Attached
         # before, a refused token would have turned that firing into a failed run instead of a later post.
         self.hearth.attach(self.messenger)
+        # A token for the workspace is Hearth (re)installed there: a pending deletion of its data is cancelled.
+        now = datetime.now(UTC).isoformat()
+        await self.hearth.dispatch(CommunityAdded(f"added:{self.team_id}:{now}", self.community(self.team_id)))
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
         """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one."""

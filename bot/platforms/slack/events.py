@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.events import MemberJoined, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import CommunityRemoved, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, MemberRef
 from bot.platforms.slack.messenger import error_code
 from bot.platforms.slack.text import from_slack_text, mentioned_ids
@@ -35,6 +35,9 @@ class SlackEvents:
         app.event("reaction_added")(self.reaction_added)
         app.event("reaction_removed")(self.reaction_removed)
         app.event("app_home_opened")(self.app_home_opened)
+        app.event("user_change")(self.user_change)
+        app.event("app_uninstalled")(self.removed)
+        app.event("tokens_revoked")(self.removed)
 
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("bot_id") or event.get("subtype") not in HUMAN_SUBTYPES or not event.get("user"):
@@ -59,9 +62,28 @@ class SlackEvents:
         user = event["user"]
         found = self.people.remember(user)
         community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
+        # A join is delivered as it happens: Hearth's clock gives its time (the anniversary counts from it).
         await self.platform.hearth.dispatch(
             MemberJoined(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot))
         )
+
+    async def user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A deactivated account has left the workspace (a reactivated one comes back with its next join)."""
+        user = event["user"]
+        if not user.get("deleted"):
+            return
+        community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
+        found = self.people.remember(user)
+        await self.platform.hearth.dispatch(
+            MemberLeft(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot))
+        )
+
+    async def removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """`app_uninstalled` or `tokens_revoked` (for the bot's token): Hearth is gone from the workspace."""
+        if event.get("type") == "tokens_revoked" and not event.get("tokens", {}).get("bot"):
+            return  # only a user's token was revoked: Hearth is still there
+        community = self.platform.community(body.get("team_id") or "")
+        await self.platform.hearth.dispatch(CommunityRemoved(body["event_id"], community))
 
     async def member_joined_channel(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Joining the workspace's general channel is joining the community: every newcomer lands there.

@@ -38,6 +38,9 @@ BOT_EVENTS = (
     "reaction_added",
     "reaction_removed",
     "app_home_opened",  # the App Home tab: a member's checklist (views.publish needs no scope)
+    "user_change",  # a deactivated account is a member who left
+    "app_uninstalled",  # Hearth removed: the workspace's data goes after a grace period
+    "tokens_revoked",
 )
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command description

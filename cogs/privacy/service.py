@@ -1,0 +1,152 @@
+"""Members' data rights and the end of things, over every cog's member-data hooks (bot/core/member_data.py).
+
+- Export: everything each cog keeps about a member, with other members named by stable pseudonyms (an HMAC of
+  their id under the community's own secret: the same person reads the same in every export, and nobody can
+  work back from a pseudonym to an id).
+- Delete: every cog deletes the member's rows (kudos they gave stay with their receivers, without the giver),
+  then the member row itself goes: nothing names them any more, and totals stay the sums of the ledger.
+- Anonymise (retention after leaving): every cog but the ledger's deletes what it keeps; contributions stay
+  with an anonymous member row (the community's history), which no longer says who it was.
+- Remove a community: every row of it, after the grace period.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.member_data import MemberData, delete_member, export_member
+from bot.core.refs import Member
+from bot.core.services import Services
+from storage import lifecycle
+
+# The ledger's rows are the community's history: anonymising a departed member keeps them (deleting does not).
+LEDGER_COG = "cogs.recognition"
+EXPORT_FORMAT = 1
+
+
+def pseudonym(key: str, member_id: int) -> str:
+    return "member-" + hmac.new(key.encode(), str(member_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+
+class DataRights:
+    def __init__(self, services: Services, hooks: Callable[[], Mapping[str, MemberData | None]]) -> None:
+        self.services = services
+        self._hooks = hooks
+
+    async def export(self, member: Member) -> bytes:
+        """The member's data as JSON text: by cog, by table, their rows (others by pseudonym)."""
+        hooks = self._hooks()
+        found = await export_member(hooks, member.id)
+        async with self.services.db.write() as session:  # the key is made on first use
+            key = await lifecycle.pseudonym_key(session, member.community_id)
+            own = await lifecycle.member_row(session, member.id)
+        references: dict[str, set[str]] = {}
+        for data in hooks.values():
+            for reference in data.references if data else ():
+                references.setdefault(reference.table.name, set()).add(reference.column)
+
+        def hide(table: str, row: dict[str, Any]) -> dict[str, Any]:
+            return {
+                column: pseudonym(key, value)
+                if column in references.get(table, ()) and isinstance(value, int) and value != member.id
+                else value
+                for column, value in row.items()
+            }
+
+        document = {
+            "format": EXPORT_FORMAT,
+            "exported_at": self.services.clock.now().isoformat(),
+            "community": member.ref.community.name or member.ref.community.external_id,
+            "about": "Everything Hearth keeps about you. Hearth never stores what you write in messages; other "
+            "members appear as pseudonyms (the same person has the same pseudonym throughout).",
+            "member": _plain(own),
+            "data": {
+                cog.removeprefix("cogs."): {table: [hide(table, row) for row in rows] for table, rows in tables.items()}
+                for cog, tables in found.items()
+            },
+        }
+        return json.dumps(document, indent=2, sort_keys=False, default=str).encode()
+
+    async def delete(self, member: Member) -> None:
+        """Every cog's rows of the member, then the member row; the process forgets them too."""
+        await self.services.activity.flush()  # points waiting in memory would bring the member back
+        await delete_member(self._hooks(), member.id)
+        async with self.services.db.write() as session:
+            await lifecycle.delete_member_row(session, member.id)
+        self.services.identity.forget(member.id)
+
+    async def anonymise(self, member_id: int) -> None:
+        hooks = {cog: found for cog, found in self._hooks().items() if cog != LEDGER_COG}
+        await self.services.activity.flush()
+        await delete_member(hooks, member_id)
+        async with self.services.db.write() as session:
+            await lifecycle.anonymise_member_row(session, member_id)
+        self.services.identity.forget(member_id)
+
+    async def remove_community(self, community_id: int) -> None:
+        await self.services.activity.flush()
+        async with self.services.db.write() as session:
+            await lifecycle.delete_community(session, community_id)
+        self.services.identity.forget_community(community_id)
+
+    async def history_csv(self, community_id: int, since: datetime | None) -> bytes:
+        async with self.services.db.read() as session:
+            rows = await lifecycle.history(session, community_id, since)
+        return history_csv(rows)
+
+
+def history_csv(rows: list[lifecycle.HistoryRow]) -> bytes:
+    """One line per contribution: when (UTC), who, what, points, where. Reasons are people's words: left out."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["created_at", "member_id", "member", "kind", "points", "channel"])
+    for row in rows:
+        former = (row.member_external_id or "").startswith("former-")
+        writer.writerow(
+            [
+                row.created_at.isoformat(),
+                "" if former else row.member_external_id,
+                "(former member)" if former else _csv_safe(row.member_name),
+                row.kind,
+                row.points,
+                row.channel or "",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def history_json(rows: list[lifecycle.HistoryRow]) -> bytes:
+    return json.dumps(
+        [
+            {
+                "created_at": row.created_at.isoformat(),
+                "member_id": row.member_external_id,
+                "member": row.member_name,
+                "kind": row.kind,
+                "points": row.points,
+                "channel": row.channel,
+            }
+            for row in rows
+        ],
+        indent=2,
+    ).encode()
+
+
+def _csv_safe(text: str) -> str:
+    """A display name starting like a formula would run as one in a spreadsheet: quote it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+
+
+def due(since: datetime, after: timedelta, now: datetime) -> bool:
+    return since + after <= now

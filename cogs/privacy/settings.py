@@ -1,0 +1,39 @@
+"""Data rights' settings: how long a departed member's data is kept, and the grace after Hearth is removed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, field_validator
+
+from config.community import Section
+from config.durations import parse_duration
+
+
+class PrivacySettings(Section):
+    departed_retention: str = Field(
+        "30d",
+        description="Time after a member leaves before their data is anonymised (`off` keeps it)",
+    )
+    removal_grace: timedelta = Field(
+        timedelta(days=30),
+        ge=timedelta(hours=1),
+        le=timedelta(days=365),
+        description="Time after Hearth is removed from the community before its data is deleted",
+    )
+
+    @field_validator("departed_retention")
+    @classmethod
+    def _duration_or_off(cls, value: str) -> str:
+        cleaned = value.strip().lower()
+        if cleaned == "off":
+            return cleaned
+        try:
+            parse_duration(cleaned)
+        except ValueError:
+            raise ValueError("a duration like `30d` or `2w`, or `off` to keep departed members' data") from None
+        return cleaned
+
+    def retention(self) -> timedelta | None:
+        """None: kept for good."""
+        return None if self.departed_retention == "off" else parse_duration(self.departed_retention)

@@ -1,0 +1,158 @@
+"""Members' data rights and the end of things: privacy choices, a member's own row, departed members past
+their retention, communities Hearth was removed from, and a community's contribution history for export."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from storage.dialect import upsert_insert
+from storage.models import Community, CommunityState, Contribution, Member
+from storage.times import as_utc
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+_MEMBER, _STATE, _LEDGER = _table(Member), _table(CommunityState), _table(Contribution)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    hidden_from_boards: bool
+    health_opt_out: bool
+
+
+async def privacy(session: AsyncSession, member_id: int) -> Privacy:
+    row = (
+        await session.execute(
+            select(_MEMBER.c.hidden_from_boards, _MEMBER.c.health_opt_out).where(_MEMBER.c.id == member_id)
+        )
+    ).one()
+    return Privacy(bool(row.hidden_from_boards), bool(row.health_opt_out))
+
+
+async def set_privacy(session: AsyncSession, member_id: int, **choices: bool) -> None:
+    await session.execute(update(_MEMBER).where(_MEMBER.c.id == member_id).values(**choices))
+
+
+async def member_row(session: AsyncSession, member_id: int) -> dict[str, Any]:
+    """What the member table says about one member (for their export)."""
+    row = (await session.execute(select(_MEMBER).where(_MEMBER.c.id == member_id))).one()
+    return dict(row._mapping)
+
+
+async def delete_member_row(session: AsyncSession, member_id: int) -> None:
+    """The member's own row, once every cog has deleted (or forgotten them in) what refers to it."""
+    await session.execute(delete(_MEMBER).where(_MEMBER.c.id == member_id))
+
+
+async def pseudonym_key(session: AsyncSession, community_id: int) -> str:
+    """The community's secret for stable pseudonyms, made on first use."""
+    await session.execute(
+        upsert_insert(session, _STATE)
+        .values(community_id=community_id, pseudonym_key=secrets.token_hex(32))
+        .on_conflict_do_nothing(index_elements=["community_id"])
+    )
+    found = await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))
+    return str(found.scalar_one())
+
+
+async def mark_removed(session: AsyncSession, community_id: int, when: datetime | None) -> None:
+    """Hearth was removed from the community at `when` (None: it is back)."""
+    await pseudonym_key(session, community_id)
+    await session.execute(update(_STATE).where(_STATE.c.community_id == community_id).values(removed_at=when))
+
+
+async def removed_communities(session: AsyncSession) -> list[tuple[int, datetime]]:
+    rows = await session.execute(
+        select(_STATE.c.community_id, _STATE.c.removed_at).where(_STATE.c.removed_at.is_not(None))
+    )
+    return [(int(community_id), as_utc(removed)) for community_id, removed in rows]
+
+
+async def departed(session: AsyncSession) -> list[tuple[int, int, datetime]]:
+    """(member, community, left at) of every member who left, has not come back and is not anonymised yet."""
+    rows = await session.execute(
+        select(_MEMBER.c.id, _MEMBER.c.community_id, _MEMBER.c.left_at).where(
+            _MEMBER.c.left_at.is_not(None), _MEMBER.c.external_id.not_like("former-%")
+        )
+    )
+    return [(int(member_id), int(community_id), as_utc(left)) for member_id, community_id, left in rows]
+
+
+async def delete_community(session: AsyncSession, community_id: int) -> None:
+    """Every row of one community, whatever cog wrote it: rows carrying `community_id`, rows hanging off
+    those (a ritual's runs, a run's pairs) and finally the community. Walks the schema, so a table a cog
+    adds later is covered without naming it here."""
+    tables = SQLModel.metadata.sorted_tables
+    owned: dict[str, Any] = {}  # table name -> a subquery of that table's ids in the community
+    for table in tables:
+        if "community_id" in table.c and "id" in table.c:
+            owned[table.name] = select(table.c.id).where(table.c.community_id == community_id)
+    for table in reversed(tables):  # children before the rows they point to
+        if table.name == "community":
+            continue
+        if "community_id" in table.c:
+            await session.execute(delete(table).where(table.c.community_id == community_id))
+            continue
+        for column in table.c:
+            for key in column.foreign_keys:
+                parent = key.column.table.name
+                if parent in owned and key.column.name == "id":
+                    await session.execute(delete(table).where(column.in_(owned[parent])))
+    await session.execute(delete(_table(Community)).where(_table(Community).c.id == community_id))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    created_at: datetime
+    member_external_id: str | None
+    member_name: str
+    kind: str
+    points: int
+    channel: str | None
+
+
+async def history(session: AsyncSession, community_id: int, since: datetime | None) -> list[HistoryRow]:
+    """The community's contribution history, oldest first (no reasons: those are people's words)."""
+    query = (
+        select(
+            _LEDGER.c.created_at,
+            _MEMBER.c.external_id,
+            _MEMBER.c.display_name,
+            _LEDGER.c.kind,
+            _LEDGER.c.points,
+            _LEDGER.c.channel,
+        )
+        .join(_MEMBER, _MEMBER.c.id == _LEDGER.c.member_id)
+        .where(_LEDGER.c.community_id == community_id)
+        .order_by(_LEDGER.c.created_at, _LEDGER.c.id)
+    )
+    if since is not None:
+        query = query.where(_LEDGER.c.created_at >= since)
+    rows = await session.execute(query)
+    return [HistoryRow(as_utc(r[0]), r[1], r[2] or "", r[3], int(r[4]), r[5]) for r in rows]
+
+
+async def community_id_of(session: AsyncSession, community_id: int) -> int | None:
+    found = await session.execute(select(_table(Community).c.id).where(_table(Community).c.id == community_id))
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
+    """Nothing left that says who the member was: a random id, no name, no join date. Their contributions
+    stay with this anonymous row (the community's history); a person who comes back is someone new."""
+    await session.execute(
+        update(_MEMBER)
+        .where(_MEMBER.c.id == member_id)
+        .values(external_id=f"former-{secrets.token_hex(8)}", display_name="", platform_joined_at=None)
+    )

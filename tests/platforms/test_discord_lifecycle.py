@@ -1,0 +1,91 @@
+"""Members who come and go on Discord, end to end on the fake gateway: leaving strips roles and rejoining
+gives them back; GUILD_CREATE's joined_at are members' true join dates; a guild removed (not an outage's
+unavailable guild) schedules the deletion of its data; /mydata export arrives as a DM attachment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.core.events import CommunityAdded, CommunityRemoved, MemberJoined, MemberLeft, MembersPresent
+from storage.models import CommunityState, Member
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+from tests.platforms.test_discord_onboarding import click, components, join, set_up
+
+
+async def test_a_member_who_leaves_and_comes_back_gets_roles_back_without_a_second_welcome(
+    discord_env: DiscordHarness,
+) -> None:
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    agree, interests = f"g{world.guild_id}.onb:agree", f"g{world.guild_id}.onb:interests"
+    await click(discord_env, "newbie", dm, agree)
+    await click(discord_env, "newbie", dm, interests, "python")
+    assert server.roles_granted() == [("newbie", "Member"), ("newbie", "Python")]
+    welcomes = len(server.posted_in("welcome"))
+    assert welcomes == 1
+
+    await server.dispatch("GUILD_MEMBER_REMOVE", p.member_remove(world, "newbie"))
+    await discord_env.log.wait_for(lambda e: isinstance(e, MemberLeft) and e.member.external_id == world.id("newbie"))
+    world.member_roles["newbie"] = []  # Discord strips every role on leaving
+    await server.dispatch("GUILD_MEMBER_ADD", p.member_add(world, "newbie"))
+    await discord_env.log.wait_for(lambda e: joins(discord_env, world.id("newbie")) == 2)
+    assert server.roles_granted()[2:] == [("newbie", "Member"), ("newbie", "Python")]
+    assert len(server.posted_in("welcome")) == welcomes  # no second public welcome
+    back = server.dms_to("newbie")[-1].json
+    assert back["content"].startswith(f"👋 Welcome back to Hearth Test Server, <@{world.id('newbie')}>!")
+    # Steps still open (the intro, a hello) come with the checklist; the rules stay agreed.
+    assert agree not in components(back) and "✅ Accept the rules" in back["embeds"][0]["description"]
+
+
+def joins(discord: DiscordHarness, member_id: str) -> int:
+    return sum(1 for e in discord.log.events if isinstance(e, MemberJoined) and e.member.external_id == member_id)
+
+
+async def test_guild_create_gives_members_their_true_join_dates(discord_env: DiscordHarness) -> None:
+    world = discord_env.world
+    world.joined_at["alice"] = "2025-03-05T09:30:00.000000+00:00"
+    await discord_env.start()
+    await discord_env.log.wait_for(lambda e: isinstance(e, MembersPresent))
+    async with discord_env.hearth.db.read() as session:
+        rows = dict(
+            (await session.execute(select(Member.external_id, Member.platform_joined_at))).all()  # type: ignore[call-overload]
+        )
+    joined = rows[world.id("alice")]
+    assert joined is not None and joined.replace(tzinfo=UTC) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+    assert world.id("helper") not in rows  # bots have no anniversaries
+
+
+async def removed_at(discord: DiscordHarness) -> datetime | None:
+    async with discord.hearth.db.read() as session:
+        found = await session.execute(select(CommunityState.removed_at))  # type: ignore[call-overload]
+        return found.scalar_one_or_none()
+
+
+async def test_a_removed_guild_is_marked_for_deletion_and_an_outage_is_not(discord_env: DiscordHarness) -> None:
+    server, world = discord_env.server, discord_env.world
+    await discord_env.start()
+    await discord_env.log.wait_for(lambda e: isinstance(e, CommunityAdded))
+    await server.dispatch("GUILD_DELETE", p.guild_delete(world, unavailable=True))  # an outage
+    await server.dispatch("GUILD_CREATE", p.guild_create(world))  # back after the outage
+    await discord_env.log.wait_for(
+        lambda e: len([x for x in discord_env.log.events if isinstance(x, CommunityAdded)]) == 2
+    )
+    assert await removed_at(discord_env) is None
+    await server.dispatch("GUILD_DELETE", p.guild_delete(world))  # kicked
+    await discord_env.log.wait_for(lambda e: isinstance(e, CommunityRemoved))
+    assert await removed_at(discord_env) is not None
+
+
+async def test_mydata_export_arrives_as_a_dm_attachment(discord_env: DiscordHarness) -> None:
+    server, world = discord_env.server, discord_env.world
+    await discord_env.start()
+    await server.interact(p.command_interaction(world, "bob", "kudos", {"member": p.Mention("member", "alice")}))
+    answer = await server.interact(p.command_interaction(world, "alice", "mydata export"))
+    assert answer.json["data"]["flags"] & p.EPHEMERAL
+    [sent] = server.dms_to("alice")
+    assert sent.files == ["hearth-my-data.json"]  # its content is checked on the console (tests/cogs)

@@ -1,0 +1,66 @@
+"""Members who come and go on Slack, end to end through Bolt: a deactivated account has left (kudos to them
+are refused), `app_uninstalled` / `tokens_revoked` schedule the deletion of the workspace's data, a user's
+token revoked alone does not. Slack has no roles to give back on a return; its file upload for `/mydata
+export` is the `recognition` engineer's (until it lands, the export's DM carries the text only)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.core.runtime import Hearth
+from storage.models import CommunityState
+from tests.conftest import NewRuntime
+from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, running_slack
+from tests.platforms.test_slack import block_texts
+from tests.platforms.test_slack_onboarding import deliver, posted_in
+from tests.platforms.test_slack_rituals import private
+
+
+async def removed_at(hearth: Hearth) -> datetime | None:
+    async with hearth.db.read() as session:
+        return (await session.execute(select(CommunityState.removed_at))).scalar_one_or_none()  # type: ignore[call-overload]
+
+
+async def test_a_deactivated_member_has_left_and_is_not_thanked(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    alice = slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    assert "you got kudos" in block_texts(await slack.command("/kudos", "<@U0ALICE|alice> thanks", "U0BOB"))
+    slack_api.users["U0ALICE"] = replace(alice, is_deleted=True)
+    await deliver(slack, {"type": "user_change", "user": slack_api.users["U0ALICE"].as_api()})
+    refused = private(await slack.command("/kudos", "<@U0ALICE|alice> thanks again", "U0BOB"))
+    assert "alice is no longer a member" in refused
+
+
+async def test_uninstalling_schedules_deletion_and_a_user_token_revoked_does_not(
+    slack: SlackHarness, hearth: Hearth, slack_api: MockSlackApi
+) -> None:
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/rank", "", "U0BOB")
+    await deliver(slack, {"type": "tokens_revoked", "tokens": {"oauth": ["U0BOB"]}})
+    assert await removed_at(hearth) is None
+    await deliver(slack, {"type": "app_uninstalled"})
+    assert await removed_at(hearth) is not None
+
+
+async def test_starting_with_a_token_for_the_workspace_cancels_its_deletion(
+    new_runtime: NewRuntime, slack_api: MockSlackApi
+) -> None:
+    first = await new_runtime()
+    async with running_slack(first, slack_api) as slack:
+        await deliver(slack, {"type": "app_uninstalled"})
+        assert await removed_at(first) is not None
+    await first.close()
+    second = await new_runtime()  # reinstalled: Hearth starts with the new token
+    async with running_slack(second, slack_api):
+        assert await removed_at(second) is None
+
+
+async def test_mydata_export_reaches_the_member_by_dm(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """As far as Slack goes today: the DM arrives; the file in it is the `recognition` engineer's upload."""
+    slack_api.user("U0ALICE", "alice")
+    await slack.command("/mydata", "export", "U0ALICE")
+    [dm] = posted_in(slack_api, "DU0ALICE")
+    assert "everything Hearth keeps about you" in block_texts(dm)

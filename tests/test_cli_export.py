@@ -1,0 +1,54 @@
+"""`hearth export --community ID --format csv|json`: a community's contribution history from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from config.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTING_NAMES = {name.upper() for name in Settings.model_fields} | {"HEARTH_PLATFORM"}
+
+
+def hearth(cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key.upper() not in SETTING_NAMES}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'hearth.db'}"},
+    )
+
+
+def test_export_prints_the_history_as_csv_or_json(tmp_path: Path) -> None:
+    script = "@bob: /kudos @alice thanks\n@carol: /kudos @alice again\n"
+    assert hearth(tmp_path, "console", "--start", "2026-03-04T12:00:00+00:00", stdin=script).returncode == 0
+    done = hearth(tmp_path, "export", "--community", "console", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(r["created_at"][:10], r["member"], r["kind"], r["points"]) for r in rows] == [
+        ("2026-03-04", "alice", "kudos_received", "10"),
+        ("2026-03-04", "bob", "kudos_given", "0"),
+        ("2026-03-04", "alice", "kudos_received", "10"),
+        ("2026-03-04", "carol", "kudos_given", "0"),
+    ]
+    as_json = hearth(tmp_path, "export", "--community", "1", "--format", "json", "--output", "out.json")
+    assert as_json.returncode == 0 and "4 contributions written" in as_json.stderr
+    assert [row["member"] for row in json.loads((tmp_path / "out.json").read_text())] == [
+        "alice",
+        "bob",
+        "alice",
+        "carol",
+    ]
+    unknown = hearth(tmp_path, "export", "--community", "nope")
+    assert unknown.returncode == 1 and "no community has the id 'nope'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 
 
 # Every feature Hearth ships, in load order (a cog's package under cogs/). HEARTH_COGS picks a subset.
-ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introductions", "rituals")
+ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introductions", "rituals", "health")
 
 
 class Settings(BaseSettings):

@@ -98,14 +98,14 @@ class HealthDeltas:
 
     def merged(self, later: HealthDeltas) -> HealthDeltas:
         """These deltas (a batch that failed to write) followed by `later` (added since), in one."""
-        for key, row in later.member_days.items():
-            mine = self.member_days.setdefault(key, [0] * len(MEMBER_COUNTERS))
+        for member_key, row in later.member_days.items():
+            mine = self.member_days.setdefault(member_key, [0] * len(MEMBER_COUNTERS))
             mine[:] = [a + b for a, b in zip(mine, row, strict=True)]
-        for key, counts in later.channel_days.items():
-            ours = self.channel_days.setdefault(key, [0] * len(CHANNEL_COUNTERS))
+        for channel_key, counts in later.channel_days.items():
+            ours = self.channel_days.setdefault(channel_key, [0] * len(CHANNEL_COUNTERS))
             ours[:] = [a + b for a, b in zip(ours, counts, strict=True)]
-        for key, values in later.moods.items():
-            found = self.moods.setdefault(key, [0, 0.0, 0, 0, 0])
+        for channel_key, values in later.moods.items():
+            found = self.moods.setdefault(channel_key, [0, 0.0, 0, 0, 0])
             found[:] = [a + b for a, b in zip(found, values, strict=True)]
         self.mood_authors |= later.mood_authors
         for member, joined in later.joins.items():
@@ -177,7 +177,10 @@ def _statements(dialect: Dialect) -> _Statements:
         channel_upsert=_upsert_sql(dialect, channel_day, ("community_id", "channel", "day"), CHANNEL_COUNTERS),
         mood_upsert=_upsert_sql(dialect, mood, ("community_id", "channel", "day"), MOOD_COUNTERS),
         mood_author_insert=_ignore_sql(
-            dialect, author, ("community_id", "channel", "day", "member_id"), ("community_id", "channel", "day", "member_id")
+            dialect,
+            author,
+            ("community_id", "channel", "day", "member_id"),
+            ("community_id", "channel", "day", "member_id"),
         ),
         join_insert=_ignore_sql(dialect, newcomer, ("member_id", "community_id", "joined_at"), ("member_id",)),
     )
@@ -228,16 +231,20 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
         statements.channel_upsert,
         [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.channel_days.items())],
     )
-    await rows(statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())])
     await rows(
-        statements.mood_author_insert, [(c, ch, day_value(d), m) for c, ch, d, m in sorted(deltas.mood_authors)]
+        statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())]
     )
+    await rows(statements.mood_author_insert, [(c, ch, day_value(d), m) for c, ch, d, m in sorted(deltas.mood_authors)])
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
     if deltas.first_messages:
         await session.execute(
             update(newcomer)
             .where(and_(newcomer.c.member_id == bindparam("m"), newcomer.c.first_message_at.is_(None)))
-            .values(first_message_at=bindparam("at"), first_message_id=bindparam("mid"), first_message_channel=bindparam("ch")),
+            .values(
+                first_message_at=bindparam("at"),
+                first_message_id=bindparam("mid"),
+                first_message_channel=bindparam("ch"),
+            ),
             [
                 {"m": member, "at": utc(at), "mid": message_id, "ch": channel}
                 for member, (at, message_id, channel) in sorted(deltas.first_messages.items())
@@ -256,4 +263,3 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
                 .values(first_reply_at=utc(at), first_reply_by=by)
                 .execution_options(synchronize_session=False)
             )
-

@@ -16,12 +16,13 @@ from storage.models import Contribution
 # The ledger's rare kinds by time, for the health figures (kudos reach, ritual participation, the onboarding
 # funnel) over a window: partial, so the bulk of the ledger (message rows) never touches it.
 _PEOPLE_KINDS = "kind IN ('kudos_received', 'kudos_given', 'ritual_participation', 'onboarding_step')"
+_ledger = Contribution.__table__  # type: ignore[attr-defined]
 Index(
     "ix_contribution_people_kinds",
-    Contribution.community_id,  # type: ignore[arg-type]
-    Contribution.kind,  # type: ignore[arg-type]
-    Contribution.created_at,  # type: ignore[arg-type]
-    Contribution.member_id,  # type: ignore[arg-type]
+    _ledger.c.community_id,
+    _ledger.c.kind,
+    _ledger.c.created_at,
+    _ledger.c.member_id,
     sqlite_where=text(_PEOPLE_KINDS),
     postgresql_where=text(_PEOPLE_KINDS),
 )

@@ -264,9 +264,7 @@ async def people_of_kind(
     return {row[0] for row in rows}
 
 
-async def thanked_by(
-    session: AsyncSession, community_id: int, since: datetime, until: datetime
-) -> dict[int, int]:
+async def thanked_by(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> dict[int, int]:
     """Per member, how many distinct members thanked them (kudos received; actor = giver) in a window."""
     rows = await session.execute(
         select(_ledger.c.member_id, func.count(func.distinct(_ledger.c.actor_id)))
@@ -339,9 +337,7 @@ async def mark_outreach(session: AsyncSession, community_id: int, member_id: int
     insert = upsert_insert(session, _outreach).values(
         member_id=member_id, community_id=community_id, by_id=by_id, at=at
     )
-    await session.execute(
-        insert.on_conflict_do_update(index_elements=["member_id"], set_={"by_id": by_id, "at": at})
-    )
+    await session.execute(insert.on_conflict_do_update(index_elements=["member_id"], set_={"by_id": by_id, "at": at}))
 
 
 @dataclass(frozen=True)
@@ -389,6 +385,11 @@ async def moods(session: AsyncSession, community_id: int, start: date, end: date
         MoodDay(row[0], _as_date(row[1]), int(row[2]), float(row[3]) / max(1, int(row[2])), *map(int, row[4:]))
         for row in rows
     ]
+
+
+async def has_moods(session: AsyncSession, community_id: int) -> bool:
+    found = await session.execute(select(_mood.c.day).where(_mood.c.community_id == community_id).limit(1))
+    return found.first() is not None
 
 
 async def forget_moods(session: AsyncSession, community_id: int) -> None:

@@ -13,7 +13,10 @@ from bot.core.reply import Attachment, Reply, UserError, channel_mention, mentio
 from bot.core.services import Services
 from bot.core.wording import plural
 from cogs.health import charts
+from cogs.health.alerts import HealthSweep
 from cogs.health.figures import STATES, Report, report, share, window
+from cogs.health.ladder import Ladder
+from cogs.health.mood import warm_up
 from cogs.health.settings import HealthSettings
 from cogs.health.tracking import Tracking
 from storage import health_queries as q
@@ -30,9 +33,15 @@ class HealthFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.tracking = Tracking(services)
+        self.ladder = Ladder(services)
+        self.sweep = HealthSweep(services, self.digest)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
+        self.ladder.register(registry)
+        registry.on_start(self.sweep.start)
+        registry.on_start(warm_up)
+        registry.on_stop(self.sweep.stop)
         registry.on(MessagePosted, self.tracking.on_message)
         registry.on(ReactionAdded, self.tracking.on_reaction)
         registry.on(MemberJoined, self.tracking.on_join)
@@ -58,12 +67,38 @@ class HealthFeature:
                 await charts.render(lambda: charts.activity(title, found.daily_active, found.daily_messages)),
                 "Active members and messages per day",
             ),
-            Attachment("health-funnel.png", await charts.render(lambda: charts.funnel(found.funnel)), "Onboarding funnel"),
             Attachment(
-                "health-cohorts.png", await charts.render(lambda: charts.cohorts(found.cohorts)), "Retention by join week"
+                "health-funnel.png", await charts.render(lambda: charts.funnel(found.funnel)), "Onboarding funnel"
+            ),
+            Attachment(
+                "health-cohorts.png",
+                await charts.render(lambda: charts.cohorts(found.cohorts)),
+                "Retention by join week",
             ),
         )
         return Reply(text=overview_text(found, title), files=files, ephemeral=True)
+
+    async def digest(self, community_id: int, now: datetime) -> Reply:
+        """The weekly digest for the moderators' channel: the week's figures, at-risk members, candidates."""
+        settings = await self.services.settings.get(community_id)
+        zone = settings.basics.timezone
+        async with self.services.db.read() as session:
+            found = await report(session, community_id, now, 7, zone)
+        lines = [overview_text(found, "Weekly health digest — last 7 days")]
+        at_risk = await self.at_risk_rows(community_id, now, zone)
+        names = ", ".join(mention(member) for member, _, _ in at_risk[:10])
+        lines.append(
+            f"**At risk** {names or 'nobody'}" + (f" and {len(at_risk) - 10} more" if len(at_risk) > 10 else "")
+        )
+        picked = await self.ladder.candidates_for(community_id, None, now, zone)
+        refs = await self.services.identity.members_by_id([e.member_id for e in picked[:10]])
+        named = ", ".join(mention(refs[e.member_id]) for e in picked[:10] if e.member_id in refs)
+        lines.append(f"**Ladder candidates** {named or 'nobody yet'}")
+        lines.append("Details: `/health show`, `/health at-risk`, `/ladder candidates`.")
+        chart = await charts.render(lambda: charts.activity("Last 7 days", found.daily_active, found.daily_messages))
+        return Reply(
+            text="\n".join(lines), files=(Attachment("health-week.png", chart, "Active members and messages"),)
+        )
 
     @HEALTH.command(
         "at-risk",
@@ -157,7 +192,8 @@ class HealthFeature:
             total = sum(d.messages for d in rows)
             mean = sum(d.mean * d.messages for d in rows) / total
             pos, neu, neg = (sum(getattr(d, k) for d in rows) for k in ("positive", "neutral", "negative"))
-            lines.append(f"• {channel_mention(ChannelRef(ctx.community.ref, name))} — {mean:+.2f} over {plural(len(points), 'day')}: {pos} / {neu} / {neg}")
+            where = channel_mention(ChannelRef(ctx.community.ref, name))
+            lines.append(f"• {where} — {mean:+.2f} over {plural(len(points), 'day')}: {pos} / {neu} / {neg}")
         if hidden:
             lines.append(f"{plural(hidden, 'channel-day')} with fewer than {MOOD_MIN_AUTHORS} authors not shown.")
         png = await charts.render(lambda: charts.mood(series))
@@ -174,7 +210,8 @@ class HealthFeature:
         if state == "on":
             return Reply.private(
                 "Sentiment is on: each message is scored in memory and only per-channel daily counts are kept "
-                f"(a channel-day shows once {MOOD_MIN_AUTHORS} members wrote in it). `/health sentiment off` deletes them."
+                f"(a channel-day shows once {MOOD_MIN_AUTHORS} members wrote in it). "
+                "`/health sentiment off` deletes them."
             )
         await self.services.activity.flush()
         async with self.services.db.write() as session:
@@ -191,7 +228,7 @@ def overview_text(r: Report, title: str) -> str:
     funnel = " → ".join(f"{name} {count}" for name, count in r.funnel)
     drops = []
     for (_, before), (name, count) in zip(r.funnel, r.funnel[1:], strict=False):
-        drops.append(f"{name} -{share(before - count, before) if before else '–'}")
+        drops.append(f"{name} -{share(max(0, before - count), before)}" if before else f"{name} –")
     changes = []
     for state in STATES:
         now, then = r.states.get(state, 0), r.states_before.get(state, 0)
@@ -227,4 +264,3 @@ def _duration(delta: timedelta) -> str:
         days, hours = divmod(hours, 24)
         return f"{days}d {hours}h"
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
-

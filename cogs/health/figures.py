@@ -102,7 +102,9 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
 
     month = Window(w.end - timedelta(days=27), w.end, zone)
     week = Window(w.end - timedelta(days=6), w.end, zone)
-    spans = await q.active_days(session, community_id, [(w.start, w.end), (week.start, week.end), (month.start, month.end)])
+    spans = await q.active_days(
+        session, community_id, [(w.start, w.end), (week.start, week.end), (month.start, month.end)]
+    )
     out.active = sum(1 for counts in spans.values() if counts[0])
     out.wau = sum(1 for counts in spans.values() if counts[1])
     out.mau = sum(1 for counts in spans.values() if counts[2])
@@ -122,7 +124,9 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
 
     active_ids = {member for member, counts in spans.items() if counts[0] and member not in opted_out}
     out.tracked_active = len(active_ids)
-    out.recognised = len(active_ids & await q.people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, w.since, until))
+    out.recognised = len(
+        active_ids & await q.people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, w.since, until)
+    )
     out.givers = len(await q.people_of_kind(session, community_id, Kind.KUDOS_GIVEN, w.since, until))
     rituals = await q.people_of_kind(session, community_id, Kind.RITUAL_PARTICIPATION, w.since, until)
     out.ritual_people = len(active_ids & rituals)
@@ -141,7 +145,9 @@ async def _activation(session: AsyncSession, community_id: int, out: Report, tra
     by_day = await q.messages_by_day(session, community_id, ids, w.start, w.end + timedelta(days=7))
     for n in tracked:
         first = local_day(n.joined_at, w.zone)
-        sent = sum(count for day, count in by_day.get(n.member_id, {}).items() if first <= day < first + timedelta(days=7))
+        sent = sum(
+            count for day, count in by_day.get(n.member_id, {}).items() if first <= day < first + timedelta(days=7)
+        )
         out.activated_1 += sent >= 1
         out.activated_3 += sent >= 3
     out.onboarded = len(await q.completed_onboarding(session, ids))
@@ -163,7 +169,7 @@ def _responsiveness(out: Report, tracked: list[q.NewcomerRow]) -> None:
     out.first_posts = len(posted)
     waits = [n.first_reply_at - n.first_message_at for n in posted if n.first_reply_at and n.first_message_at]
     out.answered = len(waits)
-    out.median_response = statistics.median(waits) if waits else None
+    out.median_response = timedelta(seconds=statistics.median(w.total_seconds() for w in waits)) if waits else None
     out.within_1h = sum(1 for wait in waits if wait <= timedelta(hours=1))
     out.within_24h = sum(1 for wait in waits if wait <= timedelta(hours=24))
 

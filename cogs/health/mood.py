@@ -5,6 +5,7 @@ Only the score leaves this module, and only into a channel's daily counts; the t
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -14,6 +15,11 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 def _analyser() -> SentimentIntensityAnalyzer:
     # Loading the lexicon reads a file once; later scores are a dictionary walk over the message's words.
     return SentimentIntensityAnalyzer()
+
+
+async def warm_up() -> None:
+    """Load the lexicon in a worker at start, not on the event loop at the first scored message."""
+    await asyncio.to_thread(_analyser)
 
 
 def score(text: str) -> float:

@@ -13,7 +13,8 @@ DEFAULT_LADDER_ROLES = "mentor,welcomer,host,leader"
 
 class HealthSettings(Section):
     health_sentiment: bool = Field(
-        False, description="Score messages' mood in memory and keep per-channel daily counts (switch off to delete them)"
+        False,
+        description="Score messages' mood in memory and keep per-channel daily counts (switch off to delete them)",
     )
     unanswered_after: timedelta = Field(
         timedelta(hours=4),
@@ -21,7 +22,9 @@ class HealthSettings(Section):
         le=timedelta(days=14),
         description="Tell mod_channel once when a newcomer's first post has no reply after this long (0s: never)",
     )
-    health_digest: bool = Field(True, description="Post the week's health figures to mod_channel on Mondays at 09:00")
+    health_digest: bool = Field(
+        False, description="Post the week's health figures to mod_channel on Mondays at 09:00 (community time)"
+    )
     ladder_roles: str = Field(
         DEFAULT_LADDER_ROLES,
         max_length=300,

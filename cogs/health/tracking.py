@@ -77,7 +77,11 @@ class Tracking:
         deltas.member(community, author.id, day, "messages")
         deltas.channel(community, channel, day, "messages")
         answered: Member | None = None
-        if event.reply_to is not None and not event.reply_to.is_bot and event.reply_to.external_id != event.author.external_id:
+        if (
+            event.reply_to is not None
+            and not event.reply_to.is_bot
+            and event.reply_to.external_id != event.author.external_id
+        ):
             answered = await self.services.identity.member(event.reply_to)
             deltas.member(community, author.id, day, "replies_given")
             deltas.member(community, answered.id, day, "replies_received")
@@ -110,4 +114,3 @@ class Tracking:
             received = await self.services.identity.member(author)
             deltas.member(member.community_id, received.id, day, "reactions_received")
         self.services.activity.touched()
-

@@ -266,7 +266,12 @@ class ConsolePlatform:
         return None
 
     async def _say(
-        self, member: str, channel: str, text: str, thread_id: str | None = None, reply_to: tuple[str, str] | None = None
+        self,
+        member: str,
+        channel: str,
+        text: str,
+        thread_id: str | None = None,
+        reply_to: tuple[str, str] | None = None,
     ) -> None:
         author = member_ref(member)
         where = channel_ref(channel, thread_id)

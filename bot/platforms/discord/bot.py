@@ -25,9 +25,9 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.inbound import Invocation
+from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
-from bot.core.refs import ChannelRef, MemberRef
 from bot.platforms.discord.commands import build_app_commands
 from bot.platforms.discord.messenger import DiscordMessenger
 from bot.platforms.discord.refs import (
@@ -351,7 +351,9 @@ class DiscordOutbox:
         await self.interaction.followup.send(ephemeral=ephemeral, **kwargs)
 
 
-def _answered(guild: discord.Guild, message: discord.Message, channel: ChannelRef) -> tuple[MemberRef | None, str | None]:
+def _answered(
+    guild: discord.Guild, message: discord.Message, channel: ChannelRef
+) -> tuple[MemberRef | None, str | None]:
     """Whom a message answers, and which message: a reply's `referenced_message` (Discord sends it with the
     reply), else a message in a thread started on a message (the thread's id is that message's id; its author
     only when discord.py has the starter message cached: no REST call per message)."""

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.core.runtime import Hearth
 from storage.health_models import HealthChannelDay, HealthMemberDay, HealthNewcomer
-from tests.conftest import ConsoleDriver, console_driver
+from tests.conftest import ConsoleDriver
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
 WEEK = """
@@ -44,7 +44,7 @@ def files_in(said: str) -> list[Path]:
 async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleDriver) -> None:
     await console.run(WEEK)
     said = await console.run("@mod: /health show 7d")
-    # Window Wed 04 Mar – Tue 10 Mar. Members: alice bob dan erin frank mod (carol left on the 5th).
+    # Window Wed 04 Mar to Tue 10 Mar. Members: alice bob dan erin frank mod (carol left on the 5th).
     assert "Members 6 · joined 3 · left 1 · active 5" in said
     # Active days in the last 28: alice 2, bob 2, carol 1, dan 2, erin 1 = 8; 8/28 = 0.29; 0.29/5 = 6%.
     assert "DAU 0.3 · WAU 5 · MAU 5 · stickiness (DAU/MAU) 6%" in said
@@ -65,7 +65,9 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
 
 async def test_aggregates_are_counts_and_no_text_is_stored(hearth: Hearth, console: ConsoleDriver) -> None:
     sentinel = "SENTINEL-7f3a-never-store-me"
-    await console.run(f"@mod is admin\n@mod: /health sentiment on\n@alice: {sentinel}\n@bob replies to @alice: {sentinel} too")
+    await console.run(
+        f"@mod is admin\n@mod: /health sentiment on\n@alice: {sentinel}\n@bob replies to @alice: {sentinel} too"
+    )
     await hearth.services.activity.flush()
     async with hearth.db.read() as session:
         days = (await session.execute(select(func.sum(HealthMemberDay.messages)))).scalar()
@@ -103,7 +105,9 @@ async def test_a_newcomers_first_reply_is_the_first_answer_to_their_first_post(
     assert [m.name for m in replier.values()] == ["amy"]
 
 
-async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(hearth: Hearth, console: ConsoleDriver) -> None:
+async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(
+    hearth: Hearth, console: ConsoleDriver
+) -> None:
     await console.run("@mod is moderator\n@alice: hi\n@alice reacts 👍 to @alice\n@bob: hi\n@carol: hi\n@carol leaves")
     await console.run("wait 20d\n@bob: still here")
     said = await console.run("@mod: /health at-risk")

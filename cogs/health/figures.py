@@ -102,9 +102,11 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
 
     month = Window(w.end - timedelta(days=27), w.end, zone)
     week = Window(w.end - timedelta(days=6), w.end, zone)
-    spans = await q.active_days(
-        session, community_id, [(w.start, w.end), (week.start, week.end), (month.start, month.end)]
-    )
+    # One grouped read for every span the figures need: the period's, and both state snapshots'.
+    before_day = w.start - timedelta(days=1)
+    ranges = [(w.start, w.end), (week.start, week.end), (month.start, month.end)]
+    ranges += state_ranges(w.end) + state_ranges(before_day)
+    spans = await q.active_days(session, community_id, ranges)
     out.active = sum(1 for counts in spans.values() if counts[0])
     out.wau = sum(1 for counts in spans.values() if counts[1])
     out.mau = sum(1 for counts in spans.values() if counts[2])
@@ -133,8 +135,11 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
 
     await _cohorts(session, community_id, out, opted_out)
     current = {m.id for m in people if m.id not in opted_out}
-    out.states = await member_states(session, community_id, w.end, zone, people, current)
-    out.states_before = await member_states(session, community_id, w.start - timedelta(days=1), zone, people, current)
+    width = len(state_ranges(w.end))
+    now_spans = {member: counts[3 : 3 + width] for member, counts in spans.items()}
+    then_spans = {member: counts[3 + width :] for member, counts in spans.items()}
+    out.states = member_states(w.end, zone, people, current, now_spans)
+    out.states_before = member_states(before_day, zone, people, current, then_spans)
     return out
 
 
@@ -203,12 +208,13 @@ async def _cohorts(session: AsyncSession, community_id: int, out: Report, opted_
         out.cohorts.append((start, len(members), row))
 
 
-async def member_states(
-    session: AsyncSession, community_id: int, today: date, zone: str, people: list[q.MemberRow], tracked: set[int]
-) -> dict[str, int]:
-    """Each member present on `today` in one state (after TogetherCrew and Orbit; README glossary)."""
-    d = lambda n: today - timedelta(days=n)  # noqa: E731  (days ago)
-    ranges = [
+def state_ranges(today: date) -> list[tuple[date, date]]:
+    """The day ranges a member's state on `today` looks at (inclusive), in `member_states`' order."""
+
+    def d(n: int) -> date:  # n days ago
+        return today - timedelta(days=n)
+
+    return [
         (d(6), today),  # 0: last 7 days
         (d(13), d(7)),  # 1: the week before
         (d(43), d(14)),  # 2: the 30 days before those two weeks
@@ -217,7 +223,14 @@ async def member_states(
         (d(20), d(14)),  # 5: the third week back
         (d(27), d(21)),  # 6: the fourth week back
     ]
-    spans = await q.active_days(session, community_id, ranges)
+
+
+def member_states(
+    today: date, zone: str, people: list[q.MemberRow], tracked: set[int], spans: dict[int, list[int]]
+) -> dict[str, int]:
+    """Each member present on `today` in one state (after TogetherCrew and Orbit; README glossary); `spans`:
+    each member's active days in `state_ranges(today)`."""
+    ranges = state_ranges(today)
     end_of_day = Window(today, today, zone).until
     counts = dict.fromkeys(STATES, 0)
     for m in people:

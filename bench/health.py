@@ -2,7 +2,7 @@
 
 The ledger is the cached dataset of bench/dataset.py with its largest community at 20,000 members
 (`--share 0.2` of 100,000). A year of daily health aggregates for that community is built directly with
-sqlite3 (as the write-behind buffer would have left them): every member has a habit (active on 2%–60% of
+sqlite3 (as the write-behind buffer would have left them): every member has a habit (active on 2% to 60% of
 days, skewed), 10 channels, and 3,000 newcomers over the year with first messages and most first replies.
 The copy with aggregates is cached beside the dataset.
 
@@ -20,9 +20,10 @@ import sqlite3
 import statistics
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
-from bench.dataset import NOW, Shape, ensure_database, sql_time
+from bench.dataset import NOW, Shape, _migrate, ensure_database, sql_time
 from cogs.health import charts
 from cogs.health.figures import report, window
 from storage import health_queries as q
@@ -107,14 +108,6 @@ def with_aggregates(ledger: Path) -> Path:
     return path
 
 
-async def _migrate(path: Path) -> None:
-    database = Database.open(f"sqlite+aiosqlite:///{path}")
-    try:
-        await database.migrate()
-    finally:
-        await database.dispose()
-
-
 async def measure(path: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
     database = Database.open(f"sqlite+aiosqlite:///{path}")
     show, drawn, at_risk = [], [], []
@@ -125,18 +118,16 @@ async def measure(path: Path, runs: int) -> tuple[list[float], list[float], list
                 found = await report(session, COMMUNITY, NOW, 30, "UTC")
             show.append(time.perf_counter() - started)
             started = time.perf_counter()
-            await charts.render(lambda: charts.activity("30 days", found.daily_active, found.daily_messages))
-            await charts.render(lambda: charts.funnel(found.funnel))
-            await charts.render(lambda: charts.cohorts(found.cohorts))
+            await charts.render(partial(charts.activity, "30 days", found.daily_active, found.daily_messages))
+            await charts.render(partial(charts.funnel, found.funnel))
+            await charts.render(partial(charts.cohorts, found.cohorts))
             drawn.append(time.perf_counter() - started)
             started = time.perf_counter()
             today = window(NOW, 1, "UTC").end
             async with database.read() as session:  # what /health at-risk reads
-                before = await q.habits(session, COMMUNITY, today - timedelta(days=43), today - timedelta(days=14))
-                recent = await q.habits(session, COMMUNITY, today - timedelta(days=13), today)
+                await q.gone_quiet(session, COMMUNITY, today - timedelta(days=43), today - timedelta(days=13), today)
                 await q.members(session, COMMUNITY)
                 await q.outreach(session, COMMUNITY)
-            [m for m in before if m not in recent]
             at_risk.append(time.perf_counter() - started)
     finally:
         await database.dispose()

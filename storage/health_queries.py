@@ -106,6 +106,16 @@ async def message_totals(session: AsyncSession, community_id: int, start: date, 
     return int(row[0] or 0), int(row[1] or 0)
 
 
+_NEWCOMER_COLUMNS = (
+    _newcomer.c.member_id,
+    _newcomer.c.joined_at,
+    _newcomer.c.first_message_at,
+    _newcomer.c.first_reply_at,
+    _newcomer.c.first_message_id,
+    _newcomer.c.first_message_channel,
+)
+
+
 @dataclass(frozen=True)
 class NewcomerRow:
     member_id: int
@@ -118,14 +128,7 @@ class NewcomerRow:
 
 async def newcomers(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> list[NewcomerRow]:
     rows = await session.execute(
-        select(
-            _newcomer.c.member_id,
-            _newcomer.c.joined_at,
-            _newcomer.c.first_message_at,
-            _newcomer.c.first_reply_at,
-            _newcomer.c.first_message_id,
-            _newcomer.c.first_message_channel,
-        ).where(
+        select(*_NEWCOMER_COLUMNS).where(
             _newcomer.c.community_id == community_id,
             _newcomer.c.joined_at >= since,
             _newcomer.c.joined_at < until,
@@ -137,15 +140,9 @@ async def newcomers(session: AsyncSession, community_id: int, since: datetime, u
 async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[int, NewcomerRow]]:
     """(community, newcomer) of every community whose newcomer joined since then and has no reply yet."""
     rows = await session.execute(
-        select(
-            _newcomer.c.community_id,
-            _newcomer.c.member_id,
-            _newcomer.c.joined_at,
-            _newcomer.c.first_message_at,
-            _newcomer.c.first_reply_at,
-            _newcomer.c.first_message_id,
-            _newcomer.c.first_message_channel,
-        ).where(_newcomer.c.first_reply_at.is_(None), _newcomer.c.joined_at >= since)
+        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS).where(
+            _newcomer.c.first_reply_at.is_(None), _newcomer.c.joined_at >= since
+        )
     )
     return [(row[0], NewcomerRow(*row[1:])) for row in rows]
 
@@ -153,15 +150,7 @@ async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[i
 async def unalerted(session: AsyncSession, posted_before: datetime) -> list[tuple[int, NewcomerRow]]:
     """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community."""
     rows = await session.execute(
-        select(
-            _newcomer.c.community_id,
-            _newcomer.c.member_id,
-            _newcomer.c.joined_at,
-            _newcomer.c.first_message_at,
-            _newcomer.c.first_reply_at,
-            _newcomer.c.first_message_id,
-            _newcomer.c.first_message_channel,
-        ).where(
+        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS).where(
             _newcomer.c.first_reply_at.is_(None),
             _newcomer.c.alerted_at.is_(None),
             _newcomer.c.first_message_at.is_not(None),
@@ -326,6 +315,30 @@ async def habits(session: AsyncSession, community_id: int, start: date, end: dat
     }
 
 
+async def gone_quiet(
+    session: AsyncSession, community_id: int, start: date, split: date, end: date
+) -> dict[int, Habits]:
+    """Members active between `start` and the day before `split` and not from `split` to `end`, with what they
+    did before: one grouped read that returns only them."""
+    rows = await session.execute(
+        select(
+            _day.c.member_id,
+            func.max(_day.c.day),
+            func.count(),
+            func.sum(_day.c.messages),
+            func.sum(_day.c.replies_given),
+            func.sum(_day.c.reactions_given),
+        )
+        .where(_day.c.community_id == community_id, _day.c.day.between(start, end), _ACTIVE)
+        .group_by(_day.c.member_id)
+        .having(func.max(_day.c.day) < split)
+    )
+    return {
+        row[0]: Habits(row[0], _as_date(row[1]), int(row[2]), int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
+        for row in rows
+    }
+
+
 async def outreach(session: AsyncSession, community_id: int) -> dict[int, datetime]:
     rows = await session.execute(
         select(_outreach.c.member_id, _outreach.c.at).where(_outreach.c.community_id == community_id)
@@ -443,19 +456,7 @@ async def answer_invitation(session: AsyncSession, invitation_id: int, status: s
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return None
-    row = (
-        await session.execute(
-            select(
-                _invitation.c.id,
-                _invitation.c.community_id,
-                _invitation.c.member_id,
-                _invitation.c.role,
-                _invitation.c.grant_role_id,
-                _invitation.c.status,
-            ).where(_invitation.c.id == invitation_id)
-        )
-    ).one()
-    return Invitation(*row)
+    return await invitation(session, invitation_id)
 
 
 async def invitation(session: AsyncSession, invitation_id: int) -> Invitation | None:

@@ -128,17 +128,15 @@ class HealthFeature:
     ) -> list[tuple[Member, q.Habits, datetime | None]]:
         today = window(now, 1, zone).end
         async with self.services.db.read() as session:
-            before = await q.habits(session, community_id, today - timedelta(days=43), today - timedelta(days=14))
-            recent = await q.habits(session, community_id, today - timedelta(days=13), today)
+            before = await q.gone_quiet(
+                session, community_id, today - timedelta(days=43), today - timedelta(days=13), today
+            )
             people = {m.id: m for m in await q.members(session, community_id)}
             reached = await q.outreach(session, community_id)
         ids = [
             member_id
             for member_id in before
-            if member_id not in recent
-            and member_id in people
-            and people[member_id].left_at is None
-            and not people[member_id].opted_out
+            if member_id in people and people[member_id].left_at is None and not people[member_id].opted_out
         ]
         refs = await self.services.identity.members_by_id(ids)
         rows = [(refs[i], before[i], reached.get(i)) for i in ids if i in refs]

@@ -188,3 +188,22 @@ async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console:
     assert "already answered this invitation (accepted)" in said
     said = await console.run("@vet: /ladder volunteer host\n@vet: /ladder volunteer host")
     assert "Thank you for volunteering as host" in said and "already volunteered" in said
+
+
+async def test_the_weekly_digest_is_posted_once_on_monday_morning_in_the_communitys_zone(
+    console: ConsoleDriver,
+) -> None:
+    setup = (
+        "@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /config set timezone Europe/Berlin\n"
+        "@mod: /config set health_digest yes\n@alice: hello\n"
+    )
+    await console.run(setup)
+    # From Wed 04 Mar 12:00 UTC to Mon 09 Mar 07:59 UTC = 08:59 in Berlin: not yet.
+    assert "[#mods]" not in await console.run("wait 4d19h59m")
+    said = await console.run("wait 16m")  # 09:15 in Berlin
+    assert said.count("[#mods] Weekly health digest — last 7 days (03 Mar – 09 Mar)") == 1
+    assert "At risk nobody" in said and "Ladder candidates nobody yet" in said
+    said = await console.run("wait 6d23h")  # to Monday 16 Mar 08:15 in Berlin: nothing more
+    assert "[#mods]" not in said
+    said = await console.run("wait 2h")
+    assert said.count("[#mods] Weekly health digest") == 1

@@ -295,9 +295,12 @@ class Habits:
     reactions: int
 
 
-async def habits(session: AsyncSession, community_id: int, start: date, end: date) -> dict[int, Habits]:
-    """What each member active in the range did there, and their last active day in it."""
-    rows = await session.execute(
+async def habits(
+    session: AsyncSession, community_id: int, start: date, end: date, quiet_from: date | None = None
+) -> dict[int, Habits]:
+    """What each member active in the range did there, and their last active day in it (only those last active
+    before `quiet_from`, when given)."""
+    query = (
         select(
             _day.c.member_id,
             func.max(_day.c.day),
@@ -309,6 +312,9 @@ async def habits(session: AsyncSession, community_id: int, start: date, end: dat
         .where(_day.c.community_id == community_id, _day.c.day.between(start, end), _ACTIVE)
         .group_by(_day.c.member_id)
     )
+    if quiet_from is not None:
+        query = query.having(func.max(_day.c.day) < quiet_from)
+    rows = await session.execute(query)
     return {
         row[0]: Habits(row[0], _as_date(row[1]), int(row[2]), int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
         for row in rows
@@ -320,23 +326,7 @@ async def gone_quiet(
 ) -> dict[int, Habits]:
     """Members active between `start` and the day before `split` and not from `split` to `end`, with what they
     did before: one grouped read that returns only them."""
-    rows = await session.execute(
-        select(
-            _day.c.member_id,
-            func.max(_day.c.day),
-            func.count(),
-            func.sum(_day.c.messages),
-            func.sum(_day.c.replies_given),
-            func.sum(_day.c.reactions_given),
-        )
-        .where(_day.c.community_id == community_id, _day.c.day.between(start, end), _ACTIVE)
-        .group_by(_day.c.member_id)
-        .having(func.max(_day.c.day) < split)
-    )
-    return {
-        row[0]: Habits(row[0], _as_date(row[1]), int(row[2]), int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
-        for row in rows
-    }
+    return await habits(session, community_id, start, end, quiet_from=split)
 
 
 async def outreach(session: AsyncSession, community_id: int) -> dict[int, datetime]:

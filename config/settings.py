@@ -21,7 +21,15 @@ class SettingsError(ValueError):
 
 
 # Every feature Hearth ships, in load order (a cog's package under cogs/). HEARTH_COGS picks a subset.
-ALL_COGS: tuple[str, ...] = ("settings", "recognition", "onboarding", "introductions", "rituals", "privacy")
+ALL_COGS: tuple[str, ...] = (
+    "settings",
+    "recognition",
+    "onboarding",
+    "introductions",
+    "rituals",
+    "health",
+    "privacy",
+)
 
 
 class Settings(BaseSettings):

@@ -341,3 +341,6 @@ class Birthday(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     month: int
     day: int
+
+
+import storage.health_models  # noqa: E402, F401  (the community-health tables, on the same metadata)

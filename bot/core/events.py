@@ -64,6 +64,10 @@ class MessagePosted(Event):
     text: str = field(default="", repr=False)
     thread_id: str | None = None
     mentions: tuple[MemberRef, ...] = ()
+    # The author of the message this one answers, and that message's id, when the platform says (a Discord
+    # reply or a message in a thread started on one, a Slack thread reply, the console's reply line).
+    reply_to: MemberRef | None = None
+    reply_to_message_id: str | None = None
 
     @property
     def length(self) -> int:

@@ -7,6 +7,9 @@ ledger in one transaction. `close()` flushes. The loss window is therefore what 
 some (the runtime awaits it before a passive event's dispatch returns, and Slack is answered only
 after that: every answer happens while fewer than the bound wait unwritten).
 Commands never use this: what a person sees acknowledged is committed before the reply.
+
+Community-health aggregates ride along (`health`): merged per row in memory, written by the same batch
+transaction as the awards, so points and the counts behind the health figures are kept or lost together.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import contextlib
 import dataclasses
 import logging
 
-from storage import ledger
+from storage import health, ledger
 from storage.engine import Database
+from storage.health import HealthDeltas
 from storage.ledger import Award
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,7 @@ class LedgerBuffer:
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
         self._pending: list[Award] = []
+        self._health = HealthDeltas()
         self._writing = 0  # awards in the flush under way
         self._room = asyncio.Event()
         self._room.set()
@@ -61,6 +66,18 @@ class LedgerBuffer:
                 self._room.clear()
 
     @property
+    def health(self) -> HealthDeltas:
+        """Where passive events add their health counts; call `touched()` after adding."""
+        return self._health
+
+    def touched(self) -> None:
+        """Health counts were added: the next flush writes them (they merge per row, so they do not fill a batch
+        the way awards do; a batch's worth of distinct rows wakes the writer early all the same)."""
+        self._drained.clear()
+        if len(self._health) >= self._batch_size:
+            self._wake.set()
+
+    @property
     def full(self) -> bool:
         """Whether the awards not yet written reached the bound (`_BOUND_BATCHES` batches)."""
         return len(self._pending) + self._writing >= _BOUND_BATCHES * self._batch_size
@@ -83,21 +100,25 @@ class LedgerBuffer:
     async def flush(self) -> int:
         """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
         async with self._lock:
-            if not self._pending:
+            if not self._pending and not len(self._health) and not self._health.mood_authors:
                 if self._db.pending:  # first-seen members who earned nothing yet are written all the same
                     async with self._db.write():
                         pass
                 self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
+            counts, self._health = self._health, HealthDeltas()
             self._writing = len(batch)
             try:
                 async with self._db.write() as session:
                     if self._moved:
                         batch = [self._remapped(award) for award in batch]
+                        counts = counts.remapped(self._moved)
                     written = await ledger.record(session, batch)
+                    await health.write(session, counts)
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
+                self._health = counts.merged(self._health)
                 raise
             finally:
                 self._writing = 0

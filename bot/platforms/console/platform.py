@@ -43,6 +43,7 @@ from bot.platforms.console.script import (
     React,
     ReadOnly,
     Removed,
+    ReplyTo,
     Say,
     SayInThread,
     ScriptError,
@@ -231,6 +232,11 @@ class ConsolePlatform:
                     where = f"in #{channel}" if channel else f"on a message mentioning @{about}"
                     raise ScriptError(number, line, f"Hearth has started no thread {where}")
                 await self._say(member, found[0], text, thread_id=found[1])
+            case ReplyTo(member, target, text):
+                answered = next((m for m in reversed(self.state.messages) if m.author == target), None)
+                if answered is None:
+                    raise ScriptError(number, line, f"@{target} has not written anything to reply to")
+                await self._say(member, answered.channel, text, reply_to=(target, answered.message_id))
             case SetDms(member, is_open):
                 (self.state.closed_dms.discard if is_open else self.state.closed_dms.add)(member)
             case SetGrantable(target, allowed):
@@ -280,7 +286,14 @@ class ConsolePlatform:
     def known_channels(self) -> set[str]:
         return set(self.state.seen_channels)
 
-    async def _say(self, member: str, channel: str, text: str, thread_id: str | None = None) -> None:
+    async def _say(
+        self,
+        member: str,
+        channel: str,
+        text: str,
+        thread_id: str | None = None,
+        reply_to: tuple[str, str] | None = None,
+    ) -> None:
         self.state.seen_members.update([member, *re.findall(rf"(?<!\w)@({NAME})", text)])
         self.state.seen_channels.update([channel, *re.findall(rf"(?<!\w)#({NAME})", text)])
         author = member_ref(member)
@@ -291,7 +304,10 @@ class ConsolePlatform:
             await self._command(author, where, text[1:], message_id)
             return
         mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))
-        await self.hearth.dispatch(MessagePosted(message_id, author, where, message_id, text, thread_id, mentions))
+        answered, answered_id = (member_ref(reply_to[0]), reply_to[1]) if reply_to else (None, None)
+        await self.hearth.dispatch(
+            MessagePosted(message_id, author, where, message_id, text, thread_id, mentions, answered, answered_id)
+        )
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
         invocation = Invocation(author, channel, self._level(author.external_id), invocation_id)

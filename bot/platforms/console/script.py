@@ -4,6 +4,7 @@
 @alice in #ideas: TEXT          ... in another channel
 @alice in #intros thread: TEXT  ... in the latest thread Hearth started in #intros
 @alice in thread of @bob: TEXT  ... in the latest thread Hearth started on a message mentioning bob
+@bob replies to @alice: TEXT    bob answers alice's latest message (in its channel)
 @alice closes dms | opens dms   direct messages to alice fail (or work again)
 bot cannot grant &role | #chan  granting that role / adding to that channel is refused (`bot can grant` undoes)
 @alice joins | @alice leaves
@@ -51,6 +52,15 @@ class SayInThread:
     text: str
     channel: str | None = None
     about: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """A reply to `target`'s latest message, in that message's channel (a Discord reply, a Slack thread reply)."""
+
+    member: str
+    target: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ class ReadOnly:
 Action = (
     Say
     | SayInThread
+    | ReplyTo
     | SetDms
     | SetGrantable
     | Join
@@ -147,6 +158,7 @@ Action = (
 
 _SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
 _THREAD = re.compile(rf"^@({NAME})\s+in\s+(?:#({NAME})\s+thread|thread\s+of\s+@({NAME}))\s*:\s?(.*)$")
+_REPLY = re.compile(rf"^@({NAME})\s+replies\s+to\s+@({NAME})\s*:\s?(.*)$")
 _DMS = re.compile(rf"^@({NAME})\s+(closes|opens)\s+dms$")
 _GRANT = re.compile(rf"^bot\s+(can|cannot)\s+grant\s+([&#]{NAME})$")
 _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
@@ -173,6 +185,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
             raise ScriptError(line_number, line, str(error)) from None
     if match := _THREAD.match(text):
         return SayInThread(match.group(1), match.group(4), match.group(2), match.group(3))
+    if match := _REPLY.match(text):
+        return ReplyTo(match.group(1), match.group(2), match.group(3))
     if match := _DMS.match(text):
         return SetDms(match.group(1), match.group(2) == "opens")
     if match := _GRANT.match(text):

@@ -28,6 +28,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.inbound import Invocation
+from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
@@ -275,6 +276,7 @@ class HearthBot(commands.Bot):
             message.content,
             channel.thread_id,
             tuple(member_ref(guild, user) for user in message.mentions),
+            *_answered(guild, message, channel),
         )
         await self._dispatch(event)
 
@@ -395,3 +397,21 @@ class DiscordOutbox:
                 return
             await self.interaction.delete_original_response()
         await self.interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+
+def _answered(
+    guild: discord.Guild, message: discord.Message, channel: ChannelRef
+) -> tuple[MemberRef | None, str | None]:
+    """Whom a message answers, and which message: a reply's `referenced_message` (Discord sends it with the
+    reply), else a message in a thread started on a message (the thread's id is that message's id; its author
+    only when discord.py has the starter message cached: no REST call per message)."""
+    reference = message.reference
+    if reference is not None and reference.message_id is not None:
+        resolved = reference.resolved
+        author = member_ref(guild, resolved.author) if isinstance(resolved, discord.Message) else None
+        return author, str(reference.message_id)
+    if channel.thread_id is not None and isinstance(message.channel, discord.Thread):
+        starter = message.channel.starter_message
+        if starter is not None and starter.id != message.id:
+            return member_ref(guild, starter.author), str(starter.id)
+    return None, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # Message subtypes a person wrote; the rest (edits, joins, bots, ...) are not activity.
 HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# Recent messages' authors by (channel, ts), for a thread reply whose event does not name the parent's author:
+# ids only, no text, and bounded (the oldest are forgotten first).
+_RECENT_AUTHORS = 20_000
 
 
 class SlackEvents:
@@ -26,6 +30,7 @@ class SlackEvents:
         self.platform = platform
         self.people = platform.people
         self._general: dict[str, bool] = {}  # channel id -> is it the workspace's general channel
+        self._authors: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def register(self) -> None:
         app = self.platform.app
@@ -46,6 +51,13 @@ class SlackEvents:
         text = event.get("text") or ""
         thread = event.get("thread_ts")
         mentions = tuple(MemberRef(community, user_id) for user_id in mentioned_ids(text))
+        self._authors[(event["channel"], event["ts"])] = event["user"]
+        if len(self._authors) > _RECENT_AUTHORS:
+            self._authors.popitem(last=False)
+        answered: MemberRef | None = None
+        if thread and thread != event["ts"]:  # a reply in a thread; the parent's ts is the thread's
+            parent = event.get("parent_user_id") or self._authors.get((event["channel"], thread))
+            answered = self.people.author(community, parent) if parent else None
         await self.platform.hearth.dispatch(
             MessagePosted(
                 body["event_id"],
@@ -55,6 +67,8 @@ class SlackEvents:
                 from_slack_text(text),
                 thread,
                 mentions,
+                answered,
+                thread if thread and thread != event["ts"] else None,
             )
         )
 

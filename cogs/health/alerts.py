@@ -1,0 +1,130 @@
+"""The health sweep: unanswered newcomers (one alert per post), the weekly digest (one per community and week),
+and mood counts of communities that switched sentiment off (deleted).
+
+Each alert and digest is claimed in the database before it is sent — a newcomer's `alerted_at`, a
+`health_digest(community, week)` row under its primary key (the rituals' pattern, in health's own table) —
+so restarts and several processes sharing PostgreSQL send each exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.refs import ChannelRef
+from bot.core.reply import Reply, channel_mention, mention
+from bot.core.scheduling import Quiet
+from bot.core.services import Services
+from cogs.health.settings import HealthSettings
+from config.community import CommunityBasics
+from storage import health_queries as q
+from storage.health import local_day, utc
+from storage.identity import all_communities
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "health:sweep"
+SWEEP_EVERY = timedelta(minutes=15)
+DIGEST_AT = time(9, 0)  # Mondays, in the community's time zone
+DIGEST_GRACE = timedelta(hours=24)
+
+Digest = Callable[[int, datetime], Awaitable[Reply]]
+
+
+class HealthSweep:
+    def __init__(self, services: Services, digest: Digest) -> None:
+        self.services = services
+        self.digest = digest
+
+    async def start(self) -> None:
+        every = IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), start_date=self.services.clock.now())
+        self.services.scheduler.add(SWEEP_JOB, every, self.sweep)
+
+    async def stop(self) -> None:
+        self.services.scheduler.remove(SWEEP_JOB)
+
+    async def sweep(self, scheduled: datetime) -> Quiet | None:
+        await self.services.activity.flush()  # first posts still in the buffer count
+        db = self.services.db
+        now = self.services.clock.now()
+        next_due = await self._unanswered(now)
+        async with db.read() as session:
+            communities = await all_communities(session)
+        for community in communities:
+            settings = await self.services.settings.get(community.id)
+            tuned = settings.of(HealthSettings)
+            if not tuned.health_sentiment:  # switched off with /config set: what was kept goes
+                async with db.read() as session:
+                    has_moods = await q.has_moods(session, community.id)
+                if has_moods:
+                    async with db.write() as session:
+                        await q.forget_moods(session, community.id)
+            if tuned.health_digest and settings.basics.mod_channel:
+                due = await self._digest(community.id, now, settings.basics)
+                next_due = due if next_due is None else min(next_due, due)
+        seen = db.writes
+        return Quiet(next_due, lambda: db.writes == seen)
+
+    async def _unanswered(self, now: datetime) -> datetime | None:
+        """Alert once per unanswered first post past its community's `unanswered_after`; the next moment due."""
+        db = self.services.db
+        async with db.read() as session:
+            waiting = await q.unalerted(session, utc(now))
+        next_due: datetime | None = None
+        for community_id, newcomer in waiting:
+            settings = await self.services.settings.get(community_id)
+            after = settings.of(HealthSettings).unanswered_after
+            mods = settings.basics.mod_channel
+            if not after or not mods or newcomer.first_message_at is None:
+                continue
+            due = newcomer.first_message_at + after
+            if due > now:
+                next_due = due if next_due is None else min(next_due, due)
+                continue
+            async with db.write() as session:
+                claimed = await q.claim_alert(session, newcomer.member_id, utc(now))
+            if not claimed:
+                continue
+            found = await self.services.identity.members_by_id([newcomer.member_id])
+            member = found.get(newcomer.member_id)
+            if member is None:
+                continue
+            posted_in = newcomer.first_message_channel
+            where = f" in {channel_mention(ChannelRef(member.ref.community, posted_in))}" if posted_in else ""
+            hours = int(after.total_seconds() // 3600)
+            waited = f"{hours} h" if hours else f"{int(after.total_seconds() // 60)} min"
+            await self.services.messenger.send(
+                ChannelRef(member.ref.community, mods),
+                Reply(
+                    text=f"👋 {mention(member)}'s first post{where} has had no reply for {waited}. "
+                    "A welcome from someone would make a difference."
+                ),
+            )
+        return next_due
+
+    async def _digest(self, community_id: int, now: datetime, basics: CommunityBasics) -> datetime:
+        """Post this week's digest once Monday 09:00 (local) has passed; returns when the next one falls due."""
+        zone, mods = basics.timezone, basics.mod_channel
+        today = local_day(now, zone)
+        monday = today - timedelta(days=today.weekday())
+        due = datetime.combine(monday, DIGEST_AT, ZoneInfo(zone)).astimezone(UTC)
+        following = datetime.combine(monday + timedelta(weeks=1), DIGEST_AT, ZoneInfo(zone)).astimezone(UTC)
+        if now < due:
+            return due
+        if now >= due + DIGEST_GRACE:
+            return following  # Hearth was down (or just installed) all Monday: no stale digest mid-week
+        async with self.services.db.write() as session:
+            claimed = await q.claim_digest(session, community_id, monday, utc(now))
+        if claimed and mods:
+            community = await self.services.identity.community_by_id(community_id)
+            try:
+                await self.services.messenger.send(
+                    ChannelRef(community.ref, mods), await self.digest(community_id, now)
+                )
+            except Exception:
+                log.exception("could not post the weekly health digest of community %s", community_id)
+        return following

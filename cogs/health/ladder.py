@@ -1,0 +1,275 @@
+"""The participation ladder: explorer → participant → contributor → leader, computed for each calendar month
+from history; candidates for community roles by explicit rules (Discourse's trust-level habit), invitations
+with accept/decline buttons, and volunteering.
+
+Levels of a month (days = distinct active days; thanks = distinct members who gave kudos; rituals = ritual
+participations; welcomes = newcomers welcomed in intro threads or as their welcomer):
+  leader       days ≥ 12, thanks ≥ 3, and rituals + welcomes ≥ 2
+  contributor  days ≥ 6 and thanks + rituals + welcomes ≥ 1
+  participant  days ≥ 2
+  explorer     everyone else present that month
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.commands import Group, Option, OptionType
+from bot.core.context import Context
+from bot.core.messenger import PlatformError
+from bot.core.refs import Member, Permission, RoleRef
+from bot.core.registry import Registry
+from bot.core.reply import Button, ButtonStyle, Reply, UserError, literal, mention
+from bot.core.services import Services
+from bot.core.wording import plural
+from cogs.health.settings import HealthSettings
+from storage import health_queries as q
+from storage.health import local_day, utc
+from storage.kinds import Kind
+
+LADDER = Group("ladder", "The participation ladder: levels, candidates for community roles, invitations")
+LEVELS = ("explorer", "participant", "contributor", "leader")
+CANDIDATE_WEEKS = 8
+CANDIDATE_TENURE = timedelta(days=28)  # a newcomer, however busy, is not a candidate yet
+_WELCOMES = (Kind.INTRO_WELCOME, Kind.WELCOMER_COMPLETED)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    member_id: int
+    days: int
+    thanks: int
+    rituals: int
+    welcomes: int
+    replies: int
+
+    def text(self) -> str:
+        return (
+            f"active {plural(self.days, 'day')}, thanked by {plural(self.thanks, 'member')}, "
+            f"{plural(self.replies, 'reply', 'replies')}, {plural(self.rituals, 'ritual')}, "
+            f"{plural(self.welcomes, 'welcome')}"
+        )
+
+
+def level(e: Evidence) -> str:
+    if e.days >= 12 and e.thanks >= 3 and e.rituals + e.welcomes >= 2:
+        return "leader"
+    if e.days >= 6 and e.thanks + e.rituals + e.welcomes >= 1:
+        return "contributor"
+    if e.days >= 2:
+        return "participant"
+    return "explorer"
+
+
+def _start(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
+
+
+class Ladder:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def register(self, registry: Registry) -> None:
+        registry.commands_of(self)
+        registry.component("ladder", self.click)
+
+    async def evidence(self, community_id: int, first: date, last: date, zone: str) -> dict[int, Evidence]:
+        """Per member, what they did between two days (inclusive) of the community's calendar."""
+        since, until = utc(_start(first, zone)), utc(_start(last + timedelta(days=1), zone))
+        async with self.services.db.read() as session:
+            habits = await q.habits(session, community_id, first, last)
+            thanks = await q.thanked_by(session, community_id, since, until)
+            rituals = await q.count_of_kind(session, community_id, [Kind.RITUAL_PARTICIPATION], since, until)
+            welcomes = await q.count_of_kind(session, community_id, list(_WELCOMES), since, until)
+        ids = set(habits) | set(thanks) | set(rituals) | set(welcomes)
+        return {
+            i: Evidence(
+                i,
+                habits[i].active_days if i in habits else 0,
+                thanks.get(i, 0),
+                rituals.get(i, 0),
+                welcomes.get(i, 0),
+                habits[i].replies if i in habits else 0,
+            )
+            for i in ids
+        }
+
+    async def _people(self, community_id: int) -> dict[int, q.MemberRow]:
+        """Members present and not opted out of health figures (the ladder names people)."""
+        async with self.services.db.read() as session:
+            rows = await q.members(session, community_id)
+        return {m.id: m for m in rows if m.left_at is None and not m.opted_out}
+
+    @LADDER.command(
+        "show", "Levels of last month and who moved up, held or moved down", permission=Permission.MODERATOR
+    )
+    async def show(self, ctx: Context) -> Reply:
+        await self.services.activity.flush()
+        zone = ctx.settings.basics.timezone
+        today = local_day(ctx.now, zone)
+        last_end = today.replace(day=1) - timedelta(days=1)
+        last_start = last_end.replace(day=1)
+        before_end = last_start - timedelta(days=1)
+        before_start = before_end.replace(day=1)
+        people = await self._people(ctx.community.id)
+        now_ev = await self.evidence(ctx.community.id, last_start, last_end, zone)
+        then_ev = await self.evidence(ctx.community.id, before_start, before_end, zone)
+        end = _start(last_end + timedelta(days=1), zone)
+        present = [i for i, m in people.items() if m.joined_at < end]
+        levels = {i: level(now_ev[i]) if i in now_ev else "explorer" for i in present}
+        earlier = {i: level(then_ev[i]) if i in then_ev else "explorer" for i in present}
+        counts = {name: sum(1 for v in levels.values() if v == name) for name in LEVELS}
+        up = [i for i in present if LEVELS.index(levels[i]) > LEVELS.index(earlier[i])]
+        down = [i for i in present if LEVELS.index(levels[i]) < LEVELS.index(earlier[i])]
+        held = len(present) - len(up) - len(down)
+        refs = await self.services.identity.members_by_id(up + down)
+        lines = [
+            f"**Participation ladder — {last_start:%B %Y}**",
+            " · ".join(f"{name} {counts[name]}" for name in LEVELS),
+            f"Moved up: {_names(refs, up, levels) or 'nobody'}",
+            f"Moved down: {_names(refs, down, levels) or 'nobody'}",
+            f"Held: {plural(held, 'member')}",
+        ]
+        return Reply.private("\n".join(lines))
+
+    async def candidates_for(self, community_id: int, role: str | None, now: datetime, zone: str) -> list[Evidence]:
+        settings = (await self.services.settings.get(community_id)).of(HealthSettings)
+        today = local_day(now, zone)
+        found = await self.evidence(
+            community_id, today - timedelta(weeks=CANDIDATE_WEEKS) + timedelta(days=1), today, zone
+        )
+        people = await self._people(community_id)
+        picked = []
+        for e in found.values():
+            member = people.get(e.member_id)
+            if member is None or member.joined_at > now - CANDIDATE_TENURE:
+                continue
+            if e.days < settings.ladder_days or e.thanks < settings.ladder_thanks:
+                continue
+            if role == "welcomer" and not e.welcomes:
+                continue
+            if role == "host" and not e.rituals:
+                continue
+            if role == "mentor" and e.replies < 10:
+                continue
+            if role == "leader" and level(e) != "leader":
+                continue
+            picked.append(e)
+        picked.sort(key=lambda e: (-e.days, -e.thanks, e.member_id))
+        return picked
+
+    @LADDER.command(
+        "candidates",
+        "Members the rules suggest for a role, with the evidence",
+        Option("role", OptionType.TEXT, "mentor, welcomer, host, leader or one of ladder_roles", required=False),
+        permission=Permission.MODERATOR,
+    )
+    async def candidates(self, ctx: Context, role: str | None) -> Reply:
+        await self.services.activity.flush()
+        role = self._role(ctx, role) if role else None
+        tuned = ctx.settings.of(HealthSettings)
+        picked = await self.candidates_for(ctx.community.id, role, ctx.now, ctx.settings.basics.timezone)
+        rule = (
+            f"active on ≥ {tuned.ladder_days} days of the last {CANDIDATE_WEEKS} weeks and thanked by ≥ "
+            f"{tuned.ladder_thanks} members, a member for 4 weeks or more"
+        )
+        if not picked:
+            return Reply.private(f"No candidates{f' for {role}' if role else ''} yet ({rule}).")
+        async with self.services.db.read() as session:
+            volunteered = await q.volunteers(session, ctx.community.id)
+        refs = await self.services.identity.members_by_id([e.member_id for e in picked[:15]])
+        lines = [f"**Candidates{f' for {role}' if role else ''}** ({rule}):"]
+        for e in picked[:15]:
+            if e.member_id in refs:
+                offered = volunteered.get(e.member_id)
+                note = f" · volunteered: {', '.join(sorted(offered))}" if offered else ""
+                lines.append(f"• {mention(refs[e.member_id])} — {e.text()}{note}")
+        lines.append("Invite one with `/ladder invite member role`.")
+        return Reply.private("\n".join(lines))
+
+    def _role(self, ctx: Context, role: str) -> str:
+        roles = ctx.settings.of(HealthSettings).roles()
+        name = role.strip().lower()
+        if name not in roles:
+            raise UserError(f"{literal(role)} is not one of this community's roles: {', '.join(roles)} (ladder_roles).")
+        return name
+
+    @LADDER.command(
+        "invite",
+        "Invite a member to a role: they accept or decline privately",
+        Option("member", OptionType.MEMBER, "Whom to invite"),
+        Option("role", OptionType.TEXT, "One of ladder_roles (mentor, welcomer, host, leader, ...)"),
+        Option("grant", OptionType.ROLE, "A server role given on accept (Discord)", required=False),
+        permission=Permission.ADMIN,
+    )
+    async def invite(self, ctx: Context, member: Member, role: str, grant: RoleRef | None) -> Reply:
+        name = self._role(ctx, role)
+        if member.is_bot:
+            raise UserError("Bots cannot take community roles.")
+        if grant is not None and not self.services.messenger.capabilities.roles:
+            raise UserError("This platform has no roles to grant; invite without `grant`.")
+        async with self.services.db.write() as session:
+            number = await q.invite(
+                session,
+                ctx.community.id,
+                member.id,
+                name,
+                grant.external_id if grant else None,
+                ctx.author.id,
+                utc(ctx.now),
+            )
+        invitation = Reply(
+            text=f"Hi {mention(member)}! {mention(ctx.author)} invites you to be a **{name}** in "
+            f"{literal(ctx.community.ref.name or 'the community')} — thank you for all you do. Would you like to?",
+            buttons=(
+                Button("Accept", f"ladder:accept:{number}", ButtonStyle.PRIMARY),
+                Button("Decline", f"ladder:decline:{number}"),
+            ),
+        )
+        reached = await self.services.notify_member(member.ref, invitation, fallback=None)
+        if not reached:
+            return Reply.private(f"Invitation recorded, but {mention(member)} could not be reached by direct message.")
+        return Reply.private(f"Invited {mention(member)} to be a **{name}**; they'll answer privately.")
+
+    async def click(self, ctx: Context, action: str, _values: tuple[str, ...]) -> Reply:
+        verb, _, number = action.partition(":")
+        if verb not in ("accept", "decline") or not number.isdigit():
+            raise UserError("That button no longer does anything.")
+        async with self.services.db.read() as session:
+            found = await q.invitation(session, int(number))
+        if found is None or found.member_id != ctx.author.id:
+            return Reply.private("This invitation is not yours to answer.")
+        async with self.services.db.write() as session:
+            answered = await q.answer_invitation(
+                session, int(number), "accepted" if verb == "accept" else "declined", utc(ctx.now)
+            )
+        if answered is None:
+            return Reply.private(f"You already answered this invitation ({found.status}).")
+        if verb == "decline":
+            return Reply.private("No problem at all — thanks for letting us know.")
+        if answered.grant_role_id:
+            community = await self.services.identity.community_by_id(answered.community_id)
+            try:
+                await self.services.messenger.grant_role(ctx.author.ref, RoleRef(community.ref, answered.grant_role_id))
+            except PlatformError as error:
+                return Reply.private(f"Welcome aboard as **{answered.role}**! I could not give you the role: {error}")
+        return Reply.private(f"Welcome aboard as **{answered.role}**! 🎉")
+
+    @LADDER.command(
+        "volunteer",
+        "Offer to take a community role (moderators see it next to candidates)",
+        Option("role", OptionType.TEXT, "One of ladder_roles (mentor, welcomer, host, leader, special projects)"),
+    )
+    async def volunteer(self, ctx: Context, role: str) -> Reply:
+        name = self._role(ctx, role)
+        async with self.services.db.write() as session:
+            new = await q.volunteer(session, ctx.community.id, ctx.author.id, name, utc(ctx.now))
+        if not new:
+            return Reply.private(f"You had already volunteered as **{name}** — thank you!")
+        return Reply.private(f"Thank you for volunteering as **{name}**! The moderators will see it.")
+
+
+def _names(refs: dict[int, Member], ids: list[int], levels: dict[int, str]) -> str:
+    return ", ".join(f"{mention(refs[i])} ({levels[i]})" for i in ids if i in refs)

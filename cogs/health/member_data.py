@@ -1,0 +1,32 @@
+"""What community health keeps about a member: their daily counts, their newcomer record, outreach notes,
+ladder invitations and volunteering. Mood counts are per channel, never per member; the list of who wrote
+in a channel on a day (to hide small channel-days) is theirs and goes with them."""
+
+from __future__ import annotations
+
+from bot.core.member_data import MemberData, OnDelete, Reference, by_references
+from bot.core.services import Services
+from storage.health_models import (
+    HealthMemberDay,
+    HealthMoodAuthor,
+    HealthNewcomer,
+    HealthOutreach,
+    LadderInvitation,
+    LadderVolunteer,
+)
+
+REFERENCES = (
+    Reference(HealthMemberDay, "member_id"),
+    Reference(HealthMoodAuthor, "member_id"),
+    Reference(HealthNewcomer, "first_reply_by", OnDelete.FORGET),
+    Reference(HealthNewcomer, "member_id"),
+    Reference(HealthOutreach, "by_id", OnDelete.FORGET),
+    Reference(HealthOutreach, "member_id"),
+    Reference(LadderInvitation, "invited_by", OnDelete.FORGET),
+    Reference(LadderInvitation, "member_id"),
+    Reference(LadderVolunteer, "member_id"),
+)
+
+
+def hooks(services: Services) -> MemberData:
+    return by_references(services.db, REFERENCES)

@@ -1,0 +1,265 @@
+"""Writing community-health aggregates: deltas gathered in memory, written by the activity buffer's batch.
+
+`HealthDeltas` merges what passive events contribute (a message, a reply, a reaction, a newcomer's first
+message) per row, so a batch upserts each (member, day) and (channel, day) once, adding to what is stored.
+`write()` runs in the ledger batch's transaction (bot/core/ingest.py): aggregates and points are kept or lost
+together. No text is ever among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Dialect, and_, bindparam, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import dialect_insert, insert_rows_sqlite
+from storage.health_models import (
+    HealthChannelDay,
+    HealthMemberDay,
+    HealthMood,
+    HealthMoodAuthor,
+    HealthNewcomer,
+)
+
+MEMBER_COUNTERS = ("messages", "replies_given", "replies_received", "reactions_given", "reactions_received")
+CHANNEL_COUNTERS = ("messages", "replies", "reactions")
+MOOD_COUNTERS = ("messages", "compound_sum", "positive", "neutral", "negative")
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    """The community's calendar day of a moment."""
+    return _day(zone, moment.timestamp() // 60)
+
+
+@lru_cache(maxsize=4096)
+def _day(zone: str, minute: float) -> date:
+    # Cached per minute (every zone's offset is whole minutes), as the ledger's buckets are.
+    return datetime.fromtimestamp(minute * 60, ZoneInfo(zone)).date()
+
+
+@dataclass
+class HealthDeltas:
+    """What a batch adds to the health tables, merged per row."""
+
+    member_days: dict[tuple[int, int, date], list[int]] = field(default_factory=dict)
+    channel_days: dict[tuple[int, str, date], list[int]] = field(default_factory=dict)
+    moods: dict[tuple[int, str, date], list[float]] = field(default_factory=dict)
+    mood_authors: set[tuple[int, str, date, int]] = field(default_factory=set)
+    joins: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # member -> (community, joined_at)
+    first_messages: dict[int, tuple[datetime, str, str]] = field(default_factory=dict)  # member -> (at, id, channel)
+    first_replies: list[tuple[int, str, datetime, int]] = field(default_factory=list)  # (newcomer, msg id, at, by)
+
+    def __len__(self) -> int:
+        return (
+            len(self.member_days)
+            + len(self.channel_days)
+            + len(self.moods)
+            + len(self.joins)
+            + len(self.first_messages)
+            + len(self.first_replies)
+        )
+
+    def member(self, community_id: int, member_id: int, day: date, column: str, count: int = 1) -> None:
+        row = self.member_days.get((community_id, member_id, day))
+        if row is None:
+            row = self.member_days[(community_id, member_id, day)] = [0] * len(MEMBER_COUNTERS)
+        row[MEMBER_COUNTERS.index(column)] += count
+
+    def channel(self, community_id: int, channel: str, day: date, column: str) -> None:
+        row = self.channel_days.get((community_id, channel, day))
+        if row is None:
+            row = self.channel_days[(community_id, channel, day)] = [0] * len(CHANNEL_COUNTERS)
+        row[CHANNEL_COUNTERS.index(column)] += 1
+
+    def mood(self, community_id: int, channel: str, day: date, member_id: int, compound: float) -> None:
+        """One scored message: VADER's usual thresholds (±0.05) make it positive, neutral or negative."""
+        row = self.moods.get((community_id, channel, day))
+        if row is None:
+            row = self.moods[(community_id, channel, day)] = [0, 0.0, 0, 0, 0]
+        row[0] += 1
+        row[1] += compound
+        row[2 if compound >= 0.05 else 4 if compound <= -0.05 else 3] += 1
+        self.mood_authors.add((community_id, channel, day, member_id))
+
+    def joined(self, community_id: int, member_id: int, at: datetime) -> None:
+        self.joins.setdefault(member_id, (community_id, at))
+
+    def first_message(self, member_id: int, at: datetime, message_id: str, channel: str) -> None:
+        self.first_messages.setdefault(member_id, (at, message_id, channel))
+
+    def first_reply(self, newcomer_id: int, message_id: str, at: datetime, by: int) -> None:
+        self.first_replies.append((newcomer_id, message_id, at, by))
+
+    def merged(self, later: HealthDeltas) -> HealthDeltas:
+        """These deltas (a batch that failed to write) followed by `later` (added since), in one."""
+        for member_key, row in later.member_days.items():
+            mine = self.member_days.setdefault(member_key, [0] * len(MEMBER_COUNTERS))
+            mine[:] = [a + b for a, b in zip(mine, row, strict=True)]
+        for channel_key, counts in later.channel_days.items():
+            ours = self.channel_days.setdefault(channel_key, [0] * len(CHANNEL_COUNTERS))
+            ours[:] = [a + b for a, b in zip(ours, counts, strict=True)]
+        for channel_key, values in later.moods.items():
+            found = self.moods.setdefault(channel_key, [0, 0.0, 0, 0, 0])
+            found[:] = [a + b for a, b in zip(found, values, strict=True)]
+        self.mood_authors |= later.mood_authors
+        for member, joined in later.joins.items():
+            self.joins.setdefault(member, joined)
+        for member, first in later.first_messages.items():
+            self.first_messages.setdefault(member, first)
+        self.first_replies.extend(later.first_replies)
+        return self
+
+    def remapped(self, moved: dict[int, int]) -> HealthDeltas:
+        """The same deltas with member ids another process wrote first replaced by theirs (see ingest)."""
+
+        def m(member_id: int) -> int:
+            return moved.get(member_id, member_id)
+
+        out = HealthDeltas()
+        for (community, member, day), row in self.member_days.items():
+            for column, count in zip(MEMBER_COUNTERS, row, strict=True):
+                if count:
+                    out.member(community, m(member), day, column, count)
+        out.channel_days = self.channel_days
+        out.moods = self.moods
+        out.mood_authors = {(c, ch, d, m(member)) for c, ch, d, member in self.mood_authors}
+        out.joins = {m(member): value for member, value in self.joins.items()}
+        out.first_messages = {m(member): value for member, value in self.first_messages.items()}
+        out.first_replies = [(m(n), mid, at, m(by)) for n, mid, at, by in self.first_replies]
+        return out
+
+
+@dataclass(frozen=True)
+class _Statements:
+    member_upsert: str
+    channel_upsert: str
+    mood_upsert: str
+    mood_author_insert: str
+    join_insert: str
+
+
+def _upsert_sql(dialect: Dialect, table: Any, keys: Sequence[str], counters: Sequence[str]) -> str:
+    columns = (*keys, *counters)
+    insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
+    statement = insert.on_conflict_do_update(
+        index_elements=list(keys), set_={name: table.c[name] + insert.excluded[name] for name in counters}
+    )
+    compiled = statement.compile(dialect=dialect)
+    if tuple(compiled.positiontup or ()) != columns:
+        raise RuntimeError(f"{dialect.name} orders INSERT parameters unlike their columns")
+    return compiled.string
+
+
+def _ignore_sql(dialect: Dialect, table: Any, columns: Sequence[str], keys: Sequence[str]) -> str:
+    insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
+    compiled = insert.on_conflict_do_nothing(index_elements=list(keys)).compile(dialect=dialect)
+    if tuple(compiled.positiontup or ()) != tuple(columns):
+        raise RuntimeError(f"{dialect.name} orders INSERT parameters unlike their columns")
+    return compiled.string
+
+
+@lru_cache(maxsize=8)
+def _statements(dialect: Dialect) -> _Statements:
+    """Compiled once per dialect and run with plain tuples, like the ledger's hot statements."""
+    member_day = HealthMemberDay.__table__  # type: ignore[attr-defined]
+    channel_day = HealthChannelDay.__table__  # type: ignore[attr-defined]
+    mood = HealthMood.__table__  # type: ignore[attr-defined]
+    author = HealthMoodAuthor.__table__  # type: ignore[attr-defined]
+    newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
+    return _Statements(
+        member_upsert=_upsert_sql(dialect, member_day, ("community_id", "member_id", "day"), MEMBER_COUNTERS),
+        channel_upsert=_upsert_sql(dialect, channel_day, ("community_id", "channel", "day"), CHANNEL_COUNTERS),
+        mood_upsert=_upsert_sql(dialect, mood, ("community_id", "channel", "day"), MOOD_COUNTERS),
+        mood_author_insert=_ignore_sql(
+            dialect,
+            author,
+            ("community_id", "channel", "day", "member_id"),
+            ("community_id", "channel", "day", "member_id"),
+        ),
+        join_insert=_ignore_sql(dialect, newcomer, ("member_id", "community_id", "joined_at"), ("member_id",)),
+    )
+
+
+def utc(moment: datetime) -> datetime:
+    """A moment as the health tables take it: aware, in UTC (SQLModel's UTCDateTime refuses naive times)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
+    """Add a batch's deltas to the health tables, in the caller's transaction.
+
+    Rows go in key order on PostgreSQL, so two processes' batches lock rows in the same order (no deadlock).
+    Newcomers: joins first, then first messages (only where none is known: the earliest batch wins), then
+    first replies (only to the newcomer's first message, only the first).
+    """
+    if not len(deltas) and not deltas.mood_authors:
+        return
+    connection = await session.connection()
+    statements = _statements(connection.dialect)
+    sqlite = connection.dialect.name == "sqlite"
+
+    def day_value(day: date) -> Any:
+        return day.isoformat() if sqlite else day
+
+    def time_value(moment: datetime) -> Any:
+        # SQLite: the text UTCDateTime stores (naive UTC, microseconds), as the ledger's hot path writes it.
+        return utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc(moment)
+
+    async def rows(sql: str, values: list[tuple[Any, ...]]) -> None:
+        if not values:
+            return
+        if sqlite:
+            await insert_rows_sqlite(connection, sql, values)
+        else:
+            await connection.exec_driver_sql(sql, values)
+
+    await rows(
+        statements.join_insert,
+        [(member, community, time_value(at)) for member, (community, at) in sorted(deltas.joins.items())],
+    )
+    await rows(
+        statements.member_upsert,
+        [(c, m, day_value(d), *row) for (c, m, d), row in sorted(deltas.member_days.items())],
+    )
+    await rows(
+        statements.channel_upsert,
+        [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.channel_days.items())],
+    )
+    await rows(
+        statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())]
+    )
+    await rows(statements.mood_author_insert, [(c, ch, day_value(d), m) for c, ch, d, m in sorted(deltas.mood_authors)])
+    newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
+    if deltas.first_messages:
+        await session.execute(
+            update(newcomer)
+            .where(and_(newcomer.c.member_id == bindparam("m"), newcomer.c.first_message_at.is_(None)))
+            .values(
+                first_message_at=bindparam("at"),
+                first_message_id=bindparam("mid"),
+                first_message_channel=bindparam("ch"),
+            ),
+            [
+                {"m": member, "at": utc(at), "mid": message_id, "ch": channel}
+                for member, (at, message_id, channel) in sorted(deltas.first_messages.items())
+            ],
+            execution_options={"synchronize_session": False},
+        )
+    if deltas.first_replies:
+        for newcomer_id, message_id, at, by in deltas.first_replies:  # in arrival order: the first one wins
+            await session.execute(
+                update(newcomer)
+                .where(
+                    newcomer.c.member_id == newcomer_id,
+                    newcomer.c.first_message_id == message_id,
+                    newcomer.c.first_reply_at.is_(None),
+                )
+                .values(first_reply_at=utc(at), first_reply_by=by)
+                .execution_options(synchronize_session=False)
+            )

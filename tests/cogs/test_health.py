@@ -1,0 +1,209 @@
+"""Community health on the console, against hand-computed scenarios on the virtual clock."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.core.runtime import Hearth
+from storage.health_models import HealthChannelDay, HealthMemberDay, HealthNewcomer
+from tests.conftest import ConsoleDriver
+
+# START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
+WEEK = """
+@mod is moderator
+@alice: hello
+@bob: hi
+@carol: hey
+@dan joins
+@erin joins
+wait 1h
+@dan: hi all, I'm new
+wait 30m
+@alice replies to @dan: welcome dan!
+wait 1d
+@erin: hello?
+wait 5h
+@bob replies to @erin: hi erin
+@dan: second
+@dan: third
+@alice reacts 👍 to @bob
+@frank joins
+@carol leaves
+@bob: /kudos @alice thanks
+wait 5d
+"""
+
+
+def files_in(said: str) -> list[Path]:
+    return [Path(path) for path in re.findall(r"(/\S+\.png)", said)]
+
+
+async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleDriver) -> None:
+    await console.run(WEEK)
+    said = await console.run("@mod: /health show 7d")
+    # Window Wed 04 Mar to Tue 10 Mar. Members: alice bob dan erin frank mod (carol left on the 5th).
+    assert "Members 6 · joined 3 · left 1 · active 5" in said
+    # Active days in the last 28: alice 2, bob 2, carol 1, dan 2, erin 1 = 8; 8/28 = 0.29; 0.29/5 = 6%.
+    assert "DAU 0.3 · WAU 5 · MAU 5 · stickiness (DAU/MAU) 6%" in said
+    # dan wrote 3 messages in his first week, erin 1, frank none.
+    assert "3 newcomers: ≥1 message in 7 days 67% (2/3) · ≥3 messages 33% (1/3) · finished onboarding 0% (0/3)" in said
+    assert "joined 3 → rules 0 → interests 0 → intro 0 → first message 2 → first reply 2" in said
+    # dan answered after 30 min, erin after 5 h: median 2 h 45; 9 messages, 2 of them replies.
+    assert "median time to first response 2h 45m · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)" in said
+    assert "replies 22% (2/9) of messages" in said
+    # alice was thanked (1 of the 5 active); bob gave.
+    assert "recognised 20% (1/5) of active members · 1 distinct giver · ritual participation 0% (0/5)" in said
+    # dan, erin and frank joined in the week of Mon 02 Mar; none was active in the week of 09 Mar.
+    assert "02 Mar (3): 0% · · · · ·" in said
+    pngs = files_in(said)
+    assert len(pngs) == 3
+    assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in pngs)
+
+
+async def test_aggregates_are_counts_and_no_text_is_stored(hearth: Hearth, console: ConsoleDriver) -> None:
+    sentinel = "SENTINEL-7f3a-never-store-me"
+    await console.run(
+        f"@mod is admin\n@mod: /health sentiment on\n@alice: {sentinel}\n@bob replies to @alice: {sentinel} too"
+    )
+    await hearth.services.activity.flush()
+    async with hearth.db.read() as session:
+        days = (await session.execute(select(func.sum(HealthMemberDay.messages)))).scalar()
+        replies = (await session.execute(select(func.sum(HealthChannelDay.replies)))).scalar()
+    assert (days, replies) == (2, 1)
+    await hearth.db.dispose()  # everything on disk
+    url = hearth.db.engine.url
+    if url.get_backend_name() == "sqlite":  # the database file and its WAL, byte by byte
+        path = Path(url.database or "")
+        files = list(path.parent.glob(path.name + "*"))
+        assert path in files
+        for file in files:
+            assert sentinel.encode() not in file.read_bytes()
+
+
+async def test_a_newcomers_first_reply_is_the_first_answer_to_their_first_post(
+    hearth: Hearth, console: ConsoleDriver
+) -> None:
+    await console.run(
+        "@dan joins\n@erin joins\nwait 10m\n@dan: first\nwait 10m\n"
+        "@dan replies to @dan: bump\n"  # his own reply: never an answer (and now his latest message)
+        "@amy replies to @dan: welcome\n"  # to "bump", not to his first post
+        "@erin: hi\nwait 15m\n@amy replies to @erin: welcome erin\nwait 1h\n@bob replies to @erin: hi"
+    )
+    await hearth.services.activity.flush()
+    async with hearth.db.read() as session:
+        rows = {row.member_id: row for row in (await session.execute(select(HealthNewcomer))).scalars()}
+    names = {m.id: m.name for m in (await hearth.services.identity.members_by_id(list(rows))).values()}
+    by_name = {names[i]: row for i, row in rows.items()}
+    assert by_name["dan"].first_reply_at is None
+    erin = by_name["erin"]
+    assert erin.first_message_at is not None and erin.first_reply_at is not None
+    assert (erin.first_reply_at - erin.first_message_at).total_seconds() == 15 * 60
+    replier = await hearth.services.identity.members_by_id([erin.first_reply_by or 0])
+    assert [m.name for m in replier.values()] == ["amy"]
+
+
+async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(
+    hearth: Hearth, console: ConsoleDriver
+) -> None:
+    await console.run("@mod is moderator\n@alice: hi\n@alice reacts 👍 to @alice\n@bob: hi\n@carol: hi\n@carol leaves")
+    await console.run("wait 20d\n@bob: still here")
+    said = await console.run("@mod: /health at-risk")
+    # Tue 24 Mar: alice was last active on 04 Mar (inside the 30 days before the last 14); carol left.
+    assert "1 member active in the previous 30 days, silent for 14" in said
+    assert "@alice — last seen 04 Mar; used to: 1 message, 0 replies, 1 reaction on 1 day" in said
+    assert "@bob" not in said.split("silent for 14", 1)[1] and "@carol" not in said
+    await console.run("@mod: /health reached-out @alice")
+    said = await console.run("@mod: /health at-risk")
+    assert "on 1 day · reached out 24 Mar" in said
+    said = await console.run("@mod: /health show 30d")
+    # States on 24 Mar: bob active, alice at risk, mod dormant (never active, here 20 days); on 22 Feb nobody was.
+    assert (
+        "new 0 (+0), consistently active 0 (+0), active 1 (+1), returned 0 (+0), paused 0 (+0), at risk 1 (+1), "
+        "dormant 1 (+1)"
+    ) in said
+
+
+async def test_an_unanswered_first_post_alerts_the_moderators_once(console: ConsoleDriver) -> None:
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
+    await console.run("@dan: hello? anyone?\n@erin: hi!\nwait 1h\n@amy replies to @erin: welcome erin")
+    assert "[#mods]" not in await console.run("wait 2h")
+    said = await console.run("wait 1h\nwait 2d")
+    assert said.count("[#mods]") == 1
+    assert "@dan's first post in #general has had no reply for 4 h" in said
+
+
+async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on(
+    hearth: Hearth, console: ConsoleDriver
+) -> None:
+    from storage.health_models import HealthMood
+
+    async def moods() -> int:
+        await hearth.services.activity.flush()
+        async with hearth.db.read() as session:
+            return int((await session.execute(select(func.count()).select_from(HealthMood))).scalar_one())
+
+    await console.run("@mod is admin\n@ann: what a great day, thank you all!")
+    assert await moods() == 0
+    said = await console.run("@mod: /health mood")
+    assert "Sentiment is off" in said
+    await console.run("@mod: /health sentiment on")
+    happy = "\n".join(f"@m{n}: I love this, wonderful work!" for n in range(5))
+    await console.run(happy + "\n@x in #ideas: this is terrible\n@y in #ideas: awful, sad")
+    said = await console.run("@mod: /health mood")
+    assert "#general — +0.8" in said and "5 / 0 / 0" in said  # five positive messages by five members
+    assert "#ideas" not in said  # two authors that day: hidden
+    assert "1 channel-day with fewer than 5 authors not shown" in said
+    assert files_in(said) and files_in(said)[0].read_bytes().startswith(b"\x89PNG")
+    assert await moods() == 2
+    await console.run("@mod: /health sentiment off")
+    assert await moods() == 0
+
+
+async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:
+    setup = "@mod is admin\n@mod: /config set ladder_days 5\n@mod: /config set ladder_thanks 2\n"
+    veteran = "@vet: hi\n" + "".join(f"wait 1d\n@vet: day {n}\n" for n in range(1, 6))
+    thanks = "@amy: /kudos @vet thanks\n@bob: /kudos @vet thanks\n"
+    newcomer = "@newbie joins\n" + "".join(f"@newbie: busy {n}\n@newbie: more {n}\nwait 1d\n" for n in range(6))
+    newcomer += "@amy: /kudos @newbie thanks\n@bob: /kudos @newbie thanks\n"
+    await console.run(setup + veteran + thanks + "wait 25d\n" + newcomer)
+    said = await console.run("@mod: /ladder candidates")
+    assert "@vet — active 6 days, thanked by 2 members" in said
+    assert "@newbie" not in said
+    said = await console.run("@mod: /ladder candidates welcomer")
+    assert "No candidates for welcomer yet" in said
+    said = await console.run("@mod: /ladder candidates wizard")
+    assert "is not one of this community's roles" in said
+
+
+async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console: ConsoleDriver) -> None:
+    said = await console.run("@mod is admin\n@vet: hi\n@mod: /ladder invite @vet mentor grant:&mentors")
+    assert "[dm @vet]" in said and "[Accept] [Decline]" in said
+    said = await console.run('@vet clicks "Accept"')
+    assert "[roles] @vet now has the role &mentors" in said
+    assert "Welcome aboard as mentor" in said
+    said = await console.run('@vet clicks "Decline"')
+    assert "already answered this invitation (accepted)" in said
+    said = await console.run("@vet: /ladder volunteer host\n@vet: /ladder volunteer host")
+    assert "Thank you for volunteering as host" in said and "already volunteered" in said
+
+
+async def test_the_weekly_digest_is_posted_once_on_monday_morning_in_the_communitys_zone(
+    console: ConsoleDriver,
+) -> None:
+    setup = (
+        "@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /config set timezone Europe/Berlin\n"
+        "@mod: /config set health_digest yes\n@alice: hello\n"
+    )
+    await console.run(setup)
+    # From Wed 04 Mar 12:00 UTC to Mon 09 Mar 07:59 UTC = 08:59 in Berlin: not yet.
+    assert "[#mods]" not in await console.run("wait 4d19h59m")
+    said = await console.run("wait 16m")  # 09:15 in Berlin
+    assert said.count("[#mods] Weekly health digest — last 7 days (03 Mar – 09 Mar)") == 1
+    assert "At risk nobody" in said and "Ladder candidates nobody yet" in said
+    said = await console.run("wait 6d23h")  # to Monday 16 Mar 08:15 in Berlin: nothing more
+    assert "[#mods]" not in said
+    said = await console.run("wait 2h")
+    assert said.count("[#mods] Weekly health digest") == 1

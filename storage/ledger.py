@@ -16,13 +16,28 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, func, literal, select
+from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
+PERIODS = ("week", "month", "quarter", "year", "all")
+
+# Which board category each kind of contribution counts in (besides the overall board). A category board
+# is a totals bucket of its own, `<period bucket>~<category>`, so it is the same index read as the overall
+# board. Kinds not listed (kudos given, onboarding steps) count only overall.
+CATEGORIES = ("kudos", "activity", "rituals", "welcomes", "intro")
+CATEGORY_OF = {
+    "kudos_received": "kudos",
+    "message": "activity",
+    "ritual_participation": "rituals",
+    "ritual_pairing_met": "rituals",
+    "welcomer_completed": "welcomes",
+    "intro_welcome": "welcomes",
+    "intro": "intro",
+}
 
 # Which totals column, besides points, a kind of contribution counts in.
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
@@ -57,22 +72,37 @@ def month_bucket(day: date) -> str:
     return f"month:{day.year:04d}-{day.month:02d}"
 
 
-def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str]:
+def quarter_bucket(day: date) -> str:
+    return f"quarter:{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def year_bucket(day: date) -> str:
+    return f"year:{day.year:04d}"
+
+
+def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str, str, str]:
+    """all, week, month, quarter, year (in PERIODS order after `all`) containing `moment` in `zone`."""
     return _buckets(zone, moment.timestamp() // 60)
 
 
 @lru_cache(maxsize=4096)
-def _buckets(zone: str, minute: float) -> tuple[str, str, str]:
+def _buckets(zone: str, minute: float) -> tuple[str, str, str, str, str]:
     # Cached per minute (every zone's offset is whole minutes): a busy batch asks for the same few
     # minutes thousands of times.
     day = datetime.fromtimestamp(minute * 60, ZoneInfo(zone)).date()
-    return ALL_TIME, week_bucket(day), month_bucket(day)
+    return ALL_TIME, week_bucket(day), month_bucket(day), quarter_bucket(day), year_bucket(day)
 
 
-def period_bucket(period: str, moment: datetime, zone: str) -> str:
-    """The bucket of `period` (`week`, `month`, `all`) that contains `moment`."""
-    all_time, week, month = buckets_for(moment, zone)
-    return {"week": week, "month": month, "all": all_time}[period]
+def period_bucket(period: str, moment: datetime, zone: str, category: str | None = None) -> str:
+    """The bucket of `period` (`week`, `month`, `quarter`, `year`, `all`) that contains `moment`, overall or
+    of one category."""
+    all_time, week, month, quarter, year = buckets_for(moment, zone)
+    bucket = {"week": week, "month": month, "quarter": quarter, "year": year, "all": all_time}[period]
+    return category_bucket(bucket, category) if category else bucket
+
+
+def category_bucket(bucket: str, category: str) -> str:
+    return f"{bucket}~{category}"
 
 
 _LEDGER_COLUMNS = (
@@ -172,9 +202,23 @@ def _statements(dialect: Dialect) -> _Statements:
         )
 
     in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
+    # Boards show members who are still here and did not ask to be hidden (`/privacy`); they are not counted
+    # ahead of anyone either, so a rank is a place on the board people see.
+    on_board = and_(members.c.hidden_from_boards == false(), members.c.left_at.is_(None))
+    listed = members.c.id == totals.c.member_id
     mine = totals.alias("mine")
-    ranked = select(func.count()).where(in_bucket, totals.c.points > 0).scalar_subquery()
-    ahead = select(func.count()).where(in_bucket, totals.c.points > mine.c.points).scalar_subquery()
+    ranked = (
+        select(func.count())
+        .select_from(totals.join(members, listed))
+        .where(in_bucket, totals.c.points > 0, on_board)
+        .scalar_subquery()
+    )
+    ahead = (
+        select(func.count())
+        .select_from(totals.join(members, listed))
+        .where(in_bucket, totals.c.points > mine.c.points, on_board)
+        .scalar_subquery()
+    )
     one = select(literal(1).label("one")).subquery()
     is_mine = and_(
         mine.c.community_id == bindparam("community_id"),
@@ -200,8 +244,8 @@ def _statements(dialect: Dialect) -> _Statements:
         top={
             measure: _Compiled.of(
                 select(totals.c.member_id, totals.c[measure], members.c.external_id, members.c.display_name)
-                .join(members, members.c.id == totals.c.member_id)
-                .where(in_bucket, totals.c[measure] > 0)
+                .join(members, listed)
+                .where(in_bucket, totals.c[measure] > 0, on_board)
                 .order_by(totals.c[measure].desc(), totals.c.member_id)
                 .limit(bindparam("limit")),
                 dialect,
@@ -304,7 +348,9 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
     for award in awards:
         counter = _COUNTER_POSITIONS.get(award.kind)
-        for bucket in buckets_for(award.created_at, award.zone):
+        category = CATEGORY_OF.get(award.kind)
+        periods = buckets_for(award.created_at, award.zone)
+        for bucket in periods if category is None else (*periods, *_category_buckets(periods, category)):
             key = (award.community_id, bucket, award.member_id)
             row = rows.get(key)
             if row is None:
@@ -318,6 +364,11 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
         await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
     else:
         await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+
+
+@lru_cache(maxsize=4096)
+def _category_buckets(periods: tuple[str, ...], category: str) -> tuple[str, ...]:
+    return tuple(category_bucket(bucket, category) for bucket in periods)
 
 
 @dataclass(frozen=True)

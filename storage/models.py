@@ -61,7 +61,8 @@ class Contribution(SQLModel, table=True):
 
 
 class MemberTotal(SQLModel, table=True):
-    """Running totals per member and period bucket (`all`, `week:2026-11-23`, `month:2026-11`).
+    """Running totals per member and period bucket (`all`, `week:2026-11-23`, `month:2026-11`, `quarter:2026-Q4`,
+    `year:2026`), overall and per category (`week:2026-11-23~kudos`).
 
     Written in the same transaction as the ledger rows, so leaderboards and ranks never scan the ledger.
     """
@@ -70,7 +71,7 @@ class MemberTotal(SQLModel, table=True):
     __table_args__ = (Index("ix_member_total_board", "community_id", "bucket", "points"),)
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
-    bucket: str = Field(max_length=24, primary_key=True)
+    bucket: str = Field(max_length=40, primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     points: int = 0
     kudos_received: int = 0

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.commands import Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessagePosted
-from bot.core.refs import Member
+from bot.core.refs import Member, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Reply, literal, mention
+from bot.core.reply import Attachment, Card, CardField, Reply, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
-from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
+from cogs.recognition.card import RankCardData, render_rank_card_async
+from cogs.recognition.levels import level_of
+from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
+from cogs.recognition.settings import RecognitionSettings
 from storage.ledger import Standing
 
-_PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+_PERIOD_TITLES = {
+    "week": "this week",
+    "month": "this month",
+    "quarter": "this quarter",
+    "year": "this year",
+    "all": "all time",
+}
+_CATEGORY_TITLES = {
+    "kudos": "kudos",
+    "activity": "activity",
+    "rituals": "rituals",
+    "welcomes": "welcomes",
+    "intro": "introductions",
+}
 
 
 class RecognitionFeature:
@@ -55,12 +73,31 @@ class RecognitionFeature:
 
     @command(
         "leaderboard",
-        "Top contributors this week, this month or of all time",
-        Option("period", OptionType.CHOICE, "week, month or all", required=False, choices=PERIODS, default="week"),
+        "Top contributors this week, month, quarter, year or of all time; overall or in one category",
+        Option(
+            "period",
+            OptionType.CHOICE,
+            "week, month, quarter, year or all",
+            required=False,
+            choices=PERIODS,
+            default="week",
+        ),
+        Option(
+            "category",
+            OptionType.CHOICE,
+            "all, kudos, activity, rituals, welcomes or intro",
+            required=False,
+            choices=CATEGORIES,
+            default="all",
+        ),
     )
-    async def leaderboard(self, ctx: Context, period: str) -> Reply:
-        rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
+    async def leaderboard(self, ctx: Context, period: str, category: str) -> Reply:
+        if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
+            return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
+        rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now, category=category)
         title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
+        if category != "all":
+            title += f" · {_CATEGORY_TITLES[category]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
@@ -76,20 +113,41 @@ class RecognitionFeature:
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author
+        hidden = await self.recognition.off_boards(subject)
+        if hidden and subject.id != ctx.author.id:
+            return Reply.private(f"{literal(subject.name)} is not on the leaderboards.")
+        own = ctx.settings.of(RecognitionSettings)
         all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
-        return Reply(
-            card=Card(
-                title=f"{subject.name}'s standing",
-                fields=(
-                    CardField("Points", str(all_time.points)),
-                    CardField("Rank", _rank_text(all_time)),
-                    CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
-                    CardField("Kudos received", str(all_time.kudos_received)),
-                    CardField("Kudos given", str(all_time.kudos_given)),
-                ),
-                color=0x5865F2,
-            )
+        if hidden:  # their own /rank: points yes, but no place on a board they are not on
+            all_time, week = replace(all_time, rank=None), replace(week, rank=None)
+        categories = await self.recognition.by_category(subject)
+        level = level_of(all_time.points, own.level_curve, own.level_step)
+        by_category = tuple((_CATEGORY_TITLES[name], amount) for name, amount in categories.items())
+        # The text names every figure the image shows: it is the fallback where images are off or not shown.
+        fields = (
+            CardField("Level", f"{level.level} ({level.into}/{level.needed} to {level.level + 1})"),
+            CardField("Points", str(all_time.points)),
+            CardField("Rank", _rank_text(all_time)),
+            CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
+            CardField("Kudos received", str(all_time.kudos_received)),
+            CardField("Kudos given", str(all_time.kudos_given)),
+            CardField("By category", ", ".join(f"{label} {amount}" for label, amount in by_category), inline=False),
         )
+        files: tuple[Attachment, ...] = ()
+        if own.rank_card:
+            data = RankCardData(
+                subject.name,
+                level.level,
+                level.into,
+                level.needed,
+                all_time.rank,
+                all_time.ranked_members,
+                all_time.points,
+                by_category,
+            )
+            image = await render_rank_card_async(data)
+            files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
+        return Reply(card=Card(title=f"{subject.name}'s standing", fields=fields, color=0x5865F2), files=files)
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)

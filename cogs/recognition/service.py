@@ -12,11 +12,12 @@ from bot.core.services import Services
 from bot.core.standings import Leader, Measure
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
-from storage import identity, ledger
+from storage import identity, ledger, recognition
 from storage.kinds import Kind
 from storage.ledger import Award, BoardRow, Standing
 
-PERIODS = ("week", "month", "all")
+PERIODS = ledger.PERIODS
+CATEGORIES = ("all", *ledger.CATEGORIES)
 REASON_LIMIT = 300
 
 
@@ -127,10 +128,16 @@ class RecognitionService:
         )
 
     async def leaderboard(
-        self, community_id: int, period: str, settings: CommunitySettings, now: datetime, limit: int = 10
+        self,
+        community_id: int,
+        period: str,
+        settings: CommunitySettings,
+        now: datetime,
+        limit: int = 10,
+        category: str = "all",
     ) -> list[BoardRow]:
         await self.services.activity.flush()  # read your own recent activity
-        bucket = ledger.period_bucket(period, now, settings.timezone)
+        bucket = ledger.period_bucket(period, now, settings.timezone, None if category == "all" else category)
         async with self.services.db.read() as session:
             return await ledger.top(session, community_id, bucket, limit)
 
@@ -147,9 +154,26 @@ class RecognitionService:
     async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
         """All-time and this-week standing of one member."""
         await self.services.activity.flush()
-        all_time, week, _ = ledger.buckets_for(now, settings.timezone)
+        all_time, week = ledger.buckets_for(now, settings.timezone)[:2]
         async with self.services.db.read() as session:
             return (
                 await ledger.standing(session, member.community_id, all_time, member.id),
                 await ledger.standing(session, member.community_id, week, member.id),
             )
+
+    async def by_category(self, member: Member) -> dict[str, int]:
+        """A member's all-time points per category (one index read each, the totals' own buckets)."""
+        async with self.services.db.read() as session:
+            return {
+                category: (
+                    await ledger.standing(
+                        session, member.community_id, ledger.category_bucket(ledger.ALL_TIME, category), member.id
+                    )
+                ).points
+                for category in ledger.CATEGORIES
+            }
+
+    async def off_boards(self, member: Member) -> bool:
+        """The member asked to be hidden from boards (`/privacy`) or has left the community."""
+        async with self.services.db.read() as session:
+            return await recognition.off_boards(session, member.id)

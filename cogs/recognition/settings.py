@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -19,3 +20,9 @@ class RecognitionSettings(Section):
         le=timedelta(days=1),
         description="Time between two messages that earn points",
     )
+    level_curve: Literal["mee6", "linear"] = Field(
+        "mee6", description="How points make levels: mee6 (5n²+50n+100 per level) or linear (level_step each)"
+    )
+    level_step: int = Field(100, ge=1, le=100_000, description="Points per level on the linear curve")
+    rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
+    public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")

@@ -8,6 +8,8 @@
 bot cannot grant &role | #chan  granting that role / adding to that channel is refused (`bot can grant` undoes)
 @alice joins | @alice leaves
 @alice reacts EMOJI to @bob     on bob's latest message
+@alice removes EMOJI from @bob  takes that reaction back from bob's latest message
+@alice deletes last message     deletes her latest message (`... of @bob`: bob's, as a moderator would)
 @alice is admin | moderator | member
 @alice clicks "LABEL"           the button on the latest bot message she can see
 @alice picks "A", "B"           options in the latest select menu she can see
@@ -81,6 +83,19 @@ class React:
 
 
 @dataclass(frozen=True)
+class Unreact:
+    member: str
+    emoji: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    member: str
+    author: str  # whose latest message goes
+
+
+@dataclass(frozen=True)
 class SetLevel:
     member: str
     level: str
@@ -122,6 +137,8 @@ Action = (
     | Join
     | Leave
     | React
+    | Unreact
+    | Delete
     | SetLevel
     | Click
     | Pick
@@ -136,6 +153,8 @@ _DMS = re.compile(rf"^@({NAME})\s+(closes|opens)\s+dms$")
 _GRANT = re.compile(rf"^bot\s+(can|cannot)\s+grant\s+([&#]{NAME})$")
 _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
 _REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
+_UNREACT = re.compile(rf"^@({NAME})\s+removes\s+(\S+)\s+from\s+@({NAME})$")
+_DELETE = re.compile(rf"^@({NAME})\s+deletes\s+last\s+message(?:\s+of\s+@({NAME}))?$")
 _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
 _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
 _PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
@@ -166,6 +185,10 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
         return Join(match.group(1)) if match.group(2) == "joins" else Leave(match.group(1))
     if match := _REACT.match(text):
         return React(match.group(1), match.group(2), match.group(3))
+    if match := _UNREACT.match(text):
+        return Unreact(match.group(1), match.group(2), match.group(3))
+    if match := _DELETE.match(text):
+        return Delete(match.group(1), match.group(2) or match.group(1))
     if match := _LEVEL.match(text):
         return SetLevel(match.group(1), match.group(2))
     if match := _CLICK.match(text):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.events import MemberJoined, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import MemberJoined, MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChannelRef, MemberRef
 from bot.platforms.slack.messenger import error_code
 from bot.platforms.slack.text import from_slack_text, mentioned_ids
@@ -37,6 +37,9 @@ class SlackEvents:
         app.event("app_home_opened")(self.app_home_opened)
 
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("subtype") == "message_deleted":
+            await self.message_deleted(body, event)
+            return
         if event.get("bot_id") or event.get("subtype") not in HUMAN_SUBTYPES or not event.get("user"):
             return
         community = self.platform.community(body.get("team_id") or event.get("team") or "")
@@ -54,6 +57,17 @@ class SlackEvents:
                 mentions,
             )
         )
+
+    async def message_deleted(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """`deleted_ts` is the message's own ts (MessagePosted's message_id); `previous_message` says whose."""
+        deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if not deleted or not event.get("channel"):
+            return
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        previous = event.get("previous_message") or {}
+        author = self.people.author(community, previous["user"]) if previous.get("user") else None
+        channel = ChannelRef(community, event["channel"], thread_id=previous.get("thread_ts"))
+        await self.platform.hearth.dispatch(MessageDeleted(body["event_id"], channel, deleted, author))
 
     async def team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event["user"]

@@ -15,3 +15,7 @@ class Kind(StrEnum):
     WELCOMER_COMPLETED = "welcomer_completed"
     RITUAL_PARTICIPATION = "ritual_participation"
     RITUAL_PAIRING_MET = "ritual_pairing_met"
+    # A kudos or a message's activity point taken back (reaction removed within the grace period, message
+    # deleted): a new row with the opposite points, never an edit.
+    KUDOS_VOID = "kudos_void"
+    MESSAGE_VOID = "message_void"

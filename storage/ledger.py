@@ -31,7 +31,9 @@ PERIODS = ("week", "month", "quarter", "year", "all")
 CATEGORIES = ("kudos", "activity", "rituals", "welcomes", "intro")
 CATEGORY_OF = {
     "kudos_received": "kudos",
+    "kudos_void": "kudos",
     "message": "activity",
+    "message_void": "activity",
     "ritual_participation": "rituals",
     "ritual_pairing_met": "rituals",
     "welcomer_completed": "welcomes",
@@ -44,8 +46,13 @@ _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
 _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
 _POINTS_POSITION = _TOTALS_COLUMNS.index("points")
-# Where each counted kind adds 1 in a totals row.
+# Where each counted kind adds 1 in a totals row; a void takes 1 back from what it voids.
 _COUNTER_POSITIONS = {kind: _TOTALS_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
+_VOIDED = {"kudos_void": "kudos_received", "message_void": "message"}
+_COUNTER_STEPS = {
+    **{kind: (position, 1) for kind, position in _COUNTER_POSITIONS.items()},
+    **{void: (_COUNTER_POSITIONS[kind], -1) for void, kind in _VOIDED.items()},
+}
 
 
 @dataclass(frozen=True)
@@ -347,7 +354,7 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     """
     rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
     for award in awards:
-        counter = _COUNTER_POSITIONS.get(award.kind)
+        counter, step = _COUNTER_STEPS.get(award.kind, (0, 0))
         category = CATEGORY_OF.get(award.kind)
         periods = buckets_for(award.created_at, award.zone)
         for bucket in periods if category is None else (*periods, *_category_buckets(periods, category)):
@@ -357,7 +364,7 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
                 row = rows[key] = [award.community_id, bucket, award.member_id, 0, 0, 0, 0]
             row[_POINTS_POSITION] += award.points
             if counter:
-                row[counter] += 1
+                row[counter] += step
     if not rows:
         return
     if connection.dialect.name == "sqlite":
@@ -423,6 +430,41 @@ async def count_since(session: AsyncSession, community_id: int, member_id: int, 
         session, attrgetter("count_since"), community_id=community_id, member_id=member_id, kind=kind, since=moment
     )
     return int(found[0][0])
+
+
+@dataclass(frozen=True)
+class Row:
+    """A ledger row as read back (to void it)."""
+
+    idempotency_key: str
+    member_id: int
+    kind: str
+    points: int
+    actor_id: int | None
+    channel: str | None
+    created_at: datetime
+
+
+async def rows_by_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> list[Row]:
+    """The rows with these idempotency keys (unique index lookups); unknown keys are left out."""
+    if not keys:
+        return []
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(
+            ledger.c.idempotency_key,
+            ledger.c.member_id,
+            ledger.c.kind,
+            ledger.c.points,
+            ledger.c.actor_id,
+            ledger.c.channel,
+            ledger.c.created_at,
+        ).where(ledger.c.community_id == community_id, ledger.c.idempotency_key.in_(list(keys)))
+    )
+    return [
+        Row(key, member_id, kind, points, actor_id, channel, at if at.tzinfo else at.replace(tzinfo=UTC))
+        for key, member_id, kind, points, actor_id, channel, at in found
+    ]
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:

@@ -79,6 +79,21 @@ class MemberTotal(SQLModel, table=True):
     messages: int = 0
 
 
+class ReactionKudos(SQLModel, table=True):
+    """Which member's reaction gave kudos on which message: a deleted message finds the kudos it earned by
+    this key (the ledger keys are opaque strings). The kudos itself is the ledger's row `ledger_key`."""
+
+    __tablename__ = "reaction_kudos"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    channel: str = Field(max_length=64, primary_key=True)
+    message_id: str = Field(max_length=64, primary_key=True)
+    giver_id: int = Field(foreign_key="member.id", primary_key=True)
+    receiver_id: int = Field(foreign_key="member.id")
+    ledger_key: str = Field(max_length=160)
+    created_at: datetime
+
+
 class CommunitySetting(SQLModel, table=True):
     """One typed per-community setting; keys and types are declared in config/community.py."""
 

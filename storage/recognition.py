@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member
+from storage.dialect import upsert_insert
+from storage.models import Member, ReactionKudos
 
 
 async def off_boards(session: AsyncSession, member_id: int) -> bool:
@@ -16,3 +19,41 @@ async def off_boards(session: AsyncSession, member_id: int) -> bool:
         await session.execute(select(table.c.hidden_from_boards, table.c.left_at).where(table.c.id == member_id))
     ).first()
     return found is not None and (bool(found[0]) or found[1] is not None)
+
+
+async def remember_reaction(
+    session: AsyncSession,
+    community_id: int,
+    channel: str,
+    message_id: str,
+    giver_id: int,
+    receiver_id: int,
+    ledger_key: str,
+    now: datetime,
+) -> None:
+    table = ReactionKudos.__table__  # type: ignore[attr-defined]
+    values = {
+        "community_id": community_id,
+        "channel": channel,
+        "message_id": message_id,
+        "giver_id": giver_id,
+        "receiver_id": receiver_id,
+        "ledger_key": ledger_key,
+        "created_at": now,
+    }
+    await session.execute(
+        upsert_insert(session, table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["community_id", "channel", "message_id", "giver_id"])
+    )
+
+
+async def reaction_keys(session: AsyncSession, community_id: int, channel: str, message_id: str) -> list[str]:
+    """The ledger keys of the kudos reactions gave on one message."""
+    table = ReactionKudos.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.ledger_key).where(
+            table.c.community_id == community_id, table.c.channel == channel, table.c.message_id == message_id
+        )
+    )
+    return [row[0] for row in found]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from bot.core.commands import Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import MessagePosted
+from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import Member, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Attachment, Card, CardField, Reply, literal, mention
+from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
 from cogs.recognition.card import RankCardData, render_rank_card_async
@@ -17,6 +18,8 @@ from cogs.recognition.levels import level_of
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import RecognitionSettings
 from storage.ledger import Standing
+
+log = logging.getLogger(__name__)
 
 _PERIOD_TITLES = {
     "week": "this week",
@@ -42,6 +45,9 @@ class RecognitionFeature:
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
         registry.on(MessagePosted, self.on_message)
+        registry.on(ReactionAdded, self.on_reaction_added)
+        registry.on(ReactionRemoved, self.on_reaction_removed)
+        registry.on(MessageDeleted, self.on_message_deleted)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
 
@@ -157,6 +163,68 @@ class RecognitionFeature:
         )
         if award is not None:
             self.services.activity.submit(award)
+
+    async def on_reaction_added(self, event: ReactionAdded) -> None:
+        author = event.message_author
+        if author is None:
+            return  # a message whose author the platform could not say: nothing to thank
+        giver = await self.services.identity.member(event.member)
+        settings = await self.services.settings.get(giver.community_id)
+        if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):
+            return
+        if author.is_bot or event.member.is_bot or author == event.member:
+            return  # bots' and webhooks' messages, bots reacting, and your own message count for nothing
+        receiver = await self.services.identity.member(author)
+        now = self.services.clock.now()
+        try:
+            outcome = await self.recognition.react(
+                giver, receiver, event.channel.external_id, event.message_id, settings, now
+            )
+        except UserError as refusal:
+            # The reaction stays (it is the member's), but they learn privately why it gave nothing.
+            await self.services.notify_member(event.member, Reply(text=f"Your {event.emoji} gave no kudos: {refusal}"))
+            return
+        if not outcome.duplicate:
+            left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
+            log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)
+
+    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+        giver = await self.services.identity.member(event.member)
+        settings = await self.services.settings.get(giver.community_id)
+        if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):
+            return
+        await self.recognition.take_back(
+            giver, event.channel.external_id, event.message_id, settings, self.services.clock.now()
+        )
+
+    async def on_message_deleted(self, event: MessageDeleted) -> None:
+        community_id = (await self.services.identity.community(event.channel.community)).id
+        settings = await self.services.settings.get(community_id)
+        await self.recognition.message_deleted(community_id, event.channel.external_id, event.message_id, settings)
+
+
+# Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
+# their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
+_EMOJI_NAMES = {
+    "raised_hands": "🙌",
+    "+1": "👍",
+    "thumbsup": "👍",
+    "heart": "❤️",
+    "tada": "🎉",
+    "clap": "👏",
+    "star": "⭐",
+    "pray": "🙏",
+    "sparkles": "✨",
+    "trophy": "🏆",
+}
+
+
+def same_emoji(given: str, configured: str) -> bool:
+    def norm(emoji: str) -> str:
+        name = emoji.strip().strip(":").split("::")[0]  # Slack skin tones: `+1::skin-tone-2`
+        return _EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
+
+    return norm(given) == norm(configured)
 
 
 def _rank_text(standing: Standing) -> str:

@@ -39,6 +39,26 @@ def _until(delta: timedelta) -> str:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
+_VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOID}
+
+
+def _void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
+    """The row taking `row`'s points back. It counts in the periods `row` counted in (its time), and its key
+    makes it happen once, however often the removal or deletion is delivered."""
+    return award(
+        settings,
+        community_id,
+        row.member_id,
+        _VOID_OF.get(Kind(row.kind), Kind.KUDOS_VOID),
+        -row.points,
+        f"void:{row.idempotency_key}",
+        row.created_at,
+        actor_id=row.actor_id,
+        reason=why,
+        channel=row.channel,
+    )
+
+
 class RecognitionService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -55,6 +75,21 @@ class RecognitionService:
         now: datetime,
     ) -> KudosOutcome:
         """Record kudos (two ledger rows) and commit; a refusal raises UserError and writes nothing."""
+        return await self._kudos(giver, receiver, reason, settings, f"kudos:{key}", channel, now)
+
+    async def _kudos(
+        self,
+        giver: Member,
+        receiver: Member,
+        reason: str | None,
+        settings: CommunitySettings,
+        key: str,
+        channel: str | None,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> KudosOutcome:
+        """The one way kudos are given (command or reaction): the limits, then two ledger rows under `key`.
+        With `message_id` (a reaction), which message earned it is remembered, so deleting it voids them."""
         if receiver.id == giver.id:
             raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
         if receiver.is_bot:
@@ -72,7 +107,7 @@ class RecognitionService:
             if used >= limit:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
                 # limit, `record` skips a known key by itself: no look-up on the common path.)
-                if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
+                if await ledger.exists(session, giver.community_id, key):
                     return KudosOutcome(own.kudos_points, 0, duplicate=True)
                 resets = next_local_midnight(now, settings)
                 raise UserError(
@@ -85,7 +120,7 @@ class RecognitionService:
                 receiver.id,
                 Kind.KUDOS_RECEIVED,
                 own.kudos_points,
-                f"kudos:{key}",
+                key,
                 now,
                 actor_id=giver.id,
                 reason=reason,
@@ -96,13 +131,56 @@ class RecognitionService:
                 member_id=giver.id,
                 kind=Kind.KUDOS_GIVEN,
                 points=0,
-                idempotency_key=f"kudos:{key}:given",
+                idempotency_key=f"{key}:given",
                 actor_id=receiver.id,
             )
             recorded = await ledger.record(session, [received, given])
+            if recorded and message_id is not None and channel is not None:
+                await recognition.remember_reaction(
+                    session, giver.community_id, channel, message_id, giver.id, receiver.id, key, now
+                )
         if not recorded:
             return KudosOutcome(own.kudos_points, 0, duplicate=True)
         return KudosOutcome(own.kudos_points, limit - used - 1)
+
+    async def react(
+        self,
+        giver: Member,
+        author: Member,
+        channel: str,
+        message_id: str,
+        settings: CommunitySettings,
+        now: datetime,
+    ) -> KudosOutcome:
+        """Kudos by reaction: once per (message, giver), whatever is removed and added again."""
+        key = f"reaction:{channel}:{message_id}:{giver.id}"
+        return await self._kudos(giver, author, None, settings, key, channel, now, message_id=message_id)
+
+    async def take_back(
+        self, giver: Member, channel: str, message_id: str, settings: CommunitySettings, now: datetime
+    ) -> bool:
+        """A kudos reaction removed within `reaction_grace` is voided (a new row); later it stands. True when
+        something was taken back."""
+        grace = settings.of(RecognitionSettings).reaction_grace
+        key = f"reaction:{channel}:{message_id}:{giver.id}"
+        async with self.services.db.write() as session:
+            found = await ledger.rows_by_keys(session, giver.community_id, [key])
+            if not found or now - found[0].created_at > grace:
+                return False
+            return bool(
+                await ledger.record(session, [_void(giver.community_id, found[0], settings, "reaction removed")])
+            )
+
+    async def message_deleted(
+        self, community_id: int, channel: str, message_id: str, settings: CommunitySettings
+    ) -> int:
+        """A deleted message voids the kudos reactions gave it and its activity point. How many rows voided."""
+        await self.services.activity.flush()  # its activity point may still be on its way
+        async with self.services.db.write() as session:
+            keys = await recognition.reaction_keys(session, community_id, channel, message_id)
+            found = await ledger.rows_by_keys(session, community_id, [*keys, f"message:{channel}:{message_id}"])
+            voids = [_void(community_id, row, settings, "message deleted") for row in found if row.points]
+            return len(await ledger.record(session, voids))
 
     def activity_award(
         self, member: Member, message_id: str, channel: str, settings: CommunitySettings, now: datetime

@@ -20,6 +20,15 @@ class RecognitionSettings(Section):
         le=timedelta(days=1),
         description="Time between two messages that earn points",
     )
+    kudos_emoji: str = Field(
+        "🙌", min_length=1, max_length=64, description="Reacting with this emoji gives the message's author kudos"
+    )
+    reaction_grace: timedelta = Field(
+        timedelta(minutes=10),
+        ge=timedelta(0),
+        le=timedelta(days=1),
+        description="Removing a kudos reaction within this time takes the kudos back",
+    )
     level_curve: Literal["mee6", "linear"] = Field(
         "mee6", description="How points make levels: mee6 (5n²+50n+100 per level) or linear (level_step each)"
     )

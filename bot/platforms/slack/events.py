@@ -118,8 +118,8 @@ class SlackEvents:
         self, kind: type[ReactionAdded] | type[ReactionRemoved], body: dict[str, Any], event: dict[str, Any]
     ) -> None:
         item = event.get("item") or {}
-        if item.get("type") != "message":
-            return
+        if item.get("type") != "message" or str(item.get("channel", "")).startswith("D"):
+            return  # a reaction on a file, or in a direct message: not community activity (as on Discord)
         community = self.platform.community(body.get("team_id") or "")
         author = await self.people.member(community, event["item_user"]) if event.get("item_user") else None
         await self.platform.hearth.dispatch(

@@ -1,4 +1,4 @@
-"""recognition boards: quarter and year totals, and totals per category
+"""recognition boards: quarter and year totals, totals per category, reaction kudos by message
 
 A contribution now also counts in its quarter and year (in the community's time zone) and in its
 category's buckets (`week:2026-11-30~kudos`), so those boards are index reads like the others. The
@@ -33,6 +33,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table("member_total") as totals:
         totals.alter_column("bucket", type_=sa.String(40), existing_type=sa.String(24), existing_nullable=False)
+    op.create_table(
+        "reaction_kudos",
+        sa.Column("community_id", sa.Integer(), sa.ForeignKey("community.id"), primary_key=True),
+        sa.Column("channel", sa.String(64), primary_key=True),
+        sa.Column("message_id", sa.String(64), primary_key=True),
+        sa.Column("giver_id", sa.Integer(), sa.ForeignKey("member.id"), primary_key=True),
+        sa.Column("receiver_id", sa.Integer(), sa.ForeignKey("member.id"), nullable=False),
+        sa.Column("ledger_key", sa.String(160), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
     bind = op.get_bind()
     zones: dict[int, str] = dict(
         bind.execute(sa.text("SELECT community_id, value FROM community_setting WHERE key = 'timezone'")).all()
@@ -73,6 +83,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("reaction_kudos")
     op.execute("DELETE FROM member_total WHERE bucket LIKE 'quarter:%' OR bucket LIKE 'year:%' OR bucket LIKE '%~%'")
     with op.batch_alter_table("member_total") as totals:
         totals.alter_column("bucket", type_=sa.String(24), existing_type=sa.String(40), existing_nullable=False)

@@ -1,0 +1,80 @@
+"""Kudos by reaction on the console: give, take back within the grace period, re-add, deleted messages."""
+
+from __future__ import annotations
+
+from tests.conftest import ConsoleDriver, ledger_rows
+
+
+async def test_reaction_gives_kudos_once_and_removal_within_grace_takes_it_back(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: here is how to fix the build
+        @alice reacts 🙌 to @bob
+        @carol reacts 🙌 to @bob
+        @dana reacts 👍 to @bob
+        @alice removes 🙌 from @bob
+        @alice reacts 🙌 to @bob
+        @erin: /rank @bob
+        """
+    )
+    # alice's and carol's kudos (10 each) and bob's message (1); alice took hers back within 10 minutes, and
+    # adding it again gives nothing: 11. dana's 👍 is not the kudos emoji.
+    assert "Points: 11" in said and "Kudos received: 1" in said
+    assert [row[:2] for row in await ledger_rows(console.platform.hearth, "kudos_void")] == [("bob", -10)]
+
+
+async def test_removal_after_the_grace_period_leaves_the_kudos(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: a long answer
+        @alice reacts 🙌 to @bob
+        wait 11m
+        @alice removes 🙌 from @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "Points: 11" in said and "Kudos received: 1" in said
+
+
+async def test_own_messages_count_for_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: my own great message
+        @bob reacts 🙌 to @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "Points: 1" in said and "Kudos received: 0" in said
+
+
+async def test_a_deleted_message_voids_its_kudos_and_its_activity_point(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: an earlier message
+        wait 2m
+        @bob: spam for kudos
+        @alice reacts 🙌 to @bob
+        @carol reacts 🙌 to @bob
+        @bob deletes last message
+        @alice reacts 🙌 to @bob
+        @erin: /rank @bob
+        @erin: /leaderboard week kudos
+        """
+    )
+    # The deleted message's 2 kudos and its point are void; alice's 🙌 then lands on the earlier message.
+    assert "Points: 11" in said and "Kudos received: 1" in said
+    assert "🥇 bob — 10 points" in said
+
+
+async def test_reaction_over_the_allowance_is_explained_privately(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_daily_limit 1
+        @bob: first
+        @carol: second
+        @alice reacts 🙌 to @bob
+        @alice reacts 🙌 to @carol
+        """
+    )
+    assert "[dm @alice] Your 🙌 gave no kudos: You've given all 1 of your kudos for today." in said

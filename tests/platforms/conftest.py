@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.runtime import Hearth
 from bot.platforms.discord import HearthBot, build_discord_bot, start_discord
 from bot.platforms.discord.settings import DiscordSettings
@@ -27,7 +35,7 @@ class EventLog:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def listen(self, hearth: Hearth) -> None:
-        for kind in (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
+        for kind in (MessagePosted, MessageDeleted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved):
             hearth.registry.on(kind, self.record)
 
     async def record(self, event: Event) -> None:

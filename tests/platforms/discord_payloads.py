@@ -340,6 +340,27 @@ def reaction_add(world: DiscordWorld, name: str, message: Payload, emoji: str = 
     }
 
 
+def reaction_remove(world: DiscordWorld, name: str, message: Payload, emoji: str = "👍") -> Payload:
+    """MESSAGE_REACTION_REMOVE: Discord sends neither the member nor the message's author."""
+    return {
+        "user_id": world.id(name),
+        "channel_id": message["channel_id"],
+        "message_id": message["id"],
+        "guild_id": world.guild_id,
+        "emoji": {"id": None, "name": emoji},
+        "burst": False,
+        "type": 0,
+    }
+
+
+def message_delete(world: DiscordWorld, message: Payload) -> Payload:
+    return {"id": message["id"], "channel_id": message["channel_id"], "guild_id": world.guild_id}
+
+
+def message_delete_bulk(world: DiscordWorld, messages: list[Payload]) -> Payload:
+    return {"ids": [m["id"] for m in messages], "channel_id": messages[0]["channel_id"], "guild_id": world.guild_id}
+
+
 # -- interactions ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mention:

@@ -159,7 +159,7 @@ class RecognitionFeature:
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
         award = self.recognition.activity_award(
-            member, event.message_id, event.channel.external_id, settings, self.services.clock.now()
+            member, event.message_id, event.channel.external_id, settings, self.services.clock.now(), event.text
         )
         if award is not None:
             self.services.activity.submit(award)

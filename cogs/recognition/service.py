@@ -10,6 +10,7 @@ from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
+from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from storage import identity, ledger, recognition
@@ -63,6 +64,7 @@ class RecognitionService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._last_activity: dict[int, datetime] = {}
+        self._repeats = Repeats()
 
     async def give_kudos(
         self,
@@ -183,12 +185,21 @@ class RecognitionService:
             return len(await ledger.record(session, voids))
 
     def activity_award(
-        self, member: Member, message_id: str, channel: str, settings: CommunitySettings, now: datetime
+        self,
+        member: Member,
+        message_id: str,
+        channel: str,
+        settings: CommunitySettings,
+        now: datetime,
+        text: str = "",
     ) -> Award | None:
-        """Points for a message when the member is past their cooldown (checked in memory)."""
+        """Points for a message when the member is past their cooldown and it does not repeat one of their last
+        few messages (both checked in memory)."""
         own = settings.of(RecognitionSettings)
         if member.is_bot or own.message_points == 0:
             return None
+        if self._repeats.seen(member.id, text):
+            return None  # nor does it restart the cooldown: the next new message earns as it would have
         last = self._last_activity.get(member.id)
         if last is not None and now - last < own.activity_cooldown:
             return None

@@ -78,3 +78,22 @@ async def test_reaction_over_the_allowance_is_explained_privately(console: Conso
         """
     )
     assert "[dm @alice] Your 🙌 gave no kudos: You've given all 1 of your kudos for today." in said
+
+
+async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: Anyone up for a game tonight?
+        wait 2m
+        @bob: anyone up for a game tonight???
+        wait 2m
+        @bob: Anyone up for a game  tonite?
+        wait 2m
+        @bob: ok
+        wait 2m
+        @bob: The release notes are out
+        @erin: /rank @bob
+        """
+    )
+    # The first, "ok" and the release notes earn a point each; the two near-repeats nothing.
+    assert "Points: 3" in said

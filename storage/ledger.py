@@ -16,11 +16,11 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select
+from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
-from storage.models import Contribution, Member, MemberTotal
+from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
 PERIODS = ("week", "month", "quarter", "year", "all")
@@ -210,22 +210,39 @@ def _statements(dialect: Dialect) -> _Statements:
 
     in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
     # Boards show members who are still here and did not ask to be hidden (`/privacy`); they are not counted
-    # ahead of anyone either, so a rank is a place on the board people see.
+    # ahead of anyone either, so a rank is a place on the board people see. Counts stay index-only over the
+    # totals, less the few off-board members (a partial index on member) with totals in the bucket.
+    # Written as the partial index's own condition, so that SQLite's planner recognises it.
+    off_board = text(f"({OFF_BOARDS_SQL})")
     on_board = and_(members.c.hidden_from_boards == false(), members.c.left_at.is_(None))
     listed = members.c.id == totals.c.member_id
     mine = totals.alias("mine")
-    ranked = (
-        select(func.count())
-        .select_from(totals.join(members, listed))
-        .where(in_bucket, totals.c.points > 0, on_board)
-        .scalar_subquery()
-    )
-    ahead = (
-        select(func.count())
-        .select_from(totals.join(members, listed))
-        .where(in_bucket, totals.c.points > mine.c.points, on_board)
-        .scalar_subquery()
-    )
+    hidden = totals.alias("hidden")
+
+    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many members of the bucket are on the board with `above_total(their points)` true."""
+        everyone = select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
+        # Off-board members first (the partial index), each one's total by primary key: never a walk over the
+        # bucket's totals, which a join would let the planner choose.
+        their_total = (
+            select(hidden.c.points)
+            .where(
+                hidden.c.community_id == bindparam("community_id"),
+                hidden.c.bucket == bindparam("bucket"),
+                hidden.c.member_id == members.c.id,
+            )
+            .scalar_subquery()
+        )
+        gone = (
+            select(func.count())
+            .select_from(members)
+            .where(members.c.community_id == bindparam("community_id"), off_board, above_total(their_total))
+            .scalar_subquery()
+        )
+        return everyone - gone
+
+    ranked = on_board_count(lambda points: points > 0)
+    ahead = on_board_count(lambda points: points > mine.c.points)
     one = select(literal(1).label("one")).subquery()
     is_mine = and_(
         mine.c.community_id == bindparam("community_id"),

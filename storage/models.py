@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, false
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,8 +20,23 @@ class Community(SQLModel, table=True):
     created_at: datetime
 
 
+# Off the boards: hidden by the member's choice, or gone. Also the condition of a partial index, which SQLite
+# uses only for a query that states it in these very words.
+OFF_BOARDS_SQL = "member.hidden_from_boards OR member.left_at IS NOT NULL"
+
+
 class Member(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "external_id", name="uq_member_ref"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "external_id", name="uq_member_ref"),
+        # The few members off the boards (hidden or gone): a rank subtracts those ahead instead of joining
+        # every total to its member (storage/ledger.py).
+        Index(
+            "ix_member_off_boards",
+            "community_id",
+            sqlite_where=text(OFF_BOARDS_SQL),
+            postgresql_where=text(OFF_BOARDS_SQL),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)

@@ -6,7 +6,7 @@ bucket column widens to 40 characters for the category suffix. Totals already ke
 here from the ledger, once, so the new boards show the community's whole history.
 
 Revision ID: 0006_recognition_boards
-Revises: 0001
+Revises: 0005_member_privacy
 Create Date: 2026-12-01
 
 """
@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_recognition_boards"
-down_revision: str | Sequence[str] | None = "0001"
+# After 0005: the off-boards index names member.hidden_from_boards.
+down_revision: str | Sequence[str] | None = "0005_member_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -42,6 +43,13 @@ def upgrade() -> None:
         sa.Column("receiver_id", sa.Integer(), sa.ForeignKey("member.id"), nullable=False),
         sa.Column("ledger_key", sa.String(160), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index(
+        "ix_member_off_boards",
+        "member",
+        ["community_id"],
+        sqlite_where=sa.text("member.hidden_from_boards OR member.left_at IS NOT NULL"),
+        postgresql_where=sa.text("member.hidden_from_boards OR member.left_at IS NOT NULL"),
     )
     bind = op.get_bind()
     zones: dict[int, str] = dict(
@@ -83,6 +91,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_off_boards", "member")
     op.drop_table("reaction_kudos")
     op.execute("DELETE FROM member_total WHERE bucket LIKE 'quarter:%' OR bucket LIKE 'year:%' OR bucket LIKE '%~%'")
     with op.batch_alter_table("member_total") as totals:

@@ -13,7 +13,7 @@ from bot.core.registry import Registry
 from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
-from cogs.recognition.card import RankCardData, render_rank_card_async
+from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import RecognitionSettings
@@ -41,6 +41,7 @@ class RecognitionFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.recognition = RecognitionService(services)
+        self.cards = CardRenderer()
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -151,7 +152,7 @@ class RecognitionFeature:
                 all_time.points,
                 by_category,
             )
-            image = await render_rank_card_async(data)
+            image = await self.cards.render(data)
             files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
         return Reply(card=Card(title=f"{subject.name}'s standing", fields=fields, color=0x5865F2), files=files)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
-from storage.models import Member, ReactionKudos
+from storage.models import Contribution, Member, ReactionKudos
 
 
 async def off_boards(session: AsyncSession, member_id: int) -> bool:
@@ -57,3 +57,36 @@ async def reaction_keys(session: AsyncSession, community_id: int, channel: str, 
         )
     )
     return [row[0] for row in found]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
+    """When the member joined (None: their row is not written yet: first seen a moment ago)."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    found = (await session.execute(select(table.c.joined_at).where(table.c.id == member_id))).first()
+    return _aware(found[0]) if found else None
+
+
+async def last_kudos_between(
+    session: AsyncSession, community_id: int, giver_id: int, receiver_id: int, since: datetime
+) -> datetime | None:
+    """When the giver last thanked the receiver, if after `since` (the giver's kudos_given rows: an index range)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = (
+        await session.execute(
+            select(ledger.c.created_at)
+            .where(
+                ledger.c.community_id == community_id,
+                ledger.c.member_id == giver_id,
+                ledger.c.kind == "kudos_given",
+                ledger.c.created_at > since,
+                ledger.c.actor_id == receiver_id,
+            )
+            .order_by(ledger.c.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return _aware(found[0]) if found else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.awards import award
 from bot.core.refs import Member
 from bot.core.reply import UserError
@@ -13,6 +15,7 @@ from bot.core.standings import Leader, Measure
 from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
+from config.durations import format_duration
 from storage import identity, ledger, recognition
 from storage.kinds import Kind
 from storage.ledger import Award, BoardRow, Standing
@@ -106,6 +109,7 @@ class RecognitionService:
             used = await ledger.count_since(
                 session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, settings.day_start(now)
             )
+            await self._check_limits(session, giver, receiver, own, now, limit - used)
             if used >= limit:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
                 # limit, `record` skips a known key by itself: no look-up on the common path.)
@@ -144,6 +148,35 @@ class RecognitionService:
         if not recorded:
             return KudosOutcome(own.kudos_points, 0, duplicate=True)
         return KudosOutcome(own.kudos_points, limit - used - 1)
+
+    async def _check_limits(
+        self,
+        session: AsyncSession,
+        giver: Member,
+        receiver: Member,
+        own: RecognitionSettings,
+        now: datetime,
+        remaining: int,
+    ) -> None:
+        """The limits besides the daily allowance, each refusal naming the limit, what remains and when."""
+        left = f"You have {max(0, remaining)} kudos left today."
+        if own.kudos_min_member_age:
+            joined = await recognition.joined_at(session, giver.id) or now
+            if now - joined < own.kudos_min_member_age:
+                raise UserError(
+                    f"New members can give kudos once they have been here {format_duration(own.kudos_min_member_age)}"
+                    f" (kudos_min_member_age): you can in {_until(joined + own.kudos_min_member_age - now)}."
+                )
+        if own.kudos_pair_cooldown:
+            last = await recognition.last_kudos_between(
+                session, giver.community_id, giver.id, receiver.id, now - own.kudos_pair_cooldown
+            )
+            if last is not None:
+                again = _until(last + own.kudos_pair_cooldown - now)
+                raise UserError(
+                    f"You thanked {receiver.name} less than {format_duration(own.kudos_pair_cooldown)} ago "
+                    f"(kudos_pair_cooldown): you can thank them again in {again}. {left}"
+                )
 
     async def react(
         self,

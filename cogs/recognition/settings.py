@@ -20,6 +20,18 @@ class RecognitionSettings(Section):
         le=timedelta(days=1),
         description="Time between two messages that earn points",
     )
+    kudos_pair_cooldown: timedelta = Field(
+        timedelta(0),
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description="Time before a member may thank the same member again (0s: no limit)",
+    )
+    kudos_min_member_age: timedelta = Field(
+        timedelta(0),
+        ge=timedelta(0),
+        le=timedelta(days=365),
+        description="How long a member must have been here before giving kudos (0s: from the start)",
+    )
     kudos_emoji: str = Field(
         "🙌", min_length=1, max_length=64, description="Reacting with this emoji gives the message's author kudos"
     )

@@ -97,3 +97,33 @@ async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> N
     )
     # The first, "ok" and the release notes earn a point each; the two near-repeats nothing.
     assert "Points: 3" in said
+
+
+async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_pair_cooldown 1h
+        @admin: /config set kudos_min_member_age 2d
+        @newbie joins
+        @newbie: /kudos @bob thanks
+        wait 2d
+        @newbie: /kudos @bob thanks
+        wait 20m
+        @newbie: /kudos @bob thanks again
+        @newbie: /kudos @carol thanks
+        wait 40m
+        @newbie: /kudos @bob thanks again
+        @erin: /rank @bob
+        """
+    )
+    assert (
+        "[only @newbie] New members can give kudos once they have been here 2d (kudos_min_member_age): "
+        "you can in 48h 0m." in said
+    )
+    assert (
+        "[only @newbie] You thanked bob less than 1h ago (kudos_pair_cooldown): you can thank them again in 40m."
+        " You have 4 kudos left today." in said
+    )
+    # Given: the first after 2 days, carol, and bob again an hour after the first.
+    assert "Kudos received: 2" in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -90,3 +91,73 @@ async def last_kudos_between(
         )
     ).first()
     return _aware(found[0]) if found else None
+
+
+async def row_id(session: AsyncSession, community_id: int, idempotency_key: str) -> int | None:
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.id).where(ledger.c.community_id == community_id, ledger.c.idempotency_key == idempotency_key)
+    )
+    first = found.first()
+    return int(first[0]) if first else None
+
+
+async def key_of(session: AsyncSession, community_id: int, row_id: int, kind: str) -> str | None:
+    """The idempotency key of ledger row `row_id` when it is of `kind` in this community."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.idempotency_key).where(
+            ledger.c.id == row_id, ledger.c.community_id == community_id, ledger.c.kind == kind
+        )
+    )
+    first = found.first()
+    return str(first[0]) if first else None
+
+
+async def giving_locked(session: AsyncSession, community_id: int, member_id: int) -> bool:
+    """Whether the member's latest lock row locks (a lock, not followed by an unlock)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.kind)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.member_id == member_id,
+            ledger.c.kind.in_(("giving_locked", "giving_unlocked")),
+        )
+        .order_by(ledger.c.created_at.desc(), ledger.c.id.desc())
+        .limit(1)
+    )
+    first = found.first()
+    return first is not None and first[0] == "giving_locked"
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    kind: str
+    member_id: int
+    points: int
+    actor_id: int | None
+    reason: str | None
+    created_at: datetime
+
+
+AUDITED = ("adjustment", "kudos_void", "message_void", "giving_locked", "giving_unlocked")
+
+
+async def audit(session: AsyncSession, community_id: int, member_id: int | None, limit: int = 10) -> list[AuditRow]:
+    """The latest adjustments, voids and locks, newest first (of one member when given)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    query = select(
+        ledger.c.id,
+        ledger.c.kind,
+        ledger.c.member_id,
+        ledger.c.points,
+        ledger.c.actor_id,
+        ledger.c.reason,
+        ledger.c.created_at,
+    ).where(ledger.c.community_id == community_id, ledger.c.kind.in_(AUDITED))
+    if member_id is not None:
+        query = query.where(ledger.c.member_id == member_id)
+    found = await session.execute(query.order_by(ledger.c.id.desc()).limit(limit))
+    return [AuditRow(*row[:6], _aware(row[6]) or row[6]) for row in found]

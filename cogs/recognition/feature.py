@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.core.commands import Option, OptionType, command
+from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import Member, Permission
@@ -20,6 +20,17 @@ from cogs.recognition.settings import RecognitionSettings
 from storage.ledger import Standing
 
 log = logging.getLogger(__name__)
+
+POINTS = Group("points", "Points adjustments")
+RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
+_AUTOMATIC = ("reaction removed", "message deleted")
+_AUDIT_WORDS = {
+    "adjustment": "adjusted",
+    "kudos_void": "kudos voided for",
+    "message_void": "activity voided for",
+    "giving_locked": "giving locked for",
+    "giving_unlocked": "giving unlocked for",
+}
 
 _PERIOD_TITLES = {
     "week": "this week",
@@ -73,7 +84,8 @@ class RecognitionFeature:
                 title="🎉 Kudos",
                 description=f"{mention(member)} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today",
+                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} has {left} left today"
+                + (f" · kudos #{outcome.kudos_id}" if outcome.kudos_id else ""),
                 color=0xF5A623,
             ),
         )
@@ -155,6 +167,92 @@ class RecognitionFeature:
             image = await self.cards.render(data)
             files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
         return Reply(card=Card(title=f"{subject.name}'s standing", fields=fields, color=0x5865F2), files=files)
+
+    @POINTS.command(
+        "adjust",
+        "Add or take points from a member, with a reason (kept in the audit)",
+        Option("member", OptionType.MEMBER, "Whose points"),
+        Option("amount", OptionType.INTEGER, "Points to add (negative: take)", min_value=-100_000, max_value=100_000),
+        Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
+        permission=Permission.ADMIN,
+    )
+    async def adjust(self, ctx: Context, member: Member, amount: int, reason: str) -> Reply:
+        if amount == 0:
+            return Reply.private("An adjustment of 0 points changes nothing.")
+        done = await self.recognition.adjust(ctx.author, member, amount, reason, ctx.settings, ctx.invocation_id)
+        if not done:
+            return Reply.private("That adjustment was already recorded — nothing more to do.")
+        sign = "+" if amount > 0 else "−"
+        return Reply.private(
+            f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
+            "it is in `/recognition audit`."
+        )
+
+    @RECOGNITION.command(
+        "void",
+        "Void kudos by their id (shown in the kudos message), with a reason",
+        Option("kudos_id", OptionType.INTEGER, "The kudos' id", min_value=1),
+        Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
+        permission=Permission.MODERATOR,
+    )
+    async def void(self, ctx: Context, kudos_id: int, reason: str) -> Reply:
+        name = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)
+        return Reply.private(f"Kudos #{kudos_id} to {literal(name)} are void ({literal(reason)}).")
+
+    @RECOGNITION.command(
+        "lock",
+        "Stop a member from giving kudos",
+        Option("member", OptionType.MEMBER, "Who"),
+        Option("reason", OptionType.TEXT, "Why", required=False, max_length=REASON_LIMIT),
+        permission=Permission.MODERATOR,
+    )
+    async def lock(self, ctx: Context, member: Member, reason: str | None) -> Reply:
+        if not await self.recognition.set_lock(ctx.author, member, True, reason, ctx.settings, ctx.invocation_id):
+            return Reply.private(f"{literal(member.name)} cannot give kudos already.")
+        return Reply.private(f"{literal(member.name)} can no longer give kudos, until `/recognition unlock`.")
+
+    @RECOGNITION.command(
+        "unlock",
+        "Let a member give kudos again",
+        Option("member", OptionType.MEMBER, "Who"),
+        permission=Permission.MODERATOR,
+    )
+    async def unlock(self, ctx: Context, member: Member) -> Reply:
+        if not await self.recognition.set_lock(ctx.author, member, False, None, ctx.settings, ctx.invocation_id):
+            return Reply.private(f"{literal(member.name)} can give kudos already.")
+        return Reply.private(f"{literal(member.name)} can give kudos again.")
+
+    @RECOGNITION.command(
+        "audit",
+        "The latest adjustments, voids and locks, with who and why",
+        Option("member", OptionType.MEMBER, "Only this member's", required=False),
+        permission=Permission.MODERATOR,
+    )
+    async def audit(self, ctx: Context, member: Member | None) -> Reply:
+        rows = await self.recognition.audit(ctx.community.id, member)
+        if not rows:
+            return Reply.private("Nothing adjusted, voided or locked yet.")
+        people = await self.services.identity.members_by_id(
+            list({row.member_id for row in rows} | {row.actor_id for row in rows if row.actor_id})
+        )
+
+        def name(member_id: int | None) -> str:
+            found = people.get(member_id) if member_id is not None else None
+            return literal(found.name) if found else "someone"
+
+        zone = ctx.settings.zone()
+        lines = [
+            f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
+            + (f" {row.points:+d}" if row.points else "")
+            + (
+                f" by {name(row.actor_id)}"
+                if row.kind not in ("kudos_void", "message_void") or row.reason not in _AUTOMATIC
+                else " (automatic)"
+            )
+            + (f" — {literal(row.reason)}" if row.reason else "")
+            for row in rows
+        ]
+        return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)

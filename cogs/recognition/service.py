@@ -30,6 +30,7 @@ class KudosOutcome:
     points: int
     remaining_today: int
     duplicate: bool = False
+    kudos_id: int | None = None  # the ledger row's id: `/recognition void ID` names it
 
 
 def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
@@ -145,9 +146,62 @@ class RecognitionService:
                 await recognition.remember_reaction(
                     session, giver.community_id, channel, message_id, giver.id, receiver.id, key, now
                 )
+            kudos_id = await recognition.row_id(session, giver.community_id, key) if recorded else None
         if not recorded:
             return KudosOutcome(own.kudos_points, 0, duplicate=True)
-        return KudosOutcome(own.kudos_points, limit - used - 1)
+        return KudosOutcome(own.kudos_points, limit - used - 1, kudos_id=kudos_id)
+
+    # -- admin tools: every change a new ledger row -------------------------------------------------------
+    async def adjust(
+        self, admin: Member, member: Member, amount: int, reason: str, settings: CommunitySettings, key: str
+    ) -> bool:
+        """Points added or taken (an `adjustment` row, counted now). False for a retried command."""
+        now = self.services.clock.now()
+        row = award(
+            settings,
+            member.community_id,
+            member.id,
+            Kind.ADJUSTMENT,
+            amount,
+            f"adjust:{key}",
+            now,
+            actor_id=admin.id,
+            reason=reason,
+        )
+        async with self.services.db.write() as session:
+            return bool(await ledger.record(session, [row]))
+
+    async def void_kudos(self, admin: Member, kudos_id: int, reason: str, settings: CommunitySettings) -> str:
+        """Void kudos by their id (the recipient's row); returns the recipient's name. UserError when there is
+        no such kudos or it is void already."""
+        async with self.services.db.write() as session:
+            key = await recognition.key_of(session, admin.community_id, kudos_id, Kind.KUDOS_RECEIVED)
+            found = await ledger.rows_by_keys(session, admin.community_id, [key] if key else [])
+            if not found:
+                raise UserError(f"There are no kudos #{kudos_id} in this community.")
+            void = replace(_void(admin.community_id, found[0], settings, reason), actor_id=admin.id)
+            if not await ledger.record(session, [void]):
+                raise UserError(f"Kudos #{kudos_id} are void already.")
+        names = await self.services.identity.members_by_id([found[0].member_id])
+        return names[found[0].member_id].name if found[0].member_id in names else "the member"
+
+    async def set_lock(
+        self, admin: Member, member: Member, locked: bool, reason: str | None, settings: CommunitySettings, key: str
+    ) -> bool:
+        """Stop (or allow again) a member's giving; False when it already was so."""
+        now = self.services.clock.now()
+        kind = Kind.GIVING_LOCKED if locked else Kind.GIVING_UNLOCKED
+        async with self.services.db.write() as session:
+            if await recognition.giving_locked(session, member.community_id, member.id) == locked:
+                return False
+            row = award(
+                settings, member.community_id, member.id, kind, 0, f"lock:{key}", now, actor_id=admin.id, reason=reason
+            )
+            return bool(await ledger.record(session, [row]))
+
+    async def audit(self, community_id: int, member: Member | None) -> list[recognition.AuditRow]:
+        async with self.services.db.read() as session:
+            return await recognition.audit(session, community_id, member.id if member else None)
 
     async def _check_limits(
         self,
@@ -160,6 +214,8 @@ class RecognitionService:
     ) -> None:
         """The limits besides the daily allowance, each refusal naming the limit, what remains and when."""
         left = f"You have {max(0, remaining)} kudos left today."
+        if await recognition.giving_locked(session, giver.community_id, giver.id):
+            raise UserError("A moderator has paused your kudos giving (recognition lock). Ask them if unsure why.")
         if own.kudos_min_member_age:
             joined = await recognition.joined_at(session, giver.id) or now
             if now - joined < own.kudos_min_member_age:

@@ -127,3 +127,39 @@ async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(co
     )
     # Given: the first after 2 days, carol, and bob again an hour after the first.
     assert "Kudos received: 2" in said
+
+
+async def test_adjust_void_and_lock_are_audited_and_change_totals(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @alice: /kudos @bob thanks
+        @admin: /points adjust @bob 50 "migrated from the old bot"
+        @admin: /points adjust @carol -5 spam
+        @admin: /recognition lock @alice ring with dave
+        @alice: /kudos @carol thanks
+        @admin: /recognition unlock @alice
+        @admin: /recognition audit
+        @erin: /rank @bob
+        """
+    )
+    kudos_id = int(said.split("kudos #")[1].split()[0])
+    said += await console.run(
+        f"""
+        @admin: /recognition void {kudos_id} mistaken
+        @admin: /recognition void {kudos_id} again
+        @admin: /recognition void 999999 nothing
+        @admin: /recognition audit @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "[only @admin] +50 points for bob (migrated from the old bot)" in said
+    assert "[only @alice] A moderator has paused your kudos giving" in said
+    assert "giving locked for alice by admin — ring with dave" in said
+    assert "adjusted carol -5 by admin — spam" in said
+    assert "Points: 60" in said  # 10 kudos + 50 before the void
+    assert f"[only @admin] Kudos #{kudos_id} to bob are void (mistaken)." in said
+    assert f"[only @admin] Kudos #{kudos_id} are void already." in said
+    assert "[only @admin] There are no kudos #999999 in this community." in said
+    assert "kudos voided for bob -10 by admin — mistaken" in said
+    assert said.rstrip().split("bob's standing")[-1].count("Points: 50") == 1

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context

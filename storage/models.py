@@ -109,6 +109,19 @@ class ReactionKudos(SQLModel, table=True):
     created_at: datetime
 
 
+class Season(SQLModel, table=True):
+    """A named stretch of a community's history. Its board is the all-time totals at its end less those at its
+    start (`member_total` buckets `at:<id>`, copied when it starts; `season:<id>` once it is closed)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name", name="uq_season_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    name: str = Field(max_length=50)
+    started_at: datetime
+    closed_at: datetime | None = None
+
+
 class CommunitySetting(SQLModel, table=True):
     """One typed per-community setting; keys and types are declared in config/community.py."""
 

@@ -22,6 +22,7 @@ from storage.ledger import Standing
 log = logging.getLogger(__name__)
 
 POINTS = Group("points", "Points adjustments")
+SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
@@ -92,13 +93,13 @@ class RecognitionFeature:
 
     @command(
         "leaderboard",
-        "Top contributors this week, month, quarter, year or of all time; overall or in one category",
+        "Top contributors this week, month, quarter, year, season or of all time; overall or in one category",
         Option(
             "period",
             OptionType.CHOICE,
-            "week, month, quarter, year or all",
+            "week, month, quarter, year, all or season",
             required=False,
-            choices=PERIODS,
+            choices=(*PERIODS, "season"),
             default="week",
         ),
         Option(
@@ -109,14 +110,23 @@ class RecognitionFeature:
             choices=CATEGORIES,
             default="all",
         ),
+        Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
     )
-    async def leaderboard(self, ctx: Context, period: str, category: str) -> Reply:
+    async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
         if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
             return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
-        rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now, category=category)
-        title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
-        if category != "all":
-            title += f" · {_CATEGORY_TITLES[category]}"
+        if season is not None or period == "season":
+            if category != "all":
+                return Reply.private("Season boards are overall only: leave out the category.")
+            found, rows = await self.recognition.season_board(ctx.community.id, season)
+            title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
+        else:
+            rows = await self.recognition.leaderboard(
+                ctx.community.id, period, ctx.settings, ctx.now, category=category
+            )
+            title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
+            if category != "all":
+                title += f" · {_CATEGORY_TITLES[category]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
@@ -167,6 +177,20 @@ class RecognitionFeature:
             image = await self.cards.render(data)
             files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
         return Reply(card=Card(title=f"{subject.name}'s standing", fields=fields, color=0x5865F2), files=files)
+
+    @SEASON.command(
+        "start",
+        "Close the current season into an archive and start a new one (nothing is reset)",
+        Option("name", OptionType.TEXT, "The new season's name", max_length=50),
+        permission=Permission.ADMIN,
+    )
+    async def season_start(self, ctx: Context, name: str) -> Reply:
+        name = name.strip()
+        if not name:
+            return Reply.private("A season needs a name.")
+        closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)
+        before = f" Season {literal(closed.name)} is closed: `/leaderboard season:{closed.name}`." if closed else ""
+        return Reply(text=f"🏁 Season **{literal(name)}** starts now: everyone starts at 0 on its board.{before}")
 
     @POINTS.command(
         "adjust",

@@ -16,7 +16,7 @@ from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from config.durations import format_duration
-from storage import identity, ledger, recognition
+from storage import identity, ledger, recognition, seasons
 from storage.kinds import Kind
 from storage.ledger import Award, BoardRow, Standing
 
@@ -304,6 +304,37 @@ class RecognitionService:
             now,
             channel=channel,
         )
+
+    async def start_season(self, community_id: int, name: str, now: datetime) -> seasons.SeasonRow | None:
+        """Close the running season into an archive and start `name`; returns the closed one."""
+        await self.services.activity.flush()  # what was earned before the boundary counts before it
+        async with self.services.db.write() as session:
+            if await seasons.by_name(session, community_id, name) is not None:
+                raise UserError(f"There is a season called {name} already: choose another name.")
+            closed, _ = await seasons.start(session, community_id, name, now)
+            return closed
+
+    async def season_board(
+        self, community_id: int, name: str | None, limit: int = 10
+    ) -> tuple[seasons.SeasonRow, list[BoardRow]]:
+        """The board of season `name` (None: the running one). UserError when there is no such season."""
+        await self.services.activity.flush()
+        async with self.services.db.read() as session:
+            season = await (
+                seasons.by_name(session, community_id, name) if name else seasons.current(session, community_id)
+            )
+            if season is None:
+                raise UserError(
+                    f"There is no season called {name}." if name else "No season is running: `/season start NAME`."
+                )
+            if season.closed_at is not None:
+                return season, await ledger.top(session, community_id, f"season:{season.id}", limit)
+            rows = await seasons.running_board(session, community_id, season.id, limit)
+        board: list[BoardRow] = []
+        for position, (member_id, amount, external_id, display_name) in enumerate(rows, start=1):
+            rank = board[-1].rank if board and board[-1].points == amount else position
+            board.append(BoardRow(rank, member_id, external_id, display_name, amount))
+        return season, board
 
     async def leaderboard(
         self,

@@ -80,7 +80,7 @@ async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarnes
     assert top_level(commands, "kudos")["contexts"] == [0]  # servers only
 
     period = options_by_name(top_level(commands, "leaderboard"))["period"]
-    assert [choice["value"] for choice in period["choices"]] == ["week", "month", "quarter", "year", "all"]
+    assert [choice["value"] for choice in period["choices"]] == ["week", "month", "quarter", "year", "all", "season"]
     assert options_by_name(top_level(commands, "rank"))["member"]["type"] == p.USER
 
     config = top_level(commands, "config")

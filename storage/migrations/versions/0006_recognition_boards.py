@@ -44,6 +44,16 @@ def upgrade() -> None:
         sa.Column("ledger_key", sa.String(160), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
+    op.create_table(
+        "season",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("community_id", sa.Integer(), sa.ForeignKey("community.id"), nullable=False),
+        sa.Column("name", sa.String(50), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.UniqueConstraint("community_id", "name", name="uq_season_name"),
+    )
+    op.create_index("ix_season_community_id", "season", ["community_id"])
     op.create_index(
         "ix_member_off_boards",
         "member",
@@ -91,6 +101,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_season_community_id", "season")
+    op.drop_table("season")
     op.drop_index("ix_member_off_boards", "member")
     op.drop_table("reaction_kudos")
     op.execute("DELETE FROM member_total WHERE bucket LIKE 'quarter:%' OR bucket LIKE 'year:%' OR bucket LIKE '%~%'")

@@ -42,15 +42,15 @@ def upgrade() -> None:
         sa.Column("giver_id", sa.Integer(), sa.ForeignKey("member.id"), primary_key=True),
         sa.Column("receiver_id", sa.Integer(), sa.ForeignKey("member.id"), nullable=False),
         sa.Column("ledger_key", sa.String(160), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "season",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("community_id", sa.Integer(), sa.ForeignKey("community.id"), nullable=False),
         sa.Column("name", sa.String(50), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=False),
-        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("community_id", "name", name="uq_season_name"),
     )
     op.create_index("ix_season_community_id", "season", ["community_id"])

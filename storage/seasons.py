@@ -60,50 +60,40 @@ async def by_name(session: AsyncSession, community_id: int, name: str) -> Season
     return _row(first) if first else None
 
 
+_COLUMNS = ("community_id", "bucket", "member_id", "points", "kudos_received", "kudos_given", "messages")
+_COUNTS = ("points", "kudos_received", "kudos_given", "messages")
+
+
+async def _copy_all_time(session: AsyncSession, community_id: int, bucket: str, less: str | None = None) -> None:
+    """Write the community's all-time totals as `bucket`, less those of bucket `less` when given (one
+    INSERT ... SELECT over the community's totals)."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    base = totals.alias("base")
+    counts = [totals.c[name] - func.coalesce(base.c[name], 0) if less else totals.c[name] for name in _COUNTS]
+    source = totals.outerjoin(base, _same_member(base, totals, less)) if less else totals
+    await session.execute(
+        insert(totals).from_select(
+            list(_COLUMNS),
+            select(totals.c.community_id, literal(bucket), totals.c.member_id, *counts)
+            .select_from(source)
+            .where(totals.c.community_id == community_id, totals.c.bucket == ALL_TIME),
+        )
+    )
+
+
 async def start(session: AsyncSession, community_id: int, name: str, now: datetime) -> tuple[SeasonRow | None, int]:
     """Close the running season (its board written as `season:<id>`) and start `name` from the totals as they
     are now. Returns the closed season (if any) and the new season's id."""
     seasons = Season.__table__  # type: ignore[attr-defined]
-    totals = MemberTotal.__table__  # type: ignore[attr-defined]
     running = await current(session, community_id)
     if running is not None:
         await session.execute(update(seasons).where(seasons.c.id == running.id).values(closed_at=now))
-        base = totals.alias("base")
-        gained = (totals.c.points - func.coalesce(base.c.points, 0)).label("points")
-        await session.execute(
-            insert(totals).from_select(
-                ["community_id", "bucket", "member_id", "points", "kudos_received", "kudos_given", "messages"],
-                select(
-                    totals.c.community_id,
-                    literal(f"season:{running.id}"),
-                    totals.c.member_id,
-                    gained,
-                    totals.c.kudos_received - func.coalesce(base.c.kudos_received, 0),
-                    totals.c.kudos_given - func.coalesce(base.c.kudos_given, 0),
-                    totals.c.messages - func.coalesce(base.c.messages, 0),
-                )
-                .select_from(totals.outerjoin(base, _same_member(base, totals, f"at:{running.id}")))
-                .where(totals.c.community_id == community_id, totals.c.bucket == ALL_TIME),
-            )
-        )
+        await _copy_all_time(session, community_id, f"season:{running.id}", less=f"at:{running.id}")
     created = await session.execute(
         insert(seasons).values(community_id=community_id, name=name, started_at=now).returning(seasons.c.id)
     )
     season_id = int(created.scalar_one())
-    await session.execute(
-        insert(totals).from_select(
-            ["community_id", "bucket", "member_id", "points", "kudos_received", "kudos_given", "messages"],
-            select(
-                totals.c.community_id,
-                literal(f"at:{season_id}"),
-                totals.c.member_id,
-                totals.c.points,
-                totals.c.kudos_received,
-                totals.c.kudos_given,
-                totals.c.messages,
-            ).where(totals.c.community_id == community_id, totals.c.bucket == ALL_TIME),
-        )
-    )
+    await _copy_all_time(session, community_id, f"at:{season_id}")
     return running, season_id
 
 

@@ -342,15 +342,8 @@ def reaction_add(world: DiscordWorld, name: str, message: Payload, emoji: str = 
 
 def reaction_remove(world: DiscordWorld, name: str, message: Payload, emoji: str = "👍") -> Payload:
     """MESSAGE_REACTION_REMOVE: Discord sends neither the member nor the message's author."""
-    return {
-        "user_id": world.id(name),
-        "channel_id": message["channel_id"],
-        "message_id": message["id"],
-        "guild_id": world.guild_id,
-        "emoji": {"id": None, "name": emoji},
-        "burst": False,
-        "type": 0,
-    }
+    added = reaction_add(world, name, message, emoji)
+    return {key: value for key, value in added.items() if key not in ("member", "message_author_id")}
 
 
 def message_delete(world: DiscordWorld, message: Payload) -> Payload:

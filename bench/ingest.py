@@ -4,7 +4,8 @@ Every event earns points: members take turns, and the virtual clock moves past t
 before a member speaks again. Hearth: `hearth.dispatch(MessagePosted)` -> recognition cog (identity
 cache, settings cache, cooldown) -> LedgerBuffer -> `ledger.record` in batches, on the async engine.
 Raw: the same ledger rows and 10 totals upserts per event (5 periods, overall and activity) with
-`executemany`, in one transaction, on a copy of the same database (same schema, same PRAGMAs). Both runs must leave identical tables.
+`executemany`, in one transaction, on a copy of the same database (same schema, same PRAGMAs). Both runs
+must leave identical tables.
 Steady state: every member's first turn is played before the clock starts (untimed, on both sides),
 so that what each cog learns about a member once per process (identity, settings, onboarding state,
 open ritual runs) is in memory, as in a bot that has been running; the loop yields to the event loop

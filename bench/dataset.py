@@ -26,7 +26,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from storage.engine import Database
-from storage.ledger import buckets_for
+from storage.ledger import CATEGORY_OF, buckets_for, category_bucket
 
 BENCH_DIR = Path(__file__).parent
 # A Wednesday noon: the current week holds two and a half days of activity.
@@ -34,7 +34,7 @@ NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 PLATFORM = "bench"
 _YEAR = 365 * 24 * 3600.0
 _KUDOS_SHARE = 0.1  # share of generated events that are kudos (two rows each) rather than messages
-_FORMAT_VERSION = 1  # bump when the generated content changes, so stale cached files are not reused
+_FORMAT_VERSION = 2  # bump when the generated content changes, so stale cached files are not reused
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,10 @@ def _generate(path: Path, shape: Shape, quiet: bool) -> None:
     )
     connection.execute("COMMIT")
 
-    buckets: dict[date, tuple[str, str, str]] = {}
+    # Per day: the period buckets, and those of the kudos and activity categories (as `ledger.record` files them).
+    buckets: dict[date, tuple[str, ...]] = {}
+    kudos_buckets: dict[date, tuple[str, ...]] = {}
+    activity_buckets: dict[date, tuple[str, ...]] = {}
     snowflake = 10**17
     written = 0
     first_member = 0
@@ -167,6 +170,8 @@ def _generate(path: Path, shape: Shape, quiet: bool) -> None:
             day_buckets = buckets.get(day)
             if day_buckets is None:
                 day_buckets = buckets[day] = buckets_for(moment, "UTC")
+                kudos_buckets[day] = tuple(category_bucket(b, CATEGORY_OF["kudos_received"]) for b in day_buckets)
+                activity_buckets[day] = tuple(category_bucket(b, CATEGORY_OF["message"]) for b in day_buckets)
             stamp = sql_time(moment)
             snowflake += 1
             receiver = pick()
@@ -179,12 +184,12 @@ def _generate(path: Path, shape: Shape, quiet: bool) -> None:
                 rows.append(
                     (community_id, giver, "kudos_given", 0, receiver, "thanks", "general", stamp, key + ":given")
                 )
-                _add(totals, day_buckets, receiver, 10, kudos_received=1)
+                _add(totals, day_buckets + kudos_buckets[day], receiver, 10, kudos_received=1)
                 _add(totals, day_buckets, giver, 0, kudos_given=1)
             else:
                 channel = f"ch{snowflake % 7}"
                 rows.append((community_id, receiver, "message", 1, None, None, channel, stamp, f"message:{snowflake}"))
-                _add(totals, day_buckets, receiver, 1, messages=1)
+                _add(totals, day_buckets + activity_buckets[day], receiver, 1, messages=1)
         connection.execute("BEGIN")
         connection.executemany(
             "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
@@ -207,7 +212,7 @@ def _generate(path: Path, shape: Shape, quiet: bool) -> None:
 
 def _add(
     totals: dict[tuple[str, int], list[int]],
-    buckets: tuple[str, str, str],
+    buckets: tuple[str, ...],
     member: int,
     points: int,
     kudos_received: int = 0,

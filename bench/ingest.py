@@ -3,8 +3,9 @@
 Every event earns points: members take turns, and the virtual clock moves past the cooldown
 before a member speaks again. Hearth: `hearth.dispatch(MessagePosted)` -> recognition cog (identity
 cache, settings cache, cooldown) -> LedgerBuffer -> `ledger.record` in batches, on the async engine.
-Raw: the same ledger rows and 3 totals upserts per event with `executemany`, in one transaction, on
-a copy of the same database (same schema, same PRAGMAs). Both runs must leave identical tables.
+Raw: the same ledger rows and 10 totals upserts per event (5 periods, overall and activity) with
+`executemany`, in one transaction, on a copy of the same database (same schema, same PRAGMAs). Both runs
+must leave identical tables.
 Steady state: every member's first turn is played before the clock starts (untimed, on both sides),
 so that what each cog learns about a member once per process (identity, settings, onboarding state,
 open ritual runs) is in memory, as in a bot that has been running; the loop yields to the event loop
@@ -51,12 +52,16 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.scheduling import VirtualScheduler
 from config.settings import ALL_COGS, load_settings
 from storage.engine import SQLITE_PRAGMAS, Database
-from storage.ledger import buckets_for
+from storage.ledger import buckets_for, category_bucket
 
 # Longer than the default activity cooldown (60s), so each member's next message earns again.
 _TURN = timedelta(seconds=61)
 # What message activity needs: with them alone, the figure isolates the ledger path from other features.
 FOUNDATION_COGS = ("cogs.settings", "cogs.recognition")
+_WORDS = (
+    "the build is green again thanks for the review could someone look at my pull request tonight we ship "
+    "docs release notes meeting moved lunch anyone coffee bug fixed flaky test logs deploy staging rollback"
+).split()
 _FIRST_MESSAGE_ID = 2 * 10**17  # above every generated snowflake
 
 
@@ -117,13 +122,16 @@ async def run_hearth(
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database, cogs=cogs)
     # Built before the heap is frozen: a socket would not hold 100k events waiting, so they must
     # not weigh on the garbage collector either.
+    rng = random.Random(7)
+    texts = [" ".join(rng.choices(_WORDS, k=rng.randint(6, 14))) for _ in range(events)]
     stream = [
         MessagePosted(
             event_id=str(_FIRST_MESSAGE_ID + number),
             author=cast[number % len(cast)].ref,
             channel=cast[number % len(cast)].channel,
             message_id=str(_FIRST_MESSAGE_ID + number),
-            text="hello",
+            # Each its own text: the recognition cog gives a repeat of a member's recent message nothing.
+            text=texts[number],
         )
         for number in range(events)
     ]
@@ -150,7 +158,7 @@ async def run_hearth(
 
 
 def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
-    """Seconds for the same rows and 3 totals upserts per event, executemany in one transaction."""
+    """Seconds for the same rows and their totals upserts (10 per event), executemany in one transaction."""
     rows = []
     totals = []
     for number in range(events):
@@ -169,15 +177,18 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
                 f"message:{_FIRST_MESSAGE_ID + number}",
             )
         )
-        for bucket in buckets_for(moment, "UTC"):
+        periods = buckets_for(moment, "UTC")
+        # Each period overall and in the activity category, as `ledger.record` keeps them.
+        for bucket in (*periods, *(category_bucket(period, "activity") for period in periods)):
             totals.append((speaker.community_id, bucket, speaker.member_id, 1, 0, 0, 1))
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in SQLITE_PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
     first_turn = len(cast)
-    write_raw(connection, rows[:first_turn], totals[: 3 * first_turn])  # untimed, like Hearth's warm-up
+    per_event = len(totals) // len(rows)
+    write_raw(connection, rows[:first_turn], totals[: per_event * first_turn])  # untimed, like Hearth's warm-up
     started = Timing.now()
-    write_raw(connection, rows[first_turn:], totals[3 * first_turn :])
+    write_raw(connection, rows[first_turn:], totals[per_event * first_turn :])
     elapsed = Timing.now() - started
     connection.close()
     return elapsed

@@ -1,6 +1,7 @@
 """Leaderboard and rank latency through the real repositories (`ledger.top`, `ledger.standing`).
 
-Each call is timed as the recognition service makes it: a read session on the async engine, then the
+Boards: all time, week, quarter and year overall, and two category boards (all-time kudos, this week's
+activity). Each call is timed as the recognition service makes it: a read session on the async engine, then the
 repository call. The database is the cached dataset of bench/dataset.py (skewed community sizes,
 totals consistent with the ledger). Communities are measured in two groups: the largest one, and
 the others (a community drawn at random for each call); members are drawn at random too.
@@ -23,6 +24,8 @@ from bench.dataset import NOW, Shape, add_shape_arguments, ensure_database, shap
 from storage import ledger
 from storage.engine import Database
 
+# (period, category): the overall boards, and category boards of each length of period.
+BOARDS = (("all", None), ("week", None), ("quarter", None), ("year", None), ("all", "kudos"), ("week", "activity"))
 TOP_TARGET_MS = 2.0
 RANK_TARGET_MS = 5.0
 
@@ -73,12 +76,13 @@ async def measure(shape: Shape, calls: int, seed: int = 3) -> list[tuple[str, st
     results = []
     try:
         for group, pick in (("largest", largest), ("others", another)):
-            for period in ("all", "week"):
-                bucket = ledger.period_bucket(period, NOW, "UTC")
+            for period, category in BOARDS:
+                bucket = ledger.period_bucket(period, NOW, "UTC", category)
+                name = f"{period}~{category}" if category else period
                 await timed(max(10, calls // 10), top, pick, bucket)  # warm the caches
                 top_samples = await timed(calls, top, pick, bucket)
                 rank_samples = await timed(calls, rank, pick, bucket)
-                results.append((group, period, top_samples, rank_samples))
+                results.append((group, name, top_samples, rank_samples))
     finally:
         await database.dispose()
     return results
@@ -102,7 +106,7 @@ def main() -> None:
         f" {arguments.calls:,} calls per cell, SQLite; ms (targets: top-10 p99 <= {TOP_TARGET_MS},"
         f" rank p99 <= {RANK_TARGET_MS})"
     )
-    header = f"{'ledger rows':>11} | {'community':<9} | {'period':<6} | {'top p50':>7} | {'top p99':>7} |"
+    header = f"{'ledger rows':>11} | {'community':<9} | {'board':<13} | {'top p50':>7} | {'top p99':>7} |"
     print(f"{header} {'rank p50':>8} | {'rank p99':>8}")
     print("-" * (len(header) + 22))
     for rows in sizes:
@@ -110,7 +114,7 @@ def main() -> None:
             measure(shape_from(arguments, rows), arguments.calls)
         ):
             print(
-                f"{rows:>11,} | {group:<9} | {period:<6} | {statistics.median(top_samples):>7.2f} |"
+                f"{rows:>11,} | {group:<9} | {period:<13} | {statistics.median(top_samples):>7.2f} |"
                 f" {percentile(top_samples, 0.99):>7.2f} | {statistics.median(rank_samples):>8.2f} |"
                 f" {percentile(rank_samples, 0.99):>8.2f}"
             )

@@ -15,3 +15,12 @@ class Kind(StrEnum):
     WELCOMER_COMPLETED = "welcomer_completed"
     RITUAL_PARTICIPATION = "ritual_participation"
     RITUAL_PAIRING_MET = "ritual_pairing_met"
+    # A kudos or a message's activity point taken back (reaction removed within the grace period, message
+    # deleted): a new row with the opposite points, never an edit.
+    KUDOS_VOID = "kudos_void"
+    MESSAGE_VOID = "message_void"
+    # Admin tools, each a row (never an edit): points added or taken with a reason; a member's giving stopped
+    # and allowed again (0 points, the reason and who).
+    ADJUSTMENT = "adjustment"
+    GIVING_LOCKED = "giving_locked"
+    GIVING_UNLOCKED = "giving_unlocked"

@@ -16,21 +16,43 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, func, literal, select
+from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
-from storage.models import Contribution, Member, MemberTotal
+from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
+PERIODS = ("week", "month", "quarter", "year", "all")
+
+# Which board category each kind of contribution counts in (besides the overall board). A category board
+# is a totals bucket of its own, `<period bucket>~<category>`, so it is the same index read as the overall
+# board. Kinds not listed (kudos given, onboarding steps) count only overall.
+CATEGORIES = ("kudos", "activity", "rituals", "welcomes", "intro")
+CATEGORY_OF = {
+    "kudos_received": "kudos",
+    "kudos_void": "kudos",
+    "message": "activity",
+    "message_void": "activity",
+    "ritual_participation": "rituals",
+    "ritual_pairing_met": "rituals",
+    "welcomer_completed": "welcomes",
+    "intro_welcome": "welcomes",
+    "intro": "intro",
+}
 
 # Which totals column, besides points, a kind of contribution counts in.
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
 _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
 _POINTS_POSITION = _TOTALS_COLUMNS.index("points")
-# Where each counted kind adds 1 in a totals row.
+# Where each counted kind adds 1 in a totals row; a void takes 1 back from what it voids.
 _COUNTER_POSITIONS = {kind: _TOTALS_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
+_VOIDED = {"kudos_void": "kudos_received", "message_void": "message"}
+_COUNTER_STEPS = {
+    **{kind: (position, 1) for kind, position in _COUNTER_POSITIONS.items()},
+    **{void: (_COUNTER_POSITIONS[kind], -1) for void, kind in _VOIDED.items()},
+}
 
 
 @dataclass(frozen=True)
@@ -57,22 +79,37 @@ def month_bucket(day: date) -> str:
     return f"month:{day.year:04d}-{day.month:02d}"
 
 
-def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str]:
+def quarter_bucket(day: date) -> str:
+    return f"quarter:{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def year_bucket(day: date) -> str:
+    return f"year:{day.year:04d}"
+
+
+def buckets_for(moment: datetime, zone: str) -> tuple[str, str, str, str, str]:
+    """all, week, month, quarter, year (in PERIODS order after `all`) containing `moment` in `zone`."""
     return _buckets(zone, moment.timestamp() // 60)
 
 
 @lru_cache(maxsize=4096)
-def _buckets(zone: str, minute: float) -> tuple[str, str, str]:
+def _buckets(zone: str, minute: float) -> tuple[str, str, str, str, str]:
     # Cached per minute (every zone's offset is whole minutes): a busy batch asks for the same few
     # minutes thousands of times.
     day = datetime.fromtimestamp(minute * 60, ZoneInfo(zone)).date()
-    return ALL_TIME, week_bucket(day), month_bucket(day)
+    return ALL_TIME, week_bucket(day), month_bucket(day), quarter_bucket(day), year_bucket(day)
 
 
-def period_bucket(period: str, moment: datetime, zone: str) -> str:
-    """The bucket of `period` (`week`, `month`, `all`) that contains `moment`."""
-    all_time, week, month = buckets_for(moment, zone)
-    return {"week": week, "month": month, "all": all_time}[period]
+def period_bucket(period: str, moment: datetime, zone: str, category: str | None = None) -> str:
+    """The bucket of `period` (`week`, `month`, `quarter`, `year`, `all`) that contains `moment`, overall or
+    of one category."""
+    all_time, week, month, quarter, year = buckets_for(moment, zone)
+    bucket = {"week": week, "month": month, "quarter": quarter, "year": year, "all": all_time}[period]
+    return category_bucket(bucket, category) if category else bucket
+
+
+def category_bucket(bucket: str, category: str) -> str:
+    return f"{bucket}~{category}"
 
 
 _LEDGER_COLUMNS = (
@@ -172,9 +209,40 @@ def _statements(dialect: Dialect) -> _Statements:
         )
 
     in_bucket = and_(totals.c.community_id == bindparam("community_id"), totals.c.bucket == bindparam("bucket"))
+    # Boards show members who are still here and did not ask to be hidden (`/privacy`); they are not counted
+    # ahead of anyone either, so a rank is a place on the board people see. Counts stay index-only over the
+    # totals, less the few off-board members (a partial index on member) with totals in the bucket.
+    # Written as the partial index's own condition, so that SQLite's planner recognises it.
+    off_board = text(f"({OFF_BOARDS_SQL})")
+    on_board = and_(members.c.hidden_from_boards == false(), members.c.left_at.is_(None))
+    listed = members.c.id == totals.c.member_id
     mine = totals.alias("mine")
-    ranked = select(func.count()).where(in_bucket, totals.c.points > 0).scalar_subquery()
-    ahead = select(func.count()).where(in_bucket, totals.c.points > mine.c.points).scalar_subquery()
+    hidden = totals.alias("hidden")
+
+    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many members of the bucket are on the board with `above_total(their points)` true."""
+        everyone = select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
+        # Off-board members first (the partial index), each one's total by primary key: never a walk over the
+        # bucket's totals, which a join would let the planner choose.
+        their_total = (
+            select(hidden.c.points)
+            .where(
+                hidden.c.community_id == bindparam("community_id"),
+                hidden.c.bucket == bindparam("bucket"),
+                hidden.c.member_id == members.c.id,
+            )
+            .scalar_subquery()
+        )
+        gone = (
+            select(func.count())
+            .select_from(members)
+            .where(members.c.community_id == bindparam("community_id"), off_board, above_total(their_total))
+            .scalar_subquery()
+        )
+        return everyone - gone
+
+    ranked = on_board_count(lambda points: points > 0)
+    ahead = on_board_count(lambda points: points > mine.c.points)
     one = select(literal(1).label("one")).subquery()
     is_mine = and_(
         mine.c.community_id == bindparam("community_id"),
@@ -200,8 +268,8 @@ def _statements(dialect: Dialect) -> _Statements:
         top={
             measure: _Compiled.of(
                 select(totals.c.member_id, totals.c[measure], members.c.external_id, members.c.display_name)
-                .join(members, members.c.id == totals.c.member_id)
-                .where(in_bucket, totals.c[measure] > 0)
+                .join(members, listed)
+                .where(in_bucket, totals.c[measure] > 0, on_board)
                 .order_by(totals.c[measure].desc(), totals.c.member_id)
                 .limit(bindparam("limit")),
                 dialect,
@@ -303,21 +371,28 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     """
     rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
     for award in awards:
-        counter = _COUNTER_POSITIONS.get(award.kind)
-        for bucket in buckets_for(award.created_at, award.zone):
+        counter, step = _COUNTER_STEPS.get(award.kind, (0, 0))
+        category = CATEGORY_OF.get(award.kind)
+        periods = buckets_for(award.created_at, award.zone)
+        for bucket in periods if category is None else (*periods, *_category_buckets(periods, category)):
             key = (award.community_id, bucket, award.member_id)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = [award.community_id, bucket, award.member_id, 0, 0, 0, 0]
             row[_POINTS_POSITION] += award.points
             if counter:
-                row[counter] += 1
+                row[counter] += step
     if not rows:
         return
     if connection.dialect.name == "sqlite":
         await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
     else:
         await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+
+
+@lru_cache(maxsize=4096)
+def _category_buckets(periods: tuple[str, ...], category: str) -> tuple[str, ...]:
+    return tuple(category_bucket(bucket, category) for bucket in periods)
 
 
 @dataclass(frozen=True)
@@ -372,6 +447,41 @@ async def count_since(session: AsyncSession, community_id: int, member_id: int, 
         session, attrgetter("count_since"), community_id=community_id, member_id=member_id, kind=kind, since=moment
     )
     return int(found[0][0])
+
+
+@dataclass(frozen=True)
+class Row:
+    """A ledger row as read back (to void it)."""
+
+    idempotency_key: str
+    member_id: int
+    kind: str
+    points: int
+    actor_id: int | None
+    channel: str | None
+    created_at: datetime
+
+
+async def rows_by_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> list[Row]:
+    """The rows with these idempotency keys (unique index lookups); unknown keys are left out."""
+    if not keys:
+        return []
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(
+            ledger.c.idempotency_key,
+            ledger.c.member_id,
+            ledger.c.kind,
+            ledger.c.points,
+            ledger.c.actor_id,
+            ledger.c.channel,
+            ledger.c.created_at,
+        ).where(ledger.c.community_id == community_id, ledger.c.idempotency_key.in_(list(keys)))
+    )
+    return [
+        Row(key, member_id, kind, points, actor_id, channel, at if at.tzinfo else at.replace(tzinfo=UTC))
+        for key, member_id, kind, points, actor_id, channel, at in found
+    ]
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:

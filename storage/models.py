@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, false
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,8 +20,23 @@ class Community(SQLModel, table=True):
     created_at: datetime
 
 
+# Off the boards: hidden by the member's choice, or gone. Also the condition of a partial index, which SQLite
+# uses only for a query that states it in these very words.
+OFF_BOARDS_SQL = "member.hidden_from_boards OR member.left_at IS NOT NULL"
+
+
 class Member(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "external_id", name="uq_member_ref"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "external_id", name="uq_member_ref"),
+        # The few members off the boards (hidden or gone): a rank subtracts those ahead instead of joining
+        # every total to its member (storage/ledger.py).
+        Index(
+            "ix_member_off_boards",
+            "community_id",
+            sqlite_where=text(OFF_BOARDS_SQL),
+            postgresql_where=text(OFF_BOARDS_SQL),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True)
@@ -75,7 +90,8 @@ class Contribution(SQLModel, table=True):
 
 
 class MemberTotal(SQLModel, table=True):
-    """Running totals per member and period bucket (`all`, `week:2026-11-23`, `month:2026-11`).
+    """Running totals per member and period bucket (`all`, `week:2026-11-23`, `month:2026-11`, `quarter:2026-Q4`,
+    `year:2026`), overall and per category (`week:2026-11-23~kudos`).
 
     Written in the same transaction as the ledger rows, so leaderboards and ranks never scan the ledger.
     """
@@ -84,12 +100,40 @@ class MemberTotal(SQLModel, table=True):
     __table_args__ = (Index("ix_member_total_board", "community_id", "bucket", "points"),)
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
-    bucket: str = Field(max_length=24, primary_key=True)
+    bucket: str = Field(max_length=40, primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     points: int = 0
     kudos_received: int = 0
     kudos_given: int = 0
     messages: int = 0
+
+
+class ReactionKudos(SQLModel, table=True):
+    """Which member's reaction gave kudos on which message: a deleted message finds the kudos it earned by
+    this key (the ledger keys are opaque strings). The kudos itself is the ledger's row `ledger_key`."""
+
+    __tablename__ = "reaction_kudos"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    channel: str = Field(max_length=64, primary_key=True)
+    message_id: str = Field(max_length=64, primary_key=True)
+    giver_id: int = Field(foreign_key="member.id", primary_key=True)
+    receiver_id: int = Field(foreign_key="member.id")
+    ledger_key: str = Field(max_length=160)
+    created_at: datetime
+
+
+class Season(SQLModel, table=True):
+    """A named stretch of a community's history. Its board is the all-time totals at its end less those at its
+    start (`member_total` buckets `at:<id>`, copied when it starts; `season:<id>` once it is closed)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name", name="uq_season_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    name: str = Field(max_length=50)
+    started_at: datetime
+    closed_at: datetime | None = None
 
 
 class CommunitySetting(SQLModel, table=True):

@@ -2,28 +2,65 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Option, OptionType, command
+import logging
+from dataclasses import replace
+
+from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import MessagePosted
-from bot.core.refs import Member
+from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.refs import Member, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Reply, literal, mention
+from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
-from cogs.recognition.service import PERIODS, REASON_LIMIT, RecognitionService
+from cogs.recognition.card import CardRenderer, RankCardData
+from cogs.recognition.levels import level_of
+from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
+from cogs.recognition.settings import RecognitionSettings
 from storage.ledger import Standing
 
-_PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+log = logging.getLogger(__name__)
+
+POINTS = Group("points", "Points adjustments")
+SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
+RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
+_AUTOMATIC = ("reaction removed", "message deleted")
+_AUDIT_WORDS = {
+    "adjustment": "adjusted",
+    "kudos_void": "kudos voided for",
+    "message_void": "activity voided for",
+    "giving_locked": "giving locked for",
+    "giving_unlocked": "giving unlocked for",
+}
+
+_PERIOD_TITLES = {
+    "week": "this week",
+    "month": "this month",
+    "quarter": "this quarter",
+    "year": "this year",
+    "all": "all time",
+}
+_CATEGORY_TITLES = {
+    "kudos": "kudos",
+    "activity": "activity",
+    "rituals": "rituals",
+    "welcomes": "welcomes",
+    "intro": "introductions",
+}
 
 
 class RecognitionFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.recognition = RecognitionService(services)
+        self.cards = CardRenderer()
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
         registry.on(MessagePosted, self.on_message)
+        registry.on(ReactionAdded, self.on_reaction_added)
+        registry.on(ReactionRemoved, self.on_reaction_removed)
+        registry.on(MessageDeleted, self.on_message_deleted)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
 
@@ -49,19 +86,48 @@ class RecognitionFeature:
                 title="🎉 Kudos",
                 description=f"{mention(member)} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} can give {left} today",
+                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} can give {left} today"
+                + (f" · kudos #{outcome.kudos_id}" if outcome.kudos_id else ""),
                 color=0xF5A623,
             ),
         )
 
     @command(
         "leaderboard",
-        "Top contributors this week, this month or of all time",
-        Option("period", OptionType.CHOICE, "week, month or all", required=False, choices=PERIODS, default="week"),
+        "Top contributors this week, month, quarter, year, season or of all time; overall or in one category",
+        Option(
+            "period",
+            OptionType.CHOICE,
+            "week, month, quarter, year, all or season",
+            required=False,
+            choices=(*PERIODS, "season"),
+            default="week",
+        ),
+        Option(
+            "category",
+            OptionType.CHOICE,
+            "all, kudos, activity, rituals, welcomes or intro",
+            required=False,
+            choices=CATEGORIES,
+            default="all",
+        ),
+        Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
     )
-    async def leaderboard(self, ctx: Context, period: str) -> Reply:
-        rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
-        title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
+    async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
+        if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
+            return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
+        if season is not None or period == "season":
+            if category != "all":
+                return Reply.private("Season boards are overall only: leave out the category.")
+            found, rows = await self.recognition.season_board(ctx.community.id, season)
+            title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
+        else:
+            rows = await self.recognition.leaderboard(
+                ctx.community.id, period, ctx.settings, ctx.now, category=category
+            )
+            title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
+            if category != "all":
+                title += f" · {_CATEGORY_TITLES[category]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
@@ -77,29 +143,213 @@ class RecognitionFeature:
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author
+        hidden = await self.recognition.off_boards(subject)
+        if hidden and subject.id != ctx.author.id:
+            return Reply.private(f"{literal(subject.name)} is not on the leaderboards.")
+        own = ctx.settings.of(RecognitionSettings)
         all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
-        return Reply(
-            card=Card(
-                title="Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing",
-                fields=(
-                    CardField("Points", str(all_time.points)),
-                    CardField("Rank", _rank_text(all_time)),
-                    CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
-                    CardField("Kudos received", str(all_time.kudos_received)),
-                    CardField("Kudos given", str(all_time.kudos_given)),
-                ),
-                color=0x5865F2,
-            )
+        if hidden:  # their own /rank: points yes, but no place on a board they are not on
+            all_time, week = replace(all_time, rank=None), replace(week, rank=None)
+        categories = await self.recognition.by_category(subject)
+        level = level_of(all_time.points, own.level_curve, own.level_step)
+        by_category = tuple((_CATEGORY_TITLES[name], amount) for name, amount in categories.items())
+        # The text names every figure the image shows: it is the fallback where images are off or not shown.
+        fields = (
+            CardField("Level", f"{level.level} ({level.into}/{level.needed} to {level.level + 1})"),
+            CardField("Points", str(all_time.points)),
+            CardField("Rank", _rank_text(all_time)),
+            CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
+            CardField("Kudos received", str(all_time.kudos_received)),
+            CardField("Kudos given", str(all_time.kudos_given)),
+            CardField("By category", ", ".join(f"{label} {amount}" for label, amount in by_category), inline=False),
         )
+        files: tuple[Attachment, ...] = ()
+        if own.rank_card:
+            data = RankCardData(
+                subject.name,
+                level.level,
+                level.into,
+                level.needed,
+                all_time.rank,
+                all_time.ranked_members,
+                all_time.points,
+                by_category,
+            )
+            image = await self.cards.render(data)
+            files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
+        title = "Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing"
+        return Reply(card=Card(title=title, fields=fields, color=0x5865F2), files=files)
+
+    @SEASON.command(
+        "start",
+        "Close the current season into an archive and start a new one (nothing is reset)",
+        Option("name", OptionType.TEXT, "The new season's name", max_length=50),
+        permission=Permission.ADMIN,
+    )
+    async def season_start(self, ctx: Context, name: str) -> Reply:
+        name = name.strip()
+        if not name:
+            return Reply.private("A season needs a name.")
+        closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)
+        before = f" Season {literal(closed.name)} is closed: `/leaderboard season:{closed.name}`." if closed else ""
+        return Reply(text=f"🏁 Season **{literal(name)}** starts now: everyone starts at 0 on its board.{before}")
+
+    @POINTS.command(
+        "adjust",
+        "Add or take points from a member, with a reason (kept in the audit)",
+        Option("member", OptionType.MEMBER, "Whose points"),
+        Option("amount", OptionType.INTEGER, "Points to add (negative: take)", min_value=-100_000, max_value=100_000),
+        Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
+        permission=Permission.ADMIN,
+    )
+    async def adjust(self, ctx: Context, member: Member, amount: int, reason: str) -> Reply:
+        if amount == 0:
+            return Reply.private("An adjustment of 0 points changes nothing.")
+        done = await self.recognition.adjust(ctx.author, member, amount, reason, ctx.settings, ctx.invocation_id)
+        if not done:
+            return Reply.private("That adjustment was already recorded — nothing more to do.")
+        sign = "+" if amount > 0 else "−"
+        return Reply.private(
+            f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
+            "it is in `/recognition audit`."
+        )
+
+    @RECOGNITION.command(
+        "void",
+        "Void kudos by their id (shown in the kudos message), with a reason",
+        Option("kudos_id", OptionType.INTEGER, "The kudos' id", min_value=1),
+        Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
+        permission=Permission.MODERATOR,
+    )
+    async def void(self, ctx: Context, kudos_id: int, reason: str) -> Reply:
+        name = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)
+        return Reply.private(f"Kudos #{kudos_id} to {literal(name)} are void ({literal(reason)}).")
+
+    @RECOGNITION.command(
+        "lock",
+        "Stop a member from giving kudos",
+        Option("member", OptionType.MEMBER, "Who"),
+        Option("reason", OptionType.TEXT, "Why", required=False, max_length=REASON_LIMIT),
+        permission=Permission.MODERATOR,
+    )
+    async def lock(self, ctx: Context, member: Member, reason: str | None) -> Reply:
+        if not await self.recognition.set_lock(ctx.author, member, True, reason, ctx.settings, ctx.invocation_id):
+            return Reply.private(f"{literal(member.name)} cannot give kudos already.")
+        return Reply.private(f"{literal(member.name)} can no longer give kudos, until `/recognition unlock`.")
+
+    @RECOGNITION.command(
+        "unlock",
+        "Let a member give kudos again",
+        Option("member", OptionType.MEMBER, "Who"),
+        permission=Permission.MODERATOR,
+    )
+    async def unlock(self, ctx: Context, member: Member) -> Reply:
+        if not await self.recognition.set_lock(ctx.author, member, False, None, ctx.settings, ctx.invocation_id):
+            return Reply.private(f"{literal(member.name)} can give kudos already.")
+        return Reply.private(f"{literal(member.name)} can give kudos again.")
+
+    @RECOGNITION.command(
+        "audit",
+        "The latest adjustments, voids and locks, with who and why",
+        Option("member", OptionType.MEMBER, "Only this member's", required=False),
+        permission=Permission.MODERATOR,
+    )
+    async def audit(self, ctx: Context, member: Member | None) -> Reply:
+        rows = await self.recognition.audit(ctx.community.id, member)
+        if not rows:
+            return Reply.private("Nothing adjusted, voided or locked yet.")
+        people = await self.services.identity.members_by_id(
+            list({row.member_id for row in rows} | {row.actor_id for row in rows if row.actor_id})
+        )
+
+        def name(member_id: int | None) -> str:
+            found = people.get(member_id) if member_id is not None else None
+            return literal(found.name) if found else "someone"
+
+        zone = ctx.settings.zone()
+        lines = [
+            f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
+            + (f" {row.points:+d}" if row.points else "")
+            + (
+                f" by {name(row.actor_id)}"
+                if row.kind not in ("kudos_void", "message_void") or row.reason not in _AUTOMATIC
+                else " (automatic)"
+            )
+            + (f" — {literal(row.reason)}" if row.reason else "")
+            for row in rows
+        ]
+        return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
         award = self.recognition.activity_award(
-            member, event.message_id, event.channel.external_id, settings, self.services.clock.now()
+            member, event.message_id, event.channel.external_id, settings, self.services.clock.now(), event.text
         )
         if award is not None:
             self.services.activity.submit(award)
+
+    async def on_reaction_added(self, event: ReactionAdded) -> None:
+        author = event.message_author
+        if author is None:
+            return  # a message whose author the platform could not say: nothing to thank
+        giver = await self.services.identity.member(event.member)
+        settings = await self.services.settings.get(giver.community_id)
+        if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):
+            return
+        if author.is_bot or event.member.is_bot or author == event.member:
+            return  # bots' and webhooks' messages, bots reacting, and your own message count for nothing
+        receiver = await self.services.identity.member(author)
+        now = self.services.clock.now()
+        try:
+            outcome = await self.recognition.react(
+                giver, receiver, event.channel.external_id, event.message_id, settings, now
+            )
+        except UserError as refusal:
+            # The reaction stays (it is the member's), but they learn privately why it gave nothing.
+            await self.services.notify_member(event.member, Reply(text=f"Your {event.emoji} gave no kudos: {refusal}"))
+            return
+        if not outcome.duplicate:
+            left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
+            log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)
+
+    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+        giver = await self.services.identity.member(event.member)
+        settings = await self.services.settings.get(giver.community_id)
+        if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):
+            return
+        await self.recognition.take_back(
+            giver, event.channel.external_id, event.message_id, settings, self.services.clock.now()
+        )
+
+    async def on_message_deleted(self, event: MessageDeleted) -> None:
+        community_id = (await self.services.identity.community(event.channel.community)).id
+        settings = await self.services.settings.get(community_id)
+        await self.recognition.message_deleted(community_id, event.channel.external_id, event.message_id, settings)
+
+
+# Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
+# their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
+_EMOJI_NAMES = {
+    "raised_hands": "🙌",
+    "+1": "👍",
+    "thumbsup": "👍",
+    "heart": "❤️",
+    "tada": "🎉",
+    "clap": "👏",
+    "star": "⭐",
+    "pray": "🙏",
+    "sparkles": "✨",
+    "trophy": "🏆",
+}
+
+
+def same_emoji(given: str, configured: str) -> bool:
+    def norm(emoji: str) -> str:
+        name = emoji.strip().strip(":").split("::")[0]  # Slack skin tones: `+1::skin-tone-2`
+        return _EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
+
+    return norm(given) == norm(configured)
 
 
 def _rank_text(standing: Standing) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from bot.core.member_data import MemberData, OnDelete, Reference, by_references
 from bot.core.services import Services
-from storage.models import Contribution, MemberTotal
+from storage.models import Contribution, MemberTotal, ReactionKudos
 
 REFERENCES = (
     Reference(Contribution, "member_id"),
     Reference(Contribution, "actor_id", OnDelete.FORGET),
     Reference(MemberTotal, "member_id"),
+    # Which message a member's reaction thanked: theirs as giver or receiver; the kudos row itself stays.
+    Reference(ReactionKudos, "giver_id"),
+    Reference(ReactionKudos, "receiver_id"),
 )
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.awards import award
 from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
+from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
-from storage import identity, ledger
+from config.durations import format_duration
+from storage import identity, ledger, recognition, seasons
 from storage.kinds import Kind
 from storage.ledger import Award, BoardRow, Standing
 
-PERIODS = ("week", "month", "all")
+PERIODS = ledger.PERIODS
+CATEGORIES = ("all", *ledger.CATEGORIES)
 REASON_LIMIT = 300
 
 
@@ -25,6 +30,7 @@ class KudosOutcome:
     points: int
     remaining_today: int
     duplicate: bool = False
+    kudos_id: int | None = None  # the ledger row's id: `/recognition void ID` names it
 
 
 def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
@@ -38,10 +44,31 @@ def _until(delta: timedelta) -> str:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
+_VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOID}
+
+
+def _void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
+    """The row taking `row`'s points back. It counts in the periods `row` counted in (its time), and its key
+    makes it happen once, however often the removal or deletion is delivered."""
+    return award(
+        settings,
+        community_id,
+        row.member_id,
+        _VOID_OF.get(Kind(row.kind), Kind.KUDOS_VOID),
+        -row.points,
+        f"void:{row.idempotency_key}",
+        row.created_at,
+        actor_id=row.actor_id,
+        reason=why,
+        channel=row.channel,
+    )
+
+
 class RecognitionService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._last_activity: dict[int, datetime] = {}
+        self._repeats = Repeats()
 
     async def give_kudos(
         self,
@@ -54,6 +81,21 @@ class RecognitionService:
         now: datetime,
     ) -> KudosOutcome:
         """Record kudos (two ledger rows) and commit; a refusal raises UserError and writes nothing."""
+        return await self._kudos(giver, receiver, reason, settings, f"kudos:{key}", channel, now)
+
+    async def _kudos(
+        self,
+        giver: Member,
+        receiver: Member,
+        reason: str | None,
+        settings: CommunitySettings,
+        key: str,
+        channel: str | None,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> KudosOutcome:
+        """The one way kudos are given (command or reaction): the limits, then two ledger rows under `key`.
+        With `message_id` (a reaction), which message earned it is remembered, so deleting it voids them."""
         if receiver.id == giver.id:
             raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
         if receiver.is_bot:
@@ -72,10 +114,11 @@ class RecognitionService:
             used = await ledger.count_since(
                 session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, settings.day_start(now)
             )
+            await self._check_limits(session, giver, receiver, own, now, limit - used)
             if used >= limit:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
                 # limit, `record` skips a known key by itself: no look-up on the common path.)
-                if await ledger.exists(session, giver.community_id, f"kudos:{key}"):
+                if await ledger.exists(session, giver.community_id, key):
                     return KudosOutcome(own.kudos_points, 0, duplicate=True)
                 resets = next_local_midnight(now, settings)
                 raise UserError(
@@ -88,7 +131,7 @@ class RecognitionService:
                 receiver.id,
                 Kind.KUDOS_RECEIVED,
                 own.kudos_points,
-                f"kudos:{key}",
+                key,
                 now,
                 actor_id=giver.id,
                 reason=reason,
@@ -99,21 +142,157 @@ class RecognitionService:
                 member_id=giver.id,
                 kind=Kind.KUDOS_GIVEN,
                 points=0,
-                idempotency_key=f"kudos:{key}:given",
+                idempotency_key=f"{key}:given",
                 actor_id=receiver.id,
             )
             recorded = await ledger.record(session, [received, given])
+            if recorded and message_id is not None and channel is not None:
+                await recognition.remember_reaction(
+                    session, giver.community_id, channel, message_id, giver.id, receiver.id, key, now
+                )
+            kudos_id = await recognition.row_id(session, giver.community_id, key) if recorded else None
         if not recorded:
             return KudosOutcome(own.kudos_points, 0, duplicate=True)
-        return KudosOutcome(own.kudos_points, limit - used - 1)
+        return KudosOutcome(own.kudos_points, limit - used - 1, kudos_id=kudos_id)
+
+    # -- admin tools: every change a new ledger row -------------------------------------------------------
+    async def adjust(
+        self, admin: Member, member: Member, amount: int, reason: str, settings: CommunitySettings, key: str
+    ) -> bool:
+        """Points added or taken (an `adjustment` row, counted now). False for a retried command."""
+        now = self.services.clock.now()
+        row = award(
+            settings,
+            member.community_id,
+            member.id,
+            Kind.ADJUSTMENT,
+            amount,
+            f"adjust:{key}",
+            now,
+            actor_id=admin.id,
+            reason=reason,
+        )
+        async with self.services.db.write() as session:
+            return bool(await ledger.record(session, [row]))
+
+    async def void_kudos(self, admin: Member, kudos_id: int, reason: str, settings: CommunitySettings) -> str:
+        """Void kudos by their id (the recipient's row); returns the recipient's name. UserError when there is
+        no such kudos or it is void already."""
+        async with self.services.db.write() as session:
+            key = await recognition.key_of(session, admin.community_id, kudos_id, Kind.KUDOS_RECEIVED)
+            found = await ledger.rows_by_keys(session, admin.community_id, [key] if key else [])
+            if not found:
+                raise UserError(f"There are no kudos #{kudos_id} in this community.")
+            void = replace(_void(admin.community_id, found[0], settings, reason), actor_id=admin.id)
+            if not await ledger.record(session, [void]):
+                raise UserError(f"Kudos #{kudos_id} are void already.")
+        names = await self.services.identity.members_by_id([found[0].member_id])
+        return names[found[0].member_id].name if found[0].member_id in names else "the member"
+
+    async def set_lock(
+        self, admin: Member, member: Member, locked: bool, reason: str | None, settings: CommunitySettings, key: str
+    ) -> bool:
+        """Stop (or allow again) a member's giving; False when it already was so."""
+        now = self.services.clock.now()
+        kind = Kind.GIVING_LOCKED if locked else Kind.GIVING_UNLOCKED
+        async with self.services.db.write() as session:
+            if await recognition.giving_locked(session, member.community_id, member.id) == locked:
+                return False
+            row = award(
+                settings, member.community_id, member.id, kind, 0, f"lock:{key}", now, actor_id=admin.id, reason=reason
+            )
+            return bool(await ledger.record(session, [row]))
+
+    async def audit(self, community_id: int, member: Member | None) -> list[recognition.AuditRow]:
+        async with self.services.db.read() as session:
+            return await recognition.audit(session, community_id, member.id if member else None)
+
+    async def _check_limits(
+        self,
+        session: AsyncSession,
+        giver: Member,
+        receiver: Member,
+        own: RecognitionSettings,
+        now: datetime,
+        remaining: int,
+    ) -> None:
+        """The limits besides the daily allowance, each refusal naming the limit, what remains and when."""
+        left = f"You have {max(0, remaining)} kudos left today."
+        if await recognition.giving_locked(session, giver.community_id, giver.id):
+            raise UserError("A moderator has paused your kudos giving (recognition lock). Ask them if unsure why.")
+        if own.kudos_min_member_age:
+            joined = await recognition.joined_at(session, giver.id) or now
+            if now - joined < own.kudos_min_member_age:
+                raise UserError(
+                    f"New members can give kudos once they have been here {format_duration(own.kudos_min_member_age)}"
+                    f" (kudos_min_member_age): you can in {_until(joined + own.kudos_min_member_age - now)}."
+                )
+        if own.kudos_pair_cooldown:
+            last = await recognition.last_kudos_between(
+                session, giver.community_id, giver.id, receiver.id, now - own.kudos_pair_cooldown
+            )
+            if last is not None:
+                again = _until(last + own.kudos_pair_cooldown - now)
+                raise UserError(
+                    f"You thanked {receiver.name} less than {format_duration(own.kudos_pair_cooldown)} ago "
+                    f"(kudos_pair_cooldown): you can thank them again in {again}. {left}"
+                )
+
+    async def react(
+        self,
+        giver: Member,
+        author: Member,
+        channel: str,
+        message_id: str,
+        settings: CommunitySettings,
+        now: datetime,
+    ) -> KudosOutcome:
+        """Kudos by reaction: once per (message, giver), whatever is removed and added again."""
+        key = f"reaction:{channel}:{message_id}:{giver.id}"
+        return await self._kudos(giver, author, None, settings, key, channel, now, message_id=message_id)
+
+    async def take_back(
+        self, giver: Member, channel: str, message_id: str, settings: CommunitySettings, now: datetime
+    ) -> bool:
+        """A kudos reaction removed within `reaction_grace` is voided (a new row); later it stands. True when
+        something was taken back."""
+        grace = settings.of(RecognitionSettings).reaction_grace
+        key = f"reaction:{channel}:{message_id}:{giver.id}"
+        async with self.services.db.write() as session:
+            found = await ledger.rows_by_keys(session, giver.community_id, [key])
+            if not found or now - found[0].created_at > grace:
+                return False
+            return bool(
+                await ledger.record(session, [_void(giver.community_id, found[0], settings, "reaction removed")])
+            )
+
+    async def message_deleted(
+        self, community_id: int, channel: str, message_id: str, settings: CommunitySettings
+    ) -> int:
+        """A deleted message voids the kudos reactions gave it and its activity point. How many rows voided."""
+        await self.services.activity.flush()  # its activity point may still be on its way
+        async with self.services.db.write() as session:
+            keys = await recognition.reaction_keys(session, community_id, channel, message_id)
+            found = await ledger.rows_by_keys(session, community_id, [*keys, f"message:{channel}:{message_id}"])
+            voids = [_void(community_id, row, settings, "message deleted") for row in found if row.points]
+            return len(await ledger.record(session, voids))
 
     def activity_award(
-        self, member: Member, message_id: str, channel: str, settings: CommunitySettings, now: datetime
+        self,
+        member: Member,
+        message_id: str,
+        channel: str,
+        settings: CommunitySettings,
+        now: datetime,
+        text: str = "",
     ) -> Award | None:
-        """Points for a message when the member is past their cooldown (checked in memory)."""
+        """Points for a message when the member is past their cooldown and it does not repeat one of their last
+        few messages (both checked in memory)."""
         own = settings.of(RecognitionSettings)
         if member.is_bot or own.message_points == 0:
             return None
+        if self._repeats.seen(member.id, text):
+            return None  # nor does it restart the cooldown: the next new message earns as it would have
         last = self._last_activity.get(member.id)
         if last is not None and now - last < own.activity_cooldown:
             return None
@@ -130,11 +309,48 @@ class RecognitionService:
             channel=channel,
         )
 
+    async def start_season(self, community_id: int, name: str, now: datetime) -> seasons.SeasonRow | None:
+        """Close the running season into an archive and start `name`; returns the closed one."""
+        await self.services.activity.flush()  # what was earned before the boundary counts before it
+        async with self.services.db.write() as session:
+            if await seasons.by_name(session, community_id, name) is not None:
+                raise UserError(f"There is a season called {name} already: choose another name.")
+            closed, _ = await seasons.start(session, community_id, name, now)
+            return closed
+
+    async def season_board(
+        self, community_id: int, name: str | None, limit: int = 10
+    ) -> tuple[seasons.SeasonRow, list[BoardRow]]:
+        """The board of season `name` (None: the running one). UserError when there is no such season."""
+        await self.services.activity.flush()
+        async with self.services.db.read() as session:
+            season = await (
+                seasons.by_name(session, community_id, name) if name else seasons.current(session, community_id)
+            )
+            if season is None:
+                raise UserError(
+                    f"There is no season called {name}." if name else "No season is running: `/season start NAME`."
+                )
+            if season.closed_at is not None:
+                return season, await ledger.top(session, community_id, f"season:{season.id}", limit)
+            rows = await seasons.running_board(session, community_id, season.id, limit)
+        board: list[BoardRow] = []
+        for position, (member_id, amount, external_id, display_name) in enumerate(rows, start=1):
+            rank = board[-1].rank if board and board[-1].points == amount else position
+            board.append(BoardRow(rank, member_id, external_id, display_name, amount))
+        return season, board
+
     async def leaderboard(
-        self, community_id: int, period: str, settings: CommunitySettings, now: datetime, limit: int = 10
+        self,
+        community_id: int,
+        period: str,
+        settings: CommunitySettings,
+        now: datetime,
+        limit: int = 10,
+        category: str = "all",
     ) -> list[BoardRow]:
         await self.services.activity.flush()  # read your own recent activity
-        bucket = ledger.period_bucket(period, now, settings.timezone)
+        bucket = ledger.period_bucket(period, now, settings.timezone, None if category == "all" else category)
         async with self.services.db.read() as session:
             return await ledger.top(session, community_id, bucket, limit)
 
@@ -151,9 +367,26 @@ class RecognitionService:
     async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
         """All-time and this-week standing of one member."""
         await self.services.activity.flush()
-        all_time, week, _ = ledger.buckets_for(now, settings.timezone)
+        all_time, week = ledger.buckets_for(now, settings.timezone)[:2]
         async with self.services.db.read() as session:
             return (
                 await ledger.standing(session, member.community_id, all_time, member.id),
                 await ledger.standing(session, member.community_id, week, member.id),
             )
+
+    async def by_category(self, member: Member) -> dict[str, int]:
+        """A member's all-time points per category (one index read each, the totals' own buckets)."""
+        async with self.services.db.read() as session:
+            return {
+                category: (
+                    await ledger.standing(
+                        session, member.community_id, ledger.category_bucket(ledger.ALL_TIME, category), member.id
+                    )
+                ).points
+                for category in ledger.CATEGORIES
+            }
+
+    async def off_boards(self, member: Member) -> bool:
+        """The member asked to be hidden from boards (`/privacy`) or has left the community."""
+        async with self.services.db.read() as session:
+            return await recognition.off_boards(session, member.id)

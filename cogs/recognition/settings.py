@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -19,3 +20,30 @@ class RecognitionSettings(Section):
         le=timedelta(days=1),
         description="Time between two messages that earn points",
     )
+    kudos_pair_cooldown: timedelta = Field(
+        timedelta(0),
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description="Time before a member may thank the same member again (0s: no limit)",
+    )
+    kudos_min_member_age: timedelta = Field(
+        timedelta(0),
+        ge=timedelta(0),
+        le=timedelta(days=365),
+        description="How long a member must have been here before giving kudos (0s: from the start)",
+    )
+    kudos_emoji: str = Field(
+        "🙌", min_length=1, max_length=64, description="Reacting with this emoji gives the message's author kudos"
+    )
+    reaction_grace: timedelta = Field(
+        timedelta(minutes=10),
+        ge=timedelta(0),
+        le=timedelta(days=1),
+        description="Removing a kudos reaction within this time takes the kudos back",
+    )
+    level_curve: Literal["mee6", "linear"] = Field(
+        "mee6", description="How points make levels: mee6 (5n²+50n+100 per level) or linear (level_step each)"
+    )
+    level_step: int = Field(100, ge=1, le=100_000, description="Points per level on the linear curve")
+    rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
+    public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")

@@ -52,7 +52,6 @@ async def test_kudos_to_a_departed_member_are_refused_politely(console: ConsoleD
     assert "you got kudos from @bob" in said
 
 
-@pytest.mark.xfail(strict=True, reason="the boards' departed filter is recognition's (issue 10); passes once it lands")
 async def test_departed_members_are_not_ranked_or_spotlighted(console: ConsoleDriver) -> None:
     await console.run(
         """

@@ -21,7 +21,9 @@ GENERAL = ChannelRef(COMMUNITY, "general", "general")
 
 
 def message(message_id: str, author: str = "alice", is_bot: bool = False) -> MessagePosted:
-    return MessagePosted(message_id, MemberRef(COMMUNITY, author, author, is_bot), GENERAL, message_id, "hi")
+    # Each its own text: a repeat of one of the author's last messages would earn nothing.
+    text = f"hi {message_id}"
+    return MessagePosted(message_id, MemberRef(COMMUNITY, author, author, is_bot), GENERAL, message_id, text)
 
 
 async def ledger_rows(hearth: Hearth) -> int:

@@ -118,7 +118,18 @@ async def test_hearth_cogs_loads_only_the_chosen_features(database_url: str, clo
     runtime = build_hearth(settings, clock, VirtualScheduler(clock))
     try:
         assert runtime.registry.loaded == ["cogs.recognition"]
-        assert {"kudos", "rank", "leaderboard", "help"} == set(runtime.registry.commands)
+        assert {
+            "kudos",
+            "rank",
+            "leaderboard",
+            "help",
+            "points adjust",
+            "recognition void",
+            "recognition lock",
+            "recognition unlock",
+            "recognition audit",
+            "season start",
+        } == set(runtime.registry.commands)
         assert "kudos_points" in runtime.registry.settings.keys()
         assert "ritual_grace" not in runtime.registry.settings.keys()
     finally:

@@ -17,6 +17,7 @@ from bot.core.events import (
     MemberJoined,
     MemberLeft,
     MembersPresent,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
@@ -37,7 +38,7 @@ class EventLog:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def listen(self, hearth: Hearth) -> None:
-        kinds = (MessagePosted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved)
+        kinds = (MessagePosted, MessageDeleted, MemberJoined, MemberLeft, ReactionAdded, ReactionRemoved)
         for kind in (*kinds, MembersPresent, CommunityAdded, CommunityRemoved):
             hearth.registry.on(kind, self.record)
 

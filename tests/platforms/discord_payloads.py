@@ -363,6 +363,20 @@ def reaction_add(world: DiscordWorld, name: str, message: Payload, emoji: str = 
     }
 
 
+def reaction_remove(world: DiscordWorld, name: str, message: Payload, emoji: str = "👍") -> Payload:
+    """MESSAGE_REACTION_REMOVE: Discord sends neither the member nor the message's author."""
+    added = reaction_add(world, name, message, emoji)
+    return {key: value for key, value in added.items() if key not in ("member", "message_author_id")}
+
+
+def message_delete(world: DiscordWorld, message: Payload) -> Payload:
+    return {"id": message["id"], "channel_id": message["channel_id"], "guild_id": world.guild_id}
+
+
+def message_delete_bulk(world: DiscordWorld, messages: list[Payload]) -> Payload:
+    return {"ids": [m["id"] for m in messages], "channel_id": messages[0]["channel_id"], "guild_id": world.guild_id}
+
+
 # -- interactions ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mention:

@@ -37,6 +37,19 @@ SIGNING_SECRET = "test-signing-secret"
 WAIT_SECONDS = 10.0  # a safety net for a broken test, not a synchronisation
 
 
+@dataclass
+class Upload:
+    """A file on its way through files_upload_v2: announced, its bytes received, shared in a conversation."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes = b""
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -108,6 +121,7 @@ class MockSlackApi:
     group_dms: dict[frozenset[str], str] = field(default_factory=dict)
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)  # by file id: files_upload_v2's three steps
     url: str = ""
     socket: web.WebSocketResponse | None = None
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -134,6 +148,7 @@ class MockSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -175,7 +190,7 @@ class MockSlackApi:
             params.update(await request.json())
         elif request.can_read_body:
             params.update(parse_qsl(await request.text()))
-        for key in ("blocks", "view", "users"):
+        for key in ("blocks", "view", "users", "files"):
             if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
                 params[key] = json.loads(params[key])
         error = self.errors.get(method) or self._state_error(method, params)
@@ -233,9 +248,31 @@ class MockSlackApi:
         if method == "conversations.info":
             channel = self.channels.get(params["channel"]) or SlackChannel(params["channel"], "")
             return {"channel": channel.as_api(self.general_channel)}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            self.uploads[file_id] = Upload(file_id, params["filename"], int(params["length"]), params.get("alt_txt"))
+            return {"file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            shared = []
+            for item in params["files"]:
+                upload = self.uploads[item["id"]]
+                upload.channel, upload.thread_ts = params.get("channel_id"), params.get("thread_ts")
+                shared.append({"id": upload.file_id, "name": upload.filename, "title": item.get("title")})
+            return {"files": shared}
         if method == "apps.connections.open":
             return {"url": f"{self.url.replace('http', 'ws', 1)}/socket"}
         return {}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the bytes, posted to the URL files.getUploadURLExternal gave."""
+        upload = self.uploads[request.match_info["file_id"]]
+        upload.data = await request.read()
+        await self._record("upload", {"file_id": upload.file_id, "length": len(upload.data)})
+        return web.Response(text="OK - " + str(len(upload.data)))
+
+    def shared_files(self, channel: str | None = None) -> list[Upload]:
+        """Files uploaded and shared (files.completeUploadExternal), in a conversation or anywhere."""
+        return [u for u in self.uploads.values() if u.channel and (channel is None or u.channel == channel)]
 
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record("response_url", {"key": request.match_info["key"], **(await request.json())})

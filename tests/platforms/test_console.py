@@ -36,14 +36,14 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
         """
         @alice: /kudos @alice for being me
         @alice: /kudos
-        @alice: /leaderboard period:year
+        @alice: /leaderboard period:decade
         @alice: /nope
         @alice: /leaderboard all
         """
     )
     assert "[only @alice] You can't give kudos to yourself" in said
     assert "[only @alice] `/kudos` needs member. Usage: `/kudos member [reason]`" in said
-    assert "[only @alice] period must be one of: week, month, all." in said
+    assert "[only @alice] period must be one of: week, month, quarter, year, all, season." in said
     assert "[only @alice] I don't know the command `/nope`" in said
     assert "No points yet" in said
 

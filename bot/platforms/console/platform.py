@@ -23,8 +23,10 @@ from bot.core.events import (
     MemberJoined,
     MemberLeft,
     MembersPresent,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
+    ReactionRemoved,
 )
 from bot.core.inbound import Invocation
 from bot.core.messenger import Capabilities, PlatformError
@@ -36,6 +38,7 @@ from bot.platforms.console.script import (
     NAME,
     Action,
     Click,
+    Delete,
     Join,
     JoinedBefore,
     Leave,
@@ -51,6 +54,7 @@ from bot.platforms.console.script import (
     SetGrantable,
     SetLevel,
     Submit,
+    Unreact,
     Wait,
     parse_line,
 )
@@ -253,6 +257,10 @@ class ConsolePlatform:
                 await self.hearth.dispatch(kind(self._new_id(), COMMUNITY))
             case React(member, emoji, target):
                 await self._react(member, emoji, target, number, line)
+            case Unreact(member, emoji, target):
+                await self._react(member, emoji, target, number, line, removed=True)
+            case Delete(member, author):
+                await self._delete(member, author, number, line)
             case SetLevel(member, level):
                 self.state.levels[member] = _LEVELS[level]
                 await self.hearth.services.identity.member(member_ref(member))
@@ -314,11 +322,13 @@ class ConsolePlatform:
         reply = await self.hearth.inbound.text_command(invocation, line, self._resolve)
         await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
 
-    async def _react(self, member: str, emoji: str, target: str, number: int, line: str) -> None:
+    async def _react(
+        self, member: str, emoji: str, target: str, number: int, line: str, *, removed: bool = False
+    ) -> None:
         posted = next((m for m in reversed(self.state.messages) if m.author == target), None)
         if posted is None:
             raise ScriptError(number, line, f"@{target} has not written anything to react to")
-        event = ReactionAdded(
+        event = (ReactionRemoved if removed else ReactionAdded)(
             self._new_id(),
             member_ref(member),
             channel_ref(posted.channel),
@@ -326,6 +336,16 @@ class ConsolePlatform:
             emoji,
             member_ref(target),
         )
+        await self.hearth.dispatch(event)
+
+    async def _delete(self, member: str, author: str, number: int, line: str) -> None:
+        """`member` deletes `author`'s latest message: it is gone from the console's memory (a later
+        reaction lands on the one before), and Hearth hears MessageDeleted as from a platform."""
+        posted = next((m for m in reversed(self.state.messages) if m.author == author), None)
+        if posted is None:
+            raise ScriptError(number, line, f"@{author} has not written anything to delete")
+        self.state.messages.remove(posted)
+        event = MessageDeleted(self._new_id(), channel_ref(posted.channel), posted.message_id, member_ref(author))
         await self.hearth.dispatch(event)
 
     async def _click(self, member: str, label: str, number: int, line: str) -> None:

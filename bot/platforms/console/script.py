@@ -11,6 +11,8 @@ bot cannot grant &role | #chan  granting that role / adding to that channel is r
 @alice joined 2025-03-04        alice was there before Hearth, since that day (her true join date)
 hearth is removed | added       Hearth is removed from (or added back to) the community
 @alice reacts EMOJI to @bob     on bob's latest message
+@alice removes EMOJI from @bob  takes that reaction back from bob's latest message
+@alice deletes last message     deletes her latest message (`... of @bob`: bob's, as a moderator would)
 @alice is admin | moderator | member
 @alice clicks "LABEL"           the button on the latest bot message she can see
 @alice picks "A", "B"           options in the latest select menu she can see
@@ -104,6 +106,19 @@ class React:
 
 
 @dataclass(frozen=True)
+class Unreact:
+    member: str
+    emoji: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    member: str
+    author: str  # whose latest message goes
+
+
+@dataclass(frozen=True)
 class SetLevel:
     member: str
     level: str
@@ -148,6 +163,8 @@ Action = (
     | JoinedBefore
     | Removed
     | React
+    | Unreact
+    | Delete
     | SetLevel
     | Click
     | Pick
@@ -165,6 +182,8 @@ _JOIN = re.compile(rf"^@({NAME})\s+(joins|leaves)$")
 _JOINED = re.compile(rf"^@({NAME})\s+joined\s+(\S+)$")
 _REMOVED = re.compile(r"^hearth\s+is\s+(removed|added)$")
 _REACT = re.compile(rf"^@({NAME})\s+reacts\s+(\S+)\s+to\s+@({NAME})$")
+_UNREACT = re.compile(rf"^@({NAME})\s+removes\s+(\S+)\s+from\s+@({NAME})$")
+_DELETE = re.compile(rf"^@({NAME})\s+deletes\s+last\s+message(?:\s+of\s+@({NAME}))?$")
 _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
 _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
 _PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
@@ -205,6 +224,10 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
         return Removed(match.group(1) == "removed")
     if match := _REACT.match(text):
         return React(match.group(1), match.group(2), match.group(3))
+    if match := _UNREACT.match(text):
+        return Unreact(match.group(1), match.group(2), match.group(3))
+    if match := _DELETE.match(text):
+        return Delete(match.group(1), match.group(2) or match.group(1))
     if match := _LEVEL.match(text):
         return SetLevel(match.group(1), match.group(2))
     if match := _CLICK.match(text):

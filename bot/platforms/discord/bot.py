@@ -23,6 +23,7 @@ from bot.core.events import (
     MemberJoined,
     MemberLeft,
     MembersPresent,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
@@ -332,6 +333,26 @@ class HearthBot(commands.Bot):
         # Discord gives a leave no id or time of its own: the moment we heard of it stands in.
         event_id = f"leave:{guild.id}:{payload.user.id}:{datetime.now(UTC).isoformat()}"
         await self._dispatch(MemberLeft(event_id, member_ref(guild, payload.user)))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        # Raw: the message may be older than discord.py's cache. Its author is known only when it was cached.
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        if guild is None:
+            return
+        cached = payload.cached_message
+        author = member_ref(guild, cached.author) if cached is not None else None
+        channel = channel_ref_by_id(guild, payload.channel_id)
+        event = MessageDeleted(f"delete:{payload.message_id}", channel, str(payload.message_id), author)
+        await self._dispatch(event)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        # A moderator's purge: each message voids what it earned, as a single deletion would.
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        if guild is None:
+            return
+        channel = channel_ref_by_id(guild, payload.channel_id)
+        for message_id in sorted(payload.message_ids):
+            await self._dispatch(MessageDeleted(f"delete:{message_id}", channel, str(message_id)))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, ReactionAdded)

@@ -33,7 +33,7 @@ from bot.core.runtime import Hearth
 from bot.platforms.slack.events import SlackEvents
 from bot.platforms.slack.guard import guard
 from bot.platforms.slack.interactions import SlackInteractions
-from bot.platforms.slack.manifest import BOT_SCOPES
+from bot.platforms.slack.manifest import BOT_SCOPES, LATER_SCOPES
 from bot.platforms.slack.messenger import SlackMessenger, error_code
 from bot.platforms.slack.people import People
 from bot.platforms.slack.settings import SlackSettings
@@ -109,6 +109,13 @@ class SlackPlatform:
         granted = found.headers.get("x-oauth-scopes") or found.headers.get("X-OAuth-Scopes")
         if granted is not None:
             missing = [scope for scope in BOT_SCOPES if scope not in {s.strip() for s in granted.split(",")}]
+            if later := [scope for scope in missing if scope in LATER_SCOPES]:
+                log.warning(
+                    "the Slack app lacks the scope(s) %s: files (rank cards) cannot be shared until it is "
+                    "reinstalled from `hearth slack-manifest`",
+                    ", ".join(later),
+                )
+                missing = [scope for scope in missing if scope not in LATER_SCOPES]
             if missing:
                 raise SettingsError(
                     f"The Slack app lacks the scope(s) {', '.join(missing)}: add them on the app's OAuth & "

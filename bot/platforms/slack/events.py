@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.events import CommunityRemoved, MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    CommunityRemoved,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.refs import ChannelRef, MemberRef
 from bot.platforms.slack.messenger import error_code
 from bot.platforms.slack.text import from_slack_text, mentioned_ids
@@ -45,6 +53,9 @@ class SlackEvents:
         app.event("tokens_revoked")(self.removed)
 
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("subtype") == "message_deleted":
+            await self.message_deleted(body, event)
+            return
         if event.get("bot_id") or event.get("subtype") not in HUMAN_SUBTYPES or not event.get("user"):
             return
         community = self.platform.community(body.get("team_id") or event.get("team") or "")
@@ -71,6 +82,17 @@ class SlackEvents:
                 thread if thread and thread != event["ts"] else None,
             )
         )
+
+    async def message_deleted(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """`deleted_ts` is the message's own ts (MessagePosted's message_id); `previous_message` says whose."""
+        deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if not deleted or not event.get("channel"):
+            return
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        previous = event.get("previous_message") or {}
+        author = self.people.author(community, previous["user"]) if previous.get("user") else None
+        channel = ChannelRef(community, event["channel"], thread_id=previous.get("thread_ts"))
+        await self.platform.hearth.dispatch(MessageDeleted(body["event_id"], channel, deleted, author))
 
     async def team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event["user"]
@@ -140,8 +162,8 @@ class SlackEvents:
         self, kind: type[ReactionAdded] | type[ReactionRemoved], body: dict[str, Any], event: dict[str, Any]
     ) -> None:
         item = event.get("item") or {}
-        if item.get("type") != "message":
-            return
+        if item.get("type") != "message" or str(item.get("channel", "")).startswith("D"):
+            return  # a reaction on a file, or in a direct message: not community activity (as on Discord)
         community = self.platform.community(body.get("team_id") or "")
         author = await self.people.member(community, event["item_user"]) if event.get("item_user") else None
         await self.platform.hearth.dispatch(

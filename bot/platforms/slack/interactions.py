@@ -25,9 +25,9 @@ from bot.core.events import ComponentClicked, FormSubmitted
 from bot.core.inbound import Invocation
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, MemberRef
-from bot.core.reply import Form, Reply
+from bot.core.reply import Card, Form, Reply
 from bot.platforms.slack.blocks import home_view, message_payload, modal_view, submission_errors, submitted_values
-from bot.platforms.slack.messenger import SlackMessenger, error_code, refusal
+from bot.platforms.slack.messenger import SlackMessenger, attachments, error_code, refusal
 from bot.platforms.slack.text import from_slack_text, resolve
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class SlackOutbox:
         return True
 
     async def ephemeral(self, reply: Reply) -> None:
+        reply = await self._files_by_dm(reply)
         if self.response_url:
             await self._respond(reply)
             return
@@ -92,7 +93,20 @@ class SlackOutbox:
             # A DM or a private channel Hearth is not in: the command's response_url still works there.
             if not self.response_url:
                 raise
-            await self._respond(reply, public=True)
+            await self._respond(await self._files_by_dm(reply), public=True)
+
+    async def _files_by_dm(self, reply: Reply) -> Reply:
+        """Slack has no ephemeral files: a private answer's files (a rank card) go to the person's DM with
+        Hearth, and the answer says so. Without a DM the answer still comes, saying the file could not."""
+        if not attachments(reply):
+            return reply
+        sent = await self.messenger.upload_to_dm(self.invocation.author, reply)
+        note = (
+            "_Slack shows files to everyone in a channel, so I sent the file to your DMs with Hearth._"
+            if sent
+            else "_I could not send you the file: your DMs with Hearth are closed._"
+        )
+        return replace(reply, text=f"{reply.text}\n{note}".strip(), files=(), card=_without_image(reply.card))
 
     async def quiet(self) -> None:
         """Slack was acknowledged already."""
@@ -129,6 +143,10 @@ class HomeOutbox:
     async def _publish(self, reply: Reply | None) -> None:
         invocation = self.outbox.invocation
         await self.interactions.publish_home(invocation.author, invocation.invocation_id, _notice(reply))
+
+
+def _without_image(card: Card | None) -> Card | None:
+    return replace(card, image=None) if card is not None and card.image else card
 
 
 def _notice(reply: Reply | None) -> Reply | None:

@@ -29,7 +29,11 @@ BOT_SCOPES = (
     "channels:manage",  # conversations.invite into public channels
     "groups:write",  # conversations.invite into private channels
     "channels:join",  # join a public channel before inviting someone into it
+    "files:write",  # files_upload_v2: rank cards, charts and exports as files
 )
+# Scopes added after apps were installed: missing one is a warning at start (what needs it fails with a
+# reason naming the scope), so updating Hearth does not stop an app installed from an older manifest.
+LATER_SCOPES = frozenset({"files:write"})
 BOT_EVENTS = (
     "message.channels",
     "message.groups",

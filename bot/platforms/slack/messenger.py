@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.messenger import Capabilities, PlatformError
 from bot.core.refs import ChannelRef, MemberRef, RoleRef
-from bot.core.reply import Reply
+from bot.core.reply import Attachment, Reply
 from bot.platforms.slack.blocks import message_payload
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,14 @@ def refusal(error: SlackApiError, what: str, doing: str = "do this") -> Platform
     return PlatformError(reasons.get(code, f"Slack refused ({code})."))
 
 
+def attachments(reply: Reply) -> tuple[Attachment, ...]:
+    """What a reply carries as files on Slack: its card's image (Block Kit images need a public URL, so the
+    image is uploaded as a file) and its files."""
+    image = reply.card.image if reply.card else None
+    card_image = (Attachment("image.png", image, reply.card.title if reply.card else ""),) if image else ()
+    return card_image + reply.files
+
+
 class SlackMessenger:
     # Slack has no roles (user groups are not permissions) and its threads have no titles.
     capabilities = Capabilities(roles=False, group_dms=True, named_threads=False, files=True)
@@ -67,6 +75,8 @@ class SlackMessenger:
             )
         except SlackApiError as error:
             raise refusal(error, "try again") from None
+        # Files follow the message into the same conversation (and thread).
+        await self.upload(channel.external_id, reply, thread_ts=channel.thread_id)
         return str(posted["ts"])
 
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
@@ -77,7 +87,46 @@ class SlackMessenger:
             if error_code(error) in UNREACHABLE:
                 return None
             raise refusal(error, "try again") from None
+        await self.upload(opened["channel"]["id"], reply)
         return str(posted["ts"])
+
+    async def upload(self, conversation: str, reply: Reply, *, thread_ts: str | None = None) -> int:
+        """Upload a reply's files (its card's image first, as `image.png`) into a conversation with
+        files_upload_v2 (files.getUploadURLExternal, the upload, files.completeUploadExternal; scope
+        `files:write`). Returns how many were shared; none is nothing to do."""
+        files = attachments(reply)
+        if not files:
+            return 0
+        try:
+            await self.client.files_upload_v2(
+                file_uploads=[
+                    {
+                        "content": file.data,
+                        "filename": file.filename,
+                        "title": file.filename,
+                        "alt_txt": file.description,
+                    }
+                    for file in files
+                ],
+                channel=conversation,
+                thread_ts=thread_ts,
+            )
+        except SlackApiError as error:
+            raise refusal(error, "try again", "share files") from None
+        return len(files)
+
+    async def upload_to_dm(self, member: MemberRef, reply: Reply) -> bool:
+        """Slack has no private files in a channel: a private answer's files go to the member's DM with Hearth.
+        False when that DM cannot be opened."""
+        if not attachments(reply):
+            return False
+        try:
+            opened = await self.client.conversations_open(users=member.external_id)
+        except SlackApiError as error:
+            if error_code(error) in UNREACHABLE:
+                return False
+            raise refusal(error, "try again") from None
+        return await self.upload(opened["channel"]["id"], reply) > 0
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
         """A group DM (mpim) with Hearth and the members; its buttons work for each of them. When Slack cannot

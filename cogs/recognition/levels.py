@@ -1,0 +1,44 @@
+"""Levels from points: a curve gives the points each level needs (README, "Levels").
+
+- `mee6`: going from level n to n + 1 takes 5·n² + 50·n + 100 points (the curve MEE6 made familiar:
+  100 to reach level 1, 255 to reach 2, 475 to reach 3, ...).
+- `linear`: every level takes `level_step` points (default 100).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Curve = Literal["mee6", "linear"]
+MAX_LEVEL = 1000  # far beyond any community's points; bounds the walk
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    into: int  # points earned since reaching `level`
+    needed: int  # points from `level` to the next
+
+    @property
+    def progress(self) -> float:
+        return 0.0 if self.needed <= 0 else min(1.0, self.into / self.needed)
+
+
+def step(curve: Curve, level: int, linear_step: int = 100) -> int:
+    """Points from `level` to `level + 1`."""
+    if curve == "linear":
+        return max(1, linear_step)
+    return 5 * level * level + 50 * level + 100
+
+
+def level_of(points: int, curve: Curve = "mee6", linear_step: int = 100) -> Level:
+    remaining = max(0, points)
+    level = 0
+    while level < MAX_LEVEL:
+        needed = step(curve, level, linear_step)
+        if remaining < needed:
+            return Level(level, remaining, needed)
+        remaining -= needed
+        level += 1
+    return Level(level, 0, 0)

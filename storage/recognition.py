@@ -1,0 +1,163 @@
+"""Recognition's own reads beyond the ledger's totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import upsert_insert
+from storage.models import Contribution, Member, ReactionKudos
+
+
+async def off_boards(session: AsyncSession, member_id: int) -> bool:
+    """Hidden from boards by their own choice, or gone from the community. A member whose row is not written
+    yet (first seen a moment ago) is on the boards."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    found = (
+        await session.execute(select(table.c.hidden_from_boards, table.c.left_at).where(table.c.id == member_id))
+    ).first()
+    return found is not None and (bool(found[0]) or found[1] is not None)
+
+
+async def remember_reaction(
+    session: AsyncSession,
+    community_id: int,
+    channel: str,
+    message_id: str,
+    giver_id: int,
+    receiver_id: int,
+    ledger_key: str,
+    now: datetime,
+) -> None:
+    table = ReactionKudos.__table__  # type: ignore[attr-defined]
+    values = {
+        "community_id": community_id,
+        "channel": channel,
+        "message_id": message_id,
+        "giver_id": giver_id,
+        "receiver_id": receiver_id,
+        "ledger_key": ledger_key,
+        "created_at": now,
+    }
+    await session.execute(
+        upsert_insert(session, table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["community_id", "channel", "message_id", "giver_id"])
+    )
+
+
+async def reaction_keys(session: AsyncSession, community_id: int, channel: str, message_id: str) -> list[str]:
+    """The ledger keys of the kudos reactions gave on one message."""
+    table = ReactionKudos.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.ledger_key).where(
+            table.c.community_id == community_id, table.c.channel == channel, table.c.message_id == message_id
+        )
+    )
+    return [row[0] for row in found]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
+    """When the member joined (None: their row is not written yet: first seen a moment ago)."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    found = (await session.execute(select(table.c.joined_at).where(table.c.id == member_id))).first()
+    return _aware(found[0]) if found else None
+
+
+async def last_kudos_between(
+    session: AsyncSession, community_id: int, giver_id: int, receiver_id: int, since: datetime
+) -> datetime | None:
+    """When the giver last thanked the receiver, if after `since` (the giver's kudos_given rows: an index range)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = (
+        await session.execute(
+            select(ledger.c.created_at)
+            .where(
+                ledger.c.community_id == community_id,
+                ledger.c.member_id == giver_id,
+                ledger.c.kind == "kudos_given",
+                ledger.c.created_at > since,
+                ledger.c.actor_id == receiver_id,
+            )
+            .order_by(ledger.c.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return _aware(found[0]) if found else None
+
+
+async def row_id(session: AsyncSession, community_id: int, idempotency_key: str) -> int | None:
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.id).where(ledger.c.community_id == community_id, ledger.c.idempotency_key == idempotency_key)
+    )
+    first = found.first()
+    return int(first[0]) if first else None
+
+
+async def key_of(session: AsyncSession, community_id: int, row_id: int, kind: str) -> str | None:
+    """The idempotency key of ledger row `row_id` when it is of `kind` in this community."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.idempotency_key).where(
+            ledger.c.id == row_id, ledger.c.community_id == community_id, ledger.c.kind == kind
+        )
+    )
+    first = found.first()
+    return str(first[0]) if first else None
+
+
+async def giving_locked(session: AsyncSession, community_id: int, member_id: int) -> bool:
+    """Whether the member's latest lock row locks (a lock, not followed by an unlock)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(ledger.c.kind)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.member_id == member_id,
+            ledger.c.kind.in_(("giving_locked", "giving_unlocked")),
+        )
+        .order_by(ledger.c.created_at.desc(), ledger.c.id.desc())
+        .limit(1)
+    )
+    first = found.first()
+    return first is not None and first[0] == "giving_locked"
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    kind: str
+    member_id: int
+    points: int
+    actor_id: int | None
+    reason: str | None
+    created_at: datetime
+
+
+AUDITED = ("adjustment", "kudos_void", "message_void", "giving_locked", "giving_unlocked")
+
+
+async def audit(session: AsyncSession, community_id: int, member_id: int | None, limit: int = 10) -> list[AuditRow]:
+    """The latest adjustments, voids and locks, newest first (of one member when given)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    query = select(
+        ledger.c.id,
+        ledger.c.kind,
+        ledger.c.member_id,
+        ledger.c.points,
+        ledger.c.actor_id,
+        ledger.c.reason,
+        ledger.c.created_at,
+    ).where(ledger.c.community_id == community_id, ledger.c.kind.in_(AUDITED))
+    if member_id is not None:
+        query = query.where(ledger.c.member_id == member_id)
+    found = await session.execute(query.order_by(ledger.c.id.desc()).limit(limit))
+    return [AuditRow(*row[:6], _aware(row[6]) or row[6]) for row in found]

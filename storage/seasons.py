@@ -1,0 +1,133 @@
+"""Seasons: boundaries over the ledger's history, never resets.
+
+Starting a season copies the community's all-time totals into the bucket `at:<season id>` (one INSERT ...
+SELECT over the community's totals, once per season). A season's board is then the all-time totals less
+that copy: while it runs, computed from the two buckets (an index range over the community's totals, no
+ledger rows); when the next season starts, it is written once as the bucket `season:<id>`, an ordinary
+board (top 10 by index) for ever after. Nothing is deleted, and the all-time board goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, false, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, MemberTotal, Season
+
+ALL_TIME = "all"
+
+
+@dataclass(frozen=True)
+class SeasonRow:
+    id: int
+    name: str
+    started_at: datetime
+    closed_at: datetime | None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _row(found: Any) -> SeasonRow:
+    season_id, name, started, closed = found
+    return SeasonRow(int(season_id), str(name), _aware(started) or started, _aware(closed))
+
+
+async def current(session: AsyncSession, community_id: int) -> SeasonRow | None:
+    table = Season.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.id, table.c.name, table.c.started_at, table.c.closed_at).where(
+            table.c.community_id == community_id, table.c.closed_at.is_(None)
+        )
+    )
+    first = found.first()
+    return _row(first) if first else None
+
+
+async def by_name(session: AsyncSession, community_id: int, name: str) -> SeasonRow | None:
+    table = Season.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.id, table.c.name, table.c.started_at, table.c.closed_at).where(
+            table.c.community_id == community_id, func.lower(table.c.name) == name.lower()
+        )
+    )
+    first = found.first()
+    return _row(first) if first else None
+
+
+_COLUMNS = ("community_id", "bucket", "member_id", "points", "kudos_received", "kudos_given", "messages")
+_COUNTS = ("points", "kudos_received", "kudos_given", "messages")
+
+
+async def _copy_all_time(session: AsyncSession, community_id: int, bucket: str, less: str | None = None) -> None:
+    """Write the community's all-time totals as `bucket`, less those of bucket `less` when given (one
+    INSERT ... SELECT over the community's totals)."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    base = totals.alias("base")
+    counts = [totals.c[name] - func.coalesce(base.c[name], 0) if less else totals.c[name] for name in _COUNTS]
+    source = totals.outerjoin(base, _same_member(base, totals, less)) if less else totals
+    await session.execute(
+        insert(totals).from_select(
+            list(_COLUMNS),
+            select(totals.c.community_id, literal(bucket), totals.c.member_id, *counts)
+            .select_from(source)
+            .where(totals.c.community_id == community_id, totals.c.bucket == ALL_TIME),
+        )
+    )
+
+
+async def start(session: AsyncSession, community_id: int, name: str, now: datetime) -> tuple[SeasonRow | None, int]:
+    """Close the running season (its board written as `season:<id>`) and start `name` from the totals as they
+    are now. Returns the closed season (if any) and the new season's id."""
+    seasons = Season.__table__  # type: ignore[attr-defined]
+    running = await current(session, community_id)
+    if running is not None:
+        await session.execute(update(seasons).where(seasons.c.id == running.id).values(closed_at=now))
+        await _copy_all_time(session, community_id, f"season:{running.id}", less=f"at:{running.id}")
+    created = await session.execute(
+        insert(seasons).values(community_id=community_id, name=name, started_at=now).returning(seasons.c.id)
+    )
+    season_id = int(created.scalar_one())
+    await _copy_all_time(session, community_id, f"at:{season_id}")
+    return running, season_id
+
+
+def _same_member(base: object, totals: object, bucket: str) -> object:
+    return and_(
+        base.c.community_id == totals.c.community_id,  # type: ignore[attr-defined]
+        base.c.member_id == totals.c.member_id,  # type: ignore[attr-defined]
+        base.c.bucket == bucket,  # type: ignore[attr-defined]
+    )
+
+
+async def running_board(
+    session: AsyncSession, community_id: int, season_id: int, limit: int
+) -> list[tuple[int, int, str, str]]:
+    """(member id, points, external id, name) of the running season's leaders: all-time less the copy."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    members = Member.__table__  # type: ignore[attr-defined]
+    base = totals.alias("base")
+    gained = totals.c.points - func.coalesce(base.c.points, 0)
+    found = await session.execute(
+        select(totals.c.member_id, gained, members.c.external_id, members.c.display_name)
+        .select_from(
+            totals.outerjoin(base, _same_member(base, totals, f"at:{season_id}")).join(
+                members, members.c.id == totals.c.member_id
+            )
+        )
+        .where(
+            totals.c.community_id == community_id,
+            totals.c.bucket == ALL_TIME,
+            gained > 0,
+            members.c.hidden_from_boards == false(),
+            members.c.left_at.is_(None),
+        )
+        .order_by(gained.desc(), totals.c.member_id)
+        .limit(limit)
+    )
+    return [(int(a), int(b), str(c), str(d)) for a, b, c, d in found]

@@ -1,0 +1,123 @@
+"""Leaderboards by period and category in a community's own time zone, and members off the boards."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import update
+
+from bot.core.runtime import Hearth
+from storage.models import Member
+from tests.conftest import ConsoleDriver
+
+
+def board(said: str, title: str) -> list[str]:
+    """The lines of the leaderboard block titled `title` ('this week · kudos'), e.g. ['🥇 bob — 11 points']."""
+    for block in said.split("\n["):
+        if block.splitlines()[0].endswith(f"🏆 Leaderboard — {title}"):
+            return [line.removeprefix("  ┃ ") for line in block.splitlines()[1:]]
+    raise AssertionError(f"no leaderboard {title!r} in {said!r}")
+
+
+async def test_periods_and_categories_follow_the_community_zone_across_month_and_quarter(
+    console: ConsoleDriver,
+) -> None:
+    # Tokyo is UTC+9: 14:30 UTC on 31 March is 23:30 there (March, Q1); an hour later it is 1 April (Q2),
+    # in the same week (from Monday 30 March). In UTC both moments are in March.
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set timezone Asia/Tokyo
+        wait 27d
+        wait 150m
+        @alice: morning all
+        @carol: /kudos @bob thanks for the review
+        wait 1h
+        @bob: hello
+        @alice: /kudos @dana welcome!
+        @erin: /leaderboard week
+        @erin: /leaderboard month
+        @erin: /leaderboard quarter
+        @erin: /leaderboard year
+        @erin: /leaderboard quarter kudos
+        @erin: /leaderboard week activity
+        @erin: /leaderboard all rituals
+        """
+    )
+    assert board(said, "this week") == ["🥇 bob — 11 points", "🥈 dana — 10 points", "🥉 alice — 1 point"]
+    assert board(said, "this month") == ["🥇 dana — 10 points", "🥈 bob — 1 point"]
+    assert board(said, "this quarter") == ["🥇 dana — 10 points", "🥈 bob — 1 point"]
+    assert board(said, "this year") == ["🥇 bob — 11 points", "🥈 dana — 10 points", "🥉 alice — 1 point"]
+    assert board(said, "this quarter · kudos") == ["🥇 dana — 10 points"]
+    assert board(said, "this week · activity") == ["🥇 alice — 1 point", "🥇 bob — 1 point"]
+    assert board(said, "all time · rituals") == ["No points yet. Say hello, or thank someone with /kudos!"]
+
+
+async def hide(hearth: Hearth, name: str) -> None:
+    """What `/privacy` (members' data rights) sets."""
+    async with hearth.db.write() as session:
+        await session.execute(update(Member).where(Member.external_id == name).values(hidden_from_boards=True))
+
+
+async def test_hidden_and_departed_members_are_off_boards_and_ranks(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run(
+        """
+        @alice: /kudos @bob thanks
+        @alice: /kudos @carol thanks
+        @bob: /kudos @carol thanks
+        @carol: /kudos @dana thanks
+        @dana: hi
+        """
+    )
+    await hide(hearth, "carol")
+    said = await console.run(
+        """
+        @dana leaves
+        @erin: /leaderboard all
+        @erin: /rank @bob
+        @erin: /rank @carol
+        @carol: /rank
+        """
+    )
+    # carol (20) hidden, dana (11) gone: bob leads alone, and ranks count only who is shown.
+    assert board(said, "all time") == ["🥇 bob — 10 points"]
+    assert "Rank: #1 of 1" in said
+    assert "[only @erin] carol is not on the leaderboards." in said
+    carol = said.split("Your standing")[1]  # carol's own /rank
+    assert "Points: 20" in carol and "Rank: unranked" in carol
+
+
+async def test_rank_card_is_a_png_naming_the_same_figures_as_the_text(console: ConsoleDriver, tmp_path: Path) -> None:
+    console.platform.files_dir = tmp_path
+    said = await console.run(
+        """
+        @alice: /kudos @bob thanks
+        @carol: /kudos @bob thanks
+        @bob: hello
+        @dana: /rank @bob
+        """
+    )
+    # 21 points on the MEE6-like curve: level 0, 21 of the 100 that level 1 needs.
+    assert "Level: 0 (21/100 to 1)" in said
+    assert "Points: 21" in said and "Rank: #1 of 1" in said
+    assert "By category: kudos 20, activity 1, rituals 0, welcomes 0, introductions 0" in said
+    [path] = re.findall(r"\[file (\S+-rank\.png) \(", said)
+    data = await asyncio.to_thread(Path(path).read_bytes)
+    image = Image.open(io.BytesIO(data))
+    assert (image.format, image.size) == ("PNG", (800, 260))
+    assert 5_000 < len(data) < 200_000
+
+
+async def test_rank_card_can_be_switched_off(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set rank_card no
+        @alice: /rank
+        """
+    )
+    assert "Your standing" in said and "rank.png" not in said

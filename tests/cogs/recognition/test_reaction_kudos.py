@@ -1,0 +1,165 @@
+"""Kudos by reaction on the console: give, take back within the grace period, re-add, deleted messages."""
+
+from __future__ import annotations
+
+from tests.conftest import ConsoleDriver, ledger_rows
+
+
+async def test_reaction_gives_kudos_once_and_removal_within_grace_takes_it_back(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: here is how to fix the build
+        @alice reacts 🙌 to @bob
+        @carol reacts 🙌 to @bob
+        @dana reacts 👍 to @bob
+        @alice removes 🙌 from @bob
+        @alice reacts 🙌 to @bob
+        @erin: /rank @bob
+        """
+    )
+    # alice's and carol's kudos (10 each) and bob's message (1); alice took hers back within 10 minutes, and
+    # adding it again gives nothing: 11. dana's 👍 is not the kudos emoji.
+    assert "Points: 11" in said and "Kudos received: 1" in said
+    assert [row[:2] for row in await ledger_rows(console.platform.hearth, "kudos_void")] == [("bob", -10)]
+
+
+async def test_removal_after_the_grace_period_leaves_the_kudos(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: a long answer
+        @alice reacts 🙌 to @bob
+        wait 11m
+        @alice removes 🙌 from @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "Points: 11" in said and "Kudos received: 1" in said
+
+
+async def test_own_messages_count_for_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: my own great message
+        @bob reacts 🙌 to @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "Points: 1" in said and "Kudos received: 0" in said
+
+
+async def test_a_deleted_message_voids_its_kudos_and_its_activity_point(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: an earlier message
+        wait 2m
+        @bob: spam for kudos
+        @alice reacts 🙌 to @bob
+        @carol reacts 🙌 to @bob
+        @bob deletes last message
+        @alice reacts 🙌 to @bob
+        @erin: /rank @bob
+        @erin: /leaderboard week kudos
+        """
+    )
+    # The deleted message's 2 kudos and its point are void; alice's 🙌 then lands on the earlier message.
+    assert "Points: 11" in said and "Kudos received: 1" in said
+    assert "🥇 bob — 10 points" in said
+
+
+async def test_reaction_over_the_allowance_is_explained_privately(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_daily_limit 1
+        @bob: first
+        @carol: second
+        @alice reacts 🙌 to @bob
+        @alice reacts 🙌 to @carol
+        """
+    )
+    assert "[dm @alice] Your 🙌 gave no kudos: You've given all 1 of your kudos for today." in said
+
+
+async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: Anyone up for a game tonight?
+        wait 2m
+        @bob: anyone up for a game tonight???
+        wait 2m
+        @bob: Anyone up for a game  tonite?
+        wait 2m
+        @bob: ok
+        wait 2m
+        @bob: The release notes are out
+        @erin: /rank @bob
+        """
+    )
+    # The first, "ok" and the release notes earn a point each; the two near-repeats nothing.
+    assert "Points: 3" in said
+
+
+async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_pair_cooldown 1h
+        @admin: /config set kudos_min_member_age 2d
+        @newbie joins
+        @newbie: /kudos @bob thanks
+        wait 2d
+        @newbie: /kudos @bob thanks
+        wait 20m
+        @newbie: /kudos @bob thanks again
+        @newbie: /kudos @carol thanks
+        wait 40m
+        @newbie: /kudos @bob thanks again
+        @erin: /rank @bob
+        """
+    )
+    assert (
+        "[only @newbie] New members can give kudos once they have been here 2d (kudos_min_member_age): "
+        "you can in 48h 0m." in said
+    )
+    assert (
+        "[only @newbie] You thanked bob less than 1h ago (kudos_pair_cooldown): you can thank them again in 40m."
+        " You have 4 kudos left today." in said
+    )
+    # Given: the first after 2 days, carol, and bob again an hour after the first.
+    assert "Kudos received: 2" in said
+
+
+async def test_adjust_void_and_lock_are_audited_and_change_totals(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @alice: /kudos @bob thanks
+        @admin: /points adjust @bob 50 "migrated from the old bot"
+        @admin: /points adjust @carol -5 spam
+        @admin: /recognition lock @alice ring with dave
+        @alice: /kudos @carol thanks
+        @admin: /recognition unlock @alice
+        @admin: /recognition audit
+        @erin: /rank @bob
+        """
+    )
+    kudos_id = int(said.split("kudos #")[1].split()[0])
+    said += await console.run(
+        f"""
+        @admin: /recognition void {kudos_id} mistaken
+        @admin: /recognition void {kudos_id} again
+        @admin: /recognition void 999999 nothing
+        @admin: /recognition audit @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "[only @admin] +50 points for bob (migrated from the old bot)" in said
+    assert "[only @alice] A moderator has paused your kudos giving" in said
+    assert "giving locked for alice by admin — ring with dave" in said
+    assert "adjusted carol -5 by admin — spam" in said
+    assert "Points: 60" in said  # 10 kudos + 50 before the void
+    assert f"[only @admin] Kudos #{kudos_id} to bob are void (mistaken)." in said
+    assert f"[only @admin] Kudos #{kudos_id} are void already." in said
+    assert "[only @admin] There are no kudos #999999 in this community." in said
+    assert "kudos voided for bob -10 by admin — mistaken" in said
+    assert said.rstrip().split("bob's standing")[-1].count("Points: 50") == 1

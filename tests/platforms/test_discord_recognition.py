@@ -1,0 +1,49 @@
+"""Recognition on Discord: reaction kudos, taking them back, and deleted messages (raw gateway events)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+
+
+async def points_of(hearth: Hearth, kind: str) -> int:
+    async with hearth.db.read() as session:
+        query = select(func.coalesce(func.sum(Contribution.points), 0)).where(Contribution.kind == kind)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_reaction_kudos_taken_back_and_voided_by_deletion(discord: DiscordHarness) -> None:
+    world, server, log = discord.world, discord.server, discord.log
+    hearth = discord.hearth
+    first = p.message_create(world, "alice", "here is the fix")
+    second = p.message_create(world, "alice", "and the docs")
+    for said in (first, second):
+        await server.dispatch("MESSAGE_CREATE", said)
+        await log.wait_for(lambda e, said=said: isinstance(e, MessagePosted) and e.message_id == said["id"])
+
+    await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", first, "🙌"))
+    await server.dispatch("MESSAGE_REACTION_REMOVE", p.reaction_remove(world, "bob", first, "🙌"))
+    await log.wait_for(lambda e: isinstance(e, ReactionRemoved))
+    await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", second, "🙌"))
+    await log.wait_for(lambda e: isinstance(e, ReactionAdded) and e.message_id == second["id"])
+    await hearth.services.activity.flush()
+    # bob's kudos on the first message were taken back within the grace period; the second's stand.
+    assert (await points_of(hearth, "kudos_received"), await points_of(hearth, "kudos_void")) == (20, -10)
+
+    # A raw MESSAGE_DELETE (the message need not be cached) voids the second message's kudos and its point.
+    await server.dispatch("MESSAGE_DELETE", p.message_delete(world, second))
+    deleted = await log.wait_for(lambda e: isinstance(e, MessageDeleted))
+    assert isinstance(deleted, MessageDeleted) and deleted.message_id == second["id"]
+    await server.dispatch("MESSAGE_DELETE_BULK", p.message_delete_bulk(world, [first, second]))
+    await log.wait_for(lambda e: isinstance(e, MessageDeleted) and e.event_id == f"delete:{first['id']}")
+    await hearth.services.activity.flush()
+    # Every point is void once, however often a deletion is delivered: both kudos (one by the removal) and
+    # the messages' activity.
+    # (The second message came within the activity cooldown: only the first earned a point.)
+    assert await points_of(hearth, "kudos_void") == -20
+    assert (await points_of(hearth, "message"), await points_of(hearth, "message_void")) == (1, -1)

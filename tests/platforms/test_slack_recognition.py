@@ -1,0 +1,93 @@
+"""Recognition on Slack: rank cards uploaded as files, reaction kudos and deleted messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.reply import Attachment, Card, Reply
+from bot.core.runtime import Hearth
+from storage.models import Contribution
+from tests.platforms.slack_fakes import TEAM, MockSlackApi, SlackHarness, event_payload, message_event
+from tests.platforms.test_slack import block_texts
+
+COMMUNITY = CommunityRef("slack", TEAM)
+GENERAL = ChannelRef(COMMUNITY, "C0GENERAL", "general")
+PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 100
+
+
+async def points_of(hearth: Hearth, kind: str) -> int:
+    async with hearth.db.read() as session:
+        query = select(func.coalesce(func.sum(Contribution.points), 0)).where(Contribution.kind == kind)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_rank_card_is_uploaded_into_the_channel_with_the_reply(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0ALICE")
+    rank = await slack.command("/rank", "<@U0BOB|bob>", "U0ALICE")
+    assert rank.method == "chat.postMessage" and "*Level*\n0 (10/100 to 1)" in block_texts(rank)
+    await slack_api.wait_for("files.completeUploadExternal")
+    [card] = slack_api.shared_files("C0GENERAL")
+    # files_upload_v2's three steps: the URL asked for, the bytes sent there, the file shared.
+    assert card.filename == "rank.png" and card.data.startswith(b"\x89PNG") and len(card.data) == card.length
+    assert card.alt_txt == "bob's rank card: level 0"
+
+
+async def test_a_private_answers_files_go_by_dm_and_it_says_so(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    messenger = slack.platform.messenger
+    # The messenger sends a card's image and a reply's files into the same conversation and thread.
+    await messenger.send(
+        ChannelRef(COMMUNITY, "C0GENERAL", thread_id="1.5"),
+        Reply(card=Card(title="Chart", image=PNG), files=(Attachment("export.csv", b"a,b\n1,2\n"),)),
+    )
+    shared = slack_api.shared_files("C0GENERAL")
+    assert [(f.filename, f.thread_ts, f.data[:4]) for f in shared] == [
+        ("image.png", "1.5", b"\x89PNG"),
+        ("export.csv", "1.5", b"a,b\n"),
+    ]
+    # Slack has no ephemeral files: a private answer's file goes to the DM, and the answer says so.
+    await messenger.send_dm(MemberRef(COMMUNITY, "U0CAROL"), Reply(text="here", files=(Attachment("a.txt", b"hi"),)))
+    assert [f.filename for f in slack_api.shared_files("DU0CAROL")] == ["a.txt"]
+
+
+async def test_reaction_kudos_and_a_deleted_message(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    hearth = slack.platform.hearth
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    slack_api.user("U0HEARTH", "hearth", is_bot=True)
+
+    def reaction(user: str, author: str, ts: str, channel: str = "C0GENERAL") -> dict[str, object]:
+        return {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": "raised_hands",  # Slack's name for the default kudos emoji 🙌
+            "item_user": author,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+        }
+
+    events = [
+        message_event("U0BOB", "the fix is in", "1.1"),
+        reaction("U0ALICE", "U0BOB", "1.1"),
+        reaction("U0ALICE", "U0BOB", "1.1"),  # the same reaction again (a redelivery with a new event id)
+        reaction("U0ALICE", "U0HEARTH", "1.2"),  # a bot's message
+        reaction("U0ALICE", "U0ALICE", "1.3"),  # her own message
+        reaction("U0ALICE", "U0BOB", "1.4", channel="D0BOB"),  # in a DM
+    ]
+    for number, event in enumerate(events):
+        assert (await slack.requests.event(event_payload(event, f"Ev{number}"))).status == 200
+    assert await points_of(hearth, "kudos_received") == 10
+
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": "C0GENERAL",
+        "deleted_ts": "1.1",
+        "previous_message": {"type": "message", "user": "U0BOB", "ts": "1.1", "text": "the fix is in"},
+    }
+    assert (await slack.requests.event(event_payload(deleted, "EvDel"))).status == 200
+    assert await points_of(hearth, "kudos_void") == -10
+    assert await points_of(hearth, "message_void") == -1

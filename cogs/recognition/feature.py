@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from bot.core.commands import Group, Option, OptionType, command
@@ -54,6 +57,9 @@ class RecognitionFeature:
         self.services = services
         self.recognition = RecognitionService(services)
         self.cards = CardRenderer()
+        # One member's reactions on one message are handled in arrival order: platforms deliver each event as a
+        # task of its own, and a quick add-then-remove must not have the removal look before the add is written.
+        self._reacting: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}  # lock, events holding it
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -289,7 +295,31 @@ class RecognitionFeature:
         if award is not None:
             self.services.activity.submit(award)
 
+    @asynccontextmanager
+    async def _in_order(self, event: ReactionAdded | ReactionRemoved) -> AsyncIterator[None]:
+        # Taken before the handler's first await, so the lock is queued for in the order events arrived.
+        key = (event.channel.community.external_id, event.message_id, event.member.external_id)
+        lock, users = self._reacting.get(key, (asyncio.Lock(), 0))
+        self._reacting[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._reacting[key]
+            if users == 1:
+                del self._reacting[key]
+            else:
+                self._reacting[key] = (lock, users - 1)
+
     async def on_reaction_added(self, event: ReactionAdded) -> None:
+        async with self._in_order(event):
+            await self._reaction_added(event)
+
+    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+        async with self._in_order(event):
+            await self._reaction_removed(event)
+
+    async def _reaction_added(self, event: ReactionAdded) -> None:
         author = event.message_author
         if author is None:
             return  # a message whose author the platform could not say: nothing to thank
@@ -313,7 +343,7 @@ class RecognitionFeature:
             left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
             log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)
 
-    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+    async def _reaction_removed(self, event: ReactionRemoved) -> None:
         giver = await self.services.identity.member(event.member)
         settings = await self.services.settings.get(giver.community_id)
         if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):

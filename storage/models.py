@@ -327,3 +327,22 @@ class Birthday(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     month: int
     day: int
+
+
+class CommandClaim(SQLModel, table=True):
+    """A state-changing command's invocation id, claimed before its handler runs: a replayed request (the
+    same Discord interaction, Slack trigger, console delivery) finds it taken and changes nothing.
+
+    Only ids and a time: never what the command said. No foreign key to community, so removing a community
+    is never blocked by claims; they are pruned after a day anyway (bot/core/claims.py)."""
+
+    __tablename__ = "command_claim"
+    __table_args__ = (
+        UniqueConstraint("community_id", "invocation_id", name="uq_command_claim"),
+        Index("ix_command_claim_time", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int
+    invocation_id: str = Field(max_length=128)
+    claimed_at: datetime

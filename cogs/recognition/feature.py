@@ -58,6 +58,7 @@ class RecognitionFeature:
         "leaderboard",
         "Top contributors this week, this month or of all time",
         Option("period", OptionType.CHOICE, "week, month or all", required=False, choices=PERIODS, default="week"),
+        read_only=True,
     )
     async def leaderboard(self, ctx: Context, period: str) -> Reply:
         rows = await self.recognition.leaderboard(ctx.community.id, period, ctx.settings, ctx.now)
@@ -74,6 +75,7 @@ class RecognitionFeature:
         "rank",
         "Points, rank and kudos of a member (you by default)",
         Option("member", OptionType.MEMBER, "Whose rank", required=False),
+        read_only=True,
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author

@@ -14,6 +14,7 @@ bot cannot grant &role | #chan  granting that role / adding to that channel is r
 @alice submits f=v; f=v         answers the form just opened for her
 channel #news is read-only      Hearth may not post in #news
 wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
+replay                          the last command delivered again, with its delivery id (a platform's redelivery)
 # comment, blank lines          ignored
 """
 
@@ -114,6 +115,11 @@ class ReadOnly:
     channel: str
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The last command, delivered again under the same delivery id: what a platform's retry looks like."""
+
+
 Action = (
     Say
     | SayInThread
@@ -128,6 +134,7 @@ Action = (
     | Submit
     | Wait
     | ReadOnly
+    | Replay
 )
 
 _SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
@@ -149,6 +156,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
+    if text == "replay":
+        return Replay()
     if match := _WAIT.match(text):
         try:
             return Wait(parse_duration(match.group(1)))

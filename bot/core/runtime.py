@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.arguments import example, usage
 from bot.core.claims import ALREADY_HANDLED, CommandClaims
@@ -33,7 +32,7 @@ from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
-from config.community import SettingError
+from config.community import SettingError, is_time_zone
 from config.durations import parse_duration
 from storage.engine import Database
 
@@ -279,12 +278,8 @@ class Hearth:
                 raise UserError(f"{option.name}: {error}.") from None
             return duration
         if kind is OptionType.TIMEZONE:
-            try:
-                ZoneInfo(text)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise UserError(
-                    f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin."
-                ) from None
+            if not is_time_zone(text):
+                raise UserError(f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin.")
             return text
         if option.max_length is not None and len(text) > option.max_length:
             raise UserError(

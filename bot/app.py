@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.core.clock import Clock, SystemClock, VirtualClock, logs_on
+from bot.core.registry import RegistryError
 from bot.core.runtime import Hearth
 from bot.core.scheduling import RealScheduler, Scheduler, VirtualScheduler
 from bot.platforms import choose
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 from storage.engine import Database
 
 
@@ -30,7 +31,10 @@ def build_hearth(
         activity_flush_seconds=settings.hearth_activity_flush_seconds,
         activity_batch_size=settings.hearth_activity_batch_size,
     )
-    hearth.load_cogs(settings.chosen_cogs() if cogs is None else cogs)
+    try:
+        hearth.load_cogs(settings.chosen_cogs() if cogs is None else cogs)
+    except RegistryError as error:  # e.g. HEARTH_COGS names introductions without onboarding, whose group it extends
+        raise SettingsError(f"HEARTH_COGS={settings.hearth_cogs or 'all'}: {error}") from None
     return hearth
 
 

@@ -16,7 +16,7 @@ import yaml
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import VirtualClock
 from bot.core.scheduling import VirtualScheduler
-from bot.platforms import registered
+from bot.platforms import choose, registered
 from bot.platforms.console import script_lines
 from bot.platforms.console.script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
@@ -61,7 +61,11 @@ def run(
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
     settings = load_settings(hearth_platform=platform.value if isinstance(platform, Enum) else None)
-    configure_logging(settings, console=settings.hearth_platform == "console")
+    try:  # `auto` picks the console when no token is set: it logs as `hearth console` does
+        on_console = choose(settings.hearth_platform)[0].virtual_time
+    except SettingsError:
+        on_console = False  # _serve reports it
+    configure_logging(settings, console=on_console)
     _serve(settings)
 
 
@@ -159,7 +163,11 @@ def export(
     if output is None:
         sys.stdout.write(data.decode())
     else:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as error:
+            typer.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(f"{len(rows)} contributions written to {output}", err=True)
 
 

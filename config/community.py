@@ -19,6 +19,17 @@ from config.durations import format_duration, parse_duration
 S = TypeVar("S", bound="Section")
 
 
+def is_time_zone(name: str) -> bool:
+    """An IANA zone name Hearth can use. zoneinfo reads a file by that name, so besides "not found" it
+    raises what the file system says: `Europe` is a directory (IsADirectoryError), a very long name is
+    too long for a file name (OSError). Each of those is just "not a time zone" to the person typing."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 class SettingError(ValueError):
     """A polite message for an unknown key or a bad value."""
 
@@ -61,10 +72,8 @@ class CommunityBasics(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Europe/Berlin") from None
+        if not is_time_zone(value):
+            raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Europe/Berlin")
         return value
 
 

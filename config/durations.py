@@ -14,6 +14,7 @@ _WORDS = {
     "d": ("d", "day", "days"),
     "w": ("w", "wk", "wks", "week", "weeks"),
 }
+_LONGEST = 100 * 366 * 86400
 _UNIT_OF = {word: unit for unit, words in _WORDS.items() for word in words}
 _UNIT = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
 _PART = re.compile(rf"(\d+)\s*({_UNIT})(?![a-z])")
@@ -24,11 +25,16 @@ def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `3h`, `2d`, `1w`, `1h30m`, `5 minutes`, `1 hour 30 min`; a bare number means seconds.
     Raises ValueError."""
     cleaned = text.strip().lower()
-    if cleaned.isdigit():
-        return timedelta(seconds=int(cleaned))
-    if not _WHOLE.match(cleaned):
+    if cleaned.isdecimal():  # not isdigit: `²` is a digit int() cannot read
+        seconds = int(cleaned)
+    elif _WHOLE.match(cleaned):
+        seconds = sum(int(n) * _UNITS[_UNIT_OF[unit]] for n, unit in _PART.findall(cleaned))
+    else:
         raise ValueError(f"'{text}' is not a duration; write it like 90s, 15m, 5 minutes, 3h, 2d or 1w")
-    return timedelta(seconds=sum(int(n) * _UNITS[_UNIT_OF[unit]] for n, unit in _PART.findall(cleaned)))
+    # timedelta stops at 999,999,999 days (OverflowError); no duration Hearth keeps comes near a century.
+    if seconds > _LONGEST:
+        raise ValueError(f"'{text}' is longer than I can count; durations go up to 100 years")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:

@@ -387,4 +387,23 @@ class Birthday(SQLModel, table=True):
     day: int
 
 
+class CommandClaim(SQLModel, table=True):
+    """A state-changing command's invocation id, claimed before its handler runs: a replayed request (the
+    same Discord interaction, Slack trigger, console delivery) finds it taken and changes nothing.
+
+    Only ids and a time: never what the command said. No foreign key to community, so removing a community
+    is never blocked by claims; they are pruned after a day anyway (bot/core/claims.py)."""
+
+    __tablename__ = "command_claim"
+    __table_args__ = (
+        UniqueConstraint("community_id", "invocation_id", name="uq_command_claim"),
+        Index("ix_command_claim_time", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int
+    invocation_id: str = Field(max_length=128)
+    claimed_at: datetime
+
+
 import storage.health_models  # noqa: E402, F401  (the community-health tables, on the same metadata)

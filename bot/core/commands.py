@@ -55,6 +55,9 @@ class CommandSpec:
     group: str | None = None
     group_description: str = ""
     slow: bool = field(default=False)
+    # Changes nothing (a list, a lookup): a replayed request may simply run again. Every other command
+    # is claimed by its invocation id before it runs, so a replay changes nothing (bot/core/claims.py).
+    read_only: bool = field(default=False)
 
     @property
     def path(self) -> str:
@@ -109,9 +112,10 @@ def command(
     *options: Option,
     permission: Permission = Permission.MEMBER,
     slow: bool = False,
+    read_only: bool = False,
 ) -> Callable[[H], H]:
     """Declare a top-level command on the handler method itself: `@command("kudos", "Thank a member", ...)`."""
-    return _declare(CommandSpec(name, description, _unbound, options, permission, slow=slow))
+    return _declare(CommandSpec(name, description, _unbound, options, permission, slow=slow, read_only=read_only))
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,11 @@ class Group:
         *options: Option,
         permission: Permission = Permission.MEMBER,
         slow: bool = False,
+        read_only: bool = False,
     ) -> Callable[[H], H]:
-        return _declare(self.spec(name, description, _unbound, *options, permission=permission, slow=slow))
+        return _declare(
+            self.spec(name, description, _unbound, *options, permission=permission, slow=slow, read_only=read_only)
+        )
 
     def spec(
         self,
@@ -140,9 +147,12 @@ class Group:
         *options: Option,
         permission: Permission = Permission.MEMBER,
         slow: bool = False,
+        read_only: bool = False,
     ) -> CommandSpec:
         """A verb built at setup, for options known only then (`/config set` offers every loaded key)."""
-        return CommandSpec(name, description, handler, options, permission, self.name, self.description, slow)
+        return CommandSpec(
+            name, description, handler, options, permission, self.name, self.description, slow, read_only
+        )
 
 
 def declared_commands(feature: object) -> list[CommandSpec]:

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.arguments import example, usage
+from bot.core.claims import ALREADY_HANDLED, CommandClaims
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
@@ -42,7 +42,7 @@ from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
-from config.community import SettingError
+from config.community import SettingError, is_time_zone
 from config.durations import parse_duration
 from storage.engine import Database
 
@@ -80,6 +80,7 @@ class Hearth:
         )
         # Platforms hand what people do to this pipeline (commands, clicks, forms) and it delivers the answer.
         self.inbound = Inbound(self)
+        self.claims = CommandClaims(db)
         self.lifecycle = Lifecycle()
         self._started = False
         self._hooks: asyncio.Task[None] | None = None
@@ -87,7 +88,7 @@ class Hearth:
     # -- lifecycle -------------------------------------------------------------------------------
     def load_cogs(self, names: Iterable[str]) -> None:
         self.registry.command(
-            CommandSpec(name="help", description="What Hearth can do for you here", handler=self._help)
+            CommandSpec(name="help", description="What Hearth can do for you here", handler=self._help, read_only=True)
         )
         self.registry.load(names, self.services)
 
@@ -174,7 +175,22 @@ class Hearth:
             return Reply.private(UNKNOWN_COMMAND.format(name=path))
         if ctx.level < spec.permission:
             return Reply.private(f"Sorry, `/{spec.path}` is for {spec.permission.label}s of this community.")
-        return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options), explain)
+        if spec.read_only:
+            return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options), explain)
+        # Claimed before its effect: a replayed request (same invocation id) changes nothing.
+        if not await self.claims.claim(ctx.community.id, ctx.invocation_id, ctx.now):
+            log.info("/%s: invocation %s was already handled", spec.path, ctx.invocation_id)
+            return Reply.private(ALREADY_HANDLED)
+        return await self._guarded(spec.path, self._claimed(ctx, spec, raw_options), explain)
+
+    async def _claimed(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:
+        """Run a claimed command; one that was refused or failed changed nothing, so its claim is given
+        back and a redelivery gets the same answer, not "already handled"."""
+        try:
+            return await self._invoke(ctx, spec, raw_options)
+        except BaseException:
+            await asyncio.shield(self.claims.release(ctx.community.id, ctx.invocation_id))
+            raise
 
     async def dispatch(self, event: Event) -> None:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
@@ -286,12 +302,8 @@ class Hearth:
                 raise UserError(f"{option.name}: {error}.") from None
             return duration
         if kind is OptionType.TIMEZONE:
-            try:
-                ZoneInfo(text)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise UserError(
-                    f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin."
-                ) from None
+            if not is_time_zone(text):
+                raise UserError(f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin.")
             return text
         if option.max_length is not None and len(text) > option.max_length:
             raise UserError(

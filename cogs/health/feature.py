@@ -224,7 +224,7 @@ def overview_text(r: Report, title: str) -> str:
     funnel = " → ".join(f"{name} {count}" for name, count in r.funnel)
     drops = []
     for (_, before), (name, count) in zip(r.funnel, r.funnel[1:], strict=False):
-        drops.append(f"{name} -{share(max(0, before - count), before)}" if before else f"{name} –")
+        drops.append(f"{name} {share(max(0, before - count), before)} lost" if before else f"{name} –")
     changes = []
     for state in STATES:
         now, then = r.states.get(state, 0), r.states_before.get(state, 0)

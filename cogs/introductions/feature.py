@@ -128,7 +128,9 @@ class IntroductionsFeature:
         await self.intros.welcome_reply(member, event.thread_id, settings, self.services.clock.now())
 
     # -- /whois and /match ---------------------------------------------------------------------------------------
-    @command("whois", "A member's introduction", Option("member", OptionType.MEMBER, "Whose introduction"))
+    @command(
+        "whois", "A member's introduction", Option("member", OptionType.MEMBER, "Whose introduction"), read_only=True
+    )
     async def whois(self, ctx: Context, member: Member) -> Reply:
         found = await self.intros.intro(member.id)
         if found is None:

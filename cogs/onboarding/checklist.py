@@ -77,7 +77,7 @@ class Checklist:
             select=select,
         )
 
-    @ONBOARDING.command("checklist", "Your onboarding checklist and progress")
+    @ONBOARDING.command("checklist", "Your onboarding checklist and progress", read_only=True)
     async def checklist(self, ctx: Context) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None:

@@ -57,7 +57,7 @@ class ModeratorCommands:
             )
         )
 
-    @ONBOARDING.command("status", "Who is stuck at which onboarding step", permission=MOD)
+    @ONBOARDING.command("status", "Who is stuck at which onboarding step", permission=MOD, read_only=True)
     async def status(self, ctx: Context) -> Reply:
         stuck = [p for p in await self.journeys.open_progress(ctx.community.id) if p.current]
         if not stuck:
@@ -85,7 +85,7 @@ class ModeratorCommands:
             ephemeral=True,
         )
 
-    @ONBOARDING.command("show", "How onboarding is set up here, in plain words", permission=MOD)
+    @ONBOARDING.command("show", "How onboarding is set up here, in plain words", permission=MOD, read_only=True)
     async def show(self, ctx: Context) -> Reply:
         setup = await self.journeys.setup(ctx.community.id)
         interests = await self.journeys.interests(ctx.community.id)

@@ -118,6 +118,7 @@ class RecognitionFeature:
             default="all",
         ),
         Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
+        read_only=True,
     )
     async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
         if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
@@ -146,6 +147,7 @@ class RecognitionFeature:
         "rank",
         "Points, rank and kudos of a member (you by default)",
         Option("member", OptionType.MEMBER, "Whose rank", required=False),
+        read_only=True,
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
         subject = member or ctx.author

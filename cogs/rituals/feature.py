@@ -146,7 +146,7 @@ class RitualsFeature:
         return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
 
     # -- everyone -------------------------------------------------------------------------------------
-    @RITUAL.command("list", "The community's rituals")
+    @RITUAL.command("list", "The community's rituals", read_only=True)
     async def list(self, ctx: Context) -> Reply:
         previews = await self.rituals.all(ctx)
         if not previews:
@@ -163,12 +163,12 @@ class RitualsFeature:
             lines.append(f"**{ritual.name}** ({ritual.kind}) — {preview.words} in {where} · {state}")
         return Reply(card=Card(title="Rituals", description="\n".join(lines)), ephemeral=True)
 
-    @RITUAL.command("show", "A ritual's settings and next runs", _NAME_OPTION)
+    @RITUAL.command("show", "A ritual's settings and next runs", _NAME_OPTION, read_only=True)
     async def show(self, ctx: Context, name: str) -> Reply:
         ritual = await self.rituals.find(ctx, name)
         return Reply(card=self._card(ctx, self.rituals.preview(ritual, ctx)), ephemeral=True)
 
-    @RITUAL.command("history", "A ritual's recent runs", _NAME_OPTION)
+    @RITUAL.command("history", "A ritual's recent runs", _NAME_OPTION, read_only=True)
     async def history(self, ctx: Context, name: str) -> Reply:
         ritual, runs = await self.rituals.history(ctx, name)
         if not runs:
@@ -183,7 +183,7 @@ class RitualsFeature:
             lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
         return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
 
-    @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION)
+    @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION, read_only=True)
     async def streaks(self, ctx: Context, name: str) -> Reply:
         ritual, ranked = await self.rituals.streaks(ctx, name)
         if not ranked:

@@ -242,16 +242,37 @@ def _weekday_number(text: str) -> int:
     raise ScheduleError(f"`{text}` is not a day of the week (0-7 or sun-sat).")
 
 
+# Each cron field in words and what it takes, for a refusal that names the field (not APScheduler's message).
+_CRON_RANGES = {
+    "minute": ("minute", "0-59"),
+    "hour": ("hour", "0-23"),
+    "day": ("day-of-month", "1-31 or last"),
+    "month": ("month", "1-12 or jan-dec"),
+    "day_of_week": ("day-of-week", "0-7 or sun-sat"),
+}
+
+
 def _cron(text: str) -> Schedule:
-    values = dict(zip(_CRON_FIELDS, text.split(), strict=True))
-    values["day_of_week"] = _cron_weekdays(values["day_of_week"])
+    typed = dict(zip(_CRON_FIELDS, text.split(), strict=True))
+    values = {**typed, "day_of_week": _cron_weekdays(typed["day_of_week"])}
     try:
         trigger = CronTrigger(timezone=ZoneInfo("UTC"), **values)
-    except ValueError as error:
-        raise ScheduleError(f"`{text}` is not a cron schedule I can use: {error}.") from None
+    except ValueError:
+        raise ScheduleError(_cron_refusal(text, typed, values)) from None
     if trigger.get_next_fire_time(None, _SOME_MOMENT) is None:
         raise ScheduleError(f"`{text}` never runs: no date has that day in that month. Check the day and month fields.")
     return Schedule(text, values, _cron_words(text, values))
+
+
+def _cron_refusal(text: str, typed: dict[str, str], values: dict[str, str]) -> str:
+    """Which field is wrong and what it takes, in plain words."""
+    for name in _CRON_FIELDS:
+        try:
+            CronTrigger(timezone=ZoneInfo("UTC"), **{name: values[name]})
+        except ValueError:
+            words, takes = _CRON_RANGES[name]
+            return f"`{text}` is not a cron schedule I can use: the {words} field `{typed[name]}` should be {takes}."
+    return f"`{text}` is not a cron schedule I can use: its fields don't fit together."
 
 
 def _cron_words(text: str, values: dict[str, str]) -> str:

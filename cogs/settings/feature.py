@@ -38,7 +38,7 @@ class SettingsFeature:
         fields = [CardField(key, self._shown(ctx, settings, key)) for key in self.catalog.keys()]
         return Card(title=title, fields=tuple(fields), footer="Change one with /config set KEY VALUE")
 
-    @CONFIG.command("show", "Show this community's settings", permission=Permission.MODERATOR)
+    @CONFIG.command("show", "Show this community's settings", permission=Permission.MODERATOR, read_only=True)
     async def show(self, ctx: Context) -> Reply:
         return Reply(card=self._card(ctx, ctx.settings, "Community settings"), ephemeral=True)
 

@@ -260,7 +260,7 @@ async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarn
     assert card["title"] == "🌟 spotlight: the week of 2 March 2026"
     bob, alice = f"<@{world.id('bob')}>", f"<@{world.id('alice')}>"
     assert f"🥇 {bob} — 20 points\n🥈 {alice} — 10 points" in card["description"]
-    assert f"💛 {bob} — 2 kudos\n💛 {alice} — 1 kudos" in card["description"]
+    assert f"💛 {bob} — thanked 2 times\n💛 {alice} — thanked once" in card["description"]
     assert (await ritual(discord, "mod", "delete", name="spotlight"))["content"].startswith("Deleted **spotlight**")
 
     saved = await server.interact(p.command_interaction(world, "bob", "birthday set", {"date": "03-08"}))

@@ -241,7 +241,7 @@ async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: M
     [spotlight] = posted_in(slack_api, "C0GENERAL", "🌟")
     shown = block_texts(spotlight)
     assert shown.startswith("🌟 spotlight: the week of 2 March 2026\n*Top contributors*\n🥇 <@U0BOB> — 20 points")
-    assert "*Most thanked*\n💛 <@U0BOB> — 2 kudos\n💛 <@U0CAROL> — 1 kudos" in shown
+    assert "*Most thanked*\n💛 <@U0BOB> — thanked 2 times\n💛 <@U0CAROL> — thanked once" in shown
 
 
 async def test_anniversaries_count_from_joining_not_from_first_sight(

@@ -31,7 +31,7 @@ from bot.platforms.console.script import NAME, ScriptError, SetLevel, Submit, pa
 
 YOU = "you"
 HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
-Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 2d · @bob clicks "I agree"
+Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 2d · @bob clicks "I agree to the rules"
 Up/Down recall earlier lines; Tab completes commands, @members and #channels. A form asks its fields in turn.
 Commands: {commands}.
 Quit with Ctrl-D or Ctrl-C."""

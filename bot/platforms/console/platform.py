@@ -46,6 +46,7 @@ from bot.platforms.console.script import (
     React,
     ReadOnly,
     Removed,
+    Replay,
     ReplyTo,
     Say,
     SayInThread,
@@ -162,6 +163,8 @@ class ConsolePlatform:
         self.scheduler = scheduler
         self.files_dir = files_dir
         self.state = ConsoleState()
+        # (author, channel, line, delivery id) of the last command, for the script's `replay`.
+        self._last_command: tuple[MemberRef, ChannelRef, str, str] | None = None
         # A terminal obeys control characters: none reaches it from what people wrote (names, reasons).
         self._write = lambda where, lines: write(clean_user_text(where), [clean_user_text(line) for line in lines])
         hearth.attach(self)
@@ -274,6 +277,10 @@ class ConsolePlatform:
                 await self.scheduler.advance(duration)
             case ReadOnly(channel):
                 self.state.read_only.add(channel)
+            case Replay():
+                if self._last_command is None:
+                    raise ScriptError(number, line, "there is no command to replay yet")
+                await self._command(*self._last_command)
 
     # -- actions -------------------------------------------------------------------------------------
     def _thread(self, channel: str | None, about: str | None) -> tuple[str, str] | None:
@@ -318,6 +325,7 @@ class ConsolePlatform:
         )
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
+        self._last_command = (author, channel, line, invocation_id)
         invocation = Invocation(author, channel, self._level(author.external_id), invocation_id)
         reply = await self.hearth.inbound.text_command(invocation, line, self._resolve)
         await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)

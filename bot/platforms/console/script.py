@@ -19,6 +19,7 @@ hearth is removed | added       Hearth is removed from (or added back to) the co
 @alice submits f=v; f=v         answers the form just opened for her
 channel #news is read-only      Hearth may not post in #news
 wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
+replay                          the last command delivered again, with its delivery id (a platform's redelivery)
 # comment, blank lines          ignored
 """
 
@@ -152,6 +153,11 @@ class ReadOnly:
     channel: str
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The last command, delivered again under the same delivery id: what a platform's retry looks like."""
+
+
 Action = (
     Say
     | SayInThread
@@ -171,6 +177,7 @@ Action = (
     | Submit
     | Wait
     | ReadOnly
+    | Replay
 )
 
 _SAY = re.compile(rf"^@({NAME})(?:\s+in\s+#({NAME}))?\s*:\s?(.*)$")
@@ -197,6 +204,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
+    if text == "replay":
+        return Replay()
     if match := _WAIT.match(text):
         try:
             return Wait(parse_duration(match.group(1)))

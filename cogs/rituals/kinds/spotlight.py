@@ -29,7 +29,10 @@ class SpotlightKind(RitualKind):
         week_start = local_day - timedelta(days=local_day.weekday())
         refs = await self.places.members(ritual.community_id, [row.member_id for row in [*leaders, *thanked]])
         top_lines = [f"{medal(row.rank)} {mention(refs[row.member_id])} — {points(row.amount)}" for row in leaders]
-        thanked_lines = [f"💛 {mention(refs[row.member_id])} — {row.amount} kudos" for row in thanked]
+        thanked_lines = [
+            f"💛 {mention(refs[row.member_id])} — thanked {'once' if row.amount == 1 else f'{row.amount} times'}"
+            for row in thanked
+        ]
         description = "\n".join(
             [
                 *([firing.prompt, ""] if firing.prompt else []),

@@ -160,8 +160,8 @@ async def test_spotlight_shows_top_contributors_and_most_thanked(console: Consol
     spotlight = said[said.index("🌟 spotlight") :]
     assert "Top contributors" in spotlight
     assert "🥇 @bob — 20 points" in spotlight  # two kudos (commands earn no message points)
-    assert "💛 @bob — 2 kudos" in spotlight
-    assert "💛 @carol — 1 kudos" in spotlight
+    assert "💛 @bob — thanked 2 times" in spotlight
+    assert "💛 @carol — thanked once" in spotlight
 
 
 async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDriver) -> None:
@@ -324,4 +324,4 @@ async def test_the_spotlight_reads_leaders_through_the_standings_port(console: C
         "@mod: /ritual run-now spotlight"
     )
     assert "🥇 @alice — 42 points" in said
-    assert "💛 @alice — 7 kudos" in said
+    assert "💛 @alice — thanked 7 times" in said

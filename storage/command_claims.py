@@ -1,0 +1,41 @@
+"""Command claims: one row per state-changing command invocation, under a unique constraint.
+
+A plain insert with `ON CONFLICT DO NOTHING ... RETURNING`, so two deliveries of the same request, even
+in two processes sharing PostgreSQL, never both run the command.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import upsert_insert
+from storage.models import CommandClaim
+
+_CLAIM = CommandClaim.__table__  # type: ignore[attr-defined]
+
+
+async def claim(session: AsyncSession, community_id: int, invocation_id: str, now: datetime) -> bool:
+    """True when this caller claimed the invocation; False when it was claimed already (a replay)."""
+    inserted = await session.execute(
+        upsert_insert(session, _CLAIM)
+        .values(community_id=community_id, invocation_id=invocation_id, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["community_id", "invocation_id"])
+        .returning(_CLAIM.c.id)
+    )
+    return inserted.scalar_one_or_none() is not None
+
+
+async def release(session: AsyncSession, community_id: int, invocation_id: str) -> None:
+    """Forget a claim whose command changed nothing (refused or failed), so a redelivery is answered the same."""
+    await session.execute(
+        delete(_CLAIM).where(_CLAIM.c.community_id == community_id, _CLAIM.c.invocation_id == invocation_id)
+    )
+
+
+async def prune(session: AsyncSession, before: datetime) -> int:
+    """Drop claims older than `before`; returns how many."""
+    result = await session.execute(delete(_CLAIM).where(_CLAIM.c.claimed_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

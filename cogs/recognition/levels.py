@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Curve = Literal["mee6", "linear"]
-MAX_LEVEL = 1000  # far beyond any community's points; bounds the walk
+MAX_LEVEL = 1000  # mee6: about 1.7 billion points, far beyond any community's; bounds the walk
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ def step(curve: Curve, level: int, linear_step: int = 100) -> int:
 
 def level_of(points: int, curve: Curve = "mee6", linear_step: int = 100) -> Level:
     remaining = max(0, points)
+    if curve == "linear":  # every level costs the same: no walk, and no ceiling
+        per_level = max(1, linear_step)
+        return Level(remaining // per_level, remaining % per_level, per_level)
     level = 0
     while level < MAX_LEVEL:
         needed = step(curve, level, linear_step)

@@ -121,3 +121,10 @@ async def test_rank_card_can_be_switched_off(console: ConsoleDriver) -> None:
         """
     )
     assert "Your standing" in said and "rank.png" not in said
+
+
+def test_linear_levels_have_no_ceiling() -> None:
+    from cogs.recognition.levels import Level, level_of
+
+    assert level_of(200_011, "linear", 100) == Level(2000, 11, 100)
+    assert level_of(99, "linear", 100).level == 0 and level_of(100, "linear", 100).level == 1

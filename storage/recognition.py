@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -65,10 +65,12 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
-    """When the member joined (None: their row is not written yet: first seen a moment ago)."""
+    """When the member joined: the platform's join time where known (a member there before Hearth), else when
+    Hearth first saw them; None when their row is not written yet (first seen a moment ago)."""
     table = Member.__table__  # type: ignore[attr-defined]
-    found = (await session.execute(select(table.c.joined_at).where(table.c.id == member_id))).first()
-    return _aware(found[0]) if found else None
+    query = select(func.coalesce(table.c.platform_joined_at, table.c.joined_at)).where(table.c.id == member_id)
+    found = (await session.execute(query)).first()
+    return _aware(found[0]) if found and found[0] is not None else None
 
 
 async def last_kudos_between(

@@ -128,3 +128,18 @@ def test_linear_levels_have_no_ceiling() -> None:
 
     assert level_of(200_011, "linear", 100) == Level(2000, 11, 100)
     assert level_of(99, "linear", 100).level == 0 and level_of(100, "linear", 100).level == 1
+
+
+async def test_a_member_there_before_hearth_is_old_enough_to_give(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @alice joined 2025-12-01
+        @admin: /config set kudos_min_member_age 1h
+        @alice: /kudos @bob thanks for the review
+        @newbie joins
+        @newbie: /kudos @bob thanks
+        """
+    )
+    assert "@bob, you got kudos from @alice!" in said
+    assert "New members can give kudos once they have been here 1h" in said  # newbie only

@@ -303,7 +303,9 @@ class RitualRunner:
             await self.services.messenger.send(channel, Reply(text=text))
 
     async def on_message(self, author: MemberRef, channel: ChannelRef, thread_id: str | None) -> None:
-        """A message counts for every open run it answers: in the channel (prompt) or the thread."""
+        """A message counts for the open runs it answers: in the channel (prompt) or the thread. When a prompt
+        ritual's window outlasts the gap between its runs (hourly, with a day to answer), a reply answers only its
+        latest run: one message is one time taking part, never a streak of several."""
         if author.is_bot:
             return
         community = await self.services.identity.community(author.community)
@@ -312,8 +314,15 @@ class RitualRunner:
             return
         now = self.services.clock.now()
         thread = thread_id or channel.thread_id
+        latest: dict[int, OpenRun] = {}
+        for run in runs:
+            if run.claimed_at <= now < run.window_ends_at:
+                if run.ritual_id not in latest or run.claimed_at > latest[run.ritual_id].claimed_at:
+                    latest[run.ritual_id] = run
         for run in runs:
             if not run.claimed_at <= now < run.window_ends_at:
+                continue
+            if run.kind == "prompt" and latest[run.ritual_id] is not run:
                 continue
             answers = (run.kind == "prompt" and run.channel == channel.external_id) or (
                 run.kind == "thread" and thread is not None and thread == run.thread_id

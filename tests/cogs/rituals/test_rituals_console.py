@@ -325,3 +325,20 @@ async def test_the_spotlight_reads_leaders_through_the_standings_port(console: C
     )
     assert "🥇 @alice — 42 points" in said
     assert "💛 @alice — thanked 7 times" in said
+
+
+async def test_a_reply_answers_only_the_latest_run_when_windows_overlap(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /ritual create pulse #general hourly prompt:"Still here?" frequent:yes
+        wait 3h
+        @alice: my answer
+        wait 1d
+        @alice: /rank
+        """
+    )
+    # Three hourly runs were open (each with a day to answer); the one reply took part once: 5 points for
+    # taking part and 1 for the message (three runs would have been 16), and no streak.
+    assert "in a row" not in said
+    assert "Points: 6" in said.split("Your standing")[1]

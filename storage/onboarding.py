@@ -395,25 +395,3 @@ async def assign_welcomer(session: AsyncSession, community_id: int, newcomer_id:
         update(journeys).where(journeys.c.member_id == newcomer_id).values(welcomer_id=found.member_id)
     )
     return int(found.member_id)
-
-
-async def member_refs(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """(external id, display name) of members, by our id."""
-    table = _table(Member)
-    if not member_ids:
-        return {}
-    rows = await session.execute(
-        select(table.c.id, table.c.external_id, table.c.display_name).where(table.c.id.in_(list(member_ids)))
-    )
-    return {row.id: (row.external_id, row.display_name) for row in rows}
-
-
-async def community_row(session: AsyncSession, community_id: int) -> tuple[str, str, str]:
-    """(platform, external id, name) of a community."""
-    table = _table(Community)
-    row = (
-        await session.execute(
-            select(table.c.platform, table.c.external_id, table.c.name).where(table.c.id == community_id)
-        )
-    ).one()
-    return row.platform, row.external_id, row.name

@@ -158,10 +158,8 @@ class IntroductionsFeature:
             return Reply.private(
                 "Nobody new shares your interests yet. Check again when more people have introduced themselves!"
             )
-        lines = [
-            f"{mention(MemberRef(ctx.community.ref, m.external_id, m.display_name))} — {', '.join(m.shared)}"
-            for m in found
-        ]
+        refs = await self.services.identity.members_by_id([m.member_id for m in found])
+        lines = [f"{mention(refs[m.member_id].ref)} — {', '.join(m.shared)}" for m in found if m.member_id in refs]
         return Reply(
             card=Card(
                 title="People you might like to meet",

@@ -20,7 +20,6 @@ from cogs.onboarding.service import (
     OnboardingService,
     ago,
     check_welcome_template,
-    journey_member,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -63,6 +62,7 @@ class ModeratorCommands:
         if not stuck:
             return Reply.private("Nobody is stuck: every newcomer has finished onboarding. 🎉")
         sent = await self.journeys.notices([p.journey.member_id for p in stuck])
+        refs = await self.journeys.member_refs([p.journey.member_id for p in stuck[:25]])
         lines = []
         for progress in stuck[:25]:
             current = progress.current
@@ -74,7 +74,7 @@ class ModeratorCommands:
                 if (member_id, current.step, kind) in sent
             ]
             lines.append(
-                f"{mention(journey_member(progress.journey))} — {current.label}, for {ago(ctx.now - progress.since)}"
+                f"{mention(refs[member_id])} — {current.label}, for {ago(ctx.now - progress.since)}"
                 + (f" ({', '.join(flags)})" if flags else "")
             )
         more = f" · and {len(stuck) - 25} more" if len(stuck) > 25 else ""

@@ -14,7 +14,7 @@ from bot.core.reply import Reply, mention
 from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.onboarding.checklist import Checklist
-from cogs.onboarding.service import OnboardingService, Progress, ago, journey_member
+from cogs.onboarding.service import OnboardingService, Progress, ago
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
@@ -96,14 +96,14 @@ class Reminders:
     async def _nudge(self, progress: Progress, settings: CommunitySettings) -> None:
         current = progress.current
         assert current is not None
-        member = journey_member(progress.journey)
+        member = (await self.journeys.member_refs([progress.journey.member_id]))[progress.journey.member_id]
         text = f"Hi {mention(member)}! Your next step is **{current.label}** — it only takes a minute. 🙂"
         await self.checklist.reach(member, settings, await self.checklist.reply(progress, member.community, text))
 
     async def _alert(self, progress: Progress, settings: CommunitySettings, waited: timedelta) -> None:
         current = progress.current
         assert current is not None and settings.basics.mod_channel
-        member = journey_member(progress.journey)
+        member = (await self.journeys.member_refs([progress.journey.member_id]))[progress.journey.member_id]
         await self.services.messenger.send(
             ChannelRef(member.community, settings.basics.mod_channel),
             Reply(

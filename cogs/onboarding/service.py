@@ -265,25 +265,18 @@ class OnboardingService:
             return await onboarding.communities_with_queued_welcomes(session)
 
     async def community_ref(self, community_id: int) -> CommunityRef:
-        async with self.services.db.read() as session:
-            platform, external_id, name = await onboarding.community_row(session, community_id)
-        return CommunityRef(platform, external_id, name)
+        return (await self.services.identity.community_by_id(community_id)).ref
 
-    async def names(self, member_ids: list[int]) -> dict[int, tuple[str, str]]:
-        async with self.services.db.read() as session:
-            return await onboarding.member_refs(session, member_ids)
+    async def member_refs(self, member_ids: list[int]) -> dict[int, MemberRef]:
+        """Refs of our member ids (for mentions), through the identity map."""
+        return {
+            member_id: member.ref
+            for member_id, member in (await self.services.identity.members_by_id(member_ids)).items()
+        }
 
     async def volunteer(self, member: Member, active: bool) -> bool:
         async with self.services.db.write() as session:
             return await onboarding.set_welcomer(session, member.community_id, member.id, active)
-
-
-def _journey_community(journey: Journey) -> CommunityRef:
-    return CommunityRef(journey.platform, journey.community_external_id, journey.community_name)
-
-
-def journey_member(journey: Journey) -> MemberRef:
-    return MemberRef(_journey_community(journey), journey.external_id, journey.display_name)
 
 
 def ago(delta: timedelta) -> str:

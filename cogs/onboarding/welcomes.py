@@ -25,8 +25,7 @@ class Welcomes:
         self.journeys = journeys
 
     async def member_ref(self, community: CommunityRef, member_id: int) -> MemberRef:
-        external_id, name = (await self.journeys.names([member_id]))[member_id]
-        return MemberRef(community, external_id, name)
+        return (await self.journeys.member_refs([member_id]))[member_id]
 
     async def _welcome_text(self, community_id: int, community: CommunityRef, members: str, welcomer: str) -> str:
         setup = await self.journeys.setup(community_id)
@@ -75,18 +74,18 @@ class Welcomes:
         settings = await self.services.settings.get(community_id)
         if not settings.basics.welcome_channel:
             return
-        names = await self.journeys.names(member_ids)
+        refs = await self.journeys.member_refs(member_ids)
         if len(member_ids) == 1:
             # The raid ended with one newcomer waiting: a batch has two at least, so theirs is an ordinary welcome.
             [member_id] = member_ids
             progress = await self.journeys.progress(member_id)
             welcomer_id = progress.journey.welcomer_id if progress else None
             welcomer = mention(await self.member_ref(community, welcomer_id)) if welcomer_id else "everyone"
-            member = mention(MemberRef(community, *names[member_id]))
+            member = mention(refs[member_id])
             text = await self._welcome_text(community_id, community, member, welcomer)
             await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
             return
-        shown = [mention(MemberRef(community, *names[mid])) for mid in member_ids[:BATCH_MENTIONS]]
+        shown = [mention(refs[mid]) for mid in member_ids[:BATCH_MENTIONS] if mid in refs]
         more = len(member_ids) - len(shown)
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")
         text = await self._welcome_text(community_id, community, everyone, "everyone")

@@ -1,5 +1,5 @@
-"""Community health on Slack: a thread reply names the parent's author, and /health show answers in text
-(Slack file upload is not built yet: the figures are the text)."""
+"""Community health on Slack: a thread reply names the parent's author, and /health show answers in text with
+its charts uploaded as files."""
 
 from __future__ import annotations
 
@@ -46,3 +46,7 @@ async def test_a_thread_reply_names_its_parents_author_and_health_show_answers(
     assert "Community health — last 7 days" in text
     # alice, bob and the admin each wrote once; two of the three messages are replies.
     assert "active 3" in text and "replies 67% (2/3) of messages" in text
+    # A private answer's files cannot be private in a channel on Slack: the charts go to the admin's DM.
+    await slack_api.wait_for("files.completeUploadExternal", count=3)
+    charts = [f for f in slack_api.shared_files() if f.filename.endswith(".png")]
+    assert len(charts) == 3 and all(chart.data.startswith(b"\x89PNG") for chart in charts)

@@ -5,6 +5,8 @@ export` is the `recognition` engineer's (until it lands, the export's DM carries
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import replace
 from datetime import datetime
 
@@ -59,8 +61,11 @@ async def test_starting_with_a_token_for_the_workspace_cancels_its_deletion(
 
 
 async def test_mydata_export_reaches_the_member_by_dm(slack: SlackHarness, slack_api: MockSlackApi) -> None:
-    """As far as Slack goes today: the DM arrives; the file in it is the `recognition` engineer's upload."""
+    """The DM says what it is, and the JSON file is uploaded into that DM (files_upload_v2)."""
     slack_api.user("U0ALICE", "alice")
     await slack.command("/mydata", "export", "U0ALICE")
     [dm] = posted_in(slack_api, "DU0ALICE")
     assert "everything Hearth keeps about you" in block_texts(dm)
+    await slack_api.wait_for("files.completeUploadExternal")
+    [export] = slack_api.shared_files("DU0ALICE")
+    assert export.filename.endswith(".json") and json.loads(export.data)["member"]["external_id"] == "U0ALICE"

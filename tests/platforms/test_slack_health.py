@@ -7,7 +7,7 @@ import asyncio
 
 from bot.core.events import MessagePosted
 from bot.core.runtime import Hearth
-from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, event_payload, message_event
+from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, Upload, event_payload, message_event
 
 WAIT_SECONDS = 10
 
@@ -46,7 +46,10 @@ async def test_a_thread_reply_names_its_parents_author_and_health_show_answers(
     assert "Community health — last 7 days" in text
     # alice, bob and the admin each wrote once; two of the three messages are replies.
     assert "active 3" in text and "replies 67% (2/3) of messages" in text
+
     # A private answer's files cannot be private in a channel on Slack: the charts go to the admin's DM.
-    await slack_api.wait_for("files.completeUploadExternal", count=3)
-    charts = [f for f in slack_api.shared_files() if f.filename.endswith(".png")]
-    assert len(charts) == 3 and all(chart.data.startswith(b"\x89PNG") for chart in charts)
+    def charts() -> list[Upload]:
+        return [f for f in slack_api.shared_files() if f.filename.endswith(".png")]
+
+    await slack_api.wait_until(lambda: len(charts()) >= 3)  # one files.completeUploadExternal shares them all
+    assert len(charts()) == 3 and all(chart.data.startswith(b"\x89PNG") for chart in charts())

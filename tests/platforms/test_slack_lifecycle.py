@@ -1,12 +1,11 @@
 """Members who come and go on Slack, end to end through Bolt: a deactivated account has left (kudos to them
 are refused), `app_uninstalled` / `tokens_revoked` schedule the deletion of the workspace's data, a user's
-token revoked alone does not. Slack has no roles to give back on a return; its file upload for `/mydata
-export` is the `recognition` engineer's (until it lands, the export's DM carries the text only)."""
+token revoked alone does not. Slack has no roles to give back on a return; `/mydata export`'s file is
+uploaded into the member's DM."""
 
 from __future__ import annotations
 
 import json
-
 from dataclasses import replace
 from datetime import datetime
 

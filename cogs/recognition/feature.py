@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.core.commands import Group, Option, OptionType, command
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 POINTS = Group("points", "Points adjustments")
 SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
+MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
@@ -66,28 +68,51 @@ class RecognitionFeature:
 
     @command(
         "kudos",
-        "Thank a member, with a reason",
+        "Thank a member (or up to 5 at once), with a reason",
         Option("member", OptionType.MEMBER, "Who you are thanking"),
         Option("reason", OptionType.TEXT, "What for", required=False, max_length=REASON_LIMIT),
+        *(
+            Option(f"member{n}", OptionType.MEMBER, "Someone else to thank with the same reason", required=False)
+            for n in range(2, MAX_RECIPIENTS + 1)
+        ),
     )
-    async def kudos(self, ctx: Context, member: Member, reason: str | None) -> Reply:
+    async def kudos(
+        self,
+        ctx: Context,
+        member: Member,
+        reason: str | None,
+        member2: Member | None = None,
+        member3: Member | None = None,
+        member4: Member | None = None,
+        member5: Member | None = None,
+    ) -> Reply:
         channel = ctx.channel.external_id if ctx.channel else None
+        receivers: list[Member] = []
+        for each in (member, member2, member3, member4, member5):
+            # Naming someone twice thanks them once.
+            if each is not None and all(each.id != seen.id for seen in receivers):
+                receivers.append(each)
         outcome = await self.recognition.give_kudos(
-            ctx.author, member, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
+            ctx.author, receivers, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
         )
         if outcome.duplicate:
             return Reply.private("That kudos was already recorded — nothing more to do.")
         # Phrased so it reads right whoever gave it, the console's `@you` too ("you can give 4 more").
         left = "no more kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} more kudos"
         fields = (CardField("For", reason, inline=False),) if reason else ()
+        named = _and(mention(each) for each in receivers)
+        worth = f"+{points(outcome.points)} for " + (
+            receivers[0].name if len(receivers) == 1 else f"each of {_and(each.name for each in receivers)}"
+        )
+        ids = outcome.kudos_ids or ((outcome.kudos_id,) if outcome.kudos_id else ())
         return Reply(
-            text=f"{mention(member)}, you got kudos from {mention(ctx.author)}!",
+            text=f"{named}, you got kudos from {mention(ctx.author)}!",
             card=Card(
                 title="🎉 Kudos",
-                description=f"{mention(member)} received kudos from {mention(ctx.author)}",
+                description=f"{named} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} can give {left} today"
-                + (f" · kudos #{outcome.kudos_id}" if outcome.kudos_id else ""),
+                footer=f"{worth} · {ctx.author.name} can give {left} today"
+                + (f" · kudos {', '.join(f'#{i}' for i in ids)}" if ids else ""),
                 color=0xF5A623,
             ),
         )
@@ -350,6 +375,12 @@ def same_emoji(given: str, configured: str) -> bool:
         return _EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
 
     return norm(given) == norm(configured)
+
+
+def _and(names: Iterable[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    listed = list(names)
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
 def _rank_text(standing: Standing) -> str:

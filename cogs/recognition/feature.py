@@ -17,14 +17,16 @@ from bot.core.wording import medal, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import RecognitionSettings
-from storage.ledger import Standing
+from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
+from storage.ledger import Standing, tag_category
 
 log = logging.getLogger(__name__)
 
 POINTS = Group("points", "Points adjustments")
 SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
+TAG_ACTIONS = ("list", "add", "remove")
+MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
@@ -130,17 +132,26 @@ class RecognitionFeature:
         ),
         Option(
             "category",
-            OptionType.CHOICE,
-            "all, kudos, activity, rituals, welcomes or intro",
+            OptionType.TEXT,
+            "all, kudos, activity, rituals, welcomes, intro, or a value tag (helpful)",
             required=False,
-            choices=CATEGORIES,
             default="all",
+            max_length=40,
         ),
         Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
     )
     async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
-        if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
+        own = ctx.settings.of(RecognitionSettings)
+        if not own.public_leaderboards and ctx.level < Permission.MODERATOR:
             return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
+        category = category.strip().lstrip("#").lower() or "all"
+        tag = category if category not in CATEGORIES and category in tag_list(own) else None
+        if category not in CATEGORIES and tag is None:
+            tags = ", ".join(tag_list(own))
+            return Reply.private(
+                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
+                + (f", or a value tag: {tags}." if tags else ".")
+            )
         if season is not None or period == "season":
             if category != "all":
                 return Reply.private("Season boards are overall only: leave out the category.")
@@ -148,11 +159,11 @@ class RecognitionFeature:
             title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
         else:
             rows = await self.recognition.leaderboard(
-                ctx.community.id, period, ctx.settings, ctx.now, category=category
+                ctx.community.id, period, ctx.settings, ctx.now, category=tag_category(tag) if tag else category
             )
             title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
             if category != "all":
-                title += f" · {_CATEGORY_TITLES[category]}"
+                title += f" · #{tag}" if tag else f" · {_CATEGORY_TITLES[category]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
@@ -238,6 +249,45 @@ class RecognitionFeature:
             f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
             "it is in `/recognition audit`."
         )
+
+    @RECOGNITION.command(
+        "tags",
+        "The community's value tags, written in a kudos reason (#helpful): list, add or remove",
+        Option("action", OptionType.CHOICE, "list, add or remove", required=False, choices=TAG_ACTIONS, default="list"),
+        Option("tag", OptionType.TEXT, "The tag (letters, digits, - and _)", required=False, max_length=31),
+        permission=Permission.ADMIN,
+    )
+    async def tags(self, ctx: Context, action: str, tag: str | None) -> Reply:
+        own = ctx.settings.of(RecognitionSettings)
+        known = tag_list(own)
+        if action == "list":
+            if not known:
+                return Reply.private("No value tags yet: `/recognition tags add helpful` adds one.")
+            return Reply.private(
+                f"Value tags ({own.value_tags_mode}): "
+                + ", ".join(f"#{each}" for each in known)
+                + ". Boards: `/leaderboard category:TAG`."
+            )
+        name = (tag or "").strip().lstrip("#").lower()
+        if not TAG_PATTERN.fullmatch(f"#{name}"):
+            return Reply.private(
+                "A tag is one word of up to 30 letters, digits, - or _ (`/recognition tags add helpful`)."
+            )
+        if action == "add":
+            if name in known:
+                return Reply.private(f"#{name} is a value tag already.")
+            if name in CATEGORIES:
+                return Reply.private(f"{name} is a board category already: choose another tag.")
+            if len(known) >= MAX_TAGS:
+                return Reply.private(f"A community has at most {MAX_TAGS} value tags: remove one first.")
+            known.append(name)
+        else:
+            if name not in known:
+                return Reply.private(f"#{name} is not a value tag.")
+            known.remove(name)
+        await self.services.settings.set(ctx.community.id, "value_tags", " ".join(known))
+        done = "added" if action == "add" else "removed (its boards keep their history)"
+        return Reply.private(f"#{name} {done}. Value tags: {', '.join(f'#{each}' for each in known) or 'none'}.")
 
     @RECOGNITION.command(
         "void",

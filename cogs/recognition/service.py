@@ -13,7 +13,7 @@ from bot.core.reply import UserError
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
 from cogs.recognition.repeats import Repeats
-from cogs.recognition.settings import RecognitionSettings
+from cogs.recognition.settings import RecognitionSettings, tag_list, tags_in
 from config.community import CommunitySettings
 from config.durations import format_duration
 from storage import identity, ledger, recognition, seasons
@@ -50,7 +50,13 @@ _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOI
 
 def _void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
     """The row taking `row`'s points back. It counts in the periods `row` counted in (its time), and its key
-    makes it happen once, however often the removal or deletion is delivered."""
+    makes it happen once, however often the removal or deletion is delivered. Tagged kudos leave their tags'
+    boards too (the tags read from the reason, against today's tag list)."""
+    tags = tags_in(row.reason, settings.of(RecognitionSettings)) if row.kind == Kind.KUDOS_RECEIVED else ()
+    return replace(_untagged_void(community_id, row, settings, why), tags=tags)
+
+
+def _untagged_void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
     return award(
         settings,
         community_id,
@@ -117,6 +123,15 @@ class RecognitionService:
         limit = own.kudos_daily_limit
         if limit == 0:
             raise UserError("Kudos are switched off in this community (kudos_daily_limit is 0).")
+        tags = tags_in(reason, own)
+        known = tag_list(own)
+        if own.value_tags_mode == "required" and known and not tags and message_id is None:
+            # Reactions have no reason to tag: the requirement is the command's.
+            raise UserError(
+                "Say which value they showed: put one of the community's tags in your reason ("
+                + ", ".join(f"#{tag}" for tag in known)
+                + ")."
+            )
         keys = [key if n == 0 else f"{key}:{n}" for n in range(len(receivers))]
         async with self.services.db.write() as session:
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
@@ -155,6 +170,7 @@ class RecognitionService:
                     reason=reason,
                     channel=channel,
                 )
+                received = replace(received, tags=tags)
                 given = replace(
                     received,
                     member_id=giver.id,
@@ -162,6 +178,7 @@ class RecognitionService:
                     points=0,
                     idempotency_key=f"{receiver_key}:given",
                     actor_id=receiver.id,
+                    tags=(),
                 )
                 rows += [received, given]
             recorded = await ledger.record(session, rows)

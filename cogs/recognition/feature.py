@@ -9,21 +9,24 @@ from dataclasses import replace
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.core.refs import Member, Permission
+from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
 from cogs.recognition.card import CardRenderer, RankCardData
-from cogs.recognition.levels import level_of
+from cogs.recognition.levels import MAX_LEVEL, level_of
+from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
+from config.community import CommunitySettings
 from storage.ledger import Standing, tag_category
 
 log = logging.getLogger(__name__)
 
 POINTS = Group("points", "Points adjustments")
 SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
+LEVELS = Group("levels", "Level rewards: roles for levels, and re-applying them")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_TAGS = 20
@@ -58,6 +61,7 @@ class RecognitionFeature:
         self.services = services
         self.recognition = RecognitionService(services)
         self.cards = CardRenderer()
+        self.levelups = LevelUps(services)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -99,6 +103,8 @@ class RecognitionFeature:
         )
         if outcome.duplicate:
             return Reply.private("That kudos was already recorded — nothing more to do.")
+        for each in receivers:
+            await self._level_check(each, outcome.points, ctx.settings, channel)
         # Phrased so it reads right whoever gave it, the console's `@you` too ("you can give 4 more").
         left = "no more kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} more kudos"
         fields = (CardField("For", reason, inline=False),) if reason else ()
@@ -244,6 +250,7 @@ class RecognitionFeature:
         done = await self.recognition.adjust(ctx.author, member, amount, reason, ctx.settings, ctx.invocation_id)
         if not done:
             return Reply.private("That adjustment was already recorded — nothing more to do.")
+        await self._level_check(member, amount, ctx.settings, ctx.channel.external_id if ctx.channel else None)
         sign = "+" if amount > 0 else "−"
         return Reply.private(
             f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
@@ -355,6 +362,53 @@ class RecognitionFeature:
         ]
         return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
 
+    async def _level_check(self, member: Member, gained: int, settings: CommunitySettings, channel: str | None) -> None:
+        after = await self.recognition.all_time_points(member)
+        await self.levelups.points_changed(member, after - gained, after, settings, channel)
+
+    @LEVELS.command(
+        "role",
+        "Reward a level with a role (leave the role out to stop rewarding that level)",
+        Option("level", OptionType.INTEGER, "The level", min_value=1, max_value=MAX_LEVEL),
+        Option("role", OptionType.ROLE, "The role it gives", required=False),
+        permission=Permission.ADMIN,
+    )
+    async def level_role(self, ctx: Context, level: int, role: RoleRef | None) -> Reply:
+        if not self.services.messenger.capabilities.roles:
+            return Reply.private("Roles are a Discord feature: here levels show on /rank and the leaderboards.")
+        rewards = role_rewards(ctx.settings.of(RecognitionSettings))
+        if role is None:
+            if rewards.pop(level, None) is None:
+                return Reply.private(f"Level {level} rewards no role.")
+            said = f"Level {level} no longer rewards a role."
+        else:
+            rewards[level] = role.external_id
+            name = literal(role.name or role.external_id)
+            said = f"Level {level} now gives &{name}; `/levels sync` gives it to members there already."
+        await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
+        return Reply.private(said)
+
+    @LEVELS.command(
+        "sync",
+        "Re-apply level roles to every member with points (one at a time, within the platform's rate limits)",
+        permission=Permission.ADMIN,
+    )
+    async def level_sync(self, ctx: Context) -> Reply:
+        own = ctx.settings.of(RecognitionSettings)
+        if not role_rewards(own) or not self.services.messenger.capabilities.roles:
+            return Reply.private("No level rewards roles: `/levels role LEVEL @role` sets one.")
+        board = await self.recognition.all_time_board(ctx.community.id)
+        people = await self.services.identity.members_by_id([row.member_id for row in board])
+        changed = 0
+        # One member after the other: discord.py waits out a 429 (retry_after) itself, so the sync slows down
+        # rather than fails on a large community.
+        for row in board:
+            found = people.get(row.member_id)
+            if found is not None and not self.services.identity.departed(row.member_id):
+                level = level_of(row.points, own.level_curve, own.level_step).level
+                changed += await self.levelups.apply_roles(found, level, ctx.settings)
+        return Reply.private(f"Level roles re-applied for {len(board)} members ({changed} role changes).")
+
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
@@ -385,6 +439,7 @@ class RecognitionFeature:
             await self.services.notify_member(event.member, Reply(text=f"Your {event.emoji} gave no kudos: {refusal}"))
             return
         if not outcome.duplicate:
+            await self._level_check(receiver, outcome.points, settings, event.channel.external_id)
             left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
             log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)
 

@@ -417,6 +417,16 @@ class RecognitionService:
                 await ledger.standing(session, member.community_id, week, member.id),
             )
 
+    async def all_time_points(self, member: Member) -> int:
+        async with self.services.db.read() as session:
+            return (await ledger.standing(session, member.community_id, ledger.ALL_TIME, member.id)).points
+
+    async def all_time_board(self, community_id: int) -> list[BoardRow]:
+        """Every member with points, most first (for `/levels sync`)."""
+        await self.services.activity.flush()
+        async with self.services.db.read() as session:
+            return await ledger.top(session, community_id, ledger.ALL_TIME, 1_000_000)
+
     async def by_category(self, member: Member) -> dict[str, int]:
         """A member's all-time points per category (one index read each, the totals' own buckets)."""
         async with self.services.db.read() as session:

@@ -54,6 +54,14 @@ class RecognitionSettings(Section):
     value_tags_mode: Literal["off", "optional", "required"] = Field(
         "optional", description="Value tags in kudos: off, optional, or required (a kudos must name one)"
     )
+    level_up_announce: Literal["channel", "dm", "off"] = Field(
+        "channel", description="Announce a level reached: channel (level_up_channel, else where it happened), dm, off"
+    )
+    level_up_channel: str | None = Field(None, description="Channel for level-up announcements")
+    level_roles: str = Field("", max_length=2000, description="Roles levels reward (kept with /levels role)")
+    level_roles_stack: bool = Field(
+        True, description="Members keep every level role they earned (no: only the highest, the previous removed)"
+    )
     rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
     public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")
 

@@ -9,7 +9,7 @@ from tests.conftest import ConsoleDriver
 async def test_kudos_to_three_members_in_one_message(console: ConsoleDriver) -> None:
     said = await console.run(
         """
-        @alice: /kudos @bob thanks for the release @carol @dana
+        @alice: /kudos @bob @carol @dana thanks for the release
         @erin: /leaderboard week kudos
         """
     )
@@ -23,7 +23,7 @@ async def test_group_kudos_beyond_the_allowance_records_nothing(console: Console
         """
         @alice: /kudos @bob one
         @alice: /kudos @carol two
-        @alice: /kudos @dana thanks all @erin @frank @gina
+        @alice: /kudos @dana @erin @frank @gina thanks all
         @alice: /kudos @bob @bob @alice
         @erin: /leaderboard week kudos
         """
@@ -36,9 +36,20 @@ async def test_group_kudos_beyond_the_allowance_records_nothing(console: Console
 async def test_naming_someone_twice_thanks_them_once(console: ConsoleDriver) -> None:
     said = await console.run(
         """
-        @alice: /kudos @bob merci @bob
+        @alice: /kudos @bob @bob merci
         @erin: /leaderboard week kudos
         """
     )
     assert "+10 points for bob · alice can give 4 more kudos today" in said
+    assert board(said, "this week · kudos") == ["🥇 bob — 10 points"]
+
+
+async def test_a_mention_inside_the_reason_stays_in_the_reason(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: /kudos @bob thanks for pairing with @carol
+        @erin: /leaderboard week kudos
+        """
+    )
+    assert "For: thanks for pairing with @carol" in said
     assert board(said, "this week · kudos") == ["🥇 bob — 10 points"]

@@ -41,6 +41,8 @@ CATEGORY_OF = {
     "intro": "intro",
 }
 
+_TAGGED = ("kudos_received", "kudos_void")
+
 # Which totals column, besides points, a kind of contribution counts in.
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
@@ -69,6 +71,13 @@ class Award:
     actor_id: int | None = None
     reason: str | None = None
     channel: str | None = None
+    # Value tags (`#helpful`) of kudos received or voided: each also counts in the `~tag:NAME` buckets.
+    tags: tuple[str, ...] = ()
+
+
+def tag_category(tag: str) -> str:
+    """The board category of a value tag: its boards are totals buckets like the other categories'."""
+    return f"tag:{tag}"
 
 
 def week_bucket(day: date) -> str:
@@ -374,7 +383,10 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
         counter, step = _COUNTER_STEPS.get(award.kind, (0, 0))
         category = CATEGORY_OF.get(award.kind)
         periods = buckets_for(award.created_at, award.zone)
-        for bucket in periods if category is None else (*periods, *_category_buckets(periods, category)):
+        buckets = periods if category is None else (*periods, *_category_buckets(periods, category))
+        for tag in award.tags if award.kind in _TAGGED else ():
+            buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
+        for bucket in buckets:
             key = (award.community_id, bucket, award.member_id)
             row = rows.get(key)
             if row is None:
@@ -460,6 +472,7 @@ class Row:
     actor_id: int | None
     channel: str | None
     created_at: datetime
+    reason: str | None = None  # kudos' reason: the value tags a void takes off their boards
 
 
 async def rows_by_keys(session: AsyncSession, community_id: int, keys: Sequence[str]) -> list[Row]:
@@ -476,11 +489,12 @@ async def rows_by_keys(session: AsyncSession, community_id: int, keys: Sequence[
             ledger.c.actor_id,
             ledger.c.channel,
             ledger.c.created_at,
+            ledger.c.reason,
         ).where(ledger.c.community_id == community_id, ledger.c.idempotency_key.in_(list(keys)))
     )
     return [
-        Row(key, member_id, kind, points, actor_id, channel, at if at.tzinfo else at.replace(tzinfo=UTC))
-        for key, member_id, kind, points, actor_id, channel, at in found
+        Row(key, member_id, kind, points, actor_id, channel, at if at.tzinfo else at.replace(tzinfo=UTC), reason)
+        for key, member_id, kind, points, actor_id, channel, at, reason in found
     ]
 
 

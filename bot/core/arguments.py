@@ -162,8 +162,14 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             raise _refused(spec, values, f"I didn't expect `{token.value}`.")
         option = positional[0]
         unquoted = text[token.start] not in _QUOTES
-        if option.type is OptionType.TEXT and len(positional) == 1:
-            values[option.name] = _rest(text, token.start)
+        if option.type is OptionType.TEXT and (len(positional) == 1 or _only_members_after(positional[1:])):
+            # The last text, or a text followed only by optional members (`/kudos @bob thanks @carol @dana`):
+            # the line verbatim, less the mentions that fill those members.
+            rest = _rest(text, token.start)
+            if len(positional) > 1:
+                rest = _take_members(rest, positional[1:], resolve, values)
+            if rest:
+                values[option.name] = rest
             values.guessed |= unquoted and last_unquoted
             break
         found = _fits(option, token.value, resolve)
@@ -190,6 +196,23 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
         last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
     return values
+
+
+def _only_members_after(options: list[Option]) -> bool:
+    return all(option.type is OptionType.MEMBER and not option.required for option in options)
+
+
+def _take_members(text: str, options: list[Option], resolve: Resolver, values: Arguments) -> str:
+    """Fill `options` in order with the members mentioned at the start of `text` (`@carol @dana thanks`);
+    returns the rest verbatim (mentions further on are part of the text)."""
+    free = list(options)
+    while free and (word := text.split(maxsplit=1)[:1]):
+        found = resolve(word[0], OptionType.MEMBER)
+        if found is None:
+            break
+        values[free.pop(0).name] = found
+        text = text.lstrip()[len(word[0]) :].lstrip()
+    return text
 
 
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.core.refs import Member, Permission
+from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import medal, points
 from cogs.recognition.card import CardRenderer, RankCardData
-from cogs.recognition.levels import level_of
+from cogs.recognition.levels import MAX_LEVEL, level_of
+from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import RecognitionSettings
-from storage.ledger import Standing
+from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
+from config.community import CommunitySettings
+from storage.ledger import Standing, tag_category
 
 log = logging.getLogger(__name__)
 
 POINTS = Group("points", "Points adjustments")
 SEASON = Group("season", "Seasons: boards that start at 0, over history that is kept")
+LEVELS = Group("levels", "Level rewards: roles for levels, and re-applying them")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
+TAG_ACTIONS = ("list", "add", "remove")
+MAX_TAGS = 20
+MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
@@ -60,6 +66,7 @@ class RecognitionFeature:
         # One member's reactions on one message are handled in arrival order: platforms deliver each event as a
         # task of its own, and a quick add-then-remove must not have the removal look before the add is written.
         self._reacting: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}  # lock, events holding it
+        self.levelups = LevelUps(services)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -72,28 +79,53 @@ class RecognitionFeature:
 
     @command(
         "kudos",
-        "Thank a member, with a reason",
+        "Thank a member (or up to 5 at once), with a reason",
         Option("member", OptionType.MEMBER, "Who you are thanking"),
         Option("reason", OptionType.TEXT, "What for", required=False, max_length=REASON_LIMIT),
+        *(
+            Option(f"member{n}", OptionType.MEMBER, "Someone else to thank with the same reason", required=False)
+            for n in range(2, MAX_RECIPIENTS + 1)
+        ),
     )
-    async def kudos(self, ctx: Context, member: Member, reason: str | None) -> Reply:
+    async def kudos(
+        self,
+        ctx: Context,
+        member: Member,
+        reason: str | None,
+        member2: Member | None = None,
+        member3: Member | None = None,
+        member4: Member | None = None,
+        member5: Member | None = None,
+    ) -> Reply:
         channel = ctx.channel.external_id if ctx.channel else None
+        receivers: list[Member] = []
+        for each in (member, member2, member3, member4, member5):
+            # Naming someone twice thanks them once.
+            if each is not None and all(each.id != seen.id for seen in receivers):
+                receivers.append(each)
         outcome = await self.recognition.give_kudos(
-            ctx.author, member, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
+            ctx.author, receivers, reason, ctx.settings, ctx.invocation_id, channel, ctx.now
         )
         if outcome.duplicate:
             return Reply.private("That kudos was already recorded — nothing more to do.")
+        for each in receivers:
+            await self._level_check(each, outcome.points, ctx.settings, channel)
         # Phrased so it reads right whoever gave it, the console's `@you` too ("you can give 4 more").
         left = "no more kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} more kudos"
         fields = (CardField("For", reason, inline=False),) if reason else ()
+        named = _and(mention(each) for each in receivers)
+        worth = f"+{points(outcome.points)} for " + (
+            receivers[0].name if len(receivers) == 1 else f"each of {_and(each.name for each in receivers)}"
+        )
+        ids = outcome.kudos_ids or ((outcome.kudos_id,) if outcome.kudos_id else ())
         return Reply(
-            text=f"{mention(member)}, you got kudos from {mention(ctx.author)}!",
+            text=f"{named}, you got kudos from {mention(ctx.author)}!",
             card=Card(
                 title="🎉 Kudos",
-                description=f"{mention(member)} received kudos from {mention(ctx.author)}",
+                description=f"{named} received kudos from {mention(ctx.author)}",
                 fields=fields,
-                footer=f"+{points(outcome.points)} for {member.name} · {ctx.author.name} can give {left} today"
-                + (f" · kudos #{outcome.kudos_id}" if outcome.kudos_id else ""),
+                footer=f"{worth} · {ctx.author.name} can give {left} today"
+                + (f" · kudos {', '.join(f'#{i}' for i in ids)}" if ids else ""),
                 color=0xF5A623,
             ),
         )
@@ -111,18 +143,27 @@ class RecognitionFeature:
         ),
         Option(
             "category",
-            OptionType.CHOICE,
-            "all, kudos, activity, rituals, welcomes or intro",
+            OptionType.TEXT,
+            "all, kudos, activity, rituals, welcomes, intro, or a value tag (helpful)",
             required=False,
-            choices=CATEGORIES,
             default="all",
+            max_length=40,
         ),
         Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
         read_only=True,
     )
     async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
-        if not ctx.settings.of(RecognitionSettings).public_leaderboards and ctx.level < Permission.MODERATOR:
+        own = ctx.settings.of(RecognitionSettings)
+        if not own.public_leaderboards and ctx.level < Permission.MODERATOR:
             return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
+        category = category.strip().lstrip("#").lower() or "all"
+        tag = category if category not in CATEGORIES and category in tag_list(own) else None
+        if category not in CATEGORIES and tag is None:
+            tags = ", ".join(tag_list(own))
+            return Reply.private(
+                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
+                + (f", or a value tag: {tags}." if tags else ".")
+            )
         if season is not None or period == "season":
             if category != "all":
                 return Reply.private("Season boards are overall only: leave out the category.")
@@ -130,11 +171,11 @@ class RecognitionFeature:
             title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
         else:
             rows = await self.recognition.leaderboard(
-                ctx.community.id, period, ctx.settings, ctx.now, category=category
+                ctx.community.id, period, ctx.settings, ctx.now, category=tag_category(tag) if tag else category
             )
             title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
             if category != "all":
-                title += f" · {_CATEGORY_TITLES[category]}"
+                title += f" · #{tag}" if tag else f" · {_CATEGORY_TITLES[category]}"
         if not rows:
             return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
         lines = [
@@ -216,11 +257,51 @@ class RecognitionFeature:
         done = await self.recognition.adjust(ctx.author, member, amount, reason, ctx.settings, ctx.invocation_id)
         if not done:
             return Reply.private("That adjustment was already recorded — nothing more to do.")
+        await self._level_check(member, amount, ctx.settings, ctx.channel.external_id if ctx.channel else None)
         sign = "+" if amount > 0 else "−"
         return Reply.private(
             f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
             "it is in `/recognition audit`."
         )
+
+    @RECOGNITION.command(
+        "tags",
+        "The community's value tags, written in a kudos reason (#helpful): list, add or remove",
+        Option("action", OptionType.CHOICE, "list, add or remove", required=False, choices=TAG_ACTIONS, default="list"),
+        Option("tag", OptionType.TEXT, "The tag (letters, digits, - and _)", required=False, max_length=31),
+        permission=Permission.ADMIN,
+    )
+    async def tags(self, ctx: Context, action: str, tag: str | None) -> Reply:
+        own = ctx.settings.of(RecognitionSettings)
+        known = tag_list(own)
+        if action == "list":
+            if not known:
+                return Reply.private("No value tags yet: `/recognition tags add helpful` adds one.")
+            return Reply.private(
+                f"Value tags ({own.value_tags_mode}): "
+                + ", ".join(f"#{each}" for each in known)
+                + ". Boards: `/leaderboard category:TAG`."
+            )
+        name = (tag or "").strip().lstrip("#").lower()
+        if not TAG_PATTERN.fullmatch(f"#{name}"):
+            return Reply.private(
+                "A tag is one word of up to 30 letters, digits, - or _ (`/recognition tags add helpful`)."
+            )
+        if action == "add":
+            if name in known:
+                return Reply.private(f"#{name} is a value tag already.")
+            if name in CATEGORIES:
+                return Reply.private(f"{name} is a board category already: choose another tag.")
+            if len(known) >= MAX_TAGS:
+                return Reply.private(f"A community has at most {MAX_TAGS} value tags: remove one first.")
+            known.append(name)
+        else:
+            if name not in known:
+                return Reply.private(f"#{name} is not a value tag.")
+            known.remove(name)
+        await self.services.settings.set(ctx.community.id, "value_tags", " ".join(known))
+        done = "added" if action == "add" else "removed (its boards keep their history)"
+        return Reply.private(f"#{name} {done}. Value tags: {', '.join(f'#{each}' for each in known) or 'none'}.")
 
     @RECOGNITION.command(
         "void",
@@ -288,6 +369,53 @@ class RecognitionFeature:
         ]
         return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
 
+    async def _level_check(self, member: Member, gained: int, settings: CommunitySettings, channel: str | None) -> None:
+        after = await self.recognition.all_time_points(member)
+        await self.levelups.points_changed(member, after - gained, after, settings, channel)
+
+    @LEVELS.command(
+        "role",
+        "Reward a level with a role (leave the role out to stop rewarding that level)",
+        Option("level", OptionType.INTEGER, "The level", min_value=1, max_value=MAX_LEVEL),
+        Option("role", OptionType.ROLE, "The role it gives", required=False),
+        permission=Permission.ADMIN,
+    )
+    async def level_role(self, ctx: Context, level: int, role: RoleRef | None) -> Reply:
+        if not self.services.messenger.capabilities.roles:
+            return Reply.private("Roles are a Discord feature: here levels show on /rank and the leaderboards.")
+        rewards = role_rewards(ctx.settings.of(RecognitionSettings))
+        if role is None:
+            if rewards.pop(level, None) is None:
+                return Reply.private(f"Level {level} rewards no role.")
+            said = f"Level {level} no longer rewards a role."
+        else:
+            rewards[level] = role.external_id
+            name = literal(role.name or role.external_id)
+            said = f"Level {level} now gives &{name}; `/levels sync` gives it to members there already."
+        await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
+        return Reply.private(said)
+
+    @LEVELS.command(
+        "sync",
+        "Re-apply level roles to every member with points (one at a time, within the platform's rate limits)",
+        permission=Permission.ADMIN,
+    )
+    async def level_sync(self, ctx: Context) -> Reply:
+        own = ctx.settings.of(RecognitionSettings)
+        if not role_rewards(own) or not self.services.messenger.capabilities.roles:
+            return Reply.private("No level rewards roles: `/levels role LEVEL @role` sets one.")
+        board = await self.recognition.all_time_board(ctx.community.id)
+        people = await self.services.identity.members_by_id([row.member_id for row in board])
+        changed = 0
+        # One member after the other: discord.py waits out a 429 (retry_after) itself, so the sync slows down
+        # rather than fails on a large community.
+        for row in board:
+            found = people.get(row.member_id)
+            if found is not None and not self.services.identity.departed(row.member_id):
+                level = level_of(row.points, own.level_curve, own.level_step).level
+                changed += await self.levelups.apply_roles(found, level, ctx.settings)
+        return Reply.private(f"Level roles re-applied for {len(board)} members ({changed} role changes).")
+
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)
         settings = await self.services.settings.get(member.community_id)
@@ -342,6 +470,7 @@ class RecognitionFeature:
             await self.services.notify_member(event.member, Reply(text=f"Your {event.emoji} gave no kudos: {refusal}"))
             return
         if not outcome.duplicate:
+            await self._level_check(receiver, outcome.points, settings, event.channel.external_id)
             left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
             log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)
 
@@ -382,6 +511,12 @@ def same_emoji(given: str, configured: str) -> bool:
         return _EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
 
     return norm(given) == norm(configured)
+
+
+def _and(names: Iterable[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    listed = list(names)
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
 def _rank_text(standing: Standing) -> str:

@@ -13,7 +13,7 @@ from bot.core.reply import UserError
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
 from cogs.recognition.repeats import Repeats
-from cogs.recognition.settings import RecognitionSettings
+from cogs.recognition.settings import RecognitionSettings, tag_list, tags_in
 from config.community import CommunitySettings
 from config.durations import format_duration
 from storage import identity, ledger, recognition, seasons
@@ -31,6 +31,7 @@ class KudosOutcome:
     remaining_today: int
     duplicate: bool = False
     kudos_id: int | None = None  # the ledger row's id: `/recognition void ID` names it
+    kudos_ids: tuple[int, ...] = ()  # one per receiver, in the order given
 
 
 def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
@@ -49,7 +50,13 @@ _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOI
 
 def _void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
     """The row taking `row`'s points back. It counts in the periods `row` counted in (its time), and its key
-    makes it happen once, however often the removal or deletion is delivered."""
+    makes it happen once, however often the removal or deletion is delivered. Tagged kudos leave their tags'
+    boards too (the tags read from the reason, against today's tag list)."""
+    tags = tags_in(row.reason, settings.of(RecognitionSettings)) if row.kind == Kind.KUDOS_RECEIVED else ()
+    return replace(_untagged_void(community_id, row, settings, why), tags=tags)
+
+
+def _untagged_void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
     return award(
         settings,
         community_id,
@@ -73,20 +80,33 @@ class RecognitionService:
     async def give_kudos(
         self,
         giver: Member,
-        receiver: Member,
+        receiver: Member | list[Member],
         reason: str | None,
         settings: CommunitySettings,
         key: str,
         channel: str | None,
         now: datetime,
     ) -> KudosOutcome:
-        """Record kudos (two ledger rows) and commit; a refusal raises UserError and writes nothing."""
-        return await self._kudos(giver, receiver, reason, settings, f"kudos:{key}", channel, now)
+        """Record kudos (two ledger rows per receiver) and commit; a refusal raises UserError and writes nothing.
+        Several receivers are all-or-nothing: each gets full points and uses one of the giver's allowance."""
+        receivers = receiver if isinstance(receiver, list) else [receiver]
+        return await self._kudos(giver, receivers, reason, settings, f"kudos:{key}", channel, now)
+
+    @staticmethod
+    def _refuse_receiver(giver: Member, receiver: Member, departed: bool) -> None:
+        if receiver.id == giver.id:
+            raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
+        if receiver.is_bot:
+            raise UserError("Bots don't collect kudos. Thank the person behind the help instead!")
+        if departed:
+            # Their history stays, but departed members are not thanked, ranked or spotlighted.
+            name = receiver.ref.display_name or receiver.ref.external_id
+            raise UserError(f"{name} is no longer a member, so they can't receive kudos. Thank someone who is here!")
 
     async def _kudos(
         self,
         giver: Member,
-        receiver: Member,
+        receivers: list[Member],
         reason: str | None,
         settings: CommunitySettings,
         key: str,
@@ -94,66 +114,89 @@ class RecognitionService:
         now: datetime,
         message_id: str | None = None,
     ) -> KudosOutcome:
-        """The one way kudos are given (command or reaction): the limits, then two ledger rows under `key`.
+        """The one way kudos are given (command or reaction): the limits, then two ledger rows per receiver
+        under `key` (the first receiver's; the others' add `:n`, so a retry records nothing twice).
         With `message_id` (a reaction), which message earned it is remembered, so deleting it voids them."""
-        if receiver.id == giver.id:
-            raise UserError("You can't give kudos to yourself — but thank someone who helped you instead!")
-        if receiver.is_bot:
-            raise UserError("Bots don't collect kudos. Thank the person behind the help instead!")
-        if self.services.identity.departed(receiver.id):
-            # Their history stays, but departed members are not thanked, ranked or spotlighted.
-            name = receiver.ref.display_name or receiver.ref.external_id
-            raise UserError(f"{name} is no longer a member, so they can't receive kudos. Thank someone who is here!")
+        for receiver in receivers:
+            self._refuse_receiver(giver, receiver, self.services.identity.departed(receiver.id))
         own = settings.of(RecognitionSettings)
         limit = own.kudos_daily_limit
         if limit == 0:
             raise UserError("Kudos are switched off in this community (kudos_daily_limit is 0).")
+        tags = tags_in(reason, own)
+        known = tag_list(own)
+        if own.value_tags_mode == "required" and known and not tags and message_id is None:
+            # Reactions have no reason to tag: the requirement is the command's.
+            raise UserError(
+                "Say which value they showed: put one of the community's tags in your reason ("
+                + ", ".join(f"#{tag}" for tag in known)
+                + ")."
+            )
+        keys = [key if n == 0 else f"{key}:{n}" for n in range(len(receivers))]
         async with self.services.db.write() as session:
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
             used = await ledger.count_since(
                 session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, settings.day_start(now)
             )
-            await self._check_limits(session, giver, receiver, own, now, limit - used)
-            if used >= limit:
+            for receiver in receivers:
+                await self._check_limits(session, giver, receiver, own, now, limit - used)
+            if used + len(receivers) > limit:
                 # A redelivery of a kudos that used the last of the allowance is not a refusal. (Below the
                 # limit, `record` skips a known key by itself: no look-up on the common path.)
                 if await ledger.exists(session, giver.community_id, key):
                     return KudosOutcome(own.kudos_points, 0, duplicate=True)
                 resets = next_local_midnight(now, settings)
+                if used < limit:
+                    raise UserError(
+                        f"You have {limit - used} kudos left today, not enough for {len(receivers)} members: "
+                        "thank fewer at once."
+                    )
                 raise UserError(
                     f"You've given all {limit} of your kudos for today. They reset at midnight "
                     f"({settings.timezone}), in {_until(resets - now)}."
                 )
-            received = award(
-                settings,
-                giver.community_id,
-                receiver.id,
-                Kind.KUDOS_RECEIVED,
-                own.kudos_points,
-                key,
-                now,
-                actor_id=giver.id,
-                reason=reason,
-                channel=channel,
-            )
-            given = replace(
-                received,
-                member_id=giver.id,
-                kind=Kind.KUDOS_GIVEN,
-                points=0,
-                idempotency_key=f"{key}:given",
-                actor_id=receiver.id,
-            )
-            recorded = await ledger.record(session, [received, given])
+            rows: list[Award] = []
+            for receiver, receiver_key in zip(receivers, keys, strict=True):
+                received = award(
+                    settings,
+                    giver.community_id,
+                    receiver.id,
+                    Kind.KUDOS_RECEIVED,
+                    own.kudos_points,
+                    receiver_key,
+                    now,
+                    actor_id=giver.id,
+                    reason=reason,
+                    channel=channel,
+                )
+                received = replace(received, tags=tags)
+                given = replace(
+                    received,
+                    member_id=giver.id,
+                    kind=Kind.KUDOS_GIVEN,
+                    points=0,
+                    idempotency_key=f"{receiver_key}:given",
+                    actor_id=receiver.id,
+                    tags=(),
+                )
+                rows += [received, given]
+            recorded = await ledger.record(session, rows)
             if recorded and message_id is not None and channel is not None:
                 await recognition.remember_reaction(
-                    session, giver.community_id, channel, message_id, giver.id, receiver.id, key, now
+                    session, giver.community_id, channel, message_id, giver.id, receivers[0].id, key, now
                 )
-            kudos_id = await recognition.row_id(session, giver.community_id, key) if recorded else None
+            kudos_ids = (
+                tuple([await recognition.row_id(session, giver.community_id, k) for k in keys]) if recorded else ()
+            )
         if not recorded:
             return KudosOutcome(own.kudos_points, 0, duplicate=True)
-        return KudosOutcome(own.kudos_points, limit - used - 1, kudos_id=kudos_id)
+        return KudosOutcome(
+            own.kudos_points,
+            limit - used - len(receivers),
+            kudos_id=kudos_ids[0],
+            kudos_ids=tuple(i for i in kudos_ids if i is not None),
+        )
 
     # -- admin tools: every change a new ledger row -------------------------------------------------------
     async def adjust(
@@ -249,7 +292,7 @@ class RecognitionService:
     ) -> KudosOutcome:
         """Kudos by reaction: once per (message, giver), whatever is removed and added again."""
         key = f"reaction:{channel}:{message_id}:{giver.id}"
-        return await self._kudos(giver, author, None, settings, key, channel, now, message_id=message_id)
+        return await self._kudos(giver, [author], None, settings, key, channel, now, message_id=message_id)
 
     async def take_back(
         self, giver: Member, channel: str, message_id: str, settings: CommunitySettings, now: datetime
@@ -373,6 +416,16 @@ class RecognitionService:
                 await ledger.standing(session, member.community_id, all_time, member.id),
                 await ledger.standing(session, member.community_id, week, member.id),
             )
+
+    async def all_time_points(self, member: Member) -> int:
+        async with self.services.db.read() as session:
+            return (await ledger.standing(session, member.community_id, ledger.ALL_TIME, member.id)).points
+
+    async def all_time_board(self, community_id: int) -> list[BoardRow]:
+        """Every member with points, most first (for `/levels sync`)."""
+        await self.services.activity.flush()
+        async with self.services.db.read() as session:
+            return await ledger.top(session, community_id, ledger.ALL_TIME, 1_000_000)
 
     async def by_category(self, member: Member) -> dict[str, int]:
         """A member's all-time points per category (one index read each, the totals' own buckets)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 
@@ -45,5 +46,37 @@ class RecognitionSettings(Section):
         "mee6", description="How points make levels: mee6 (5n²+50n+100 per level) or linear (level_step each)"
     )
     level_step: int = Field(100, ge=1, le=100_000, description="Points per level on the linear curve")
+    value_tags: str = Field(
+        "",
+        max_length=700,
+        description="The community's value tags, written in a kudos reason as #tag (/recognition tags)",
+    )
+    value_tags_mode: Literal["off", "optional", "required"] = Field(
+        "optional", description="Value tags in kudos: off, optional, or required (a kudos must name one)"
+    )
+    level_up_announce: Literal["channel", "dm", "off"] = Field(
+        "channel", description="Announce a level reached: channel (level_up_channel, else where it happened), dm, off"
+    )
+    level_up_channel: str | None = Field(None, description="Channel for level-up announcements")
+    level_roles: str = Field("", max_length=2000, description="Roles levels reward (kept with /levels role)")
+    level_roles_stack: bool = Field(
+        True, description="Members keep every level role they earned (no: only the highest, the previous removed)"
+    )
     rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
     public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")
+
+
+def tag_list(own: RecognitionSettings) -> list[str]:
+    return [tag for tag in own.value_tags.replace(",", " ").split() if tag]
+
+
+TAG_PATTERN = re.compile(r"#([a-z0-9][a-z0-9_-]{0,29})\b", re.IGNORECASE)
+
+
+def tags_in(reason: str | None, own: RecognitionSettings) -> tuple[str, ...]:
+    """The community's value tags a reason names (`#Helpful` is `helpful`), each once, in order; none when
+    tags are off."""
+    if not reason or own.value_tags_mode == "off":
+        return ()
+    known = set(tag_list(own))
+    return tuple(dict.fromkeys(t.lower() for t in TAG_PATTERN.findall(reason) if t.lower() in known))

@@ -128,6 +128,9 @@ async def test_hearth_cogs_loads_only_the_chosen_features(database_url: str, clo
             "recognition lock",
             "recognition unlock",
             "recognition audit",
+            "recognition tags",
+            "levels role",
+            "levels sync",
             "season start",
         } == set(runtime.registry.commands)
         assert "kudos_points" in runtime.registry.settings.keys()

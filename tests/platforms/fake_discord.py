@@ -62,6 +62,7 @@ class FakeDiscord:
         self.allow_privileged_intents = True
         self.closed_dms: set[str] = set()  # user ids whose DMs are closed
         self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
+        self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
         self.calls: list[Call] = []
         self.identified = asyncio.Event()  # a bot's IDENTIFY was accepted (READY follows once ready_gate is set)
         self.ready_gate = asyncio.Event()  # clear it to hold READY back, as a slow Discord would
@@ -310,6 +311,17 @@ class FakeDiscord:
     async def _grant_role(self, match: re.Match[str], call: Call) -> web.Response:
         if "roles" in self.forbid:
             return json_response(p.error(50013, "Missing Permissions"), 403)
+        if "roles" in self.rate_limit_once:
+            self.rate_limit_once.discard("roles")
+            body = {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}
+            headers = {
+                "Content-Type": "application/json",
+                "Retry-After": "0.05",
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",
+            }
+            # discord.py retries a 429 only when it came through Discord (Via: 1.1 google), else it is a ban.
+            return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
         name = self.world.user_name(match.group("user"))
         role_name = self.world.role_name(match.group("role"))
         roles = self.world.member_roles.setdefault(name, [])

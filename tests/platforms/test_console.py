@@ -42,7 +42,9 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
         """
     )
     assert "[only @alice] You can't give kudos to yourself" in said
-    assert "[only @alice] `/kudos` needs member. Usage: `/kudos member [reason]`" in said
+    assert (
+        "[only @alice] `/kudos` needs member. Usage: `/kudos member [reason] [member2] [member3] [member4] [member5]`"
+    ) in said
     assert "[only @alice] period must be one of: week, month, quarter, year, all, season." in said
     assert "[only @alice] I don't know the command `/nope`" in said
     assert "No points yet" in said
@@ -51,7 +53,10 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
 async def test_help_lists_what_the_member_may_run(console: ConsoleDriver) -> None:
     said = await console.run("@alice: /help\n@root is admin\n@root: /help")
     member_help, admin_help = said.split("[only @root]")
-    assert "`/kudos member [reason]` — Thank a member, with a reason" in member_help
+    assert (
+        "`/kudos member [reason] [member2] "
+        "[member3] [member4] [member5]` — Thank a member (or up to 5 at once), with a reason"
+    ) in member_help
     assert "/config set" not in member_help
     assert "`/config set key [value] [channel]`" in admin_help
 

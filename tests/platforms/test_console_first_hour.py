@@ -63,7 +63,9 @@ async def test_a_refused_positional_line_says_what_was_understood(console: Conso
     assert "I understood: name `standup`, channel `#standup`, schedule `daily`, prompt `at 09:00`." in said
     assert 'for example `/ritual create "name" #general "schedule"`' in said
     assert "I couldn't find the member `bob`. I understood: nothing yet." in said
-    assert "Usage: `/kudos member [reason]` — for example `/kudos @alex`" in said
+    assert (
+        "Usage: `/kudos member [reason] [member2] [member3] [member4] [member5]` — for example `/kudos @alex`"
+    ) in said
     assert "`/config set` needs key. Usage: `/config set key [value] [channel]` — for example" in said
 
 

@@ -174,7 +174,7 @@ def test_slack_manifest_names_every_command_scope_and_event(hearth: Hearth) -> N
         commands = {entry["command"]: entry for entry in manifest["features"]["slash_commands"]}
         assert set(commands) == expected
         assert {"/config", "/help", "/kudos", "/leaderboard", "/rank"} <= expected
-        assert commands["/kudos"]["usage_hint"] == "member [reason]"
+        assert commands["/kudos"]["usage_hint"] == "member [reason] [member2] [member3] [member4] [member5]"
         assert commands["/config"]["usage_hint"] == "set key [value] [channel] | show"
         assert {
             "commands",

@@ -1,0 +1,108 @@
+"""Level-ups: the announcement (a channel, a DM, or none) and the roles levels reward (Discord).
+
+Role rewards are `level_roles` (`5:ROLE_ID 10:ROLE_ID`, kept with `/levels role`). With `level_roles_stack`
+a member keeps every reward up to their level; without it, only their highest (the previous one is removed).
+A role Hearth may not grant is told to `mod_channel` once per role while Hearth runs, not once per member.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
+from bot.core.reply import Reply, mention
+from bot.core.services import Services
+from cogs.recognition.levels import level_of
+from cogs.recognition.settings import RecognitionSettings
+from config.community import CommunitySettings
+
+log = logging.getLogger(__name__)
+
+
+def role_rewards(own: RecognitionSettings) -> dict[int, str]:
+    """Level → role id, from `level_roles` (`5:123 10:456`); unreadable pairs are skipped."""
+    rewards: dict[int, str] = {}
+    for pair in own.level_roles.replace(",", " ").split():
+        level, _, role = pair.partition(":")
+        if level.isdigit() and role:
+            rewards[int(level)] = role
+    return dict(sorted(rewards.items()))
+
+
+def encode_rewards(rewards: dict[int, str]) -> str:
+    return " ".join(f"{level}:{role}" for level, role in sorted(rewards.items()))
+
+
+class LevelUps:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
+
+    async def points_changed(
+        self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
+    ) -> None:
+        """Announce a level reached and apply its role rewards; never raises (the points stand regardless)."""
+        own = settings.of(RecognitionSettings)
+        old = level_of(before, own.level_curve, own.level_step).level
+        new = level_of(after, own.level_curve, own.level_step).level
+        if new == old:
+            return
+        try:
+            if new > old:
+                await self._announce(member, new, settings, channel)
+            await self.apply_roles(member, new, settings)
+        except PlatformError as error:
+            log.warning("level-up for member %s not delivered: %s", member.id, error.reason)
+
+    async def _announce(self, member: Member, level: int, settings: CommunitySettings, channel: str | None) -> None:
+        own = settings.of(RecognitionSettings)
+        if own.level_up_announce == "off":
+            return
+        text = f"⬆️ {mention(member)} reached level {level}!"
+        community = member.ref.community
+        if own.level_up_announce == "dm":
+            fallback = ChannelRef(community, channel) if channel else None
+            await self.services.notify_member(member.ref, Reply(text=text), fallback=fallback)
+            return
+        target = own.level_up_channel or channel
+        if target:
+            await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
+
+    async def apply_roles(self, member: Member | MemberRef, level: int, settings: CommunitySettings) -> int:
+        """Give the rewards a member's level earns (and with stacking off, remove the others they have from
+        the list); returns how many roles changed hands. Platforms without roles are left alone."""
+        rewards = role_rewards(settings.of(RecognitionSettings))
+        messenger = self.services.messenger
+        if not rewards or not messenger.capabilities.roles:
+            return 0
+        ref = member.ref if isinstance(member, Member) else member
+        reached = [role for needed, role in rewards.items() if needed <= level]
+        keep = set(reached if settings.of(RecognitionSettings).level_roles_stack else reached[-1:])
+        changed = 0
+        for role in rewards.values():
+            try:
+                if role in keep:
+                    await messenger.grant_role(ref, RoleRef(ref.community, role))
+                elif role in reached:
+                    await messenger.remove_role(ref, RoleRef(ref.community, role))
+                else:
+                    continue
+                changed += 1
+            except PlatformError as error:
+                await self._report(ref, role, settings, error)
+        return changed
+
+    async def _report(self, member: MemberRef, role: str, settings: CommunitySettings, error: PlatformError) -> None:
+        community_id = (await self.services.identity.community(member.community)).id
+        if (community_id, role) in self._reported:
+            return
+        self._reported.add((community_id, role))
+        if settings.basics.mod_channel:
+            await self.services.messenger.send(
+                ChannelRef(member.community, settings.basics.mod_channel),
+                Reply(
+                    text=f"⚠️ I can't give the level reward role &{role}: {error.reason} "
+                    "I'll not repeat this for other members; `/levels sync` re-applies rewards once it is fixed."
+                ),
+            )

@@ -1,0 +1,54 @@
+"""Value tags: admins keep a tag list, kudos name tags in their reason, boards rank by tag."""
+
+from __future__ import annotations
+
+from tests.cogs.recognition.test_boards import board
+from tests.conftest import ConsoleDriver
+
+
+async def test_tagged_kudos_make_tag_boards_and_required_mode_refuses_untagged(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @admin: /recognition tags add Mentor
+        @admin: /recognition tags add helpful
+        @admin: /recognition tags add bad!tag
+        @alice: /kudos @bob thanks, very #Helpful and a #mentor too
+        @carol: /kudos @dana #helpful #unknown
+        @carol: /kudos @bob nice work
+        @admin: /config set value_tags_mode required
+        @erin: /kudos @bob great
+        @erin: /kudos @frank #mentor
+        @erin: /leaderboard week helpful
+        @erin: /leaderboard week #mentor
+        @erin: /leaderboard week kudos
+        @erin: /leaderboard week nonsense
+        @admin: /recognition tags
+        """
+    )
+    assert "#helpful is a value tag already." in said
+    assert "A tag is one word of up to 30 letters" in said
+    assert "put one of the community's tags in your reason (#helpful, #mentor)" in said
+    assert board(said, "this week · #helpful") == ["🥇 bob — 10 points", "🥇 dana — 10 points"]
+    assert board(said, "this week · #mentor") == ["🥇 bob — 10 points", "🥇 frank — 10 points"]
+    assert board(said, "this week · kudos") == ["🥇 bob — 20 points", "🥈 dana — 10 points", "🥈 frank — 10 points"]
+    assert "`nonsense` is no category" in said
+    assert "Value tags (required): #helpful, #mentor." in said
+
+
+async def test_a_voided_tagged_kudos_leaves_the_tag_board(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @alice: /kudos @bob #helpful
+        @carol: /kudos @dana #helpful
+        @admin: /recognition void 1 mistaken
+        @erin: /leaderboard week helpful
+        @admin: /recognition tags remove helpful
+        @erin: /leaderboard week helpful
+        """
+    )
+    assert board(said, "this week · #helpful") == ["🥇 dana — 10 points"]
+    assert "`helpful` is no category" in said

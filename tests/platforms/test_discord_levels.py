@@ -1,0 +1,37 @@
+"""Level role rewards on Discord: `/levels sync` gives the roles, waiting out a 429 on the way."""
+
+from __future__ import annotations
+
+from tests.platforms import discord_payloads as p
+from tests.platforms.conftest import DiscordHarness
+
+
+async def command(discord: DiscordHarness, who: str, name: str, **options: str | p.Mention) -> str:
+    call = await discord.server.interact(p.command_interaction(discord.world, who, name, dict(options)))
+    return str(call.json["data"]["content"] or call.json["data"].get("embeds"))
+
+
+async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: DiscordHarness) -> None:
+    # discord_env, not discord: the role and member exist before the bot starts (one bot, one run per command).
+    discord = discord_env
+    world, server = discord.world, discord.server
+    world.add_role("Helper")
+    for name in ("carol",):
+        world.add_member(name)
+    await discord.start()
+    await command(discord, "admin", "config set", key="level_curve", value="linear")
+    await command(discord, "admin", "config set", key="level_step", value="10")
+    await command(discord, "alice", "kudos", member=p.Mention("member", "bob"))
+    await command(discord, "alice", "kudos", member=p.Mention("member", "carol"))
+    assert server.roles_granted() == []  # no rewards yet
+
+    said = await command(discord, "admin", "levels role", level="1", role=p.Mention("role", "Helper"))
+    assert "Level 1 now gives" in said
+    server.rate_limit_once.add("roles")
+    said = await command(discord, "admin", "levels sync")
+
+    assert "re-applied for 2 members (2 role changes)" in said
+    # bob's first PUT was answered 429 (not a grant); discord.py waited retry_after and sent it again.
+    assert sorted(server.roles_granted()) == [("bob", "Helper"), ("carol", "Helper")]
+    assert "Helper" in world.member_roles["bob"] and "Helper" in world.member_roles["carol"]
+    assert server.rate_limit_once == set()  # the 429 was met, and waited out

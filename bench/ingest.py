@@ -196,6 +196,15 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
 
 def write_raw(connection: sqlite3.Connection, rows: list[tuple[object, ...]], totals: list[tuple[object, ...]]) -> None:
     connection.execute("BEGIN IMMEDIATE")
+    insert_raw(connection, rows, totals)
+    connection.execute("COMMIT")
+
+
+def insert_raw(
+    connection: sqlite3.Connection, rows: list[tuple[object, ...]], totals: list[tuple[object, ...]]
+) -> None:
+    """The raw baseline's ledger rows and running totals, as plain sqlite3 writes them (inside the caller's
+    transaction); bench.stream uses it too."""
     connection.executemany(
         "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
         " idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, idempotency_key) DO NOTHING",
@@ -208,7 +217,6 @@ def write_raw(connection: sqlite3.Connection, rows: list[tuple[object, ...]], to
         " kudos_given = kudos_given + excluded.kudos_given, messages = messages + excluded.messages",
         totals,
     )
-    connection.execute("COMMIT")
 
 
 def fingerprint(path: Path) -> tuple[object, ...]:

@@ -37,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.dataset import NOW, sql_time
+from bench.ingest import _WORDS, insert_raw
 from bot.app import build_hearth, tune_for_serving
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
@@ -44,7 +45,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage.engine import SQLITE_PRAGMAS, Database
-from storage.ledger import buckets_for
+from storage.ledger import buckets_for, category_bucket
 
 PLATFORM = "stream"
 _COOLDOWN = timedelta(seconds=61)  # past the default 60 s activity cooldown
@@ -107,10 +108,13 @@ async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, flo
     settings = load_settings(database_url=url)
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
     messages = []
+    rng = random.Random(phase)
+    texts = [" ".join(rng.choices(_WORDS, k=rng.randint(6, 14))) for _ in events]
     for number, event in enumerate(events):
         _, author, channel = refs(event)
         key = f"{phase}-{number}"
-        messages.append(MessagePosted(event_id=key, author=author, channel=channel, message_id=key, text="hello"))
+        # Each its own text: the recognition cog gives a repeat of a member's recent message nothing.
+        messages.append(MessagePosted(event_id=key, author=author, channel=channel, message_id=key, text=texts[number]))
     await hearth.start()
     tune_for_serving()  # as `hearth run` does once started
     try:
@@ -204,20 +208,11 @@ def run_raw(path: Path, events: list[Event], phase: int) -> float:
                 f"message:general:{phase}-{number}",
             )
         )
-        for bucket in buckets_for(event.moment, "UTC"):
+        periods = buckets_for(event.moment, "UTC")
+        # Each period overall and in the activity category, as `ledger.record` keeps them (and bench.ingest's raw).
+        for bucket in (*periods, *(category_bucket(period, "activity") for period in periods)):
             totals.append((community_id, bucket, member_id, 1, 0, 0, 1))
-    connection.executemany(
-        "INSERT INTO contribution (community_id, member_id, kind, points, actor_id, reason, channel, created_at,"
-        " idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, idempotency_key) DO NOTHING",
-        rows,
-    )
-    connection.executemany(
-        "INSERT INTO member_total (community_id, bucket, member_id, points, kudos_received, kudos_given, messages)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, bucket, member_id) DO UPDATE SET"
-        " points = points + excluded.points, kudos_received = kudos_received + excluded.kudos_received,"
-        " kudos_given = kudos_given + excluded.kudos_given, messages = messages + excluded.messages",
-        totals,
-    )
+    insert_raw(connection, rows, totals)
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - started
     connection.close()

@@ -58,11 +58,18 @@ from storage.ledger import buckets_for, category_bucket
 _TURN = timedelta(seconds=61)
 # What message activity needs: with them alone, the figure isolates the ledger path from other features.
 FOUNDATION_COGS = ("cogs.settings", "cogs.recognition")
-_WORDS = (
-    "the build is green again thanks for the review could someone look at my pull request tonight we ship "
-    "docs release notes meeting moved lunch anyone coffee bug fixed flaky test logs deploy staging rollback"
-).split()
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _FIRST_MESSAGE_ID = 2 * 10**17  # above every generated snowflake
+
+
+def message_texts(rng: random.Random, count: int) -> list[str]:
+    """`count` chat-length texts that are each their own message: words of random letters, so no two are
+    near-duplicates (the recognition cog gives a repeat of a member's recent message no points, and
+    words from a small vocabulary made two random texts "nearly the same" now and then)."""
+    return [
+        " ".join("".join(rng.choices(_LETTERS, k=rng.randint(2, 8))) for _ in range(rng.randint(6, 14)))
+        for _ in range(count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ async def run_hearth(
     # Built before the heap is frozen: a socket would not hold 100k events waiting, so they must
     # not weigh on the garbage collector either.
     rng = random.Random(7)
-    texts = [" ".join(rng.choices(_WORDS, k=rng.randint(6, 14))) for _ in range(events)]
+    texts = message_texts(rng, events)
     stream = [
         MessagePosted(
             event_id=str(_FIRST_MESSAGE_ID + number),

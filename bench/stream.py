@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.dataset import NOW, sql_time
-from bench.ingest import _WORDS, insert_raw
+from bench.ingest import insert_raw, message_texts
 from bot.app import build_hearth, tune_for_serving
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
@@ -109,7 +109,7 @@ async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, flo
     hearth = build_hearth(settings, clock, VirtualScheduler(clock), db=database)
     messages = []
     rng = random.Random(phase)
-    texts = [" ".join(rng.choices(_WORDS, k=rng.randint(6, 14))) for _ in events]
+    texts = message_texts(rng, len(events))
     for number, event in enumerate(events):
         _, author, channel = refs(event)
         key = f"{phase}-{number}"

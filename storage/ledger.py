@@ -280,7 +280,8 @@ def _statements(dialect: Dialect) -> _Statements:
                 .join(members, listed)
                 .where(in_bucket, totals.c[measure] > 0, on_board)
                 .order_by(totals.c[measure].desc(), totals.c.member_id)
-                .limit(bindparam("limit")),
+                .limit(bindparam("limit"))
+                .offset(bindparam("offset")),
                 dialect,
             )
             for measure in ("points", *_COUNTER_COLUMNS)
@@ -417,16 +418,31 @@ class BoardRow:
 
 
 async def top(
-    session: AsyncSession, community_id: int, bucket: str, limit: int = 10, measure: str = "points"
+    session: AsyncSession,
+    community_id: int,
+    bucket: str,
+    limit: int = 10,
+    measure: str = "points",
+    *,
+    offset: int = 0,
 ) -> list[BoardRow]:
     """The leaders of one bucket (ties share a rank; earlier member ids list first).
 
-    `measure` is `points` or a counter (`kudos_received`, ...); each row's `points` holds it.
+    `measure` is `points` or a counter (`kudos_received`, ...); each row's `points` holds it. `offset` skips
+    that many leaders first (a board's later pages, SQL `OFFSET`); ranks stay places on the whole board (a
+    first row tying with one skipped shares its rank: one more index count, points boards only).
     """
-    rows = await _query(session, lambda s: s.top[measure], community_id=community_id, bucket=bucket, limit=limit)
+    rows = await _query(
+        session, lambda s: s.top[measure], community_id=community_id, bucket=bucket, limit=limit, offset=offset
+    )
     board: list[BoardRow] = []
-    for position, (member_id, points, external_id, display_name) in enumerate(rows, start=1):
-        rank = board[-1].rank if board and board[-1].points == points else position
+    for position, (member_id, points, external_id, display_name) in enumerate(rows, start=offset + 1):
+        if board:
+            rank = board[-1].rank if board[-1].points == points else position
+        elif offset and measure == "points":
+            rank = (await standing(session, community_id, bucket, member_id)).rank or position
+        else:
+            rank = position
         board.append(BoardRow(rank, member_id, external_id, display_name, points))
     return board
 

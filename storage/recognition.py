@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
-from storage.models import Contribution, Member, ReactionKudos
+from storage.models import Contribution, Member, MemberTotal, ReactionKudos
 
 
 async def off_boards(session: AsyncSession, member_id: int) -> bool:
@@ -20,6 +20,20 @@ async def off_boards(session: AsyncSession, member_id: int) -> bool:
         await session.execute(select(table.c.hidden_from_boards, table.c.left_at).where(table.c.id == member_id))
     ).first()
     return found is not None and (bool(found[0]) or found[1] is not None)
+
+
+async def points_in(session: AsyncSession, community_id: int, bucket: str, member_ids: list[int]) -> dict[int, int]:
+    """Points of these members in one totals bucket (primary-key reads; a member without a row is left out):
+    the all-time points that give a board's members their levels."""
+    if not member_ids:
+        return {}
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(totals.c.member_id, totals.c.points).where(
+            totals.c.community_id == community_id, totals.c.bucket == bucket, totals.c.member_id.in_(member_ids)
+        )
+    )
+    return {int(member_id): int(points) for member_id, points in found}
 
 
 async def remember_reaction(

@@ -296,6 +296,18 @@ async def participants(session: AsyncSession, run_ids: Sequence[int]) -> dict[in
     return found
 
 
+async def taken_part(session: AsyncSession, member_id: int, run_ids: Sequence[int]) -> set[int]:
+    """Which of these runs one member took part in (their streak, without everyone else's rows)."""
+    if not run_ids:
+        return set()
+    rows = await session.execute(
+        select(_PARTICIPATION.c.run_id).where(
+            _PARTICIPATION.c.member_id == member_id, _PARTICIPATION.c.run_id.in_(run_ids)
+        )
+    )
+    return {run_id for (run_id,) in rows}
+
+
 async def reach_milestone(
     session: AsyncSession, ritual_id: int, member_id: int, milestone: int, run_id: int, now: datetime
 ) -> bool:

@@ -42,6 +42,7 @@ from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
+from bot.core.streaks import NoStreaks
 from config.community import SettingError, is_time_zone
 from config.durations import parse_duration
 from storage.engine import Database
@@ -77,6 +78,7 @@ class Hearth:
             messenger=cast(Messenger, NoMessenger()),
             publish=self.dispatch,
             standings=NoStandings(),
+            streaks=NoStreaks(),
         )
         # Platforms hand what people do to this pipeline (commands, clicks, forms) and it delivers the answer.
         self.inbound = Inbound(self)

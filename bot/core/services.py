@@ -16,6 +16,7 @@ from bot.core.reply import Reply
 from bot.core.scheduling import Scheduler
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import Standings
+from bot.core.streaks import Streaks
 from storage.engine import Database
 
 
@@ -33,6 +34,8 @@ class Services:
     publish: Callable[[Event], Awaitable[None]]
     # Provided by the recognition cog at setup (NoStandings until then): leaders without the ledger's tables.
     standings: Standings
+    # Provided by the rituals cog at setup (NoStreaks until then): a member's ritual streak, for the rank card.
+    streaks: Streaks
 
     async def notify_member(
         self,

@@ -1,4 +1,4 @@
-"""Words every feature uses the same way: counts with their plural, points, medals for ranks."""
+"""Words every feature uses the same way: counts with their plural, figures, points, medals for ranks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
+def number(count: int) -> str:
+    """A whole number with thousands separators, as members read figures: `1,234`, `-12,000`."""
+    return f"{count:,}"
+
+
 def points(count: int) -> str:
-    return plural(count, "point")
+    """`1 point`, `1,234 points`."""
+    return f"{number(count)} {'point' if count == 1 else 'points'}"
 
 
 def medal(rank: int) -> str:

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.core.wording import number
+
 WIDTH, HEIGHT = 800, 260
 BACKGROUND = (35, 39, 42)
 ACCENT = (88, 101, 242)
@@ -31,7 +33,7 @@ class RankCardData:
     ranked: int
     points: int
     categories: tuple[tuple[str, int], ...]  # (label, points) in display order
-    streak: int | None = None
+    streak: int | None = None  # current ritual streak in runs (None: the community has no rituals)
     title: str = ""  # a level title (Slack, where levels are not roles)
 
 
@@ -54,10 +56,12 @@ def render_rank_card(data: RankCardData) -> bytes:
     draw.ellipse((30, 40, 190, 200), fill=ACCENT)
     draw.text((110, 120), initials(data.name), font=_font(56), fill=TEXT, anchor="mm")
     draw.text((220, 40), data.name[:32], font=_font(34), fill=TEXT)
-    rank = f"#{data.rank} of {data.ranked}" if data.rank else "unranked"
+    rank = f"#{number(data.rank)} of {number(data.ranked)}" if data.rank else "unranked"
     level = f"Level {data.level}" + (f" · {data.title}" if data.title else "")
     draw.text((220, 88), level, font=_font(24), fill=ACCENT)
     draw.text((770, 46), f"Rank {rank}", font=_font(24), fill=TEXT, anchor="ra")
+    if data.streak is not None:
+        draw.text((770, 92), f"Ritual streak {number(data.streak)}", font=_font(20), fill=MUTED, anchor="ra")
     # Progress to the next level.
     left, top, right, bottom = 220, 130, 770, 156
     draw.rounded_rectangle((left, top, right, bottom), radius=13, fill=TRACK)
@@ -65,12 +69,14 @@ def render_rank_card(data: RankCardData) -> bytes:
     if share > 0:
         draw.rounded_rectangle((left, top, left + max(26, int((right - left) * share)), bottom), radius=13, fill=ACCENT)
     draw.text(
-        (770, 162), f"{data.into} / {data.needed} to level {data.level + 1}", font=_font(18), fill=MUTED, anchor="ra"
+        (770, 162),
+        f"{number(data.into)} / {number(data.needed)} to level {data.level + 1}",
+        font=_font(18),
+        fill=MUTED,
+        anchor="ra",
     )
-    draw.text((220, 162), f"{data.points} points", font=_font(18), fill=MUTED)
-    parts = [f"{label} {amount}" for label, amount in data.categories]
-    if data.streak is not None:
-        parts.append(f"streak {data.streak}")
+    draw.text((220, 162), f"{number(data.points)} points", font=_font(18), fill=MUTED)
+    parts = [f"{label} {number(amount)}" for label, amount in data.categories]
     draw.text((220, 205), "  ·  ".join(parts), font=_font(18), fill=TEXT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)

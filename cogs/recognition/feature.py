@@ -6,23 +6,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
-from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
+from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import medal, points
-from cogs.recognition.card import CardRenderer, RankCardData
-from cogs.recognition.levels import MAX_LEVEL, level_of
+from bot.core.wording import points
+from cogs.recognition.boards import PREFIX, Boards, BoardView
+from cogs.recognition.card import CardRenderer
+from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
-from storage.ledger import Standing, tag_category
 
 log = logging.getLogger(__name__)
 
@@ -42,27 +41,13 @@ _AUDIT_WORDS = {
     "giving_unlocked": "giving unlocked for",
 }
 
-_PERIOD_TITLES = {
-    "week": "this week",
-    "month": "this month",
-    "quarter": "this quarter",
-    "year": "this year",
-    "all": "all time",
-}
-_CATEGORY_TITLES = {
-    "kudos": "kudos",
-    "activity": "activity",
-    "rituals": "rituals",
-    "welcomes": "welcomes",
-    "intro": "introductions",
-}
-
 
 class RecognitionFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.recognition = RecognitionService(services)
         self.cards = CardRenderer()
+        self.boards = Boards(services, self.recognition, self.cards)
         # One member's reactions on one message are handled in arrival order: platforms deliver each event as a
         # task of its own, and a quick add-then-remove must not have the removal look before the add is written.
         self._reacting: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}  # lock, events holding it
@@ -74,6 +59,8 @@ class RecognitionFeature:
         registry.on(ReactionAdded, self.on_reaction_added)
         registry.on(ReactionRemoved, self.on_reaction_removed)
         registry.on(MessageDeleted, self.on_message_deleted)
+        registry.component(PREFIX, self.boards.click)
+        registry.home(self.boards.home)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
 
@@ -150,39 +137,20 @@ class RecognitionFeature:
             max_length=40,
         ),
         Option("season", OptionType.TEXT, "A past season's name", required=False, max_length=50),
+        Option(
+            "around",
+            OptionType.CHOICE,
+            "me: your place, with the members just above and below",
+            required=False,
+            choices=("me",),
+        ),
         read_only=True,
     )
-    async def leaderboard(self, ctx: Context, period: str, category: str, season: str | None) -> Reply:
-        own = ctx.settings.of(RecognitionSettings)
-        if not own.public_leaderboards and ctx.level < Permission.MODERATOR:
-            return Reply.private("Leaderboards are switched off in this community (public_leaderboards is off).")
-        category = category.strip().lstrip("#").lower() or "all"
-        tag = category if category not in CATEGORIES and category in tag_list(own) else None
-        if category not in CATEGORIES and tag is None:
-            tags = ", ".join(tag_list(own))
-            return Reply.private(
-                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
-                + (f", or a value tag: {tags}." if tags else ".")
-            )
-        if season is not None or period == "season":
-            if category != "all":
-                return Reply.private("Season boards are overall only: leave out the category.")
-            found, rows = await self.recognition.season_board(ctx.community.id, season)
-            title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
-        else:
-            rows = await self.recognition.leaderboard(
-                ctx.community.id, period, ctx.settings, ctx.now, category=tag_category(tag) if tag else category
-            )
-            title = f"🏆 Leaderboard — {_PERIOD_TITLES[period]}"
-            if category != "all":
-                title += f" · #{tag}" if tag else f" · {_CATEGORY_TITLES[category]}"
-        if not rows:
-            return Reply(card=Card(title=title, description="No points yet. Say hello, or thank someone with /kudos!"))
-        lines = [
-            f"{medal(row.rank)} **{literal(row.display_name or row.external_id)}** — {points(row.points)}"
-            for row in rows
-        ]
-        return Reply(card=Card(title=title, description="\n".join(lines), color=0x5865F2))
+    async def leaderboard(
+        self, ctx: Context, period: str, category: str, season: str | None, around: str | None = None
+    ) -> Reply:
+        # The first page, public; its buttons page on (and show the clicker's place) privately (boards.py).
+        return await self.boards.show(ctx, BoardView(period, category, season, around=around == "me"))
 
     @command(
         "rank",
@@ -191,43 +159,7 @@ class RecognitionFeature:
         read_only=True,
     )
     async def rank(self, ctx: Context, member: Member | None) -> Reply:
-        subject = member or ctx.author
-        hidden = await self.recognition.off_boards(subject)
-        if hidden and subject.id != ctx.author.id:
-            return Reply.private(f"{literal(subject.name)} is not on the leaderboards.")
-        own = ctx.settings.of(RecognitionSettings)
-        all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
-        if hidden:  # their own /rank: points yes, but no place on a board they are not on
-            all_time, week = replace(all_time, rank=None), replace(week, rank=None)
-        categories = await self.recognition.by_category(subject)
-        level = level_of(all_time.points, own.level_curve, own.level_step)
-        by_category = tuple((_CATEGORY_TITLES[name], amount) for name, amount in categories.items())
-        # The text names every figure the image shows: it is the fallback where images are off or not shown.
-        fields = (
-            CardField("Level", f"{level.level} ({level.into}/{level.needed} to {level.level + 1})"),
-            CardField("Points", str(all_time.points)),
-            CardField("Rank", _rank_text(all_time)),
-            CardField("This week", f"{points(week.points)} ({_rank_text(week)})"),
-            CardField("Kudos received", str(all_time.kudos_received)),
-            CardField("Kudos given", str(all_time.kudos_given)),
-            CardField("By category", ", ".join(f"{label} {amount}" for label, amount in by_category), inline=False),
-        )
-        files: tuple[Attachment, ...] = ()
-        if own.rank_card:
-            data = RankCardData(
-                subject.name,
-                level.level,
-                level.into,
-                level.needed,
-                all_time.rank,
-                all_time.ranked_members,
-                all_time.points,
-                by_category,
-            )
-            image = await self.cards.render(data)
-            files = (Attachment("rank.png", image, f"{subject.name}'s rank card: level {level.level}"),)
-        title = "Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing"
-        return Reply(card=Card(title=title, fields=fields, color=0x5865F2), files=files)
+        return await self.boards.standing(ctx, member or ctx.author, image=True)
 
     @SEASON.command(
         "start",
@@ -382,7 +314,10 @@ class RecognitionFeature:
     )
     async def level_role(self, ctx: Context, level: int, role: RoleRef | None) -> Reply:
         if not self.services.messenger.capabilities.roles:
-            return Reply.private("Roles are a Discord feature: here levels show on /rank and the leaderboards.")
+            return Reply.private(
+                "Roles are a Discord feature: here levels show as titles on /rank and the leaderboards "
+                "(`/levels title`)."
+            )
         rewards = role_rewards(ctx.settings.of(RecognitionSettings))
         if role is None:
             if rewards.pop(level, None) is None:
@@ -394,6 +329,35 @@ class RecognitionFeature:
             said = f"Level {level} now gives &{name}; `/levels sync` gives it to members there already."
         await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
         return Reply.private(said)
+
+    @LEVELS.command(
+        "title",
+        "Name a level (from it up to the next named one); without a title, drop it; without a level, list them",
+        Option("level", OptionType.INTEGER, "The level", required=False, min_value=0, max_value=MAX_LEVEL),
+        Option("title", OptionType.TEXT, "What it is called (Pillar)", required=False, max_length=TITLE_LIMIT),
+        permission=Permission.ADMIN,
+    )
+    async def level_title(self, ctx: Context, level: int | None, title: str | None) -> Reply:
+        titles = parse_titles(ctx.settings.of(RecognitionSettings).level_titles)
+        where = (
+            ""
+            if not self.services.messenger.capabilities.roles
+            else " They show where levels are not roles (Slack); here levels are rewarded with `/levels role`."
+        )
+        if level is None:
+            return Reply.private(f"Level titles: {_titles_text(titles)}.{where}")
+        name = " ".join((title or "").split())
+        if "," in name:
+            return Reply.private("A title cannot hold a comma (they separate titles in `level_titles`).")
+        if not name:
+            if titles.pop(level, None) is None:
+                return Reply.private(f"Level {level} has no title. Level titles: {_titles_text(titles)}.")
+        elif level not in titles and len(titles) >= MAX_TITLES:
+            return Reply.private(f"A community names at most {MAX_TITLES} levels: drop one first.")
+        else:
+            titles[level] = name
+        await self.services.settings.set(ctx.community.id, "level_titles", encode_titles(titles))
+        return Reply.private(f"Level titles: {_titles_text(titles)}.{where}")
 
     @LEVELS.command(
         "sync",
@@ -519,7 +483,6 @@ def _and(names: Iterable[str]) -> str:
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
-def _rank_text(standing: Standing) -> str:
-    if standing.rank is None:
-        return "unranked"
-    return f"#{standing.rank} of {standing.ranked_members}"
+def _titles_text(titles: dict[int, str]) -> str:
+    """`0 Newcomer, 5 Contributor` (levels from which each title holds), or `none`."""
+    return ", ".join(f"{level} {literal(title)}" for level, title in titles.items()) or "none"

@@ -3,6 +3,10 @@
 - `mee6`: going from level n to n + 1 takes 5·n² + 50·n + 100 points (the curve MEE6 made familiar:
   100 to reach level 1, 255 to reach 2, 475 to reach 3, ...).
 - `linear`: every level takes `level_step` points (default 100).
+
+Level titles (`level_titles`, kept with `/levels title`): a title holds from its level up to the next titled
+one (`0:Newcomer, 5:Contributor`: levels 0-4 are Newcomers). They are what a level is called where levels
+are not roles (Slack; and any community that rewards no level with a role).
 """
 
 from __future__ import annotations
@@ -45,3 +49,33 @@ def level_of(points: int, curve: Curve = "mee6", linear_step: int = 100) -> Leve
         remaining -= needed
         level += 1
     return Level(level, 0, 0)
+
+
+# Defaults by level band (mee6 curve: level 1 at 100 points, 5 at 1,150, 10 at 4,675, 20 at 23,850, 40 at 145,700).
+DEFAULT_TITLES = "0:Newcomer, 1:Regular, 5:Contributor, 10:Pillar, 20:Champion, 40:Legend"
+TITLE_LIMIT = 30  # characters in one title
+MAX_TITLES = 25
+
+
+def parse_titles(text: str) -> dict[int, str]:
+    """Level → title from `level_titles` (`0:Newcomer, 5:Contributor`), by level; unreadable pairs are skipped."""
+    titles: dict[int, str] = {}
+    for pair in text.split(","):
+        level, _, title = pair.partition(":")
+        if level.strip().isdigit() and title.strip():
+            titles[int(level)] = title.strip()
+    return dict(sorted(titles.items()))
+
+
+def encode_titles(titles: dict[int, str]) -> str:
+    return ", ".join(f"{level}:{title}" for level, title in sorted(titles.items()))
+
+
+def title_of(level: int, titles: dict[int, str]) -> str:
+    """The title of the highest titled level at or below `level` ("" when none is)."""
+    found = ""
+    for at, title in titles.items():  # in level order
+        if at > level:
+            break
+        found = title
+    return found

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from cogs.recognition.levels import DEFAULT_TITLES
 from config.community import Section
 
 
@@ -61,6 +62,11 @@ class RecognitionSettings(Section):
     level_roles: str = Field("", max_length=2000, description="Roles levels reward (kept with /levels role)")
     level_roles_stack: bool = Field(
         True, description="Members keep every level role they earned (no: only the highest, the previous removed)"
+    )
+    level_titles: str = Field(
+        DEFAULT_TITLES,
+        max_length=1000,
+        description="What levels are called where they are not roles (kept with /levels title)",
     )
     rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
     public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")

@@ -1,0 +1,338 @@
+"""Leaderboard pages and the "around me" view, level titles, and a member's standing (`/rank`, App Home).
+
+A board shows `PAGE_SIZE` members a page. Its buttons carry the whole view in their action id
+(`lb:PERIOD:CATEGORY:PAGE:SEASON`, PAGE a number or `me`), so a click works after a restart; a click answers
+the clicker privately, so members page on their own and the board everyone sees stays as posted. Every read
+is an index read of the totals (`storage.ledger.top` with an `OFFSET`, `standing`), never of the ledger; a
+running season's board is the pass over the community's all-time totals it always is (storage/seasons.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.core.context import Context
+from bot.core.refs import Member, Permission
+from bot.core.reply import Attachment, Button, ButtonStyle, Card, CardField, Reply, UserError, literal
+from bot.core.services import Services
+from bot.core.wording import medal, number, points
+from cogs.recognition.card import CardRenderer, RankCardData
+from cogs.recognition.levels import level_of, parse_titles, title_of
+from cogs.recognition.service import CATEGORIES, PERIODS, RecognitionService
+from cogs.recognition.settings import RecognitionSettings, tag_list
+from storage import ledger, recognition, seasons
+from storage.ledger import BoardRow, Standing, tag_category
+
+PREFIX = "lb"
+PAGE_SIZE = 10
+AROUND = 3  # members shown above and below the one asking, in the "around me" view
+SWITCHED_OFF = "Leaderboards are switched off in this community (public_leaderboards is off)."
+EMPTY = "No points yet. Say hello, or thank someone with /kudos!"
+NO_PLACE = "You have no points on this board yet, so you have no place on it."
+
+PERIOD_TITLES = {
+    "week": "this week",
+    "month": "this month",
+    "quarter": "this quarter",
+    "year": "this year",
+    "all": "all time",
+}
+CATEGORY_TITLES = {
+    "kudos": "kudos",
+    "activity": "activity",
+    "rituals": "rituals",
+    "welcomes": "welcomes",
+    "intro": "introductions",
+}
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """Which board and which part of it: `period` is one of PERIODS or `season` (then `season` names it);
+    `category` is `all`, a category or a value tag's name; `page` counts from 1; `around`: the asker's place."""
+
+    period: str
+    category: str = "all"
+    season: str | None = None
+    page: int = 1
+    around: bool = False
+
+    def action_id(self, page: int | None = None, *, around: bool = False) -> str:
+        # The season goes last: a season's name may hold a colon. At most about 70 characters (Discord: 100).
+        where = "me" if around else str(page or self.page)
+        return f"{PREFIX}:{self.period}:{self.category}:{where}:{self.season or ''}"
+
+
+def parse_view(rest: str) -> BoardView | None:
+    """The view a button's action id (after `lb:`) names; None when it is not one."""
+    parts = rest.split(":", 3)
+    if len(parts) != 4:
+        return None
+    period, category, where, season = parts
+    if period not in (*PERIODS, "season") or not category:
+        return None
+    if where == "me":
+        return BoardView(period, category, season or None, around=True)
+    if not where.isdigit() or int(where) < 1:
+        return None
+    return BoardView(period, category, season or None, int(where))
+
+
+def shown_titles(own: RecognitionSettings, platform_has_roles: bool) -> dict[int, str]:
+    """Level titles where levels are not roles (Slack); none where the platform gives roles (Discord, console),
+    whose level roles (`/levels role`) are what a level is called there."""
+    return {} if platform_has_roles else parse_titles(own.level_titles)
+
+
+@dataclass(frozen=True)
+class _Board:
+    """One board resolved: its title and where its rows come from (a totals bucket, or a running season's
+    whole board computed in one pass)."""
+
+    view: BoardView
+    title: str
+    bucket: str | None
+    whole: list[BoardRow] | None = None
+
+
+class Boards:
+    def __init__(self, services: Services, recognition_service: RecognitionService, cards: CardRenderer) -> None:
+        self.services = services
+        self.recognition = recognition_service
+        self.cards = cards
+
+    # -- leaderboards ---------------------------------------------------------------------------------
+    async def show(self, ctx: Context, view: BoardView, *, private: bool = False) -> Reply:
+        """A page of the board, or the asker's place on it; UserError for a board that cannot be shown."""
+        own = ctx.settings.of(RecognitionSettings)
+        if not own.public_leaderboards and ctx.level < Permission.MODERATOR:
+            return Reply.private(SWITCHED_OFF)
+        board = await self._resolve(ctx, view, own)
+        if view.around:
+            return replace(await self._around(ctx, board, own), ephemeral=True)
+        reply = await self._page(ctx, board, own)
+        return replace(reply, ephemeral=True) if private else reply
+
+    async def click(self, ctx: Context, rest: str, values: tuple[str, ...]) -> Reply | None:
+        view = parse_view(rest)
+        if view is None:
+            return Reply.private("That button no longer does anything.")
+        return await self.show(ctx, view, private=True)
+
+    async def _resolve(self, ctx: Context, view: BoardView, own: RecognitionSettings) -> _Board:
+        category = view.category.strip().lstrip("#").lower() or "all"
+        tag = category if category not in CATEGORIES and category in tag_list(own) else None
+        if category not in CATEGORIES and tag is None:
+            tags = ", ".join(tag_list(own))
+            raise UserError(
+                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
+                + (f", or a value tag: {tags}." if tags else ".")
+            )
+        await self.services.activity.flush()  # read your own recent activity
+        if view.season is not None or view.period == "season":
+            if category != "all":
+                raise UserError("Season boards are overall only: leave out the category.")
+            async with self.services.db.read() as session:
+                found = await (
+                    seasons.by_name(session, ctx.community.id, view.season)
+                    if view.season
+                    else seasons.current(session, ctx.community.id)
+                )
+                if found is None:
+                    raise UserError(
+                        f"There is no season called {view.season}."
+                        if view.season
+                        else "No season is running: `/season start NAME`."
+                    )
+                whole = None
+                if found.closed_at is None:
+                    rows = await seasons.running_board(session, ctx.community.id, found.id, 1_000_000)
+                    whole = _ranked(rows)
+            title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
+            # The season by name from here on: a click after the next season starts still shows this one.
+            resolved = replace(view, period="season", category="all", season=found.name)
+            return _Board(resolved, title, None if whole is not None else f"season:{found.id}", whole)
+        title = f"🏆 Leaderboard — {PERIOD_TITLES[view.period]}"
+        if category != "all":
+            title += f" · #{tag}" if tag else f" · {CATEGORY_TITLES[category]}"
+        of = tag_category(tag) if tag else None if category == "all" else category
+        bucket = ledger.period_bucket(view.period, ctx.now, ctx.settings.timezone, of)
+        return _Board(replace(view, category=category), title, bucket)
+
+    async def _rows(self, ctx: Context, board: _Board, offset: int, limit: int) -> list[BoardRow]:
+        if board.whole is not None:
+            return board.whole[offset : offset + limit]
+        assert board.bucket is not None
+        async with self.services.db.read() as session:
+            return await ledger.top(session, ctx.community.id, board.bucket, limit, offset=offset)
+
+    async def _standing(self, ctx: Context, board: _Board, member_id: int) -> Standing:
+        """The member's place on the board (rank None: not on it) and how many are on it."""
+        if board.whole is not None:
+            mine = next((row for row in board.whole if row.member_id == member_id), None)
+            return Standing(mine.points if mine else 0, mine.rank if mine else None, len(board.whole), 0, 0, 0)
+        assert board.bucket is not None
+        async with self.services.db.read() as session:
+            return await ledger.standing(session, ctx.community.id, board.bucket, member_id)
+
+    async def _page(self, ctx: Context, board: _Board, own: RecognitionSettings) -> Reply:
+        ranked = (await self._standing(ctx, board, 0)).ranked_members  # no member has id 0: just the count
+        if ranked == 0:
+            return Reply(card=Card(title=board.title, description=EMPTY))
+        pages = -(-ranked // PAGE_SIZE)
+        page = min(board.view.page, pages)  # the board may have shrunk since the button was drawn
+        rows = await self._rows(ctx, board, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        lines = await self._lines(ctx, rows, own)
+        if pages == 1:  # everyone is on it: nothing to page through, nobody to look for
+            return Reply(card=Card(title=board.title, description="\n".join(lines), color=0x5865F2))
+        buttons: list[Button] = []
+        if page > 1:
+            buttons.append(Button("Previous", board.view.action_id(page - 1)))
+        if page < pages:
+            buttons.append(Button("Next", board.view.action_id(page + 1), ButtonStyle.PRIMARY))
+        buttons.append(Button("Around me", board.view.action_id(around=True)))
+        footer = f"Page {page} of {pages} · {number(ranked)} members with points"
+        card = Card(title=board.title, description="\n".join(lines), footer=footer, color=0x5865F2)
+        return Reply(card=card, buttons=tuple(buttons))
+
+    async def _around(self, ctx: Context, board: _Board, own: RecognitionSettings) -> Reply:
+        if await self.recognition.off_boards(ctx.author):
+            return Reply.private(
+                "You chose to be hidden from the leaderboards (`/privacy boards:show` puts you back on them), "
+                "so you have no place on them."
+            )
+        mine = await self._standing(ctx, board, ctx.author.id)
+        if mine.rank is None:
+            return Reply.private(NO_PLACE)
+        # Ties share a rank and list by member id: the asker is at or after their rank's first place. Reading
+        # on from a few places before it finds them, a longer read each time a large tie hides them.
+        start = max(0, mine.rank - 1 - AROUND)
+        limit = 2 * AROUND + 1
+        while True:
+            rows = await self._rows(ctx, board, start, limit)
+            at = next((i for i, row in enumerate(rows) if row.member_id == ctx.author.id), None)
+            if at is not None and (at + AROUND < len(rows) or len(rows) < limit):
+                break
+            if at is None and len(rows) < limit:  # gone from the board since the count: say so plainly
+                return Reply.private(NO_PLACE)
+            limit *= 4
+        shown = rows[max(0, at - AROUND) : at + AROUND + 1]
+        lines = await self._lines(ctx, shown, own, you=ctx.author.id)
+        footer = f"You are #{mine.rank} of {number(mine.ranked_members)}"
+        card = Card(title=f"{board.title} · around you", description="\n".join(lines), footer=footer, color=0x5865F2)
+        return Reply(card=card, buttons=(Button("Top", board.view.action_id(1)),), ephemeral=True)
+
+    async def _lines(
+        self, ctx: Context, rows: list[BoardRow], own: RecognitionSettings, you: int | None = None
+    ) -> list[str]:
+        titles = shown_titles(own, self.services.messenger.capabilities.roles)
+        levels: dict[int, str] = {}
+        if titles:
+            async with self.services.db.read() as session:
+                all_time = await recognition.points_in(
+                    session, ctx.community.id, ledger.ALL_TIME, [row.member_id for row in rows]
+                )
+            for row in rows:
+                level = level_of(all_time.get(row.member_id, 0), own.level_curve, own.level_step).level
+                levels[row.member_id] = title_of(level, titles)
+        return [
+            f"{medal(row.rank)} **{literal(row.display_name or row.external_id)}** — {points(row.points)}"
+            + (f" · {literal(levels[row.member_id])}" if levels.get(row.member_id) else "")
+            + (" ← you" if row.member_id == you else "")
+            for row in rows
+        ]
+
+    # -- a member's standing --------------------------------------------------------------------------
+    async def standing(self, ctx: Context, subject: Member, *, image: bool) -> Reply:
+        """`/rank`: level (and title where levels are titles), points, rank, this week, kudos, points by
+        category (with `other`, so the parts add up to the points), the ritual streak; the rank card image
+        when `image` and the community has cards on."""
+        hidden = await self.recognition.off_boards(subject)
+        if hidden and subject.id != ctx.author.id:
+            return Reply.private(f"{literal(subject.name)} is not on the leaderboards.")
+        own = ctx.settings.of(RecognitionSettings)
+        all_time, week = await self.recognition.standings(subject, ctx.settings, ctx.now)
+        if hidden:  # their own /rank: points yes, but no place on a board they are not on
+            all_time, week = replace(all_time, rank=None), replace(week, rank=None)
+        parts = by_category(await self.recognition.by_category(subject), all_time.points)
+        level = level_of(all_time.points, own.level_curve, own.level_step)
+        title = title_of(level.level, shown_titles(own, self.services.messenger.capabilities.roles))
+        streak = await self.services.streaks.current(subject.community_id, subject.id)
+        # The text names every figure the image shows: it is the fallback where images are off or not shown.
+        fields = [
+            CardField(
+                "Level",
+                f"{level.level}"
+                + (f" · {literal(title)}" if title else "")
+                + f" ({number(level.into)}/{number(level.needed)} to {level.level + 1})",
+            ),
+            CardField("Points", number(all_time.points)),
+            CardField("Rank", rank_text(all_time)),
+            CardField("This week", f"{points(week.points)} ({rank_text(week)})"),
+            CardField("Kudos received", number(all_time.kudos_received)),
+            CardField("Kudos given", number(all_time.kudos_given)),
+            CardField(
+                "By category", ", ".join(f"{label} {number(amount)}" for label, amount in parts) or "none yet", False
+            ),
+        ]
+        if streak is not None:
+            fields.append(CardField("Ritual streak", streak_text(streak.runs, streak.ritual)))
+        files: tuple[Attachment, ...] = ()
+        if image and own.rank_card:
+            data = RankCardData(
+                subject.name,
+                level.level,
+                level.into,
+                level.needed,
+                all_time.rank,
+                all_time.ranked_members,
+                all_time.points,
+                parts,
+                streak.runs if streak is not None else None,
+                title,
+            )
+            files = (
+                Attachment(
+                    "rank.png", await self.cards.render(data), f"{subject.name}'s rank card: level {level.level}"
+                ),
+            )
+        heading = "Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing"
+        return Reply(card=Card(title=heading, fields=tuple(fields), color=0x5865F2), files=files)
+
+    async def home(self, ctx: Context) -> Reply | None:
+        """The member's standing on their personal page (Slack App Home), as `/rank` says it, without the image;
+        nothing before they have any points."""
+        all_time = await self.recognition.all_time_points(ctx.author)
+        if all_time == 0:
+            return None
+        return await self.standing(ctx, ctx.author, image=False)
+
+
+def by_category(categories: dict[str, int], total: int) -> tuple[tuple[str, int], ...]:
+    """(label, points) of every category with points, then `other` for what counts in none (onboarding steps,
+    adjustments): the parts add up to `total`."""
+    parts = [(CATEGORY_TITLES[name], amount) for name, amount in categories.items() if amount]
+    other = total - sum(amount for _, amount in parts)
+    return (*parts, ("other", other)) if other else tuple(parts)
+
+
+def rank_text(standing: Standing) -> str:
+    if standing.rank is None:
+        return "unranked"
+    return f"#{standing.rank} of {number(standing.ranked_members)}"
+
+
+def streak_text(runs: int, ritual: str) -> str:
+    """`4 runs in a row (standup)`, `none running`."""
+    if runs == 0:
+        return "none running"
+    return f"{number(runs)} {'run' if runs == 1 else 'runs'} in a row ({literal(ritual)})"
+
+
+def _ranked(rows: list[tuple[int, int, str, str]]) -> list[BoardRow]:
+    """(member id, points, external id, name) in board order, with ranks (ties share one)."""
+    board: list[BoardRow] = []
+    for position, (member_id, amount, external_id, display_name) in enumerate(rows, start=1):
+        rank = board[-1].rank if board and board[-1].points == amount else position
+        board.append(BoardRow(rank, member_id, external_id, display_name, amount))
+    return board

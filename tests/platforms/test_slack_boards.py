@@ -1,0 +1,62 @@
+"""Leaderboards on Slack: levels are titles there (no roles) on the board, /rank and the App Home; pages by
+buttons, each click answered to the clicker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.refs import CommunityRef
+from tests.platforms.slack_fakes import TEAM, MockSlackApi, SlackHarness, app_home_opened_event
+from tests.platforms.test_discord_boards import seed
+from tests.platforms.test_slack import block_texts
+from tests.platforms.test_slack_onboarding import click, deliver, view_texts
+
+COMMUNITY = CommunityRef("slack", TEAM)
+
+
+def buttons(call: Any) -> dict[str, str]:
+    """A message's buttons: label -> action id."""
+    return {
+        element["text"]["text"]: element["action_id"]
+        for block in call.params.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+async def test_titles_on_the_board_rank_and_app_home(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    slack_api.user("U0BOB", "bob")
+    # mee6 levels: 4,700 points is level 10 (from 4,675), 150 is level 1, 40 is level 0.
+    await seed(slack.platform.hearth, COMMUNITY, {"U0ANN": ("ann", 4700), "U0BOB": ("bob", 150), "U0CY": ("cy", 40)})
+    board = block_texts(await slack.command("/leaderboard", "all", "U0BOB"))
+    assert board.splitlines()[1:] == [
+        "🥇 *ann* — 4,700 points · Pillar",
+        "🥈 *bob* — 150 points · Regular",
+        "🥉 *cy* — 40 points · Newcomer",
+    ]
+    named = await slack.command("/levels", "title 10 Keeper of the Hearth", "U0ADMIN")
+    assert "10 Keeper of the Hearth" in block_texts(named)
+    board = block_texts(await slack.command("/leaderboard", "all", "U0BOB"))
+    assert "🥇 *ann* — 4,700 points · Keeper of the Hearth" in board
+
+    rank = block_texts(await slack.command("/rank", "<@U0ANN|ann>", "U0BOB"))
+    assert "*Level*\n10 · Keeper of the Hearth (25/1,100 to 11)" in rank and "*Points*\n4,700" in rank
+    await deliver(slack, app_home_opened_event("U0BOB"))
+    home = view_texts(await slack_api.wait_for("views.publish"))
+    assert "Your standing" in home and "*Level*\n1 · Regular (50/155 to 2)" in home and "*Rank*\n#2 of 3" in home
+
+
+async def test_pages_by_button(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0BOB", "bob")
+    await seed(slack.platform.hearth, COMMUNITY, {f"U9{n:04d}": (f"m{n:02d}", 100 - n) for n in range(1, 13)})
+    first = await slack.command("/leaderboard", "all", "U0BOB")
+    assert first.method == "chat.postMessage"  # the public board
+    assert buttons(first) == {"Next": "lb:all:all:2:", "Around me": "lb:all:all:me:"}
+    second = await click(slack, "U0BOB", {"type": "button", "action_id": "lb:all:all:2:"}, "C0GENERAL")
+    assert second.params["response_type"] == "ephemeral"  # bob's page is his own
+    assert block_texts(second).splitlines()[1:3] == [
+        "11. *m11* — 89 points · Newcomer",
+        "12. *m12* — 88 points · Newcomer",
+    ]
+    assert buttons(second) == {"Previous": "lb:all:all:1:", "Around me": "lb:all:all:me:"}

@@ -101,6 +101,12 @@ class Boards:
         self.recognition = recognition_service
         self.cards = cards
 
+    def _platform_has_roles(self) -> bool:
+        try:
+            return self.services.messenger.capabilities.roles
+        except RuntimeError:  # no platform attached yet (a command run in-process): levels are not titles
+            return True
+
     # -- leaderboards ---------------------------------------------------------------------------------
     async def show(self, ctx: Context, view: BoardView, *, private: bool = False) -> Reply:
         """A page of the board, or the asker's place on it; UserError for a board that cannot be shown."""
@@ -225,7 +231,7 @@ class Boards:
     async def _lines(
         self, ctx: Context, rows: list[BoardRow], own: RecognitionSettings, you: int | None = None
     ) -> list[str]:
-        titles = shown_titles(own, self.services.messenger.capabilities.roles)
+        titles = shown_titles(own, self._platform_has_roles())
         levels: dict[int, str] = {}
         if titles:
             async with self.services.db.read() as session:
@@ -256,7 +262,7 @@ class Boards:
             all_time, week = replace(all_time, rank=None), replace(week, rank=None)
         parts = by_category(await self.recognition.by_category(subject), all_time.points)
         level = level_of(all_time.points, own.level_curve, own.level_step)
-        title = title_of(level.level, shown_titles(own, self.services.messenger.capabilities.roles))
+        title = title_of(level.level, shown_titles(own, self._platform_has_roles()))
         streak = await self.services.streaks.current(subject.community_id, subject.id)
         # The text names every figure the image shows: it is the fallback where images are off or not shown.
         fields = [
@@ -323,10 +329,8 @@ def rank_text(standing: Standing) -> str:
 
 
 def streak_text(runs: int, ritual: str) -> str:
-    """`4 runs in a row (standup)`, `none running`."""
-    if runs == 0:
-        return "none running"
-    return f"{number(runs)} {'run' if runs == 1 else 'runs'} in a row ({literal(ritual)})"
+    """`4 (standup)`: runs in a row of the ritual; `0` when none is running."""
+    return f"{number(runs)} ({literal(ritual)})" if runs else "0"
 
 
 def _ranked(rows: list[tuple[int, int, str, str]]) -> list[BoardRow]:

@@ -332,7 +332,7 @@ class RecognitionFeature:
 
     @LEVELS.command(
         "title",
-        "Name a level (from it up to the next named one); without a title, drop it; without a level, list them",
+        "Name a level (from it to the next named one); no title: drop it; no level: list them",
         Option("level", OptionType.INTEGER, "The level", required=False, min_value=0, max_value=MAX_LEVEL),
         Option("title", OptionType.TEXT, "What it is called (Pillar)", required=False, max_length=TITLE_LIMIT),
         permission=Permission.ADMIN,

@@ -131,6 +131,7 @@ async def test_hearth_cogs_loads_only_the_chosen_features(database_url: str, clo
             "recognition tags",
             "levels role",
             "levels sync",
+            "levels title",
             "season start",
         } == set(runtime.registry.commands)
         assert "kudos_points" in runtime.registry.settings.keys()

@@ -29,7 +29,7 @@ async def test_rank_card_is_uploaded_into_the_channel_with_the_reply(
     slack_api.user("U0BOB", "bob")
     await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0ALICE")
     rank = await slack.command("/rank", "<@U0BOB|bob>", "U0ALICE")
-    assert rank.method == "chat.postMessage" and "*Level*\n0 (10/100 to 1)" in block_texts(rank)
+    assert rank.method == "chat.postMessage" and "*Level*\n0 · Newcomer (10/100 to 1)" in block_texts(rank)
     await slack_api.wait_for("files.completeUploadExternal")
     [card] = slack_api.shared_files("C0GENERAL")
     # files_upload_v2's three steps: the URL asked for, the bytes sent there, the file shared.

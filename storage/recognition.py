@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -34,6 +35,61 @@ async def points_in(session: AsyncSession, community_id: int, bucket: str, membe
         )
     )
     return {int(member_id): int(points) for member_id, points in found}
+
+
+def _on_board(community_id: int, bucket: str, *columns: Any) -> Select[Any]:
+    """`columns` of the bucket's totals joined to members still here and not hidden (as `ledger.top` lists)."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    members = Member.__table__  # type: ignore[attr-defined]
+    return (
+        select(*columns)
+        .select_from(totals.join(members, members.c.id == totals.c.member_id))
+        .where(
+            totals.c.community_id == community_id,
+            totals.c.bucket == bucket,
+            members.c.hidden_from_boards == false(),
+            members.c.left_at.is_(None),
+        )
+    )
+
+
+async def neighbours(
+    session: AsyncSession, community_id: int, bucket: str, points: int, member_id: int, count: int
+) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int, str, str]]]:
+    """The `count` members just above and just below one member on a board (order: points, most first, then
+    member id), each side nearest first, as (member id, points, external id, name). Read from the member's
+    place on the board index (points), not counted from the top as an OFFSET would: "around me" far down a
+    large board costs what it costs at the top."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    members = Member.__table__  # type: ignore[attr-defined]
+    columns = (totals.c.member_id, totals.c.points, members.c.external_id, members.c.display_name)
+    # A range on points (the index) first, the tie on member id as a filter: an OR of the two would not use it.
+    above = (
+        _on_board(community_id, bucket, *columns)
+        .where(totals.c.points >= points, or_(totals.c.points > points, totals.c.member_id < member_id))
+        .order_by(totals.c.points, totals.c.member_id.desc())
+        .limit(count)
+    )
+    below = (
+        _on_board(community_id, bucket, *columns)
+        .where(
+            totals.c.points > 0,
+            totals.c.points <= points,
+            or_(totals.c.points < points, totals.c.member_id > member_id),
+        )
+        .order_by(totals.c.points.desc(), totals.c.member_id)
+        .limit(count)
+    )
+    found_above = [(int(a), int(b), str(c), str(d)) for a, b, c, d in await session.execute(above)]
+    found_below = [(int(a), int(b), str(c), str(d)) for a, b, c, d in await session.execute(below)]
+    return found_above, found_below
+
+
+async def on_board_with(session: AsyncSession, community_id: int, bucket: str, points: int) -> int:
+    """How many members on a board have exactly `points` (a tie: one index range)."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    query = _on_board(community_id, bucket, func.count()).where(totals.c.points == points)
+    return int((await session.execute(query)).scalar_one())
 
 
 async def remember_reaction(

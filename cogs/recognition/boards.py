@@ -210,23 +210,47 @@ class Boards:
         mine = await self._standing(ctx, board, ctx.author.id)
         if mine.rank is None:
             return Reply.private(NO_PLACE)
-        # Ties share a rank and list by member id: the asker is at or after their rank's first place. Reading
-        # on from a few places before it finds them, a longer read each time a large tie hides them.
-        start = max(0, mine.rank - 1 - AROUND)
-        limit = 2 * AROUND + 1
-        while True:
-            rows = await self._rows(ctx, board, start, limit)
-            at = next((i for i, row in enumerate(rows) if row.member_id == ctx.author.id), None)
-            if at is not None and (at + AROUND < len(rows) or len(rows) < limit):
-                break
-            if at is None and len(rows) < limit:  # gone from the board since the count: say so plainly
-                return Reply.private(NO_PLACE)
-            limit *= 4
-        shown = rows[max(0, at - AROUND) : at + AROUND + 1]
+        if board.whole is not None:
+            at = next(i for i, row in enumerate(board.whole) if row.member_id == ctx.author.id)
+            shown = board.whole[max(0, at - AROUND) : at + AROUND + 1]
+        else:
+            shown = await self._neighbourhood(ctx, board.bucket or "", mine.points, mine.rank)
         lines = await self._lines(ctx, shown, own, you=ctx.author.id)
         footer = f"You are #{mine.rank} of {number(mine.ranked_members)}"
         card = Card(title=f"{board.title} · around you", description="\n".join(lines), footer=footer, color=0x5865F2)
         return Reply(card=card, buttons=(Button("Top", board.view.action_id(1)),), ephemeral=True)
+
+    async def _neighbourhood(self, ctx: Context, bucket: str, mine: int, rank: int) -> list[BoardRow]:
+        """The asker's row with the AROUND rows above and below, ranked as `ledger.top` ranks (ties share one).
+
+        Read from the asker's place on the board index (`storage.recognition.neighbours`), not by an OFFSET
+        counted from the top. Ranks come from the asker's: the rank of the first group of equal points above
+        them is theirs less that group's size, and so on up; the first group below them ranks after everyone
+        tying with them, and so on down (one count of a tie each, an index range).
+        """
+        me = ctx.author
+        async with self.services.db.read() as session:
+            above, below = await recognition.neighbours(session, ctx.community.id, bucket, mine, me.id, AROUND)
+
+            async def tie(amount: int) -> int:
+                return await recognition.on_board_with(session, ctx.community.id, bucket, amount)
+
+            ranked_above: list[BoardRow] = []
+            cursor, previous = rank, mine
+            for member_id, amount, external_id, name in above:  # nearest first
+                if amount != previous:
+                    cursor -= await tie(amount)
+                    previous = amount
+                ranked_above.append(BoardRow(cursor, member_id, external_id, name, amount))
+            ranked_below: list[BoardRow] = []
+            cursor, previous = rank, mine
+            for member_id, amount, external_id, name in below:  # nearest first
+                if amount != previous:
+                    cursor += await tie(previous)  # the whole group before ranks ahead of this one
+                    previous = amount
+                ranked_below.append(BoardRow(cursor, member_id, external_id, name, amount))
+        own = BoardRow(rank, me.id, me.ref.external_id, me.name, mine)
+        return [*reversed(ranked_above), own, *ranked_below]
 
     async def _lines(
         self, ctx: Context, rows: list[BoardRow], own: RecognitionSettings, you: int | None = None

@@ -85,10 +85,11 @@ async def test_around_me_in_the_middle_at_the_top_and_hidden(console: ConsoleDri
         @m12 clicks "Around me"
         @m12 clicks "Top"
         @m01: /leaderboard all around:me
+        @m10: /leaderboard all around:me
         @zed: /leaderboard all around:me
         """
     )
-    middle, top, first = boards(said)[1:]
+    middle, top, first, tied = boards(said)[1:]
     assert middle.where == "only @m12" and middle.title == "🏆 Leaderboard — all time · around you"
     assert middle.rows == [
         row("9.", "m09"),
@@ -103,6 +104,16 @@ async def test_around_me_in_the_middle_at_the_top_and_hidden(console: ConsoleDri
     assert top.where == "only @m12" and top.rows[0] == row("🥇", "m01") and top.buttons == ["Next", "Around me"]
     assert first.where == "only @m01"
     assert first.rows == [row("🥇", "m01") + " ← you", row("🥈", "m02"), row("🥉", "m03"), row("4.", "m04")]
+    # In a tie: the one tying shares the rank; the next group down ranks after the whole tie.
+    assert tied.rows == [
+        row("7.", "m07"),
+        row("8.", "m08"),
+        row("9.", "m09"),
+        row("10.", "m10") + " ← you",
+        row("10.", "m11"),
+        row("12.", "m12"),
+        row("13.", "m13"),
+    ]
     assert "[only @zed] You have no points on this board yet, so you have no place on it." in said
 
     # A member hidden from boards (/privacy) has no place to show, and is no one's neighbour either.

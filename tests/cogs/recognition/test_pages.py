@@ -197,3 +197,23 @@ async def test_the_ritual_streak_is_on_the_rank_card_and_in_its_text(console: Co
     assert "Ritual streak: 1 (standup)" in bob
     assert "Ritual streak: 0\n" in carol
     assert await streak_pixels(alice) > 0 and await streak_pixels(carol) > 0
+
+
+async def test_a_season_board_pages_and_finds_you_by_the_season_it_showed(console: ConsoleDriver) -> None:
+    said = await console.run(
+        "@admin is admin\n@admin: /season start spring\n"
+        + SEEDED.removeprefix("@admin is admin\n")
+        + """
+        @zed: /leaderboard period:season
+        @m13: /leaderboard period:season around:me
+        @admin: /season start summer
+        @zed clicks "Next"
+        @m12: /leaderboard season:spring around:me
+        """
+    )
+    running, running_around, closed, around = boards(said)
+    assert running.title == "🏆 Leaderboard — season spring" and running.buttons == ["Next", "Around me"]
+    assert running_around.rows[3] == row("13.", "m13") + " ← you" and running_around.rows[0] == row("10.", "m10")
+    # The click names the season it showed: spring, closed since, not the running one.
+    assert closed.title == "🏆 Leaderboard — season spring (closed)" and closed.rows[0] == row("10.", "m11")
+    assert around.rows[3] == row("12.", "m12") + " ← you" and around.footer == "You are #12 of 23"

@@ -86,13 +86,13 @@ def shown_titles(own: RecognitionSettings, platform_has_roles: bool) -> dict[int
 
 @dataclass(frozen=True)
 class _Board:
-    """One board resolved: its title and where its rows come from (a totals bucket, or a running season's
-    whole board computed in one pass)."""
+    """One board resolved: its title and where its rows come from: a totals bucket, or (`running`, a season's
+    id) a running season's board, computed by a pass over the community's all-time totals."""
 
     view: BoardView
     title: str
-    bucket: str | None
-    whole: list[BoardRow] | None = None
+    bucket: str = ""
+    running: int | None = None
 
 
 class Boards:
@@ -150,14 +150,12 @@ class Boards:
                         if view.season
                         else "No season is running: `/season start NAME`."
                     )
-                whole = None
-                if found.closed_at is None:
-                    rows = await seasons.running_board(session, ctx.community.id, found.id, 1_000_000)
-                    whole = _ranked(rows)
             title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
             # The season by name from here on: a click after the next season starts still shows this one.
             resolved = replace(view, period="season", category="all", season=found.name)
-            return _Board(resolved, title, None if whole is not None else f"season:{found.id}", whole)
+            if found.closed_at is None:
+                return _Board(resolved, title, running=found.id)
+            return _Board(resolved, title, f"season:{found.id}")
         title = f"🏆 Leaderboard — {PERIOD_TITLES[view.period]}"
         if category != "all":
             title += f" · #{tag}" if tag else f" · {CATEGORY_TITLES[category]}"
@@ -165,39 +163,43 @@ class Boards:
         bucket = ledger.period_bucket(view.period, ctx.now, ctx.settings.timezone, of)
         return _Board(replace(view, category=category), title, bucket)
 
-    async def _rows(self, ctx: Context, board: _Board, offset: int, limit: int) -> list[BoardRow]:
-        if board.whole is not None:
-            return board.whole[offset : offset + limit]
-        assert board.bucket is not None
+    async def _running(self, ctx: Context, season_id: int, limit: int) -> list[BoardRow]:
+        """The first `limit` rows of a running season's board (its ranks need only the rows before them)."""
         async with self.services.db.read() as session:
-            return await ledger.top(session, ctx.community.id, board.bucket, limit, offset=offset)
-
-    async def _standing(self, ctx: Context, board: _Board, member_id: int) -> Standing:
-        """The member's place on the board (rank None: not on it) and how many are on it."""
-        if board.whole is not None:
-            mine = next((row for row in board.whole if row.member_id == member_id), None)
-            return Standing(mine.points if mine else 0, mine.rank if mine else None, len(board.whole), 0, 0, 0)
-        assert board.bucket is not None
-        async with self.services.db.read() as session:
-            return await ledger.standing(session, ctx.community.id, board.bucket, member_id)
+            return _ranked(await seasons.running_board(session, ctx.community.id, season_id, limit))
 
     async def _page(self, ctx: Context, board: _Board, own: RecognitionSettings) -> Reply:
-        ranked = (await self._standing(ctx, board, 0)).ranked_members  # no member has id 0: just the count
-        if ranked == 0:
+        wanted = board.view.page
+        if board.running is not None:
+            # A running season's board is a pass over the totals: read up to this page and one row more (is
+            # there a next page?), not the whole board to count it.
+            prefix = await self._running(ctx, board.running, wanted * PAGE_SIZE + 1)
+            more = len(prefix) > wanted * PAGE_SIZE
+            page = wanted if more else max(1, min(wanted, -(-len(prefix) // PAGE_SIZE)))
+            rows = prefix[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            footer = f"Page {page}"
+        else:
+            async with self.services.db.read() as session:
+                # No member has id 0: their standing is just how many are on the board.
+                ranked = (await ledger.standing(session, ctx.community.id, board.bucket, 0)).ranked_members
+                pages = max(1, -(-ranked // PAGE_SIZE))
+                page = min(wanted, pages)  # the board may have shrunk since the button was drawn
+                more = page < pages
+                rows = await ledger.top(
+                    session, ctx.community.id, board.bucket, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+                )
+            footer = f"Page {page} of {pages} · {number(ranked)} members with points"
+        if not rows:
             return Reply(card=Card(title=board.title, description=EMPTY))
-        pages = -(-ranked // PAGE_SIZE)
-        page = min(board.view.page, pages)  # the board may have shrunk since the button was drawn
-        rows = await self._rows(ctx, board, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         lines = await self._lines(ctx, rows, own)
-        if pages == 1:  # everyone is on it: nothing to page through, nobody to look for
+        if page == 1 and not more:  # everyone is on it: nothing to page through, nobody to look for
             return Reply(card=Card(title=board.title, description="\n".join(lines), color=0x5865F2))
         buttons: list[Button] = []
         if page > 1:
             buttons.append(Button("Previous", board.view.action_id(page - 1)))
-        if page < pages:
+        if more:
             buttons.append(Button("Next", board.view.action_id(page + 1), ButtonStyle.PRIMARY))
         buttons.append(Button("Around me", board.view.action_id(around=True)))
-        footer = f"Page {page} of {pages} · {number(ranked)} members with points"
         card = Card(title=board.title, description="\n".join(lines), footer=footer, color=0x5865F2)
         return Reply(card=card, buttons=tuple(buttons))
 
@@ -207,16 +209,22 @@ class Boards:
                 "You chose to be hidden from the leaderboards (`/privacy boards:show` puts you back on them), "
                 "so you have no place on them."
             )
-        mine = await self._standing(ctx, board, ctx.author.id)
-        if mine.rank is None:
-            return Reply.private(NO_PLACE)
-        if board.whole is not None:
-            at = next(i for i, row in enumerate(board.whole) if row.member_id == ctx.author.id)
-            shown = board.whole[max(0, at - AROUND) : at + AROUND + 1]
+        if board.running is not None:  # the pass over the totals, whole: where the asker is, and how many
+            whole = await self._running(ctx, board.running, 1_000_000)
+            at = next((i for i, row in enumerate(whole) if row.member_id == ctx.author.id), None)
+            if at is None:
+                return Reply.private(NO_PLACE)
+            shown = whole[max(0, at - AROUND) : at + AROUND + 1]
+            rank, ranked = whole[at].rank, len(whole)
         else:
-            shown = await self._neighbourhood(ctx, board.bucket or "", mine.points, mine.rank)
+            async with self.services.db.read() as session:
+                mine = await ledger.standing(session, ctx.community.id, board.bucket, ctx.author.id)
+            if mine.rank is None:
+                return Reply.private(NO_PLACE)
+            shown = await self._neighbourhood(ctx, board.bucket, mine.points, mine.rank)
+            rank, ranked = mine.rank, mine.ranked_members
         lines = await self._lines(ctx, shown, own, you=ctx.author.id)
-        footer = f"You are #{mine.rank} of {number(mine.ranked_members)}"
+        footer = f"You are #{rank} of {number(ranked)}"
         card = Card(title=f"{board.title} · around you", description="\n".join(lines), footer=footer, color=0x5865F2)
         return Reply(card=card, buttons=(Button("Top", board.view.action_id(1)),), ephemeral=True)
 

@@ -213,6 +213,7 @@ async def test_a_season_board_pages_and_finds_you_by_the_season_it_showed(consol
     )
     running, running_around, closed, around = boards(said)
     assert running.title == "🏆 Leaderboard — season spring" and running.buttons == ["Next", "Around me"]
+    assert running.footer == "Page 1"  # a running season's board is read up to the page, not counted
     assert running_around.rows[3] == row("13.", "m13") + " ← you" and running_around.rows[0] == row("10.", "m10")
     # The click names the season it showed: spring, closed since, not the running one.
     assert closed.title == "🏆 Leaderboard — season spring (closed)" and closed.rows[0] == row("10.", "m11")

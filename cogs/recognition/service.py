@@ -361,42 +361,6 @@ class RecognitionService:
             closed, _ = await seasons.start(session, community_id, name, now)
             return closed
 
-    async def season_board(
-        self, community_id: int, name: str | None, limit: int = 10
-    ) -> tuple[seasons.SeasonRow, list[BoardRow]]:
-        """The board of season `name` (None: the running one). UserError when there is no such season."""
-        await self.services.activity.flush()
-        async with self.services.db.read() as session:
-            season = await (
-                seasons.by_name(session, community_id, name) if name else seasons.current(session, community_id)
-            )
-            if season is None:
-                raise UserError(
-                    f"There is no season called {name}." if name else "No season is running: `/season start NAME`."
-                )
-            if season.closed_at is not None:
-                return season, await ledger.top(session, community_id, f"season:{season.id}", limit)
-            rows = await seasons.running_board(session, community_id, season.id, limit)
-        board: list[BoardRow] = []
-        for position, (member_id, amount, external_id, display_name) in enumerate(rows, start=1):
-            rank = board[-1].rank if board and board[-1].points == amount else position
-            board.append(BoardRow(rank, member_id, external_id, display_name, amount))
-        return season, board
-
-    async def leaderboard(
-        self,
-        community_id: int,
-        period: str,
-        settings: CommunitySettings,
-        now: datetime,
-        limit: int = 10,
-        category: str = "all",
-    ) -> list[BoardRow]:
-        await self.services.activity.flush()  # read your own recent activity
-        bucket = ledger.period_bucket(period, now, settings.timezone, None if category == "all" else category)
-        async with self.services.db.read() as session:
-            return await ledger.top(session, community_id, bucket, limit)
-
     async def leaders(
         self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
     ) -> list[Leader]:

@@ -9,9 +9,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from bot.core.events import ComponentClicked
+from bot.core.refs import Permission
+from bot.core.reply import literal
 from bot.core.runtime import Hearth
+from bot.platforms.console import member_ref
 from cogs.recognition.card import BACKGROUND
 from tests.cogs.recognition.test_boards import hide
 from tests.conftest import ConsoleDriver
@@ -218,3 +223,26 @@ async def test_a_season_board_pages_and_finds_you_by_the_season_it_showed(consol
     # The click names the season it showed: spring, closed since, not the running one.
     assert closed.title == "🏆 Leaderboard — season spring (closed)" and closed.rows[0] == row("10.", "m11")
     assert around.rows[3] == row("12.", "m12") + " ← you" and around.footer == "You are #12 of 23"
+
+
+@pytest.mark.parametrize(
+    ("action_id", "answer"),
+    [
+        ("lb:all:all:x:", "That button no longer does anything."),
+        ("lb:decade:all:2:", "That button no longer does anything."),
+        ("lb:all:all:0:", "That button no longer does anything."),
+        ("lb:all", "That button no longer does anything."),
+        (
+            "lb:week:nosuch:2:",
+            f"`{literal('nosuch')}` is no category: choose one of all, kudos, activity, rituals, welcomes, intro.",
+        ),
+        ("lb:season:all:2:winter", "There is no season called winter."),
+    ],
+)
+async def test_a_forged_or_stale_page_button_is_answered_politely(
+    console: ConsoleDriver, hearth: Hearth, action_id: str, answer: str
+) -> None:
+    await console.run("@alice: hello")
+    ctx = await hearth.context(member_ref("alice"), None, Permission.MEMBER, "click-1")
+    reply = await hearth.click(ctx, ComponentClicked("click-1", member_ref("alice"), None, action_id))
+    assert reply is not None and reply.ephemeral and reply.text == answer

@@ -11,9 +11,9 @@ import logging
 
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
-from bot.core.reply import Reply, mention
+from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
-from cogs.recognition.levels import level_of
+from cogs.recognition.levels import level_of, parse_titles, title_of
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 
@@ -59,7 +59,9 @@ class LevelUps:
         own = settings.of(RecognitionSettings)
         if own.level_up_announce == "off":
             return
-        text = f"⬆️ {mention(member)} reached level {level}!"
+        # Where levels are not roles (Slack), the level's title says what it means.
+        title = "" if self.services.messenger.capabilities.roles else title_of(level, parse_titles(own.level_titles))
+        text = f"⬆️ {mention(member)} reached level {level}" + (f" · {literal(title)}!" if title else "!")
         community = member.ref.community
         if own.level_up_announce == "dm":
             fallback = ChannelRef(community, channel) if channel else None

@@ -60,3 +60,11 @@ async def test_pages_by_button(slack: SlackHarness, slack_api: MockSlackApi) -> 
         "12. *m12* — 88 points · Newcomer",
     ]
     assert buttons(second) == {"Previous": "lb:all:all:1:", "Around me": "lb:all:all:me:"}
+
+
+async def test_a_level_up_names_its_title(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0ANN", "ann")
+    await seed(slack.platform.hearth, COMMUNITY, {"U0BOB": ("bob", 95)})
+    await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0ANN")
+    announced = await slack_api.wait_for("chat.postMessage", lambda call: "reached level" in call.params["text"])
+    assert announced.params["text"] == "⬆️ <@U0BOB> reached level 1 · Regular!"

@@ -3,7 +3,8 @@
 A board shows `PAGE_SIZE` members a page. Its buttons carry the whole view in their action id
 (`lb:PERIOD:CATEGORY:PAGE:SEASON`, PAGE a number or `me`), so a click works after a restart; a click answers
 the clicker privately, so members page on their own and the board everyone sees stays as posted. Every read
-is an index read of the totals (`storage.ledger.top` with an `OFFSET`, `standing`), never of the ledger; a
+is an index read of the totals (a page: `storage.ledger.top` with an `OFFSET`; "around me": the asker's
+`standing` and their neighbours on the points index, `storage.recognition.neighbours`), never of the ledger; a
 running season's board is the pass over the community's all-time totals it always is (storage/seasons.py).
 """
 

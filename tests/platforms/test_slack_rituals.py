@@ -226,10 +226,10 @@ async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: M
     await slack.command("/kudos", "<@U0BOB|bob> thanks for the review", "U0ALICE")
     await slack.command("/kudos", "<@U0BOB|bob> great talk", "U0CAROL")
     await slack.command("/kudos", "<@U0CAROL|carol> thanks", "U0BOB")
-    saved = await slack.command("/birthday", "set 03-05", "U0ALICE")
-    assert private(saved).startswith("Saved: we'll celebrate you on 5 March.")
+    saved = await slack.command("/birthday", "set 5 March 1990", "U0ALICE")
+    assert private(saved).startswith("Saved: we'll celebrate you on 5 March (only day and month are kept")
     refused = await slack.command("/birthday", "set 13-40", "U0BOB")
-    assert private(refused).startswith("`13-40` is not a birthday; write month and day as MM-DD")
+    assert private(refused).startswith("`13-40` is not a birthday; write it as MM-DD")
     await ritual(slack, 'create spotlight <#C0GENERAL|general> "every friday at 16:00" kind:spotlight')
     await ritual(slack, 'create party <#C0PARTY|party> "daily at 08:00" kind:celebration tz:Europe/Berlin')
 

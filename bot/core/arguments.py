@@ -135,6 +135,7 @@ _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.
 def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Arguments:
     """Raw option values by name; mentions resolved to refs, everything else left as text.
 
+    An option given twice (`amount:1 amount:2`, or by position and by name) is refused, naming it.
     Given by position, a word that cannot be the next option is read the way a person means it: it
     continues the text option just before (`5 minutes`, `daily at 09:00`), or fills a later option it
     fits when the next one is optional (a channel where a role may be left out); else the refusal says
@@ -149,6 +150,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
         named = _NAMED.match(token.value)
         if named and named.group(1) in names and not token.value.startswith("<"):
             name, raw = named.group(1), named.group(2)
+            if name in values:  # the last one winning silently would act on a value the person may not mean
+                raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
             values[name] = _resolved(raw, spec.option(name).type, resolve)
             last_text, last_unquoted = None, False
             token, after = _next_token(text, after)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.reply import UserError
+from bot.core.wording import not_one_of
 
 Resolver = Callable[[str, OptionType], object | None]
 _NAMED = re.compile(r"^([a-z_][a-z0-9_-]*):(.*)$", re.DOTALL)
@@ -232,7 +233,7 @@ def _why(option: Option, raw: str) -> str:
     if option.type in _REFS:
         return f"I couldn't find the {_REFS[option.type]} `{raw}`."
     if option.type is OptionType.CHOICE:
-        return f"`{raw}` is no {option.name}: choose one of {', '.join(option.choices)}."
+        return not_one_of(f"`{raw}`", option.name, option.choices)
     return f"`{raw}` is not a whole number for {option.name}."
 
 

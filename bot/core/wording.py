@@ -1,6 +1,12 @@
-"""Words every feature uses the same way: counts with their plural, points, medals for ranks."""
+"""Words every feature uses the same way: counts with their plural, points, medals for ranks, a refused choice.
+
+Durations are written in words by `config.durations.format_duration` (`30 days`, `1 hour 30 minutes`): settings,
+below every feature, show them too.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
@@ -17,3 +23,12 @@ def points(count: int) -> str:
 def medal(rank: int) -> str:
     """🥇 🥈 🥉 for the first three ranks, then `4.`, `5.`, ..."""
     return _MEDALS.get(rank, f"{rank}.")
+
+
+def not_one_of(shown: str, what: str, choices: Iterable[str]) -> str:
+    """A value that is none of the choices: "`decade` is not a period; use week, month or year." (`shown` as
+    it should appear, already quoted or marked up; `what` a noun, `_` read as a space)."""
+    noun = what.replace("_", " ")
+    listed = list(choices)
+    options = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
+    return f"{shown} is not {'an' if noun[:1] in 'aeiou' else 'a'} {noun}; use {options}."

@@ -26,7 +26,7 @@ EMOJI_NAMES = {
 }
 
 # Unicode's Extended_Pictographic characters, by block (the stdlib `re` has no \p{...}); the regional
-# indicators (U+1F1E6–1F1FF) only come in pairs, as flags.
+# indicators (U+1F1E6 to U+1F1FF) only come in pairs, as flags.
 _PICTOGRAPH = (
     "[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf\u23e9-\u23f3"
     "\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935\u2b05-\u2b07"

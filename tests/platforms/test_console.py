@@ -110,7 +110,7 @@ async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> No
     assert "kudos_points: 10" in said
     assert "unknown time zone 'Mars/Olympus'" in said
     assert "`lots` is not a valid value for `kudos_points`" in said
-    assert "`colour` is no key: choose one of timezone, announcement_channel" in said
+    assert "`colour` is not a key; use timezone, announcement_channel" in said
     # The answer is the one setting that changed, not the whole card.
     assert "Done: `kudos_points` 10 → 3." in said
     assert "Done: `announcement_channel` not set → #news." in said

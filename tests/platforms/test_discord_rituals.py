@@ -113,7 +113,7 @@ async def test_a_prompt_ritual_from_creation_to_streak_and_recap(discord: Discor
     [posted] = server.posted_in("general")
     card = posted.json["embeds"][0]
     assert (card["title"], card["description"]) == ("🔔 standup", "Plans for Thursday 5 March 2026?")
-    assert card["footer"]["text"] == "Reply in this channel within 3h to take part (+5 points)"
+    assert card["footer"]["text"] == "Reply in this channel within 3 hours to take part (+5 points)"
 
     await say(discord, "alice", "on it")
     await say(discord, "alice", "and more")  # counts once

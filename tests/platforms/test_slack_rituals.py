@@ -91,7 +91,7 @@ async def test_create_preview_posts_replies_streak_and_recap(
     await advance(hearth, timedelta(hours=21))
     [prompt] = posted_in(slack_api, "C0STANDUP")
     assert block_texts(prompt) == (
-        "🔔 standup\nPlans for Thursday 5 March 2026?\nReply in this channel within 3h to take part (+5 points)"
+        "🔔 standup\nPlans for Thursday 5 March 2026?\nReply in this channel within 3 hours to take part (+5 points)"
     )
     await say(slack, "U0ALICE", "C0STANDUP", "on it")
     await say(slack, "U0ALICE", "C0STANDUP", "and more")
@@ -142,7 +142,7 @@ async def test_a_thread_ritual_counts_replies_to_its_post_only(
     await advance(hearth, timedelta(hours=5))
     [prompt] = posted_in(slack_api, "C0WINS")
     assert "thread_ts" not in prompt.params
-    assert block_texts(prompt).startswith("🔔 wins\nWhat went well?\nReply in the thread within 1d")
+    assert block_texts(prompt).startswith("🔔 wins\nWhat went well?\nReply in the thread within 1 day")
     parent = prompt.answer["ts"]
 
     await say(slack, "U0ALICE", "C0WINS", "shipped the release", thread_ts=parent)
@@ -298,7 +298,7 @@ async def test_a_firing_missed_within_the_grace_time_is_posted_once_at_start(
     second = await new_runtime()
     async with running_slack(second, slack_api):
         [caught_up] = posted_in(slack_api, "C0STANDUP")
-        assert block_texts(caught_up) == "🔔 standup\nPlans?\nReply in this channel within 1d to take part (+5 points)"
+        assert block_texts(caught_up) == "🔔 standup\nPlans?\nReply in this channel within 1 day to take part (+5 points)"
     await second.close()
 
     clock.set(THURSDAY_9 + timedelta(minutes=40))

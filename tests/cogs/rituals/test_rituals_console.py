@@ -40,7 +40,7 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
 
     said = await console.run("wait 21h\n@alice: on it\n@alice: and more\n@bob: me too\nwait 3h")
     assert "[#general] 🔔 standup\n  ┃ Plans for Thursday 5 March 2026?" in said
-    assert "Reply in this channel within 3h to take part (+5 points)" in said
+    assert "Reply in this channel within 3 hours to take part (+5 points)" in said
     assert "📋 standup recap: 2 members took part." in said
 
     # Friday and Monday: alice takes part again (third run in a row), bob only after the window.

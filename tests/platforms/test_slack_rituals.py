@@ -298,7 +298,8 @@ async def test_a_firing_missed_within_the_grace_time_is_posted_once_at_start(
     second = await new_runtime()
     async with running_slack(second, slack_api):
         [caught_up] = posted_in(slack_api, "C0STANDUP")
-        assert block_texts(caught_up) == "🔔 standup\nPlans?\nReply in this channel within 1 day to take part (+5 points)"
+        expected = "🔔 standup\nPlans?\nReply in this channel within 1 day to take part (+5 points)"
+        assert block_texts(caught_up) == expected
     await second.close()
 
     clock.set(THURSDAY_9 + timedelta(minutes=40))

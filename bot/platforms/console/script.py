@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from config.durations import parse_duration
 
@@ -221,7 +222,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
     names = {
         field: member_name(value) for field in _MEMBER_FIELDS if isinstance(value := getattr(action, field, None), str)
     }
-    return replace(action, **names) if names else action
+    # Every action is a dataclass; which of them name whom varies, so mypy cannot follow the union here.
+    return cast(Action, replace(cast(Any, action), **names)) if names else action
 
 
 def _parse_line(line: str, line_number: int) -> Action | None:

@@ -23,10 +23,7 @@ def medal(rank: int) -> str:
 
 def not_one_of(shown: str, what: str, choices: Iterable[str]) -> str:
     """A value that is none of the choices: "`decade` is not a period; use week, month or year." (`shown` as
-    it should appear, already quoted or marked up; `what` a noun, `_` read as a space).
-
-    Durations are written in words by `config.durations.format_duration` (`30 days`, `1 hour 30 minutes`),
-    below every feature, since settings show them too."""
+    it should appear, already quoted or marked up; `what` a noun, `_` read as a space)."""
     noun = what.replace("_", " ")
     listed = list(choices)
     options = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"

@@ -15,7 +15,7 @@ from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import medal, not_one_of, points
+from bot.core.wording import medal, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import MAX_LEVEL, level_of
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
@@ -160,8 +160,10 @@ class RecognitionFeature:
         tag = category if category not in CATEGORIES and category in tag_list(own) else None
         if category not in CATEGORIES and tag is None:
             tags = ", ".join(tag_list(own))
-            choices = [*CATEGORIES, f"a value tag ({tags})"] if tags else CATEGORIES
-            return Reply.private(not_one_of(f"`{literal(category)}`", "category", choices))
+            return Reply.private(
+                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
+                + (f", or a value tag: {tags}." if tags else ".")
+            )
         if season is not None or period == "season":
             if category != "all":
                 return Reply.private("Season boards are overall only: leave out the category.")

@@ -114,13 +114,18 @@ class ManifestFormat(StrEnum):
 def slack_manifest(
     output_format: Annotated[ManifestFormat, typer.Option("--format", help="yaml or json")] = ManifestFormat.YAML,
     http: Annotated[bool, typer.Option("--http", help="HTTP mode (request URLs) instead of Socket Mode")] = False,
-    url: Annotated[str, typer.Option(help="The public URL of /slack/events, for --http")] = PLACEHOLDER_URL,
+    url: Annotated[
+        str | None,
+        typer.Option(help=f"The public URL of /slack/events; implies --http (default {PLACEHOLDER_URL})"),
+    ] = None,
 ) -> None:
     """Print a Slack app manifest with every Hearth command, the scopes and the events it needs."""
     # Only the command registry is needed: an in-memory database that is never opened.
     clock = VirtualClock()
     hearth = build_hearth(load_settings(database_url="sqlite+aiosqlite:///:memory:"), clock, VirtualScheduler(clock))
-    manifest = build_manifest(hearth.registry, socket_mode=not http, url=url)
+    # A request URL only means something in HTTP mode, so giving one asks for it.
+    http_mode = http or url is not None
+    manifest = build_manifest(hearth.registry, socket_mode=not http_mode, url=PLACEHOLDER_URL if url is None else url)
     if output_format is ManifestFormat.JSON:
         typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
     else:

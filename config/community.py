@@ -30,6 +30,11 @@ def is_time_zone(name: str) -> bool:
     return True
 
 
+# Validation context of values read back from the database: a validator that became stricter than an older
+# version may let them through, so a community's stored settings stay readable (`/config set` checks anew).
+STORED: dict[str, bool] = {"stored": True}
+
+
 class SettingError(ValueError):
     """A polite message for an unknown key or a bad value."""
 
@@ -217,4 +222,6 @@ class SettingsCatalog:
                 known[section][key] = text or None
             else:
                 known[section][key] = text
-        return CommunitySettings({section: section.model_validate(values) for section, values in known.items()})
+        return CommunitySettings(
+            {section: section.model_validate(values, context=STORED) for section, values in known.items()}
+        )

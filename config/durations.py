@@ -37,14 +37,25 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+_NAMED_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
 def format_duration(value: timedelta) -> str:
-    """The shortest exact text for a duration: `1h30m`, `60s`, `2d`."""
+    """A duration in words, largest units first and exact: `30 days`, `2 weeks` (weeks only for a whole number
+    of them: `4w2d` reads `30 days`), `1 hour 30 minutes`, `0 seconds`. `parse_duration` reads it back (and still
+    reads the short forms)."""
     seconds = int(value.total_seconds())
-    if seconds == 0:
-        return "0s"
     parts = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    days = seconds // 86400
+    if days and days % 7 == 0:
+        parts.append(_counted(days // 7, "week"))
+        seconds -= days * 86400
+    for unit, size in _NAMED_UNITS:
         if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts)
+            count, seconds = divmod(seconds, size)
+            parts.append(_counted(count, unit))
+    return " ".join(parts) or "0 seconds"
+
+
+def _counted(count: int, unit: str) -> str:
+    return f"{count} {unit}" + ("" if count == 1 else "s")

@@ -44,6 +44,9 @@ SQLITE_PRAGMAS = (
     "synchronous=NORMAL",
     f"cache_size=-{_PAGE_CACHE_KIB}",
     f"wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}",
+    # Deleted content is overwritten with zeros, not left in freed pages and cells until reused: a member's
+    # deleted data (`/mydata delete`, retention, removal) is gone from the file, not only from the tables.
+    "secure_delete=ON",
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.reply import UserError
+from bot.core.wording import not_one_of
 
 Resolver = Callable[[str, OptionType], object | None]
 _NAMED = re.compile(r"^([a-z_][a-z0-9_-]*):(.*)$", re.DOTALL)
@@ -135,6 +136,7 @@ _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.
 def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Arguments:
     """Raw option values by name; mentions resolved to refs, everything else left as text.
 
+    An option given twice (`amount:1 amount:2`, or by position and by name) is refused, naming it.
     Given by position, a word that cannot be the next option is read the way a person means it: it
     continues the text option just before (`5 minutes`, `daily at 09:00`), or fills a later option it
     fits when the next one is optional (a channel where a role may be left out); else the refusal says
@@ -149,6 +151,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
         named = _NAMED.match(token.value)
         if named and named.group(1) in names and not token.value.startswith("<"):
             name, raw = named.group(1), named.group(2)
+            if name in values:  # the last one winning silently would act on a value the person may not mean
+                raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
             values[name] = _resolved(raw, spec.option(name).type, resolve)
             last_text, last_unquoted = None, False
             token, after = _next_token(text, after)
@@ -229,7 +233,7 @@ def _why(option: Option, raw: str) -> str:
     if option.type in _REFS:
         return f"I couldn't find the {_REFS[option.type]} `{raw}`."
     if option.type is OptionType.CHOICE:
-        return f"`{raw}` is no {option.name}: choose one of {', '.join(option.choices)}."
+        return not_one_of(f"`{raw}`", option.name, option.choices)
     return f"`{raw}` is not a whole number for {option.name}."
 
 

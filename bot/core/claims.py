@@ -1,4 +1,4 @@
-"""Every state-changing command runs once per invocation id.
+"""Every state-changing command, click and form submission runs once per invocation id.
 
 Platforms redeliver: Slack retries a slash command it thinks timed out and anyone holding a signed
 request can replay it within its five minutes; a Discord interaction can reach two processes; a console
@@ -6,6 +6,11 @@ delivery can be replayed. The ledger's idempotency keys already made kudos award
 `/ritual run-now` would post the ritual again. So the core claims the invocation id (Discord's
 interaction id, Slack's trigger id, the console's delivery id) under a unique constraint before the
 handler runs; a replay finds it taken and is told, privately, that the request was already handled.
+
+Clicks (buttons, menus) and form submissions are claimed the same way by the platform's interaction id
+(Discord's interaction id, Slack's `trigger_id`, the console's event id): every one a cog registers changes
+something (a step done, an answer given, data deleted), so a replayed Slack interaction request or a
+redelivered Discord interaction acts once (`Hearth.click`, `Hearth.submit`).
 
 A command that changed nothing (refused, or failed) releases its claim, so a redelivery gets the same
 answer rather than "already handled". Commands declared `read_only` are never claimed (a replayed

@@ -100,7 +100,9 @@ class Inbound:
 
     async def _text_command(self, invocation: Invocation, line: str, resolve: Resolver, refine: Refine | None) -> Reply:
         name, rest = _split(line)
-        name = name.lower().lstrip("/")
+        # Platforms hand over the command without its slash; one more (`//kudos` on the console) names no
+        # command, as on Discord and Slack, which never deliver it.
+        name = name.lower()
         path = name
         group = self.hearth.registry.groups().get(name)
         if group is not None:

@@ -19,6 +19,13 @@ from bot.core.refs import ChannelRef, Member, MemberRef
 _TOKEN = re.compile(r"\x1f([mcl])([^\x1e\x1f]*)\x1e([^\x1f]*)\x1f")
 # C0 (but tab and newline), DEL and C1: none is typed, and a terminal obeys some (U+009B starts a command).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Terminal escape sequences whole, before their ESC (or C1 introducer) goes with the control characters, so
+# no `[31m` is left behind: CSI (`ESC [` or U+009B, parameters, one final byte), OSC (`ESC ]` or U+009D up to
+# BEL or the string terminator; unterminated, to the end) and the other `ESC` sequences (`ESC c`, `ESC ( B`;
+# ECMA-48 and ECMA-35).
+_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]"
+)
 # Bidirectional embeddings, overrides and isolates: in a name or a reason they would reorder the text
 # around them ("kudos to evil\u202e..." read backwards), so they are dropped wherever text is rendered.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -41,7 +48,7 @@ def literal(text: str) -> str:
 
 def clean_user_text(text: str) -> str:
     """Strip control characters (and so any forged mention token) and bidi overrides from text a person typed."""
-    return _BIDI.sub("", _CONTROL.sub("", text))
+    return _BIDI.sub("", _CONTROL.sub("", _ESCAPE.sub("", text)))
 
 
 def neutral_bidi(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -183,16 +183,24 @@ class Hearth:
         if not await self.claims.claim(ctx.community.id, ctx.invocation_id, ctx.now):
             log.info("/%s: invocation %s was already handled", spec.path, ctx.invocation_id)
             return Reply.private(ALREADY_HANDLED)
-        return await self._guarded(spec.path, self._claimed(ctx, spec, raw_options), explain)
+        return await self._guarded(spec.path, self._claimed(ctx, lambda: self._invoke(ctx, spec, raw_options)), explain)
 
-    async def _claimed(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:
-        """Run a claimed command; one that was refused or failed changed nothing, so its claim is given
-        back and a redelivery gets the same answer, not "already handled"."""
+    async def _claimed(self, ctx: Context, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
+        """Run claimed work (a command, a click, a form); work that was refused or failed changed nothing, so
+        its claim is given back and a redelivery gets the same answer, not "already handled"."""
         try:
-            return await self._invoke(ctx, spec, raw_options)
+            return await work()
         except BaseException:
             await asyncio.shield(self.claims.release(ctx.community.id, ctx.invocation_id))
             raise
+
+    async def _once(self, ctx: Context, what: str, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
+        """A click or a form, claimed by the platform's interaction id as a command is (every registered
+        button, menu and form changes something): a replayed request is answered "already handled"."""
+        if not await self.claims.claim(ctx.community.id, ctx.invocation_id, ctx.now):
+            log.info("%s: interaction %s was already handled", what, ctx.invocation_id)
+            return Reply.private(ALREADY_HANDLED)
+        return await self._guarded(what, self._claimed(ctx, work))
 
     async def dispatch(self, event: Event) -> None:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
@@ -226,7 +234,7 @@ class Hearth:
         handler = self.registry.components.get(prefix)
         if handler is None:
             return Reply.private("That button no longer does anything.")
-        return await self._guarded(event.action_id, handler(ctx, rest, event.values))
+        return await self._once(ctx, event.action_id, lambda: handler(ctx, rest, event.values))
 
     async def submit(self, ctx: Context, event: FormSubmitted) -> Reply | None:
         prefix, _, rest = event.form_id.partition(":")
@@ -234,7 +242,7 @@ class Hearth:
         if handler is None:
             return Reply.private("That form has expired; please open it again.")
         values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
-        return await self._guarded(event.form_id, handler(ctx, rest, values))
+        return await self._once(ctx, event.form_id, lambda: handler(ctx, rest, values))
 
     async def home(self, ctx: Context) -> list[Reply]:
         """A member's personal page, one Reply per cog with something to show (Slack renders its App Home)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
@@ -23,3 +25,12 @@ def points(count: int) -> str:
 def medal(rank: int) -> str:
     """🥇 🥈 🥉 for the first three ranks, then `4.`, `5.`, ..."""
     return _MEDALS.get(rank, f"{rank}.")
+
+
+def not_one_of(shown: str, what: str, choices: Iterable[str]) -> str:
+    """A value that is none of the choices: "`decade` is not a period; use week, month or year." (`shown` as
+    it should appear, already quoted or marked up; `what` a noun, `_` read as a space)."""
+    noun = what.replace("_", " ")
+    listed = list(choices)
+    options = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
+    return f"{shown} is not {'an' if noun[:1] in 'aeiou' else 'a'} {noun}; use {options}."

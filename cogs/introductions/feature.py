@@ -17,6 +17,7 @@ from cogs.introductions.service import (
     INTERESTS_FIELD,
     LABEL_LIMIT,
     IntroductionService,
+    card_label,
     tags_of,
 )
 from cogs.introductions.settings import IntroductionSettings
@@ -107,10 +108,10 @@ class IntroductionsFeature:
         for row in fields:
             if row.key == "name" or row.key not in answers:
                 continue
+            # The member's own words: tags are normalised only for matching, never on the card.
             value = answers[row.key]
-            if row.key == INTERESTS_FIELD:
-                value = ", ".join(tags_of(value))
-            shown.append(CardField(row.label, value, inline=len(value) < 40))
+            label = card_label(row.label)
+            shown.append(CardField(label, value, inline=len(value) < 40))
         return Card(
             title=f"👋 Meet {name}",
             description=f"{mention(ref)} joined {community or 'us'}.",

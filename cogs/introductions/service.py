@@ -31,6 +31,13 @@ FIELD_LIMIT = 1000
 MAX_TAGS = 20
 TAG_LIMIT = 60
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_HINT = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def card_label(label: str) -> str:
+    """A form label as the intro card shows it: a trailing parenthesised hint for the person filling the form
+    (`Interests (comma-separated)` → `Interests`) is left off; a label that is only a hint stays as it is."""
+    return _HINT.sub("", label) or label
 
 
 def normalise_tag(text: str) -> str:

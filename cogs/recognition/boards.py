@@ -16,7 +16,7 @@ from bot.core.context import Context
 from bot.core.refs import Member, Permission
 from bot.core.reply import Attachment, Button, ButtonStyle, Card, CardField, Reply, UserError, literal
 from bot.core.services import Services
-from bot.core.wording import medal, number, points
+from bot.core.wording import medal, not_one_of, number, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of, parse_titles, title_of
 from cogs.recognition.service import CATEGORIES, PERIODS, RecognitionService
@@ -130,11 +130,7 @@ class Boards:
         category = view.category.strip().lstrip("#").lower() or "all"
         tag = category if category not in CATEGORIES and category in tag_list(own) else None
         if category not in CATEGORIES and tag is None:
-            tags = ", ".join(tag_list(own))
-            raise UserError(
-                f"`{literal(category)}` is no category: choose one of {', '.join(CATEGORIES)}"
-                + (f", or a value tag: {tags}." if tags else ".")
-            )
+            raise UserError(not_one_of(f"`{literal(category)}`", "category", [*CATEGORIES, *tag_list(own)]))
         await self.services.activity.flush()  # read your own recent activity
         if view.season is not None or view.period == "season":
             if category != "all":

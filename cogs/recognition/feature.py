@@ -20,7 +20,7 @@ from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
+from cogs.recognition.settings import EMOJI_NAMES, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
 
 log = logging.getLogger(__name__)
@@ -453,26 +453,10 @@ class RecognitionFeature:
         await self.recognition.message_deleted(community_id, event.channel.external_id, event.message_id, settings)
 
 
-# Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
-# their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
-_EMOJI_NAMES = {
-    "raised_hands": "🙌",
-    "+1": "👍",
-    "thumbsup": "👍",
-    "heart": "❤️",
-    "tada": "🎉",
-    "clap": "👏",
-    "star": "⭐",
-    "pray": "🙏",
-    "sparkles": "✨",
-    "trophy": "🏆",
-}
-
-
 def same_emoji(given: str, configured: str) -> bool:
     def norm(emoji: str) -> str:
         name = emoji.strip().strip(":").split("::")[0]  # Slack skin tones: `+1::skin-tone-2`
-        return _EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
+        return EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
 
     return norm(given) == norm(configured)
 

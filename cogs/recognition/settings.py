@@ -6,10 +6,42 @@ import re
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from cogs.recognition.levels import DEFAULT_TITLES
-from config.community import Section
+from config.community import STORED, Section
+
+# Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
+# their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
+EMOJI_NAMES = {
+    "raised_hands": "🙌",
+    "+1": "👍",
+    "thumbsup": "👍",
+    "heart": "❤️",
+    "tada": "🎉",
+    "clap": "👏",
+    "star": "⭐",
+    "pray": "🙏",
+    "sparkles": "✨",
+    "trophy": "🏆",
+}
+
+# Unicode's Extended_Pictographic characters, by block (the stdlib `re` has no \p{...}); the regional
+# indicators (U+1F1E6 to U+1F1FF) only come in pairs, as flags.
+_PICTOGRAPH = (
+    "[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf\u23e9-\u23f3"
+    "\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935\u2b05-\u2b07"
+    "\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001f1e5\U0001f200-\U0001faff]"
+)
+# One emoji as Unicode TS #51 builds them: a pictograph with its presentation selector, skin tone or tag
+# sequence (subdivision flags); a keycap (`1️⃣`); a flag (two regional indicators); joined by ZWJ (👩‍💻).
+_ELEMENT = (
+    f"(?:{_PICTOGRAPH}[\ufe0e\ufe0f]?[\U0001f3fb-\U0001f3ff]?[\U000e0020-\U000e007f]*"
+    "|[0-9#*]\ufe0f?\u20e3|[\U0001f1e6-\U0001f1ff]{2})"
+)
+_UNICODE_EMOJI = re.compile(f"{_ELEMENT}(?:\u200d{_ELEMENT})*\ufe0f?")
+_DISCORD_EMOJI = re.compile(r"<a?:[A-Za-z0-9_]{2,32}:[0-9]{15,21}>")  # a server's own emoji, <:name:id>
+_SLACK_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")  # Slack's names (and skin tone)
 
 
 class RecognitionSettings(Section):
@@ -70,6 +102,23 @@ class RecognitionSettings(Section):
     )
     rank_card: bool = Field(True, description="/rank answers with a rank card image (off: text only)")
     public_leaderboards: bool = Field(True, description="Members may see /leaderboard (off: moderators only)")
+
+    @field_validator("kudos_emoji")
+    @classmethod
+    def _one_emoji(cls, value: str, info: ValidationInfo) -> str:
+        """One emoji: a Unicode emoji (🙌, 👍🏽, 🇵🇹, 👩‍💻), a Discord server emoji `<:name:id>` or a Slack name
+        `:name:` (the common names in EMOJI_NAMES also without colons, as before). A value stored by an
+        older version that took any text is read as it is, so its community's settings stay readable."""
+        if info.context is STORED:
+            return value
+        emoji = value.strip()
+        if emoji.strip(":").lower() in EMOJI_NAMES:
+            return emoji.lower()
+        if _SLACK_EMOJI.fullmatch(emoji.lower()):
+            return emoji.lower()  # Slack's names are lowercase
+        if _UNICODE_EMOJI.fullmatch(emoji) or _DISCORD_EMOJI.fullmatch(emoji):
+            return emoji
+        raise ValueError("give one emoji: 🙌, a Discord server emoji (`<:name:id>`) or a Slack emoji name (`:name:`)")
 
 
 def tag_list(own: RecognitionSettings) -> list[str]:

@@ -211,11 +211,14 @@ class RitualsFeature:
     @BIRTHDAY.command(
         "set",
         "Share your birthday (no year) to be celebrated",
-        Option("date", OptionType.TEXT, "Month and day, MM-DD", max_length=5),
+        Option("date", OptionType.TEXT, "Month and day: MM-DD, May 5 or 5 May (a year is not kept)", max_length=30),
     )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
-        day = await self.rituals.set_birthday(ctx, date)
-        return Reply.private(f"Saved: we'll celebrate you on {day.day} {day:%B}. Remove it with `/birthday remove`.")
+        day, had_year = await self.rituals.set_birthday(ctx, date)
+        dropped = " (only day and month are kept, not the year)" if had_year else ""
+        return Reply.private(
+            f"Saved: we'll celebrate you on {day.day} {day:%B}{dropped}. Remove it with `/birthday remove`."
+        )
 
     @BIRTHDAY.command("remove", "Stop sharing your birthday")
     async def birthday_remove(self, ctx: Context) -> Reply:

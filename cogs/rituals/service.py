@@ -27,7 +27,48 @@ WINDOW_MIN = timedelta(minutes=5)
 WINDOW_MAX = timedelta(days=30)
 DEFAULT_WINDOW = timedelta(hours=24)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-_BIRTHDAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
+_MONTH_NAMES = "january february march april may june july august september october november december".split()
+# Full English month names and their first three letters (and `sept`), case aside.
+_MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])} | {"sept": 9}
+_MONTH = "(?P<month>[a-z]+)\\.?"
+_DAY = "(?P<day>\\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = "(?:,?\\s+(?P<year>\\d{4}))?"
+# Every accepted spelling of a birthday; a year, where given, only has to make the date a real one.
+_BIRTHDAYS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"^(?P<month>\d{1,2})-(?P<day>\d{1,2})$",  # MM-DD
+        r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$",  # ISO 8601, YYYY-MM-DD
+        rf"^{_MONTH}\s+{_DAY}{_YEAR}$",  # May 5, May 5th, May 5 1990, May 5, 1990
+        rf"^{_DAY}(?:\s+of)?\s+{_MONTH}{_YEAR}$",  # 5 May, 5th of May, 5 May 1990
+    )
+)
+BIRTHDAY_FORMATS = "MM-DD (`07-14`), YYYY-MM-DD (`1990-07-14`), `July 14` or `14 July`"
+
+
+def parse_birthday(text: str) -> tuple[date, bool]:
+    """A birthday as typed → (the day in the leap year 2000, so 02-29 exists; whether a year was given).
+
+    Accepts MM-DD, ISO 8601 YYYY-MM-DD, `May 5` and `5 May` (English month names or their first three
+    letters, case aside; `5th`, `5th of May` and a trailing year too). A year is checked (the date must
+    exist in it) and then dropped: only day and month are celebrated. Raises ValueError for anything else.
+    """
+    cleaned = " ".join(text.split())
+    for pattern in _BIRTHDAYS:
+        found = pattern.match(cleaned)
+        if found is None:
+            continue
+        month_text = found.group("month")
+        month = int(month_text) if month_text.isdecimal() else _MONTHS.get(month_text.lower())
+        if month is None:
+            raise ValueError(text)
+        year = found.groupdict().get("year")
+        if year is not None:
+            date(int(year), month, int(found.group("day")))  # 1990-02-29 is no day
+        return date(2000, month, int(found.group("day"))), year is not None
+    raise ValueError(text)
+
+
 _DEFAULT_PROMPTS = {"pairing": "Find a time to meet this week and say hello!"}
 
 
@@ -257,17 +298,15 @@ class RitualService:
             raise UserError("This question is for the members of that pair.")
         return ritual, await self.runner.take_part(ritual, run_id, group, Kind.RITUAL_PAIRING_MET)
 
-    async def set_birthday(self, ctx: Context, text: str) -> date:
-        match = _BIRTHDAY.match(text.strip())
+    async def set_birthday(self, ctx: Context, text: str) -> tuple[date, bool]:
+        """Store the member's birthday (month and day only) → (the day, whether a year was typed and dropped)."""
         try:
-            if match is None:
-                raise ValueError
-            day = date(2000, int(match.group(1)), int(match.group(2)))  # a leap year, so 02-29 is fine
+            day, had_year = parse_birthday(text)
         except ValueError:
-            raise UserError(f"`{text}` is not a birthday; write month and day as MM-DD, like 07-14.") from None
+            raise UserError(f"`{text}` is not a birthday; write it as {BIRTHDAY_FORMATS}.") from None
         async with self.services.db.write() as session:
             await store.set_birthday(session, ctx.community.id, ctx.author.id, day.month, day.day)
-        return day
+        return day, had_year
 
     async def remove_birthday(self, ctx: Context) -> bool:
         async with self.services.db.write() as session:

@@ -107,7 +107,7 @@ async def test_bad_configuration_is_refused_and_changes_nothing(console: Console
     assert "[only @alice] Sorry, `/onboarding status` is for moderators" in said
     assert "Message: Welcome to {community}, {member}!" in said
     assert "Interests: Board games → #games; Python → role python" in said
-    assert "one friendly reminder after 1d at a step; moderators hear in #mods after 3d" in said
+    assert "one friendly reminder after 1 day at a step; moderators hear in #mods after 3 days" in said
 
 
 async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -69,3 +69,9 @@ def test_a_lone_quote_inside_the_last_text_option_is_kept_verbatim() -> None:
         "reason": 'for the 27" monitor',
     }
     assert parse_arguments(KUDOS, '@bob "27" monitor', resolve)["reason"] == '"27" monitor'
+
+
+def test_an_option_given_twice_is_refused_naming_it() -> None:
+    for line in ("@bob reason:a reason:b", "member:@bob member:@carol", "@bob member:@carol"):
+        with pytest.raises(UserError, match=r"option `(reason|member)` is given twice"):
+            parse_arguments(KUDOS, line, resolve)

@@ -9,6 +9,7 @@ Read-only commands (`/ritual list`) simply answer again. A refused command keeps
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from urllib.parse import urlencode
 
@@ -23,9 +24,17 @@ from tests.conftest import ConsoleDriver
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.discord_payloads import Mention
-from tests.platforms.slack_fakes import Call, MockSlackApi, SlackHarness, command_payload
+from tests.platforms.slack_fakes import (
+    Call,
+    MockSlackApi,
+    SlackHarness,
+    block_action_payload,
+    command_payload,
+    submission_of,
+    team_join_event,
+)
 from tests.platforms.test_slack import block_texts
-from tests.platforms.test_slack_onboarding import posted_in
+from tests.platforms.test_slack_onboarding import AGREE, deliver, invited, posted_in, set_up
 
 MOD = "U0MOD"
 
@@ -74,6 +83,34 @@ async def test_a_replayed_slack_run_now_posts_the_ritual_once(
 
     # A genuine second request (a new trigger) reaches the command itself: only replays are turned away.
     assert "has just run" in block_texts(await slack.command("/ritual", "run-now standup", MOD))
+
+
+async def test_a_replayed_slack_click_or_form_acts_once(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """Slack retries an interaction request it got no timely 200 for, and a signed one can be sent again:
+    the same bytes twice press the button once and post the form once."""
+    api = slack_api
+    await set_up(slack)
+    await deliver(slack, team_join_event(api.user("U0NINA", "nina")))
+    await api.wait_for("chat.postMessage", lambda call: call.params["channel"] == "DU0NINA")
+
+    agree = block_action_payload("U0NINA", AGREE, channel="DU0NINA", response_url=api.response_url("agree"))
+    body, moment = urlencode({"payload": json.dumps(agree)}), int(time.time())
+    for count in (1, 2):
+        assert (await slack.requests.post(body, "application/x-www-form-urlencoded", timestamp=moment)).status == 200
+        await api.wait_for("response_url", lambda call: call.params["key"] == "agree", count=count)
+    first, again = api.called("response_url", lambda call: call.params["key"] == "agree")
+    assert "Thanks for agreeing to the rules!" in block_texts(first) and block_texts(again) == ALREADY_HANDLED
+    assert invited(api, "U0NINA") == ["C0MEMBERS"]  # the access channel once
+
+    form = await slack.command("/intro", "", "U0NINA")
+    typed = {"name": "Nina", "location": "Oslo", "about": "Games", "interests": "chess"}
+    body = urlencode({"payload": json.dumps(submission_of(form, "U0NINA", typed))})
+    for count in (1, 2):
+        assert (await slack.requests.post(body, "application/x-www-form-urlencoded", timestamp=moment)).status == 200
+        await api.wait_for("chat.postEphemeral", lambda call: call.params["user"] == "U0NINA", count=count)
+    confirmed, again = api.called("chat.postEphemeral", lambda call: call.params["user"] == "U0NINA")
+    assert "Your introduction is posted" in block_texts(confirmed) and block_texts(again) == ALREADY_HANDLED
+    assert len(posted_in(api, "C0INTROS")) == 1 and not api.called("chat.update")  # not posted, nor edited, again
 
 
 # -- Discord: the same interaction twice ----------------------------------------------------------------

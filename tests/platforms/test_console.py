@@ -110,7 +110,7 @@ async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> No
     assert "kudos_points: 10" in said
     assert "unknown time zone 'Mars/Olympus'" in said
     assert "`lots` is not a valid value for `kudos_points`" in said
-    assert "`colour` is no key: choose one of timezone, announcement_channel" in said
+    assert "`colour` is not a key; use timezone, announcement_channel" in said
     # The answer is the one setting that changed, not the whole card.
     assert "Done: `kudos_points` 10 → 3." in said
     assert "Done: `announcement_channel` not set → #news." in said
@@ -174,8 +174,13 @@ async def test_control_characters_and_bidi_overrides_never_reach_the_terminal(co
     before = len(console.blocks)
     # One line as a script holds it (the driver's own splitting would cut at U+0085).
     await console.platform.run_lines(["@alice: /kudos @bob nice\x9b31m work\x85 and \u202eevil\u2066 text\x07"])
+    # Terminal escape sequences go whole: nothing of `ESC [31m` (CSI), an OSC title or `ESC c` is left.
+    await console.platform.run_lines(
+        ["@alice: /kudos @carol \x1b[1;31mred\x1b[0m, \x1b]0;owned\x07titled\x1bc and done"]
+    )
     said = "\n".join(console.blocks[before:])
-    assert "For: nice31m work and evil text" in said
+    assert "For: nice work and evil text" in said
+    assert "For: red, titled and done" in said and "[31m" not in said and "[0m" not in said
     assert not [char for char in said if (ord(char) < 32 and char != "\n") or 0x7F <= ord(char) <= 0x9F]
     assert not set(said) & {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
@@ -206,3 +211,27 @@ async def test_files_in_a_reply_are_written_and_their_paths_printed(console: Con
     [written] = list((tmp_path / "files").iterdir())
     assert written.name.endswith("-export.json") and written.read_bytes() == b'{"points": 10}'
     assert console.blocks[-1].splitlines()[-1] == f"  [file {written} (14 bytes)]"
+
+
+async def test_an_option_given_twice_is_refused_naming_it(console: ConsoleDriver) -> None:
+    said = await console.run("@root is admin\n@root: /config set kudos_points value:5 value:7\n@root: /config show")
+    assert "[only @root] The option `value` is given twice; give it once. I understood: key `kudos_points`" in said
+    assert "kudos_points: 10" in said  # nothing changed
+
+
+async def test_a_doubled_slash_is_no_command(console: ConsoleDriver) -> None:
+    said = await console.run("@alice: //kudos @bob thanks\n@bob: /rank")
+    assert "[only @alice] I don't know the command `//kudos`. Try `/help`." in said
+    assert "Kudos received: 0" in said
+
+
+async def test_member_names_are_one_person_whatever_their_case(console: ConsoleDriver) -> None:
+    said = await console.run("@Alice: /kudos @BOB thanks\n@alice: /kudos @Bob again\n@bob: /rank")
+    assert "[#general] @bob, you got kudos from @alice!" in said
+    assert "Kudos received: 2" in said and "@Bob" not in said and "@Alice" not in said
+
+
+def test_a_wait_without_a_unit_stops_the_script_saying_which_units(tmp_path: Path) -> None:
+    done = _hearth(["console"], "@alice: hello\nwait 5\n@alice: /kudos @bob never runs\n", tmp_path)
+    assert done.returncode == 1 and "kudos" not in done.stdout
+    assert "line 2: a wait needs a unit: s, m, h, d or w (seconds, minutes, hours, days, weeks)" in done.stderr

@@ -31,11 +31,11 @@ async def test_typed_values_are_read_as_meant_or_refused_in_plain_words(console:
         @you: /onboarding set nudge_after 2 hours
         """
     )
-    assert "Done: `activity_cooldown` 1m → 5m." in said
+    assert "Done: `activity_cooldown` 1 minute → 5 minutes." in said
     assert "`abc` is not a valid value for `kudos_points`: a whole number is expected." in said
     assert "`9d` is not a valid value for `ritual_grace`: it can be at most 7 days." in said
     assert "`never` is not a valid value for `welcome_when`: choose one of join or completion." in said
-    assert "`nudge_after` is now 2h" in said
+    assert "`nudge_after` is now 2 hours" in said
     assert "Input should" not in said
 
 

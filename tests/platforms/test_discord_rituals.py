@@ -87,7 +87,7 @@ async def test_commands_are_two_native_groups_with_typed_options(discord: Discor
 
     birthday = {verb["name"]: verb for verb in by_name["birthday"]["options"]}
     assert set(birthday) == {"set", "remove"}
-    assert birthday["set"]["options"][0]["name"] == "date" and birthday["set"]["options"][0]["max_length"] == 5
+    assert birthday["set"]["options"][0]["name"] == "date" and birthday["set"]["options"][0]["max_length"] == 30
 
 
 async def test_a_prompt_ritual_from_creation_to_streak_and_recap(discord: DiscordHarness) -> None:
@@ -113,7 +113,7 @@ async def test_a_prompt_ritual_from_creation_to_streak_and_recap(discord: Discor
     [posted] = server.posted_in("general")
     card = posted.json["embeds"][0]
     assert (card["title"], card["description"]) == ("🔔 standup", "Plans for Thursday 5 March 2026?")
-    assert card["footer"]["text"] == "Reply in this channel within 3h to take part (+5 points)"
+    assert card["footer"]["text"] == "Reply in this channel within 3 hours to take part (+5 points)"
 
     await say(discord, "alice", "on it")
     await say(discord, "alice", "and more")  # counts once
@@ -263,7 +263,7 @@ async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarn
     assert f"💛 {bob} — thanked 2 times\n💛 {alice} — thanked once" in card["description"]
     assert (await ritual(discord, "mod", "delete", name="spotlight"))["content"].startswith("Deleted **spotlight**")
 
-    saved = await server.interact(p.command_interaction(world, "bob", "birthday set", {"date": "03-08"}))
+    saved = await server.interact(p.command_interaction(world, "bob", "birthday set", {"date": "March 8"}))
     assert saved.json["data"]["content"].startswith("Saved: we'll celebrate you on 8 March.")
     await create(discord, "party", "ideas", "0 8 * * *", kind="celebration", tz="Europe/Berlin")
     await advance(discord, timedelta(days=1))  # Sunday: bob's birthday

@@ -91,6 +91,16 @@ async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, 
     assert "*Kudos received*\n1" in block_texts(mine)
 
 
+async def test_an_option_given_twice_is_refused_as_on_every_platform(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    slack_api.user("U0ALICE", "alice")
+    refused = await slack.command("/kudos", "member:<@U0BOB|bob> member:<@U0CAROL|carol> thanks", "U0ALICE")
+    assert refused.params["response_type"] == "ephemeral"
+    assert "The option `member` is given twice; give it once." in block_texts(refused)
+    assert await contributions(hearth) == 0
+
+
 async def test_bad_signature_or_stale_timestamp_is_refused_and_changes_nothing(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:

@@ -16,6 +16,7 @@ from bot.core.context import Context
 from bot.core.reply import Button, Form, FormField, Reply, Select, SelectOption, mention
 from bot.core.runtime import Hearth
 from bot.platforms.slack.app import create_slack_platform
+from bot.platforms.slack.manifest import shortened, slash_commands
 from config.settings import SettingsError
 from tests.platforms.slack_fakes import (
     MockSlackApi,
@@ -199,3 +200,30 @@ def test_slack_manifest_names_every_command_scope_and_event(hearth: Hearth) -> N
     assert http["settings"]["event_subscriptions"]["request_url"] == "https://bot.example/slack/events"
     assert http["settings"]["interactivity"]["request_url"] == "https://bot.example/slack/events"
     assert {entry["url"] for entry in http["features"]["slash_commands"]} == {"https://bot.example/slack/events"}
+
+
+def test_slack_manifest_hints_are_cut_at_a_word_and_url_means_http_mode(hearth: Hearth) -> None:
+    given = _hearth("slack-manifest", "--format", "json", "--url", "https://bot.example/slack/events")
+    assert given.returncode == 0, given.stderr
+    manifest = json.loads(given.stdout)
+    assert manifest["settings"]["socket_mode_enabled"] is False  # --url without --http: HTTP mode
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == "https://bot.example/slack/events"
+
+    full = {command: (description, hint) for command, description, hint in slash_commands(hearth.registry)}
+    cut = 0
+    for entry in manifest["features"]["slash_commands"]:
+        description, hint = full[entry["command"]]
+        for shown, whole in ((entry.get("usage_hint", ""), hint), (entry["description"], description)):
+            assert len(shown) <= 140
+            if shown != whole:  # cut after a whole word, marked
+                cut += 1
+                kept = shown.removesuffix("…")
+                assert shown.endswith("…") and whole.startswith(kept) and whole[len(kept)] in " |", shown
+    assert cut >= 2  # /onboarding and /ritual have more verbs than Slack shows
+
+
+def test_shortened_text_keeps_whole_words() -> None:
+    assert shortened("a b", 3) == "a b"
+    assert shortened("alpha beta gamma", 12) == "alpha beta…"
+    assert shortened("set key | show | reset everything now", 24) == "set key | show…"
+    assert shortened("x" * 10, 5) == "xxxx…"

@@ -91,7 +91,7 @@ async def test_create_preview_posts_replies_streak_and_recap(
     await advance(hearth, timedelta(hours=21))
     [prompt] = posted_in(slack_api, "C0STANDUP")
     assert block_texts(prompt) == (
-        "🔔 standup\nPlans for Thursday 5 March 2026?\nReply in this channel within 3h to take part (+5 points)"
+        "🔔 standup\nPlans for Thursday 5 March 2026?\nReply in this channel within 3 hours to take part (+5 points)"
     )
     await say(slack, "U0ALICE", "C0STANDUP", "on it")
     await say(slack, "U0ALICE", "C0STANDUP", "and more")
@@ -142,7 +142,7 @@ async def test_a_thread_ritual_counts_replies_to_its_post_only(
     await advance(hearth, timedelta(hours=5))
     [prompt] = posted_in(slack_api, "C0WINS")
     assert "thread_ts" not in prompt.params
-    assert block_texts(prompt).startswith("🔔 wins\nWhat went well?\nReply in the thread within 1d")
+    assert block_texts(prompt).startswith("🔔 wins\nWhat went well?\nReply in the thread within 1 day")
     parent = prompt.answer["ts"]
 
     await say(slack, "U0ALICE", "C0WINS", "shipped the release", thread_ts=parent)
@@ -226,10 +226,10 @@ async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: M
     await slack.command("/kudos", "<@U0BOB|bob> thanks for the review", "U0ALICE")
     await slack.command("/kudos", "<@U0BOB|bob> great talk", "U0CAROL")
     await slack.command("/kudos", "<@U0CAROL|carol> thanks", "U0BOB")
-    saved = await slack.command("/birthday", "set 03-05", "U0ALICE")
-    assert private(saved).startswith("Saved: we'll celebrate you on 5 March.")
+    saved = await slack.command("/birthday", "set 5 March 1990", "U0ALICE")
+    assert private(saved).startswith("Saved: we'll celebrate you on 5 March (only day and month are kept")
     refused = await slack.command("/birthday", "set 13-40", "U0BOB")
-    assert private(refused).startswith("`13-40` is not a birthday; write month and day as MM-DD")
+    assert private(refused).startswith("`13-40` is not a birthday; write it as MM-DD")
     await ritual(slack, 'create spotlight <#C0GENERAL|general> "every friday at 16:00" kind:spotlight')
     await ritual(slack, 'create party <#C0PARTY|party> "daily at 08:00" kind:celebration tz:Europe/Berlin')
 
@@ -298,7 +298,8 @@ async def test_a_firing_missed_within_the_grace_time_is_posted_once_at_start(
     second = await new_runtime()
     async with running_slack(second, slack_api):
         [caught_up] = posted_in(slack_api, "C0STANDUP")
-        assert block_texts(caught_up) == "🔔 standup\nPlans?\nReply in this channel within 1d to take part (+5 points)"
+        expected = "🔔 standup\nPlans?\nReply in this channel within 1 day to take part (+5 points)"
+        assert block_texts(caught_up) == expected
     await second.close()
 
     clock.set(THURSDAY_9 + timedelta(minutes=40))

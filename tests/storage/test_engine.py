@@ -69,3 +69,34 @@ async def test_writers_queue_behind_a_held_write_lock_beyond_busy_timeout_and_no
         assert count == 21
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("secure", [True, False])
+async def test_deleted_rows_leave_no_bytes_in_the_database_file(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, secure: bool
+) -> None:
+    """What `/mydata delete` removes is gone from the file, not only from the tables (PRAGMA secure_delete).
+    With it off (SQLite's default unless built otherwise; Debian's is built with it on) a deleted row's bytes
+    stay in the page's free space until something reuses it: the second case shows this test would see them."""
+    if not secure:
+        monkeypatch.setattr(
+            "storage.engine.SQLITE_PRAGMAS",
+            tuple("secure_delete=OFF" if p.startswith("secure_delete") else p for p in SQLITE_PRAGMAS),
+        )
+    path = tmp_path / "hearth.db"
+    db = Database.open(f"sqlite+aiosqlite:///{path}")
+    secret = "Zorblatt-Quixotic-Member-Name"
+    try:
+        await db.migrate()
+        async with db.write() as session:
+            for n in range(50):  # a few pages' worth, so that whole pages are freed too
+                await identity.ensure_community(session, "console", f"gone{n}", f"{secret}-{n}", datetime.now(UTC))
+            await identity.ensure_community(session, "console", "kept", "Kept", datetime.now(UTC))
+        async with db.write() as session:
+            await session.execute(text("DELETE FROM community WHERE external_id LIKE 'gone%'"))
+        await db.checkpointed()
+        assert (secret.encode() in path.read_bytes()) is not secure
+        async with db.read() as session:
+            assert (await session.execute(text("SELECT name FROM community"))).scalars().all() == ["Kept"]
+    finally:
+        await db.dispose()

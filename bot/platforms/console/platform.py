@@ -57,6 +57,7 @@ from bot.platforms.console.script import (
     Submit,
     Unreact,
     Wait,
+    member_name,
     parse_line,
 )
 
@@ -70,6 +71,8 @@ _LEVELS = {"admin": Permission.ADMIN, "moderator": Permission.MODERATOR, "member
 
 
 def member_ref(name: str) -> MemberRef:
+    """The member `@name` (case aside: `@Alice` is `alice`, as Discord usernames are)."""
+    name = member_name(name)
     return MemberRef(COMMUNITY, name, name)
 
 
@@ -309,7 +312,7 @@ class ConsolePlatform:
         thread_id: str | None = None,
         reply_to: tuple[str, str] | None = None,
     ) -> None:
-        self.state.seen_members.update([member, *re.findall(rf"(?<!\w)@({NAME})", text)])
+        self.state.seen_members.update([member, *map(member_name, re.findall(rf"(?<!\w)@({NAME})", text))])
         self.state.seen_channels.update([channel, *re.findall(rf"(?<!\w)#({NAME})", text)])
         author = member_ref(member)
         where = channel_ref(channel, thread_id)

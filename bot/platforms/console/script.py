@@ -18,7 +18,7 @@ hearth is removed | added       Hearth is removed from (or added back to) the co
 @alice picks "A", "B"           options in the latest select menu she can see
 @alice submits f=v; f=v         answers the form just opened for her
 channel #news is read-only      Hearth may not post in #news
-wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due
+wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due (a unit is needed)
 replay                          the last command delivered again, with its delivery id (a platform's redelivery)
 # comment, blank lines          ignored
 """
@@ -26,8 +26,9 @@ replay                          the last command delivered again, with its deliv
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from config.durations import parse_duration
 
@@ -195,18 +196,45 @@ _LEVEL = re.compile(rf"^@({NAME})\s+is\s+(admin|moderator|member)$")
 _CLICK = re.compile(rf'^@({NAME})\s+clicks\s+"([^"]+)"$')
 _PICK = re.compile(rf'^@({NAME})\s+picks\s+("[^"]+"(?:\s*,\s*"[^"]+")*)$')
 _SUBMIT = re.compile(rf"^@({NAME})\s+submits\s+(.+)$")
-_WAIT = re.compile(r"^wait\s+(\S+)$")
+_WAIT = re.compile(r"^wait\s+(.+)$")
 _READ_ONLY = re.compile(rf"^channel\s+#({NAME})\s+is\s+read-only$")
 
 
+WAIT_UNITS = (
+    "a wait needs a unit: s, m, h, d or w (seconds, minutes, hours, days, weeks), like 90s, 15m, 3h, 2d, 1w "
+    "or 1 hour 30 min"
+)
+# Fields of actions that name a member: names are case-insensitive, one person however capitalised.
+_MEMBER_FIELDS = ("member", "target", "author", "about")
+
+
+def member_name(name: str) -> str:
+    """A console member's name as Hearth keeps it: `@Alice` and `@alice` are one member, `alice`."""
+    return name.lower()
+
+
 def parse_line(line: str, line_number: int = 0) -> Action | None:
-    """One action, or None for a comment or blank line. Raises ScriptError naming the line."""
+    """One action (its member names lowercased, see `member_name`), or None for a comment or blank line.
+    Raises ScriptError naming the line."""
+    action = _parse_line(line, line_number)
+    if action is None:
+        return None
+    names = {
+        field: member_name(value) for field in _MEMBER_FIELDS if isinstance(value := getattr(action, field, None), str)
+    }
+    # Every action is a dataclass; which of them name whom varies, so mypy cannot follow the union here.
+    return cast(Action, replace(cast(Any, action), **names)) if names else action
+
+
+def _parse_line(line: str, line_number: int) -> Action | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
     if text == "replay":
         return Replay()
     if match := _WAIT.match(text):
+        if match.group(1).strip().isdecimal():  # seconds, days? A script says which.
+            raise ScriptError(line_number, line, WAIT_UNITS)
         try:
             return Wait(parse_duration(match.group(1)))
         except ValueError as error:

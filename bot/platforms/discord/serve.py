@@ -1,11 +1,12 @@
 """Running the Discord bot: `build_discord_bot` makes it from a runtime and DiscordSettings (tests run it
-against a local fake Discord); `serve_discord` runs it until stopped and turns startup refusals into
-clear messages."""
+against a local fake Discord); `serve_discord` runs it until stopped and turns startup refusals (a token
+Discord rejects, intents not enabled, Discord unreachable) into clear one-line messages."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.core.runtime import Hearth
@@ -22,6 +23,11 @@ TOKEN_HELP = (
     "Discord rejected DISCORD_TOKEN. Copy the bot token from the Developer Portal "
     "(https://discord.com/developers/applications → your application → Bot → Reset Token) into "
     "DISCORD_TOKEN, with no quotes or spaces."
+)
+
+UNREACHABLE_HELP = (
+    "Cannot reach Discord to log in: check this machine's network connection (DNS, a firewall or proxy "
+    "in the way), then start Hearth again"
 )
 
 
@@ -45,6 +51,18 @@ async def start_discord(bot: HearthBot, token: str | None) -> None:
         raise DiscordStartupError(TOKEN_HELP) from None
     except discord.PrivilegedIntentsRequired:
         raise DiscordStartupError(INTENTS_HELP) from None
+    except (TimeoutError, aiohttp.ClientError, OSError, discord.GatewayNotFound) as error:
+        # Logging in is one HTTP request, made once: no network, DNS or a proxy in the way ends here (once
+        # connected, discord.py reconnects by itself).
+        raise DiscordStartupError(f"{UNREACHABLE_HELP} ({_reason(error)})") from None
+    except discord.DiscordServerError as error:
+        raise DiscordStartupError(f"{UNREACHABLE_HELP} (Discord answered {error.status})") from None
+
+
+def _reason(error: BaseException) -> str:
+    """An exception's message on one line, or its kind when it has none (a timeout)."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
 
 
 async def serve_discord(hearth: Hearth, settings: DiscordSettings) -> None:

@@ -47,7 +47,22 @@ BOT_EVENTS = (
     "tokens_revoked",
 )
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
-DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command description
+DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command's description and for its usage hint
+
+
+def shortened(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """`text` in at most `limit` characters: whole, or cut after its last whole group verb (` | `) or else
+    its last whole word, with "…" added. A single word longer than the limit is cut inside it."""
+    if len(text) <= limit:
+        return text
+    room = text[: limit - 1]  # one character for the "…"
+    for separator in (" | ", " "):
+        cut = room.rfind(separator)
+        # A verb boundary only when it keeps most of the room; a word boundary whenever there is one.
+        if cut > 0 and (separator == " " or cut >= limit // 2):
+            room = room[:cut]
+            break
+    return room.rstrip(" |,;") + "…"
 
 
 def slash_commands(registry: Registry) -> list[tuple[str, str, str]]:
@@ -75,11 +90,11 @@ def build_manifest(registry: Registry, *, socket_mode: bool, url: str = PLACEHOL
     for command, description, hint in slash_commands(registry):
         entry: dict[str, Any] = {
             "command": command,
-            "description": description[:DESCRIPTION_LIMIT],
+            "description": shortened(description),
             "should_escape": True,  # mentions arrive as <@U123|name>, channels as <#C123|name>
         }
         if hint:
-            entry["usage_hint"] = hint[:DESCRIPTION_LIMIT]
+            entry["usage_hint"] = shortened(hint)
         if not socket_mode:
             entry["url"] = url
         commands.append(entry)

@@ -142,4 +142,4 @@ async def test_a_member_there_before_hearth_is_old_enough_to_give(console: Conso
         """
     )
     assert "@bob, you got kudos from @alice!" in said
-    assert "New members can give kudos once they have been here 1h" in said  # newbie only
+    assert "New members can give kudos once they have been here 1 hour" in said  # newbie only

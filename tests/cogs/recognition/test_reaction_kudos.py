@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cogs.recognition.settings import RecognitionSettings
+from config.community import SettingsCatalog
 from tests.conftest import ConsoleDriver, ledger_rows
 
 
@@ -118,11 +120,11 @@ async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(co
         """
     )
     assert (
-        "[only @newbie] New members can give kudos once they have been here 2d (kudos_min_member_age): "
+        "[only @newbie] New members can give kudos once they have been here 2 days (kudos_min_member_age): "
         "you can in 48h 0m." in said
     )
     assert (
-        "[only @newbie] You thanked bob less than 1h ago (kudos_pair_cooldown): you can thank them again in 40m."
+        "[only @newbie] You thanked bob less than 1 hour ago (kudos_pair_cooldown): you can thank them again in 40m."
         " You have 4 kudos left today." in said
     )
     # Given: the first after 2 days, carol, and bob again an hour after the first.
@@ -163,3 +165,33 @@ async def test_adjust_void_and_lock_are_audited_and_change_totals(console: Conso
     assert "[only @admin] There are no kudos #999999 in this community." in said
     assert "kudos voided for bob -10 by admin — mistaken" in said
     assert said.rstrip().split("bob's standing")[-1].count("Points: 50") == 1
+
+
+async def test_kudos_emoji_takes_one_emoji_and_refuses_anything_else(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @root is admin
+        @root: /config set kudos_emoji thanks
+        @root: /config set kudos_emoji 🙌🙌
+        @root: /config show
+        @root: /config set kudos_emoji 👍🏽
+        @bob: a helpful answer
+        @alice reacts 👍🏽 to @bob
+        @erin: /rank @bob
+        """
+    )
+    refusal = "is not a valid value for `kudos_emoji`: give one emoji: 🙌, a Discord server emoji (`<:name:id>`)"
+    assert f"[only @root] `thanks` {refusal}" in said and f"[only @root] `🙌🙌` {refusal}" in said
+    assert "kudos_emoji: 🙌" in said  # the refusals changed nothing
+    assert "Points: 11" in said and "Kudos received: 1" in said
+    # Discord's own emoji, Slack's names (as before, also without colons) are taken.
+    for emoji in ("<:thanks:123456789012345678>", ":partyparrot:", "raised_hands", "🇵🇹", "👩‍💻"):
+        said = await console.run(f"@root: /config set kudos_emoji {emoji}")
+        assert "is not a valid value" not in said, emoji
+
+
+def test_a_kudos_emoji_stored_by_an_older_version_stays_readable() -> None:
+    catalog = SettingsCatalog()
+    catalog.add(RecognitionSettings)
+    stored = catalog.decode({"kudos_emoji": "thanks", "kudos_points": "7"})
+    assert (stored.value("kudos_emoji"), stored.value("kudos_points")) == ("thanks", 7)

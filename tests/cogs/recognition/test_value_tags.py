@@ -33,7 +33,7 @@ async def test_tagged_kudos_make_tag_boards_and_required_mode_refuses_untagged(c
     assert board(said, "this week · #helpful") == ["🥇 bob — 10 points", "🥇 dana — 10 points"]
     assert board(said, "this week · #mentor") == ["🥇 bob — 10 points", "🥇 frank — 10 points"]
     assert board(said, "this week · kudos") == ["🥇 bob — 20 points", "🥈 dana — 10 points", "🥈 frank — 10 points"]
-    assert "`nonsense` is no category" in said
+    assert "`nonsense` is not a category" in said
     assert "Value tags (required): #helpful, #mentor." in said
 
 
@@ -51,4 +51,4 @@ async def test_a_voided_tagged_kudos_leaves_the_tag_board(console: ConsoleDriver
         """
     )
     assert board(said, "this week · #helpful") == ["🥇 dana — 10 points"]
-    assert "`helpful` is no category" in said
+    assert "`helpful` is not a category" in said

@@ -46,7 +46,7 @@ async def test_a_firing_missed_within_the_grace_time_runs_once_on_start(database
     # Down over Thursday 09:00; back 30 minutes later (grace: 1h).
     async with instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
         assert second.blocks == [
-            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1 day to take part (+5 points)"
         ]
     # Restarting again posts nothing more: the run is claimed.
     async with instance(database_url, THURSDAY_9 + timedelta(minutes=40)) as third:
@@ -66,7 +66,7 @@ async def test_a_platform_attached_after_start_still_gets_the_catch_up(database_
         late = console_driver(hearth)
         await hearth.hooks_done()
         assert late.blocks == [
-            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+            "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1 day to take part (+5 points)"
         ]
     finally:
         await hearth.close()

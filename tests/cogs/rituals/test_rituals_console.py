@@ -40,7 +40,7 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
 
     said = await console.run("wait 21h\n@alice: on it\n@alice: and more\n@bob: me too\nwait 3h")
     assert "[#general] 🔔 standup\n  ┃ Plans for Thursday 5 March 2026?" in said
-    assert "Reply in this channel within 3h to take part (+5 points)" in said
+    assert "Reply in this channel within 3 hours to take part (+5 points)" in said
     assert "📋 standup recap: 2 members took part." in said
 
     # Friday and Monday: alice takes part again (third run in a row), bob only after the window.
@@ -171,15 +171,25 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
         @bob: /birthday set 13-40
         @carol: /birthday set 03-05
         @carol: /birthday remove
+        @dave: /birthday set 1990-03-05
+        @erin: /birthday set March 5th
+        @frank: /birthday set 5 mar
+        @gina: /birthday set 1990-02-29
         @mod is moderator
         @mod: /ritual create party #general "daily at 08:00" kind:celebration tz:Europe/Berlin
         wait 1d
         """
     )
     assert "[only @alice] Saved: we'll celebrate you on 5 March." in said
-    assert "[only @bob] `13-40` is not a birthday; write month and day as MM-DD" in said
+    assert "[only @bob] `13-40` is not a birthday; write it as MM-DD (`07-14`), YYYY-MM-DD" in said
     assert "[only @carol] Your birthday is no longer shared." in said
-    assert "[#general] 🎉 party\n  ┃ 🎂 Happy birthday, @alice!" in said
+    # An ISO date is accepted and its year dropped (and said so); month names either way round.
+    assert "[only @dave] Saved: we'll celebrate you on 5 March (only day and month are kept, not the year)." in said
+    assert "[only @erin] Saved: we'll celebrate you on 5 March. Remove" in said
+    assert "[only @frank] Saved: we'll celebrate you on 5 March. Remove" in said
+    assert "[only @gina] `1990-02-29` is not a birthday" in said  # no 29 February in 1990
+    party = said.split("🎉 party")[1]
+    assert all(f"🎂 Happy birthday, @{name}!" in party for name in ("alice", "dave", "erin", "frank"))
     assert "carol" not in said.split("🎉 party")[1]
     # Next day: nobody to celebrate, so nothing is posted.
     said = await console.run("wait 1d")

@@ -45,5 +45,5 @@ async def test_a_ritual_fires_on_the_real_scheduler(database_url: str) -> None:
         await hearth.close()
         await hearth.db.dispose()
     assert [block for block in blocks if "🔔 pulse" in block] == [
-        "[#general] 🔔 pulse\n  ┃ Still here?\n  ┃ Reply in this channel within 1d to take part (+5 points)"
+        "[#general] 🔔 pulse\n  ┃ Still here?\n  ┃ Reply in this channel within 1 day to take part (+5 points)"
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -75,7 +75,10 @@ class RunRow:
 
 
 def _ritual(row: Any) -> RitualRow:
-    values = dict(row._mapping)
+    return _ritual_values(dict(row._mapping))
+
+
+def _ritual_values(values: dict[str, Any]) -> RitualRow:
     values["active_since"] = as_utc(values["active_since"])
     values["created_at"] = as_utc(values["created_at"])
     return RitualRow(**values)
@@ -169,6 +172,35 @@ async def claim_run(
     return None if found is None else int(found)
 
 
+async def claim_if_unchanged(
+    session: AsyncSession,
+    ritual_id: int,
+    revision: int,
+    scheduled_for: datetime,
+    claimed_at: datetime,
+    window_ends_at: datetime,
+) -> int | None:
+    """`claim_run` (status `posting`) in one statement, only while the ritual is still at `revision` and not
+    paused: the id when this caller claimed the firing; None when someone already had, or the ritual changed,
+    was paused or deleted (the caller reads it to learn which). A scheduled firing needs no read of a ritual it
+    already knows."""
+    unchanged = select(
+        _RITUAL.c.id,
+        literal(scheduled_for, _RUN.c.scheduled_for.type),
+        literal("posting"),
+        literal(claimed_at, _RUN.c.claimed_at.type),
+        literal(window_ends_at, _RUN.c.window_ends_at.type),
+    ).where(_RITUAL.c.id == ritual_id, _RITUAL.c.revision == revision, _RITUAL.c.paused.is_(False))
+    inserted = await session.execute(
+        upsert_insert(session, _RUN)
+        .from_select(["ritual_id", "scheduled_for", "status", "claimed_at", "window_ends_at"], unchanged)
+        .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_for"])
+        .returning(_RUN.c.id)
+    )
+    found = inserted.scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 async def finish_run(session: AsyncSession, run_id: int, **values: Any) -> None:
     await session.execute(update(_RUN).where(_RUN.c.id == run_id).values(**values))
 
@@ -179,6 +211,26 @@ async def claim_close(session: AsyncSession, run_id: int, now: datetime) -> bool
         update(_RUN).where(_RUN.c.id == run_id, _RUN.c.closed_at.is_(None)).values(closed_at=now)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def close_run(session: AsyncSession, run_id: int, now: datetime) -> tuple[RitualRow, int] | None:
+    """Mark a run's window closed; for the one caller that did it, the run's ritual and how many members took
+    part in the run (two statements: what closing a window needs, in the claiming transaction)."""
+    if not await claim_close(session, run_id, now):
+        return None
+    taken = select(func.count()).where(_PARTICIPATION.c.run_id == run_id).scalar_subquery()
+    row = (
+        await session.execute(
+            select(_RITUAL, taken.label("taken"))
+            .join(_RUN, _RUN.c.ritual_id == _RITUAL.c.id)
+            .where(_RUN.c.id == run_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    count = int(values.pop("taken"))
+    return _ritual_values(values), count
 
 
 async def get_run(session: AsyncSession, run_id: int) -> RunRow | None:

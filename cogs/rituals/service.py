@@ -152,7 +152,7 @@ class RitualService:
         """Run it once now; with why nothing was posted, when nothing was (nobody to celebrate today)."""
         ritual = await self.find(ctx, name)
         await self._check_channel(await self.runner.places.channel(ritual))
-        run_id = await self.runner.run(ritual, ctx.now, on_demand=True)
+        run_id = await self.runner.run_now(ritual)
         if run_id is None:
             raise UserError(f"`{ritual.name}` has just run; try again in a moment.")
         async with self.services.db.read() as session:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.util import await_
 
 from config.settings import SettingsError
 
@@ -68,7 +69,24 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         options = connection.get_execution_options()
         if options.get(_STATEMENT_SNAPSHOTS, False):
             return  # a read session: each statement sees its own snapshot, as in PostgreSQL's default
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
+        # On aiosqlite's connection in one trip to its thread (SQLAlchemy's cursor takes three).
+        begin = "BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN"
+        await_(connection.connection.driver_connection.execute_fetchall(begin))  # type: ignore[union-attr]
+
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        """Roll back only inside a transaction: sqlite3 itself does nothing otherwise, but asking it costs a trip
+        to aiosqlite's thread, after every read session and every committed write (the pool's reset on return)."""
+        try:
+            idle = not dbapi_connection.driver_connection.in_transaction
+        except Exception:  # a closed connection: let the driver say so
+            idle = False
+        if not idle:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 _WRITES: Counter[str] = Counter()

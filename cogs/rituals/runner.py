@@ -189,25 +189,22 @@ class RitualRunner:
         await self._post_run(ritual, scheduled_for, *claimed)
         return claimed[0]
 
-    async def run_now(self, ritual: RitualRow) -> int | None:
-        """A moderator's `/ritual run-now`: it stands for today's occurrence (in the ritual's zone) when that is
-        still to come and unclaimed, so the scheduled firing later today finds it claimed and posts nothing (a
+    async def run_now(self, ritual: RitualRow) -> tuple[int | None, datetime | None]:
+        """A moderator's `/ritual run-now`: the run's id (None when it was already claimed), and the scheduled
+        occurrence it stood for, if any. It stands for the next occurrence when that falls later the same day in
+        the ritual's time zone and is unclaimed, so the scheduled firing finds it claimed and posts nothing (a
         celebration is posted once a day); otherwise it is an extra run of its own, at this moment."""
         now = self.services.clock.now()
         zone = ZoneInfo(ritual.timezone)
         trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-        later_today = [
-            moment
-            for moment in fire_times(trigger, now, limit=1)
-            if moment.astimezone(zone).date() == now.astimezone(zone).date() and moment > ritual.active_since
-        ]
-        for moment in later_today:
-            async with self.services.db.write(routine=True) as session:
-                claimed = await self._claim(session, ritual, moment, on_demand=True)
-            if claimed is not None:
-                await self._post_run(ritual, moment, *claimed)
-                return claimed[0]
-        return await self.run(ritual, now, on_demand=True)
+        for moment in fire_times(trigger, now, limit=1):
+            if moment.astimezone(zone).date() == now.astimezone(zone).date() and moment > ritual.active_since:
+                async with self.services.db.write(routine=True) as session:
+                    claimed = await self._claim(session, ritual, moment, on_demand=True)
+                if claimed is not None:
+                    await self._post_run(ritual, moment, *claimed)
+                    return claimed[0], moment
+        return await self.run(ritual, now, on_demand=True), None
 
     async def _claim(
         self, session: AsyncSession, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False

@@ -148,13 +148,18 @@ async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[i
 
 
 async def unalerted(session: AsyncSession, posted_before: datetime) -> list[tuple[int, NewcomerRow]]:
-    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community."""
+    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community; only
+    of newcomers still in the community who did not opt out of health figures (`/privacy health:out`)."""
     rows = await session.execute(
-        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS).where(
+        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS)
+        .join(_member, _member.c.id == _newcomer.c.member_id)
+        .where(
             _newcomer.c.first_reply_at.is_(None),
             _newcomer.c.alerted_at.is_(None),
             _newcomer.c.first_message_at.is_not(None),
             _newcomer.c.first_message_at <= posted_before,
+            _member.c.left_at.is_(None),
+            _member.c.health_opt_out.is_(False),
         )
     )
     return [(row[0], NewcomerRow(*row[1:])) for row in rows]

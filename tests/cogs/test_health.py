@@ -135,6 +135,19 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
     assert "@dan's first post in #general has had no reply for 4 h" in said
 
 
+async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods")
+    await console.run("@dan joins\n@erin joins\n@fay joins\n@gus joins")
+    await console.run("@dan: hello? anyone?\n@erin: hi!\n@fay: hey there\n@gus: morning")
+    # erin opts out of health figures and fay leaves before their posts are due; gus opts out after
+    # (the alert is still unsent then, so he is not named either).
+    await console.run("@erin: /privacy health:out\nwait 1h\n@fay leaves\nwait 2h30m\n@gus: /privacy health:out")
+    said = await console.run("wait 1h\nwait 2d")
+    assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
+        "[#mods] 👋 @dan's first post in #general has had no reply for 4 h. A welcome from someone would make a difference."
+    ]
+
+
 async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on(
     hearth: Hearth, console: ConsoleDriver
 ) -> None:

@@ -47,19 +47,27 @@ _ACTIVE = or_(_day.c.messages > 0, _day.c.reactions_given > 0)
 @dataclass(frozen=True)
 class MemberRow:
     id: int
-    joined_at: datetime
+    joined_at: datetime  # when they joined as the platform says (or Hearth saw them join), else first seen
     left_at: datetime | None
     opted_out: bool
+    join_known: bool  # False: Hearth only saw them speak (or named in a script): when they joined is unknown
 
 
 async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:
     """Every person (no bots) the community has had, departed ones too."""
     rows = await session.execute(
-        select(_member.c.id, _member.c.joined_at, _member.c.left_at, _member.c.health_opt_out).where(
-            _member.c.community_id == community_id, _member.c.is_bot.is_(False)
-        )
+        select(
+            _member.c.id,
+            _member.c.joined_at,
+            _member.c.left_at,
+            _member.c.health_opt_out,
+            _member.c.platform_joined_at,
+        ).where(_member.c.community_id == community_id, _member.c.is_bot.is_(False))
     )
-    return [MemberRow(row[0], row[1], row[2], bool(row[3])) for row in rows]
+    return [
+        MemberRow(row[0], row[1] if row[4] is None else min(row[1], row[4]), row[2], bool(row[3]), row[4] is not None)
+        for row in rows
+    ]
 
 
 async def active_days(

@@ -126,6 +126,36 @@ async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(
     ) in said
 
 
+async def test_member_states_count_from_the_day_members_joined_not_the_day_hearth_first_saw_them(
+    console: ConsoleDriver,
+) -> None:
+    """A tester gave members history (`joined DATE` lines) and levels, and `/health show` called them all new."""
+    await console.run(
+        """
+        @mod is moderator
+        @alice joined 2025-01-10
+        @bob joined 2026-02-25
+        @alice: hello
+        @bob: hi
+        wait 20d
+        @alice: still here
+        @carol joins
+        @carol: hi, new here
+        @dora joined 2026-03-18
+        """
+    )
+    said = await console.run("@mod: /health show 7d")
+    # Tue 24 Mar, the period 18-24 Mar. mod: named by a script line (join date unknown), never active: dormant.
+    # alice (joined 2025) active today and on 4 Mar: active. bob (joined 25 Feb, 27 days ago) active only on
+    # 4 Mar: at risk. carol joined today and dora on the 18th: new. On 17 Mar, the day before the period:
+    # alice and bob had been active 13 days before (paused), mod dormant, carol and dora not yet members.
+    assert "Members 5 · joined 1 · left 0 · active 2" in said
+    assert (
+        "new 2 (+2), consistently active 0 (+0), active 1 (+1), returned 0 (+0), paused 0 (-2), at risk 1 (+1), "
+        "dormant 1 (+0)"
+    ) in said
+
+
 async def test_an_unanswered_first_post_alerts_the_moderators_once(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
     await console.run("@dan: hello? anyone?\n@erin: hi!\nwait 1h\n@amy replies to @erin: welcome erin")

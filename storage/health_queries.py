@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -18,7 +18,6 @@ from storage.health_models import (
     HealthDigest,
     HealthMemberDay,
     HealthMood,
-    HealthMoodAuthor,
     HealthNewcomer,
     HealthOutreach,
     LadderInvitation,
@@ -34,7 +33,6 @@ _member = Member.__table__  # type: ignore[attr-defined]
 _ledger = Contribution.__table__  # type: ignore[attr-defined]
 _journey = OnboardingJourney.__table__  # type: ignore[attr-defined]
 _mood = HealthMood.__table__  # type: ignore[attr-defined]
-_mood_author = HealthMoodAuthor.__table__  # type: ignore[attr-defined]
 _outreach = HealthOutreach.__table__  # type: ignore[attr-defined]
 _digest = HealthDigest.__table__  # type: ignore[attr-defined]
 _invitation = LadderInvitation.__table__  # type: ignore[attr-defined]
@@ -369,16 +367,6 @@ class MoodDay:
 
 
 async def moods(session: AsyncSession, community_id: int, start: date, end: date, channel: str | None) -> list[MoodDay]:
-    authors = (
-        select(
-            _mood_author.c.channel.label("channel"),
-            _mood_author.c.day.label("day"),
-            func.count().label("authors"),
-        )
-        .where(_mood_author.c.community_id == community_id, _mood_author.c.day.between(start, end))
-        .group_by(_mood_author.c.channel, _mood_author.c.day)
-        .subquery()
-    )
     query = (
         select(
             _mood.c.channel,
@@ -388,9 +376,8 @@ async def moods(session: AsyncSession, community_id: int, start: date, end: date
             _mood.c.positive,
             _mood.c.neutral,
             _mood.c.negative,
-            func.coalesce(authors.c.authors, 0),
+            _mood.c.authors,
         )
-        .outerjoin(authors, and_(authors.c.channel == _mood.c.channel, authors.c.day == _mood.c.day))
         .where(_mood.c.community_id == community_id, _mood.c.day.between(start, end))
         .order_by(_mood.c.channel, _mood.c.day)
     )
@@ -410,7 +397,6 @@ async def has_moods(session: AsyncSession, community_id: int) -> bool:
 
 async def forget_moods(session: AsyncSession, community_id: int) -> None:
     """Sentiment switched off: its aggregates go."""
-    await session.execute(delete(_mood_author).where(_mood_author.c.community_id == community_id))
     await session.execute(delete(_mood).where(_mood.c.community_id == community_id))
 
 

@@ -150,7 +150,9 @@ class RitualsFeature:
             else "its schedule is unchanged"
         )
         if note is not None:
-            return Reply.private(f"Ran **{ritual.name}** now, and posted nothing: {note}. {schedule[0].upper()}{schedule[1:]}.")
+            return Reply.private(
+                f"Ran **{ritual.name}** now, and posted nothing: {note}. {schedule[0].upper()}{schedule[1:]}."
+            )
         return Reply.private(f"Ran **{ritual.name}** now; {schedule}.")
 
     # -- everyone -------------------------------------------------------------------------------------

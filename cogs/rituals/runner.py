@@ -73,9 +73,7 @@ class RitualRunner:
             self.disarm(ritual.id)
             return None
         trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-        return self.services.scheduler.add(
-            ritual_job(ritual.id), trigger, partial(self.fire, ritual)
-        )
+        return self.services.scheduler.add(ritual_job(ritual.id), trigger, partial(self.fire, ritual))
 
     def disarm(self, ritual_id: int) -> None:
         self.services.scheduler.remove(ritual_job(ritual_id))

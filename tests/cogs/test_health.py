@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from storage.health_models import HealthChannelDay, HealthMemberDay, HealthNewcomer
-from tests.conftest import ConsoleDriver
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage.health_models import HealthChannelDay, HealthMemberDay, HealthMood, HealthNewcomer
+from tests.conftest import START, ConsoleDriver, console_driver
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
 WEEK = """
@@ -35,6 +42,20 @@ wait 5h
 @bob: /kudos @alice thanks
 wait 5d
 """
+
+
+@asynccontextmanager
+async def hearth_instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
+    """One Hearth process on the database: a second one after the first has stopped is a restart."""
+    clock = VirtualClock(start)
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    driver = console_driver(hearth)
+    await hearth.start()
+    try:
+        yield driver
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
 
 
 def files_in(said: str) -> list[Path]:
@@ -174,15 +195,14 @@ async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(consol
     await console.run("@erin: /privacy health:out\nwait 1h\n@fay leaves\nwait 2h30m\n@gus: /privacy health:out")
     said = await console.run("wait 1h\nwait 2d")
     assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
-        "[#mods] 👋 @dan's first post in #general has had no reply for 4 h. A welcome from someone would make a difference."
+        "[#mods] 👋 @dan's first post in #general has had no reply for 4 h. "
+        "A welcome from someone would make a difference."
     ]
 
 
 async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on(
     hearth: Hearth, console: ConsoleDriver
 ) -> None:
-    from storage.health_models import HealthMood
-
     async def moods() -> int:
         await hearth.services.activity.flush()
         async with hearth.db.read() as session:
@@ -203,6 +223,38 @@ async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on
     assert await moods() == 2
     await console.run("@mod: /health sentiment off")
     assert await moods() == 0
+
+
+async def test_a_channel_days_authors_are_a_count_never_more_than_the_truth_across_a_restart(
+    database_url: str,
+) -> None:
+    """Who wrote in a channel on a day is not stored, only how many: each member once, and after a restart (who
+    wrote before is forgotten) the count goes on from the larger of the stored count and those seen since."""
+
+    async def authors(hearth: Hearth) -> list[tuple[str, int, int]]:
+        await hearth.services.activity.flush()
+        async with hearth.db.read() as session:
+            rows = await session.execute(select(HealthMood.channel, HealthMood.messages, HealthMood.authors))
+            return sorted((channel, messages, count) for channel, messages, count in rows)
+
+    async with hearth_instance(database_url, START) as first:
+        await first.run("@mod is admin\n@mod: /health sentiment on")
+        await first.run("\n".join(f"@{name}: what a lovely day {n}" for n in range(3) for name in ("ann", "bo", "cy")))
+        await first.run("@ann in #ideas: good idea")
+        assert await authors(first.platform.hearth) == [("general", 9, 3), ("ideas", 1, 1)]
+    async with hearth_instance(database_url, START + timedelta(hours=1)) as second:
+        # ann, bo and cy again (not counted twice), then di: 4 distinct authors, and a lower bound says 3 or 4.
+        await second.run("@mod is admin\n@ann: great\n@bo: great\n@cy: great\n@di: great")
+        assert await authors(second.platform.hearth) == [("general", 13, 4), ("ideas", 1, 1)]
+        said = await second.run("@mod: /health mood")
+        assert "No channel-day to show yet" in said and "(2 channel-days hidden.)" in said
+        await second.run("@ed: wonderful")
+        assert await authors(second.platform.hearth) == [("general", 14, 5), ("ideas", 1, 1)]
+        said = await second.run("@mod: /health mood")
+        assert "#general — +" in said
+        await second.run("@mod: /health sentiment off\n@mod: /health sentiment on\n@ann: hello again")
+        # What was counted went with the counts: one author now, not six.
+        assert await authors(second.platform.hearth) == [("general", 1, 1)]
 
 
 async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:

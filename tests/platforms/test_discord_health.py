@@ -99,7 +99,9 @@ async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_c
     events = []
     for message in said:
         await server.dispatch("MESSAGE_CREATE", message)
-        event = await discord.log.wait_for(lambda e, m=message: isinstance(e, MessagePosted) and e.message_id == m["id"])
+        event = await discord.log.wait_for(
+            lambda e, m=message: isinstance(e, MessagePosted) and e.message_id == m["id"]
+        )
         assert isinstance(event, MessagePosted)
         events.append(event)
     for event in events[:2]:

@@ -30,7 +30,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.inbound import Invocation
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands

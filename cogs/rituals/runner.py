@@ -78,8 +78,10 @@ class RitualRunner:
     def disarm(self, ritual_id: int) -> None:
         self.services.scheduler.remove(ritual_job(ritual_id))
 
-    def _arm_close(self, run_id: int, at: datetime) -> None:
-        self.services.scheduler.add(close_job(run_id), DateTrigger(run_date=at), partial(self._close_job, run_id))
+    def _arm_close(self, run_id: int, at: datetime, ritual: RitualRow | None = None) -> None:
+        """Arm the end of a run's window; `ritual`: the run's ritual as posted, used then if still unchanged."""
+        job = partial(self._close_job, run_id, ritual)
+        self.services.scheduler.add(close_job(run_id), DateTrigger(run_date=at), job)
 
     async def start(self) -> None:
         """Start hook: catch up on what was missed while down, arm every job, finish open windows; then
@@ -232,18 +234,11 @@ class RitualRunner:
                 await store.finish_run(session, run_id, status="failed", note=reason[:300], closed_at=now)
             return
         async with self.services.db.write(routine=True) as session:
-            await store.finish_run(
-                session,
-                run_id,
-                status="posted",
-                message_id=posted.message_id,
-                thread_id=posted.thread_id,
-                note=posted.note,
-                closed_at=None if posted.needs_close else now,
-            )
+            closed_at = None if posted.needs_close else now
+            await store.finish_posted(session, run_id, posted.message_id, posted.thread_id, posted.note, closed_at)
         self._open_loaded_at = None
         if posted.needs_close:
-            self._arm_close(run_id, window_ends)
+            self._arm_close(run_id, window_ends, ritual)
         log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
 
     # -- posting ---------------------------------------------------------------------------------------
@@ -260,17 +255,22 @@ class RitualRunner:
         return await self.kinds[ritual.kind].post(firing)
 
     # -- the end of a window -------------------------------------------------------------------------
-    async def _close_job(self, run_id: int, _scheduled_for: datetime) -> None:
-        await self.close(run_id)
+    async def _close_job(self, run_id: int, ritual: RitualRow | None, _scheduled_for: datetime) -> None:
+        await self.close(run_id, ritual)
 
-    async def close(self, run_id: int) -> None:
-        """Recap or pairing follow-up, once (the conditional update decides who does it)."""
+    async def close(self, run_id: int, known: RitualRow | None = None) -> None:
+        """Recap or pairing follow-up, once (the conditional update decides who does it). `known`: the run's
+        ritual as this process posted it; read again only when it has changed since (or is not known)."""
         self.services.scheduler.remove(close_job(run_id))
         async with self.services.db.write(routine=True) as session:
-            closing = await store.close_run(session, run_id, self.services.clock.now())
-        if closing is None:
+            closing = await store.close_if_claimed(session, run_id, self.services.clock.now())
+            if closing is None:
+                return
+            ritual_id, revision, taken = closing
+            unchanged = known is not None and (known.id, known.revision) == (ritual_id, revision)
+            ritual = known if unchanged else await store.get(session, ritual_id)
+        if ritual is None:
             return
-        ritual, taken = closing
         try:
             await self.kinds[ritual.kind].close(ritual, run_id, taken)
         except PlatformError as error:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import sqlite3
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -264,7 +265,16 @@ def alembic_config() -> Config:
 
 
 async def _upgrade(connection: AsyncConnection) -> None:
-    from alembic import command
+    # Alembic's Mako imports Pygments, when installed, to colour HTML tracebacks that are never rendered here: a
+    # tenth of a second of a first start. Hidden while Alembic loads, Mako takes its plain fallback.
+    hidden = "pygments" not in sys.modules
+    if hidden:
+        sys.modules["pygments"] = None  # type: ignore[assignment]
+    try:
+        from alembic import command
+    finally:
+        if hidden:
+            del sys.modules["pygments"]
 
     def run(sync_connection: Connection) -> None:
         config = alembic_config()

@@ -4,7 +4,7 @@ seconds and CPU seconds (user, system) of the child process, best and median of 
 variants alternating so the machine's load falls on each alike. Each run's output is checked: one
 prompt per day (the creation day's included).
 
-    .venv/bin/python -m bench.virtual_time [--repeat 5] [--hearth .venv/bin/hearth]
+    .venv/bin/python -m bench.virtual_time [--repeat 5] [--hearth PATH [--hearth OTHER]]
 """
 
 from __future__ import annotations
@@ -52,19 +52,25 @@ def run_once(hearth: str, wait: str, expected: int) -> tuple[float, float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--hearth", default=str(Path(sys.executable).with_name("hearth")))
+    parser.add_argument(
+        "--hearth",
+        action="append",
+        help="a `hearth` entry point; given twice (A/B), the two alternate run by run (default: this checkout's)",
+    )
     args = parser.parse_args()
-    found: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _, _ in VARIANTS}
+    entries = [str(Path(entry).absolute()) for entry in args.hearth or [Path(sys.executable).with_name("hearth")]]
+    found: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for _ in range(args.repeat):
         for label, wait, expected in VARIANTS:
-            found[label].append(run_once(args.hearth, wait, expected))
+            for hearth in entries:
+                found.setdefault((hearth, label), []).append(run_once(hearth, wait, expected))
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} runs each")
-    print("| run | wall best | wall median | user median | sys median |")
-    print("| --- | --- | --- | --- | --- |")
-    for label, runs in found.items():
+    print("| hearth | run | wall best | wall median | user median | sys median |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (hearth, label), runs in found.items():
         walls, users, systems = zip(*runs, strict=True)
         print(
-            f"| {label} | {min(walls):.2f} s | {statistics.median(walls):.2f} s | "
+            f"| {hearth} | {label} | {min(walls):.2f} s | {statistics.median(walls):.2f} s | "
             f"{statistics.median(users):.2f} s | {statistics.median(systems):.2f} s |"
         )
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import VirtualClock
@@ -129,6 +128,8 @@ def slack_manifest(
     if output_format is ManifestFormat.JSON:
         typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
     else:
+        import yaml  # only here: every other command starts without it
+
         typer.echo(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), nl=False)
 
 

@@ -7,14 +7,16 @@ import contextlib
 import logging
 import re
 import sqlite3
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.util import await_
 
 from config.settings import SettingsError
 
@@ -50,6 +52,15 @@ SQLITE_PRAGMAS = (
 )
 
 
+def _sqlite_connected(dbapi_connection: Any) -> None:
+    """A new SQLite connection: our own transactions (no pysqlite implicit BEGIN) and Hearth's pragmas."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
 def _sqlite_setup(engine: AsyncEngine) -> None:
     """WAL, busy_timeout, foreign keys, and BEGIN IMMEDIATE for writes that read first.
 
@@ -60,18 +71,31 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
+        _sqlite_connected(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         options = connection.get_execution_options()
         if options.get(_STATEMENT_SNAPSHOTS, False):
             return  # a read session: each statement sees its own snapshot, as in PostgreSQL's default
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
+        # On aiosqlite's connection in one trip to its thread (SQLAlchemy's cursor takes three).
+        begin = "BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN"
+        await_(connection.connection.driver_connection.execute_fetchall(begin))  # type: ignore[union-attr]
+
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        """Roll back only inside a transaction: sqlite3 itself does nothing otherwise, but asking it costs a trip
+        to aiosqlite's thread, after every read session and every committed write (the pool's reset on return)."""
+        try:
+            idle = not dbapi_connection.driver_connection.in_transaction
+        except Exception:  # a closed connection: let the driver say so
+            idle = False
+        if not idle:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 _WRITES: Counter[str] = Counter()
@@ -197,10 +221,14 @@ class Database:
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
             raise self._unusable(error) from None
         try:
-            if await _applied(connection) != _heads():
+            if await _applied(connection) == _heads():
+                return
+            if not (self.is_sqlite and path and path != ":memory:"):
                 await _upgrade(connection)
+                return
         finally:
             await connection.close()
+        await asyncio.to_thread(_upgrade_sqlite_file, path)
 
     def _unusable(self, error: Exception) -> SettingsError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -249,12 +277,43 @@ def alembic_config() -> Config:
 
 
 async def _upgrade(connection: AsyncConnection) -> None:
-    from alembic import command
-
-    def run(sync_connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = sync_connection
-        command.upgrade(config, "heads")
-
-    await connection.run_sync(run)
+    await connection.run_sync(_upgrade_on)
     await connection.commit()
+
+
+def _upgrade_sqlite_file(path: str) -> None:
+    """`_upgrade` on a plain sqlite3 connection, in a worker thread: a new database's hundred-odd DDL statements
+    are then calls, not three trips each to aiosqlite's thread (most of a first start's migration time). The
+    connection is set up as Hearth's async ones are (`_sqlite_setup`: pragmas, our own BEGIN)."""
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_connected(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    try:
+        with engine.connect() as connection:
+            _upgrade_on(connection)
+            connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _upgrade_on(sync_connection: Connection) -> None:
+    # Alembic's Mako imports Pygments, when installed, to colour HTML tracebacks that are never rendered here: a
+    # tenth of a second of a first start. Hidden while Alembic loads, Mako takes its plain fallback.
+    hidden = "pygments" not in sys.modules
+    if hidden:
+        sys.modules["pygments"] = None  # type: ignore[assignment]
+    try:
+        from alembic import command
+    finally:
+        if hidden:
+            del sys.modules["pygments"]
+    config = alembic_config()
+    config.attributes["connection"] = sync_connection
+    command.upgrade(config, "heads")

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, update
+from sqlalchemy import Dialect, and_, bindparam, case, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite
@@ -23,13 +23,14 @@ from storage.health_models import (
     HealthChannelDay,
     HealthMemberDay,
     HealthMood,
-    HealthMoodAuthor,
     HealthNewcomer,
 )
 
 MEMBER_COUNTERS = ("messages", "replies_given", "replies_received", "reactions_given", "reactions_received")
 CHANNEL_COUNTERS = ("messages", "replies", "reactions")
 MOOD_COUNTERS = ("messages", "compound_sum", "positive", "neutral", "negative")
+# Not added up: the larger of the stored and the batch's value (a distinct count cannot be summed).
+MOOD_AUTHORS = "authors"
 
 
 def local_day(moment: datetime, zone: str) -> date:
@@ -49,8 +50,7 @@ class HealthDeltas:
 
     member_days: dict[tuple[int, int, date], list[int]] = field(default_factory=dict)
     channel_days: dict[tuple[int, str, date], list[int]] = field(default_factory=dict)
-    moods: dict[tuple[int, str, date], list[float]] = field(default_factory=dict)
-    mood_authors: set[tuple[int, str, date, int]] = field(default_factory=set)
+    moods: dict[tuple[int, str, date], list[float]] = field(default_factory=dict)  # MOOD_COUNTERS, then authors
     joins: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # member -> (community, joined_at)
     first_messages: dict[int, tuple[datetime, str, str]] = field(default_factory=dict)  # member -> (at, id, channel)
     first_replies: list[tuple[int, str, datetime, int]] = field(default_factory=list)  # (newcomer, msg id, at, by)
@@ -77,15 +77,16 @@ class HealthDeltas:
             row = self.channel_days[(community_id, channel, day)] = [0] * len(CHANNEL_COUNTERS)
         row[CHANNEL_COUNTERS.index(column)] += 1
 
-    def mood(self, community_id: int, channel: str, day: date, member_id: int, compound: float) -> None:
-        """One scored message: VADER's usual thresholds (±0.05) make it positive, neutral or negative."""
+    def mood(self, community_id: int, channel: str, day: date, authors: int, compound: float) -> None:
+        """One scored message: VADER's usual thresholds (±0.05) make it positive, neutral or negative; `authors`:
+        how many distinct members this process has seen write in the channel that day, this one included."""
         row = self.moods.get((community_id, channel, day))
         if row is None:
-            row = self.moods[(community_id, channel, day)] = [0, 0.0, 0, 0, 0]
+            row = self.moods[(community_id, channel, day)] = [0, 0.0, 0, 0, 0, 0]
         row[0] += 1
         row[1] += compound
         row[2 if compound >= 0.05 else 4 if compound <= -0.05 else 3] += 1
-        self.mood_authors.add((community_id, channel, day, member_id))
+        row[5] = max(row[5], authors)
 
     def joined(self, community_id: int, member_id: int, at: datetime) -> None:
         self.joins.setdefault(member_id, (community_id, at))
@@ -105,9 +106,8 @@ class HealthDeltas:
             ours = self.channel_days.setdefault(channel_key, [0] * len(CHANNEL_COUNTERS))
             ours[:] = [a + b for a, b in zip(ours, counts, strict=True)]
         for channel_key, values in later.moods.items():
-            found = self.moods.setdefault(channel_key, [0, 0.0, 0, 0, 0])
-            found[:] = [a + b for a, b in zip(found, values, strict=True)]
-        self.mood_authors |= later.mood_authors
+            found = self.moods.setdefault(channel_key, [0, 0.0, 0, 0, 0, 0])
+            found[:] = [a + b for a, b in zip(found[:5], values[:5], strict=True)] + [max(found[5], values[5])]
         for member, joined in later.joins.items():
             self.joins.setdefault(member, joined)
         for member, first in later.first_messages.items():
@@ -128,7 +128,6 @@ class HealthDeltas:
                     out.member(community, m(member), day, column, count)
         out.channel_days = self.channel_days
         out.moods = self.moods
-        out.mood_authors = {(c, ch, d, m(member)) for c, ch, d, member in self.mood_authors}
         out.joins = {m(member): value for member, value in self.joins.items()}
         out.first_messages = {m(member): value for member, value in self.first_messages.items()}
         out.first_replies = [(m(n), mid, at, m(by)) for n, mid, at, by in self.first_replies]
@@ -140,16 +139,21 @@ class _Statements:
     member_upsert: str
     channel_upsert: str
     mood_upsert: str
-    mood_author_insert: str
     join_insert: str
 
 
-def _upsert_sql(dialect: Dialect, table: Any, keys: Sequence[str], counters: Sequence[str]) -> str:
-    columns = (*keys, *counters)
+def _upsert_sql(
+    dialect: Dialect, table: Any, keys: Sequence[str], counters: Sequence[str], maxima: Sequence[str] = ()
+) -> str:
+    """INSERT ... ON CONFLICT that adds `counters` to the stored row and keeps the larger of `maxima`."""
+    columns = (*keys, *counters, *maxima)
     insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
-    statement = insert.on_conflict_do_update(
-        index_elements=list(keys), set_={name: table.c[name] + insert.excluded[name] for name in counters}
-    )
+    added = {name: table.c[name] + insert.excluded[name] for name in counters}
+    larger = {
+        name: case((insert.excluded[name] > table.c[name], insert.excluded[name]), else_=table.c[name])
+        for name in maxima
+    }
+    statement = insert.on_conflict_do_update(index_elements=list(keys), set_=added | larger)
     compiled = statement.compile(dialect=dialect)
     if tuple(compiled.positiontup or ()) != columns:
         raise RuntimeError(f"{dialect.name} orders INSERT parameters unlike their columns")
@@ -170,18 +174,11 @@ def _statements(dialect: Dialect) -> _Statements:
     member_day = HealthMemberDay.__table__  # type: ignore[attr-defined]
     channel_day = HealthChannelDay.__table__  # type: ignore[attr-defined]
     mood = HealthMood.__table__  # type: ignore[attr-defined]
-    author = HealthMoodAuthor.__table__  # type: ignore[attr-defined]
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
     return _Statements(
         member_upsert=_upsert_sql(dialect, member_day, ("community_id", "member_id", "day"), MEMBER_COUNTERS),
         channel_upsert=_upsert_sql(dialect, channel_day, ("community_id", "channel", "day"), CHANNEL_COUNTERS),
-        mood_upsert=_upsert_sql(dialect, mood, ("community_id", "channel", "day"), MOOD_COUNTERS),
-        mood_author_insert=_ignore_sql(
-            dialect,
-            author,
-            ("community_id", "channel", "day", "member_id"),
-            ("community_id", "channel", "day", "member_id"),
-        ),
+        mood_upsert=_upsert_sql(dialect, mood, ("community_id", "channel", "day"), MOOD_COUNTERS, (MOOD_AUTHORS,)),
         join_insert=_ignore_sql(dialect, newcomer, ("member_id", "community_id", "joined_at"), ("member_id",)),
     )
 
@@ -198,7 +195,7 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
     Newcomers: joins first, then first messages (only where none is known: the earliest batch wins), then
     first replies (only to the newcomer's first message, only the first).
     """
-    if not len(deltas) and not deltas.mood_authors:
+    if not len(deltas):
         return
     connection = await session.connection()
     statements = _statements(connection.dialect)
@@ -234,7 +231,6 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
     await rows(
         statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())]
     )
-    await rows(statements.mood_author_insert, [(c, ch, day_value(d), m) for c, ch, d, m in sorted(deltas.mood_authors)])
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
     if deltas.first_messages:
         await session.execute(

@@ -99,17 +99,9 @@ class HealthMood(SQLModel, table=True):
     positive: int = 0
     neutral: int = 0
     negative: int = 0
-
-
-class HealthMoodAuthor(SQLModel, table=True):
-    """Who wrote in a channel on a day while sentiment is on: only to hide channel-days of fewer than 5 authors."""
-
-    __tablename__ = "health_mood_author"
-
-    community_id: int = Field(foreign_key="community.id", primary_key=True)
-    channel: str = Field(max_length=64, primary_key=True)
-    day: date = Field(primary_key=True)
-    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    # How many members wrote in the channel that day: to hide channel-days of fewer than 5 authors. Only the
+    # count is kept (who they were stays in memory, `cogs.health.mood.Authors`); a lower bound after a restart.
+    authors: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class HealthOutreach(SQLModel, table=True):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -18,7 +18,6 @@ from storage.health_models import (
     HealthDigest,
     HealthMemberDay,
     HealthMood,
-    HealthMoodAuthor,
     HealthNewcomer,
     HealthOutreach,
     LadderInvitation,
@@ -34,7 +33,6 @@ _member = Member.__table__  # type: ignore[attr-defined]
 _ledger = Contribution.__table__  # type: ignore[attr-defined]
 _journey = OnboardingJourney.__table__  # type: ignore[attr-defined]
 _mood = HealthMood.__table__  # type: ignore[attr-defined]
-_mood_author = HealthMoodAuthor.__table__  # type: ignore[attr-defined]
 _outreach = HealthOutreach.__table__  # type: ignore[attr-defined]
 _digest = HealthDigest.__table__  # type: ignore[attr-defined]
 _invitation = LadderInvitation.__table__  # type: ignore[attr-defined]
@@ -47,19 +45,27 @@ _ACTIVE = or_(_day.c.messages > 0, _day.c.reactions_given > 0)
 @dataclass(frozen=True)
 class MemberRow:
     id: int
-    joined_at: datetime
+    joined_at: datetime  # when they joined as the platform says (or Hearth saw them join), else first seen
     left_at: datetime | None
     opted_out: bool
+    join_known: bool  # False: Hearth only saw them speak (or named in a script): when they joined is unknown
 
 
 async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:
     """Every person (no bots) the community has had, departed ones too."""
     rows = await session.execute(
-        select(_member.c.id, _member.c.joined_at, _member.c.left_at, _member.c.health_opt_out).where(
-            _member.c.community_id == community_id, _member.c.is_bot.is_(False)
-        )
+        select(
+            _member.c.id,
+            _member.c.joined_at,
+            _member.c.left_at,
+            _member.c.health_opt_out,
+            _member.c.platform_joined_at,
+        ).where(_member.c.community_id == community_id, _member.c.is_bot.is_(False))
     )
-    return [MemberRow(row[0], row[1], row[2], bool(row[3])) for row in rows]
+    return [
+        MemberRow(row[0], row[1] if row[4] is None else min(row[1], row[4]), row[2], bool(row[3]), row[4] is not None)
+        for row in rows
+    ]
 
 
 async def active_days(
@@ -148,13 +154,18 @@ async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[i
 
 
 async def unalerted(session: AsyncSession, posted_before: datetime) -> list[tuple[int, NewcomerRow]]:
-    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community."""
+    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community; only
+    of newcomers still in the community who did not opt out of health figures (`/privacy health:out`)."""
     rows = await session.execute(
-        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS).where(
+        select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS)
+        .join(_member, _member.c.id == _newcomer.c.member_id)
+        .where(
             _newcomer.c.first_reply_at.is_(None),
             _newcomer.c.alerted_at.is_(None),
             _newcomer.c.first_message_at.is_not(None),
             _newcomer.c.first_message_at <= posted_before,
+            _member.c.left_at.is_(None),
+            _member.c.health_opt_out.is_(False),
         )
     )
     return [(row[0], NewcomerRow(*row[1:])) for row in rows]
@@ -356,16 +367,6 @@ class MoodDay:
 
 
 async def moods(session: AsyncSession, community_id: int, start: date, end: date, channel: str | None) -> list[MoodDay]:
-    authors = (
-        select(
-            _mood_author.c.channel.label("channel"),
-            _mood_author.c.day.label("day"),
-            func.count().label("authors"),
-        )
-        .where(_mood_author.c.community_id == community_id, _mood_author.c.day.between(start, end))
-        .group_by(_mood_author.c.channel, _mood_author.c.day)
-        .subquery()
-    )
     query = (
         select(
             _mood.c.channel,
@@ -375,9 +376,8 @@ async def moods(session: AsyncSession, community_id: int, start: date, end: date
             _mood.c.positive,
             _mood.c.neutral,
             _mood.c.negative,
-            func.coalesce(authors.c.authors, 0),
+            _mood.c.authors,
         )
-        .outerjoin(authors, and_(authors.c.channel == _mood.c.channel, authors.c.day == _mood.c.day))
         .where(_mood.c.community_id == community_id, _mood.c.day.between(start, end))
         .order_by(_mood.c.channel, _mood.c.day)
     )
@@ -397,7 +397,6 @@ async def has_moods(session: AsyncSession, community_id: int) -> bool:
 
 async def forget_moods(session: AsyncSession, community_id: int) -> None:
     """Sentiment switched off: its aggregates go."""
-    await session.execute(delete(_mood_author).where(_mood_author.c.community_id == community_id))
     await session.execute(delete(_mood).where(_mood.c.community_id == community_id))
 
 

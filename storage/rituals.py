@@ -7,15 +7,15 @@ conditional updates, so two Hearth processes sharing one database never both pos
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import upsert_insert
+from storage.dialect import dialect_insert, upsert_insert
 from storage.models import (
     Birthday,
     Member,
@@ -167,6 +167,142 @@ async def claim_run(
     )
     found = inserted.scalar_one_or_none()
     return None if found is None else int(found)
+
+
+class _OneTrip:
+    """A statement built and compiled once per dialect and run on the driver with plain parameters: on SQLite one
+    trip to aiosqlite's thread (SQLAlchemy's cursor takes three or four, and building the statement anew costs
+    more than running it). For the statements every ritual run passes through; their results are integers."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self._build = build  # the dialect's name -> statement, its parameters named with `bindparam`
+        self._compiled: dict[str, tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...], dict[str, Any]]] = {}
+
+    async def rows(self, session: AsyncSession, **values: Any) -> list[tuple[int, ...]]:
+        connection = await session.connection()
+        dialect = connection.dialect
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self._build(dialect.name).compile(dialect=dialect)
+            if compiled.positiontup is None:
+                raise RuntimeError(f"the {dialect.name} driver {dialect.driver} has no positional parameters")
+            order = tuple(
+                (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) or _same)
+                for name in compiled.positiontup
+            )
+            found = self._compiled[dialect.name] = (compiled.string, order, dict(compiled.params))
+        sql, order, fixed = found
+        parameters = tuple(convert(values[name] if name in values else fixed[name]) for name, convert in order)
+        if dialect.name == "sqlite":
+            raw = await connection.get_raw_connection()
+            rows = await raw.driver_connection.execute_fetchall(sql, parameters)  # type: ignore[union-attr]
+        else:
+            result = await connection.exec_driver_sql(sql, parameters)
+            rows = result.all() if result.returns_rows else []
+        return [tuple(int(value) for value in row) for row in rows]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _claim_statement(dialect: str) -> Any:
+    unchanged = select(
+        _RITUAL.c.id,
+        bindparam("scheduled_for", type_=_RUN.c.scheduled_for.type),
+        bindparam("status", type_=_RUN.c.status.type),
+        bindparam("claimed_at", type_=_RUN.c.claimed_at.type),
+        bindparam("window_ends_at", type_=_RUN.c.window_ends_at.type),
+    ).where(
+        _RITUAL.c.id == bindparam("ritual_id"),
+        _RITUAL.c.revision == bindparam("revision"),
+        _RITUAL.c.paused.is_(False),
+    )
+    return (
+        dialect_insert(dialect, _RUN)
+        .from_select(["ritual_id", "scheduled_for", "status", "claimed_at", "window_ends_at"], unchanged)
+        .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_for"])
+        .returning(_RUN.c.id)
+    )
+
+
+def _posted_statement(_dialect: str) -> Any:
+    return (
+        update(_RUN)
+        .where(_RUN.c.id == bindparam("run_id"))
+        .values(
+            status="posted",
+            message_id=bindparam("message_id"),
+            thread_id=bindparam("thread_id"),
+            note=bindparam("note"),
+            closed_at=bindparam("closed_at", type_=_RUN.c.closed_at.type),
+        )
+    )
+
+
+def _close_statement(_dialect: str) -> Any:
+    revision = select(_RITUAL.c.revision).where(_RITUAL.c.id == _RUN.c.ritual_id).scalar_subquery()
+    taken = select(func.count()).where(_PARTICIPATION.c.run_id == _RUN.c.id).scalar_subquery()
+    return (
+        update(_RUN)
+        .where(_RUN.c.id == bindparam("run_id"), _RUN.c.closed_at.is_(None))
+        .values(closed_at=bindparam("now", type_=_RUN.c.closed_at.type))
+        .returning(_RUN.c.ritual_id, revision, taken)
+    )
+
+
+_CLAIM = _OneTrip(_claim_statement)
+_POSTED = _OneTrip(_posted_statement)
+_CLOSE = _OneTrip(_close_statement)
+
+
+async def claim_if_unchanged(
+    session: AsyncSession,
+    ritual_id: int,
+    revision: int,
+    scheduled_for: datetime,
+    claimed_at: datetime,
+    window_ends_at: datetime,
+) -> int | None:
+    """`claim_run` (status `posting`) in one statement, only while the ritual is still at `revision` and not
+    paused: the id when this caller claimed the firing; None when someone already had, or the ritual changed,
+    was paused or deleted (the caller reads it to learn which). A scheduled firing needs no read of a ritual it
+    already knows."""
+    found = await _CLAIM.rows(
+        session,
+        ritual_id=ritual_id,
+        revision=revision,
+        scheduled_for=scheduled_for,
+        status="posting",
+        claimed_at=claimed_at,
+        window_ends_at=window_ends_at,
+    )
+    return found[0][0] if found else None
+
+
+async def finish_posted(
+    session: AsyncSession,
+    run_id: int,
+    message_id: str | None,
+    thread_id: str | None,
+    note: str | None,
+    closed_at: datetime | None,
+) -> None:
+    """The run is posted (`finish_run` with status `posted`, in one statement)."""
+    await _POSTED.rows(
+        session, run_id=run_id, message_id=message_id, thread_id=thread_id, note=note, closed_at=closed_at
+    )
+
+
+async def close_if_claimed(session: AsyncSession, run_id: int, now: datetime) -> tuple[int, int, int] | None:
+    """Mark a run's window closed, in one statement; for the one caller that did it, the run's ritual id, that
+    ritual's revision (to tell whether a ritual the caller knows is still as it was) and how many members took
+    part in the run."""
+    found = await _CLOSE.rows(session, run_id=run_id, now=now)
+    if not found:
+        return None
+    ritual_id, revision, taken = found[0]
+    return ritual_id, revision, taken
 
 
 async def finish_run(session: AsyncSession, run_id: int, **values: Any) -> None:

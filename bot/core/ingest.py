@@ -100,7 +100,7 @@ class LedgerBuffer:
     async def flush(self) -> int:
         """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
         async with self._lock:
-            if not self._pending and not len(self._health) and not self._health.mood_authors:
+            if not self._pending and not len(self._health):
                 if self._db.pending:  # first-seen members who earned nothing yet are written all the same
                     async with self._db.write():
                         pass

@@ -36,9 +36,10 @@ Digest = Callable[[int, datetime], Awaitable[Reply]]
 
 
 class HealthSweep:
-    def __init__(self, services: Services, digest: Digest) -> None:
+    def __init__(self, services: Services, digest: Digest, forget_authors: Callable[[int], None]) -> None:
         self.services = services
         self.digest = digest
+        self.forget_authors = forget_authors  # who wrote where, kept in memory to count a channel-day's authors
 
     async def start(self) -> None:
         every = IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), start_date=self.services.clock.now())
@@ -58,6 +59,7 @@ class HealthSweep:
             settings = await self.services.settings.get(community.id)
             tuned = settings.of(HealthSettings)
             if not tuned.health_sentiment:  # switched off with /config set: what was kept goes
+                self.forget_authors(community.id)
                 async with db.read() as session:
                     has_moods = await q.has_moods(session, community.id)
                 if has_moods:

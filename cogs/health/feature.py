@@ -36,7 +36,7 @@ class HealthFeature:
         self.services = services
         self.tracking = Tracking(services)
         self.ladder = Ladder(services)
-        self.sweep = HealthSweep(services, self.digest)
+        self.sweep = HealthSweep(services, self.digest, self.tracking.forget_authors)
 
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
@@ -212,6 +212,7 @@ class HealthFeature:
         await self.services.activity.flush()
         async with self.services.db.write() as session:
             await q.forget_moods(session, ctx.community.id)
+        self.tracking.forget_authors(ctx.community.id)
         return Reply.private("Sentiment is off, and every stored mood count of this community is deleted.")
 
 

@@ -237,7 +237,9 @@ def member_states(
         if m.id not in tracked or m.joined_at >= end_of_day or (m.left_at is not None and m.left_at < end_of_day):
             continue
         a = spans.get(m.id, [0] * len(ranges))
-        if m.joined_at >= end_of_day - timedelta(days=14):
+        # New by the day they joined, when known: not by when Hearth first saw them (a member who was there
+        # before Hearth, or whom Hearth only saw speak, is not new for a fortnight after).
+        if m.join_known and m.joined_at >= end_of_day - timedelta(days=14):
             state = "new"
         elif a[0] and a[1] and a[5] and a[6]:
             state = "consistently active"

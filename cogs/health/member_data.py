@@ -1,6 +1,6 @@
 """What community health keeps about a member: their daily counts, their newcomer record, outreach notes,
-ladder invitations and volunteering. Mood counts are per channel, never per member; the list of who wrote
-in a channel on a day (to hide small channel-days) is theirs and goes with them."""
+ladder invitations and volunteering. Mood counts are per channel, never per member (how many wrote in a channel
+on a day is a count; who they were is never stored)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from bot.core.member_data import MemberData, OnDelete, Reference, by_references
 from bot.core.services import Services
 from storage.health_models import (
     HealthMemberDay,
-    HealthMoodAuthor,
     HealthNewcomer,
     HealthOutreach,
     LadderInvitation,
@@ -17,7 +16,6 @@ from storage.health_models import (
 
 REFERENCES = (
     Reference(HealthMemberDay, "member_id"),
-    Reference(HealthMoodAuthor, "member_id"),
     Reference(HealthNewcomer, "first_reply_by", OnDelete.FORGET),
     Reference(HealthNewcomer, "member_id"),
     Reference(HealthOutreach, "by_id", OnDelete.FORGET),

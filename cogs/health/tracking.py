@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.core.events import Event, MemberJoined, MessagePosted, ReactionAdded
 from bot.core.refs import Member
 from bot.core.services import Services
-from cogs.health.mood import score
+from cogs.health.mood import Authors, score
 from cogs.health.settings import HealthSettings
 from storage import health_queries
 from storage.health import local_day, utc
@@ -36,6 +36,11 @@ class Tracking:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._awaiting: dict[int, dict[int, _Awaiting]] = {}  # community -> newcomer -> state
         self._loaded_all = False
+        self._authors = Authors()
+
+    def forget_authors(self, community_id: int) -> None:
+        """The community's mood counts were deleted: so goes who wrote, kept in memory to count them."""
+        self._authors.forget(community_id)
 
     def _first_time(self, event: Event) -> bool:
         if event.event_id in self._recent:
@@ -96,8 +101,11 @@ class Tracking:
             if theirs is not None and theirs.first_message_id == event.reply_to_message_id:
                 del awaiting[answered.id]  # answered: nothing more to wait for
                 deltas.first_reply(answered.id, event.reply_to_message_id, now, author.id)
-        if settings.of(HealthSettings).health_sentiment and event.text:
-            deltas.mood(community, channel, day, author.id, score(event.text))
+        if not settings.of(HealthSettings).health_sentiment:
+            self._authors.forget(community)
+        elif event.text:
+            authors = self._authors.count(community, channel, day, author.id)
+            deltas.mood(community, channel, day, authors, score(event.text))
         self.services.activity.touched()
 
     async def on_reaction(self, event: ReactionAdded) -> None:

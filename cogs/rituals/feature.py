@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
@@ -140,10 +141,19 @@ class RitualsFeature:
 
     @RITUAL.command("run-now", "Run a ritual now, once", _NAME_OPTION, permission=MODERATOR)
     async def run_now(self, ctx: Context, name: str) -> Reply:
-        ritual, note = await self.rituals.run_now(ctx, name)
+        ritual, note, instead_of = await self.rituals.run_now(ctx, name)
+        # Standing for today's run still to come, it takes that run's place: the schedule posts nothing then.
+        schedule = (
+            f"it stands for today's run at {instead_of.astimezone(ZoneInfo(ritual.timezone)):%H:%M}, "
+            "which will not post again; the rest of its schedule is unchanged"
+            if instead_of is not None
+            else "its schedule is unchanged"
+        )
         if note is not None:
-            return Reply.private(f"Ran **{ritual.name}** now, and posted nothing: {note}. Its schedule is unchanged.")
-        return Reply.private(f"Ran **{ritual.name}** now; its schedule is unchanged.")
+            return Reply.private(
+                f"Ran **{ritual.name}** now, and posted nothing: {note}. {schedule[0].upper()}{schedule[1:]}."
+            )
+        return Reply.private(f"Ran **{ritual.name}** now; {schedule}.")
 
     # -- everyone -------------------------------------------------------------------------------------
     @RITUAL.command("list", "The community's rituals", read_only=True)

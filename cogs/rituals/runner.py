@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.awards import award
 from bot.core.messenger import PlatformError
@@ -72,15 +73,15 @@ class RitualRunner:
             self.disarm(ritual.id)
             return None
         trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-        return self.services.scheduler.add(
-            ritual_job(ritual.id), trigger, partial(self.fire, ritual.id, ritual.revision)
-        )
+        return self.services.scheduler.add(ritual_job(ritual.id), trigger, partial(self.fire, ritual))
 
     def disarm(self, ritual_id: int) -> None:
         self.services.scheduler.remove(ritual_job(ritual_id))
 
-    def _arm_close(self, run_id: int, at: datetime) -> None:
-        self.services.scheduler.add(close_job(run_id), DateTrigger(run_date=at), partial(self._close_job, run_id))
+    def _arm_close(self, run_id: int, at: datetime, ritual: RitualRow | None = None) -> None:
+        """Arm the end of a run's window; `ritual`: the run's ritual as posted, used then if still unchanged."""
+        job = partial(self._close_job, run_id, ritual)
+        self.services.scheduler.add(close_job(run_id), DateTrigger(run_date=at), job)
 
     async def start(self) -> None:
         """Start hook: catch up on what was missed while down, arm every job, finish open windows; then
@@ -146,38 +147,84 @@ class RitualRunner:
                 await store.claim_run(session, ritual.id, moment, "missed", now, moment)
         await self.run(ritual, latest)
 
-    async def fire(self, ritual_id: int, revision: int, scheduled_for: datetime) -> None:
-        """A job says it is time: check the table, then run."""
-        async with self.services.db.read() as session:
-            ritual = await store.get(session, ritual_id)
-        if ritual is None or ritual.paused:
-            self.disarm(ritual_id)
-            return
-        if ritual.revision != revision:
-            # Changed since this job was armed (perhaps by another process): follow the table.
-            self.arm(ritual)
-            trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-            if fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) != [scheduled_for]:
+    async def fire(self, armed: RitualRow, scheduled_for: datetime) -> None:
+        """A job says it is time. Usually one statement: claim the firing while the ritual is still as it was
+        armed (same revision, not paused: `claim_if_unchanged`), then post. Otherwise (claimed elsewhere,
+        changed, paused or deleted meanwhile, too late) read the table and follow it."""
+        if scheduled_for > armed.active_since:
+            now = self.services.clock.now()
+            settings = await self.services.settings.get(armed.community_id)
+            if now - scheduled_for <= settings.of(RitualSettings).ritual_grace:
+                window_ends = max(now, scheduled_for) + timedelta(seconds=armed.window_seconds)
+                async with self.services.db.write(routine=True) as session:
+                    run_id = await store.claim_if_unchanged(
+                        session, armed.id, armed.revision, scheduled_for, now, window_ends
+                    )
+                if run_id is not None:
+                    await self._post_run(armed, scheduled_for, run_id, window_ends)
+                    return
+        async with self.services.db.write(routine=True) as session:
+            ritual = await store.get(session, armed.id)
+            if ritual is None or ritual.paused:
+                self.disarm(armed.id)
                 return
-        if scheduled_for <= ritual.active_since:
-            return  # the schedule began counting after this moment (created, resumed or changed then)
-        await self.run(ritual, scheduled_for)
+            if ritual.revision != armed.revision:
+                # Changed since this job was armed (perhaps by another process): follow the table.
+                self.arm(ritual)
+                trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
+                if fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) != [scheduled_for]:
+                    return
+            if scheduled_for <= ritual.active_since:
+                return  # the schedule began counting after this moment (created, resumed or changed then)
+            claimed = await self._claim(session, ritual, scheduled_for)
+        if claimed is not None:
+            await self._post_run(ritual, scheduled_for, *claimed)
 
     async def run(self, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False) -> int | None:
         """Claim the firing and post it; the run's id, or None when it was already claimed or too late."""
+        async with self.services.db.write(routine=True) as session:
+            claimed = await self._claim(session, ritual, scheduled_for, on_demand=on_demand)
+        if claimed is None:
+            return None
+        await self._post_run(ritual, scheduled_for, *claimed)
+        return claimed[0]
+
+    async def run_now(self, ritual: RitualRow) -> tuple[int | None, datetime | None]:
+        """A moderator's `/ritual run-now`: the run's id (None when it was already claimed), and the scheduled
+        occurrence it stood for, if any. It stands for the next occurrence when that falls later the same day in
+        the ritual's time zone and is unclaimed, so the scheduled firing finds it claimed and posts nothing (a
+        celebration is posted once a day); otherwise it is an extra run of its own, at this moment."""
+        now = self.services.clock.now()
+        zone = ZoneInfo(ritual.timezone)
+        trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
+        for moment in fire_times(trigger, now, limit=1):
+            if moment.astimezone(zone).date() == now.astimezone(zone).date() and moment > ritual.active_since:
+                async with self.services.db.write(routine=True) as session:
+                    claimed = await self._claim(session, ritual, moment, on_demand=True)
+                if claimed is not None:
+                    await self._post_run(ritual, moment, *claimed)
+                    return claimed[0], moment
+        return await self.run(ritual, now, on_demand=True), None
+
+    async def _claim(
+        self, session: AsyncSession, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False
+    ) -> tuple[int, datetime] | None:
+        """Claim the firing in `session` (a routine write: a run's own bookkeeping, which the housekeeping sweeps
+        ignore): the run's id and the end of its window, or None when it was already claimed or is recorded as
+        missed (too late)."""
         now = self.services.clock.now()
         settings = await self.services.settings.get(ritual.community_id)
-        window_ends = max(now, scheduled_for) + timedelta(seconds=ritual.window_seconds)
         if not on_demand and now - scheduled_for > settings.of(RitualSettings).ritual_grace:
-            async with self.services.db.write() as session:
-                await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
+            await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
             return None
-        # A run's own rows are routine writes: the housekeeping sweeps (resync, onboarding) ignore them.
-        async with self.services.db.write(routine=True) as session:
-            run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends)
-        if run_id is None:
-            return None
+        window_ends = max(now, scheduled_for) + timedelta(seconds=ritual.window_seconds)
+        run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends)
+        return None if run_id is None else (run_id, window_ends)
+
+    async def _post_run(self, ritual: RitualRow, scheduled_for: datetime, run_id: int, window_ends: datetime) -> None:
+        """Post a claimed run and record how it went; arm the end of its window when something happens then."""
+        now = self.services.clock.now()
         try:
             posted = await self._post(ritual, run_id, scheduled_for)
         except Exception as error:
@@ -185,22 +232,14 @@ class RitualRunner:
             log.exception("ritual %s could not post its run %s", ritual.id, run_id)
             async with self.services.db.write(routine=True) as session:
                 await store.finish_run(session, run_id, status="failed", note=reason[:300], closed_at=now)
-            return run_id
+            return
         async with self.services.db.write(routine=True) as session:
-            await store.finish_run(
-                session,
-                run_id,
-                status="posted",
-                message_id=posted.message_id,
-                thread_id=posted.thread_id,
-                note=posted.note,
-                closed_at=None if posted.needs_close else now,
-            )
+            closed_at = None if posted.needs_close else now
+            await store.finish_posted(session, run_id, posted.message_id, posted.thread_id, posted.note, closed_at)
         self._open_loaded_at = None
         if posted.needs_close:
-            self._arm_close(run_id, window_ends)
+            self._arm_close(run_id, window_ends, ritual)
         log.info("ritual %s (%s) posted its run for %s", ritual.id, ritual.name, scheduled_for.isoformat())
-        return run_id
 
     # -- posting ---------------------------------------------------------------------------------------
     async def _post(self, ritual: RitualRow, run_id: int, scheduled_for: datetime) -> Posted:
@@ -216,20 +255,24 @@ class RitualRunner:
         return await self.kinds[ritual.kind].post(firing)
 
     # -- the end of a window -------------------------------------------------------------------------
-    async def _close_job(self, run_id: int, _scheduled_for: datetime) -> None:
-        await self.close(run_id)
+    async def _close_job(self, run_id: int, ritual: RitualRow | None, _scheduled_for: datetime) -> None:
+        await self.close(run_id, ritual)
 
-    async def close(self, run_id: int) -> None:
-        """Recap or pairing follow-up, once (the conditional update decides who does it)."""
+    async def close(self, run_id: int, known: RitualRow | None = None) -> None:
+        """Recap or pairing follow-up, once (the conditional update decides who does it). `known`: the run's
+        ritual as this process posted it; read again only when it has changed since (or is not known)."""
         self.services.scheduler.remove(close_job(run_id))
         async with self.services.db.write(routine=True) as session:
-            claimed = await store.claim_close(session, run_id, self.services.clock.now())
-            run = await store.get_run(session, run_id)
-            ritual = await store.get(session, run.ritual_id) if run else None
-        if not claimed or run is None or ritual is None:
+            closing = await store.close_if_claimed(session, run_id, self.services.clock.now())
+            if closing is None:
+                return
+            ritual_id, revision, taken = closing
+            unchanged = known is not None and (known.id, known.revision) == (ritual_id, revision)
+            ritual = known if unchanged else await store.get(session, ritual_id)
+        if ritual is None:
             return
         try:
-            await self.kinds[ritual.kind].close(ritual, run_id)
+            await self.kinds[ritual.kind].close(ritual, run_id, taken)
         except PlatformError as error:
             log.warning("ritual %s: could not close run %s: %s", ritual.id, run_id, error.reason)
 

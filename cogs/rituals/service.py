@@ -189,18 +189,19 @@ class RitualService:
         self.runner.forget(ritual)
         return ritual
 
-    async def run_now(self, ctx: Context, name: str) -> tuple[RitualRow, str | None]:
-        """Run it once now; with why nothing was posted, when nothing was (nobody to celebrate today)."""
+    async def run_now(self, ctx: Context, name: str) -> tuple[RitualRow, str | None, datetime | None]:
+        """Run it once now; with why nothing was posted, when nothing was (nobody to celebrate today), and the
+        occurrence later today it stood for, if any (`RitualRunner.run_now`)."""
         ritual = await self.find(ctx, name)
         await self._check_channel(await self.runner.places.channel(ritual))
-        run_id = await self.runner.run(ritual, ctx.now, on_demand=True)
+        run_id, instead_of = await self.runner.run_now(ritual)
         if run_id is None:
             raise UserError(f"`{ritual.name}` has just run; try again in a moment.")
         async with self.services.db.read() as session:
             run = await store.get_run(session, run_id)
         if run is not None and run.message_id is None:
-            return ritual, run.note or run.status
-        return ritual, None
+            return ritual, run.note or run.status, instead_of
+        return ritual, None, instead_of
 
     async def _change(self, ctx: Context, ritual: RitualRow, values: dict[str, object]) -> Preview:
         async with self.services.db.write() as session:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from storage.health_models import HealthChannelDay, HealthMemberDay, HealthNewcomer
-from tests.conftest import ConsoleDriver
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage.health_models import HealthChannelDay, HealthMemberDay, HealthMood, HealthNewcomer
+from tests.conftest import START, ConsoleDriver, console_driver
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
 WEEK = """
@@ -35,6 +42,20 @@ wait 5h
 @bob: /kudos @alice thanks
 wait 5d
 """
+
+
+@asynccontextmanager
+async def hearth_instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
+    """One Hearth process on the database: a second one after the first has stopped is a restart."""
+    clock = VirtualClock(start)
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    driver = console_driver(hearth)
+    await hearth.start()
+    try:
+        yield driver
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
 
 
 def files_in(said: str) -> list[Path]:
@@ -126,6 +147,36 @@ async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(
     ) in said
 
 
+async def test_member_states_count_from_the_day_members_joined_not_the_day_hearth_first_saw_them(
+    console: ConsoleDriver,
+) -> None:
+    """A tester gave members history (`joined DATE` lines) and levels, and `/health show` called them all new."""
+    await console.run(
+        """
+        @mod is moderator
+        @alice joined 2025-01-10
+        @bob joined 2026-02-25
+        @alice: hello
+        @bob: hi
+        wait 20d
+        @alice: still here
+        @carol joins
+        @carol: hi, new here
+        @dora joined 2026-03-18
+        """
+    )
+    said = await console.run("@mod: /health show 7d")
+    # Tue 24 Mar, the period 18-24 Mar. mod: named by a script line (join date unknown), never active: dormant.
+    # alice (joined 2025) active today and on 4 Mar: active. bob (joined 25 Feb, 27 days ago) active only on
+    # 4 Mar: at risk. carol joined today and dora on the 18th: new. On 17 Mar, the day before the period:
+    # alice and bob had been active 13 days before (paused), mod dormant, carol and dora not yet members.
+    assert "Members 5 · joined 1 · left 0 · active 2" in said
+    assert (
+        "new 2 (+2), consistently active 0 (+0), active 1 (+1), returned 0 (+0), paused 0 (-2), at risk 1 (+1), "
+        "dormant 1 (+0)"
+    ) in said
+
+
 async def test_an_unanswered_first_post_alerts_the_moderators_once(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
     await console.run("@dan: hello? anyone?\n@erin: hi!\nwait 1h\n@amy replies to @erin: welcome erin")
@@ -135,11 +186,23 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
     assert "@dan's first post in #general has had no reply for 4 h" in said
 
 
+async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods")
+    await console.run("@dan joins\n@erin joins\n@fay joins\n@gus joins")
+    await console.run("@dan: hello? anyone?\n@erin: hi!\n@fay: hey there\n@gus: morning")
+    # erin opts out of health figures and fay leaves before their posts are due; gus opts out after
+    # (the alert is still unsent then, so he is not named either).
+    await console.run("@erin: /privacy health:out\nwait 1h\n@fay leaves\nwait 2h30m\n@gus: /privacy health:out")
+    said = await console.run("wait 1h\nwait 2d")
+    assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
+        "[#mods] 👋 @dan's first post in #general has had no reply for 4 h. "
+        "A welcome from someone would make a difference."
+    ]
+
+
 async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on(
     hearth: Hearth, console: ConsoleDriver
 ) -> None:
-    from storage.health_models import HealthMood
-
     async def moods() -> int:
         await hearth.services.activity.flush()
         async with hearth.db.read() as session:
@@ -160,6 +223,38 @@ async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on
     assert await moods() == 2
     await console.run("@mod: /health sentiment off")
     assert await moods() == 0
+
+
+async def test_a_channel_days_authors_are_a_count_never_more_than_the_truth_across_a_restart(
+    database_url: str,
+) -> None:
+    """Who wrote in a channel on a day is not stored, only how many: each member once, and after a restart (who
+    wrote before is forgotten) the count goes on from the larger of the stored count and those seen since."""
+
+    async def authors(hearth: Hearth) -> list[tuple[str, int, int]]:
+        await hearth.services.activity.flush()
+        async with hearth.db.read() as session:
+            rows = await session.execute(select(HealthMood.channel, HealthMood.messages, HealthMood.authors))
+            return sorted((channel, messages, count) for channel, messages, count in rows)
+
+    async with hearth_instance(database_url, START) as first:
+        await first.run("@mod is admin\n@mod: /health sentiment on")
+        await first.run("\n".join(f"@{name}: what a lovely day {n}" for n in range(3) for name in ("ann", "bo", "cy")))
+        await first.run("@ann in #ideas: good idea")
+        assert await authors(first.platform.hearth) == [("general", 9, 3), ("ideas", 1, 1)]
+    async with hearth_instance(database_url, START + timedelta(hours=1)) as second:
+        # ann, bo and cy again (not counted twice), then di: 4 distinct authors, and a lower bound says 3 or 4.
+        await second.run("@mod is admin\n@ann: great\n@bo: great\n@cy: great\n@di: great")
+        assert await authors(second.platform.hearth) == [("general", 13, 4), ("ideas", 1, 1)]
+        said = await second.run("@mod: /health mood")
+        assert "No channel-day to show yet" in said and "(2 channel-days hidden.)" in said
+        await second.run("@ed: wonderful")
+        assert await authors(second.platform.hearth) == [("general", 14, 5), ("ideas", 1, 1)]
+        said = await second.run("@mod: /health mood")
+        assert "#general — +" in said
+        await second.run("@mod: /health sentiment off\n@mod: /health sentiment on\n@ann: hello again")
+        # What was counted went with the counts: one author now, not six.
+        assert await authors(second.platform.hearth) == [("general", 1, 1)]
 
 
 async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:

@@ -143,6 +143,7 @@ class DiscordWorld:
     member_roles: dict[str, list[str]] = field(default_factory=dict)
     channels: dict[str, Payload] = field(default_factory=dict)
     threads: list[Payload] = field(default_factory=list)  # active threads (in GUILD_CREATE after a restart)
+    messages: dict[str, Payload] = field(default_factory=dict)  # by id: what GET .../messages/{id} finds
     owner: str = "owner"
     joined_at: dict[str, str] = field(default_factory=dict)  # when each member joined (default: TIMESTAMP)
 

@@ -92,6 +92,7 @@ class FakeDiscord:
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
+            ("GET", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._message),
         ]
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -299,6 +300,13 @@ class FakeDiscord:
             return json_response(p.error(50013, "Missing Permissions"), 403)
         call.created = p.bot_message(self.world, channel_id, call.body or {})
         return json_response(call.created)
+
+    async def _message(self, match: re.Match[str], call: Call) -> web.Response:
+        """A message of the world (`world.messages`) in that channel, else Discord's Unknown Message."""
+        found = self.world.messages.get(match.group("message"))
+        if found is None or found["channel_id"] != match.group("channel"):
+            return json_response(p.error(10008, "Unknown Message"), 404)
+        return json_response(found)
 
     async def _thread(self, match: re.Match[str], call: Call) -> web.Response:
         parent = next(c for c in self.world.channels.values() if c["id"] == match.group("channel"))

@@ -74,3 +74,40 @@ async def test_accepting_a_ladder_invitation_grants_the_role(discord: DiscordHar
     answer = await server.interact(payload)
     assert "Welcome aboard as **mentor**" in answer.json["data"]["content"]
     assert server.roles_granted() == [("alice", "Newcomer")]
+
+
+async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_cached_it(
+    discord: DiscordHarness,
+) -> None:
+    """A thread started on a message Hearth never saw (older than this process, or pushed out of discord.py's
+    cache): the starter is fetched once, so the reply is credited as an answer to its author."""
+    world, server = discord.world, discord.server
+    general = world.channels["general"]
+    older = p.message(general["id"], world.users["alice"], "anyone up for a board game night?")
+    older["guild_id"] = world.guild_id
+    world.messages[older["id"]] = older  # on Discord, never sent to this bot
+    thread = {**p.thread("Board games", general, world.id("admin")), "id": older["id"]}
+    world.threads.append(thread)
+    lone = p.thread("No starter", general, world.id("admin"))  # a thread started on no message
+    world.threads.append(lone)
+    said = [
+        p.message_create(world, "bob", "count me in", thread=thread),
+        p.message_create(world, "mod", "me too", thread=thread),
+        p.message_create(world, "bob", "hello?", thread=lone),
+        p.message_create(world, "mod", "hi", thread=lone),
+    ]
+    events = []
+    for message in said:
+        await server.dispatch("MESSAGE_CREATE", message)
+        event = await discord.log.wait_for(
+            lambda e, m=message: isinstance(e, MessagePosted) and e.message_id == m["id"]
+        )
+        assert isinstance(event, MessagePosted)
+        events.append(event)
+    for event in events[:2]:
+        assert event.reply_to is not None and event.reply_to.external_id == world.id("alice")
+        assert event.reply_to_message_id == older["id"]
+    assert all(event.reply_to is None and event.reply_to_message_id is None for event in events[2:])
+    # One look-up per thread, however many replies follow.
+    assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{older['id']}")) == 1
+    assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{lone['id']}")) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.inbound import Invocation
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
@@ -59,6 +60,8 @@ SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
+# Threads whose starter message's author is remembered (a few hundred bytes each).
+_STARTERS_KEPT = 10_000
 _TYPED_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
 
 
@@ -132,6 +135,9 @@ class HearthBot(commands.Bot):
         self.attached = asyncio.Event()
         # The handlers recording the servers found at start (CommunityAdded, their members' join dates).
         self._presence: set[asyncio.Task[Any]] = set()
+        # Thread id -> (author, id) of the message the thread was started on, or None (none, or unreadable):
+        # fetched once per thread when discord.py's cache does not hold the starter (`_thread_starter`).
+        self._starters: OrderedDict[int, tuple[MemberRef, str] | None] = OrderedDict()
 
     async def setup_hook(self) -> None:
         for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
@@ -266,7 +272,8 @@ class HearthBot(commands.Bot):
             return  # DMs are not community activity; our own replies earn nothing
         if message.type not in SPOKEN or message.webhook_id is not None:
             return  # Discord's own lines ("carol joined", "alice pinned a message") and webhooks are not speech
-        channel = channel_ref(guild, await self._known_channel(guild, message.channel))
+        known = await self._known_channel(guild, message.channel)
+        channel = channel_ref(guild, known)
         if channel is None:
             return
         event = MessagePosted(
@@ -277,7 +284,7 @@ class HearthBot(commands.Bot):
             message.content,
             channel.thread_id,
             tuple(member_ref(guild, user) for user in message.mentions),
-            *_answered(guild, message, channel),
+            *await self._answered(guild, message, known),
         )
         await self._dispatch(event)
 
@@ -291,6 +298,57 @@ class HearthBot(commands.Bot):
             return await guild.fetch_channel(channel.id)
         except discord.HTTPException:
             return channel
+
+    async def _answered(
+        self, guild: discord.Guild, message: discord.Message, where: Any
+    ) -> tuple[MemberRef | None, str | None]:
+        """Whom a message answers, and which message: a reply's `referenced_message` (Discord sends it with the
+        reply), else a message in a thread started on a message (the thread's id is that message's id); `where`:
+        the message's channel or thread, as `_known_channel` found it."""
+        reference = message.reference
+        if reference is not None and reference.message_id is not None:
+            resolved = reference.resolved
+            author = member_ref(guild, resolved.author) if isinstance(resolved, discord.Message) else None
+            return author, str(reference.message_id)
+        if isinstance(where, discord.Thread) and where.id != message.id:
+            starter = await self._thread_starter(guild, where)
+            if starter is not None:
+                return starter
+        return None, None
+
+    async def _thread_starter(self, guild: discord.Guild, thread: discord.Thread) -> tuple[MemberRef, str] | None:
+        """The author and id of the message a thread was started on: from discord.py's message cache, else
+        fetched once per thread (the starter of a thread older than this process, or pushed out of the cache)
+        and remembered for the last `_STARTERS_KEPT` threads; None for a thread started on no message (or one
+        Hearth may not read: no Read Message History)."""
+        cached = thread.starter_message
+        if cached is not None:
+            return member_ref(guild, cached.author), str(cached.id)
+        if thread.id in self._starters:
+            self._starters.move_to_end(thread.id)
+            return self._starters[thread.id]
+        parent = thread.parent
+        # A forum post's starter is the thread's own first message; any other thread's is in its parent.
+        source: discord.abc.Messageable = (
+            thread
+            if isinstance(parent, discord.ForumChannel)
+            else parent
+            if isinstance(parent, discord.abc.Messageable)
+            else self.get_partial_messageable(thread.parent_id, guild_id=guild.id)
+        )
+        try:
+            fetched = await source.fetch_message(thread.id)
+        except (discord.NotFound, discord.Forbidden):
+            found = None  # started on no message, or one Hearth cannot read: not worth asking again
+        except discord.HTTPException as error:
+            log.warning("could not fetch the message thread %s was started on: %s", thread.id, error)
+            return None  # asked again at the thread's next message
+        else:
+            found = (member_ref(guild, fetched.author), str(fetched.id))
+        self._starters[thread.id] = found
+        if len(self._starters) > _STARTERS_KEPT:
+            self._starters.popitem(last=False)
+        return found
 
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at or datetime.now(UTC)
@@ -418,21 +476,3 @@ class DiscordOutbox:
                 return
             await self.interaction.delete_original_response()
         await self.interaction.followup.send(ephemeral=ephemeral, **kwargs)
-
-
-def _answered(
-    guild: discord.Guild, message: discord.Message, channel: ChannelRef
-) -> tuple[MemberRef | None, str | None]:
-    """Whom a message answers, and which message: a reply's `referenced_message` (Discord sends it with the
-    reply), else a message in a thread started on a message (the thread's id is that message's id; its author
-    only when discord.py has the starter message cached: no REST call per message)."""
-    reference = message.reference
-    if reference is not None and reference.message_id is not None:
-        resolved = reference.resolved
-        author = member_ref(guild, resolved.author) if isinstance(resolved, discord.Message) else None
-        return author, str(reference.message_id)
-    if channel.thread_id is not None and isinstance(message.channel, discord.Thread):
-        starter = message.channel.starter_message
-        if starter is not None and starter.id != message.id:
-            return member_ref(guild, starter.author), str(starter.id)
-    return None, None

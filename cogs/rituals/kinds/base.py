@@ -67,8 +67,9 @@ class RitualKind(ABC):
     @abstractmethod
     async def post(self, firing: Firing) -> Posted: ...
 
-    async def close(self, ritual: RitualRow, run_id: int) -> None:  # noqa: B027 (optional: most kinds end quietly)
-        """The run's window has ended (called once, for runs posted with `needs_close`)."""
+    async def close(self, ritual: RitualRow, run_id: int, taken: int) -> None:  # noqa: B027 (optional: most kinds end quietly)
+        """The run's window has ended (called once, for runs posted with `needs_close`); `taken`: how many
+        members took part in the run."""
 
 
 def prompt_card(ritual: RitualRow, prompt: str, footer: str) -> Reply:

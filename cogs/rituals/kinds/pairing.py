@@ -54,7 +54,7 @@ class PairingKind(RitualKind):
                 log.warning("ritual %s: could not introduce group %s: %s", ritual.id, group, error.reason)
         return Posted(message_id, needs_close=True)
 
-    async def close(self, ritual: RitualRow, run_id: int) -> None:
+    async def close(self, ritual: RitualRow, run_id: int, taken: int) -> None:
         """Ask each group whether they met (the buttons award the ritual's points)."""
         async with self.services.db.read() as session:
             groups = (await store.groups_of(session, [run_id])).get(run_id, {})

@@ -18,8 +18,10 @@ class PromptKind(RitualKind):
         message_id = await self.services.messenger.send(firing.channel, prompt_card(ritual, firing.prompt, footer))
         return Posted(message_id, needs_close=ritual.recap)
 
-    async def close(self, ritual: RitualRow, run_id: int) -> None:
-        if ritual.recap:
+    async def close(self, ritual: RitualRow, run_id: int, taken: int) -> None:
+        # A recap of nobody is noise (it was half of all output in a quiet community): such a run ends quietly,
+        # without reading who took part.
+        if ritual.recap and taken:
             await self._recap(ritual, run_id)
 
     async def _recap(self, ritual: RitualRow, run_id: int) -> None:
@@ -27,8 +29,6 @@ class PromptKind(RitualKind):
             taken = (await store.participants(session, [run_id])).get(run_id, set())
             milestones = await store.milestones_in_run(session, run_id)
         count = len(taken)
-        if count == 0:
-            return  # a recap of nobody is noise: it was half of all output in a quiet community
         text = f"📋 **{ritual.name}** recap: {plural(count, 'member')} took part."
         if milestones:
             refs = await self.places.members(ritual.community_id, [member for member, _ in milestones])

@@ -352,3 +352,30 @@ async def test_a_reply_answers_only_the_latest_run_when_windows_overlap(console:
     # taking part and 1 for the message (three runs would have been 16), and no streak.
     assert "in a row" not in said
     assert "Points: 6" in said.split("Your standing")[1]
+
+
+async def test_run_now_before_todays_celebration_stands_for_it(console: ConsoleDriver) -> None:
+    """A tester ran a celebration by hand in the morning and saw it posted again at its time: a run-now before
+    today's occurrence takes its place, so a birthday is celebrated once a day."""
+    said = await console.run(
+        """
+        @alice: /birthday set 03-04
+        @mod is moderator
+        @mod: /ritual create party #general "daily at 15:00" kind:celebration
+        @mod: /ritual run-now party
+        wait 1d6h
+        @mod: /ritual history party
+        """
+    )
+    assert said.count("🎂 Happy birthday, @alice!") == 1
+    assert (
+        "Ran party now; it stands for today's run at 15:00, which will not post again; "
+        "the rest of its schedule is unchanged." in said
+    )
+    history = said[said.index("party: recent runs") :]
+    assert "Thu 05 Mar 2026 15:00 UTC — posted: nothing to celebrate" in history
+    assert "Wed 04 Mar 2026 15:00 UTC — posted · 0 took part" in history  # the run-now, as today's run
+    # Once today's run is past, a run-now is a run of its own: asked for, so it celebrates again.
+    said = await console.run("@alice: /birthday set 03-05\n@mod: /ritual run-now party")
+    assert said.count("🎂 Happy birthday, @alice!") == 1
+    assert "Ran party now; its schedule is unchanged." in said

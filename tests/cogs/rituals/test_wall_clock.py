@@ -4,6 +4,7 @@ AsyncIOScheduler fires the job at the next whole minute and the post goes out th
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from bot.app import build_hearth
 from bot.core.clock import SystemClock
@@ -22,9 +23,19 @@ async def test_a_ritual_fires_on_the_real_scheduler(database_url: str) -> None:
 
     def write(where: str, lines: list[str]) -> None:
         blocks.append(f"[{where}] " + "\n".join(lines))
-        if "🔔 pulse" in blocks[-1]:
-            posted.set()
 
+    class Posted(logging.Handler):
+        """The runner's word that a run is posted and recorded (after the message went out): only then does
+        `/ritual history` show it."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if "posted its run" in record.getMessage():
+                posted.set()
+
+    runner_log = logging.getLogger("cogs.rituals.runner")
+    handler, level = Posted(), runner_log.level
+    runner_log.addHandler(handler)
+    runner_log.setLevel(logging.INFO)
     await hearth.start()
     try:
         # The console stands in for a connected platform; its `wait` (virtual time) is not used here.
@@ -42,6 +53,8 @@ async def test_a_ritual_fires_on_the_real_scheduler(database_url: str) -> None:
         await platform.run_lines(["@admin: /ritual history pulse"])
         assert "— posted" in blocks[-1]
     finally:
+        runner_log.removeHandler(handler)
+        runner_log.setLevel(level)
         await hearth.close()
         await hearth.db.dispose()
     assert [block for block in blocks if "🔔 pulse" in block] == [

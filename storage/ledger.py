@@ -8,16 +8,21 @@ the month, in the community's time zone, so that leaderboards and ranks are inde
 
 from __future__ import annotations
 
+import time
+from bisect import bisect_right
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
+from weakref import WeakSet
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select, text
+from sqlalchemy import Connection, Dialect, Engine, and_, bindparam, case, event, false, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
 
 from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
@@ -166,6 +171,9 @@ class _Statements:
     bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
     top: dict[str, _Compiled]  # by measure: `points` or a counter column
     standing: _Compiled
+    # A member's row and how many off-board members are ranked and ahead: the rest comes from a _Board.
+    own_standing: _Compiled
+    board: _Compiled  # every member's points in a bucket
     count_since: _Compiled
     exists: _Compiled
 
@@ -228,11 +236,16 @@ def _statements(dialect: Dialect) -> _Statements:
     mine = totals.alias("mine")
     hidden = totals.alias("hidden")
 
-    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
-        """How many members of the bucket are on the board with `above_total(their points)` true."""
-        everyone = select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
-        # Off-board members first (the partial index), each one's total by primary key: never a walk over the
-        # bucket's totals, which a join would let the planner choose.
+    def everyone_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many members of the bucket have `above_total(their points)` true (an index count)."""
+        return select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
+
+    def off_board_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many off-board members of the bucket have `above_total(their points)` true.
+
+        Off-board members first (the partial index), each one's total by primary key: never a walk over the
+        bucket's totals, which a join would let the planner choose.
+        """
         their_total = (
             select(hidden.c.points)
             .where(
@@ -242,13 +255,15 @@ def _statements(dialect: Dialect) -> _Statements:
             )
             .scalar_subquery()
         )
-        gone = (
+        return (
             select(func.count())
             .select_from(members)
             .where(members.c.community_id == bindparam("community_id"), off_board, above_total(their_total))
             .scalar_subquery()
         )
-        return everyone - gone
+
+    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
+        return everyone_count(above_total) - off_board_count(above_total)
 
     ranked = on_board_count(lambda points: points > 0)
     ahead = on_board_count(lambda points: points > mine.c.points)
@@ -298,6 +313,20 @@ def _statements(dialect: Dialect) -> _Statements:
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
+        own_standing=_Compiled.of(
+            select(
+                mine.c.points,
+                mine.c.kudos_received,
+                mine.c.kudos_given,
+                mine.c.messages,
+                off_board_count(lambda points: points > 0).label("off_board_ranked"),
+                case((mine.c.points > 0, off_board_count(lambda points: points > mine.c.points))).label(
+                    "off_board_ahead"
+                ),
+            ).select_from(one.outerjoin(mine, is_mine)),
+            dialect,
+        ),
+        board=_Compiled.of(select(totals.c.member_id, totals.c.points).where(in_bucket), dialect),
         count_since=_Compiled.of(
             select(func.count()).where(of_member_kind, ledger.c.created_at >= bindparam("since")), dialect
         ),
@@ -397,7 +426,9 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     if not rows:
         return
     if connection.dialect.name == "sqlite":
-        await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
+        written = list(rows.values())
+        await insert_rows_sqlite(connection, statements.totals_upsert.sql, written)
+        note_totals_written(connection, written)
     else:
         await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
 
@@ -442,13 +473,163 @@ class Standing:
 
 
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
-    """A member's totals in a bucket and their rank: 1 + how many have more points (index counts)."""
+    """A member's totals in a bucket and their rank: 1 + how many on the board have more points.
+
+    On PostgreSQL the counts are index counts. On SQLite (one process per database file) they come from the
+    bucket's points held in memory (`_Boards`), less the few off-board members, which the database counts.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        return await _standing_from_memory(session, connection, community_id, bucket, member_id)
     found = await _query(session, attrgetter("standing"), community_id=community_id, bucket=bucket, member_id=member_id)
     points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
     if points is None:
         return Standing(0, None, int(ranked), 0, 0, 0)
     rank = None if ahead is None else int(ahead) + 1
     return Standing(points, rank, int(ranked), kudos_received, kudos_given, messages)
+
+
+async def _standing_from_memory(
+    session: AsyncSession, connection: AsyncConnection, community_id: int, bucket: str, member_id: int
+) -> Standing:
+    found = await _query(
+        session, attrgetter("own_standing"), community_id=community_id, bucket=bucket, member_id=member_id
+    )
+    points, kudos_received, kudos_given, messages, off_board_ranked, off_board_ahead = found[0]
+    board = await _boards_of(connection).board(session, community_id, bucket)
+    ranked = board.above(0) - int(off_board_ranked)
+    if points is None:
+        return Standing(0, None, ranked, 0, 0, 0)
+    rank = None
+    if off_board_ahead is not None:  # only with points > 0, as on PostgreSQL
+        # The member's own points are the database's; their entry in memory is left out of the count, so a
+        # board a moment behind (see _Boards) cannot count them ahead of themselves.
+        ahead = board.above(points) - (board.points.get(member_id, 0) > points) - int(off_board_ahead)
+        rank = ahead + 1
+    return Standing(points, rank, ranked, kudos_received, kudos_given, messages)
+
+
+# --- Ranks from memory on SQLite ---------------------------------------------------------------------------
+# A rank counted in the database walks the bucket's index past everyone ahead and the ranked count past
+# everyone: 20,000 entries for a member of a 20,000-member community. Kept in memory, each bucket's points
+# sorted answer both with a binary search. That is safe on SQLite only, where one Hearth process owns the
+# file: every change to the totals goes through `record` in this process, which hands what it wrote to
+# `note_totals_written`; the boards take it in when the transaction commits (a rollback drops it). Any other
+# INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) makes every
+# board be read again after its commit. A board is also read again after BOARD_SECONDS, which bounds how long
+# a change no statement of this process made (another program writing the file) can go unseen.
+
+BOARD_SECONDS = 60.0
+_BOARDS_KEPT = 256  # buckets per database, least recently used dropped first
+_MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
+_PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
+_TOTALS_TABLE = MemberTotal.__tablename__
+
+
+class _Board:
+    """One community's totals of one bucket: every member's points, and the positive ones sorted as they were
+    at the last sort; `moved` holds each member changed since with their points at that sort."""
+
+    __slots__ = ("moved", "ordered", "points", "read_at")
+
+    def __init__(self, points: dict[int, int], read_at: float) -> None:
+        self.points = points
+        self.read_at = read_at
+        self.moved: dict[int, int] = {}
+        self.ordered = sorted(value for value in points.values() if value > 0)
+
+    def add(self, member_id: int, step: int) -> None:
+        before = self.points.get(member_id, 0)
+        self.moved.setdefault(member_id, before)
+        self.points[member_id] = before + step
+        if len(self.moved) > _MOVES_BEFORE_SORT:
+            self.ordered = sorted(value for value in self.points.values() if value > 0)
+            self.moved.clear()
+
+    def above(self, value: int) -> int:
+        """How many members have more than `value` points: O(log n + members moved since the sort)."""
+        count = len(self.ordered) - bisect_right(self.ordered, value)
+        points = self.points
+        for member_id, was in self.moved.items():
+            count += (points[member_id] > value) - (was > value)
+        return count
+
+
+class _Boards:
+    """The boards of one SQLite database (by URL: every engine this process opens on the file feeds them)."""
+
+    def __init__(self) -> None:
+        self.boards: OrderedDict[tuple[int, str], _Board] = OrderedDict()
+        self.changes: Counter[int] = Counter()  # per community, committed batches that changed its totals
+        self.engines: WeakSet[Engine] = WeakSet()
+
+    async def board(self, session: AsyncSession, community_id: int, bucket: str) -> _Board:
+        key = (community_id, bucket)
+        board = self.boards.get(key)
+        now = time.monotonic()
+        if board is not None and now - board.read_at < BOARD_SECONDS:
+            self.boards.move_to_end(key)
+            return board
+        changes = self.changes[community_id]
+        rows = await _query(session, attrgetter("board"), community_id=community_id, bucket=bucket)
+        board = _Board(dict(rows), now)  # type: ignore[arg-type]
+        # A batch that committed while the rows were read may or may not be in them: use them for this answer
+        # only, and read again next time.
+        if self.changes[community_id] == changes:
+            self.boards[key] = board
+            if len(self.boards) > _BOARDS_KEPT:
+                self.boards.popitem(last=False)
+        return board
+
+    def watch(self, engine: Engine) -> None:
+        # On the engine itself: its listeners also hear the option engines (Database's reader and writer)
+        # made from it, whose own listeners would hear only them.
+        engine = getattr(engine, "_proxied", engine)
+        if engine not in self.engines:
+            event.listen(engine, "commit", self._committed)
+            event.listen(engine, "rollback", self._rolled_back)
+            event.listen(engine, "after_execute", self._executed)
+            self.engines.add(engine)
+
+    def _executed(self, connection: Connection, statement: object, *_: object) -> None:
+        if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) == _TOTALS_TABLE:
+            connection.info.setdefault(_PENDING_TOTALS, []).append(None)  # None: read every board again
+
+    def _committed(self, connection: Connection) -> None:
+        for rows in connection.info.pop(_PENDING_TOTALS, ()):
+            if rows is None:
+                self.boards.clear()
+                continue
+            for community_id, bucket, member_id, points, *_ in rows:
+                self.changes[community_id] += 1
+                board = self.boards.get((community_id, bucket))
+                if board is not None and points:
+                    board.add(member_id, points)
+
+    def _rolled_back(self, connection: Connection) -> None:
+        connection.info.pop(_PENDING_TOTALS, None)
+
+
+_BOARDS: dict[str, _Boards] = {}
+
+
+def _boards_of(connection: AsyncConnection) -> _Boards:
+    url = str(connection.engine.url)
+    boards = _BOARDS.get(url)
+    if boards is None:
+        boards = _BOARDS[url] = _Boards()
+    boards.watch(connection.engine.sync_engine)
+    return boards
+
+
+def note_totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """The write side's hook (SQLite): totals rows, in `_TOTALS_COLUMNS` order with the points added, just
+    upserted in `connection`'s transaction. The in-memory boards take them in once it commits."""
+    boards = _BOARDS.get(str(connection.engine.url))
+    if boards is None:
+        return  # no rank asked yet: nothing in memory to keep in step
+    boards.watch(connection.engine.sync_engine)
+    connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:

@@ -425,12 +425,14 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
                 row[counter] += step
     if not rows:
         return
+    written: list[Sequence[Any]]
     if connection.dialect.name == "sqlite":
         written = list(rows.values())
         await insert_rows_sqlite(connection, statements.totals_upsert.sql, written)
-        note_totals_written(connection, written)
     else:
-        await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+        written = [tuple(rows[key]) for key in sorted(rows)]
+        await connection.exec_driver_sql(statements.totals_upsert.sql, written)
+    note_totals_written(connection, written)
 
 
 @lru_cache(maxsize=4096)
@@ -475,12 +477,14 @@ class Standing:
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
     """A member's totals in a bucket and their rank: 1 + how many on the board have more points.
 
-    On PostgreSQL the counts are index counts. On SQLite (one process per database file) they come from the
-    bucket's points held in memory (`_Boards`), less the few off-board members, which the database counts.
+    The counts come from the bucket's points held in memory (`_Boards`), less the few off-board members,
+    which the database counts; on PostgreSQL, while no connection listens for other processes' changes or
+    one has just changed the community, they are index counts in the database.
     """
     connection = await session.connection()
-    if connection.dialect.name == "sqlite":
-        return await _standing_from_memory(session, connection, community_id, bucket, member_id)
+    boards = _boards_of(connection)
+    if boards.usable(community_id):
+        return await _standing_from_memory(session, boards, community_id, bucket, member_id)
     found = await _query(session, attrgetter("standing"), community_id=community_id, bucket=bucket, member_id=member_id)
     points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
     if points is None:
@@ -490,13 +494,13 @@ async def standing(session: AsyncSession, community_id: int, bucket: str, member
 
 
 async def _standing_from_memory(
-    session: AsyncSession, connection: AsyncConnection, community_id: int, bucket: str, member_id: int
+    session: AsyncSession, boards: _Boards, community_id: int, bucket: str, member_id: int
 ) -> Standing:
     found = await _query(
         session, attrgetter("own_standing"), community_id=community_id, bucket=bucket, member_id=member_id
     )
     points, kudos_received, kudos_given, messages, off_board_ranked, off_board_ahead = found[0]
-    board = await _boards_of(connection).board(session, community_id, bucket)
+    board = await boards.board(session, community_id, bucket)
     ranked = board.above(0) - int(off_board_ranked)
     if points is None:
         return Standing(0, None, ranked, 0, 0, 0)
@@ -509,20 +513,32 @@ async def _standing_from_memory(
     return Standing(points, rank, ranked, kudos_received, kudos_given, messages)
 
 
-# --- Ranks from memory on SQLite ---------------------------------------------------------------------------
+# --- Ranks from memory ------------------------------------------------------------------------------------
 # A rank counted in the database walks the bucket's index past everyone ahead and the ranked count past
-# everyone: 20,000 entries for a member of a 20,000-member community. Kept in memory, each bucket's points
-# sorted answer both with a binary search. That is safe on SQLite only, where one Hearth process owns the
-# file: every change to the totals goes through `record` in this process, which hands what it wrote to
-# `note_totals_written`; the boards take it in when the transaction commits (a rollback drops it). Any other
-# INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) makes every
-# board be read again after its commit. A board is also read again after BOARD_SECONDS, which bounds how long
-# a change no statement of this process made (another program writing the file) can go unseen.
+# everyone: 20,000 entries for a member of a 20,000-member community, and on PostgreSQL a heap visit for each
+# entry on a page not all-visible (every page an activity batch updated since the last vacuum): 15-60 ms.
+# Kept in memory, each bucket's points sorted answer both with a binary search.
+#
+# Every change this process makes to the totals reaches the boards: `record` hands what it wrote to
+# `note_totals_written`, and the boards take it in when the transaction commits (a rollback drops it); any
+# other INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) has every
+# board read again after its commit. On SQLite one Hearth process owns the file, and that is all. On
+# PostgreSQL other processes may write too: migration 0007 has every statement on member_total announce its
+# communities (NOTIFY hearth_totals) at commit; every pooled connection of this process LISTENs, and an
+# announcement from another backend drops that community's boards, which are then counted in the database
+# for FOREIGN_QUIET_SECONDS (so that communities several processes write are not read again and again). A
+# board is built only while a connection listens, and a listening connection closing drops them all. An
+# answer may lag another process's commit by the notification's trip (about a millisecond). A board is
+# also read again after BOARD_SECONDS, which bounds how long a change no statement announced or made here
+# (SQL text run by another program on SQLite) can go unseen.
 
 BOARD_SECONDS = 60.0
+FOREIGN_QUIET_SECONDS = 10.0
+NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_totals_notify
 _BOARDS_KEPT = 256  # buckets per database, least recently used dropped first
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
 _PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
+_LISTENING = "hearth.ledger.listening"  # key in a pooled connection's record `info`: its backend's pid
 _TOTALS_TABLE = MemberTotal.__tablename__
 
 
@@ -556,12 +572,23 @@ class _Board:
 
 
 class _Boards:
-    """The boards of one SQLite database (by URL: every engine this process opens on the file feeds them)."""
+    """The boards of one database (by URL: every engine this process opens on it feeds them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared  # PostgreSQL: other processes write too, and announce it
         self.boards: OrderedDict[tuple[int, str], _Board] = OrderedDict()
         self.changes: Counter[int] = Counter()  # per community, committed batches that changed its totals
         self.engines: WeakSet[Engine] = WeakSet()
+        self.own_pids: set[int] = set()  # backends of this process's listening connections
+        self.foreign_at: dict[int, float] = {}  # community -> when another backend last announced a change
+
+    def usable(self, community_id: int) -> bool:
+        if not self.shared:
+            return True
+        if not self.own_pids:
+            return False  # no connection listens yet: announcements would be missed
+        heard = self.foreign_at.get(community_id)
+        return heard is None or time.monotonic() - heard >= FOREIGN_QUIET_SECONDS
 
     async def board(self, session: AsyncSession, community_id: int, bucket: str) -> _Board:
         key = (community_id, bucket)
@@ -575,7 +602,7 @@ class _Boards:
         board = _Board(dict(rows), now)  # type: ignore[arg-type]
         # A batch that committed while the rows were read may or may not be in them: use them for this answer
         # only, and read again next time.
-        if self.changes[community_id] == changes:
+        if self.changes[community_id] == changes and self.usable(community_id):
             self.boards[key] = board
             if len(self.boards) > _BOARDS_KEPT:
                 self.boards.popitem(last=False)
@@ -585,11 +612,16 @@ class _Boards:
         # On the engine itself: its listeners also hear the option engines (Database's reader and writer)
         # made from it, whose own listeners would hear only them.
         engine = getattr(engine, "_proxied", engine)
-        if engine not in self.engines:
-            event.listen(engine, "commit", self._committed)
-            event.listen(engine, "rollback", self._rolled_back)
-            event.listen(engine, "after_execute", self._executed)
-            self.engines.add(engine)
+        if engine in self.engines:
+            return
+        event.listen(engine, "commit", self._committed)
+        event.listen(engine, "rollback", self._rolled_back)
+        event.listen(engine, "after_execute", self._executed)
+        if self.shared:
+            event.listen(engine, "checkout", self._checked_out)
+            event.listen(engine, "close", self._closed)
+            event.listen(engine, "invalidate", self._closed)
+        self.engines.add(engine)
 
     def _executed(self, connection: Connection, statement: object, *_: object) -> None:
         if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) == _TOTALS_TABLE:
@@ -609,6 +641,33 @@ class _Boards:
     def _rolled_back(self, connection: Connection) -> None:
         connection.info.pop(_PENDING_TOTALS, None)
 
+    def _checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        """Every pooled connection LISTENs from its first use on (asyncpg delivers while it is idle too)."""
+        if _LISTENING not in record.info:
+            dbapi_connection.run_async(lambda driver: driver.add_listener(NOTIFY_CHANNEL, self._heard))
+            pid = dbapi_connection.driver_connection.get_server_pid()
+            record.info[_LISTENING] = pid
+            self.own_pids.add(pid)
+
+    def _closed(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        pid = record.info.pop(_LISTENING, None)
+        if pid is not None:  # announcements may go unheard from now on: start again from the database
+            self.own_pids.discard(pid)
+            self.boards.clear()
+
+    def _heard(self, _connection: Any, pid: int, _channel: str, payload: str) -> None:
+        if pid in self.own_pids:
+            return  # this process's own change, taken in at its commit
+        now = time.monotonic()
+        everyone = payload == "*"
+        communities = set(self.foreign_at) | {key[0] for key in self.boards} if everyone else set()
+        communities.update(() if everyone else (int(part) for part in payload.split(",")))
+        for community_id in communities:
+            self.changes[community_id] += 1
+            self.foreign_at[community_id] = now
+        for key in [key for key in self.boards if key[0] in communities]:
+            del self.boards[key]
+
 
 _BOARDS: dict[str, _Boards] = {}
 
@@ -617,13 +676,13 @@ def _boards_of(connection: AsyncConnection) -> _Boards:
     url = str(connection.engine.url)
     boards = _BOARDS.get(url)
     if boards is None:
-        boards = _BOARDS[url] = _Boards()
+        boards = _BOARDS[url] = _Boards(shared=connection.dialect.name == "postgresql")
     boards.watch(connection.engine.sync_engine)
     return boards
 
 
 def note_totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
-    """The write side's hook (SQLite): totals rows, in `_TOTALS_COLUMNS` order with the points added, just
+    """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just
     upserted in `connection`'s transaction. The in-memory boards take them in once it commits."""
     boards = _BOARDS.get(str(connection.engine.url))
     if boards is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import asyncpg
 import pytest
 from sqlalchemy import delete, func, select, text
 
@@ -202,4 +203,28 @@ async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, mo
     monkeypatch.setattr(ledger, "BOARD_SECONDS", 0.0)
     async with db.write() as session:
         await ledger.record(session, [Award(community, members[0], "adjustment", 5, "back", moment)])
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
+
+
+async def test_ranks_follow_another_process_writing_the_same_postgresql_database(
+    db: Database, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one process per SQLite file")
+    community, members = await _members(db, 2)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (3, 2), strict=True)],
+        )
+    for _ in range(2):  # the second read is served from memory
+        assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
+    other = await asyncpg.connect(database_url.replace("+asyncpg", ""))  # another program, another backend
+    try:
+        await other.execute("UPDATE member_total SET points = 10 WHERE member_id = $1", members[1])
+    finally:
+        await other.close()
+    async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
+        await session.execute(select(1))
     assert await _ranks(db, community, members) == [(2, 2), (1, 2)]

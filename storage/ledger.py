@@ -532,10 +532,11 @@ async def _standing_from_memory(
 # also read again after BOARD_SECONDS, which bounds how long a change no statement announced or made here
 # (SQL text run by another program on SQLite) can go unseen.
 
-BOARD_SECONDS = 60.0
+BOARD_SECONDS = 300.0
 FOREIGN_QUIET_SECONDS = 10.0
 NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_totals_notify
-_BOARDS_KEPT = 256  # buckets per database, least recently used dropped first
+# Members' points held per database, at most (about 110 bytes each): least recently used boards go first.
+_MEMBERS_KEPT = 200_000
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
 _PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
 _LISTENING = "hearth.ledger.listening"  # key in a pooled connection's record `info`: its backend's pid
@@ -604,7 +605,7 @@ class _Boards:
         # only, and read again next time.
         if self.changes[community_id] == changes and self.usable(community_id):
             self.boards[key] = board
-            if len(self.boards) > _BOARDS_KEPT:
+            while len(self.boards) > 1 and sum(len(held.points) for held in self.boards.values()) > _MEMBERS_KEPT:
                 self.boards.popitem(last=False)
         return board
 

@@ -477,16 +477,20 @@ class Standing:
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
     """A member's totals in a bucket and their rank: 1 + how many on the board have more points.
 
-    The counts come from the bucket's points held in memory (`_Boards`), less the few off-board members,
-    which the database counts; on PostgreSQL, while no connection listens for other processes' changes or
-    one has just changed the community, they are index counts in the database.
+    In a bucket of BOARD_FROM_MEMBERS ranked members or more, the counts come from its points held in memory
+    (`_Boards`, read on the first rank asked there), less the few off-board members, which the database
+    counts; elsewhere, and on PostgreSQL while no connection listens for other processes' changes or one has
+    just changed the community, they are index counts in the database.
     """
     connection = await session.connection()
     boards = _boards_of(connection)
-    if boards.usable(community_id):
-        return await _standing_from_memory(session, boards, community_id, bucket, member_id)
+    board = boards.held(community_id, bucket)
+    if board is not None:
+        return await _standing_from_memory(session, board, community_id, bucket, member_id)
     found = await _query(session, attrgetter("standing"), community_id=community_id, bucket=bucket, member_id=member_id)
     points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
+    if int(ranked) >= BOARD_FROM_MEMBERS and boards.usable(community_id):
+        await boards.read(session, community_id, bucket)  # for the next rank here
     if points is None:
         return Standing(0, None, int(ranked), 0, 0, 0)
     rank = None if ahead is None else int(ahead) + 1
@@ -494,18 +498,17 @@ async def standing(session: AsyncSession, community_id: int, bucket: str, member
 
 
 async def _standing_from_memory(
-    session: AsyncSession, boards: _Boards, community_id: int, bucket: str, member_id: int
+    session: AsyncSession, board: _Board, community_id: int, bucket: str, member_id: int
 ) -> Standing:
     found = await _query(
         session, attrgetter("own_standing"), community_id=community_id, bucket=bucket, member_id=member_id
     )
     points, kudos_received, kudos_given, messages, off_board_ranked, off_board_ahead = found[0]
-    board = await boards.board(session, community_id, bucket)
     ranked = board.above(0) - int(off_board_ranked)
     if points is None:
         return Standing(0, None, ranked, 0, 0, 0)
     rank = None
-    if off_board_ahead is not None:  # only with points > 0, as on PostgreSQL
+    if off_board_ahead is not None:  # only with points > 0, as in the database's count
         # The member's own points are the database's; their entry in memory is left out of the count, so a
         # board a moment behind (see _Boards) cannot count them ahead of themselves.
         ahead = board.above(points) - (board.points.get(member_id, 0) > points) - int(off_board_ahead)
@@ -533,6 +536,8 @@ async def _standing_from_memory(
 # (SQL text run by another program on SQLite) can go unseen.
 
 BOARD_SECONDS = 300.0
+# Smaller buckets are counted in the database: a few hundred index entries cost less than holding them.
+BOARD_FROM_MEMBERS = 1000
 FOREIGN_QUIET_SECONDS = 10.0
 NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_totals_notify
 # Members' points held per database, at most (about 110 bytes each): least recently used boards go first.
@@ -591,23 +596,24 @@ class _Boards:
         heard = self.foreign_at.get(community_id)
         return heard is None or time.monotonic() - heard >= FOREIGN_QUIET_SECONDS
 
-    async def board(self, session: AsyncSession, community_id: int, bucket: str) -> _Board:
+    def held(self, community_id: int, bucket: str) -> _Board | None:
+        """The bucket's board if it is in memory, usable and read less than BOARD_SECONDS ago."""
         key = (community_id, bucket)
         board = self.boards.get(key)
-        now = time.monotonic()
-        if board is not None and now - board.read_at < BOARD_SECONDS:
-            self.boards.move_to_end(key)
-            return board
+        if board is None or time.monotonic() - board.read_at >= BOARD_SECONDS or not self.usable(community_id):
+            return None
+        self.boards.move_to_end(key)
+        return board
+
+    async def read(self, session: AsyncSession, community_id: int, bucket: str) -> None:
+        """Read a bucket's points into memory (an index-only read), to keep unless a batch for the community
+        committed meanwhile (it may or may not be in the rows read)."""
         changes = self.changes[community_id]
         rows = await _query(session, attrgetter("board"), community_id=community_id, bucket=bucket)
-        board = _Board(dict(rows), now)  # type: ignore[arg-type]
-        # A batch that committed while the rows were read may or may not be in them: use them for this answer
-        # only, and read again next time.
         if self.changes[community_id] == changes and self.usable(community_id):
-            self.boards[key] = board
+            self.boards[(community_id, bucket)] = _Board(dict(rows), time.monotonic())  # type: ignore[arg-type]
             while len(self.boards) > 1 and sum(len(held.points) for held in self.boards.values()) > _MEMBERS_KEPT:
                 self.boards.popitem(last=False)
-        return board
 
     def watch(self, engine: Engine) -> None:
         # On the engine itself: its listeners also hear the option engines (Database's reader and writer)

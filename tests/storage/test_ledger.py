@@ -14,6 +14,12 @@ from storage.ledger import Award
 from storage.models import Contribution, MemberTotal
 
 
+@pytest.fixture(autouse=True)
+def ranks_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bucket here, however small, is ranked from memory once it was ranked in (see ledger._Boards)."""
+    monkeypatch.setattr(ledger, "BOARD_FROM_MEMBERS", 1)
+
+
 async def _members(db: Database, count: int) -> tuple[int, list[int]]:
     now = datetime(2026, 3, 4, tzinfo=UTC)
     async with db.write() as session:

@@ -85,6 +85,7 @@ def ensure_database(shape: Shape, quiet: bool = False) -> Path:
     """The cached file for this shape, generated first if it does not exist yet."""
     path = shape.path()
     if path.exists():
+        asyncio.run(_migrate(path))  # a file cached before a new migration gets it (an index, say)
         return path
     partial = path.with_name(path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):

@@ -539,7 +539,7 @@ BOARD_SECONDS = 300.0
 # Smaller buckets are counted in the database: a few hundred index entries cost less than holding them.
 BOARD_FROM_MEMBERS = 1000
 FOREIGN_QUIET_SECONDS = 10.0
-NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_totals_notify
+NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_ranks_in_memory
 # Members' points held per database, at most (about 110 bytes each): least recently used boards go first.
 _MEMBERS_KEPT = 200_000
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
@@ -584,6 +584,7 @@ class _Boards:
         self.shared = shared  # PostgreSQL: other processes write too, and announce it
         self.boards: OrderedDict[tuple[int, str], _Board] = OrderedDict()
         self.changes: Counter[int] = Counter()  # per community, committed batches that changed its totals
+        self.dropped = 0  # times every board was dropped (a change of unknown communities, a connection closed)
         self.engines: WeakSet[Engine] = WeakSet()
         self.own_pids: set[int] = set()  # backends of this process's listening connections
         self.foreign_at: dict[int, float] = {}  # community -> when another backend last announced a change
@@ -608,9 +609,9 @@ class _Boards:
     async def read(self, session: AsyncSession, community_id: int, bucket: str) -> None:
         """Read a bucket's points into memory (an index-only read), to keep unless a batch for the community
         committed meanwhile (it may or may not be in the rows read)."""
-        changes = self.changes[community_id]
+        before = (self.changes[community_id], self.dropped)
         rows = await _query(session, attrgetter("board"), community_id=community_id, bucket=bucket)
-        if self.changes[community_id] == changes and self.usable(community_id):
+        if (self.changes[community_id], self.dropped) == before and self.usable(community_id):
             self.boards[(community_id, bucket)] = _Board(dict(rows), time.monotonic())  # type: ignore[arg-type]
             while len(self.boards) > 1 and sum(len(held.points) for held in self.boards.values()) > _MEMBERS_KEPT:
                 self.boards.popitem(last=False)
@@ -630,6 +631,10 @@ class _Boards:
             event.listen(engine, "invalidate", self._closed)
         self.engines.add(engine)
 
+    def drop_all(self) -> None:
+        self.boards.clear()
+        self.dropped += 1
+
     def _executed(self, connection: Connection, statement: object, *_: object) -> None:
         if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) == _TOTALS_TABLE:
             connection.info.setdefault(_PENDING_TOTALS, []).append(None)  # None: read every board again
@@ -637,7 +642,7 @@ class _Boards:
     def _committed(self, connection: Connection) -> None:
         for rows in connection.info.pop(_PENDING_TOTALS, ()):
             if rows is None:
-                self.boards.clear()
+                self.drop_all()
                 continue
             for community_id, bucket, member_id, points, *_ in rows:
                 self.changes[community_id] += 1
@@ -660,15 +665,16 @@ class _Boards:
         pid = record.info.pop(_LISTENING, None)
         if pid is not None:  # announcements may go unheard from now on: start again from the database
             self.own_pids.discard(pid)
-            self.boards.clear()
+            self.drop_all()
 
     def _heard(self, _connection: Any, pid: int, _channel: str, payload: str) -> None:
         if pid in self.own_pids:
             return  # this process's own change, taken in at its commit
+        if payload == "*":  # more communities than one notification holds
+            self.drop_all()
+            return
         now = time.monotonic()
-        everyone = payload == "*"
-        communities = set(self.foreign_at) | {key[0] for key in self.boards} if everyone else set()
-        communities.update(() if everyone else (int(part) for part in payload.split(",")))
+        communities = {int(part) for part in payload.split(",")}
         for community_id in communities:
             self.changes[community_id] += 1
             self.foreign_at[community_id] = now

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
-from weakref import WeakSet
+from weakref import WeakKeyDictionary, WeakSet
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Dialect, Engine, and_, bindparam, case, event, false, func, literal, select, text
@@ -682,25 +682,30 @@ class _Boards:
             del self.boards[key]
 
 
-_BOARDS: dict[str, _Boards] = {}
+_BOARDS: dict[str, _Boards] = {}  # by URL
+_BOARDS_OF_ENGINE: WeakKeyDictionary[Engine, _Boards] = WeakKeyDictionary()  # the same, found without the URL
 
 
 def _boards_of(connection: AsyncConnection) -> _Boards:
-    url = str(connection.engine.url)
-    boards = _BOARDS.get(url)
+    engine = connection.engine.sync_engine
+    boards = _BOARDS_OF_ENGINE.get(engine)
     if boards is None:
-        boards = _BOARDS[url] = _Boards(shared=connection.dialect.name == "postgresql")
-    boards.watch(connection.engine.sync_engine)
+        url = str(engine.url)
+        boards = _BOARDS.get(url)
+        if boards is None:
+            boards = _BOARDS[url] = _Boards(shared=connection.dialect.name == "postgresql")
+        boards.watch(engine)
+        _BOARDS_OF_ENGINE[engine] = boards
     return boards
 
 
 def note_totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
     """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just
     upserted in `connection`'s transaction. The in-memory boards take them in once it commits."""
-    boards = _BOARDS.get(str(connection.engine.url))
-    if boards is None:
+    engine = connection.engine.sync_engine
+    if engine not in _BOARDS_OF_ENGINE and str(engine.url) not in _BOARDS:
         return  # no rank asked yet: nothing in memory to keep in step
-    boards.watch(connection.engine.sync_engine)
+    _boards_of(connection)  # so that this engine's commits reach the boards
     connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
 
 

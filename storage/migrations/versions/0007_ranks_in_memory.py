@@ -34,9 +34,7 @@ _EVENTS = {"insert": "NEW", "update": "NEW", "delete": "OLD"}
 def upgrade() -> None:
     with op.batch_alter_table("member_total") as totals:
         totals.drop_index("ix_member_total_board")
-        totals.create_index(
-            "ix_member_total_board", ["community_id", "bucket", "points", "member_id"], unique=False
-        )
+        totals.create_index("ix_member_total_board", ["community_id", "bucket", "points", "member_id"], unique=False)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(

@@ -432,7 +432,7 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     else:
         written = [tuple(rows[key]) for key in sorted(rows)]
         await connection.exec_driver_sql(statements.totals_upsert.sql, written)
-    note_totals_written(connection, written)
+    await totals_written(connection, written)
 
 
 @lru_cache(maxsize=4096)
@@ -523,23 +523,25 @@ async def _standing_from_memory(
 # Kept in memory, each bucket's points sorted answer both with a binary search.
 #
 # Every change this process makes to the totals reaches the boards: `record` hands what it wrote to
-# `note_totals_written`, and the boards take it in when the transaction commits (a rollback drops it); any
-# other INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) has every
-# board read again after its commit. On SQLite one Hearth process owns the file, and that is all. On
-# PostgreSQL other processes may write too: migration 0007 has every statement on member_total announce its
-# communities (NOTIFY hearth_totals) at commit; every pooled connection of this process LISTENs, and an
-# announcement from another backend drops that community's boards, which are then counted in the database
-# for FOREIGN_QUIET_SECONDS (so that communities several processes write are not read again and again). A
-# board is built only while a connection listens, and a listening connection closing drops them all. An
-# answer may lag another process's commit by the notification's trip (about a millisecond). A board is
-# also read again after BOARD_SECONDS, which bounds how long a change no statement announced or made here
-# (SQL text run by another program on SQLite) can go unseen.
+# `totals_written`, and the boards take it in when the transaction commits (a rollback drops it); any other
+# INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) has every board
+# read again after its commit. On SQLite one Hearth process owns the file, and that is all. On PostgreSQL
+# other Hearth processes may write too: each transaction that changes totals announces its communities
+# (`pg_notify('hearth_totals', '3,17')`, delivered at commit; `*` for a statement that does not say which),
+# one round trip per batch; every pooled connection of this process LISTENs, and an announcement from another
+# backend drops that community's boards, which are then counted in the database for FOREIGN_QUIET_SECONDS
+# (so that communities several processes write are not read again and again). A board is built only while a
+# connection listens, and a listening connection closing drops them all. An answer may lag another process's
+# commit by the notification's trip (about a millisecond). (A trigger announcing every statement on the
+# table would catch programs other than Hearth too, but costs each totals row of an activity batch 10-30 us
+# on the server while the batch is one statement per row.) A board is also read again after BOARD_SECONDS,
+# which bounds how long a change made outside Hearth (SQL run by hand) goes unseen.
 
 BOARD_SECONDS = 300.0
 # Smaller buckets are counted in the database: a few hundred index entries cost less than holding them.
 BOARD_FROM_MEMBERS = 1000
 FOREIGN_QUIET_SECONDS = 10.0
-NOTIFY_CHANNEL = "hearth_totals"  # migration 0007_ranks_in_memory
+NOTIFY_CHANNEL = "hearth_totals"
 # Members' points held per database, at most (about 110 bytes each): least recently used boards go first.
 _MEMBERS_KEPT = 200_000
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
@@ -638,6 +640,8 @@ class _Boards:
     def _executed(self, connection: Connection, statement: object, *_: object) -> None:
         if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) == _TOTALS_TABLE:
             connection.info.setdefault(_PENDING_TOTALS, []).append(None)  # None: read every board again
+            if self.shared:  # other processes too (which communities, the statement does not say)
+                connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, "*"))
 
     def _committed(self, connection: Connection) -> None:
         for rows in connection.info.pop(_PENDING_TOTALS, ()):
@@ -699,14 +703,26 @@ def _boards_of(connection: AsyncConnection) -> _Boards:
     return boards
 
 
-def note_totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
-    """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just
-    upserted in `connection`'s transaction. The in-memory boards take them in once it commits."""
+async def totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just upserted in
+    `connection`'s transaction. The in-memory boards take them in once it commits; on PostgreSQL the
+    transaction also announces the communities to other processes (delivered at its commit)."""
+    if connection.dialect.name == "postgresql":
+        communities = ",".join(str(community) for community in sorted({row[0] for row in rows}))
+        await connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, _announced(communities)))
     engine = connection.engine.sync_engine
     if engine not in _BOARDS_OF_ENGINE and str(engine.url) not in _BOARDS:
         return  # no rank asked yet: nothing in memory to keep in step
     _boards_of(connection)  # so that this engine's commits reach the boards
     connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
+
+
+_ANNOUNCE = "SELECT pg_notify($1, $2)"
+
+
+def _announced(communities: str) -> str:
+    """A notification's payload: the communities' ids, or `*` (every community) past its 8,000 bytes."""
+    return communities if len(communities) < 7900 else "*"
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
-import asyncpg
 import pytest
 from sqlalchemy import delete, func, select, text
 
@@ -212,6 +213,23 @@ async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, mo
     assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
 
 
+_OTHER_PROCESS = """
+import asyncio, sys
+from datetime import UTC, datetime
+from storage import ledger
+from storage.engine import Database
+
+async def main(url, community, member):
+    database = Database.open(url)
+    async with database.write() as session:
+        award = ledger.Award(community, member, "adjustment", 8, "elsewhere", datetime(2026, 3, 4, 12, tzinfo=UTC))
+        await ledger.record(session, [award])
+    await database.dispose()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
 async def test_ranks_follow_another_process_writing_the_same_postgresql_database(
     db: Database, database_url: str
 ) -> None:
@@ -226,11 +244,10 @@ async def test_ranks_follow_another_process_writing_the_same_postgresql_database
         )
     for _ in range(2):  # the second read is served from memory
         assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
-    other = await asyncpg.connect(database_url.replace("+asyncpg", ""))  # another program, another backend
-    try:
-        await other.execute("UPDATE member_total SET points = 10 WHERE member_id = $1", members[1])
-    finally:
-        await other.close()
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OTHER_PROCESS, database_url, str(community), str(members[1])
+    )
+    assert await other.wait() == 0
     async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
         await session.execute(select(1))
     assert await _ranks(db, community, members) == [(2, 2), (1, 2)]

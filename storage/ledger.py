@@ -542,7 +542,7 @@ BOARD_SECONDS = 300.0
 BOARD_FROM_MEMBERS = 1000
 FOREIGN_QUIET_SECONDS = 10.0
 NOTIFY_CHANNEL = "hearth_totals"
-# Members' points held per database, at most (about 110 bytes each): least recently used boards go first.
+# Members' points held per database, at most (about 125 bytes each: 25 MB); least recently used boards go first.
 _MEMBERS_KEPT = 200_000
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
 _PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
@@ -624,6 +624,7 @@ class _Boards:
         engine = getattr(engine, "_proxied", engine)
         if engine in self.engines:
             return
+        event.listen(engine, "begin", self._rolled_back)  # nothing pending yet, whatever the last one left
         event.listen(engine, "commit", self._committed)
         event.listen(engine, "rollback", self._rolled_back)
         event.listen(engine, "after_execute", self._executed)

@@ -20,6 +20,7 @@ import random
 import sqlite3
 import time
 from bisect import bisect_left
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -85,6 +86,10 @@ def ensure_database(shape: Shape, quiet: bool = False) -> Path:
     """The cached file for this shape, generated first if it does not exist yet."""
     path = shape.path()
     if path.exists():
+        # A file cached before a new migration gets it (an index, say); in a thread of its own, as callers
+        # may be inside an event loop already.
+        with ThreadPoolExecutor(1) as worker:
+            worker.submit(asyncio.run, _migrate(path)).result()
         return path
     partial = path.with_name(path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):

@@ -38,18 +38,22 @@ def percentile(samples: list[float], share: float) -> float:
 async def timed(
     calls: int, call: Callable[[int, str], Awaitable[object]], community: Callable[[], int], bucket: str
 ) -> list[float]:
-    """Milliseconds of each of `calls` calls of `call(community(), bucket)`."""
+    """Milliseconds of each of `calls` calls of `call(community(), bucket)`, and last the mean CPU
+    microseconds per call (process time: every thread, so the driver's too; steadier than wall time on a
+    shared machine)."""
     samples = []
+    cpu = time.process_time()
     for _ in range(calls):
         community_id = community()
         started = time.perf_counter()
         await call(community_id, bucket)
         samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return [*samples, (time.process_time() - cpu) / calls * 1e6]
 
 
 async def measure(shape: Shape, calls: int, seed: int = 3) -> list[tuple[str, str, list[float], list[float]]]:
-    """(community group, period, top-10 samples, rank samples) for each group and period."""
+    """(community group, period, top-10 samples, rank samples) for each group and period; each list of
+    samples (ms) ends with the mean CPU microseconds per call."""
     sizes = shape.community_sizes()
     first_member = [0, *accumulate(sizes)]
     rng = random.Random(seed)
@@ -107,16 +111,16 @@ def main() -> None:
         f" rank p99 <= {RANK_TARGET_MS})"
     )
     header = f"{'ledger rows':>11} | {'community':<9} | {'board':<13} | {'top p50':>7} | {'top p99':>7} |"
-    print(f"{header} {'rank p50':>8} | {'rank p99':>8}")
-    print("-" * (len(header) + 22))
+    print(f"{header} {'rank p50':>8} | {'rank p99':>8} | CPU us/call top, rank")
+    print("-" * (len(header) + 45))
     for rows in sizes:
-        for group, period, top_samples, rank_samples in asyncio.run(
+        for group, period, (*top_samples, top_cpu), (*rank_samples, rank_cpu) in asyncio.run(
             measure(shape_from(arguments, rows), arguments.calls)
         ):
             print(
                 f"{rows:>11,} | {group:<9} | {period:<13} | {statistics.median(top_samples):>7.2f} |"
                 f" {percentile(top_samples, 0.99):>7.2f} | {statistics.median(rank_samples):>8.2f} |"
-                f" {percentile(rank_samples, 0.99):>8.2f}"
+                f" {percentile(rank_samples, 0.99):>8.2f} | {top_cpu:>6.0f}, {rank_cpu:>6.0f}"
             )
 
 

@@ -5,7 +5,9 @@ one of 20,000) with all-time, week and month totals, and rewrites every total on
 batches do), so that the table's pages are no longer all-visible. Times `ledger.top` (top 10) and
 `ledger.standing` (rank) through Hearth's own sessions: first as the table is then, then once
 autovacuum has had its turn (simulated with VACUUM, which migration 0004 makes autovacuum do after 1%
-of the table changed). The database is emptied first.
+of the table changed), then while activity batches are recorded into both communities through
+`ledger.record` on the same event loop (the ranks held in memory follow every batch). The first rank of
+each community (its bucket read into memory) is timed apart. The database is emptied first.
 
     .venv/bin/python -m bench.pg_reads --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_reads
     .venv/bin/python -m bench.pg_reads          # SQLite: a new file, the same rows (VACUUM and ANALYZE for "after")
@@ -106,15 +108,29 @@ async def build_sqlite(url: str) -> dict[str, int]:
     return {name: community for name, community in zip(SIZES, (1, 2), strict=True)}
 
 
-async def measure(url: str, communities: dict[str, int], calls: int, label: str) -> None:
-    database = Database.open(url)
+def _report(label: str, name: str, what: str, samples: list[float]) -> None:
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    print(f"{label:<22} {name:>7} members  {what:<4}  p50 {p50 * 1000:6.2f} ms  p99 {p99 * 1000:6.2f} ms")
+
+
+async def _members(database: Database, communities: dict[str, int]) -> dict[str, list[int]]:
     async with database.read() as session:
-        members = {
+        return {
             name: list((await session.execute(text(f"SELECT id FROM member WHERE community_id = {cid}"))).scalars())
             for name, cid in communities.items()
         }
+
+
+async def measure(url: str, communities: dict[str, int], calls: int, label: str) -> None:
+    database = Database.open(url)
+    members = await _members(database, communities)
     rng = random.Random(1)
     for name, community in communities.items():
+        started = time.perf_counter()
+        async with database.read() as session:
+            await ledger.standing(session, community, "all", members[name][0])
+        first = time.perf_counter() - started
         for what in ("top", "rank"):
             samples = []
             for _ in range(calls):
@@ -125,9 +141,42 @@ async def measure(url: str, communities: dict[str, int], calls: int, label: str)
                     else:
                         await ledger.standing(session, community, "all", rng.choice(members[name]))
                 samples.append(time.perf_counter() - started)
-            samples.sort()
-            p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
-            print(f"{label:<22} {name:>7} members  {what:<4}  p50 {p50 * 1000:6.2f} ms  p99 {p99 * 1000:6.2f} ms")
+            _report(label, name, what, samples)
+        print(f"{label:<22} {name:>7} members  first rank (bucket read)  {first * 1000:6.2f} ms")
+    await database.dispose()
+
+
+async def measure_while_writing(url: str, communities: dict[str, int], calls: int, batch: int = 200) -> None:
+    """Ranks while a batch of `batch` message awards (random members of both communities) is recorded after
+    every 10 ranks, on the same loop, as the write-behind buffer does between commands."""
+    database = Database.open(url)
+    members = await _members(database, communities)
+    rng = random.Random(2)
+    written = 0
+
+    async def write_batch() -> None:
+        nonlocal written
+        now = datetime.now(UTC)
+        awards = []
+        for _ in range(batch):
+            name = rng.choice(list(communities))
+            member = rng.choice(members[name])
+            awards.append(ledger.Award(communities[name], member, "message", 1, f"bench:{written}", now))
+            written += 1
+        async with database.write() as session:
+            await ledger.record(session, awards)
+
+    for name, community in communities.items():
+        samples = []
+        for call in range(calls):
+            if call % 10 == 0:
+                await write_batch()
+            started = time.perf_counter()
+            async with database.read() as session:
+                await ledger.standing(session, community, "all", rng.choice(members[name]))
+            samples.append(time.perf_counter() - started)
+        _report("while batches written", name, "rank", samples)
+    print(f"({written:,} awards in batches of {batch}, one batch per 10 ranks)")
     await database.dispose()
 
 
@@ -145,6 +194,7 @@ async def main_async(url: str, calls: int) -> None:
             await connection.execute(text("VACUUM ANALYZE member_total"))
     await database.dispose()
     await measure(url, communities, calls, "after (auto)vacuum")
+    await measure_while_writing(url, communities, calls)
 
 
 def main() -> None:

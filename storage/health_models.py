@@ -14,8 +14,11 @@ from sqlmodel import Field, SQLModel
 from storage.models import Contribution
 
 # The ledger's rare kinds by time, for the health figures (kudos reach, ritual participation, the onboarding
-# funnel) over a window: partial, so the bulk of the ledger (message rows) never touches it.
-_PEOPLE_KINDS = "kind IN ('kudos_received', 'kudos_given', 'ritual_participation', 'onboarding_step')"
+# funnel) over a window: partial, so the bulk of the ledger (message rows) never touches it. SQLite uses a
+# partial index only for a query that states its condition in these very words (a bound `kind = ?` does not
+# imply it), and so does PostgreSQL's generic plan of a prepared statement: queries add PEOPLE_KINDS_SQL.
+PEOPLE_KINDS = ("kudos_received", "kudos_given", "ritual_participation", "onboarding_step")
+PEOPLE_KINDS_SQL = f"kind IN ({', '.join(repr(kind) for kind in PEOPLE_KINDS)})"
 _ledger = Contribution.__table__  # type: ignore[attr-defined]
 Index(
     "ix_contribution_people_kinds",
@@ -23,8 +26,8 @@ Index(
     _ledger.c.kind,
     _ledger.c.created_at,
     _ledger.c.member_id,
-    sqlite_where=text(_PEOPLE_KINDS),
-    postgresql_where=text(_PEOPLE_KINDS),
+    sqlite_where=text(PEOPLE_KINDS_SQL),
+    postgresql_where=text(PEOPLE_KINDS_SQL),
 )
 
 

@@ -5,15 +5,19 @@ Days are the community's calendar days (as the aggregates were written); moments
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import accumulate
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
 from storage.health_models import (
+    PEOPLE_KINDS,
+    PEOPLE_KINDS_SQL,
     HealthChannelDay,
     HealthDigest,
     HealthMemberDay,
@@ -37,6 +41,16 @@ _outreach = HealthOutreach.__table__  # type: ignore[attr-defined]
 _digest = HealthDigest.__table__  # type: ignore[attr-defined]
 _invitation = LadderInvitation.__table__  # type: ignore[attr-defined]
 _volunteer = LadderVolunteer.__table__  # type: ignore[attr-defined]
+
+
+def _of_kinds(*kinds: Kind) -> ColumnElement[bool]:
+    """Ledger rows of these kinds; for the rare kinds also stated as the partial index's own condition, so
+    that SQLite (and PostgreSQL's generic plans) read them through ix_contribution_people_kinds rather than
+    the community's whole slice of ix_contribution_member_kind_time (0.13 s against 7 ms at 10M rows)."""
+    values = [kind.value for kind in kinds]
+    matches = _ledger.c.kind == values[0] if len(values) == 1 else _ledger.c.kind.in_(values)
+    return and_(text(PEOPLE_KINDS_SQL), matches) if set(values) <= set(PEOPLE_KINDS) else matches
+
 
 # A member is active on a day when they did something themselves: wrote or reacted.
 _ACTIVE = or_(_day.c.messages > 0, _day.c.reactions_given > 0)
@@ -71,15 +85,32 @@ async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:
 async def active_days(
     session: AsyncSession, community_id: int, ranges: Sequence[tuple[date, date]]
 ) -> dict[int, list[int]]:
-    """Per member, how many days they were active in each inclusive range (members active in none left out)."""
+    """Per member, how many days they were active in each inclusive range (members active in none left out).
+
+    The ranges' ends cut the span into consecutive segments, and each range is a run of them. The database
+    marks each active day with its segment's letter and joins a member's letters into one string; a member's
+    count in a range is then a difference of prefix sums of letter counts. That is one comparison chain and
+    one aggregate per row where a sum per range costs one aggregate per range per row (0.07 s of CPU against
+    0.25 s for 17 ranges over 180,000 member-days).
+    """
     low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-    columns = [func.sum(case((_day.c.day.between(a, b), 1), else_=0)) for a, b in ranges]
+    cuts = sorted({start for start, _ in ranges} | {end + timedelta(days=1) for _, end in ranges})
+    letters = string.ascii_letters[: len(cuts) - 1]
+    if len(letters) < len(cuts) - 1:
+        raise ValueError(f"{len(ranges)} ranges cut the span into more than {len(letters)} segments")
+    segment = case(*((_day.c.day < cut, letter) for cut, letter in zip(cuts[1:], letters, strict=True)))
     rows = await session.execute(
-        select(_day.c.member_id, *columns)
+        select(_day.c.member_id, func.aggregate_strings(segment, ""))
         .where(_day.c.community_id == community_id, _day.c.day.between(low, high), _ACTIVE)
         .group_by(_day.c.member_id)
     )
-    return {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
+    # Range i is segments cuts.index(start) up to (not including) cuts.index(end + 1 day).
+    bounds = [(cuts.index(end + timedelta(days=1)), cuts.index(start)) for start, end in ranges]
+    found: dict[int, list[int]] = {}
+    for member_id, marks in rows:
+        before = [0, *accumulate(map(marks.count, letters))]  # active days before each cut
+        found[member_id] = [before[stop] - before[first] for stop, first in bounds]
+    return found
 
 
 async def daily_active(session: AsyncSession, community_id: int, start: date, end: date) -> dict[date, int]:
@@ -204,7 +235,7 @@ async def steps_done(
         select(_ledger.c.reason, _ledger.c.member_id)
         .where(
             _ledger.c.community_id == community_id,
-            _ledger.c.kind == Kind.ONBOARDING_STEP.value,
+            _of_kinds(Kind.ONBOARDING_STEP),
             _ledger.c.created_at >= since,
             _ledger.c.member_id.in_(list(member_ids)),
         )
@@ -255,7 +286,7 @@ async def people_of_kind(
         select(_ledger.c.member_id)
         .where(
             _ledger.c.community_id == community_id,
-            _ledger.c.kind == kind.value,
+            _of_kinds(kind),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
         )
@@ -270,7 +301,7 @@ async def thanked_by(session: AsyncSession, community_id: int, since: datetime, 
         select(_ledger.c.member_id, func.count(func.distinct(_ledger.c.actor_id)))
         .where(
             _ledger.c.community_id == community_id,
-            _ledger.c.kind == Kind.KUDOS_RECEIVED.value,
+            _of_kinds(Kind.KUDOS_RECEIVED),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
         )
@@ -287,7 +318,7 @@ async def count_of_kind(
         select(_ledger.c.member_id, func.count())
         .where(
             _ledger.c.community_id == community_id,
-            _ledger.c.kind.in_([kind.value for kind in kinds]),
+            _of_kinds(*kinds),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
         )

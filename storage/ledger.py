@@ -8,16 +8,21 @@ the month, in the community's time zone, so that leaderboards and ranks are inde
 
 from __future__ import annotations
 
+import time
+from bisect import bisect_right
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
+from weakref import WeakKeyDictionary, WeakSet
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select, text
+from sqlalchemy import Connection, Dialect, Engine, and_, bindparam, case, event, false, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
 
 from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
@@ -166,6 +171,9 @@ class _Statements:
     bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
     top: dict[str, _Compiled]  # by measure: `points` or a counter column
     standing: _Compiled
+    # A member's row and how many off-board members are ranked and ahead: the rest comes from a _Board.
+    own_standing: _Compiled
+    board: _Compiled  # every member's points in a bucket
     count_since: _Compiled
     exists: _Compiled
 
@@ -228,11 +236,16 @@ def _statements(dialect: Dialect) -> _Statements:
     mine = totals.alias("mine")
     hidden = totals.alias("hidden")
 
-    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
-        """How many members of the bucket are on the board with `above_total(their points)` true."""
-        everyone = select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
-        # Off-board members first (the partial index), each one's total by primary key: never a walk over the
-        # bucket's totals, which a join would let the planner choose.
+    def everyone_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many members of the bucket have `above_total(their points)` true (an index count)."""
+        return select(func.count()).where(in_bucket, above_total(totals.c.points)).scalar_subquery()
+
+    def off_board_count(above_total: Callable[[Any], Any]) -> Any:
+        """How many off-board members of the bucket have `above_total(their points)` true.
+
+        Off-board members first (the partial index), each one's total by primary key: never a walk over the
+        bucket's totals, which a join would let the planner choose.
+        """
         their_total = (
             select(hidden.c.points)
             .where(
@@ -242,13 +255,15 @@ def _statements(dialect: Dialect) -> _Statements:
             )
             .scalar_subquery()
         )
-        gone = (
+        return (
             select(func.count())
             .select_from(members)
             .where(members.c.community_id == bindparam("community_id"), off_board, above_total(their_total))
             .scalar_subquery()
         )
-        return everyone - gone
+
+    def on_board_count(above_total: Callable[[Any], Any]) -> Any:
+        return everyone_count(above_total) - off_board_count(above_total)
 
     ranked = on_board_count(lambda points: points > 0)
     ahead = on_board_count(lambda points: points > mine.c.points)
@@ -299,6 +314,20 @@ def _statements(dialect: Dialect) -> _Statements:
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
+        own_standing=_Compiled.of(
+            select(
+                mine.c.points,
+                mine.c.kudos_received,
+                mine.c.kudos_given,
+                mine.c.messages,
+                off_board_count(lambda points: points > 0).label("off_board_ranked"),
+                case((mine.c.points > 0, off_board_count(lambda points: points > mine.c.points))).label(
+                    "off_board_ahead"
+                ),
+            ).select_from(one.outerjoin(mine, is_mine)),
+            dialect,
+        ),
+        board=_Compiled.of(select(totals.c.member_id, totals.c.points).where(in_bucket), dialect),
         count_since=_Compiled.of(
             select(func.count()).where(of_member_kind, ledger.c.created_at >= bindparam("since")), dialect
         ),
@@ -397,10 +426,14 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
                 row[counter] += step
     if not rows:
         return
+    written: list[Sequence[Any]]
     if connection.dialect.name == "sqlite":
-        await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
+        written = list(rows.values())
+        await insert_rows_sqlite(connection, statements.totals_upsert.sql, written)
     else:
-        await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+        written = [tuple(rows[key]) for key in sorted(rows)]
+        await connection.exec_driver_sql(statements.totals_upsert.sql, written)
+    await totals_written(connection, written)
 
 
 @lru_cache(maxsize=4096)
@@ -458,13 +491,255 @@ class Standing:
 
 
 async def standing(session: AsyncSession, community_id: int, bucket: str, member_id: int) -> Standing:
-    """A member's totals in a bucket and their rank: 1 + how many have more points (index counts)."""
+    """A member's totals in a bucket and their rank: 1 + how many on the board have more points.
+
+    In a bucket of BOARD_FROM_MEMBERS ranked members or more, the counts come from its points held in memory
+    (`_Boards`, read on the first rank asked there), less the few off-board members, which the database
+    counts; elsewhere, and on PostgreSQL while no connection listens for other processes' changes or one has
+    just changed the community, they are index counts in the database.
+    """
+    connection = await session.connection()
+    boards = _boards_of(connection)
+    board = boards.held(community_id, bucket)
+    if board is not None:
+        return await _standing_from_memory(session, board, community_id, bucket, member_id)
     found = await _query(session, attrgetter("standing"), community_id=community_id, bucket=bucket, member_id=member_id)
     points, kudos_received, kudos_given, messages, ranked, ahead = found[0]
+    if int(ranked) >= BOARD_FROM_MEMBERS and boards.usable(community_id):
+        await boards.read(session, community_id, bucket)  # for the next rank here
     if points is None:
         return Standing(0, None, int(ranked), 0, 0, 0)
     rank = None if ahead is None else int(ahead) + 1
     return Standing(points, rank, int(ranked), kudos_received, kudos_given, messages)
+
+
+async def _standing_from_memory(
+    session: AsyncSession, board: _Board, community_id: int, bucket: str, member_id: int
+) -> Standing:
+    found = await _query(
+        session, attrgetter("own_standing"), community_id=community_id, bucket=bucket, member_id=member_id
+    )
+    points, kudos_received, kudos_given, messages, off_board_ranked, off_board_ahead = found[0]
+    ranked = board.above(0) - int(off_board_ranked)
+    if points is None:
+        return Standing(0, None, ranked, 0, 0, 0)
+    rank = None
+    if off_board_ahead is not None:  # only with points > 0, as in the database's count
+        # The member's own points are the database's; their entry in memory is left out of the count, so a
+        # board a moment behind (see _Boards) cannot count them ahead of themselves.
+        ahead = board.above(points) - (board.points.get(member_id, 0) > points) - int(off_board_ahead)
+        rank = ahead + 1
+    return Standing(points, rank, ranked, kudos_received, kudos_given, messages)
+
+
+# --- Ranks from memory ------------------------------------------------------------------------------------
+# A rank counted in the database walks the bucket's index past everyone ahead and the ranked count past
+# everyone: 20,000 entries for a member of a 20,000-member community, and on PostgreSQL a heap visit for each
+# entry on a page not all-visible (every page an activity batch updated since the last vacuum): 15-60 ms.
+# Kept in memory, each bucket's points sorted answer both with a binary search.
+#
+# Every change this process makes to the totals reaches the boards: `record` hands what it wrote to
+# `totals_written`, and the boards take it in when the transaction commits (a rollback drops it); any other
+# INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) has every board
+# read again after its commit. On SQLite one Hearth process owns the file, and that is all. On PostgreSQL
+# other Hearth processes may write too: each transaction that changes totals announces its communities
+# (`pg_notify('hearth_totals', '3,17')`, delivered at commit; `*` for a statement that does not say which),
+# one round trip per batch; every pooled connection of this process LISTENs, and an announcement from another
+# backend drops that community's boards, which are then counted in the database for FOREIGN_QUIET_SECONDS
+# (so that communities several processes write are not read again and again). A board is built only while a
+# connection listens, and a listening connection closing drops them all. An answer may lag another process's
+# commit by the notification's trip (about a millisecond). (A trigger announcing every statement on the
+# table would catch programs other than Hearth too, but costs each totals row of an activity batch 10-30 us
+# on the server while the batch is one statement per row.) A board is also read again after BOARD_SECONDS,
+# which bounds how long a change made outside Hearth (SQL run by hand) goes unseen.
+
+BOARD_SECONDS = 300.0
+# Smaller buckets are counted in the database: a few hundred index entries cost less than holding them.
+BOARD_FROM_MEMBERS = 1000
+FOREIGN_QUIET_SECONDS = 10.0
+NOTIFY_CHANNEL = "hearth_totals"
+# Members' points held per database, at most (about 125 bytes each: 25 MB); least recently used boards go first.
+_MEMBERS_KEPT = 200_000
+_MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
+_PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
+_LISTENING = "hearth.ledger.listening"  # key in a pooled connection's record `info`: its backend's pid
+_TOTALS_TABLE = MemberTotal.__tablename__
+
+
+class _Board:
+    """One community's totals of one bucket: every member's points, and the positive ones sorted as they were
+    at the last sort; `moved` holds each member changed since with their points at that sort."""
+
+    __slots__ = ("moved", "ordered", "points", "read_at")
+
+    def __init__(self, points: dict[int, int], read_at: float) -> None:
+        self.points = points
+        self.read_at = read_at
+        self.moved: dict[int, int] = {}
+        self.ordered = sorted(value for value in points.values() if value > 0)
+
+    def add(self, member_id: int, step: int) -> None:
+        before = self.points.get(member_id, 0)
+        self.moved.setdefault(member_id, before)
+        self.points[member_id] = before + step
+        if len(self.moved) > _MOVES_BEFORE_SORT:
+            self.ordered = sorted(value for value in self.points.values() if value > 0)
+            self.moved.clear()
+
+    def above(self, value: int) -> int:
+        """How many members have more than `value` points: O(log n + members moved since the sort)."""
+        count = len(self.ordered) - bisect_right(self.ordered, value)
+        points = self.points
+        for member_id, was in self.moved.items():
+            count += (points[member_id] > value) - (was > value)
+        return count
+
+
+class _Boards:
+    """The boards of one database (by URL: every engine this process opens on it feeds them)."""
+
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared  # PostgreSQL: other processes write too, and announce it
+        self.boards: OrderedDict[tuple[int, str], _Board] = OrderedDict()
+        self.changes: Counter[int] = Counter()  # per community, committed batches that changed its totals
+        self.dropped = 0  # times every board was dropped (a change of unknown communities, a connection closed)
+        self.engines: WeakSet[Engine] = WeakSet()
+        self.own_pids: set[int] = set()  # backends of this process's listening connections
+        self.foreign_at: dict[int, float] = {}  # community -> when another backend last announced a change
+
+    def usable(self, community_id: int) -> bool:
+        if not self.shared:
+            return True
+        if not self.own_pids:
+            return False  # no connection listens yet: announcements would be missed
+        heard = self.foreign_at.get(community_id)
+        return heard is None or time.monotonic() - heard >= FOREIGN_QUIET_SECONDS
+
+    def held(self, community_id: int, bucket: str) -> _Board | None:
+        """The bucket's board if it is in memory, usable and read less than BOARD_SECONDS ago."""
+        key = (community_id, bucket)
+        board = self.boards.get(key)
+        if board is None or time.monotonic() - board.read_at >= BOARD_SECONDS or not self.usable(community_id):
+            return None
+        self.boards.move_to_end(key)
+        return board
+
+    async def read(self, session: AsyncSession, community_id: int, bucket: str) -> None:
+        """Read a bucket's points into memory (an index-only read), to keep unless a batch for the community
+        committed meanwhile (it may or may not be in the rows read)."""
+        before = (self.changes[community_id], self.dropped)
+        rows = await _query(session, attrgetter("board"), community_id=community_id, bucket=bucket)
+        if (self.changes[community_id], self.dropped) == before and self.usable(community_id):
+            self.boards[(community_id, bucket)] = _Board(dict(rows), time.monotonic())  # type: ignore[arg-type]
+            while len(self.boards) > 1 and sum(len(held.points) for held in self.boards.values()) > _MEMBERS_KEPT:
+                self.boards.popitem(last=False)
+
+    def watch(self, engine: Engine) -> None:
+        # On the engine itself: its listeners also hear the option engines (Database's reader and writer)
+        # made from it, whose own listeners would hear only them.
+        engine = getattr(engine, "_proxied", engine)
+        if engine in self.engines:
+            return
+        event.listen(engine, "begin", self._rolled_back)  # nothing pending yet, whatever the last one left
+        event.listen(engine, "commit", self._committed)
+        event.listen(engine, "rollback", self._rolled_back)
+        event.listen(engine, "after_execute", self._executed)
+        if self.shared:
+            event.listen(engine, "checkout", self._checked_out)
+            event.listen(engine, "close", self._closed)
+            event.listen(engine, "invalidate", self._closed)
+        self.engines.add(engine)
+
+    def drop_all(self) -> None:
+        self.boards.clear()
+        self.dropped += 1
+
+    def _executed(self, connection: Connection, statement: object, *_: object) -> None:
+        if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) == _TOTALS_TABLE:
+            connection.info.setdefault(_PENDING_TOTALS, []).append(None)  # None: read every board again
+            if self.shared:  # other processes too (which communities, the statement does not say)
+                connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, "*"))
+
+    def _committed(self, connection: Connection) -> None:
+        for rows in connection.info.pop(_PENDING_TOTALS, ()):
+            if rows is None:
+                self.drop_all()
+                continue
+            for community_id, bucket, member_id, points, *_ in rows:
+                self.changes[community_id] += 1
+                board = self.boards.get((community_id, bucket))
+                if board is not None and points:
+                    board.add(member_id, points)
+
+    def _rolled_back(self, connection: Connection) -> None:
+        connection.info.pop(_PENDING_TOTALS, None)
+
+    def _checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        """Every pooled connection LISTENs from its first use on (asyncpg delivers while it is idle too)."""
+        if _LISTENING not in record.info:
+            dbapi_connection.run_async(lambda driver: driver.add_listener(NOTIFY_CHANNEL, self._heard))
+            pid = dbapi_connection.driver_connection.get_server_pid()
+            record.info[_LISTENING] = pid
+            self.own_pids.add(pid)
+
+    def _closed(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        pid = record.info.pop(_LISTENING, None)
+        if pid is not None:  # announcements may go unheard from now on: start again from the database
+            self.own_pids.discard(pid)
+            self.drop_all()
+
+    def _heard(self, _connection: Any, pid: int, _channel: str, payload: str) -> None:
+        if pid in self.own_pids:
+            return  # this process's own change, taken in at its commit
+        if payload == "*":  # more communities than one notification holds
+            self.drop_all()
+            return
+        now = time.monotonic()
+        communities = {int(part) for part in payload.split(",")}
+        for community_id in communities:
+            self.changes[community_id] += 1
+            self.foreign_at[community_id] = now
+        for key in [key for key in self.boards if key[0] in communities]:
+            del self.boards[key]
+
+
+_BOARDS: dict[str, _Boards] = {}  # by URL
+_BOARDS_OF_ENGINE: WeakKeyDictionary[Engine, _Boards] = WeakKeyDictionary()  # the same, found without the URL
+
+
+def _boards_of(connection: AsyncConnection) -> _Boards:
+    engine = connection.engine.sync_engine
+    boards = _BOARDS_OF_ENGINE.get(engine)
+    if boards is None:
+        url = str(engine.url)
+        boards = _BOARDS.get(url)
+        if boards is None:
+            boards = _BOARDS[url] = _Boards(shared=connection.dialect.name == "postgresql")
+        boards.watch(engine)
+        _BOARDS_OF_ENGINE[engine] = boards
+    return boards
+
+
+async def totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just upserted in
+    `connection`'s transaction. The in-memory boards take them in once it commits; on PostgreSQL the
+    transaction also announces the communities to other processes (delivered at its commit)."""
+    if connection.dialect.name == "postgresql":
+        communities = ",".join(str(community) for community in sorted({row[0] for row in rows}))
+        await connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, _announced(communities)))
+    engine = connection.engine.sync_engine
+    if engine not in _BOARDS_OF_ENGINE and str(engine.url) not in _BOARDS:
+        return  # no rank asked yet: nothing in memory to keep in step
+    _boards_of(connection)  # so that this engine's commits reach the boards
+    connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
+
+
+_ANNOUNCE = "SELECT pg_notify($1, $2)"
+
+
+def _announced(communities: str) -> str:
+    """A notification's payload: the communities' ids, or `*` (every community) past its 8,000 bytes."""
+    return communities if len(communities) < 7900 else "*"
 
 
 async def count_since(session: AsyncSession, community_id: int, member_id: int, kind: str, since: datetime) -> int:

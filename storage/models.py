@@ -97,7 +97,9 @@ class MemberTotal(SQLModel, table=True):
     """
 
     __tablename__ = "member_total"
-    __table_args__ = (Index("ix_member_total_board", "community_id", "bucket", "points"),)
+    # A bucket's board by points, covering the read of a whole bucket into memory for ranks (storage/ledger.py
+    # `_Boards`).
+    __table_args__ = (Index("ix_member_total_board", "community_id", "bucket", "points", "member_id"),)
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     bucket: str = Field(max_length=40, primary_key=True)

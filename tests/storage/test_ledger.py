@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select, text
 
 from storage import identity, ledger
 from storage.engine import Database
 from storage.ledger import Award
 from storage.models import Contribution, MemberTotal
+
+
+@pytest.fixture(autouse=True)
+def ranks_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bucket here, however small, is ranked from memory once it was ranked in (see ledger._Boards)."""
+    monkeypatch.setattr(ledger, "BOARD_FROM_MEMBERS", 1)
 
 
 async def _members(db: Database, count: int) -> tuple[int, list[int]]:
@@ -122,3 +131,123 @@ async def test_recorded_times_read_back_exactly_through_the_orm(db: Database) ->
     assert at_moment.scalars().all() == ["a"]
     assert at_second.scalars().all() == ["b"]
     assert later.scalars().all() == ["b"]
+
+
+async def _ranks(db: Database, community: int, members: list[int]) -> list[tuple[int | None, int]]:
+    """(rank, ranked members) of each member on the all-time board."""
+    async with db.read() as session:
+        found = [await ledger.standing(session, community, "all", member) for member in members]
+    return [(mine.rank, mine.ranked_members) for mine in found]
+
+
+async def test_ranks_follow_every_committed_write_after_a_rank_was_read(db: Database) -> None:
+    # On SQLite the ranks come from the buckets' points held in memory: every write must reach them, and a
+    # rolled-back one must not.
+    community, members = await _members(db, 4)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+
+    async def award(member: int, points: int, key: str) -> None:
+        async with db.write() as session:
+            await ledger.record(session, [Award(community, member, "adjustment", points, key, moment)])
+
+    for member, points in zip(members[:3], (5, 9, 5), strict=True):
+        await award(member, points, f"start{member}")
+    assert await _ranks(db, community, members) == [(2, 3), (1, 3), (2, 3), (None, 3)]
+    await award(members[0], 10, "up")  # 15: first
+    await award(members[3], 1, "newcomer")  # ranked now, last
+    assert await _ranks(db, community, members) == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    try:
+        async with db.write() as session:
+            await ledger.record(session, [Award(community, members[2], "adjustment", 100, "undone", moment)])
+            raise RuntimeError("the reply could not be built")
+    except RuntimeError:
+        pass
+    await award(members[1], -5, "down")  # 4: behind the 5 of members[2]
+    assert await _ranks(db, community, members) == [(1, 4), (3, 4), (2, 4), (4, 4)]
+
+
+async def test_ranks_stay_exact_when_many_members_move_between_two_reads(db: Database) -> None:
+    community, members = await _members(db, 700)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    points = {member: 1 + (member * 37) % 50 for member in members}
+    async with db.write() as session:
+        await ledger.record(session, [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in points.items()])
+    await _ranks(db, community, members[:1])
+    # More members move than the in-memory board counts one by one before sorting again.
+    for round_ in range(2):
+        step = {member: (member * 11 + round_) % 7 - 3 for member in members}
+        async with db.write() as session:
+            await ledger.record(
+                session, [Award(community, m, "adjustment", s, f"r{round_}:{m}", moment) for m, s in step.items() if s]
+            )
+        for member, s in step.items():
+            points[member] += s
+        sample = members[::37]
+        expected = [
+            (
+                1 + sum(other > points[m] for other in points.values()) if points[m] > 0 else None,
+                sum(value > 0 for value in points.values()),
+            )
+            for m in sample
+        ]
+        assert await _ranks(db, community, sample) == expected
+
+
+async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    community, members = await _members(db, 2)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (3, 2), strict=True)],
+        )
+    assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
+    async with db.write() as session:  # as a member's data deletion does: a statement, not ledger.record
+        await session.execute(delete(MemberTotal).where(MemberTotal.member_id == members[0]))
+    assert await _ranks(db, community, members) == [(None, 1), (1, 1)]
+    async with db.write() as session:  # SQL text, as if from another program: seen once the board is read again
+        await session.execute(text("UPDATE member_total SET points = 10 WHERE member_id = :m"), {"m": members[1]})
+    monkeypatch.setattr(ledger, "BOARD_SECONDS", 0.0)
+    async with db.write() as session:
+        await ledger.record(session, [Award(community, members[0], "adjustment", 5, "back", moment)])
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
+
+
+_OTHER_PROCESS = """
+import asyncio, sys
+from datetime import UTC, datetime
+from storage import ledger
+from storage.engine import Database
+
+async def main(url, community, member):
+    database = Database.open(url)
+    async with database.write() as session:
+        award = ledger.Award(community, member, "adjustment", 8, "elsewhere", datetime(2026, 3, 4, 12, tzinfo=UTC))
+        await ledger.record(session, [award])
+    await database.dispose()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
+async def test_ranks_follow_another_process_writing_the_same_postgresql_database(
+    db: Database, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one process per SQLite file")
+    community, members = await _members(db, 2)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (3, 2), strict=True)],
+        )
+    for _ in range(2):  # the second read is served from memory
+        assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OTHER_PROCESS, database_url, str(community), str(members[1])
+    )
+    assert await other.wait() == 0
+    async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
+        await session.execute(select(1))
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]

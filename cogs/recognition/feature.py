@@ -360,9 +360,11 @@ class RecognitionFeature:
             f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
             + (f" {row.points:+d}" if row.points else "")
             + (
-                f" by {name(row.actor_id)}"
-                if row.kind not in ("kudos_void", "message_void") or row.reason not in _AUTOMATIC
-                else " (automatic)"
+                " (automatic)"
+                if row.kind in ("kudos_void", "message_void") and row.reason in _AUTOMATIC
+                else " by import"  # `hearth points import` rows have no actor (cogs/recognition/importer.py)
+                if row.kind == "adjustment" and row.actor_id is None
+                else f" by {name(row.actor_id)}"
             )
             + (f" — {literal(row.reason)}" if row.reason else "")
             for row in rows

@@ -45,3 +45,13 @@ def level_of(points: int, curve: Curve = "mee6", linear_step: int = 100) -> Leve
         remaining -= needed
         level += 1
     return Level(level, 0, 0)
+
+
+def points_for_level(level: int, curve: Curve = "mee6", linear_step: int = 100) -> int:
+    """The all-time points that reach `level` (0 for level 0): the sum of the steps below it. Raises
+    ValueError past MAX_LEVEL."""
+    if not 0 <= level <= MAX_LEVEL:
+        raise ValueError(f"level {level} is not between 0 and {MAX_LEVEL}")
+    if curve == "linear":
+        return level * max(1, linear_step)
+    return sum(step(curve, below) for below in range(level))

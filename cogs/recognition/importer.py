@@ -91,8 +91,11 @@ class ImportResult:
         return bool(self.problems)
 
 
-def read_lines(text: str, file_name: str, platform: str, curve: Curve, step: int) -> tuple[list[Line], list[str]]:
-    """The file's good lines and a message per bad one. Raises ImportRefused when the header is unusable."""
+def read_lines(
+    text: str, file_name: str, platform: str, curve: Curve, step: int
+) -> tuple[list[Line], list[tuple[int, str]]]:
+    """The file's good lines and (line number, message) per bad one. Raises ImportRefused when the header is
+    unusable."""
     rows = _rows(text)
     header = next(rows, None)
     if header is None:
@@ -107,7 +110,7 @@ def read_lines(text: str, file_name: str, platform: str, curve: Curve, step: int
             f"user_id and xp are read too), not {','.join(header[1])!r}."
         )
     good: list[Line] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     first_line_of: dict[str, int] = {}
     for number, cells in rows:
         if not any(cell.strip() for cell in cells):
@@ -118,14 +121,14 @@ def read_lines(text: str, file_name: str, platform: str, curve: Curve, step: int
 
         try:
             member = _member_id(cell(member_at), platform)
-            amount = _whole(cell(points_at), "points", MAX_POINTS) if points_at is not None else None
+            amount = _whole(cell(points_at), "points", MAX_POINTS) if cell(points_at) else None
             level = _whole(cell(level_at), "level", MAX_LEVEL) if cell(level_at) else None
             if amount is None and level is None:
                 raise ValueError("the line gives neither points nor a level")
             if member in first_line_of:
                 raise ValueError(f"{member} is on line {first_line_of[member]} already")
         except ValueError as error:
-            problems.append(f"{file_name}:{number}: {error}; not imported")
+            problems.append((number, f"{file_name}:{number}: {error}; not imported"))
             continue
         first_line_of[member] = number
         needed = points_for_level(level, curve, step) if level is not None else 0
@@ -194,7 +197,7 @@ async def import_points(
     settings = await services.settings.get(community.id)
     own = settings.of(RecognitionSettings)
     lines, problems = read_lines(text, name, community.ref.platform, own.level_curve, own.level_step)
-    result = ImportResult(name, problems=problems, zero=sum(1 for line in lines if line.points == 0))
+    result = ImportResult(name, zero=sum(1 for line in lines if line.points == 0))
     lines = [line for line in lines if line.points]
     pending_before = services.identity.pending
     members = {line.number: await services.identity.member(MemberRef(community.ref, line.member)) for line in lines}
@@ -215,23 +218,29 @@ async def import_points(
                     if (before.member_id, before.points) == (member.id, line.points):
                         result.already += 1
                     else:
-                        result.problems.append(
-                            f"{name}:{line.number}: changed since {name} was imported ({before.points:,} points then, "
-                            f"now {line.member} {line.points:,}); a line is never imported twice: correct a member "
-                            "with /points adjust"
+                        problems.append(
+                            (
+                                line.number,
+                                f"{name}:{line.number}: changed since {name} was imported ({before.points:,} points then, "
+                                f"now {line.member} {line.points:,}); a line is never imported twice: correct a member "
+                                "with /points adjust",
+                            )
                         )
                     continue
-                reason = f"import {name[:200]} line {line.number}" + (f" (level {line.level})" if line.raised else "")
+                reason = f"{name[:200]} line {line.number}" + (f" (level {line.level})" if line.raised else "")
+                key = keys[line.number]
                 awards.append(
-                    award(settings, community.id, member.id, Kind.ADJUSTMENT, line.points, keys[line.number],
-                          IMPORTED_AT, reason=reason)
-                )  # fmt: skip
+                    award(
+                        settings, community.id, member.id, Kind.ADJUSTMENT, line.points, key, IMPORTED_AT, reason=reason
+                    )
+                )
             if not dry_run:
                 awards = await ledger.record(session, awards)
             raised = {keys[line.number] for line in chunk if line.raised}
             result.raised += sum(1 for each in awards if each.idempotency_key in raised)
             result.imported += len(awards)
             result.points += sum(each.points for each in awards)
+    result.problems = [text for _, text in sorted(problems)]
     return result
 
 

@@ -218,12 +218,12 @@ async def import_points(
                     if (before.member_id, before.points) == (member.id, line.points):
                         result.already += 1
                     else:
+                        then = f"{before.points:,} points then, now {line.member} {line.points:,}"
                         problems.append(
                             (
                                 line.number,
-                                f"{name}:{line.number}: changed since {name} was imported ({before.points:,} points then, "
-                                f"now {line.member} {line.points:,}); a line is never imported twice: correct a member "
-                                "with /points adjust",
+                                f"{name}:{line.number}: changed since {name} was imported ({then}); a line is never "
+                                "imported twice: correct a member with /points adjust",
                             )
                         )
                     continue

@@ -163,3 +163,42 @@ async def audit(session: AsyncSession, community_id: int, member_id: int | None,
         query = query.where(ledger.c.member_id == member_id)
     found = await session.execute(query.order_by(ledger.c.id.desc()).limit(limit))
     return [AuditRow(*row[:6], _aware(row[6]) or row[6]) for row in found]
+
+
+@dataclass(frozen=True)
+class GivenKudos:
+    """One kudos as the report reads it: who gave it to whom, and when."""
+
+    giver_id: int
+    receiver_id: int
+    created_at: datetime
+
+
+async def kudos_since(session: AsyncSession, community_id: int, since: datetime) -> list[GivenKudos]:
+    """Every kudos given in the community since `since` and not voided, oldest first.
+
+    Read from the givers' `kudos_given` rows through the partial index of the ledger's rare kinds
+    (`ix_contribution_people_kinds`: community, kind, time), so the community's message rows are never read.
+    A void (`kudos_void`, dated as the kudos it takes back) is found by the receiver's key: `void:KEY` takes back
+    the kudos whose given row is `KEY:given`."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    given = await session.execute(
+        select(ledger.c.member_id, ledger.c.actor_id, ledger.c.created_at, ledger.c.idempotency_key)
+        .where(ledger.c.community_id == community_id, ledger.c.kind == "kudos_given", ledger.c.created_at >= since)
+        .order_by(ledger.c.created_at, ledger.c.id)
+    )
+    rows = [(giver, receiver, at, key) for giver, receiver, at, key in given if receiver is not None]
+    receivers = sorted({receiver for _, receiver, _, _ in rows})
+    voided: set[str] = set()
+    for start in range(0, len(receivers), 500):
+        # The receivers' voids, each an index range (community, member, kind, time): voids have no index by kind.
+        found = await session.execute(
+            select(ledger.c.idempotency_key).where(
+                ledger.c.community_id == community_id,
+                ledger.c.member_id.in_(receivers[start : start + 500]),
+                ledger.c.kind == "kudos_void",
+                ledger.c.created_at >= since,
+            )
+        )
+        voided.update(key.removeprefix("void:") + ":given" for (key,) in found)
+    return [GivenKudos(giver, receiver, _aware(at) or at) for giver, receiver, at, key in rows if key not in voided]

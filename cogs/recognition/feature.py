@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
@@ -15,10 +16,11 @@ from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import medal, points
+from bot.core.wording import medal, plural, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import MAX_LEVEL, level_of
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
+from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
@@ -33,6 +35,7 @@ RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
+REPORT_LIMIT = 5  # findings shown per kind (a Discord field holds 1024 characters)
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
@@ -371,6 +374,71 @@ class RecognitionFeature:
         ]
         return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
 
+    @RECOGNITION.command(
+        "report",
+        "Kudos patterns of the last 30 days worth a look: rings, one-sided giving, bursts, with the evidence",
+        permission=Permission.MODERATOR,
+        read_only=True,
+        slow=True,
+    )
+    async def report(self, ctx: Context) -> Reply:
+        found = await self.recognition.report(ctx.community.id, ctx.now)
+        zone = ctx.settings.zone()
+        since = f"{(ctx.now - WINDOW).astimezone(zone):%Y-%m-%d} – {ctx.now.astimezone(zone):%Y-%m-%d}"
+        checked = f"{plural(found.kudos, 'kudos', 'kudos')} from {plural(found.givers, 'member')} checked, {since}."
+        if not (found.rings or found.one_sided or found.bursts):
+            return Reply.private(f"Nothing suspicious in the last 30 days: {checked}")
+        people = await self.services.identity.members_by_id(sorted(found.members))
+
+        def who(member_id: int) -> str:
+            return mention(people[member_id]) if member_id in people else "a former member"
+
+        def day(moment: datetime) -> str:
+            return f"{moment.astimezone(zone):%Y-%m-%d}"
+
+        def share(part: int, whole: int) -> str:
+            return f"{part} of {whole} ({round(100 * part / whole)}%)"
+
+        allowance = ctx.settings.of(RecognitionSettings).kudos_daily_limit * WINDOW.days
+        sections: list[CardField] = []
+        rings = [
+            "• "
+            + " ⇄ ".join(who(m) for m in ring.members)
+            + ": "
+            + "; ".join(f"{who(m)} gave the others {share(ring.gave_inside(m), ring.given[m])}" for m in ring.members)
+            + f" · {day(ring.first)} – {day(ring.last)}"
+            for ring in found.rings
+        ]
+        one_sided = [
+            f"• {who(each.giver)} → {who(each.receiver)}: {share(each.count, each.given)} of the kudos "
+            f"{who(each.giver)} gave (allowance {allowance}); back: {each.back} · {day(each.first)} – {day(each.last)}"
+            for each in found.one_sided
+        ]
+        bursts = [
+            f"• {who(burst.member)} {'gave' if burst.giving else 'received'} {burst.count} kudos "
+            f"{'to' if burst.giving else 'from'} {plural(burst.others, 'member')} within "
+            f"{_minutes(burst.end - burst.start)} · {burst.start.astimezone(zone):%Y-%m-%d %H:%M}–"
+            f"{burst.end.astimezone(zone):%H:%M}"
+            for burst in found.bursts
+        ]
+        for title, lines in (
+            ("Rings: members giving each other most of their kudos", rings),
+            ("One-sided: most of a member's kudos to one member", one_sided),
+            (f"Bursts: {BURST_MIN_KUDOS} or more kudos within an hour", bursts),
+        ):
+            if lines:
+                more = f"\n…and {len(lines) - REPORT_LIMIT} more." if len(lines) > REPORT_LIMIT else ""
+                sections.append(CardField(title, "\n".join(lines[:REPORT_LIMIT]) + more, inline=False))
+        return Reply(
+            card=Card(
+                title="🔎 Recognition report — the last 30 days",
+                description="Patterns worth a look, not verdicts: `/recognition void` and `/recognition lock` act.",
+                fields=tuple(sections),
+                footer=checked[0].upper() + checked[1:] + " Thresholds: README, Recognition report.",
+            ),
+            ephemeral=True,
+        )
+
     async def _level_check(self, member: Member, gained: int, settings: CommunitySettings, channel: str | None) -> None:
         after = await self.recognition.all_time_points(member)
         await self.levelups.points_changed(member, after - gained, after, settings, channel)
@@ -519,6 +587,11 @@ def _and(names: Iterable[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     listed = list(names)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    return plural(minutes, "minute")
 
 
 def _rank_text(standing: Standing) -> str:

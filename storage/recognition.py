@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
 from storage.dialect import upsert_insert
 from storage.models import Contribution, Member, ReactionKudos
 
@@ -165,6 +166,15 @@ async def audit(session: AsyncSession, community_id: int, member_id: int | None,
     return [AuditRow(*row[:6], _aware(row[6]) or row[6]) for row in found]
 
 
+# The partial index's own condition, stated in the query: SQLite uses a partial index only for a query that states
+# its condition (`kind = 'kudos_given'` alone does not imply `kind IN (...)` to its planner).
+_RARE_KINDS = next(
+    index
+    for index in Contribution.__table__.indexes  # type: ignore[attr-defined]
+    if index.name == "ix_contribution_people_kinds"
+).dialect_options["sqlite"]["where"]
+
+
 @dataclass(frozen=True)
 class GivenKudos:
     """One kudos as the report reads it: who gave it to whom, and when."""
@@ -184,7 +194,12 @@ async def kudos_since(session: AsyncSession, community_id: int, since: datetime)
     ledger = Contribution.__table__  # type: ignore[attr-defined]
     given = await session.execute(
         select(ledger.c.member_id, ledger.c.actor_id, ledger.c.created_at, ledger.c.idempotency_key)
-        .where(ledger.c.community_id == community_id, ledger.c.kind == "kudos_given", ledger.c.created_at >= since)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.kind == "kudos_given",
+            _RARE_KINDS,
+            ledger.c.created_at >= since,
+        )
         .order_by(ledger.c.created_at, ledger.c.id)
     )
     rows = [(giver, receiver, at, key) for giver, receiver, at, key in given if receiver is not None]

@@ -18,6 +18,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health, ledger
 from storage.engine import Database
@@ -25,6 +28,10 @@ from storage.health import HealthDeltas
 from storage.ledger import Award
 
 log = logging.getLogger(__name__)
+
+# Run in each batch's transaction with the awards it recorded; what it returns is called once the batch has
+# committed (never for a batch rolled back). Recognition reads the totals the batch changed, to announce levels.
+Written = Callable[[AsyncSession, list[Award]], Awaitable[Callable[[], None] | None]]
 
 # Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
 # while one is being written, so that handling and writing overlap.
@@ -51,7 +58,12 @@ class LedgerBuffer:
         self._drained.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._written: list[Written] = []
         self.recorded = 0
+
+    def on_written(self, hook: Written) -> None:
+        """Have `hook` see every batch written (see `Written`)."""
+        self._written.append(hook)
 
     def start(self) -> None:
         if self._task is None:
@@ -116,6 +128,7 @@ class LedgerBuffer:
                         counts = counts.remapped(self._moved)
                     written = await ledger.record(session, batch)
                     await health.write(session, counts)
+                    then = [await hook(session, written) for hook in self._written] if written else []
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 self._health = counts.merged(self._health)
@@ -125,6 +138,9 @@ class LedgerBuffer:
                 if not self.full:
                     self._room.set()
             self.recorded += len(written)
+            for done in then:
+                if done is not None:
+                    done()
             if not self._pending:
                 self._drained.set()
             return len(written)

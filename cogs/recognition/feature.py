@@ -79,6 +79,8 @@ class RecognitionFeature:
         registry.on(MessageDeleted, self.on_message_deleted)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
+        # Levels reached by message activity are announced once its batch is written (cogs/recognition/levelups.py).
+        self.services.activity.on_written(self.levelups.batch_written)
 
     @command(
         "kudos",

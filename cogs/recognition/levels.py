@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from typing import Literal
 
 Curve = Literal["mee6", "linear"]
@@ -55,3 +58,19 @@ def points_for_level(level: int, curve: Curve = "mee6", linear_step: int = 100) 
     if curve == "linear":
         return level * max(1, linear_step)
     return sum(step(curve, below) for below in range(level))
+
+
+@lru_cache(maxsize=16)
+def _reached(curve: Curve, linear_step: int) -> tuple[int, ...]:
+    """The points that reach levels 1 … MAX_LEVEL, in order."""
+    return tuple(accumulate(step(curve, level, linear_step) for level in range(MAX_LEVEL)))
+
+
+def same_level(before: int, after: int, curve: Curve = "mee6", linear_step: int = 100) -> bool:
+    """Whether two point totals are on the same level: a bisection, not a walk up the curve (every activity
+    batch asks this of each member in it)."""
+    if curve == "linear":
+        per_level = max(1, linear_step)
+        return max(0, before) // per_level == max(0, after) // per_level
+    reached = _reached(curve, linear_step)
+    return bisect_right(reached, before) == bisect_right(reached, after)

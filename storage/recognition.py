@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -221,6 +222,23 @@ async def kudos_since(session: AsyncSession, community_id: int, since: datetime)
     return [GivenKudos(giver, receiver, _aware(at) or at) for giver, receiver, at, key in rows if key not in voided]
 
 
+@lru_cache(maxsize=64)
+def _totals_of_pairs(paramstyle: str, pairs: int) -> str:
+    """all_time_points' statement for `pairs` pairs, in the driver's parameter style."""
+    marks = [
+        f"${n}" if paramstyle == "numeric_dollar" else "?" if paramstyle == "qmark" else "%s"
+        for n in range(1, 2 * pairs + 1)
+    ]
+    rows = ", ".join(
+        f"(CAST({a} AS INTEGER), CAST({b} AS INTEGER))" for a, b in zip(marks[::2], marks[1::2], strict=True)
+    )
+    return (
+        f"WITH wanted(community_id, member_id) AS (VALUES {rows}) "
+        "SELECT t.member_id, t.points FROM wanted JOIN member_total AS t "
+        "ON t.community_id = wanted.community_id AND t.bucket = 'all' AND t.member_id = wanted.member_id"
+    )
+
+
 async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, int]]) -> dict[int, int]:
     """All-time points of (community id, member id) pairs, by member id (a member without a total is left out).
 
@@ -228,23 +246,16 @@ async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, in
     to the totals by primary key (a row-value `IN` would make SQLite scan the totals). Sent as the driver's own
     SQL: it runs with every activity batch, where compiling a statement of 2,000 parameters would cost more."""
     connection = await session.connection()
-    style = connection.dialect.paramstyle
     found: dict[int, int] = {}
     for start in range(0, len(members), 1000):
         chunk = members[start : start + 1000]
-        marks = [
-            f"${n}" if style == "numeric_dollar" else "?" if style == "qmark" else "%s"
-            for n in range(1, 2 * len(chunk) + 1)
-        ]
-        rows = ", ".join(
-            f"(CAST({a} AS INTEGER), CAST({b} AS INTEGER))" for a, b in zip(marks[::2], marks[1::2], strict=True)
-        )
-        result = await connection.exec_driver_sql(
-            f"WITH wanted(community_id, member_id) AS (VALUES {rows}) "
-            "SELECT t.member_id, t.points FROM wanted JOIN member_total AS t "
-            "ON t.community_id = wanted.community_id AND t.bucket = 'all' AND t.member_id = wanted.member_id",
-            tuple(value for pair in chunk for value in pair),
-        )
-        totals: Sequence[Sequence[Any]] = result.all()
+        sql = _totals_of_pairs(connection.dialect.paramstyle, len(chunk))
+        values = tuple(value for pair in chunk for value in pair)
+        totals: Sequence[Sequence[Any]]
+        if connection.dialect.name == "sqlite":  # one trip to aiosqlite's thread, as storage/ledger.py reads
+            raw = await connection.get_raw_connection()
+            totals = list(await raw.driver_connection.execute_fetchall(sql, values))  # type: ignore[union-attr]
+        else:
+            totals = (await connection.exec_driver_sql(sql, values)).all()
         found.update((int(member_id), int(points)) for member_id, points in totals)
     return found

@@ -24,7 +24,7 @@ from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, mention
 from bot.core.services import Services
-from cogs.recognition.levels import level_of, same_level
+from cogs.recognition.levels import Curve, level_of, same_level
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
 from storage import recognition
@@ -85,7 +85,19 @@ class LevelUps:
         if not gained:
             return None
         totals = await recognition.all_time_points(session, [(c, m) for m, (c, _, _) in gained.items()])
-        changes = [(m, c, totals.get(m, 0) - points, totals.get(m, 0), ch) for m, (c, points, ch) in gained.items()]
+        # Most batches cross no level: checked here, with each community's settings (cached), so that only a
+        # level reached costs a task.
+        curves: dict[int, tuple[Curve, int]] = {}
+        for community_id in {c for c, _, _ in gained.values()}:
+            own = (await self.services.settings.get(community_id)).of(RecognitionSettings)
+            curves[community_id] = (own.level_curve, own.level_step)
+        changes: list[tuple[int, int, int, int, str | None]] = []
+        for member_id, (community_id, points, channel) in gained.items():
+            after = totals.get(member_id, 0)
+            if not same_level(after - points, after, *curves[community_id]):
+                changes.append((member_id, community_id, after - points, after, channel))
+        if not changes:
+            return None
 
         def committed() -> None:
             task = asyncio.create_task(self._batch_levels(changes), name="hearth-level-ups")
@@ -97,12 +109,9 @@ class LevelUps:
     async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
         try:
             for member_id, community_id, before, after, channel in changes:
-                settings = await self.services.settings.get(community_id)
-                own = settings.of(RecognitionSettings)
-                if same_level(before, after, own.level_curve, own.level_step):
-                    continue
                 found = await self.services.identity.members_by_id([member_id])
                 if member_id in found:
+                    settings = await self.services.settings.get(community_id)
                     await self.points_changed(found[member_id], before, after, settings, channel)
         except Exception:  # a task of its own: nobody else would hear of it
             log.exception("level-ups from message activity not announced")

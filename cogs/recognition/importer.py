@@ -127,11 +127,13 @@ def read_lines(
                 raise ValueError("the line gives neither points nor a level")
             if member in first_line_of:
                 raise ValueError(f"{member} is on line {first_line_of[member]} already")
+            needed = points_for_level(level, curve, step) if level is not None else 0
+            if needed > MAX_POINTS:
+                raise ValueError(f"level {level} takes {needed:,} points on this community's curve, too many")
         except ValueError as error:
             problems.append((number, f"{file_name}:{number}: {error}; not imported"))
             continue
         first_line_of[member] = number
-        needed = points_for_level(level, curve, step) if level is not None else 0
         given = amount or 0
         good.append(Line(number, member, max(given, needed), level, needed > given))
     return good, problems

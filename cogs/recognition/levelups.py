@@ -84,13 +84,19 @@ class LevelUps:
                 gained[each.member_id] = (each.community_id, points + each.points, each.channel or channel)
         if not gained:
             return None
-        totals = await recognition.all_time_points(session, [(c, m) for m, (c, _, _) in gained.items()])
         # Most batches cross no level: checked here, with each community's settings (cached), so that only a
-        # level reached costs a task.
+        # level reached costs a task; a community announcing nothing and rewarding no role is left out.
         curves: dict[int, tuple[Curve, int]] = {}
-        for community_id in {c for c, _, _ in gained.values()}:
+        communities = {c for c, _, _ in gained.values()}
+        for community_id in communities:
             own = (await self.services.settings.get(community_id)).of(RecognitionSettings)
-            curves[community_id] = (own.level_curve, own.level_step)
+            if own.level_up_announce != "off" or own.level_roles:
+                curves[community_id] = (own.level_curve, own.level_step)
+        if len(curves) < len(communities):
+            gained = {m: each for m, each in gained.items() if each[0] in curves}
+            if not gained:
+                return None
+        totals = await recognition.all_time_points(session, [(c, m) for m, (c, _, _) in gained.items()])
         changes: list[tuple[int, int, int, int, str | None]] = []
         for member_id, (community_id, points, channel) in gained.items():
             after = totals.get(member_id, 0)

@@ -53,7 +53,10 @@ async def test_import_adds_points_levels_and_audit_once(hearth: Hearth, console:
 
 async def test_bad_and_changed_lines_are_named_and_the_good_ones_import(hearth: Hearth, console: ConsoleDriver) -> None:
     await _import(hearth, "member;points\nalice;100\nbob;200\n")
-    changed = "member;points;level\nalice;100\nbob;250\n\ncarol;1.5\n<@dana>;7\ndana;8\nerin;99999999999\n @frank ;1_000\nzoe;;900\n"
+    changed = (
+        "member;points;level\nalice;100\nbob;250\n\ncarol;1.5\n<@dana>;7\ndana;8\nerin;99999999999\n @frank ;1_000\n"
+        "zoe;;900\n"
+    )
     checked = await _import(hearth, changed, dry_run=True)
     assert (checked.imported, checked.points, checked.already) == (2, 1007, 1)
     assert await ledger_rows(hearth, "adjustment") == [

@@ -132,6 +132,7 @@ async def test_hearth_cogs_loads_only_the_chosen_features(database_url: str, clo
             "levels role",
             "levels sync",
             "season start",
+            "recognition report",
         } == set(runtime.registry.commands)
         assert "kudos_points" in runtime.registry.settings.keys()
         assert "ritual_grace" not in runtime.registry.settings.keys()

@@ -74,6 +74,10 @@ def test_report_rules() -> None:
     found = analyse(sorted(cycle, key=lambda k: k.created_at))
     assert [sorted(ring.members) for ring in found.rings] == [[1, 2, 3]]
     assert found.one_sided == []  # members of a ring are not also one-sided
+    # A pair inside a larger circle of five (2 → 3 → 4 → 5 → 1 → 2): the pair is a ring; the circle is no ring.
+    circle = kudos(1, 2, 8) + kudos(2, 1, 8) + kudos(2, 3, 3) + kudos(3, 4, 3) + kudos(4, 5, 3) + kudos(5, 1, 3)
+    found = analyse(sorted(circle, key=lambda k: k.created_at))
+    assert [(sorted(ring.members), ring.gave_inside(2), ring.given[2]) for ring in found.rings] == [([1, 2], 8, 11)]
     # 9 kudos to one member: below the one-sided minimum of 10, whatever the share.
     assert analyse(kudos(4, 5, 9)).one_sided == []
     # Ten kudos in 61 minutes is no burst; ten in 60 are.

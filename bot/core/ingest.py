@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,9 +30,11 @@ from storage.ledger import Award
 
 log = logging.getLogger(__name__)
 
-# Run in each batch's transaction with the awards it recorded; what it returns is called once the batch has
-# committed (never for a batch rolled back). Recognition reads the totals the batch changed, to announce levels.
-Written = Callable[[AsyncSession, list[Award]], Awaitable[Callable[[], None] | None]]
+# Run in each batch's transaction with the awards it recorded. What it returns runs once the batch has committed
+# (never for a batch rolled back), as a task of its own: a flush never waits for it, `close()` does. Recognition
+# reads the totals the batch changed, and announces the levels they crossed.
+FollowUp = Callable[[], Coroutine[Any, Any, None]]
+Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 
 # Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
 # while one is being written, so that handling and writing overlap.
@@ -59,6 +62,7 @@ class LedgerBuffer:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._written: list[Written] = []
+        self._follow_ups: set[asyncio.Task[None]] = set()
         self.recorded = 0
 
     def on_written(self, hook: Written) -> None:
@@ -138,9 +142,11 @@ class LedgerBuffer:
                 if not self.full:
                     self._room.set()
             self.recorded += len(written)
-            for done in then:
-                if done is not None:
-                    done()
+            for follow_up in then:
+                if follow_up is not None:
+                    task = asyncio.create_task(follow_up(), name="hearth-ledger-follow-up")
+                    self._follow_ups.add(task)
+                    task.add_done_callback(self._follow_ups.discard)
             if not self._pending:
                 self._drained.set()
             return len(written)
@@ -163,10 +169,13 @@ class LedgerBuffer:
                 log.exception("could not write %d activity awards; will retry", self.pending)
 
     async def close(self) -> None:
-        """Stop the background writer once its flush under way is done (never cut one off), then flush."""
+        """Stop the background writer once its flush under way is done (never cut one off), then flush; wait for
+        the batches' follow-ups."""
         if self._task is not None:
             self._closing = True
             self._wake.set()
             await self._task
             self._task = None
         await self.flush()
+        if self._follow_ups:  # what the last batches set off (a level-up announcement) finishes first
+            await asyncio.gather(*self._follow_ups, return_exceptions=True)

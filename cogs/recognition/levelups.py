@@ -14,12 +14,12 @@ both see it).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.ingest import FollowUp
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, mention
@@ -52,7 +52,6 @@ class LevelUps:
         self.services = services
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
         self._announced: dict[int, int] = {}  # member id → the highest level announced (only members who levelled)
-        self._announcing: set[asyncio.Task[None]] = set()
 
     async def points_changed(
         self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
@@ -73,10 +72,10 @@ class LevelUps:
         except PlatformError as error:
             log.warning("level-up for member %s not delivered: %s", member.id, error.reason)
 
-    async def batch_written(self, session: AsyncSession, written: list[Award]) -> Callable[[], None] | None:
+    async def batch_written(self, session: AsyncSession, written: list[Award]) -> FollowUp | None:
         """The activity buffer's hook (`bot.core.ingest.Written`): before and after points of each member the batch
         gave points, read in its transaction so that nothing written meanwhile blurs them; their level changes are
-        announced once it committed, in a task of their own (a slow platform never holds the buffer up)."""
+        announced once it committed, in a task of the buffer's (a slow platform never holds the buffer up)."""
         gained: dict[int, tuple[int, int, str | None]] = {}  # member id → community id, points, latest channel
         for each in written:
             if each.points:
@@ -105,12 +104,7 @@ class LevelUps:
         if not changes:
             return None
 
-        def committed() -> None:
-            task = asyncio.create_task(self._batch_levels(changes), name="hearth-level-ups")
-            self._announcing.add(task)
-            task.add_done_callback(self._announcing.discard)
-
-        return committed
+        return partial(self._batch_levels, changes)
 
     async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
         try:
@@ -119,7 +113,7 @@ class LevelUps:
                 if member_id in found:
                     settings = await self.services.settings.get(community_id)
                     await self.points_changed(found[member_id], before, after, settings, channel)
-        except Exception:  # a task of its own: nobody else would hear of it
+        except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
 
     async def _announce(self, member: Member, level: int, settings: CommunitySettings, channel: str | None) -> None:

@@ -1,0 +1,45 @@
+"""The activity buffer's `on_written` hooks: run in the batch's transaction, their follow-ups only once it committed,
+never awaited by a flush, awaited by `close()` (recognition announces levels reached by messages this way)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.ingest import FollowUp
+from bot.core.runtime import Hearth
+from storage.ledger import Award
+from tests.core.test_ingest import ledger_rows, message
+
+
+async def test_follow_ups_run_after_commit_and_close_waits_for_them(hearth: Hearth) -> None:
+    buffer = hearth.services.activity
+    seen: list[list[str]] = []
+    release, done = asyncio.Event(), asyncio.Event()
+    failures = [RuntimeError("the batch's transaction rolls back")]
+
+    async def hook(session: AsyncSession, written: list[Award]) -> FollowUp:
+        if failures:
+            raise failures.pop()
+        seen.append([award.idempotency_key for award in written])
+
+        async def follow_up() -> None:
+            await release.wait()
+            done.set()
+
+        return follow_up
+
+    buffer.on_written(hook)
+    await hearth.dispatch(message("m1"))
+    with pytest.raises(RuntimeError):
+        await buffer.flush()
+    assert (await ledger_rows(hearth), buffer.pending, seen) == (0, 1, [])  # rolled back: kept, nothing followed
+    assert await buffer.flush() == 1
+    assert seen == [["message:general:m1"]]
+    assert not done.is_set()  # the flush did not wait for its follow-up
+    closing = asyncio.create_task(buffer.close())
+    release.set()
+    await closing
+    assert done.is_set()

@@ -163,7 +163,7 @@ def _member_id(text: str, platform: str) -> str:
     member = (found.group(1) if found else text.removeprefix("@")).strip()
     if not member:
         raise ValueError("no member id")
-    if len(member) > 64 or any(ch.isspace() for ch in member):
+    if len(member) > 64 or not member.isprintable() or any(ch.isspace() for ch in member):
         raise ValueError(f"{member[:40]!r} is not a member id (one word of up to 64 characters)")
     expected = _ID_PATTERNS.get(platform)
     if expected is not None and not expected[0].fullmatch(member):

@@ -201,7 +201,8 @@ def points_import(
 
     async def run() -> importer.ImportResult | str:
         clock = SystemClock()
-        hearth = build_hearth(settings, clock, VirtualScheduler(VirtualClock()))
+        # Only recognition: the import needs its settings section, whichever features HEARTH_COGS serves.
+        hearth = build_hearth(settings, clock, VirtualScheduler(VirtualClock()), cogs=("cogs.recognition",))
         try:
             await hearth.db.migrate()
             async with hearth.db.read() as session:

@@ -35,7 +35,8 @@ RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
-REPORT_LIMIT = 5  # findings shown per kind (a Discord field holds 1024 characters)
+REPORT_LIMIT = 5  # findings shown per kind, at most
+_FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
@@ -428,9 +429,14 @@ class RecognitionFeature:
             ("One-sided: most of a member's kudos to one member", one_sided),
             (f"Bursts: {BURST_MIN_KUDOS} or more kudos within an hour", bursts),
         ):
-            if lines:
-                more = f"\n…and {len(lines) - REPORT_LIMIT} more." if len(lines) > REPORT_LIMIT else ""
-                sections.append(CardField(title, "\n".join(lines[:REPORT_LIMIT]) + more, inline=False))
+            shown: list[str] = []
+            for line in lines[:REPORT_LIMIT]:  # as many as a Discord field holds (1024 characters)
+                if sum(len(each) + 1 for each in shown) + len(line) > _FIELD_BUDGET and shown:
+                    break
+                shown.append(line)
+            if shown:
+                more = f"\n…and {len(lines) - len(shown)} more." if len(lines) > len(shown) else ""
+                sections.append(CardField(title, "\n".join(shown) + more, inline=False))
         return Reply(
             card=Card(
                 title="🔎 Recognition report — the last 30 days",

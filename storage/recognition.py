@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -222,40 +222,34 @@ async def kudos_since(session: AsyncSession, community_id: int, since: datetime)
     return [GivenKudos(giver, receiver, _aware(at) or at) for giver, receiver, at, key in rows if key not in voided]
 
 
-@lru_cache(maxsize=64)
-def _totals_of_pairs(paramstyle: str, pairs: int) -> str:
-    """all_time_points' statement for `pairs` pairs, in the driver's parameter style."""
-    marks = [
-        f"${n}" if paramstyle == "numeric_dollar" else "?" if paramstyle == "qmark" else "%s"
-        for n in range(1, 2 * pairs + 1)
-    ]
-    rows = ", ".join(
-        f"(CAST({a} AS INTEGER), CAST({b} AS INTEGER))" for a, b in zip(marks[::2], marks[1::2], strict=True)
-    )
-    return (
-        f"WITH wanted(community_id, member_id) AS (VALUES {rows}) "
-        "SELECT t.member_id, t.points FROM wanted JOIN member_total AS t "
-        "ON t.community_id = wanted.community_id AND t.bucket = 'all' AND t.member_id = wanted.member_id"
-    )
+# The pairs as one parameter, so that the statement's text never changes (prepared once, whatever the batch's
+# size): on SQLite a JSON array of integers, community << 32 | member (ids are 32-bit), on PostgreSQL two arrays;
+# each pair joined to the totals by primary key (a row-value `IN` would make SQLite scan the totals).
+_TOTALS_OF_PAIRS_SQLITE = (
+    "SELECT t.member_id, t.points FROM json_each(?) AS wanted JOIN member_total AS t"
+    " ON t.community_id = wanted.value >> 32 AND t.bucket = 'all' AND t.member_id = wanted.value & 4294967295"
+)
+_TOTALS_OF_PAIRS_POSTGRESQL = (
+    "SELECT t.member_id, t.points FROM unnest(CAST($1 AS INTEGER[]), CAST($2 AS INTEGER[]))"
+    " AS wanted(community_id, member_id) JOIN member_total AS t"
+    " ON t.community_id = wanted.community_id AND t.bucket = 'all' AND t.member_id = wanted.member_id"
+)
 
 
 async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, int]]) -> dict[int, int]:
     """All-time points of (community id, member id) pairs, by member id (a member without a total is left out).
 
-    One statement per 1,000 members however many communities they belong to: the pairs as a VALUES list joined
-    to the totals by primary key (a row-value `IN` would make SQLite scan the totals). Sent as the driver's own
-    SQL: it runs with every activity batch, where compiling a statement of 2,000 parameters would cost more."""
+    One statement however many communities the members belong to (it runs with every activity batch), sent as
+    the driver's own SQL: on SQLite one trip to aiosqlite's thread, as storage/ledger.py reads."""
+    if not members:
+        return {}
     connection = await session.connection()
-    found: dict[int, int] = {}
-    for start in range(0, len(members), 1000):
-        chunk = members[start : start + 1000]
-        sql = _totals_of_pairs(connection.dialect.paramstyle, len(chunk))
-        values = tuple(value for pair in chunk for value in pair)
-        totals: Sequence[Sequence[Any]]
-        if connection.dialect.name == "sqlite":  # one trip to aiosqlite's thread, as storage/ledger.py reads
-            raw = await connection.get_raw_connection()
-            totals = list(await raw.driver_connection.execute_fetchall(sql, values))  # type: ignore[union-attr]
-        else:
-            totals = (await connection.exec_driver_sql(sql, values)).all()
-        found.update((int(member_id), int(points)) for member_id, points in totals)
-    return found
+    totals: Sequence[Sequence[Any]]
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        pairs = json.dumps([community_id << 32 | member_id for community_id, member_id in members])
+        totals = list(await raw.driver_connection.execute_fetchall(_TOTALS_OF_PAIRS_SQLITE, (pairs,)))  # type: ignore[union-attr]
+    else:
+        communities, member_ids = [c for c, _ in members], [m for _, m in members]
+        totals = (await connection.exec_driver_sql(_TOTALS_OF_PAIRS_POSTGRESQL, (communities, member_ids))).all()
+    return {int(member_id): int(points) for member_id, points in totals}

@@ -30,9 +30,10 @@ from storage.ledger import Award
 
 log = logging.getLogger(__name__)
 
-# Run in each batch's transaction with the awards it recorded. What it returns runs once the batch has committed
-# (never for a batch rolled back), as a task of its own: a flush never waits for it, `close()` does. Recognition
-# reads the totals the batch changed, and announces the levels they crossed.
+# Run in each batch's transaction (in a savepoint: a hook that fails never costs the batch) with the awards it
+# recorded. What it returns runs once the batch has committed (never for a batch rolled back), as a task of its
+# own: a flush never waits for it, `close()` does. Recognition reads the totals the batch changed, and announces
+# the levels they crossed.
 FollowUp = Callable[[], Coroutine[Any, Any, None]]
 Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 
@@ -132,7 +133,7 @@ class LedgerBuffer:
                         counts = counts.remapped(self._moved)
                     written = await ledger.record(session, batch)
                     await health.write(session, counts)
-                    then = [await hook(session, written) for hook in self._written] if written else []
+                    then = [await self._watched(session, hook, written) for hook in self._written] if written else []
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 self._health = counts.merged(self._health)
@@ -150,6 +151,17 @@ class LedgerBuffer:
             if not self._pending:
                 self._drained.set()
             return len(written)
+
+    @staticmethod
+    async def _watched(session: AsyncSession, hook: Written, written: list[Award]) -> FollowUp | None:
+        """A hook in a savepoint of its own: one that fails (a bug, a read the database refuses) is logged and
+        undone, and the batch is written all the same (acknowledged means kept)."""
+        try:
+            async with session.begin_nested():
+                return await hook(session, written)
+        except Exception:
+            log.exception("a hook on written activity failed; the batch is written without it")
+            return None
 
     def _remapped(self, award: Award) -> Award:
         member_id = self._moved.get(award.member_id, award.member_id)

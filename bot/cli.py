@@ -173,6 +173,8 @@ def export(
         typer.echo(f"{len(rows)} contributions written to {output}", err=True)
 
 
+# The platform a community lives on: every registered platform (no `auto`: a community is on one).
+CommunityPlatform = StrEnum("CommunityPlatform", {name: name for name in registered()})  # type: ignore[misc]
 points_app = typer.Typer(help="Points: bring them from another bot.", no_args_is_help=True)
 app.add_typer(points_app, name="points")
 
@@ -184,7 +186,7 @@ def points_import(
         str, typer.Option(help="The community: the platform's id (Discord server id, Slack team id) or Hearth's")
     ],
     platform: Annotated[
-        PlatformChoice | None,
+        CommunityPlatform | None,
         typer.Option(help="Its platform; needed for a community Hearth has not seen yet"),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what it would do")] = False,
@@ -192,7 +194,7 @@ def points_import(
     """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
     file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
     settings = load_settings()
-    chosen = platform.value if isinstance(platform, Enum) and platform.value != "auto" else None
+    chosen = platform.value if isinstance(platform, Enum) else None
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:

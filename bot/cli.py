@@ -13,13 +13,15 @@ from typing import Annotated
 import typer
 
 from bot.app import build_hearth, configure_logging, run_console, run_platform
-from bot.core.clock import VirtualClock
+from bot.core.clock import SystemClock, VirtualClock
+from bot.core.refs import CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered
 from bot.platforms.console import script_lines
 from bot.platforms.console.script import ScriptError
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
 from cogs.privacy.service import history_csv, history_json
+from cogs.recognition import importer
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
 from storage import identity, lifecycle
 from storage.engine import Database
@@ -175,6 +177,76 @@ def export(
             typer.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"{len(rows)} contributions written to {output}", err=True)
+
+
+# The platform a community lives on: every registered platform (no `auto`: a community is on one).
+CommunityPlatform = StrEnum("CommunityPlatform", {name: name for name in registered()})  # type: ignore[misc]
+points_app = typer.Typer(help="Points: bring them from another bot.", no_args_is_help=True)
+app.add_typer(points_app, name="points")
+
+
+@points_app.command("import")
+def points_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a header: member,points,level")],
+    community: Annotated[
+        str, typer.Option(help="The community: the platform's id (Discord server id, Slack team id) or Hearth's")
+    ],
+    platform: Annotated[
+        CommunityPlatform | None,
+        typer.Option(help="Its platform; needed for a community Hearth has not seen yet"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what it would do")] = False,
+) -> None:
+    """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
+    file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
+    settings = load_settings()
+    chosen = platform.value if isinstance(platform, Enum) else None
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        typer.echo(f"error: cannot read {file}: {getattr(error, 'strerror', None) or error}", err=True)
+        raise typer.Exit(1) from None
+
+    async def run() -> importer.ImportResult | str:
+        clock = SystemClock()
+        # Only recognition: the import needs its settings section, whichever features HEARTH_COGS serves.
+        hearth = build_hearth(settings, clock, VirtualScheduler(VirtualClock()), cogs=("cogs.recognition",))
+        try:
+            await hearth.db.migrate()
+            async with hearth.db.read() as session:
+                known = [
+                    c
+                    for c in await identity.all_communities(session)
+                    if community in (c.external_id, str(c.id)) and chosen in (None, c.platform)
+                ]
+            if chosen is None and len(known) != 1:
+                return (
+                    f"no community has the id {community!r}: give --platform ({', '.join(registered())}) to import "
+                    "into one Hearth has not seen yet"
+                    if not known
+                    else f"several communities have the id {community!r}: give --platform"
+                )
+            ref = (
+                CommunityRef(known[0].platform, known[0].external_id, known[0].name)
+                if known
+                else CommunityRef(chosen or "", community)
+            )
+            target = await hearth.services.identity.community(ref)
+            return await importer.import_points(hearth.services, target, text, file.name, dry_run=dry_run)
+        except importer.ImportRefused as refused:
+            return str(refused)
+        finally:
+            await hearth.db.dispose()
+
+    result = asyncio.run(run())
+    if isinstance(result, str):
+        typer.echo(f"error: {result}", err=True)
+        raise typer.Exit(1)
+    for problem in result.problems:
+        typer.echo(problem, err=True)
+    typer.echo(importer.summary(result, dry_run=dry_run))
+    if result.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

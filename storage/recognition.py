@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
 from storage.dialect import upsert_insert
 from storage.models import Contribution, Member, MemberTotal, ReactionKudos
 
@@ -233,3 +236,89 @@ async def audit(session: AsyncSession, community_id: int, member_id: int | None,
         query = query.where(ledger.c.member_id == member_id)
     found = await session.execute(query.order_by(ledger.c.id.desc()).limit(limit))
     return [AuditRow(*row[:6], _aware(row[6]) or row[6]) for row in found]
+
+
+# The partial index's own condition, stated in the query: SQLite uses a partial index only for a query that states
+# its condition (`kind = 'kudos_given'` alone does not imply `kind IN (...)` to its planner).
+_RARE_KINDS = next(
+    index
+    for index in Contribution.__table__.indexes  # type: ignore[attr-defined]
+    if index.name == "ix_contribution_people_kinds"
+).dialect_options["sqlite"]["where"]
+
+
+@dataclass(frozen=True)
+class GivenKudos:
+    """One kudos as the report reads it: who gave it to whom, and when."""
+
+    giver_id: int
+    receiver_id: int
+    created_at: datetime
+
+
+async def kudos_since(session: AsyncSession, community_id: int, since: datetime) -> list[GivenKudos]:
+    """Every kudos given in the community since `since` and not voided, oldest first.
+
+    Read from the givers' `kudos_given` rows through the partial index of the ledger's rare kinds
+    (`ix_contribution_people_kinds`: community, kind, time), so the community's message rows are never read.
+    A void (`kudos_void`, dated as the kudos it takes back) is found by the receiver's key: `void:KEY` takes back
+    the kudos whose given row is `KEY:given`."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    given = await session.execute(
+        select(ledger.c.member_id, ledger.c.actor_id, ledger.c.created_at, ledger.c.idempotency_key)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.kind == "kudos_given",
+            _RARE_KINDS,
+            ledger.c.created_at >= since,
+        )
+        .order_by(ledger.c.created_at, ledger.c.id)
+    )
+    rows = [(giver, receiver, at, key) for giver, receiver, at, key in given if receiver is not None]
+    receivers = sorted({receiver for _, receiver, _, _ in rows})
+    voided: set[str] = set()
+    for start in range(0, len(receivers), 500):
+        # The receivers' voids, each an index range (community, member, kind, time): voids have no index by kind.
+        found = await session.execute(
+            select(ledger.c.idempotency_key).where(
+                ledger.c.community_id == community_id,
+                ledger.c.member_id.in_(receivers[start : start + 500]),
+                ledger.c.kind == "kudos_void",
+                ledger.c.created_at >= since,
+            )
+        )
+        voided.update(key.removeprefix("void:") + ":given" for (key,) in found)
+    return [GivenKudos(giver, receiver, _aware(at) or at) for giver, receiver, at, key in rows if key not in voided]
+
+
+# The pairs as one parameter, so that the statement's text never changes (prepared once, whatever the batch's
+# size): on SQLite a JSON array of integers, community << 32 | member (ids are 32-bit), on PostgreSQL two arrays;
+# each pair joined to the totals by primary key (a row-value `IN` would make SQLite scan the totals).
+_TOTALS_OF_PAIRS_SQLITE = (
+    "SELECT t.member_id, t.points FROM json_each(?) AS wanted JOIN member_total AS t"
+    " ON t.community_id = wanted.value >> 32 AND t.bucket = 'all' AND t.member_id = wanted.value & 4294967295"
+)
+_TOTALS_OF_PAIRS_POSTGRESQL = (
+    "SELECT t.member_id, t.points FROM unnest(CAST($1 AS INTEGER[]), CAST($2 AS INTEGER[]))"
+    " AS wanted(community_id, member_id) JOIN member_total AS t"
+    " ON t.community_id = wanted.community_id AND t.bucket = 'all' AND t.member_id = wanted.member_id"
+)
+
+
+async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """All-time points of (community id, member id) pairs, by member id (a member without a total is left out).
+
+    One statement however many communities the members belong to (it runs with every activity batch), sent as
+    the driver's own SQL: on SQLite one trip to aiosqlite's thread, as storage/ledger.py reads."""
+    if not members:
+        return {}
+    connection = await session.connection()
+    totals: Sequence[Sequence[Any]]
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        pairs = json.dumps([community_id << 32 | member_id for community_id, member_id in members])
+        totals = list(await raw.driver_connection.execute_fetchall(_TOTALS_OF_PAIRS_SQLITE, (pairs,)))  # type: ignore[union-attr]
+    else:
+        communities, member_ids = [c for c, _ in members], [m for _, m in members]
+        totals = (await connection.exec_driver_sql(_TOTALS_OF_PAIRS_POSTGRESQL, (communities, member_ids))).all()
+    return {int(member_id): int(points) for member_id, points in totals}

@@ -18,6 +18,10 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health, ledger
 from storage.engine import Database
@@ -25,6 +29,13 @@ from storage.health import HealthDeltas
 from storage.ledger import Award
 
 log = logging.getLogger(__name__)
+
+# Run in each batch's transaction (in a savepoint: a hook that fails never costs the batch) with the awards it
+# recorded. What it returns runs once the batch has committed (never for a batch rolled back), as a task of its
+# own: a flush never waits for it, `close()` does. Recognition reads the totals the batch changed, and announces
+# the levels they crossed.
+FollowUp = Callable[[], Coroutine[Any, Any, None]]
+Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 
 # Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
 # while one is being written, so that handling and writing overlap.
@@ -51,7 +62,13 @@ class LedgerBuffer:
         self._drained.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._written: list[Written] = []
+        self._follow_ups: set[asyncio.Task[None]] = set()
         self.recorded = 0
+
+    def on_written(self, hook: Written) -> None:
+        """Have `hook` see every batch written (see `Written`)."""
+        self._written.append(hook)
 
     def start(self) -> None:
         if self._task is None:
@@ -116,6 +133,7 @@ class LedgerBuffer:
                         counts = counts.remapped(self._moved)
                     written = await ledger.record(session, batch)
                     await health.write(session, counts)
+                    then = [await self._watched(session, hook, written) for hook in self._written] if written else []
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 self._health = counts.merged(self._health)
@@ -125,9 +143,25 @@ class LedgerBuffer:
                 if not self.full:
                     self._room.set()
             self.recorded += len(written)
+            for follow_up in then:
+                if follow_up is not None:
+                    task = asyncio.create_task(follow_up(), name="hearth-ledger-follow-up")
+                    self._follow_ups.add(task)
+                    task.add_done_callback(self._follow_ups.discard)
             if not self._pending:
                 self._drained.set()
             return len(written)
+
+    @staticmethod
+    async def _watched(session: AsyncSession, hook: Written, written: list[Award]) -> FollowUp | None:
+        """A hook in a savepoint of its own: one that fails (a bug, a read the database refuses) is logged and
+        undone, and the batch is written all the same (acknowledged means kept)."""
+        try:
+            async with session.begin_nested():
+                return await hook(session, written)
+        except Exception:
+            log.exception("a hook on written activity failed; the batch is written without it")
+            return None
 
     def _remapped(self, award: Award) -> Award:
         member_id = self._moved.get(award.member_id, award.member_id)
@@ -147,10 +181,13 @@ class LedgerBuffer:
                 log.exception("could not write %d activity awards; will retry", self.pending)
 
     async def close(self) -> None:
-        """Stop the background writer once its flush under way is done (never cut one off), then flush."""
+        """Stop the background writer once its flush under way is done (never cut one off), then flush; wait for
+        the batches' follow-ups."""
         if self._task is not None:
             self._closing = True
             self._wake.set()
             await self._task
             self._task = None
         await self.flush()
+        if self._follow_ups:  # what the last batches set off (a level-up announcement) finishes first
+            await asyncio.gather(*self._follow_ups, return_exceptions=True)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
@@ -14,11 +15,12 @@ from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import points
+from bot.core.wording import plural, points
 from cogs.recognition.boards import PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
+from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import EMOJI_NAMES, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
@@ -32,6 +34,8 @@ RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
+REPORT_LIMIT = 5  # findings shown per kind, at most
+_FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _AUTOMATIC = ("reaction removed", "message deleted")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
@@ -63,6 +67,8 @@ class RecognitionFeature:
         registry.home(self.boards.home)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
+        # Levels reached by message activity are announced once its batch is written (cogs/recognition/levelups.py).
+        self.services.activity.on_written(self.levelups.batch_written)
 
     @command(
         "kudos",
@@ -292,14 +298,86 @@ class RecognitionFeature:
             f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
             + (f" {row.points:+d}" if row.points else "")
             + (
-                f" by {name(row.actor_id)}"
-                if row.kind not in ("kudos_void", "message_void") or row.reason not in _AUTOMATIC
-                else " (automatic)"
+                " (automatic)"
+                if row.kind in ("kudos_void", "message_void") and row.reason in _AUTOMATIC
+                else " by import"  # `hearth points import` rows have no actor (cogs/recognition/importer.py)
+                if row.kind == "adjustment" and row.actor_id is None
+                else f" by {name(row.actor_id)}"
             )
             + (f" — {literal(row.reason)}" if row.reason else "")
             for row in rows
         ]
         return Reply(card=Card(title="🧾 Recognition audit", description="\n".join(lines)), ephemeral=True)
+
+    @RECOGNITION.command(
+        "report",
+        "Kudos patterns of the last 30 days worth a look: rings, one-sided giving, bursts, with the evidence",
+        permission=Permission.MODERATOR,
+        read_only=True,
+        slow=True,
+    )
+    async def report(self, ctx: Context) -> Reply:
+        found = await self.recognition.report(ctx.community.id, ctx.now)
+        zone = ctx.settings.zone()
+        since = f"{(ctx.now - WINDOW).astimezone(zone):%Y-%m-%d} – {ctx.now.astimezone(zone):%Y-%m-%d}"
+        checked = f"{plural(found.kudos, 'kudos', 'kudos')} from {plural(found.givers, 'member')} checked, {since}."
+        if not (found.rings or found.one_sided or found.bursts):
+            return Reply.private(f"Nothing suspicious in the last 30 days: {checked}")
+        people = await self.services.identity.members_by_id(sorted(found.members))
+
+        def who(member_id: int) -> str:
+            return mention(people[member_id]) if member_id in people else "a former member"
+
+        def day(moment: datetime) -> str:
+            return f"{moment.astimezone(zone):%Y-%m-%d}"
+
+        def share(part: int, whole: int) -> str:
+            return f"{part} of {whole} ({round(100 * part / whole)}%)"
+
+        allowance = ctx.settings.of(RecognitionSettings).kudos_daily_limit * WINDOW.days
+        sections: list[CardField] = []
+        rings = [
+            "• "
+            + " ⇄ ".join(who(m) for m in ring.members)
+            + ": "
+            + "; ".join(f"{who(m)} gave the others {share(ring.gave_inside(m), ring.given[m])}" for m in ring.members)
+            + f" · {day(ring.first)} – {day(ring.last)}"
+            for ring in found.rings
+        ]
+        one_sided = [
+            f"• {who(each.giver)} → {who(each.receiver)}: {share(each.count, each.given)} of the kudos "
+            f"{who(each.giver)} gave (allowance {allowance}); back: {each.back} · {day(each.first)} – {day(each.last)}"
+            for each in found.one_sided
+        ]
+        bursts = [
+            f"• {who(burst.member)} {'gave' if burst.giving else 'received'} {burst.count} kudos "
+            f"{'to' if burst.giving else 'from'} {plural(burst.others, 'member')} within "
+            f"{_minutes(burst.end - burst.start)} · {burst.start.astimezone(zone):%Y-%m-%d %H:%M}–"
+            f"{burst.end.astimezone(zone):%H:%M}"
+            for burst in found.bursts
+        ]
+        for title, lines in (
+            ("Rings: members giving each other most of their kudos", rings),
+            ("One-sided: most of a member's kudos to one member", one_sided),
+            (f"Bursts: {BURST_MIN_KUDOS} or more kudos within an hour", bursts),
+        ):
+            shown: list[str] = []
+            for line in lines[:REPORT_LIMIT]:  # as many as a Discord field holds (1024 characters)
+                if sum(len(each) + 1 for each in shown) + len(line) > _FIELD_BUDGET and shown:
+                    break
+                shown.append(line)
+            if shown:
+                more = f"\n…and {len(lines) - len(shown)} more." if len(lines) > len(shown) else ""
+                sections.append(CardField(title, "\n".join(shown) + more, inline=False))
+        return Reply(
+            card=Card(
+                title="🔎 Recognition report — the last 30 days",
+                description="Patterns worth a look, not verdicts: `/recognition void` and `/recognition lock` act.",
+                fields=tuple(sections),
+                footer=checked[0].upper() + checked[1:] + " Thresholds: README, Recognition report.",
+            ),
+            ephemeral=True,
+        )
 
     async def _level_check(self, member: Member, gained: int, settings: CommunitySettings, channel: str | None) -> None:
         after = await self.recognition.all_time_points(member)
@@ -470,3 +548,8 @@ def _and(names: Iterable[str]) -> str:
 def _titles_text(titles: dict[int, str]) -> str:
     """`0 Newcomer, 5 Contributor` (levels from which each title holds), or `none`."""
     return ", ".join(f"{level} {literal(title)}" for level, title in titles.items()) or "none"
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    return plural(minutes, "minute")

@@ -11,7 +11,10 @@ are not roles (Slack; and any community that rewards no level with a role).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from typing import Literal
 
 Curve = Literal["mee6", "linear"]
@@ -79,3 +82,29 @@ def title_of(level: int, titles: dict[int, str]) -> str:
             break
         found = title
     return found
+
+
+def points_for_level(level: int, curve: Curve = "mee6", linear_step: int = 100) -> int:
+    """The all-time points that reach `level` (0 for level 0): the sum of the steps below it. Raises
+    ValueError past MAX_LEVEL."""
+    if not 0 <= level <= MAX_LEVEL:
+        raise ValueError(f"level {level} is not between 0 and {MAX_LEVEL}")
+    if curve == "linear":
+        return level * max(1, linear_step)
+    return sum(step(curve, below) for below in range(level))
+
+
+@lru_cache(maxsize=16)
+def _reached(curve: Curve, linear_step: int) -> tuple[int, ...]:
+    """The points that reach levels 1 … MAX_LEVEL, in order."""
+    return tuple(accumulate(step(curve, level, linear_step) for level in range(MAX_LEVEL)))
+
+
+def same_level(before: int, after: int, curve: Curve = "mee6", linear_step: int = 100) -> bool:
+    """Whether two point totals are on the same level: a bisection, not a walk up the curve (every activity
+    batch asks this of each member in it)."""
+    if curve == "linear":
+        per_level = max(1, linear_step)
+        return max(0, before) // per_level == max(0, after) // per_level
+    reached = _reached(curve, linear_step)
+    return bisect_right(reached, before) == bisect_right(reached, after)

@@ -3,19 +3,32 @@
 Role rewards are `level_roles` (`5:ROLE_ID 10:ROLE_ID`, kept with `/levels role`). With `level_roles_stack`
 a member keeps every reward up to their level; without it, only their highest (the previous one is removed).
 A role Hearth may not grant is told to `mod_channel` once per role while Hearth runs, not once per member.
+
+Points come two ways. Kudos and adjustments check levels in their command (or reaction) once committed. Message
+activity is written in batches by the write-behind buffer: `batch_written` reads, in each batch's transaction, the
+all-time totals of the members it gave points (one statement), and once the batch has committed the levels those
+points crossed are announced, within `HEARTH_ACTIVITY_FLUSH_SECONDS` of the message. A level is announced once
+per member while Hearth runs, whichever way reached it first (a kudos and a batch committing at the same moment
+both see it).
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.ingest import FollowUp
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
-from cogs.recognition.levels import level_of, parse_titles, title_of
+from cogs.recognition.levels import Curve, level_of, parse_titles, same_level, title_of
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunitySettings
+from storage import recognition
+from storage.ledger import Award
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +51,7 @@ class LevelUps:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
+        self._announced: dict[int, int] = {}  # member id → the highest level announced (only members who levelled)
 
     async def points_changed(
         self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
@@ -49,11 +63,58 @@ class LevelUps:
         if new == old:
             return
         try:
-            if new > old:
+            if new > self._announced.get(member.id, old):
+                self._announced[member.id] = new
                 await self._announce(member, new, settings, channel)
+            elif new < old:  # reaching a level again after going down is news again
+                self._announced[member.id] = new
             await self.apply_roles(member, new, settings)
         except PlatformError as error:
             log.warning("level-up for member %s not delivered: %s", member.id, error.reason)
+
+    async def batch_written(self, session: AsyncSession, written: list[Award]) -> FollowUp | None:
+        """The activity buffer's hook (`bot.core.ingest.Written`): before and after points of each member the batch
+        gave points, read in its transaction so that nothing written meanwhile blurs them; their level changes are
+        announced once it committed, in a task of the buffer's (a slow platform never holds the buffer up)."""
+        gained: dict[int, tuple[int, int, str | None]] = {}  # member id → community id, points, latest channel
+        for each in written:
+            if each.points:
+                _, points, channel = gained.get(each.member_id, (0, 0, None))
+                gained[each.member_id] = (each.community_id, points + each.points, each.channel or channel)
+        if not gained:
+            return None
+        # Most batches cross no level: checked here, with each community's settings (cached), so that only a
+        # level reached costs a task; a community announcing nothing and rewarding no role is left out.
+        curves: dict[int, tuple[Curve, int]] = {}
+        communities = {c for c, _, _ in gained.values()}
+        for community_id in communities:
+            own = (await self.services.settings.get(community_id)).of(RecognitionSettings)
+            if own.level_up_announce != "off" or own.level_roles:
+                curves[community_id] = (own.level_curve, own.level_step)
+        if len(curves) < len(communities):
+            gained = {m: each for m, each in gained.items() if each[0] in curves}
+            if not gained:
+                return None
+        totals = await recognition.all_time_points(session, [(c, m) for m, (c, _, _) in gained.items()])
+        changes: list[tuple[int, int, int, int, str | None]] = []
+        for member_id, (community_id, points, channel) in gained.items():
+            after = totals.get(member_id, 0)
+            if not same_level(after - points, after, *curves[community_id]):
+                changes.append((member_id, community_id, after - points, after, channel))
+        if not changes:
+            return None
+
+        return partial(self._batch_levels, changes)
+
+    async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
+        try:
+            for member_id, community_id, before, after, channel in changes:
+                found = await self.services.identity.members_by_id([member_id])
+                if member_id in found:
+                    settings = await self.services.settings.get(community_id)
+                    await self.points_changed(found[member_id], before, after, settings, channel)
+        except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
+            log.exception("level-ups from message activity not announced")
 
     async def _announce(self, member: Member, level: int, settings: CommunitySettings, channel: str | None) -> None:
         own = settings.of(RecognitionSettings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
@@ -12,6 +13,7 @@ from bot.core.refs import Member
 from bot.core.reply import UserError
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
+from cogs.recognition import report
 from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings, tag_list, tags_in
 from config.community import CommunitySettings
@@ -249,6 +251,13 @@ class RecognitionService:
     async def audit(self, community_id: int, member: Member | None) -> list[recognition.AuditRow]:
         async with self.services.db.read() as session:
             return await recognition.audit(session, community_id, member.id if member else None)
+
+    async def report(self, community_id: int, now: datetime) -> report.Findings:
+        """The kudos patterns of the last `report.WINDOW` (cogs/recognition/report.py), analysed in a worker thread:
+        a large community's month of kudos is a few tens of thousands."""
+        async with self.services.db.read() as session:
+            kudos = await recognition.kudos_since(session, community_id, now - report.WINDOW)
+        return await asyncio.to_thread(report.analyse, kudos)
 
     async def _check_limits(
         self,

@@ -133,6 +133,7 @@ async def test_hearth_cogs_loads_only_the_chosen_features(database_url: str, clo
             "levels sync",
             "levels title",
             "season start",
+            "recognition report",
         } == set(runtime.registry.commands)
         assert "kudos_points" in runtime.registry.settings.keys()
         assert "ritual_grace" not in runtime.registry.settings.keys()

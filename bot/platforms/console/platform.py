@@ -128,7 +128,8 @@ def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
             # A card-only message leads with its title, so the block's first line says what it is.
             lines.append(f"  ┃ {text(card.title)}" if lines else text(card.title))
         lines += [f"  ┃ {line}" for line in text(card.description).splitlines()]
-        lines += [f"  ┃ {text(f.name)}: {text(f.value)}" for f in card.fields]
+        # A value of several lines (a report's findings) keeps every line inside the card.
+        lines += [f"  ┃ {line}" for f in card.fields for line in f"{text(f.name)}: {text(f.value)}".splitlines()]
         if card.footer:
             lines.append(f"  ┃ {text(card.footer)}")
         if card.image:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from tempfile import mkdtemp
+from typing import cast
+
+from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console import ConsolePlatform
 from tests.conftest import ConsoleDriver
+from tests.platforms.fake_discord import WAIT_SECONDS
 
 
 async def test_level_up_is_announced_and_rewarded_with_roles(console: ConsoleDriver) -> None:
@@ -60,3 +69,46 @@ async def test_levels_sync_gives_roles_to_members_already_there(console: Console
     assert "@bob now has the role &helper" in said
     assert "@carol now has the role &helper" in said
     assert "Level roles re-applied for 2 members (2 role changes)." in said
+
+
+async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_written(hearth: Hearth) -> None:
+    arrived = asyncio.Event()
+    blocks: list[str] = []
+
+    def write(where: str, lines: list[str]) -> None:
+        blocks.append(f"[{where}] " + "\n".join(lines))
+        arrived.set()
+
+    console = ConsolePlatform(hearth, cast(VirtualScheduler, hearth.services.scheduler), write, Path(mkdtemp()))
+    await console.run_lines(
+        [
+            "@admin is admin",
+            "@admin: /config set level_curve linear",
+            "@admin: /config set level_step 3",
+            "@admin: /config set activity_cooldown 0s",
+            "@alice: good morning everyone",
+            "@alice: the release notes are up",
+            "@alice in #ideas: what about a picnic in June",
+        ]
+    )
+    assert not any("reached level" in block for block in blocks)  # the three points still wait in memory
+
+    async def announced(text: str) -> None:
+        await hearth.services.activity.flush()  # what the buffer does within HEARTH_ACTIVITY_FLUSH_SECONDS
+        while text not in blocks:
+            arrived.clear()
+            await asyncio.wait_for(arrived.wait(), WAIT_SECONDS)
+
+    # Announced where the level was reached: alice's latest message was in #ideas.
+    await announced("[#ideas] ⬆️ @alice reached level 1!")
+    await console.run_lines(["@alice: lunch is at noon today", "@alice: see you all tomorrow"])
+    # +10 by kudos while the two messages wait: 13 points, level 4, announced by the kudos itself.
+    await console.run_lines(["@bob: /kudos @alice thanks"])
+    assert "[#general] ⬆️ @alice reached level 4!" in blocks
+    # The batch reads alice's total in its own transaction: 13 before it, 15 after, so level 5 (not 1 to 5 again).
+    await announced("[#general] ⬆️ @alice reached level 5!")
+    assert [block for block in blocks if "reached level" in block] == [
+        "[#ideas] ⬆️ @alice reached level 1!",
+        "[#general] ⬆️ @alice reached level 4!",
+        "[#general] ⬆️ @alice reached level 5!",
+    ]

@@ -1,0 +1,269 @@
+"""`hearth points import FILE.csv`: points from another bot, as audited adjustment rows (README, "Moving from
+another bot").
+
+The file is CSV (`,`, `;` or tab) with a header row naming its columns, case aside:
+
+- the member: `member`, `member_id`, `user_id`, `user`, `id` or `external_id` — the platform's id (Discord user
+  id, Slack user id, a console name; `<@123>` and `@name` are read as the id inside);
+- their points: `points`, `xp`, `exp` or `experience` — a whole number, 0 to 1,000,000,000;
+- optionally their level: `level` or `lvl` — 0 to MAX_LEVEL. Where the community's curve needs more points for
+  that level than the line gives, the member gets the points that reach it (their level carries over); where it
+  needs fewer, the points stand.
+
+Other columns (a MEE6 export's `username`, `message_count`, ...) are ignored.
+
+Each line is one `adjustment` row, without an actor (the audit says "by import"), its reason naming the file
+and the line, dated IMPORTED_AT: the points count in all-time points, levels and ranks, not on this week's,
+month's, quarter's or year's boards. Its idempotency key is the file's name and the line's number, so running
+the same file again adds nothing. A line changed since its file was imported (other member or points, or a
+line added or removed above it) is not imported again and is reported: a line is never imported twice.
+
+Bad lines (an unreadable id or number, a member twice) are reported by number and change nothing; the good
+lines import. Members Hearth has not seen yet are created with the platform's id; their name comes when
+Hearth first sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+
+from bot.core.awards import award
+from bot.core.refs import Community, MemberRef
+from bot.core.services import Services
+from cogs.recognition.levels import MAX_LEVEL, Curve, points_for_level
+from cogs.recognition.settings import RecognitionSettings
+from storage import ledger
+from storage.kinds import Kind
+from storage.ledger import Award
+
+MEMBER_COLUMNS = ("member", "member_id", "user_id", "user", "id", "external_id")
+POINTS_COLUMNS = ("points", "xp", "exp", "experience")
+LEVEL_COLUMNS = ("level", "lvl")
+MAX_POINTS = 1_000_000_000
+# Before any community's history in Hearth: imported points were earned elsewhere at times nobody knows, so
+# they count all-time and on no week, month, quarter or year board Hearth shows.
+IMPORTED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+_CHUNK = 1000  # lines per transaction (and per key look-up)
+_ID_PATTERNS = {
+    # What each platform's member ids look like, to catch a column of names (`bob#1234`) before it is imported.
+    "discord": (re.compile(r"\d{1,20}"), "a Discord user id is digits (80351110224678912)"),
+    "slack": (re.compile(r"[UW][A-Z0-9]{1,20}"), "a Slack user id is U or W and capitals or digits (U024BE7LH)"),
+}
+_MENTION = re.compile(r"<@!?([^<>|]+)(\|[^<>]*)?>")
+
+
+class ImportRefused(Exception):
+    """The whole file cannot be read (no header, no member column, not UTF-8): nothing is imported."""
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # the file's line number (1 is the header)
+    member: str  # the platform's id
+    points: int  # what the line gives: its points, raised to its level's where those are more
+    level: int | None
+    raised: bool  # the level needed more points than the line gave
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with dry_run, would do). `problems` are per line, `file:line: what`."""
+
+    file_name: str
+    imported: int = 0  # lines written now
+    points: int = 0  # points they gave
+    raised: int = 0  # of them, lines whose level needed more points than they gave
+    new_members: int = 0
+    already: int = 0  # lines the same as when this file was imported before
+    zero: int = 0  # lines giving 0 points (and no level): nothing to add
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+
+def read_lines(
+    text: str, file_name: str, platform: str, curve: Curve, step: int
+) -> tuple[list[Line], list[tuple[int, str]]]:
+    """The file's good lines and (line number, message) per bad one. Raises ImportRefused when the header is
+    unusable."""
+    rows = _rows(text)
+    header = next(rows, None)
+    if header is None:
+        raise ImportRefused(f"{file_name} is empty: its first line must name the columns (member,points,level).")
+    names = [name.strip().lower().lstrip("\ufeff") for name in header[1]]
+    member_at = _column(names, MEMBER_COLUMNS)
+    points_at = _column(names, POINTS_COLUMNS)
+    level_at = _column(names, LEVEL_COLUMNS)
+    if member_at is None or (points_at is None and level_at is None):
+        raise ImportRefused(
+            f"{file_name}: the first line must name the columns: member,points,level (level optional; "
+            f"user_id and xp are read too), not {','.join(header[1])!r}."
+        )
+    good: list[Line] = []
+    problems: list[tuple[int, str]] = []
+    first_line_of: dict[str, int] = {}
+    for number, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are no lines
+
+        def cell(at: int | None, cells: list[str] = cells) -> str:
+            return cells[at].strip() if at is not None and at < len(cells) else ""
+
+        try:
+            member = _member_id(cell(member_at), platform)
+            amount = _whole(cell(points_at), "points", MAX_POINTS) if cell(points_at) else None
+            level = _whole(cell(level_at), "level", MAX_LEVEL) if cell(level_at) else None
+            if amount is None and level is None:
+                raise ValueError("the line gives neither points nor a level")
+            if member in first_line_of:
+                raise ValueError(f"{member} is on line {first_line_of[member]} already")
+            needed = points_for_level(level, curve, step) if level is not None else 0
+            if needed > MAX_POINTS:
+                raise ValueError(f"level {level} takes {needed:,} points on this community's curve, too many")
+        except ValueError as error:
+            problems.append((number, f"{file_name}:{number}: {error}; not imported"))
+            continue
+        first_line_of[member] = number
+        given = amount or 0
+        good.append(Line(number, member, max(given, needed), level, needed > given))
+    return good, problems
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each CSV record; the delimiter (`,`, `;`, tab) read from the header."""
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as error:
+        raise ImportRefused(f"line {reader.line_num} cannot be read as CSV ({error}); nothing was imported.") from None
+
+
+def _column(names: list[str], accepted: tuple[str, ...]) -> int | None:
+    for name in accepted:
+        if name in names:
+            return names.index(name)
+    return None
+
+
+def _member_id(text: str, platform: str) -> str:
+    found = _MENTION.fullmatch(text)
+    member = (found.group(1) if found else text.removeprefix("@")).strip()
+    if not member:
+        raise ValueError("no member id")
+    if len(member) > 64 or not member.isprintable() or any(ch.isspace() for ch in member):
+        raise ValueError(f"{member[:40]!r} is not a member id (one word of up to 64 characters)")
+    expected = _ID_PATTERNS.get(platform)
+    if expected is not None and not expected[0].fullmatch(member):
+        raise ValueError(f"{member!r} is not a member id: {expected[1]}")
+    return member
+
+
+def _whole(text: str, what: str, highest: int) -> int:
+    cleaned = text.replace("_", "").replace(" ", "")
+    if cleaned.endswith(".0"):  # spreadsheets write whole numbers so
+        cleaned = cleaned[:-2]
+    if not cleaned.isdecimal() or not cleaned.isascii():
+        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not {text[:40]!r}")
+    value = int(cleaned)
+    if value > highest:
+        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not {value:,}")
+    return value
+
+
+def line_key(file_name: str, number: int) -> str:
+    """A line's idempotency key: the file's name (not its content, so a file with a line fixed is still the same
+    import) and the line's number."""
+    digest = hashlib.sha256(PurePath(file_name).name.encode()).hexdigest()[:16]
+    return f"import:{digest}:{number}"
+
+
+async def import_points(
+    services: Services, community: Community, text: str, file_name: str, *, dry_run: bool = False
+) -> ImportResult:
+    """Import a file's lines into `community` (module docstring); with `dry_run`, only say what would happen.
+    Raises ImportRefused when the file as a whole cannot be read."""
+    name = PurePath(file_name).name
+    settings = await services.settings.get(community.id)
+    own = settings.of(RecognitionSettings)
+    lines, problems = read_lines(text, name, community.ref.platform, own.level_curve, own.level_step)
+    result = ImportResult(name, zero=sum(1 for line in lines if line.points == 0))
+    lines = [line for line in lines if line.points]
+    pending_before = services.identity.pending
+    members = {line.number: await services.identity.member(MemberRef(community.ref, line.member)) for line in lines}
+    result.new_members = services.identity.pending - pending_before
+    for start in range(0, len(lines), _CHUNK):
+        chunk = lines[start : start + _CHUNK]
+        keys = {line.number: line_key(name, line.number) for line in chunk}
+        # A dry run reads only: the members it would create stay in memory, and the process ends.
+        async with services.db.read() if dry_run else services.db.write() as session:
+            known = {
+                row.idempotency_key: row for row in await ledger.rows_by_keys(session, community.id, [*keys.values()])
+            }
+            awards: list[Award] = []
+            for line in chunk:
+                member = members[line.number]
+                before = known.get(keys[line.number])
+                if before is not None:
+                    if (before.member_id, before.points) == (member.id, line.points):
+                        result.already += 1
+                    else:
+                        then = f"{before.points:,} points then, now {line.member} {line.points:,}"
+                        problems.append(
+                            (
+                                line.number,
+                                f"{name}:{line.number}: changed since {name} was imported ({then}); a line is never "
+                                "imported twice: correct a member with /points adjust",
+                            )
+                        )
+                    continue
+                reason = f"{name[:200]} line {line.number}" + (f" (level {line.level})" if line.raised else "")
+                key = keys[line.number]
+                awards.append(
+                    award(
+                        settings, community.id, member.id, Kind.ADJUSTMENT, line.points, key, IMPORTED_AT, reason=reason
+                    )
+                )
+            if not dry_run:
+                awards = await ledger.record(session, awards)
+            raised = {keys[line.number] for line in chunk if line.raised}
+            result.raised += sum(1 for each in awards if each.idempotency_key in raised)
+            result.imported += len(awards)
+            result.points += sum(each.points for each in awards)
+    result.problems = [text for _, text in sorted(problems)]
+    return result
+
+
+def summary(result: ImportResult, *, dry_run: bool = False) -> str:
+    """What `hearth points import` prints when done: one line per count that is not zero."""
+    verb = "would import" if dry_run else "imported"
+    lines = [
+        f"{result.file_name}: {verb} {_count(result.imported, 'line')}, {_count(result.points, 'point')}"
+        + (f" ({result.raised:,} raised to the points of their level)" if result.raised else "")
+        + (f"; {_count(result.new_members, 'member')} Hearth has not seen yet" if result.new_members else "")
+    ]
+    if result.already:
+        lines.append(f"{_count(result.already, 'line')} imported before, unchanged: nothing added for them")
+    if result.zero:
+        lines.append(f"{_count(result.zero, 'line')} with 0 points: nothing to add")
+    if result.problems:
+        lines.append(f"{_count(len(result.problems), 'line')} not imported (each named above)")
+    if not dry_run and result.imported:
+        lines.append("They are in /recognition audit; /levels sync gives level roles to the members imported.")
+    return "\n".join(lines)
+
+
+def _count(count: int, noun: str) -> str:
+    """`1 line`, `20,000 lines`: a terminal's figures with thousands separators."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

@@ -1,0 +1,103 @@
+"""`hearth points import`: points from another bot as audited adjustments, idempotent by file line (SQLite and
+PostgreSQL through the `hearth` fixture); the command line itself in tests/test_cli_points_import.py."""
+
+from __future__ import annotations
+
+from bot.core.runtime import Hearth
+from bot.platforms.console.platform import COMMUNITY
+from cogs.recognition.importer import ImportResult, import_points
+from tests.cogs.recognition.test_boards import board
+from tests.conftest import ConsoleDriver, ledger_rows
+
+EXPORT = """user_id,username,xp,level
+alice,Alice A,5000,3
+bob,Bob,10,5
+carol,Carol,,2
+"""
+
+
+def figures(lines: list[str]) -> list[str]:
+    """Board lines with figures as digits only (`5,001` and `5001` alike)."""
+    return [line.replace(",", "") for line in lines]
+
+
+async def _import(hearth: Hearth, text: str, name: str = "mee6.csv", dry_run: bool = False) -> ImportResult:
+    community = await hearth.services.identity.community(COMMUNITY)
+    return await import_points(hearth.services, community, text, name, dry_run=dry_run)
+
+
+async def test_import_adds_points_levels_and_audit_once(hearth: Hearth, console: ConsoleDriver) -> None:
+    await console.run("@alice: hello")  # alice is known; bob and carol are created by the import
+    first = await _import(hearth, EXPORT)
+    # mee6 curve: level 5 takes 100+155+220+295+380 = 1150 points, more than bob's 10; carol's level 2 takes 255.
+    assert (first.imported, first.points, first.raised, first.new_members) == (3, 5000 + 1150 + 255, 2, 2)
+    assert first.problems == []
+    again = await _import(hearth, EXPORT)
+    assert (again.imported, again.points, again.already) == (0, 0, 3)
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition audit
+        @bob: /rank
+        @admin: /leaderboard all
+        @admin: /leaderboard week
+        """
+    )
+    assert "adjusted bob +1150 by import — mee6.csv line 3 (level 5)" in said
+    assert "adjusted alice +5000 by import — mee6.csv line 2" in said
+    assert "Level: 5 (0/475 to 6)" in said  # exactly the points of level 5
+    # All-time boards carry the imported points; this week's board does not (dated before Hearth).
+    assert figures(board(said, "all time")) == [
+        "🥇 alice — 5001 points",
+        "🥈 bob — 1150 points",
+        "🥉 carol — 255 points",
+    ]
+    assert figures(board(said, "this week")) == ["🥇 alice — 1 point"]
+    assert [row[:2] for row in await ledger_rows(hearth, "adjustment")] == [
+        ("alice", 5000),
+        ("bob", 1150),
+        ("carol", 255),
+    ]
+
+
+async def test_bad_and_changed_lines_are_named_and_the_good_ones_import(hearth: Hearth, console: ConsoleDriver) -> None:
+    await _import(hearth, "member;points\nalice;100\nbob;200\n")
+    changed = (
+        "member;points;level\nalice;100\nbob;250\n\ncarol;1.5\n<@dana>;7\ndana;8\nerin;99999999999\n @frank ;1_000\n"
+        "zoe;;900\n"
+    )
+    checked = await _import(hearth, changed, dry_run=True)
+    assert (checked.imported, checked.points, checked.already) == (2, 1007, 1)
+    assert await ledger_rows(hearth, "adjustment") == [
+        ("alice", 100, "mee6.csv line 2"),
+        ("bob", 200, "mee6.csv line 3"),
+    ]  # the dry run wrote nothing
+    done = await _import(hearth, changed)
+    assert (done.imported, done.points, done.already) == (2, 1007, 1)
+    assert done.problems == [
+        "mee6.csv:3: changed since mee6.csv was imported (200 points then, now bob 250); a line is never imported "
+        "twice: correct a member with /points adjust",
+        "mee6.csv:5: points must be a whole number from 0 to 1,000,000,000, not '1.5'; not imported",
+        "mee6.csv:7: dana is on line 6 already; not imported",
+        "mee6.csv:8: points must be a whole number from 0 to 1,000,000,000, not 99,999,999,999; not imported",
+        "mee6.csv:10: level 900 takes 1,233,293,250 points on this community's curve, too many; not imported",
+    ]
+    said = await console.run("@admin is admin\n@admin: /leaderboard all")
+    assert figures(board(said, "all time")) == [
+        "🥇 frank — 1000 points",
+        "🥈 bob — 200 points",
+        "🥉 alice — 100 points",
+        "4. dana — 7 points",
+    ]
+
+
+async def test_a_file_without_a_member_column_imports_nothing(hearth: Hearth) -> None:
+    from cogs.recognition.importer import ImportRefused
+
+    try:
+        await _import(hearth, "name,score\nalice,10\n")
+    except ImportRefused as refused:
+        assert "the first line must name the columns: member,points,level" in str(refused)
+    else:
+        raise AssertionError("a file without a member column was imported")
+    assert await ledger_rows(hearth, "adjustment") == []

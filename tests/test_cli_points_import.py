@@ -1,0 +1,40 @@
+"""`hearth points import FILE.csv`: the command line around cogs/recognition/importer.py (its rules are tested in
+tests/cogs/recognition/test_import.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from tests.test_cli_export import hearth
+
+
+def test_points_import_reports_each_bad_line_and_adds_nothing_the_second_time(tmp_path: Path) -> None:
+    (tmp_path / "levels.csv").write_text(
+        "user_id,username,xp,level\n80351110224678912,alice,5000,3\n80351110224678913,bob,10,5\nbob#1234,bob,5,1\n",
+        encoding="utf-8",
+    )
+    unknown = hearth(tmp_path, "points", "import", "levels.csv", "--community", "1234")
+    assert unknown.returncode == 1 and "give --platform" in unknown.stderr
+    checked = hearth(
+        tmp_path, "points", "import", "levels.csv", "--community", "1234", "--platform", "discord", "--dry-run"
+    )
+    assert "levels.csv: would import 2 lines, 6,150 points (1 raised to the points of their level)" in checked.stdout
+    done = hearth(tmp_path, "points", "import", "levels.csv", "--community", "1234", "--platform", "discord")
+    assert done.returncode == 1  # one line was not imported
+    assert done.stderr.splitlines() == [
+        "levels.csv:4: 'bob#1234' is not a member id: a Discord user id is digits (80351110224678912); not imported"
+    ]
+    assert "levels.csv: imported 2 lines, 6,150 points" in done.stdout
+    assert "2 members Hearth has not seen yet" in done.stdout
+    again = hearth(tmp_path, "points", "import", "levels.csv", "--community", "1234")  # known now: no --platform
+    assert "imported 0 lines, 0 points" in again.stdout
+    assert "2 lines imported before, unchanged: nothing added for them" in again.stdout
+    exported = hearth(tmp_path, "export", "--community", "1234")
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(r["member_id"], r["kind"], r["points"]) for r in rows] == [
+        ("80351110224678912", "adjustment", "5000"),
+        ("80351110224678913", "adjustment", "1150"),
+    ]
+    assert "Traceback" not in done.stderr + again.stderr + unknown.stderr

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Dialect, and_, bindparam, case, false, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
+from storage.dialect import dialect_insert, insert_rows_sqlite, insert_values_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -47,14 +47,15 @@ _TAGGED = ("kudos_received", "kudos_void")
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
 _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
-_POINTS_POSITION = _TOTALS_COLUMNS.index("points")
-# Where each counted kind adds 1 in a totals row; a void takes 1 back from what it voids.
-_COUNTER_POSITIONS = {kind: _TOTALS_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
+# Each counted kind's steps in the counter columns (kudos_received, kudos_given, messages), in that order;
+# a void takes 1 back from what it voids.
 _VOIDED = {"kudos_void": "kudos_received", "message_void": "message"}
-_COUNTER_STEPS = {
-    **{kind: (position, 1) for kind, position in _COUNTER_POSITIONS.items()},
-    **{void: (_COUNTER_POSITIONS[kind], -1) for void, kind in _VOIDED.items()},
+_STEPS = {**{kind: (kind, 1) for kind in _COUNTERS}, **{void: (kind, -1) for void, kind in _VOIDED.items()}}
+_COUNTS_OF = {
+    kind: tuple(step if _COUNTERS[counted] == column else 0 for column in _COUNTER_COLUMNS)
+    for kind, (counted, step) in _STEPS.items()
 }
+_NO_COUNTS = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -373,33 +374,48 @@ async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str],
 
 
 async def _add_to_totals(connection: AsyncConnection, statements: _Statements, awards: Sequence[Award]) -> None:
-    """One upsert per (community, bucket, member) of the batch.
+    """One upsert row per (award, bucket): each period overall, in the award's category and its tags' boards.
 
-    On PostgreSQL in key order, so that two concurrent batches lock rows in the same order and queue
-    instead of deadlocking (a SQLite write transaction has the database to itself).
+    Not merged per (community, bucket, member) in memory: a batch of message activity holds a member once
+    (the activity cooldown outlasts a batch), and where a key repeats the upsert adds each row in turn. On
+    PostgreSQL in key order, so that two concurrent batches lock rows in the same order and queue instead of
+    deadlocking (a SQLite write transaction has the database to itself).
     """
-    rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
-    for award in awards:
-        counter, step = _COUNTER_STEPS.get(award.kind, (0, 0))
-        category = CATEGORY_OF.get(award.kind)
-        periods = buckets_for(award.created_at, award.zone)
-        buckets = periods if category is None else (*periods, *_category_buckets(periods, category))
-        for tag in award.tags if award.kind in _TAGGED else ():
-            buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
-        for bucket in buckets:
-            key = (award.community_id, bucket, award.member_id)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = [award.community_id, bucket, award.member_id, 0, 0, 0, 0]
-            row[_POINTS_POSITION] += award.points
-            if counter:
-                row[counter] += step
-    if not rows:
+    if not awards:
         return
     if connection.dialect.name == "sqlite":
-        await insert_rows_sqlite(connection, statements.totals_upsert.sql, list(rows.values()))
+        flat = _totals_values(awards)
+        await insert_values_sqlite(connection, statements.totals_upsert.sql, flat, len(_TOTALS_COLUMNS))
     else:
-        await connection.exec_driver_sql(statements.totals_upsert.sql, [tuple(rows[key]) for key in sorted(rows)])
+        width = len(_TOTALS_COLUMNS)
+        flat = _totals_values(awards)
+        rows = sorted(tuple(flat[at : at + width]) for at in range(0, len(flat), width))
+        await connection.exec_driver_sql(statements.totals_upsert.sql, rows)
+
+
+def _totals_values(awards: Sequence[Award]) -> list[Any]:
+    """The totals upserts' parameters, row after row in _TOTALS_COLUMNS order, in one flat list."""
+    flat: list[Any] = []
+    add = flat.extend
+    for award in awards:
+        kind = award.kind
+        kudos_received, kudos_given, messages = _COUNTS_OF.get(kind, _NO_COUNTS)
+        buckets = _award_buckets(award.zone, award.created_at.timestamp() // 60, CATEGORY_OF.get(kind))
+        if award.tags and kind in _TAGGED:
+            periods = buckets[:5]
+            for tag in award.tags:
+                buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
+        community, member, points = award.community_id, award.member_id, award.points
+        for bucket in buckets:
+            add((community, bucket, member, points, kudos_received, kudos_given, messages))
+    return flat
+
+
+@lru_cache(maxsize=4096)
+def _award_buckets(zone: str, minute: float, category: str | None) -> tuple[str, ...]:
+    """The buckets an award of `category` made in that minute counts in: the periods, then the category's."""
+    periods = _buckets(zone, minute)
+    return periods if category is None else (*periods, *_category_buckets(periods, category))
 
 
 @lru_cache(maxsize=4096)

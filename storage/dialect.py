@@ -44,7 +44,9 @@ async def insert_rows_sqlite(connection: AsyncConnection, single_row_insert: str
     return await insert_values_sqlite(connection, single_row_insert, list(chain.from_iterable(rows)), len(rows[0]))
 
 
-async def insert_values_sqlite(connection: AsyncConnection, single_row_insert: str, values: list[Any], width: int) -> int:
+async def insert_values_sqlite(
+    connection: AsyncConnection, single_row_insert: str, values: list[Any], width: int
+) -> int:
     """`insert_rows_sqlite` for rows given as one flat list of parameters, `width` per row (no tuple per row
     to build and flatten again: the ledger's totals are ten rows per message)."""
     raw = await connection.get_raw_connection()

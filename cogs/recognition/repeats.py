@@ -28,7 +28,7 @@ class _Message:
     a member's latest message waits for their next one). A text of at most `_LONGEST` characters is kept as
     it came until first compared (its normal form is no longer); a longer one is normalised at once."""
 
-    __slots__ = ("_text", "_form", "_pairs")
+    __slots__ = ("_form", "_pairs", "_text")
 
     def __init__(self, text: str) -> None:
         self._text: str | None = text if len(text) <= _LONGEST else None

@@ -244,8 +244,8 @@ class Identity:
         if communities:  # before their members, which refer to them
             await identity.insert_communities(session, communities)
         moved = await identity.insert_members(session, batch) if batch else {}
-        for member_id, name in renamed.items():
-            await identity.rename_member(session, self.current_id(member_id), name)
+        if renamed:
+            await identity.rename_members(session, [(self.current_id(i), name) for i, name in renamed.items()])
         # Another process wrote these members first: theirs is the id from now on (rows written with
         # the id given here are remapped by their writers through `moved`).
         for given, member in [(given, self._member_by_id.pop(given)) for given in moved]:
@@ -257,8 +257,12 @@ class Identity:
             for community in communities:
                 del self._new_communities[community.id]
             for row in batch:
-                if self._new.get(row.id) is row:
+                now_pending = self._new.get(row.id)
+                if now_pending is row:
                     del self._new[row.id]
+                elif now_pending is not None:  # renamed while its row was being written: the new name follows
+                    del self._new[row.id]
+                    self._renamed[row.id] = now_pending.display_name
             for member_id, name in renamed.items():
                 if self._renamed.get(member_id) == name:
                     del self._renamed[member_id]

@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, update
+from sqlalchemy import Dialect, and_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite
@@ -145,8 +146,15 @@ class _Statements:
 
 
 def _upsert_sql(dialect: Dialect, table: Any, keys: Sequence[str], counters: Sequence[str]) -> str:
+    """A single-row upsert adding `counters` (SQLite: repeated as multi-row VALUES); on PostgreSQL one statement
+    for a whole batch, each column's values an array (`INSERT ... SELECT unnest(...)`): a statement per row cost
+    the server one per message. The rows must then be distinct by key (they are: merged per row in memory)."""
     columns = (*keys, *counters)
-    insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
+    if dialect.name == "postgresql":
+        arrays = select(*[func.unnest(bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns])
+        insert = postgresql.insert(table).from_select(list(columns), arrays)
+    else:
+        insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
     statement = insert.on_conflict_do_update(
         index_elements=list(keys), set_={name: table.c[name] + insert.excluded[name] for name in counters}
     )
@@ -211,11 +219,14 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
         # SQLite: the text UTCDateTime stores (naive UTC, microseconds), as the ledger's hot path writes it.
         return utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc(moment)
 
-    async def rows(sql: str, values: list[tuple[Any, ...]]) -> None:
+    async def rows(sql: str, values: list[tuple[Any, ...]], arrays: bool = False) -> None:
+        """Run `sql` for each row; `arrays`: on PostgreSQL it takes the columns as arrays (_upsert_sql)."""
         if not values:
             return
         if sqlite:
             await insert_rows_sqlite(connection, sql, values)
+        elif arrays:
+            await connection.exec_driver_sql(sql, tuple(map(list, zip(*values, strict=True))))
         else:
             await connection.exec_driver_sql(sql, values)
 
@@ -226,13 +237,17 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
     await rows(
         statements.member_upsert,
         [(c, m, day_value(d), *row) for (c, m, d), row in sorted(deltas.member_days.items())],
+        arrays=True,
     )
     await rows(
         statements.channel_upsert,
         [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.channel_days.items())],
+        arrays=True,
     )
     await rows(
-        statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())]
+        statements.mood_upsert,
+        [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())],
+        arrays=True,
     )
     await rows(statements.mood_author_insert, [(c, ch, day_value(d), m) for c, ch, d, m in sorted(deltas.mood_authors)])
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]

@@ -61,10 +61,9 @@ class Repeats:
         message = _Message(text)
         recent = self._recent.get(member_id)
         if recent is None:
-            recent = self._recent[member_id] = deque(maxlen=KEEP)
-            repeat = False
-        else:
-            repeat = bool(recent) and bool(message.form) and any(_similar(message, earlier) for earlier in recent)
+            self._recent[member_id] = deque((message,), maxlen=KEEP)
+            return False
+        repeat = bool(message.form) and any(_similar(message, earlier) for earlier in recent)
         recent.append(message)
         return repeat
 
@@ -75,9 +74,10 @@ def _similar(a: _Message, b: _Message) -> bool:
     text_a, text_b = a.form, b.form
     if text_a == text_b:
         return True
-    if min(len(text_a), len(text_b)) < 8:
+    if len(text_a) < 8 or len(text_b) < 8:
         return False  # short messages ("ok", "thanks") are only repeats when identical
     pairs_a, pairs_b = a.pairs, b.pairs
-    enough = SIMILAR * (len(pairs_a) + len(pairs_b))
+    size_a, size_b = len(pairs_a), len(pairs_b)
+    enough = SIMILAR * (size_a + size_b)
     # The shared pairs are at most the smaller set: most unlike messages are told apart by size alone.
-    return 2 * min(len(pairs_a), len(pairs_b)) >= enough and 2 * len(pairs_a & pairs_b) >= enough
+    return 2 * min(size_a, size_b) >= enough and 2 * len(pairs_a & pairs_b) >= enough

@@ -28,28 +28,23 @@ class _Message:
     a member's latest message waits for their next one). A text of at most `_LONGEST` characters is kept as
     it came until first compared (its normal form is no longer); a longer one is normalised at once."""
 
-    __slots__ = ("_form", "_pairs", "_text")
+    __slots__ = ("form", "pairs", "text")
 
     def __init__(self, text: str) -> None:
-        self._text: str | None = text if len(text) <= _LONGEST else None
-        self._form: str | None = None if self._text is not None else normalise(text)
-        self._pairs: frozenset[str] | None = None
+        self.text: str | None = text if len(text) <= _LONGEST else None
+        self.form: str | None = None if self.text is not None else normalise(text)
+        self.pairs: frozenset[str] | None = None  # the normal form's adjacent characters
 
-    @property
-    def form(self) -> str:
-        if self._form is None:
-            self._form = normalise(self._text or "")
-            self._text = None
-        return self._form
-
-    @property
-    def pairs(self) -> frozenset[str]:
-        """The normal form's character pairs (adjacent characters), as two-character strings: unlike tuples,
-        strings are no work for the garbage collector."""
-        if self._pairs is None:
+    def worked_out(self) -> tuple[str, frozenset[str]]:
+        """The normal form and its character pairs, as two-character strings (unlike tuples, strings are no
+        work for the garbage collector)."""
+        if self.pairs is None:
+            if self.form is None:
+                self.form = normalise(self.text or "")
+                self.text = None
             form = self.form
-            self._pairs = frozenset(map(add, form, form[1:]))
-        return self._pairs
+            self.pairs = frozenset(map(add, form, form[1:]))
+        return self.form or "", self.pairs
 
 
 class Repeats:
@@ -57,27 +52,32 @@ class Repeats:
         self._recent: dict[int, deque[_Message]] = {}
 
     def seen(self, member_id: int, text: str) -> bool:
-        """Whether `text` repeats one of the member's last messages; remembers it either way."""
+        """Whether `text` repeats one of the member's last messages; remembers it either way.
+
+        Identical, or (from 8 characters) alike by the Dice coefficient of their character pairs: a typo or a
+        changed word leaves most pairs in place. Set operations in C: a few µs, where difflib took ~10 per pair.
+        """
         message = _Message(text)
         recent = self._recent.get(member_id)
         if recent is None:
             self._recent[member_id] = deque((message,), maxlen=KEEP)
             return False
-        repeat = bool(message.form) and any(_similar(message, earlier) for earlier in recent)
+        form, pairs = message.worked_out()
+        repeat = bool(form) and _repeats(form, pairs, recent)
         recent.append(message)
         return repeat
 
 
-def _similar(a: _Message, b: _Message) -> bool:
-    """Identical, or (from 8 characters) alike by the Dice coefficient of their character pairs: a typo or a
-    changed word leaves most pairs in place. Set operations in C: a few µs, where difflib took ~10 per pair."""
-    text_a, text_b = a.form, b.form
-    if text_a == text_b:
-        return True
-    if len(text_a) < 8 or len(text_b) < 8:
-        return False  # short messages ("ok", "thanks") are only repeats when identical
-    pairs_a, pairs_b = a.pairs, b.pairs
-    size_a, size_b = len(pairs_a), len(pairs_b)
-    enough = SIMILAR * (size_a + size_b)
-    # The shared pairs are at most the smaller set: most unlike messages are told apart by size alone.
-    return 2 * min(size_a, size_b) >= enough and 2 * len(pairs_a & pairs_b) >= enough
+def _repeats(form: str, pairs: frozenset[str], recent: deque[_Message]) -> bool:
+    size = len(pairs)
+    for earlier in recent:
+        their_form, theirs = earlier.worked_out()
+        if their_form == form:
+            return True
+        if len(form) < 8 or len(their_form) < 8:
+            continue  # short messages ("ok", "thanks") are only repeats when identical
+        enough = SIMILAR * (size + len(theirs))
+        # The shared pairs are at most the smaller set: most unlike messages are told apart by size alone.
+        if 2 * min(size, len(theirs)) >= enough and 2 * len(pairs & theirs) >= enough:
+            return True
+    return False

@@ -1,6 +1,6 @@
 """Near-duplicate messages: the same text, or nearly, as one of a member's last few messages earns no
-activity points. Compared in memory only (a short normalised form of each of the last few messages); no
-text is ever stored."""
+activity points. Compared in memory only (each of the last few messages as at most 200 characters: the text
+itself until first compared, then its normalised form and character pairs); no text is ever stored."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ class Repeats:
 
 
 def _repeats(form: str, pairs: frozenset[str], recent: tuple[_Message, ...]) -> bool:
+    """Whether the message of normal form `form` (character pairs `pairs`) repeats one of `recent`."""
     size = len(pairs)
     for earlier in recent:
         their_form, theirs = earlier.worked_out()

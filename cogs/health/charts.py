@@ -1,8 +1,6 @@
 """PNG charts with matplotlib's Figure API on the Agg canvas (no pyplot: no global state, no display).
 
 Each function is synchronous and CPU-bound: callers run it in a worker (`render`), never on the event loop.
-matplotlib is imported by the first chart, in its worker: most starts draw none, and the import is a
-third of a start-up.
 """
 
 from __future__ import annotations
@@ -11,10 +9,10 @@ import asyncio
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
 
 _ACCENT = "#5865F2"
 
@@ -24,15 +22,7 @@ async def render(draw: Callable[[], bytes]) -> bytes:
     return await asyncio.to_thread(draw)
 
 
-def _figure(**options: Any) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(**options)
-
-
 def _png(figure: Figure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     FigureCanvasAgg(figure)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=100, bbox_inches="tight")
@@ -40,7 +30,7 @@ def _png(figure: Figure) -> bytes:
 
 
 def activity(title: str, active: Sequence[tuple[date, int]], messages: Sequence[tuple[date, int]]) -> bytes:
-    figure = _figure(figsize=(8, 3.5))
+    figure = Figure(figsize=(8, 3.5))
     axes = figure.add_subplot()
     axes.bar(_x(messages), [n for _, n in messages], color="#C9CDFB", label="messages")
     axes.set_ylabel("messages")
@@ -55,7 +45,7 @@ def activity(title: str, active: Sequence[tuple[date, int]], messages: Sequence[
 
 
 def funnel(steps: Sequence[tuple[str, int]]) -> bytes:
-    figure = _figure(figsize=(7, 3.5))
+    figure = Figure(figsize=(7, 3.5))
     axes = figure.add_subplot()
     labels = [name for name, _ in steps]
     counts = [count for _, count in steps]
@@ -68,7 +58,7 @@ def funnel(steps: Sequence[tuple[str, int]]) -> bytes:
 
 
 def cohorts(rows: Sequence[tuple[date, int, Sequence[float | None]]]) -> bytes:
-    figure = _figure(figsize=(8, 0.45 * max(3, len(rows)) + 1.2))
+    figure = Figure(figsize=(8, 0.45 * max(3, len(rows)) + 1.2))
     axes = figure.add_subplot()
     width = max((len(row) for _, _, row in rows), default=1)
     grid = [
@@ -85,7 +75,7 @@ def cohorts(rows: Sequence[tuple[date, int, Sequence[float | None]]]) -> bytes:
 
 
 def mood(series: Mapping[str, Sequence[tuple[date, float]]]) -> bytes:
-    figure = _figure(figsize=(8, 3.5))
+    figure = Figure(figsize=(8, 3.5))
     axes = figure.add_subplot()
     for channel, points in series.items():
         axes.plot(_x(points), [v for _, v in points], marker="o", markersize=3, label=f"#{channel}")
@@ -102,6 +92,4 @@ def mood(series: Mapping[str, Sequence[tuple[date, float]]]) -> bytes:
 
 def _x(series: Sequence[tuple[date, object]]) -> list[float]:
     """Days as matplotlib's date numbers (what its date axis plots)."""
-    from matplotlib.dates import date2num
-
     return [float(date2num(day)) for day, _ in series]

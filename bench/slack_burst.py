@@ -5,6 +5,8 @@
 - kill -9 mid-burst (unpaced: all at once; paced: a steady rate), then a restart: how many
   acknowledged messages are missing, against the documented bound (eight activity batches).
 - SIGTERM mid-burst: acknowledged messages missing (must be 0), exit code, time to exit.
+- start-up: from starting `hearth run` to its "HTTP on port" line, on the database the drain left
+  (existing, migrated), wall and the process's CPU, best and worst of three.
 
     .venv/bin/python -m bench.slack_burst [--events 2000] [--database-url postgresql+asyncpg://...]
 """
@@ -125,6 +127,24 @@ async def terminated(url: str, events: int, first: int) -> str:
     )
 
 
+async def startup(url: str, starts: int = 3) -> str:
+    """`hearth run` to ready (serving HTTP) on an existing database, `starts` times."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    async with mock_slack_api() as api:
+        for _ in range(starts):
+            started = time.perf_counter()
+            async with hearth_run(api, url, BATCH) as served:
+                walls.append(time.perf_counter() - started)
+                cpus.append(cpu_seconds(served.process.pid))
+                served.process.send_signal(signal.SIGTERM)
+                await served.process.wait()
+    return (
+        f"start-up on an existing database: ready in {min(walls):.2f}-{max(walls):.2f} s wall,"
+        f" {min(cpus):.2f}-{max(cpus):.2f} s CPU ({starts} starts)"
+    )
+
+
 async def main_async(arguments: argparse.Namespace, folder: str) -> None:
     url = arguments.database_url or f"sqlite+aiosqlite:///{folder}/hearth.db"
     if url.startswith("postgresql"):
@@ -133,6 +153,7 @@ async def main_async(arguments: argparse.Namespace, folder: str) -> None:
     print(f"Slack HTTP mode, `hearth run` process, {backend}, {IN_FLIGHT} requests in flight")
     events = arguments.events
     print(await drain(url, events))
+    print(await startup(url))
     if arguments.drain_only:
         return
     print(await killed(url, events, 10 * events, None))
@@ -145,7 +166,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=500.0, help="paced kill -9 run: messages per second")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first); default a SQLite file")
-    parser.add_argument("--drain-only", action="store_true", help="only the drain run (no kill -9, no SIGTERM)")
+    parser.add_argument(
+        "--drain-only", action="store_true", help="only the drain and start-up runs (no kill -9, no SIGTERM)"
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hearth-burst-") as folder:
         asyncio.run(main_async(arguments, folder))

@@ -39,13 +39,24 @@ async def insert_rows_sqlite(connection: AsyncConnection, single_row_insert: str
     to 80,000 awards). A statement of many rows takes it back once, and each is one trip to aiosqlite's
     thread (SQLAlchemy's cursor takes three).
     """
+    if not rows:
+        return 0
+    return await insert_values_sqlite(connection, single_row_insert, list(chain.from_iterable(rows)), len(rows[0]))
+
+
+async def insert_values_sqlite(
+    connection: AsyncConnection, single_row_insert: str, values: list[Any], width: int
+) -> int:
+    """`insert_rows_sqlite` for rows given as one flat list of parameters, `width` per row (no tuple per row
+    to build and flatten again: the ledger's totals are ten rows per message)."""
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
     before = driver.total_changes
-    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
-        chunk = rows[start : start + _SQLITE_ROWS_PER_INSERT]
-        await driver.execute_fetchall(_multi_row(single_row_insert, len(chunk)), tuple(chain.from_iterable(chunk)))
+    step = _SQLITE_ROWS_PER_INSERT * width
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        await driver.execute_fetchall(_multi_row(single_row_insert, len(chunk) // width), chunk)
     return int(driver.total_changes - before)
 
 

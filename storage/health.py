@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, and_, bindparam, case, update
+from sqlalchemy import Dialect, and_, bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite
@@ -145,9 +146,16 @@ class _Statements:
 def _upsert_sql(
     dialect: Dialect, table: Any, keys: Sequence[str], counters: Sequence[str], maxima: Sequence[str] = ()
 ) -> str:
-    """INSERT ... ON CONFLICT that adds `counters` to the stored row and keeps the larger of `maxima`."""
+    """An upsert that adds `counters` to the stored row and keeps the larger of `maxima`. SQLite: a single-row
+    statement (repeated as multi-row VALUES); PostgreSQL: one statement for a whole batch, each column's values
+    an array (`INSERT ... SELECT unnest(...)`): a statement per row cost the server one per message. The rows
+    must then be distinct by key (they are: merged per row in memory)."""
     columns = (*keys, *counters, *maxima)
-    insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
+    if dialect.name == "postgresql":
+        arrays = select(*[func.unnest(bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns])
+        insert = postgresql.insert(table).from_select(list(columns), arrays)
+    else:
+        insert = dialect_insert(dialect.name, table).values({name: bindparam(name) for name in columns})
     added = {name: table.c[name] + insert.excluded[name] for name in counters}
     larger = {
         name: case((insert.excluded[name] > table.c[name], insert.excluded[name]), else_=table.c[name])
@@ -208,11 +216,14 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
         # SQLite: the text UTCDateTime stores (naive UTC, microseconds), as the ledger's hot path writes it.
         return utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc(moment)
 
-    async def rows(sql: str, values: list[tuple[Any, ...]]) -> None:
+    async def rows(sql: str, values: list[tuple[Any, ...]], arrays: bool = False) -> None:
+        """Run `sql` for each row; `arrays`: on PostgreSQL it takes the columns as arrays (_upsert_sql)."""
         if not values:
             return
         if sqlite:
             await insert_rows_sqlite(connection, sql, values)
+        elif arrays:
+            await connection.exec_driver_sql(sql, tuple(map(list, zip(*values, strict=True))))
         else:
             await connection.exec_driver_sql(sql, values)
 
@@ -223,13 +234,17 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
     await rows(
         statements.member_upsert,
         [(c, m, day_value(d), *row) for (c, m, d), row in sorted(deltas.member_days.items())],
+        arrays=True,
     )
     await rows(
         statements.channel_upsert,
         [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.channel_days.items())],
+        arrays=True,
     )
     await rows(
-        statements.mood_upsert, [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())]
+        statements.mood_upsert,
+        [(c, ch, day_value(d), *row) for (c, ch, d), row in sorted(deltas.moods.items())],
+        arrays=True,
     )
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
     if deltas.first_messages:

@@ -231,9 +231,14 @@ async def community_members(session: AsyncSession, community_id: int) -> list[Me
     ]
 
 
-async def rename_member(session: AsyncSession, member_id: int, display_name: str) -> None:
+async def rename_members(session: AsyncSession, names: list[tuple[int, str]]) -> None:
+    """New display names, [(member id, name)], in one statement (executemany): on Slack every newcomer is
+    named once users.info answers, after their row was written under their id."""
     table = Member.__table__  # type: ignore[attr-defined]
-    await session.execute(update(table).where(table.c.id == member_id).values(display_name=display_name))
+    await session.execute(
+        update(table).where(table.c.id == bindparam("member")).values(display_name=bindparam("name")),
+        [{"member": member_id, "name": name} for member_id, name in names],
+    )
 
 
 async def mark_left(session: AsyncSession, member_id: int, now: datetime | None) -> None:

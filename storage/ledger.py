@@ -21,10 +21,11 @@ from weakref import WeakKeyDictionary, WeakSet
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Dialect, Engine, and_, bindparam, case, event, false, func, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.dialect import dialect_insert, insert_rows_sqlite, upsert_insert
+from storage.dialect import dialect_insert, insert_rows_sqlite, insert_values_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -52,17 +53,18 @@ _TAGGED = ("kudos_received", "kudos_void")
 _COUNTERS = {"kudos_received": "kudos_received", "kudos_given": "kudos_given", "message": "messages"}
 _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
 _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
-_POINTS_POSITION = _TOTALS_COLUMNS.index("points")
-# Where each counted kind adds 1 in a totals row; a void takes 1 back from what it voids.
-_COUNTER_POSITIONS = {kind: _TOTALS_COLUMNS.index(column) for kind, column in _COUNTERS.items()}
+# Each counted kind's steps in the counter columns (kudos_received, kudos_given, messages), in that order;
+# a void takes 1 back from what it voids.
 _VOIDED = {"kudos_void": "kudos_received", "message_void": "message"}
-_COUNTER_STEPS = {
-    **{kind: (position, 1) for kind, position in _COUNTER_POSITIONS.items()},
-    **{void: (_COUNTER_POSITIONS[kind], -1) for void, kind in _VOIDED.items()},
+_STEPS = {**{kind: (kind, 1) for kind in _COUNTERS}, **{void: (kind, -1) for void, kind in _VOIDED.items()}}
+_COUNTS_OF = {
+    kind: tuple(step if _COUNTERS[counted] == column else 0 for column in _COUNTER_COLUMNS)
+    for kind, (counted, step) in _STEPS.items()
 }
+_NO_COUNTS = (0, 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Award:
     """One ledger row to be. `zone` is the community's time zone: it picks the week and month."""
 
@@ -403,37 +405,94 @@ async def _insert_returning(session: AsyncSession, unique: dict[tuple[int, str],
 
 
 async def _add_to_totals(connection: AsyncConnection, statements: _Statements, awards: Sequence[Award]) -> None:
-    """One upsert per (community, bucket, member) of the batch.
+    """One upsert row per (award, bucket): each period overall, in the award's category and its tags' boards.
 
-    On PostgreSQL in key order, so that two concurrent batches lock rows in the same order and queue
-    instead of deadlocking (a SQLite write transaction has the database to itself).
+    Not merged per (community, bucket, member) in memory: a batch of message activity holds a member once
+    (the activity cooldown outlasts a batch), and where a key repeats the upsert adds each row in turn.
+    On SQLite the rows go (nearly) in the key's order: B-tree pages are then visited one after the other,
+    not at random, which saves about a third of the upserts' time. On PostgreSQL exactly in key order, so
+    that two concurrent batches lock rows in the same order and queue instead of deadlocking.
     """
-    rows: dict[tuple[int, str, int], list[Any]] = {}  # each in _TOTALS_COLUMNS order
-    for award in awards:
-        counter, step = _COUNTER_STEPS.get(award.kind, (0, 0))
-        category = CATEGORY_OF.get(award.kind)
-        periods = buckets_for(award.created_at, award.zone)
-        buckets = periods if category is None else (*periods, *_category_buckets(periods, category))
-        for tag in award.tags if award.kind in _TAGGED else ():
-            buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
-        for bucket in buckets:
-            key = (award.community_id, bucket, award.member_id)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = [award.community_id, bucket, award.member_id, 0, 0, 0, 0]
-            row[_POINTS_POSITION] += award.points
-            if counter:
-                row[counter] += step
-    if not rows:
+    if not awards:
         return
-    written: list[Sequence[Any]]
+    flat = _totals_values(awards)
+    width = len(_TOTALS_COLUMNS)
     if connection.dialect.name == "sqlite":
-        written = list(rows.values())
-        await insert_rows_sqlite(connection, statements.totals_upsert.sql, written)
-    else:
-        written = [tuple(rows[key]) for key in sorted(rows)]
-        await connection.exec_driver_sql(statements.totals_upsert.sql, written)
-    await totals_written(connection, written)
+        await insert_values_sqlite(connection, statements.totals_upsert.sql, flat, width)
+        await totals_written(connection, [flat[at : at + width] for at in range(0, len(flat), width)])
+        return
+    # PostgreSQL: one statement over arrays, not a statement per row (executemany), which cost the server
+    # ten statements per message. One statement may not touch a row twice: rows are merged per key first.
+    merged: dict[tuple[int, str, int], list[int]] = {}
+    for at in range(0, len(flat), width):
+        key = (flat[at], flat[at + 1], flat[at + 2])
+        found = merged.get(key)
+        if found is None:
+            merged[key] = flat[at + 3 : at + width]
+        else:
+            found[:] = [a + b for a, b in zip(found, flat[at + 3 : at + width], strict=True)]
+    keys = sorted(merged)
+    columns = [*zip(*keys, strict=True), *zip(*(merged[key] for key in keys), strict=True)]
+    statement = _totals_from_arrays(connection.dialect)
+    await connection.exec_driver_sql(
+        statement.sql, statement.parameters(dict(zip(_TOTALS_COLUMNS, map(list, columns), strict=True)))
+    )
+    await totals_written(connection, [(*key, *merged[key]) for key in keys])
+
+
+def _totals_values(awards: Sequence[Award]) -> list[Any]:
+    """The totals upserts' parameters, row after row in _TOTALS_COLUMNS order, in one flat list: by community,
+    bucket and member, except where a community's awards of one batch count in different buckets (a week
+    ends, kudos beside messages), which follow each other."""
+    groups: dict[tuple[int, tuple[str, ...]], list[tuple[int, ...]]] = {}
+    for award in awards:
+        kind = award.kind
+        buckets = _award_buckets(award.zone, award.created_at.timestamp() // 60, CATEGORY_OF.get(kind))
+        if award.tags and kind in _TAGGED:
+            periods = buckets[:5]
+            for tag in award.tags:
+                buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
+        entry = (award.member_id, award.points, *_COUNTS_OF.get(kind, _NO_COUNTS))
+        group = groups.get((award.community_id, buckets))
+        if group is None:
+            groups[(award.community_id, buckets)] = [entry]
+        else:
+            group.append(entry)
+    flat: list[Any] = []
+    add = flat.extend
+    for community, buckets in sorted(groups):
+        group = groups[(community, buckets)]
+        group.sort()
+        for bucket in sorted(buckets):
+            for entry in group:
+                add((community, bucket))
+                add(entry)
+    return flat
+
+
+@lru_cache(maxsize=4)
+def _totals_from_arrays(dialect: Dialect) -> _Compiled:
+    """The totals upsert of a batch as one statement (PostgreSQL): `INSERT ... SELECT unnest(:community_id),
+    unnest(:bucket), ... ON CONFLICT DO UPDATE`, one array per column, rows in key order."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    arrays = select(
+        *[func.unnest(bindparam(name, type_=postgresql.ARRAY(totals.c[name].type))) for name in _TOTALS_COLUMNS]
+    )
+    upsert = postgresql.insert(totals).from_select(list(_TOTALS_COLUMNS), arrays)
+    return _Compiled.of(
+        upsert.on_conflict_do_update(
+            index_elements=["community_id", "bucket", "member_id"],
+            set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
+        ),
+        dialect,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _award_buckets(zone: str, minute: float, category: str | None) -> tuple[str, ...]:
+    """The buckets an award of `category` made in that minute counts in: the periods, then the category's."""
+    periods = _buckets(zone, minute)
+    return periods if category is None else (*periods, *_category_buckets(periods, category))
 
 
 @lru_cache(maxsize=4096)

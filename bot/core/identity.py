@@ -51,6 +51,9 @@ class Identity:
         self._loading = asyncio.Lock()
         # Ids given here that another process had already given the same member (PostgreSQL, rare).
         self.moved: dict[int, int] = {}
+        # The last ref asked about and its answer: every cog asks about the author of each message, with the
+        # event's own ref object. Cleared by any change to the map.
+        self._last: tuple[MemberRef, Member] | None = None
         db.write_first(self)
 
     # -- refs to ids --------------------------------------------------------------------------
@@ -108,6 +111,9 @@ class Identity:
 
     async def member(self, ref: MemberRef) -> Member:
         """The member: given an id on first sight (written in the next batch), renamed when their name changes."""
+        last = self._last
+        if last is not None and last[0] is ref:
+            return last[1]
         community = self._communities.get(ref.community)
         if (
             community is None
@@ -119,6 +125,7 @@ class Identity:
         cached = self._members.get(key)
         if cached is not None:
             if not ref.display_name or cached.ref.display_name == ref.display_name:
+                self._last = (ref, cached)
                 return cached
             pending = self._new.get(cached.id)
             if pending is not None:
@@ -175,6 +182,7 @@ class Identity:
 
     def forget(self, member_id: int) -> None:
         """Drop a member whose data was deleted: seen again, they are someone new."""
+        self._last = None
         member = self._member_by_id.pop(self.current_id(member_id), None)
         self._departed.discard(self.current_id(member_id))
         if member is not None:
@@ -182,6 +190,7 @@ class Identity:
 
     def forget_community(self, community_id: int) -> None:
         """Drop a community whose data was deleted (with its members)."""
+        self._last = None
         for member in [m for m in self._member_by_id.values() if m.community_id == community_id]:
             self.forget(member.id)
         community = self._community_by_id.pop(community_id, None)
@@ -235,8 +244,8 @@ class Identity:
         if communities:  # before their members, which refer to them
             await identity.insert_communities(session, communities)
         moved = await identity.insert_members(session, batch) if batch else {}
-        for member_id, name in renamed.items():
-            await identity.rename_member(session, self.current_id(member_id), name)
+        if renamed:
+            await identity.rename_members(session, [(self.current_id(i), name) for i, name in renamed.items()])
         # Another process wrote these members first: theirs is the id from now on (rows written with
         # the id given here are remapped by their writers through `moved`).
         for given, member in [(given, self._member_by_id.pop(given)) for given in moved]:
@@ -248,8 +257,12 @@ class Identity:
             for community in communities:
                 del self._new_communities[community.id]
             for row in batch:
-                if self._new.get(row.id) is row:
+                now_pending = self._new.get(row.id)
+                if now_pending is row:
                     del self._new[row.id]
+                elif now_pending is not None:  # renamed while its row was being written: the new name follows
+                    del self._new[row.id]
+                    self._renamed[row.id] = now_pending.display_name
             for member_id, name in renamed.items():
                 if self._renamed.get(member_id) == name:
                     del self._renamed[member_id]
@@ -294,6 +307,7 @@ class Identity:
         return community
 
     def _remember_member(self, member: Member) -> Member:
+        self._last = None
         self._members[(member.community_id, member.ref.external_id)] = member
         self._member_by_id[member.id] = member
         return member

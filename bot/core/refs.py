@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommunityRef:
     """A Discord guild, a Slack workspace (team) or the console."""
 
@@ -15,7 +15,7 @@ class CommunityRef:
     name: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberRef:
     community: CommunityRef
     external_id: str
@@ -23,7 +23,7 @@ class MemberRef:
     is_bot: bool = field(default=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChannelRef:
     community: CommunityRef
     external_id: str
@@ -38,7 +38,7 @@ class RoleRef:
     name: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A member as our database knows them: our integer ids plus the platform ref."""
 
@@ -55,7 +55,7 @@ class Member:
         return self.ref.is_bot
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Community:
     id: int
     ref: CommunityRef

@@ -30,6 +30,20 @@ async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_o
         assert stored.scalar_one() == "Ally"
 
 
+async def test_a_name_that_arrives_while_the_first_seen_row_is_written_is_stored_too(hearth: Hearth) -> None:
+    """Slack names a newcomer once users.info answers, which may be while their row is being written."""
+    team = CommunityRef("slack", "T1", "Makers")
+    first = await hearth.services.identity.member(MemberRef(team, "U42"))
+    async with hearth.db.write():  # takes the row, nameless, into this transaction
+        named = await hearth.services.identity.member(MemberRef(team, "U42", "Alice"))
+    await hearth.services.activity.flush()
+
+    assert named.id == first.id
+    async with hearth.db.read() as session:
+        stored = await session.execute(select(Member.display_name).where(Member.id == first.id))  # type: ignore[call-overload]
+        assert stored.scalar_one() == "Alice"
+
+
 async def test_a_renamed_community_is_named_anew(hearth: Hearth) -> None:
     before = await hearth.services.identity.community(CommunityRef("slack", "T1", "Makers"))
     after = await hearth.services.identity.community(CommunityRef("slack", "T1", "Makers & Friends"))

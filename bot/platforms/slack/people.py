@@ -19,6 +19,11 @@ from bot.platforms.slack.messenger import error_code
 log = logging.getLogger(__name__)
 
 PROFILE_SECONDS = 60.0  # how long a member's admin flag and the moderator groups are trusted
+# Newcomers' names: users.info is a Tier 4 method (Slack: 100+ calls a minute), so a burst of newcomers past
+# that would only earn 429s. The first NAMING_BURST are named at once, the rest at that pace, behind the
+# events that keep arriving (each call costs about as much as handling a message).
+NAMING_BURST = 50
+NAMING_PER_SECOND = 100 / 60
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class People:
         self._moderators: tuple[float, frozenset[str]] | None = None
         self._unnamed: dict[str, CommunityRef] = {}  # message authors whose profile is being fetched
         self._naming: asyncio.Task[None] | None = None
+        self._naming_tokens = float(NAMING_BURST)  # a token bucket: NAMING_BURST, refilled at NAMING_PER_SECOND
+        self._naming_refilled = time.monotonic()
 
     def author(self, community: CommunityRef, user_id: str) -> MemberRef:
         """A message's author without waiting for users.info: a newcomer is recorded at once under their id
@@ -59,6 +66,7 @@ class People:
 
     async def _name_newcomers(self) -> None:
         while self._unnamed:
+            await self._naming_turn()
             user_id, community = next(iter(self._unnamed.items()))
             try:
                 await self._named(await self.member(community, user_id))
@@ -66,6 +74,18 @@ class People:
                 log.exception("could not name Slack member %s", user_id)
             finally:
                 del self._unnamed[user_id]
+
+    async def _naming_turn(self) -> None:
+        """Wait until a users.info call for a newcomer is within NAMING_BURST / NAMING_PER_SECOND."""
+        now = time.monotonic()
+        self._naming_tokens = min(
+            float(NAMING_BURST), self._naming_tokens + (now - self._naming_refilled) * NAMING_PER_SECOND
+        )
+        self._naming_refilled = now
+        if self._naming_tokens < 1:
+            await asyncio.sleep((1 - self._naming_tokens) / NAMING_PER_SECOND)
+            self._naming_tokens, self._naming_refilled = 1.0, time.monotonic()
+        self._naming_tokens -= 1
 
     async def close(self) -> None:
         """Stop naming: names still to fetch come with these members' next message."""

@@ -419,7 +419,8 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     width = len(_TOTALS_COLUMNS)
     if connection.dialect.name == "sqlite":
         await insert_values_sqlite(connection, statements.totals_upsert.sql, flat, width)
-        await totals_written(connection, [flat[at : at + width] for at in range(0, len(flat), width)])
+        if _boards_held(connection):  # rows cut from the flat list only when boards wait for them
+            await totals_written(connection, [flat[at : at + width] for at in range(0, len(flat), width)])
         return
     # PostgreSQL: one statement over arrays, not a statement per row (executemany), which cost the server
     # ten statements per message. One statement may not touch a row twice: rows are merged per key first.
@@ -786,11 +787,16 @@ async def totals_written(connection: AsyncConnection, rows: Sequence[Sequence[An
     if connection.dialect.name == "postgresql":
         communities = ",".join(str(community) for community in sorted({row[0] for row in rows}))
         await connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, _announced(communities)))
-    engine = connection.engine.sync_engine
-    if engine not in _BOARDS_OF_ENGINE and str(engine.url) not in _BOARDS:
+    if not _boards_held(connection):
         return  # no rank asked yet: nothing in memory to keep in step
     _boards_of(connection)  # so that this engine's commits reach the boards
     connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
+
+
+def _boards_held(connection: AsyncConnection) -> bool:
+    """Whether ranks are kept in memory for `connection`'s database (a rank has been asked of it)."""
+    engine = connection.engine.sync_engine
+    return engine in _BOARDS_OF_ENGINE or str(engine.url) in _BOARDS
 
 
 _ANNOUNCE = "SELECT pg_notify($1, $2)"

@@ -235,3 +235,30 @@ def test_a_wait_without_a_unit_stops_the_script_saying_which_units(tmp_path: Pat
     done = _hearth(["console"], "@alice: hello\nwait 5\n@alice: /kudos @bob never runs\n", tmp_path)
     assert done.returncode == 1 and "kudos" not in done.stdout
     assert "line 2: a wait needs a unit: s, m, h, d or w (seconds, minutes, hours, days, weeks)" in done.stderr
+
+
+async def test_names_with_letters_beyond_ascii_are_members(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @josé: hola a todos
+        @Ålice: hi
+        @josé: /kudos @Ålice thanks for the welcome
+        """
+    )
+    assert "[#general] @ålice, you got kudos from @josé!" in said
+    assert "can't read" not in said
+
+
+async def test_a_slash_command_is_not_the_latest_message_to_delete(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: hello there friends
+        @carol reacts 🙌 to @bob
+        @bob: /rank
+        @bob deletes last message
+        @bob: /rank
+        """
+    )
+    first, second = said.split("Your standing")[1:]
+    assert "Points: 11" in first
+    assert "Points: 0" in second

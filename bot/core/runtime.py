@@ -43,7 +43,7 @@ from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
 from bot.core.streaks import NoStreaks
-from config.community import SettingError, is_time_zone
+from config.community import SettingError, canonical_zone, is_time_zone
 from config.durations import parse_duration
 from storage.engine import Database
 
@@ -312,9 +312,10 @@ class Hearth:
                 raise UserError(f"{option.name}: {error}.") from None
             return duration
         if kind is OptionType.TIMEZONE:
-            if not is_time_zone(text):
+            zone = canonical_zone(text)
+            if not is_time_zone(zone):
                 raise UserError(f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin.")
-            return text
+            return zone
         if option.max_length is not None and len(text) > option.max_length:
             raise UserError(
                 f"{option.name.capitalize()} is {len(text)} characters long; the limit is {option.max_length}."

@@ -108,7 +108,7 @@ async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> No
     )
     assert "[only @mod] Sorry, `/config set` is for admins of this community." in said
     assert "kudos_points: 10" in said
-    assert "unknown time zone 'Mars/Olympus'" in said
+    assert "unknown time zone `Mars/Olympus`" in said
     assert "`lots` is not a valid value for `kudos_points`" in said
     assert "`colour` is not a key; use timezone, announcement_channel" in said
     # The answer is the one setting that changed, not the whole card.
@@ -262,3 +262,19 @@ async def test_a_slash_command_is_not_the_latest_message_to_delete(console: Cons
     first, second = said.split("Your standing")[1:]
     assert "Points: 11" in first
     assert "Points: 0" in second
+
+
+async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_words(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @root is admin
+        @root: /config set activity_cooldown 5
+        @root: /config set timezone europe/berlin
+        @root: /config show
+        """
+    )
+    assert "Done: `activity_cooldown` 1 minute → 5 seconds (a number alone is seconds: write `5m` for minutes)." in said
+    assert "Done: `timezone` UTC → Europe/Berlin." in said
+    assert "departed_retention: 30 days" in said
+    assert "kudos_pair_cooldown: off" in said
+    assert "value_tags: none" in said

@@ -27,6 +27,8 @@ STEP_LABELS = {
 STEP_MODES = ("required", "optional", "off")
 PLACEHOLDERS = ("member", "community", "rules_channel", "welcome_channel", "intros_channel", "welcomer")
 DEFAULT_WELCOME = "Welcome to {community}, {member}! 👋 Tell us a little about yourself with /intro."
+# While introductions are not open (`intros_open`), the default welcome does not send anyone to /intro.
+DEFAULT_WELCOME_NO_INTROS = "Welcome to {community}, {member}! 👋"
 DEFAULT_RULES = "Be kind, be curious, and help each other."
 WELCOME_LIMIT = 1000
 RULES_LIMIT = 1500
@@ -92,6 +94,17 @@ def check_welcome_template(template: str) -> None:
         raise UserError(f"The welcome message is {len(template)} characters long; the limit is {WELCOME_LIMIT}.")
 
 
+def intros_open(settings: CommunitySettings) -> bool:
+    """Whether a newcomer can post an introduction: the introductions feature is loaded (its `intro_points`
+    setting is known) and an intros channel is set. Until then the intro step is not on the checklist,
+    as the interests step is not until there are interests, so nobody is held at a step they cannot take."""
+    return settings.has("intro_points") and bool(settings.basics.intros_channel)
+
+
+def default_welcome(settings: CommunitySettings) -> str:
+    return DEFAULT_WELCOME if intros_open(settings) else DEFAULT_WELCOME_NO_INTROS
+
+
 class OnboardingService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -153,7 +166,14 @@ class OnboardingService:
             setup = await onboarding.load_setup(session, community_id)
             has_interests = bool(await onboarding.interests(session, community_id))
             done = await onboarding.done_steps(session, community_id, [j.member_id for j in journeys])
-        enabled = [s for s in STEPS if s not in setup.disabled_steps and (s != "interests" or has_interests)]
+        settings = await self.services.settings.get(community_id)
+        enabled = [
+            s
+            for s in STEPS
+            if s not in setup.disabled_steps
+            and (s != "interests" or has_interests)
+            and (s != "intro" or intros_open(settings))
+        ]
         return [
             Progress(
                 journey,

@@ -236,3 +236,24 @@ async def test_a_role_is_refused_when_set_up_where_the_platform_has_no_roles(con
     assert "like `/onboarding interest-add Python channel:#Python`; nothing was changed." in said
     assert "Agreeing gives a place in #members." in said
     assert "Interests: none (the step is skipped)" in said
+
+
+async def test_without_an_intros_channel_the_intro_step_does_not_hold_newcomers(console: ConsoleDriver) -> None:
+    """A fresh install: /intro answers "Introductions aren't set up yet", so the intro step must not count, or
+    every newcomer is stuck at it, reminded, reported to moderators, and their welcomer never paid."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@mod: /onboarding channel welcome #welcome\n"
+        "@bob: /welcomer join"
+    )
+    said = await console.run('@newbie joins\n@newbie clicks "I agree to the rules"\n@newbie: hello\nwait 4d')
+    assert "Post an introduction" not in said
+    assert "[#welcome] Welcome to Console, @newbie! 👋" in said
+    assert "Tell us a little about yourself with /intro" not in said  # the default welcome sends nobody there
+    assert "You're all set" in said
+    assert "stuck" not in said and "Your next step" not in said
+    said = await console.run("@mod: /onboarding show")
+    assert "Post an introduction (/intro) — required — ⚠️ skipped: no intros channel is set" in said
+
+    said = await console.run("@mod: /onboarding channel intros #intros\n@eve joins")
+    assert "⬜ Post an introduction (/intro)" in said
+    assert "[#welcome] Welcome to Console, @eve! 👋 Tell us a little about yourself with /intro." in said

@@ -138,7 +138,7 @@ class RitualRunner:
         since = max(ritual.active_since, last) if last else ritual.active_since
         trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
         due = fire_times(trigger, since, until=now, limit=None)
-        if not due:
+        if not due or ritual.community_id in self.services.absent:
             return
         *older, latest = due
         if len(older) > _MISSED_RECORDS:
@@ -152,7 +152,10 @@ class RitualRunner:
     async def fire(self, armed: RitualRow, scheduled_for: datetime) -> None:
         """A job says it is time. Usually one statement: claim the firing while the ritual is still as it was
         armed (same revision, not paused: `claim_if_unchanged`), then post. Otherwise (claimed elsewhere,
-        changed, paused or deleted meanwhile, too late) read the table and follow it."""
+        changed, paused or deleted meanwhile, too late) read the table and follow it. Nothing while Hearth is
+        removed from the community: the firing is neither posted nor claimed."""
+        if armed.community_id in self.services.absent:
+            return
         if scheduled_for > armed.active_since:
             now = self.services.clock.now()
             settings = await self.services.settings.get(armed.community_id)

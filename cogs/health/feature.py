@@ -22,6 +22,7 @@ from cogs.health.ladder import Ladder
 from cogs.health.mood import warm_up
 from cogs.health.settings import HealthSettings
 from cogs.health.tracking import Tracking
+from config.durations import format_duration
 from storage import health_queries as q
 from storage.health import utc
 
@@ -258,9 +259,6 @@ def overview_text(r: Report, title: str) -> str:
 
 
 def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 24:
-        days, hours = divmod(hours, 24)
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    """A median wait in words, to the minute (`2 hours 45 minutes`); under a minute, to the second."""
+    seconds = int(delta.total_seconds())
+    return format_duration(timedelta(seconds=seconds if seconds < 60 else seconds // 60 * 60))

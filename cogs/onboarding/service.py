@@ -12,6 +12,7 @@ from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
+from config.durations import format_duration
 from storage import ledger, onboarding
 from storage.kinds import Kind
 from storage.ledger import Award
@@ -300,8 +301,9 @@ class OnboardingService:
 
 
 def ago(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    return f"{hours}h" if hours else f"{max(1, int(delta.total_seconds() // 60))}m"
+    """How long a member has been at a step, in words: whole hours from an hour on (`1 day 13 hours`), else
+    whole minutes, at least one."""
+    seconds = int(delta.total_seconds())
+    if seconds >= 3600:
+        return format_duration(timedelta(hours=seconds // 3600))
+    return format_duration(timedelta(minutes=max(1, seconds // 60)))

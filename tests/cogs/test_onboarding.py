@@ -177,7 +177,7 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     assert "[#mods]" not in said
     said = await first.run("wait 12h\n@mod: /onboarding status")
     assert "Your next step" not in said
-    assert "@alice — Choose your interests, for 1d 13h (reminded)" in said
+    assert "@alice — Choose your interests, for 1 day 13 hours (reminded)" in said
     await runtimes[0].close()  # the process stops; the next one shares only the database file
 
     runtimes.append(await new_runtime())
@@ -185,8 +185,8 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     await runtimes[1].hooks_done()
     said = await second.run("wait 2d")
     assert "Your next step" not in said
-    assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3d.") == 1
-    assert said.count("[#mods] 🧭 @ben has been stuck at Accept the rules for 3d.") == 1
+    assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3 days.") == 1
+    assert said.count("[#mods] 🧭 @ben has been stuck at Accept the rules for 3 days.") == 1
     said = await second.run("wait 1w")
     assert said == ""
     # A new step starts a new wait: one reminder for it, too.

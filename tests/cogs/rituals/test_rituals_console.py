@@ -224,7 +224,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
     assert "A prompt ritual needs the prompt text to post" in said
     assert "`stand up!` can't be a ritual name" in said
     assert "`tomorrow` is not a start date; write it like 2026-03-09." in said
-    assert "The participation window must be between 5m and 30d." in said
+    assert "The participation window must be between 5 minutes and 30 days." in said
     assert "[only @mod] No rituals yet." in said
 
     said = await console.run(

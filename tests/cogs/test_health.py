@@ -73,7 +73,10 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
     assert "3 newcomers: ≥1 message in 7 days 67% (2/3) · ≥3 messages 33% (1/3) · finished onboarding 0% (0/3)" in said
     assert "joined 3 → rules 0 → interests 0 → intro 0 → first message 2 → first reply 2" in said
     # dan answered after 30 min, erin after 5 h: median 2 h 45; 9 messages, 2 of them replies.
-    assert "median time to first response 2 hours 45 minutes · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)" in said
+    assert (
+        "median time to first response 2 hours 45 minutes · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)"
+        in said
+    )
     assert "replies 22% (2/9) of messages" in said
     # alice was thanked (1 of the 5 active); bob gave.
     assert "recognised 20% (1/5) of active members · 1 distinct giver · ritual participation 0% (0/5)" in said

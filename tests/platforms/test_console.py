@@ -225,6 +225,12 @@ async def test_a_doubled_slash_is_no_command(console: ConsoleDriver) -> None:
     assert "Kudos received: 0" in said
 
 
+async def test_a_slash_and_a_space_is_no_command(console: ConsoleDriver) -> None:
+    said = await console.run("@alice: / kudos @bob thanks\n@bob: /rank")
+    assert "[only @alice] I don't know the command `/`. Try `/help`." in said
+    assert "Kudos received: 0" in said
+
+
 async def test_member_names_are_one_person_whatever_their_case(console: ConsoleDriver) -> None:
     said = await console.run("@Alice: /kudos @BOB thanks\n@alice: /kudos @Bob again\n@bob: /rank")
     assert "[#general] @bob, you got kudos from @alice!" in said

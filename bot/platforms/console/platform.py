@@ -320,7 +320,9 @@ class ConsolePlatform:
         message_id = self._new_id()
         if text.startswith("/"):
             # A slash command is not a message (as on Discord and Slack): no reaction or deletion lands on it.
-            await self._command(author, where, text[1:], message_id)
+            # `/ kudos` is a slash alone, naming no command (Discord and Slack would not run /kudos for it).
+            line = "" if text[1:2].isspace() else text[1:]
+            await self._command(author, where, line, message_id)
             return
         self.state.messages.append(_Posted(message_id, channel, member, None))
         mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))

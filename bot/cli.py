@@ -19,7 +19,7 @@ from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered
 from bot.platforms.console import script_lines
 from bot.platforms.console.script import ScriptError
-from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest
+from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
@@ -124,6 +124,11 @@ def slack_manifest(
     # Only the command registry is needed: an in-memory database that is never opened.
     clock = VirtualClock()
     hearth = build_hearth(load_settings(database_url="sqlite+aiosqlite:///:memory:"), clock, VirtualScheduler(clock))
+    if url is not None:
+        try:
+            url = checked_request_url(url)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--url") from None
     # A request URL only means something in HTTP mode, so giving one asks for it.
     http_mode = http or url is not None
     manifest = build_manifest(hearth.registry, socket_mode=not http_mode, url=PLACEHOLDER_URL if url is None else url)

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any, ClassVar, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.durations import format_duration, parse_duration
 
 S = TypeVar("S", bound="Section")
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_zone(name: str) -> str:
+    """The IANA name as the tz database spells it, whatever the case typed (`europe/berlin` →
+    `Europe/Berlin`); the name unchanged when no zone has it (then `is_time_zone` says no)."""
+    return _zones_by_folded_name().get(name.strip().casefold(), name)
 
 
 def is_time_zone(name: str) -> bool:
@@ -54,9 +66,14 @@ class Section(BaseModel):
         if not isinstance(values, dict):
             return values
         return {
-            key: parse_duration(value) if isinstance(value, str) and _is_duration(cls, key) else value
+            key: _duration(value) if isinstance(value, str) and _is_duration(cls, key) else value
             for key, value in values.items()
         }
+
+
+def _duration(text: str) -> timedelta:
+    """A duration setting as typed; `off` is no time at all (how `/config show` shows a zero duration)."""
+    return timedelta(0) if text.strip().lower() == "off" else parse_duration(text)
 
 
 def _is_duration(section: type[Section], key: str) -> bool:
@@ -77,8 +94,9 @@ class CommunityBasics(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        value = canonical_zone(value)
         if not is_time_zone(value):
-            raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Europe/Berlin")
+            raise ValueError(f"unknown time zone `{value}`; use an IANA name such as Europe/Berlin")
         return value
 
 
@@ -108,9 +126,11 @@ class CommunitySettings:
     def describe(self, key: str) -> str:
         value = self.value(key)
         if isinstance(value, timedelta):
-            return format_duration(value)
+            return format_duration(value) if value else "off"
         if isinstance(value, bool):
             return "yes" if value else "no"
+        if value == "":
+            return "none"  # an empty list setting (`value_tags`, `level_roles`); a blank read as a slip
         return "not set" if value is None else str(value)
 
     @property

@@ -1,18 +1,20 @@
-"""Durations as people type them: `90s`, `15m`, `3h`, `2d`, `1w`, or combined like `1h30m`."""
+"""Durations as people type them: `90s`, `15m`, `3h`, `2d`, `1w`, `1y`, or combined like `1h30m`."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-# Units as people write them: `90s`, `5 minutes`, `1 hour 30 min`, `2 days`, `1 wk`.
+# A year is 365 days (what `1y` of retention means to a person; no calendar arithmetic).
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}
+# Units as people write them: `90s`, `5 minutes`, `1 hour 30 min`, `2 days`, `1 wk`, `1 year`.
 _WORDS = {
     "s": ("s", "sec", "secs", "second", "seconds"),
     "m": ("m", "min", "mins", "minute", "minutes"),
     "h": ("h", "hr", "hrs", "hour", "hours"),
     "d": ("d", "day", "days"),
     "w": ("w", "wk", "wks", "week", "weeks"),
+    "y": ("y", "yr", "yrs", "year", "years"),
 }
 _LONGEST = 100 * 366 * 86400
 _UNIT_OF = {word: unit for unit, words in _WORDS.items() for word in words}
@@ -22,19 +24,25 @@ _WHOLE = re.compile(rf"^(?:\s*\d+\s*(?:{_UNIT})(?![a-z])\s*,?(?:\s*and)?)+\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse `90s`, `3h`, `2d`, `1w`, `1h30m`, `5 minutes`, `1 hour 30 min`; a bare number means seconds.
-    Raises ValueError."""
+    """Parse `90s`, `3h`, `2d`, `1w`, `1y` (365 days), `1h30m`, `5 minutes`, `1 hour 30 min`; a bare number
+    means seconds (callers that show the result say so: `is_bare_number`). Up to 100 years (36,600 days, so
+    `100y` fits). Raises ValueError with a message a member reads."""
     cleaned = text.strip().lower()
     if cleaned.isdecimal():  # not isdigit: `²` is a digit int() cannot read
         seconds = int(cleaned)
     elif _WHOLE.match(cleaned):
         seconds = sum(int(n) * _UNITS[_UNIT_OF[unit]] for n, unit in _PART.findall(cleaned))
     else:
-        raise ValueError(f"'{text}' is not a duration; write it like 90s, 15m, 5 minutes, 3h, 2d or 1w")
+        raise ValueError(f"`{text}` is not a duration; write it like 90s, 15m, 5 minutes, 3h, 2d, 1w or 1y")
     # timedelta stops at 999,999,999 days (OverflowError); no duration Hearth keeps comes near a century.
     if seconds > _LONGEST:
-        raise ValueError(f"'{text}' is longer than I can count; durations go up to 100 years")
+        raise ValueError(f"`{text}` is longer than I can count; durations go up to 100 years")
     return timedelta(seconds=seconds)
+
+
+def is_bare_number(text: str) -> bool:
+    """A duration typed without a unit (`5`), which `parse_duration` reads as seconds."""
+    return text.strip().isdecimal()
 
 
 _NAMED_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))

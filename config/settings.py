@@ -52,11 +52,16 @@ class Settings(BaseSettings):
     @field_validator("hearth_cogs")
     @classmethod
     def _known_cogs(cls, value: str) -> str:
-        unknown = [name for name in _names(value) if name not in ALL_COGS]
+        names = _names(value)
+        unknown = [name for name in names if name not in ALL_COGS]
         if unknown:
             raise ValueError(
                 f"HEARTH_COGS names {', '.join(unknown)}, which Hearth does not have; choose from {', '.join(ALL_COGS)}"
             )
+        for name in names:
+            missing = [needed for needed in _NEEDS.get(name, ()) if needed not in names]
+            if missing:
+                raise ValueError(f"{name} needs {' and '.join(missing)}; add it to HEARTH_COGS")
         return value
 
     @field_validator("database_url")
@@ -93,8 +98,13 @@ class Settings(BaseSettings):
         return None
 
 
+# Features that add verbs to another one's command group (introductions: the intro questions under /onboarding).
+_NEEDS: dict[str, tuple[str, ...]] = {"introductions": ("onboarding",)}
+
+
 def _names(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    """The features named, case aside (`Recognition` is `recognition`, as in an environment variable)."""
+    return [part.strip().lower() for part in text.split(",") if part.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

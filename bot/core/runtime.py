@@ -14,12 +14,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any, cast
 
+from bot.core.absence import Absences, PresentOnly
 from bot.core.arguments import example, usage
 from bot.core.claims import ALREADY_HANDLED, CommandClaims
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import (
+    CommunityAdded,
+    CommunityRemoved,
     ComponentClicked,
     Event,
     FormSubmitted,
@@ -43,8 +46,9 @@ from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
 from bot.core.streaks import NoStreaks
-from config.community import SettingError, is_time_zone
+from config.community import SettingError, canonical_zone, is_time_zone
 from config.durations import parse_duration
+from storage import lifecycle
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -76,6 +80,7 @@ class Hearth:
             activity=LedgerBuffer(db, activity_flush_seconds, activity_batch_size, identity.moved),
             scheduler=scheduler,
             messenger=cast(Messenger, NoMessenger()),
+            absent=Absences(),
             publish=self.dispatch,
             standings=NoStandings(),
             streaks=NoStreaks(),
@@ -106,7 +111,7 @@ class Hearth:
     def attach(self, messenger: Messenger) -> None:
         """Give Hearth a platform to speak through; attach once it can send. If Hearth has already
         started, the cogs' start hooks (which may post) run now."""
-        self.services.messenger = messenger
+        self.services.messenger = cast(Messenger, PresentOnly(messenger, self.services.absent))
         if self._started and self._hooks is None:
             self._hooks = asyncio.create_task(self._run_start_hooks(), name="hearth-start-hooks")
 
@@ -114,6 +119,11 @@ class Hearth:
         """Migrate and start the background work; then, once a platform is attached (now, or when it
         attaches), the cogs' start hooks: a hook may post, e.g. a ritual firing missed while down."""
         await self.db.migrate()
+        async with self.db.read() as session:
+            removed = await lifecycle.removed_communities(session)
+        for community_id, _ in removed:
+            community = await self.services.identity.community_by_id(community_id)
+            self.services.absent.mark(community.ref, community_id, removed=True)
         log.info(
             "Hearth started: %s; database %s",
             ", ".join(self.registry.loaded),
@@ -211,6 +221,9 @@ class Hearth:
         """
         if isinstance(event, MEMBERSHIP_EVENTS):
             await self._membership(event)
+        if isinstance(event, CommunityRemoved | CommunityAdded):
+            community = await self.services.identity.community(event.community)
+            self.services.absent.mark(event.community, community.id, removed=isinstance(event, CommunityRemoved))
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)
@@ -312,9 +325,10 @@ class Hearth:
                 raise UserError(f"{option.name}: {error}.") from None
             return duration
         if kind is OptionType.TIMEZONE:
-            if not is_time_zone(text):
+            zone = canonical_zone(text)
+            if not is_time_zone(zone):
                 raise UserError(f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin.")
-            return text
+            return zone
         if option.max_length is not None and len(text) > option.max_length:
             raise UserError(
                 f"{option.name.capitalize()} is {len(text)} characters long; the limit is {option.max_length}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core.absence import Absences
 from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.identity import Identity
@@ -29,7 +30,10 @@ class Services:
     # The write-behind buffer for passive activity points (storage.ledger is the ledger itself).
     activity: LedgerBuffer
     scheduler: Scheduler
+    # The platform's messenger, silent towards communities Hearth was removed from (bot.core.absence).
     messenger: Messenger
+    # Communities Hearth was removed from: a cog skips work there that would only end in a post (a ritual).
+    absent: Absences
     # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.
     publish: Callable[[Event], Awaitable[None]]
     # Provided by the recognition cog at setup (NoStandings until then): leaders without the ledger's tables.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -21,6 +21,7 @@ from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.health.settings import HealthSettings
 from config.community import CommunityBasics
+from config.durations import format_duration
 from storage import health_queries as q
 from storage.health import local_day, utc
 from storage.identity import all_communities
@@ -30,9 +31,9 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "health:sweep"
 SWEEP_EVERY = timedelta(minutes=15)
 DIGEST_AT = time(9, 0)  # Mondays, in the community's time zone
-DIGEST_GRACE = timedelta(hours=24)
 
-Digest = Callable[[int, datetime], Awaitable[Reply]]
+# (community id, now, the Monday it is posted on) -> the digest.
+Digest = Callable[[int, datetime, date], Awaitable[Reply]]
 
 
 class HealthSweep:
@@ -97,19 +98,18 @@ class HealthSweep:
                 continue
             posted_in = newcomer.first_message_channel
             where = f" in {channel_mention(ChannelRef(member.ref.community, posted_in))}" if posted_in else ""
-            hours = int(after.total_seconds() // 3600)
-            waited = f"{hours} h" if hours else f"{int(after.total_seconds() // 60)} min"
             await self.services.messenger.send(
                 ChannelRef(member.ref.community, mods),
                 Reply(
-                    text=f"👋 {mention(member)}'s first post{where} has had no reply for {waited}. "
+                    text=f"👋 {mention(member)}'s first post{where} has had no reply for {format_duration(after)}. "
                     "A welcome from someone would make a difference."
                 ),
             )
         return next_due
 
     async def _digest(self, community_id: int, now: datetime, basics: CommunityBasics) -> datetime:
-        """Post this week's digest once Monday 09:00 (local) has passed; returns when the next one falls due."""
+        """Post the digest of the week just ended (Monday to Sunday, local) on Monday from 09:00 (local) to the
+        day's end; returns when the next one falls due. A Monday Hearth missed is skipped, not posted mid-week."""
         zone, mods = basics.timezone, basics.mod_channel
         today = local_day(now, zone)
         monday = today - timedelta(days=today.weekday())
@@ -117,7 +117,7 @@ class HealthSweep:
         following = datetime.combine(monday + timedelta(weeks=1), DIGEST_AT, ZoneInfo(zone)).astimezone(UTC)
         if now < due:
             return due
-        if now >= due + DIGEST_GRACE:
+        if today != monday:
             return following  # Hearth was down (or just installed) all Monday: no stale digest mid-week
         async with self.services.db.write() as session:
             claimed = await q.claim_digest(session, community_id, monday, utc(now))
@@ -125,7 +125,7 @@ class HealthSweep:
             community = await self.services.identity.community_by_id(community_id)
             try:
                 await self.services.messenger.send(
-                    ChannelRef(community.ref, mods), await self.digest(community_id, now)
+                    ChannelRef(community.ref, mods), await self.digest(community_id, now, monday)
                 )
             except Exception:
                 log.exception("could not post the weekly health digest of community %s", community_id)

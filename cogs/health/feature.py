@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
@@ -21,6 +22,7 @@ from cogs.health.ladder import Ladder
 from cogs.health.mood import warm_up
 from cogs.health.settings import HealthSettings
 from cogs.health.tracking import Tracking
+from config.durations import format_duration
 from storage import health_queries as q
 from storage.health import utc
 
@@ -76,13 +78,15 @@ class HealthFeature:
         )
         return Reply(text=overview_text(found, title), files=files, ephemeral=True)
 
-    async def digest(self, community_id: int, now: datetime) -> Reply:
-        """The weekly digest for the moderators' channel: the week's figures, at-risk members, candidates."""
+    async def digest(self, community_id: int, now: datetime, monday: date) -> Reply:
+        """The weekly digest for the moderators' channel, posted on `monday`: the figures of the week before it
+        (Monday to Sunday in the community's time zone), and at-risk members and candidates as of `now`."""
         settings = await self.services.settings.get(community_id)
         zone = settings.basics.timezone
+        sunday = datetime.combine(monday - timedelta(days=1), time(12), ZoneInfo(zone))  # any moment of that day
         async with self.services.db.read() as session:
-            found = await report(session, community_id, now, 7, zone)
-        lines = [overview_text(found, "Weekly health digest — last 7 days")]
+            found = await report(session, community_id, sunday, 7, zone)
+        lines = [overview_text(found, "Weekly health digest — last week")]
         at_risk = await self.at_risk_rows(community_id, now, zone)
         names = ", ".join(mention(member) for member, _, _ in at_risk[:10])
         lines.append(
@@ -255,9 +259,6 @@ def overview_text(r: Report, title: str) -> str:
 
 
 def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 24:
-        days, hours = divmod(hours, 24)
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    """A median wait in words, to the minute (`2 hours 45 minutes`); under a minute, to the second."""
+    seconds = int(delta.total_seconds())
+    return format_duration(timedelta(seconds=seconds if seconds < 60 else seconds // 60 * 60))

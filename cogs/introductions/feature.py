@@ -135,6 +135,8 @@ class IntroductionsFeature:
     async def whois(self, ctx: Context, member: Member) -> Reply:
         found = await self.intros.intro(member.id)
         if found is None:
+            if member.id == ctx.author.id:
+                return Reply.private("You haven't introduced yourself yet: `/intro` takes a minute.")
             return Reply.private(f"{member.name} hasn't introduced themselves yet. Maybe say hi?")
         fields = await self.intros.fields(ctx.community.id)
         return Reply(card=self._card(member, fields, found.answers, ctx.community.ref.name), ephemeral=True)

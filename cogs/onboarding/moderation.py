@@ -11,7 +11,6 @@ from bot.core.services import Services
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import (
     DEFAULT_RULES,
-    DEFAULT_WELCOME,
     RULES_LIMIT,
     STEP_LABELS,
     STEP_MODES,
@@ -20,6 +19,8 @@ from cogs.onboarding.service import (
     OnboardingService,
     ago,
     check_welcome_template,
+    default_welcome,
+    intros_open,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -105,13 +106,20 @@ class ModeratorCommands:
         steps = []
         for number, step in enumerate(STEPS, start=1):
             mode = "off" if step in setup.disabled_steps else "optional" if step in setup.optional_steps else "required"
+            if step == "intro" and mode != "off" and not intros_open(settings):
+                mode += (
+                    " — ⚠️ skipped: no intros channel is set, so newcomers can't post one "
+                    "(`/onboarding channel intros #channel`)"
+                    if settings.has("intro_points")
+                    else " — ⚠️ skipped: the introductions feature is not loaded"
+                )
             steps.append(f"{number}. {STEP_LABELS[step]} — {mode}")
         offered = "; ".join(f"{i.label} → {_target(ctx, i)}" for i in interests) or "none (the step is skipped)"
         dm = "Newcomers get their checklist by direct message" if own.welcome_dm else "Newcomers get their checklist"
         lines = [
             f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
             f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
-            f"**Message**: {setup.welcome_message or DEFAULT_WELCOME}",
+            f"**Message**: {setup.welcome_message or default_welcome(settings)}",
             f"**Checklist**: {dm} (or a mention in {channel(settings.basics.welcome_channel)} when DMs are closed).",
             *steps,
             f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",

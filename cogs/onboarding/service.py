@@ -12,6 +12,7 @@ from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
+from config.durations import format_duration
 from storage import ledger, onboarding
 from storage.kinds import Kind
 from storage.ledger import Award
@@ -27,6 +28,8 @@ STEP_LABELS = {
 STEP_MODES = ("required", "optional", "off")
 PLACEHOLDERS = ("member", "community", "rules_channel", "welcome_channel", "intros_channel", "welcomer")
 DEFAULT_WELCOME = "Welcome to {community}, {member}! 👋 Tell us a little about yourself with /intro."
+# While introductions are not open (`intros_open`), the default welcome does not send anyone to /intro.
+DEFAULT_WELCOME_NO_INTROS = "Welcome to {community}, {member}! 👋"
 DEFAULT_RULES = "Be kind, be curious, and help each other."
 WELCOME_LIMIT = 1000
 RULES_LIMIT = 1500
@@ -92,6 +95,17 @@ def check_welcome_template(template: str) -> None:
         raise UserError(f"The welcome message is {len(template)} characters long; the limit is {WELCOME_LIMIT}.")
 
 
+def intros_open(settings: CommunitySettings) -> bool:
+    """Whether a newcomer can post an introduction: the introductions feature is loaded (its `intro_points`
+    setting is known) and an intros channel is set. Until then the intro step is not on the checklist,
+    as the interests step is not until there are interests, so nobody is held at a step they cannot take."""
+    return settings.has("intro_points") and bool(settings.basics.intros_channel)
+
+
+def default_welcome(settings: CommunitySettings) -> str:
+    return DEFAULT_WELCOME if intros_open(settings) else DEFAULT_WELCOME_NO_INTROS
+
+
 class OnboardingService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -153,7 +167,14 @@ class OnboardingService:
             setup = await onboarding.load_setup(session, community_id)
             has_interests = bool(await onboarding.interests(session, community_id))
             done = await onboarding.done_steps(session, community_id, [j.member_id for j in journeys])
-        enabled = [s for s in STEPS if s not in setup.disabled_steps and (s != "interests" or has_interests)]
+        settings = await self.services.settings.get(community_id)
+        enabled = [
+            s
+            for s in STEPS
+            if s not in setup.disabled_steps
+            and (s != "interests" or has_interests)
+            and (s != "intro" or intros_open(settings))
+        ]
         return [
             Progress(
                 journey,
@@ -280,8 +301,9 @@ class OnboardingService:
 
 
 def ago(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    return f"{hours}h" if hours else f"{max(1, int(delta.total_seconds() // 60))}m"
+    """How long a member has been at a step, in words: whole hours from an hour on (`1 day 13 hours`), else
+    whole minutes, at least one."""
+    seconds = int(delta.total_seconds())
+    if seconds >= 3600:
+        return format_duration(timedelta(hours=seconds // 3600))
+    return format_duration(timedelta(minutes=max(1, seconds // 60)))

@@ -11,7 +11,7 @@ from bot.core.context import Context
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef
 from bot.core.reply import Reply, channel_mention, mention
 from bot.core.services import Services
-from cogs.onboarding.service import DEFAULT_WELCOME, OnboardingService, render_welcome
+from cogs.onboarding.service import OnboardingService, default_welcome, render_welcome
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 
@@ -35,7 +35,7 @@ class Welcomes:
             return channel_mention(ChannelRef(community, channel_id)) if channel_id else fallback
 
         return render_welcome(
-            setup.welcome_message or DEFAULT_WELCOME,
+            setup.welcome_message or default_welcome(settings),
             {
                 "member": members,
                 "community": community.name or "the community",

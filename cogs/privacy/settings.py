@@ -7,12 +7,12 @@ from datetime import timedelta
 from pydantic import Field, field_validator
 
 from config.community import Section
-from config.durations import parse_duration
+from config.durations import format_duration, parse_duration
 
 
 class PrivacySettings(Section):
     departed_retention: str = Field(
-        "30d",
+        "30 days",
         description="Time after a member leaves before their data is anonymised (`off` keeps it)",
     )
     removal_grace: timedelta = Field(
@@ -32,7 +32,7 @@ class PrivacySettings(Section):
             parse_duration(cleaned)
         except ValueError:
             raise ValueError("a duration like `30d` or `2w`, or `off` to keep departed members' data") from None
-        return cleaned
+        return format_duration(parse_duration(cleaned))  # kept in words, as /config shows every duration
 
     def retention(self) -> timedelta | None:
         """None: kept for good."""

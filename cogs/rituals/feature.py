@@ -189,7 +189,9 @@ class RitualsFeature:
             status = _STATUS_WORDS.get(run.status, run.status)
             if run.note:
                 status += f": {run.note}"
-            taking_part = f" · {summary.participants} took part" if run.status == "posted" else ""
+            # A celebration asks nobody to take part, so "0 took part" would only read as a failure.
+            counted = run.status == "posted" and ritual.kind != "celebration"
+            taking_part = f" · {summary.participants} took part" if counted else ""
             lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
         return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
 

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 _STREAK_RUNS = 60
 # At most this many missed firings are recorded after a long outage (older ones are only logged).
 _MISSED_RECORDS = 1000
+# Extra runs (run-now) one moment can hold: a microsecond apart, for a clock that stands still (the console's).
+ON_DEMAND_SLOTS = 100
 # Another process's new run is noticed by message matching within this many seconds.
 _OPEN_RUNS_SECONDS = 10.0
 # How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too:
@@ -136,7 +138,7 @@ class RitualRunner:
         since = max(ritual.active_since, last) if last else ritual.active_since
         trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
         due = fire_times(trigger, since, until=now, limit=None)
-        if not due:
+        if not due or ritual.community_id in self.services.absent:
             return
         *older, latest = due
         if len(older) > _MISSED_RECORDS:
@@ -150,7 +152,10 @@ class RitualRunner:
     async def fire(self, armed: RitualRow, scheduled_for: datetime) -> None:
         """A job says it is time. Usually one statement: claim the firing while the ritual is still as it was
         armed (same revision, not paused: `claim_if_unchanged`), then post. Otherwise (claimed elsewhere,
-        changed, paused or deleted meanwhile, too late) read the table and follow it."""
+        changed, paused or deleted meanwhile, too late) read the table and follow it. Nothing while Hearth is
+        removed from the community: the firing is neither posted nor claimed."""
+        if armed.community_id in self.services.absent:
+            return
         if scheduled_for > armed.active_since:
             now = self.services.clock.now()
             settings = await self.services.settings.get(armed.community_id)
@@ -204,7 +209,14 @@ class RitualRunner:
                 if claimed is not None:
                     await self._post_run(ritual, moment, *claimed)
                     return claimed[0], moment
-        return await self.run(ritual, now, on_demand=True), None
+        # An extra run is keyed by the moment it was asked for. On the console that moment stands still until a
+        # `wait`, so a second run-now in it takes the next free microsecond; a replayed command is stopped earlier,
+        # by its invocation id, so this is no way to post twice by accident.
+        for step in range(ON_DEMAND_SLOTS):
+            run_id = await self.run(ritual, now + timedelta(microseconds=step), on_demand=True)
+            if run_id is not None:
+                return run_id, None
+        return None, None
 
     async def _claim(
         self, session: AsyncSession, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False

@@ -16,6 +16,7 @@ from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.rituals.runner import RitualRunner
 from cogs.rituals.schedule import Schedule, ScheduleError, fire_times, parse_schedule, shortest_gap
+from config.durations import format_duration
 from storage import rituals as store
 from storage.kinds import Kind
 from storage.rituals import RitualRow, RunSummary
@@ -325,7 +326,9 @@ def _checked_name(name: str) -> str:
 
 def _checked_window(window: timedelta) -> timedelta:
     if not WINDOW_MIN <= window <= WINDOW_MAX:
-        raise UserError("The participation window must be between 5m and 30d.")
+        raise UserError(
+            f"The participation window must be between {format_duration(WINDOW_MIN)} and {format_duration(WINDOW_MAX)}."
+        )
     return window
 
 

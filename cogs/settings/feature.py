@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.refs import ChannelRef, Permission
@@ -9,6 +11,7 @@ from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
 from bot.core.services import Services
 from config.community import CommunitySettings
+from config.durations import is_bare_number
 
 CONFIG = Group("config", "Community settings")
 
@@ -69,4 +72,7 @@ class SettingsFeature:
         after = self._shown(ctx, settings, key)
         if before == after:
             return Reply.private(f"`{key}` was {after} already; nothing changed.")
-        return Reply.private(f"Done: `{key}` {before} → {after}.")
+        # A number alone is read as seconds (as it always was); say so, since `5` may have meant minutes.
+        bare = value is not None and is_bare_number(value) and isinstance(settings.value(key), timedelta)
+        unit = " (a number alone is seconds: write `5m` for minutes)" if bare else ""
+        return Reply.private(f"Done: `{key}` {before} → {after}{unit}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage.health_models import HealthChannelDay, HealthMemberDay, HealthMood, HealthNewcomer
-from tests.conftest import START, ConsoleDriver, console_driver
+from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
 WEEK = """
@@ -73,7 +73,10 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
     assert "3 newcomers: ≥1 message in 7 days 67% (2/3) · ≥3 messages 33% (1/3) · finished onboarding 0% (0/3)" in said
     assert "joined 3 → rules 0 → interests 0 → intro 0 → first message 2 → first reply 2" in said
     # dan answered after 30 min, erin after 5 h: median 2 h 45; 9 messages, 2 of them replies.
-    assert "median time to first response 2h 45m · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)" in said
+    assert (
+        "median time to first response 2 hours 45 minutes · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)"
+        in said
+    )
     assert "replies 22% (2/9) of messages" in said
     # alice was thanked (1 of the 5 active); bob gave.
     assert "recognised 20% (1/5) of active members · 1 distinct giver · ritual participation 0% (0/5)" in said
@@ -183,7 +186,7 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
     assert "[#mods]" not in await console.run("wait 2h")
     said = await console.run("wait 1h\nwait 2d")
     assert said.count("[#mods]") == 1
-    assert "@dan's first post in #general has had no reply for 4 h" in said
+    assert "@dan's first post in #general has had no reply for 4 hours" in said
 
 
 async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:
@@ -195,7 +198,7 @@ async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(consol
     await console.run("@erin: /privacy health:out\nwait 1h\n@fay leaves\nwait 2h30m\n@gus: /privacy health:out")
     said = await console.run("wait 1h\nwait 2d")
     assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
-        "[#mods] 👋 @dan's first post in #general has had no reply for 4 h. "
+        "[#mods] 👋 @dan's first post in #general has had no reply for 4 hours. "
         "A welcome from someone would make a difference."
     ]
 
@@ -296,9 +299,27 @@ async def test_the_weekly_digest_is_posted_once_on_monday_morning_in_the_communi
     # From Wed 04 Mar 12:00 UTC to Mon 09 Mar 07:59 UTC = 08:59 in Berlin: not yet.
     assert "[#mods]" not in await console.run("wait 4d19h59m")
     said = await console.run("wait 16m")  # 09:15 in Berlin
-    assert said.count("[#mods] Weekly health digest — last 7 days (03 Mar – 09 Mar)") == 1
+    assert said.count("[#mods] Weekly health digest — last week (02 Mar – 08 Mar)") == 1  # Monday to Sunday
     assert "At risk nobody" in said and "Ladder candidates nobody yet" in said
     said = await console.run("wait 6d23h")  # to Monday 16 Mar 08:15 in Berlin: nothing more
     assert "[#mods]" not in said
     said = await console.run("wait 2h")
-    assert said.count("[#mods] Weekly health digest") == 1
+    assert said.count("[#mods] Weekly health digest — last week (09 Mar – 15 Mar)") == 1
+
+
+async def test_a_monday_missed_skips_that_digest_instead_of_posting_it_mid_week(
+    new_runtime: NewRuntime, clock: VirtualClock
+) -> None:
+    """The tester's case: set up on a Tuesday morning, Hearth not running the Monday before. The digest of the
+    week before is not posted mid-week; the next Monday's is, covering Monday to Sunday."""
+    clock.set(datetime(2026, 3, 10, 5, 0, tzinfo=UTC))  # Tuesday
+    runtime = await new_runtime()
+    console = console_driver(runtime)
+    await runtime.hooks_done()
+    said = await console.run(
+        "@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /config set health_digest yes\n"
+        "@alice: hello\nwait 2h\nwait 5d"  # to Sunday 15 Mar 07:00
+    )
+    assert "[#mods] Weekly" not in said
+    said = await console.run("wait 1d2h")  # Monday 16 Mar 09:00
+    assert said.count("[#mods] Weekly health digest — last week (09 Mar – 15 Mar)") == 1

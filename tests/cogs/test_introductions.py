@@ -64,8 +64,9 @@ async def test_bad_intros_are_refused_and_post_nothing(console: ConsoleDriver) -
     assert "Nothing was posted" in said
     said = await console.run("@alice: /intro\n@alice submits name=Al; location=; about=b; interests=c")
     assert "[only @alice] “Where are you?” needs an answer." in said
-    said = await console.run("@alice: /whois @alice\n@alice: /rank")
-    assert "alice hasn't introduced themselves yet" in said
+    said = await console.run("@alice: /whois @alice\n@alice: /rank\n@bob: /whois @alice")
+    assert "[only @alice] You haven't introduced yourself yet: `/intro` takes a minute." in said  # not "alice hasn't"
+    assert "[only @bob] alice hasn't introduced themselves yet" in said
     assert "[#intros]" not in said and "Points: 0" in said
 
 

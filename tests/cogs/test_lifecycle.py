@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 from bot.core.runtime import Hearth
 from bot.platforms.console.script import ScriptError
 from storage.models import Community, Contribution, Member, MemberTotal
-from tests.conftest import ConsoleDriver, ledger_rows
+from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
 INTROS = """
 @mod is moderator
@@ -350,6 +350,29 @@ async def test_a_removed_community_is_deleted_after_the_grace_period(console: Co
 async def test_re_adding_hearth_cancels_the_deletion(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run("@bob: /kudos @alice thanks\nhearth is removed\nwait 10d\nhearth is added\nwait 60d")
     assert "Points: 10" in await console.run("@alice: /rank")
+
+
+async def test_a_removed_community_hears_nothing_until_hearth_is_added_back(
+    console: ConsoleDriver, new_runtime: NewRuntime
+) -> None:
+    """During `removal_grace` the data is kept, but no ritual, reminder, moderator alert or digest is sent there
+    (also from a process started meanwhile); once Hearth is added back, everything goes on."""
+    await console.run(
+        """
+        @you is admin
+        @you: /ritual create daily #general "daily at 13:00" prompt:"Hi {date}"
+        @you: /config set health_digest yes
+        @you: /onboarding channel mods #mods
+        @newbie joins
+        hearth is removed
+        """
+    )
+    said = await console.run("wait 3d")
+    assert said == ""
+    later = console_driver(await new_runtime())  # a restart while removed: still silent
+    assert await later.run("wait 2d") == ""
+    said = await console.run("hearth is added\nwait 1d")
+    assert "[#general] 🔔 daily" in said
 
 
 # -- /export ---------------------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     assert "[#mods]" not in said
     said = await first.run("wait 12h\n@mod: /onboarding status")
     assert "Your next step" not in said
-    assert "@alice — Choose your interests, for 1d 13h (reminded)" in said
+    assert "@alice — Choose your interests, for 1 day 13 hours (reminded)" in said
     await runtimes[0].close()  # the process stops; the next one shares only the database file
 
     runtimes.append(await new_runtime())
@@ -185,8 +185,8 @@ async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restar
     await runtimes[1].hooks_done()
     said = await second.run("wait 2d")
     assert "Your next step" not in said
-    assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3d.") == 1
-    assert said.count("[#mods] 🧭 @ben has been stuck at Accept the rules for 3d.") == 1
+    assert said.count("[#mods] 🧭 @alice has been stuck at Choose your interests for 3 days.") == 1
+    assert said.count("[#mods] 🧭 @ben has been stuck at Accept the rules for 3 days.") == 1
     said = await second.run("wait 1w")
     assert said == ""
     # A new step starts a new wait: one reminder for it, too.
@@ -236,3 +236,24 @@ async def test_a_role_is_refused_when_set_up_where_the_platform_has_no_roles(con
     assert "like `/onboarding interest-add Python channel:#Python`; nothing was changed." in said
     assert "Agreeing gives a place in #members." in said
     assert "Interests: none (the step is skipped)" in said
+
+
+async def test_without_an_intros_channel_the_intro_step_does_not_hold_newcomers(console: ConsoleDriver) -> None:
+    """A fresh install: /intro answers "Introductions aren't set up yet", so the intro step must not count, or
+    every newcomer is stuck at it, reminded, reported to moderators, and their welcomer never paid."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@mod: /onboarding channel welcome #welcome\n"
+        "@bob: /welcomer join"
+    )
+    said = await console.run('@newbie joins\n@newbie clicks "I agree to the rules"\n@newbie: hello\nwait 4d')
+    assert "Post an introduction" not in said
+    assert "[#welcome] Welcome to Console, @newbie! 👋" in said
+    assert "Tell us a little about yourself with /intro" not in said  # the default welcome sends nobody there
+    assert "You're all set" in said
+    assert "stuck" not in said and "Your next step" not in said
+    said = await console.run("@mod: /onboarding show")
+    assert "Post an introduction (/intro) — required — ⚠️ skipped: no intros channel is set" in said
+
+    said = await console.run("@mod: /onboarding channel intros #intros\n@eve joins")
+    assert "⬜ Post an introduction (/intro)" in said
+    assert "[#welcome] Welcome to Console, @eve! 👋 Tell us a little about yourself with /intro." in said

@@ -16,6 +16,7 @@ from bot.platforms.discord.settings import DiscordSettings
 from bot.platforms.slack.settings import SlackSettings
 from cogs.recognition.settings import RecognitionSettings
 from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
+from config.durations import parse_duration
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
 
 CATALOG = SettingsCatalog([CommunityBasics, RecognitionSettings])
@@ -157,3 +158,39 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
         "unable to open database file"
     ]
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
+
+
+def test_hearth_cogs_ignores_case_and_names_what_a_feature_needs() -> None:
+    assert Settings(_env_file=None, hearth_cogs="Recognition, RITUALS").chosen_cogs() == (  # type: ignore[call-arg]
+        "cogs.recognition",
+        "cogs.rituals",
+    )
+    with pytest.raises(SettingsError, match="introductions needs onboarding; add it to HEARTH_COGS"):
+        load_settings(hearth_cogs="introductions")
+
+
+@pytest.mark.parametrize(
+    ("raw", "zone"), [("europe/berlin", "Europe/Berlin"), ("AMERICA/NEW_YORK", "America/New_York")]
+)
+def test_time_zones_are_read_whatever_their_case(raw: str, zone: str) -> None:
+    assert CATALOG.validate("timezone", raw) == zone
+
+
+def test_durations_go_up_to_the_100_years_the_refusal_promises() -> None:
+    assert parse_duration("100y") == parse_duration("100 years") == timedelta(days=36500)
+    assert parse_duration("1 yr 2d") == timedelta(days=367)
+    with pytest.raises(ValueError, match="`101y` is longer than I can count; durations go up to 100 years"):
+        parse_duration("101y")
+
+
+def test_a_refused_duration_is_quoted_as_typed_not_as_python_would() -> None:
+    with pytest.raises(SettingError, match="`1 fortnight` is not a duration") as refused:
+        CATALOG.validate("activity_cooldown", "1 fortnight")
+    assert "'" not in str(refused.value)
+
+
+def test_a_zero_duration_reads_off_and_off_sets_it() -> None:
+    assert CATALOG.validate("kudos_pair_cooldown", "off") == timedelta(0)
+    settings = CATALOG.decode({"kudos_pair_cooldown": CATALOG.encode(timedelta(0)), "value_tags": ""})
+    assert settings.describe("kudos_pair_cooldown") == "off"
+    assert settings.describe("value_tags") == "none"

@@ -108,7 +108,7 @@ async def test_config_needs_an_admin_and_validates(console: ConsoleDriver) -> No
     )
     assert "[only @mod] Sorry, `/config set` is for admins of this community." in said
     assert "kudos_points: 10" in said
-    assert "unknown time zone 'Mars/Olympus'" in said
+    assert "unknown time zone `Mars/Olympus`" in said
     assert "`lots` is not a valid value for `kudos_points`" in said
     assert "`colour` is not a key; use timezone, announcement_channel" in said
     # The answer is the one setting that changed, not the whole card.
@@ -225,6 +225,12 @@ async def test_a_doubled_slash_is_no_command(console: ConsoleDriver) -> None:
     assert "Kudos received: 0" in said
 
 
+async def test_a_slash_and_a_space_is_no_command(console: ConsoleDriver) -> None:
+    said = await console.run("@alice: / kudos @bob thanks\n@bob: /rank")
+    assert "[only @alice] I don't know the command `/`. Try `/help`." in said
+    assert "Kudos received: 0" in said
+
+
 async def test_member_names_are_one_person_whatever_their_case(console: ConsoleDriver) -> None:
     said = await console.run("@Alice: /kudos @BOB thanks\n@alice: /kudos @Bob again\n@bob: /rank")
     assert "[#general] @bob, you got kudos from @alice!" in said
@@ -235,3 +241,46 @@ def test_a_wait_without_a_unit_stops_the_script_saying_which_units(tmp_path: Pat
     done = _hearth(["console"], "@alice: hello\nwait 5\n@alice: /kudos @bob never runs\n", tmp_path)
     assert done.returncode == 1 and "kudos" not in done.stdout
     assert "line 2: a wait needs a unit: s, m, h, d or w (seconds, minutes, hours, days, weeks)" in done.stderr
+
+
+async def test_names_with_letters_beyond_ascii_are_members(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @josé: hola a todos
+        @Ålice: hi
+        @josé: /kudos @Ålice thanks for the welcome
+        """
+    )
+    assert "[#general] @ålice, you got kudos from @josé!" in said
+    assert "can't read" not in said
+
+
+async def test_a_slash_command_is_not_the_latest_message_to_delete(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: hello there friends
+        @carol reacts 🙌 to @bob
+        @bob: /rank
+        @bob deletes last message
+        @bob: /rank
+        """
+    )
+    first, second = said.split("Your standing")[1:]
+    assert "Points: 11" in first
+    assert "Points: 0" in second
+
+
+async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_words(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @root is admin
+        @root: /config set activity_cooldown 5
+        @root: /config set timezone europe/berlin
+        @root: /config show
+        """
+    )
+    assert "Done: `activity_cooldown` 1 minute → 5 seconds (a number alone is seconds: write `5m` for minutes)." in said
+    assert "Done: `timezone` UTC → Europe/Berlin." in said
+    assert "departed_retention: 30 days" in said
+    assert "kudos_pair_cooldown: off" in said
+    assert "value_tags: none" in said

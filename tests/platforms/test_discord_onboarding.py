@@ -198,7 +198,7 @@ async def test_a_stuck_newcomer_is_nudged_once_and_mods_alerted_once_across_a_re
     await scheduler(discord_env).advance(timedelta(days=2))
     [alert] = server.posted_in("mods")
     assert alert.json["content"].startswith(
-        f"🧭 <@{world.id('newbie')}> has been stuck at **Accept the rules** for 3d."
+        f"🧭 <@{world.id('newbie')}> has been stuck at **Accept the rules** for 3 days."
     )
     await scheduler(discord_env).advance(timedelta(weeks=1))
     assert len(server.dms_to("newbie")) == 2 and len(server.posted_in("mods")) == 1

@@ -227,3 +227,10 @@ def test_shortened_text_keeps_whole_words() -> None:
     assert shortened("alpha beta gamma", 12) == "alpha beta…"
     assert shortened("set key | show | reset everything now", 24) == "set key | show…"
     assert shortened("x" * 10, 5) == "xxxx…"
+
+
+def test_slack_manifest_refuses_a_request_url_slack_cannot_call() -> None:
+    refused = _hearth("slack-manifest", "--url", "http://bot.example/slack/events")
+    assert refused.returncode == 2
+    assert "Slack only" in refused.stderr and "https://" in refused.stderr
+    assert refused.stdout == ""

@@ -256,8 +256,8 @@ async def test_a_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_rest
         await advance(second, timedelta(days=2))
         alerts = posted_in(api, "C0MODS", "has been stuck")
         assert [block_texts(call) for call in alerts] == [
-            "🧭 <@U0ALI> has been stuck at *Accept the rules* for 3d. A personal hello might help.",
-            "🧭 <@U0BEA> has been stuck at *Choose your interests* for 3d. A personal hello might help.",
+            "🧭 <@U0ALI> has been stuck at *Accept the rules* for 3 days. A personal hello might help.",
+            "🧭 <@U0BEA> has been stuck at *Choose your interests* for 3 days. A personal hello might help.",
         ]
         await advance(second, timedelta(weeks=1))
     assert len(posted_in(api, "C0MODS", "has been stuck")) == 2

@@ -318,10 +318,13 @@ class ConsolePlatform:
         author = member_ref(member)
         where = channel_ref(channel, thread_id)
         message_id = self._new_id()
-        self.state.messages.append(_Posted(message_id, channel, member, None))
         if text.startswith("/"):
-            await self._command(author, where, text[1:], message_id)
+            # A slash command is not a message (as on Discord and Slack): no reaction or deletion lands on it.
+            # `/ kudos` is a slash alone, naming no command (Discord and Slack would not run /kudos for it).
+            line = "" if text[1:2].isspace() else text[1:]
+            await self._command(author, where, line, message_id)
             return
+        self.state.messages.append(_Posted(message_id, channel, member, None))
         mentions = tuple(member_ref(name) for name in re.findall(rf"(?<!\w)@({NAME})", text))
         answered, answered_id = (member_ref(reply_to[0]), reply_to[1]) if reply_to else (None, None)
         await self.hearth.dispatch(

@@ -32,7 +32,8 @@ from typing import Any, cast
 
 from config.durations import parse_duration
 
-NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+# Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`.
+NAME = r"\w[\w.\-]*"
 
 
 class ScriptError(ValueError):

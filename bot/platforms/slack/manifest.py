@@ -7,6 +7,7 @@ cog declares becomes a slash command (a group, like `/config`, is one command wh
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.core.arguments import usage
 from bot.core.commands import CommandSpec
@@ -47,6 +48,19 @@ BOT_EVENTS = (
     "tokens_revoked",
 )
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
+
+
+def checked_request_url(url: str) -> str:
+    """`url` when Slack can use it as a request URL: `https://` and a host (Slack refuses plain http);
+    else ValueError saying so."""
+    parsed = urlsplit(url.strip())
+    if parsed.scheme.lower() != "https" or not parsed.hostname:
+        raise ValueError(
+            f"`{url}` can't be a Slack request URL: Slack only calls https:// addresses, like {PLACEHOLDER_URL}"
+        )
+    return url.strip()
+
+
 DESCRIPTION_LIMIT = 140  # Slack's limit for a slash command's description and for its usage hint
 
 

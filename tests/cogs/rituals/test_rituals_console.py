@@ -224,7 +224,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
     assert "A prompt ritual needs the prompt text to post" in said
     assert "`stand up!` can't be a ritual name" in said
     assert "`tomorrow` is not a start date; write it like 2026-03-09." in said
-    assert "The participation window must be between 5m and 30d." in said
+    assert "The participation window must be between 5 minutes and 30 days." in said
     assert "[only @mod] No rituals yet." in said
 
     said = await console.run(
@@ -374,8 +374,29 @@ async def test_run_now_before_todays_celebration_stands_for_it(console: ConsoleD
     )
     history = said[said.index("party: recent runs") :]
     assert "Thu 05 Mar 2026 15:00 UTC — posted: nothing to celebrate" in history
-    assert "Wed 04 Mar 2026 15:00 UTC — posted · 0 took part" in history  # the run-now, as today's run
+    assert "Wed 04 Mar 2026 15:00 UTC — posted" in history  # the run-now, as today's run
+    assert "took part" not in history  # a celebration asks nobody to take part
     # Once today's run is past, a run-now is a run of its own: asked for, so it celebrates again.
     said = await console.run("@alice: /birthday set 03-05\n@mod: /ritual run-now party")
     assert said.count("🎂 Happy birthday, @alice!") == 1
     assert "Ran party now; its schedule is unchanged." in said
+
+
+async def test_run_now_twice_while_the_clock_stands_still_runs_twice(console: ConsoleDriver) -> None:
+    """On the console time moves only with `wait`: a second run-now in the same moment is a run of its own,
+    not "has just run; try again in a moment" (a moment that never comes)."""
+    said = await console.run(
+        """
+        @alice: /birthday set 03-04
+        @mod is moderator
+        @mod: /ritual create party #general "daily at 09:00" kind:celebration
+        wait 1h
+        @mod: /ritual run-now party
+        @mod: /ritual run-now party
+        @mod: /ritual history party
+        """
+    )
+    assert "has just run" not in said
+    assert said.count("🎂 Happy birthday, @alice!") == 2
+    history = said[said.index("party: recent runs") :]
+    assert history.count("— posted") == 2

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.refs import MemberRef
 from bot.core.reply import UserError
 from bot.core.wording import not_one_of
 
@@ -171,7 +172,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             # the line verbatim, less the mentions that fill those members.
             rest = _rest(text, token.start)
             if len(positional) > 1:
-                rest = _take_members(rest, positional[1:], resolve, values)
+                rest = _take_members(rest, positional[1:], resolve, values, spec)
             if rest:
                 values[option.name] = rest
             values.guessed |= unquoted and last_unquoted
@@ -206,17 +207,37 @@ def _only_members_after(options: list[Option]) -> bool:
     return all(option.type is OptionType.MEMBER and not option.required for option in options)
 
 
-def _take_members(text: str, options: list[Option], resolve: Resolver, values: Arguments) -> str:
-    """Fill `options` in order with the members mentioned at the start of `text` (`@carol @dana thanks`);
-    returns the rest verbatim (mentions further on are part of the text)."""
-    free = list(options)
-    while free and (word := text.split(maxsplit=1)[:1]):
-        found = resolve(word[0], OptionType.MEMBER)
+def _take_members(text: str, options: list[Option], resolve: Resolver, values: Arguments, spec: CommandSpec) -> str:
+    """Fill `options` in order with the members mentioned anywhere in `text` (`@carol @dana thanks`,
+    `thanks for the release @carol @dana`); returns the text with the leading mentions taken off and the
+    later ones left in place, so the reason still reads as typed (on Slack a mention reads `@name`).
+
+    A member named twice fills one option; more distinct members than the command has member options
+    is a `UserError` naming the limit (the README's "up to 5 at once" for `/kudos`)."""
+    named = [value for value in values.values() if isinstance(value, MemberRef)]
+    cut = 0
+    leading = True
+    for match in _WORD.finditer(text):
+        # Punctuation after a mention (`@carol, @dana!`) is the sentence's, not the name's.
+        word = match.group(0).rstrip(_TRAILING) or match.group(0)
+        found = resolve(word, OptionType.MEMBER)
         if found is None:
-            break
-        values[free.pop(0).name] = found
-        text = text.lstrip()[len(word[0]) :].lstrip()
-    return text
+            leading = False
+            continue
+        if leading:
+            cut = match.end()
+        if found not in named:  # refs compare by who, whatever label a mention carried
+            named.append(found)
+    limit = sum(1 for option in spec.options if option.type is OptionType.MEMBER)
+    if len(named) > limit:
+        raise UserError(f"You can name at most {limit} members at once; you named {len(named)}.")
+    for option, found in zip(options, [value for value in named if value not in values.values()], strict=False):
+        values[option.name] = found
+    return text[cut:].strip()
+
+
+_WORD = re.compile(r"<[^<>]*>\S*|\S+")
+_TRAILING = ",.;:!?)"
 
 
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:

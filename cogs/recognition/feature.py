@@ -22,7 +22,7 @@ from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_t
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import EMOJI_NAMES, TAG_PATTERN, RecognitionSettings, tag_list
+from cogs.recognition.settings import EMOJI_NAMES, MAX_TAGS, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ SEASON = Group("season", "Seasons: boards that start at 0, over history that is 
 LEVELS = Group("levels", "Level rewards: roles for levels, and re-applying them")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
 TAG_ACTIONS = ("list", "add", "remove")
-MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
@@ -547,7 +546,7 @@ def _and(names: Iterable[str]) -> str:
 
 def _titles_text(titles: dict[int, str]) -> str:
     """`0 Newcomer, 5 Contributor` (levels from which each title holds), or `none`."""
-    return ", ".join(f"{level} {literal(title)}" for level, title in titles.items()) or "none"
+    return ", ".join(f"{level} {literal(title)}" for level, title in sorted(titles.items())) or "none"
 
 
 def _minutes(span: timedelta) -> str:

@@ -190,6 +190,11 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
                 continue
+            if later is None and _text_may_follow(option, positional[1:]):
+                # An optional choice left out before a text (`/leaderboard #helpful`: the category, the
+                # period left at its default); the text option checks the word in its turn.
+                positional.remove(option)
+                continue
             if later is None:
                 raise _refused(spec, values, _why(option, token.value))
             option, found = later
@@ -201,6 +206,15 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
         last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
     return values
+
+
+def _text_may_follow(option: Option, later: list[Option]) -> bool:
+    return (
+        option.type is OptionType.CHOICE
+        and not option.required
+        and later[:1] != []
+        and later[0].type is OptionType.TEXT
+    )
 
 
 def _only_members_after(options: list[Option]) -> bool:

@@ -211,6 +211,8 @@ class RecognitionFeature:
     async def tags(self, ctx: Context, action: str, tag: str | None) -> Reply:
         own = ctx.settings.of(RecognitionSettings)
         known = tag_list(own)
+        if action == "list" and tag:  # `/recognition tags helpful`: the action was left out, not meant as list
+            raise UserError(f"Add or remove `{literal(tag)}`? `/recognition tags add {literal(tag)}` adds it.")
         if action == "list":
             if not known:
                 return Reply.private("No value tags yet: `/recognition tags add helpful` adds one.")

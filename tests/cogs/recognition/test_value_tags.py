@@ -85,3 +85,20 @@ async def test_config_set_of_list_settings_checks_like_their_commands(console: C
     assert "`nonsense` is not LEVEL:ROLE_ID" in said
     assert "level 5 is rewarded twice" in said
     assert "Done: `level_roles`  → 5:123 10:456." in said
+
+
+async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @admin: /recognition tags kind
+        @alice: /kudos @bob thanks #helpful
+        @alice: /kudos @carol thanks
+        @alice: /leaderboard #helpful
+        @alice: /leaderboard kudos
+        """
+    )
+    assert "Add or remove `kind`? `/recognition tags add kind` adds it." in said
+    assert board(said, "this week · #helpful") == ["🥇 bob — 10 points"]
+    assert board(said, "this week · kudos") == ["🥇 bob — 10 points", "🥇 carol — 10 points"]

@@ -155,7 +155,11 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             if name in values:  # the last one winning silently would act on a value the person may not mean
                 raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
             values[name] = _resolved(raw, spec.option(name).type, resolve)
-            last_text, last_unquoted = None, False
+            # An unquoted named text goes on with the words after it that fit no option
+            # (`season:Winter 2026`), as a text given by position does.
+            quoted = text[token.start + len(name) + 1 : token.start + len(name) + 2] in _QUOTES
+            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted else None
+            last_unquoted = last_text is not None
             token, after = _next_token(text, after)
             continue
         positional = [option for option in positional if option.name not in values]

@@ -177,7 +177,11 @@ class RecognitionFeature:
         if not name:
             return Reply.private("A season needs a name.")
         closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)
-        before = f" Season {literal(closed.name)} is closed: `/leaderboard season:{closed.name}`." if closed else ""
+        before = (
+            f" Season {literal(closed.name)} is closed: `/leaderboard season:{typeable(closed.name)}`."
+            if closed
+            else ""
+        )
         return Reply(text=f"🏁 Season **{literal(name)}** starts now: everyone starts at 0 on its board.{before}")
 
     @POINTS.command(
@@ -544,6 +548,14 @@ def _and(names: Iterable[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     listed = list(names)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def typeable(text: str) -> str:
+    """`text` as one option value a person can type back: quoted when it holds a space (`"Winter 2026"`),
+    with the curly quotes when it holds a straight one."""
+    if not any(char.isspace() for char in text):
+        return text
+    return f'"{text}"' if '"' not in text else f"“{text}”"
 
 
 def _titles_text(titles: dict[int, str]) -> str:

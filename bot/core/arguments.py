@@ -126,9 +126,15 @@ def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
         return resolve(raw, option.type)
     if option.type is OptionType.CHOICE and option.choices and raw.lower() not in option.choices:
         return None
-    if option.type is OptionType.INTEGER and not re.fullmatch(r"-?\d+", raw.strip()):
-        return None
+    if option.type is OptionType.INTEGER:
+        return _number(raw)
     return raw
+
+
+def _number(raw: str) -> str | None:
+    """A whole number as typed (`12`, `-3`), or as Hearth shows an id (`#12`, the kudos footer's)."""
+    match = re.fullmatch(r"-?\d+|#(\d+)", raw.strip())
+    return None if match is None else match.group(1) or match.group(0)
 
 
 _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
@@ -181,6 +187,11 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[option.name] = rest
             values.guessed |= unquoted and last_unquoted
             break
+        if option.type is OptionType.INTEGER and token.value.lower() == option.name.split("_")[0] and unquoted:
+            # `kudos #12`, as the kudos footer writes the id of `kudos_id`: the word says what the number is.
+            token, after = _next_token(text, after)
+            if token is None:
+                break
         found = _fits(option, token.value, resolve)
         if option.type is OptionType.TEXT and not option.required:
             # A mention given where optional text comes first belongs to the later option of its kind
@@ -282,4 +293,6 @@ def _resolved(raw: str, kind: OptionType, resolve: Resolver) -> object:
         if found is None:
             raise UserError(f"I couldn't find the {_REFS[kind]} `{raw}`.")
         return found
+    if kind is OptionType.INTEGER:
+        return _number(raw) or raw  # not a number: the command's own check refuses it, naming the option
     return raw

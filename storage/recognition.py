@@ -138,10 +138,12 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
-    """When the member joined: the platform's join time where known (a member there before Hearth), else when
-    Hearth first saw them; None when their row is not written yet (first seen a moment ago)."""
+    """When the member joined, as the platform says (Discord's join date, a join Hearth saw, a console
+    `@name joined DATE`); None when that is unknown (a member Hearth only saw speak, there before Hearth on
+    Slack or the console) or their row is not written yet. When Hearth first saw someone is not when they
+    joined, so it is no answer here."""
     table = Member.__table__  # type: ignore[attr-defined]
-    query = select(func.coalesce(table.c.platform_joined_at, table.c.joined_at)).where(table.c.id == member_id)
+    query = select(table.c.platform_joined_at).where(table.c.id == member_id)
     found = (await session.execute(query)).first()
     return _aware(found[0]) if found and found[0] is not None else None
 

@@ -69,14 +69,18 @@ async def neighbours(
     # A range on points (the index) first, the tie on member id as a filter: an OR of the two would not use it.
     above = (
         _on_board(community_id, bucket, *columns)
-        .where(totals.c.points >= points, or_(totals.c.points > points, totals.c.member_id < member_id))
+        .where(
+            totals.c.points >= points,
+            totals.c.points != 0,  # a negative total's neighbours above skip the members at 0 (off the board)
+            or_(totals.c.points > points, totals.c.member_id < member_id),
+        )
         .order_by(totals.c.points, totals.c.member_id.desc())
         .limit(count)
     )
     below = (
         _on_board(community_id, bucket, *columns)
         .where(
-            totals.c.points > 0,
+            totals.c.points != 0,
             totals.c.points <= points,
             or_(totals.c.points < points, totals.c.member_id > member_id),
         )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
 from storage.dialect import upsert_insert
-from storage.models import Contribution, Member, MemberTotal, ReactionKudos
+from storage.models import Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 
 
 async def off_boards(session: AsyncSession, member_id: int) -> bool:
@@ -150,6 +150,17 @@ async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
     query = select(table.c.platform_joined_at).where(table.c.id == member_id)
     found = (await session.execute(query)).first()
     return _aware(found[0]) if found and found[0] is not None else None
+
+
+async def announce_level(session: AsyncSession, member_id: int, level: int) -> bool:
+    """Whether `level` is above the highest level announced for the member, recording it as that highest if so
+    (one statement: of two writers reaching it at once, one gets True)."""
+    table = LevelAnnounced.__table__  # type: ignore[attr-defined]
+    insert = upsert_insert(session, table).values(member_id=member_id, level=level)
+    statement = insert.on_conflict_do_update(
+        index_elements=["member_id"], set_={"level": insert.excluded.level}, where=table.c.level < insert.excluded.level
+    )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 async def last_kudos_between(

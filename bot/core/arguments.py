@@ -243,7 +243,7 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
 
     A member named twice fills one option; more distinct members than the command has member options
     is a `UserError` naming the limit (the README's "up to 5 at once" for `/kudos`)."""
-    named = [value for value in values.values() if isinstance(value, MemberRef)]
+    named: list[object] = [value for value in values.values() if isinstance(value, MemberRef)]
     cut = 0
     leading = True
     for match in _WORD.finditer(text):

@@ -1,5 +1,6 @@
-"""What recognition keeps about a member: their ledger rows, running totals and the highest level announced. Kudos they gave stay with
-the member who received them (those points are the recipient's), without the giver's name."""
+"""What recognition keeps about a member: their ledger rows, running totals and the highest level announced.
+Kudos they gave stay with the member who received them (those points are the recipient's), without the
+giver's name."""
 
 from __future__ import annotations
 

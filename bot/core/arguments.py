@@ -205,9 +205,10 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
                 continue
-            if later is None and _text_may_follow(option, positional[1:]):
-                # An optional choice left out before a text (`/leaderboard #helpful`: the category, the
-                # period left at its default); the text option checks the word in its turn.
+            if later is None and token.value.startswith("#") and _text_may_follow(option, positional[1:]):
+                # A `#word` where an optional choice may be left out before a text: the text (`/leaderboard
+                # #helpful` is the category, the period left at its default), which checks it in its turn.
+                # Another word stays refused by the choice, naming its values.
                 positional.remove(option)
                 continue
             if later is None:

@@ -92,13 +92,14 @@ async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:
         """
         @admin is admin
         @admin: /recognition tags add helpful
-        @admin: /recognition tags kind
+        @admin: /recognition tags #kind
         @alice: /kudos @bob thanks #helpful
-        @alice: /kudos @carol thanks
         @alice: /leaderboard #helpful
-        @alice: /leaderboard kudos
+        @alice: /leaderboard #nonsense
+        @alice: /leaderboard decade
         """
     )
-    assert "Add or remove `kind`? `/recognition tags add kind` adds it." in said
+    assert "Add or remove `#kind`? `/recognition tags add #kind` adds it." in said
     assert board(said, "this week · #helpful") == ["🥇 bob — 10 points"]
-    assert board(said, "this week · kudos") == ["🥇 bob — 10 points", "🥇 carol — 10 points"]
+    assert "`nonsense` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful." in said
+    assert "`decade` is not a period" in said

@@ -31,7 +31,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     text,
 )
@@ -279,10 +278,13 @@ def _statements(dialect: Dialect) -> _Statements:
     def on_board_count(above_total: Callable[[Any], Any]) -> Any:
         return everyone_count(above_total) - off_board_count(above_total)
 
-    # On a board: every member whose total is not 0 (a negative total ranks below zero, README "Leaderboards");
-    # two index ranges rather than `<> 0`, which a planner does not read as ranges.
-    ranked = on_board_count(_not_zero)
-    ahead = on_board_count(lambda points: and_(points > mine.c.points, _not_zero(points)))
+    # On a board: every member whose total is not 0 (a negative total ranks below zero, README "Leaderboards").
+    # Each count one index range: those above 0 and those below; ahead of a negative total, those above it
+    # less those at exactly 0 (off the board).
+    ranked = on_board_count(lambda points: points > 0) + on_board_count(lambda points: points < 0)
+    ahead = on_board_count(lambda points: points > mine.c.points) - case(
+        (mine.c.points < 0, on_board_count(lambda points: points == 0)), else_=0
+    )
     one = select(literal(1).label("one")).subquery()
     is_mine = and_(
         mine.c.community_id == bindparam("community_id"),
@@ -336,11 +338,14 @@ def _statements(dialect: Dialect) -> _Statements:
                 mine.c.kudos_received,
                 mine.c.kudos_given,
                 mine.c.messages,
-                off_board_count(_not_zero).label("off_board_ranked"),
+                (off_board_count(lambda points: points > 0) + off_board_count(lambda points: points < 0)).label(
+                    "off_board_ranked"
+                ),
                 case(
                     (
                         mine.c.points != 0,
-                        off_board_count(lambda points: and_(points > mine.c.points, _not_zero(points))),
+                        off_board_count(lambda points: points > mine.c.points)
+                        - case((mine.c.points < 0, off_board_count(lambda points: points == 0)), else_=0),
                     )
                 ).label("off_board_ahead"),
             ).select_from(one.outerjoin(mine, is_mine)),
@@ -358,10 +363,6 @@ def _statements(dialect: Dialect) -> _Statements:
             dialect,
         ),
     )
-
-
-def _not_zero(points: Any) -> Any:
-    return or_(points > 0, points < 0)
 
 
 async def _query(

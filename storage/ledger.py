@@ -20,7 +20,20 @@ from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Dialect, Engine, and_, bindparam, case, event, false, func, literal, select, text
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    event,
+    false,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
@@ -267,8 +280,13 @@ def _statements(dialect: Dialect) -> _Statements:
     def on_board_count(above_total: Callable[[Any], Any]) -> Any:
         return everyone_count(above_total) - off_board_count(above_total)
 
-    ranked = on_board_count(lambda points: points > 0)
-    ahead = on_board_count(lambda points: points > mine.c.points)
+    # On a board: every member whose total is not 0 (a negative total ranks below zero, README "Leaderboards").
+    # Each count one index range: those above 0 and those below; ahead of a negative total, those above it
+    # less those at exactly 0 (off the board).
+    ranked = on_board_count(lambda points: points > 0) + on_board_count(lambda points: points < 0)
+    ahead = on_board_count(lambda points: points > mine.c.points) - case(
+        (mine.c.points < 0, on_board_count(lambda points: points == 0)), else_=0
+    )
     one = select(literal(1).label("one")).subquery()
     is_mine = and_(
         mine.c.community_id == bindparam("community_id"),
@@ -295,7 +313,7 @@ def _statements(dialect: Dialect) -> _Statements:
             measure: _Compiled.of(
                 select(totals.c.member_id, totals.c[measure], members.c.external_id, members.c.display_name)
                 .join(members, listed)
-                .where(in_bucket, totals.c[measure] > 0, on_board)
+                .where(in_bucket, totals.c[measure] != 0, on_board)
                 .order_by(totals.c[measure].desc(), totals.c.member_id)
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset")),
@@ -312,7 +330,7 @@ def _statements(dialect: Dialect) -> _Statements:
                 mine.c.kudos_given,
                 mine.c.messages,
                 ranked.label("ranked"),
-                case((mine.c.points > 0, ahead)).label("ahead"),
+                case((mine.c.points != 0, ahead)).label("ahead"),
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
@@ -322,10 +340,16 @@ def _statements(dialect: Dialect) -> _Statements:
                 mine.c.kudos_received,
                 mine.c.kudos_given,
                 mine.c.messages,
-                off_board_count(lambda points: points > 0).label("off_board_ranked"),
-                case((mine.c.points > 0, off_board_count(lambda points: points > mine.c.points))).label(
-                    "off_board_ahead"
+                (off_board_count(lambda points: points > 0) + off_board_count(lambda points: points < 0)).label(
+                    "off_board_ranked"
                 ),
+                case(
+                    (
+                        mine.c.points != 0,
+                        off_board_count(lambda points: points > mine.c.points)
+                        - case((mine.c.points < 0, off_board_count(lambda points: points == 0)), else_=0),
+                    )
+                ).label("off_board_ahead"),
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
@@ -580,14 +604,15 @@ async def _standing_from_memory(
         session, attrgetter("own_standing"), community_id=community_id, bucket=bucket, member_id=member_id
     )
     points, kudos_received, kudos_given, messages, off_board_ranked, off_board_ahead = found[0]
-    ranked = board.above(0) - int(off_board_ranked)
+    ranked = board.ranked() - int(off_board_ranked)
     if points is None:
         return Standing(0, None, ranked, 0, 0, 0)
     rank = None
-    if off_board_ahead is not None:  # only with points > 0, as in the database's count
+    if off_board_ahead is not None:  # only with points other than 0, as in the database's count
         # The member's own points are the database's; their entry in memory is left out of the count, so a
         # board a moment behind (see _Boards) cannot count them ahead of themselves.
-        ahead = board.above(points) - (board.points.get(member_id, 0) > points) - int(off_board_ahead)
+        own = board.points.get(member_id, 0)
+        ahead = board.above(points) - (own > points and own != 0) - int(off_board_ahead)
         rank = ahead + 1
     return Standing(points, rank, ranked, kudos_received, kudos_given, messages)
 
@@ -636,22 +661,31 @@ class _Board:
         self.points = points
         self.read_at = read_at
         self.moved: dict[int, int] = {}
-        self.ordered = sorted(value for value in points.values() if value > 0)
+        self.ordered = sorted(value for value in points.values() if value != 0)
 
     def add(self, member_id: int, step: int) -> None:
         before = self.points.get(member_id, 0)
         self.moved.setdefault(member_id, before)
         self.points[member_id] = before + step
         if len(self.moved) > _MOVES_BEFORE_SORT:
-            self.ordered = sorted(value for value in self.points.values() if value > 0)
+            self.ordered = sorted(value for value in self.points.values() if value != 0)
             self.moved.clear()
 
     def above(self, value: int) -> int:
-        """How many members have more than `value` points: O(log n + members moved since the sort)."""
+        """How many members on the board (a total other than 0) have more than `value` points:
+        O(log n + members moved since the sort)."""
         count = len(self.ordered) - bisect_right(self.ordered, value)
         points = self.points
         for member_id, was in self.moved.items():
-            count += (points[member_id] > value) - (was > value)
+            now = points[member_id]
+            count += (now > value and now != 0) - (was > value and was != 0)
+        return count
+
+    def ranked(self) -> int:
+        """How many members are on the board: a total other than 0."""
+        count = len(self.ordered)
+        for member_id, was in self.moved.items():
+            count += (self.points[member_id] != 0) - (was != 0)
         return count
 
 

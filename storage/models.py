@@ -125,6 +125,16 @@ class ReactionKudos(SQLModel, table=True):
     created_at: datetime
 
 
+class LevelAnnounced(SQLModel, table=True):
+    """The highest level announced for a member: a level is announced once per member, not again after their
+    points drop below it and come back (an adjustment undone and redone), nor after a restart."""
+
+    __tablename__ = "level_announced"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    level: int
+
+
 class Season(SQLModel, table=True):
     """A named stretch of a community's history. Its board is the all-time totals at its end less those at its
     start (`member_total` buckets `at:<id>`, copied when it starts; `season:<id>` once it is closed)."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
 from storage.dialect import upsert_insert
-from storage.models import Contribution, Member, MemberTotal, ReactionKudos
+from storage.models import Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 
 
 async def off_boards(session: AsyncSession, member_id: int) -> bool:
@@ -69,14 +69,18 @@ async def neighbours(
     # A range on points (the index) first, the tie on member id as a filter: an OR of the two would not use it.
     above = (
         _on_board(community_id, bucket, *columns)
-        .where(totals.c.points >= points, or_(totals.c.points > points, totals.c.member_id < member_id))
+        .where(
+            totals.c.points >= points,
+            totals.c.points != 0,  # a negative total's neighbours above skip the members at 0 (off the board)
+            or_(totals.c.points > points, totals.c.member_id < member_id),
+        )
         .order_by(totals.c.points, totals.c.member_id.desc())
         .limit(count)
     )
     below = (
         _on_board(community_id, bucket, *columns)
         .where(
-            totals.c.points > 0,
+            totals.c.points != 0,
             totals.c.points <= points,
             or_(totals.c.points < points, totals.c.member_id > member_id),
         )
@@ -138,12 +142,25 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
-    """When the member joined: the platform's join time where known (a member there before Hearth), else when
-    Hearth first saw them; None when their row is not written yet (first seen a moment ago)."""
+    """When the member joined, as the platform says (Discord's join date, a join Hearth saw, a console
+    `@name joined DATE`); None when that is unknown (a member Hearth only saw speak, there before Hearth on
+    Slack or the console) or their row is not written yet. When Hearth first saw someone is not when they
+    joined, so it is no answer here."""
     table = Member.__table__  # type: ignore[attr-defined]
-    query = select(func.coalesce(table.c.platform_joined_at, table.c.joined_at)).where(table.c.id == member_id)
+    query = select(table.c.platform_joined_at).where(table.c.id == member_id)
     found = (await session.execute(query)).first()
     return _aware(found[0]) if found and found[0] is not None else None
+
+
+async def announce_level(session: AsyncSession, member_id: int, level: int) -> bool:
+    """Whether `level` is above the highest level announced for the member, recording it as that highest if so
+    (one statement: of two writers reaching it at once, one gets True)."""
+    table = LevelAnnounced.__table__  # type: ignore[attr-defined]
+    insert = upsert_insert(session, table).values(member_id=member_id, level=level)
+    statement = insert.on_conflict_do_update(
+        index_elements=["member_id"], set_={"level": insert.excluded.level}, where=table.c.level < insert.excluded.level
+    )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 async def last_kudos_between(

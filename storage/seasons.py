@@ -123,7 +123,7 @@ async def running_board(
         .where(
             totals.c.community_id == community_id,
             totals.c.bucket == ALL_TIME,
-            gained > 0,
+            gained != 0,  # a member who lost points in the season ranks below zero
             members.c.hidden_from_boards == false(),
             members.c.left_at.is_(None),
         )

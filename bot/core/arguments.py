@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.commands import CommandSpec, Option, OptionType
+from bot.core.refs import MemberRef
 from bot.core.reply import UserError
 from bot.core.wording import not_one_of
 
@@ -125,9 +126,15 @@ def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
         return resolve(raw, option.type)
     if option.type is OptionType.CHOICE and option.choices and raw.lower() not in option.choices:
         return None
-    if option.type is OptionType.INTEGER and not re.fullmatch(r"-?\d+", raw.strip()):
-        return None
+    if option.type is OptionType.INTEGER:
+        return _number(raw)
     return raw
+
+
+def _number(raw: str) -> str | None:
+    """A whole number as typed (`12`, `-3`), or as Hearth shows an id (`#12`, the kudos footer's)."""
+    match = re.fullmatch(r"-?\d+|#(\d+)", raw.strip())
+    return None if match is None else match.group(1) or match.group(0)
 
 
 _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
@@ -154,7 +161,11 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             if name in values:  # the last one winning silently would act on a value the person may not mean
                 raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
             values[name] = _resolved(raw, spec.option(name).type, resolve)
-            last_text, last_unquoted = None, False
+            # An unquoted named text goes on with the words after it that fit no option
+            # (`season:Winter 2026`), as a text given by position does.
+            quoted = text[token.start + len(name) + 1 : token.start + len(name) + 2] in _QUOTES
+            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted else None
+            last_unquoted = last_text is not None
             token, after = _next_token(text, after)
             continue
         positional = [option for option in positional if option.name not in values]
@@ -171,11 +182,16 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             # the line verbatim, less the mentions that fill those members.
             rest = _rest(text, token.start)
             if len(positional) > 1:
-                rest = _take_members(rest, positional[1:], resolve, values)
+                rest = _take_members(rest, positional[1:], resolve, values, spec)
             if rest:
                 values[option.name] = rest
             values.guessed |= unquoted and last_unquoted
             break
+        if option.type is OptionType.INTEGER and token.value.lower() == option.name.split("_")[0] and unquoted:
+            # `kudos #12`, as the kudos footer writes the id of `kudos_id`: the word says what the number is.
+            token, after = _next_token(text, after)
+            if token is None:
+                break
         found = _fits(option, token.value, resolve)
         if option.type is OptionType.TEXT and not option.required:
             # A mention given where optional text comes first belongs to the later option of its kind
@@ -188,6 +204,12 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             if last_text is not None and later is None:
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
+                continue
+            if later is None and token.value.startswith("#") and _text_may_follow(option, positional[1:]):
+                # A `#word` where an optional choice may be left out before a text: the text (`/leaderboard
+                # #helpful` is the category, the period left at its default), which checks it in its turn.
+                # Another word stays refused by the choice, naming its values.
+                positional.remove(option)
                 continue
             if later is None:
                 raise _refused(spec, values, _why(option, token.value))
@@ -202,21 +224,50 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
     return values
 
 
+def _text_may_follow(option: Option, later: list[Option]) -> bool:
+    return (
+        option.type is OptionType.CHOICE
+        and not option.required
+        and later[:1] != []
+        and later[0].type is OptionType.TEXT
+    )
+
+
 def _only_members_after(options: list[Option]) -> bool:
     return all(option.type is OptionType.MEMBER and not option.required for option in options)
 
 
-def _take_members(text: str, options: list[Option], resolve: Resolver, values: Arguments) -> str:
-    """Fill `options` in order with the members mentioned at the start of `text` (`@carol @dana thanks`);
-    returns the rest verbatim (mentions further on are part of the text)."""
-    free = list(options)
-    while free and (word := text.split(maxsplit=1)[:1]):
-        found = resolve(word[0], OptionType.MEMBER)
+def _take_members(text: str, options: list[Option], resolve: Resolver, values: Arguments, spec: CommandSpec) -> str:
+    """Fill `options` in order with the members mentioned anywhere in `text` (`@carol @dana thanks`,
+    `thanks for the release @carol @dana`); returns the text with the leading mentions taken off and the
+    later ones left in place, so the reason still reads as typed (on Slack a mention reads `@name`).
+
+    A member named twice fills one option; more distinct members than the command has member options
+    is a `UserError` naming the limit (the README's "up to 5 at once" for `/kudos`)."""
+    named: list[object] = [value for value in values.values() if isinstance(value, MemberRef)]
+    cut = 0
+    leading = True
+    for match in _WORD.finditer(text):
+        # Punctuation after a mention (`@carol, @dana!`) is the sentence's, not the name's.
+        word = match.group(0).rstrip(_TRAILING) or match.group(0)
+        found = resolve(word, OptionType.MEMBER)
         if found is None:
-            break
-        values[free.pop(0).name] = found
-        text = text.lstrip()[len(word[0]) :].lstrip()
-    return text
+            leading = False
+            continue
+        if leading:
+            cut = match.end()
+        if found not in named:  # refs compare by who, whatever label a mention carried
+            named.append(found)
+    limit = sum(1 for option in spec.options if option.type is OptionType.MEMBER)
+    if len(named) > limit:
+        raise UserError(f"You can name at most {limit} members at once; you named {len(named)}.")
+    for option, found in zip(options, [value for value in named if value not in values.values()], strict=False):
+        values[option.name] = found
+    return text[cut:].strip()
+
+
+_WORD = re.compile(r"<[^<>]*>\S*|\S+")
+_TRAILING = ",.;:!?)"
 
 
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:
@@ -243,4 +294,6 @@ def _resolved(raw: str, kind: OptionType, resolve: Resolver) -> object:
         if found is None:
             raise UserError(f"I couldn't find the {_REFS[kind]} `{raw}`.")
         return found
+    if kind is OptionType.INTEGER:
+        return _number(raw) or raw  # not a number: the command's own check refuses it, naming the option
     return raw

@@ -112,8 +112,10 @@ class Boards:
     async def show(self, ctx: Context, view: BoardView, *, private: bool = False) -> Reply:
         """A page of the board, or the asker's place on it; UserError for a board that cannot be shown."""
         own = ctx.settings.of(RecognitionSettings)
-        if not own.public_leaderboards and ctx.level < Permission.MODERATOR:
-            return Reply.private(SWITCHED_OFF)
+        if not own.public_leaderboards:
+            if ctx.level < Permission.MODERATOR:
+                return Reply.private(SWITCHED_OFF)
+            private = True  # boards are for moderators only: one never goes to the channel's members
         board = await self._resolve(ctx, view, own)
         if view.around:
             return replace(await self._around(ctx, board, own), ephemeral=True)

@@ -22,7 +22,7 @@ from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_t
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import EMOJI_NAMES, TAG_PATTERN, RecognitionSettings, tag_list
+from cogs.recognition.settings import EMOJI_NAMES, MAX_TAGS, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ SEASON = Group("season", "Seasons: boards that start at 0, over history that is 
 LEVELS = Group("levels", "Level rewards: roles for levels, and re-applying them")
 RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks")
 TAG_ACTIONS = ("list", "add", "remove")
-MAX_TAGS = 20
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
@@ -178,7 +177,11 @@ class RecognitionFeature:
         if not name:
             return Reply.private("A season needs a name.")
         closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)
-        before = f" Season {literal(closed.name)} is closed: `/leaderboard season:{closed.name}`." if closed else ""
+        before = (
+            f" Season {literal(closed.name)} is closed: `/leaderboard season:{typeable(closed.name)}`."
+            if closed
+            else ""
+        )
         return Reply(text=f"🏁 Season **{literal(name)}** starts now: everyone starts at 0 on its board.{before}")
 
     @POINTS.command(
@@ -212,6 +215,8 @@ class RecognitionFeature:
     async def tags(self, ctx: Context, action: str, tag: str | None) -> Reply:
         own = ctx.settings.of(RecognitionSettings)
         known = tag_list(own)
+        if action == "list" and tag:  # `/recognition tags helpful`: the action was left out, not meant as list
+            raise UserError(f"Add or remove `{literal(tag)}`? `/recognition tags add {literal(tag)}` adds it.")
         if action == "list":
             if not known:
                 return Reply.private("No value tags yet: `/recognition tags add helpful` adds one.")
@@ -545,9 +550,17 @@ def _and(names: Iterable[str]) -> str:
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
+def typeable(text: str) -> str:
+    """`text` as one option value a person can type back: quoted when it holds a space (`"Winter 2026"`),
+    with the curly quotes when it holds a straight one."""
+    if not any(char.isspace() for char in text):
+        return text
+    return f'"{text}"' if '"' not in text else f"“{text}”"
+
+
 def _titles_text(titles: dict[int, str]) -> str:
     """`0 Newcomer, 5 Contributor` (levels from which each title holds), or `none`."""
-    return ", ".join(f"{level} {literal(title)}" for level, title in titles.items()) or "none"
+    return ", ".join(f"{level} {literal(title)}" for level, title in sorted(titles.items())) or "none"
 
 
 def _minutes(span: timedelta) -> str:

@@ -8,8 +8,9 @@ Points come two ways. Kudos and adjustments check levels in their command (or re
 activity is written in batches by the write-behind buffer: `batch_written` reads, in each batch's transaction, the
 all-time totals of the members it gave points (one statement), and once the batch has committed the levels those
 points crossed are announced, within `HEARTH_ACTIVITY_FLUSH_SECONDS` of the message. A level is announced once
-per member while Hearth runs, whichever way reached it first (a kudos and a batch committing at the same moment
-both see it).
+per member, whichever way reached it first (a kudos and a batch committing at the same moment both see it): the
+highest level announced is kept (`level_announced`), so points that drop below a level and come back, or a
+restart, announce nothing again.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ class LevelUps:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
-        self._announced: dict[int, int] = {}  # member id → the highest level announced (only members who levelled)
 
     async def points_changed(
         self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
@@ -63,11 +63,12 @@ class LevelUps:
         if new == old:
             return
         try:
-            if new > self._announced.get(member.id, old):
-                self._announced[member.id] = new
-                await self._announce(member, new, settings, channel)
-            elif new < old:  # reaching a level again after going down is news again
-                self._announced[member.id] = new
+            if new > old:
+                # Once per member and level: not again after the points dropped and came back, nor after a restart.
+                async with self.services.db.write() as session:
+                    first = await recognition.announce_level(session, member.id, new)
+                if first:
+                    await self._announce(member, new, settings, channel)
             await self.apply_roles(member, new, settings)
         except PlatformError as error:
             log.warning("level-up for member %s not delivered: %s", member.id, error.reason)

@@ -273,8 +273,10 @@ class RecognitionService:
         if await recognition.giving_locked(session, giver.community_id, giver.id):
             raise UserError("A moderator has paused your kudos giving (recognition lock). Ask them if unsure why.")
         if own.kudos_min_member_age:
-            joined = await recognition.joined_at(session, giver.id) or now
-            if now - joined < own.kudos_min_member_age:
+            # A member with no known join date is not held back: on a fresh Slack or console install that is
+            # everyone already there, and first sight is not when they joined (README, "Limits").
+            joined = await recognition.joined_at(session, giver.id)
+            if joined is not None and now - joined < own.kudos_min_member_age:
                 raise UserError(
                     f"New members can give kudos once they have been here {format_duration(own.kudos_min_member_age)}"
                     f" (kudos_min_member_age): you can in {_until(joined + own.kudos_min_member_age - now)}."

@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from cogs.recognition.levels import DEFAULT_TITLES
+from cogs.recognition.levels import DEFAULT_TITLES, MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles
 from config.community import STORED, Section
+from storage.ledger import CATEGORIES
 
 # Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
 # their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
@@ -119,6 +120,76 @@ class RecognitionSettings(Section):
         if _UNICODE_EMOJI.fullmatch(emoji) or _DISCORD_EMOJI.fullmatch(emoji):
             return emoji
         raise ValueError("give one emoji: 🙌, a Discord server emoji (`<:name:id>`) or a Slack emoji name (`:name:`)")
+
+    @field_validator("value_tags")
+    @classmethod
+    def _tags(cls, value: str, info: ValidationInfo) -> str:
+        """`helpful kind` (commas or spaces; a leading `#` and case aside): the checks `/recognition tags add`
+        makes, so every way of setting tags shares them. Stored as lowercase words, each once."""
+        if info.context is STORED:
+            return value
+        tags: list[str] = []
+        for word in value.replace(",", " ").split():
+            name = word.lstrip("#").lower()
+            if not TAG_PATTERN.fullmatch(f"#{name}"):
+                raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
+            if name in ("all", *CATEGORIES):
+                raise ValueError(f"{name} is a board category already: choose another tag")
+            if name not in tags:
+                tags.append(name)
+        if len(tags) > MAX_TAGS:
+            raise ValueError(f"a community has at most {MAX_TAGS} value tags")
+        return " ".join(tags)
+
+    @field_validator("level_titles")
+    @classmethod
+    def _titles(cls, value: str, info: ValidationInfo) -> str:
+        """`0:Newcomer, 5:Contributor`: the checks `/levels title` makes (a level 0 to MAX_LEVEL named once, a
+        title of up to TITLE_LIMIT characters), so every way of setting titles shares them."""
+        if info.context is STORED:
+            return value
+        titles: dict[int, str] = {}
+        for pair in (each.strip() for each in value.split(",")):
+            if not pair:
+                continue
+            level, colon, title = pair.partition(":")
+            title = " ".join(title.split())
+            if not colon or not level.strip().isdigit() or not title:
+                raise ValueError(f"`{pair}` is not LEVEL:TITLE (`0:Newcomer, 5:Contributor`)")
+            at = int(level)
+            if at > MAX_LEVEL:
+                raise ValueError(f"level {at} is not between 0 and {MAX_LEVEL}")
+            if at in titles:
+                raise ValueError(f"level {at} is named twice")
+            if len(title) > TITLE_LIMIT:
+                raise ValueError(f"`{title}` is longer than {TITLE_LIMIT} characters")
+            titles[at] = title
+        if len(titles) > MAX_TITLES:
+            raise ValueError(f"a community names at most {MAX_TITLES} levels")
+        return encode_titles(titles)
+
+    @field_validator("level_roles")
+    @classmethod
+    def _roles(cls, value: str, info: ValidationInfo) -> str:
+        """`5:ROLE_ID 10:ROLE_ID` (spaces or commas): the checks `/levels role` makes (a level 1 to MAX_LEVEL
+        rewarded once, a role id), so every way of setting rewards shares them."""
+        if info.context is STORED:
+            return value
+        rewards: dict[int, str] = {}
+        for pair in value.replace(",", " ").split():
+            level, colon, role = pair.partition(":")
+            if not colon or not level.isdigit() or not role:
+                raise ValueError(f"`{pair}` is not LEVEL:ROLE_ID (`5:123456789012345678`)")
+            at = int(level)
+            if not 1 <= at <= MAX_LEVEL:
+                raise ValueError(f"level {at} is not between 1 and {MAX_LEVEL}")
+            if at in rewards:
+                raise ValueError(f"level {at} is rewarded twice")
+            rewards[at] = role
+        return " ".join(f"{level}:{role}" for level, role in sorted(rewards.items()))
+
+
+MAX_TAGS = 20  # value tags in a community
 
 
 def tag_list(own: RecognitionSettings) -> list[str]:

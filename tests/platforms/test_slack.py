@@ -91,6 +91,24 @@ async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, 
     assert "*Kudos received*\n1" in block_texts(mine)
 
 
+async def test_every_member_mentioned_in_kudos_text_is_thanked(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    for user_id, name in (("U0ALICE", "alice"), ("U0BOB", "bob"), ("U0CAROL", "carol"), ("U0DANA", "dana")):
+        slack_api.user(user_id, name)
+    answer = await slack.command("/kudos", "<@U0BOB|bob> thanks for the release <@U0CAROL> <@U0DANA|dana>", "U0ALICE")
+    shown = block_texts(answer)
+    assert "+10 points for each of bob, carol and dana · alice can give 2 more kudos today" in shown
+    # The reason reads as typed, a bare mention by name rather than by id.
+    assert "thanks for the release @carol @dana" in shown
+
+    six = " ".join(f"<@U0P{n}>" for n in range(6))
+    refused = await slack.command("/kudos", f"{six} six people", "U0ALICE")
+    assert refused.params["response_type"] == "ephemeral"
+    assert "You can name at most 5 members at once; you named 6." in block_texts(refused)
+    assert await contributions(hearth) == 6  # three kudos, each a received and a given row
+
+
 async def test_an_option_given_twice_is_refused_as_on_every_platform(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:
@@ -155,8 +173,9 @@ async def test_channel_pings_in_a_reason_are_escaped(slack: SlackHarness, slack_
     assert "@channel @here &amp; @everyone &lt;!channel&gt; @carol PR 1 (https://x.test/pr/1)" in shown
     everything = json.dumps(answer.params)
     assert "<!channel>" not in everything and "<!here>" not in everything and "<!everyone>" not in everything
-    # The members the cog mentions on purpose are still real mentions; one named in the reason is not pinged.
-    assert "<@U0BOB>" in shown and "<@U0ALICE>" in shown and "<@U0CAROL>" not in everything
+    # The members the cog mentions on purpose are real mentions; one named in the reason is thanked too
+    # (every member mentioned is), and the reason itself keeps her as the plain `@carol` typed.
+    assert "<@U0BOB> and <@U0CAROL>, you got kudos from <@U0ALICE>!" in shown
 
 
 async def test_config_set_needs_a_workspace_admin(slack: SlackHarness, slack_api: MockSlackApi) -> None:

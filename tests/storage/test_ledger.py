@@ -185,8 +185,9 @@ async def test_ranks_stay_exact_when_many_members_move_between_two_reads(db: Dat
         sample = members[::37]
         expected = [
             (
-                1 + sum(other > points[m] for other in points.values()) if points[m] > 0 else None,
-                sum(value > 0 for value in points.values()),
+                # On the board: a total other than 0, a negative one below zero.
+                1 + sum(other > points[m] and other != 0 for other in points.values()) if points[m] != 0 else None,
+                sum(value != 0 for value in points.values()),
             )
             for m in sample
         ]
@@ -251,3 +252,38 @@ async def test_ranks_follow_another_process_writing_the_same_postgresql_database
     async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
         await session.execute(select(1))
     assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
+
+
+async def test_a_negative_total_ranks_below_zero_and_a_zero_total_is_off_the_board(db: Database) -> None:
+    community, members = await _members(db, 5)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    first = {members[0]: 5, members[1]: -3, members[2]: 2, members[3]: -7}
+    async with db.write() as session:
+        await ledger.record(session, [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in first.items()])
+
+    async def ranks() -> list[tuple[int | None, int]]:
+        async with db.read() as session:
+            found = [await ledger.standing(session, community, "all", member) for member in members]
+        return [(each.rank, each.ranked_members) for each in found]
+
+    # Read in the database, then from memory once the bucket was ranked (the fixture above).
+    assert await ranks() == [(1, 4), (3, 4), (2, 4), (4, 4), (None, 4)]
+    assert await ranks() == [(1, 4), (3, 4), (2, 4), (4, 4), (None, 4)]
+    # Members moved since the board was read: one back to 0 (off the board), one into the negative.
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [
+                Award(community, members[2], "adjustment", -2, "b2", moment),
+                Award(community, members[4], "adjustment", -1, "b4", moment),
+            ],
+        )
+    assert await ranks() == [(1, 4), (3, 4), (None, 4), (4, 4), (2, 4)]
+    async with db.read() as session:
+        board = await ledger.top(session, community, "all", limit=10)
+    assert [(row.rank, row.display_name, row.points) for row in board] == [
+        (1, "m0", 5),
+        (2, "m4", -1),
+        (3, "m1", -3),
+        (4, "m3", -7),
+    ]

@@ -24,7 +24,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.core.events import ComponentClicked, FormSubmitted
 from bot.core.inbound import Invocation
 from bot.core.messenger import PlatformError
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Card, Form, Reply
 from bot.platforms.slack.blocks import home_view, message_payload, modal_view, submission_errors, submitted_values
 from bot.platforms.slack.messenger import SlackMessenger, attachments, error_code, refusal
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
+_BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
 async def _acknowledged(**_: Any) -> None:
@@ -189,13 +190,17 @@ class SlackInteractions:
             platform.client, platform.session, platform.messenger, invocation, trigger_id, response_url or None
         )
 
-    async def _neutral_options(self, options: dict[str, object]) -> dict[str, object]:
-        """Mentioned members get their display name and bot flag (kudos to a bot is refused); text is plain."""
+    async def _neutral_options(self, community: CommunityRef, options: dict[str, object]) -> dict[str, object]:
+        """Mentioned members get their display name and bot flag (kudos to a bot is refused); text is plain,
+        a bare mention in it (`<@U1>`, as newer clients send) read as `@name`, never as an id."""
         resolved = dict(options)
         for name, value in options.items():
             if isinstance(value, MemberRef):
                 resolved[name] = await self.people.member(value.community, value.external_id)
             elif isinstance(value, str):
+                for user_id in dict.fromkeys(_BARE_MENTION.findall(value)):
+                    member = await self.people.member(community, user_id)
+                    value = value.replace(f"<@{user_id}>", f"<@{user_id}|{member.display_name or user_id}>")
                 resolved[name] = from_slack_text(value)
         return resolved
 
@@ -212,7 +217,7 @@ class SlackInteractions:
         )
         line = f"{body['command'].lstrip('/')} {body.get('text') or ''}"
         reply = await self.hearth.inbound.text_command(
-            invocation, line, partial(resolve, community), self._neutral_options
+            invocation, line, partial(resolve, community), partial(self._neutral_options, community)
         )
         outbox = self._outbox(invocation, body.get("trigger_id"), body.get("response_url"))
         await self.hearth.inbound.deliver(invocation, outbox, reply)

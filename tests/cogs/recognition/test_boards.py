@@ -143,3 +143,21 @@ async def test_a_member_there_before_hearth_is_old_enough_to_give(console: Conso
     )
     assert "@bob, you got kudos from @alice!" in said
     assert "New members can give kudos once they have been here 1 hour" in said  # newbie only
+
+
+async def test_a_member_with_no_known_join_date_is_not_held_back_by_member_age(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_min_member_age 2d
+        @gus: hello, I was here before Hearth
+        @gus: /kudos @bob thanks
+        @newbie joins
+        @newbie: /kudos @bob thanks
+        wait 2d
+        @newbie: /kudos @carol thanks
+        """
+    )
+    assert "@bob, you got kudos from @gus!" in said  # only seen speaking: no known join date
+    assert said.count("New members can give kudos once they have been here 2 days") == 1  # newbie, at first
+    assert "@carol, you got kudos from @newbie!" in said

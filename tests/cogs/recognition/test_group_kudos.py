@@ -44,12 +44,35 @@ async def test_naming_someone_twice_thanks_them_once(console: ConsoleDriver) -> 
     assert board(said, "this week · kudos") == ["🥇 bob — 10 points"]
 
 
-async def test_a_mention_inside_the_reason_stays_in_the_reason(console: ConsoleDriver) -> None:
+async def test_a_mention_inside_the_reason_is_thanked_and_stays_in_the_reason(console: ConsoleDriver) -> None:
     said = await console.run(
         """
         @alice: /kudos @bob thanks for pairing with @carol
-        @erin: /leaderboard week kudos
+        @alice: /kudos @dana thanks for the release @erin, @frank!
+        @gina: /leaderboard week kudos
         """
     )
     assert "For: thanks for pairing with @carol" in said
-    assert board(said, "this week · kudos") == ["🥇 bob — 10 points"]
+    assert "@bob and @carol, you got kudos from @alice!" in said
+    assert "For: thanks for the release @erin, @frank!" in said
+    assert "@dana, @erin and @frank, you got kudos from @alice!" in said
+    assert board(said, "this week · kudos") == [
+        f"🥇 {name} — 10 points" for name in ("bob", "carol", "dana", "erin", "frank")
+    ]
+
+
+async def test_more_than_five_members_is_refused_naming_the_limit(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @alice: /kudos @carol @dave @erin @fay @gus @hal six people
+        @alice: /kudos @carol thanks @dave @erin @fay @gus and @hal
+        @alice: /kudos @carol @carol thanks @dave @erin @fay @gus @dave
+        @gina: /leaderboard week kudos
+        """
+    )
+    assert said.count("[only @alice] You can name at most 5 members at once; you named 6.") == 2
+    assert "@carol, @dave, @erin, @fay and @gus, you got kudos from @alice!" in said
+    assert "@hal" not in said.split("Leaderboard")[-1]
+    assert board(said, "this week · kudos") == [
+        f"🥇 {name} — 10 points" for name in ("carol", "dave", "erin", "fay", "gus")
+    ]

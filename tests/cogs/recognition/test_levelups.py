@@ -10,7 +10,7 @@ from typing import cast
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import ConsolePlatform
-from tests.conftest import ConsoleDriver
+from tests.conftest import ConsoleDriver, NewRuntime, console_driver
 from tests.platforms.fake_discord import WAIT_SECONDS
 
 
@@ -112,3 +112,30 @@ async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_writte
         "[#general] ⬆️ @alice reached level 4!",
         "[#general] ⬆️ @alice reached level 5!",
     ]
+
+
+async def test_a_level_is_announced_once_even_after_a_drop_and_a_restart(
+    hearth: Hearth, new_runtime: NewRuntime
+) -> None:
+    first = console_driver(hearth)
+    said = await first.run(
+        """
+        @admin is admin
+        @admin: /points adjust @dana 100 test
+        @admin: /points adjust @dana -100 oops
+        @admin: /points adjust @dana 100 test again
+        @admin: /points adjust @dana -100 oops again
+        """
+    )
+    assert said.count("@dana reached level 1!") == 1
+    # A new process on the same database remembers what was announced.
+    later = console_driver(await new_runtime())
+    said = await later.run(
+        """
+        @admin is admin
+        @admin: /points adjust @dana 100 once more
+        @admin: /points adjust @dana 200 further
+        """
+    )
+    assert "@dana reached level 1!" not in said
+    assert said.count("@dana reached level 2!") == 1

@@ -246,3 +246,36 @@ async def test_a_forged_or_stale_page_button_is_answered_politely(
     ctx = await hearth.context(member_ref("alice"), None, Permission.MEMBER, "click-1")
     reply = await hearth.click(ctx, ComponentClicked("click-1", member_ref("alice"), None, action_id))
     assert reply is not None and reply.ephemeral and reply.text == answer
+
+
+async def test_with_boards_off_a_moderators_board_is_private(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @mo is moderator
+        @alice: /kudos @bob thanks
+        @admin: /config set public_leaderboards no
+        @bob: /leaderboard
+        @mo: /leaderboard
+        @admin: /leaderboard all
+        """
+    )
+    assert "[only @bob] Leaderboards are switched off in this community (public_leaderboards is off)." in said
+    assert [board.where for board in boards(said)] == ["only @mo", "only @admin"]
+
+
+async def test_a_negative_total_is_ranked_below_zero_and_shown(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @bob: hello
+        @admin: /points adjust @alice -500 penalty
+        @alice: /leaderboard around:me
+        @alice: /rank
+        @carol: /leaderboard all
+        """
+    )
+    assert "You have no points on this board yet" not in said
+    assert "alice — -500 points ← you" in said and "You are #2 of 2" in said
+    assert "Rank: #2 of 2" in said and "unranked" not in said
+    assert [board.rows for board in boards(said) if board.where == "#general"][-1][-1].endswith("alice — -500 points")

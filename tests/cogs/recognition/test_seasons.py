@@ -31,3 +31,20 @@ async def test_season_start_keeps_old_standings_and_all_time(console: ConsoleDri
     assert board(said, "season spring (closed)") == ["🥇 bob — 20 points", "🥈 alice — 10 points"]
     assert board(said, "all time") == ["🥇 bob — 20 points", "🥈 alice — 10 points", "🥈 carol — 10 points"]
     assert "[only @erin] There is no season called winter." in said
+
+
+async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start Winter 2026
+        @alice: /kudos @bob thanks
+        @admin: /season start Spring
+        @erin: /leaderboard season:"Winter 2026"
+        @erin: /leaderboard season:Winter 2026
+        """
+    )
+    assert 'Season Winter 2026 is closed: `/leaderboard season:"Winter 2026"`.' in said
+    assert "is not a period" not in said
+    assert said.count("🏆 Leaderboard — season Winter 2026 (closed)") == 2
+    assert board(said, "season Winter 2026 (closed)") == ["🥇 bob — 10 points"]

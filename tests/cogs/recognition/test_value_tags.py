@@ -52,3 +52,54 @@ async def test_a_voided_tagged_kudos_leaves_the_tag_board(console: ConsoleDriver
     )
     assert board(said, "this week · #helpful") == ["🥇 dana — 10 points"]
     assert "`helpful` is not a category" in said
+
+
+async def test_config_set_of_list_settings_checks_like_their_commands(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set value_tags "Bad Tag!"
+        @admin: /config set value_tags kudos
+        @admin: /config set value_tags #Helpful, kind helpful
+        @admin: /recognition tags
+        @admin: /config set level_titles garbage
+        @admin: /config set level_titles 5:Five,5:Dup
+        @admin: /config set level_titles 0:A, 0:B, -1:C
+        @admin: /levels title
+        @admin: /config set level_titles 3:Three, 0:Zero
+        @admin: /levels title 2 Rising Star
+        @admin: /config set level_roles nonsense
+        @admin: /config set level_roles 5:123 5:456
+        @admin: /config set level_roles 10:456, 5:123
+        """
+    )
+    assert "`Tag!` is not a tag: a tag is one word of up to 30 letters, digits, - or _" in said
+    assert "kudos is a board category already" in said
+    assert "Value tags (optional): #helpful, #kind." in said
+    assert "`garbage` is not LEVEL:TITLE" in said
+    assert "level 5 is named twice" in said
+    assert "level 0 is named twice" in said
+    # The refusals changed nothing: the default titles stand until a valid list is set.
+    assert "Level titles: 0 Newcomer, 1 Regular, 5 Contributor, 10 Pillar, 20 Champion, 40 Legend." in said
+    assert "Level titles: 0 Zero, 2 Rising Star, 3 Three." in said  # in level order, the new one too
+    assert "`nonsense` is not LEVEL:ROLE_ID" in said
+    assert "level 5 is rewarded twice" in said
+    assert "Done: `level_roles`  → 5:123 10:456." in said
+
+
+async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @admin: /recognition tags #kind
+        @alice: /kudos @bob thanks #helpful
+        @alice: /leaderboard #helpful
+        @alice: /leaderboard #nonsense
+        @alice: /leaderboard decade
+        """
+    )
+    assert "Add or remove `#kind`? `/recognition tags add #kind` adds it." in said
+    assert board(said, "this week · #helpful") == ["🥇 bob — 10 points"]
+    assert "`nonsense` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful." in said
+    assert "`decade` is not a period" in said

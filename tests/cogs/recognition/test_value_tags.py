@@ -84,7 +84,7 @@ async def test_config_set_of_list_settings_checks_like_their_commands(console: C
     assert "Level titles: 0 Zero, 2 Rising Star, 3 Three." in said  # in level order, the new one too
     assert "`nonsense` is not LEVEL:ROLE_ID" in said
     assert "level 5 is rewarded twice" in said
-    assert "Done: `level_roles`  → 5:123 10:456." in said
+    assert "Done: `level_roles` none → 5:123 10:456." in said
 
 
 async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:

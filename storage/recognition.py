@@ -339,3 +339,22 @@ async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, in
         communities, member_ids = [c for c, _ in members], [m for _, m in members]
         totals = (await connection.exec_driver_sql(_TOTALS_OF_PAIRS_POSTGRESQL, (communities, member_ids))).all()
     return {int(member_id): int(points) for member_id, points in totals}
+
+
+async def points_by_key_prefix(session: AsyncSession, community_id: int, prefix: str) -> dict[int, list[int]]:
+    """Points of each ledger row whose idempotency key starts with `prefix`, by member id (a range read on the
+    unique (community, key) index: keys from `prefix` up to, not including, `prefix` with its last character
+    raised by one)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = await session.execute(
+        select(ledger.c.member_id, ledger.c.points).where(
+            ledger.c.community_id == community_id,
+            ledger.c.idempotency_key >= prefix,
+            ledger.c.idempotency_key < end,
+        )
+    )
+    rows: dict[int, list[int]] = {}
+    for member_id, points in found:
+        rows.setdefault(int(member_id), []).append(int(points))
+    return rows

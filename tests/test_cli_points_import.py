@@ -24,7 +24,7 @@ def test_points_import_reports_each_bad_line_and_adds_nothing_the_second_time(tm
     done = hearth(tmp_path, "points", "import", "levels.csv", "--community", "1234", "--platform", "discord")
     assert done.returncode == 1  # one line was not imported
     assert done.stderr.splitlines() == [
-        "levels.csv:4: 'bob#1234' is not a member id: a Discord user id is digits (80351110224678912); not imported"
+        "levels.csv:4: “bob#1234” is not a member id: a Discord user id is digits (80351110224678912); not imported"
     ]
     assert "levels.csv: imported 2 lines, 6,150 points" in done.stdout
     assert "2 members Hearth has not seen yet" in done.stdout

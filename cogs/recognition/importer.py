@@ -14,9 +14,9 @@ Other columns (a MEE6 export's `username`, `message_count`, ...) are ignored.
 
 Each line is one `adjustment` row, without an actor (the audit says "by import"), its reason naming the file
 and the line, dated IMPORTED_AT: the points count in all-time points, levels and ranks, not on this week's,
-month's, quarter's or year's boards. Its idempotency key is the file's name and the line's number, so running
-the same file again adds nothing. A line changed since its file was imported (other member or points, or a
-line added or removed above it) is not imported again and is reported: a line is never imported twice.
+month's, quarter's or year's boards. Its idempotency key is the file's name and the member, so running the
+same file again adds nothing, whatever line each member moved to. A member imported from the file before with
+other points is not imported again and is reported: a member is never imported twice from one file.
 
 Bad lines (an unreadable id or number, a member twice) are reported by number and change nothing; the good
 lines import. Members Hearth has not seen yet are created with the platform's id; their name comes when
@@ -39,7 +39,7 @@ from bot.core.refs import Community, MemberRef
 from bot.core.services import Services
 from cogs.recognition.levels import MAX_LEVEL, Curve, points_for_level
 from cogs.recognition.settings import RecognitionSettings
-from storage import ledger
+from storage import ledger, recognition
 from storage.kinds import Kind
 from storage.ledger import Award
 
@@ -55,7 +55,14 @@ _ID_PATTERNS = {
     # What each platform's member ids look like, to catch a column of names (`bob#1234`) before it is imported.
     "discord": (re.compile(r"\d{1,20}"), "a Discord user id is digits (80351110224678912)"),
     "slack": (re.compile(r"[UW][A-Z0-9]{1,20}"), "a Slack user id is U or W and capitals or digits (U024BE7LH)"),
+    # The console script's member names (bot/platforms/console/script.py, NAME), kept lowercased there.
+    "console": (
+        re.compile(r"\w[\w.\-]*"),
+        "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k)",
+    ),
 }
+# Platforms whose member names are case-insensitive: `@Alice` and `alice` are one member, kept as `alice`.
+_CASE_INSENSITIVE = frozenset({"console"})
 _MENTION = re.compile(r"<@!?([^<>|]+)(\|[^<>]*)?>")
 
 
@@ -106,7 +113,7 @@ def read_lines(
     if member_at is None or (points_at is None and level_at is None):
         raise ImportRefused(
             f"{file_name}: the first line must name the columns: member,points,level (level optional; "
-            f"user_id and xp are read too), not {','.join(header[1])!r}."
+            f"user_id and xp are read too), not “{','.join(header[1])}”."
         )
     good: list[Line] = []
     problems: list[tuple[int, str]] = []
@@ -163,11 +170,11 @@ def _member_id(text: str, platform: str) -> str:
     if not member:
         raise ValueError("no member id")
     if len(member) > 64 or not member.isprintable() or any(ch.isspace() for ch in member):
-        raise ValueError(f"{member[:40]!r} is not a member id (one word of up to 64 characters)")
+        raise ValueError(f"“{member[:40]}” is not a member id (one word of up to 64 characters)")
     expected = _ID_PATTERNS.get(platform)
     if expected is not None and not expected[0].fullmatch(member):
-        raise ValueError(f"{member!r} is not a member id: {expected[1]}")
-    return member
+        raise ValueError(f"“{member}” is not a member id: {expected[1]}")
+    return member.lower() if platform in _CASE_INSENSITIVE else member
 
 
 def _whole(text: str, what: str, highest: int) -> int:
@@ -175,18 +182,25 @@ def _whole(text: str, what: str, highest: int) -> int:
     if cleaned.endswith(".0"):  # spreadsheets write whole numbers so
         cleaned = cleaned[:-2]
     if not cleaned.isdecimal() or not cleaned.isascii():
-        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not {text[:40]!r}")
+        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not “{text[:40]}”")
     value = int(cleaned)
     if value > highest:
         raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not {value:,}")
     return value
 
 
-def line_key(file_name: str, number: int) -> str:
-    """A line's idempotency key: the file's name (not its content, so a file with a line fixed is still the same
-    import) and the line's number."""
+def file_prefix(file_name: str) -> str:
+    """The start of every idempotency key of a file's lines: its name (not its folder, nor its content, so a
+    file with a line fixed is still the same import)."""
     digest = hashlib.sha256(PurePath(file_name).name.encode()).hexdigest()[:16]
-    return f"import:{digest}:{number}"
+    return f"import:{digest}:"
+
+
+def line_key(file_name: str, member: str) -> str:
+    """A line's idempotency key: the file's name and the member's id (as the platform gives it, console names
+    lowercased), so a member is imported once per file whatever line they move to. Files imported before
+    Hearth keyed lines by number (`import:DIGEST:12`) are recognised by `file_prefix` all the same."""
+    return f"{file_prefix(file_name)}@{member}"
 
 
 async def import_points(
@@ -203,41 +217,46 @@ async def import_points(
     pending_before = services.identity.pending
     members = {line.number: await services.identity.member(MemberRef(community.ref, line.member)) for line in lines}
     result.new_members = services.identity.pending - pending_before
+    async with services.db.read() as session:
+        # Every row this file gave before, whatever its lines' order then: a member is imported once per file.
+        before_by_member = await recognition.points_by_key_prefix(session, community.id, file_prefix(name))
     for start in range(0, len(lines), _CHUNK):
         chunk = lines[start : start + _CHUNK]
-        keys = {line.number: line_key(name, line.number) for line in chunk}
         # A dry run reads only: the members it would create stay in memory, and the process ends.
         async with services.db.read() if dry_run else services.db.write() as session:
-            known = {
-                row.idempotency_key: row for row in await ledger.rows_by_keys(session, community.id, [*keys.values()])
-            }
             awards: list[Award] = []
             for line in chunk:
                 member = members[line.number]
-                before = known.get(keys[line.number])
+                before = before_by_member.get(member.id)
                 if before is not None:
-                    if (before.member_id, before.points) == (member.id, line.points):
+                    if line.points in before:
                         result.already += 1
                     else:
-                        then = f"{before.points:,} points then, now {line.member} {line.points:,}"
+                        then = f"{line.member} was given {before[-1]:,} points then, {line.points:,} now"
                         problems.append(
                             (
                                 line.number,
-                                f"{name}:{line.number}: changed since {name} was imported ({then}); a line is never "
-                                "imported twice: correct a member with /points adjust",
+                                f"{name}:{line.number}: changed since {name} was imported ({then}); a member is "
+                                "never imported twice from one file: correct a member with /points adjust",
                             )
                         )
                     continue
                 reason = f"{name[:200]} line {line.number}" + (f" (level {line.level})" if line.raised else "")
-                key = keys[line.number]
                 awards.append(
                     award(
-                        settings, community.id, member.id, Kind.ADJUSTMENT, line.points, key, IMPORTED_AT, reason=reason
+                        settings,
+                        community.id,
+                        member.id,
+                        Kind.ADJUSTMENT,
+                        line.points,
+                        line_key(name, line.member),
+                        IMPORTED_AT,
+                        reason=reason,
                     )
                 )
             if not dry_run:
                 awards = await ledger.record(session, awards)
-            raised = {keys[line.number] for line in chunk if line.raised}
+            raised = {line_key(name, line.member) for line in chunk if line.raised}
             result.raised += sum(1 for each in awards if each.idempotency_key in raised)
             result.imported += len(awards)
             result.points += sum(each.points for each in awards)

@@ -1,11 +1,15 @@
-"""`hearth points import`: points from another bot as audited adjustments, idempotent by file line (SQLite and
+"""`hearth points import`: points from another bot as audited adjustments, idempotent by file and member (SQLite and
 PostgreSQL through the `hearth` fixture); the command line itself in tests/test_cli_points_import.py."""
 
 from __future__ import annotations
 
+from bot.core.awards import award
+from bot.core.refs import MemberRef
 from bot.core.runtime import Hearth
 from bot.platforms.console.platform import COMMUNITY
-from cogs.recognition.importer import ImportResult, import_points
+from cogs.recognition.importer import IMPORTED_AT, ImportResult, import_points
+from storage import ledger
+from storage.kinds import Kind
 from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver, ledger_rows
 
@@ -75,9 +79,9 @@ async def test_bad_and_changed_lines_are_named_and_the_good_ones_import(hearth: 
     done = await _import(hearth, changed)
     assert (done.imported, done.points, done.already) == (2, 1007, 1)
     assert done.problems == [
-        "mee6.csv:3: changed since mee6.csv was imported (200 points then, now bob 250); a line is never imported "
-        "twice: correct a member with /points adjust",
-        "mee6.csv:5: points must be a whole number from 0 to 1,000,000,000, not '1.5'; not imported",
+        "mee6.csv:3: changed since mee6.csv was imported (bob was given 200 points then, 250 now); a member is never "
+        "imported twice from one file: correct a member with /points adjust",
+        "mee6.csv:5: points must be a whole number from 0 to 1,000,000,000, not “1.5”; not imported",
         "mee6.csv:7: dana is on line 6 already; not imported",
         "mee6.csv:8: points must be a whole number from 0 to 1,000,000,000, not 99,999,999,999; not imported",
         "mee6.csv:10: level 900 takes 1,233,293,250 points on this community's curve, too many; not imported",
@@ -89,6 +93,45 @@ async def test_bad_and_changed_lines_are_named_and_the_good_ones_import(hearth: 
         "🥉 alice — 100 points",
         "4. dana — 7 points",
     ]
+
+
+async def test_a_line_added_above_imports_only_the_new_member(hearth: Hearth, console: ConsoleDriver) -> None:
+    """tester2 #1: lines shifted by one added above (or moved into a blank line) are the same members."""
+    await _import(hearth, "member,points\nann,100\nben,200\n", "shift.csv")
+    again = await _import(hearth, "member,points\nnew,5\nann,100\n\nben,200\n", "shift.csv")
+    assert (again.imported, again.points, again.already, again.new_members) == (1, 5, 2, 1)
+    assert again.problems == []
+    assert sorted(row[:2] for row in await ledger_rows(hearth, "adjustment")) == [
+        ("ann", 100),
+        ("ben", 200),
+        ("new", 5),
+    ]
+
+
+async def test_a_file_imported_with_line_number_keys_is_not_imported_again(hearth: Hearth) -> None:
+    """Rows an earlier Hearth keyed `import:DIGEST:LINE` still count as this file's: nobody is imported twice."""
+    from cogs.recognition.importer import file_prefix
+
+    community = await hearth.services.identity.community(COMMUNITY)
+    ann = await hearth.services.identity.member(MemberRef(COMMUNITY, "ann"))
+    async with hearth.services.db.write() as session:
+        settings = await hearth.services.settings.get(community.id)
+        key = f"{file_prefix('old.csv')}2"
+        await ledger.record(session, [award(settings, community.id, ann.id, Kind.ADJUSTMENT, 100, key, IMPORTED_AT)])
+    again = await _import(hearth, "member,points\nben,7\nann,100\n", "old.csv")
+    assert (again.imported, again.points, again.already) == (1, 7, 1)
+
+
+async def test_console_names_are_one_member_however_capitalised(hearth: Hearth, console: ConsoleDriver) -> None:
+    """tester2 #2: the console's names are case-insensitive and one word without commas, as in its scripts."""
+    done = await _import(hearth, 'member,points\n@Alice,5\nalice,6\n"i,j",5\nBob,3\n')
+    assert done.problems == [
+        "mee6.csv:3: alice is on line 2 already; not imported",
+        "mee6.csv:4: “i,j” is not a member id: a console name is a letter, digit or _ then those, `.` or `-` "
+        "(alice, dana.k); not imported",
+    ]
+    said = await console.run("@bob: hi\n@admin is admin\n@admin: /leaderboard all")
+    assert figures(board(said, "all time")) == ["🥇 alice — 5 points", "🥈 bob — 4 points"]
 
 
 async def test_a_file_without_a_member_column_imports_nothing(hearth: Hearth) -> None:

@@ -208,8 +208,16 @@ def points_import(
     chosen = platform.value if isinstance(platform, Enum) else None
     try:
         text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        typer.echo(f"error: cannot read {file}: {getattr(error, 'strerror', None) or error}", err=True)
+    except UnicodeDecodeError as error:
+        line = file.read_bytes()[: error.start].count(b"\n") + 1
+        typer.echo(
+            f"error: {file}:{line} is not UTF-8: save the file as UTF-8 (CSV UTF-8 in a spreadsheet) and import "
+            "it again; nothing was imported",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    except OSError as error:
+        typer.echo(f"error: cannot read {file}: {error.strerror or error}", err=True)
         raise typer.Exit(1) from None
 
     async def run() -> importer.ImportResult | str:
@@ -226,10 +234,10 @@ def points_import(
                 ]
             if chosen is None and len(known) != 1:
                 return (
-                    f"no community has the id {community!r}: give --platform ({', '.join(registered())}) to import "
+                    f"no community has the id “{community}”: give --platform ({', '.join(registered())}) to import "
                     "into one Hearth has not seen yet"
                     if not known
-                    else f"several communities have the id {community!r}: give --platform"
+                    else f"several communities have the id “{community}”: give --platform"
                 )
             ref = (
                 CommunityRef(known[0].platform, known[0].external_id, known[0].name)

@@ -38,3 +38,13 @@ def test_points_import_reports_each_bad_line_and_adds_nothing_the_second_time(tm
         ("80351110224678913", "adjustment", "1150"),
     ]
     assert "Traceback" not in done.stderr + again.stderr + unknown.stderr
+
+
+def test_a_file_not_in_utf8_is_refused_naming_its_line(tmp_path: Path) -> None:
+    (tmp_path / "latin.csv").write_bytes("member,points\nalice,5\nzoë,7\n".encode("latin-1"))
+    done = hearth(tmp_path, "points", "import", "latin.csv", "--community", "console", "--platform", "console")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: latin.csv:3 is not UTF-8: save the file as UTF-8 (CSV UTF-8 in a spreadsheet) and import it again; "
+        "nothing was imported"
+    )

@@ -107,9 +107,9 @@ def read_lines(
     if header is None:
         raise ImportRefused(f"{file_name} is empty: its first line must name the columns (member,points,level).")
     names = [name.strip().lower().lstrip("\ufeff") for name in header[1]]
-    member_at = _column(names, MEMBER_COLUMNS)
-    points_at = _column(names, POINTS_COLUMNS)
-    level_at = _column(names, LEVEL_COLUMNS)
+    member_at = _column(names, MEMBER_COLUMNS, file_name, "member")
+    points_at = _column(names, POINTS_COLUMNS, file_name, "points")
+    level_at = _column(names, LEVEL_COLUMNS, file_name, "level")
     if member_at is None or (points_at is None and level_at is None):
         raise ImportRefused(
             f"{file_name}: the first line must name the columns: member,points,level (level optional; "
@@ -157,11 +157,16 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise ImportRefused(f"line {reader.line_num} cannot be read as CSV ({error}); nothing was imported.") from None
 
 
-def _column(names: list[str], accepted: tuple[str, ...]) -> int | None:
-    for name in accepted:
-        if name in names:
-            return names.index(name)
-    return None
+def _column(names: list[str], accepted: tuple[str, ...], file_name: str, what: str) -> int | None:
+    """The index of the one column named one of `accepted`, or None. Raises ImportRefused when several are (a
+    file with `points` and `xp`, or `points` twice): which one holds the points is not for Hearth to guess."""
+    found = [at for at, name in enumerate(names) if name in accepted]
+    if len(found) > 1:
+        raise ImportRefused(
+            f"{file_name}: the first line names {len(found)} {what} columns ({', '.join(names[at] for at in found)}): "
+            "keep one; nothing was imported."
+        )
+    return found[0] if found else None
 
 
 def _member_id(text: str, platform: str) -> str:

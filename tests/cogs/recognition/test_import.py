@@ -134,6 +134,22 @@ async def test_console_names_are_one_member_however_capitalised(hearth: Hearth, 
     assert figures(board(said, "all time")) == ["🥇 alice — 5 points", "🥈 bob — 4 points"]
 
 
+async def test_two_points_columns_are_refused_not_guessed(hearth: Hearth) -> None:
+    """tester2 #16: `points` and `xp` (or `points` twice): which holds the points is not for Hearth to guess."""
+    from cogs.recognition.importer import ImportRefused
+
+    for header, named in (("member,points,xp", "points, xp"), ("member,points,Points", "points, points")):
+        try:
+            await _import(hearth, f"{header}\nalice,10,20\n")
+        except ImportRefused as refused:
+            assert str(refused) == (
+                f"mee6.csv: the first line names 2 points columns ({named}): keep one; nothing was imported."
+            )
+        else:
+            raise AssertionError(f"{header} was imported")
+    assert await ledger_rows(hearth, "adjustment") == []
+
+
 async def test_a_file_without_a_member_column_imports_nothing(hearth: Hearth) -> None:
     from cogs.recognition.importer import ImportRefused
 

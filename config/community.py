@@ -58,6 +58,14 @@ class Section(BaseModel):
 
     # Besides `/config set`, the cog owning this command group offers these keys (`/onboarding set`).
     tuned_with: ClassVar[str | None] = None
+    # Keys holding a list (`value_tags`): `/config set KEY none` (or an empty value) clears them, as `/config
+    # show` shows an empty one as `none`; their validators never see the word `none`.
+    list_keys: ClassVar[frozenset[str]] = frozenset()
+
+    def shown(self, key: str) -> str | None:
+        """How `/config show` writes this key's value, when not as stored (None): a form `/config set` reads
+        back, so a value copied from `/config show` sets the same value."""
+        return None
 
     @model_validator(mode="before")
     @classmethod
@@ -124,6 +132,9 @@ class CommunitySettings:
         raise KeyError(key)
 
     def describe(self, key: str) -> str:
+        for section in self._sections.values():
+            if key in type(section).model_fields and (shown := section.shown(key)) is not None:
+                return shown
         value = self.value(key)
         if isinstance(value, timedelta):
             return format_duration(value) if value else "off"
@@ -214,11 +225,15 @@ class SettingsCatalog:
         if section is None:
             raise SettingError(f"There is no setting called `{key}`. Settings: {', '.join(self.keys())}.")
         value: object = None if key.endswith("_channel") and raw.lower() in {"none", "off", ""} else raw
+        if key in section.list_keys and raw.strip().lower() in {"none", ""}:
+            value = ""
         try:
             checked = section.model_validate({key: value})
         except ValidationError as error:
             reason = plain_reason(error.errors()[0])
-            raise SettingError(f"`{raw}` is not a valid value for `{key}`: {reason}.") from None
+            # A long list value is named by its start and length, not echoed whole.
+            quoted = f"`{raw}`" if len(raw) <= 60 else f"`{raw[:40]}…` ({len(raw):,} characters)"
+            raise SettingError(f"{quoted} is not a valid value for `{key}`: {reason}.") from None
         return getattr(checked, key)
 
     @staticmethod

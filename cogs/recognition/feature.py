@@ -430,8 +430,10 @@ class RecognitionFeature:
         if level is None:
             return Reply.private(f"Level titles: {_titles_text(titles)}.{where}")
         name = " ".join((title or "").split())
-        if "," in name:
-            return Reply.private("A title cannot hold a comma (they separate titles in `level_titles`).")
+        if "," in name or ":" in name:
+            return Reply.private(
+                "A title cannot hold a comma or a `:` (they separate titles, and levels from titles, in `level_titles`)."
+            )
         if not name:
             if titles.pop(level, None) is None:
                 return Reply.private(f"Level {level} has no title. Level titles: {_titles_text(titles)}.")

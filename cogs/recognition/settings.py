@@ -46,6 +46,8 @@ _SLACK_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")  # Sla
 
 
 class RecognitionSettings(Section):
+    list_keys = frozenset({"value_tags", "level_roles", "level_titles"})
+
     kudos_points: int = Field(10, ge=0, le=1000, description="Points a member receives with each kudos")
     kudos_daily_limit: int = Field(5, ge=0, le=100, description="Kudos each member may give per day")
     message_points: int = Field(1, ge=0, le=100, description="Points for a message after the cooldown")
@@ -135,6 +137,8 @@ class RecognitionSettings(Section):
                 raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
             if name in ("all", *CATEGORIES):
                 raise ValueError(f"{name} is a board category already: choose another tag")
+            if name == "none":
+                raise ValueError("`none` clears the tags (`/config set value_tags none`): choose another tag")
             if name not in tags:
                 tags.append(name)
         if len(tags) > MAX_TAGS:
@@ -144,18 +148,22 @@ class RecognitionSettings(Section):
     @field_validator("level_titles")
     @classmethod
     def _titles(cls, value: str, info: ValidationInfo) -> str:
-        """`0:Newcomer, 5:Contributor`: the checks `/levels title` makes (a level 0 to MAX_LEVEL named once, a
-        title of up to TITLE_LIMIT characters), so every way of setting titles shares them."""
+        """`0:Newcomer, 5:Contributor` or `0:Newcomer 5:Contributor` (a pair starts at `LEVEL:`, so a title may
+        hold spaces but no `:`): the checks `/levels title` makes (a level 0 to MAX_LEVEL named once, a title of
+        up to TITLE_LIMIT characters), so every way of setting titles shares them."""
         if info.context is STORED:
             return value
         titles: dict[int, str] = {}
-        for pair in (each.strip() for each in value.split(",")):
+        pairs = (each.strip() for part in value.split(",") for each in _TITLE_START.split(part))
+        for pair in pairs:
             if not pair:
                 continue
             level, colon, title = pair.partition(":")
             title = " ".join(title.split())
             if not colon or not level.strip().isdigit() or not title:
                 raise ValueError(f"`{pair}` is not LEVEL:TITLE (`0:Newcomer, 5:Contributor`)")
+            if ":" in title:
+                raise ValueError(f"`{title}` holds a `:`; a title cannot (it separates a level from its title)")
             at = int(level)
             if at > MAX_LEVEL:
                 raise ValueError(f"level {at} is not between 0 and {MAX_LEVEL}")
@@ -171,15 +179,20 @@ class RecognitionSettings(Section):
     @field_validator("level_roles")
     @classmethod
     def _roles(cls, value: str, info: ValidationInfo) -> str:
-        """`5:ROLE_ID 10:ROLE_ID` (spaces or commas): the checks `/levels role` makes (a level 1 to MAX_LEVEL
-        rewarded once, a role id), so every way of setting rewards shares them."""
+        """`5:ROLE 10:ROLE` (spaces or commas), a role written as `/levels role` takes it on some platform: a
+        Discord role id (digits) or mention `<@&id>`, or a console role `&name`; the checks `/levels role` makes
+        (a level 1 to MAX_LEVEL rewarded once), so every way of setting rewards shares them. Stored as
+        `5:id` (Discord) or `5:name` (console), as `/levels role` stores them."""
         if info.context is STORED:
             return value
         rewards: dict[int, str] = {}
         for pair in value.replace(",", " ").split():
-            level, colon, role = pair.partition(":")
-            if not colon or not level.isdigit() or not role:
-                raise ValueError(f"`{pair}` is not LEVEL:ROLE_ID (`5:123456789012345678`)")
+            level, colon, written = pair.partition(":")
+            if not colon or not level.isdigit() or not written:
+                raise ValueError(
+                    f"`{pair}` is not LEVEL:ROLE (`5:<@&123456789012345678>`, or `5:&mentor` on the console)"
+                )
+            role = _role_id(written)
             at = int(level)
             if not 1 <= at <= MAX_LEVEL:
                 raise ValueError(f"level {at} is not between 1 and {MAX_LEVEL}")
@@ -187,6 +200,36 @@ class RecognitionSettings(Section):
                 raise ValueError(f"level {at} is rewarded twice")
             rewards[at] = role
         return " ".join(f"{level}:{role}" for level, role in sorted(rewards.items()))
+
+    def shown(self, key: str) -> str | None:
+        """`level_roles` as `/config set` reads it back: Discord ids as digits, console names as `&name`."""
+        if key != "level_roles" or not self.level_roles:
+            return None
+        pairs = (pair.partition(":") for pair in self.level_roles.split())
+        return " ".join(f"{level}:{_role_written(role)}" for level, _, role in pairs)
+
+
+# A level's title starts at `LEVEL:` after a space: `0:Newcomer 5:Old Timer` is two titles.
+_TITLE_START = re.compile(r"\s+(?=\d+\s*:)")
+_ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
+_ROLE_ID = re.compile(r"\d{1,20}")
+_CONSOLE_ROLE = re.compile(r"&(\w[\w.\-]*)")  # the console's role names (bot/platforms/console, NAME)
+
+
+def _role_id(written: str) -> str:
+    """The stored role of `5:ROLE`: a Discord mention's or id's digits, a console `&name`'s name. Raises
+    ValueError for anything else (a bare word, `&&name`)."""
+    if found := _ROLE_MENTION.fullmatch(written) or _CONSOLE_ROLE.fullmatch(written):
+        return found.group(1)
+    if _ROLE_ID.fullmatch(written):
+        return written
+    raise ValueError(
+        f"`{written}` is not a role: a Discord role mention or id (`<@&123456789012345678>`), or `&name` on the console"
+    )
+
+
+def _role_written(role: str) -> str:
+    return role if role.isdigit() else f"&{role}"
 
 
 MAX_TAGS = 20  # value tags in a community

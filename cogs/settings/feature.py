@@ -14,6 +14,9 @@ from config.community import CommunitySettings
 from config.durations import is_bare_number
 
 CONFIG = Group("config", "Community settings")
+# Characters in a `/config set` value: the longest list setting (`level_roles`, 2,000); each setting's own limit
+# (`level_titles` 1,000, `value_tags` 700) is checked by its section, naming the setting.
+VALUE_LIMIT = 2000
 
 
 class SettingsFeature:
@@ -31,7 +34,7 @@ class SettingsFeature:
                 "Change one community setting",
                 self.set,
                 Option("key", OptionType.CHOICE, "Which setting", choices=keys),
-                Option("value", OptionType.TEXT, "The new value", required=False, max_length=100),
+                Option("value", OptionType.TEXT, "The new value", required=False, max_length=VALUE_LIMIT),
                 Option("channel", OptionType.CHANNEL, "A channel, for the *_channel settings", required=False),
                 permission=Permission.ADMIN,
             )

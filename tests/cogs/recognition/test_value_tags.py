@@ -82,9 +82,57 @@ async def test_config_set_of_list_settings_checks_like_their_commands(console: C
     # The refusals changed nothing: the default titles stand until a valid list is set.
     assert "Level titles: 0 Newcomer, 1 Regular, 5 Contributor, 10 Pillar, 20 Champion, 40 Legend." in said
     assert "Level titles: 0 Zero, 2 Rising Star, 3 Three." in said  # in level order, the new one too
-    assert "`nonsense` is not LEVEL:ROLE_ID" in said
+    assert "`nonsense` is not LEVEL:ROLE" in said
     assert "level 5 is rewarded twice" in said
     assert "Done: `level_roles` none → 5:123 10:456." in said
+
+
+TITLES = (
+    "0:Newcomer, 1:Regular, 5:Contributor, 10:Pillar, 20:Champion, 40:Legend, 60:Elder, 80:Sage, 100:Luminary, 200:Star"
+)
+
+
+async def test_list_settings_clear_with_none_and_round_trip_from_config_show(console: ConsoleDriver) -> None:
+    """tester2 #3, #6, #7, #10: `none` clears a list setting (never a tag `#none`); titles written with spaces are
+    several titles, a `:` in a title is refused; console roles are `&name`; what /config show shows sets back."""
+    said = await console.run(
+        f"""
+        @admin is admin
+        @admin: /config set value_tags none
+        @admin: /config set value_tags helpful kind
+        @admin: /config set value_tags helpful none
+        @admin: /config set value_tags none
+        @admin: /recognition tags
+        @admin: /config set level_titles 0:Newcomer 1:Regular 5:Old Timer, 10:Top 10
+        @admin: /levels title
+        @admin: /config set level_titles 0:A 1:B:C
+        @admin: /levels title 9 Has:colon
+        @admin: /config set level_roles 1:&mentor 5:123
+        @admin: /config set level_roles 5:abc
+        @admin: /config set level_roles 1:&&mentor
+        @admin: /config set level_roles 1:&mentor 5:123
+        @admin: /config set level_titles {TITLES}
+        @admin: /config set level_titles none
+        @admin: /config set level_roles none
+        @admin: /levels title
+        """
+    )
+    assert "`value_tags` was none already; nothing changed." in said
+    assert "`none` clears the tags (`/config set value_tags none`): choose another tag" in said
+    assert "Done: `value_tags` helpful kind → none." in said
+    assert "No value tags yet" in said
+    assert "Level titles: 0 Newcomer, 1 Regular, 5 Old Timer, 10 Top 10." in said
+    assert "`B:C` holds a `:`; a title cannot" in said
+    assert "A title cannot hold a comma or a `:`" in said
+    assert "Done: `level_roles` none → 1:&mentor 5:123." in said
+    assert "`abc` is not a role: a Discord role mention or id" in said
+    assert "`&&mentor` is not a role" in said
+    assert "`level_roles` was 1:&mentor 5:123 already; nothing changed." in said  # as shown, set back
+    # 116 characters: more than the 100 a /config set value took before
+    assert f"→ {TITLES}." in said
+    assert "Done: `level_roles` 1:&mentor 5:123 → none." in said
+    assert "Done: `level_titles` 0:Newcomer, 1:Regular" in said and "→ none." in said
+    assert said.splitlines()[-1].startswith("[only @admin] Level titles: none.")
 
 
 async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:

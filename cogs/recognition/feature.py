@@ -432,7 +432,8 @@ class RecognitionFeature:
         name = " ".join((title or "").split())
         if "," in name or ":" in name:
             return Reply.private(
-                "A title cannot hold a comma or a `:` (they separate titles, and levels from titles, in `level_titles`)."
+                "A title cannot hold a comma or a `:` (they separate titles, and levels from titles, in "
+                "`level_titles`)."
             )
         if not name:
             if titles.pop(level, None) is None:

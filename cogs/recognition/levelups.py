@@ -26,7 +26,7 @@ from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
 from cogs.recognition.levels import Curve, level_of, parse_titles, same_level, title_of
-from cogs.recognition.settings import RecognitionSettings
+from cogs.recognition.settings import RecognitionSettings, written_role
 from config.community import CommunitySettings
 from storage import recognition
 from storage.ledger import Award
@@ -45,7 +45,8 @@ def role_rewards(own: RecognitionSettings) -> dict[int, str]:
 
 
 def encode_rewards(rewards: dict[int, str]) -> str:
-    return " ".join(f"{level}:{role}" for level, role in sorted(rewards.items()))
+    """`level_roles` as `/config set` reads it (roles as `written_role` writes them), from level → stored role."""
+    return " ".join(f"{level}:{written_role(role)}" for level, role in sorted(rewards.items()))
 
 
 class LevelUps:

@@ -206,7 +206,7 @@ class RecognitionSettings(Section):
         if key != "level_roles" or not self.level_roles:
             return None
         pairs = (pair.partition(":") for pair in self.level_roles.split())
-        return " ".join(f"{level}:{_role_written(role)}" for level, _, role in pairs)
+        return " ".join(f"{level}:{written_role(role)}" for level, _, role in pairs)
 
 
 # A level's title starts at `LEVEL:` after a space: `0:Newcomer 5:Old Timer` is two titles.
@@ -228,7 +228,8 @@ def _role_id(written: str) -> str:
     )
 
 
-def _role_written(role: str) -> str:
+def written_role(role: str) -> str:
+    """A stored role as `level_roles` takes it: a Discord id as digits, a console name as `&name`."""
     return role if role.isdigit() else f"&{role}"
 
 

@@ -93,7 +93,9 @@ async def test_commands_sync_as_native_slash_commands(discord_env: DiscordHarnes
     every_key = list(discord_env.hearth.registry.settings.keys())
     # More keys than Discord's 25 fixed choices: offered by autocomplete (the core refuses any other value).
     assert len(every_key) > 25 and set_options["key"]["autocomplete"] is True and "choices" not in set_options["key"]
-    assert set_options["value"]["type"] == p.STRING and set_options["value"]["max_length"] == 100
+    assert (
+        set_options["value"]["type"] == p.STRING and set_options["value"]["max_length"] == 2000
+    )  # level_roles, the longest list setting
     assert set_options["channel"]["type"] == p.CHANNEL
 
     sample_command = top_level(commands, "sample")

@@ -40,8 +40,12 @@ def _next_token(text: str, i: int) -> tuple[_Token | None, int]:
     while i < len(text) and not text[i].isspace():
         char = text[i]
         closing = _QUOTES.get(char) or (">" if char == "<" and not value else None)
-        if closing:
-            end = text.find(closing, i + 1)
+        end = text.find(closing, i + 1) if closing else -1
+        if closing and end == -1 and value:
+            # A quote inside a word that is never closed is the word's (`27" monitor`), wherever it stands.
+            value.append(char)
+            i += 1
+        elif closing:
             if end == -1:
                 raise UserError(f"A {char} in `{text[start:]}` is never closed.")
             value.append(text[i + 1 : end] if char != "<" else text[i : end + 1])
@@ -250,6 +254,8 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
     for match in _WORD.finditer(text):
         # Punctuation after a mention (`@carol, @dana!`) is the sentence's, not the name's.
         word = match.group(0).rstrip(_TRAILING) or match.group(0)
+        # A possessive (`@dana's review`, `@james' idea`) names the member too.
+        word = _POSSESSIVE.sub("", word) or word
         found = resolve(word, OptionType.MEMBER)
         if found is None:
             leading = False
@@ -268,6 +274,7 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
 
 _WORD = re.compile(r"<[^<>]*>\S*|\S+")
 _TRAILING = ",.;:!?)"
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:

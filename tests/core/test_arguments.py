@@ -69,6 +69,8 @@ def test_a_lone_quote_inside_the_last_text_option_is_kept_verbatim() -> None:
         "reason": 'for the 27" monitor',
     }
     assert parse_arguments(KUDOS, '@bob "27" monitor', resolve)["reason"] == '"27" monitor'
+    # tester2 #14: first in the reason too, where the word is read as a token before the reason takes the rest
+    assert parse_arguments(KUDOS, '@bob 27" monitor', resolve)["reason"] == '27" monitor'
 
 
 def test_an_option_given_twice_is_refused_naming_it() -> None:

@@ -61,6 +61,19 @@ async def test_a_mention_inside_the_reason_is_thanked_and_stays_in_the_reason(co
     ]
 
 
+async def test_a_possessive_mention_thanks_the_member(console: ConsoleDriver) -> None:
+    """tester2 #9: `@dana's review and @erin's` names dana and erin; the reason reads as typed."""
+    said = await console.run(
+        """
+        @alice: /kudos @dana thanks @dana's review and @erin's
+        @bob: /kudos @carol thanks for @james’ idea
+        """
+    )
+    assert "@dana and @erin, you got kudos from @alice!" in said
+    assert "For: thanks @dana's review and @erin's" in said
+    assert "@carol and @james, you got kudos from @bob!" in said
+
+
 async def test_more_than_five_members_is_refused_naming_the_limit(console: ConsoleDriver) -> None:
     said = await console.run(
         """

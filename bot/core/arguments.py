@@ -209,10 +209,10 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
                 continue
-            if later is None and token.value.startswith("#") and _text_may_follow(option, positional[1:]):
-                # A `#word` where an optional choice may be left out before a text: the text (`/leaderboard
-                # #helpful` is the category, the period left at its default), which checks it in its turn.
-                # Another word stays refused by the choice, naming its values.
+            if later is None and _PLAIN_WORD.fullmatch(token.value) and _text_may_follow(option, positional[1:]):
+                # A word (or `#word`) none of an optional choice's values, where a text follows: the text
+                # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
+                # default), which checks it in its turn and names what it takes when it cannot use it.
                 positional.remove(option)
                 continue
             if later is None:
@@ -274,6 +274,7 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
 
 _WORD = re.compile(r"<[^<>]*>\S*|\S+")
 _TRAILING = ",.;:!?)"
+_PLAIN_WORD = re.compile(r"#?[\w-]+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 

@@ -47,6 +47,10 @@ CATEGORY_TITLES = {
 }
 
 
+# What /rank and board titles call a category, read as the category (`/leaderboard all introductions`).
+CATEGORY_ALIASES = {"introductions": "intro", "introduction": "intro"}
+
+
 @dataclass(frozen=True)
 class BoardView:
     """Which board and which part of it: `period` is one of PERIODS or `season` (then `season` names it);
@@ -130,9 +134,14 @@ class Boards:
 
     async def _resolve(self, ctx: Context, view: BoardView, own: RecognitionSettings) -> _Board:
         category = view.category.strip().lstrip("#").lower() or "all"
+        if category not in tag_list(own):
+            category = CATEGORY_ALIASES.get(category, category)
         tag = category if category not in CATEGORIES and category in tag_list(own) else None
         if category not in CATEGORIES and tag is None:
-            raise UserError(not_one_of(f"`{literal(category)}`", "category", [*CATEGORIES, *tag_list(own)]))
+            # A word none of the periods is read as a category (`/leaderboard kudos`): name both lists.
+            periods = f"{', '.join(PERIODS)} or season"
+            refused = not_one_of(f"`{literal(category)}`", "category", [*CATEGORIES, *tag_list(own)])
+            raise UserError(f"{refused[:-1]} (a period is {periods}).")
         await self.services.activity.flush()  # read your own recent activity
         if view.season is not None or view.period == "season":
             if category != "all":

@@ -63,7 +63,10 @@ async def test_leaderboard_names_the_members_with_points(slack: SlackHarness, sl
     month = await slack.command("/leaderboard", "month", "U0CAROL")
     assert "🥇 *bob* — 20 points" in block_texts(month)
     refused = private(await slack.command("/leaderboard", "decade", "U0CAROL"))
-    assert "`decade` is not a period; use week, month, quarter, year, all or season." in refused
+    assert (
+        "`decade` is not a category; use all, kudos, activity, rituals, welcomes or intro (a period is week, month, "
+        "quarter, year, all or season)." in refused
+    )
 
 
 async def test_a_welcomer_is_paired_with_the_next_newcomer(

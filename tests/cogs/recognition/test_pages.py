@@ -234,7 +234,8 @@ async def test_a_season_board_pages_and_finds_you_by_the_season_it_showed(consol
         ("lb:all", "That button no longer does anything."),
         (
             "lb:week:nosuch:2:",
-            f"`{literal('nosuch')}` is not a category; use all, kudos, activity, rituals, welcomes or intro.",
+            f"`{literal('nosuch')}` is not a category; use all, kudos, activity, rituals, welcomes or intro (a period "
+            "is week, month, quarter, year, all or season).",
         ),
         ("lb:season:all:2:winter", "There is no season called winter."),
     ],

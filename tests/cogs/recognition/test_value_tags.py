@@ -149,5 +149,27 @@ async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:
     )
     assert "Add or remove `#kind`? `/recognition tags add #kind` adds it." in said
     assert board(said, "this week · #helpful") == ["🥇 bob — 10 points"]
-    assert "`nonsense` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful." in said
-    assert "`decade` is not a period" in said
+    assert "`nonsense` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful (" in said
+    assert (
+        "`decade` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful (a period is "
+        in said
+    )
+
+
+async def test_a_category_word_alone_is_the_category_whatever_its_name(console: ConsoleDriver) -> None:
+    """tester2 #11, #12: a word that is no period fills the category (README's rule for positional options);
+    `introductions`, as /rank and the board's title call it, is the intro category."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @bob: /kudos @alice thanks #helpful
+        @bob: /leaderboard kudos
+        @bob: /leaderboard helpful
+        @bob: /leaderboard all introductions
+        """
+    )
+    assert board(said, "this week · kudos") == ["🥇 alice — 10 points"]
+    assert board(said, "this week · #helpful") == ["🥇 alice — 10 points"]
+    assert "Leaderboard — all time · introductions" in said
+    assert "is not" not in said

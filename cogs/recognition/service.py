@@ -42,9 +42,10 @@ def next_local_midnight(now: datetime, settings: CommunitySettings) -> datetime:
 
 
 def _until(delta: timedelta) -> str:
-    minutes = max(1, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+    """How long until a limit lifts, in words to the minute (`2 days`, `18 hours 29 minutes`, at least
+    `1 minute`): as /config shows durations (config/durations.py)."""
+    minutes = max(1, -(-int(delta.total_seconds()) // 60))  # rounded up: never "in 0 minutes"
+    return format_duration(timedelta(minutes=minutes))
 
 
 _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOID}

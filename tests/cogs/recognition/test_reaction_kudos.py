@@ -121,10 +121,10 @@ async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(co
     )
     assert (
         "[only @newbie] New members can give kudos once they have been here 2 days (kudos_min_member_age): "
-        "you can in 48h 0m." in said
+        "you can in 2 days." in said
     )
     assert (
-        "[only @newbie] You thanked bob less than 1 hour ago (kudos_pair_cooldown): you can thank them again in 40m."
+        "[only @newbie] You thanked bob less than 1 hour ago (kudos_pair_cooldown): you can thank them again in 40 minutes."
         " You have 4 kudos left today." in said
     )
     # Given: the first after 2 days, carol, and bob again an hour after the first.

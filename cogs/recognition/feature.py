@@ -453,7 +453,9 @@ class RecognitionFeature:
     async def level_sync(self, ctx: Context) -> Reply:
         own = ctx.settings.of(RecognitionSettings)
         if not role_rewards(own) or not self.services.messenger.capabilities.roles:
-            return Reply.private("No level rewards roles: `/levels role LEVEL @role` sets one.")
+            # A console script writes a role `&name`; Discord's role option is picked, shown as @role.
+            role = "&role" if ctx.community.ref.platform == "console" else "@role"
+            return Reply.private(f"No level rewards roles: `/levels role LEVEL {role}` sets one.")
         board = await self.recognition.all_time_board(ctx.community.id)
         people = await self.services.identity.members_by_id([row.member_id for row in board])
         changed = 0
@@ -464,7 +466,11 @@ class RecognitionFeature:
             if found is not None and not self.services.identity.departed(row.member_id):
                 level = level_of(row.points, own.level_curve, own.level_step).level
                 changed += await self.levelups.apply_roles(found, level, ctx.settings)
-        return Reply.private(f"Level roles re-applied for {len(board)} members ({changed} role changes).")
+        # The platforms do not say whether a member had a role already: a grant counts whether or not it was new.
+        return Reply.private(
+            f"Level roles re-applied for {plural(len(board), 'member')} "
+            f"({plural(changed, 'role')} given or removed, counting those already held)."
+        )
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)

@@ -30,7 +30,7 @@ async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: Discor
     server.rate_limit_once.add("roles")
     said = await command(discord, "admin", "levels sync")
 
-    assert "re-applied for 2 members (2 role changes)" in said
+    assert "re-applied for 2 members (2 roles given or removed" in said
     # bob's first PUT was answered 429 (not a grant); discord.py waited retry_after and sent it again.
     assert sorted(server.roles_granted()) == [("bob", "Helper"), ("carol", "Helper")]
     assert "Helper" in world.member_roles["bob"] and "Helper" in world.member_roles["carol"]

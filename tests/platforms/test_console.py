@@ -72,7 +72,9 @@ async def test_daily_allowance_says_when_it_resets(console: ConsoleDriver) -> No
     lines = "\n".join(f"@alice: /kudos @member{n} thanks" for n in range(6))
     said = await console.run(lines)
     assert "alice can give no more kudos today" in said
-    assert "[only @alice] You've given all 5 of your kudos for today. They reset at midnight (UTC), in 12 hours." in said
+    assert (
+        "[only @alice] You've given all 5 of your kudos for today. They reset at midnight (UTC), in 12 hours." in said
+    )
     said = await console.run("wait 12h\n@alice: /kudos @member5 thanks")
     assert "alice can give 4 more kudos today" in said
 

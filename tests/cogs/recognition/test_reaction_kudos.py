@@ -124,8 +124,8 @@ async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(co
         "you can in 2 days." in said
     )
     assert (
-        "[only @newbie] You thanked bob less than 1 hour ago (kudos_pair_cooldown): you can thank them again in 40 minutes."
-        " You have 4 kudos left today." in said
+        "[only @newbie] You thanked bob less than 1 hour ago (kudos_pair_cooldown): you can thank them again in "
+        "40 minutes. You have 4 kudos left today." in said
     )
     # Given: the first after 2 days, carol, and bob again an hour after the first.
     assert "Kudos received: 2" in said

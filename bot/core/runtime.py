@@ -307,11 +307,11 @@ class Hearth:
             try:
                 number = int(raw)
             except (TypeError, ValueError):
-                raise UserError(f"{option.name} must be a whole number, not `{raw}`.") from None
+                raise UserError(f"{option.name.capitalize()} must be a whole number, not `{raw}`.") from None
             if option.min_value is not None and number < option.min_value:
-                raise UserError(f"{option.name} must be at least {option.min_value}.")
+                raise UserError(f"{option.name.capitalize()} must be at least {option.min_value:,}.")
             if option.max_value is not None and number > option.max_value:
-                raise UserError(f"{option.name} must be at most {option.max_value}.")
+                raise UserError(f"{option.name.capitalize()} must be at most {option.max_value:,}.")
             return number
         text = clean_user_text(str(raw)).strip()
         if kind is OptionType.CHOICE:

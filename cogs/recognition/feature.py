@@ -20,7 +20,7 @@ from cogs.recognition.boards import PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
-from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW
+from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import EMOJI_NAMES, MAX_TAGS, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
@@ -301,7 +301,7 @@ class RecognitionFeature:
         zone = ctx.settings.zone()
         lines = [
             f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
-            + (f" {row.points:+d}" if row.points else "")
+            + (f" {row.points:+,d}" if row.points else "")
             + (
                 " (automatic)"
                 if row.kind in ("kudos_void", "message_void") and row.reason in _AUTOMATIC
@@ -345,21 +345,50 @@ class RecognitionFeature:
             "• "
             + " ⇄ ".join(who(m) for m in ring.members)
             + ": "
-            + "; ".join(f"{who(m)} gave the others {share(ring.gave_inside(m), ring.given[m])}" for m in ring.members)
+            + "; ".join(
+                f"{who(m)} gave the {'other' if len(ring.members) == 2 else 'others'} "
+                f"{share(ring.gave_inside(m), ring.given[m])}"
+                for m in ring.members
+            )
             + f" · {day(ring.first)} – {day(ring.last)}"
             for ring in found.rings
         ]
-        one_sided = [
-            f"• {who(each.giver)} → {who(each.receiver)}: {share(each.count, each.given)} of the kudos "
-            f"{who(each.giver)} gave (allowance {allowance}); back: {each.back} · {day(each.first)} – {day(each.last)}"
-            for each in found.one_sided
-        ]
+
+        def when(burst: Burst) -> str:
+            return (
+                f"{_minutes(burst.end - burst.start)} · {burst.start.astimezone(zone):%Y-%m-%d %H:%M}–"
+                f"{burst.end.astimezone(zone):%H:%M}"
+            )
+
+        # A burst from one giver to one receiver is one finding, listed once: the receiver's burst is the same
+        # kudos, and where the pair is one-sided too, the burst is said on that line.
+        pair_bursts: dict[tuple[int | None, int | None], Burst] = {
+            (b.member, b.other): b for b in found.bursts if b.giving and b.other is not None
+        }
+        twins = {
+            id(b)
+            for b in found.bursts
+            if not b.giving and (giver := pair_bursts.get((b.other, b.member))) and giver.count == b.count
+        }
+        said_with: set[int] = set()
+        one_sided: list[str] = []
+        for each in found.one_sided:
+            burst = pair_bursts.get((each.giver, each.receiver))
+            also = f"; {burst.count} of them within {when(burst)}" if burst else ""
+            if burst:
+                said_with.add(id(burst))
+            one_sided.append(
+                f"• {who(each.giver)} → {who(each.receiver)}: {share(each.count, each.given)} of the kudos "
+                f"{who(each.giver)} gave (allowance {allowance}); back: {each.back} · {day(each.first)} – "
+                f"{day(each.last)}{also}"
+            )
         bursts = [
-            f"• {who(burst.member)} {'gave' if burst.giving else 'received'} {burst.count} kudos "
-            f"{'to' if burst.giving else 'from'} {plural(burst.others, 'member')} within "
-            f"{_minutes(burst.end - burst.start)} · {burst.start.astimezone(zone):%Y-%m-%d %H:%M}–"
-            f"{burst.end.astimezone(zone):%H:%M}"
+            f"• {who(burst.member)} gave {burst.count} kudos to {who(burst.other)} within {when(burst)}"
+            if burst.giving and burst.other is not None
+            else f"• {who(burst.member)} {'gave' if burst.giving else 'received'} {burst.count} kudos "
+            f"{'to' if burst.giving else 'from'} {plural(burst.others, 'member')} within {when(burst)}"
             for burst in found.bursts
+            if id(burst) not in said_with and id(burst) not in twins
         ]
         for title, lines in (
             ("Rings: members giving each other most of their kudos", rings),

@@ -68,6 +68,7 @@ class Burst:
     others: int  # distinct receivers (giving) or givers
     start: datetime
     end: datetime
+    other: int | None = None  # the one receiver (giving) or giver, when `others` is 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Findings:
     def members(self) -> set[int]:
         found = {m for ring in self.rings for m in ring.members}
         found |= {m for each in self.one_sided for m in (each.giver, each.receiver)}
-        return found | {burst.member for burst in self.bursts}
+        return found | {m for burst in self.bursts for m in (burst.member, burst.other) if m is not None}
 
 
 def analyse(kudos: Sequence[GivenKudos]) -> Findings:
@@ -191,8 +192,11 @@ def _bursts(kudos: Sequence[GivenKudos]) -> list[Burst]:
                 start, end = densest
                 stretch = own[start:end]
                 others = {k.receiver_id if giving else k.giver_id for k in stretch}
+                only = next(iter(others)) if len(others) == 1 else None
                 found.append(
-                    Burst(member, giving, len(stretch), len(others), stretch[0].created_at, stretch[-1].created_at)
+                    Burst(
+                        member, giving, len(stretch), len(others), stretch[0].created_at, stretch[-1].created_at, only
+                    )
                 )
     found.sort(key=lambda burst: (-burst.count, burst.start))
     return found

@@ -34,7 +34,7 @@ async def test_report_finds_a_ring_one_sided_giving_and_a_burst_but_not_a_busy_p
     report = said.split("Recognition report", 1)[1]
     assert "Rings: members giving each other most of their kudos:" in report
     assert (
-        "• @mallory ⇄ @trent: @mallory gave the others 6 of 6 (100%); @trent gave the others 6 of 6 (100%)"
+        "• @mallory ⇄ @trent: @mallory gave the other 6 of 6 (100%); @trent gave the other 6 of 6 (100%)"
         " · 2026-03-04 – 2026-03-05" in report
     )
     assert (
@@ -45,6 +45,22 @@ async def test_report_finds_a_ring_one_sided_giving_and_a_burst_but_not_a_busy_p
     # alice and bob gave each other 6 kudos each, but 40% of what each gave: neither ring nor one-sided.
     assert "@alice" not in report and "@bob" not in report
     assert "62 kudos from 15 members checked, 2026-02-05 – 2026-03-07." in report
+
+
+async def test_a_burst_to_one_member_is_listed_once_with_its_one_sided_finding(console: ConsoleDriver) -> None:
+    """tester2: ten kudos from oscar to peggy within minutes were one-sided, a giver's burst and a receiver's burst:
+    three lines for one finding. Now the one-sided line says the burst; no burst line repeats it."""
+    said = await console.run(
+        "@mod is admin\n@mod: /config set kudos_daily_limit 20\n"
+        + "\n".join(["@oscar: /kudos @peggy thanks\nwait 1m"] * 10)
+        + "\n@mod: /recognition report"
+    )
+    report = said.split("Recognition report", 1)[1]
+    assert (
+        "• @oscar → @peggy: 10 of 10 (100%) of the kudos @oscar gave (allowance 600); back: 0 · 2026-03-04 – "
+        "2026-03-04; 10 of them within 9 minutes · 2026-03-04 12:00–12:09" in report
+    )
+    assert "Bursts" not in report and "received 10 kudos" not in report
 
 
 async def test_voided_kudos_and_old_kudos_are_left_out(console: ConsoleDriver) -> None:

@@ -24,12 +24,12 @@ MAX_LEVEL = 1000  # mee6: about 1.7 billion points, far beyond any community's; 
 @dataclass(frozen=True)
 class Level:
     level: int
-    into: int  # points earned since reaching `level`
+    into: int  # points earned since reaching `level` (below 0 points: the negative total, -500 of 100 to 1)
     needed: int  # points from `level` to the next
 
     @property
     def progress(self) -> float:
-        return 0.0 if self.needed <= 0 else min(1.0, self.into / self.needed)
+        return 0.0 if self.needed <= 0 else max(0.0, min(1.0, self.into / self.needed))
 
 
 def step(curve: Curve, level: int, linear_step: int = 100) -> int:
@@ -40,7 +40,11 @@ def step(curve: Curve, level: int, linear_step: int = 100) -> int:
 
 
 def level_of(points: int, curve: Curve = "mee6", linear_step: int = 100) -> Level:
-    remaining = max(0, points)
+    """The level `points` reach on `curve`; below 0 points, level 0 with `into` the negative total, so the way
+    to level 1 reads as it is (`-500/100 to 1`), not as a fresh start."""
+    if points < 0:
+        return Level(0, points, step(curve, 0, linear_step))
+    remaining = points
     if curve == "linear":  # every level costs the same: no walk, and no ceiling
         per_level = max(1, linear_step)
         return Level(remaining // per_level, remaining % per_level, per_level)

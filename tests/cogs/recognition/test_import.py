@@ -47,8 +47,8 @@ async def test_import_adds_points_levels_and_audit_once(hearth: Hearth, console:
         @admin: /leaderboard week
         """
     )
-    assert "adjusted bob +1150 by import — mee6.csv line 3 (level 5)" in said
-    assert "adjusted alice +5000 by import — mee6.csv line 2" in said
+    assert "adjusted bob +1,150 by import — mee6.csv line 3 (level 5)" in said
+    assert "adjusted alice +5,000 by import — mee6.csv line 2" in said
     assert "Level: 5 (0/475 to 6)" in said  # exactly the points of level 5
     # All-time boards carry the imported points; this week's board does not (dated before Hearth).
     assert figures(board(said, "all time")) == [

@@ -141,3 +141,18 @@ async def test_a_level_is_announced_once_even_after_a_drop_and_a_restart(
     )
     assert "@dana reached level 1!" not in said
     assert said.count("@dana reached level 2!") == 1
+
+
+async def test_limits_and_audit_figures_have_thousands_separators(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /points adjust @bob 200000 too much
+        @admin: /levels role 5000 &helper
+        @admin: /points adjust @bob 5000 a lot
+        @admin: /recognition audit
+        """
+    )
+    assert "Amount must be at most 100,000." in said
+    assert "Level must be at most 1,000." in said
+    assert "adjusted bob +5,000 by admin — a lot" in said

@@ -279,4 +279,5 @@ async def test_a_negative_total_is_ranked_below_zero_and_shown(console: ConsoleD
     assert "You have no points on this board yet" not in said
     assert "alice — -500 points ← you" in said and "You are #2 of 2" in said
     assert "Rank: #2 of 2" in said and "unranked" not in said
+    assert "Level: 0 (-500/100 to 1)" in said  # the way to level 1 as it is, not a fresh 0/100
     assert [board.rows for board in boards(said) if board.where == "#general"][-1][-1].endswith("alice — -500 points")

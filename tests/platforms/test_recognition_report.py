@@ -36,7 +36,7 @@ async def test_discord_report_shows_a_ring_privately(discord: DiscordHarness) ->
     ring = next(f for f in embed["fields"] if f["name"].startswith("Rings"))
     alice, bob = (f"<@{discord.world.users[name]['id']}>" for name in ("alice", "bob"))
     assert f"{alice} ⇄ {bob}" in ring["value"] or f"{bob} ⇄ {alice}" in ring["value"]
-    assert f"{alice} gave the others 5 of 5 (100%)" in ring["value"]
+    assert f"{alice} gave the other 5 of 5 (100%)" in ring["value"]
     assert "10 kudos from 2 members checked" in embed["footer"]["text"]
     assert answer.json["allowed_mentions"]["parse"] == []  # a report never pings the members it names
 
@@ -54,5 +54,5 @@ async def test_slack_report_shows_a_ring_privately(slack: SlackHarness, slack_ap
     shown = private(await slack.command("/recognition", "report", "U0OWNER"))
     assert "🔎 Recognition report — the last 30 days" in shown
     assert "<@U0ALICE> ⇄ <@U0BOB>" in shown or "<@U0BOB> ⇄ <@U0ALICE>" in shown
-    assert "<@U0BOB> gave the others 5 of 5 (100%)" in shown
+    assert "<@U0BOB> gave the other 5 of 5 (100%)" in shown
     assert "10 kudos from 2 members checked" in block_texts(await slack.command("/recognition", "report", "U0OWNER"))

@@ -219,6 +219,10 @@ class SettingsCatalog:
     def channel_keys(self) -> tuple[str, ...]:
         return tuple(key for key in self.keys() if key.endswith("_channel"))
 
+    def list_keys(self) -> tuple[str, ...]:
+        """The keys holding a list, which `none` clears (`Section.list_keys`)."""
+        return tuple(key for key in self.keys() if key in self._owner[key].list_keys)
+
     def validate(self, key: str, raw: str) -> object:
         """Check one `/config set` value; returns the typed value or raises SettingError."""
         section = self._owner.get(key)

@@ -69,7 +69,9 @@ class SettingsFeature:
         elif value is not None:
             raw = value
         else:
-            raise UserError(f"Give a value for `{key}`, like `/config set {key} VALUE`.")
+            # A list is cleared by `none`, never by a value left out by mistake.
+            clear = ", or `none` to clear it" if key in self.catalog.list_keys() else ""
+            raise UserError(f"Give a value for `{key}`, like `/config set {key} VALUE`{clear}.")
         before = self._shown(ctx, ctx.settings, key)
         settings = await self.services.settings.set(ctx.community.id, key, raw)
         after = self._shown(ctx, settings, key)

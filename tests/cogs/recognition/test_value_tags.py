@@ -101,6 +101,7 @@ async def test_list_settings_clear_with_none_and_round_trip_from_config_show(con
         @admin: /config set value_tags none
         @admin: /config set value_tags helpful kind
         @admin: /config set value_tags helpful none
+        @admin: /config set value_tags
         @admin: /config set value_tags none
         @admin: /recognition tags
         @admin: /config set level_titles 0:Newcomer 1:Regular 5:Old Timer, 10:Top 10
@@ -119,7 +120,8 @@ async def test_list_settings_clear_with_none_and_round_trip_from_config_show(con
     )
     assert "`value_tags` was none already; nothing changed." in said
     assert "`none` clears the tags (`/config set value_tags none`): choose another tag" in said
-    assert "Done: `value_tags` helpful kind → none." in said
+    assert "Give a value for `value_tags`, like `/config set value_tags VALUE`, or `none` to clear it." in said
+    assert "Done: `value_tags` helpful kind → none." in said  # a value left out cleared nothing
     assert "No value tags yet" in said
     assert "Level titles: 0 Newcomer, 1 Regular, 5 Old Timer, 10 Top 10." in said
     assert "`B:C` holds a `:`; a title cannot" in said

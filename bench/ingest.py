@@ -164,8 +164,9 @@ async def run_hearth(
         await database.dispose()
 
 
-def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
-    """Seconds for the same rows and their totals upserts (10 per event), executemany in one transaction."""
+def run_raw(path: Path, cast: list[Speaker], events: int, commit_every: int | None = None) -> Timing:
+    """Seconds for the same rows and their totals upserts (10 per event), executemany in one transaction, or
+    in one transaction per `commit_every` events (as Hearth commits a batch at a time)."""
     rows = []
     totals = []
     for number in range(events):
@@ -195,7 +196,10 @@ def run_raw(path: Path, cast: list[Speaker], events: int) -> Timing:
     per_event = len(totals) // len(rows)
     write_raw(connection, rows[:first_turn], totals[: per_event * first_turn])  # untimed, like Hearth's warm-up
     started = Timing.now()
-    write_raw(connection, rows[first_turn:], totals[per_event * first_turn :])
+    step = commit_every or len(rows)
+    for start in range(first_turn, len(rows), step):
+        end = min(start + step, len(rows))
+        write_raw(connection, rows[start:end], totals[per_event * start : per_event * end])
     elapsed = Timing.now() - started
     connection.close()
     return elapsed
@@ -253,14 +257,19 @@ def remove_database(path: Path) -> None:
 
 
 def measure(
-    source: Path, cast: list[Speaker], events: int, batch_size: int | None, cogs: tuple[str, ...]
+    source: Path,
+    cast: list[Speaker],
+    events: int,
+    batch_size: int | None,
+    cogs: tuple[str, ...],
+    raw_commit_every: int | None = None,
 ) -> tuple[Timing, Timing]:
     """(Hearth, raw) timings, each on its own copy of `source`; both must write the same."""
     ours = copy_database(source, "run-hearth.db")
     raw = copy_database(source, "run-raw.db")
     try:
         hearth_timing = asyncio.run(run_hearth(ours, cast, events, batch_size, cogs))
-        raw_timing = run_raw(raw, cast, events)
+        raw_timing = run_raw(raw, cast, events, raw_commit_every)
         if fingerprint(ours) != fingerprint(raw):
             raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")
     finally:
@@ -275,6 +284,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="message events per run (default 100000)")
     parser.add_argument("--speakers", type=int, default=5000, help="members taking turns (default 5000)")
     parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 500)")
+    parser.add_argument(
+        "--raw-commit-every",
+        type=int,
+        default=None,
+        help="raw sqlite3 commits every N events instead of once for the run (Hearth commits a batch at a time)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per database; the best of each side counts")
     parser.add_argument(
         "--foundation-cogs",
@@ -301,7 +316,10 @@ def main() -> None:
         source = ensure_database(shape)
         cast = speakers(shape, arguments.speakers)
         cogs = FOUNDATION_COGS if arguments.foundation_cogs else tuple(f"cogs.{name}" for name in ALL_COGS)
-        runs = [measure(source, cast, arguments.events, arguments.batch_size, cogs) for _ in range(arguments.repeat)]
+        runs = [
+            measure(source, cast, arguments.events, arguments.batch_size, cogs, arguments.raw_commit_every)
+            for _ in range(arguments.repeat)
+        ]
         # The machine is shared: each side's best run counts.
         hearth = min((ours for ours, _ in runs), key=lambda timing: timing.wall)
         raw = min((theirs for _, theirs in runs), key=lambda timing: timing.wall)

@@ -375,6 +375,27 @@ async def test_a_removed_community_hears_nothing_until_hearth_is_added_back(
     assert "[#general] 🔔 daily" in said
 
 
+async def test_while_removed_nothing_from_the_community_reaches_hearth(console: ConsoleDriver, hearth: Hearth) -> None:
+    """As on Discord and Slack, which deliver nothing to an app no longer there: commands go unanswered, and
+    messages, reactions, joins and clicks are not recorded; the console says so in one line each."""
+    await console.run("@alice: hello\n@bob: /leaderboard")
+    said = await console.run(
+        """
+        hearth is removed
+        @alice: /rank
+        @bob: /kudos @alice thanks
+        @alice: hello while removed
+        @bob reacts 🙌 to @alice
+        @carol joins
+        @bob clicks "Next"
+        """
+    )
+    assert said.splitlines() == ["[console] (hearth is not in this community)"] * 6
+    said = await console.run("hearth is added\n@alice: /rank\n@carol: /onboarding checklist")
+    assert "Points: 1\n" in said and "Kudos received: 0" in said  # only the hello from before
+    assert "You have no onboarding checklist" in said  # her join never arrived
+
+
 # -- /export ---------------------------------------------------------------------------------------------
 async def test_admins_export_the_contribution_history_as_csv(console: ConsoleDriver) -> None:
     assert "admin" in (await console.run("@bob: /export")).lower()

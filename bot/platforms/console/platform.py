@@ -68,6 +68,24 @@ _MEMBER_TOKEN = re.compile(rf"^@({NAME})$")
 _CHANNEL_TOKEN = re.compile(rf"^#({NAME})$")
 _ROLE_TOKEN = re.compile(rf"^&({NAME})$")
 _LEVELS = {"admin": Permission.ADMIN, "moderator": Permission.MODERATOR, "member": Permission.MEMBER}
+# What members do in the community: none of it reaches Hearth while it is removed (as on Discord and Slack,
+# which deliver nothing to an app no longer in the workspace or server).
+_FROM_THE_COMMUNITY = (
+    Say,
+    SayInThread,
+    ReplyTo,
+    Join,
+    Leave,
+    JoinedBefore,
+    React,
+    Unreact,
+    Delete,
+    Click,
+    Pick,
+    Submit,
+    Replay,
+)
+NOT_PRESENT = "(hearth is not in this community)"
 
 
 def member_ref(name: str) -> MemberRef:
@@ -234,6 +252,11 @@ class ConsolePlatform:
                 await self.perform(action, number, line)
 
     async def perform(self, action: Action, number: int = 0, line: str = "") -> None:
+        """Carry out one script action. While Hearth is removed (`hearth is removed`), what members do reaches
+        no one: a one-line note `[console] (hearth is not in this community)` is printed instead."""
+        if isinstance(action, _FROM_THE_COMMUNITY) and COMMUNITY in self.hearth.services.absent:
+            self._write("console", [NOT_PRESENT])
+            return
         match action:
             case Say(member, channel, text):
                 await self._say(member, channel, text)

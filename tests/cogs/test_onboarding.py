@@ -164,6 +164,17 @@ async def test_welcomers_are_paired_least_recently_assigned_first(console: Conso
     assert "@bob is your welcomer" in said.split("[dm @n4]")[1].split("\n")[0]
 
 
+async def test_a_reminder_due_while_hearth_was_removed_is_sent_once_it_is_back(console: ConsoleDriver) -> None:
+    """Nothing reaches a community Hearth was removed from, so the reminder is not counted as sent then:
+    status does not say "(reminded)", and the reminder goes once Hearth is added back."""
+    await console.run("@mod is admin\n@newbie joins\nhearth is removed\nwait 30h\nhearth is added")
+    said = await console.run("@mod: /onboarding status")
+    assert "@newbie — Accept the rules, for 1 day 6 hours" in said and "(reminded)" not in said
+    said = await console.run("wait 1h\n@mod: /onboarding status")
+    assert said.count("[dm @newbie] Hi @newbie! Your next step is Accept the rules") == 1
+    assert "(reminded)" in said
+
+
 async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(new_runtime: NewRuntime) -> None:
     runtimes = [await new_runtime()]
     first = console_driver(runtimes[0])

@@ -192,7 +192,8 @@ class RitualsFeature:
             # A celebration asks nobody to take part, so "0 took part" would only read as a failure.
             counted = run.status == "posted" and ritual.kind != "celebration"
             taking_part = f" · {summary.participants} took part" if counted else ""
-            lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
+            extra = "extra run, " if run.extra else ""  # a run-now standing for no scheduled run
+            lines.append(f"{_local(run.scheduled_for, ctx)} — {extra}{status}{taking_part}")
         return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
 
     @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION, read_only=True)

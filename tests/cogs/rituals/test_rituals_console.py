@@ -61,6 +61,33 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 2 took part" in said
 
 
+async def test_an_extra_run_nobody_answers_breaks_no_streak(console: ConsoleDriver) -> None:
+    """A `/ritual run-now` that stands for no scheduled run (the next is tomorrow) is an extra run: missing it
+    costs no one their streak."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create daily #general "daily at 09:00" prompt:"Plans?"
+        wait 22h
+        @alice: plan a
+        wait 1d
+        @alice: plan b
+        wait 1d
+        @alice: plan c
+        @mod: /ritual run-now daily
+        wait 1d
+        @alice: plan d
+        wait 1d
+        @alice: /rank
+        @mod: /ritual streaks daily
+        @mod: /ritual history daily
+        """
+    )
+    assert "Ritual streak: 4 (daily)" in said
+    assert "Sat 07 Mar 2026 10:00 UTC — extra run, posted · 0 took part" in said
+    assert "1. alice — 4 in a row" in said
+
+
 async def test_thread_replies_count_and_channel_messages_do_not(console: ConsoleDriver) -> None:
     said = await console.run(
         SETUP

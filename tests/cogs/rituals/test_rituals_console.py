@@ -426,4 +426,4 @@ async def test_run_now_twice_while_the_clock_stands_still_runs_twice(console: Co
     assert "has just run" not in said
     assert said.count("🎂 Happy birthday, @alice!") == 2
     history = said[said.index("party: recent runs") :]
-    assert history.count("— posted") == 2
+    assert history.count("— extra run, posted") == 2

@@ -181,9 +181,12 @@ async def test_spotlight_shows_top_contributors_and_most_thanked(console: Consol
         @mod is moderator
         @mod: /ritual create spotlight #general "every friday at 16:00" kind:spotlight
         wait 3d
+        @mod: /ritual history spotlight
         """
     )
     assert "[#general] 🌟 spotlight: the week of 2 March 2026" in said
+    # A spotlight asks nobody to take part: its history has no "0 took part" that reads as a failure.
+    assert "Fri 06 Mar 2026 16:00 UTC — posted\n" in said + "\n" and "took part" not in said
     spotlight = said[said.index("🌟 spotlight") :]
     assert "Top contributors" in spotlight
     assert "🥇 @bob — 20 points" in spotlight  # two kudos (commands earn no message points)

@@ -31,6 +31,21 @@ async def test_kudos_then_leaderboard_and_rank(console: ConsoleDriver) -> None:
     assert "Kudos received: 1" in said
 
 
+async def test_a_click_reaches_no_button_from_before_the_members_last_command(console: ConsoleDriver) -> None:
+    """A command's answer is what the member is looking at: `clicks "Next"` after a `/rank` does not page the
+    board she asked for earlier; it is refused privately and the script goes on."""
+    seed = "\n".join(f"@admin: /points adjust @m{n} {n * 10} seed" for n in range(1, 13))
+    said = await console.run(f'@admin is admin\n{seed}\n@m1: /leaderboard all\n@m1 clicks "Next"')
+    assert "Page 2 of 2" in said
+    said = await console.run('@m1: /rank\n@m1 clicks "Previous"\n@m1: hello')
+    assert "Page 1 of 2" not in said
+    assert (
+        '[only @m1] No message you can see since your last command has a "Previous" button, so nothing was pressed.'
+    ) in said
+    said = await console.run('@m1: /leaderboard all\n@m1 clicks "Next"')  # a new board pages as before
+    assert "Page 2 of 2" in said
+
+
 async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -8,6 +8,7 @@ named (`#general`). Every bot message is printed as one block starting with wher
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -98,6 +99,9 @@ def channel_ref(name: str, thread_id: str | None = None) -> ChannelRef:
     return ChannelRef(COMMUNITY, name, name, thread_id)
 
 
+_SEQUENCE = itertools.count(1)
+
+
 @dataclass
 class _Posted:
     """A message in the console's memory: who wrote it, who can see it, what it offers."""
@@ -107,6 +111,7 @@ class _Posted:
     author: str | None  # None: the bot
     visible_to: str | None  # None: everyone in the channel
     reply: Reply | None = None
+    seq: int = field(default_factory=lambda: next(_SEQUENCE))  # order of posting, kept when others are deleted
 
 
 @dataclass
@@ -187,6 +192,8 @@ class ConsolePlatform:
         self.state = ConsoleState()
         # (author, channel, line, delivery id) of the last command, for the script's `replay`.
         self._last_command: tuple[MemberRef, ChannelRef, str, str] | None = None
+        # Per member, the first message sequence number their latest command could answer with (see `_click`).
+        self._commanded: dict[str, int] = {}
         # A terminal obeys control characters: none reaches it from what people wrote (names, reasons).
         self._write = lambda where, lines: write(clean_user_text(where), [clean_user_text(line) for line in lines])
         hearth.attach(self)
@@ -356,6 +363,7 @@ class ConsolePlatform:
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
         self._last_command = (author, channel, line, invocation_id)
+        self._commanded[author.external_id] = next(_SEQUENCE)
         invocation = Invocation(author, channel, self._level(author.external_id), invocation_id)
         reply = await self.hearth.inbound.text_command(invocation, line, self._resolve)
         await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
@@ -387,21 +395,29 @@ class ConsolePlatform:
         await self.hearth.dispatch(event)
 
     async def _click(self, member: str, label: str, number: int, line: str) -> None:
+        """Press the button labelled `label` on the latest bot message `member` can see that has it, among those
+        since her own latest command: a command's answer is what she is looking at, so a button on a message
+        from before it (an older board) is not reached for. When none has it, nothing is pressed: a private note
+        says so and the script goes on."""
+        since = self._commanded.get(member, 0)
         for posted in self._visible(member):
-            if posted.reply:
-                button = next((b for b in posted.reply.buttons if b.label == label), None)
-                if button:
-                    event = ComponentClicked(
-                        self._new_id(),
-                        member_ref(member),
-                        channel_ref(posted.channel),
-                        button.action_id,
-                        (),
-                        posted.message_id,
-                    )
-                    await self._interact(member, posted.channel, event)
-                    return
-        raise ScriptError(number, line, f'@{member} sees no button "{label}"')
+            if posted.seq < since:
+                break
+            button = next((b for b in posted.reply.buttons if b.label == label), None) if posted.reply else None
+            if button is not None:
+                event = ComponentClicked(
+                    self._new_id(),
+                    member_ref(member),
+                    channel_ref(posted.channel),
+                    button.action_id,
+                    (),
+                    posted.message_id,
+                )
+                await self._interact(member, posted.channel, event)
+                return
+        since_command = " since your last command" if member in self._commanded else ""
+        note = f'No message you can see{since_command} has a "{label}" button, so nothing was pressed.'
+        await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _pick(self, member: str, labels: tuple[str, ...], number: int, line: str) -> None:
         for posted in self._visible(member):

@@ -10,12 +10,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Hearth
-from bot.platforms.console.script import ScriptError
 from storage.models import Community, Contribution, Member, MemberTotal
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 

@@ -247,7 +247,17 @@ class ModeratorCommands:
     )
     async def step(self, ctx: Context, step: str, mode: str) -> Reply:
         await self.journeys.set_step_mode(ctx.community.id, step, mode)
-        return await self._changed(ctx, f"Done: “{STEP_LABELS[step]}” is now {mode}.")
+        done = f"Done: “{STEP_LABELS[step]}” is now {mode}."
+        # Said at once, as `/onboarding show` marks it: a step newcomers cannot take is skipped, whatever its mode.
+        if mode != "off" and step == "intro" and not intros_open(ctx.settings):
+            done += (
+                " It stays skipped until an intros channel is set (`/onboarding channel intros #channel`)."
+                if ctx.settings.has("intro_points")
+                else " It stays skipped while the introductions feature is not loaded."
+            )
+        elif mode != "off" and step == "interests" and not await self.journeys.interests(ctx.community.id):
+            done += " It stays skipped until an interest is added (`/onboarding interest-add name`)."
+        return await self._changed(ctx, done)
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)

@@ -264,6 +264,13 @@ async def test_without_an_intros_channel_the_intro_step_does_not_hold_newcomers(
     assert "stuck" not in said and "Your next step" not in said
     said = await console.run("@mod: /onboarding show")
     assert "Post an introduction (/intro) — required — ⚠️ skipped: no intros channel is set" in said
+    # Making it required says at once that it stays skipped (as interests do without an interest to choose).
+    said = await console.run("@mod: /onboarding step intro required\n@mod: /onboarding step interests optional")
+    assert (
+        "Done: “Post an introduction (/intro)” is now required. It stays skipped until an intros channel is set "
+        "(`/onboarding channel intros #channel`)."
+    ) in said
+    assert "Done: “Choose your interests” is now optional. It stays skipped until an interest is added" in said
 
     said = await console.run("@mod: /onboarding channel intros #intros\n@eve joins")
     assert "⬜ Post an introduction (/intro)" in said

@@ -291,10 +291,12 @@ async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_word
         @root is admin
         @root: /config set activity_cooldown 5
         @root: /config set timezone europe/berlin
+        @root: /config set reaction_grace 0
         @root: /config show
         """
     )
     assert "Done: `activity_cooldown` 1 minute → 5 seconds (a number alone is seconds: write `5m` for minutes)." in said
+    assert "Done: `reaction_grace` 10 minutes → off." in said  # 0 is off in any unit: no note about seconds
     assert "Done: `timezone` UTC → Europe/Berlin." in said
     assert "departed_retention: 30 days" in said
     assert "kudos_pair_cooldown: off" in said

@@ -11,6 +11,7 @@ from bot.core.services import Services
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import (
     DEFAULT_RULES,
+    PLACEHOLDERS,
     RULES_LIMIT,
     STEP_LABELS,
     STEP_MODES,
@@ -177,7 +178,8 @@ class ModeratorCommands:
 
     @ONBOARDING.command(
         "message",
-        "The public welcome; placeholders {member} {community} {rules_channel} {intros_channel} {welcomer}",
+        # Every placeholder, from the list the template is checked against; within Discord's 100 characters.
+        "Public welcome: " + " ".join(f"{{{name}}}" for name in PLACEHOLDERS),
         Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),
         permission=MOD,
     )

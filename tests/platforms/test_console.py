@@ -65,6 +65,13 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
     assert "No points yet" in said
 
 
+async def test_help_gives_every_welcome_placeholder(console: ConsoleDriver) -> None:
+    said = await console.run("@mod is moderator\n@mod: /help")
+    line = next(line for line in said.splitlines() if "`/onboarding message text`" in line)
+    assert "{member} {community} {rules_channel} {welcome_channel} {intros_channel} {welcomer}" in line
+    assert len(line.split(" — ", 1)[1]) <= 100  # the description, whole on Discord
+
+
 async def test_help_lists_what_the_member_may_run(console: ConsoleDriver) -> None:
     said = await console.run("@alice: /help\n@root is admin\n@root: /help")
     member_help, admin_help = said.split("[only @root]")

@@ -44,6 +44,8 @@ async def test_a_click_reaches_no_button_from_before_the_members_last_command(co
     ) in said
     said = await console.run('@m1: /leaderboard all\n@m1 clicks "Next"')  # a new board pages as before
     assert "Page 2 of 2" in said
+    said = await console.run('@m1 picks "Python"')
+    assert said == "[only @m1] No message you can see since your last command has a menu, so nothing was picked."
 
 
 async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -> None:

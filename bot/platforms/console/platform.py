@@ -420,7 +420,12 @@ class ConsolePlatform:
         await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _pick(self, member: str, labels: tuple[str, ...], number: int, line: str) -> None:
+        """Choose options in the latest select menu `member` can see since her own latest command (as `_click`
+        finds a button); with no such menu nothing is picked, a private note says so and the script goes on."""
+        since = self._commanded.get(member, 0)
         for posted in self._visible(member):
+            if posted.seq < since:
+                break
             if posted.reply and posted.reply.select:
                 select = posted.reply.select
                 by_label = {option.label: option.value for option in select.options}
@@ -437,7 +442,9 @@ class ConsolePlatform:
                 )
                 await self._interact(member, posted.channel, event)
                 return
-        raise ScriptError(number, line, f"@{member} sees no menu to pick from")
+        since_command = " since your last command" if member in self._commanded else ""
+        note = f"No message you can see{since_command} has a menu, so nothing was picked."
+        await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _submit(self, member: str, values: dict[str, str], number: int, line: str) -> None:
         form = self.state.forms.get(member)

@@ -44,6 +44,11 @@ async def test_a_click_reaches_no_button_from_before_the_members_last_command(co
     ) in said
     said = await console.run('@m1: /leaderboard all\n@m1 clicks "Next"')  # a new board pages as before
     assert "Page 2 of 2" in said
+    # The last page has no Next: the page before it is not reached for.
+    said = await console.run('@m1 clicks "Next"')
+    assert (
+        said == '[only @m1] The latest message with buttons you can see has no "Next" button, so nothing was pressed.'
+    )
     said = await console.run('@m1 picks "Python"')
     assert said == "[only @m1] No message you can see since your last command has a menu, so nothing was picked."
 

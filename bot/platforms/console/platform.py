@@ -395,15 +395,20 @@ class ConsolePlatform:
         await self.hearth.dispatch(event)
 
     async def _click(self, member: str, label: str, number: int, line: str) -> None:
-        """Press the button labelled `label` on the latest bot message `member` can see that has it, among those
-        since her own latest command: a command's answer is what she is looking at, so a button on a message
-        from before it (an older board) is not reached for. When none has it, nothing is pressed: a private note
-        says so and the script goes on."""
+        """Press the button labelled `label` on the latest bot message with buttons that `member` can see, among
+        those since her own latest command: a command's answer is what she is looking at, so a button on a message
+        from before it (an older board) is not reached for, nor one above a newer message with other buttons (a
+        board's previous page). A message without buttons (a note, an error) hides nothing. When the message has
+        no such button, nothing is pressed: a private note says so and the script goes on."""
         since = self._commanded.get(member, 0)
+        since_command = " since your last command" if member in self._commanded else ""
+        note = f'No message you can see{since_command} has a "{label}" button, so nothing was pressed.'
         for posted in self._visible(member):
             if posted.seq < since:
                 break
-            button = next((b for b in posted.reply.buttons if b.label == label), None) if posted.reply else None
+            if not (posted.reply and posted.reply.buttons):
+                continue
+            button = next((b for b in posted.reply.buttons if b.label == label), None)
             if button is not None:
                 event = ComponentClicked(
                     self._new_id(),
@@ -415,8 +420,8 @@ class ConsolePlatform:
                 )
                 await self._interact(member, posted.channel, event)
                 return
-        since_command = " since your last command" if member in self._commanded else ""
-        note = f'No message you can see{since_command} has a "{label}" button, so nothing was pressed.'
+            note = f'The latest message with buttons you can see has no "{label}" button, so nothing was pressed.'
+            break
         await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _pick(self, member: str, labels: tuple[str, ...], number: int, line: str) -> None:

@@ -348,6 +348,9 @@ class RitualRun(SQLModel, table=True):
     thread_id: str | None = Field(default=None, max_length=64)
     closed_at: datetime | None = None
     note: str | None = Field(default=None, max_length=300)
+    # A moderator's extra run (`/ritual run-now` standing for no scheduled occurrence): it neither breaks nor
+    # extends a streak, unless the member took part in it (cogs/rituals/rules.py:streaks).
+    extra: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class RitualParticipation(SQLModel, table=True):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, false, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import dialect_insert, upsert_insert
@@ -72,6 +72,7 @@ class RunRow:
     thread_id: str | None
     closed_at: datetime | None
     note: str | None
+    extra: bool  # a moderator's extra run, standing for no scheduled occurrence
 
 
 def _ritual(row: Any) -> RitualRow:
@@ -151,8 +152,11 @@ async def claim_run(
     status: str,
     claimed_at: datetime,
     window_ends_at: datetime,
+    *,
+    extra: bool = False,
 ) -> int | None:
-    """Insert the run row; its id when this caller claimed the firing, None when someone already had."""
+    """Insert the run row; its id when this caller claimed the firing, None when someone already had. `extra`:
+    a moderator's run-now that stands for no scheduled occurrence."""
     inserted = await session.execute(
         upsert_insert(session, _RUN)
         .values(
@@ -161,6 +165,7 @@ async def claim_run(
             status=status,
             claimed_at=claimed_at,
             window_ends_at=window_ends_at,
+            extra=extra,
         )
         .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_for"])
         .returning(_RUN.c.id)
@@ -213,6 +218,7 @@ def _claim_statement(dialect: str) -> Any:
         bindparam("status", type_=_RUN.c.status.type),
         bindparam("claimed_at", type_=_RUN.c.claimed_at.type),
         bindparam("window_ends_at", type_=_RUN.c.window_ends_at.type),
+        false(),  # extra: a scheduled firing
     ).where(
         _RITUAL.c.id == bindparam("ritual_id"),
         _RITUAL.c.revision == bindparam("revision"),
@@ -220,7 +226,7 @@ def _claim_statement(dialect: str) -> Any:
     )
     return (
         dialect_insert(dialect, _RUN)
-        .from_select(["ritual_id", "scheduled_for", "status", "claimed_at", "window_ends_at"], unchanged)
+        .from_select(["ritual_id", "scheduled_for", "status", "claimed_at", "window_ends_at", "extra"], unchanged)
         .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_for"])
         .returning(_RUN.c.id)
     )

@@ -11,6 +11,7 @@ from bot.core.services import Services
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import (
     DEFAULT_RULES,
+    PLACEHOLDERS,
     RULES_LIMIT,
     STEP_LABELS,
     STEP_MODES,
@@ -177,7 +178,8 @@ class ModeratorCommands:
 
     @ONBOARDING.command(
         "message",
-        "The public welcome; placeholders {member} {community} {rules_channel} {intros_channel} {welcomer}",
+        # Every placeholder, from the list the template is checked against; within Discord's 100 characters.
+        "Public welcome: " + " ".join(f"{{{name}}}" for name in PLACEHOLDERS),
         Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),
         permission=MOD,
     )
@@ -247,7 +249,17 @@ class ModeratorCommands:
     )
     async def step(self, ctx: Context, step: str, mode: str) -> Reply:
         await self.journeys.set_step_mode(ctx.community.id, step, mode)
-        return await self._changed(ctx, f"Done: “{STEP_LABELS[step]}” is now {mode}.")
+        done = f"Done: “{STEP_LABELS[step]}” is now {mode}."
+        # Said at once, as `/onboarding show` marks it: a step newcomers cannot take is skipped, whatever its mode.
+        if mode != "off" and step == "intro" and not intros_open(ctx.settings):
+            done += (
+                " It stays skipped until an intros channel is set (`/onboarding channel intros #channel`)."
+                if ctx.settings.has("intro_points")
+                else " It stays skipped while the introductions feature is not loaded."
+            )
+        elif mode != "off" and step == "interests" and not await self.journeys.interests(ctx.community.id):
+            done += " It stays skipped until an interest is added (`/onboarding interest-add name`)."
+        return await self._changed(ctx, done)
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)

@@ -43,7 +43,8 @@ class Reminders:
         self.services.scheduler.remove(SWEEP_JOB)
 
     async def sweep(self, scheduled: datetime) -> Quiet | None:
-        """Nudge members stuck past nudge_after once, tell mods about those past alert_after once."""
+        """Nudge members stuck past nudge_after once, tell mods about those past alert_after once; in a
+        community Hearth was removed from, neither until it is added back."""
         db = self.services.db
         seen = db.writes
         now = self.services.clock.now()
@@ -56,6 +57,10 @@ class Reminders:
             if current is None:
                 continue
             journey = progress.journey
+            if journey.community_id in self.services.absent:
+                # Hearth was removed there: nothing would reach the member, so nothing is claimed and the
+                # reminder goes once Hearth is added back (re-adding writes, which ends this sweep's quiet).
+                continue
             settings = await self.services.settings.get(journey.community_id)
             tuned = settings.of(OnboardingSettings)
             waited = now - progress.since

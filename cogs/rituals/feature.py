@@ -13,7 +13,7 @@ from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
 from bot.core.services import Services
 from bot.core.wording import points
-from cogs.rituals.kinds import KINDS
+from cogs.rituals.kinds import KINDS, TAKEN_PART_IN
 from cogs.rituals.runner import RitualRunner
 from cogs.rituals.service import NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
 from config.durations import format_duration
@@ -189,10 +189,11 @@ class RitualsFeature:
             status = _STATUS_WORDS.get(run.status, run.status)
             if run.note:
                 status += f": {run.note}"
-            # A celebration asks nobody to take part, so "0 took part" would only read as a failure.
-            counted = run.status == "posted" and ritual.kind != "celebration"
+            # A celebration or spotlight asks nobody to take part, so "0 took part" would only read as a failure.
+            counted = run.status == "posted" and ritual.kind in TAKEN_PART_IN
             taking_part = f" · {summary.participants} took part" if counted else ""
-            lines.append(f"{_local(run.scheduled_for, ctx)} — {status}{taking_part}")
+            extra = "extra run, " if run.extra else ""  # a run-now standing for no scheduled run
+            lines.append(f"{_local(run.scheduled_for, ctx)} — {extra}{status}{taking_part}")
         return Reply(card=Card(title=f"{ritual.name}: recent runs", description="\n".join(lines)), ephemeral=True)
 
     @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION, read_only=True)

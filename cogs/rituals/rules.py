@@ -41,7 +41,9 @@ def make_groups(members: Sequence[int], recent: Iterable[Sequence[int]], rng: ra
 def streaks(runs: Sequence[RunRow], taken: Mapping[int, set[int]], now: datetime) -> dict[int, int]:
     """Current streak per member: consecutive posted runs (newest first) they took part in.
 
-    A run whose window is still open does not break a streak: there is still time to take part.
+    A run whose window is still open does not break a streak: there is still time to take part. Nor does an
+    extra run (a moderator's `/ritual run-now` standing for no scheduled occurrence): it counts only for those
+    who took part in it, so an extra run never costs anyone a streak.
     """
     members = set().union(*taken.values()) if taken else set()
     found: dict[int, int] = {}
@@ -50,7 +52,7 @@ def streaks(runs: Sequence[RunRow], taken: Mapping[int, set[int]], now: datetime
         for run in runs:
             if member in taken.get(run.id, set()):
                 count += 1
-            elif run.window_ends_at > now:
+            elif run.extra or run.window_ends_at > now:
                 continue
             else:
                 break

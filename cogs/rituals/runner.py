@@ -186,9 +186,10 @@ class RitualRunner:
             await self._post_run(ritual, scheduled_for, *claimed)
 
     async def run(self, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False) -> int | None:
-        """Claim the firing and post it; the run's id, or None when it was already claimed or too late."""
+        """Claim the firing and post it; the run's id, or None when it was already claimed or too late.
+        `on_demand`: a moderator's extra run at `scheduled_for` (no scheduled occurrence; never too late)."""
         async with self.services.db.write(routine=True) as session:
-            claimed = await self._claim(session, ritual, scheduled_for, on_demand=on_demand)
+            claimed = await self._claim(session, ritual, scheduled_for, on_demand=on_demand, extra=on_demand)
         if claimed is None:
             return None
         await self._post_run(ritual, scheduled_for, *claimed)
@@ -219,7 +220,13 @@ class RitualRunner:
         return None, None
 
     async def _claim(
-        self, session: AsyncSession, ritual: RitualRow, scheduled_for: datetime, *, on_demand: bool = False
+        self,
+        session: AsyncSession,
+        ritual: RitualRow,
+        scheduled_for: datetime,
+        *,
+        on_demand: bool = False,
+        extra: bool = False,
     ) -> tuple[int, datetime] | None:
         """Claim the firing in `session` (a routine write: a run's own bookkeeping, which the housekeeping sweeps
         ignore): the run's id and the end of its window, or None when it was already claimed or is recorded as
@@ -231,7 +238,7 @@ class RitualRunner:
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
             return None
         window_ends = max(now, scheduled_for) + timedelta(seconds=ritual.window_seconds)
-        run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends)
+        run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends, extra=extra)
         return None if run_id is None else (run_id, window_ends)
 
     async def _post_run(self, ritual: RitualRow, scheduled_for: datetime, run_id: int, window_ends: datetime) -> None:

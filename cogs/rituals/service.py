@@ -47,12 +47,17 @@ _BIRTHDAYS = tuple(
 BIRTHDAY_FORMATS = "MM-DD (`07-14`), YYYY-MM-DD (`1990-07-14`), `July 14` or `14 July`"
 
 
+class NoSuchDay(ValueError):
+    """A birthday typed with a year in which that day does not exist (`2023-02-29`); the message says so."""
+
+
 def parse_birthday(text: str) -> tuple[date, bool]:
     """A birthday as typed → (the day in the leap year 2000, so 02-29 exists; whether a year was given).
 
     Accepts MM-DD, ISO 8601 YYYY-MM-DD, `May 5` and `5 May` (English month names or their first three
     letters, case aside; `5th`, `5th of May` and a trailing year too). A year is checked (the date must
-    exist in it) and then dropped: only day and month are celebrated. Raises ValueError for anything else.
+    exist in it) and then dropped: only day and month are celebrated. Raises NoSuchDay for a day its year does
+    not have (a ValueError saying which), ValueError for anything else.
     """
     cleaned = " ".join(text.split())
     for pattern in _BIRTHDAYS:
@@ -64,9 +69,15 @@ def parse_birthday(text: str) -> tuple[date, bool]:
         if month is None:
             raise ValueError(text)
         year = found.groupdict().get("year")
+        day = int(found.group("day"))
+        birthday = date(2000, month, day)  # ValueError for a day no year has (04-31, 13-01)
         if year is not None:
-            date(int(year), month, int(found.group("day")))  # 1990-02-29 is no day
-        return date(2000, month, int(found.group("day"))), year is not None
+            try:
+                date(int(year), month, day)
+            except ValueError:
+                leap = " (it is not a leap year)" if (month, day) == (2, 29) else ""
+                raise NoSuchDay(f"{birthday:%B} {day} does not exist in {year}{leap}") from None
+        return birthday, year is not None
     raise ValueError(text)
 
 
@@ -304,6 +315,8 @@ class RitualService:
         """Store the member's birthday (month and day only) → (the day, whether a year was typed and dropped)."""
         try:
             day, had_year = parse_birthday(text)
+        except NoSuchDay as error:
+            raise UserError(f"`{text}` is not a birthday: {error}. A birthday needs no year: `MM-DD`.") from None
         except ValueError:
             raise UserError(f"`{text}` is not a birthday; write it as {BIRTHDAY_FORMATS}.") from None
         async with self.services.db.write() as session:

@@ -77,7 +77,9 @@ class SettingsFeature:
         after = self._shown(ctx, settings, key)
         if before == after:
             return Reply.private(f"`{key}` was {after} already; nothing changed.")
-        # A number alone is read as seconds (as it always was); say so, since `5` may have meant minutes.
-        bare = value is not None and is_bare_number(value) and isinstance(settings.value(key), timedelta)
+        # A number alone is read as seconds (as it always was); say so, since `5` may have meant minutes. Not for
+        # 0, which is off (or nothing) in any unit.
+        duration = settings.value(key)
+        bare = value is not None and is_bare_number(value) and isinstance(duration, timedelta) and bool(duration)
         unit = " (a number alone is seconds: write `5m` for minutes)" if bare else ""
         return Reply.private(f"Done: `{key}` {before} → {after}{unit}.")

@@ -10,12 +10,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Hearth
-from bot.platforms.console.script import ScriptError
 from storage.models import Community, Contribution, Member, MemberTotal
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
@@ -275,8 +273,8 @@ async def test_delete_removes_every_trace_and_keeps_totals_consistent(
 
 async def test_only_the_member_themselves_can_confirm(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run("@alice: /kudos @bob thanks\n@alice: /mydata delete")
-    with pytest.raises(ScriptError, match="sees no button"):  # the question was private to alice
-        await console.run('@bob clicks "Delete my data"')
+    said = await console.run('@bob clicks "Delete my data"')  # the question was private to alice
+    assert said == '[only @bob] No message you can see has a "Delete my data" button, so nothing was pressed.'
     assert await member_row(hearth, "alice") is not None
 
 
@@ -373,6 +371,27 @@ async def test_a_removed_community_hears_nothing_until_hearth_is_added_back(
     assert await later.run("wait 2d") == ""
     said = await console.run("hearth is added\nwait 1d")
     assert "[#general] 🔔 daily" in said
+
+
+async def test_while_removed_nothing_from_the_community_reaches_hearth(console: ConsoleDriver, hearth: Hearth) -> None:
+    """As on Discord and Slack, which deliver nothing to an app no longer there: commands go unanswered, and
+    messages, reactions, joins and clicks are not recorded; the console says so in one line each."""
+    await console.run("@alice: hello\n@bob: /leaderboard")
+    said = await console.run(
+        """
+        hearth is removed
+        @alice: /rank
+        @bob: /kudos @alice thanks
+        @alice: hello while removed
+        @bob reacts 🙌 to @alice
+        @carol joins
+        @bob clicks "Next"
+        """
+    )
+    assert said.splitlines() == ["[console] (hearth is not in this community)"] * 6
+    said = await console.run("hearth is added\n@alice: /rank\n@carol: /onboarding checklist")
+    assert "Points: 1\n" in said and "Kudos received: 0" in said  # only the hello from before
+    assert "You have no onboarding checklist" in said  # her join never arrived
 
 
 # -- /export ---------------------------------------------------------------------------------------------

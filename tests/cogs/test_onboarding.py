@@ -164,6 +164,17 @@ async def test_welcomers_are_paired_least_recently_assigned_first(console: Conso
     assert "@bob is your welcomer" in said.split("[dm @n4]")[1].split("\n")[0]
 
 
+async def test_a_reminder_due_while_hearth_was_removed_is_sent_once_it_is_back(console: ConsoleDriver) -> None:
+    """Nothing reaches a community Hearth was removed from, so the reminder is not counted as sent then:
+    status does not say "(reminded)", and the reminder goes once Hearth is added back."""
+    await console.run("@mod is admin\n@newbie joins\nhearth is removed\nwait 30h\nhearth is added")
+    said = await console.run("@mod: /onboarding status")
+    assert "@newbie — Accept the rules, for 1 day 6 hours" in said and "(reminded)" not in said
+    said = await console.run("wait 1h\n@mod: /onboarding status")
+    assert said.count("[dm @newbie] Hi @newbie! Your next step is Accept the rules") == 1
+    assert "(reminded)" in said
+
+
 async def test_stuck_member_is_nudged_once_and_mods_alerted_once_across_a_restart(new_runtime: NewRuntime) -> None:
     runtimes = [await new_runtime()]
     first = console_driver(runtimes[0])
@@ -253,6 +264,13 @@ async def test_without_an_intros_channel_the_intro_step_does_not_hold_newcomers(
     assert "stuck" not in said and "Your next step" not in said
     said = await console.run("@mod: /onboarding show")
     assert "Post an introduction (/intro) — required — ⚠️ skipped: no intros channel is set" in said
+    # Making it required says at once that it stays skipped (as interests do without an interest to choose).
+    said = await console.run("@mod: /onboarding step intro required\n@mod: /onboarding step interests optional")
+    assert (
+        "Done: “Post an introduction (/intro)” is now required. It stays skipped until an intros channel is set "
+        "(`/onboarding channel intros #channel`)."
+    ) in said
+    assert "Done: “Choose your interests” is now optional. It stays skipped until an interest is added" in said
 
     said = await console.run("@mod: /onboarding channel intros #intros\n@eve joins")
     assert "⬜ Post an introduction (/intro)" in said

@@ -31,6 +31,28 @@ async def test_kudos_then_leaderboard_and_rank(console: ConsoleDriver) -> None:
     assert "Kudos received: 1" in said
 
 
+async def test_a_click_reaches_no_button_from_before_the_members_last_command(console: ConsoleDriver) -> None:
+    """A command's answer is what the member is looking at: `clicks "Next"` after a `/rank` does not page the
+    board she asked for earlier; it is refused privately and the script goes on."""
+    seed = "\n".join(f"@admin: /points adjust @m{n} {n * 10} seed" for n in range(1, 13))
+    said = await console.run(f'@admin is admin\n{seed}\n@m1: /leaderboard all\n@m1 clicks "Next"')
+    assert "Page 2 of 2" in said
+    said = await console.run('@m1: /rank\n@m1 clicks "Previous"\n@m1: hello')
+    assert "Page 1 of 2" not in said
+    assert (
+        '[only @m1] No message you can see since your last command has a "Previous" button, so nothing was pressed.'
+    ) in said
+    said = await console.run('@m1: /leaderboard all\n@m1 clicks "Next"')  # a new board pages as before
+    assert "Page 2 of 2" in said
+    # The last page has no Next: the page before it is not reached for.
+    said = await console.run('@m1 clicks "Next"')
+    assert (
+        said == '[only @m1] The latest message with buttons you can see has no "Next" button, so nothing was pressed.'
+    )
+    said = await console.run('@m1 picks "Python"')
+    assert said == "[only @m1] No message you can see since your last command has a menu, so nothing was picked."
+
+
 async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """
@@ -48,6 +70,13 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
     assert "[only @alice] period must be one of: week, month, quarter, year, all, season." in said
     assert "[only @alice] I don't know the command `/nope`" in said
     assert "No points yet" in said
+
+
+async def test_help_gives_every_welcome_placeholder(console: ConsoleDriver) -> None:
+    said = await console.run("@mod is moderator\n@mod: /help")
+    line = next(line for line in said.splitlines() if "`/onboarding message text`" in line)
+    assert "{member} {community} {rules_channel} {welcome_channel} {intros_channel} {welcomer}" in line
+    assert len(line.split(" — ", 1)[1]) <= 100  # the description, whole on Discord
 
 
 async def test_help_lists_what_the_member_may_run(console: ConsoleDriver) -> None:
@@ -278,10 +307,12 @@ async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_word
         @root is admin
         @root: /config set activity_cooldown 5
         @root: /config set timezone europe/berlin
+        @root: /config set reaction_grace 0
         @root: /config show
         """
     )
     assert "Done: `activity_cooldown` 1 minute → 5 seconds (a number alone is seconds: write `5m` for minutes)." in said
+    assert "Done: `reaction_grace` 10 minutes → off." in said  # 0 is off in any unit: no note about seconds
     assert "Done: `timezone` UTC → Europe/Berlin." in said
     assert "departed_retention: 30 days" in said
     assert "kudos_pair_cooldown: off" in said

@@ -8,6 +8,7 @@ named (`#general`). Every bot message is printed as one block starting with wher
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -68,6 +69,24 @@ _MEMBER_TOKEN = re.compile(rf"^@({NAME})$")
 _CHANNEL_TOKEN = re.compile(rf"^#({NAME})$")
 _ROLE_TOKEN = re.compile(rf"^&({NAME})$")
 _LEVELS = {"admin": Permission.ADMIN, "moderator": Permission.MODERATOR, "member": Permission.MEMBER}
+# What members do in the community: none of it reaches Hearth while it is removed (as on Discord and Slack,
+# which deliver nothing to an app no longer in the workspace or server).
+_FROM_THE_COMMUNITY = (
+    Say,
+    SayInThread,
+    ReplyTo,
+    Join,
+    Leave,
+    JoinedBefore,
+    React,
+    Unreact,
+    Delete,
+    Click,
+    Pick,
+    Submit,
+    Replay,
+)
+NOT_PRESENT = "(hearth is not in this community)"
 
 
 def member_ref(name: str) -> MemberRef:
@@ -80,6 +99,9 @@ def channel_ref(name: str, thread_id: str | None = None) -> ChannelRef:
     return ChannelRef(COMMUNITY, name, name, thread_id)
 
 
+_SEQUENCE = itertools.count(1)
+
+
 @dataclass
 class _Posted:
     """A message in the console's memory: who wrote it, who can see it, what it offers."""
@@ -89,6 +111,7 @@ class _Posted:
     author: str | None  # None: the bot
     visible_to: str | None  # None: everyone in the channel
     reply: Reply | None = None
+    seq: int = field(default_factory=lambda: next(_SEQUENCE))  # order of posting, kept when others are deleted
 
 
 @dataclass
@@ -169,6 +192,8 @@ class ConsolePlatform:
         self.state = ConsoleState()
         # (author, channel, line, delivery id) of the last command, for the script's `replay`.
         self._last_command: tuple[MemberRef, ChannelRef, str, str] | None = None
+        # Per member, the first message sequence number their latest command could answer with (see `_click`).
+        self._commanded: dict[str, int] = {}
         # A terminal obeys control characters: none reaches it from what people wrote (names, reasons).
         self._write = lambda where, lines: write(clean_user_text(where), [clean_user_text(line) for line in lines])
         hearth.attach(self)
@@ -234,6 +259,11 @@ class ConsolePlatform:
                 await self.perform(action, number, line)
 
     async def perform(self, action: Action, number: int = 0, line: str = "") -> None:
+        """Carry out one script action. While Hearth is removed (`hearth is removed`), what members do reaches
+        no one: a one-line note `[console] (hearth is not in this community)` is printed instead."""
+        if isinstance(action, _FROM_THE_COMMUNITY) and COMMUNITY in self.hearth.services.absent:
+            self._write("console", [NOT_PRESENT])
+            return
         match action:
             case Say(member, channel, text):
                 await self._say(member, channel, text)
@@ -333,6 +363,7 @@ class ConsolePlatform:
 
     async def _command(self, author: MemberRef, channel: ChannelRef, line: str, invocation_id: str) -> None:
         self._last_command = (author, channel, line, invocation_id)
+        self._commanded[author.external_id] = next(_SEQUENCE)
         invocation = Invocation(author, channel, self._level(author.external_id), invocation_id)
         reply = await self.hearth.inbound.text_command(invocation, line, self._resolve)
         await self.hearth.inbound.deliver(invocation, _Outbox(self, invocation), reply)
@@ -364,24 +395,42 @@ class ConsolePlatform:
         await self.hearth.dispatch(event)
 
     async def _click(self, member: str, label: str, number: int, line: str) -> None:
+        """Press the button labelled `label` on the latest bot message with buttons that `member` can see, among
+        those since her own latest command: a command's answer is what she is looking at, so a button on a message
+        from before it (an older board) is not reached for, nor one above a newer message with other buttons (a
+        board's previous page). A message without buttons (a note, an error) hides nothing. When the message has
+        no such button, nothing is pressed: a private note says so and the script goes on."""
+        since = self._commanded.get(member, 0)
+        since_command = " since your last command" if member in self._commanded else ""
+        note = f'No message you can see{since_command} has a "{label}" button, so nothing was pressed.'
         for posted in self._visible(member):
-            if posted.reply:
-                button = next((b for b in posted.reply.buttons if b.label == label), None)
-                if button:
-                    event = ComponentClicked(
-                        self._new_id(),
-                        member_ref(member),
-                        channel_ref(posted.channel),
-                        button.action_id,
-                        (),
-                        posted.message_id,
-                    )
-                    await self._interact(member, posted.channel, event)
-                    return
-        raise ScriptError(number, line, f'@{member} sees no button "{label}"')
+            if posted.seq < since:
+                break
+            if not (posted.reply and posted.reply.buttons):
+                continue
+            button = next((b for b in posted.reply.buttons if b.label == label), None)
+            if button is not None:
+                event = ComponentClicked(
+                    self._new_id(),
+                    member_ref(member),
+                    channel_ref(posted.channel),
+                    button.action_id,
+                    (),
+                    posted.message_id,
+                )
+                await self._interact(member, posted.channel, event)
+                return
+            note = f'The latest message with buttons you can see has no "{label}" button, so nothing was pressed.'
+            break
+        await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _pick(self, member: str, labels: tuple[str, ...], number: int, line: str) -> None:
+        """Choose options in the latest select menu `member` can see since her own latest command (as `_click`
+        finds a button); with no such menu nothing is picked, a private note says so and the script goes on."""
+        since = self._commanded.get(member, 0)
         for posted in self._visible(member):
+            if posted.seq < since:
+                break
             if posted.reply and posted.reply.select:
                 select = posted.reply.select
                 by_label = {option.label: option.value for option in select.options}
@@ -398,7 +447,9 @@ class ConsolePlatform:
                 )
                 await self._interact(member, posted.channel, event)
                 return
-        raise ScriptError(number, line, f"@{member} sees no menu to pick from")
+        since_command = " since your last command" if member in self._commanded else ""
+        note = f"No message you can see{since_command} has a menu, so nothing was picked."
+        await self._emit(f"only @{member}", "general", member, Reply.private(note))
 
     async def _submit(self, member: str, values: dict[str, str], number: int, line: str) -> None:
         form = self.state.forms.get(member)

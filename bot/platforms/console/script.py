@@ -14,8 +14,8 @@ hearth is removed | added       Hearth is removed from (or added back to) the co
 @alice removes EMOJI from @bob  takes that reaction back from bob's latest message
 @alice deletes last message     deletes her latest message (`... of @bob`: bob's, as a moderator would)
 @alice is admin | moderator | member
-@alice clicks "LABEL"           the button on the latest bot message she can see
-@alice picks "A", "B"           options in the latest select menu she can see
+@alice clicks "LABEL"           the button on the latest bot message with buttons she can see, since her last command
+@alice picks "A", "B"           options in the latest select menu she can see, since her last command
 @alice submits f=v; f=v         answers the form just opened for her
 channel #news is read-only      Hearth may not post in #news
 wait 90s | 3h | 2d | 1w         advances the virtual clock, running whatever became due (a unit is needed)

@@ -10,11 +10,13 @@ from cogs.rituals.kinds.prompt import PromptKind
 from cogs.rituals.kinds.spotlight import SpotlightKind
 from cogs.rituals.kinds.thread import ThreadKind
 
-__all__ = ["KINDS", "Firing", "Places", "Posted", "RitualKind", "all_kinds"]
+__all__ = ["KINDS", "TAKEN_PART_IN", "Firing", "Places", "Posted", "RitualKind", "all_kinds"]
 
 _KINDS: tuple[type[RitualKind], ...] = (PromptKind, ThreadKind, PairingKind, SpotlightKind, CelebrationKind)
 # The names a ritual stores, in the order `/ritual create kind:` offers them.
 KINDS = tuple(kind.name for kind in _KINDS)
+# The kinds whose runs members take part in (`RitualKind.asks_to_take_part`).
+TAKEN_PART_IN = frozenset(kind.name for kind in _KINDS if kind.asks_to_take_part)
 
 
 def all_kinds(services: Services, places: Places) -> dict[str, RitualKind]:

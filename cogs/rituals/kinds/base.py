@@ -59,6 +59,9 @@ class RitualKind(ABC):
     the lifecycle (arming, claiming, catching up, participation, streaks)."""
 
     name: ClassVar[str]
+    # Whether members take part in a run (answer it, meet their group): a spotlight or a celebration asks
+    # nobody to, so `/ritual history` shows no "took part" count for it.
+    asks_to_take_part: ClassVar[bool] = True
 
     def __init__(self, services: Services, places: Places) -> None:
         self.services = services

@@ -13,6 +13,7 @@ from storage import rituals as store
 
 class CelebrationKind(RitualKind):
     name = "celebration"
+    asks_to_take_part = False
 
     async def post(self, firing: Firing) -> Posted:
         ritual, today = firing.ritual, firing.local.date()

@@ -11,6 +11,7 @@ from cogs.rituals.kinds.base import Firing, Posted, RitualKind
 
 class SpotlightKind(RitualKind):
     name = "spotlight"
+    asks_to_take_part = False
 
     async def post(self, firing: Firing) -> Posted:
         return Posted(await self.services.messenger.send(firing.channel, await self._spotlight(firing)))

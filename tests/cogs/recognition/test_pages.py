@@ -123,9 +123,11 @@ async def test_around_me_in_the_middle_at_the_top_and_hidden(console: ConsoleDri
 
     # A member hidden from boards (/privacy) has no place to show, and is no one's neighbour either.
     await hide(hearth, "m05")
-    said = await console.run('@m05: /leaderboard all around:me\n@m06: /leaderboard all around:me\n@zed clicks "Next"')
+    said = await console.run(
+        '@m05: /leaderboard all around:me\n@m06: /leaderboard all around:me\n@zed: /leaderboard all\n@zed clicks "Next"'
+    )
     assert "[only @m05] You chose to be hidden from the leaderboards" in said
-    [around, page] = boards(said)
+    [around, _, page] = boards(said)
     assert around.rows[:5] == [
         row("🥈", "m02"),
         row("🥉", "m03"),
@@ -144,11 +146,13 @@ async def test_a_page_click_follows_the_community_switching_boards_off(console: 
         @zed: /leaderboard all
         @admin: /config set public_leaderboards no
         @zed clicks "Next"
+        @admin: /leaderboard all
         @admin clicks "Next"
         """
     )
     assert "[only @zed] Leaderboards are switched off in this community (public_leaderboards is off)." in said
-    assert [board.where for board in boards(said)] == ["#general", "only @admin"]
+    assert [board.where for board in boards(said)] == ["#general", "only @admin", "only @admin"]
+    assert boards(said)[-1].footer == "Page 2 of 3 · 23 members with points"
 
 
 async def test_rank_categories_add_up_to_the_points_with_separators(console: ConsoleDriver) -> None:

@@ -61,6 +61,33 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 2 took part" in said
 
 
+async def test_an_extra_run_nobody_answers_breaks_no_streak(console: ConsoleDriver) -> None:
+    """A `/ritual run-now` that stands for no scheduled run (the next is tomorrow) is an extra run: missing it
+    costs no one their streak."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create daily #general "daily at 09:00" prompt:"Plans?"
+        wait 22h
+        @alice: plan a
+        wait 1d
+        @alice: plan b
+        wait 1d
+        @alice: plan c
+        @mod: /ritual run-now daily
+        wait 1d
+        @alice: plan d
+        wait 1d
+        @alice: /rank
+        @mod: /ritual streaks daily
+        @mod: /ritual history daily
+        """
+    )
+    assert "Ritual streak: 4 (daily)" in said
+    assert "Sat 07 Mar 2026 10:00 UTC — extra run, posted · 0 took part" in said
+    assert "1. alice — 4 in a row" in said
+
+
 async def test_thread_replies_count_and_channel_messages_do_not(console: ConsoleDriver) -> None:
     said = await console.run(
         SETUP
@@ -154,9 +181,12 @@ async def test_spotlight_shows_top_contributors_and_most_thanked(console: Consol
         @mod is moderator
         @mod: /ritual create spotlight #general "every friday at 16:00" kind:spotlight
         wait 3d
+        @mod: /ritual history spotlight
         """
     )
     assert "[#general] 🌟 spotlight: the week of 2 March 2026" in said
+    # A spotlight asks nobody to take part: its history has no "0 took part" that reads as a failure.
+    assert "Fri 06 Mar 2026 16:00 UTC — posted\n" in said + "\n" and "took part" not in said
     spotlight = said[said.index("🌟 spotlight") :]
     assert "Top contributors" in spotlight
     assert "🥇 @bob — 20 points" in spotlight  # two kudos (commands earn no message points)
@@ -187,7 +217,10 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
     assert "[only @dave] Saved: we'll celebrate you on 5 March (only day and month are kept, not the year)." in said
     assert "[only @erin] Saved: we'll celebrate you on 5 March. Remove" in said
     assert "[only @frank] Saved: we'll celebrate you on 5 March. Remove" in said
-    assert "[only @gina] `1990-02-29` is not a birthday" in said  # no 29 February in 1990
+    assert (
+        "[only @gina] `1990-02-29` is not a birthday: February 29 does not exist in 1990 (it is not a leap year). "
+        "A birthday needs no year: `MM-DD`."
+    ) in said
     party = said.split("🎉 party")[1]
     assert all(f"🎂 Happy birthday, @{name}!" in party for name in ("alice", "dave", "erin", "frank"))
     assert "carol" not in said.split("🎉 party")[1]
@@ -399,4 +432,4 @@ async def test_run_now_twice_while_the_clock_stands_still_runs_twice(console: Co
     assert "has just run" not in said
     assert said.count("🎂 Happy birthday, @alice!") == 2
     history = said[said.index("party: recent runs") :]
-    assert history.count("— posted") == 2
+    assert history.count("— extra run, posted") == 2

@@ -34,16 +34,24 @@ def test_recent_pairs_are_not_repeated() -> None:
     assert seen == {frozenset(pair) for pair in combinations([1, 2, 3, 4], 2)}
 
 
-def _run(number: int, *, open_window: bool = False) -> RunRow:
+def _run(number: int, *, open_window: bool = False, extra: bool = False) -> RunRow:
     moment = NOW - timedelta(days=number)
     ends = NOW + timedelta(hours=1) if open_window else moment + timedelta(hours=1)
-    return RunRow(number, 1, moment, "posted", moment, ends, None, None, None, None)
+    return RunRow(number, 1, moment, "posted", moment, ends, None, None, None, None, extra)
 
 
 def test_streaks_count_consecutive_runs_and_an_open_window_does_not_break_them() -> None:
     runs = [_run(0, open_window=True), _run(1), _run(2), _run(3), _run(4)]  # newest first
     taken = {1: {10, 11}, 2: {10, 11}, 3: {10}, 4: {10, 11}, 0: {12}}
     assert streaks(runs, taken, NOW) == {10: 4, 11: 2, 12: 1}
+
+
+def test_an_extra_run_counts_only_for_those_who_took_part_in_it() -> None:
+    """A run-now standing for no scheduled run (`extra`) breaks no streak, and extends the streaks of those
+    who answered it."""
+    runs = [_run(1), _run(2, extra=True), _run(3), _run(4, extra=True), _run(5)]  # newest first
+    taken = {1: {10, 11}, 2: {11}, 3: {10, 11}, 5: {10}}
+    assert streaks(runs, taken, NOW) == {10: 3, 11: 3}
 
 
 def test_prompt_placeholders_are_filled_and_other_braces_kept() -> None:

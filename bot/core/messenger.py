@@ -91,3 +91,9 @@ class NoMessenger:
 
     def __getattr__(self, name: str) -> object:
         raise RuntimeError(f"no platform is attached (a cog called messenger.{name})")
+
+
+def attached_capabilities(messenger: Messenger) -> Capabilities | None:
+    """The attached platform's capabilities; None while no platform is attached (Hearth run in-process, as by a
+    benchmark, or a command before the platform's first READY)."""
+    return None if isinstance(messenger, NoMessenger) else messenger.capabilities

@@ -172,8 +172,8 @@ class Ladder:
         tuned = ctx.settings.of(HealthSettings)
         picked = await self.candidates_for(ctx.community.id, role, ctx.now, ctx.settings.basics.timezone)
         rule = (
-            f"active on ≥ {tuned.ladder_days} days of the last {CANDIDATE_WEEKS} weeks and thanked by ≥ "
-            f"{tuned.ladder_thanks} members, a member for 4 weeks or more"
+            f"active on ≥ {plural(tuned.ladder_days, 'day')} of the last {CANDIDATE_WEEKS} weeks and thanked by ≥ "
+            f"{plural(tuned.ladder_thanks, 'member')}, a member for 4 weeks or more"
         )
         if not picked:
             return Reply.private(f"No candidates{f' for {role}' if role else ''} yet ({rule}).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.core.context import Context
+from bot.core.messenger import attached_capabilities
 from bot.core.refs import Member, Permission
 from bot.core.reply import Attachment, Button, ButtonStyle, Card, CardField, Reply, UserError, literal
 from bot.core.services import Services
@@ -107,10 +108,8 @@ class Boards:
         self.cards = cards
 
     def _platform_has_roles(self) -> bool:
-        try:
-            return self.services.messenger.capabilities.roles
-        except RuntimeError:  # no platform attached yet (a command run in-process): levels are not titles
-            return True
+        capabilities = attached_capabilities(self.services.messenger)
+        return True if capabilities is None else capabilities.roles  # in-process: levels are not titles
 
     # -- leaderboards ---------------------------------------------------------------------------------
     async def show(self, ctx: Context, view: BoardView, *, private: bool = False) -> Reply:

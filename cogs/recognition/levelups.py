@@ -21,7 +21,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.ingest import FollowUp
-from bot.core.messenger import PlatformError
+from bot.core.messenger import PlatformError, attached_capabilities
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
@@ -122,11 +122,11 @@ class LevelUps:
         own = settings.of(RecognitionSettings)
         if own.level_up_announce == "off":
             return
-        has_roles = _platform_has_roles(self.services)
-        if has_roles is None:
+        capabilities = attached_capabilities(self.services.messenger)
+        if capabilities is None:
             return  # no platform attached (Hearth run in-process, as by a benchmark): nobody to tell
         # Where levels are not roles (Slack), the level's title says what it means.
-        title = "" if has_roles else title_of(level, parse_titles(own.level_titles))
+        title = "" if capabilities.roles else title_of(level, parse_titles(own.level_titles))
         text = f"⬆️ {mention(member)} reached level {level}" + (f" · {literal(title)}!" if title else "!")
         community = member.ref.community
         if own.level_up_announce == "dm":
@@ -142,7 +142,8 @@ class LevelUps:
         the list); returns how many roles changed hands. Platforms without roles are left alone."""
         rewards = role_rewards(settings.of(RecognitionSettings))
         messenger = self.services.messenger
-        if not rewards or not _platform_has_roles(self.services):
+        capabilities = attached_capabilities(messenger)
+        if not rewards or capabilities is None or not capabilities.roles:
             return 0
         ref = member.ref if isinstance(member, Member) else member
         reached = [role for needed, role in rewards.items() if needed <= level]
@@ -174,11 +175,3 @@ class LevelUps:
                     "I'll not repeat this for other members; `/levels sync` re-applies rewards once it is fixed."
                 ),
             )
-
-
-def _platform_has_roles(services: Services) -> bool | None:
-    """Whether the attached platform has roles; None when no platform is attached."""
-    try:
-        return services.messenger.capabilities.roles
-    except RuntimeError:
-        return None

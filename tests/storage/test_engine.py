@@ -6,9 +6,10 @@ import asyncio
 import shutil
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from storage import identity
 from storage.engine import SQLITE_PRAGMAS, Database
@@ -77,7 +78,8 @@ async def test_deleted_rows_leave_no_bytes_in_the_database_file(
 ) -> None:
     """What `/mydata delete` removes is gone from the file, not only from the tables (PRAGMA secure_delete).
     With it off (SQLite's default unless built otherwise; Debian's is built with it on) a deleted row's bytes
-    stay in the page's free space until something reuses it: the second case shows this test would see them."""
+    stay in the page's free space until something reuses it: the second case shows this test would see them.
+    Each connection starts as a SQLite built with it off would, so only Hearth's own pragma can turn it on."""
     if not secure:
         monkeypatch.setattr(
             "storage.engine.SQLITE_PRAGMAS",
@@ -85,6 +87,8 @@ async def test_deleted_rows_leave_no_bytes_in_the_database_file(
         )
     path = tmp_path / "hearth.db"
     db = Database.open(f"sqlite+aiosqlite:///{path}")
+    # Before Hearth's pragmas (insert=True): the build's default, off.
+    event.listen(db.engine.sync_engine, "connect", _secure_delete_off_by_default, insert=True)
     secret = "Zorblatt-Quixotic-Member-Name"
     try:
         await db.migrate()
@@ -100,3 +104,9 @@ async def test_deleted_rows_leave_no_bytes_in_the_database_file(
             assert (await session.execute(text("SELECT name FROM community"))).scalars().all() == ["Kept"]
     finally:
         await db.dispose()
+
+
+def _secure_delete_off_by_default(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=OFF")
+    cursor.close()

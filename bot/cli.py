@@ -14,7 +14,7 @@ import typer
 
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import SystemClock, VirtualClock
-from bot.core.refs import CommunityRef
+from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered
 from bot.platforms.console import script_lines
@@ -245,7 +245,9 @@ def points_import(
                 else CommunityRef(chosen or "", community)
             )
             target = await hearth.services.identity.community(ref)
-            return await importer.import_points(hearth.services, target, text, file.name, dry_run=dry_run)
+            platform = registered().get(ref.platform)
+            ids = platform.member_ids if platform else ANY_MEMBER_ID
+            return await importer.import_points(hearth.services, target, text, file.name, ids=ids, dry_run=dry_run)
         except importer.ImportRefused as refused:
             return str(refused)
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -71,3 +72,24 @@ class Permission(IntEnum):
     @property
     def label(self) -> str:
         return {0: "member", 1: "moderator", 2: "admin"}[self.value]
+
+
+@dataclass(frozen=True)
+class MemberIdFormat:
+    """What a platform's member ids look like, so that a file of them (`hearth points import`) is checked
+    before anything is written: `pattern` must match a whole id; `explained` says it to a person (e.g.
+    "a Discord user id is digits (80351110224678912)"); `case_insensitive`: `Alice` and `alice` are one
+    member, kept lowercased (the console's names)."""
+
+    pattern: str
+    explained: str
+    case_insensitive: bool = False
+
+    def read(self, member: str) -> str:
+        """The id as Hearth keeps it. Raises ValueError, saying why, when it does not look like one."""
+        if not re.fullmatch(self.pattern, member):
+            raise ValueError(f"“{member}” is not a member id: {self.explained}")
+        return member.lower() if self.case_insensitive else member
+
+
+ANY_MEMBER_ID = MemberIdFormat(r"\S+", "a member id is one word")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.refs import ANY_MEMBER_ID, MemberIdFormat
 from config.settings import SettingsError, settings_error
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class PlatformSettings(BaseSettings):
 class Platform:
     """`detect`: whether these settings choose the platform when HEARTH_PLATFORM is `auto`; platforms are
     asked in `rank` order (lowest first), so a fallback (the console) detects always and ranks last.
-    `virtual_time`: Hearth runs on a virtual clock there (the console's `wait`). `serve` runs until stopped."""
+    `virtual_time`: Hearth runs on a virtual clock there (the console's `wait`). `serve` runs until stopped.
+    `member_ids`: what its member ids look like (checked by `hearth points import`)."""
 
     name: str
     description: str
@@ -49,6 +51,7 @@ class Platform:
     serve: Callable[[Hearth, Any], Awaitable[None]]
     rank: int = 50
     virtual_time: bool = False
+    member_ids: MemberIdFormat = ANY_MEMBER_ID
 
     def load_settings(self, **overrides: object) -> Any:
         """The platform's settings; a malformed one raises SettingsError (one line per setting)."""

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 
 from bot.core.awards import award
-from bot.core.refs import Community, MemberRef
+from bot.core.refs import ANY_MEMBER_ID, Community, MemberIdFormat, MemberRef
 from bot.core.services import Services
 from cogs.recognition.levels import MAX_LEVEL, Curve, points_for_level
 from cogs.recognition.settings import RecognitionSettings
@@ -51,18 +51,6 @@ MAX_POINTS = 1_000_000_000
 # they count all-time and on no week, month, quarter or year board Hearth shows.
 IMPORTED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 _CHUNK = 1000  # lines per transaction (and per key look-up)
-_ID_PATTERNS = {
-    # What each platform's member ids look like, to catch a column of names (`bob#1234`) before it is imported.
-    "discord": (re.compile(r"\d{1,20}"), "a Discord user id is digits (80351110224678912)"),
-    "slack": (re.compile(r"[UW][A-Z0-9]{1,20}"), "a Slack user id is U or W and capitals or digits (U024BE7LH)"),
-    # The console script's member names (bot/platforms/console/script.py, NAME), kept lowercased there.
-    "console": (
-        re.compile(r"\w[\w.\-]*"),
-        "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k)",
-    ),
-}
-# Platforms whose member names are case-insensitive: `@Alice` and `alice` are one member, kept as `alice`.
-_CASE_INSENSITIVE = frozenset({"console"})
 _MENTION = re.compile(r"<@!?([^<>|]+)(\|[^<>]*)?>")
 
 
@@ -98,7 +86,7 @@ class ImportResult:
 
 
 def read_lines(
-    text: str, file_name: str, platform: str, curve: Curve, step: int
+    text: str, file_name: str, ids: MemberIdFormat, curve: Curve, step: int
 ) -> tuple[list[Line], list[tuple[int, str]]]:
     """The file's good lines and (line number, message) per bad one. Raises ImportRefused when the header is
     unusable."""
@@ -126,7 +114,7 @@ def read_lines(
             return cells[at].strip() if at is not None and at < len(cells) else ""
 
         try:
-            member = _member_id(cell(member_at), platform)
+            member = _member_id(cell(member_at), ids)
             amount = _whole(cell(points_at), "points", MAX_POINTS) if cell(points_at) else None
             level = _whole(cell(level_at), "level", MAX_LEVEL) if cell(level_at) else None
             if amount is None and level is None:
@@ -169,17 +157,14 @@ def _column(names: list[str], accepted: tuple[str, ...], file_name: str, what: s
     return found[0] if found else None
 
 
-def _member_id(text: str, platform: str) -> str:
+def _member_id(text: str, ids: MemberIdFormat) -> str:
     found = _MENTION.fullmatch(text)
     member = (found.group(1) if found else text.removeprefix("@")).strip()
     if not member:
         raise ValueError("no member id")
     if len(member) > 64 or not member.isprintable() or any(ch.isspace() for ch in member):
         raise ValueError(f"“{member[:40]}” is not a member id (one word of up to 64 characters)")
-    expected = _ID_PATTERNS.get(platform)
-    if expected is not None and not expected[0].fullmatch(member):
-        raise ValueError(f"“{member}” is not a member id: {expected[1]}")
-    return member.lower() if platform in _CASE_INSENSITIVE else member
+    return ids.read(member)
 
 
 def _whole(text: str, what: str, highest: int) -> int:
@@ -209,14 +194,21 @@ def line_key(file_name: str, member: str) -> str:
 
 
 async def import_points(
-    services: Services, community: Community, text: str, file_name: str, *, dry_run: bool = False
+    services: Services,
+    community: Community,
+    text: str,
+    file_name: str,
+    *,
+    ids: MemberIdFormat = ANY_MEMBER_ID,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import a file's lines into `community` (module docstring); with `dry_run`, only say what would happen.
-    Raises ImportRefused when the file as a whole cannot be read."""
+    `ids`: what the community's platform's member ids look like (its `Platform.member_ids`). Raises
+    ImportRefused when the file as a whole cannot be read."""
     name = PurePath(file_name).name
     settings = await services.settings.get(community.id)
     own = settings.of(RecognitionSettings)
-    lines, problems = read_lines(text, name, community.ref.platform, own.level_curve, own.level_step)
+    lines, problems = read_lines(text, name, ids, own.level_curve, own.level_step)
     result = ImportResult(name, zero=sum(1 for line in lines if line.points == 0))
     lines = [line for line in lines if line.points]
     pending_before = services.identity.pending

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from bot.core.refs import MemberIdFormat
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import Platform, PlatformSettings
 from bot.platforms.console.platform import COMMUNITY, ConsolePlatform, channel_ref, member_ref
+from bot.platforms.console.script import NAME
 
 if TYPE_CHECKING:
     from bot.core.runtime import Hearth
@@ -72,6 +74,9 @@ PLATFORM = Platform(
     serve=serve_console,
     rank=1000,
     virtual_time=True,
+    member_ids=MemberIdFormat(
+        NAME, "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k)", case_insensitive=True
+    ),
 )
 
 __all__ = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from bot.core.refs import MemberIdFormat
 from bot.platforms import Platform
 from bot.platforms.discord.settings import DiscordSettings
 
@@ -34,6 +35,7 @@ PLATFORM = Platform(
     detect=_detect,
     serve=_serve,
     rank=10,
+    member_ids=MemberIdFormat(r"\d{1,20}", "a Discord user id is digits (80351110224678912)"),
 )
 
 

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from bot.core.refs import MemberIdFormat
 from bot.platforms import Platform
 from bot.platforms.slack.settings import SlackSettings
 
@@ -61,4 +62,5 @@ PLATFORM = Platform(
     detect=_detect,
     serve=serve_slack,
     rank=20,
+    member_ids=MemberIdFormat(r"[UW][A-Z0-9]{1,20}", "a Slack user id is U or W and capitals or digits (U024BE7LH)"),
 )

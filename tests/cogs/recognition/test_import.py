@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.awards import award
 from bot.core.refs import MemberRef
 from bot.core.runtime import Hearth
+from bot.platforms import registered
 from bot.platforms.console.platform import COMMUNITY
 from cogs.recognition.importer import IMPORTED_AT, ImportResult, import_points
 from storage import ledger
@@ -27,7 +28,9 @@ def figures(lines: list[str]) -> list[str]:
 
 async def _import(hearth: Hearth, text: str, name: str = "mee6.csv", dry_run: bool = False) -> ImportResult:
     community = await hearth.services.identity.community(COMMUNITY)
-    return await import_points(hearth.services, community, text, name, dry_run=dry_run)
+    # As `hearth points import` does: the console's member names are checked as the console reads them.
+    ids = registered()["console"].member_ids
+    return await import_points(hearth.services, community, text, name, ids=ids, dry_run=dry_run)
 
 
 async def test_import_adds_points_levels_and_audit_once(hearth: Hearth, console: ConsoleDriver) -> None:

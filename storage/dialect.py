@@ -27,8 +27,9 @@ def dialect_insert(name: str, table: Table) -> Any:
     raise RuntimeError(f"Hearth supports SQLite and PostgreSQL, not {name}")
 
 
-# Rows per multi-row INSERT on SQLite, within the parameters a build takes (999 before SQLite 3.32).
-_SQLITE_ROWS_PER_INSERT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 100
+# Parameters one SQLite statement may take (SQLITE_MAX_VARIABLE_NUMBER: 32,766 from SQLite 3.32, 999 before).
+# Multi-row statements fill it: every statement is a trip to aiosqlite's thread and a wait for the GIL there.
+SQLITE_MAX_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 async def insert_rows_sqlite(connection: AsyncConnection, single_row_insert: str, rows: Sequence[Sequence[Any]]) -> int:
@@ -53,7 +54,7 @@ async def insert_values_sqlite(
     driver = raw.driver_connection
     assert driver is not None
     before = driver.total_changes
-    step = _SQLITE_ROWS_PER_INSERT * width
+    step = (SQLITE_MAX_PARAMETERS // width) * width
     for start in range(0, len(values), step):
         chunk = values[start : start + step]
         await driver.execute_fetchall(_multi_row(single_row_insert, len(chunk) // width), chunk)

@@ -5,45 +5,60 @@ itself until first compared, then its normalised form and character pairs); no t
 from __future__ import annotations
 
 import re
-from operator import add
 
 KEEP = 5  # messages remembered per member
 SIMILAR = 0.85  # Dice coefficient of character pairs from which two messages are "nearly" the same
 _LONGEST = 200  # characters of a message compared (spam repeats its start)
+_SHORTEST = 8  # characters of a normal form below which only an identical message is a repeat ("ok", "thanks")
 _NOISE = re.compile(r"[\W_]+")
 _RUNS = re.compile(r"(.)\1{2,}")
 
 
 def normalise(text: str) -> str:
     """Case, punctuation, spacing and stretched letters (`sooooo`) do not make a message new."""
-    form = _NOISE.sub(" ", text.casefold())
+    form = _NOISE.sub(" ", text[: 2 * _LONGEST].casefold())
     if _RUNS.search(form):  # rare: a search costs less than a substitution that finds nothing
         form = _RUNS.sub(r"\1\1", form)
     return form.strip()[:_LONGEST]
 
 
+def _pairs(form: str) -> frozenset[int]:
+    """Each two adjacent characters of `form` as one number: its UTF-16 code units read four bytes at a time, from
+    the first character and from the second, all in C (a character outside the Basic Multilingual Plane, an emoji,
+    counts as two: both messages are read alike)."""
+    encoded = form.encode("utf-16-le")
+    even = memoryview(encoded)[: len(encoded) & ~3].cast("I")
+    odd = memoryview(encoded)[2 : 2 + ((len(encoded) - 2) & ~3)].cast("I")
+    return frozenset(even).union(odd)
+
+
 class _Message:
-    """One remembered message, worked out only as far as a comparison needs (most are never compared:
-    a member's latest message waits for their next one). A text of at most `_LONGEST` characters is kept as
-    it came until first compared (its normal form is no longer); a longer one is normalised at once."""
+    """One remembered message. A member's first is kept as it came (at most `_LONGEST` characters) until a
+    comparison needs it: most members' latest message waits for their next one, and many never send it. Every
+    later message is worked out at once, since it is compared on arrival."""
 
-    __slots__ = ("form", "pairs", "text")
+    __slots__ = ("form", "pairs", "size", "text")
 
-    def __init__(self, text: str) -> None:
-        self.text: str | None = text if len(text) <= _LONGEST else None
-        self.form: str | None = None if self.text is not None else normalise(text)
-        self.pairs: frozenset[str] | None = None  # the normal form's adjacent characters
+    def __init__(self, text: str, worked_out: bool) -> None:
+        self.text: str | None = None
+        self.form = ""
+        self.pairs: frozenset[int] = frozenset()
+        self.size = -1  # how many character pairs; -1 until worked out
+        if worked_out or len(text) > _LONGEST:
+            self._work_out(text)
+        else:
+            self.text = text
 
-    def worked_out(self) -> tuple[str, frozenset[str]]:
-        """The normal form and its character pairs, as two-character strings (unlike tuples, strings are no
-        work for the garbage collector)."""
-        if self.pairs is None:
-            if self.form is None:
-                self.form = normalise(self.text or "")
-                self.text = None
-            form = self.form
-            self.pairs = frozenset(map(add, form, form[1:]))
-        return self.form or "", self.pairs
+    def _work_out(self, text: str) -> None:
+        """The normal form and its character pairs (as numbers: no work for the garbage collector)."""
+        form = normalise(text)
+        self.form, self.pairs, self.text = form, _pairs(form), None
+        self.size = len(self.pairs)
+
+    def worked_out(self) -> _Message:
+        if self.size < 0:
+            self._work_out(self.text or "")
+        return self
 
 
 class Repeats:
@@ -58,28 +73,30 @@ class Repeats:
         Identical, or (from 8 characters) alike by the Dice coefficient of their character pairs: a typo or a
         changed word leaves most pairs in place. Set operations in C: a few µs, where difflib took ~10 per pair.
         """
-        message = _Message(text)
         recent = self._recent.get(member_id)
         if recent is None:
-            self._recent[member_id] = (message,)
+            self._recent[member_id] = (_Message(text, worked_out=False),)
             return False
-        form, pairs = message.worked_out()
-        repeat = bool(form) and _repeats(form, pairs, recent)
+        message = _Message(text, worked_out=True)
         self._recent[member_id] = (*recent, message)[-KEEP:]
-        return repeat
+        return bool(message.form) and _repeats(message, recent)
 
 
-def _repeats(form: str, pairs: frozenset[str], recent: tuple[_Message, ...]) -> bool:
-    """Whether the message of normal form `form` (character pairs `pairs`) repeats one of `recent`."""
-    size = len(pairs)
+def _repeats(message: _Message, recent: tuple[_Message, ...]) -> bool:
+    """Whether `message` repeats one of `recent`: the same normal form, or (both at least `_SHORTEST` characters)
+    a Dice coefficient of character pairs of at least `SIMILAR`."""
+    form, pairs, size = message.form, message.pairs, message.size
+    comparable = len(form) >= _SHORTEST
     for earlier in recent:
-        their_form, theirs = earlier.worked_out()
-        if their_form == form:
+        if earlier.size < 0:
+            earlier.worked_out()
+        if earlier.form == form:
             return True
-        if len(form) < 8 or len(their_form) < 8:
-            continue  # short messages ("ok", "thanks") are only repeats when identical
-        enough = SIMILAR * (size + len(theirs))
+        if not comparable or len(earlier.form) < _SHORTEST:
+            continue
+        theirs = earlier.size
+        enough = SIMILAR * (size + theirs)
         # The shared pairs are at most the smaller set: most unlike messages are told apart by size alone.
-        if 2 * min(size, len(theirs)) >= enough and 2 * len(pairs & theirs) >= enough:
+        if 2 * (size if size < theirs else theirs) >= enough and 2 * len(pairs & earlier.pairs) >= enough:
             return True
     return False

@@ -92,11 +92,13 @@ async def test_standing_ranks_ties_together_and_leaves_pointless_members_unranke
 
 
 async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(db: Database) -> None:
-    # Several multi-row statements on SQLite; the redelivered keys sit in every one of them.
+    # Several statements on SQLite (each takes at most 32,766 parameters: about 3,600 ledger rows, 4,600 awards'
+    # totals); the redelivered keys sit in every one of them, and awards of two weeks in each.
     community, members = await _members(db, *(f"m{n}" for n in range(40)))
-    earlier = [_message(community, members[n % 40], str(n)) for n in range(0, 3000, 7)]
+    week_later = SUNDAY + timedelta(days=1)  # Monday: the next week
+    earlier = [_message(community, members[n % 40], str(n)) for n in range(0, 10_000, 7)]
     await _record(db, earlier)
-    batch = [_message(community, members[n % 40], str(n)) for n in range(3000)]
+    batch = [_message(community, members[n % 40], str(n), SUNDAY if n % 2 else week_later) for n in range(10_000)]
 
     recorded = await _record(db, batch)
 
@@ -104,5 +106,13 @@ async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(
     assert recorded == [award for award in batch if award.idempotency_key not in known]
     async with db.read() as session:
         board = await ledger.top(session, community, ledger.ALL_TIME, limit=40)
-    assert sum(row.points for row in board) == 3000
-    assert {row.points for row in board} == {75}
+        activity = await ledger.top(session, community, ledger.category_bucket(ledger.ALL_TIME, "activity"), limit=40)
+        this_week = await ledger.top(session, community, ledger.period_bucket("week", SUNDAY, "UTC"), limit=40)
+        next_week = await ledger.top(session, community, ledger.period_bucket("week", week_later, "UTC"), limit=40)
+    assert sum(row.points for row in board) == 10_000
+    assert {row.points for row in board} == {250}
+    assert [(row.member_id, row.points) for row in activity] == [(row.member_id, row.points) for row in board]
+    # Odd members spoke on the Sunday only: they are on the earlier week's board, even members on the next one's
+    # (the keys recorded by the earlier batch counted on the Sunday too).
+    assert {row.member_id for row in next_week} == set(members[0::2])
+    assert sum(row.points for row in this_week) + sum(row.points for row in next_week) == 10_000

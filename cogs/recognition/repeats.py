@@ -81,6 +81,12 @@ class Repeats:
         self._recent[member_id] = (*recent, message)[-KEEP:]
         return bool(message.form) and _repeats(message, recent)
 
+    def remember(self, member_id: int, text: str) -> None:
+        """Keep `text` among the member's last messages without comparing it (a message that earns nothing
+        anyway, within the cooldown): worked out only if a later message is compared with it."""
+        recent = self._recent.get(member_id, ())
+        self._recent[member_id] = (*recent, _Message(text, worked_out=False))[-KEEP:]
+
 
 def _repeats(message: _Message, recent: tuple[_Message, ...]) -> bool:
     """Whether `message` repeats one of `recent`: the same normal form, or (both at least `_SHORTEST` characters)

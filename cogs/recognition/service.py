@@ -346,11 +346,14 @@ class RecognitionService:
         own = settings.of(RecognitionSettings)
         if member.is_bot or own.message_points == 0:
             return None
-        if self._repeats.seen(member.id, text):
-            return None  # nor does it restart the cooldown: the next new message earns as it would have
         last = self._last_activity.get(member.id)
         if last is not None and now - last < own.activity_cooldown:
+            # Earns nothing either way: remembered for the comparisons to come, not compared (most of a busy
+            # member's messages come within the cooldown).
+            self._repeats.remember(member.id, text)
             return None
+        if self._repeats.seen(member.id, text):
+            return None  # nor does it restart the cooldown: the next new message earns as it would have
         self._last_activity[member.id] = now
         return award(
             settings,

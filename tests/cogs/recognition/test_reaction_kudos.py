@@ -101,6 +101,23 @@ async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> N
     assert "Points: 3" in said
 
 
+async def test_a_message_within_the_cooldown_still_counts_as_one_to_repeat(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: Good morning everyone
+        wait 10s
+        @bob: Who has the notes from yesterday's call?
+        wait 2m
+        @bob: who has the notes from yesterdays call??
+        wait 2m
+        @bob: Found them, thanks
+        @erin: /rank @bob
+        """
+    )
+    # The second message earned nothing (the cooldown) but is remembered: its repeat earns nothing either.
+    assert "Points: 2" in said
+
+
 async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage import identity, ledger
 from storage.engine import Database
 from storage.ledger import Award
@@ -116,3 +118,40 @@ async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(
     # (the keys recorded by the earlier batch counted on the Sunday too).
     assert {row.member_id for row in next_week} == set(members[0::2])
     assert sum(row.points for row in this_week) + sum(row.points for row in next_week) == 10_000
+
+
+async def test_a_batch_split_across_statements_counts_tags_kinds_and_weeks_in_their_own_boards(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a SQLite build limited to few parameters would split it: a handful of awards per statement, so that
+    # groups of buckets (a kudos with tags, messages of two weeks) straddle statements.
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's statements only")
+    monkeypatch.setattr(ledger, "SQLITE_MAX_PARAMETERS", 40)
+    community, (alice, bob) = await _members(db, "alice", "bob")
+    monday = SUNDAY + timedelta(days=1)
+    messages = [_message(community, (alice, bob)[n % 2], str(n), (SUNDAY, monday)[n % 3 == 0]) for n in range(30)]
+    kudos = Award(community, bob, "kudos_received", 5, "kudos:1", SUNDAY, actor_id=alice, tags=("helpful", "teamwork"))
+
+    await _record(db, [*messages, kudos])
+
+    def board(bucket: str) -> dict[int, int]:
+        return {member: standing.points for member, standing in standings[bucket].items()}
+
+    buckets = {
+        "all": ledger.ALL_TIME,
+        "activity": ledger.category_bucket(ledger.ALL_TIME, "activity"),
+        "kudos": ledger.category_bucket(ledger.ALL_TIME, "kudos"),
+        "helpful": ledger.category_bucket(ledger.ALL_TIME, ledger.tag_category("helpful")),
+        "teamwork this week": ledger.period_bucket("week", SUNDAY, "UTC", ledger.tag_category("teamwork")),
+        "next week": ledger.period_bucket("week", monday, "UTC"),
+    }
+    standings = {
+        name: {member: await _standing(db, community, bucket, member) for member in (alice, bob)}
+        for name, bucket in buckets.items()
+    }
+    assert board("all") == {alice: 15, bob: 20}
+    assert board("activity") == {alice: 15, bob: 15}
+    assert board("kudos") == board("helpful") == board("teamwork this week") == {alice: 0, bob: 5}
+    # n % 3 == 0 spoke on the Monday: 0, 6, ..., 24 are alice's (5), 3, 9, ..., 27 bob's (5).
+    assert board("next week") == {alice: 5, bob: 5}

@@ -283,7 +283,7 @@ def main() -> None:
     parser.add_argument("--rows", default="0,10000000", help="comma-separated ledger rows already present")
     parser.add_argument("--events", type=int, default=100_000, help="message events per run (default 100000)")
     parser.add_argument("--speakers", type=int, default=5000, help="members taking turns (default 5000)")
-    parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 500)")
+    parser.add_argument("--batch-size", type=int, default=None, help="HEARTH_ACTIVITY_BATCH_SIZE (default 2000)")
     parser.add_argument(
         "--raw-commit-every",
         type=int,

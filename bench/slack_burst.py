@@ -30,7 +30,7 @@ from tests.core.test_lifecycle import Served, hearth_run
 from tests.platforms.slack_fakes import SlackRequests, event_payload, message_event, mock_slack_api
 
 IN_FLIGHT = 100
-BATCH = 500  # the default HEARTH_ACTIVITY_BATCH_SIZE
+BATCH = 2000  # the default HEARTH_ACTIVITY_BATCH_SIZE
 
 
 async def keys(url: str) -> set[str]:

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     hearth_activity_flush_seconds: float = Field(
         2.0, gt=0, le=60, description="Longest time message-activity points wait in memory before the ledger"
     )
-    hearth_activity_batch_size: int = Field(500, ge=1, le=50_000, description="Flush activity points at this many")
+    hearth_activity_batch_size: int = Field(2000, ge=1, le=50_000, description="Flush activity points at this many")
     hearth_cogs: str = Field("", description="Comma-separated features to load (default: all of ALL_COGS)")
 
     @field_validator("hearth_cogs")

@@ -44,7 +44,7 @@ _BOUND_BATCHES = 8
 
 class LedgerBuffer:
     def __init__(
-        self, db: Database, flush_seconds: float = 2.0, batch_size: int = 500, moved: dict[int, int] | None = None
+        self, db: Database, flush_seconds: float = 2.0, batch_size: int = 2000, moved: dict[int, int] | None = None
     ) -> None:
         self._db = db
         # Member ids given in memory that turned out to belong to a member another process wrote first.

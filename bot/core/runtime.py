@@ -66,7 +66,7 @@ class Hearth:
         scheduler: Scheduler,
         *,
         activity_flush_seconds: float = 2.0,
-        activity_batch_size: int = 500,
+        activity_batch_size: int = 2000,
     ) -> None:
         self.db = db
         self.clock = clock

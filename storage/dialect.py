@@ -27,9 +27,9 @@ def dialect_insert(name: str, table: Table) -> Any:
     raise RuntimeError(f"Hearth supports SQLite and PostgreSQL, not {name}")
 
 
-# Parameters one SQLite statement may take (SQLITE_MAX_VARIABLE_NUMBER: 32,766 from SQLite 3.32, 999 before).
-# Multi-row statements fill it: every statement is a trip to aiosqlite's thread and a wait for the GIL there.
-SQLITE_MAX_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+# Rows per multi-row statement on SQLite, within the parameters a build takes (999 before SQLite 3.32). Not more:
+# the driver keeps each prepared statement (128 per connection), and one of thousands of rows holds megabytes.
+SQLITE_ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 100
 
 
 async def insert_rows_sqlite(connection: AsyncConnection, single_row_insert: str, rows: Sequence[Sequence[Any]]) -> int:
@@ -54,7 +54,7 @@ async def insert_values_sqlite(
     driver = raw.driver_connection
     assert driver is not None
     before = driver.total_changes
-    step = (SQLITE_MAX_PARAMETERS // width) * width
+    step = SQLITE_ROWS_PER_STATEMENT * width
     for start in range(0, len(values), step):
         chunk = values[start : start + step]
         await driver.execute_fetchall(_multi_row(single_row_insert, len(chunk) // width), chunk)

@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.dialect import SQLITE_MAX_PARAMETERS, dialect_insert, insert_rows_sqlite, upsert_insert
+from storage.dialect import SQLITE_ROWS_PER_STATEMENT, dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -518,7 +518,7 @@ async def _upsert_totals_sqlite(connection: AsyncConnection, single_row_upsert: 
         listed = json.dumps(buckets)
         for entry in entries:
             values += (listed, community, *entry)
-    step = (SQLITE_MAX_PARAMETERS // _TOTALS_AWARD_WIDTH) * _TOTALS_AWARD_WIDTH
+    step = SQLITE_ROWS_PER_STATEMENT * _TOTALS_AWARD_WIDTH
     raw = await connection.get_raw_connection()
     for start in range(0, len(values), step):
         chunk = values[start : start + step]

@@ -33,39 +33,24 @@ def _pairs(form: str) -> frozenset[int]:
 
 
 class _Message:
-    """One remembered message. A member's first is kept as it came (at most `_LONGEST` characters) until a
-    comparison needs it: most members' latest message waits for their next one, and many never send it. Every
-    later message is worked out at once, since it is compared on arrival."""
+    """One remembered message, worked out: its normal form and character pairs (as numbers: no work for the
+    garbage collector)."""
 
-    __slots__ = ("form", "pairs", "size", "text")
+    __slots__ = ("form", "pairs", "size")
 
-    def __init__(self, text: str, worked_out: bool) -> None:
-        self.text: str | None = None
-        self.form = ""
-        self.pairs: frozenset[int] = frozenset()
-        self.size = -1  # how many character pairs; -1 until worked out
-        if worked_out or len(text) > _LONGEST:
-            self._work_out(text)
-        else:
-            self.text = text
-
-    def _work_out(self, text: str) -> None:
-        """The normal form and its character pairs (as numbers: no work for the garbage collector)."""
-        form = normalise(text)
-        self.form, self.pairs, self.text = form, _pairs(form), None
+    def __init__(self, text: str) -> None:
+        self.form = normalise(text)
+        self.pairs = _pairs(self.form)
         self.size = len(self.pairs)
-
-    def worked_out(self) -> _Message:
-        if self.size < 0:
-            self._work_out(self.text or "")
-        return self
 
 
 class Repeats:
     def __init__(self) -> None:
         # A tuple per member, not a deque: a deque takes over 600 bytes however short (a block of 64 slots),
-        # 60 MB for 100,000 members who spoke once.
-        self._recent: dict[int, tuple[_Message, ...]] = {}
+        # 60 MB for 100,000 members who spoke once. A message not compared yet stays the text it came as (at most
+        # `_LONGEST` characters; a longer one is worked out at once): most members' latest message waits for their
+        # next one, many never send it, and a text costs less memory than its pairs.
+        self._recent: dict[int, tuple[_Message | str, ...]] = {}
 
     def seen(self, member_id: int, text: str) -> bool:
         """Whether `text` repeats one of the member's last messages; remembers it either way.
@@ -75,17 +60,21 @@ class Repeats:
         """
         recent = self._recent.get(member_id)
         if recent is None:
-            self._recent[member_id] = (_Message(text, worked_out=False),)
+            self._recent[member_id] = (_kept(text),)
             return False
-        message = _Message(text, worked_out=True)
-        self._recent[member_id] = (*recent, message)[-KEEP:]
-        return bool(message.form) and _repeats(message, recent)
+        earlier = tuple(each if isinstance(each, _Message) else _Message(each) for each in recent)
+        message = _Message(text)
+        self._recent[member_id] = (*earlier, message)[-KEEP:]
+        return bool(message.form) and _repeats(message, earlier)
 
     def remember(self, member_id: int, text: str) -> None:
         """Keep `text` among the member's last messages without comparing it (a message that earns nothing
         anyway, within the cooldown): worked out only if a later message is compared with it."""
-        recent = self._recent.get(member_id, ())
-        self._recent[member_id] = (*recent, _Message(text, worked_out=False))[-KEEP:]
+        self._recent[member_id] = (*self._recent.get(member_id, ()), _kept(text))[-KEEP:]
+
+
+def _kept(text: str) -> _Message | str:
+    return text if len(text) <= _LONGEST else _Message(text)
 
 
 def _repeats(message: _Message, recent: tuple[_Message, ...]) -> bool:
@@ -94,8 +83,6 @@ def _repeats(message: _Message, recent: tuple[_Message, ...]) -> bool:
     form, pairs, size = message.form, message.pairs, message.size
     comparable = len(form) >= _SHORTEST
     for earlier in recent:
-        if earlier.size < 0:
-            earlier.worked_out()
         if earlier.form == form:
             return True
         if not comparable or len(earlier.form) < _SHORTEST:

@@ -94,8 +94,8 @@ async def test_standing_ranks_ties_together_and_leaves_pointless_members_unranke
 
 
 async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(db: Database) -> None:
-    # Several statements on SQLite (each takes at most 32,766 parameters: about 3,600 ledger rows, 4,600 awards'
-    # totals); the redelivered keys sit in every one of them, and awards of two weeks in each.
+    # Several multi-row statements on SQLite (1,000 rows each); the redelivered keys sit in every one of them, and
+    # awards of two weeks in each.
     community, members = await _members(db, *(f"m{n}" for n in range(40)))
     week_later = SUNDAY + timedelta(days=1)  # Monday: the next week
     earlier = [_message(community, members[n % 40], str(n)) for n in range(0, 10_000, 7)]
@@ -123,11 +123,11 @@ async def test_a_batch_of_thousands_with_redeliveries_records_each_new_key_once(
 async def test_a_batch_split_across_statements_counts_tags_kinds_and_weeks_in_their_own_boards(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As a SQLite build limited to few parameters would split it: a handful of awards per statement, so that
-    # groups of buckets (a kudos with tags, messages of two weeks) straddle statements.
+    # Five awards' totals per statement, so that groups of buckets (a kudos with tags, messages of two weeks)
+    # straddle statements.
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's statements only")
-    monkeypatch.setattr(ledger, "SQLITE_MAX_PARAMETERS", 40)
+    monkeypatch.setattr(ledger, "SQLITE_ROWS_PER_STATEMENT", 5)
     community, (alice, bob) = await _members(db, "alice", "bob")
     monday = SUNDAY + timedelta(days=1)
     messages = [_message(community, (alice, bob)[n % 2], str(n), (SUNDAY, monday)[n % 3 == 0]) for n in range(30)]

@@ -49,7 +49,7 @@ async def insert_values_sqlite(
     connection: AsyncConnection, single_row_insert: str, values: list[Any], width: int
 ) -> int:
     """`insert_rows_sqlite` for rows given as one flat list of parameters, `width` per row (no tuple per row
-    to build and flatten again: the ledger's totals are ten rows per message)."""
+    to build and flatten again)."""
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None

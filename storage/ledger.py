@@ -434,9 +434,9 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
 
     Not merged per (community, bucket, member) in memory: a batch of message activity holds a member once
     (the activity cooldown outlasts a batch), and where a key repeats the upsert adds each row in turn.
-    On SQLite the rows go in the key's order: B-tree pages are then visited one after the other, not at
-    random, which saves about a third of the upserts' time. On PostgreSQL exactly in key order too, so that
-    two concurrent batches lock rows in the same order and queue instead of deadlocking.
+    On SQLite the awards go by community and member (`_upsert_totals_sqlite`); on PostgreSQL the rows go
+    exactly in key order, so that two concurrent batches lock rows in the same order and queue instead of
+    deadlocking.
     """
     if not awards:
         return
@@ -506,9 +506,9 @@ _TOTALS_KEY = itemgetter(0, 1, 2)
 async def _upsert_totals_sqlite(connection: AsyncConnection, single_row_upsert: str, groups: _Groups) -> None:
     """The totals upserts of a batch, each award sent once with its community and the buckets it counts in (a
     JSON list, one per group): SQLite spells out the (award, bucket) rows itself (`json_each`). Seven parameters
-    an award, not seventy: building those was most of the event loop's share of a batch and binding them most of
-    the driver's, and ten statements became one. Awards go by community and member, so that upserts visit the
-    B-tree pages nearly in order (bench/ingest.py: in a random order they took a third longer).
+    an award, not seventy, and a tenth of the statements: building and binding those was most of a batch's cost
+    on the event loop and in the driver. Awards go by community and member, so that the upserts of one bucket
+    visit its B-tree pages in order, not at random (in a random order they took a third longer).
     """
     head, _, tail = single_row_upsert.partition(" VALUES (")
     _, _, conflict = tail.partition(")")

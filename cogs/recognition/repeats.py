@@ -11,15 +11,15 @@ SIMILAR = 0.85  # Dice coefficient of character pairs from which two messages ar
 _LONGEST = 200  # characters of a message compared (spam repeats its start)
 _SHORTEST = 8  # characters of a normal form below which only an identical message is a repeat ("ok", "thanks")
 _NOISE = re.compile(r"[\W_]+")
-_RUNS = re.compile(r"(.)\1{2,}")
+_RUNS = re.compile(r"(.)\1+")
 
 
 def normalise(text: str) -> str:
-    """Case, punctuation, spacing and stretched letters (`sooooo`) do not make a message new."""
-    form = _NOISE.sub(" ", text[: 2 * _LONGEST].casefold())
-    if _RUNS.search(form):  # rare: a search costs less than a substitution that finds nothing
-        form = _RUNS.sub(r"\1\1", form)
-    return form.strip()[:_LONGEST]
+    """Case, punctuation, spacing and stretched letters (`sooooo`, `yesss`: every run of a letter reads as one) do
+    not make a message new. A message of nothing but punctuation or emoji (`👍`, `!!!`) is its own form, spaces
+    aside: repeated as it is, it is a repeat."""
+    form = _RUNS.sub(r"\1", _NOISE.sub(" ", text[: 2 * _LONGEST].casefold())).strip()
+    return form[:_LONGEST] or " ".join(text.split())[:_LONGEST]
 
 
 def _pairs(form: str) -> frozenset[int]:

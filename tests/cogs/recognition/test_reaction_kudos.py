@@ -101,6 +101,25 @@ async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> N
     assert "Points: 3" in said
 
 
+async def test_a_repeated_emoji_and_a_stretched_word_earn_nothing_again(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @bob: 👍
+        wait 2m
+        @bob: 👍
+        wait 2m
+        @bob: yes
+        wait 2m
+        @bob: yesss
+        wait 2m
+        @bob: 🎉
+        @erin: /rank @bob
+        """
+    )
+    # The first 👍, "yes" and 🎉 earn a point each; the second 👍 and "yesss" repeat them.
+    assert "Points: 3" in said
+
+
 async def test_a_message_within_the_cooldown_still_counts_as_one_to_repeat(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,6 +190,21 @@ def console_driver(hearth: Hearth, files_dir: Path | None = None) -> ConsoleDriv
 
     files = files_dir or Path(tempfile.mkdtemp(prefix="hearth-files-"))
     return ConsoleDriver(ConsolePlatform(hearth, scheduler, write, files), blocks)
+
+
+@asynccontextmanager
+async def hearth_instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
+    """One Hearth process on the database: its own clock, scheduler, engine and console platform (a second one
+    after the first has stopped is a restart; two at once share the database)."""
+    clock = VirtualClock(start)
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    driver = console_driver(hearth)  # attached before start: a start hook may post
+    await hearth.start()
+    try:
+        yield driver
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
 
 
 @pytest.fixture

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.app import build_hearth
 from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from bot.core.scheduling import VirtualScheduler
-from config.settings import load_settings
 from storage.health_models import HealthChannelDay, HealthMemberDay, HealthMood, HealthNewcomer
-from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver
+from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver, hearth_instance
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
 WEEK = """
@@ -42,20 +37,6 @@ wait 5h
 @bob: /kudos @alice thanks
 wait 5d
 """
-
-
-@asynccontextmanager
-async def hearth_instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
-    """One Hearth process on the database: a second one after the first has stopped is a restart."""
-    clock = VirtualClock(start)
-    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
-    driver = console_driver(hearth)
-    await hearth.start()
-    try:
-        yield driver
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
 
 
 def files_in(said: str) -> list[Path]:

@@ -194,7 +194,8 @@ async def test_ranks_stay_exact_when_many_members_move_between_two_reads(db: Dat
         assert await _ranks(db, community, sample) == expected
 
 
-async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def _three_and_two(db: Database) -> tuple[int, list[int], datetime]:
+    """A community of two members with 3 and 2 points (adjustments at the returned moment)."""
     community, members = await _members(db, 2)
     moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
     async with db.write() as session:
@@ -202,6 +203,11 @@ async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, mo
             session,
             [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (3, 2), strict=True)],
         )
+    return community, members, moment
+
+
+async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    community, members, moment = await _three_and_two(db)
     assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
     async with db.write() as session:  # as a member's data deletion does: a statement, not ledger.record
         await session.execute(delete(MemberTotal).where(MemberTotal.member_id == members[0]))
@@ -236,13 +242,7 @@ async def test_ranks_follow_another_process_writing_the_same_postgresql_database
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("one process per SQLite file")
-    community, members = await _members(db, 2)
-    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
-    async with db.write() as session:
-        await ledger.record(
-            session,
-            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (3, 2), strict=True)],
-        )
+    community, members, _ = await _three_and_two(db)
     for _ in range(2):  # the second read is served from memory
         assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
     other = await asyncio.create_subprocess_exec(

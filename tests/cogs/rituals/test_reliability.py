@@ -4,29 +4,13 @@ PostgreSQL when HEARTH_TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
-from tests.conftest import START, ConsoleDriver, console_driver
-
-
-@asynccontextmanager
-async def instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
-    """One Hearth process: its own clock, scheduler, engine and console platform."""
-    clock = VirtualClock(start)
-    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
-    driver = console_driver(hearth)  # attached before start: a start hook may post
-    await hearth.start()
-    try:
-        yield driver
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
+from tests.conftest import START, ConsoleDriver, console_driver, hearth_instance
 
 
 async def advance(driver: ConsoleDriver, to: datetime) -> None:
@@ -41,15 +25,15 @@ THURSDAY_9 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
 async def test_a_firing_missed_within_the_grace_time_runs_once_on_start(database_url: str) -> None:
-    async with instance(database_url, START) as first:
+    async with hearth_instance(database_url, START) as first:
         await first.run(CREATE_DAILY)
     # Down over Thursday 09:00; back 30 minutes later (grace: 1h).
-    async with instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
         assert second.blocks == [
             "[#general] 🔔 standup\n  ┃ Plans?\n  ┃ Reply in this channel within 1 day to take part (+5 points)"
         ]
     # Restarting again posts nothing more: the run is claimed.
-    async with instance(database_url, THURSDAY_9 + timedelta(minutes=40)) as third:
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=40)) as third:
         assert third.blocks == []
         said = await third.run("wait 1d\n@mod: /ritual history standup")
         assert said.count("🔔 standup") == 1  # Friday's
@@ -57,7 +41,7 @@ async def test_a_firing_missed_within_the_grace_time_runs_once_on_start(database
 
 
 async def test_a_platform_attached_after_start_still_gets_the_catch_up(database_url: str) -> None:
-    async with instance(database_url, START) as first:
+    async with hearth_instance(database_url, START) as first:
         await first.run(CREATE_DAILY)
     clock = VirtualClock(THURSDAY_9 + timedelta(minutes=30))
     hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
@@ -74,10 +58,10 @@ async def test_a_platform_attached_after_start_still_gets_the_catch_up(database_
 
 
 async def test_firings_missed_beyond_the_grace_time_are_recorded_not_posted(database_url: str) -> None:
-    async with instance(database_url, START) as first:
+    async with hearth_instance(database_url, START) as first:
         await first.run(CREATE_DAILY)
     # Back on Saturday at 11:00: Thursday, Friday and Saturday 09:00 are all more than an hour late.
-    async with instance(database_url, datetime(2026, 3, 7, 11, 0, tzinfo=UTC)) as second:
+    async with hearth_instance(database_url, datetime(2026, 3, 7, 11, 0, tzinfo=UTC)) as second:
         assert second.blocks == []
         said = await second.run("@mod: /ritual history standup\nwait 1d")
         assert "Sat 07 Mar 2026 09:00 UTC — missed (Hearth was not running)" in said
@@ -87,9 +71,9 @@ async def test_firings_missed_beyond_the_grace_time_are_recorded_not_posted(data
 
 
 async def test_a_longer_grace_time_catches_up_only_the_latest_firing(database_url: str) -> None:
-    async with instance(database_url, START) as first:
+    async with hearth_instance(database_url, START) as first:
         await first.run("@admin is admin\n@admin: /config set ritual_grace 1d" + CREATE_DAILY)
-    async with instance(database_url, datetime(2026, 3, 6, 20, 0, tzinfo=UTC)) as second:
+    async with hearth_instance(database_url, datetime(2026, 3, 6, 20, 0, tzinfo=UTC)) as second:
         said = "\n".join(second.blocks) + await second.run("@mod: /ritual history standup")
         assert said.count("🔔 standup") == 1
         assert "Fri 06 Mar 2026 09:00 UTC — posted" in said
@@ -97,17 +81,17 @@ async def test_a_longer_grace_time_catches_up_only_the_latest_firing(database_ur
 
 
 async def test_an_open_window_is_recapped_after_a_restart(database_url: str) -> None:
-    async with instance(database_url, START) as first:
+    async with hearth_instance(database_url, START) as first:
         await first.run(CREATE_DAILY + "wait 21h\n@alice: my plans")
-    async with instance(database_url, THURSDAY_9 + timedelta(hours=2)) as second:
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(hours=2)) as second:
         said = await second.run("wait 23h")
         assert said.count("📋 standup recap: 1 member took part.") == 1
 
 
 async def test_two_instances_on_one_database_post_each_run_once(database_url: str) -> None:
-    async with instance(database_url, START) as creator:
+    async with hearth_instance(database_url, START) as creator:
         await creator.run(CREATE_DAILY + '@mod: /ritual create pulse #ops "every 2 hours" prompt:"Status?"')
-    async with instance(database_url, START) as one, instance(database_url, START) as other:
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
         # Both advance through the same week at the same time, interleaving on the event loop.
         for day in range(1, 8):
             moment = START + timedelta(days=day)
@@ -124,17 +108,17 @@ async def test_two_instances_on_one_database_post_each_run_once(database_url: st
 
 
 async def test_two_instances_restarting_together_catch_up_once(database_url: str) -> None:
-    async with instance(database_url, START) as creator:
+    async with hearth_instance(database_url, START) as creator:
         await creator.run(CREATE_DAILY)
     back = THURSDAY_9 + timedelta(minutes=10)
-    async with instance(database_url, back) as one, instance(database_url, back) as other:
+    async with hearth_instance(database_url, back) as one, hearth_instance(database_url, back) as other:
         assert sum("🔔 standup" in block for block in one.blocks + other.blocks) == 1
 
 
 async def test_an_instance_with_a_stale_job_follows_the_table(database_url: str) -> None:
-    async with instance(database_url, START) as creator:
+    async with hearth_instance(database_url, START) as creator:
         await creator.run(CREATE_DAILY)
-    async with instance(database_url, START) as one, instance(database_url, START) as other:
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
         # Both armed the 09:00 schedule at start; `one` moves it to 11:00, which `other` does not know.
         await one.run('@mod is moderator\n@mod: /ritual edit standup schedule:"daily at 11:00"')
         await advance(other, datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
@@ -145,9 +129,9 @@ async def test_an_instance_with_a_stale_job_follows_the_table(database_url: str)
 
 
 async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> None:
-    async with instance(database_url, START) as creator:
+    async with hearth_instance(database_url, START) as creator:
         await creator.run("@admin is admin\n@admin: /config set message_points 0" + CREATE_DAILY)
-    async with instance(database_url, START) as one, instance(database_url, START) as other:
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
         await asyncio.gather(advance(one, THURSDAY_9), advance(other, THURSDAY_9))
         # The same member answers; each process records it (as a redelivered event would be).
         await one.run("@alice: my plans")
@@ -158,8 +142,8 @@ async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> N
 
 
 async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_ten_minutes(database_url: str) -> None:
-    async with instance(database_url, START) as survivor:
-        async with instance(database_url, START) as creator:
+    async with hearth_instance(database_url, START) as survivor:
+        async with hearth_instance(database_url, START) as creator:
             await creator.run(CREATE_DAILY)
             await advance(survivor, START + timedelta(minutes=10))
         # The creator is gone before the first firing: the survivor posts it.
@@ -167,10 +151,10 @@ async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_ten_mi
         assert sum("🔔 standup" in block for block in survivor.blocks) == 1
 
         friday_9 = THURSDAY_9 + timedelta(days=1)
-        async with instance(database_url, THURSDAY_9 + timedelta(hours=1)) as pauser:
+        async with hearth_instance(database_url, THURSDAY_9 + timedelta(hours=1)) as pauser:
             await pauser.run("@mod is moderator\n@mod: /ritual pause standup")
         await advance(survivor, friday_9 + timedelta(minutes=1))  # paused: Friday passes quietly
-        async with instance(database_url, friday_9 + timedelta(minutes=2)) as resumer:
+        async with hearth_instance(database_url, friday_9 + timedelta(minutes=2)) as resumer:
             await resumer.run("@mod is moderator\n@mod: /ritual resume standup")
         await advance(survivor, friday_9 + timedelta(days=1, minutes=2))
         assert sum("🔔 standup" in block for block in survivor.blocks) == 2  # Saturday's

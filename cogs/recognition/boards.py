@@ -195,7 +195,7 @@ class Boards:
                 rows = await ledger.top(
                     session, ctx.community.id, board.bucket, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
                 )
-            footer = f"Page {page} of {pages} · {number(ranked)} members with points"
+            footer = f"Page {page} of {pages} · {number(ranked)} {'member' if ranked == 1 else 'members'} with points"
         if not rows:
             return Reply(card=Card(title=board.title, description=EMPTY))
         lines = await self._lines(ctx, rows, own)

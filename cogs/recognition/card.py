@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.core.wording import number
+from bot.core.wording import number, points
 
 WIDTH, HEIGHT = 800, 260
 BACKGROUND = (35, 39, 42)
@@ -75,7 +75,7 @@ def render_rank_card(data: RankCardData) -> bytes:
         fill=MUTED,
         anchor="ra",
     )
-    draw.text((220, 162), f"{number(data.points)} points", font=_font(18), fill=MUTED)
+    draw.text((220, 162), points(data.points), font=_font(18), fill=MUTED)
     parts = [f"{label} {number(amount)}" for label, amount in data.categories]
     draw.text((220, 205), "  ·  ".join(parts), font=_font(18), fill=TEXT)
     out = io.BytesIO()

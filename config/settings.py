@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite+aiosqlite:///data/hearth.db", description="SQLAlchemy async URL")
     hearth_log_level: str = Field("INFO", description="Python logging level")
     hearth_activity_flush_seconds: float = Field(
-        2.0, gt=0, le=60, description="Longest time message-activity points wait in memory before the ledger"
+        2.0, gt=0, le=60, description="Longest time message-activity points and health counts wait in memory"
     )
     hearth_activity_batch_size: int = Field(2000, ge=1, le=50_000, description="Flush activity points at this many")
     hearth_cogs: str = Field("", description="Comma-separated features to load (default: all of ALL_COGS)")

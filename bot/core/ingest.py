@@ -8,16 +8,18 @@ some (the runtime awaits it before a passive event's dispatch returns, and Slack
 after that: every answer happens while fewer than the bound wait unwritten).
 Commands never use this: what a person sees acknowledged is committed before the reply.
 
-Community-health aggregates ride along (`health`): merged per row in memory, written by the same batch
-transaction as the awards, so points and the counts behind the health figures are kept or lost together.
+Community-health aggregates ride along (`health`): merged per row in memory and written by a batch transaction
+at most `flush_seconds` after they were last written (a batch that fills up sooner leaves them merging: a member's
+messages of a busy minute become one row update, not one per batch), or as soon as a bound of distinct rows wait,
+or at `flush()` and `close()`. Their loss window is therefore `flush_seconds` too, flood or not.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -53,6 +55,7 @@ class LedgerBuffer:
         self._batch_size = batch_size
         self._pending: list[Award] = []
         self._health = HealthDeltas()
+        self._health_written_at = -math.inf  # event-loop time of the last batch that wrote the health counts
         self._writing = 0  # awards in the flush under way
         self._room = asyncio.Event()
         self._room.set()
@@ -88,11 +91,20 @@ class LedgerBuffer:
         return self._health
 
     def touched(self) -> None:
-        """Health counts were added: the next flush writes them (they merge per row, so they do not fill a batch
-        the way awards do; a batch's worth of distinct rows wakes the writer early all the same)."""
+        """Health counts were added: a flush writes them within `flush_seconds` (they merge per row, so they do
+        not fill a batch the way awards do; the bound of distinct rows wakes the writer early all the same)."""
         self._drained.clear()
-        if len(self._health) >= self._batch_size:
+        if self._health_bound_reached:
             self._wake.set()
+
+    @property
+    def _health_bound_reached(self) -> bool:
+        # As many distinct rows as the awards' bound: memory stays bounded whatever the stream.
+        return len(self._health) >= _BOUND_BATCHES * self._batch_size
+
+    def _health_due(self) -> bool:
+        since = asyncio.get_running_loop().time() - self._health_written_at
+        return since >= self._flush_seconds or self._health_bound_reached
 
     @property
     def full(self) -> bool:
@@ -115,16 +127,24 @@ class LedgerBuffer:
         await self._drained.wait()
 
     async def flush(self) -> int:
-        """Write everything waiting; returns how many rows were new. On failure the batch is kept."""
+        """Write everything waiting (awards and health counts); returns how many rows were new. On failure the
+        batch is kept."""
+        return await self._flush(health_too=True)
+
+    async def _flush(self, *, health_too: bool) -> int:
         async with self._lock:
-            if not self._pending and not len(self._health):
+            health_too = health_too or self._health_due()
+            if not self._pending and not (health_too and len(self._health)):
                 if self._db.pending:  # first-seen members who earned nothing yet are written all the same
                     async with self._db.write():
                         pass
-                self._drained.set()
+                if not len(self._health):
+                    self._drained.set()
                 return 0
             batch, self._pending = self._pending, []
-            counts, self._health = self._health, HealthDeltas()
+            counts = HealthDeltas()
+            if health_too:
+                counts, self._health = self._health, counts
             self._writing = len(batch)
             try:
                 async with self._db.write() as session:
@@ -132,7 +152,8 @@ class LedgerBuffer:
                         batch = [self._remapped(award) for award in batch]
                         counts = counts.remapped(self._moved)
                     written = await ledger.record(session, batch)
-                    await health.write(session, counts)
+                    if health_too:
+                        await health.write(session, counts)
                     then = [await self._watched(session, hook, written) for hook in self._written] if written else []
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
@@ -142,13 +163,15 @@ class LedgerBuffer:
                 self._writing = 0
                 if not self.full:
                     self._room.set()
+            if health_too:
+                self._health_written_at = asyncio.get_running_loop().time()
             self.recorded += len(written)
             for follow_up in then:
                 if follow_up is not None:
                     task = asyncio.create_task(follow_up(), name="hearth-ledger-follow-up")
                     self._follow_ups.add(task)
                     task.add_done_callback(self._follow_ups.discard)
-            if not self._pending:
+            if not self._pending and not len(self._health):
                 self._drained.set()
             return len(written)
 
@@ -172,11 +195,14 @@ class LedgerBuffer:
 
     async def _run(self) -> None:
         while not self._closing:
-            with contextlib.suppress(TimeoutError):
+            quiet = False  # nothing woke the writer for `flush_seconds`: the health counts go too
+            try:
                 await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
+            except TimeoutError:
+                quiet = True
             self._wake.clear()
             try:
-                await self.flush()
+                await self._flush(health_too=quiet or self._closing)
             except Exception:
                 log.exception("could not write %d activity awards; will retry", self.pending)
 

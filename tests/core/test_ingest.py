@@ -6,12 +6,14 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
-from bot.core.ingest import LedgerBuffer
+from bot.core.ingest import FollowUp, LedgerBuffer
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from storage.health_models import HealthMemberDay
 from storage.ledger import Award
 from storage.models import Contribution
 from tests.conftest import START
@@ -82,3 +84,57 @@ async def test_passive_events_wait_while_eight_batches_are_unwritten_and_go_on_o
     await waiting
     assert not buffer.full
     assert await ledger_rows(hearth) == 16
+
+
+async def messages_counted(hearth: Hearth) -> int:
+    async with hearth.db.read() as session:
+        total = (await session.execute(select(func.sum(HealthMemberDay.messages)))).scalar_one()
+    return int(total or 0)
+
+
+async def test_health_counts_merge_in_memory_while_a_flood_fills_batches_and_are_written_within_the_window(
+    hearth: Hearth,
+) -> None:
+    """A full batch writes its awards at once; the health counts beside them are written at most
+    `HEARTH_ACTIVITY_FLUSH_SECONDS` after they last were (a member's busy minute is one row update), and
+    whenever the buffer is flushed."""
+    alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
+    buffer = LedgerBuffer(hearth.db, flush_seconds=3600.0, batch_size=2)
+    committed = asyncio.Event()
+
+    async def watch(_session: AsyncSession, _awards: list[Award]) -> FollowUp:
+        async def set_committed() -> None:
+            committed.set()
+
+        return set_committed
+
+    buffer.on_written(watch)
+    buffer.start()
+    try:
+        for batch in range(2):
+            for n in range(2):
+                buffer.health.member(alice.community_id, alice.id, START.date(), "messages")
+                buffer.touched()
+                buffer.submit(Award(alice.community_id, alice.id, "message", 1, f"k{batch}-{n}", START))
+            await asyncio.wait_for(committed.wait(), timeout=10)  # the full batch woke the writer
+            committed.clear()
+        assert await ledger_rows(hearth) == 2 * 2
+        # The first batch wrote the counts it found; the second, an hour's window from the first, left its own.
+        assert await messages_counted(hearth) == 2
+        await buffer.flush()
+        assert await messages_counted(hearth) == 4
+    finally:
+        await buffer.close()
+
+
+async def test_health_counts_alone_are_written_once_the_window_passes(hearth: Hearth) -> None:
+    alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
+    buffer = LedgerBuffer(hearth.db, flush_seconds=0.05, batch_size=2000)
+    buffer.start()
+    try:
+        buffer.health.member(alice.community_id, alice.id, START.date(), "messages")
+        buffer.touched()
+        await asyncio.wait_for(buffer.wait_idle(), timeout=10)
+        assert await messages_counted(hearth) == 1
+    finally:
+        await buffer.close()

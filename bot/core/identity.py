@@ -36,7 +36,9 @@ class Identity:
         self._communities_loaded = False
         self._warmed: set[int] = set()
         self._warming: dict[int, asyncio.Future[None]] = {}
-        self._members: dict[tuple[int, str], Member] = {}
+        # Community id -> external id -> member: no (community, external id) tuple to hold per member (6 MB for a
+        # 100,000-member community).
+        self._members: dict[int, dict[str, Member]] = {}
         self._member_by_id: dict[int, Member] = {}
         self._new: dict[int, identity.NewMember] = {}
         self._new_communities: dict[int, identity.NewCommunity] = {}
@@ -121,8 +123,7 @@ class Identity:
             or (ref.community.name and ref.community.name != community.ref.name)
         ):
             community = await self.community(ref.community)
-        key = (community.id, ref.external_id)
-        cached = self._members.get(key)
+        cached = self._members.get(community.id, {}).get(ref.external_id)
         if cached is not None:
             if not ref.display_name or cached.ref.display_name == ref.display_name:
                 self._last = (ref, cached)
@@ -186,13 +187,14 @@ class Identity:
         member = self._member_by_id.pop(self.current_id(member_id), None)
         self._departed.discard(self.current_id(member_id))
         if member is not None:
-            self._members.pop((member.community_id, member.ref.external_id), None)
+            self._members.get(member.community_id, {}).pop(member.ref.external_id, None)
 
     def forget_community(self, community_id: int) -> None:
         """Drop a community whose data was deleted (with its members)."""
         self._last = None
         for member in [m for m in self._member_by_id.values() if m.community_id == community_id]:
             self.forget(member.id)
+        self._members.pop(community_id, None)
         community = self._community_by_id.pop(community_id, None)
         if community is not None:
             self._communities.pop(community.ref, None)
@@ -281,12 +283,13 @@ class Identity:
 
     async def _load_members(self, community: Community) -> None:
         async with self._db.read() as session:
-            rows = await identity.community_members(session, community.id)
-        for row in rows:
-            if (community.id, row.external_id) not in self._members:
-                self._remember_member(Member(row.id, community.id, _ref(community, row)))
-            if row.departed:
-                self._departed.add(row.id)
+            known = self._members.setdefault(community.id, {})
+            async for rows in identity.community_members(session, community.id):
+                for row in rows:
+                    if row.external_id not in known:
+                        self._remember_member(Member(row.id, community.id, _ref(community, row)))
+                    if row.departed:
+                        self._departed.add(row.id)
         self._warmed.add(community.id)  # only now: a member not in the map is new
 
     async def _reserve_ids(self) -> None:
@@ -308,7 +311,7 @@ class Identity:
 
     def _remember_member(self, member: Member) -> Member:
         self._last = None
-        self._members[(member.community_id, member.ref.external_id)] = member
+        self._members.setdefault(member.community_id, {})[member.ref.external_id] = member
         self._member_by_id[member.id] = member
         return member
 

@@ -128,9 +128,9 @@ async def test_a_community_s_members_are_loaded_once_however_many_messages_wait_
     loads: list[int] = []
     real = storage_identity.community_members
 
-    async def counted(session: Any, community_id: int) -> Any:
+    def counted(session: Any, community_id: int) -> Any:
         loads.append(community_id)
-        return await real(session, community_id)
+        return real(session, community_id)
 
     monkeypatch.setattr(storage_identity, "community_members", counted)
     burst = await asyncio.gather(

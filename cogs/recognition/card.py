@@ -10,10 +10,12 @@ import asyncio
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.core.wording import number, points
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 WIDTH, HEIGHT = 800, 260
 BACKGROUND = (35, 39, 42)
@@ -39,6 +41,8 @@ class RankCardData:
 
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)
 
 
@@ -50,6 +54,9 @@ def initials(name: str) -> str:
 
 def render_rank_card(data: RankCardData) -> bytes:
     """The card as PNG bytes (CPU-bound: call `render_rank_card_async` from async code)."""
+    # Pillow loads with the first card, in the worker: 3 MiB that a process showing no card never holds.
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     # Avatar: a disc with the member's initials (no avatar fetching: no network in a render).

@@ -6,11 +6,11 @@ a message is read here only to score its mood when the community switched sentim
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.events import Event, MemberJoined, MessagePosted, ReactionAdded
+from bot.core.recent import RecentIds
 from bot.core.refs import Member
 from bot.core.services import Services
 from cogs.health.mood import Authors, score
@@ -19,8 +19,8 @@ from storage import health_queries
 from storage.health import local_day, utc
 
 # Redelivered events (Slack retries, a reconnecting gateway) count once: the ledger dedups by key, these
-# counts by the most recent event ids.
-_RECENT_EVENTS = 50_000
+# counts by the most recent event ids (at least the last 25,000, at most 50,000).
+_RECENT_EVENTS = 25_000
 # Newcomers whose first message or its first reply is still awaited, loaded per community at first sight.
 NEWCOMER_HORIZON = timedelta(days=90)
 
@@ -33,7 +33,7 @@ class _Awaiting:
 class Tracking:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentIds(_RECENT_EVENTS)
         self._awaiting: dict[int, dict[int, _Awaiting]] = {}  # community -> newcomer -> state
         self._loaded_all = False
         self._authors = Authors()
@@ -43,12 +43,7 @@ class Tracking:
         self._authors.forget(community_id)
 
     def _first_time(self, event: Event) -> bool:
-        if event.event_id in self._recent:
-            return False
-        self._recent[event.event_id] = None
-        if len(self._recent) > _RECENT_EVENTS:
-            self._recent.popitem(last=False)
-        return True
+        return self._recent.first_time(event.event_id)
 
     async def _newcomers(self, community_id: int) -> dict[int, _Awaiting]:
         if not self._loaded_all:

@@ -15,7 +15,6 @@ the set is empty again, still awards nothing.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.events import CommunityAdded
+from bot.core.recent import RecentIds
 from bot.core.refs import CommunityRef
 from bot.core.runtime import Hearth
 from bot.platforms.slack.events import SlackEvents
@@ -46,22 +46,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 RECENT_EVENTS = 10_000  # event ids remembered for deduplication (Slack retries within minutes)
-
-
-class RecentIds:
-    """The last `size` ids seen, in arrival order: `first_time` is True once per id."""
-
-    def __init__(self, size: int = RECENT_EVENTS) -> None:
-        self._size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, item: str) -> bool:
-        if item in self._ids:
-            return False
-        self._ids[item] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
 
 
 class SlackPlatform:
@@ -89,7 +73,7 @@ class SlackPlatform:
         self.people = People(self.client, settings.slack_moderator_group_ids(), hearth.services.identity.member)
         self.interactions = SlackInteractions(self)
         self.events = SlackEvents(self)
-        self._recent = RecentIds()
+        self._recent = RecentIds(RECENT_EVENTS)
         self.app.middleware(self._drop_redeliveries)
         self.interactions.register()
         self.events.register()

@@ -45,6 +45,25 @@ def test_emoji_and_punctuation_only_messages_repeat_when_the_same() -> None:
     assert verdicts("👍", "👍", "🎉", "!!!", "!!!") == [False, True, False, False, True]
 
 
+def test_emoji_and_punctuation_repeat_whatever_their_spacing() -> None:
+    assert verdicts("👍👍", "👍 👍", "!!", "! !") == [False, True, False, True]
+
+
+def test_vowel_signs_are_part_of_their_word() -> None:
+    # Devanagari: different vowel signs make different words (day / gift; yes / am).
+    assert verdicts("दिन", "दान") == [False, False]
+    assert verdicts("हाँ", "हूँ", "है") == [False, False, False]
+    assert verdicts("नमस्ते दोस्तों", "नमस्ते दोस्तों!!") == [False, True]
+
+
+def test_arabic_with_or_without_its_optional_vowel_points_is_the_same_message() -> None:
+    assert verdicts("مرحبا بالجميع", "مَرْحَبًا بِالْجَمِيعِ") == [False, True]
+
+
+def test_an_accent_typed_apart_is_the_same_letter() -> None:
+    assert verdicts("café", "cafe\u0301") == [False, True]
+
+
 def test_a_message_without_text_repeats_nothing() -> None:
     assert verdicts("", "", "  ") == [False, False, False]
 

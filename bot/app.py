@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -38,6 +39,11 @@ def build_hearth(
     return hearth
 
 
+# A service manager's SIGTERM stops the console as it stops Discord and Slack: what was typed is flushed, exit 0.
+# Ctrl-C stays the console's own key (it says goodbye).
+_CONSOLE_SIGNALS = (signal.SIGTERM,)
+
+
 async def run_console(
     settings: Settings,
     lines: Iterable[str] | None,
@@ -54,10 +60,12 @@ async def run_console(
     with logs_on(clock):
         try:
             await hearth.start()
-            if lines is None:
-                await interactive(hearth)
-            else:
-                await ConsolePlatform(hearth, scheduler, write or print_block).run_lines(lines)
+            serving = (
+                interactive(hearth)
+                if lines is None
+                else ConsolePlatform(hearth, scheduler, write or print_block).run_lines(lines)
+            )
+            await hearth.lifecycle.serve_until_signalled(serving, signals=_CONSOLE_SIGNALS)
         finally:
             await hearth.close()
             await hearth.db.dispose()
@@ -81,7 +89,8 @@ async def run_platform(settings: Settings, **overrides: object) -> None:
         try:
             await hearth.start()
             if platform.virtual_time:
-                await platform.serve(hearth, platform_settings)
+                serving = platform.serve(hearth, platform_settings)
+                await hearth.lifecycle.serve_until_signalled(serving, signals=_CONSOLE_SIGNALS)
             else:
                 tune_for_serving()
                 # SIGTERM / SIGINT: stop listening, let handlers finish, then the finally below flushes and closes.

@@ -30,8 +30,9 @@ class Lifecycle:
         self._before: set[asyncio.Task[Any]] = set()
         self.stopping = False
 
-    async def serve_until_signalled(self, serve: Awaitable[None]) -> None:
-        """Run `serve` until it returns or a stop signal cancels it (then return normally: exit 0)."""
+    async def serve_until_signalled(self, serve: Awaitable[None], signals: tuple[int, ...] = _SIGNALS) -> None:
+        """Run `serve` until it returns or a stop signal (`signals`: SIGTERM and SIGINT) cancels it (then return
+        normally: exit 0)."""
         loop = asyncio.get_running_loop()
         self._before = asyncio.all_tasks()
         task = asyncio.ensure_future(serve)
@@ -43,7 +44,7 @@ class Lifecycle:
             self.stopping = True
             task.cancel()
 
-        for signum in _SIGNALS:
+        for signum in signals:
             loop.add_signal_handler(signum, stop, signum)
         try:
             await task
@@ -51,7 +52,7 @@ class Lifecycle:
             if not self.stopping:
                 raise
         finally:
-            for signum in _SIGNALS:
+            for signum in signals:
                 loop.remove_signal_handler(signum)
 
     async def drain(self, named: tuple[str, ...] = ()) -> None:

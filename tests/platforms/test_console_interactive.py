@@ -9,6 +9,8 @@ import io
 import os
 import pty
 import select
+import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -106,6 +108,21 @@ def test_ctrl_d_and_ctrl_c_leave_cleanly(terminal: Terminal, key: str, name: str
     assert terminal.exit_code() == 0, f"{name}: {terminal.seen[-2000:]}"
     assert "Bye!" in terminal.seen
     assert "Traceback" not in terminal.seen and "^C" not in terminal.seen
+
+
+def test_sigterm_keeps_what_was_typed_and_exits_0(terminal: Terminal, tmp_path: Path) -> None:
+    """A service manager stopping `hearth console` (or `hearth run` on the console): the message's point still
+    waiting in the activity buffer is written, as on Discord and Slack."""
+    terminal.prompt_after("Quit with Ctrl-D or Ctrl-C.")
+    terminal.type("Good morning everyone\r")
+    terminal.type("/kudos @bob thanks\r")  # answered after the message was handled; it does not flush activity
+    terminal.prompt_after("you can give 4 more kudos today")
+    terminal.process.send_signal(signal.SIGTERM)
+    assert terminal.exit_code() == 0, terminal.seen[-2000:]
+    assert "Traceback" not in terminal.seen
+    with sqlite3.connect(tmp_path / "tty.db") as database:
+        kinds = dict(database.execute("SELECT kind, count(*) FROM contribution GROUP BY kind").fetchall())
+    assert kinds.get("message") == 1, kinds
 
 
 def test_up_recalls_the_last_line(terminal: Terminal) -> None:

@@ -95,15 +95,15 @@ def migrate() -> None:
     """Apply database migrations (Hearth also does this at every start)."""
     settings = load_settings()
 
-    async def upgrade() -> None:
+    async def upgrade() -> str:
         db = Database.open(settings.database_url)
         try:
-            await db.migrate()
+            return await db.migrate()
         finally:
             await db.dispose()
 
-    asyncio.run(upgrade())
-    typer.echo(f"database is up to date: {settings.database_url}")
+    done = {"built": "built new", "upgraded": "upgraded", "current": "nothing to do"}[asyncio.run(upgrade())]
+    typer.echo(f"database is up to date: {settings.database_url} ({done})")
 
 
 class ManifestFormat(StrEnum):

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+Migrated = Literal["built", "upgraded", "current"]
 _IMMEDIATE = "hearth_begin_immediate"
 # Read sessions on SQLite skip BEGIN: one trip fewer to the driver thread per session, and the
 # isolation of PostgreSQL's READ COMMITTED (each statement its own consistent snapshot).
@@ -204,8 +205,9 @@ class Database:
         if self._checkpoint is not None:
             await self._checkpoint
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revisions (run at every start; features may branch).
+    async def migrate(self) -> Migrated:
+        """Bring the schema to the newest Alembic revisions (run at every start; features may branch); says
+        what it did: `built` a new database, `upgraded` one, or found it `current`.
 
         A database already at every head is left alone without importing Alembic (a fifth of start-up)."""
         path = self.engine.url.database
@@ -222,13 +224,13 @@ class Database:
             raise self._unusable(error) from None
         try:
             if await _applied(connection) == _heads():
-                return
+                return "current"
             if not (self.is_sqlite and path and path != ":memory:"):
                 await _upgrade(connection)
-                return
+                return "upgraded"
         finally:
             await connection.close()
-        await asyncio.to_thread(_build_sqlite_file, path)
+        return await asyncio.to_thread(_build_sqlite_file, path)
 
     def _unusable(self, error: Exception) -> SettingsError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -281,7 +283,7 @@ async def _upgrade(connection: AsyncConnection) -> None:
     await connection.commit()
 
 
-def _build_sqlite_file(path: str) -> None:
+def _build_sqlite_file(path: str) -> Migrated:
     """Bring a SQLite file to every head on a plain sqlite3 connection, in a worker thread: a new database's
     hundred-odd DDL statements are then calls, not three trips each to aiosqlite's thread. The connection is set
     up as Hearth's async ones are (`_sqlite_setup`: pragmas, our own BEGIN).
@@ -310,6 +312,7 @@ def _build_sqlite_file(path: str) -> None:
             connection.commit()
     finally:
         engine.dispose()
+    return "upgraded" if tables else "built"
 
 
 def _create_from_models(sync_connection: Connection) -> None:

@@ -54,6 +54,9 @@ from storage.engine import Database
 log = logging.getLogger(__name__)
 
 PASSIVE_EVENTS = (MessagePosted, ReactionAdded, ReactionRemoved)
+# Discord's own bound on integer options (±2⁵³); on Slack and the console, what is typed beyond it would not fit
+# a database integer either (it answered "something went wrong" with an OverflowError logged).
+LARGEST_INTEGER_OPTION = 2**53
 # Who is a member, and since when, is recorded before any cog hears of it, whichever cogs are loaded.
 MEMBERSHIP_EVENTS = (MemberJoined, MemberLeft, MembersPresent)
 
@@ -308,10 +311,13 @@ class Hearth:
                 number = int(raw)
             except (TypeError, ValueError):
                 raise UserError(f"{option.name.capitalize()} must be a whole number, not `{raw}`.") from None
-            if option.min_value is not None and number < option.min_value:
-                raise UserError(f"{option.name.capitalize()} must be at least {option.min_value:,}.")
-            if option.max_value is not None and number > option.max_value:
-                raise UserError(f"{option.name.capitalize()} must be at most {option.max_value:,}.")
+            name = option.name.replace("_", " ").capitalize()
+            lowest = option.min_value if option.min_value is not None else -LARGEST_INTEGER_OPTION
+            highest = option.max_value if option.max_value is not None else LARGEST_INTEGER_OPTION
+            if number < lowest:
+                raise UserError(f"{name} must be at least {lowest:,}.")
+            if number > highest:
+                raise UserError(f"{name} must be at most {highest:,}.")
             return number
         text = clean_user_text(str(raw)).strip()
         if kind is OptionType.CHOICE:

@@ -121,7 +121,7 @@ class RitualService:
         prompt = (changes.prompt or _DEFAULT_PROMPTS.get(kind, "")).strip()
         if kind in ("prompt", "thread") and not prompt:
             raise UserError(f'A {kind} ritual needs the prompt text to post, e.g. `prompt:"What are you working on?"`.')
-        window = _checked_window(changes.window or DEFAULT_WINDOW)
+        window = _checked_window(DEFAULT_WINDOW if changes.window is None else changes.window)
         await self._check_channel(changes.channel)
         async with self.services.db.write() as session:
             ritual_id = await store.create(

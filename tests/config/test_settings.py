@@ -194,3 +194,10 @@ def test_a_zero_duration_reads_off_and_off_sets_it() -> None:
     settings = CATALOG.decode({"kudos_pair_cooldown": CATALOG.encode(timedelta(0)), "value_tags": ""})
     assert settings.describe("kudos_pair_cooldown") == "off"
     assert settings.describe("value_tags") == "none"
+
+
+def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+    first, again = (_hearth(tmp_path, "migrate", DATABASE_URL=url) for _ in range(2))
+    assert first.stdout.splitlines() == [f"database is up to date: {url} (built new)"]
+    assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]

@@ -6,6 +6,19 @@ from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver
 
 
+async def test_an_id_too_large_for_any_kudos_is_refused_politely(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mo is moderator
+        @mo: /recognition void 99999999999999999999999 spam
+        @mo: /recognition void 0 spam
+        """
+    )
+    assert "Kudos id must be at most 9,007,199,254,740,992." in said
+    assert "Kudos id must be at least 1." in said
+    assert "went wrong" not in said
+
+
 async def test_void_takes_the_id_as_the_kudos_footer_shows_it(console: ConsoleDriver) -> None:
     said = await console.run(
         """

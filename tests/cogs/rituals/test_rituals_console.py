@@ -245,6 +245,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
         @mod: /ritual create "stand up!" #general "daily at 09:00" prompt:hi
         @mod: /ritual create standup #general "daily at 09:00" prompt:hi start:tomorrow
         @mod: /ritual create standup #general "daily at 09:00" prompt:hi window:1m
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi window:0s
         @mod: /ritual list
         """
     )
@@ -257,7 +258,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
     assert "A prompt ritual needs the prompt text to post" in said
     assert "`stand up!` can't be a ritual name" in said
     assert "`tomorrow` is not a start date; write it like 2026-03-09." in said
-    assert "The participation window must be between 5 minutes and 30 days." in said
+    assert said.count("The participation window must be between 5 minutes and 30 days.") == 2  # 1m, and 0s
     assert "[only @mod] No rituals yet." in said
 
     said = await console.run(

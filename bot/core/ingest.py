@@ -99,8 +99,10 @@ class LedgerBuffer:
 
     @property
     def _health_bound_reached(self) -> bool:
-        # As many distinct rows as the awards' bound: memory stays bounded whatever the stream.
-        return len(self._health) >= _BOUND_BATCHES * self._batch_size
+        # Half as many distinct rows as the awards' bound (8,000 by default): memory stays bounded whatever the
+        # stream (a flood of first-time speakers makes a row each), and a busy minute of a few thousand members
+        # still merges in memory.
+        return len(self._health) >= _BOUND_BATCHES // 2 * self._batch_size
 
     def _health_due(self) -> bool:
         since = asyncio.get_running_loop().time() - self._health_written_at

@@ -7,7 +7,8 @@ batches do), so that the table's pages are no longer all-visible. Times `ledger.
 autovacuum has had its turn (simulated with VACUUM, which migration 0004 makes autovacuum do after 1%
 of the table changed), then while activity batches are recorded into both communities through
 `ledger.record` on the same event loop (the ranks held in memory follow every batch). The first rank of
-each community (its bucket read into memory) is timed apart. The database is emptied first.
+each community (its bucket read into memory) and its first top 10 (the process's first compiles and
+prepares the statement) are timed apart. The database is emptied first.
 
     .venv/bin/python -m bench.pg_reads --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_reads
     .venv/bin/python -m bench.pg_reads          # SQLite: a new file, the same rows (VACUUM and ANALYZE for "after")
@@ -131,6 +132,10 @@ async def measure(url: str, communities: dict[str, int], calls: int, label: str)
         async with database.read() as session:
             await ledger.standing(session, community, "all", members[name][0])
         first = time.perf_counter() - started
+        started = time.perf_counter()
+        async with database.read() as session:  # the process's first top 10 compiles and prepares its statement
+            await ledger.top(session, community, "all")
+        first_top = time.perf_counter() - started
         for what in ("top", "rank"):
             samples = []
             for _ in range(calls):
@@ -143,6 +148,7 @@ async def measure(url: str, communities: dict[str, int], calls: int, label: str)
                 samples.append(time.perf_counter() - started)
             _report(label, name, what, samples)
         print(f"{label:<22} {name:>7} members  first rank (bucket read)  {first * 1000:6.2f} ms")
+        print(f"{label:<22} {name:>7} members  first top 10              {first_top * 1000:6.2f} ms")
     await database.dispose()
 
 

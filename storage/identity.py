@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Row, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_rows_sqlite, upsert_insert
@@ -227,16 +228,23 @@ async def community_members(session: AsyncSession, community_id: int) -> AsyncIt
     """Every member of a community, for warming the identity map in one query, in lists of at most
     `MEMBERS_PER_CHUNK` (a server-side cursor: one statement, read a chunk at a time)."""
     table = Member.__table__  # type: ignore[attr-defined]
-    result = await session.stream(
-        select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot, table.c.left_at).where(
-            table.c.community_id == community_id
-        )
+    query = select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot, table.c.left_at).where(
+        table.c.community_id == community_id
     )
-    async for rows in result.partitions(MEMBERS_PER_CHUNK):
-        yield [
+
+    def member_rows(rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> list[MemberRow]:
+        return [
             MemberRow(row.id, community_id, row.external_id, row.display_name, row.is_bot, row.left_at is not None)
             for row in rows
         ]
+
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL reads run in autocommit, where asyncpg opens no cursor: the rows come at once.
+        for rows in (await session.execute(query)).partitions(MEMBERS_PER_CHUNK):
+            yield member_rows(rows)
+        return
+    async for rows in (await session.stream(query)).partitions(MEMBERS_PER_CHUNK):
+        yield member_rows(rows)
 
 
 async def rename_members(session: AsyncSession, names: list[tuple[int, str]]) -> None:

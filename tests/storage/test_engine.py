@@ -110,3 +110,35 @@ def _secure_delete_off_by_default(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA secure_delete=OFF")
     cursor.close()
+
+
+async def test_postgres_connection_dropped_while_idle_is_replaced_before_a_read_uses_it(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection the server dropped (a restart, an idle timeout) costs no command an error: one idle
+    for a while is pinged first, and the pool opens a new one."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's connection pool")
+    async with db.read() as session:
+        first = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    other = Database.open(str(db.engine.url.render_as_string(hide_password=False)))
+    try:
+        async with other.write() as session:
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    finally:
+        await other.dispose()
+    monkeypatch.setattr("storage.engine.PING_AFTER_IDLE_SECONDS", 0.0)  # idle long enough
+    async with db.read() as session:
+        second = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    assert second != first
+
+
+async def test_postgres_reads_take_no_transaction(db: Database) -> None:
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's autocommit reads")
+    async with db.read() as session:
+        # Outside a transaction block each statement is its own: now() moves between them.
+        first = (await session.execute(text("SELECT now()"))).scalar_one()
+        await asyncio.sleep(0.01)
+        second = (await session.execute(text("SELECT now()"))).scalar_one()
+    assert second > first

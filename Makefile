@@ -22,12 +22,12 @@ $(BIN)/python:
 
 # Hearth's own modules as bytecode: an editable install leaves them as source, and where PYTHONDONTWRITEBYTECODE
 # is set (containers often set it) every start compiled all of them again (a quarter of a second here).
-# compileall skips what is up to date.
+# compileall skips what is up to date; where it cannot write (a read-only checkout) Hearth runs from source as before.
 COMPILE_OWN := $(BIN)/python -m compileall -q bot cogs storage config
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(call install,-e .)
-	@$(COMPILE_OWN)
+	-@$(COMPILE_OWN)
 	@touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
@@ -35,7 +35,7 @@ $(STAMP): $(RUNTIME)
 	@touch $(STAMP)
 
 run: $(RUNTIME)
-	@$(COMPILE_OWN)
+	-@$(COMPILE_OWN)
 	$(BIN)/hearth run
 
 lint: $(STAMP)

@@ -813,6 +813,8 @@ class _Boards:
                     board.add(member_id, points)
 
     def _rolled_back(self, connection: Connection) -> None:
+        if connection.invalidated:  # the connection was lost: its record's info went with it (and asking for it
+            return  # would raise over the error that lost it)
         connection.info.pop(_PENDING_TOTALS, None)
 
     def _checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:

@@ -36,9 +36,12 @@ def normalise(text: str) -> str:
     return form[:_LONGEST] or "".join(text.split())[:_LONGEST]
 
 
-# Vowel points that writers of Arabic and Hebrew mostly leave out: a message with them repeats one without.
+# Vowel points that writers of Arabic and Hebrew mostly leave out (a message with them repeats one without),
+# and the Arabic tatweel that stretches a word (U+0640: `شكــــرا` is `شكرا`).
 _OPTIONAL_MARKS = dict.fromkeys(
-    chain(range(0x0591, 0x05C8), range(0x0610, 0x061B), range(0x064B, 0x0660), [0x0670], range(0x06D6, 0x06EE))
+    chain(
+        range(0x0591, 0x05C8), range(0x0610, 0x061B), [0x0640], range(0x064B, 0x0660), [0x0670], range(0x06D6, 0x06EE)
+    )
 )
 
 

@@ -112,6 +112,19 @@ def _secure_delete_off_by_default(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+async def backend_of_a_pooled_connection_terminated(db: Database) -> int:
+    """The server ends the backend of the connection the pool hands out next; returns its pid."""
+    async with db.read() as session:
+        pid = int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    other = Database.open(str(db.engine.url.render_as_string(hide_password=False)))
+    try:
+        async with other.write() as session:
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await other.dispose()
+    return pid
+
+
 async def test_postgres_connection_dropped_while_idle_is_replaced_before_a_read_uses_it(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,16 +132,19 @@ async def test_postgres_connection_dropped_while_idle_is_replaced_before_a_read_
     for a while is pinged first, and the pool opens a new one."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL's connection pool")
-    async with db.read() as session:
-        first = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-    other = Database.open(str(db.engine.url.render_as_string(hide_password=False)))
-    try:
-        async with other.write() as session:
-            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-    finally:
-        await other.dispose()
+    first = await backend_of_a_pooled_connection_terminated(db)
     monkeypatch.setattr("storage.engine.PING_AFTER_IDLE_SECONDS", 0.0)  # idle long enough
     async with db.read() as session:
+        second = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    assert second != first
+
+
+async def test_postgres_connection_the_driver_saw_close_is_replaced_however_recently_used(db: Database) -> None:
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's connection pool")
+    first = await backend_of_a_pooled_connection_terminated(db)
+    await asyncio.sleep(0.2)  # the end reaches the driver; far less than PING_AFTER_IDLE_SECONDS
+    async with db.write() as session:  # a command's transaction, as /kudos takes
         second = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
     assert second != first
 

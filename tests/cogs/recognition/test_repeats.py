@@ -58,6 +58,7 @@ def test_vowel_signs_are_part_of_their_word() -> None:
 
 def test_arabic_with_or_without_its_optional_vowel_points_is_the_same_message() -> None:
     assert verdicts("مرحبا بالجميع", "مَرْحَبًا بِالْجَمِيعِ") == [False, True]
+    assert verdicts("شكرا", "شكــــــرا") == [False, True]  # stretched with tatweel
 
 
 def test_an_accent_typed_apart_is_the_same_letter() -> None:

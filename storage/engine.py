@@ -355,8 +355,9 @@ def _build_sqlite_file(path: str) -> Migrated:
 def _create_from_models(sync_connection: Connection) -> None:
     from sqlmodel import SQLModel
 
+    # Imported for their side effect: each registers its tables on SQLModel.metadata.
     import storage.health_models
-    import storage.models  # noqa: F401  (likewise)
+    import storage.models  # noqa: F401
 
     SQLModel.metadata.create_all(sync_connection)
     # Alembic's own version table, as `alembic stamp` would create and fill it.

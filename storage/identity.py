@@ -226,7 +226,7 @@ MEMBERS_PER_CHUNK = 5000
 
 async def community_members(session: AsyncSession, community_id: int) -> AsyncIterator[list[MemberRow]]:
     """Every member of a community, for warming the identity map in one query, in lists of at most
-    `MEMBERS_PER_CHUNK` (a server-side cursor: one statement, read a chunk at a time)."""
+    `MEMBERS_PER_CHUNK` (on SQLite through a server-side cursor, read a chunk at a time)."""
     table = Member.__table__  # type: ignore[attr-defined]
     query = select(table.c.id, table.c.external_id, table.c.display_name, table.c.is_bot, table.c.left_at).where(
         table.c.community_id == community_id

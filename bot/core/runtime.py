@@ -307,11 +307,11 @@ class Hearth:
                 raise UserError(f"I couldn't find the role `{raw}`.")
             return raw
         if kind is OptionType.INTEGER:
+            name = option.name.replace("_", " ").capitalize()
             try:
                 number = int(raw)
             except (TypeError, ValueError):
-                raise UserError(f"{option.name.capitalize()} must be a whole number, not `{raw}`.") from None
-            name = option.name.replace("_", " ").capitalize()
+                raise UserError(f"{name} must be a whole number, not `{raw}`.") from None
             lowest = option.min_value if option.min_value is not None else -LARGEST_INTEGER_OPTION
             highest = option.max_value if option.max_value is not None else LARGEST_INTEGER_OPTION
             if number < lowest:

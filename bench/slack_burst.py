@@ -3,7 +3,7 @@
 - drain: messages from N members never seen before, sent as fast as Bolt answers (100 in flight);
   an event is answered once handled, so the drain rate is N over the time until all were answered.
 - kill -9 mid-burst (unpaced: all at once; paced: a steady rate), then a restart: how many
-  acknowledged messages are missing, against the documented bound (eight activity batches).
+  acknowledged messages are missing, against the documented bound (`BOUND_BATCHES` activity batches, 4).
 - SIGTERM mid-burst: acknowledged messages missing (must be 0), exit code, time to exit.
 - start-up: from starting `hearth run` to its "HTTP on port" line, on the database the drain left
   (existing, migrated), wall and the process's CPU, best and worst of three.
@@ -25,6 +25,7 @@ import aiohttp
 from sqlalchemy import text
 
 from bench.stream import reset_postgres
+from bot.core.ingest import BOUND_BATCHES
 from storage.engine import Database
 from tests.core.test_lifecycle import Served, hearth_run
 from tests.platforms.slack_fakes import SlackRequests, event_payload, message_event, mock_slack_api
@@ -110,7 +111,7 @@ async def killed(url: str, events: int, first: int, rate: float | None) -> str:
     how = f"paced {rate:,.0f}/s" if rate else "unpaced"
     return (
         f"kill -9 ({how}): {len(acknowledged):,} acknowledged, {len(missing):,} missing after restart"
-        f" (bound {8 * BATCH:,}); oldest missing answered {oldest:.2f} s before the kill"
+        f" (bound {BOUND_BATCHES * BATCH:,}); oldest missing answered {oldest:.2f} s before the kill"
     )
 
 

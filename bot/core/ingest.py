@@ -3,7 +3,7 @@
 Awards wait in memory at most `flush_seconds` (or until `batch_size` are waiting), then go to the
 ledger in one transaction. `close()` flushes. The loss window is therefore what arrived in the last
 `flush_seconds` before a crash (a clean shutdown loses nothing), and never more than
-`8 * batch_size` awards: past that, `room()` holds passive events back until a flush has written
+`BOUND_BATCHES * batch_size` awards (4 batches): past that, `room()` holds passive events back until a flush has written
 some (the runtime awaits it before a passive event's dispatch returns, and Slack is answered only
 after that: every answer happens while fewer than the bound wait unwritten).
 Commands never use this: what a person sees acknowledged is committed before the reply.
@@ -40,8 +40,10 @@ FollowUp = Callable[[], Coroutine[Any, Any, None]]
 Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 
 # Awards not yet written, in batches, past which passive events wait: room for the next batch to fill
-# while one is being written, so that handling and writing overlap.
-_BOUND_BATCHES = 8
+# while one is being written, so that handling and writing overlap, and for a burst. It was 8 until
+# 2026-12-01: a flood of 100,000 first-time speakers then peaked at 184-207 MiB (bench.memory), at 4 at
+# 170-174 MiB, and a crash loses half as much; the flood's rate gives up about a tenth (bench.stream).
+BOUND_BATCHES = 4
 
 
 class LedgerBuffer:
@@ -99,10 +101,10 @@ class LedgerBuffer:
 
     @property
     def _health_bound_reached(self) -> bool:
-        # Half as many distinct rows as the awards' bound (8,000 by default): memory stays bounded whatever the
+        # Half as many distinct rows as the awards' bound (4,000 by default): memory stays bounded whatever the
         # stream (a flood of first-time speakers makes a row each), and a busy minute of a few thousand members
         # still merges in memory.
-        return len(self._health) >= _BOUND_BATCHES // 2 * self._batch_size
+        return len(self._health) >= BOUND_BATCHES // 2 * self._batch_size
 
     def _health_due(self) -> bool:
         since = asyncio.get_running_loop().time() - self._health_written_at
@@ -110,8 +112,8 @@ class LedgerBuffer:
 
     @property
     def full(self) -> bool:
-        """Whether the awards not yet written reached the bound (`_BOUND_BATCHES` batches)."""
-        return len(self._pending) + self._writing >= _BOUND_BATCHES * self._batch_size
+        """Whether the awards not yet written reached the bound (`BOUND_BATCHES` batches)."""
+        return len(self._pending) + self._writing >= BOUND_BATCHES * self._batch_size
 
     async def room(self) -> None:
         """Wait until the awards not yet written are below the bound again."""

@@ -1,7 +1,7 @@
 """A real `hearth run` process on Slack (HTTP mode, mock Web API): what it acknowledged, it keeps.
 
 SIGTERM during a burst: every acknowledged message is in the ledger, exit 0, no traceback. `kill -9`
-during a burst: what is missing after a restart is within the activity buffer's bound (eight batches),
+during a burst: what is missing after a restart is within the activity buffer's bound (`BOUND_BATCHES` batches),
 and running totals equal the ledger.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.core.ingest import BOUND_BATCHES
 from tests.platforms.slack_fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -31,7 +32,7 @@ from tests.platforms.slack_fakes import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-BATCH = 20  # HEARTH_ACTIVITY_BATCH_SIZE: the buffer holds at most eight batches unwritten
+BATCH = 20  # HEARTH_ACTIVITY_BATCH_SIZE: the buffer holds at most BOUND_BATCHES batches unwritten
 BURST = 400
 STARTUP_SECONDS = 60.0
 
@@ -152,6 +153,6 @@ async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_
     keys, points, totals = ledger(database)
 
     assert len(acknowledged) >= BURST // 2
-    assert len(acknowledged - keys) <= 8 * BATCH
+    assert len(acknowledged - keys) <= BOUND_BATCHES * BATCH
     assert after <= keys
     assert points == totals

@@ -93,9 +93,11 @@ class Tracking:
             deltas.first_message(author.id, now, event.message_id, channel)
         if answered is not None and event.reply_to_message_id is not None:
             theirs = awaiting.get(answered.id)
-            if theirs is not None and theirs.first_message_id == event.reply_to_message_id:
+            # A reply to any of their messages answers their first post: newcomers often say hello over several
+            # messages, and a welcome to the last of them is a welcome all the same.
+            if theirs is not None and theirs.first_message_id is not None:
                 del awaiting[answered.id]  # answered: nothing more to wait for
-                deltas.first_reply(answered.id, event.reply_to_message_id, now, author.id)
+                deltas.first_reply(answered.id, theirs.first_message_id, now, author.id)
         if not settings.of(HealthSettings).health_sentiment:
             self._authors.forget(community)
         elif event.text:

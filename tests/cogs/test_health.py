@@ -88,21 +88,25 @@ async def test_aggregates_are_counts_and_no_text_is_stored(hearth: Hearth, conso
             assert sentinel.encode() not in file.read_bytes()
 
 
-async def test_a_newcomers_first_reply_is_the_first_answer_to_their_first_post(
+async def test_a_newcomers_first_reply_is_the_first_answer_to_any_of_their_posts(
     hearth: Hearth, console: ConsoleDriver
 ) -> None:
     await console.run(
-        "@dan joins\n@erin joins\nwait 10m\n@dan: first\nwait 10m\n"
+        "@dan joins\n@erin joins\n@fay joins\nwait 10m\n@dan: first\nwait 10m\n"
         "@dan replies to @dan: bump\n"  # his own reply: never an answer (and now his latest message)
-        "@amy replies to @dan: welcome\n"  # to "bump", not to his first post
-        "@erin: hi\nwait 15m\n@amy replies to @erin: welcome erin\nwait 1h\n@bob replies to @erin: hi"
+        "wait 5m\n@amy replies to @dan: welcome\n"  # to "bump": a welcome all the same, 15 min after his first
+        "@erin: hi\nwait 15m\n@amy replies to @erin: welcome erin\nwait 1h\n@bob replies to @erin: hi\n"
+        "@fay: hello\n@fay replies to @fay: anyone?"  # only her own reply: unanswered
     )
     await hearth.services.activity.flush()
     async with hearth.db.read() as session:
         rows = {row.member_id: row for row in (await session.execute(select(HealthNewcomer))).scalars()}
     names = {m.id: m.name for m in (await hearth.services.identity.members_by_id(list(rows))).values()}
     by_name = {names[i]: row for i, row in rows.items()}
-    assert by_name["dan"].first_reply_at is None
+    assert by_name["fay"].first_message_at is not None and by_name["fay"].first_reply_at is None
+    dan = by_name["dan"]
+    assert dan.first_message_at is not None and dan.first_reply_at is not None
+    assert (dan.first_reply_at - dan.first_message_at).total_seconds() == 15 * 60
     erin = by_name["erin"]
     assert erin.first_message_at is not None and erin.first_reply_at is not None
     assert (erin.first_reply_at - erin.first_message_at).total_seconds() == 15 * 60
@@ -163,7 +167,7 @@ async def test_member_states_count_from_the_day_members_joined_not_the_day_heart
 
 async def test_an_unanswered_first_post_alerts_the_moderators_once(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
-    await console.run("@dan: hello? anyone?\n@erin: hi!\nwait 1h\n@amy replies to @erin: welcome erin")
+    await console.run("@dan: hello? anyone?\n@erin: hi!\n@erin: I'm erin\nwait 1h\n@amy replies to @erin: welcome erin")
     assert "[#mods]" not in await console.run("wait 2h")
     said = await console.run("wait 1h\nwait 2d")
     assert said.count("[#mods]") == 1

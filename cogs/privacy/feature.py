@@ -102,7 +102,8 @@ class PrivacyFeature:
         return Reply.private(
             "⚠️ This deletes everything Hearth keeps about you in this community: your points, kudos you "
             "received, your introduction, onboarding, rituals and birthday. Kudos you gave stay with the people "
-            "you thanked, without your name. It cannot be undone. Get a copy first with `/mydata export`.",
+            "you thanked, without your name, and where their reasons name you they read @former member. It "
+            "cannot be undone. Get a copy first with `/mydata export`.",
             buttons=(
                 Button("Delete my data", f"mydata:{DELETE}:{question}", ButtonStyle.DANGER),
                 Button("Keep it", f"mydata:{KEEP}:{question}"),

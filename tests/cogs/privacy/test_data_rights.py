@@ -1,12 +1,12 @@
-"""`/mydata delete`'s confirmation is answered once: what the member sees, and what is left in the database
-afterwards."""
+"""`/mydata delete`'s confirmation is answered once, and a member deleted or anonymised is no longer named in
+other members' kudos reasons: what the member sees, and what is left in the database afterwards."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from bot.core.runtime import Hearth
-from storage.models import Member
+from storage.models import Contribution, Member
 from tests.conftest import ConsoleDriver, ledger_rows
 
 KEPT = "You chose to keep your data"
@@ -17,6 +17,14 @@ async def member_row(hearth: Hearth, external_id: str) -> Member | None:
     async with hearth.db.read() as session:
         found = await session.execute(select(Member).where(Member.external_id == external_id))  # type: ignore[arg-type]
         return found.scalar_one_or_none()
+
+
+async def reasons(hearth: Hearth) -> list[str]:
+    async with hearth.db.read() as session:
+        rows = await session.execute(
+            select(Contribution.reason).where(Contribution.reason.is_not(None)).order_by(Contribution.id)  # type: ignore[union-attr,arg-type]
+        )
+        return [str(reason) for reason in rows.scalars()]
 
 
 # -- the confirmation is spent by its first answer ---------------------------------------------------------
@@ -47,3 +55,29 @@ async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -
     said = await console.run('@zed clicks "Delete my data"')
     assert "expired" in said and "/mydata delete" in said
     assert await member_row(hearth, "zed") is not None
+
+
+# -- mentions in other members' reasons ---------------------------------------------------------------------
+async def test_deleting_a_member_takes_their_name_out_of_others_reasons(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run(
+        """
+        @alice: /kudos @carol thanks @zed for Marmaladeotter help
+        @bob: /kudos @carol for pairing with @Zed, and @zed's notes
+        @bob: /kudos @alice thanks @zed-fan and @zedd
+        @zed: /mydata delete
+        @zed clicks "Delete my data"
+        """
+    )
+    everything = await reasons(hearth)
+    assert "thanks @former member for Marmaladeotter help" in everything
+    assert "for pairing with @former member, and @former member's notes" in everything
+    assert "thanks @zed-fan and @zedd" in everything  # other members' names are theirs
+    assert not any("@zed " in reason or "@Zed," in reason for reason in everything)
+
+
+async def test_anonymising_a_departed_member_takes_their_name_out_of_reasons(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run("@alice: /kudos @carol thanks @zed for Marmaladeotter\n@zed: hello\n@zed leaves\nwait 31d")
+    assert await member_row(hearth, "zed") is None
+    assert ("carol", 10, "thanks @former member for Marmaladeotter") in await ledger_rows(hearth, "kudos_received")

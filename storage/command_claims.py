@@ -1,14 +1,15 @@
 """Command claims: one row per state-changing command invocation, under a unique constraint.
 
 A plain insert with `ON CONFLICT DO NOTHING ... RETURNING`, so two deliveries of the same request, even
-in two processes sharing PostgreSQL, never both run the command.
+in two processes sharing PostgreSQL, never both run the command. A confirmation (`/mydata delete`'s) is
+answered once the same way: its first answer is claimed, and a later click is told what was chosen.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -32,6 +33,39 @@ async def release(session: AsyncSession, community_id: int, invocation_id: str) 
     """Forget a claim whose command changed nothing (refused or failed), so a redelivery is answered the same."""
     await session.execute(
         delete(_CLAIM).where(_CLAIM.c.community_id == community_id, _CLAIM.c.invocation_id == invocation_id)
+    )
+
+
+async def answer(session: AsyncSession, community_id: int, question: str, choice: str, now: datetime) -> str | None:
+    """Record `choice` as the answer to `question` (a confirmation's id) unless it was answered before.
+
+    Returns None when `choice` is recorded now, else the earlier answer. Two claims in one transaction: the
+    question's, unique, decides which answer is first even across processes; `question=choice` says what it
+    was. Both carry the same time, so they are pruned together."""
+    if await claim(session, community_id, question, now):
+        await claim(session, community_id, f"{question}={choice}", now)
+        return None
+    return await answered(session, community_id, question)
+
+
+async def answered(session: AsyncSession, community_id: int, question: str) -> str | None:
+    """The answer recorded for `question`, or None when it has none."""
+    found = await session.execute(
+        select(_CLAIM.c.invocation_id).where(
+            _CLAIM.c.community_id == community_id, _CLAIM.c.invocation_id.startswith(f"{question}=", autoescape=True)
+        )
+    )
+    key = found.scalars().first()
+    return None if key is None else str(key).removeprefix(f"{question}=")
+
+
+async def unanswer(session: AsyncSession, community_id: int, question: str) -> None:
+    """Forget an answer whose work failed, so the question may be answered again."""
+    await session.execute(
+        delete(_CLAIM).where(
+            _CLAIM.c.community_id == community_id,
+            (_CLAIM.c.invocation_id == question) | _CLAIM.c.invocation_id.startswith(f"{question}=", autoescape=True),
+        )
     )
 
 

@@ -3,17 +3,18 @@ their retention, communities Hearth was removed from, and a community's contribu
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from storage.dialect import upsert_insert
-from storage.models import Community, CommunityState, Contribution, Member
+from storage.models import REASON_LENGTH, Community, CommunityState, Contribution, Member
 from storage.times import as_utc
 
 
@@ -52,6 +53,63 @@ async def member_row(session: AsyncSession, member_id: int) -> dict[str, Any]:
 async def delete_member_row(session: AsyncSession, member_id: int) -> None:
     """The member's own row, once every cog has deleted (or forgotten them in) what refers to it."""
     await session.execute(delete(_MEMBER).where(_MEMBER.c.id == member_id))
+
+
+# What other members' reasons say instead of a member deleted or anonymised (`thanks @zed` -> `thanks @former
+# member`), in the words the contribution history uses for them.
+FORMER_MEMBER = "@former member"
+# After a name, what goes on naming someone else (`@zed-fan`, `@zed.smith`, `@zedd`); punctuation ending the
+# sentence and a possessive (`@zed.`, `@zed's`) are the member's, as kudos parsing reads them.
+_NAME_GOES_ON = r"(?![\w-]|\.[\w-])"
+
+
+async def forget_mentions(session: AsyncSession, member_id: int) -> None:
+    """Every reason in the member's community that names them names a former member instead. Call it before
+    the member row loses their names (deleted or anonymised).
+
+    A reason names a member as stored: `@name` for their display name or, on the console, their id (Discord's
+    and Slack's typed mentions are kept as `@display name`), or a platform's raw mention of their id
+    (`<@123>`, `<@!123>`, `<@U123|zed>`), case aside. SQL finds the candidate rows on SQLite and PostgreSQL alike
+    (SQLite has no regular expressions); the replacement, which needs word boundaries, is made here and written
+    back by id in the same transaction. Reasons are the only free text in the ledger; rows are not otherwise
+    changed."""
+    who = (
+        await session.execute(
+            select(_MEMBER.c.community_id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
+                _MEMBER.c.id == member_id
+            )
+        )
+    ).one()
+    # The longer name first, so `@zed smith` is not read as `@zed` followed by a word.
+    names = sorted({name for name in (who.external_id, who.display_name) if name}, key=len, reverse=True)
+    said = re.compile(
+        rf"<@!?{re.escape(who.external_id)}(?:\|[^>]*)?>|@(?:{'|'.join(map(re.escape, names))}){_NAME_GOES_ON}",
+        re.IGNORECASE,
+    )
+    # `@<id>` also finds `<@id>` and `<@id|name>`; `@!<id>` Discord's older nickname mention.
+    needles = [f"@{name}" for name in names] + [f"@!{who.external_id}"]
+    candidates = await session.execute(
+        select(_LEDGER.c.id, _LEDGER.c.reason).where(
+            _LEDGER.c.community_id == who.community_id,
+            or_(*(_LEDGER.c.reason.icontains(needle, autoescape=True) for needle in needles)),
+        )
+    )
+    changed = [
+        {"row": row_id, "new_reason": _fitted(new)}
+        for row_id, reason in candidates
+        if (new := said.sub(FORMER_MEMBER, reason)) != reason
+    ]
+    if changed:
+        await session.execute(
+            update(_LEDGER).where(_LEDGER.c.id == bindparam("row")).values(reason=bindparam("new_reason")),
+            changed,
+        )
+
+
+def _fitted(reason: str) -> str:
+    """`@former member` is longer than most names: a reason it lengthened past the column (which PostgreSQL
+    enforces) loses its end."""
+    return reason if len(reason) <= REASON_LENGTH else reason[: REASON_LENGTH - 1] + "…"
 
 
 async def pseudonym_key(session: AsyncSession, community_id: int) -> str:

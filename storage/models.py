@@ -65,8 +65,14 @@ class CommunityState(SQLModel, table=True):
     pseudonym_key: str = Field(max_length=64)
 
 
+# The longest reason kept (a command's own limit is lower; a deleted member's name made `@former member` may
+# lengthen one, see storage/lifecycle.py).
+REASON_LENGTH = 500
+
+
 class Contribution(SQLModel, table=True):
-    """The append-only ledger. A duplicate idempotency key inserts nothing and awards nothing."""
+    """The append-only ledger. A duplicate idempotency key inserts nothing and awards nothing. Only a member's
+    data rights change rows (storage/lifecycle.py `forget_mentions`, cogs/recognition/member_data.py)."""
 
     __table_args__ = (
         UniqueConstraint("community_id", "idempotency_key", name="uq_contribution_key"),
@@ -83,7 +89,7 @@ class Contribution(SQLModel, table=True):
     kind: str = Field(max_length=32)
     points: int = 0
     actor_id: int | None = Field(default=None, foreign_key="member.id")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=REASON_LENGTH)
     channel: str | None = Field(default=None, max_length=64)
     created_at: datetime
     idempotency_key: str = Field(max_length=160)

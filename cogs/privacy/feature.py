@@ -3,6 +3,7 @@ members after their retention and deletes a community's data after Hearth was re
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -12,17 +13,26 @@ from bot.core.context import Context
 from bot.core.events import CommunityAdded, CommunityRemoved
 from bot.core.refs import Permission
 from bot.core.registry import Registry
-from bot.core.reply import Attachment, Button, ButtonStyle, Reply
+from bot.core.reply import Attachment, Button, ButtonStyle, Reply, UserError
 from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.privacy.service import DataRights, due
 from cogs.privacy.settings import PrivacySettings
-from storage import lifecycle
+from storage import command_claims, lifecycle
 
 MYDATA = Group("mydata", "Your data: everything Hearth keeps about you, as a file, or deleted")
 HOUSEKEEPING_JOB = "privacy:housekeeping"
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 EXPORT_PERIODS = ("week", "month", "all")
+# A delete confirmation's answer is kept as a command claim, and claims are pruned after a day
+# (bot/core/claims.py): a question must expire well before, or a kept one would come back to life.
+QUESTION_LIFETIME = timedelta(minutes=15)
+KEEP, DELETE = "keep", "delete"
+EXPIRED = "This question has expired; nothing was deleted. Run `/mydata delete` again to delete your data."
+ANSWERED = {
+    KEEP: "You chose to keep your data; nothing was deleted. Run `/mydata delete` again to delete it.",
+    DELETE: "Your data was already deleted.",
+}
 
 
 class PrivacyFeature:
@@ -87,23 +97,54 @@ class PrivacyFeature:
 
     @MYDATA.command("delete", "Delete everything Hearth keeps about you (asks you first)")
     async def delete(self, ctx: Context) -> Reply:
+        # Both buttons name one question (a random id and when it was asked): its first answer spends it.
+        question = f"{ctx.author.id}:{secrets.token_hex(6)}:{int(ctx.now.timestamp())}"
         return Reply.private(
             "⚠️ This deletes everything Hearth keeps about you in this community: your points, kudos you "
             "received, your introduction, onboarding, rituals and birthday. Kudos you gave stay with the people "
-            "you thanked, without your name. It cannot be undone. Get a copy first with `/mydata export`.",
+            "you thanked, without your name, and where their reasons name you they read @former member. It "
+            "cannot be undone. Get a copy first with `/mydata export`.",
             buttons=(
-                Button("Delete my data", f"mydata:delete:{ctx.author.id}", ButtonStyle.DANGER),
-                Button("Keep it", "mydata:keep"),
+                Button("Delete my data", f"mydata:{DELETE}:{question}", ButtonStyle.DANGER),
+                Button("Keep it", f"mydata:{KEEP}:{question}"),
             ),
         )
 
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
-        verb, _, owner = action.partition(":")
-        if verb == "keep":
-            return Reply.private("Nothing was deleted. 👍")
-        if verb != "delete" or owner != str(ctx.author.id):
+        """`action` is `delete:<owner id>:<token>:<asked at, epoch seconds>` or the same with `keep`. The first
+        answer of the owner is recorded and acted on; any later click on either button changes nothing and
+        is told what was chosen. Raises UserError for an id that is none of these (a button from before
+        questions expired)."""
+        verb, _, question = action.partition(":")
+        owner, _, rest = question.partition(":")
+        _token, _, asked = rest.partition(":")
+        if verb not in (KEEP, DELETE) or not owner.isdigit() or not asked.isdigit():
+            raise UserError(EXPIRED)
+        if ctx.now.timestamp() - int(asked) > QUESTION_LIFETIME.total_seconds():
+            return Reply.private(EXPIRED)
+        key = f"mydata:{question}"
+        community = ctx.community.id
+        # Once the data is deleted the member who asked is someone new to Hearth (another id): what they chose
+        # is looked up before whose question it is.
+        if owner != str(ctx.author.id):
+            async with self.services.db.read() as session:
+                earlier = await command_claims.answered(session, community, key)
+            if earlier in ANSWERED:
+                return Reply.private(ANSWERED[earlier])
             return Reply.private("This button is for the member who asked to delete their data.")
-        await self.rights.delete(ctx.author)
+        async with self.services.db.write(routine=True) as session:  # bookkeeping, like every claim
+            earlier = await command_claims.answer(session, community, key, verb, ctx.now)
+        if earlier is not None:
+            return Reply.private(ANSWERED.get(earlier, EXPIRED))
+        if verb == KEEP:
+            return Reply.private("Nothing was deleted. 👍")
+        try:
+            await self.rights.delete(ctx.author)
+        except BaseException:
+            # Not deleted after all: the question stays open rather than claiming a deletion that did not happen.
+            async with self.services.db.write(routine=True) as session:
+                await command_claims.unanswer(session, community, key)
+            raise
         return Reply.private("🗑️ Done: Hearth no longer keeps anything about you in this community.")
 
     # -- /export ----------------------------------------------------------------------------------

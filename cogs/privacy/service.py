@@ -4,9 +4,11 @@
   their id under the community's own secret: the same person reads the same in every export, and nobody can
   work back from a pseudonym to an id).
 - Delete: every cog deletes the member's rows (kudos they gave stay with their receivers, without the giver),
-  then the member row itself goes: nothing names them any more, and totals stay the sums of the ledger.
+  other members' reasons naming them (`@zed`) name `@former member` instead, then the member row itself goes:
+  nothing names them any more, and totals stay the sums of the ledger.
 - Anonymise (retention after leaving): every cog but the ledger's deletes what it keeps; contributions stay
-  with an anonymous member row (the community's history), which no longer says who it was.
+  with an anonymous member row (the community's history), which no longer says who it was, and reasons naming
+  them name `@former member`.
 - Remove a community: every row of it, after the grace period.
 """
 
@@ -79,6 +81,7 @@ class DataRights:
         await self.services.activity.flush()  # points waiting in memory would bring the member back
         await delete_member(self._hooks(), member.id)
         async with self.services.db.write() as session:
+            await lifecycle.forget_mentions(session, member.id)  # while the member row still has their names
             await lifecycle.delete_member_row(session, member.id)
         self.services.identity.forget(member.id)
 
@@ -87,6 +90,7 @@ class DataRights:
         await self.services.activity.flush()
         await delete_member(hooks, member_id)
         async with self.services.db.write() as session:
+            await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
             await lifecycle.anonymise_member_row(session, member_id)
         self.services.identity.forget(member_id)
 

@@ -256,6 +256,7 @@ async def test_delete_removes_every_trace_and_keeps_totals_consistent(
     assert "cannot be undone" in said and "[Delete my data]" in said
     assert "Nothing was deleted" in await console.run(f'@{SENTINEL} clicks "Keep it"')
     assert await member_row(hearth, SENTINEL) is not None
+    await console.run(f"@{SENTINEL}: /mydata delete")  # keeping spent that question: they ask again
     said = await console.run(f'@{SENTINEL} clicks "Delete my data"')
     assert "no longer keeps anything about you" in said
     assert await member_row(hearth, SENTINEL) is None

@@ -1,17 +1,21 @@
 """Members who come and go on Discord, end to end on the fake gateway: leaving strips roles and rejoining
 gives them back; GUILD_CREATE's joined_at are members' true join dates; a guild removed (not an outage's
-unavailable guild) schedules the deletion of its data; /mydata export arrives as a DM attachment."""
+unavailable guild) schedules the deletion of its data; /mydata export arrives as a DM attachment; /mydata
+delete's question is answered once."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.core.events import CommunityAdded, CommunityRemoved, MemberJoined, MemberLeft, MembersPresent
-from storage.models import CommunityState, Member
+from storage.models import CommunityState, Contribution, Member
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
+from tests.platforms.test_discord import kudos
+from tests.platforms.test_discord_boards import buttons
 from tests.platforms.test_discord_onboarding import click, components, join, set_up
 
 
@@ -89,3 +93,31 @@ async def test_mydata_export_arrives_as_a_dm_attachment(discord_env: DiscordHarn
     assert answer.json["data"]["flags"] & p.EPHEMERAL
     [sent] = server.dms_to("alice")
     assert sent.files == ["hearth-my-data.json"]  # its content is checked on the console (tests/cogs)
+
+
+async def test_mydata_delete_is_answered_once_and_forgets_typed_mentions(discord: DiscordHarness) -> None:
+    """The first answer spends the question, whichever button it was; a mention typed into another member's
+    kudos reason (`<@id>`, kept as `@Bob`) names a former member once Bob's data is deleted."""
+    world, server = discord.world, discord.server
+    world.add_member("carol")
+    typed = f"pairing with <@{world.id('bob')}> and <@{world.id('alice')}>"
+    await server.interact(kudos(discord, "alice", "carol", typed))
+
+    def asked(answer: Any) -> tuple[dict[str, Any], dict[str, str]]:
+        data = answer.json["data"]
+        assert data["flags"] & p.EPHEMERAL
+        return p.bot_message(world, world.channels["general"]["id"], data), buttons(data)
+
+    async def press(message: dict[str, Any], custom_id: str) -> str:
+        answer = await server.interact(p.component_interaction(world, "bob", custom_id, message))
+        return str(answer.json["data"]["content"])
+
+    message, ids = asked(await server.interact(p.command_interaction(world, "bob", "mydata delete")))
+    assert "Nothing was deleted" in await press(message, ids["Keep it"])
+    assert "You chose to keep your data" in await press(message, ids["Delete my data"])
+    message, ids = asked(await server.interact(p.command_interaction(world, "bob", "mydata delete")))
+    assert "no longer keeps anything" in await press(message, ids["Delete my data"])
+    assert "Your data was already deleted." in await press(message, ids["Delete my data"])
+    async with discord.hearth.db.read() as session:
+        found = await session.execute(select(Contribution.reason).where(Contribution.kind == "kudos_received"))  # type: ignore[call-overload]
+    assert found.scalars().all() == ["pairing with @former member and @Alice"]

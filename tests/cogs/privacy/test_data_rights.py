@@ -1,0 +1,83 @@
+"""`/mydata delete`'s confirmation is answered once, and a member deleted or anonymised is no longer named in
+other members' kudos reasons: what the member sees, and what is left in the database afterwards."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.runtime import Hearth
+from storage.models import Contribution, Member
+from tests.conftest import ConsoleDriver, ledger_rows
+
+KEPT = "You chose to keep your data"
+ALREADY_DELETED = "Your data was already deleted."
+
+
+async def member_row(hearth: Hearth, external_id: str) -> Member | None:
+    async with hearth.db.read() as session:
+        found = await session.execute(select(Member).where(Member.external_id == external_id))  # type: ignore[arg-type]
+        return found.scalar_one_or_none()
+
+
+async def reasons(hearth: Hearth) -> list[str]:
+    async with hearth.db.read() as session:
+        rows = await session.execute(
+            select(Contribution.reason).where(Contribution.reason.is_not(None)).order_by(Contribution.id)  # type: ignore[union-attr,arg-type]
+        )
+        return [str(reason) for reason in rows.scalars()]
+
+
+# -- the confirmation is spent by its first answer ---------------------------------------------------------
+async def test_delete_after_keep_it_deletes_nothing(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run("@zed: /kudos @carol thanks\n@zed: /mydata delete")
+    assert "Nothing was deleted" in await console.run('@zed clicks "Keep it"')
+    said = await console.run('@zed clicks "Delete my data"')
+    assert KEPT in said and "/mydata delete" in said and "Done" not in said
+    assert await member_row(hearth, "zed") is not None
+    assert KEPT in await console.run('@zed clicks "Keep it"')
+    # a new question is answered afresh
+    await console.run("@zed: /mydata delete")
+    assert "no longer keeps anything" in await console.run('@zed clicks "Delete my data"')
+    assert await member_row(hearth, "zed") is None
+
+
+async def test_a_click_after_the_deletion_says_it_was_done(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run("@zed: /kudos @carol thanks\n@zed: /mydata delete")
+    assert "no longer keeps anything" in await console.run('@zed clicks "Delete my data"')
+    for button in ("Delete my data", "Keep it"):
+        said = await console.run(f'@zed clicks "{button}"')
+        assert ALREADY_DELETED in said and "This button is for" not in said
+    assert ("carol", 10, "thanks") in await ledger_rows(hearth, "kudos_received")
+
+
+async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run("@zed: /mydata delete\nwait 1h")
+    said = await console.run('@zed clicks "Delete my data"')
+    assert "expired" in said and "/mydata delete" in said
+    assert await member_row(hearth, "zed") is not None
+
+
+# -- mentions in other members' reasons ---------------------------------------------------------------------
+async def test_deleting_a_member_takes_their_name_out_of_others_reasons(console: ConsoleDriver, hearth: Hearth) -> None:
+    await console.run(
+        """
+        @alice: /kudos @carol thanks @zed for Marmaladeotter help
+        @bob: /kudos @carol for pairing with @Zed, and @zed's notes
+        @bob: /kudos @alice thanks @zed-fan and @zedd
+        @zed: /mydata delete
+        @zed clicks "Delete my data"
+        """
+    )
+    everything = await reasons(hearth)
+    assert "thanks @former member for Marmaladeotter help" in everything
+    assert "for pairing with @former member, and @former member's notes" in everything
+    assert "thanks @zed-fan and @zedd" in everything  # other members' names are theirs
+    assert not any("@zed " in reason or "@Zed," in reason for reason in everything)
+
+
+async def test_anonymising_a_departed_member_takes_their_name_out_of_reasons(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run("@alice: /kudos @carol thanks @zed for Marmaladeotter\n@zed: hello\n@zed leaves\nwait 31d")
+    assert await member_row(hearth, "zed") is None
+    assert ("carol", 10, "thanks @former member for Marmaladeotter") in await ledger_rows(hearth, "kudos_received")

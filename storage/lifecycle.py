@@ -80,14 +80,31 @@ async def forget_mentions(session: AsyncSession, member_id: int) -> None:
             )
         )
     ).one()
-    # The longer name first, so `@zed smith` is not read as `@zed` followed by a word.
-    names = sorted({name for name in (who.external_id, who.display_name) if name}, key=len, reverse=True)
+    names = {name for name in (who.external_id, who.display_name) if name}
+    # Another member whose name begins with theirs (`@Zed Smith` beside `@Zed`) keeps it: tried first, and left.
+    others = await session.execute(
+        select(_MEMBER.c.external_id, _MEMBER.c.display_name).where(
+            _MEMBER.c.community_id == who.community_id,
+            _MEMBER.c.id != member_id,
+            or_(
+                *(
+                    column.istartswith(name, autoescape=True)
+                    for name in names
+                    for column in (_MEMBER.c.external_id, _MEMBER.c.display_name)
+                )
+            ),
+        )
+    )
+    longer = {other for row in others for other in row if other and len(other) > min(map(len, names))}
+    keep = "|".join(map(re.escape, sorted(longer - names, key=len, reverse=True)))
+    theirs = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))  # the longer of their names first
     said = re.compile(
-        rf"<@!?{re.escape(who.external_id)}(?:\|[^>]*)?>|@(?:{'|'.join(map(re.escape, names))}){_NAME_GOES_ON}",
+        (rf"(?P<other>@(?:{keep}){_NAME_GOES_ON})|" if keep else "")
+        + rf"<@!?{re.escape(who.external_id)}(?:\|[^>]*)?>|@(?:{theirs}){_NAME_GOES_ON}",
         re.IGNORECASE,
     )
     # `@<id>` also finds `<@id>` and `<@id|name>`; `@!<id>` Discord's older nickname mention.
-    needles = [f"@{name}" for name in names] + [f"@!{who.external_id}"]
+    needles = [f"@{name}" for name in sorted(names)] + [f"@!{who.external_id}"]
     candidates = await session.execute(
         select(_LEDGER.c.id, _LEDGER.c.reason).where(
             _LEDGER.c.community_id == who.community_id,
@@ -97,13 +114,17 @@ async def forget_mentions(session: AsyncSession, member_id: int) -> None:
     changed = [
         {"row": row_id, "new_reason": _fitted(new)}
         for row_id, reason in candidates
-        if (new := said.sub(FORMER_MEMBER, reason)) != reason
+        if (new := said.sub(_former_unless_other, reason)) != reason
     ]
     if changed:
         await session.execute(
             update(_LEDGER).where(_LEDGER.c.id == bindparam("row")).values(reason=bindparam("new_reason")),
             changed,
         )
+
+
+def _former_unless_other(found: re.Match[str]) -> str:
+    return found.group() if found.groupdict().get("other") else FORMER_MEMBER
 
 
 def _fitted(reason: str) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from storage import ledger
+from storage.lifecycle import forget_mentions
 from storage.models import Contribution, Member
-from tests.conftest import ConsoleDriver, ledger_rows
+from tests.conftest import START, ConsoleDriver, ledger_rows
 
 KEPT = "You chose to keep your data"
 ALREADY_DELETED = "Your data was already deleted."
@@ -81,3 +84,16 @@ async def test_anonymising_a_departed_member_takes_their_name_out_of_reasons(
     await console.run("@alice: /kudos @carol thanks @zed for Marmaladeotter\n@zed: hello\n@zed leaves\nwait 31d")
     assert await member_row(hearth, "zed") is None
     assert ("carol", 10, "thanks @former member for Marmaladeotter") in await ledger_rows(hearth, "kudos_received")
+
+
+async def test_a_longer_name_that_begins_with_theirs_is_left_to_its_member(hearth: Hearth) -> None:
+    """Deleting "Zed" leaves "@Zed Smith" alone (it read "@former member Smith")."""
+    community = CommunityRef("slack", "T1", "Team")
+    reason = "thanks @Zed Smith, @zed and <@U1>"
+    zed = await hearth.services.identity.member(MemberRef(community, "U1", "Zed"))
+    smith = await hearth.services.identity.member(MemberRef(community, "U2", "Zed Smith"))
+    award = ledger.Award(smith.community_id, smith.id, "kudos_received", 10, "k1", START, reason=reason)
+    async with hearth.db.write() as session:
+        await ledger.record(session, [award])
+        await forget_mentions(session, zed.id)
+    assert await reasons(hearth) == ["thanks @Zed Smith, @former member and @former member"]

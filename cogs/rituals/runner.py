@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -177,7 +177,10 @@ class RitualRunner:
                 # Changed since this job was armed (perhaps by another process): follow the table.
                 self.arm(ritual)
                 trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-                if fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) != [scheduled_for]:
+                # Compared in UTC: Python compares two times of one zone by wall clock, so the two passes of a
+                # repeated hour would look like one firing.
+                due = fire_times(trigger, scheduled_for.astimezone(UTC) - timedelta(microseconds=1), limit=1)
+                if [moment.astimezone(UTC) for moment in due] != [scheduled_for.astimezone(UTC)]:
                     return
             if scheduled_for <= ritual.active_since:
                 return  # the schedule began counting after this moment (created, resumed or changed then)

@@ -231,7 +231,7 @@ class RitualService:
             raise UserError(str(error)) from None
         if frequent == "yes" and ctx.level < Permission.ADMIN:
             raise UserError("Only an admin may allow a ritual to run more often than once an hour.")
-        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now)
+        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now, ZoneInfo(zone))
         if gap is not None and gap < MIN_GAP and frequent != "yes":
             minutes = int(gap.total_seconds() // 60)
             raise UserError(

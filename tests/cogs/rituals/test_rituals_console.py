@@ -6,7 +6,7 @@ The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py ST
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ from bot.core.standings import Leader, Measure
 from bot.platforms.console import member_ref
 from bot.platforms.console.script import ScriptError
 from config.settings import load_settings
-from tests.conftest import ConsoleDriver, console_driver
+from tests.conftest import ConsoleDriver, console_driver, hearth_instance
 
 SETUP = """
 @admin is admin
@@ -315,6 +315,28 @@ async def test_rituals_fire_at_local_time_across_dst(console: ConsoleDriver) -> 
     assert "Sat 28 Mar 2026 08:00 UTC — posted" in said
     assert "Sun 29 Mar 2026 07:00 UTC — posted" in said
     assert "Mon 30 Mar 2026 07:00 UTC — posted" in said
+
+
+async def test_a_time_the_clocks_repeat_posts_once_that_day(database_url: str) -> None:
+    """A tester's 02:30 Berlin and 01:30 New York rituals were refused in October as running "every 0 minutes",
+    and (created earlier) posted twice on the day the clocks went back: once a day, at the first 02:30."""
+    async with hearth_instance(database_url, datetime(2026, 10, 1, 12, tzinfo=UTC)) as console:
+        said = await console.run(
+            """
+            @admin is admin
+            @admin: /ritual create berlin230 #general "daily at 02:30" prompt:"Night {date}" tz:Europe/Berlin window:1h
+            @admin: /ritual create ny130 #general "daily at 01:30" prompt:"NY {date}" tz:America/New_York window:1h
+            """
+        )
+        assert "at most once an hour" not in said
+        assert said.count("is set.") == 2
+        said = await console.run("wait 33d\n@admin: /ritual history berlin230\n@admin: /ritual history ny130")
+    assert said.count("Night Sunday 25 October 2026") == 1
+    assert said.count("NY Sunday 1 November 2026") == 1
+    assert "Sun 25 Oct 2026 00:30 UTC — posted" in said  # 02:30 summer time, the first of the two
+    assert "Mon 26 Oct 2026 01:30 UTC — posted" in said  # 02:30 winter time
+    assert "Sun 01 Nov 2026 05:30 UTC — posted" in said
+    assert "Sun 01 Nov 2026 06:30 UTC" not in said
 
 
 async def test_a_spotlight_without_recognition_loaded_shows_a_quiet_week(

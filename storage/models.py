@@ -309,8 +309,9 @@ class Ritual(SQLModel, table=True):
     """A recurring community tradition: the source of truth the scheduler is rebuilt from.
 
     `revision` grows with every change, so a job armed for an older version knows it is stale;
-    `active_since` is when the current schedule began to count (creation, resume, schedule change):
-    firings before it are neither run nor recorded as missed.
+    `active_since` is when the current schedule began to count (creation, resume, schedule change; after a
+    change, today's next occurrence when a run already posted stands for it): firings up to it are neither run
+    nor recorded as missed.
     """
 
     __table_args__ = (UniqueConstraint("community_id", "name", name="uq_ritual_name"),)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from bot.core.scheduling import Quiet
 from bot.core.services import Services
 from cogs.rituals.kinds import Firing, Places, Posted, all_kinds
 from cogs.rituals.rules import MILESTONES, render_prompt, streaks
-from cogs.rituals.schedule import fire_times, parse_schedule
+from cogs.rituals.schedule import Schedule, fire_times, parse_schedule
 from cogs.rituals.settings import RitualSettings
 from storage import ledger
 from storage import rituals as store
@@ -41,6 +41,7 @@ _STREAK_RUNS = 60
 _MISSED_RECORDS = 1000
 # Extra runs (run-now) one moment can hold: a microsecond apart, for a clock that stands still (the console's).
 ON_DEMAND_SLOTS = 100
+_MICROSECOND = timedelta(microseconds=1)
 # Another process's new run is noticed by message matching within this many seconds.
 _OPEN_RUNS_SECONDS = 10.0
 # How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too:
@@ -177,7 +178,10 @@ class RitualRunner:
                 # Changed since this job was armed (perhaps by another process): follow the table.
                 self.arm(ritual)
                 trigger = parse_schedule(ritual.schedule).trigger(ritual.timezone, ritual.starts_on)
-                if fire_times(trigger, scheduled_for - timedelta(microseconds=1), limit=1) != [scheduled_for]:
+                # Compared in UTC: Python compares two times of one zone by wall clock, so the two passes of a
+                # repeated hour would look like one firing.
+                due = fire_times(trigger, scheduled_for.astimezone(UTC) - timedelta(microseconds=1), limit=1)
+                if [moment.astimezone(UTC) for moment in due] != [scheduled_for.astimezone(UTC)]:
                     return
             if scheduled_for <= ritual.active_since:
                 return  # the schedule began counting after this moment (created, resumed or changed then)
@@ -218,6 +222,31 @@ class RitualRunner:
             if run_id is not None:
                 return run_id, None
         return None, None
+
+    async def counting_from(self, ritual_id: int, schedule: Schedule, zone: str, starts_on: date) -> datetime:
+        """When a changed schedule (`schedule` in `zone` from `starts_on`) begins to count, its `active_since`: now,
+        or its next occurrence when that falls later today (in `zone`) and a run already posted stands for it.
+        That is run-now's rule the other way round: a run stands for the occurrence of today nearest to it (the
+        later of two as near), so moving a daily ritual that ran at 09:00 to 16:00 posts nothing more today, and an
+        hourly one moved from :00 to :30 skips the :30 after its last run; a ritual at 9 and 17 moved to 8 and 17
+        still posts at 17. Extra runs stand for nothing."""
+        now = self.services.clock.now()
+        tz = ZoneInfo(zone)
+        trigger = schedule.trigger(zone, starts_on)
+        today = now.astimezone(tz).date()
+        upcoming = [moment.astimezone(UTC) for moment in fire_times(trigger, now, limit=1)]
+        if not upcoming or upcoming[0].astimezone(tz).date() != today:
+            return now
+        async with self.services.db.read() as session:
+            runs = await store.posted_runs(session, ritual_id, _STREAK_RUNS)
+        # Nearness only grows with time, so if the latest run does not stand for the next occurrence, none does.
+        latest = next((run.scheduled_for for run in runs if not run.extra), None)
+        if latest is None or latest.astimezone(tz).date() != today:
+            return now
+        midnight = datetime.combine(today, datetime.min.time(), tzinfo=tz)
+        occurrences = fire_times(trigger, midnight - _MICROSECOND, until=upcoming[0], limit=None)
+        nearest = min(occurrences, key=lambda moment: (abs(moment - latest), -moment.timestamp()))
+        return upcoming[0] if nearest.astimezone(UTC) == upcoming[0] else now
 
     async def _claim(
         self,

@@ -4,13 +4,18 @@ Everything after parsing is APScheduler's own trigger math in the ritual's IANA 
 `09:00 Europe/Berlin` ritual fires at 09:00 local on both sides of a DST change. "Every 2 weeks" is a
 weekly CronTrigger that skips the weeks off the series' rhythm; the rhythm is anchored at the week of
 the series' first firing on or after its start date, so it is the same after every restart.
+
+When the clocks go back, APScheduler 3's CronTrigger fires a wall-clock time in the repeated hour twice
+(once per UTC offset). A schedule at a time of day (fixed minute and hour) fires only at the first of
+the two, as Vixie cron does; one that counts hours or minutes (`*` in either field: `hourly`, `every 3
+hours`) keeps firing in both passes, an hour apart, so it keeps its rhythm.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -84,7 +89,11 @@ class Schedule:
     def trigger(self, zone: str, starts_on: date) -> BaseTrigger:
         """The trigger in `zone`; nothing fires before `starts_on` (local midnight)."""
         tz = ZoneInfo(zone)
-        cron = CronTrigger(timezone=tz, start_date=datetime.combine(starts_on, time(0), tzinfo=tz), **self.cron)
+        cron: BaseTrigger = CronTrigger(
+            timezone=tz, start_date=datetime.combine(starts_on, time(0), tzinfo=tz), **self.cron
+        )
+        if not any(self.cron.get(name, "*").startswith("*") for name in ("minute", "hour")):
+            cron = FirstOfRepeatedTrigger(cron, tz)
         if self.every_weeks == 1:
             return cron
         first = cron.get_next_fire_time(None, datetime.combine(starts_on, time(0), tzinfo=tz))
@@ -97,10 +106,33 @@ class Schedule:
         return f"{self.words} ({zone})"
 
 
+def repeated(moment: datetime, zone: ZoneInfo) -> bool:
+    """Whether `moment` is the second pass of a wall-clock time the clocks in `zone` repeat (going back)."""
+    # zoneinfo marks only the later of two equal wall-clock times with fold=1.
+    return moment.astimezone(zone).fold == 1
+
+
+class FirstOfRepeatedTrigger(BaseTrigger):
+    """A CronTrigger at a time of day that skips the second pass of a wall-clock time the clocks repeat."""
+
+    def __init__(self, cron: BaseTrigger, zone: ZoneInfo) -> None:
+        self.cron = cron
+        self.zone = zone
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        candidate = self.cron.get_next_fire_time(previous_fire_time, now)
+        while candidate is not None and repeated(candidate, self.zone):
+            candidate = self.cron.get_next_fire_time(candidate, _after(candidate))
+        return candidate
+
+    def __str__(self) -> str:
+        return f"first of a repeated hour: {self.cron}"
+
+
 class EveryNWeeksTrigger(BaseTrigger):
     """A weekly CronTrigger that fires only in every N-th week counted from `anchor` (a Monday)."""
 
-    def __init__(self, cron: CronTrigger, weeks: int, anchor: date, zone: ZoneInfo) -> None:
+    def __init__(self, cron: BaseTrigger, weeks: int, anchor: date, zone: ZoneInfo) -> None:
         self.cron = cron
         self.weeks = weeks
         self.anchor = anchor
@@ -116,7 +148,7 @@ class EveryNWeeksTrigger(BaseTrigger):
             week_start = local - timedelta(days=local.weekday())
             if ((week_start - self.anchor).days // 7) % self.weeks == 0:
                 return candidate
-            candidate = self.cron.get_next_fire_time(candidate, candidate + _ONE_MICROSECOND)
+            candidate = self.cron.get_next_fire_time(candidate, _after(candidate))
         return None
 
     def __str__(self) -> str:
@@ -299,15 +331,27 @@ def fire_times(
     if limit is None and until is None:
         raise ValueError("fire_times needs a limit or an end")
     found: list[datetime] = []
-    moment = trigger.get_next_fire_time(None, after + _ONE_MICROSECOND)
+    moment = trigger.get_next_fire_time(None, _after(after))
     while moment is not None and (limit is None or len(found) < limit) and (until is None or moment <= until):
         found.append(moment)
-        moment = trigger.get_next_fire_time(moment, moment + _ONE_MICROSECOND)
+        moment = trigger.get_next_fire_time(moment, _after(moment))
     return found
 
 
-def shortest_gap(trigger: BaseTrigger, after: datetime) -> timedelta | None:
-    """The shortest time between two firings (from a sample long enough for any cron)."""
+def shortest_gap(trigger: BaseTrigger, after: datetime, zone: ZoneInfo) -> timedelta | None:
+    """The shortest real time between two firings of `trigger` (in `zone`), from a sample long enough for any
+    cron. The clocks going back are no gap: a firing in the repeated hour's second pass (an hourly schedule's)
+    comes an hour after the first in real time, except where they go back less (Lord Howe Island's half hour)."""
     moments = fire_times(trigger, after, limit=_GAP_SAMPLE)
-    gaps = [later - earlier for earlier, later in pairwise(moments)]
+    gaps = [
+        later.astimezone(UTC) - earlier.astimezone(UTC)
+        for earlier, later in pairwise(moments)
+        if not repeated(later, zone)
+    ]
     return min(gaps) if gaps else None
+
+
+def _after(moment: datetime) -> datetime:
+    """The microsecond after `moment`, in UTC: Python adds wall-clock time to a datetime in a ZoneInfo, so in the
+    repeated hour the sum would land an hour earlier (in the first pass) and the same firing would come again."""
+    return moment.astimezone(UTC) + _ONE_MICROSECOND

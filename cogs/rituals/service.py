@@ -164,7 +164,9 @@ class RitualService:
             schedule = self._checked_schedule(
                 ctx, changes.schedule or ritual.schedule, zone, starts_on, changes.frequent
             )
-            values.update(schedule=schedule.text, timezone=zone, starts_on=starts_on, active_since=ctx.now)
+            # A run already posted today may stand for the moved occurrence: the edit does not post today's again.
+            since = await self.runner.counting_from(ritual.id, schedule, zone, starts_on)
+            values.update(schedule=schedule.text, timezone=zone, starts_on=starts_on, active_since=since)
         if changes.channel is not None:
             await self._check_channel(changes.channel)
             values.update(channel=changes.channel.external_id, channel_name=changes.channel.name)
@@ -231,7 +233,7 @@ class RitualService:
             raise UserError(str(error)) from None
         if frequent == "yes" and ctx.level < Permission.ADMIN:
             raise UserError("Only an admin may allow a ritual to run more often than once an hour.")
-        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now)
+        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now, ZoneInfo(zone))
         if gap is not None and gap < MIN_GAP and frequent != "yes":
             minutes = int(gap.total_seconds() // 60)
             raise UserError(
@@ -263,10 +265,10 @@ class RitualService:
 
     def preview(self, ritual: RitualRow, ctx: Context, runs: int = 3) -> Preview:
         schedule = parse_schedule(ritual.schedule)
+        # After an edit, the schedule may count from later today (today's run was already posted).
+        after = max(ctx.now, ritual.active_since)
         upcoming = (
-            []
-            if ritual.paused
-            else fire_times(schedule.trigger(ritual.timezone, ritual.starts_on), ctx.now, limit=runs)
+            [] if ritual.paused else fire_times(schedule.trigger(ritual.timezone, ritual.starts_on), after, limit=runs)
         )
         return Preview(ritual, schedule.describe(ritual.timezone), upcoming)
 

@@ -6,7 +6,7 @@ The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py ST
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ from bot.core.standings import Leader, Measure
 from bot.platforms.console import member_ref
 from bot.platforms.console.script import ScriptError
 from config.settings import load_settings
-from tests.conftest import ConsoleDriver, console_driver
+from tests.conftest import ConsoleDriver, console_driver, hearth_instance
 
 SETUP = """
 @admin is admin
@@ -315,6 +315,73 @@ async def test_rituals_fire_at_local_time_across_dst(console: ConsoleDriver) -> 
     assert "Sat 28 Mar 2026 08:00 UTC — posted" in said
     assert "Sun 29 Mar 2026 07:00 UTC — posted" in said
     assert "Mon 30 Mar 2026 07:00 UTC — posted" in said
+
+
+async def test_a_time_the_clocks_repeat_posts_once_that_day(database_url: str) -> None:
+    """A tester's 02:30 Berlin and 01:30 New York rituals were refused in October as running "every 0 minutes",
+    and (created earlier) posted twice on the day the clocks went back: once a day, at the first 02:30."""
+    async with hearth_instance(database_url, datetime(2026, 10, 1, 12, tzinfo=UTC)) as console:
+        said = await console.run(
+            """
+            @admin is admin
+            @admin: /ritual create berlin230 #general "daily at 02:30" prompt:"Night {date}" tz:Europe/Berlin window:1h
+            @admin: /ritual create ny130 #general "daily at 01:30" prompt:"NY {date}" tz:America/New_York window:1h
+            """
+        )
+        assert "at most once an hour" not in said
+        assert said.count("is set.") == 2
+        said = await console.run("wait 33d\n@admin: /ritual history berlin230\n@admin: /ritual history ny130")
+    assert said.count("Night Sunday 25 October 2026") == 1
+    assert said.count("NY Sunday 1 November 2026") == 1
+    assert "Sun 25 Oct 2026 00:30 UTC — posted" in said  # 02:30 summer time, the first of the two
+    assert "Mon 26 Oct 2026 01:30 UTC — posted" in said  # 02:30 winter time
+    assert "Sun 01 Nov 2026 05:30 UTC — posted" in said
+    assert "Sun 01 Nov 2026 06:30 UTC" not in said
+
+
+async def test_an_edit_later_the_same_day_does_not_post_todays_run_again(database_url: str) -> None:
+    """A tester moved a daily ritual that had run at 09:00 to 11:00, then 16:00, then to New York time, and it
+    posted four times that Monday: the run already posted stands for today's, so the next is tomorrow."""
+    async with hearth_instance(database_url, datetime(2026, 3, 2, 8, tzinfo=UTC)) as console:
+        await console.run(
+            """
+            @mod is moderator
+            @mod: /ritual create standup #general "daily at 09:00" prompt:"Plans for {date}?"
+            wait 1h30m
+            """
+        )
+        said = await console.run('@mod: /ritual edit standup schedule:"daily at 11:00"\nwait 3h')
+        assert "Next runs: Tue 03 Mar 2026 11:00 UTC;" in said
+        said += await console.run('@mod: /ritual edit standup schedule:"daily at 16:00"\nwait 4h')
+        said += await console.run("@mod: /ritual edit standup tz:America/New_York\nwait 1d6h")
+        assert "Next runs: Tue 03 Mar 2026 21:00 UTC;" in said
+        history = await console.run("@mod: /ritual history standup")
+    assert said.count("Plans for Monday 2 March 2026?") == 0  # only the 09:00 run, before the edits
+    assert said.count("Plans for Tuesday 3 March 2026?") == 1
+    assert history.count("Mon 02 Mar 2026") == 1
+    assert "Mon 02 Mar 2026 09:00 UTC — posted" in history
+    assert "Tue 03 Mar 2026 21:00 UTC — posted" in history
+
+
+async def test_an_edit_moves_an_hourly_run_within_its_hour_without_posting_twice(database_url: str) -> None:
+    """For a ritual that runs several times a day, the run already posted stands only for the next one when
+    no occurrence of the new schedule lies between them."""
+    async with hearth_instance(database_url, datetime(2026, 3, 2, 9, 50, tzinfo=UTC)) as console:
+        await console.run('@mod is moderator\n@mod: /ritual create pulse #general hourly prompt:"Pulse"\nwait 20m')
+        said = await console.run('@mod: /ritual edit pulse schedule:"hourly at :30"\nwait 1h30m')
+        history = await console.run("@mod: /ritual history pulse")
+    assert "Next runs: Mon 02 Mar 2026 11:30 UTC;" in said
+    assert said.count("🔔 pulse") == 1  # 11:30; not 10:30, half an hour after the 10:00 run
+    assert history.count("— posted") == 2
+
+
+async def test_an_edit_moving_the_morning_run_earlier_keeps_the_evening_run(database_url: str) -> None:
+    """The 09:00 run stands for the new 08:00 (nearer), not for 17:00: the evening is still posted."""
+    async with hearth_instance(database_url, datetime(2026, 3, 2, 8, 30, tzinfo=UTC)) as console:
+        await console.run('@mod is moderator\n@mod: /ritual create twice #general "0 9,17 * * *" prompt:Hi\nwait 1h')
+        said = await console.run('@mod: /ritual edit twice schedule:"0 8,17 * * *"\nwait 8h')
+    assert "Next runs: Mon 02 Mar 2026 17:00 UTC;" in said
+    assert said.count("🔔 twice") == 1
 
 
 async def test_a_spotlight_without_recognition_loaded_shows_a_quiet_week(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -174,10 +175,52 @@ def test_fortnightly_series_stays_at_local_time_across_dst() -> None:
 
 def test_shortest_gap_finds_too_frequent_schedules() -> None:
     def gap(text: str) -> timedelta | None:
-        return shortest_gap(parse_schedule(text).trigger("UTC", WEDNESDAY_NOON.date()), WEDNESDAY_NOON)
+        return shortest_gap(parse_schedule(text).trigger("UTC", WEDNESDAY_NOON.date()), WEDNESDAY_NOON, ZoneInfo("UTC"))
 
     assert gap("every 30 minutes") == timedelta(minutes=30)
     assert gap("*/5 * * * *") == timedelta(minutes=5)
     assert gap("0,30 9 * * 1") == timedelta(minutes=30)
     assert gap("hourly") == timedelta(hours=1)
     assert gap("daily at 09:00") == timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "expected"),
+    [
+        # Berlin goes back from 03:00 to 02:00 on Sunday 25 October 2026: 02:30 happens at 00:30 and 01:30 UTC.
+        ("daily at 02:30", "Europe/Berlin", ["10-24 00:30", "10-25 00:30", "10-26 01:30", "10-27 01:30"]),
+        # New York goes back from 02:00 to 01:00 on Sunday 1 November 2026: 01:30 is 05:30 and 06:30 UTC.
+        ("daily at 01:30", "America/New_York", ["10-31 05:30", "11-01 05:30", "11-02 06:30", "11-03 06:30"]),
+        # London goes back from 02:00 to 01:00 on 25 October: a Sunday 01:00 cron, at 00:00 UTC that day.
+        ("0 1 * * 0", "Europe/London", ["10-25 00:00", "11-01 01:00", "11-08 01:00", "11-15 01:00"]),
+    ],
+)
+def test_a_time_the_clocks_repeat_fires_once_at_its_first_occurrence(text: str, zone: str, expected: list[str]) -> None:
+    after = datetime(2026, 10, 30 if zone == "America/New_York" else 23, 12, tzinfo=UTC)
+    trigger = parse_schedule(text).trigger(zone, after.date())
+    moments = fire_times(trigger, after, limit=4)
+    assert [m.astimezone(UTC).strftime("%m-%d %H:%M") for m in moments] == expected
+
+
+def test_hourly_schedules_keep_every_hour_through_the_repeated_hour() -> None:
+    """Like Vixie cron's jobs with `*` in the hour or minute: a schedule that counts hours, not a time of day,
+    runs in both of the repeated hour's passes, an hour apart."""
+    trigger = parse_schedule("hourly").trigger("Europe/Berlin", date(2026, 10, 24))
+    moments = fire_times(trigger, datetime(2026, 10, 24, 23, 30, tzinfo=UTC), limit=4)
+    assert [m.astimezone(UTC).strftime("%H:%M") for m in moments] == ["00:00", "01:00", "02:00", "03:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "gap"),
+    [
+        ("daily at 02:30", "Europe/Berlin", timedelta(days=1)),
+        ("daily at 01:30", "America/New_York", timedelta(days=1)),
+        ("hourly", "Europe/Berlin", timedelta(hours=1)),
+        # Lord Howe Island goes back half an hour (02:00 to 01:30): the repeated :45 is no 30-minute gap.
+        ("hourly at :45", "Australia/Lord_Howe", timedelta(hours=1)),
+    ],
+)
+def test_the_repeated_hour_is_no_gap(text: str, zone: str, gap: timedelta) -> None:
+    # Sampled from before each zone's autumn change (Lord Howe's is on 5 April 2026).
+    after = {"Australia/Lord_Howe": datetime(2026, 4, 4, 13, tzinfo=UTC)}.get(zone, datetime(2026, 10, 1, tzinfo=UTC))
+    assert shortest_gap(parse_schedule(text).trigger(zone, after.date()), after, ZoneInfo(zone)) == gap

@@ -192,8 +192,11 @@ class RitualService:
         ritual = await self.find(ctx, name)
         if not ritual.paused:
             raise UserError(f"`{ritual.name}` is not paused.")
-        # Firings during the pause are neither run nor recorded as missed.
-        return await self._change(ctx, ritual, {"paused": False, "active_since": ctx.now})
+        # Firings during the pause are neither run nor recorded as missed, and a run posted today before the pause
+        # stands for today's occurrence as after an edit (the schedule may have changed while paused).
+        schedule = parse_schedule(ritual.schedule)
+        since = await self.runner.counting_from(ritual.id, schedule, ritual.timezone, ritual.starts_on)
+        return await self._change(ctx, ritual, {"paused": False, "active_since": since})
 
     async def delete(self, ctx: Context, name: str) -> RitualRow:
         ritual = await self.find(ctx, name)

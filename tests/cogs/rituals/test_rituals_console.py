@@ -363,6 +363,28 @@ async def test_an_edit_later_the_same_day_does_not_post_todays_run_again(databas
     assert "Tue 03 Mar 2026 21:00 UTC — posted" in history
 
 
+async def test_a_ritual_paused_edited_and_resumed_the_same_day_does_not_post_todays_run_again(
+    database_url: str,
+) -> None:
+    async with hearth_instance(database_url, datetime(2026, 3, 2, 8, tzinfo=UTC)) as console:
+        await console.run(
+            """
+            @mod is moderator
+            @mod: /ritual create standup #general "daily at 09:00" prompt:"Plans for {date}?"
+            wait 1h30m
+            @mod: /ritual pause standup
+            @mod: /ritual edit standup schedule:"daily at 16:00"
+            wait 1h
+            """
+        )
+        said = await console.run("@mod: /ritual resume standup\nwait 1d6h")
+        history = await console.run("@mod: /ritual history standup")
+    assert "Next runs: Tue 03 Mar 2026 16:00 UTC;" in said
+    assert said.count("Plans for Monday 2 March 2026?") == 0
+    assert history.count("Mon 02 Mar 2026") == 1
+    assert "Tue 03 Mar 2026 16:00 UTC — posted" in history
+
+
 async def test_an_edit_moves_an_hourly_run_within_its_hour_without_posting_twice(database_url: str) -> None:
     """For a ritual that runs several times a day, the run already posted stands only for the next one when
     no occurrence of the new schedule lies between them."""

@@ -18,6 +18,7 @@ from cogs.introductions.service import (
     LABEL_LIMIT,
     IntroductionService,
     card_label,
+    interests_of,
     tags_of,
 )
 from cogs.introductions.settings import IntroductionSettings
@@ -108,8 +109,13 @@ class IntroductionsFeature:
         for row in fields:
             if row.key == "name" or row.key not in answers:
                 continue
-            # The member's own words: tags are normalised only for matching, never on the card.
+            # The member's own words: tags are normalised only for matching, never on the card. Interests saved
+            # before empty items and repeats were dropped on saving are shown without them too.
             value = answers[row.key]
+            if row.key == INTERESTS_FIELD:
+                value = ", ".join(interests_of(value))
+            if not value:
+                continue
             label = card_label(row.label)
             shown.append(CardField(label, value, inline=len(value) < 40))
         return Card(
@@ -153,9 +159,18 @@ class IntroductionsFeature:
             if hidden:
                 return Reply.private("Done: you won't be suggested by /match." if changed else "You're already hidden.")
             return Reply.private("Done: /match may suggest you again." if changed else "You're already suggested.")
+        fields = await self.intros.fields(ctx.community.id)
+        if not any(row.key == INTERESTS_FIELD for row in fields):
+            # Nobody can give interests, so asking the member to write them would send them nowhere.
+            return Reply.private(
+                "Matching is off here: this community's intro form doesn't ask for interests, "
+                "and /match suggests members by shared interests."
+            )
         mine = await self.intros.intro(ctx.author.id)
-        if mine is None or not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
+        if mine is None:
             return Reply.private("/match uses the interests in your introduction: write one with /intro first.")
+        if not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
+            return Reply.private("/match uses the interests in your introduction: add some with /intro.")
         found = await self.intros.matches(ctx.author)
         if not found:
             return Reply.private(

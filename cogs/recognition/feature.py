@@ -235,6 +235,8 @@ class RecognitionFeature:
                 return Reply.private(f"#{name} is a value tag already.")
             if name in CATEGORIES:
                 return Reply.private(f"{name} is a board category already: choose another tag.")
+            if name == "none":  # refused here in this command's words, not the `/config set value_tags` check's
+                return Reply.private("`none` can't be a value tag: it means “no tags”. Choose another word.")
             if len(known) >= MAX_TAGS:
                 return Reply.private(f"A community has at most {MAX_TAGS} value tags: remove one first.")
             known.append(name)

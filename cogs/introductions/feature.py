@@ -8,7 +8,18 @@ from bot.core.events import Contributed, MessagePosted
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Form, FormField, Reply, UserError, channel_mention, mention
+from bot.core.reply import (
+    Card,
+    CardField,
+    Form,
+    FormField,
+    Reply,
+    UserError,
+    channel_mention,
+    literal,
+    mention,
+    unmarked,
+)
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.introductions.service import (
@@ -85,7 +96,8 @@ class IntroductionsFeature:
             else:
                 channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
                 message_id = await messenger.send(channel, card)
-                name = answers.get("name") or ctx.author.name
+                # The card's name, without markup or pings: a thread's name shows them raw.
+                name = self._name(ctx.author.ref, answers)
                 thread = await messenger.start_thread(channel, message_id, f"Welcome, {name}!"[:100])
                 post = (channel.external_id, message_id, thread.thread_id)
         except PlatformError as error:
@@ -104,7 +116,6 @@ class IntroductionsFeature:
         self, member: MemberRef | Member, fields: list[FieldRow], answers: dict[str, str], community: str
     ) -> Card:
         ref = member.ref if isinstance(member, Member) else member
-        name = answers.get("name") or ref.display_name or ref.external_id
         shown = []
         for row in fields:
             if row.key == "name" or row.key not in answers:
@@ -119,12 +130,17 @@ class IntroductionsFeature:
             label = card_label(row.label)
             shown.append(CardField(label, value, inline=len(value) < 40))
         return Card(
-            title=f"👋 Meet {name}",
+            title=f"👋 Meet {literal(self._name(ref, answers))}",
             description=f"{mention(ref)} joined {community or 'us'}.",
             fields=tuple(shown),
             footer="Say welcome in the thread!",
             color=0xFEE75C,
         )
+
+    @staticmethod
+    def _name(ref: MemberRef, answers: dict[str, str]) -> str:
+        """What the intro calls the member, in its card's title and its thread's name alike."""
+        return unmarked(answers.get("name", "")) or unmarked(ref.display_name or "") or ref.external_id
 
     # -- thread replies ------------------------------------------------------------------------------------------
     async def on_message(self, event: MessagePosted) -> None:

@@ -196,3 +196,12 @@ async def test_moderators_shape_the_intro_form(console: ConsoleDriver) -> None:
     assert "[only @alice] Sorry, `/onboarding intro-field` is for moderators" in said
     assert "pronouns — Your pronouns (optional, up to 30)" in said.split('form "Introduce yourself"')[1]
     assert "fun_fact" not in said.split('form "Introduce yourself"')[1]
+
+
+async def test_the_thread_name_and_card_title_drop_markup_and_pings_alike(console: ConsoleDriver) -> None:
+    """tester3 #10: the thread was named `Welcome, @everyone <@&123> **bold** `code`!` while the card's title
+    dropped only the `**`; a thread's name shows it all raw (and must ping nobody)."""
+    said = await console.run(SETUP + _intro("alice", "chess", name="@everyone <@&123> **bold** `code` dana_k"))
+    assert '[#intros] thread "Welcome, everyone bold code dana_k!" started' in said
+    assert "[#intros] 👋 Meet everyone bold code dana_k" in said
+    assert "@everyone" not in said and "<@&123>" not in said

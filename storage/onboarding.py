@@ -212,6 +212,23 @@ async def done_steps(
     return found
 
 
+async def introduced(session: AsyncSession, community_id: int, member_ids: Sequence[int]) -> set[int]:
+    """Those of the members who have posted an introduction (its `intro` row, whatever its points)."""
+    if not member_ids:
+        return set()
+    ledger = _table(Contribution)
+    rows = await session.execute(
+        select(ledger.c.member_id)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.kind == Kind.INTRO,
+            ledger.c.member_id.in_(list(member_ids)),
+        )
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
 async def _claim_moment(session: AsyncSession, member_id: int, column: str, now: datetime) -> bool:
     """Set a journey's still-empty timestamp; True only for the one caller that set it."""
     table = _table(OnboardingJourney)

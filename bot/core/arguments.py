@@ -197,6 +197,16 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             if token is None:
                 break
         found = _fits(option, token.value, resolve)
+        if found is None and (owner := _possessive(option, token.value, resolve)) is not None:
+            # `/kudos @bob's work was great`: the possessive names the member and is a word of the
+            # sentence, so a text option right after starts at it and reads as typed.
+            positional.remove(option)
+            values[option.name] = owner
+            last_text, last_unquoted = None, False
+            if positional and positional[0].type is OptionType.TEXT and positional[0].name not in values:
+                continue
+            token, after = _next_token(text, after)
+            continue
         if option.type is OptionType.TEXT and not option.required:
             # A mention given where optional text comes first belongs to the later option of its kind
             # (`/config set welcome_channel #welcome` is the channel, not the text "#welcome").
@@ -254,11 +264,13 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
     for match in _WORD.finditer(text):
         # Punctuation after a mention (`@carol, @dana!`) is the sentence's, not the name's.
         word = match.group(0).rstrip(_TRAILING) or match.group(0)
-        # A possessive (`@dana's review`, `@james' idea`) names the member too.
-        word = _POSSESSIVE.sub("", word) or word
-        found = resolve(word, OptionType.MEMBER)
-        if found is None:
+        # A possessive (`@dana's review`, `@james' idea`) names the member too; it is a word of the
+        # sentence, so it ends the leading mentions (`@carol @dana's help` keeps "@dana's help").
+        owner = _POSSESSIVE.sub("", word) or word
+        found = resolve(owner, OptionType.MEMBER)
+        if found is None or owner != word:
             leading = False
+        if found is None:
             continue
         if leading:
             cut = match.end()
@@ -276,6 +288,14 @@ _WORD = re.compile(r"<[^<>]*>\S*|\S+")
 _TRAILING = ",.;:!?)"
 _PLAIN_WORD = re.compile(r"#?[\w-]+")
 _POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _possessive(option: Option, raw: str, resolve: Resolver) -> object | None:
+    """The member a possessive names (`@dana's`, `@james'`, `<@U1|dana>'s`) for a member option, else None."""
+    if option.type is not OptionType.MEMBER or not _POSSESSIVE.search(raw):
+        return None
+    owner = _POSSESSIVE.sub("", raw)
+    return resolve(owner, OptionType.MEMBER) if owner else None
 
 
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:

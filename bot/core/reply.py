@@ -51,6 +51,20 @@ def clean_user_text(text: str) -> str:
     return _BIDI.sub("", _CONTROL.sub("", _ESCAPE.sub("", text)))
 
 
+# What would format or ping where a person's text is shown raw (a thread's name): Markdown's paired markers and
+# code ticks (a lone `_` stays: `dana_k` is a name), and each platform's mention syntax (`<@&123>`, `<!here>`).
+_MARKERS = re.compile(r"\*+|__+|~~+|\|\|+|`+")
+_MENTION_SYNTAX = re.compile(r"<(?:@[!&]?|#|!)[^<>\s]*>")
+_BROADCAST = re.compile(r"@(?=(?:everyone|here|channel)\b)", re.IGNORECASE)
+
+
+def unmarked(text: str) -> str:
+    """A person's text for a place that renders no Markdown and must ping nobody (a thread's name): markup and
+    mention syntax dropped, `@everyone` read as a word; spacing collapsed."""
+    text = _BROADCAST.sub("", _MENTION_SYNTAX.sub("", _MARKERS.sub("", clean_user_text(text))))
+    return " ".join(text.split())
+
+
 def neutral_bidi(text: str) -> str:
     """`text` without bidirectional overrides and isolates (names come from platforms with them intact)."""
     return _BIDI.sub("", text)

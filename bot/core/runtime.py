@@ -46,6 +46,7 @@ from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
 from bot.core.streaks import NoStreaks
+from bot.core.wording import not_one_of
 from config.community import SettingError, canonical_zone, is_time_zone
 from config.durations import parse_duration
 from storage import lifecycle
@@ -322,7 +323,7 @@ class Hearth:
         text = clean_user_text(str(raw)).strip()
         if kind is OptionType.CHOICE:
             if text.lower() not in option.choices:
-                raise UserError(f"{option.name} must be one of: {', '.join(option.choices)}.")
+                raise UserError(not_one_of(f"`{text}`", option.name, option.choices))
             return text.lower()
         if kind is OptionType.DURATION:
             try:

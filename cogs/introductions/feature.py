@@ -8,7 +8,18 @@ from bot.core.events import Contributed, MessagePosted
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Form, FormField, Reply, UserError, channel_mention, mention
+from bot.core.reply import (
+    Card,
+    CardField,
+    Form,
+    FormField,
+    Reply,
+    UserError,
+    channel_mention,
+    literal,
+    mention,
+    unmarked,
+)
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.introductions.service import (
@@ -18,6 +29,7 @@ from cogs.introductions.service import (
     LABEL_LIMIT,
     IntroductionService,
     card_label,
+    interests_of,
     tags_of,
 )
 from cogs.introductions.settings import IntroductionSettings
@@ -84,7 +96,8 @@ class IntroductionsFeature:
             else:
                 channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
                 message_id = await messenger.send(channel, card)
-                name = answers.get("name") or ctx.author.name
+                # The card's name, without markup or pings: a thread's name shows them raw.
+                name = self._name(ctx.author.ref, answers)
                 thread = await messenger.start_thread(channel, message_id, f"Welcome, {name}!"[:100])
                 post = (channel.external_id, message_id, thread.thread_id)
         except PlatformError as error:
@@ -103,22 +116,31 @@ class IntroductionsFeature:
         self, member: MemberRef | Member, fields: list[FieldRow], answers: dict[str, str], community: str
     ) -> Card:
         ref = member.ref if isinstance(member, Member) else member
-        name = answers.get("name") or ref.display_name or ref.external_id
         shown = []
         for row in fields:
             if row.key == "name" or row.key not in answers:
                 continue
-            # The member's own words: tags are normalised only for matching, never on the card.
+            # The member's own words: tags are normalised only for matching, never on the card. Interests saved
+            # before empty items and repeats were dropped on saving are shown without them too.
             value = answers[row.key]
+            if row.key == INTERESTS_FIELD:
+                value = ", ".join(interests_of(value))
+            if not value:
+                continue
             label = card_label(row.label)
             shown.append(CardField(label, value, inline=len(value) < 40))
         return Card(
-            title=f"👋 Meet {name}",
+            title=f"👋 Meet {literal(self._name(ref, answers))}",
             description=f"{mention(ref)} joined {community or 'us'}.",
             fields=tuple(shown),
             footer="Say welcome in the thread!",
             color=0xFEE75C,
         )
+
+    @staticmethod
+    def _name(ref: MemberRef, answers: dict[str, str]) -> str:
+        """What the intro calls the member, in its card's title and its thread's name alike."""
+        return unmarked(answers.get("name", "")) or unmarked(ref.display_name or "") or ref.external_id
 
     # -- thread replies ------------------------------------------------------------------------------------------
     async def on_message(self, event: MessagePosted) -> None:
@@ -153,9 +175,18 @@ class IntroductionsFeature:
             if hidden:
                 return Reply.private("Done: you won't be suggested by /match." if changed else "You're already hidden.")
             return Reply.private("Done: /match may suggest you again." if changed else "You're already suggested.")
+        fields = await self.intros.fields(ctx.community.id)
+        if not any(row.key == INTERESTS_FIELD for row in fields):
+            # Nobody can give interests, so asking the member to write them would send them nowhere.
+            return Reply.private(
+                "Matching is off here: this community's intro form doesn't ask for interests, "
+                "and /match suggests members by shared interests."
+            )
         mine = await self.intros.intro(ctx.author.id)
-        if mine is None or not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
+        if mine is None:
             return Reply.private("/match uses the interests in your introduction: write one with /intro first.")
+        if not tags_of(mine.answers.get(INTERESTS_FIELD, "")):
+            return Reply.private("/match uses the interests in your introduction: add some with /intro.")
         found = await self.intros.matches(ctx.author)
         if not found:
             return Reply.private(

@@ -40,25 +40,55 @@ def card_label(label: str) -> str:
     return _HINT.sub("", label) or label
 
 
+# Plural folding is a short rule set rather than a library: a tag only has to read as a word (/match shows it)
+# and be the same for "board game" and "Board Games"; `inflect` would add a dependency (and typeguard) for one
+# function. Rules are conservative: a word that may well be singular is left alone.
+_SEPARATORS = re.compile(r"[\s_-]+")
+# Words that only look plural (or are the same in both): never folded.
+_AS_TYPED = frozenset(
+    "news series species means lens kudos cosmos macos chromeos atlas canvas christmas texas vegas alias bias "
+    "pilates".split()
+)
+# Nouns ending in -ie, whose plural -ies does not come from -y (movies → movie, but hobbies → hobby).
+_IE_NOUNS = frozenset(
+    "movie cookie zombie selfie indie brownie smoothie hoodie rookie goalie calorie techie newbie foodie pixie "
+    "boogie aussie".split()
+)
+# Singular endings that a plural never has in an interest list (chess, glass, bus, tennis, physics, nodejs).
+_SINGULAR_ENDINGS = ("ss", "us", "is", "ics", "js")
+# After these the plural adds -es, which goes too (boxes → box, chesses → chess, dishes → dish, watches → watch).
+_ES_AFTER = ("ss", "sh", "ch", "x")
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s") or word in _AS_TYPED or word.endswith(_SINGULAR_ENDINGS):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-1] if word[:-1] in _IE_NOUNS else word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(_ES_AFTER):
+        return word[:-2]
+    return word[:-1]
+
+
 def normalise_tag(text: str) -> str:
-    """One spelling per interest: case, spacing and simple plurals (`Board  Games` → `board game`)."""
-    words = []
-    for word in text.lower().split():
-        if len(word) > 4 and word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-        words.append(word)
-    return " ".join(words)[:TAG_LIMIT]
+    """One spelling per interest: case, spacing, hyphens and underscores, simple plurals
+    (`Board  Games`, `board-game` → `board game`; `CHESSES` → `chess`)."""
+    return " ".join(_singular(word) for word in _SEPARATORS.split(text.lower()) if word)[:TAG_LIMIT]
+
+
+def interests_of(text: str) -> list[str]:
+    """The interests as the member typed them, each once (the first spelling of those that normalise alike),
+    without the empty items a stray comma leaves: what the card shows."""
+    shown: dict[str, str] = {}
+    for part in text.split(","):
+        typed = " ".join(part.split())
+        if (tag := normalise_tag(typed)) and tag not in shown:
+            shown[tag] = typed
+    return list(shown.values())
 
 
 def tags_of(text: str) -> list[str]:
-    found: list[str] = []
-    for part in text.split(","):
-        tag = normalise_tag(part)
-        if tag and tag not in found:
-            found.append(tag)
-    return found[:MAX_TAGS]
+    return [normalise_tag(typed) for typed in interests_of(text)][:MAX_TAGS]
 
 
 @dataclass(frozen=True)
@@ -121,6 +151,9 @@ class IntroductionService:
         answers: dict[str, str] = {}
         for row in fields:
             value = values.get(row.key, "").strip()
+            if row.key == INTERESTS_FIELD:
+                # Kept as typed, less the empty items and repeats (`Chess, chess, , ,` is `Chess`).
+                value = ", ".join(interests_of(value))
             if not value:
                 if row.required:
                     raise UserError(f"“{row.label}” needs an answer. Nothing was posted; please try again.")

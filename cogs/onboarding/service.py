@@ -102,8 +102,10 @@ def intros_open(settings: CommunitySettings) -> bool:
     return settings.has("intro_points") and bool(settings.basics.intros_channel)
 
 
-def default_welcome(settings: CommunitySettings) -> str:
-    return DEFAULT_WELCOME if intros_open(settings) else DEFAULT_WELCOME_NO_INTROS
+def default_welcome(settings: CommunitySettings, *, introduced: bool = False) -> str:
+    """The welcome used unless moderators wrote one; it asks for an intro only of newcomers who can post one and
+    have not (a welcome at completion often comes after the intro)."""
+    return DEFAULT_WELCOME if intros_open(settings) and not introduced else DEFAULT_WELCOME_NO_INTROS
 
 
 class OnboardingService:
@@ -254,6 +256,11 @@ class OnboardingService:
             return await onboarding.choices(session, member_id)
 
     # -- nudges and welcomes -------------------------------------------------------------------------------------
+    async def introduced(self, community_id: int, member_ids: list[int]) -> bool:
+        """Whether every one of these members has posted an introduction."""
+        async with self.services.db.read() as session:
+            return len(await onboarding.introduced(session, community_id, member_ids)) == len(set(member_ids))
+
     async def claim_notice(self, member_id: int, step: str, kind: str, now: datetime) -> bool:
         async with self.services.db.write() as session:
             return await onboarding.claim_notice(session, member_id, step, kind, now)

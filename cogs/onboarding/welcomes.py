@@ -27,15 +27,20 @@ class Welcomes:
     async def member_ref(self, community: CommunityRef, member_id: int) -> MemberRef:
         return (await self.journeys.member_refs([member_id]))[member_id]
 
-    async def _welcome_text(self, community_id: int, community: CommunityRef, members: str, welcomer: str) -> str:
+    async def _welcome_text(
+        self, community_id: int, community: CommunityRef, member_ids: list[int], members: str, welcomer: str
+    ) -> str:
         setup = await self.journeys.setup(community_id)
         settings = await self.services.settings.get(community_id)
+        template = setup.welcome_message or default_welcome(
+            settings, introduced=await self.journeys.introduced(community_id, member_ids)
+        )
 
         def channel(channel_id: str | None, fallback: str) -> str:
             return channel_mention(ChannelRef(community, channel_id)) if channel_id else fallback
 
         return render_welcome(
-            setup.welcome_message or default_welcome(settings),
+            template,
             {
                 "member": members,
                 "community": community.name or "the community",
@@ -62,7 +67,7 @@ class Welcomes:
                 )
             return
         text = await self._welcome_text(
-            member.community_id, community, mention(member), mention(welcomer) if welcomer else "everyone"
+            member.community_id, community, [member.id], mention(member), mention(welcomer) if welcomer else "everyone"
         )
         await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
 
@@ -82,13 +87,13 @@ class Welcomes:
             welcomer_id = progress.journey.welcomer_id if progress else None
             welcomer = mention(await self.member_ref(community, welcomer_id)) if welcomer_id else "everyone"
             member = mention(refs[member_id])
-            text = await self._welcome_text(community_id, community, member, welcomer)
+            text = await self._welcome_text(community_id, community, member_ids, member, welcomer)
             await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
             return
         shown = [mention(refs[mid]) for mid in member_ids[:BATCH_MENTIONS] if mid in refs]
         more = len(member_ids) - len(shown)
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")
-        text = await self._welcome_text(community_id, community, everyone, "everyone")
+        text = await self._welcome_text(community_id, community, member_ids, everyone, "everyone")
         await self.services.messenger.send(
             ChannelRef(community, settings.basics.welcome_channel),
             Reply(text=f"🎉 {len(member_ids)} new members arrived together!\n{text}"),

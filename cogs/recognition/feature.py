@@ -16,7 +16,7 @@ from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import plural, points
-from cogs.recognition.boards import PREFIX, Boards, BoardView
+from cogs.recognition.boards import PERIOD_TITLES, PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
@@ -131,7 +131,6 @@ class RecognitionFeature:
             "week, month, quarter, year, all or season",
             required=False,
             choices=(*PERIODS, "season"),
-            default="week",
         ),
         Option(
             "category",
@@ -152,10 +151,17 @@ class RecognitionFeature:
         read_only=True,
     )
     async def leaderboard(
-        self, ctx: Context, period: str, category: str, season: str | None, around: str | None = None
+        self, ctx: Context, period: str | None, category: str, season: str | None, around: str | None = None
     ) -> Reply:
+        if season is not None and period not in (None, "season"):
+            # A season's board has no weeks or months: showing it as if the period were understood would mislead
+            # (as a category with a season is refused, in boards.py).
+            raise UserError(
+                f"A season's board covers the whole season, so it takes no period: leave out `period:{period}` "
+                f"(or leave out `season:` for the board of {PERIOD_TITLES[period]})."
+            )
         # The first page, public; its buttons page on (and show the clicker's place) privately (boards.py).
-        return await self.boards.show(ctx, BoardView(period, category, season, around=around == "me"))
+        return await self.boards.show(ctx, BoardView(period or "week", category, season, around=around == "me"))
 
     @command(
         "rank",
@@ -235,6 +241,8 @@ class RecognitionFeature:
                 return Reply.private(f"#{name} is a value tag already.")
             if name in CATEGORIES:
                 return Reply.private(f"{name} is a board category already: choose another tag.")
+            if name == "none":  # refused here in this command's words, not the `/config set value_tags` check's
+                return Reply.private("`none` can't be a value tag: it means “no tags”. Choose another word.")
             if len(known) >= MAX_TAGS:
                 return Reply.private(f"A community has at most {MAX_TAGS} value tags: remove one first.")
             known.append(name)

@@ -155,8 +155,9 @@ class RecognitionService:
                         f"You have {limit - used} kudos left today, not enough for {len(receivers)} members: "
                         "thank fewer at once."
                     )
+                allowance = f"all {limit} of your kudos" if limit > 1 else "your only kudos"  # not "all 1"
                 raise UserError(
-                    f"You've given all {limit} of your kudos for today. They reset at midnight "
+                    f"You've given {allowance} for today. They reset at midnight "
                     f"({settings.timezone}), in {_until(resets - now)}."
                 )
             rows: list[Award] = []

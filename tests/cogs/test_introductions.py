@@ -19,7 +19,26 @@ def _intro(member: str, interests: str, name: str | None = None) -> str:
 
 @pytest.mark.parametrize(
     ("typed", "tag"),
-    [("Board  Games", "board game"), ("HIKING", "hiking"), ("hobbies", "hobby"), ("chess", "chess"), ("Bus", "bus")],
+    [
+        ("Board  Games", "board game"),
+        ("board-game", "board game"),
+        ("board_games", "board game"),
+        ("HIKING", "hiking"),
+        ("hobbies", "hobby"),
+        ("movies", "movie"),
+        ("chess", "chess"),
+        ("CHESSES", "chess"),
+        ("games", "game"),
+        ("boxes", "box"),
+        ("watches", "watch"),
+        ("glass", "glass"),
+        ("glasses", "glass"),
+        ("Bus", "bus"),
+        ("tennis", "tennis"),
+        ("physics", "physics"),
+        ("news", "news"),
+        ("photos", "photo"),
+    ],
 )
 def test_tags_are_normalised(typed: str, tag: str) -> None:
     assert normalise_tag(typed) == tag
@@ -27,6 +46,34 @@ def test_tags_are_normalised(typed: str, tag: str) -> None:
 
 def test_tags_are_split_and_deduplicated() -> None:
     assert tags_of("Python, python , board games,, Board Game") == ["python", "board game"]
+    # tester3 #7: stored as `chess, chesse, board game, board-game` before.
+    assert tags_of("Chess, chess, CHESSES, Board Games, board-game, , ,") == ["chess", "board game"]
+
+
+async def test_the_card_shows_each_interest_once_and_match_folds_plurals_and_hyphens(console: ConsoleDriver) -> None:
+    """tester3 #7: the card showed `Chess, chess, CHESSES, Board Games, board-game, , ,`; `board-game` never
+    matched `board game`, and `CHESSES` was stored as `chesse`."""
+    said = await console.run(
+        SETUP + _intro("alice", "Chess, chess, CHESSES, Board Games, board-game, , ,") + _intro("bob", "board_game")
+    )
+    assert "Interests: Chess, Board Games" in said
+    assert ", ," not in said and "CHESSES" not in said
+    await console.run(_intro("carol", "chesses"))
+    said = await console.run("@bob: /match\n@carol: /match")
+    lines = [line for line in said.splitlines() if " — " in line]
+    assert lines == ["  ┃ @alice — board game", "  ┃ @alice — chess"]
+
+
+async def test_match_says_it_is_off_when_the_form_asks_no_interests(console: ConsoleDriver) -> None:
+    """tester3 #7: with the interests field removed, /match told members to do what they cannot."""
+    said = await console.run(
+        SETUP
+        + "@alice: /intro\n@alice submits name=Ali; location=Earth; about=Hi; interests=chess\n"
+        + "@mod: /onboarding intro-field-remove interests\n"
+        + "@bob: /match\n@alice: /match"
+    )
+    assert said.count("Matching is off here: this community's intro form doesn't ask for interests") == 2
+    assert "with /intro first" not in said
 
 
 async def test_intro_is_posted_with_a_thread_and_edited_when_run_again(console: ConsoleDriver) -> None:
@@ -126,7 +173,7 @@ async def test_match_suggests_by_shared_interests_and_respects_opt_outs(console:
     assert "@fay —" not in said
     said = await console.run("@erin: /match\n@gus: /match")
     assert "Nobody new shares your interests yet" in said
-    assert "[only @gus] /match uses the interests in your introduction" in said
+    assert "[only @gus] /match uses the interests in your introduction: write one with /intro first." in said
 
 
 async def test_moderators_shape_the_intro_form(console: ConsoleDriver) -> None:
@@ -149,3 +196,12 @@ async def test_moderators_shape_the_intro_form(console: ConsoleDriver) -> None:
     assert "[only @alice] Sorry, `/onboarding intro-field` is for moderators" in said
     assert "pronouns — Your pronouns (optional, up to 30)" in said.split('form "Introduce yourself"')[1]
     assert "fun_fact" not in said.split('form "Introduce yourself"')[1]
+
+
+async def test_the_thread_name_and_card_title_drop_markup_and_pings_alike(console: ConsoleDriver) -> None:
+    """tester3 #10: the thread was named `Welcome, @everyone <@&123> **bold** `code`!` while the card's title
+    dropped only the `**`; a thread's name shows it all raw (and must ping nobody)."""
+    said = await console.run(SETUP + _intro("alice", "chess", name="@everyone <@&123> **bold** `code` dana_k"))
+    assert '[#intros] thread "Welcome, everyone bold code dana_k!" started' in said
+    assert "[#intros] 👋 Meet everyone bold code dana_k" in said
+    assert "@everyone" not in said and "<@&123>" not in said

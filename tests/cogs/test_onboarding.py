@@ -48,7 +48,9 @@ async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth
     assert "[#welcome]" not in said
 
     said = await console.run("@alice in #random: hello everyone!")
-    assert "[#welcome] Welcome to Console, @alice!" in said
+    assert "[#welcome] Welcome to Console, @alice! 👋" in said
+    # tester3 #9: she posted her intro already, so the welcome at completion does not ask for one.
+    assert "with /intro" not in said
     assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
     assert "[dm @alice] ✅ Say hello in any channel — done. 🎉 You're all set" in said
 

@@ -67,7 +67,8 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
     assert (
         "[only @alice] `/kudos` needs member. Usage: `/kudos member [reason] [member2] [member3] [member4] [member5]`"
     ) in said
-    assert "[only @alice] period must be one of: week, month, quarter, year, all, season." in said
+    # tester3 #10: in the README's words.
+    assert "[only @alice] `decade` is not a period; use week, month, quarter, year, all or season." in said
     assert "[only @alice] I don't know the command `/nope`" in said
     assert "No points yet" in said
 

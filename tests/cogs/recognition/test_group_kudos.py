@@ -74,6 +74,28 @@ async def test_a_possessive_mention_thanks_the_member(console: ConsoleDriver) ->
     assert "@carol and @james, you got kudos from @bob!" in said
 
 
+async def test_a_possessive_as_the_first_member_thanks_them_and_stays_in_the_reason(console: ConsoleDriver) -> None:
+    """tester3 #6: the README's "a possessive `@dana's` or `@james'` names the member too", first in the line."""
+    said = await console.run(
+        """
+        @alice: /kudos @bob's work was great
+        @carol: /kudos @james' thing
+        @dana: /kudos @erin @frank's help
+        @gina: /leaderboard week kudos
+        """
+    )
+    assert "couldn't find" not in said
+    assert "@bob, you got kudos from @alice!" in said
+    assert "For: @bob's work was great" in said
+    assert "@james, you got kudos from @carol!" in said
+    assert "For: @james' thing" in said
+    assert "@erin and @frank, you got kudos from @dana!" in said
+    assert "For: @frank's help" in said
+    assert sorted(board(said, "this week · kudos")) == [
+        f"🥇 {name} — 10 points" for name in ("bob", "erin", "frank", "james")
+    ]
+
+
 async def test_more_than_five_members_is_refused_naming_the_limit(console: ConsoleDriver) -> None:
     said = await console.run(
         """

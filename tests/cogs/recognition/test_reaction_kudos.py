@@ -79,7 +79,8 @@ async def test_reaction_over_the_allowance_is_explained_privately(console: Conso
         @alice reacts 🙌 to @carol
         """
     )
-    assert "[dm @alice] Your 🙌 gave no kudos: You've given all 1 of your kudos for today." in said
+    # tester3 #10: not "all 1 of your kudos".
+    assert "[dm @alice] Your 🙌 gave no kudos: You've given your only kudos for today." in said
 
 
 async def test_near_duplicate_messages_earn_nothing(console: ConsoleDriver) -> None:

@@ -48,3 +48,22 @@ async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDri
     assert "is not a period" not in said
     assert said.count("🏆 Leaderboard — season Winter 2026 (closed)") == 2
     assert board(said, "season Winter 2026 (closed)") == ["🥇 bob — 10 points"]
+
+
+async def test_a_period_with_a_season_is_refused_not_ignored(console: ConsoleDriver) -> None:
+    """tester3 #10: `season:Spring period:month` showed the whole season, silently leaving out the month."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start Spring
+        @alice: /kudos @bob thanks
+        @erin: /leaderboard season:Spring period:month
+        @erin: /leaderboard season:Spring period:season
+        """
+    )
+    assert (
+        "[only @erin] A season's board covers the whole season, so it takes no period: leave out `period:month` "
+        "(or leave out `season:` for the board of this month)."
+    ) in said
+    assert said.count("🏆 Leaderboard — season Spring") == 1  # `period:season` says the same as `season:`
+    assert board(said, "season Spring") == ["🥇 bob — 10 points"]

@@ -87,6 +87,21 @@ async def test_config_set_of_list_settings_checks_like_their_commands(console: C
     assert "Done: `level_roles` none → 5:123 10:456." in said
 
 
+async def test_adding_the_tag_none_is_refused_in_the_commands_own_words(console: ConsoleDriver) -> None:
+    """tester3 #8: the refusal quoted `helpful none` and `value_tags`, which the admin never typed."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add helpful
+        @admin: /recognition tags add none
+        @admin: /recognition tags
+        """
+    )
+    assert "[only @admin] `none` can't be a value tag: it means “no tags”. Choose another word." in said
+    assert "value_tags" not in said and "helpful none" not in said
+    assert "Value tags (optional): #helpful." in said
+
+
 TITLES = (
     "0:Newcomer, 1:Regular, 5:Contributor, 10:Pillar, 20:Champion, 40:Legend, 60:Elder, 80:Sage, 100:Luminary, 200:Star"
 )

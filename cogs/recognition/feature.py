@@ -24,6 +24,7 @@ from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
 from cogs.recognition.settings import EMOJI_NAMES, MAX_TAGS, TAG_PATTERN, RecognitionSettings, tag_list
 from config.community import CommunitySettings
+from storage.ledger import Award
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,8 @@ class RecognitionFeature:
         permission=Permission.MODERATOR,
     )
     async def void(self, ctx: Context, kudos_id: int, reason: str) -> Reply:
-        name = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)
+        name, void = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)
+        await self._voided([void], ctx.settings)
         return Reply.private(f"Kudos #{kudos_id} to {literal(name)} are void ({literal(reason)}).")
 
     @RECOGNITION.command(
@@ -425,6 +427,15 @@ class RecognitionFeature:
         after = await self.recognition.all_time_points(member)
         await self.levelups.points_changed(member, after - gained, after, settings, channel)
 
+    async def _voided(self, voids: list[Award], settings: CommunitySettings) -> None:
+        """Level checks for the members voids took points from: a drop below a level takes its role away."""
+        taken: dict[int, int] = {}
+        for void in voids:
+            taken[void.member_id] = taken.get(void.member_id, 0) + void.points
+        found = await self.services.identity.members_by_id([m for m, points in taken.items() if points])
+        for member_id, member in found.items():
+            await self._level_check(member, taken[member_id], settings, None)
+
     @LEVELS.command(
         "role",
         "Reward a level with a role (leave the role out to stop rewarding that level)",
@@ -503,10 +514,11 @@ class RecognitionFeature:
             if found is not None and not self.services.identity.departed(row.member_id):
                 level = level_of(row.points, own.level_curve, own.level_step).level
                 changed += await self.levelups.apply_roles(found, level, ctx.settings)
-        # The platforms do not say whether a member had a role already: a grant counts whether or not it was new.
+        # The platforms do not say which roles a member has: a grant counts whether or not it was new, and so
+        # does a removal (sync takes every reward the level does not keep, to repair whatever the member holds).
         return Reply.private(
             f"Level roles re-applied for {plural(len(board), 'member')} "
-            f"({plural(changed, 'role')} given or removed, counting those already held)."
+            f"({plural(changed, 'role')} given or removed, counting those already held or already gone)."
         )
 
     async def on_message(self, event: MessagePosted) -> None:
@@ -572,14 +584,18 @@ class RecognitionFeature:
         settings = await self.services.settings.get(giver.community_id)
         if not same_emoji(event.emoji, settings.of(RecognitionSettings).kudos_emoji):
             return
-        await self.recognition.take_back(
+        voids = await self.recognition.take_back(
             giver, event.channel.external_id, event.message_id, settings, self.services.clock.now()
         )
+        await self._voided(voids, settings)
 
     async def on_message_deleted(self, event: MessageDeleted) -> None:
         community_id = (await self.services.identity.community(event.channel.community)).id
         settings = await self.services.settings.get(community_id)
-        await self.recognition.message_deleted(community_id, event.channel.external_id, event.message_id, settings)
+        voids = await self.recognition.message_deleted(
+            community_id, event.channel.external_id, event.message_id, settings
+        )
+        await self._voided(voids, settings)
 
 
 def same_emoji(given: str, configured: str) -> bool:

@@ -4,7 +4,8 @@ Role rewards are `level_roles` (`5:ROLE_ID 10:ROLE_ID`, kept with `/levels role`
 a member keeps every reward up to their level; without it, only their highest (the previous one is removed).
 A role Hearth may not grant is told to `mod_channel` once per role while Hearth runs, not once per member.
 
-Points come two ways. Kudos and adjustments check levels in their command (or reaction) once committed. Message
+Points come two ways. Kudos, adjustments and voids (of kudos, of a removed reaction's kudos, of a deleted message's
+points) check levels in their command (or event) once committed. Message
 activity is written in batches by the write-behind buffer: `batch_written` reads, in each batch's transaction, the
 all-time totals of the members it gave points (one statement), and once the batch has committed the levels those
 points crossed are announced, within `HEARTH_ACTIVITY_FLUSH_SECONDS` of the message. A level is announced once
@@ -49,6 +50,12 @@ def encode_rewards(rewards: dict[int, str]) -> str:
     return " ".join(f"{level}:{written_role(role)}" for level, role in sorted(rewards.items()))
 
 
+def _kept(rewards: dict[int, str], level: int, stack: bool) -> set[str]:
+    """The reward roles a member at `level` holds: every one at or below it with stacking, else the highest."""
+    reached = [role for needed, role in rewards.items() if needed <= level]
+    return set(reached if stack else reached[-1:])
+
+
 class LevelUps:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -57,22 +64,24 @@ class LevelUps:
     async def points_changed(
         self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
     ) -> None:
-        """Announce a level reached and apply its role rewards; never raises (the points stand regardless)."""
+        """Announce a level reached and apply the role rewards of the level now held, up or down (a drop takes the
+        roles above it away); never raises (the points stand regardless)."""
         own = settings.of(RecognitionSettings)
         old = level_of(before, own.level_curve, own.level_step).level
         new = level_of(after, own.level_curve, own.level_step).level
         if new == old:
             return
-        try:
-            if new > old:
+        if new > old:
+            try:
                 # Once per member and level: not again after the points dropped and came back, nor after a restart.
                 async with self.services.db.write() as session:
                     first = await recognition.announce_level(session, member.id, new)
                 if first:
                     await self._announce(member, new, settings, channel)
-            await self.apply_roles(member, new, settings)
-        except PlatformError as error:
-            log.warning("level-up for member %s not delivered: %s", member.id, error.reason)
+            except PlatformError as error:
+                # The level stays announced (a retry could post twice); its role must not depend on the post.
+                log.warning("level-up for member %s not announced: %s", member.id, error.reason)
+        await self.apply_roles(member, new, settings, held=old)
 
     async def batch_written(self, session: AsyncSession, written: list[Award]) -> FollowUp | None:
         """The activity buffer's hook (`bot.core.ingest.Written`): before and after points of each member the batch
@@ -137,26 +146,34 @@ class LevelUps:
         if target:
             await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
 
-    async def apply_roles(self, member: Member | MemberRef, level: int, settings: CommunitySettings) -> int:
-        """Give the rewards a member's level earns (and with stacking off, remove the others they have from
-        the list); returns how many roles changed hands. Platforms without roles are left alone."""
+    async def apply_roles(
+        self, member: Member | MemberRef, level: int, settings: CommunitySettings, held: int | None = None
+    ) -> int:
+        """Give the rewards `level` earns and take away the level roles it does not (with stacking every reward at
+        or below the level is kept, without it only the highest); returns how many roles changed hands.
+
+        The platforms do not say which roles a member has, so `held` is the level the member's roles were last
+        applied for: only the rewards that level kept are taken away (a jump from level 0 to 2 takes nothing).
+        Without it (`/levels sync`, which repairs whatever the member holds) every reward the level does not keep
+        is taken away. Platforms without roles are left alone. A refusal is told to the moderators, never raised."""
         rewards = role_rewards(settings.of(RecognitionSettings))
         messenger = self.services.messenger
         capabilities = attached_capabilities(messenger)
         if not rewards or capabilities is None or not capabilities.roles:
             return 0
         ref = member.ref if isinstance(member, Member) else member
-        reached = [role for needed, role in rewards.items() if needed <= level]
-        keep = set(reached if settings.of(RecognitionSettings).level_roles_stack else reached[-1:])
+        stack = settings.of(RecognitionSettings).level_roles_stack
+        keep = _kept(rewards, level, stack)
+        had = set(rewards.values()) if held is None else _kept(rewards, held, stack)
         changed = 0
-        for role in rewards.values():
+        # Removals first: without stacking a member never shows two level roles, even for a moment.
+        taken = [role for role in rewards.values() if role in had - keep]
+        for role in taken + [role for role in rewards.values() if role in keep]:
             try:
                 if role in keep:
                     await messenger.grant_role(ref, RoleRef(ref.community, role))
-                elif role in reached:
-                    await messenger.remove_role(ref, RoleRef(ref.community, role))
                 else:
-                    continue
+                    await messenger.remove_role(ref, RoleRef(ref.community, role))
                 changed += 1
             except PlatformError as error:
                 await self._report(ref, role, settings, error)
@@ -168,10 +185,13 @@ class LevelUps:
             return
         self._reported.add((community_id, role))
         if settings.basics.mod_channel:
-            await self.services.messenger.send(
-                ChannelRef(member.community, settings.basics.mod_channel),
-                Reply(
-                    text=f"⚠️ I can't give the level reward role &{role}: {error.reason} "
-                    "I'll not repeat this for other members; `/levels sync` re-applies rewards once it is fixed."
-                ),
-            )
+            try:
+                await self.services.messenger.send(
+                    ChannelRef(member.community, settings.basics.mod_channel),
+                    Reply(
+                        text=f"⚠️ I can't give the level reward role &{role}: {error.reason} I'll not repeat this for "
+                        "other members; `/levels sync` re-applies rewards once it is fixed."
+                    ),
+                )
+            except PlatformError as unsent:  # the other rewards are still applied: a log is all that is left
+                log.warning("refused role %s not told to the moderators: %s", role, unsent.reason)

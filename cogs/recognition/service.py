@@ -222,9 +222,11 @@ class RecognitionService:
         async with self.services.db.write() as session:
             return bool(await ledger.record(session, [row]))
 
-    async def void_kudos(self, admin: Member, kudos_id: int, reason: str, settings: CommunitySettings) -> str:
-        """Void kudos by their id (the recipient's row); returns the recipient's name. UserError when there is
-        no such kudos or it is void already."""
+    async def void_kudos(
+        self, admin: Member, kudos_id: int, reason: str, settings: CommunitySettings
+    ) -> tuple[str, Award]:
+        """Void kudos by their id (the recipient's row); returns the recipient's name and the void (for its level
+        check). UserError when there is no such kudos or it is void already."""
         async with self.services.db.write() as session:
             key = await recognition.key_of(session, admin.community_id, kudos_id, Kind.KUDOS_RECEIVED)
             found = await ledger.rows_by_keys(session, admin.community_id, [key] if key else [])
@@ -234,7 +236,7 @@ class RecognitionService:
             if not await ledger.record(session, [void]):
                 raise UserError(f"Kudos #{kudos_id} are void already.")
         names = await self.services.identity.members_by_id([found[0].member_id])
-        return names[found[0].member_id].name if found[0].member_id in names else "the member"
+        return (names[found[0].member_id].name if found[0].member_id in names else "the member"), void
 
     async def set_lock(
         self, admin: Member, member: Member, locked: bool, reason: str | None, settings: CommunitySettings, key: str
@@ -309,29 +311,28 @@ class RecognitionService:
 
     async def take_back(
         self, giver: Member, channel: str, message_id: str, settings: CommunitySettings, now: datetime
-    ) -> bool:
-        """A kudos reaction removed within `reaction_grace` is voided (a new row); later it stands. True when
-        something was taken back."""
+    ) -> list[Award]:
+        """A kudos reaction removed within `reaction_grace` is voided (a new row); later it stands. The void
+        recorded, if any (for the level check)."""
         grace = settings.of(RecognitionSettings).reaction_grace
         key = f"reaction:{channel}:{message_id}:{giver.id}"
         async with self.services.db.write() as session:
             found = await ledger.rows_by_keys(session, giver.community_id, [key])
             if not found or now - found[0].created_at > grace:
-                return False
-            return bool(
-                await ledger.record(session, [_void(giver.community_id, found[0], settings, "reaction removed")])
-            )
+                return []
+            return await ledger.record(session, [_void(giver.community_id, found[0], settings, "reaction removed")])
 
     async def message_deleted(
         self, community_id: int, channel: str, message_id: str, settings: CommunitySettings
-    ) -> int:
-        """A deleted message voids the kudos reactions gave it and its activity point. How many rows voided."""
+    ) -> list[Award]:
+        """A deleted message voids the kudos reactions gave it and its activity point. The voids recorded (for
+        the level checks)."""
         await self.services.activity.flush()  # its activity point may still be on its way
         async with self.services.db.write() as session:
             keys = await recognition.reaction_keys(session, community_id, channel, message_id)
             found = await ledger.rows_by_keys(session, community_id, [*keys, f"message:{channel}:{message_id}"])
             voids = [_void(community_id, row, settings, "message deleted") for row in found if row.points]
-            return len(await ledger.record(session, voids))
+            return await ledger.record(session, voids)
 
     def activity_award(
         self,

@@ -7,6 +7,9 @@ from pathlib import Path
 from tempfile import mkdtemp
 from typing import cast
 
+from bot.core.messenger import PlatformError
+from bot.core.refs import ChannelRef
+from bot.core.reply import Reply
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import ConsolePlatform
@@ -70,7 +73,7 @@ async def test_levels_sync_gives_roles_to_members_already_there(console: Console
     assert "No level rewards roles: `/levels role LEVEL &role` sets one." in said  # the console's role form
     assert "@bob now has the role &helper" in said
     assert "@carol now has the role &helper" in said
-    assert "Level roles re-applied for 2 members (2 roles given or removed, counting those already held)." in said
+    assert "Level roles re-applied for 2 members (2 roles given or removed, counting those already held or already gone)." in said
 
 
 async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_written(hearth: Hearth) -> None:
@@ -156,3 +159,122 @@ async def test_limits_and_audit_figures_have_thousands_separators(console: Conso
     assert "Amount must be at most 100,000." in said
     assert "Level must be at most 1,000." in said
     assert "adjusted bob +5,000 by admin — a lot" in said
+
+
+def roles(said: str) -> list[str]:
+    """The role changes the console reported, in order."""
+    return [line.strip().removeprefix("[roles] ") for line in said.splitlines() if "has the role" in line]
+
+
+async def test_a_drop_takes_away_the_roles_above_the_level_without_stacking(console: ConsoleDriver) -> None:
+    # mee6 curve: level 1 at 100 points, level 2 at 255.
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /levels role 1 &regular
+        @admin: /levels role 2 &veteran
+        @admin: /config set level_roles_stack no
+        @admin: /points adjust @bob 300 import
+        @admin: /points adjust @bob -150 oops
+        @admin: /points adjust @bob -100 oops again
+        """
+    )
+    assert roles(said) == [
+        "@bob now has the role &veteran",  # straight to level 2: &regular was never his, so nothing is taken
+        "@bob no longer has the role &veteran",  # 150 points: level 1, only the highest at or below it
+        "@bob now has the role &regular",
+        "@bob no longer has the role &regular",  # 50 points: level 0, no reward at all
+    ]
+
+
+async def test_a_drop_takes_away_every_role_above_the_level_with_stacking(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /levels role 1 &regular
+        @admin: /levels role 2 &veteran
+        @admin: /points adjust @bob 300 import
+        @admin: /points adjust @bob -250 oops
+        """
+    )
+    assert roles(said) == [
+        "@bob now has the role &regular",
+        "@bob now has the role &veteran",
+        "@bob no longer has the role &regular",
+        "@bob no longer has the role &veteran",
+    ]
+
+
+async def test_levels_sync_takes_away_roles_above_the_level(console: ConsoleDriver) -> None:
+    # &veteran moves up to level 5: bob (level 2) holds it from before and sync takes it back.
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /levels role 1 &regular
+        @admin: /levels role 2 &veteran
+        @admin: /points adjust @bob 300 import
+        @admin: /levels role 2
+        @admin: /levels role 5 &veteran
+        @admin: /levels sync
+        """
+    )
+    assert roles(said)[2:] == ["@bob no longer has the role &veteran", "@bob now has the role &regular"]
+
+
+async def test_voided_kudos_take_the_level_role_back(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_points 100
+        @admin: /levels role 1 &one
+        @alice: /kudos @bob thanks
+        @admin: /recognition void 1 mistake
+        @bob: /rank
+        """
+    )
+    assert "Level: 0 (0/100 to 1)" in said
+    assert roles(said) == ["@bob now has the role &one", "@bob no longer has the role &one"]
+
+
+async def test_a_removed_reaction_and_a_deleted_message_take_the_level_role_back(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_points 100
+        @admin: /levels role 1 &one
+        @bob: a long answer
+        @alice reacts 🙌 to @bob
+        @alice removes 🙌 from @bob
+        @carol: another answer
+        @alice reacts 🙌 to @carol
+        @carol deletes last message
+        """
+    )
+    assert roles(said) == [
+        "@bob now has the role &one",
+        "@bob no longer has the role &one",
+        "@carol now has the role &one",
+        "@carol no longer has the role &one",
+    ]
+
+
+async def test_a_failed_announcement_still_gives_the_role(console: ConsoleDriver) -> None:
+    messenger = console.platform.hearth.services.messenger
+    send = messenger.send
+
+    async def refused(channel: ChannelRef, reply: Reply) -> str:
+        if channel.external_id == "levels":  # as a Discord 403 in level_up_channel
+            raise PlatformError("Missing Access")
+        return await send(channel, reply)
+
+    messenger.send = refused  # type: ignore[method-assign]
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_up_channel #levels
+        @admin: /levels role 1 &one
+        @admin: /points adjust @bob 100 import
+        """
+    )
+    assert "reached level" not in said
+    assert roles(said) == ["@bob now has the role &one"]

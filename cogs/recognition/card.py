@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.wording import number, points
 
 if TYPE_CHECKING:
-    from PIL import ImageFont
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 800, 260
 BACKGROUND = (35, 39, 42)
@@ -23,6 +23,8 @@ ACCENT = (88, 101, 242)
 TEXT = (240, 240, 240)
 MUTED = (170, 175, 180)
 TRACK = (70, 75, 80)
+LEFT, RIGHT = 220, 770  # the text column, right of the initials' disc
+GAP = 24  # pixels kept between a left-hand text and the figure right of it on the same line
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,24 @@ def initials(name: str) -> str:
     return letters.upper()
 
 
+def fitted(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float
+) -> str:
+    """`text` as drawn in at most `width` pixels: whole when it fits, else cut and ended with "…". Measured, not
+    counted: 27 characters of one name take less room than 20 of another (`W` is four times `i`)."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    # The longest start that fits with its ellipsis (lengths grow with the start: a bisection).
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if draw.textlength(text[:middle].rstrip() + "…", font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
+
+
 def render_rank_card(data: RankCardData) -> bytes:
     """The card as PNG bytes (CPU-bound: call `render_rank_card_async` from async code)."""
     # Pillow loads with the first card, in the worker: 3 MiB that a process showing no card never holds.
@@ -62,29 +82,34 @@ def render_rank_card(data: RankCardData) -> bytes:
     # Avatar: a disc with the member's initials (no avatar fetching: no network in a render).
     draw.ellipse((30, 40, 190, 200), fill=ACCENT)
     draw.text((110, 120), initials(data.name), font=_font(56), fill=TEXT, anchor="mm")
-    draw.text((220, 40), data.name[:32], font=_font(34), fill=TEXT)
     rank = f"#{number(data.rank)} of {number(data.ranked)}" if data.rank else "unranked"
+    # Right-hand figures first: the name and the level line take the room they leave (GAP short of them).
+    rank_left = draw.textbbox((RIGHT, 46), f"Rank {rank}", font=_font(24), anchor="ra")[0]
+    draw.text((RIGHT, 46), f"Rank {rank}", font=_font(24), fill=TEXT, anchor="ra")
+    draw.text((LEFT, 40), fitted(draw, data.name, _font(34), rank_left - GAP - LEFT), font=_font(34), fill=TEXT)
     level = f"Level {data.level}" + (f" · {data.title}" if data.title else "")
-    draw.text((220, 88), level, font=_font(24), fill=ACCENT)
-    draw.text((770, 46), f"Rank {rank}", font=_font(24), fill=TEXT, anchor="ra")
+    level_room = RIGHT - LEFT
     if data.streak is not None:
-        draw.text((770, 92), f"Ritual streak {number(data.streak)}", font=_font(20), fill=MUTED, anchor="ra")
+        streak = f"Ritual streak {number(data.streak)}"
+        level_room = draw.textbbox((RIGHT, 92), streak, font=_font(20), anchor="ra")[0] - GAP - LEFT
+        draw.text((RIGHT, 92), streak, font=_font(20), fill=MUTED, anchor="ra")
+    draw.text((LEFT, 88), fitted(draw, level, _font(24), level_room), font=_font(24), fill=ACCENT)
     # Progress to the next level.
-    left, top, right, bottom = 220, 130, 770, 156
+    left, top, right, bottom = LEFT, 130, RIGHT, 156
     draw.rounded_rectangle((left, top, right, bottom), radius=13, fill=TRACK)
     share = 0.0 if data.needed <= 0 else min(1.0, data.into / data.needed)
     if share > 0:
         draw.rounded_rectangle((left, top, left + max(26, int((right - left) * share)), bottom), radius=13, fill=ACCENT)
     draw.text(
-        (770, 162),
+        (RIGHT, 162),
         f"{number(data.into)} / {number(data.needed)} to level {data.level + 1}",
         font=_font(18),
         fill=MUTED,
         anchor="ra",
     )
-    draw.text((220, 162), points(data.points), font=_font(18), fill=MUTED)
+    draw.text((LEFT, 162), points(data.points), font=_font(18), fill=MUTED)
     parts = [f"{label} {number(amount)}" for label, amount in data.categories]
-    draw.text((220, 205), "  ·  ".join(parts), font=_font(18), fill=TEXT)
+    draw.text((LEFT, 205), "  ·  ".join(parts), font=_font(18), fill=TEXT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()

@@ -281,7 +281,9 @@ class Boards:
                 level = level_of(all_time.get(row.member_id, 0), own.level_curve, own.level_step).level
                 levels[row.member_id] = title_of(level, titles)
         return [
-            f"{medal(row.rank)} **{literal(row.display_name or row.external_id)}** — {points(row.points)}"
+            # Medals are for points earned: a total at or below 0 (an adjustment took more) shows its place only.
+            f"{medal(row.rank) if row.points > 0 else f'{row.rank}.'} "
+            f"**{literal(row.display_name or row.external_id)}** — {points(row.points)}"
             + (f" · {literal(levels[row.member_id])}" if levels.get(row.member_id) else "")
             + (" ← you" if row.member_id == you else "")
             for row in rows

@@ -161,3 +161,17 @@ async def test_a_member_with_no_known_join_date_is_not_held_back_by_member_age(c
     assert "@bob, you got kudos from @gus!" in said  # only seen speaking: no known join date
     assert said.count("New members can give kudos once they have been here 2 days") == 1  # newbie, at first
     assert "@carol, you got kudos from @newbie!" in said
+
+
+async def test_no_medal_for_a_total_of_zero_or_less(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start Spring
+        @alice: /kudos @bob thanks
+        @admin: /points adjust @carol -5 oops
+        @erin: /leaderboard season
+        """
+    )
+    # Medals are for points earned: carol is second of the board, without the 🥈 (README, Leaderboards).
+    assert board(said, "season Spring") == ["🥇 bob — 10 points", "2. carol — -5 points"]

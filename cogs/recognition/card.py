@@ -88,7 +88,7 @@ def render_rank_card(data: RankCardData) -> bytes:
     draw.text((RIGHT, 46), f"Rank {rank}", font=_font(24), fill=TEXT, anchor="ra")
     draw.text((LEFT, 40), fitted(draw, data.name, _font(34), rank_left - GAP - LEFT), font=_font(34), fill=TEXT)
     level = f"Level {data.level}" + (f" · {data.title}" if data.title else "")
-    level_room = RIGHT - LEFT
+    level_room: float = RIGHT - LEFT
     if data.streak is not None:
         streak = f"Ritual streak {number(data.streak)}"
         level_room = draw.textbbox((RIGHT, 92), streak, font=_font(20), anchor="ra")[0] - GAP - LEFT

@@ -73,7 +73,10 @@ async def test_levels_sync_gives_roles_to_members_already_there(console: Console
     assert "No level rewards roles: `/levels role LEVEL &role` sets one." in said  # the console's role form
     assert "@bob now has the role &helper" in said
     assert "@carol now has the role &helper" in said
-    assert "Level roles re-applied for 2 members (2 roles given or removed, counting those already held or already gone)." in said
+    assert (
+        "Level roles re-applied for 2 members (2 roles given or removed, counting those already held or already gone)."
+        in said
+    )
 
 
 async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_written(hearth: Hearth) -> None:

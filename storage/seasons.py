@@ -60,6 +60,18 @@ async def by_name(session: AsyncSession, community_id: int, name: str) -> Season
     return _row(first) if first else None
 
 
+async def recent(session: AsyncSession, community_id: int, limit: int = 10) -> list[SeasonRow]:
+    """The community's `limit` most recently started seasons, newest first (the running one, then closed ones)."""
+    table = Season.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.id, table.c.name, table.c.started_at, table.c.closed_at)
+        .where(table.c.community_id == community_id)
+        .order_by(table.c.started_at.desc(), table.c.id.desc())
+        .limit(limit)
+    )
+    return [_row(row) for row in found]
+
+
 _COLUMNS = ("community_id", "bucket", "member_id", "points", "kudos_received", "kudos_given", "messages")
 _COUNTS = ("points", "kudos_received", "kudos_given", "messages")
 

@@ -151,12 +151,17 @@ class Boards:
                     if view.season
                     else seasons.current(session, ctx.community.id)
                 )
-                if found is None:
+                if found is None and view.season:
+                    known = await seasons.recent(session, ctx.community.id)
+                    listed = ", ".join(
+                        f"{literal(season.name)}{'' if season.closed_at else ' (running)'}" for season in known
+                    )
                     raise UserError(
                         f"There is no season called {view.season}."
-                        if view.season
-                        else "No season is running: `/season start NAME`."
+                        + (f" Seasons here: {listed}." if listed else " No season has been started here yet.")
                     )
+                if found is None:
+                    raise UserError("No season is running: `/season start NAME`.")
             title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
             # The season by name from here on: a click after the next season starts still shows this one.
             resolved = replace(view, period="season", category="all", season=found.name)

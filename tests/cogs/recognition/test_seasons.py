@@ -30,7 +30,7 @@ async def test_season_start_keeps_old_standings_and_all_time(console: ConsoleDri
     assert board(said, "season summer") == ["🥇 carol — 10 points"]
     assert board(said, "season spring (closed)") == ["🥇 bob — 20 points", "🥈 alice — 10 points"]
     assert board(said, "all time") == ["🥇 bob — 20 points", "🥈 alice — 10 points", "🥈 carol — 10 points"]
-    assert "[only @erin] There is no season called winter." in said
+    assert "[only @erin] There is no season called winter. Seasons here: summer (running), spring." in said
 
 
 async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDriver) -> None:

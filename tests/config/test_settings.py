@@ -135,6 +135,7 @@ def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
         capture_output=True,
         text=True,
         cwd=cwd,
+        stdin=subprocess.DEVNULL,
         timeout=120,
         env={**clean, "PYTHONPATH": str(ROOT), **env},
     )
@@ -158,6 +159,39 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
         "unable to open database file"
     ]
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_a_dotenv_with_a_byte_order_mark_is_read_in_its_encoding(clean_env: Path, encoding: str) -> None:
+    """Windows PowerShell 5's `echo X=Y > .env` writes UTF-16 with a BOM; Notepad may add a UTF-8 BOM."""
+    url = f"sqlite+aiosqlite:///{clean_env / 'hearth.db'}"
+    (clean_env / ".env").write_text(f"DATABASE_URL={url}\nHEARTH_HTTP_PORT=3100\n", encoding=encoding)
+    assert load_settings().database_url == url
+    assert registered()["slack"].load_settings().hearth_http_port == 3100
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (
+            b"DATABASE_URL=sqlite+aiosqlite:///x.db\nHEARTH_COGS=\xff\n",
+            ".env is not UTF-8: the byte 0xff at offset 50 (line 2)",
+        ),
+        (
+            "HEARTH_COGS=settings\n".encode("utf-16-le"),
+            ".env has a NUL byte at offset 1 (line 1), as UTF-16 without a byte order mark has",
+        ),
+        (b"HEARTH_COGS=settings\n\nthis line is junk\n", ".env:3 is not a setting: write NAME=value"),
+        (b'HEARTH_LOG_LEVEL="INFO\n', ".env:1 is not a setting: write NAME=value"),
+    ],
+)
+def test_a_dotenv_hearth_cannot_read_stops_it_with_one_line(tmp_path: Path, content: bytes, line: str) -> None:
+    (tmp_path / ".env").write_bytes(content)
+    done = _hearth(tmp_path, "run")
+    assert done.returncode == CONFIG_ERROR_EXIT
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"error: {line}")
+    assert [path.name for path in tmp_path.iterdir()] == [".env"]  # nothing started
 
 
 def test_hearth_cogs_ignores_case_and_names_what_a_feature_needs() -> None:

@@ -14,7 +14,12 @@ import pytest
 from bot.platforms import choose, registered
 from bot.platforms.discord.settings import DiscordSettings
 from bot.platforms.slack.settings import SlackSettings
+from cogs.health.settings import HealthSettings
+from cogs.introductions.settings import IntroductionSettings
+from cogs.onboarding.settings import OnboardingSettings
+from cogs.privacy.settings import PrivacySettings
 from cogs.recognition.settings import RecognitionSettings
+from cogs.rituals.settings import RitualSettings
 from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
 from config.durations import parse_duration
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
@@ -51,6 +56,47 @@ def test_bad_values_are_refused_with_a_reason(key: str, raw: str, message: str) 
 )
 def test_durations_are_read_as_people_write_them(raw: str, minutes: float) -> None:
     assert CATALOG.validate("activity_cooldown", raw) == timedelta(minutes=minutes)
+
+
+SECTIONS = (
+    CommunityBasics,
+    RecognitionSettings,
+    OnboardingSettings,
+    IntroductionSettings,
+    RitualSettings,
+    HealthSettings,
+    PrivacySettings,
+)
+EVERY_SETTING = SettingsCatalog(SECTIONS)
+# Every free-text setting, and what `none` does to it: the lists it clears, the others it leaves for their own
+# check to refuse (ladder_roles needs a role to offer). A new text setting fails here until it is listed.
+NONE_CLEARS = {
+    "value_tags": True,
+    "level_roles": True,
+    "level_titles": True,
+    "ladder_roles": False,
+    "timezone": False,
+    "kudos_emoji": False,
+    "departed_retention": False,
+}
+
+
+def test_every_text_setting_says_what_none_does_to_it() -> None:
+    text = {key for section in SECTIONS for key, info in section.model_fields.items() if info.annotation is str}
+    assert text == set(NONE_CLEARS)
+
+
+@pytest.mark.parametrize(("key", "clears"), NONE_CLEARS.items())
+@pytest.mark.parametrize("word", ["none", "None", " NONE "])
+def test_none_clears_a_text_setting_or_is_refused_never_kept_as_a_value(key: str, clears: bool, word: str) -> None:
+    assert EVERY_SETTING.clearable(key) is clears
+    if clears:
+        assert EVERY_SETTING.validate(key, word) == ""
+        assert EVERY_SETTING.decode({key: ""}).describe(key) == "none"
+    else:
+        with pytest.raises(SettingError, match=f"`{word}` is not a valid value for `{key}`: ") as refused:
+            EVERY_SETTING.validate(key, word)
+        assert "``" not in str(refused.value)  # the reason never quotes the empty value it was read as
 
 
 def test_values_round_trip_through_storage() -> None:

@@ -37,6 +37,8 @@ class SettingsFeature:
                 Option("value", OptionType.TEXT, "The new value", required=False, max_length=VALUE_LIMIT),
                 Option("channel", OptionType.CHANNEL, "A channel, for the *_channel settings", required=False),
                 permission=Permission.ADMIN,
+                # Every key needs a value or a channel, so the key alone (the generic example) is refused.
+                example="/config set timezone Europe/Berlin",
             )
         )
 

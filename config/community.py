@@ -58,13 +58,15 @@ class Section(BaseModel):
 
     # Besides `/config set`, the cog owning this command group offers these keys (`/onboarding set`).
     tuned_with: ClassVar[str | None] = None
-    # Keys holding a list (`value_tags`): `/config set KEY none` (or an empty value) clears them, as `/config
-    # show` shows an empty one as `none`; their validators never see the word `none`.
-    list_keys: ClassVar[frozenset[str]] = frozenset()
 
     def shown(self, key: str) -> str | None:
         """How `/config show` writes this key's value, when not as stored (None): a form `/config set` reads
         back, so a value copied from `/config show` sets the same value."""
+        return None
+
+    def remark(self, key: str) -> str | None:
+        """A word on `key`'s value just set, added to the reply (None: nothing to say): a combination with
+        another setting that is allowed but may not be what was meant."""
         return None
 
     @model_validator(mode="before")
@@ -89,6 +91,12 @@ def _is_duration(section: type[Section], key: str) -> bool:
     return info is not None and info.annotation is timedelta
 
 
+def _is_text(section: type[Section], key: str) -> bool:
+    """A free-text setting: every list setting (`value_tags`, `level_roles`, `ladder_roles`, ...) is one."""
+    info = section.model_fields.get(key)
+    return info is not None and info.annotation is str
+
+
 class CommunityBasics(Section):
     """The community's time zone and named channels: read by several features, so owned by the core."""
 
@@ -102,6 +110,8 @@ class CommunityBasics(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("give an IANA time zone such as Europe/Berlin")
         value = canonical_zone(value)
         if not is_time_zone(value):
             raise ValueError(f"unknown time zone `{value}`; use an IANA name such as Europe/Berlin")
@@ -180,7 +190,8 @@ def plain_reason(problem: Mapping[str, Any]) -> str:
     if kind in {"string_too_long"}:
         return f"it can be at most {context.get('max_length')} characters long"
     if kind in {"string_too_short"}:
-        return f"it needs at least {context.get('min_length')} characters"
+        minimum = context.get("min_length")
+        return "it cannot be empty" if minimum == 1 else f"it needs at least {minimum} characters"
     if kind in {"time_delta_parsing", "time_delta_type"}:
         return "write a duration like 90s, 15m, 5 minutes, 3h, 2d or 1w"
     message = str(problem.get("msg", "")).removeprefix("Value error, ")
@@ -219,9 +230,20 @@ class SettingsCatalog:
     def channel_keys(self) -> tuple[str, ...]:
         return tuple(key for key in self.keys() if key.endswith("_channel"))
 
-    def list_keys(self) -> tuple[str, ...]:
-        """The keys holding a list, which `none` clears (`Section.list_keys`)."""
-        return tuple(key for key in self.keys() if key in self._owner[key].list_keys)
+    def clearable(self, key: str) -> bool:
+        """A text setting its section allows empty (a list such as `value_tags`), which `none` clears."""
+        section = self._owner.get(key)
+        if section is None or not _is_text(section, key):
+            return False
+        try:
+            self.validate(key, "none")
+        except SettingError:
+            return False
+        return True
+
+    def remark(self, settings: CommunitySettings, key: str) -> str | None:
+        """What `key`'s section says about its value in `settings` (`Section.remark`)."""
+        return settings.of(self._owner[key]).remark(key)
 
     def validate(self, key: str, raw: str) -> object:
         """Check one `/config set` value; returns the typed value or raises SettingError."""
@@ -229,7 +251,9 @@ class SettingsCatalog:
         if section is None:
             raise SettingError(f"There is no setting called `{key}`. Settings: {', '.join(self.keys())}.")
         value: object = None if key.endswith("_channel") and raw.lower() in {"none", "off", ""} else raw
-        if key in section.list_keys and raw.strip().lower() in {"none", ""}:
+        if _is_text(section, key) and raw.strip().lower() in {"none", ""}:
+            # `none` is the empty value of every text setting, as `/config show` shows an empty one, so a list
+            # setting never holds an item called "none"; whether it may be empty is its validator's to say.
             value = ""
         try:
             checked = section.model_validate({key: value})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dotenv.parser import parse_stream
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -14,6 +17,16 @@ from sqlalchemy.exc import ArgumentError
 # The exit code of every configuration error (a missing or malformed setting), whatever the command.
 CONFIG_ERROR_EXIT = 2
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# The file read after the environment, in the working directory (Hearth's settings and each platform's).
+ENV_FILE = ".env"
+# Byte order marks and the encoding each one announces; UTF-32's before UTF-16's, which begin them.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class SettingsError(ValueError):
@@ -36,7 +49,9 @@ class Settings(BaseSettings):
     """Every name here is a public interface: documented in README.md and .env.example."""
 
     # An empty value (`DISCORD_DEV_GUILD_ID=` as in .env.example) means "not set": the default applies.
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     hearth_platform: str = Field(
         "auto", description="a platform's name (console, discord, slack), or auto (chosen from the tokens present)"
@@ -110,10 +125,55 @@ def _names(text: str) -> list[str]:
 def load_settings(**overrides: object) -> Settings:
     """Read settings now; keyword overrides win over the environment (used by the CLI flags).
     A malformed value raises SettingsError: one line per setting, naming it, the value and what is expected."""
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        return Settings(_env_file_encoding=env_file_encoding(), **given)  # type: ignore[arg-type]
     except ValidationError as error:
         raise settings_error(error) from None
+
+
+def env_file_encoding(path: Path = Path(ENV_FILE)) -> str:
+    """The encoding `.env` is written in, once every line of it is known to be readable, for pydantic-settings
+    to read it with: UTF-8, or what its byte order mark says (Windows PowerShell 5's `echo X=Y > .env` writes
+    UTF-16 with one). A file Hearth cannot read raises SettingsError naming the file and where: python-dotenv
+    would raise a UnicodeDecodeError, or skip a line it cannot parse with a warning of its own, and a skipped
+    line may be the token or DATABASE_URL the person believes set, so Hearth would run on a default."""
+    if not path.is_file():
+        return "utf-8"
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read it: {error.strerror or error}") from None
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise SettingsError(
+            f"{path} is not {encoding.removesuffix('-sig').upper()}: the byte 0x{data[error.start]:02x} at "
+            f"{_where(data, error.start)} cannot be read; save it as UTF-8"
+        ) from None
+    if encoding == "utf-8" and b"\0" in data:
+        # Valid UTF-8, but no setting holds a NUL: the ASCII halves of UTF-16 written without its mark.
+        raise SettingsError(
+            f"{path} has a NUL byte at {_where(data, data.index(0))}, as UTF-16 without a byte order mark has; "
+            "save it as UTF-8"
+        )
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # A statement starts after the blank lines python-dotenv counts into it.
+            statement = binding.original.string
+            line = binding.original.line + statement[: len(statement) - len(statement.lstrip())].count("\n")
+            raise SettingsError(
+                f"{path}:{line} is not a setting: write NAME=value (quote a value with spaces or #, close its "
+                "quote), or start a comment with #"
+            )
+    return encoding
+
+
+def _where(data: bytes, offset: int) -> str:
+    """A byte's place in a file, as an editor finds it (by line) and a hex viewer does (by offset)."""
+    line = data[:offset].count(b"\n") + 1
+    return f"offset {offset} (line {line})"
 
 
 def settings_error(error: ValidationError) -> SettingsError:

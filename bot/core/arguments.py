@@ -83,7 +83,10 @@ def usage(spec: CommandSpec) -> str:
 
 
 def example(spec: CommandSpec) -> str:
-    """A line a person could type: the required options, each in the form it takes (a quoted text)."""
+    """A line a person could type: the spec's own example, else the required options, each in the form it
+    takes (a quoted text)."""
+    if spec.example is not None:
+        return spec.example
     parts = [f"/{spec.path}"]
     for option in spec.options:
         if not option.required:
@@ -108,8 +111,10 @@ class Arguments(dict[str, object]):
 
 def understood(spec: CommandSpec, values: dict[str, object]) -> str:
     """How a line was read, and how the command is written: appended to a refusal of positional input."""
-    read = ", ".join(f"{name} `{_shown(spec, name, value)}`" for name, value in values.items()) or "nothing yet"
-    return f"I understood: {read}.\nUsage: `{usage(spec)}` — for example `{example(spec)}`"
+    read = ", ".join(f"{name} `{_shown(spec, name, value)}`" for name, value in values.items())
+    # Refused at its first word, a line was read as nothing: the refusal names that word already.
+    said = f"I understood: {read}.\n" if read else ""
+    return f"{said}Usage: `{usage(spec)}` — for example `{example(spec)}`"
 
 
 def _refused(spec: CommandSpec, values: dict[str, object], why: str) -> UserError:

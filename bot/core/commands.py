@@ -58,6 +58,9 @@ class CommandSpec:
     # Changes nothing (a list, a lookup): a replayed request may simply run again. Every other command
     # is claimed by its invocation id before it runs, so a replay changes nothing (bot/core/claims.py).
     read_only: bool = field(default=False)
+    # A line to show as the usage example when the required options alone make none that works
+    # (`/config set timezone` lacks the value each key needs); None: built from the options.
+    example: str | None = field(default=None)
 
     @property
     def path(self) -> str:
@@ -148,10 +151,11 @@ class Group:
         permission: Permission = Permission.MEMBER,
         slow: bool = False,
         read_only: bool = False,
+        example: str | None = None,
     ) -> CommandSpec:
         """A verb built at setup, for options known only then (`/config set` offers every loaded key)."""
         return CommandSpec(
-            name, description, handler, options, permission, self.name, self.description, slow, read_only
+            name, description, handler, options, permission, self.name, self.description, slow, read_only, example
         )
 
 

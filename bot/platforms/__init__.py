@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.refs import ANY_MEMBER_ID, MemberIdFormat
-from config.settings import SettingsError, settings_error
+from config.settings import ENV_FILE, SettingsError, env_file_encoding, settings_error
 
 if TYPE_CHECKING:
     from bot.core.runtime import Hearth
@@ -30,7 +30,9 @@ class PlatformSettings(BaseSettings):
     """The base of each platform's settings model: read like `config.settings.Settings` (env, `.env`)."""
 
     # As for Hearth's own settings, an empty value in `.env` means "not set".
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     def check(self) -> None:
         """Raise SettingsError, saying what to fix, when these settings cannot work (a missing token).
@@ -55,8 +57,9 @@ class Platform:
 
     def load_settings(self, **overrides: object) -> Any:
         """The platform's settings; a malformed one raises SettingsError (one line per setting)."""
-        try:
-            return self.settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:  # `.env` read as Hearth's own settings read it (in the encoding its byte order mark says)
+            return self.settings(_env_file_encoding=env_file_encoding(), **given)  # type: ignore[arg-type]
         except ValidationError as error:
             raise settings_error(error) from None
 

@@ -227,8 +227,14 @@ class ModeratorCommands:
             f"/onboarding interest-add {name} role:&{name}",
             f"/onboarding interest-add {name} channel:#{name}",
         )
-        interest = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
-        return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**.")
+        interest, replaced = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
+        if replaced == interest:
+            return Reply.private(
+                f"**{interest.label}** → {_target(ctx, interest)} was offered already; nothing changed."
+            )
+        # One name gives one thing: saying what was there keeps a mapping from going without a word.
+        was = f"; it replaces **{replaced.label}** → {_target(ctx, replaced)}" if replaced else ""
+        return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**{was}.")
 
     @ONBOARDING.command(
         "interest-remove",
@@ -263,7 +269,9 @@ class ModeratorCommands:
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)
-        return await self._changed(ctx, f"Done: `{key}` is now {settings.describe(key)}.")
+        remark = self.services.settings.catalog.remark(settings, key)
+        done = f"Done: `{key}` is now {settings.describe(key)}."
+        return await self._changed(ctx, f"{done} {remark}" if remark else done)
 
 
 def _target(ctx: Context, interest: Interest) -> str:

@@ -135,7 +135,8 @@ class OnboardingService:
 
     async def add_interest(
         self, community_id: int, label: str, kind: str, target_id: str, target_name: str
-    ) -> Interest:
+    ) -> tuple[Interest, Interest | None]:
+        """The interest offered, and the one of the same name (case and spacing aside) it replaced, if any."""
         if len(label) > INTEREST_LIMIT:
             raise UserError(
                 f"An interest name is at most {INTEREST_LIMIT} characters; `{label[:20]}…` is {len(label)}."
@@ -143,10 +144,11 @@ class OnboardingService:
         interest = Interest(normalise_interest(label), label, kind, target_id, target_name)
         async with self.services.db.write() as session:
             known = await onboarding.interests(session, community_id)
-            if len(known) >= 25 and interest.key not in {i.key for i in known}:
+            replaced = next((i for i in known if i.key == interest.key), None)
+            if len(known) >= 25 and replaced is None:
                 raise UserError("A menu holds at most 25 interests; remove one first with /onboarding interest-remove.")
             await onboarding.save_interest(session, community_id, interest)
-        return interest
+        return interest, replaced
 
     async def remove_interest(self, community_id: int, label: str) -> None:
         async with self.services.db.write() as session:

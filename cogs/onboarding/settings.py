@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from config.community import Section
+from config.durations import format_duration
 
 
 class OnboardingSettings(Section):
@@ -38,3 +39,15 @@ class OnboardingSettings(Section):
         le=timedelta(hours=1),
         description="Window for counting joins, and how long a batched welcome gathers names",
     )
+
+    def remark(self, key: str) -> str | None:
+        """Moderators alerted before (or as) the newcomer is reminded is allowed (a community may want to
+        reach out first) but is rarely meant, so setting either duration that way says so."""
+        if key not in {"nudge_after", "alert_after"} or self.alert_after > self.nudge_after:
+            return None
+        when = "before" if self.alert_after < self.nudge_after else "at the same time as"
+        return (
+            f"Note: moderators will hear about a stuck newcomer after {format_duration(self.alert_after)}, {when} "
+            f"the newcomer's reminder (after {format_duration(self.nudge_after)}). If the reminder should come "
+            "first, make `nudge_after` shorter than `alert_after`."
+        )

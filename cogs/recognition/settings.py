@@ -46,8 +46,6 @@ _SLACK_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")  # Sla
 
 
 class RecognitionSettings(Section):
-    list_keys = frozenset({"value_tags", "level_roles", "level_titles"})
-
     kudos_points: int = Field(10, ge=0, le=1000, description="Points a member receives with each kudos")
     kudos_daily_limit: int = Field(5, ge=0, le=100, description="Kudos each member may give per day")
     message_points: int = Field(1, ge=0, le=100, description="Points for a message after the cooldown")

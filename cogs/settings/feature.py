@@ -37,6 +37,8 @@ class SettingsFeature:
                 Option("value", OptionType.TEXT, "The new value", required=False, max_length=VALUE_LIMIT),
                 Option("channel", OptionType.CHANNEL, "A channel, for the *_channel settings", required=False),
                 permission=Permission.ADMIN,
+                # Every key needs a value or a channel, so the key alone (the generic example) is refused.
+                example="/config set timezone Europe/Berlin",
             )
         )
 
@@ -70,7 +72,7 @@ class SettingsFeature:
             raw = value
         else:
             # A list is cleared by `none`, never by a value left out by mistake.
-            clear = ", or `none` to clear it" if key in self.catalog.list_keys() else ""
+            clear = ", or `none` to clear it" if self.catalog.clearable(key) else ""
             raise UserError(f"Give a value for `{key}`, like `/config set {key} VALUE`{clear}.")
         before = self._shown(ctx, ctx.settings, key)
         settings = await self.services.settings.set(ctx.community.id, key, raw)
@@ -82,4 +84,6 @@ class SettingsFeature:
         duration = settings.value(key)
         bare = value is not None and is_bare_number(value) and isinstance(duration, timedelta) and bool(duration)
         unit = " (a number alone is seconds: write `5m` for minutes)" if bare else ""
-        return Reply.private(f"Done: `{key}` {before} → {after}{unit}.")
+        done = f"Done: `{key}` {before} → {after}{unit}."
+        remark = self.catalog.remark(settings, key)
+        return Reply.private(f"{done} {remark}" if remark else done)

@@ -277,3 +277,28 @@ async def test_without_an_intros_channel_the_intro_step_does_not_hold_newcomers(
     said = await console.run("@mod: /onboarding channel intros #intros\n@eve joins")
     assert "⬜ Post an introduction (/intro)" in said
     assert "[#welcome] Welcome to Console, @eve! 👋 Tell us a little about yourself with /intro." in said
+
+
+async def test_interest_add_says_which_interest_it_replaced(console: ConsoleDriver) -> None:
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding interest-add Music #music\n@mod: /onboarding interest-add music &music2"
+    )
+    assert "Done: newcomers can now choose music; it replaces Music → #music." in said
+    said = await console.run("@mod: /onboarding show")
+    assert "Interests: music → role music2" in said
+    said = await console.run("@mod: /onboarding interest-add music &music2")
+    assert "music → role music2 was offered already; nothing changed." in said
+
+
+async def test_alerting_moderators_before_the_reminder_is_allowed_but_said(console: ConsoleDriver) -> None:
+    said = await console.run("@mod is admin\n@mod: /config set alert_after 1h")
+    assert (
+        "Done: `alert_after` 3 days → 1 hour. Note: moderators will hear about a stuck newcomer after 1 hour, " in said
+    )
+    assert "before the newcomer's reminder (after 1 day). If the reminder should come first, make" in said
+    said = await console.run("@mod: /onboarding set nudge_after 2h")
+    assert "Done: `nudge_after` is now 2 hours. Note: " in said
+    said = await console.run("@mod: /onboarding set nudge_after 30m")
+    assert "Note:" not in said
+    said = await console.run("@mod: /onboarding set raid_joins 7")
+    assert "Note:" not in said

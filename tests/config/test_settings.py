@@ -14,7 +14,12 @@ import pytest
 from bot.platforms import choose, registered
 from bot.platforms.discord.settings import DiscordSettings
 from bot.platforms.slack.settings import SlackSettings
+from cogs.health.settings import HealthSettings
+from cogs.introductions.settings import IntroductionSettings
+from cogs.onboarding.settings import OnboardingSettings
+from cogs.privacy.settings import PrivacySettings
 from cogs.recognition.settings import RecognitionSettings
+from cogs.rituals.settings import RitualSettings
 from config.community import CommunityBasics, Section, SettingError, SettingsCatalog
 from config.durations import parse_duration
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
@@ -51,6 +56,47 @@ def test_bad_values_are_refused_with_a_reason(key: str, raw: str, message: str) 
 )
 def test_durations_are_read_as_people_write_them(raw: str, minutes: float) -> None:
     assert CATALOG.validate("activity_cooldown", raw) == timedelta(minutes=minutes)
+
+
+SECTIONS = (
+    CommunityBasics,
+    RecognitionSettings,
+    OnboardingSettings,
+    IntroductionSettings,
+    RitualSettings,
+    HealthSettings,
+    PrivacySettings,
+)
+EVERY_SETTING = SettingsCatalog(SECTIONS)
+# Every free-text setting, and what `none` does to it: the lists it clears, the others it leaves for their own
+# check to refuse (ladder_roles needs a role to offer). A new text setting fails here until it is listed.
+NONE_CLEARS = {
+    "value_tags": True,
+    "level_roles": True,
+    "level_titles": True,
+    "ladder_roles": False,
+    "timezone": False,
+    "kudos_emoji": False,
+    "departed_retention": False,
+}
+
+
+def test_every_text_setting_says_what_none_does_to_it() -> None:
+    text = {key for section in SECTIONS for key, info in section.model_fields.items() if info.annotation is str}
+    assert text == set(NONE_CLEARS)
+
+
+@pytest.mark.parametrize(("key", "clears"), NONE_CLEARS.items())
+@pytest.mark.parametrize("word", ["none", "None", " NONE "])
+def test_none_clears_a_text_setting_or_is_refused_never_kept_as_a_value(key: str, clears: bool, word: str) -> None:
+    assert EVERY_SETTING.clearable(key) is clears
+    if clears:
+        assert EVERY_SETTING.validate(key, word) == ""
+        assert EVERY_SETTING.decode({key: ""}).describe(key) == "none"
+    else:
+        with pytest.raises(SettingError, match=f"`{word}` is not a valid value for `{key}`: ") as refused:
+            EVERY_SETTING.validate(key, word)
+        assert "``" not in str(refused.value)  # the reason never quotes the empty value it was read as
 
 
 def test_values_round_trip_through_storage() -> None:
@@ -135,6 +181,7 @@ def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
         capture_output=True,
         text=True,
         cwd=cwd,
+        stdin=subprocess.DEVNULL,
         timeout=120,
         env={**clean, "PYTHONPATH": str(ROOT), **env},
     )
@@ -158,6 +205,39 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
         "unable to open database file"
     ]
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_a_dotenv_with_a_byte_order_mark_is_read_in_its_encoding(clean_env: Path, encoding: str) -> None:
+    """Windows PowerShell 5's `echo X=Y > .env` writes UTF-16 with a BOM; Notepad may add a UTF-8 BOM."""
+    url = f"sqlite+aiosqlite:///{clean_env / 'hearth.db'}"
+    (clean_env / ".env").write_text(f"DATABASE_URL={url}\nHEARTH_HTTP_PORT=3100\n", encoding=encoding)
+    assert load_settings().database_url == url
+    assert registered()["slack"].load_settings().hearth_http_port == 3100
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (
+            b"DATABASE_URL=sqlite+aiosqlite:///x.db\nHEARTH_COGS=\xff\n",
+            ".env is not UTF-8: the byte 0xff at offset 50 (line 2)",
+        ),
+        (
+            "HEARTH_COGS=settings\n".encode("utf-16-le"),
+            ".env has a NUL byte at offset 1 (line 1), as UTF-16 without a byte order mark has",
+        ),
+        (b"HEARTH_COGS=settings\n\nthis line is junk\n", ".env:3 is not a setting: write NAME=value"),
+        (b'HEARTH_LOG_LEVEL="INFO\n', ".env:1 is not a setting: write NAME=value"),
+    ],
+)
+def test_a_dotenv_hearth_cannot_read_stops_it_with_one_line(tmp_path: Path, content: bytes, line: str) -> None:
+    (tmp_path / ".env").write_bytes(content)
+    done = _hearth(tmp_path, "run")
+    assert done.returncode == CONFIG_ERROR_EXIT
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"error: {line}")
+    assert [path.name for path in tmp_path.iterdir()] == [".env"]  # nothing started
 
 
 def test_hearth_cogs_ignores_case_and_names_what_a_feature_needs() -> None:

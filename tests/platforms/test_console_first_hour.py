@@ -62,7 +62,7 @@ async def test_a_refused_positional_line_says_what_was_understood(console: Conso
     assert "I can't read the schedule `daily`." in said
     assert "I understood: name `standup`, channel `#standup`, schedule `daily`, prompt `at 09:00`." in said
     assert 'for example `/ritual create "name" #general "schedule"`' in said
-    assert "I couldn't find the member `bob`. I understood: nothing yet." in said
+    assert "I couldn't find the member `bob`. Usage:" in said
     assert (
         "Usage: `/kudos member [reason] [member2] [member3] [member4] [member5]` — for example `/kudos @alex`"
     ) in said

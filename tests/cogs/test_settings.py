@@ -1,0 +1,37 @@
+"""`/config` on the console: what an admin typing a setting sees."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ConsoleDriver
+
+ADMIN = "@you is admin\n"
+
+
+async def test_config_set_none_never_makes_a_ladder_role_called_none(console: ConsoleDriver) -> None:
+    said = await console.run(ADMIN + "@you: /config set ladder_roles none\n@ann: /ladder volunteer none")
+    assert "`none` is not a valid value for `ladder_roles`: give role names separated by commas" in said
+    assert "is not one of this community's roles: mentor, welcomer, host, leader (ladder_roles)." in said
+
+
+@pytest.mark.parametrize("key", ["value_tags", "level_roles", "level_titles"])
+async def test_config_set_none_clears_a_list_setting(console: ConsoleDriver, key: str) -> None:
+    value = {"value_tags": "helpful", "level_roles": "5:&regular", "level_titles": "0:Newcomer"}[key]
+    said = await console.run(ADMIN + f"@you: /config set {key} {value}\n@you: /config set {key} none")
+    assert "→ none." in said
+    assert f"`{key}` none → none" not in said
+
+
+async def test_config_set_without_a_key_offers_an_example_that_works(console: ConsoleDriver) -> None:
+    said = await console.run(ADMIN + "@you: /config set")
+    assert "for example `/config set timezone Europe/Berlin`" in said
+    said = await console.run("@you: /config set timezone Europe/Berlin")
+    assert "Done: `timezone` UTC → Europe/Berlin." in said
+
+
+async def test_a_refused_key_does_not_end_with_nothing_understood(console: ConsoleDriver) -> None:
+    said = await console.run(ADMIN + "@you: /config set colour blue")
+    assert "`colour` is not a key; use timezone," in said
+    assert "I understood" not in said
+    assert "Usage: `/config set key [value] [channel]` — for example `/config set timezone Europe/Berlin`" in said

@@ -171,7 +171,9 @@ def plain_reason(problem: Mapping[str, Any]) -> str:
     context = problem.get("ctx") or {}
 
     def shown(bound: object) -> str:
-        return format_duration(bound) if isinstance(bound, timedelta) else str(bound)
+        if isinstance(bound, timedelta):
+            return format_duration(bound)
+        return f"{bound:,}" if isinstance(bound, int) and not isinstance(bound, bool) else str(bound)
 
     kind = str(problem.get("type", ""))
     if kind in {"int_parsing", "int_type", "int_from_float"}:

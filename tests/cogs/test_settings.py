@@ -35,3 +35,11 @@ async def test_a_refused_key_does_not_end_with_nothing_understood(console: Conso
     assert "`colour` is not a key; use timezone," in said
     assert "I understood" not in said
     assert "Usage: `/config set key [value] [channel]` — for example `/config set timezone Europe/Berlin`" in said
+
+
+async def test_a_number_past_its_bound_is_refused_with_the_bound_written_with_separators(
+    console: ConsoleDriver,
+) -> None:
+    said = await console.run(ADMIN + "@you: /config set level_step 100000000000")
+    assert "it can be at most 100,000." in said
+    assert "Done" not in said

@@ -252,7 +252,12 @@ class ConsolePlatform:
 
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:
-        """Run script lines in order; an unreadable line raises ScriptError before anything after it."""
+        """Run script lines in order; an unreadable line raises ScriptError before anything after it.
+
+        The first line waits for Hearth's start hooks (attaching started them): a restart's catch-up (a missed
+        run posted, a window closed) comes before anything the script does, as on Discord and Slack, whose
+        events wait for it too; and a script that ends sooner does not cut the catch-up short."""
+        await self.hearth.hooks_done()
         for number, line in enumerate(lines, start=1):
             action = parse_line(line, number)
             if action is not None:

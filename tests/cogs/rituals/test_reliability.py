@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import build_hearth, run_console
 from bot.core.clock import VirtualClock
+from bot.core.refs import ChannelRef
+from bot.core.reply import Reply
 from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console.script import Say
 from config.settings import load_settings
 from tests.conftest import START, ConsoleDriver, console_driver, hearth_instance
 
@@ -192,3 +195,22 @@ async def test_a_console_restart_handles_no_line_before_the_catch_up(database_ur
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in output
     assert "📋 standup recap: 1 member took part." in output  # `wait 3h` closed the window
     assert "ann — 3 in a row" in output
+
+
+async def test_a_reply_that_comes_while_the_run_is_being_marked_posted_counts(console: ConsoleDriver) -> None:
+    """A platform shows the prompt as soon as it accepts the post; Hearth marks the run posted only after that.
+    A reply in between (a fast member, a busy database delaying the mark) answers the run: its window is known
+    from the claim, so the reply is matched then."""
+    await console.run(CREATE_DAILY)
+    platform = console.platform
+    posting = platform.send
+
+    async def send_then_reply(channel: ChannelRef, reply: Reply) -> str:
+        message_id = await posting(channel, reply)
+        if "🔔 standup" in reply.all_text():
+            await platform.perform(Say("ann", "general", "on it!"))  # before `send` returns: not yet marked
+        return message_id
+
+    platform.send = send_then_reply  # type: ignore[method-assign]
+    said = await console.run("wait 1d\n@mod: /ritual history standup")
+    assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said

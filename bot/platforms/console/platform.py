@@ -200,7 +200,14 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        """Post in a channel; in a read-only one it fails as Discord's 403 and Slack's `not_in_channel` do (a
+        public answer is then shown privately, a ritual run is recorded as failed)."""
         self.state.seen_channels.add(channel.external_id)
+        if channel.external_id in self.state.read_only:
+            raise PlatformError(
+                f"I may not post in #{channel.name or channel.external_id} (on Discord/Slack Hearth needs View "
+                "Channel and Send Messages there, or to be invited)."
+            )
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
         return await self._emit(where, channel.external_id, None, reply)
 

@@ -345,7 +345,8 @@ async def unclosed(session: AsyncSession) -> list[RunRow]:
 
 @dataclass(frozen=True)
 class OpenRun:
-    """A posted run whose participation window is open, with what matching a message needs."""
+    """A run whose participation window is open, with what matching a message needs: posted, or claimed and
+    being posted (`thread_id` is known only once posted)."""
 
     run_id: int
     ritual_id: int
@@ -357,7 +358,9 @@ class OpenRun:
 
 
 async def open_runs(session: AsyncSession, now: datetime) -> dict[int, list[OpenRun]]:
-    """Every community's open runs, by community, in one read (few are open at any moment)."""
+    """Every community's open runs, by community, in one read (few are open at any moment). A run being posted
+    is open from its claim: the platform shows the prompt before the run is marked posted, and a reply in
+    between answers it."""
     rows = await session.execute(
         select(
             _RITUAL.c.community_id,
@@ -370,7 +373,7 @@ async def open_runs(session: AsyncSession, now: datetime) -> dict[int, list[Open
             _RUN.c.window_ends_at,
         )
         .join(_RITUAL, _RITUAL.c.id == _RUN.c.ritual_id)
-        .where(_RUN.c.status == "posted", _RUN.c.window_ends_at > now)
+        .where(_RUN.c.status.in_(("posting", "posted")), _RUN.c.window_ends_at > now)
     )
     found: dict[int, list[OpenRun]] = {}
     for row in rows:

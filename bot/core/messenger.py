@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.refs import ChannelRef, MemberRef, RoleRef
-from bot.core.reply import Reply
+from bot.core.reply import Reply, UserError
 
 
 class PlatformError(Exception):
@@ -91,6 +91,16 @@ class NoMessenger:
 
     def __getattr__(self, name: str) -> object:
         raise RuntimeError(f"no platform is attached (a cog called messenger.{name})")
+
+
+async def check_can_post(messenger: Messenger, channel: ChannelRef) -> None:
+    """Refuse (UserError) a channel Hearth may not post in, where a moderator chooses one it will post in: said
+    now, rather than each post there failing later."""
+    if not await messenger.can_post(channel):
+        raise UserError(
+            f"I can't post in #{channel.name or channel.external_id}. Give me permission to post there, "
+            "or choose another channel."
+        )
 
 
 def attached_capabilities(messenger: Messenger) -> Capabilities | None:

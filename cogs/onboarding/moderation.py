@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.commands import Option, OptionType
 from bot.core.context import Context
+from bot.core.messenger import check_can_post
 from bot.core.refs import ChannelRef, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, channel_mention, mention
@@ -35,6 +36,9 @@ CHANNEL_PURPOSES = {
     "rules": "rules_channel",
     "mods": "mod_channel",
 }
+# The purposes Hearth posts in (welcomes, intro threads, moderators' alerts); the rules channel is only linked to,
+# and read-only is what a rules channel usually is.
+POSTED_IN = ("welcome", "intros", "mods")
 
 
 class ModeratorCommands:
@@ -173,6 +177,8 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def channel(self, ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
+        if purpose in POSTED_IN:
+            await check_can_post(self.services.messenger, channel)
         await self.services.settings.set(ctx.community.id, CHANNEL_PURPOSES[purpose], channel.external_id)
         return await self._changed(ctx, f"Done: the {purpose} channel is now {channel_mention(channel)}.")
 

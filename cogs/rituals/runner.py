@@ -273,6 +273,9 @@ class RitualRunner:
     async def _post_run(self, ritual: RitualRow, scheduled_for: datetime, run_id: int, window_ends: datetime) -> None:
         """Post a claimed run and record how it went; arm the end of its window when something happens then."""
         now = self.services.clock.now()
+        # The run is open from its claim (`store.open_runs`): a reply that comes once the platform shows the
+        # prompt, before the run is marked posted below, must find it.
+        self._open_loaded_at = None
         try:
             posted = await self._post(ritual, run_id, scheduled_for)
         except Exception as error:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
+from bot.core.messenger import check_can_post
 from bot.core.refs import ChannelRef, Permission
 from bot.core.reply import UserError
 from bot.core.services import Services
@@ -246,11 +247,7 @@ class RitualService:
         return schedule
 
     async def _check_channel(self, channel: ChannelRef) -> None:
-        if not await self.services.messenger.can_post(channel):
-            raise UserError(
-                f"I can't post in #{channel.name or channel.external_id}. Give me permission to post there, "
-                "or choose another channel."
-            )
+        await check_can_post(self.services.messenger, channel)
         await self.services.messenger.join_channel(channel)
 
     # -- everyone --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
+from bot.core.messenger import check_can_post
 from bot.core.refs import ChannelRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
@@ -17,6 +18,9 @@ CONFIG = Group("config", "Community settings")
 # Characters in a `/config set` value: the longest list setting (`level_roles`, 2,000); each setting's own limit
 # (`level_titles` 1,000, `value_tags` 700) is checked by its section, naming the setting.
 VALUE_LIMIT = 2000
+# Channel settings Hearth only links to (`{rules_channel}` in a welcome): it need not post there, and a rules
+# channel is usually read-only. Hearth posts in every other `*_channel`, so one it may not post in is refused.
+LINKED_ONLY = ("rules_channel",)
 
 
 class SettingsFeature:
@@ -59,6 +63,8 @@ class SettingsFeature:
     async def set(self, ctx: Context, key: str, value: str | None, channel: ChannelRef | None) -> Reply:
         if key in self.catalog.channel_keys():
             if channel is not None:
+                if key not in LINKED_ONLY:
+                    await check_can_post(self.services.messenger, channel)
                 raw = channel.external_id
             elif value is not None and value.lower() in {"none", "off"}:
                 raw = ""

@@ -318,3 +318,43 @@ async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_word
     assert "departed_retention: 30 days" in said
     assert "kudos_pair_cooldown: off" in said
     assert "value_tags: none" in said
+
+
+async def test_a_read_only_channel_refuses_every_post_as_a_platform_would(console: ConsoleDriver) -> None:
+    """`channel #X is read-only` is Hearth's missing permission there: a post fails as a Discord 403 or a Slack
+    `not_in_channel` does, so a public answer is shown privately with why, and a welcome is not posted."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /onboarding channel welcome #welcome
+        channel #welcome is read-only
+        channel #general is read-only
+        @ann joins
+        @ann: /kudos @bob thanks
+        """
+    )
+    assert "[#welcome]" not in said
+    assert "[#general]" not in said
+    assert "[only @ann] @bob, you got kudos from @ann!" in said
+    assert "(I couldn't post this in the channel: I may not post in #general" in said
+
+
+async def test_a_channel_hearth_cannot_post_in_is_refused_where_it_would_post(console: ConsoleDriver) -> None:
+    """As `/ritual create` refuses it: the welcome, intros and mods channels and `level_up_channel` are where
+    Hearth posts. The rules channel is only linked to, and read-only is what a rules channel usually is."""
+    said = await console.run(
+        """
+        @admin is admin
+        channel #news is read-only
+        @admin: /onboarding channel welcome #news
+        @admin: /config set level_up_channel channel:#news
+        @admin: /config set mod_channel channel:#news
+        @admin: /onboarding channel rules #news
+        @admin: /config show
+        """
+    )
+    refusal = "I can't post in #news. Give me permission to post there, or choose another channel."
+    assert said.count(refusal) == 3
+    assert "Done: the rules channel is now #news." in said
+    for unchanged in ("welcome_channel", "level_up_channel", "mod_channel"):
+        assert f"┃ {unchanged}: not set" in said

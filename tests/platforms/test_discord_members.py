@@ -33,9 +33,11 @@ def embed_text(data: dict[str, Any]) -> str:
     return f"{embed.get('title', '')}\n{embed.get('description', '')}\n{fields}"
 
 
-async def test_whois_and_match_after_introductions(discord: DiscordHarness) -> None:
+async def test_whois_and_match_after_introductions(discord_env: DiscordHarness) -> None:
+    discord = discord_env
     world = discord.world
-    world.add_channel("intros")
+    world.add_channel("intros")  # before the bot connects (GUILD_CREATE): a channel it never heard of it can't post in
+    await discord.start()
     done = await command(discord, "mod", "onboarding channel", purpose="intros", channel=Mention("channel", "intros"))
     assert done["content"].startswith("Done")
     await introduce(discord, "alice", ALICE)

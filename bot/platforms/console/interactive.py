@@ -95,6 +95,8 @@ async def interact(
         input=input,
         output=output,
     )
+    # Nothing typed is read, and the clock does not move, before the start-up catch-up is done (as in a script).
+    await platform.hearth.hooks_done()
     ticker = asyncio.create_task(_follow_wall_clock(platform))
     reader = asyncio.create_task(_read_lines(platform, console, session))
     loop = asyncio.get_running_loop()

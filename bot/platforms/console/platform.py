@@ -200,7 +200,14 @@ class ConsolePlatform:
 
     # -- Messenger ---------------------------------------------------------------------------------
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
+        """Post in a channel; in a read-only one it fails as Discord's 403 and Slack's `not_in_channel` do (a
+        public answer is then shown privately, a ritual run is recorded as failed)."""
         self.state.seen_channels.add(channel.external_id)
+        if channel.external_id in self.state.read_only:
+            raise PlatformError(
+                f"I may not post in #{channel.name or channel.external_id} (on Discord/Slack Hearth needs View "
+                "Channel and Send Messages there, or to be invited)."
+            )
         where = f"#{channel.name or channel.external_id}" + (" thread" if channel.thread_id else "")
         return await self._emit(where, channel.external_id, None, reply)
 
@@ -252,7 +259,12 @@ class ConsolePlatform:
 
     # -- running scripts ---------------------------------------------------------------------------
     async def run_lines(self, lines: Iterable[str]) -> None:
-        """Run script lines in order; an unreadable line raises ScriptError before anything after it."""
+        """Run script lines in order; an unreadable line raises ScriptError before anything after it.
+
+        The first line waits for Hearth's start hooks (attaching started them): a restart's catch-up (a missed
+        run posted, a window closed) comes before anything the script does, as on Discord and Slack, whose
+        events wait for it too; and a script that ends sooner does not cut the catch-up short."""
+        await self.hearth.hooks_done()
         for number, line in enumerate(lines, start=1):
             action = parse_line(line, number)
             if action is not None:

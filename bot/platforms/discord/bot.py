@@ -171,15 +171,20 @@ class HearthBot(commands.Bot):
     async def wait_until_attached(self) -> None:
         """Until Hearth speaks through this bot, its start hooks have run and the servers it found at start
         are recorded (their members' join dates)."""
-        await self.attached.wait()
-        await self.hearth.hooks_done()
+        await self._until_hearth_ready()
         while self._presence:
             await asyncio.gather(*self._presence, return_exceptions=True)
 
-    async def _dispatch(self, event: Event) -> None:
-        # An event that arrives between READY and on_ready (discord.py waits for every server first) waits
-        # for Hearth to be attached, rather than reaching cogs that cannot answer yet.
+    async def _until_hearth_ready(self) -> None:
+        """Until Hearth is attached and its start hooks have run. An event that arrives between READY and
+        on_ready (discord.py waits for every server first) would reach cogs that cannot answer yet; one that
+        arrives during the start-up catch-up would race it (a reply to the missed ritual run being posted
+        would not count). Both wait, in the order they came."""
         await self.attached.wait()
+        await self.hearth.hooks_done()
+
+    async def _dispatch(self, event: Event) -> None:
+        await self._until_hearth_ready()
         await self.hearth.dispatch(event)
 
     # -- interactions ----------------------------------------------------------------------------
@@ -249,7 +254,7 @@ class HearthBot(commands.Bot):
         A deferred command shows a public "thinking…" placeholder; an ephemeral reply then replaces it
         privately (the placeholder is deleted), since the work decides visibility only when it is done.
         """
-        task = asyncio.ensure_future(self._when_attached(work))
+        task = asyncio.ensure_future(self._when_ready(work))
         done, _ = await asyncio.wait({task}, timeout=0 if defer_at_once else self.defer_after)
         # Components answered into a DM name their server, like those the Messenger sends there.
         outbox = DiscordOutbox(interaction, None if interaction.guild_id else guild.id)
@@ -261,8 +266,8 @@ class HearthBot(commands.Bot):
             # Typically the same interaction delivered twice: Discord accepts only one answer.
             log.warning("could not answer interaction %s: %s", interaction.id, error)
 
-    async def _when_attached(self, work: Awaitable[Reply | None]) -> Reply | None:
-        await self.attached.wait()  # as for events (`_dispatch`); the deferral covers the wait
+    async def _when_ready(self, work: Awaitable[Reply | None]) -> Reply | None:
+        await self._until_hearth_ready()  # as for events (`_dispatch`); the deferral covers the wait
         return await work
 
     # -- gateway events --------------------------------------------------------------------------

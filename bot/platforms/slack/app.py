@@ -163,6 +163,7 @@ class SlackPlatform:
             return True
         if self.bot_user_id and event.get("user") == self.bot_user_id:
             return True
+        await self.hearth.hooks_done()  # as every event (`_drop_redeliveries`)
         await self.events.message(body, event)
         return True
 
@@ -171,12 +172,17 @@ class SlackPlatform:
     ) -> BoltResponse | None:
         """Middleware after Bolt's signature check: a redelivered event is answered 200 and goes no further.
 
-        Deciding here, before the response, means nothing of a redelivery is ever scheduled.
+        Deciding here, before the response, means nothing of a redelivery is ever scheduled. An event waits for
+        the start-up catch-up (Hearth's start hooks), as on Discord: a reply to a missed ritual run being posted
+        would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver, and that is dropped
+        here. (Commands and clicks are answered at once and wait after, `SlackInteractions`.)
         """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not self._recent.first_time(str(event_id)):
             log.info("dropped a redelivery of Slack event %s", event_id)
             return BoltResponse(status=200, body="")
+        if event_id:
+            await self.hearth.hooks_done()
         await next_()
         return None
 

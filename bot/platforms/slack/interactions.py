@@ -174,15 +174,22 @@ class SlackInteractions:
 
     def _after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Answer Slack at once and run `handler` after: the app answers events only once their listener is
-        done (`process_before_response`), but commands and clicks must not wait behind that."""
+        done (`process_before_response`), but commands and clicks must not wait behind that, nor behind the
+        start-up catch-up (which they wait for after answering, as events do)."""
 
         async def listener(ack: Ack, body: dict[str, Any]) -> None:
             await ack()
-            task = asyncio.ensure_future(handler(_acknowledged, body))
+            task = asyncio.ensure_future(self._when_ready(handler, body))
             self._handling.add(task)
             task.add_done_callback(self._handling.discard)
 
         return listener
+
+    async def _when_ready(
+        self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]
+    ) -> None:
+        await self.hearth.hooks_done()
+        await handler(_acknowledged, body)
 
     def _outbox(self, invocation: Invocation, trigger_id: str | None, response_url: str | None) -> SlackOutbox:
         platform = self.platform
@@ -256,6 +263,7 @@ class SlackInteractions:
             await ack(response_action="errors", errors=errors)  # the modal stays open, showing them
             return
         await ack()  # closes the modal; the answer comes as a message
+        await self.hearth.hooks_done()  # as for commands and clicks (`_after_ack`)
         community = self.platform.community(body["team"]["id"])
         try:
             opened_in = json.loads(view.get("private_metadata") or "{}")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.app import build_hearth
+from bot.app import build_hearth, run_console
 from bot.core.clock import VirtualClock
+from bot.core.refs import ChannelRef
+from bot.core.reply import Reply
 from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console.script import Say
 from config.settings import load_settings
 from tests.conftest import START, ConsoleDriver, console_driver, hearth_instance
 
@@ -158,3 +161,56 @@ async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_ten_mi
             await resumer.run("@mod is moderator\n@mod: /ritual resume standup")
         await advance(survivor, friday_9 + timedelta(days=1, minutes=2))
         assert sum("🔔 standup" in block for block in survivor.blocks) == 2  # Saturday's
+
+
+async def test_a_console_restart_handles_no_line_before_the_catch_up(database_url: str) -> None:
+    """`hearth console` attaches its platform after Hearth started (as `run_console` does): its first line is
+    read only once the start hooks have caught up (here: a missed standup to post, a pairing round to follow
+    up), so a reply to the caught-up run counts, and `wait` closes its window with a recap."""
+    settings = load_settings(database_url=database_url)
+    said: list[str] = []
+
+    def write(where: str, lines: list[str]) -> None:
+        said.append("\n".join([f"[{where}] {lines[0]}", *lines[1:]]))
+
+    first = """
+    @mod is moderator
+    @mod: /ritual create standup #standup "daily at 09:00" prompt:"Go" window:2h
+    @mod: /ritual create coffee #general "every monday at 10:00" kind:pairing
+    @ann: /ritual join coffee
+    @bob: /ritual join coffee
+    wait 1h
+    @ann in #standup: hi there
+    """
+    await run_console(settings, first.strip().splitlines(), datetime(2026, 3, 1, 8, 30, tzinfo=UTC), write)
+    await run_console(
+        settings, ["@ann in #standup: still here", "wait 1h"], datetime(2026, 3, 2, 9, 30, tzinfo=UTC), write
+    )
+    said.clear()
+    # Down over Thursday 09:00, back at 09:30 (grace: 1h): the catch-up posts the run before ann's line is read.
+    script = "@ann in #standup: back now\nwait 3h\n@ann: /ritual history standup\n@ann: /ritual streaks standup"
+    await run_console(settings, script.splitlines(), THURSDAY_9 + timedelta(minutes=30), write)
+    output = "\n".join(said)
+    assert output.index("[#standup] 🔔 standup") < output.index("Thu 05 Mar 2026 09:00 UTC")
+    assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in output
+    assert "📋 standup recap: 1 member took part." in output  # `wait 3h` closed the window
+    assert "ann — 3 in a row" in output
+
+
+async def test_a_reply_that_comes_while_the_run_is_being_marked_posted_counts(console: ConsoleDriver) -> None:
+    """A platform shows the prompt as soon as it accepts the post; Hearth marks the run posted only after that.
+    A reply in between (a fast member, a busy database delaying the mark) answers the run: its window is known
+    from the claim, so the reply is matched then."""
+    await console.run(CREATE_DAILY)
+    platform = console.platform
+    posting = platform.send
+
+    async def send_then_reply(channel: ChannelRef, reply: Reply) -> str:
+        message_id = await posting(channel, reply)
+        if "🔔 standup" in reply.all_text():
+            await platform.perform(Say("ann", "general", "on it!"))  # before `send` returns: not yet marked
+        return message_id
+
+    platform.send = send_then_reply  # type: ignore[method-assign]
+    said = await console.run("wait 1d\n@mod: /ritual history standup")
+    assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said

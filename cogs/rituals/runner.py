@@ -408,6 +408,9 @@ class RitualRunner:
             return
         now = self.services.clock.now()
         thread = thread_id or channel.thread_id
+        # A thread ritual's thread is that ritual's conversation: a reply there is not also an answer to a prompt
+        # posted in the same channel (a reply in any other thread of the channel is).
+        ritual_threads = {run.thread_id for run in runs if run.kind == "thread" and run.thread_id}
         latest: dict[int, OpenRun] = {}
         for run in runs:
             if run.claimed_at <= now < run.window_ends_at:
@@ -418,9 +421,9 @@ class RitualRunner:
                 continue
             if run.kind == "prompt" and latest[run.ritual_id] is not run:
                 continue
-            answers = (run.kind == "prompt" and run.channel == channel.external_id) or (
-                run.kind == "thread" and thread is not None and thread == run.thread_id
-            )
+            answers = (
+                run.kind == "prompt" and run.channel == channel.external_id and thread not in ritual_threads
+            ) or (run.kind == "thread" and thread is not None and thread == run.thread_id)
             if not answers:
                 continue
             member = await self.services.identity.member(author)

@@ -104,6 +104,25 @@ async def test_thread_replies_count_and_channel_messages_do_not(console: Console
     assert "📋 wins recap: 1 member took part." in said
 
 
+async def test_a_reply_in_a_thread_ritual_s_thread_does_not_count_for_a_prompt_in_the_same_channel(
+    console: ConsoleDriver,
+) -> None:
+    """A tester's prompt and thread rituals shared #general: a reply in the thread ritual's thread counted for both."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create st #general "daily at 17:00" prompt:"Plans?"
+        @mod: /ritual create th #general "daily at 17:00" kind:thread prompt:"Wins?"
+        wait 5h
+        @bob: my plans
+        @carol in #general thread: a win
+        wait 1d
+        """
+    )
+    assert "📋 st recap: 1 member took part." in said
+    assert "📋 th recap: 1 member took part." in said
+
+
 async def test_a_thread_reply_needs_a_thread(console: ConsoleDriver) -> None:
     with pytest.raises(ScriptError, match="started no thread in #wins"):
         await console.run("@alice in #wins thread: hello?")

@@ -82,10 +82,10 @@ def render_rank_card(data: RankCardData) -> bytes:
     # Avatar: a disc with the member's initials (no avatar fetching: no network in a render).
     draw.ellipse((30, 40, 190, 200), fill=ACCENT)
     draw.text((110, 120), initials(data.name), font=_font(56), fill=TEXT, anchor="mm")
-    rank = f"#{number(data.rank)} of {number(data.ranked)}" if data.rank else "unranked"
+    rank = f"Rank #{number(data.rank)} of {number(data.ranked)}" if data.rank else "Unranked"
     # Right-hand figures first: the name and the level line take the room they leave (GAP short of them).
-    rank_left = draw.textbbox((RIGHT, 46), f"Rank {rank}", font=_font(24), anchor="ra")[0]
-    draw.text((RIGHT, 46), f"Rank {rank}", font=_font(24), fill=TEXT, anchor="ra")
+    rank_left = draw.textbbox((RIGHT, 46), rank, font=_font(24), anchor="ra")[0]
+    draw.text((RIGHT, 46), rank, font=_font(24), fill=TEXT, anchor="ra")
     draw.text((LEFT, 40), fitted(draw, data.name, _font(34), rank_left - GAP - LEFT), font=_font(34), fill=TEXT)
     level = f"Level {data.level}" + (f" · {data.title}" if data.title else "")
     level_room: float = RIGHT - LEFT

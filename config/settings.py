@@ -138,8 +138,10 @@ def env_file_encoding(path: Path = Path(ENV_FILE)) -> str:
     UTF-16 with one). A file Hearth cannot read raises SettingsError naming the file and where: python-dotenv
     would raise a UnicodeDecodeError, or skip a line it cannot parse with a warning of its own, and a skipped
     line may be the token or DATABASE_URL the person believes set, so Hearth would run on a default."""
-    if not path.is_file():
+    if not path.exists():
         return "utf-8"
+    if path.is_dir():  # pydantic-settings would skip it without a word, and Hearth would run on a default
+        raise SettingsError(f"{path} is a folder, not a settings file: remove it, or put NAME=value lines in a file")
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -155,8 +157,9 @@ def env_file_encoding(path: Path = Path(ENV_FILE)) -> str:
     if encoding == "utf-8" and b"\0" in data:
         # Valid UTF-8, but no setting holds a NUL: the ASCII halves of UTF-16 written without its mark.
         raise SettingsError(
-            f"{path} has a NUL byte at {_where(data, data.index(0))}, as UTF-16 without a byte order mark has; "
-            "save it as UTF-8"
+            f"{path} has a NUL byte at {_where(data, data.index(0))}"
+            + (", as UTF-16 without a byte order mark has" if data.count(b"\0") * 4 >= len(data) else "")
+            + "; save it as UTF-8"
         )
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
@@ -176,6 +179,11 @@ def _where(data: bytes, offset: int) -> str:
     return f"offset {offset} (line {line})"
 
 
+def _number(bound: object) -> str:
+    """A bound as the README writes it: whole numbers with thousands separators (50,000)."""
+    return f"{bound:,}" if isinstance(bound, int) and not isinstance(bound, bool) else str(bound)
+
+
 def settings_error(error: ValidationError) -> SettingsError:
     """A pydantic refusal of settings (Hearth's or a platform's) as one line per setting."""
     return SettingsError("\n".join(_describe(problem) for problem in error.errors()))
@@ -193,10 +201,10 @@ def _describe(problem: Mapping[str, Any]) -> str:
         "int_from_float": "expected a whole number",
         "float_parsing": "expected a number",
         "bool_parsing": "expected true or false",
-        "greater_than_equal": f"expected at least {context.get('ge')}",
-        "greater_than": f"expected more than {context.get('gt')}",
-        "less_than_equal": f"expected at most {context.get('le')}",
-        "less_than": f"expected less than {context.get('lt')}",
+        "greater_than_equal": f"expected at least {_number(context.get('ge'))}",
+        "greater_than": f"expected more than {_number(context.get('gt'))}",
+        "less_than_equal": f"expected at most {_number(context.get('le'))}",
+        "less_than": f"expected less than {_number(context.get('lt'))}",
         "enum": f"expected one of {context.get('expected')}",
     }.get(problem["type"])
     if expected is None:

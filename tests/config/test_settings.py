@@ -227,6 +227,10 @@ def test_a_dotenv_with_a_byte_order_mark_is_read_in_its_encoding(clean_env: Path
             "HEARTH_COGS=settings\n".encode("utf-16-le"),
             ".env has a NUL byte at offset 1 (line 1), as UTF-16 without a byte order mark has",
         ),
+        (
+            b"HEARTH_COGS=settings\nHEARTH_LOG_LEVEL=INFO\0\n",
+            ".env has a NUL byte at offset 42 (line 2); save it as UTF-8",
+        ),
         (b"HEARTH_COGS=settings\n\nthis line is junk\n", ".env:3 is not a setting: write NAME=value"),
         (b'HEARTH_LOG_LEVEL="INFO\n', ".env:1 is not a setting: write NAME=value"),
     ],
@@ -238,6 +242,22 @@ def test_a_dotenv_hearth_cannot_read_stops_it_with_one_line(tmp_path: Path, cont
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert done.stderr.startswith(f"error: {line}")
     assert [path.name for path in tmp_path.iterdir()] == [".env"]  # nothing started
+
+
+def test_a_dotenv_that_is_a_folder_stops_hearth_with_one_line(tmp_path: Path) -> None:
+    """A tester's `mkdir .env` started Hearth on the default database without a word."""
+    (tmp_path / ".env").mkdir()
+    done = _hearth(tmp_path, "run")
+    assert done.returncode == CONFIG_ERROR_EXIT
+    assert done.stderr.splitlines() == [
+        "error: .env is a folder, not a settings file: remove it, or put NAME=value lines in a file"
+    ]
+    assert [path.name for path in tmp_path.iterdir()] == [".env"]  # nothing started
+
+
+def test_a_bound_in_a_settings_refusal_is_written_as_the_readme_writes_it() -> None:
+    with pytest.raises(SettingsError, match="HEARTH_ACTIVITY_BATCH_SIZE=50001: expected at most 50,000"):
+        load_settings(hearth_activity_batch_size=50001)
 
 
 def test_hearth_cogs_ignores_case_and_names_what_a_feature_needs() -> None:

@@ -173,10 +173,13 @@ class ModeratorCommands:
         "channel",
         "Choose the welcome, intros, rules or mods channel",
         Option("purpose", OptionType.CHOICE, "welcome, intros, rules or mods", choices=tuple(CHANNEL_PURPOSES)),
-        Option("channel", OptionType.CHANNEL, "The channel"),
+        Option("channel", OptionType.CHANNEL, "The channel (leave it out to have none)", required=False),
         permission=MOD,
     )
-    async def channel(self, ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
+    async def channel(self, ctx: Context, purpose: str, channel: ChannelRef | None = None) -> Reply:
+        if channel is None:  # as `/config set rules_channel none`, for moderators, who may not use /config
+            await self.services.settings.set(ctx.community.id, CHANNEL_PURPOSES[purpose], "none")
+            return await self._changed(ctx, f"Done: there is no {purpose} channel now.")
         if purpose in POSTED_IN:
             await check_can_post(self.services.messenger, channel)
         await self.services.settings.set(ctx.community.id, CHANNEL_PURPOSES[purpose], channel.external_id)

@@ -112,6 +112,16 @@ async def test_bad_configuration_is_refused_and_changes_nothing(console: Console
     assert "one friendly reminder after 1 day at a step; moderators hear in #mods after 3 days" in said
 
 
+async def test_a_moderator_unsets_a_channel_by_leaving_it_out(console: ConsoleDriver, hearth: Hearth) -> None:
+    """A tester's `/onboarding channel rules none` was refused, and only admins could unset it (`/config set`)."""
+    await console.run("@mod is moderator\n@mod: /onboarding channel rules #rules")
+    said = await console.run("@mod: /onboarding channel rules")
+    assert "Done: there is no rules channel now." in said
+    community = await hearth.services.identity.community(member_ref("mod").community)
+    settings = await hearth.services.settings.get(community.id)
+    assert settings.basics.rules_channel is None
+
+
 async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run(SETUP + "@alice joins\n@mod: /onboarding interest-remove Python")
     said = await console.run('@alice picks "Python"')

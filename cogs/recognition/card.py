@@ -1,15 +1,19 @@
 """The rank card: a PNG drawn with Pillow, in a worker thread (never on the event loop).
 
-Pillow's own scalable font (`ImageFont.load_default(size=...)`, Pillow >= 10.1) is used, so Hearth ships
-no font file: nothing to license, the same picture everywhere.
+The font is DejaVu Sans as matplotlib (a dependency, for the health charts) ships it in its own package: it draws
+Latin with its accents, Greek, Cyrillic, Arabic, Hebrew and many more scripts, where Pillow's built-in font
+(`ImageFont.load_default(size=...)`) draws ASCII only and showed `José` with a box. Hearth ships no font file, and
+the picture is the same everywhere; Pillow's font is the fallback should the file be missing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.wording import number, points
@@ -41,11 +45,22 @@ class RankCardData:
     title: str = ""  # a level title (Slack, where levels are not roles)
 
 
+def font_file() -> Path | None:
+    """DejaVu Sans in matplotlib's package data, found without importing matplotlib (a tenth of a second)."""
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec and spec.submodule_search_locations) or ():
+        path = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if path.is_file():
+            return path
+    return None
+
+
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
-    return ImageFont.load_default(size=size)
+    path = font_file()
+    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size=size)
 
 
 def initials(name: str) -> str:

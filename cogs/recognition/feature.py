@@ -206,7 +206,7 @@ class RecognitionFeature:
         if not done:
             return Reply.private("That adjustment was already recorded — nothing more to do.")
         await self._level_check(member, amount, ctx.settings, ctx.channel.external_id if ctx.channel else None)
-        sign = "+" if amount > 0 else "−"
+        sign = "+" if amount > 0 else "-"  # a hyphen-minus, as boards write negative totals
         return Reply.private(
             f"{sign}{points(abs(amount))} for {literal(member.name)} ({literal(reason)}); "
             "it is in `/recognition audit`."

@@ -10,9 +10,9 @@ import io
 from dataclasses import replace
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
-from cogs.recognition.card import BACKGROUND, HEIGHT, WIDTH, RankCardData, render_rank_card
+from cogs.recognition.card import BACKGROUND, HEIGHT, WIDTH, RankCardData, _font, render_rank_card
 
 GAP = 16  # pixels at least between the name and the rank text
 
@@ -64,3 +64,18 @@ def test_a_long_title_ends_before_the_ritual_streak() -> None:
     streak_left, _ = _columns(_ink(_drawn(replace(card, title="", level=0))), 86, 120, left=500)
     _, title_right = _columns(ImageChops.difference(_drawn(card), without), 86, 120)
     assert title_right <= streak_left - GAP
+
+
+def _glyph(text: str) -> bytes:
+    """`text` drawn alone in the card's font, as pixels."""
+    image = Image.new("L", (80, 60))
+    ImageDraw.Draw(image).text((10, 5), text, font=_font(34), fill=255)
+    return image.tobytes()
+
+
+@pytest.mark.parametrize("letter", ["é", "ß", "ø", "Ω", "Ж", "م", "ש", "Ա"])
+def test_the_card_font_draws_letters_beyond_ascii(letter: str) -> None:
+    """Pillow's built-in font drew `José` with a box for the é (a tester's Arabic name was all boxes)."""
+    missing = _glyph("\U0010fffd")  # a private-use code point no font draws: the font's "missing" box
+    assert _glyph(letter) != missing
+    assert _glyph(letter) != _glyph("a")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -380,6 +380,9 @@ async def set_welcomer(session: AsyncSession, community_id: int, member_id: int,
     return True
 
 
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
 async def assign_welcomer(session: AsyncSession, community_id: int, newcomer_id: int, now: datetime) -> int | None:
     """Pair the newcomer with the available welcomer assigned least recently (never assigned first).
 
@@ -405,8 +408,16 @@ async def assign_welcomer(session: AsyncSession, community_id: int, newcomer_id:
         found = (await session.execute(least_recent)).first()
     if found is None:
         return None
+    # Stamped after every earlier assignment, however close: newcomers joining in the same moment (a server
+    # import, a script) would otherwise leave every welcomer equally recent and the tie would go to one of them.
+    latest = (
+        await session.execute(
+            select(func.max(welcomers.c.last_assigned_at)).where(welcomers.c.community_id == community_id)
+        )
+    ).scalar()
+    stamp = max(now, as_utc(latest) + _ONE_MICROSECOND) if latest is not None else now
     await session.execute(
-        update(welcomers).where(welcomers.c.member_id == found.member_id).values(last_assigned_at=now)
+        update(welcomers).where(welcomers.c.member_id == found.member_id).values(last_assigned_at=stamp)
     )
     await session.execute(
         update(journeys).where(journeys.c.member_id == newcomer_id).values(welcomer_id=found.member_id)

@@ -176,6 +176,18 @@ async def test_welcomers_are_paired_least_recently_assigned_first(console: Conso
     assert "@bob is your welcomer" in said.split("[dm @n4]")[1].split("\n")[0]
 
 
+async def test_newcomers_joining_in_the_same_moment_take_turns_among_three_welcomers(console: ConsoleDriver) -> None:
+    """A tester's nine newcomers joining at once went w1, w2, w3 and then all to w1 (equal times, tie to w1)."""
+    said = await console.run(
+        "@w1: /welcomer join\n@w2: /welcomer join\n@w3: /welcomer join\n"
+        + "".join(f"@n{number} joins\n" for number in range(1, 10))
+    )
+    paired = [
+        said.split(f"[dm @n{number}]")[1].split(" is your welcomer")[0].rsplit("@", 1)[1] for number in range(1, 10)
+    ]
+    assert paired == ["w1", "w2", "w3"] * 3
+
+
 async def test_a_reminder_due_while_hearth_was_removed_is_sent_once_it_is_back(console: ConsoleDriver) -> None:
     """Nothing reaches a community Hearth was removed from, so the reminder is not counted as sent then:
     status does not say "(reminded)", and the reminder goes once Hearth is added back."""

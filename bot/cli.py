@@ -114,7 +114,9 @@ class ManifestFormat(StrEnum):
 @app.command("slack-manifest")
 def slack_manifest(
     output_format: Annotated[ManifestFormat, typer.Option("--format", help="yaml or json")] = ManifestFormat.YAML,
-    http: Annotated[bool, typer.Option("--http", help="HTTP mode (request URLs) instead of Socket Mode")] = False,
+    http: Annotated[
+        bool, typer.Option("--http", help="HTTP mode (request URLs) instead of Socket Mode", metavar="")
+    ] = False,
     url: Annotated[
         str | None,
         typer.Option(help=f"The public URL of /slack/events; implies --http (default {PLACEHOLDER_URL})"),
@@ -200,7 +202,9 @@ def points_import(
         CommunityPlatform | None,
         typer.Option(help="Its platform; needed for a community Hearth has not seen yet"),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what it would do")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and say what it would do", metavar="")
+    ] = False,
 ) -> None:
     """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
     file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -301,3 +302,11 @@ def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
     first, again = (_hearth(tmp_path, "migrate", DATABASE_URL=url) for _ in range(2))
     assert first.stdout.splitlines() == [f"database is up to date: {url} (built new)"]
     assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]
+
+
+def test_on_off_flags_show_no_value_placeholder_in_help(tmp_path: Path) -> None:
+    """`--dry-run <bool>` read as if the flag took a value (a tester's finding)."""
+    manifest = _hearth(tmp_path, "slack-manifest", "--help", COLUMNS="200").stdout
+    points = _hearth(tmp_path, "points", "import", "--help", COLUMNS="200").stdout
+    assert re.search(r"--http\s+HTTP mode", manifest), manifest
+    assert re.search(r"--dry-run\s+Check the file", points), points

@@ -45,6 +45,7 @@ class DataRights:
     async def export(self, member: Member) -> bytes:
         """The member's data as JSON text: by cog, by table, their rows (others by pseudonym)."""
         hooks = self._hooks()
+        await self.services.activity.flush()  # their latest messages may still wait in memory: everything is theirs
         found = await export_member(hooks, member.id)
         async with self.services.db.write() as session:  # the key is made on first use
             key = await lifecycle.pseudonym_key(session, member.community_id)
@@ -101,6 +102,7 @@ class DataRights:
         self.services.identity.forget_community(community_id)
 
     async def history_csv(self, community_id: int, since: datetime | None) -> bytes:
+        await self.services.activity.flush()  # the history includes the messages still waiting in memory
         async with self.services.db.read() as session:
             rows = await lifecycle.history(session, community_id, since)
         return history_csv(rows)

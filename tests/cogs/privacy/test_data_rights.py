@@ -3,13 +3,19 @@ other members' kudos reasons: what the member sees, and what is left in the data
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
 from storage.lifecycle import forget_mentions
-from storage.models import Contribution, Member
+from storage.models import CommunityState, Contribution, Member
 from tests.conftest import START, ConsoleDriver, ledger_rows
 
 KEPT = "You chose to keep your data"
@@ -97,3 +103,41 @@ async def test_a_longer_name_that_begins_with_theirs_is_left_to_its_member(heart
         await ledger.record(session, [award])
         await forget_mentions(session, zed.id)
     assert await reasons(hearth) == ["thanks @Zed Smith, @former member and @former member"]
+
+
+# -- /mydata export and /export -----------------------------------------------------------------------------
+def newest_file(console: ConsoleDriver) -> str:
+    """The text of the latest file Hearth sent."""
+    return max(console.platform.files_dir.iterdir(), key=lambda path: path.stat().st_mtime_ns).read_text()
+
+
+def exported(console: ConsoleDriver) -> dict[str, Any]:
+    return dict(json.loads(newest_file(console)))
+
+
+async def pseudonym_of(hearth: Hearth, external_id: str) -> str:
+    """The pseudonym an export in the member's community gives them."""
+    row = await member_row(hearth, external_id)
+    assert row is not None and row.id is not None
+    async with hearth.db.read() as session:
+        query = select(CommunityState.pseudonym_key).where(CommunityState.community_id == row.community_id)  # type: ignore[arg-type]
+        key = (await session.execute(query)).scalar_one()
+    return pseudonym(key, row.id)
+
+
+async def test_an_export_holds_the_messages_still_in_the_activity_buffer(console: ConsoleDriver) -> None:
+    await console.run("@alice: hello there friends\n@alice: /mydata export")
+    data = exported(console)["data"]
+    assert [row["kind"] for row in data["recognition"]["contribution"]] == ["message"]
+    assert len(data["health"]["health_member_day"]) == 1
+    await console.run("wait 2h\n@alice: and now something else\nwait 2h\n@alice: /mydata export")
+    assert len(exported(console)["data"]["recognition"]["contribution"]) == 2
+
+
+async def test_the_admins_export_holds_the_messages_still_in_the_activity_buffer(console: ConsoleDriver) -> None:
+    said = await console.run("@bob is admin\n@alice: hello there friends\n@carol: hi all\n@bob: /export")
+    assert "Contribution history (all time): 2 rows." in said
+    rows = list(csv.DictReader(io.StringIO(newest_file(console))))
+    assert [(row["member"], row["kind"]) for row in rows] == [("alice", "message"), ("carol", "message")]
+
+

@@ -141,3 +141,7 @@ async def test_the_admins_export_holds_the_messages_still_in_the_activity_buffer
     assert [(row["member"], row["kind"]) for row in rows] == [("alice", "message"), ("carol", "message")]
 
 
+async def test_the_admins_export_counts_one_row_in_the_singular(console: ConsoleDriver) -> None:
+    said = await console.run("@bob is admin\n@alice: hello there friends\n@bob: /export")
+    assert "Contribution history (all time): 1 row." in said
+

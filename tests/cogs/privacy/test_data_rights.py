@@ -145,3 +145,39 @@ async def test_the_admins_export_counts_one_row_in_the_singular(console: Console
     said = await console.run("@bob is admin\n@alice: hello there friends\n@bob: /export")
     assert "Contribution history (all time): 1 row." in said
 
+
+async def test_an_export_names_other_members_in_reasons_by_their_pseudonyms(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run(
+        """
+        @carol: hi
+        @zed: hi
+        @zed-fan: hi
+        @alice: /kudos @bob thanks for the help @carol and <@!zed>
+        @bob: /kudos @alice thanks @Alice, @zed-fan and carol
+        @alice: /mydata export
+        """
+    )
+    text = newest_file(console)
+    reasons = {row["reason"] for row in json.loads(text)["data"]["recognition"]["contribution"]}
+    carol, zed, fan = [await pseudonym_of(hearth, name) for name in ("carol", "zed", "zed-fan")]
+    # her own name stays as written; a plain word is nobody's mention
+    assert reasons == {f"thanks for the help @{carol} and @{zed}", f"thanks @Alice, @{fan} and carol"}
+    assert "@carol" not in text and "zed>" not in text
+
+
+async def test_an_export_names_the_longer_of_two_names_that_begin_alike(hearth: Hearth) -> None:
+    """`@Zed Smith` is Zed Smith's, not Zed's followed by "Smith"; `<@U1|zed>` is Zed's."""
+    community = CommunityRef("slack", "T1", "Team")
+    alice = await hearth.services.identity.member(MemberRef(community, "U0", "Alice"))
+    for external_id, name in (("U1", "Zed"), ("U2", "Zed Smith")):
+        await hearth.services.identity.member(MemberRef(community, external_id, name))
+    reason = "thanks @Zed Smith, @zed and <@U1|zed>"
+    award = ledger.Award(alice.community_id, alice.id, "kudos_received", 10, "k1", START, reason=reason)
+    async with hearth.db.write() as session:
+        await ledger.record(session, [award])
+    document = json.loads(await DataRights(hearth.services, hearth.registry.member_data_hooks).export(alice))
+    [row] = document["data"]["recognition"]["contribution"]
+    zed, smith = await pseudonym_of(hearth, "U1"), await pseudonym_of(hearth, "U2")
+    assert row["reason"] == f"thanks @{smith}, @{zed} and @{zed}"

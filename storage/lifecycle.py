@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,16 +64,66 @@ FORMER_MEMBER = "@former member"
 _NAME_GOES_ON = r"(?![\w-]|\.[\w-])"
 
 
-async def forget_mentions(session: AsyncSession, member_id: int) -> None:
-    """Every reason in the member's community that names them names a former member instead. Call it before
-    the member row loses their names (deleted or anonymised).
+@dataclass(frozen=True)
+class Mentions:
+    """How reasons name a set of members, and which member each mention names.
 
     A reason names a member as stored: `@name` for their display name or, on the console, their id (Discord's
     and Slack's typed mentions are kept as `@display name`), or a platform's raw mention of their id
-    (`<@123>`, `<@!123>`, `<@U123|zed>`), case aside. SQL finds the candidate rows on SQLite and PostgreSQL alike
-    (SQLite has no regular expressions); the replacement, which needs word boundaries, is made here and written
-    back by id in the same transaction. Reasons are the only free text in the ledger; rows are not otherwise
-    changed."""
+    (`<@123>`, `<@!123>`, `<@U123|zed>`), case aside. The longer of two names that begin alike is tried first
+    (`@Zed Smith` is Zed Smith's, not Zed's followed by "Smith"); a plain word is nobody's mention."""
+
+    pattern: re.Pattern[str]
+    by_name: dict[str, int]  # casefolded name -> member id
+    by_external_id: dict[str, int]
+
+    def replace(self, text: str, by: Callable[[int, str], str]) -> str:
+        """`text` with each mention replaced by `by(member id, the mention as written)`."""
+
+        def one(found: re.Match[str]) -> str:
+            external_id, name = found.group("id"), found.group("name")
+            member = self.by_external_id[external_id.casefold()] if external_id else self.by_name[name.casefold()]
+            return by(member, found.group())
+
+        return self.pattern.sub(one, text)
+
+
+def mentions(members: Iterable[tuple[int, str, str | None]], prefer: int | None = None) -> Mentions | None:
+    """The mentions of `members` (id, external id, display name); None for no member. Where two members share
+    a name, `prefer` (the member the caller is about) is the one it names, so nothing of theirs is missed;
+    else the older member (the lower id), the same in every call."""
+    by_name: dict[str, int] = {}
+    by_external_id: dict[str, int] = {}
+    for member_id, external_id, display_name in sorted(members, key=lambda m: (m[0] == prefer, -m[0])):
+        by_external_id[external_id.casefold()] = member_id
+        for name in (external_id, display_name):
+            if name:
+                by_name[name.casefold()] = member_id
+    if not by_name:
+        return None
+    names = "|".join(map(re.escape, sorted(by_name, key=len, reverse=True)))
+    ids = "|".join(map(re.escape, sorted(by_external_id, key=len, reverse=True)))
+    pattern = re.compile(rf"<@!?(?P<id>{ids})(?:\|[^>]*)?>|@(?P<name>{names}){_NAME_GOES_ON}", re.IGNORECASE)
+    return Mentions(pattern, by_name, by_external_id)
+
+
+async def community_mentions(session: AsyncSession, community_id: int, prefer: int) -> Mentions | None:
+    """The mentions of every member of the community (for an export, whose reasons may name anyone)."""
+    rows = await session.execute(
+        select(_MEMBER.c.id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
+            _MEMBER.c.community_id == community_id
+        )
+    )
+    return mentions(((int(i), str(e), d) for i, e, d in rows), prefer)
+
+
+async def forget_mentions(session: AsyncSession, member_id: int) -> None:
+    """Every reason in the member's community that names them (as `Mentions` reads it) names a former member
+    instead. Call it before the member row loses their names (deleted or anonymised).
+
+    SQL finds the candidate rows on SQLite and PostgreSQL alike (SQLite has no regular expressions); the
+    replacement, which needs word boundaries, is made here and written back by id in the same transaction.
+    Reasons are the only free text in the ledger; rows are not otherwise changed."""
     who = (
         await session.execute(
             select(_MEMBER.c.community_id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
@@ -81,9 +132,9 @@ async def forget_mentions(session: AsyncSession, member_id: int) -> None:
         )
     ).one()
     names = {name for name in (who.external_id, who.display_name) if name}
-    # Another member whose name begins with theirs (`@Zed Smith` beside `@Zed`) keeps it: tried first, and left.
+    # Only other members whose names begin with theirs can be mistaken for them (`@Zed Smith` beside `@Zed`).
     others = await session.execute(
-        select(_MEMBER.c.external_id, _MEMBER.c.display_name).where(
+        select(_MEMBER.c.id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
             _MEMBER.c.community_id == who.community_id,
             _MEMBER.c.id != member_id,
             or_(
@@ -95,14 +146,10 @@ async def forget_mentions(session: AsyncSession, member_id: int) -> None:
             ),
         )
     )
-    longer = {other for row in others for other in row if other and len(other) > min(map(len, names))}
-    keep = "|".join(map(re.escape, sorted(longer - names, key=len, reverse=True)))
-    theirs = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))  # the longer of their names first
-    said = re.compile(
-        (rf"(?P<other>@(?:{keep}){_NAME_GOES_ON})|" if keep else "")
-        + rf"<@!?{re.escape(who.external_id)}(?:\|[^>]*)?>|@(?:{theirs}){_NAME_GOES_ON}",
-        re.IGNORECASE,
+    said = mentions(
+        [(member_id, who.external_id, who.display_name), *((int(i), str(e), d) for i, e, d in others)], member_id
     )
+    assert said is not None  # the member themself is one
     # `@<id>` also finds `<@id>` and `<@id|name>`; `@!<id>` Discord's older nickname mention.
     needles = [f"@{name}" for name in sorted(names)] + [f"@!{who.external_id}"]
     candidates = await session.execute(
@@ -111,20 +158,20 @@ async def forget_mentions(session: AsyncSession, member_id: int) -> None:
             or_(*(_LEDGER.c.reason.icontains(needle, autoescape=True) for needle in needles)),
         )
     )
+
+    def former(found: int, written: str) -> str:
+        return FORMER_MEMBER if found == member_id else written
+
     changed = [
         {"row": row_id, "new_reason": _fitted(new)}
         for row_id, reason in candidates
-        if (new := said.sub(_former_unless_other, reason)) != reason
+        if (new := said.replace(reason, former)) != reason
     ]
     if changed:
         await session.execute(
             update(_LEDGER).where(_LEDGER.c.id == bindparam("row")).values(reason=bindparam("new_reason")),
             changed,
         )
-
-
-def _former_unless_other(found: re.Match[str]) -> str:
-    return found.group() if found.groupdict().get("other") else FORMER_MEMBER
 
 
 def _fitted(reason: str) -> str:

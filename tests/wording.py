@@ -30,7 +30,7 @@ _CHECKS = {
     "a placeholder left over": re.compile(r"\{(?!(?:" + "|".join(_DOCUMENTED) + r")\})[a-z_]*\}|\{\{|\}\}"),
     "a plural after 1": re.compile(
         r"(?<![\d.,])\b1 (?:[a-z]+ )?(member|point|step|time|day|week|month|year|minute|hour|second|ritual|"
-        r"newcomer|field|interest|run|message|replie)s\b"
+        r"newcomer|field|interest|run|message|replie|row)s\b"
     ),
     "an empty placeholder": re.compile(r"\(\s*\)|\bthe to\b|''|``"),
 }

@@ -16,6 +16,7 @@ from bot.core.registry import Registry
 from bot.core.reply import Attachment, Button, ButtonStyle, Reply, UserError
 from bot.core.scheduling import Quiet
 from bot.core.services import Services
+from bot.core.wording import plural
 from cogs.privacy.service import DataRights, due
 from cogs.privacy.settings import PrivacySettings
 from storage import command_claims, lifecycle
@@ -159,9 +160,10 @@ class PrivacyFeature:
     async def export_history(self, ctx: Context, period: str) -> Reply:
         since = period_start(period, ctx)
         data = await self.rights.history_csv(ctx.community.id, since)
-        lines = data.count(b"\n") - 1
+        rows = data.count(b"\n") - 1  # after the header
+        when = "all time" if period == "all" else "this " + period
         return Reply(
-            text=f"📊 Contribution history ({'all time' if period == 'all' else 'this ' + period}): {lines} rows.",
+            text=f"📊 Contribution history ({when}): {plural(rows, 'row')}.",
             files=(Attachment(f"hearth-contributions-{period}.csv", data, "Contribution history, CSV"),),
             dm=True,
         )

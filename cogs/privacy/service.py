@@ -2,7 +2,7 @@
 
 - Export: everything each cog keeps about a member, with other members named by stable pseudonyms (an HMAC of
   their id under the community's own secret: the same person reads the same in every export, and nobody can
-  work back from a pseudonym to an id).
+  work back from a pseudonym to an id); in reasons, mentions of other members name them by their pseudonyms.
 - Delete: every cog deletes the member's rows (kudos they gave stay with their receivers, without the giver),
   other members' reasons naming them (`@zed`) name `@former member` instead, then the member row itself goes:
   nothing names them any more, and totals stay the sums of the ledger.
@@ -31,6 +31,8 @@ from storage import lifecycle
 # The ledger's rows are the community's history: anonymising a departed member keeps them (deleting does not).
 LEDGER_COG = "cogs.recognition"
 EXPORT_FORMAT = 1
+# The free-text column of the ledger: other members' words, which may name anyone by mention.
+REASON = "reason"
 
 
 def pseudonym(key: str, member_id: int) -> str:
@@ -45,19 +47,28 @@ class DataRights:
     async def export(self, member: Member) -> bytes:
         """The member's data as JSON text: by cog, by table, their rows (others by pseudonym)."""
         hooks = self._hooks()
+        await self.services.activity.flush()  # their latest messages may still wait in memory: everything is theirs
         found = await export_member(hooks, member.id)
         async with self.services.db.write() as session:  # the key is made on first use
             key = await lifecycle.pseudonym_key(session, member.community_id)
             own = await lifecycle.member_row(session, member.id)
+            said = await lifecycle.community_mentions(session, member.community_id, member.id)
         references: dict[str, set[str]] = {}
         for data in hooks.values():
             for reference in data.references if data else ():
                 references.setdefault(reference.table.name, set()).add(reference.column)
 
+        def named(found: int, written: str) -> str:
+            return written if found == member.id else "@" + pseudonym(key, found)
+
         def hide(table: str, row: dict[str, Any]) -> dict[str, Any]:
+            """Other members' ids by their pseudonyms; in reasons (people's words, which may name anyone),
+            mentions of other members by theirs too."""
             return {
                 column: pseudonym(key, value)
                 if column in references.get(table, ()) and isinstance(value, int) and value != member.id
+                else said.replace(value, named)
+                if column == REASON and isinstance(value, str) and said is not None
                 else value
                 for column, value in row.items()
             }
@@ -101,6 +112,7 @@ class DataRights:
         self.services.identity.forget_community(community_id)
 
     async def history_csv(self, community_id: int, since: datetime | None) -> bytes:
+        await self.services.activity.flush()  # the history includes the messages still waiting in memory
         async with self.services.db.read() as session:
             rows = await lifecycle.history(session, community_id, since)
         return history_csv(rows)

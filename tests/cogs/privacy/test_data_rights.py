@@ -3,13 +3,19 @@ other members' kudos reasons: what the member sees, and what is left in the data
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
 from storage.lifecycle import forget_mentions
-from storage.models import Contribution, Member
+from storage.models import CommunityState, Contribution, Member
 from tests.conftest import START, ConsoleDriver, ledger_rows
 
 KEPT = "You chose to keep your data"
@@ -97,3 +103,81 @@ async def test_a_longer_name_that_begins_with_theirs_is_left_to_its_member(heart
         await ledger.record(session, [award])
         await forget_mentions(session, zed.id)
     assert await reasons(hearth) == ["thanks @Zed Smith, @former member and @former member"]
+
+
+# -- /mydata export and /export -----------------------------------------------------------------------------
+def newest_file(console: ConsoleDriver) -> str:
+    """The text of the latest file Hearth sent."""
+    return max(console.platform.files_dir.iterdir(), key=lambda path: path.stat().st_mtime_ns).read_text()
+
+
+def exported(console: ConsoleDriver) -> dict[str, Any]:
+    return dict(json.loads(newest_file(console)))
+
+
+async def pseudonym_of(hearth: Hearth, external_id: str) -> str:
+    """The pseudonym an export in the member's community gives them."""
+    row = await member_row(hearth, external_id)
+    assert row is not None and row.id is not None
+    async with hearth.db.read() as session:
+        query = select(CommunityState.pseudonym_key).where(CommunityState.community_id == row.community_id)  # type: ignore[arg-type]
+        key = (await session.execute(query)).scalar_one()
+    return pseudonym(key, row.id)
+
+
+async def test_an_export_holds_the_messages_still_in_the_activity_buffer(console: ConsoleDriver) -> None:
+    await console.run("@alice: hello there friends\n@alice: /mydata export")
+    data = exported(console)["data"]
+    assert [row["kind"] for row in data["recognition"]["contribution"]] == ["message"]
+    assert len(data["health"]["health_member_day"]) == 1
+    await console.run("wait 2h\n@alice: and now something else\nwait 2h\n@alice: /mydata export")
+    assert len(exported(console)["data"]["recognition"]["contribution"]) == 2
+
+
+async def test_the_admins_export_holds_the_messages_still_in_the_activity_buffer(console: ConsoleDriver) -> None:
+    said = await console.run("@bob is admin\n@alice: hello there friends\n@carol: hi all\n@bob: /export")
+    assert "Contribution history (all time): 2 rows." in said
+    rows = list(csv.DictReader(io.StringIO(newest_file(console))))
+    assert [(row["member"], row["kind"]) for row in rows] == [("alice", "message"), ("carol", "message")]
+
+
+async def test_the_admins_export_counts_one_row_in_the_singular(console: ConsoleDriver) -> None:
+    said = await console.run("@bob is admin\n@alice: hello there friends\n@bob: /export")
+    assert "Contribution history (all time): 1 row." in said
+
+
+async def test_an_export_names_other_members_in_reasons_by_their_pseudonyms(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    await console.run(
+        """
+        @carol: hi
+        @zed: hi
+        @zed-fan: hi
+        @alice: /kudos @bob thanks for the help @carol and <@!zed>
+        @bob: /kudos @alice thanks @Alice, @zed-fan and carol
+        @alice: /mydata export
+        """
+    )
+    text = newest_file(console)
+    reasons = {row["reason"] for row in json.loads(text)["data"]["recognition"]["contribution"]}
+    carol, zed, fan = [await pseudonym_of(hearth, name) for name in ("carol", "zed", "zed-fan")]
+    # her own name stays as written; a plain word is nobody's mention
+    assert reasons == {f"thanks for the help @{carol} and @{zed}", f"thanks @Alice, @{fan} and carol"}
+    assert "@carol" not in text and "zed>" not in text
+
+
+async def test_an_export_names_the_longer_of_two_names_that_begin_alike(hearth: Hearth) -> None:
+    """`@Zed Smith` is Zed Smith's, not Zed's followed by "Smith"; `<@U1|zed>` is Zed's."""
+    community = CommunityRef("slack", "T1", "Team")
+    alice = await hearth.services.identity.member(MemberRef(community, "U0", "Alice"))
+    for external_id, name in (("U1", "Zed"), ("U2", "Zed Smith")):
+        await hearth.services.identity.member(MemberRef(community, external_id, name))
+    reason = "thanks @Zed Smith, @zed and <@U1|zed>"
+    award = ledger.Award(alice.community_id, alice.id, "kudos_received", 10, "k1", START, reason=reason)
+    async with hearth.db.write() as session:
+        await ledger.record(session, [award])
+    document = json.loads(await DataRights(hearth.services, hearth.registry.member_data_hooks).export(alice))
+    [row] = document["data"]["recognition"]["contribution"]
+    zed, smith = await pseudonym_of(hearth, "U1"), await pseudonym_of(hearth, "U2")
+    assert row["reason"] == f"thanks @{smith}, @{zed} and @{zed}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -107,14 +107,50 @@ def mentions(members: Iterable[tuple[int, str, str | None]], prefer: int | None 
     return Mentions(pattern, by_name, by_external_id)
 
 
-async def community_mentions(session: AsyncSession, community_id: int, prefer: int) -> Mentions | None:
-    """The mentions of every member of the community (for an export, whose reasons may name anyone)."""
-    rows = await session.execute(
-        select(_MEMBER.c.id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
-            _MEMBER.c.community_id == community_id
+# What may start a mention in a text: a raw platform mention's id, or the first word after `@` (a name may go on
+# with more words, `@Zed Smith`, so members are looked up by the names that begin with it).
+_MENTION_START = re.compile(r"<@!?([^>|\s]+)|@([^\s@<>]+)")
+# What may follow a name in the same word: a possessive, the sentence's punctuation.
+_WORD_END = re.compile(r"(?:['’]s?|[.,;:!?)\"])+$")
+
+
+async def mentions_in(session: AsyncSession, community_id: int, texts: Iterable[str], prefer: int) -> Mentions | None:
+    """The mentions of the community's members that `texts` (an export's reasons) may hold: only members whose id
+    is mentioned or whose name begins with a word written after `@` are read, not the whole community (100,000
+    members would make a pattern of 200,000 names)."""
+    ids: set[str] = set()
+    words: set[str] = set()
+    for text in texts:
+        for raw_id, word in _MENTION_START.findall(text):
+            if raw_id:
+                ids.add(raw_id)
+            else:
+                words.add(_WORD_END.sub("", word).casefold())
+    words.discard("")
+    if not ids and not words:
+        return None
+    found: dict[int, tuple[int, str, str | None]] = {}
+    candidates = sorted(words)
+    for start in range(0, max(len(candidates), 1), _WORDS_PER_READ):
+        chunk = candidates[start : start + _WORDS_PER_READ]
+        rows = await session.execute(
+            select(_MEMBER.c.id, _MEMBER.c.external_id, _MEMBER.c.display_name).where(
+                _MEMBER.c.community_id == community_id,
+                or_(
+                    _MEMBER.c.external_id.in_(sorted(ids)) if start == 0 and ids else false(),
+                    *(
+                        column.istartswith(word, autoescape=True)
+                        for word in chunk
+                        for column in (_MEMBER.c.external_id, _MEMBER.c.display_name)
+                    ),
+                ),
+            )
         )
-    )
-    return mentions(((int(i), str(e), d) for i, e, d in rows), prefer)
+        found.update((int(i), (int(i), str(e), d)) for i, e, d in rows)
+    return mentions(found.values(), prefer)
+
+
+_WORDS_PER_READ = 200  # `LIKE` terms per statement (two each: id and display name), within SQLite's limits
 
 
 async def forget_mentions(session: AsyncSession, member_id: int) -> None:

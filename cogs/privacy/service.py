@@ -52,7 +52,15 @@ class DataRights:
         async with self.services.db.write() as session:  # the key is made on first use
             key = await lifecycle.pseudonym_key(session, member.community_id)
             own = await lifecycle.member_row(session, member.id)
-            said = await lifecycle.community_mentions(session, member.community_id, member.id)
+        reasons = (
+            row[REASON]
+            for tables in found.values()
+            for rows in tables.values()
+            for row in rows
+            if isinstance(row.get(REASON), str)
+        )
+        async with self.services.db.read() as session:
+            said = await lifecycle.mentions_in(session, member.community_id, reasons, member.id)
         references: dict[str, set[str]] = {}
         for data in hooks.values():
             for reference in data.references if data else ():

@@ -14,7 +14,7 @@ from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
 from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
-from storage.lifecycle import forget_mentions
+from storage.lifecycle import forget_mentions, mentions_in
 from storage.models import CommunityState, Contribution, Member
 from tests.conftest import START, ConsoleDriver, ledger_rows
 
@@ -181,3 +181,22 @@ async def test_an_export_names_the_longer_of_two_names_that_begin_alike(hearth: 
     [row] = document["data"]["recognition"]["contribution"]
     zed, smith = await pseudonym_of(hearth, "U1"), await pseudonym_of(hearth, "U2")
     assert row["reason"] == f"thanks @{smith}, @{zed} and @{zed}"
+
+
+async def test_an_export_reads_only_the_members_its_reasons_may_name(hearth: Hearth) -> None:
+    """Mentions in an export's reasons are matched against the members whose names begin with a word written after
+    `@` (or whose id a raw mention gives), not the whole community."""
+    community = CommunityRef("slack", "T2", "Team")
+    named = {}
+    for external_id, name in (("U1", "Zed"), ("U2", "Zed Smith"), ("U3", "bob"), ("U4", "carol"), ("U5", "dana")):
+        named[name] = await hearth.services.identity.member(MemberRef(community, external_id, name))
+    texts = ["thanks @Zed Smith's and @bob.", "<@U4> helped", "no mention here"]
+    async with hearth.db.write():  # first-seen members are written with the next transaction
+        pass
+    async with hearth.db.read() as session:
+        said = await mentions_in(session, named["Zed"].community_id, texts, named["bob"].id)
+    assert said is not None
+    assert set(said.by_external_id.values()) == {named[name].id for name in ("Zed", "Zed Smith", "bob", "carol")}
+    assert said.replace(texts[0], lambda member, _: f"[{member}]") == (
+        f"thanks [{named['Zed Smith'].id}]'s and [{named['bob'].id}]."
+    )

@@ -187,7 +187,11 @@ class RitualsFeature:
         for summary in runs:
             run = summary.run
             status = _STATUS_WORDS.get(run.status, run.status)
-            if run.note:
+            if run.status == "posted" and run.message_id is None:
+                # A run that had nothing to post (a celebration with nobody to celebrate) ran, but "posted"
+                # would claim a message nobody saw.
+                status = f"{run.note}, nothing posted" if run.note else "nothing posted"
+            elif run.note:
                 status += f": {run.note}"
             # A celebration or spotlight asks nobody to take part, so "0 took part" would only read as a failure.
             counted = run.status == "posted" and ritual.kind in TAKEN_PART_IN

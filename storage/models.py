@@ -391,13 +391,15 @@ class RitualMember(SQLModel, table=True):
 
 
 class RitualPairing(SQLModel, table=True):
-    """Who was grouped with whom in a pairing run (`group_no` numbers the pairs and trios)."""
+    """Who was grouped with whom in a pairing run (`group_no` numbers the pairs and trios), and who answered
+    "Not this time" (`declined`: a group mate's "Yes, we met" gives them no points)."""
 
     __tablename__ = "ritual_pairing"
 
     run_id: int = Field(foreign_key="ritual_run.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     group_no: int
+    declined: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Birthday(SQLModel, table=True):

@@ -529,6 +529,37 @@ async def groups_of(session: AsyncSession, run_ids: Sequence[int]) -> dict[int, 
     return found
 
 
+async def decline(session: AsyncSession, run_id: int, member_id: int) -> None:
+    """The member answered "Not this time" for this run's group."""
+    await session.execute(
+        update(_PAIRING).where(_PAIRING.c.run_id == run_id, _PAIRING.c.member_id == member_id).values(declined=True)
+    )
+
+
+async def declined(session: AsyncSession, run_id: int) -> set[int]:
+    """Members of this run's groups who answered "Not this time"."""
+    rows = await session.execute(
+        select(_PAIRING.c.member_id).where(_PAIRING.c.run_id == run_id, _PAIRING.c.declined.is_(True))
+    )
+    return {int(member_id) for (member_id,) in rows}
+
+
+async def withdraw(session: AsyncSession, run_id: int, member_id: int) -> bool:
+    """Take back a member's participation in a run; False when they had none."""
+    removed = await session.execute(
+        delete(_PARTICIPATION).where(_PARTICIPATION.c.run_id == run_id, _PARTICIPATION.c.member_id == member_id)
+    )
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+async def present(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
+    """Which of these members are still in their community (not left)."""
+    if not member_ids:
+        return set()
+    rows = await session.execute(select(_MEMBER.c.id).where(_MEMBER.c.id.in_(member_ids), _MEMBER.c.left_at.is_(None)))
+    return {int(member_id) for (member_id,) in rows}
+
+
 # -- birthdays and anniversaries -----------------------------------------------------------------------
 async def set_birthday(session: AsyncSession, community_id: int, member_id: int, month: int, day: int) -> None:
     statement = upsert_insert(session, _BIRTHDAY).values(

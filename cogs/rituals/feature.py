@@ -10,7 +10,7 @@ from bot.core.context import Context
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, Permission
 from bot.core.registry import Registry
-from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
+from bot.core.reply import Card, CardField, Reply, UserError, channel_mention, mention
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.rituals.kinds import KINDS, TAKEN_PART_IN
@@ -187,7 +187,11 @@ class RitualsFeature:
         for summary in runs:
             run = summary.run
             status = _STATUS_WORDS.get(run.status, run.status)
-            if run.note:
+            if run.status == "posted" and run.message_id is None:
+                # A run that had nothing to post (a celebration with nobody to celebrate) ran, but "posted"
+                # would claim a message nobody saw.
+                status = f"{run.note}, nothing posted" if run.note else "nothing posted"
+            elif run.note:
                 status += f": {run.note}"
             # A celebration or spotlight asks nobody to take part, so "0 took part" would only read as a failure.
             counted = run.status == "posted" and ritual.kind in TAKEN_PART_IN
@@ -246,11 +250,24 @@ class RitualsFeature:
         except ValueError:
             raise UserError("That button no longer does anything.") from None
         if verb == "skip":
+            answer = await self.rituals.skip(ctx, run_id, group_no)
+            if answer.taken_back:
+                return Reply.private(
+                    f"Thanks for letting us know — the {points(answer.ritual.points)} your group's yes gave you "
+                    "are taken back. Maybe next round!"
+                )
             return Reply.private("Thanks for letting us know — maybe next round!")
-        ritual, recorded = await self.rituals.met(ctx, run_id, group_no)
-        if not recorded:
+        answer = await self.rituals.met(ctx, run_id, group_no)
+        if answer.declined:
+            return Reply.private("You told us you did not meet this round, so it brings no points.")
+        if not answer.recorded:
             return Reply.private("Already noted — glad you met!")
-        return Reply.private(f"Wonderful! +{points(ritual.points)} each for meeting up.")
+        if answer.everyone:
+            return Reply.private(f"Wonderful! +{points(answer.ritual.points)} each for meeting up.")
+        # Someone in the group said no, or left: name who the yes credited, so nobody reads points as theirs.
+        refs = await self.runner.places.members(ctx.community.id, answer.credited)
+        names = " and ".join(mention(refs[member]) for member in answer.credited)
+        return Reply.private(f"Wonderful! +{points(answer.ritual.points)} each for {names} for meeting up.")
 
     async def on_message(self, event: MessagePosted) -> None:
         await self.runner.on_message(event.author, event.channel, event.thread_id)

@@ -6,7 +6,7 @@ Every refusal raises UserError before anything is written, so a refused command 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -281,6 +281,14 @@ class RitualService:
         """Current streaks, longest first, with display names."""
         ritual = await self.find(ctx, name)
         current = await self.runner.streaks(ritual, limit=500)
+        async with self.services.db.read() as session:
+            # Who left is not ranked (README, Leaving and coming back); nor, in a pairing, who left the ritual.
+            staying = (
+                set(await store.opted_in(session, ritual.id))
+                if ritual.kind == "pairing"
+                else await store.present(session, list(current))
+            )
+        current = {member: count for member, count in current.items() if member in staying}
         refs = await self.runner.places.members(ctx.community.id, list(current))
         ranked = sorted(current.items(), key=lambda item: (-item[1], refs[item[0]].display_name))
         return ritual, [(refs[member].display_name or refs[member].external_id, count) for member, count in ranked]
@@ -301,8 +309,30 @@ class RitualService:
             raise UserError(f"`{ritual.name}` is a {ritual.kind} ritual: just take part when it runs, no need to join.")
         return ritual
 
-    async def met(self, ctx: Context, run_id: int, group_no: int) -> tuple[RitualRow, list[int]]:
-        """A pair says they met: both (or all three) take part, with the ritual's points."""
+    async def met(self, ctx: Context, run_id: int, group_no: int) -> Answer:
+        """The author says their group met: those of it still in the ritual who did not answer "Not this
+        time" take part, with the ritual's points."""
+        ritual, group = await self._group(ctx, run_id, group_no)
+        async with self.services.db.read() as session:
+            declined = await store.declined(session, run_id)
+            staying = set(await store.opted_in(session, ritual.id))
+        if ctx.author.id in declined:
+            return Answer(ritual, declined=True)
+        # Who left the community or the ritual since the pairing is not credited; nor who said no.
+        met = [member for member in group if member in staying and member not in declined]
+        if ctx.author.id not in met:
+            raise UserError(f"You've left **{ritual.name}**, so this round's answer is no longer yours to give.")
+        recorded = await self.runner.take_part(ritual, run_id, met, Kind.RITUAL_PAIRING_MET)
+        return Answer(ritual, recorded=recorded, credited=met, everyone=len(met) == len(group))
+
+    async def skip(self, ctx: Context, run_id: int, group_no: int) -> Answer:
+        """The author did not meet: no points for them this round, also from a group mate's yes (before or
+        after). A no is final for the round: points it took back are not given again."""
+        ritual, _ = await self._group(ctx, run_id, group_no)
+        taken_back = await self.runner.decline(ritual, run_id, ctx.author.id, Kind.RITUAL_PAIRING_MET)
+        return Answer(ritual, taken_back=taken_back)
+
+    async def _group(self, ctx: Context, run_id: int, group_no: int) -> tuple[RitualRow, list[int]]:
         async with self.services.db.read() as session:
             run = await store.get_run(session, run_id)
             ritual = await store.get(session, run.ritual_id) if run else None
@@ -311,7 +341,7 @@ class RitualService:
             raise UserError("That pairing no longer exists.")
         if ctx.author.id not in group:
             raise UserError("This question is for the members of that pair.")
-        return ritual, await self.runner.take_part(ritual, run_id, group, Kind.RITUAL_PAIRING_MET)
+        return ritual, group
 
     async def set_birthday(self, ctx: Context, text: str) -> tuple[date, bool]:
         """Store the member's birthday (month and day only) → (the day, whether a year was typed and dropped)."""
@@ -328,6 +358,19 @@ class RitualService:
     async def remove_birthday(self, ctx: Context) -> bool:
         async with self.services.db.write() as session:
             return await store.remove_birthday(session, ctx.community.id, ctx.author.id)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a pairing answer did: who was newly credited and who the yes spoke for (`everyone`: the whole
+    group), whether the author had already said no, whether a no took points back."""
+
+    ritual: RitualRow
+    recorded: list[int] = field(default_factory=list)
+    credited: list[int] = field(default_factory=list)
+    everyone: bool = True
+    declined: bool = False
+    taken_back: bool = False
 
 
 def _checked_name(name: str) -> str:

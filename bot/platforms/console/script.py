@@ -257,6 +257,8 @@ def _parse_line(line: str, line_number: int) -> Action | None:
             day = date.fromisoformat(match.group(2))
         except ValueError:
             raise ScriptError(line_number, line, "a join date looks like 2025-03-04") from None
+        # A date, not a moment: midnight UTC stands for "that day" and the celebration reads it back as the
+        # date itself in every time zone (cogs/rituals/kinds/celebration.py `join_day`).
         return JoinedBefore(match.group(1), datetime(day.year, day.month, day.day, tzinfo=UTC))
     if match := _REMOVED.match(text):
         return Removed(match.group(1) == "removed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calendar import isleap
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.reply import Card, Reply, mention
@@ -26,7 +27,7 @@ class CelebrationKind(RitualKind):
             joined = await store.join_dates(session, ritual.community_id)
         anniversaries: list[tuple[int, int]] = []
         for member_id, moment in joined:
-            local = moment.astimezone(zone).date()
+            local = join_day(moment, zone)
             if (local.month, local.day) in days and today.year > local.year:
                 anniversaries.append((member_id, today.year - local.year))
         if not birthdays and not anniversaries:
@@ -40,3 +41,16 @@ class CelebrationKind(RitualKind):
         prompt = firing.prompt
         card = Card(title=f"🎉 {ritual.name}", description="\n".join([*([prompt, ""] if prompt else []), *lines]))
         return Posted(await self.services.messenger.send(firing.channel, Reply(card=card)))
+
+
+def join_day(joined: datetime, zone: ZoneInfo) -> date:
+    """The day a member joined, as the ritual's zone sees it. A join known only by its date (the console's
+    `@name joined DATE`, kept as midnight UTC of that date) is that date everywhere: read as a moment, it
+    would fall on the day before west of UTC and be celebrated a day early. A platform's real timestamp
+    (Discord's `joined_at`, a join Hearth saw) is a moment, on its local date in the ritual's zone; one that
+    falls exactly on midnight UTC, to the microsecond, reads as its UTC date: a day off at most, for a moment
+    that a date-only join cannot otherwise be told from without a column of its own."""
+    utc = joined.astimezone(UTC)
+    if utc.time() == time(0):
+        return utc.date()
+    return utc.astimezone(zone).date()

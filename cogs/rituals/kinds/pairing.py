@@ -55,20 +55,31 @@ class PairingKind(RitualKind):
         return Posted(message_id, needs_close=True)
 
     async def close(self, ritual: RitualRow, run_id: int, taken: int) -> None:
-        """Ask each group whether they met (the buttons award the ritual's points)."""
+        """Ask each group whether they met (the buttons award the ritual's points). Only those still in the
+        ritual are asked: who left the community or `/ritual leave`s since the pairing is not (README: a member
+        who leaves is not paired). One left alone is told there is nothing to answer; an emptied group, skipped."""
         async with self.services.db.read() as session:
             groups = (await store.groups_of(session, [run_id])).get(run_id, {})
-        if not groups:
+            staying = set(await store.opted_in(session, ritual.id))
+        asked = {number: [m for m in group if m in staying] for number, group in groups.items()}
+        asked = {number: group for number, group in asked.items() if group}
+        if not asked:
             return
-        refs = await self.places.members(ritual.community_id, [m for group in groups.values() for m in group])
-        for number, group in groups.items():
-            reply = Reply(
-                text=f"Did you meet for **{ritual.name}**?",
-                buttons=(
-                    Button("Yes, we met", f"ritual:met:{run_id}:{number}", ButtonStyle.SUCCESS),
-                    Button("Not this time", f"ritual:skip:{run_id}:{number}"),
-                ),
-            )
+        refs = await self.places.members(ritual.community_id, [m for group in asked.values() for m in group])
+        for number, group in asked.items():
+            if len(group) == 1:
+                reply = Reply(
+                    text=f"Your group for **{ritual.name}** has left the ritual this round, so there is nothing "
+                    "to answer. You'll be paired again next round!"
+                )
+            else:
+                reply = Reply(
+                    text=f"Did you meet for **{ritual.name}**?",
+                    buttons=(
+                        Button("Yes, we met", f"ritual:met:{run_id}:{number}", ButtonStyle.SUCCESS),
+                        Button("Not this time", f"ritual:skip:{run_id}:{number}"),
+                    ),
+                )
             try:
                 await self.services.messenger.send_group([refs[member] for member in group], reply)
             except PlatformError as error:

@@ -515,7 +515,7 @@ async def test_run_now_before_todays_celebration_stands_for_it(console: ConsoleD
         "the rest of its schedule is unchanged." in said
     )
     history = said[said.index("party: recent runs") :]
-    assert "Thu 05 Mar 2026 15:00 UTC — posted: nothing to celebrate" in history
+    assert "Thu 05 Mar 2026 15:00 UTC — nothing to celebrate, nothing posted" in history
     assert "Wed 04 Mar 2026 15:00 UTC — posted" in history  # the run-now, as today's run
     assert "took part" not in history  # a celebration asks nobody to take part
     # Once today's run is past, a run-now is a run of its own: asked for, so it celebrates again.

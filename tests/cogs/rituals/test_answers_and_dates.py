@@ -1,0 +1,134 @@
+"""Pairing answers per member, departed members in pairing rituals, date-only join anniversaries and the
+history of a celebration with nobody to celebrate (fourth tester's findings 3, 4, 5 and 8).
+
+The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py START).
+"""
+
+from __future__ import annotations
+
+from tests.conftest import ConsoleDriver
+
+TRIO = """
+@admin is admin
+@admin: /config set message_points 0
+@mod is moderator
+@mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
+@a3: /ritual join pairs
+@a4: /ritual join pairs
+@a5: /ritual join pairs
+@mod: /ritual run-now pairs
+wait 1d
+"""
+
+
+async def test_a_no_after_a_group_mates_yes_takes_no_points(console: ConsoleDriver) -> None:
+    await console.run(TRIO)
+    said = await console.run('@a3 clicks "Yes, we met"\n@a4 clicks "Not this time"')
+    assert "[only @a3] Wonderful! +5 points each for meeting up." in said
+    assert "[only @a4] Thanks for letting us know — the 5 points your group's yes gave you are taken back" in said
+    said = await console.run("@mod: /rank @a4\n@mod: /rank @a5\n@mod: /ritual history pairs")
+    a4, a5 = said.split("a5's standing")
+    assert "Points: 0" in a4
+    assert "Points: 5" in a5  # a5 did not answer: a3's yes speaks for them
+    assert "2 took part" in said
+
+
+async def test_a_no_before_a_yes_takes_no_points(console: ConsoleDriver) -> None:
+    await console.run(TRIO)
+    said = await console.run('@a4 clicks "Not this time"\n@a3 clicks "Yes, we met"\n@a4 clicks "Yes, we met"')
+    assert "[only @a4] Thanks for letting us know — maybe next round!" in said
+    assert "[only @a3] Wonderful! +5 points each for @a3 and @a5 for meeting up." in said
+    assert "[only @a4] You told us you did not meet this round, so it brings no points." in said
+    said = await console.run("@mod: /rank @a4\n@mod: /ritual history pairs")
+    assert "Points: 0" in said
+    assert "2 took part" in said
+
+
+async def test_members_who_left_are_not_asked_credited_or_listed(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set message_points 0
+        @mod is moderator
+        @mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
+        @a1: /ritual join pairs
+        @a2: /ritual join pairs
+        @a3: /ritual join pairs
+        @mod: /ritual run-now pairs
+        @a2 leaves
+        wait 1d
+        @a1 clicks "Yes, we met"
+        @mod: /ritual streaks pairs
+        @mod: /ritual history pairs
+        """
+    )
+    asked = [line for line in said.splitlines() if "Did you meet for pairs?" in line]
+    assert asked and all("@a2" not in line for line in asked)
+    assert "a2 —" not in said
+    assert "2 took part" in said
+
+
+async def test_a_group_left_with_one_member_is_told_and_not_asked(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @mod is moderator
+        @mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
+        @a1: /ritual join pairs
+        @a2: /ritual join pairs
+        @a3: /ritual join pairs
+        @a4: /ritual join pairs
+        @a5: /ritual join pairs
+        @mod: /ritual run-now pairs
+        @a2 leaves
+        @a3: /ritual leave pairs
+        wait 1d
+        @mod: /ritual streaks pairs
+        """
+    )
+    asked = [line for line in said.splitlines() if "Did you meet for pairs?" in line]
+    assert asked and all("@a2" not in line and "@a3" not in line for line in asked)
+    assert "a2 —" not in said and "a3 —" not in said
+
+
+async def test_a_date_only_join_is_celebrated_on_its_date_west_of_utc(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set timezone America/New_York
+        @mod is moderator
+        @lee joined 2025-03-05
+        @mod: /ritual create cele #general "daily at 09:00" kind:celebration
+        @mod: /ritual run-now cele
+        """
+    )
+    assert "@lee joined us" not in said
+    said = await console.run("wait 27h")  # to 5 March 09:00 in New York
+    assert "🎉 @lee joined us 1 year ago today — happy anniversary!" in said
+
+
+async def test_a_date_only_join_keeps_its_date_in_the_ritual_zone(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set timezone Pacific/Auckland
+        @mod is moderator
+        @kim joined 2025-03-04
+        @mod: /ritual create cele #general "daily at 09:00" kind:celebration tz:America/Los_Angeles
+        @mod: /ritual run-now cele
+        """
+    )
+    # 12:00 UTC is 04:00 on 4 March in Los Angeles: Kim's day there.
+    assert "🎉 @kim joined us 1 year ago today — happy anniversary!" in said
+
+
+async def test_history_of_a_celebration_with_nobody_says_nothing_was_posted(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create cele #general "daily at 09:00" kind:celebration
+        wait 1d
+        @mod: /ritual history cele
+        """
+    )
+    assert "Thu 05 Mar 2026 09:00 UTC — nothing to celebrate, nothing posted" in said

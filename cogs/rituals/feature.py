@@ -253,7 +253,7 @@ class RitualsFeature:
             answer = await self.rituals.skip(ctx, run_id, group_no)
             if answer.taken_back:
                 return Reply.private(
-                    f"Thanks for letting us know — the {points(answer.ritual.points)} your group's yes gave you "
+                    f"Thanks for letting us know — the {points(answer.taken_back)} your group's yes gave you "
                     "are taken back. Maybe next round!"
                 )
             return Reply.private("Thanks for letting us know — maybe next round!")

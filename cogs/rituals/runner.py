@@ -372,31 +372,33 @@ class RitualRunner:
             await self._milestones(ritual, run_id, recorded)
         return recorded
 
-    async def decline(self, ritual: RitualRow, run_id: int, member_id: int, kind: Kind) -> bool:
+    async def decline(self, ritual: RitualRow, run_id: int, member_id: int, kind: Kind) -> int:
         """The member says they did not take part (a pairing's "Not this time"): noted, so no later yes
         credits them, and what an earlier yes gave them is taken back by a new ledger row of the opposite
-        points (never an edit). Returns whether points were taken back."""
-        now = self.services.clock.now()
+        points (never an edit). Returns the points taken back (0: none)."""
         settings = await self.services.settings.get(ritual.community_id)
         async with self.services.db.write() as session:
             await store.decline(session, run_id, member_id)
             taken_back = await store.withdraw(session, run_id, member_id)
-            if taken_back:
-                # The same kind, so the member's points by category still add up once the yes is undone.
+            given = await ledger.rows_by_keys(session, ritual.community_id, [f"{kind}:{run_id}:{member_id}"])
+            if taken_back and given:
+                # Exactly what the yes gave (the ritual's points may have changed since), dated as it was: the
+                # same kind and the same periods, so the member's points by category and by week add up to 0 for
+                # it, never below (a take-back dated today made this week's total negative).
                 undo = award(
                     settings,
                     ritual.community_id,
                     member_id,
                     kind,
-                    -ritual.points,
+                    -given[0].points,
                     f"{kind}:{run_id}:{member_id}:declined",
-                    now,
+                    given[0].created_at,
                     reason=ritual.name,
                     channel=ritual.channel,
                 )
                 await ledger.record(session, [undo])
         self._counted.get(run_id, set()).discard(member_id)
-        return taken_back
+        return given[0].points if taken_back and given else 0
 
     async def streaks(self, ritual: RitualRow, limit: int = _STREAK_RUNS) -> dict[int, int]:
         async with self.services.db.read() as session:

@@ -370,7 +370,7 @@ class Answer:
     credited: list[int] = field(default_factory=list)
     everyone: bool = True
     declined: bool = False
-    taken_back: bool = False
+    taken_back: int = 0  # points a no took back from a group mate's earlier yes
 
 
 def _checked_name(name: str) -> str:

@@ -132,3 +132,31 @@ async def test_history_of_a_celebration_with_nobody_says_nothing_was_posted(cons
         """
     )
     assert "Thu 05 Mar 2026 09:00 UTC — nothing to celebrate, nothing posted" in said
+
+
+async def test_a_late_no_takes_back_what_the_yes_gave_in_the_week_it_gave_it(console: ConsoleDriver) -> None:
+    """A fifth tester's no, a week after the yes and after the ritual's points went from 7 to 50, took back 50 and
+    dated it that day: -42 points overall, -49 this week."""
+    await console.run(
+        """
+        @admin is admin
+        @admin: /config set message_points 0
+        @mod is moderator
+        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing points:7 window:1d
+        @a: /ritual join coffee
+        @b: /ritual join coffee
+        @mod: /ritual run-now coffee
+        wait 1d
+        @a clicks "Yes, we met"
+        @mod: /ritual edit coffee points:50
+        @mod: /ritual pause coffee
+        wait 7d
+        """
+    )
+    said = await console.run('@b clicks "Not this time"')
+    assert "the 7 points your group's yes gave you are taken back" in said
+    said = await console.run("@mod: /rank @b")
+    assert "Points: 0" in said
+    assert "This week: 0 points" in said
+    said = await console.run("@mod: /leaderboard period:month")
+    assert "b — -" not in said

@@ -267,7 +267,8 @@ class RitualsFeature:
         # Someone in the group said no, or left: name who the yes credited, so nobody reads points as theirs.
         refs = await self.runner.places.members(ctx.community.id, answer.credited)
         names = " and ".join(mention(refs[member]) for member in answer.credited)
-        return Reply.private(f"Wonderful! +{points(answer.ritual.points)} each for {names} for meeting up.")
+        each = " each" if len(answer.credited) > 1 else ""
+        return Reply.private(f"Wonderful! +{points(answer.ritual.points)}{each} for {names} for meeting up.")
 
     async def on_message(self, event: MessagePosted) -> None:
         await self.runner.on_message(event.author, event.channel, event.thread_id)

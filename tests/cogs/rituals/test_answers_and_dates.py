@@ -155,8 +155,26 @@ async def test_a_late_no_takes_back_what_the_yes_gave_in_the_week_it_gave_it(con
     )
     said = await console.run('@b clicks "Not this time"')
     assert "the 7 points your group's yes gave you are taken back" in said
+    said = await console.run('@a clicks "Yes, we met"')
+    assert "Already noted" in said
     said = await console.run("@mod: /rank @b")
     assert "Points: 0" in said
     assert "This week: 0 points" in said
     said = await console.run("@mod: /leaderboard period:month")
     assert "b — -" not in said
+
+
+async def test_a_yes_that_credits_one_member_does_not_say_each(console: ConsoleDriver) -> None:
+    await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing points:5 window:1d
+        @a: /ritual join coffee
+        @b: /ritual join coffee
+        @mod: /ritual run-now coffee
+        wait 1d
+        @b clicks "Not this time"
+        """
+    )
+    said = await console.run('@a clicks "Yes, we met"')
+    assert "[only @a] Wonderful! +5 points for @a for meeting up." in said

@@ -61,6 +61,8 @@ async def delete_member_row(session: AsyncSession, member_id: int) -> None:
 FORMER_MEMBER = "@former member"
 # After a name, what goes on naming someone else (`@zed-fan`, `@zed.smith`, `@zedd`); punctuation ending the
 # sentence and a possessive (`@zed.`, `@zed's`) are the member's, as kudos parsing reads them.
+# An `@` that starts a mention, not one inside a word (`x@alice`, an e-mail address).
+_MENTION_AT = r"(?<![\w.+-])@"
 _NAME_GOES_ON = r"(?![\w-]|\.[\w-])"
 
 
@@ -103,13 +105,15 @@ def mentions(members: Iterable[tuple[int, str, str | None]], prefer: int | None 
         return None
     names = "|".join(map(re.escape, sorted(by_name, key=len, reverse=True)))
     ids = "|".join(map(re.escape, sorted(by_external_id, key=len, reverse=True)))
-    pattern = re.compile(rf"<@!?(?P<id>{ids})(?:\|[^>]*)?>|@(?P<name>{names}){_NAME_GOES_ON}", re.IGNORECASE)
+    pattern = re.compile(
+        rf"<@!?(?P<id>{ids})(?:\|[^>]*)?>|{_MENTION_AT}(?P<name>{names}){_NAME_GOES_ON}", re.IGNORECASE
+    )
     return Mentions(pattern, by_name, by_external_id)
 
 
 # What may start a mention in a text: a raw platform mention's id, or the first word after `@` (a name may go on
 # with more words, `@Zed Smith`, so members are looked up by the names that begin with it).
-_MENTION_START = re.compile(r"<@!?([^>|\s]+)|@([^\s@<>]+)")
+_MENTION_START = re.compile(rf"<@!?([^>|\s]+)|{_MENTION_AT}([^\s@<>]+)")
 # What may follow a name in the same word: a possessive, the sentence's punctuation.
 _WORD_END = re.compile(r"(?:['’]s?|[.,;:!?)\"])+$")
 

@@ -190,13 +190,14 @@ async def test_an_export_reads_only_the_members_its_reasons_may_name(hearth: Hea
     named = {}
     for external_id, name in (("U1", "Zed"), ("U2", "Zed Smith"), ("U3", "bob"), ("U4", "carol"), ("U5", "dana")):
         named[name] = await hearth.services.identity.member(MemberRef(community, external_id, name))
-    texts = ["thanks @Zed Smith's and @bob.", "<@U4> helped", "no mention here"]
+    texts = ["thanks @Zed Smith's and @bob.", "<@U4> helped", "no mention here, nor in the address dana@bob"]
     async with hearth.db.write():  # first-seen members are written with the next transaction
         pass
     async with hearth.db.read() as session:
         said = await mentions_in(session, named["Zed"].community_id, texts, named["bob"].id)
     assert said is not None
     assert set(said.by_external_id.values()) == {named[name].id for name in ("Zed", "Zed Smith", "bob", "carol")}
+    assert said.replace(texts[2], lambda member, _: f"[{member}]") == texts[2]  # an e-mail address names nobody
     assert said.replace(texts[0], lambda member, _: f"[{member}]") == (
         f"thanks [{named['Zed Smith'].id}]'s and [{named['bob'].id}]."
     )

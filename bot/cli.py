@@ -150,7 +150,10 @@ class ExportFormat(StrEnum):
 @app.command("export")
 def export(
     community: Annotated[
-        str, typer.Option(help="Hearth's id of the community, or the platform's (Discord server id, Slack team id)")
+        str,
+        typer.Option(
+            help="Hearth's id of the community, or the platform's (Discord server id, Slack team id, console)"
+        ),
     ],
     output_format: Annotated[ExportFormat, typer.Option("--format", help="csv or json")] = ExportFormat.CSV,
     output: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output)")] = None,
@@ -196,7 +199,8 @@ app.add_typer(points_app, name="points")
 def points_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a header: member,points,level")],
     community: Annotated[
-        str, typer.Option(help="The community: the platform's id (Discord server id, Slack team id) or Hearth's")
+        str,
+        typer.Option(help="The community: the platform's id (Discord server id, Slack team id, console) or Hearth's"),
     ],
     platform: Annotated[
         CommunityPlatform | None,

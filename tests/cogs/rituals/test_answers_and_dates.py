@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from tests.conftest import ConsoleDriver
 
-TRIO = """
-@admin is admin
-@admin: /config set message_points 0
-@mod is moderator
-@mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
-@a3: /ritual join pairs
-@a4: /ritual join pairs
-@a5: /ritual join pairs
-@mod: /ritual run-now pairs
-wait 1d
-"""
+
+def pairing(*members: str, points: int = 5, then: str = "wait 1d") -> str:
+    """A pairing ritual `pairs` the members join and a moderator runs now (message points off, so a member's
+    points are the ritual's), followed by `then`."""
+    joins = "".join(f"@{member}: /ritual join pairs\n" for member in members)
+    return (
+        "@admin is admin\n@admin: /config set message_points 0\n@mod is moderator\n"
+        f'@mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:{points} window:1d\n'
+        f"{joins}@mod: /ritual run-now pairs\n{then}\n"
+    )
+
+
+TRIO = pairing("a3", "a4", "a5")
 
 
 async def test_a_no_after_a_group_mates_yes_takes_no_points(console: ConsoleDriver) -> None:
@@ -46,21 +48,13 @@ async def test_a_no_before_a_yes_takes_no_points(console: ConsoleDriver) -> None
 
 async def test_members_who_left_are_not_asked_credited_or_listed(console: ConsoleDriver) -> None:
     said = await console.run(
-        """
-        @admin is admin
-        @admin: /config set message_points 0
-        @mod is moderator
-        @mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
-        @a1: /ritual join pairs
-        @a2: /ritual join pairs
-        @a3: /ritual join pairs
-        @mod: /ritual run-now pairs
-        @a2 leaves
-        wait 1d
-        @a1 clicks "Yes, we met"
-        @mod: /ritual streaks pairs
-        @mod: /ritual history pairs
-        """
+        pairing(
+            "a1",
+            "a2",
+            "a3",
+            then='@a2 leaves\nwait 1d\n@a1 clicks "Yes, we met"\n'
+            "@mod: /ritual streaks pairs\n@mod: /ritual history pairs",
+        )
     )
     asked = [line for line in said.splitlines() if "Did you meet for pairs?" in line]
     assert asked and all("@a2" not in line for line in asked)
@@ -70,21 +64,14 @@ async def test_members_who_left_are_not_asked_credited_or_listed(console: Consol
 
 async def test_a_group_left_with_one_member_is_told_and_not_asked(console: ConsoleDriver) -> None:
     said = await console.run(
-        """
-        @admin is admin
-        @mod is moderator
-        @mod: /ritual create pairs #random "every monday at 10:00" kind:pairing points:5 window:1d
-        @a1: /ritual join pairs
-        @a2: /ritual join pairs
-        @a3: /ritual join pairs
-        @a4: /ritual join pairs
-        @a5: /ritual join pairs
-        @mod: /ritual run-now pairs
-        @a2 leaves
-        @a3: /ritual leave pairs
-        wait 1d
-        @mod: /ritual streaks pairs
-        """
+        pairing(
+            "a1",
+            "a2",
+            "a3",
+            "a4",
+            "a5",
+            then="@a2 leaves\n@a3: /ritual leave pairs\nwait 1d\n@mod: /ritual streaks pairs",
+        )
     )
     asked = [line for line in said.splitlines() if "Did you meet for pairs?" in line]
     assert asked and all("@a2" not in line and "@a3" not in line for line in asked)
@@ -138,20 +125,13 @@ async def test_a_late_no_takes_back_what_the_yes_gave_in_the_week_it_gave_it(con
     """A fifth tester's no, a week after the yes and after the ritual's points went from 7 to 50, took back 50 and
     dated it that day: -42 points overall, -49 this week."""
     await console.run(
-        """
-        @admin is admin
-        @admin: /config set message_points 0
-        @mod is moderator
-        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing points:7 window:1d
-        @a: /ritual join coffee
-        @b: /ritual join coffee
-        @mod: /ritual run-now coffee
-        wait 1d
-        @a clicks "Yes, we met"
-        @mod: /ritual edit coffee points:50
-        @mod: /ritual pause coffee
-        wait 7d
-        """
+        pairing(
+            "a",
+            "b",
+            points=7,
+            then='wait 1d\n@a clicks "Yes, we met"\n'
+            "@mod: /ritual edit pairs points:50\n@mod: /ritual pause pairs\nwait 7d",
+        )
     )
     said = await console.run('@b clicks "Not this time"')
     assert "the 7 points your group's yes gave you are taken back" in said
@@ -165,16 +145,6 @@ async def test_a_late_no_takes_back_what_the_yes_gave_in_the_week_it_gave_it(con
 
 
 async def test_a_yes_that_credits_one_member_does_not_say_each(console: ConsoleDriver) -> None:
-    await console.run(
-        """
-        @mod is moderator
-        @mod: /ritual create coffee #random "every monday at 10:00" kind:pairing points:5 window:1d
-        @a: /ritual join coffee
-        @b: /ritual join coffee
-        @mod: /ritual run-now coffee
-        wait 1d
-        @b clicks "Not this time"
-        """
-    )
+    await console.run(pairing("a", "b", then='wait 1d\n@b clicks "Not this time"'))
     said = await console.run('@a clicks "Yes, we met"')
     assert "[only @a] Wonderful! +5 points for @a for meeting up." in said

@@ -111,3 +111,13 @@ async def test_more_than_five_members_is_refused_naming_the_limit(console: Conso
     assert board(said, "this week · kudos") == [
         f"🥇 {name} — 10 points" for name in ("carol", "dave", "erin", "fay", "gus")
     ]
+
+
+async def test_everyone_and_here_are_never_members_on_the_console(console: ConsoleDriver) -> None:
+    """A tester's `@everyone` and `@here` in a kudos line were thanked as members and shown on the boards."""
+    said = await console.run("@alice: /kudos @bob thanks @everyone and @here\n@alice: /kudos @everyone thanks")
+    assert "+10 points for bob ·" in said
+    assert "For: thanks @everyone and @here" in said
+    assert "I couldn't find the member `@everyone`" in said
+    board = await console.run("@alice: /leaderboard")
+    assert "everyone" not in board and "here" not in board

@@ -252,9 +252,10 @@ class RitualsFeature:
         if verb == "skip":
             answer = await self.rituals.skip(ctx, run_id, group_no)
             if answer.taken_back:
+                are = "is" if answer.taken_back == 1 else "are"
                 return Reply.private(
                     f"Thanks for letting us know — the {points(answer.taken_back)} your group's yes gave you "
-                    "are taken back. Maybe next round!"
+                    f"{are} taken back. Maybe next round!"
                 )
             return Reply.private("Thanks for letting us know — maybe next round!")
         answer = await self.rituals.met(ctx, run_id, group_no)

@@ -148,3 +148,9 @@ async def test_a_yes_that_credits_one_member_does_not_say_each(console: ConsoleD
     await console.run(pairing("a", "b", then='wait 1d\n@b clicks "Not this time"'))
     said = await console.run('@a clicks "Yes, we met"')
     assert "[only @a] Wonderful! +5 points for @a for meeting up." in said
+
+
+async def test_a_single_point_taken_back_reads_in_the_singular(console: ConsoleDriver) -> None:
+    await console.run(pairing("a", "b", points=1, then='wait 1d\n@a clicks "Yes, we met"'))
+    said = await console.run('@b clicks "Not this time"')
+    assert "the 1 point your group's yes gave you is taken back" in said

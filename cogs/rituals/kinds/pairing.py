@@ -69,8 +69,8 @@ class PairingKind(RitualKind):
         for number, group in asked.items():
             if len(group) == 1:
                 reply = Reply(
-                    text=f"Your group for **{ritual.name}** has left the ritual this round, so there is nothing "
-                    "to answer. You'll be paired again next round!"
+                    text=f"The others in your group for **{ritual.name}** are no longer taking part this round, so "
+                    "there is nothing to answer. You'll be paired again next round!"
                 )
             else:
                 reply = Reply(

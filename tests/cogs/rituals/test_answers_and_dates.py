@@ -154,3 +154,9 @@ async def test_a_single_point_taken_back_reads_in_the_singular(console: ConsoleD
     await console.run(pairing("a", "b", points=1, then='wait 1d\n@a clicks "Yes, we met"'))
     said = await console.run('@b clicks "Not this time"')
     assert "the 1 point your group's yes gave you is taken back" in said
+
+
+async def test_a_member_whose_partner_left_is_told_there_is_nothing_to_answer(console: ConsoleDriver) -> None:
+    said = await console.run(pairing("a", "b", then="@b leaves\nwait 1d"))
+    assert "[group @a] The others in your group for pairs are no longer taking part this round" in said
+    assert "Did you meet" not in said

@@ -52,7 +52,8 @@ async def run_console(
 ) -> None:
     """Run script lines (or, with `lines=None`, an interactive session) on the console platform, its
     virtual clock starting at `start` (default: now)."""
-    from bot.platforms.console import ConsolePlatform, interactive, print_block
+    from bot.platforms.console import interactive, print_block
+    from bot.platforms.console.platform import ConsolePlatform
 
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)

@@ -17,8 +17,7 @@ from bot.core.clock import SystemClock, VirtualClock
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered
-from bot.platforms.console import script_lines
-from bot.platforms.console.script import ScriptError
+from bot.platforms.console import ScriptError, script_lines
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer

@@ -9,7 +9,7 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
@@ -23,6 +23,8 @@ def dialect_insert(name: str, table: Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not imported where only SQLite is used (start-up)
+
         return postgresql.insert(table)
     raise RuntimeError(f"Hearth supports SQLite and PostgreSQL, not {name}")
 

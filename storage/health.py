@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Dialect, and_, bindparam, case, func, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import dialect_insert, insert_rows_sqlite
@@ -152,6 +151,8 @@ def _upsert_sql(
     must then be distinct by key (they are: merged per row in memory)."""
     columns = (*keys, *counters, *maxima)
     if dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not imported where only SQLite is used (start-up)
+
         arrays = select(*[func.unnest(bindparam(name, type_=postgresql.ARRAY(table.c[name].type))) for name in columns])
         insert = postgresql.insert(table).from_select(list(columns), arrays)
     else:

@@ -35,7 +35,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -546,6 +545,8 @@ def _totals_by_award_sql(head: str, conflict: str, awards: int) -> str:
 def _totals_from_arrays(dialect: Dialect) -> _Compiled:
     """The totals upsert of a batch as one statement (PostgreSQL): `INSERT ... SELECT unnest(:community_id),
     unnest(:bucket), ... ON CONFLICT DO UPDATE`, one array per column, rows in key order."""
+    from sqlalchemy.dialects import postgresql  # not imported where only SQLite is used (start-up)
+
     totals = MemberTotal.__table__  # type: ignore[attr-defined]
     arrays = select(
         *[func.unnest(bindparam(name, type_=postgresql.ARRAY(totals.c[name].type))) for name in _TOTALS_COLUMNS]

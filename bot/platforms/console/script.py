@@ -30,16 +30,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
+from bot.platforms.console import NAME, ScriptError
 from config.durations import parse_duration
-
-# Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`.
-NAME = r"\w[\w.\-]*"
-
-
-class ScriptError(ValueError):
-    def __init__(self, line_number: int, line: str, why: str) -> None:
-        super().__init__(f"line {line_number}: {why}: {line!r}")
-        self.line_number = line_number
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,13 @@ class SlackPlatform:
         # Events are handled before Slack gets its 200, so that what Slack was told we have is within the
         # activity buffer's bound (bot/core/ingest.py); commands and clicks are answered first and run
         # after (`SlackInteractions.after_ack`), as Slack's 3-second limit asks.
+        # A name given: without one Bolt finds its caller's file name with `inspect.stack()`, which reads the
+        # source of every frame (a tenth of start-up here).
         self.app = AsyncApp(
-            client=self.client, signing_secret=settings.slack_signing_secret or "", process_before_response=True
+            name="hearth",
+            client=self.client,
+            signing_secret=settings.slack_signing_secret or "",
+            process_before_response=True,
         )
         self.team_id = ""
         self.team_name = ""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from bot.core.runtime import Hearth
+from storage.models import MemberTotal
 from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver
 
@@ -190,3 +194,23 @@ async def test_a_category_word_alone_is_the_category_whatever_its_name(console: 
     assert board(said, "this week · #helpful") == ["🥇 alice — 10 points"]
     assert "Leaderboard — all time · introductions" in said
     assert "is not" not in said
+
+
+async def test_a_tag_of_thirty_characters_fits_its_boards_buckets(hearth: Hearth, console: ConsoleDriver) -> None:
+    """A tag's boards are totals buckets `quarter:2026-Q4~tag:<tag>`: with a tag of up to 30 characters that is 50,
+    and the column held 40 (PostgreSQL refused the kudos; SQLite, which does not enforce a VARCHAR's length,
+    ranked them)."""
+    tag = "t" * 30
+    said = await console.run(
+        f"""
+        @admin is admin
+        @admin: /recognition tags add {tag}
+        @alice: /kudos @bob thanks #{tag}
+        @admin: /leaderboard quarter #{tag}
+        """
+    )
+    assert board(said, f"this quarter · #{tag}") == ["🥇 bob — 10 points"]
+    async with hearth.services.db.read() as session:
+        longest = (await session.execute(select(func.max(func.length(MemberTotal.bucket))))).scalar_one()
+    column = MemberTotal.__table__.c.bucket.type  # type: ignore[attr-defined]
+    assert longest == len(f"quarter:YYYY-QN~tag:{tag}") <= column.length  # the longest period, and the tag

@@ -108,7 +108,8 @@ class MemberTotal(SQLModel, table=True):
     __table_args__ = (Index("ix_member_total_board", "community_id", "bucket", "points", "member_id"),)
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
-    bucket: str = Field(max_length=40, primary_key=True)
+    # `quarter:2026-Q4~tag:` and a value tag of up to 30 characters: 50 (migration 0011_tag_buckets).
+    bucket: str = Field(max_length=64, primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     points: int = 0
     kudos_received: int = 0

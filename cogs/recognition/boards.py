@@ -21,7 +21,7 @@ from bot.core.wording import medal, not_one_of, number, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of, parse_titles, title_of
 from cogs.recognition.service import CATEGORIES, PERIODS, RecognitionService
-from cogs.recognition.settings import RecognitionSettings, tag_list
+from cogs.recognition.settings import RecognitionSettings, tag_list, tag_name
 from storage import ledger, recognition, seasons
 from storage.ledger import BoardRow, Standing, tag_category
 
@@ -132,7 +132,7 @@ class Boards:
         return await self.show(ctx, view, private=True)
 
     async def _resolve(self, ctx: Context, view: BoardView, own: RecognitionSettings) -> _Board:
-        category = view.category.strip().lstrip("#").lower() or "all"
+        category = tag_name(view.category) or "all"
         if category not in tag_list(own):
             category = CATEGORY_ALIASES.get(category, category)
         tag = category if category not in CATEGORIES and category in tag_list(own) else None

@@ -22,7 +22,14 @@ from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_t
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
-from cogs.recognition.settings import EMOJI_NAMES, MAX_TAGS, TAG_PATTERN, RecognitionSettings, tag_list
+from cogs.recognition.settings import (
+    EMOJI_NAMES,
+    MAX_TAGS,
+    TAG_PATTERN,
+    RecognitionSettings,
+    tag_list,
+    tag_name,
+)
 from config.community import CommunitySettings
 from storage.ledger import Award
 
@@ -232,7 +239,7 @@ class RecognitionFeature:
                 + ", ".join(f"#{each}" for each in known)
                 + ". Boards: `/leaderboard category:TAG`."
             )
-        name = (tag or "").strip().lstrip("#").lower()
+        name = tag_name(tag or "")
         if not TAG_PATTERN.fullmatch(f"#{name}"):
             return Reply.private(
                 "A tag is one word of up to 30 letters, digits, - or _ (`/recognition tags add helpful`)."

@@ -18,9 +18,9 @@ month's, quarter's or year's boards. Its idempotency key is the file's name and 
 same file again adds nothing, whatever line each member moved to. A member imported from the file before with
 other points is not imported again and is reported: a member is never imported twice from one file.
 
-Bad lines (an unreadable id or number, a member twice) are reported by number and change nothing; the good
-lines import. Members Hearth has not seen yet are created with the platform's id; their name comes when
-Hearth first sees them.
+Bad lines (an unreadable id or number, a member twice, a quote left open over several lines) are reported by
+number and change nothing; the good lines import. Members Hearth has not seen yet are created with the
+platform's id; their name comes when Hearth first sees them.
 """
 
 from __future__ import annotations
@@ -106,9 +106,21 @@ def read_lines(
     good: list[Line] = []
     problems: list[tuple[int, str]] = []
     first_line_of: dict[str, int] = {}
-    for number, cells in rows:
+    for number, cells, last in rows:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are no lines
+        if last > number:
+            # A `"` opening a cell that is closed only lines later (a hand-edited name): the csv module reads
+            # those lines as one cell, and the cells after it as this member's. No id, name or number holds a
+            # line break, so this is never a line to import, nor are the members swallowed.
+            problems.append(
+                (
+                    number,
+                    f'{file_name}:{number}: a quote (") opens a cell here that runs on to line {last}, so lines '
+                    f"{number}–{last} read as one; close or remove that quote; not imported",
+                )
+            )
+            continue
 
         def cell(at: int | None, cells: list[str] = cells) -> str:
             return cells[at].strip() if at is not None and at < len(cells) else ""
@@ -133,14 +145,17 @@ def read_lines(
     return good, problems
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of each CSV record; the delimiter (`,`, `;`, tab) read from the header."""
+def _rows(text: str) -> Iterator[tuple[int, list[str], int]]:
+    """(first line number, cells, last line number) of each CSV record (a quoted cell may hold line breaks);
+    the delimiter (`,`, `;`, tab) read from the header."""
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    ended = 0  # the line the previous record ended on
     try:
         for cells in reader:
-            yield reader.line_num, cells
+            start, ended = ended + 1, reader.line_num
+            yield start, cells, ended
     except csv.Error as error:
         raise ImportRefused(f"line {reader.line_num} cannot be read as CSV ({error}); nothing was imported.") from None
 

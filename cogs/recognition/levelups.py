@@ -69,7 +69,10 @@ class LevelUps:
         own = settings.of(RecognitionSettings)
         old = level_of(before, own.level_curve, own.level_step).level
         new = level_of(after, own.level_curve, own.level_step).level
-        if new == old:
+        if new == old or self.services.identity.departed(member.id):
+            # One who left (an adjustment, a void of kudos they received) is congratulated in no channel, and
+            # holds no roles to change (Discord refuses a role to one no longer in the server; the moderators
+            # would be told the role cannot be given): `/levels sync` gives theirs once they are back.
             return
         if new > old:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 from typing import Literal
 
@@ -130,7 +131,7 @@ class RecognitionSettings(Section):
             return value
         tags: list[str] = []
         for word in value.replace(",", " ").split():
-            name = word.lstrip("#").lower()
+            name = tag_name(word)
             if not TAG_PATTERN.fullmatch(f"#{name}"):
                 raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
             if name in ("all", *CATEGORIES):
@@ -238,7 +239,14 @@ def tag_list(own: RecognitionSettings) -> list[str]:
     return [tag for tag in own.value_tags.replace(",", " ").split() if tag]
 
 
-TAG_PATTERN = re.compile(r"#([a-z0-9][a-z0-9_-]{0,29})\b", re.IGNORECASE)
+# Letters of any script (`#entraide`, `#qualité`, `#助け合い`), digits, `-` and `_`; compared as `tag_name` keeps them.
+TAG_PATTERN = re.compile(r"#([^\W_][\w-]{0,29})\b")
+
+
+def tag_name(text: str) -> str:
+    """A tag as kept and compared: without its `#`, lowercase, its accents composed (`é` typed as `e` and a
+    combining accent is `é`)."""
+    return unicodedata.normalize("NFC", text.strip().lstrip("#")).lower()
 
 
 def tags_in(reason: str | None, own: RecognitionSettings) -> tuple[str, ...]:
@@ -247,4 +255,5 @@ def tags_in(reason: str | None, own: RecognitionSettings) -> tuple[str, ...]:
     if not reason or own.value_tags_mode == "off":
         return ()
     known = set(tag_list(own))
-    return tuple(dict.fromkeys(t.lower() for t in TAG_PATTERN.findall(reason) if t.lower() in known))
+    found = (tag_name(t) for t in TAG_PATTERN.findall(unicodedata.normalize("NFC", reason)))
+    return tuple(dict.fromkeys(t for t in found if t in known))

@@ -99,7 +99,11 @@ PLATFORM = Platform(
     rank=1000,
     virtual_time=True,
     member_ids=MemberIdFormat(
-        NAME, "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k)", case_insensitive=True
+        # @everyone, @here and @channel mention groups, never one member (as in the console's own lines).
+        rf"(?!(?i:everyone|here|channel)$){NAME}",
+        "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k); everyone, here and channel "
+        "are groups",
+        case_insensitive=True,
     ),
 )
 

@@ -131,10 +131,46 @@ async def test_console_names_are_one_member_however_capitalised(hearth: Hearth, 
     assert done.problems == [
         "mee6.csv:3: alice is on line 2 already; not imported",
         "mee6.csv:4: “i,j” is not a member id: a console name is a letter, digit or _ then those, `.` or `-` "
-        "(alice, dana.k); not imported",
+        "(alice, dana.k); everyone, here and channel are groups; not imported",
     ]
     said = await console.run("@bob: hi\n@admin is admin\n@admin: /leaderboard all")
     assert figures(board(said, "all time")) == ["🥇 alice — 5 points", "🥈 bob — 4 points"]
+
+
+async def test_group_mentions_are_no_members_to_import(hearth: Hearth, console: ConsoleDriver) -> None:
+    """`@everyone`, `@here` and `@channel` mention groups on the console, as in its lines: never a member given
+    points (a line of them put "everyone" on the boards)."""
+    done = await _import(hearth, "member,points\n@everyone,5\nHere,6\n<@channel>,7\nbob,3\neveryone2,4\n")
+    assert [problem.split(" is not")[0] for problem in done.problems] == [
+        "mee6.csv:2: “everyone”",
+        "mee6.csv:3: “Here”",
+        "mee6.csv:4: “channel”",
+    ]
+    assert done.problems[0].endswith("everyone, here and channel are groups; not imported")
+    said = await console.run("@admin is admin\n@admin: /leaderboard all")
+    assert figures(board(said, "all time")) == ["🥇 everyone2 — 4 points", "🥈 bob — 3 points"]
+
+
+async def test_a_quote_left_open_swallows_no_member(hearth: Hearth, console: ConsoleDriver) -> None:
+    """A `"` opening a name that is closed lines later (a hand-edited export) made the csv module read those lines
+    as one: the member of the first got the points of the last, the others vanished, and the import said all was
+    well. Now those lines are named, from the one the quote opens on, and import nothing."""
+    text = 'user_id,username,xp,level\nann,"Lucky Luke,500,5\nben,Ben,300,2\ncat,"Cat",100,1\ndan,Dan,50,0\n'
+    done = await _import(hearth, text)
+    assert done.problems == [
+        'mee6.csv:2: a quote (") opens a cell here that runs on to line 4, so lines 2–4 read as one; close or remove '
+        "that quote; not imported"
+    ]
+    assert (done.imported, done.points) == (1, 50)
+    said = await console.run("@admin is admin\n@admin: /leaderboard all")
+    assert figures(board(said, "all time")) == ["🥇 dan — 50 points"]
+    # A quote never closed runs to the end of the file: named from the line it opens on.
+    open_to_the_end = await _import(hearth, 'member,points\neve,5\n"fay,5\ngus,3\n', "open.csv")
+    assert open_to_the_end.problems == [
+        'open.csv:3: a quote (") opens a cell here that runs on to line 4, so lines 3–4 read as one; close or remove '
+        "that quote; not imported"
+    ]
+    assert (open_to_the_end.imported, open_to_the_end.points) == (1, 5)
 
 
 async def test_two_points_columns_are_refused_not_guessed(hearth: Hearth) -> None:

@@ -271,3 +271,31 @@ async def test_a_failed_announcement_still_gives_the_role(console: ConsoleDriver
     )
     assert "reached level" not in said
     assert roles(said) == ["@bob now has the role &one"]
+
+
+async def test_a_member_who_left_is_not_congratulated_nor_given_roles(console: ConsoleDriver) -> None:
+    """An adjustment for a member who left announced "⬆️ @alice reached level 5!" in the channel and gave them the
+    level's roles (which Discord refuses for one no longer in the server). They get their roles with
+    `/levels sync` once they are back."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 10
+        @admin: /levels role 1 &one
+        @alice: hello
+        @alice leaves
+        @admin: /points adjust @alice 50 points from the old bot
+        @admin: /points adjust @alice -5 too many
+        """
+    )
+    assert "+50 points for alice" in said and "-5 points for alice" in said
+    assert "reached level" not in said
+    assert roles(said) == []
+    back = await console.run(
+        """
+        @alice joins
+        @admin: /levels sync
+        """
+    )
+    assert roles(back) == ["@alice now has the role &one"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from bot.core.runtime import Hearth
+from storage.models import MemberTotal
 from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver
 
@@ -190,3 +194,51 @@ async def test_a_category_word_alone_is_the_category_whatever_its_name(console: 
     assert board(said, "this week · #helpful") == ["🥇 alice — 10 points"]
     assert "Leaderboard — all time · introductions" in said
     assert "is not" not in said
+
+
+async def test_a_tag_of_thirty_characters_fits_its_boards_buckets(hearth: Hearth, console: ConsoleDriver) -> None:
+    """A tag's boards are totals buckets `quarter:2026-Q4~tag:<tag>`: with a tag of up to 30 characters that is 50,
+    and the column held 40 (PostgreSQL refused the kudos; SQLite, which does not enforce a VARCHAR's length,
+    ranked them)."""
+    tag = "t" * 30
+    said = await console.run(
+        f"""
+        @admin is admin
+        @admin: /recognition tags add {tag}
+        @alice: /kudos @bob thanks #{tag}
+        @admin: /leaderboard quarter #{tag}
+        """
+    )
+    assert board(said, f"this quarter · #{tag}") == ["🥇 bob — 10 points"]
+    async with hearth.services.db.read() as session:
+        longest = (await session.execute(select(func.max(func.length(MemberTotal.bucket))))).scalar_one()
+    column = MemberTotal.__table__.c.bucket.type  # type: ignore[attr-defined]
+    assert longest == len(f"quarter:YYYY-QN~tag:{tag}") <= column.length  # the longest period, and the tag
+
+
+async def test_tags_are_words_of_any_script(console: ConsoleDriver) -> None:
+    """A tag is "one word of up to 30 letters": `#qualité` and `#助け合い` were refused as not letters, so a community
+    writing other than English could not name its values."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add qualité
+        @admin: /recognition tags add #助け合い
+        @admin: /recognition tags add Ärger-frei
+        @admin: /recognition tags add no!tag
+        @alice: /kudos @bob merci pour la #Qualité et #助け合い
+        @carol: /kudos @bob danke #ärger-frei
+        @admin: /leaderboard week #qualité
+        @admin: /leaderboard week 助け合い
+        @admin: /leaderboard week #Ärger-frei
+        @admin: /recognition tags
+        """
+    )
+    assert "Value tags (optional): #qualité, #助け合い, #ärger-frei." in said
+    assert "A tag is one word of up to 30 letters" in said  # no!tag
+    assert board(said, "this week · #qualité") == ["🥇 bob — 10 points"]
+    assert board(said, "this week · #助け合い") == ["🥇 bob — 10 points"]
+    assert board(said, "this week · #ärger-frei") == ["🥇 bob — 10 points"]
+    # A tag typed with a separate accent (e and U+0301) is the same tag.
+    decomposed = await console.run("@frank: /kudos @gina thanks #qualite\u0301\n@admin: /leaderboard week #qualité")
+    assert board(decomposed, "this week · #qualité") == ["🥇 bob — 10 points", "🥇 gina — 10 points"]

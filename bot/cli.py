@@ -16,18 +16,27 @@ from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import SystemClock, VirtualClock
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
-from bot.platforms import choose, registered
+from bot.platforms import choose, registered, setting_names
 from bot.platforms.console import ScriptError, script_lines
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
-from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings
+from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, unknown_settings
 from storage import identity, lifecycle
 from storage.engine import Database
 
 # The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
 PlatformChoice = StrEnum("PlatformChoice", {name: name for name in ("auto", *registered())})  # type: ignore[misc]
 app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
+
+
+def _load_settings(**overrides: object) -> Settings:
+    """`load_settings`, after a warning on standard error for each name that looks like a setting but is none
+    (`config.settings.unknown_settings`: a misspelt name leaves its setting on the default)."""
+    settings = load_settings(**overrides)
+    for line in unknown_settings(setting_names()):
+        typer.echo(f"warning: {line}", err=True)
+    return settings
 
 
 def _start_time(text: str | None) -> datetime | None:
@@ -60,7 +69,7 @@ def run(
     ] = None,
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
-    settings = load_settings(hearth_platform=platform.value if isinstance(platform, Enum) else None)
+    settings = _load_settings(hearth_platform=platform.value if isinstance(platform, Enum) else None)
     try:  # `auto` picks the console when no token is set: it logs as `hearth console` does
         on_console = choose(settings.hearth_platform)[0].virtual_time
     except SettingsError:
@@ -75,7 +84,7 @@ def console(
     start: Annotated[str | None, typer.Option(help="Virtual clock start, ISO 8601 (default: now)")] = None,
 ) -> None:
     """The console platform: interactive, or a script from --script or standard input."""
-    settings = load_settings(hearth_platform="console")
+    settings = _load_settings(hearth_platform="console")
     configure_logging(settings, console=True)
     lines: list[str] | None = None
     if script is not None:
@@ -92,7 +101,7 @@ def console(
 @app.command()
 def migrate() -> None:
     """Apply database migrations (Hearth also does this at every start)."""
-    settings = load_settings()
+    settings = _load_settings()
 
     async def upgrade() -> str:
         db = Database.open(settings.database_url)
@@ -158,7 +167,7 @@ def export(
     output: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output)")] = None,
 ) -> None:
     """Print a community's contribution history (what /export gives admins), oldest first."""
-    settings = load_settings()
+    settings = _load_settings()
 
     async def read() -> list[lifecycle.HistoryRow] | None:
         db = Database.open(settings.database_url)
@@ -211,7 +220,7 @@ def points_import(
 ) -> None:
     """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
     file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
-    settings = load_settings()
+    settings = _load_settings()
     chosen = platform.value if isinstance(platform, Enum) else None
     try:
         text = file.read_text(encoding="utf-8-sig")

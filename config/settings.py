@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import difflib
 import io
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +173,47 @@ def env_file_encoding(path: Path = Path(ENV_FILE)) -> str:
                 "quote), or start a comment with #"
             )
     return encoding
+
+
+# Names that look like a setting of Hearth's or a platform's; other variables (PATH, a compose file's) are not ours.
+_SETTING_PREFIXES = ("HEARTH_", "DISCORD_", "SLACK_")
+# Settings of the test suite and benchmarks (README "Development"), not of a running Hearth.
+_TOOLING_PREFIX = "HEARTH_TEST_"
+
+
+def unknown_settings(
+    known: Iterable[str], environ: Mapping[str, str] | None = None, path: Path = Path(ENV_FILE)
+) -> list[str]:
+    """One warning per name that looks like a setting but is none, from the environment and `.env`: named
+    like Hearth's settings (`HEARTH_`, `DISCORD_`, `SLACK_`) or nearly a known setting's name (`DATABSE_URL`),
+    with the known name it most resembles. Settings are read by exact name, so a misspelt one
+    (`DISCORD_BOT_TOKEN`, `HEARTH_DATABASE_URL`) would otherwise leave Hearth on its default (the console,
+    the default database) without a word.
+
+    `known`: every setting's name, any case. A `.env` Hearth cannot read adds nothing here: reading the
+    settings says what is wrong with it."""
+    names = {name.upper() for name in known}
+    given = list(os.environ if environ is None else environ)
+    if path.is_file():
+        try:
+            given += [
+                binding.key
+                for binding in parse_stream(io.StringIO(path.read_bytes().decode(env_file_encoding(path))))
+                if binding.key
+            ]
+        except (OSError, SettingsError, UnicodeDecodeError):
+            pass
+    warnings: list[str] = []
+    for name in dict.fromkeys(given):
+        upper = name.upper()
+        if upper in names or upper.startswith(_TOOLING_PREFIX):
+            continue
+        closest = difflib.get_close_matches(upper, names, n=1, cutoff=0.6)
+        if not upper.startswith(_SETTING_PREFIXES) and not difflib.get_close_matches(upper, names, n=1, cutoff=0.85):
+            continue
+        hint = f"; did you mean {closest[0]}?" if closest else ""
+        warnings.append(f'{name} is not a setting Hearth knows, so it is ignored{hint} (README "Configuration")')
+    return warnings
 
 
 def _where(data: bytes, offset: int) -> str:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.refs import ANY_MEMBER_ID, MemberIdFormat
-from config.settings import ENV_FILE, SettingsError, env_file_encoding, settings_error
+from config.settings import ENV_FILE, Settings, SettingsError, env_file_encoding, settings_error
 
 if TYPE_CHECKING:
     from bot.core.runtime import Hearth
@@ -74,6 +74,12 @@ def registered() -> dict[str, Platform]:
             if isinstance(declared, Platform):
                 found.append(declared)
     return {platform.name: platform for platform in sorted(found, key=lambda p: (p.rank, p.name))}
+
+
+def setting_names() -> list[str]:
+    """Every setting's name: Hearth's own and each registered platform's (lowercase, as the models declare them)."""
+    platforms = registered().values()
+    return [*Settings.model_fields, *(name for platform in platforms for name in platform.settings.model_fields)]
 
 
 class UnknownPlatform(SettingsError):

@@ -208,6 +208,25 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
 
 
+def test_a_misspelt_setting_is_named_with_the_setting_it_resembles(tmp_path: Path) -> None:
+    """Settings are read by exact name: without a word, a misspelt token or database left Hearth on its default
+    (the console, data/hearth.db). Other variables of the environment or `.env` are none of Hearth's business."""
+    (tmp_path / ".env").write_text("DATABSE_URL=sqlite+aiosqlite:///elsewhere.db\nCOMPOSE_PROJECT_NAME=hearth\n")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+    done = _hearth(tmp_path, "migrate", DISCORD_BOT_TOKEN="abc", HEARTH_DATABASE_URL="x", DATABASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    said = 'is not a setting Hearth knows, so it is ignored; did you mean {}? (README "Configuration")'
+    assert sorted(line for line in done.stderr.splitlines() if line.startswith("warning:")) == [
+        f"warning: DATABSE_URL {said.format('DATABASE_URL')}",
+        f"warning: DISCORD_BOT_TOKEN {said.format('DISCORD_TOKEN')}",
+        f"warning: HEARTH_DATABASE_URL {said.format('DATABASE_URL')}",
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".env", "hearth.db"]  # the database it was given
+    (tmp_path / ".env").unlink()
+    spelt_right = _hearth(tmp_path, "migrate", DATABASE_URL=url, HEARTH_TEST_DATABASE_URL="postgresql+asyncpg://x/y")
+    assert "warning" not in spelt_right.stderr
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
 def test_a_dotenv_with_a_byte_order_mark_is_read_in_its_encoding(clean_env: Path, encoding: str) -> None:
     """Windows PowerShell 5's `echo X=Y > .env` writes UTF-16 with a BOM; Notepad may add a UTF-8 BOM."""

@@ -209,6 +209,8 @@ class RecognitionFeature:
     async def adjust(self, ctx: Context, member: Member, amount: int, reason: str) -> Reply:
         if amount == 0:
             return Reply.private("An adjustment of 0 points changes nothing.")
+        if member.is_bot:  # as kudos and message points: boards rank people
+            raise UserError("Bots don't collect points, so there is nothing to adjust: boards rank people.")
         done = await self.recognition.adjust(ctx.author, member, amount, reason, ctx.settings, ctx.invocation_id)
         if not done:
             return Reply.private("That adjustment was already recorded — nothing more to do.")

@@ -41,6 +41,16 @@ async def test_bots_cannot_receive_kudos(hearth: Hearth) -> None:
     assert await given(hearth) == 0
 
 
+async def test_an_admin_cannot_put_a_bot_on_the_boards_with_an_adjustment(hearth: Hearth) -> None:
+    ctx = await hearth.context(ref("admin"), None, Permission.ADMIN, "i1")
+    reply = await hearth.run_command(
+        ctx, "points adjust", {"member": ref("helperbot", is_bot=True), "amount": 50, "reason": "test"}
+    )
+    assert reply.text == "Bots don't collect points, so there is nothing to adjust: boards rank people."
+    async with hearth.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Contribution))).scalar_one() == 0
+
+
 async def test_a_retried_command_awards_once(hearth: Hearth) -> None:
     first = await kudos(hearth, "alice", ref("bob"), "interaction-7")
     again = await kudos(hearth, "alice", ref("bob"), "interaction-7")

@@ -202,6 +202,16 @@ def test_unreadable_line_stops_with_its_number(tmp_path: Path) -> None:
     assert "kudos" not in done.stdout
 
 
+def test_no_one_speaks_or_acts_as_a_group_mention(tmp_path: Path) -> None:
+    """`@everyone: hi` made a member named everyone, who then earned points and stood on the boards."""
+    done = _hearth(["console"], "@alice: hello @everyone\n@Here: hi\n@alice: /leaderboard\n", tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: script line 2: @here mentions a group, not a member: no one speaks or acts as it: '@Here: hi'\n"
+    )
+    assert done.stdout == ""  # the script stops before its first line runs
+
+
 async def test_control_characters_and_bidi_overrides_never_reach_the_terminal(console: ConsoleDriver) -> None:
     before = len(console.blocks)
     # One line as a script holds it (the driver's own splitting would cut at U+0085).

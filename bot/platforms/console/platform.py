@@ -36,6 +36,7 @@ from bot.core.reply import Form, Reply, clean_user_text, mentioned_members, rend
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console.script import (
+    GROUP_MENTIONS,
     NAME,
     Action,
     Click,
@@ -67,7 +68,6 @@ COMMUNITY = CommunityRef("console", "console", "Console")
 FILES_DIR = Path("data") / "files"
 _MEMBER_TOKEN = re.compile(rf"^@({NAME})$")
 _CHANNEL_TOKEN = re.compile(rf"^#({NAME})$")
-_GROUP_MENTIONS = frozenset({"everyone", "here", "channel"})
 _ROLE_TOKEN = re.compile(rf"^&({NAME})$")
 _LEVELS = {"admin": Permission.ADMIN, "moderator": Permission.MODERATOR, "member": Permission.MEMBER}
 # What members do in the community: none of it reaches Hearth while it is removed (as on Discord and Slack,
@@ -527,7 +527,7 @@ class ConsolePlatform:
     def _resolve(self, token: str, kind: OptionType) -> object | None:
         if kind is OptionType.MEMBER and (match := _MEMBER_TOKEN.match(token)):
             # Everyone and here are the platforms' group mentions, never a member (nor thanked, nor on a board).
-            return None if match.group(1).casefold() in _GROUP_MENTIONS else member_ref(match.group(1))
+            return None if match.group(1).casefold() in GROUP_MENTIONS else member_ref(match.group(1))
         if kind is OptionType.CHANNEL and (match := _CHANNEL_TOKEN.match(token)):
             return channel_ref(match.group(1))
         if kind is OptionType.ROLE and (match := _ROLE_TOKEN.match(token)):

@@ -206,6 +206,10 @@ def member_name(name: str) -> str:
     return name.lower()
 
 
+# `@everyone`, `@here` and `@channel` mention everyone there (as on Discord and Slack), never one member.
+GROUP_MENTIONS = frozenset({"everyone", "here", "channel"})
+
+
 def parse_line(line: str, line_number: int = 0) -> Action | None:
     """One action (its member names lowercased, see `member_name`), or None for a comment or blank line.
     Raises ScriptError naming the line."""
@@ -215,6 +219,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
     names = {
         field: member_name(value) for field in _MEMBER_FIELDS if isinstance(value := getattr(action, field, None), str)
     }
+    if groups := sorted(name for name in names.values() if name in GROUP_MENTIONS):
+        raise ScriptError(line_number, line, f"@{groups[0]} mentions a group, not a member: no one speaks or acts as it")
     # Every action is a dataclass; which of them name whom varies, so mypy cannot follow the union here.
     return cast(Action, replace(cast(Any, action), **names)) if names else action
 

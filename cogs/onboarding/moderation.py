@@ -209,17 +209,27 @@ class ModeratorCommands:
 
     @ONBOARDING.command(
         "access",
-        "What agreeing to the rules gives: a role (Discord) or a channel (Slack)",
-        Option("role", OptionType.ROLE, "The member role", required=False),
+        "What agreeing to the rules gives: a role (Discord), a channel (Slack), or nothing",
+        Option("role", OptionType.ROLE, "The member role (leave both out: nothing)", required=False),
         Option("channel", OptionType.CHANNEL, "A channel to join", required=False),
         permission=MOD,
     )
     async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        if role is None and channel is None:
+            # As `/onboarding channel welcome` without a channel: a role Hearth cannot give would otherwise hold
+            # every newcomer at the rules with no way back to "nothing more" than choosing another.
+            await self.journeys.change_setup(ctx.community.id, access_kind=None, access_id=None, access_name="")
+            return await self._changed(ctx, "Done: agreeing to the rules now gives nothing more.")
         kind, target_id, name = self._target_of(
             role, channel, "/onboarding access role:&member", "/onboarding access channel:#members"
         )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
-        return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
+        given = (
+            f"the role **{name or target_id}**"
+            if kind == "role"
+            else f"a place in {channel_mention(ChannelRef(ctx.community.ref, target_id, name))}"
+        )
+        return await self._changed(ctx, f"Done: agreeing to the rules now gives {given}.")
 
     @ONBOARDING.command(
         "interest-add",
@@ -230,6 +240,11 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        name = " ".join(name.split())
+        if not name:
+            raise UserError(
+                "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`."
+            )
         kind, target_id, target_name = self._target_of(
             role,
             channel,

@@ -324,3 +324,30 @@ async def test_alerting_moderators_before_the_reminder_is_allowed_but_said(conso
     assert "Note:" not in said
     said = await console.run("@mod: /onboarding set raid_joins 7")
     assert "Note:" not in said
+
+
+async def test_moderators_can_take_back_what_agreeing_gives(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: once set, `/onboarding access` could not go back to giving nothing (left out, it asked for a role
+    or a channel), so a role Hearth may not grant held every newcomer at the rules; its answer said "gives that"."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /onboarding access role:&member
+        @mod: /onboarding access channel:#members
+        """
+    )
+    assert "Done: agreeing to the rules now gives the role member." in said
+    assert "Done: agreeing to the rules now gives a place in #members." in said
+    said = await console.run("@mod: /onboarding access\n@mod: /onboarding show")
+    assert "Done: agreeing to the rules now gives nothing more." in said
+    assert "Agreeing gives nothing more." in said
+    said = await console.run('@alice joins\n@alice clicks "I agree to the rules"')
+    assert "Thanks for agreeing to the rules!" in said
+    assert "[channels]" not in said and "[roles]" not in said
+
+
+async def test_an_interest_needs_a_name(console: ConsoleDriver) -> None:
+    """tester-b: a blank name got past, refused for its missing role with a broken example (`interest-add  role:&`)."""
+    said = await console.run('@mod is moderator\n@mod: /onboarding interest-add "   " role:&x\n@mod: /onboarding show')
+    assert "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`." in said
+    assert "Interests: none (the step is skipped)" in said

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core.context import Context
 from bot.core.events import Contributed, MemberJoined, MessagePosted
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # How long a community's open "say hello" steps are trusted before they are read again (real seconds).
 HELLO_RELOAD_SECONDS = 60.0
+# A journey completed because no required step is left (steps switched off) goes without a public welcome or a
+# word to the welcomer when it began longer ago than this.
+QUIET_AFTER = timedelta(days=7)
 
 
 class Checklist:
@@ -138,6 +142,22 @@ class Checklist:
             )
         if settings.of(OnboardingSettings).welcome_when == "join":
             await self.welcomes.public_welcome(member, settings, welcomer, now)
+        # Every step off or optional: nothing holds them, so they are in (a welcome at completion is posted now).
+        await self.finish_if_nothing_left(progress, settings)
+
+    async def finish_if_nothing_left(self, progress: Progress, settings: CommunitySettings) -> None:
+        """Complete a journey no required step is left in, as its last step would have: the welcomer's points and
+        thanks, the welcome at completion. A journey older than QUIET_AFTER (left open since before steps were
+        switched off) is completed without a word: a public welcome then would greet someone long here."""
+        now = self.services.clock.now()
+        if not await self.journeys.finish_if_nothing_left(progress, settings, now):
+            return
+        if now - progress.journey.joined_at > QUIET_AFTER:
+            return
+        member_id = progress.journey.member_id
+        member = (await self.services.identity.members_by_id([member_id])).get(member_id)
+        if member is not None:
+            await self._completed(member, settings, StepOutcome(True, True, progress.journey.welcomer_id))
 
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)

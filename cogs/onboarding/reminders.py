@@ -54,14 +54,16 @@ class Reminders:
         sent = await self.journeys.notices([progress.journey.member_id for progress in everyone])
         for progress in everyone:
             current = progress.current
-            if current is None:
-                continue
             journey = progress.journey
             if journey.community_id in self.services.absent:
                 # Hearth was removed there: nothing would reach the member, so nothing is claimed and the
                 # reminder goes once Hearth is added back (re-adding writes, which ends this sweep's quiet).
                 continue
             settings = await self.services.settings.get(journey.community_id)
+            if current is None:
+                # The steps they had left were switched off (or became skipped) after they did the others.
+                await self.checklist.finish_if_nothing_left(progress, settings)
+                continue
             tuned = settings.of(OnboardingSettings)
             waited = now - progress.since
             if waited >= tuned.nudge_after and (journey.member_id, current.step, "nudge") not in sent:

@@ -351,3 +351,46 @@ async def test_an_interest_needs_a_name(console: ConsoleDriver) -> None:
     said = await console.run('@mod is moderator\n@mod: /onboarding interest-add "   " role:&x\n@mod: /onboarding show')
     assert "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`." in said
     assert "Interests: none (the step is skipped)" in said
+
+
+async def test_a_newcomer_whose_last_steps_are_switched_off_is_done(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: with the only step left switched off, a newcomer was done in `/onboarding status` but never
+    completed: no welcome at completion, nothing for their welcomer, not counted as finished in health."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n"
+        '@alice joins\n@alice clicks "I agree to the rules"'
+    )
+    said = await console.run("@mod: /onboarding step hello off\nwait 30m")
+    assert "[#welcome] Welcome to Console, @alice! 👋" in said
+    assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    # Done once: a later sweep, or a hello now, adds nothing.
+    said = await console.run("wait 1h\n@alice: hello!")
+    assert "finished onboarding" not in said and "[#welcome]" not in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+
+
+async def test_with_every_step_off_a_newcomer_is_in_at_once(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: with every step off, a welcome at completion was never posted, as nobody ever completed."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n"
+        + "".join(f"@mod: /onboarding step {step} off\n" for step in ("rules", "interests", "intro", "hello"))
+        + "@alice joins"
+    )
+    assert "Your way into" not in said  # no checklist to send
+    assert "[#welcome] Welcome to Console, @alice! 👋" in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+
+
+async def test_a_journey_left_open_for_long_is_completed_without_a_word(console: ConsoleDriver, hearth: Hearth) -> None:
+    """A newcomer stuck for weeks when the step is switched off is not welcomed publicly as if they just arrived."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n@alice joins\nwait 8d"
+    )
+    said = await console.run("@mod: /onboarding step rules off\n@mod: /onboarding step hello off\nwait 30m")
+    assert "[#welcome]" not in said and "finished onboarding" not in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    assert "Nobody is stuck" in await console.run("@mod: /onboarding status")

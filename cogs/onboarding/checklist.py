@@ -12,7 +12,18 @@ from bot.core.context import Context
 from bot.core.events import Contributed, MemberJoined, MessagePosted
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
-from bot.core.reply import Button, ButtonStyle, Card, CardField, Reply, Select, SelectOption, UserError, mention
+from bot.core.reply import (
+    Button,
+    ButtonStyle,
+    Card,
+    CardField,
+    Reply,
+    Select,
+    SelectOption,
+    UserError,
+    channel_mention,
+    mention,
+)
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.onboarding.groups import ONBOARDING
@@ -21,6 +32,7 @@ from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
 from storage.kinds import Kind
+from storage.onboarding import Interest
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +76,7 @@ class Checklist:
         if progress.has("interests"):
             select = Select(
                 "onb:interests",
-                tuple(SelectOption(i.label, i.key) for i in interests),
+                tuple(SelectOption(i.label, i.key, default=i.key in chosen) for i in interests),
                 placeholder="Choose your interests",
                 max_values=len(interests),
             )
@@ -259,7 +271,41 @@ class Checklist:
                 await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name)
         outcome = await self.journeys.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
         chosen = ", ".join(offered[key].label for key in values)
-        return await self._after_step(ctx, outcome, f"Interests saved: {chosen}.")
+        text = f"Interests saved: {chosen}."
+        dropped = [offered[key] for key in sorted(already - set(values)) if key in offered]
+        if dropped:
+            text += await self._take_back(ctx, dropped, [offered[key] for key in values])
+        return await self._after_step(ctx, outcome, text)
+
+    async def _take_back(self, ctx: Context, dropped: list[Interest], kept: list[Interest]) -> str:
+        """An interest no longer chosen takes its role back (unless a chosen one, or agreeing, gives it too), as
+        a role menu does; a channel stays joined, the member's to leave. What the member is told about it."""
+        setup = await self.journeys.setup(ctx.community.id)
+        keep = {(i.target_kind, i.target_id) for i in kept}
+        if setup.access_kind and setup.access_id:
+            keep.add((setup.access_kind, setup.access_id))
+        channels: list[str] = []
+        failed: list[str] = []
+        for interest in dropped:
+            if (interest.target_kind, interest.target_id) in keep:
+                continue
+            if interest.target_kind != "role":
+                channels.append(
+                    channel_mention(ChannelRef(ctx.community.ref, interest.target_id, interest.target_name))
+                )
+                continue
+            role = RoleRef(ctx.community.ref, interest.target_id, interest.target_name)
+            try:
+                await self.services.messenger.remove_role(ctx.author.ref, role)
+            except PlatformError:
+                failed.append(interest.target_name or interest.target_id)
+            keep.add((interest.target_kind, interest.target_id))  # one removal per role
+        text = ""
+        if channels:
+            text += f" You're still in {', '.join(channels)}: leave it there whenever you like."
+        if failed:
+            text += f" I couldn't take back the role {', '.join(failed)}; a moderator can."
+        return text
 
     async def _after_step(self, ctx: Context, outcome: StepOutcome, text: str) -> Reply:
         if outcome.completed:

@@ -394,3 +394,22 @@ async def test_a_journey_left_open_for_long_is_completed_without_a_word(console:
     assert "[#welcome]" not in said and "finished onboarding" not in said
     assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
     assert "Nobody is stuck" in await console.run("@mod: /onboarding status")
+
+
+async def test_interests_chosen_again_replace_the_roles_of_those_left_out(console: ConsoleDriver) -> None:
+    """tester-b: choosing again kept every role given before (`Interests saved: Python.` with &python and &art),
+    and the menu did not show what was chosen. A channel stays joined, as the member's to leave."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding interest-add Art role:&art\n"
+        "@mod: /onboarding interest-add Python role:&python\n@mod: /onboarding interest-add Games channel:#games\n"
+        '@alice joins\n@alice picks "Art", "Python", "Games"'
+    )
+    said = await console.run('@alice: /onboarding checklist\n@alice picks "Python"')
+    assert '{Choose your interests: "Art" ✓, "Games" ✓, "Python" ✓ (up to 3)}' in said
+    assert "[roles] @alice no longer has the role &art" in said
+    assert "&python" not in said  # kept, not given again
+    assert "Interests saved: Python. You're still in #games: leave it there whenever you like." in said
+    assert '{Choose your interests: "Art", "Games", "Python" ✓ (up to 3)}' in said
+
+    said = await console.run('bot cannot grant &python\n@alice: /onboarding checklist\n@alice picks "Art"')
+    assert "Interests saved: Art. I couldn't take back the role python; a moderator can." in said

@@ -90,6 +90,7 @@ class FakeDiscord:
             ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._edit_message),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+/threads"), self._thread),
             ("PUT", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._grant_role),
+            ("DELETE", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._remove_role),
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
@@ -321,6 +322,16 @@ class FakeDiscord:
         # Discord also tells the gateway: the thread's creator is its first member.
         await self.dispatch("THREAD_CREATE", p.thread_create(call.created))
         return json_response(call.created)
+
+    async def _remove_role(self, match: re.Match[str], call: Call) -> web.Response:
+        if "roles" in self.forbid:
+            return json_response(p.error(50013, "Missing Permissions"), 403)
+        name = self.world.user_name(match.group("user"))
+        roles = self.world.member_roles.setdefault(name, [])
+        if self.world.role_name(match.group("role")) in roles:
+            roles.remove(self.world.role_name(match.group("role")))
+            await self.dispatch("GUILD_MEMBER_UPDATE", p.member_update(self.world, name))
+        return empty()
 
     async def _grant_role(self, match: re.Match[str], call: Call) -> web.Response:
         if "roles" in self.forbid:

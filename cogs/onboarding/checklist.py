@@ -114,12 +114,13 @@ class Checklist:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
         welcome_dm = settings.of(OnboardingSettings).welcome_dm
         welcome_channel = settings.basics.welcome_channel
-        why = "I couldn't send you a direct message, so" if welcome_dm else "Hi!"
+        # After the platform's "@name, ": "@ann, here is ...", never "@ann, Hi! here is ...".
+        why = "I couldn't send you a direct message, so " if welcome_dm else ""
         return await self.services.notify_member(
             member,
             reply,
             fallback=ChannelRef(member.community, welcome_channel) if welcome_channel else None,
-            lead=f"{why} here is your checklist (the buttons work for you).",
+            lead=f"{why}here is your checklist (the buttons work for you).",
             dm=welcome_dm,
         )
 

@@ -120,12 +120,25 @@ class ModeratorCommands:
                 )
             steps.append(f"{number}. {STEP_LABELS[step]} — {mode}")
         offered = "; ".join(f"{i.label} → {_target(ctx, i)}" for i in interests) or "none (the step is skipped)"
-        dm = "Newcomers get their checklist by direct message" if own.welcome_dm else "Newcomers get their checklist"
+        welcome_channel = settings.basics.welcome_channel
+        if own.welcome_dm:
+            checklist = "Newcomers get their checklist by direct message " + (
+                f"(or a mention in {channel(welcome_channel)} when their DMs are closed)."
+                if welcome_channel
+                else "(none when their DMs are closed: no welcome channel is set)."
+            )
+        elif welcome_channel:
+            checklist = f"Newcomers get their checklist as a mention in {channel(welcome_channel)}."
+        else:
+            checklist = (
+                "⚠️ Newcomers get no checklist: `welcome_dm` is no and no welcome channel is set "
+                "(`/onboarding channel welcome #channel`). They can still run /onboarding checklist."
+            )
         lines = [
             f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
             f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
             f"**Message**: {setup.welcome_message or default_welcome(settings)}",
-            f"**Checklist**: {dm} (or a mention in {channel(settings.basics.welcome_channel)} when DMs are closed).",
+            f"**Checklist**: {checklist}",
             *steps,
             f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
             f"**Interests**: {offered}",

@@ -413,3 +413,28 @@ async def test_interests_chosen_again_replace_the_roles_of_those_left_out(consol
 
     said = await console.run('bot cannot grant &python\n@alice: /onboarding checklist\n@alice picks "Art"')
     assert "Interests saved: Art. I couldn't take back the role python; a moderator can." in said
+
+
+async def test_without_dms_the_checklist_is_posted_in_the_welcome_channel(console: ConsoleDriver) -> None:
+    """tester-b: `welcome_dm no` read `@alice, Hi! here is your checklist` (a lowercase sentence after `Hi!`)."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n@mod: /onboarding set welcome_dm no\n"
+        "@alice joins"
+    )
+    assert "[#welcome] @alice, here is your checklist (the buttons work for you)." in said
+    assert "[dm @alice]" not in said
+    said = await console.run('@alice clicks "I agree to the rules"')
+    assert "[only @alice] Thanks for agreeing to the rules!" in said
+
+
+async def test_the_setup_says_where_the_checklist_goes(console: ConsoleDriver) -> None:
+    """tester-b: with `welcome_dm no` and no welcome channel newcomers got no checklist at all, while
+    `/onboarding show` said "Newcomers get their checklist (or a mention in (no channel set) when DMs are closed)"."""
+    said = await console.run("@mod is moderator\n@mod: /onboarding show")
+    assert "Checklist: Newcomers get their checklist by direct message (none when their DMs are closed" in said
+    said = await console.run("@mod: /onboarding set welcome_dm no\n@mod: /onboarding show")
+    assert "Checklist: ⚠️ Newcomers get no checklist: `welcome_dm` is no and no welcome channel is set" in said
+    said = await console.run("@mod: /onboarding channel welcome #welcome\n@mod: /onboarding show")
+    assert "Checklist: Newcomers get their checklist as a mention in #welcome." in said
+    said = await console.run("@mod: /onboarding set welcome_dm yes\n@mod: /onboarding show")
+    assert "by direct message (or a mention in #welcome when their DMs are closed)." in said

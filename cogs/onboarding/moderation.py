@@ -74,9 +74,15 @@ class ModeratorCommands:
             current = progress.current
             assert current is not None
             member_id = progress.journey.member_id
+            # "missed": the reminder was due but could not reach them (stored beside its "nudge" claim).
+            reminded = (
+                "the reminder could not reach them: DMs closed, no welcome channel"
+                if (member_id, current.step, "missed") in sent
+                else "reminded"
+            )
             flags = [
                 label
-                for kind, label in (("nudge", "reminded"), ("alert", "mods told"))
+                for kind, label in (("nudge", reminded), ("alert", "mods told"))
                 if (member_id, current.step, kind) in sent
             ]
             lines.append(

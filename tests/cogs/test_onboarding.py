@@ -438,3 +438,22 @@ async def test_the_setup_says_where_the_checklist_goes(console: ConsoleDriver) -
     assert "Checklist: Newcomers get their checklist as a mention in #welcome." in said
     said = await console.run("@mod: /onboarding set welcome_dm yes\n@mod: /onboarding show")
     assert "by direct message (or a mention in #welcome when their DMs are closed)." in said
+
+
+async def test_a_reminder_that_reached_nobody_is_not_reported_as_sent(console: ConsoleDriver) -> None:
+    """tester-b: with the newcomer's DMs closed and no welcome channel, the reminder reached nobody, yet
+    `/onboarding status` said "(reminded)" and the moderators' alert did not say so."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@ann closes dms\n@ann joins\n"
+        "wait 25h\n@mod: /onboarding status"
+    )
+    assert "@ann — Accept the rules, for 1 day 1 hour (the reminder could not reach them: DMs closed" in said
+    assert "(reminded)" not in said
+    said = await console.run("wait 2d")
+    assert (
+        "[#mods] 🧭 @ann has been stuck at Accept the rules for 3 days. My reminder could not reach them "
+        "(their DMs are closed and no welcome channel is set). A personal hello might help." in said
+    )
+    # A reminder that reached her reads as before.
+    said = await console.run("@bob joins\nwait 25h\n@mod: /onboarding status")
+    assert "@bob — Accept the rules, for 1 day 1 hour (reminded)" in said

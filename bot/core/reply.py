@@ -122,6 +122,7 @@ class Button:
 class SelectOption:
     label: str
     value: str
+    default: bool = False  # shown already chosen (what the member chose before), so choosing again keeps it
 
 
 @dataclass(frozen=True)

@@ -88,21 +88,32 @@ class IntroductionsFeature:
         card = Reply(card=self._card(ctx.author.ref, fields, answers, ctx.community.ref.name))
         existing = await self.intros.intro(ctx.author.id)
         messenger = self.services.messenger
-        try:
-            if existing:
-                channel = ChannelRef(ctx.community.ref, existing.channel_id)
+        post: tuple[str, str, str | None] | None = None
+        if existing:
+            channel = ChannelRef(ctx.community.ref, existing.channel_id)
+            try:
                 await messenger.edit(channel, existing.message_id, card)
                 post = (existing.channel_id, existing.message_id, existing.thread_id)
-            else:
-                channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
+            except PlatformError:
+                # The card is gone (a moderator deleted it, its channel too) or out of Hearth's reach: a new one
+                # goes to today's intros channel, or the member could never introduce themselves again.
+                pass
+        if post is None:
+            channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
+            try:
                 message_id = await messenger.send(channel, card)
                 # The card's name, without markup or pings: a thread's name shows them raw.
                 name = self._name(ctx.author.ref, answers)
                 thread = await messenger.start_thread(channel, message_id, f"Welcome, {name}!"[:100])
-                post = (channel.external_id, message_id, thread.thread_id)
-        except PlatformError as error:
-            raise UserError(f"I couldn't post your introduction: {error.reason}") from None
+            except PlatformError as error:
+                raise UserError(f"I couldn't post your introduction: {error.reason}") from None
+            post = (channel.external_id, message_id, thread.thread_id)
         saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
+        if existing and post[1] != existing.message_id:
+            return Reply.private(
+                f"Your introduction is posted again in {channel_mention(channel)}: I could no longer edit the "
+                "earlier one. Members can say hi in its thread."
+            )
         if saved.first:
             await self.services.publish(Contributed(f"intro:{ctx.author.id}", ctx.author.ref, Kind.INTRO))
             return Reply.private(

@@ -71,9 +71,10 @@ def _singular(word: str) -> str:
 
 
 def normalise_tag(text: str) -> str:
-    """One spelling per interest: case, spacing, hyphens and underscores, simple plurals
-    (`Board  Games`, `board-game` → `board game`; `CHESSES` → `chess`)."""
-    return " ".join(_singular(word) for word in _SEPARATORS.split(text.lower()) if word)[:TAG_LIMIT]
+    """One spelling per interest: case, spacing, hyphens and underscores, a hashtag's `#`, simple plurals
+    (`Board  Games`, `board-game` → `board game`; `CHESSES`, `#chess` → `chess`; `C#` stays `c#`)."""
+    words = (word.lstrip("#") for word in _SEPARATORS.split(text.lower()))
+    return " ".join(_singular(word) for word in words if word)[:TAG_LIMIT]
 
 
 def interests_of(text: str) -> list[str]:

@@ -6,12 +6,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core.context import Context
 from bot.core.events import Contributed, MemberJoined, MessagePosted
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
-from bot.core.reply import Button, ButtonStyle, Card, CardField, Reply, Select, SelectOption, UserError, mention
+from bot.core.reply import (
+    Button,
+    ButtonStyle,
+    Card,
+    CardField,
+    Reply,
+    Select,
+    SelectOption,
+    UserError,
+    channel_mention,
+    mention,
+)
 from bot.core.services import Services
 from bot.core.wording import points
 from cogs.onboarding.groups import ONBOARDING
@@ -20,12 +32,16 @@ from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
 from storage.kinds import Kind
+from storage.onboarding import Interest
 
 log = logging.getLogger(__name__)
 
 
 # How long a community's open "say hello" steps are trusted before they are read again (real seconds).
 HELLO_RELOAD_SECONDS = 60.0
+# A journey completed because no required step is left (steps switched off) goes without a public welcome or a
+# word to the welcomer when it began longer ago than this.
+QUIET_AFTER = timedelta(days=7)
 
 
 class Checklist:
@@ -60,7 +76,7 @@ class Checklist:
         if progress.has("interests"):
             select = Select(
                 "onb:interests",
-                tuple(SelectOption(i.label, i.key) for i in interests),
+                tuple(SelectOption(i.label, i.key, default=i.key in chosen) for i in interests),
                 placeholder="Choose your interests",
                 max_values=len(interests),
             )
@@ -98,12 +114,13 @@ class Checklist:
         """DM the member; when their DMs are closed (or DMs are off), mention them in the welcome channel."""
         welcome_dm = settings.of(OnboardingSettings).welcome_dm
         welcome_channel = settings.basics.welcome_channel
-        why = "I couldn't send you a direct message, so" if welcome_dm else "Hi!"
+        # After the platform's "@name, ": "@ann, here is ...", never "@ann, Hi! here is ...".
+        why = "I couldn't send you a direct message, so " if welcome_dm else ""
         return await self.services.notify_member(
             member,
             reply,
             fallback=ChannelRef(member.community, welcome_channel) if welcome_channel else None,
-            lead=f"{why} here is your checklist (the buttons work for you).",
+            lead=f"{why}here is your checklist (the buttons work for you).",
             dm=welcome_dm,
         )
 
@@ -138,6 +155,22 @@ class Checklist:
             )
         if settings.of(OnboardingSettings).welcome_when == "join":
             await self.welcomes.public_welcome(member, settings, welcomer, now)
+        # Every step off or optional: nothing holds them, so they are in (a welcome at completion is posted now).
+        await self.finish_if_nothing_left(progress, settings)
+
+    async def finish_if_nothing_left(self, progress: Progress, settings: CommunitySettings) -> None:
+        """Complete a journey no required step is left in, as its last step would have: the welcomer's points and
+        thanks, the welcome at completion. A journey older than QUIET_AFTER (left open since before steps were
+        switched off) is completed without a word: a public welcome then would greet someone long here."""
+        now = self.services.clock.now()
+        if not await self.journeys.finish_if_nothing_left(progress, settings, now):
+            return
+        if now - progress.journey.joined_at > QUIET_AFTER:
+            return
+        member_id = progress.journey.member_id
+        member = (await self.services.identity.members_by_id([member_id])).get(member_id)
+        if member is not None:
+            await self._completed(member, settings, StepOutcome(True, True, progress.journey.welcomer_id))
 
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
@@ -239,7 +272,41 @@ class Checklist:
                 await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name)
         outcome = await self.journeys.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
         chosen = ", ".join(offered[key].label for key in values)
-        return await self._after_step(ctx, outcome, f"Interests saved: {chosen}.")
+        text = f"Interests saved: {chosen}."
+        dropped = [offered[key] for key in sorted(already - set(values)) if key in offered]
+        if dropped:
+            text += await self._take_back(ctx, dropped, [offered[key] for key in values])
+        return await self._after_step(ctx, outcome, text)
+
+    async def _take_back(self, ctx: Context, dropped: list[Interest], kept: list[Interest]) -> str:
+        """An interest no longer chosen takes its role back (unless a chosen one, or agreeing, gives it too), as
+        a role menu does; a channel stays joined, the member's to leave. What the member is told about it."""
+        setup = await self.journeys.setup(ctx.community.id)
+        keep = {(i.target_kind, i.target_id) for i in kept}
+        if setup.access_kind and setup.access_id:
+            keep.add((setup.access_kind, setup.access_id))
+        channels: list[str] = []
+        failed: list[str] = []
+        for interest in dropped:
+            if (interest.target_kind, interest.target_id) in keep:
+                continue
+            if interest.target_kind != "role":
+                channels.append(
+                    channel_mention(ChannelRef(ctx.community.ref, interest.target_id, interest.target_name))
+                )
+                continue
+            role = RoleRef(ctx.community.ref, interest.target_id, interest.target_name)
+            try:
+                await self.services.messenger.remove_role(ctx.author.ref, role)
+            except PlatformError:
+                failed.append(interest.target_name or interest.target_id)
+            keep.add((interest.target_kind, interest.target_id))  # one removal per role
+        text = ""
+        if channels:
+            text += f" You're still in {', '.join(channels)}: leave it there whenever you like."
+        if failed:
+            text += f" I couldn't take back the role {', '.join(failed)}; a moderator can."
+        return text
 
     async def _after_step(self, ctx: Context, outcome: StepOutcome, text: str) -> Reply:
         if outcome.completed:

@@ -74,9 +74,15 @@ class ModeratorCommands:
             current = progress.current
             assert current is not None
             member_id = progress.journey.member_id
+            # "missed": the reminder was due but could not reach them (stored beside its "nudge" claim).
+            reminded = (
+                "the reminder could not reach them: DMs closed, no welcome channel"
+                if (member_id, current.step, "missed") in sent
+                else "reminded"
+            )
             flags = [
                 label
-                for kind, label in (("nudge", "reminded"), ("alert", "mods told"))
+                for kind, label in (("nudge", reminded), ("alert", "mods told"))
                 if (member_id, current.step, kind) in sent
             ]
             lines.append(
@@ -120,12 +126,25 @@ class ModeratorCommands:
                 )
             steps.append(f"{number}. {STEP_LABELS[step]} — {mode}")
         offered = "; ".join(f"{i.label} → {_target(ctx, i)}" for i in interests) or "none (the step is skipped)"
-        dm = "Newcomers get their checklist by direct message" if own.welcome_dm else "Newcomers get their checklist"
+        welcome_channel = settings.basics.welcome_channel
+        if own.welcome_dm:
+            checklist = "Newcomers get their checklist by direct message " + (
+                f"(or a mention in {channel(welcome_channel)} when their DMs are closed)."
+                if welcome_channel
+                else "(none when their DMs are closed: no welcome channel is set)."
+            )
+        elif welcome_channel:
+            checklist = f"Newcomers get their checklist as a mention in {channel(welcome_channel)}."
+        else:
+            checklist = (
+                "⚠️ Newcomers get no checklist: `welcome_dm` is no and no welcome channel is set "
+                "(`/onboarding channel welcome #channel`). They can still run /onboarding checklist."
+            )
         lines = [
             f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
             f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
             f"**Message**: {setup.welcome_message or default_welcome(settings)}",
-            f"**Checklist**: {dm} (or a mention in {channel(settings.basics.welcome_channel)} when DMs are closed).",
+            f"**Checklist**: {checklist}",
             *steps,
             f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
             f"**Interests**: {offered}",
@@ -209,17 +228,27 @@ class ModeratorCommands:
 
     @ONBOARDING.command(
         "access",
-        "What agreeing to the rules gives: a role (Discord) or a channel (Slack)",
-        Option("role", OptionType.ROLE, "The member role", required=False),
+        "What agreeing to the rules gives: a role (Discord), a channel (Slack), or nothing",
+        Option("role", OptionType.ROLE, "The member role (leave both out: nothing)", required=False),
         Option("channel", OptionType.CHANNEL, "A channel to join", required=False),
         permission=MOD,
     )
     async def access(self, ctx: Context, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        if role is None and channel is None:
+            # As `/onboarding channel welcome` without a channel: a role Hearth cannot give would otherwise hold
+            # every newcomer at the rules with no way back to "nothing more" than choosing another.
+            await self.journeys.change_setup(ctx.community.id, access_kind=None, access_id=None, access_name="")
+            return await self._changed(ctx, "Done: agreeing to the rules now gives nothing more.")
         kind, target_id, name = self._target_of(
             role, channel, "/onboarding access role:&member", "/onboarding access channel:#members"
         )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
-        return await self._changed(ctx, "Done: agreeing to the rules now gives that.")
+        given = (
+            f"the role **{name or target_id}**"
+            if kind == "role"
+            else f"a place in {channel_mention(ChannelRef(ctx.community.ref, target_id, name))}"
+        )
+        return await self._changed(ctx, f"Done: agreeing to the rules now gives {given}.")
 
     @ONBOARDING.command(
         "interest-add",
@@ -230,6 +259,11 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def interest_add(self, ctx: Context, name: str, role: RoleRef | None, channel: ChannelRef | None) -> Reply:
+        name = " ".join(name.split())
+        if not name:
+            raise UserError(
+                "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`."
+            )
         kind, target_id, target_name = self._target_of(
             role,
             channel,

@@ -22,6 +22,8 @@ from storage.onboarding import Journey
 
 SWEEP_JOB = "onboarding:sweep"
 SWEEP_EVERY = timedelta(minutes=30)
+# A notice kind of its own: the reminder was due but reached nobody (no DM, no welcome channel).
+MISSED = "missed"
 
 
 class Reminders:
@@ -54,25 +56,29 @@ class Reminders:
         sent = await self.journeys.notices([progress.journey.member_id for progress in everyone])
         for progress in everyone:
             current = progress.current
-            if current is None:
-                continue
             journey = progress.journey
             if journey.community_id in self.services.absent:
                 # Hearth was removed there: nothing would reach the member, so nothing is claimed and the
                 # reminder goes once Hearth is added back (re-adding writes, which ends this sweep's quiet).
                 continue
             settings = await self.services.settings.get(journey.community_id)
+            if current is None:
+                # The steps they had left were switched off (or became skipped) after they did the others.
+                await self.checklist.finish_if_nothing_left(progress, settings)
+                continue
             tuned = settings.of(OnboardingSettings)
             waited = now - progress.since
             if waited >= tuned.nudge_after and (journey.member_id, current.step, "nudge") not in sent:
-                await self._notify_once(journey, current.step, "nudge", now, partial(self._nudge, progress, settings))
+                await self._notify_once(
+                    journey, current.step, "nudge", now, partial(self._nudge, progress, settings, sent, now)
+                )
             if (
                 waited >= tuned.alert_after
                 and settings.basics.mod_channel
                 and (journey.member_id, current.step, "alert") not in sent
             ):
                 await self._notify_once(
-                    journey, current.step, "alert", now, partial(self._alert, progress, settings, waited)
+                    journey, current.step, "alert", now, partial(self._alert, progress, settings, waited, sent)
                 )
             ahead = [after for after in (tuned.nudge_after, tuned.alert_after) if after > waited]
             if ahead:
@@ -98,21 +104,38 @@ class Reminders:
             await self.journeys.release_notice(journey.member_id, step, kind)
             raise
 
-    async def _nudge(self, progress: Progress, settings: CommunitySettings) -> None:
+    async def _nudge(
+        self, progress: Progress, settings: CommunitySettings, sent: set[tuple[int, str, str]], now: datetime
+    ) -> None:
         current = progress.current
         assert current is not None
-        member = (await self.journeys.member_refs([progress.journey.member_id]))[progress.journey.member_id]
+        member_id = progress.journey.member_id
+        member = (await self.journeys.member_refs([member_id]))[member_id]
         text = f"Hi {mention(member)}! Your next step is **{current.label}** — it only takes a minute. 🙂"
-        await self.checklist.reach(member, settings, await self.checklist.reply(progress, member.community, text))
+        if not await self.checklist.reach(
+            member, settings, await self.checklist.reply(progress, member.community, text)
+        ):
+            # Their DMs are closed and there is no welcome channel to mention them in: the reminder stays spent
+            # (trying every sweep would knock on a closed door), but moderators are told it did not reach them.
+            await self.journeys.claim_notice(member_id, current.step, MISSED, now)
+            sent.add((member_id, current.step, MISSED))
 
-    async def _alert(self, progress: Progress, settings: CommunitySettings, waited: timedelta) -> None:
+    async def _alert(
+        self, progress: Progress, settings: CommunitySettings, waited: timedelta, sent: set[tuple[int, str, str]]
+    ) -> None:
         current = progress.current
         assert current is not None and settings.basics.mod_channel
-        member = (await self.journeys.member_refs([progress.journey.member_id]))[progress.journey.member_id]
+        member_id = progress.journey.member_id
+        member = (await self.journeys.member_refs([member_id]))[member_id]
+        missed = (
+            " My reminder could not reach them (their DMs are closed and no welcome channel is set)."
+            if (member_id, current.step, MISSED) in sent
+            else ""
+        )
         await self.services.messenger.send(
             ChannelRef(member.community, settings.basics.mod_channel),
             Reply(
-                text=f"🧭 {mention(member)} has been stuck at **{current.label}** for {ago(waited)}. "
+                text=f"🧭 {mention(member)} has been stuck at **{current.label}** for {ago(waited)}.{missed} "
                 "A personal hello might help."
             ),
         )

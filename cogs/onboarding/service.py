@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.awards import award
 from bot.core.refs import CommunityRef, Member, MemberRef
 from bot.core.reply import UserError
@@ -232,26 +234,42 @@ class OnboardingService:
             if not recorded:
                 return StepOutcome(recorded=False)
             still = [s for s in progress.steps if s.required and s.done_at is None and s.step != step]
-            if still or not await onboarding.mark_complete(session, member.id, now):
+            if still or not await self._complete(session, progress.journey, settings, now):
                 return StepOutcome(recorded=True)
-            welcomer = progress.journey.welcomer_id
-            if welcomer is not None:
-                await ledger.record(
-                    session,
-                    [
-                        award(
-                            settings,
-                            member.community_id,
-                            welcomer,
-                            Kind.WELCOMER_COMPLETED,
-                            settings.of(OnboardingSettings).welcomer_points,
-                            f"welcomer:{member.id}",
-                            now,
-                            actor_id=member.id,
-                        )
-                    ],
-                )
-        return StepOutcome(recorded=True, completed=True, welcomer_id=welcomer)
+        return StepOutcome(recorded=True, completed=True, welcomer_id=progress.journey.welcomer_id)
+
+    async def finish_if_nothing_left(self, progress: Progress, settings: CommunitySettings, now: datetime) -> bool:
+        """Complete a journey with no required step left to do, though no step completed it: every step is off or
+        optional from the start, or the steps the member had left were switched off (or became skipped: no
+        interests, no intros channel) after they did the others. True only for the one caller that completed it."""
+        if progress.journey.completed_at is not None or progress.current is not None:
+            return False
+        async with self.services.db.write() as session:
+            return await self._complete(session, progress.journey, settings, now)
+
+    async def _complete(
+        self, session: AsyncSession, journey: Journey, settings: CommunitySettings, now: datetime
+    ) -> bool:
+        """Claim the completion and give the welcomer their points; False when it was claimed before."""
+        if not await onboarding.mark_complete(session, journey.member_id, now):
+            return False
+        if journey.welcomer_id is not None:
+            await ledger.record(
+                session,
+                [
+                    award(
+                        settings,
+                        journey.community_id,
+                        journey.welcomer_id,
+                        Kind.WELCOMER_COMPLETED,
+                        settings.of(OnboardingSettings).welcomer_points,
+                        f"welcomer:{journey.member_id}",
+                        now,
+                        actor_id=journey.member_id,
+                    )
+                ],
+            )
+        return True
 
     async def choices(self, member_id: int) -> list[str]:
         async with self.services.db.read() as session:

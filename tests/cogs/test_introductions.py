@@ -38,6 +38,11 @@ def _intro(member: str, interests: str, name: str | None = None) -> str:
         ("physics", "physics"),
         ("news", "news"),
         ("photos", "photo"),
+        # tester-b: `#chess` (a hashtag, as members write them) never matched `chess`.
+        ("#Chess", "chess"),
+        ("#board-games", "board game"),
+        ("C#", "c#"),
+        ("#", ""),
     ],
 )
 def test_tags_are_normalised(typed: str, tag: str) -> None:

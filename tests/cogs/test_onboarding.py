@@ -324,3 +324,136 @@ async def test_alerting_moderators_before_the_reminder_is_allowed_but_said(conso
     assert "Note:" not in said
     said = await console.run("@mod: /onboarding set raid_joins 7")
     assert "Note:" not in said
+
+
+async def test_moderators_can_take_back_what_agreeing_gives(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: once set, `/onboarding access` could not go back to giving nothing (left out, it asked for a role
+    or a channel), so a role Hearth may not grant held every newcomer at the rules; its answer said "gives that"."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /onboarding access role:&member
+        @mod: /onboarding access channel:#members
+        """
+    )
+    assert "Done: agreeing to the rules now gives the role member." in said
+    assert "Done: agreeing to the rules now gives a place in #members." in said
+    said = await console.run("@mod: /onboarding access\n@mod: /onboarding show")
+    assert "Done: agreeing to the rules now gives nothing more." in said
+    assert "Agreeing gives nothing more." in said
+    said = await console.run('@alice joins\n@alice clicks "I agree to the rules"')
+    assert "Thanks for agreeing to the rules!" in said
+    assert "[channels]" not in said and "[roles]" not in said
+
+
+async def test_an_interest_needs_a_name(console: ConsoleDriver) -> None:
+    """tester-b: a blank name got past, refused for its missing role with a broken example (`interest-add  role:&`)."""
+    said = await console.run('@mod is moderator\n@mod: /onboarding interest-add "   " role:&x\n@mod: /onboarding show')
+    assert "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`." in said
+    assert "Interests: none (the step is skipped)" in said
+
+
+async def test_a_newcomer_whose_last_steps_are_switched_off_is_done(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: with the only step left switched off, a newcomer was done in `/onboarding status` but never
+    completed: no welcome at completion, nothing for their welcomer, not counted as finished in health."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n"
+        '@alice joins\n@alice clicks "I agree to the rules"'
+    )
+    said = await console.run("@mod: /onboarding step hello off\nwait 30m")
+    assert "[#welcome] Welcome to Console, @alice! 👋" in said
+    assert "[dm @bob] 🎉 @alice finished onboarding. Thanks for welcoming them! +15 points" in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    # Done once: a later sweep, or a hello now, adds nothing.
+    said = await console.run("wait 1h\n@alice: hello!")
+    assert "finished onboarding" not in said and "[#welcome]" not in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+
+
+async def test_with_every_step_off_a_newcomer_is_in_at_once(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-b: with every step off, a welcome at completion was never posted, as nobody ever completed."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n"
+        + "".join(f"@mod: /onboarding step {step} off\n" for step in ("rules", "interests", "intro", "hello"))
+        + "@alice joins"
+    )
+    assert "Your way into" not in said  # no checklist to send
+    assert "[#welcome] Welcome to Console, @alice! 👋" in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+
+
+async def test_a_journey_left_open_for_long_is_completed_without_a_word(console: ConsoleDriver, hearth: Hearth) -> None:
+    """A newcomer stuck for weeks when the step is switched off is not welcomed publicly as if they just arrived."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n"
+        "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join\n@alice joins\nwait 8d"
+    )
+    said = await console.run("@mod: /onboarding step rules off\n@mod: /onboarding step hello off\nwait 30m")
+    assert "[#welcome]" not in said and "finished onboarding" not in said
+    assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
+    assert "Nobody is stuck" in await console.run("@mod: /onboarding status")
+
+
+async def test_interests_chosen_again_replace_the_roles_of_those_left_out(console: ConsoleDriver) -> None:
+    """tester-b: choosing again kept every role given before (`Interests saved: Python.` with &python and &art),
+    and the menu did not show what was chosen. A channel stays joined, as the member's to leave."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding interest-add Art role:&art\n"
+        "@mod: /onboarding interest-add Python role:&python\n@mod: /onboarding interest-add Games channel:#games\n"
+        '@alice joins\n@alice picks "Art", "Python", "Games"'
+    )
+    said = await console.run('@alice: /onboarding checklist\n@alice picks "Python"')
+    assert '{Choose your interests: "Art" ✓, "Games" ✓, "Python" ✓ (up to 3)}' in said
+    assert "[roles] @alice no longer has the role &art" in said
+    assert "&python" not in said  # kept, not given again
+    assert "Interests saved: Python. You're still in #games: leave it there whenever you like." in said
+    assert '{Choose your interests: "Art", "Games", "Python" ✓ (up to 3)}' in said
+
+    said = await console.run('bot cannot grant &python\n@alice: /onboarding checklist\n@alice picks "Art"')
+    assert "Interests saved: Art. I couldn't take back the role python; a moderator can." in said
+
+
+async def test_without_dms_the_checklist_is_posted_in_the_welcome_channel(console: ConsoleDriver) -> None:
+    """tester-b: `welcome_dm no` read `@alice, Hi! here is your checklist` (a lowercase sentence after `Hi!`)."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel welcome #welcome\n@mod: /onboarding set welcome_dm no\n"
+        "@alice joins"
+    )
+    assert "[#welcome] @alice, here is your checklist (the buttons work for you)." in said
+    assert "[dm @alice]" not in said
+    said = await console.run('@alice clicks "I agree to the rules"')
+    assert "[only @alice] Thanks for agreeing to the rules!" in said
+
+
+async def test_the_setup_says_where_the_checklist_goes(console: ConsoleDriver) -> None:
+    """tester-b: with `welcome_dm no` and no welcome channel newcomers got no checklist at all, while
+    `/onboarding show` said "Newcomers get their checklist (or a mention in (no channel set) when DMs are closed)"."""
+    said = await console.run("@mod is moderator\n@mod: /onboarding show")
+    assert "Checklist: Newcomers get their checklist by direct message (none when their DMs are closed" in said
+    said = await console.run("@mod: /onboarding set welcome_dm no\n@mod: /onboarding show")
+    assert "Checklist: ⚠️ Newcomers get no checklist: `welcome_dm` is no and no welcome channel is set" in said
+    said = await console.run("@mod: /onboarding channel welcome #welcome\n@mod: /onboarding show")
+    assert "Checklist: Newcomers get their checklist as a mention in #welcome." in said
+    said = await console.run("@mod: /onboarding set welcome_dm yes\n@mod: /onboarding show")
+    assert "by direct message (or a mention in #welcome when their DMs are closed)." in said
+
+
+async def test_a_reminder_that_reached_nobody_is_not_reported_as_sent(console: ConsoleDriver) -> None:
+    """tester-b: with the newcomer's DMs closed and no welcome channel, the reminder reached nobody, yet
+    `/onboarding status` said "(reminded)" and the moderators' alert did not say so."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@ann closes dms\n@ann joins\n"
+        "wait 25h\n@mod: /onboarding status"
+    )
+    assert "@ann — Accept the rules, for 1 day 1 hour (the reminder could not reach them: DMs closed" in said
+    assert "(reminded)" not in said
+    said = await console.run("wait 2d")
+    assert (
+        "[#mods] 🧭 @ann has been stuck at Accept the rules for 3 days. My reminder could not reach them "
+        "(their DMs are closed and no welcome channel is set). A personal hello might help." in said
+    )
+    # A reminder that reached her reads as before.
+    said = await console.run("@bob joins\nwait 25h\n@mod: /onboarding status")
+    assert "@bob — Accept the rules, for 1 day 1 hour (reminded)" in said

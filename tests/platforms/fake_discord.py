@@ -63,6 +63,7 @@ class FakeDiscord:
         self.closed_dms: set[str] = set()  # user ids whose DMs are closed
         self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
         self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
+        self.deleted_messages: set[str] = set()  # message ids deleted (by a moderator): editing one is Unknown Message
         self.calls: list[Call] = []
         self.identified = asyncio.Event()  # a bot's IDENTIFY was accepted (READY follows once ready_gate is set)
         self.ready_gate = asyncio.Event()  # clear it to hold READY back, as a slow Discord would
@@ -86,9 +87,10 @@ class FakeDiscord:
             ("DELETE", re.compile(r"/webhooks/\d+/[^/]+/messages/(@original|\d+)"), self._no_content),
             ("POST", re.compile(r"/users/@me/channels"), self._open_dm),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._post_message),
-            ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+"), self._post_message),
+            ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._edit_message),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+/threads"), self._thread),
             ("PUT", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._grant_role),
+            ("DELETE", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._remove_role),
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
@@ -301,6 +303,11 @@ class FakeDiscord:
         call.created = p.bot_message(self.world, channel_id, call.body or {})
         return json_response(call.created)
 
+    async def _edit_message(self, match: re.Match[str], call: Call) -> web.Response:
+        if match.group("message") in self.deleted_messages:
+            return json_response(p.error(10008, "Unknown Message"), 404)
+        return await self._post_message(match, call)
+
     async def _message(self, match: re.Match[str], call: Call) -> web.Response:
         """A message of the world (`world.messages`) in that channel, else Discord's Unknown Message."""
         found = self.world.messages.get(match.group("message"))
@@ -315,6 +322,16 @@ class FakeDiscord:
         # Discord also tells the gateway: the thread's creator is its first member.
         await self.dispatch("THREAD_CREATE", p.thread_create(call.created))
         return json_response(call.created)
+
+    async def _remove_role(self, match: re.Match[str], call: Call) -> web.Response:
+        if "roles" in self.forbid:
+            return json_response(p.error(50013, "Missing Permissions"), 403)
+        name = self.world.user_name(match.group("user"))
+        roles = self.world.member_roles.setdefault(name, [])
+        if self.world.role_name(match.group("role")) in roles:
+            roles.remove(self.world.role_name(match.group("role")))
+            await self.dispatch("GUILD_MEMBER_UPDATE", p.member_update(self.world, name))
+        return empty()
 
     async def _grant_role(self, match: re.Match[str], call: Call) -> web.Response:
         if "roles" in self.forbid:

@@ -179,6 +179,65 @@ async def test_a_newcomer_is_onboarded_by_dm_buttons_a_modal_and_a_hello(
     assert [points for _, points, _ in await ledger_rows(discord_env.hearth, "intro")] == [20]
 
 
+async def test_interests_chosen_again_show_what_was_chosen_and_take_back_the_roles_left_out(
+    discord_env: DiscordHarness,
+) -> None:
+    """tester-b: choosing interests again replaced the member's choices but kept every role given before (the menu
+    showed nothing chosen, so a member adding one dropped the others from their choices, keeping their roles)."""
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    interests = f"g{world.guild_id}.onb:interests"
+    options = {o["label"]: o["value"] for o in components(dm.json)[interests]["options"]}
+    assert not any(o.get("default") for o in components(dm.json)[interests]["options"])
+    picked = await click(discord_env, "newbie", dm, interests, options["Games"], options["Python"])
+    assert {o["label"]: o["default"] for o in components(picked)[interests]["options"]} == {
+        "Games": True,
+        "Python": True,
+    }
+    assert sorted(world.member_roles["newbie"]) == ["Games", "Python"]
+
+    again = await click(discord_env, "newbie", dm, interests, options["Python"])
+    assert again["content"].startswith("Interests saved: Python.")
+    assert world.member_roles["newbie"] == ["Python"]
+    assert {o["label"]: o["default"] for o in components(again)[interests]["options"]} == {
+        "Games": False,
+        "Python": True,
+    }
+
+
+async def test_an_intro_whose_card_was_deleted_is_posted_again(discord_env: DiscordHarness) -> None:
+    """tester-b: once a moderator had deleted a member's intro card, `/intro` answered "I couldn't post your
+    introduction: I can no longer edit that message" every time: the member could never introduce themselves again."""
+    await set_up(discord_env)
+    world, server = discord_env.world, discord_env.server
+    intros = world.channels["intros"]["id"]
+    await join(discord_env, "newbie")
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", INTRO))
+    [card] = server.posted_in("intros")
+    assert card.created is not None
+    server.deleted_messages.add(card.created["id"])
+
+    again = await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "location": "Porto"}))
+    assert again.json["data"]["content"] == (
+        f"Your introduction is posted again in <#{intros}>: I could no longer edit the earlier one. "
+        "Members can say hi in its thread."
+    )
+    _, reposted = server.posted_in("intros")
+    assert reposted.created is not None
+    assert {"name": "Where are you?", "value": "Porto", "inline": True} in reposted.json["embeds"][0]["fields"]
+    [thread] = server.calls_to("POST", rf"/channels/{intros}/messages/{reposted.created['id']}/threads")
+    assert thread.json["name"] == "Welcome, Ali!"
+    assert [points for _, points, _ in await ledger_rows(discord_env.hearth, "intro")] == [20]  # points once
+
+    # The new card is the one edited from now on.
+    edited = await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "location": "Lima"}))
+    assert edited.json["data"]["content"] == f"Your introduction in <#{intros}> is updated."
+    assert server.calls_to("PATCH", rf"/channels/{intros}/messages/{reposted.created['id']}")
+    assert len(server.posted_in("intros")) == 2
+
+
 async def test_a_stuck_newcomer_is_nudged_once_and_mods_alerted_once_across_a_restart(
     discord_env: DiscordHarness, new_runtime: NewRuntime
 ) -> None:

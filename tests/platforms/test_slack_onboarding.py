@@ -150,6 +150,15 @@ async def test_newcomer_walks_the_whole_checklist_on_slack(
     answer = await click(slack, "U0NINA", interests("board games", "python"), "DU0NINA")
     assert "✅ Choose your interests: Board games, Python" in block_texts(answer)
     assert invited(api, "U0NINA") == ["C0MEMBERS", "C0GAMES", "G0PYTHON"]
+    # The menu shows what she chose (tester-b: it showed nothing, and choosing again replaced her choices).
+    [menu] = [
+        element
+        for block in answer.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "onb:interests"
+    ]
+    assert [option["value"] for option in menu["initial_options"]] == ["board games", "python"]
 
     intro = command_payload("/intro", "", "U0NINA", response_url=api.response_url("intro"))
     assert (await slack.requests.command(intro)).status == 200

@@ -163,7 +163,9 @@ def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
     if reply.buttons:
         lines.append("  " + " ".join(f"[{text(button.label)}]" for button in reply.buttons))
     if reply.select:
-        options = ", ".join(f'"{text(option.label)}"' for option in reply.select.options)
+        options = ", ".join(
+            f'"{text(option.label)}"' + (" ✓" if option.default else "") for option in reply.select.options
+        )
         placeholder = reply.select.placeholder or "choose"
         lines.append(f"  {{{text(placeholder)}: {options} (up to {reply.select.max_values})}}")
     if reply.form:

@@ -108,7 +108,10 @@ def view(reply: Reply, scope: int | None = None) -> discord.ui.View | None:
                 placeholder=plain(select.placeholder)[:150] or None,
                 min_values=select.min_values,
                 max_values=min(select.max_values, len(select.options)),
-                options=[discord.SelectOption(label=plain(o.label)[:100], value=o.value) for o in select.options],
+                options=[
+                    discord.SelectOption(label=plain(o.label)[:100], value=o.value, default=o.default)
+                    for o in select.options
+                ],
             )
         )
     # A stopped view is not kept in discord.py's memory: the ids carry the state, across restarts too.

@@ -146,10 +146,15 @@ def _select_element(select: Select) -> dict[str, Any]:
     element: dict[str, Any] = {"action_id": select.action_id, "options": options}
     if select.placeholder:
         element["placeholder"] = plain(select.placeholder, 150)
+    chosen = [option for option, given in zip(options, select.options, strict=True) if given.default]
     if select.max_values > 1:
         element.update(type="multi_static_select", max_selected_items=select.max_values)
+        if chosen:
+            element["initial_options"] = chosen[: select.max_values]
     else:
         element["type"] = "static_select"
+        if chosen:
+            element["initial_option"] = chosen[0]
     return element
 
 

@@ -220,7 +220,8 @@ def parse_line(line: str, line_number: int = 0) -> Action | None:
         field: member_name(value) for field in _MEMBER_FIELDS if isinstance(value := getattr(action, field, None), str)
     }
     if groups := sorted(name for name in names.values() if name in GROUP_MENTIONS):
-        raise ScriptError(line_number, line, f"@{groups[0]} mentions a group, not a member: no one speaks or acts as it")
+        why = f"@{groups[0]} mentions a group, not a member: no one speaks or acts as it"
+        raise ScriptError(line_number, line, why)
     # Every action is a dataclass; which of them name whom varies, so mypy cannot follow the union here.
     return cast(Action, replace(cast(Any, action), **names)) if names else action
 

@@ -174,6 +174,19 @@ async def newcomers(session: AsyncSession, community_id: int, since: datetime, u
     return [NewcomerRow(*row) for row in rows]
 
 
+async def first_posts(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> list[NewcomerRow]:
+    """Newcomers whose first message falls in a window, whenever they joined (time to first response counts
+    first messages of the period, CHAOSS's habit: a newcomer who joined earlier and spoke up now is in it)."""
+    rows = await session.execute(
+        select(*_NEWCOMER_COLUMNS).where(
+            _newcomer.c.community_id == community_id,
+            _newcomer.c.first_message_at >= since,
+            _newcomer.c.first_message_at < until,
+        )
+    )
+    return [NewcomerRow(*row) for row in rows]
+
+
 async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[int, NewcomerRow]]:
     """(community, newcomer) of every community whose newcomer joined since then and has no reply yet."""
     rows = await session.execute(

@@ -308,3 +308,36 @@ async def test_a_monday_missed_skips_that_digest_instead_of_posting_it_mid_week(
     assert "[#mods] Weekly" not in said
     said = await console.run("wait 1d2h")  # Monday 16 Mar 09:00
     assert said.count("[#mods] Weekly health digest — last week (09 Mar – 15 Mar)") == 1
+
+
+async def test_time_to_first_response_counts_the_first_messages_of_the_period_whenever_they_joined(
+    console: ConsoleDriver,
+) -> None:
+    """A tester: dan joined on 4 Mar, said his first hello on the 14th and was answered 2 hours later, and
+    `/health show 7d` on the 14th had no time to first response at all (only newcomers who joined in the
+    period were looked at; the glossary counts newcomers' first messages in the period)."""
+    await console.run(
+        """
+        @mod is moderator
+        @dan joins
+        @gus joins
+        @gus: hi
+        wait 3d
+        @amy replies to @gus: welcome gus
+        wait 7d
+        @dan: hello, finally saying hi
+        @fay joins
+        @fay: hey all
+        wait 2h
+        @amy replies to @dan: welcome dan!
+        """
+    )
+    said = await console.run("@mod: /health show 7d")
+    # Sat 14 Mar, the period 08-14 Mar. First messages in it: dan's (joined before, answered after 2 h) and
+    # fay's (unanswered). gus's first message (4 Mar, answered on the 7th) is before the period.
+    assert "median time to first response 2 hours · answered within 1 h 0% (0/2) · within 24 h 50% (1/2)" in said
+    # The funnel and activation stay those of the period's newcomers: fay alone.
+    assert "joined 1 → rules 0 → interests 0 → intro 0 → first message 1 → first reply 0" in said
+    said = await console.run("@dan: /privacy health:out\n@mod: /health show 7d")
+    assert "median time to first response – · answered within 1 h 0% (0/1) · within 24 h 0% (0/1)" in said
+

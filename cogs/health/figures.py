@@ -130,7 +130,8 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
     out.recognised = len(
         active_ids & await q.people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, w.since, until)
     )
-    out.givers = len(await q.people_of_kind(session, community_id, Kind.KUDOS_GIVEN, w.since, until))
+    givers = await q.people_of_kind(session, community_id, Kind.KUDOS_GIVEN, w.since, until)
+    out.givers = len(givers - opted_out)
     rituals = await q.people_of_kind(session, community_id, Kind.RITUAL_PARTICIPATION, w.since, until)
     out.ritual_people = len(active_ids & rituals)
 

@@ -341,3 +341,12 @@ async def test_time_to_first_response_counts_the_first_messages_of_the_period_wh
     said = await console.run("@dan: /privacy health:out\n@mod: /health show 7d")
     assert "median time to first response – · answered within 1 h 0% (0/1) · within 24 h 0% (0/1)" in said
 
+
+async def test_distinct_givers_leave_out_members_who_opted_out_of_health_figures(console: ConsoleDriver) -> None:
+    await console.run("@mod is moderator\n@alice: hi\n@bob: hi\n@carol: hi")
+    await console.run("@bob: /kudos @alice thanks\n@carol: /kudos @alice thanks too\n@carol: /privacy health:out")
+    said = await console.run("@mod: /health show 7d")
+    # alice, bob and carol were active; carol is counted in that anonymous total only. alice was thanked
+    # (1 of the 2 active members who did not opt out); bob gave, and carol's kudos do not make her a giver.
+    assert "Members 4 · joined 0 · left 0 · active 3" in said
+    assert "recognised 50% (1/2) of active members · 1 distinct giver ·" in said

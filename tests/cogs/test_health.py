@@ -174,6 +174,26 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
     assert "@dan's first post in #general has had no reply for 4 hours" in said
 
 
+async def test_a_late_unanswered_alert_says_how_long_the_post_has_really_waited(console: ConsoleDriver) -> None:
+    """A tester set `mod_channel` three weeks after two newcomers' unanswered hellos: both alerts said their posts
+    had had no reply "for 4 hours"."""
+    await console.run("@mod is admin\n@dan joins\n@dan: hello?\nwait 2d\n@erin joins\n@erin: hi?\nwait 20d")
+    said = await console.run("@mod: /config set mod_channel channel:#mods\nwait 20m")
+    assert re.findall(r"^\[#mods\] .*first post.*", said, re.MULTILINE) == [
+        "[#mods] 👋 @dan's first post in #general has had no reply for 22 days. "
+        "A welcome from someone would make a difference.",
+        "[#mods] 👋 @erin's first post in #general has had no reply for 20 days. "
+        "A welcome from someone would make a difference.",
+    ]
+    # Alerts switched off while fay's hello waited 7 hours, then on again: hours; gus's, on time: the setting.
+    said = await console.run(
+        "@mod: /config set unanswered_after 0s\n@fay joins\n@fay: anyone?\nwait 7h\n"
+        "@mod: /config set unanswered_after 4h\n@gus joins\n@gus: hey\nwait 4h15m"  # the sweep: every 15 min
+    )
+    assert "@fay's first post in #general has had no reply for 7 hours." in said
+    assert "@gus's first post in #general has had no reply for 4 hours." in said
+
+
 async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods")
     await console.run("@dan joins\n@erin joins\n@fay joins\n@gus joins")

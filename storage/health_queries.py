@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -50,6 +50,20 @@ def _of_kinds(*kinds: Kind) -> ColumnElement[bool]:
     values = [kind.value for kind in kinds]
     matches = _ledger.c.kind == values[0] if len(values) == 1 else _ledger.c.kind.in_(values)
     return and_(text(PEOPLE_KINDS_SQL), matches) if set(values) <= set(PEOPLE_KINDS) else matches
+
+
+def _not_voided() -> ColumnElement[bool]:
+    """Kudos received that no `kudos_void` took back (a reaction removed within the grace period, a moderator's
+    `/recognition void`): the void is the receiver's row keyed `void:` + the kudos' key (by the unique key)."""
+    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
+    return ~(
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.idempotency_key == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
 
 
 # A member is active on a day when they did something themselves: wrote or reacted.
@@ -309,7 +323,8 @@ async def people_of_kind(
 
 
 async def thanked_by(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> dict[int, int]:
-    """Per member, how many distinct members thanked them (kudos received; actor = giver) in a window."""
+    """Per member, how many distinct members thanked them (kudos received and not voided; actor = giver) in a
+    window."""
     rows = await session.execute(
         select(_ledger.c.member_id, func.count(func.distinct(_ledger.c.actor_id)))
         .where(
@@ -317,10 +332,54 @@ async def thanked_by(session: AsyncSession, community_id: int, since: datetime, 
             _of_kinds(Kind.KUDOS_RECEIVED),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
+            _not_voided(),
         )
         .group_by(_ledger.c.member_id)
     )
-    return {row[0]: int(row[1]) for row in rows}
+    return {row[0]: int(row[1]) for row in rows if row[1]}
+
+
+async def kudos_people(
+    session: AsyncSession, community_id: int, since: datetime, until: datetime
+) -> tuple[set[int], set[int]]:
+    """(who received kudos, who gave them) in a window, of the kudos no void took back."""
+    received = await session.execute(
+        select(_ledger.c.member_id)
+        .where(
+            _ledger.c.community_id == community_id,
+            _of_kinds(Kind.KUDOS_RECEIVED),
+            _ledger.c.created_at >= since,
+            _ledger.c.created_at < until,
+            _not_voided(),
+        )
+        .distinct()
+    )
+    # A giver's row is keyed as the kudos plus `:given`, its actor the receiver, and the void is the receiver's,
+    # dated as the kudos: found through the receiver's (community, member, kind, time) index.
+    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
+    voided = (
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.member_id == _ledger.c.actor_id,
+            void.c.kind == Kind.KUDOS_VOID.value,
+            void.c.created_at == _ledger.c.created_at,
+            void.c.idempotency_key + literal(":given") == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
+    given = await session.execute(
+        select(_ledger.c.member_id)
+        .where(
+            _ledger.c.community_id == community_id,
+            _of_kinds(Kind.KUDOS_GIVEN),
+            _ledger.c.created_at >= since,
+            _ledger.c.created_at < until,
+            ~voided,
+        )
+        .distinct()
+    )
+    return {row[0] for row in received}, {row[0] for row in given}
 
 
 async def count_of_kind(

@@ -127,10 +127,8 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
 
     active_ids = {member for member, counts in spans.items() if counts[0] and member not in opted_out}
     out.tracked_active = len(active_ids)
-    out.recognised = len(
-        active_ids & await q.people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, w.since, until)
-    )
-    givers = await q.people_of_kind(session, community_id, Kind.KUDOS_GIVEN, w.since, until)
+    receivers, givers = await q.kudos_people(session, community_id, w.since, until)  # kudos not voided
+    out.recognised = len(active_ids & receivers)
     out.givers = len(givers - opted_out)
     rituals = await q.people_of_kind(session, community_id, Kind.RITUAL_PARTICIPATION, w.since, until)
     out.ritual_people = len(active_ids & rituals)

@@ -370,3 +370,27 @@ async def test_distinct_givers_leave_out_members_who_opted_out_of_health_figures
     # (1 of the 2 active members who did not opt out); bob gave, and carol's kudos do not make her a giver.
     assert "Members 4 · joined 0 · left 0 · active 3" in said
     assert "recognised 50% (1/2) of active members · 1 distinct giver ·" in said
+
+
+async def test_kudos_taken_back_recognise_nobody_in_the_figures_nor_on_the_ladder(console: ConsoleDriver) -> None:
+    """A tester removed a 🙌 within the grace period and a moderator voided a ring's kudos: `/rank` no longer
+    counted them, but `/health show` still called their receiver recognised and their givers givers, and
+    `/ladder candidates` still counted their givers among those who thanked."""
+    await console.run(
+        "@mod is admin\n@mod: /config set ladder_days 2\n@mod: /config set ladder_thanks 2\n"
+        "@alice: hi\n@bob: hi\n@carol: hi\n@dan: hi\nwait 28d"
+    )
+    said = await console.run(
+        "@alice: still here\n@bob: me too\n@carol: and me\n@dan: hello\n"
+        "@bob reacts 🙌 to @alice\n@bob removes 🙌 from @alice\n"  # within reaction_grace: taken back
+        "@carol: /kudos @alice thanks\n@dan: /kudos @bob thanks\n@carol: /kudos @bob thanks too"
+    )
+    voided = re.findall(r"kudos #(\d+)", said)[0]  # carol's to alice
+    await console.run(f"@mod: /recognition void {voided} ring")
+    said = await console.run("@mod: /health show 7d")
+    # Active in 26 Mar - 01 Apr: alice, bob, carol, dan. Standing kudos: dan's and carol's to bob.
+    assert "recognised 25% (1/4) of active members · 2 distinct givers ·" in said
+    said = await console.run("@mod: /ladder candidates")
+    # alice was thanked by nobody once both kudos were taken back; bob by carol and dan.
+    assert "@bob — active 2 days, thanked by 2 members" in said
+    assert "@alice" not in said

@@ -96,6 +96,12 @@ async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:
     ]
 
 
+async def has_left(session: AsyncSession, member_id: int) -> bool:
+    """Whether the member left the community (and has not come back)."""
+    found = await session.execute(select(_member.c.left_at).where(_member.c.id == member_id))
+    return found.scalar() is not None
+
+
 async def active_days(
     session: AsyncSession, community_id: int, ranges: Sequence[tuple[date, date]]
 ) -> dict[int, list[int]]:

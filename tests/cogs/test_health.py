@@ -394,3 +394,18 @@ async def test_kudos_taken_back_recognise_nobody_in_the_figures_nor_on_the_ladde
     # alice was thanked by nobody once both kudos were taken back; bob by carol and dan.
     assert "@bob — active 2 days, thanked by 2 members" in said
     assert "@alice" not in said
+
+
+async def test_a_member_who_left_is_neither_invited_to_a_role_nor_noted_as_reached_out_to(
+    console: ConsoleDriver,
+) -> None:
+    """A tester invited a member who had left to be a mentor: the invitation went to their DMs all the same."""
+    said = await console.run(
+        "@mod is admin\n@alice: hi\n@alice leaves\n@mod: /ladder invite @alice mentor\n@mod: /health reached-out @alice"
+    )
+    assert "[dm @alice]" not in said
+    assert "[only @mod] alice is no longer a member, so they can't be invited to a role." in said
+    assert "[only @mod] alice is no longer a member: `/health at-risk` lists only members who are here." in said
+    said = await console.run("@alice joins\n@mod: /ladder invite @alice mentor\n@mod: /health reached-out @alice")
+    assert "[dm @alice] Hi @alice! @mod invites you to be a mentor" in said
+    assert "Noted: you reached out to @alice" in said

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
@@ -52,6 +52,20 @@ def _of_kinds(*kinds: Kind) -> ColumnElement[bool]:
     return and_(text(PEOPLE_KINDS_SQL), matches) if set(values) <= set(PEOPLE_KINDS) else matches
 
 
+def _not_voided() -> ColumnElement[bool]:
+    """Kudos received that no `kudos_void` took back (a reaction removed within the grace period, a moderator's
+    `/recognition void`): the void is the receiver's row keyed `void:` + the kudos' key (by the unique key)."""
+    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
+    return ~(
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.idempotency_key == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
+
+
 # A member is active on a day when they did something themselves: wrote or reacted.
 _ACTIVE = or_(_day.c.messages > 0, _day.c.reactions_given > 0)
 
@@ -80,6 +94,12 @@ async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:
         MemberRow(row[0], row[1] if row[4] is None else min(row[1], row[4]), row[2], bool(row[3]), row[4] is not None)
         for row in rows
     ]
+
+
+async def has_left(session: AsyncSession, member_id: int) -> bool:
+    """Whether the member left the community (and has not come back)."""
+    found = await session.execute(select(_member.c.left_at).where(_member.c.id == member_id))
+    return found.scalar() is not None
 
 
 async def active_days(
@@ -169,6 +189,19 @@ async def newcomers(session: AsyncSession, community_id: int, since: datetime, u
             _newcomer.c.community_id == community_id,
             _newcomer.c.joined_at >= since,
             _newcomer.c.joined_at < until,
+        )
+    )
+    return [NewcomerRow(*row) for row in rows]
+
+
+async def first_posts(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> list[NewcomerRow]:
+    """Newcomers whose first message falls in a window, whenever they joined (time to first response counts
+    first messages of the period, CHAOSS's habit: a newcomer who joined earlier and spoke up now is in it)."""
+    rows = await session.execute(
+        select(*_NEWCOMER_COLUMNS).where(
+            _newcomer.c.community_id == community_id,
+            _newcomer.c.first_message_at >= since,
+            _newcomer.c.first_message_at < until,
         )
     )
     return [NewcomerRow(*row) for row in rows]
@@ -296,7 +329,8 @@ async def people_of_kind(
 
 
 async def thanked_by(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> dict[int, int]:
-    """Per member, how many distinct members thanked them (kudos received; actor = giver) in a window."""
+    """Per member, how many distinct members thanked them (kudos received and not voided; actor = giver) in a
+    window."""
     rows = await session.execute(
         select(_ledger.c.member_id, func.count(func.distinct(_ledger.c.actor_id)))
         .where(
@@ -304,10 +338,54 @@ async def thanked_by(session: AsyncSession, community_id: int, since: datetime, 
             _of_kinds(Kind.KUDOS_RECEIVED),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
+            _not_voided(),
         )
         .group_by(_ledger.c.member_id)
     )
-    return {row[0]: int(row[1]) for row in rows}
+    return {row[0]: int(row[1]) for row in rows if row[1]}
+
+
+async def kudos_people(
+    session: AsyncSession, community_id: int, since: datetime, until: datetime
+) -> tuple[set[int], set[int]]:
+    """(who received kudos, who gave them) in a window, of the kudos no void took back."""
+    received = await session.execute(
+        select(_ledger.c.member_id)
+        .where(
+            _ledger.c.community_id == community_id,
+            _of_kinds(Kind.KUDOS_RECEIVED),
+            _ledger.c.created_at >= since,
+            _ledger.c.created_at < until,
+            _not_voided(),
+        )
+        .distinct()
+    )
+    # A giver's row is keyed as the kudos plus `:given`, its actor the receiver, and the void is the receiver's,
+    # dated as the kudos: found through the receiver's (community, member, kind, time) index.
+    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
+    voided = (
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.member_id == _ledger.c.actor_id,
+            void.c.kind == Kind.KUDOS_VOID.value,
+            void.c.created_at == _ledger.c.created_at,
+            void.c.idempotency_key + literal(":given") == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
+    given = await session.execute(
+        select(_ledger.c.member_id)
+        .where(
+            _ledger.c.community_id == community_id,
+            _of_kinds(Kind.KUDOS_GIVEN),
+            _ledger.c.created_at >= since,
+            _ledger.c.created_at < until,
+            ~voided,
+        )
+        .distinct()
+    )
+    return {row[0] for row in received}, {row[0] for row in given}
 
 
 async def count_of_kind(

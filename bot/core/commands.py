@@ -36,6 +36,9 @@ class Option:
     max_value: int | None = None
     max_length: int | None = None
     default: Any = None
+    # What a refused value of a choice is not, when the option's name is no noun for it (`boards`): "`maybe` is
+    # not a choice for boards; use show or hide." None: the name (`period`, `category`).
+    noun: str | None = None
 
 
 Handler = Callable[..., Awaitable["Reply"]]

@@ -323,7 +323,7 @@ class Hearth:
         text = clean_user_text(str(raw)).strip()
         if kind is OptionType.CHOICE:
             if text.lower() not in option.choices:
-                raise UserError(not_one_of(f"`{text}`", option.name, option.choices))
+                raise UserError(not_one_of(f"`{text}`", option.noun or option.name, option.choices))
             return text.lower()
         if kind is OptionType.DURATION:
             try:

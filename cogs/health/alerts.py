@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "health:sweep"
 SWEEP_EVERY = timedelta(minutes=15)
+# An unanswered-post alert this much past its time says how long the post has truly waited.
+LATE = timedelta(hours=1)
 DIGEST_AT = time(9, 0)  # Mondays, in the community's time zone
 
 # (community id, now, the Monday it is posted on) -> the digest.
@@ -98,10 +100,11 @@ class HealthSweep:
                 continue
             posted_in = newcomer.first_message_channel
             where = f" in {channel_mention(ChannelRef(member.ref.community, posted_in))}" if posted_in else ""
+            waited = format_duration(_waited(now - newcomer.first_message_at, after))
             await self.services.messenger.send(
                 ChannelRef(member.ref.community, mods),
                 Reply(
-                    text=f"👋 {mention(member)}'s first post{where} has had no reply for {format_duration(after)}. "
+                    text=f"👋 {mention(member)}'s first post{where} has had no reply for {waited}. "
                     "A welcome from someone would make a difference."
                 ),
             )
@@ -130,3 +133,14 @@ class HealthSweep:
             except Exception:
                 log.exception("could not post the weekly health digest of community %s", community_id)
         return following
+
+
+def _waited(waited: timedelta, after: timedelta) -> timedelta:
+    """How long a first post has waited, as the alert says it: `unanswered_after` when the alert is on time (the
+    sweep's few minutes aside); when it is late — `mod_channel` or `unanswered_after` set long after the post,
+    Hearth down for a while — the true wait, in whole hours, or whole days from two days on (not "4 hours" about a
+    post three weeks old)."""
+    if waited < after + LATE:
+        return after
+    unit = timedelta(days=1) if waited >= timedelta(days=2) else timedelta(hours=1)
+    return waited // unit * unit

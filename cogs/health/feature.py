@@ -154,6 +154,10 @@ class HealthFeature:
     async def reached_out(self, ctx: Context, member: Member) -> Reply:
         if member.is_bot:
             raise UserError("Bots are never at risk.")
+        async with self.services.db.read() as session:
+            departed = await q.has_left(session, member.id)
+        if departed:
+            raise UserError(f"{member.name} is no longer a member: `/health at-risk` lists only members who are here.")
         async with self.services.db.write() as session:
             await q.mark_outreach(session, ctx.community.id, member.id, ctx.author.id, utc(ctx.now))
         return Reply.private(f"Noted: you reached out to {mention(member)} on {ctx.now:%d %b}.")

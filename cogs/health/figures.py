@@ -122,14 +122,14 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
     out.joined = len(joins)
     tracked = [n for n in joins if n.member_id not in opted_out]
     await _activation(session, community_id, out, tracked)
-    _responsiveness(out, tracked)
+    posts = await q.first_posts(session, community_id, w.since, until)
+    _responsiveness(out, [n for n in posts if n.member_id not in opted_out])
 
     active_ids = {member for member, counts in spans.items() if counts[0] and member not in opted_out}
     out.tracked_active = len(active_ids)
-    out.recognised = len(
-        active_ids & await q.people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, w.since, until)
-    )
-    out.givers = len(await q.people_of_kind(session, community_id, Kind.KUDOS_GIVEN, w.since, until))
+    receivers, givers = await q.kudos_people(session, community_id, w.since, until)  # kudos not voided
+    out.recognised = len(active_ids & receivers)
+    out.givers = len(givers - opted_out)
     rituals = await q.people_of_kind(session, community_id, Kind.RITUAL_PARTICIPATION, w.since, until)
     out.ritual_people = len(active_ids & rituals)
 
@@ -169,8 +169,9 @@ async def _activation(session: AsyncSession, community_id: int, out: Report, tra
     ]
 
 
-def _responsiveness(out: Report, tracked: list[q.NewcomerRow]) -> None:
-    posted = [n for n in tracked if n.first_message_at is not None]
+def _responsiveness(out: Report, posts: list[q.NewcomerRow]) -> None:
+    """Time to first response of newcomers' first messages of the period (whenever they joined)."""
+    posted = [n for n in posts if n.first_message_at is not None]
     out.first_posts = len(posted)
     waits = [n.first_reply_at - n.first_message_at for n in posted if n.first_reply_at and n.first_message_at]
     out.answered = len(waits)

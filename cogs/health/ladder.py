@@ -208,6 +208,10 @@ class Ladder:
         name = self._role(ctx, role)
         if member.is_bot:
             raise UserError("Bots cannot take community roles.")
+        async with self.services.db.read() as session:
+            departed = await q.has_left(session, member.id)
+        if departed:
+            raise UserError(f"{member.name} is no longer a member, so they can't be invited to a role.")
         if grant is not None and not self.services.messenger.capabilities.roles:
             raise UserError("This platform has no roles to grant; invite without `grant`.")
         async with self.services.db.write() as session:

@@ -59,9 +59,15 @@ class PrivacyFeature:
             "show or hide you on leaderboards, spotlights, matching",
             required=False,
             choices=("show", "hide"),
+            noun="choice for boards",
         ),
         Option(
-            "health", OptionType.CHOICE, "in or out of community-health figures", required=False, choices=("in", "out")
+            "health",
+            OptionType.CHOICE,
+            "in or out of community-health figures",
+            required=False,
+            choices=("in", "out"),
+            noun="choice for health",
         ),
     )
     async def privacy(self, ctx: Context, boards: str | None, health: str | None) -> Reply:

@@ -174,6 +174,26 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
     assert "@dan's first post in #general has had no reply for 4 hours" in said
 
 
+async def test_a_late_unanswered_alert_says_how_long_the_post_has_really_waited(console: ConsoleDriver) -> None:
+    """A tester set `mod_channel` three weeks after two newcomers' unanswered hellos: both alerts said their posts
+    had had no reply "for 4 hours"."""
+    await console.run("@mod is admin\n@dan joins\n@dan: hello?\nwait 2d\n@erin joins\n@erin: hi?\nwait 20d")
+    said = await console.run("@mod: /config set mod_channel channel:#mods\nwait 20m")
+    assert re.findall(r"^\[#mods\] .*first post.*", said, re.MULTILINE) == [
+        "[#mods] 👋 @dan's first post in #general has had no reply for 22 days. "
+        "A welcome from someone would make a difference.",
+        "[#mods] 👋 @erin's first post in #general has had no reply for 20 days. "
+        "A welcome from someone would make a difference.",
+    ]
+    # Alerts switched off while fay's hello waited 7 hours, then on again: hours; gus's, on time: the setting.
+    said = await console.run(
+        "@mod: /config set unanswered_after 0s\n@fay joins\n@fay: anyone?\nwait 7h\n"
+        "@mod: /config set unanswered_after 4h\n@gus joins\n@gus: hey\nwait 4h15m"  # the sweep: every 15 min
+    )
+    assert "@fay's first post in #general has had no reply for 7 hours." in said
+    assert "@gus's first post in #general has had no reply for 4 hours." in said
+
+
 async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods")
     await console.run("@dan joins\n@erin joins\n@fay joins\n@gus joins")
@@ -308,3 +328,84 @@ async def test_a_monday_missed_skips_that_digest_instead_of_posting_it_mid_week(
     assert "[#mods] Weekly" not in said
     said = await console.run("wait 1d2h")  # Monday 16 Mar 09:00
     assert said.count("[#mods] Weekly health digest — last week (09 Mar – 15 Mar)") == 1
+
+
+async def test_time_to_first_response_counts_the_first_messages_of_the_period_whenever_they_joined(
+    console: ConsoleDriver,
+) -> None:
+    """A tester: dan joined on 4 Mar, said his first hello on the 14th and was answered 2 hours later, and
+    `/health show 7d` on the 14th had no time to first response at all (only newcomers who joined in the
+    period were looked at; the glossary counts newcomers' first messages in the period)."""
+    await console.run(
+        """
+        @mod is moderator
+        @dan joins
+        @gus joins
+        @gus: hi
+        wait 3d
+        @amy replies to @gus: welcome gus
+        wait 7d
+        @dan: hello, finally saying hi
+        @fay joins
+        @fay: hey all
+        wait 2h
+        @amy replies to @dan: welcome dan!
+        """
+    )
+    said = await console.run("@mod: /health show 7d")
+    # Sat 14 Mar, the period 08-14 Mar. First messages in it: dan's (joined before, answered after 2 h) and
+    # fay's (unanswered). gus's first message (4 Mar, answered on the 7th) is before the period.
+    assert "median time to first response 2 hours · answered within 1 h 0% (0/2) · within 24 h 50% (1/2)" in said
+    # The funnel and activation stay those of the period's newcomers: fay alone.
+    assert "joined 1 → rules 0 → interests 0 → intro 0 → first message 1 → first reply 0" in said
+    said = await console.run("@dan: /privacy health:out\n@mod: /health show 7d")
+    assert "median time to first response – · answered within 1 h 0% (0/1) · within 24 h 0% (0/1)" in said
+
+
+async def test_distinct_givers_leave_out_members_who_opted_out_of_health_figures(console: ConsoleDriver) -> None:
+    await console.run("@mod is moderator\n@alice: hi\n@bob: hi\n@carol: hi")
+    await console.run("@bob: /kudos @alice thanks\n@carol: /kudos @alice thanks too\n@carol: /privacy health:out")
+    said = await console.run("@mod: /health show 7d")
+    # alice, bob and carol were active; carol is counted in that anonymous total only. alice was thanked
+    # (1 of the 2 active members who did not opt out); bob gave, and carol's kudos do not make her a giver.
+    assert "Members 4 · joined 0 · left 0 · active 3" in said
+    assert "recognised 50% (1/2) of active members · 1 distinct giver ·" in said
+
+
+async def test_kudos_taken_back_recognise_nobody_in_the_figures_nor_on_the_ladder(console: ConsoleDriver) -> None:
+    """A tester removed a 🙌 within the grace period and a moderator voided a ring's kudos: `/rank` no longer
+    counted them, but `/health show` still called their receiver recognised and their givers givers, and
+    `/ladder candidates` still counted their givers among those who thanked."""
+    await console.run(
+        "@mod is admin\n@mod: /config set ladder_days 2\n@mod: /config set ladder_thanks 2\n"
+        "@alice: hi\n@bob: hi\n@carol: hi\n@dan: hi\nwait 28d"
+    )
+    said = await console.run(
+        "@alice: still here\n@bob: me too\n@carol: and me\n@dan: hello\n"
+        "@bob reacts 🙌 to @alice\n@bob removes 🙌 from @alice\n"  # within reaction_grace: taken back
+        "@carol: /kudos @alice thanks\n@dan: /kudos @bob thanks\n@carol: /kudos @bob thanks too"
+    )
+    voided = re.findall(r"kudos #(\d+)", said)[0]  # carol's to alice
+    await console.run(f"@mod: /recognition void {voided} ring")
+    said = await console.run("@mod: /health show 7d")
+    # Active in 26 Mar - 01 Apr: alice, bob, carol, dan. Standing kudos: dan's and carol's to bob.
+    assert "recognised 25% (1/4) of active members · 2 distinct givers ·" in said
+    said = await console.run("@mod: /ladder candidates")
+    # alice was thanked by nobody once both kudos were taken back; bob by carol and dan.
+    assert "@bob — active 2 days, thanked by 2 members" in said
+    assert "@alice" not in said
+
+
+async def test_a_member_who_left_is_neither_invited_to_a_role_nor_noted_as_reached_out_to(
+    console: ConsoleDriver,
+) -> None:
+    """A tester invited a member who had left to be a mentor: the invitation went to their DMs all the same."""
+    said = await console.run(
+        "@mod is admin\n@alice: hi\n@alice leaves\n@mod: /ladder invite @alice mentor\n@mod: /health reached-out @alice"
+    )
+    assert "[dm @alice]" not in said
+    assert "[only @mod] alice is no longer a member, so they can't be invited to a role." in said
+    assert "[only @mod] alice is no longer a member: `/health at-risk` lists only members who are here." in said
+    said = await console.run("@alice joins\n@mod: /ladder invite @alice mentor\n@mod: /health reached-out @alice")
+    assert "[dm @alice] Hi @alice! @mod invites you to be a mentor" in said
+    assert "Noted: you reached out to @alice" in said

@@ -201,3 +201,12 @@ async def test_an_export_reads_only_the_members_its_reasons_may_name(hearth: Hea
     assert said.replace(texts[0], lambda member, _: f"[{member}]") == (
         f"thanks [{named['Zed Smith'].id}]'s and [{named['bob'].id}]."
     )
+
+
+async def test_a_privacy_choice_refused_reads_as_a_sentence(console: ConsoleDriver) -> None:
+    """`/privacy boards:maybe` answered "`maybe` is not a boards; use show or hide."."""
+    said = await console.run("@alice: /privacy boards:maybe\n@alice: /privacy health:whatever\n@alice: /privacy maybe")
+    assert "[only @alice] `maybe` is not a choice for boards; use show or hide." in said
+    assert "[only @alice] `whatever` is not a choice for health; use in or out." in said
+    assert "is not a boards" not in said and "is not a health" not in said
+    assert "Saved" not in said

@@ -8,7 +8,8 @@ autovacuum has had its turn (simulated with VACUUM, which migration 0004 makes a
 of the table changed), then while activity batches are recorded into both communities through
 `ledger.record` on the same event loop (the ranks held in memory follow every batch). The first rank of
 each community (its bucket read into memory) and its first top 10 (the process's first compiles and
-prepares the statement) are timed apart. The database is emptied first.
+prepares the statement) are timed apart, and so is the floor: `SELECT 1` on the driver alone. The database
+is emptied first.
 
     .venv/bin/python -m bench.pg_reads --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_reads
     .venv/bin/python -m bench.pg_reads          # SQLite: a new file, the same rows (VACUUM and ANALYZE for "after")
@@ -152,6 +153,27 @@ async def measure(url: str, communities: dict[str, int], calls: int, label: str)
     await database.dispose()
 
 
+async def measure_floor(url: str, calls: int) -> None:
+    """The machine's floor under those figures: `SELECT 1` on a pooled connection's driver (asyncpg or aiosqlite)
+    with nothing of Hearth's or SQLAlchemy's around it; a read's p99 cannot be lower than this one's."""
+    database = Database.open(url)
+    async with database.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        samples = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            if url.startswith("sqlite"):
+                await driver.execute_fetchall("SELECT 1")  # type: ignore[attr-defined]
+            else:
+                await driver.fetchval("SELECT 1")  # type: ignore[attr-defined]
+            samples.append(time.perf_counter() - started)
+    await database.dispose()
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    print(f"{'round trip floor':<22} SELECT 1 on the driver      p50 {p50 * 1000:6.2f} ms  p99 {p99 * 1000:6.2f} ms")
+
+
 async def measure_while_writing(url: str, communities: dict[str, int], calls: int, batch: int = 200) -> None:
     """Ranks while a batch of `batch` message awards (random members of both communities) is recorded after
     every 10 ranks, on the same loop, as the write-behind buffer does between commands."""
@@ -203,6 +225,7 @@ async def main_async(url: str, calls: int) -> None:
             await connection.execute(text("VACUUM ANALYZE member"))
     await database.dispose()
     await measure(url, communities, calls, "after (auto)vacuum")
+    await measure_floor(url, calls)
     await measure_while_writing(url, communities, calls)
 
 

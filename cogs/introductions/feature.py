@@ -235,7 +235,14 @@ class IntroductionsFeature:
             min_value=1,
             max_value=FIELD_LIMIT,
         ),
-        Option("required", OptionType.CHOICE, "yes or no (a new field: yes)", required=False, choices=("yes", "no")),
+        Option(
+            "required",
+            OptionType.CHOICE,
+            "yes or no (a new field: yes)",
+            required=False,
+            choices=("yes", "no"),
+            noun="choice for required",
+        ),
         permission=Permission.MODERATOR,
     )
     async def field_set(

@@ -155,6 +155,7 @@ class RecognitionFeature:
             "me: your place, with the members just above and below",
             required=False,
             choices=("me",),
+            noun="choice for around",
         ),
         read_only=True,
     )

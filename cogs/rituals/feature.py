@@ -61,10 +61,20 @@ def _settings_options(creating: bool) -> tuple[Option, ...]:
         ),
         Option("start", OptionType.TEXT, "First day of the series, YYYY-MM-DD", required=False, max_length=10),
         Option(
-            "recap", OptionType.CHOICE, "Recap when the window ends (default on)", required=False, choices=("on", "off")
+            "recap",
+            OptionType.CHOICE,
+            "Recap when the window ends (default on)",
+            required=False,
+            choices=("on", "off"),
+            noun="choice for recap",
         ),
         Option(
-            "frequent", OptionType.CHOICE, "Admins: allow more often than hourly", required=False, choices=("yes", "no")
+            "frequent",
+            OptionType.CHOICE,
+            "Admins: allow more often than hourly",
+            required=False,
+            choices=("yes", "no"),
+            noun="choice for frequent",
         ),
     )
 

@@ -73,6 +73,25 @@ async def test_refusals_are_private_and_change_nothing(console: ConsoleDriver) -
     assert "No points yet" in said
 
 
+async def test_a_refused_yes_no_or_on_off_choice_reads_as_a_sentence(console: ConsoleDriver) -> None:
+    """Options named by an adjective or a verb read 'is not a recap', 'is not an around' before."""
+    said = await console.run(
+        """
+        @mod is admin
+        @alice: /leaderboard around:you
+        @mod: /ritual create daily #general "daily at 09:00" prompt:"Hi" recap:maybe
+        @mod: /ritual create daily #general "daily at 09:00" prompt:"Hi" frequent:maybe
+        @mod: /onboarding intro-field pronouns required:maybe
+        """
+    )
+    assert said.splitlines() == [
+        "[only @alice] `you` is not a choice for around; use me.",
+        "[only @mod] `maybe` is not a choice for recap; use on or off.",
+        "[only @mod] `maybe` is not a choice for frequent; use yes or no.",
+        "[only @mod] `maybe` is not a choice for required; use yes or no.",
+    ]
+
+
 async def test_help_gives_every_welcome_placeholder(console: ConsoleDriver) -> None:
     said = await console.run("@mod is moderator\n@mod: /help")
     line = next(line for line in said.splitlines() if "`/onboarding message text`" in line)

@@ -218,8 +218,8 @@ async def awaiting_reply(session: AsyncSession, since: datetime) -> list[tuple[i
 
 
 async def unalerted(session: AsyncSession, posted_before: datetime) -> list[tuple[int, NewcomerRow]]:
-    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community; only
-    of newcomers still in the community who did not opt out of health figures (`/privacy health:out`)."""
+    """Newcomers' first posts older than a moment, unanswered and not yet reported, in every community, oldest
+    first; only of newcomers still in the community who did not opt out of health figures (`/privacy health:out`)."""
     rows = await session.execute(
         select(_newcomer.c.community_id, *_NEWCOMER_COLUMNS)
         .join(_member, _member.c.id == _newcomer.c.member_id)
@@ -231,6 +231,7 @@ async def unalerted(session: AsyncSession, posted_before: datetime) -> list[tupl
             _member.c.left_at.is_(None),
             _member.c.health_opt_out.is_(False),
         )
+        .order_by(_newcomer.c.first_message_at, _newcomer.c.member_id)
     )
     return [(row[0], NewcomerRow(*row[1:])) for row in rows]
 

@@ -19,6 +19,7 @@ from bot.core.refs import ChannelRef
 from bot.core.reply import Reply, channel_mention, mention
 from bot.core.scheduling import Quiet
 from bot.core.services import Services
+from bot.core.wording import number, plural
 from cogs.health.settings import HealthSettings
 from config.community import CommunityBasics
 from config.durations import format_duration
@@ -32,6 +33,11 @@ SWEEP_JOB = "health:sweep"
 SWEEP_EVERY = timedelta(minutes=15)
 # An unanswered-post alert this much past its time says how long the post has truly waited.
 LATE = timedelta(hours=1)
+# First posts that have waited longer than this when their alert falls due (`mod_channel` or `unanswered_after`
+# set long after them, Hearth down for days) are listed together in one message per sweep: a moderators' channel
+# just set up is not flooded with an alert per old hello. At most STALE_LISTED are named, then how many more.
+STALE = timedelta(days=7)  # "over a week", as the message says
+STALE_LISTED = 10
 DIGEST_AT = time(9, 0)  # Mondays, in the community's time zone
 
 # (community id, now, the Monday it is posted on) -> the digest.
@@ -80,6 +86,7 @@ class HealthSweep:
         async with db.read() as session:
             waiting = await q.unalerted(session, utc(now))
         next_due: datetime | None = None
+        stale: dict[int, list[str]] = {}  # community -> "@dan in #general (22 days)", oldest first
         for community_id, newcomer in waiting:
             settings = await self.services.settings.get(community_id)
             after = settings.of(HealthSettings).unanswered_after
@@ -101,11 +108,26 @@ class HealthSweep:
             posted_in = newcomer.first_message_channel
             where = f" in {channel_mention(ChannelRef(member.ref.community, posted_in))}" if posted_in else ""
             waited = format_duration(_waited(now - newcomer.first_message_at, after))
+            if now - newcomer.first_message_at > STALE:
+                stale.setdefault(community_id, []).append(f"{mention(member)}{where} ({waited})")
+                continue
             await self.services.messenger.send(
                 ChannelRef(member.ref.community, mods),
                 Reply(
                     text=f"👋 {mention(member)}'s first post{where} has had no reply for {waited}. "
                     "A welcome from someone would make a difference."
+                ),
+            )
+        for community_id, posts in stale.items():
+            community = await self.services.identity.community_by_id(community_id)
+            mods = (await self.services.settings.get(community_id)).basics.mod_channel
+            more = len(posts) - STALE_LISTED
+            listed = ", ".join(posts[:STALE_LISTED]) + (f" and {number(more)} more" if more > 0 else "")
+            await self.services.messenger.send(
+                ChannelRef(community.ref, mods or ""),
+                Reply(
+                    text=f"👋 {plural(len(posts), 'first post')} of newcomers waited over a week with no reply: "
+                    f"{listed}. A late welcome still counts."
                 ),
             )
         return next_due

@@ -177,13 +177,14 @@ async def test_an_unanswered_first_post_alerts_the_moderators_once(console: Cons
 async def test_a_late_unanswered_alert_says_how_long_the_post_has_really_waited(console: ConsoleDriver) -> None:
     """A tester set `mod_channel` three weeks after two newcomers' unanswered hellos: both alerts said their posts
     had had no reply "for 4 hours"."""
-    await console.run("@mod is admin\n@dan joins\n@dan: hello?\nwait 2d\n@erin joins\n@erin: hi?\nwait 20d")
+    await console.run("@mod is admin\n@dan joins\n@dan: hello?\nwait 14d\n@erin joins\n@erin: hi?\nwait 6d")
     said = await console.run("@mod: /config set mod_channel channel:#mods\nwait 20m")
     assert re.findall(r"^\[#mods\] .*first post.*", said, re.MULTILINE) == [
-        "[#mods] 👋 @dan's first post in #general has had no reply for 22 days. "
+        # erin's, 6 days old, alerted on its own with its true wait; past STALE (a week), listed together after.
+        "[#mods] 👋 @erin's first post in #general has had no reply for 6 days. "
         "A welcome from someone would make a difference.",
-        "[#mods] 👋 @erin's first post in #general has had no reply for 20 days. "
-        "A welcome from someone would make a difference.",
+        "[#mods] 👋 1 first post of newcomers waited over a week with no reply: @dan in #general (20 days). "
+        "A late welcome still counts.",
     ]
     # Alerts switched off while fay's hello waited 7 hours, then on again: hours; gus's, on time: the setting.
     said = await console.run(
@@ -192,6 +193,22 @@ async def test_a_late_unanswered_alert_says_how_long_the_post_has_really_waited(
     )
     assert "@fay's first post in #general has had no reply for 7 hours." in said
     assert "@gus's first post in #general has had no reply for 4 hours." in said
+
+
+async def test_a_moderators_channel_set_up_late_gets_one_message_for_old_unanswered_posts(
+    console: ConsoleDriver,
+) -> None:
+    """Twelve hellos unanswered for weeks when `mod_channel` is first set: one message, not twelve alerts; every
+    post is reported once (none again at the next sweeps)."""
+    names = [f"n{number:02}" for number in range(12)]
+    await console.run("@mod is admin\n" + "".join(f"@{name} joins\n@{name}: hello?\nwait 1h\n" for name in names))
+    said = await console.run("wait 20d\n@mod: /config set mod_channel channel:#mods\nwait 1h")
+    oldest_first = ", ".join(f"@{name} in #general (20 days)" for name in names[:10])
+    assert re.findall(r"^\[#mods\] .*first post.*", said, re.MULTILINE) == [
+        f"[#mods] 👋 12 first posts of newcomers waited over a week with no reply: {oldest_first} and 2 more. "
+        "A late welcome still counts."
+    ]
+    assert "first post" not in await console.run("wait 1d")
 
 
 async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(console: ConsoleDriver) -> None:

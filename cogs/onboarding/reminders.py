@@ -13,6 +13,7 @@ from bot.core.refs import ChannelRef
 from bot.core.reply import Reply, mention
 from bot.core.scheduling import Quiet
 from bot.core.services import Services
+from bot.core.wording import number, plural
 from cogs.onboarding.checklist import Checklist
 from cogs.onboarding.service import OnboardingService, Progress, ago
 from cogs.onboarding.settings import OnboardingSettings
@@ -24,6 +25,11 @@ SWEEP_JOB = "onboarding:sweep"
 SWEEP_EVERY = timedelta(minutes=30)
 # A notice kind of its own: the reminder was due but reached nobody (no DM, no welcome channel).
 MISSED = "missed"
+# Newcomers stuck longer than this when their alert falls due (`mod_channel` set long after they joined, Hearth
+# down for days) are listed together in one message per sweep, not alerted one by one: a moderators' channel just
+# set up is not flooded. At most STALE_LISTED are named, then how many more.
+STALE = timedelta(days=7)  # "over a week", as the message says
+STALE_LISTED = 10
 
 
 class Reminders:
@@ -54,6 +60,7 @@ class Reminders:
         everyone = await self.journeys.open_progress()
         # Claims already made are skipped without a write, so a sweep that sends nothing changes nothing.
         sent = await self.journeys.notices([progress.journey.member_id for progress in everyone])
+        stale: dict[int, list[tuple[Progress, CommunitySettings, timedelta]]] = {}  # by community, in sweep order
         for progress in everyone:
             current = progress.current
             journey = progress.journey
@@ -77,13 +84,18 @@ class Reminders:
                 and settings.basics.mod_channel
                 and (journey.member_id, current.step, "alert") not in sent
             ):
-                await self._notify_once(
-                    journey, current.step, "alert", now, partial(self._alert, progress, settings, waited, sent)
-                )
+                if waited > STALE:
+                    stale.setdefault(journey.community_id, []).append((progress, settings, waited))
+                else:
+                    await self._notify_once(
+                        journey, current.step, "alert", now, partial(self._alert, progress, settings, waited, sent)
+                    )
             ahead = [after for after in (tuned.nudge_after, tuned.alert_after) if after > waited]
             if ahead:
                 at = progress.since + min(ahead)
                 next_due = at if next_due is None else min(next_due, at)
+        for long_stuck in stale.values():
+            await self._alert_long_stuck(long_stuck, sent, now)
         batched = await self.journeys.communities_with_batches()
         for community_id in batched:
             settings = await self.services.settings.get(community_id)
@@ -119,6 +131,45 @@ class Reminders:
             # (trying every sweep would knock on a closed door), but moderators are told it did not reach them.
             await self.journeys.claim_notice(member_id, current.step, MISSED, now)
             sent.add((member_id, current.step, MISSED))
+
+    async def _alert_long_stuck(
+        self, stuck: list[tuple[Progress, CommunitySettings, timedelta]], sent: set[tuple[int, str, str]], now: datetime
+    ) -> None:
+        """One message for a community's newcomers stuck over STALE whose alert is due, longest stuck first; each
+        alert claimed first (never twice), and given back if the message cannot be posted."""
+        claimed: list[tuple[Progress, CommunitySettings, timedelta]] = []
+        for progress, settings, waited in sorted(stuck, key=lambda entry: -entry[2]):
+            current = progress.current
+            assert current is not None
+            if await self.journeys.claim_notice(progress.journey.member_id, current.step, "alert", now):
+                claimed.append((progress, settings, waited))
+        if not claimed:
+            return
+        members = await self.journeys.member_refs([progress.journey.member_id for progress, _, _ in claimed])
+        named = []
+        for progress, _, waited in claimed[:STALE_LISTED]:
+            member_id, current = progress.journey.member_id, progress.current
+            assert current is not None
+            unreached = ", my reminder did not reach them" if (member_id, current.step, MISSED) in sent else ""
+            named.append(f"{mention(members[member_id])} at **{current.label}** ({ago(waited)}{unreached})")
+        more = len(claimed) - STALE_LISTED
+        listed = ", ".join(named) + (f" and {number(more)} more" if more > 0 else "")
+        settings = claimed[0][1]
+        try:
+            await self.services.messenger.send(
+                ChannelRef(members[claimed[0][0].journey.member_id].community, settings.basics.mod_channel or ""),
+                Reply(
+                    text=f"🧭 {plural(len(claimed), 'newcomer')} {'has' if len(claimed) == 1 else 'have'} been stuck "
+                    f"at a step for over a week: "
+                    f"{listed}. A personal hello might help."
+                ),
+            )
+        except Exception:
+            for progress, _, _ in claimed:
+                current = progress.current
+                assert current is not None
+                await self.journeys.release_notice(progress.journey.member_id, current.step, "alert")
+            raise
 
     async def _alert(
         self, progress: Progress, settings: CommunitySettings, waited: timedelta, sent: set[tuple[int, str, str]]

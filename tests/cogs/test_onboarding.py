@@ -63,6 +63,23 @@ async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth
     assert "Points: 41" in said  # four steps, a first intro and one message
 
 
+async def test_a_moderators_channel_set_up_late_gets_one_message_for_long_stuck_newcomers(
+    console: ConsoleDriver,
+) -> None:
+    """Twelve newcomers stuck for weeks when `mod_channel` is first set: one message, longest stuck first, not
+    twelve alerts; none again at the next sweeps. One stuck for days only is alerted on its own."""
+    names = [f"n{number:02}" for number in range(12)]
+    await console.run("@mod is admin\n" + "".join(f"@{name} joins\nwait 1h\n" for name in names) + "wait 20d")
+    said = await console.run("@zoe joins\nwait 3d\n@mod: /config set mod_channel channel:#mods\nwait 1h")
+    listed = ", ".join(f"@{name} at Accept the rules (23 days {12 - n} hours)" for n, name in enumerate(names[:10]))
+    assert [line for line in said.splitlines() if line.startswith("[#mods]")] == [
+        "[#mods] 🧭 @zoe has been stuck at Accept the rules for 3 days. A personal hello might help.",
+        f"[#mods] 🧭 12 newcomers have been stuck at a step for over a week: {listed} and 2 more. "
+        "A personal hello might help.",
+    ]
+    assert "[#mods]" not in await console.run("wait 2d")
+
+
 async def test_welcome_on_join_and_checklist_in_channel_when_dms_closed(console: ConsoleDriver) -> None:
     await console.run(SETUP)
     said = await console.run("@carol closes dms\n@carol joins")

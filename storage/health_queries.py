@@ -517,6 +517,13 @@ async def claim_digest(session: AsyncSession, community_id: int, week: date, now
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def mark_digest_posted(session: AsyncSession, community_id: int, week: date) -> None:
+    """A claimed digest reached the moderators' channel (a claim left unposted: the post failed, see the log)."""
+    await session.execute(
+        update(_digest).where(_digest.c.community_id == community_id, _digest.c.week == week).values(posted=True)
+    )
+
+
 async def invite(
     session: AsyncSession, community_id: int, member_id: int, role: str, grant: str | None, by: int, now: datetime
 ) -> int:

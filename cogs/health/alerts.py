@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef
 from bot.core.reply import Reply, channel_mention, mention
 from bot.core.scheduling import Quiet
@@ -152,6 +153,10 @@ class HealthSweep:
                 await self.services.messenger.send(
                     ChannelRef(community.ref, mods), await self.digest(community_id, now, monday)
                 )
+                async with self.services.db.write(routine=True) as session:
+                    await q.mark_digest_posted(session, community_id, monday)
+            except PlatformError as error:  # the platform refused (no access to the channel): no traceback
+                log.warning("could not post the weekly health digest of community %s: %s", community_id, error)
             except Exception:
                 log.exception("could not post the weekly health digest of community %s", community_id)
         return following

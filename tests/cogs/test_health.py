@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from storage.health_models import HealthChannelDay, HealthMemberDay, HealthMood, HealthNewcomer
+from storage.health_models import HealthChannelDay, HealthDigest, HealthMemberDay, HealthMood, HealthNewcomer
 from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver, hearth_instance
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
@@ -310,8 +310,14 @@ async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console:
     assert "Thank you for volunteering as host" in said and "already volunteered" in said
 
 
+async def _digests(hearth: Hearth) -> list[tuple[str, bool]]:
+    async with hearth.db.read() as session:
+        rows = await session.execute(select(HealthDigest.week, HealthDigest.posted).order_by(HealthDigest.week))
+        return [(str(week), posted) for week, posted in rows]
+
+
 async def test_the_weekly_digest_is_posted_once_on_monday_morning_in_the_communitys_zone(
-    console: ConsoleDriver,
+    console: ConsoleDriver, hearth: Hearth
 ) -> None:
     setup = (
         "@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /config set timezone Europe/Berlin\n"
@@ -327,6 +333,10 @@ async def test_the_weekly_digest_is_posted_once_on_monday_morning_in_the_communi
     assert "[#mods]" not in said
     said = await console.run("wait 2h")
     assert said.count("[#mods] Weekly health digest — last week (09 Mar – 15 Mar)") == 1
+    # A digest that could not be posted stays claimed (never twice) but not posted: the log says why.
+    said = await console.run("channel #mods is read-only\nwait 7d")
+    assert "Weekly health digest" not in said
+    assert await _digests(hearth) == [("2026-03-09", True), ("2026-03-16", True), ("2026-03-23", False)]
 
 
 async def test_a_monday_missed_skips_that_digest_instead_of_posting_it_mid_week(

@@ -23,6 +23,11 @@ class PlatformError(Exception):
         self.reason = reason
 
 
+class MessageGone(PlatformError):
+    """The message to edit is gone or out of Hearth's reach (deleted, its channel deleted, archived or closed
+    to Hearth): nothing will ever edit it, unlike a refusal that may pass (a rate limit, an outage)."""
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform can do, so a cog refuses at configuration time what would fail later.
@@ -65,7 +70,8 @@ class Messenger(Protocol):
         ...
 
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
-        """Replace the content of a message Hearth posted."""
+        """Replace the content of a message Hearth posted. Raises MessageGone when the message is gone or out of
+        reach, PlatformError for any other refusal."""
         ...
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:

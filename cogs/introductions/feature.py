@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import Contributed, MessagePosted
-from bot.core.messenger import PlatformError
+from bot.core.messenger import MessageGone, PlatformError
 from bot.core.refs import ChannelRef, Member, MemberRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import (
@@ -94,10 +94,12 @@ class IntroductionsFeature:
             try:
                 await messenger.edit(channel, existing.message_id, card)
                 post = (existing.channel_id, existing.message_id, existing.thread_id)
-            except PlatformError:
+            except MessageGone:
                 # The card is gone (a moderator deleted it, its channel too) or out of Hearth's reach: a new one
                 # goes to today's intros channel, or the member could never introduce themselves again.
                 pass
+            except PlatformError as error:  # a refusal that may pass (a rate limit): the card stays, edited later
+                raise UserError(f"I couldn't update your introduction: {error.reason}") from None
         if post is None:
             channel = ChannelRef(ctx.community.ref, ctx.settings.basics.intros_channel)
             try:

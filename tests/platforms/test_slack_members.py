@@ -88,3 +88,26 @@ async def test_a_channel_setting_given_by_position_is_the_channel(slack: SlackHa
     assert done == "Done: `welcome_channel` not set → <#C0WELCOME>."
     typed = private(await slack.command("/config", "set intros_channel intros", "U0OWNER"))
     assert "`intros_channel` needs a channel (`intros` is not a channel I can find)" in typed
+
+
+async def test_an_intro_card_slack_will_not_update_for_now_is_not_posted_twice(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Only a card that is gone is posted again: a refusal that passes (a rate limit) leaves the one card."""
+    await set_up(slack)
+    slack_api.user("U0ALICE", "alice")
+    await introduce(slack, "U0ALICE", ALICE)
+    slack_api.errors["chat.update"] = "ratelimited"
+    form = await slack.command("/intro", "", "U0ALICE")
+    assert (await slack.requests.interaction(submission_of(form, "U0ALICE", ALICE))).status == 200
+    refused = await slack.api.wait_for(
+        "chat.postEphemeral", lambda call: "couldn't update your introduction" in call.params["text"]
+    )
+    assert "Slack refused (ratelimited)" in refused.params["text"]
+    assert len(posted_in(slack_api, "C0INTROS")) == 1
+
+    slack_api.errors["chat.update"] = "message_not_found"  # a moderator deleted the card
+    form = await slack.command("/intro", "", "U0ALICE")
+    assert (await slack.requests.interaction(submission_of(form, "U0ALICE", ALICE))).status == 200
+    await slack.api.wait_for("chat.postEphemeral", lambda call: "is posted again" in call.params["text"])
+    assert len(posted_in(slack_api, "C0INTROS")) == 2

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.core.messenger import Capabilities, PlatformError
+from bot.core.messenger import Capabilities, MessageGone, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef, RoleRef
 from bot.core.reply import Reply
 from bot.platforms.discord.render import message_kwargs
@@ -64,7 +64,7 @@ class DiscordMessenger:
         try:
             await message.edit(**message_kwargs(reply, editing=True))
         except (discord.Forbidden, discord.NotFound):
-            raise PlatformError(f"I can no longer edit that message in <#{channel.external_id}>.") from None
+            raise MessageGone(f"I can no longer edit that message in <#{channel.external_id}>.") from None
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         target = self._messageable(channel, thread=False)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.messenger import Capabilities, PlatformError
+from bot.core.messenger import Capabilities, MessageGone, PlatformError
 from bot.core.refs import ChannelRef, MemberRef, RoleRef
 from bot.core.reply import Attachment, Reply
 from bot.platforms.slack.blocks import message_payload
@@ -31,6 +31,10 @@ def error_code(error: SlackApiError) -> str:
     if isinstance(data, dict):
         return str(data.get("error", "unknown_error"))
     return f"HTTP {error.response.status_code}"
+
+
+# chat.update's errors for a message that is gone or out of Hearth's reach for good (not a rate limit or an outage).
+_MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found", "is_archived"})
 
 
 def refusal(error: SlackApiError, what: str, doing: str = "do this") -> PlatformError:
@@ -173,7 +177,10 @@ class SlackMessenger:
         try:
             await self.client.chat_update(channel=channel.external_id, ts=message_id, **message_payload(reply))
         except SlackApiError as error:
-            raise refusal(error, "try again") from None
+            refused = refusal(error, "try again")
+            if error_code(error) in _MESSAGE_GONE:
+                raise MessageGone(refused.reason) from None
+            raise refused from None
 
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         """Slack threads are replies to a message: nothing to create, and they have no name."""

@@ -120,6 +120,8 @@ class MockSlackApi:
     # conversations.open with several users: the group DM (mpim) id of each set of users.
     group_dms: dict[frozenset[str], str] = field(default_factory=dict)
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
+    # method -> a gate its calls wait at until it is set: a Slack that is slow to answer that method.
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)  # by file id: files_upload_v2's three steps
     url: str = ""
@@ -185,6 +187,8 @@ class MockSlackApi:
     # -- the Web API -------------------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method in self.held:
+            await self.held[method].wait()
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             params.update(await request.json())

@@ -45,8 +45,15 @@ from bot.platforms.discord.refs import (
     role_ref,
 )
 from bot.platforms.discord.render import message_kwargs, modal, unscoped
+from config.settings import SettingsError
 
 log = logging.getLogger(__name__)
+
+
+class DiscordStartupError(SettingsError):
+    """Hearth cannot connect to Discord; the message says what the person should change (a configuration
+    error: `hearth` prints it in one line and exits with CONFIG_ERROR_EXIT)."""
+
 
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
@@ -57,6 +64,12 @@ INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_cont
 # type 6 a pin, boosts, thread creations, ...), which must not count as activity.
 SPOKEN = frozenset({discord.MessageType.default, discord.MessageType.reply})
 SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
+DEV_GUILD_HELP = (
+    "Discord refused to register Hearth's commands in the server DISCORD_DEV_GUILD_ID={id} ({why}): check that "
+    "it is the id of a server Hearth is in (Developer Mode → right-click the server → Copy Server ID) and that "
+    "Hearth was invited there with the scopes bot and applications.commands (the invite URL in README.md), or "
+    "leave DISCORD_DEV_GUILD_ID empty to register them globally."
+)
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
@@ -145,7 +158,12 @@ class HearthBot(commands.Bot):
         if self.dev_guild_id is not None:
             guild = discord.Object(self.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except (discord.Forbidden, discord.NotFound) as error:
+                # A mistyped id, a server Hearth is not in, or one it was invited to without the
+                # applications.commands scope: said in one line, as a token Discord rejects is.
+                raise DiscordStartupError(DEV_GUILD_HELP.format(id=self.dev_guild_id, why=error.text)) from None
             log.info("synced %d commands to the development server %s", len(synced), self.dev_guild_id)
         else:
             synced = await self.tree.sync()

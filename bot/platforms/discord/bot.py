@@ -29,7 +29,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.inbound import Invocation
+from bot.core.inbound import SORRY, Invocation
 from bot.core.refs import MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
@@ -69,6 +69,10 @@ DEV_GUILD_HELP = (
     "it is the id of a server Hearth is in (Developer Mode → right-click the server → Copy Server ID) and that "
     "Hearth was invited there with the scopes bot and applications.commands (the invite URL in README.md), or "
     "leave DISCORD_DEV_GUILD_ID empty to register them globally."
+)
+OUTDATED = (
+    "Discord showed you an older version of this command, which Hearth has changed since. Discord updates its "
+    "list within the hour; reload Discord (Ctrl+R) to get it sooner, then try again."
 )
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
@@ -124,6 +128,27 @@ def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
     return values
 
 
+class HearthTree(app_commands.CommandTree):
+    """discord.py's command tree, answering what it cannot run instead of leaving the member with Discord's
+    "The application did not respond"."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            # A command (or its options) as Discord's cached list still shows it after an upgrade or a change of
+            # HEARTH_COGS: global changes take Discord up to an hour to reach every client.
+            log.info("a member used an outdated version of a command: %s", error)
+            text = OUTDATED
+        else:
+            await super().on_error(interaction, error)  # logged, with its traceback
+            text = SORRY
+        if interaction.type is discord.InteractionType.autocomplete or interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as refused:
+            log.warning("could not answer interaction %s: %s", interaction.id, refused)
+
+
 class HearthBot(commands.Bot):
     def __init__(
         self,
@@ -137,6 +162,7 @@ class HearthBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             help_command=None,
+            tree_cls=HearthTree,
             allowed_mentions=discord.AllowedMentions.none(),
             **options,
         )

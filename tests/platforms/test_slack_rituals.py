@@ -392,3 +392,15 @@ async def test_a_post_slack_rate_limits_is_sent_once_slack_allows_it(
     assert limited.answer["error"] == "ratelimited" and "Plans?" in block_texts(posted)
     assert "— failed" not in private(await ritual(slack, "history standup"))
 
+
+async def test_a_run_now_slack_refuses_says_why_in_one_sentence(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    await ritual(slack, CREATE_STANDUP)
+    slack_api.errors["chat.postMessage"] = "restricted_action"
+    await ritual(slack, "run-now standup")  # its first answer: the post Slack refused
+    answer = await slack_api.wait_for("response_url", lambda call: "standup" in block_texts(call), count=2)
+    assert (
+        "posted nothing: A workspace setting forbids Hearth to do this; a Slack admin can allow it. Its schedule"
+        in block_texts(answer)
+    )

@@ -160,8 +160,9 @@ class RitualsFeature:
             else "its schedule is unchanged"
         )
         if note is not None:
+            reason = note.rstrip(".")  # a platform's reason is a sentence of its own ("That channel is archived.")
             return Reply.private(
-                f"Ran **{ritual.name}** now, and posted nothing: {note}. {schedule[0].upper()}{schedule[1:]}."
+                f"Ran **{ritual.name}** now, and posted nothing: {reason}. {schedule[0].upper()}{schedule[1:]}."
             )
         return Reply.private(f"Ran **{ritual.name}** now; {schedule}.")
 

@@ -62,6 +62,8 @@ class FakeDiscord:
         self.allow_privileged_intents = True
         self.closed_dms: set[str] = set()  # user ids whose DMs are closed
         self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
+        # Servers whose commands Hearth may not register (not in them, or invited without applications.commands).
+        self.no_access: set[str] = set()
         self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
         self.deleted_messages: set[str] = set()  # message ids deleted (by a moderator): editing one is Unknown Message
         self.calls: list[Call] = []
@@ -265,6 +267,8 @@ class FakeDiscord:
         return json_response(p.gateway_bot(self.ws_url))
 
     async def _sync(self, match: re.Match[str], call: Call) -> web.Response:
+        if match.group("guild") in self.no_access:
+            return json_response(p.error(50001, "Missing Access"), 403)
         return json_response(p.synced_commands(self.world, call.body, match.group("guild")))
 
     async def _callback(self, match: re.Match[str], call: Call) -> web.Response:

@@ -120,6 +120,10 @@ class MockSlackApi:
     # conversations.open with several users: the group DM (mpim) id of each set of users.
     group_dms: dict[frozenset[str], str] = field(default_factory=dict)
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
+    # method -> a gate its calls wait at until it is set: a Slack that is slow to answer that method.
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    # method -> how many of its next calls Slack answers 429 `ratelimited` (Retry-After: 0), as a busy channel is.
+    rate_limited: dict[str, int] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)  # by file id: files_upload_v2's three steps
     url: str = ""
@@ -185,6 +189,8 @@ class MockSlackApi:
     # -- the Web API -------------------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method in self.held:
+            await self.held[method].wait()
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             params.update(await request.json())
@@ -193,6 +199,11 @@ class MockSlackApi:
         for key in ("blocks", "view", "users", "files"):
             if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
                 params[key] = json.loads(params[key])
+        if self.rate_limited.get(method):
+            self.rate_limited[method] -= 1
+            answer = {"ok": False, "error": "ratelimited"}
+            await self._record(method, params, answer)
+            return web.json_response(answer, status=429, headers={"Retry-After": "0"})
         error = self.errors.get(method) or self._state_error(method, params)
         if error:
             answer = {"ok": False, **({"error": error} if isinstance(error, str) else error)}

@@ -123,3 +123,18 @@ async def test_a_dm_reply_goes_to_direct_messages(discord_env: DiscordHarness) -
     closed = await discord_env.server.interact(p.command_interaction(world, "bob", "secret"))
     assert closed.json["data"]["flags"] & p.EPHEMERAL
     assert closed.json["data"]["content"].startswith("psst")
+
+
+async def test_an_outdated_command_discord_still_shows_is_answered(discord: DiscordHarness) -> None:
+    """After an upgrade or a change of HEARTH_COGS, Discord's clients show the old command list for up to an
+    hour: a command Hearth no longer has, a verb gone from a group, or a required option it did not have
+    then. The member is told so privately, not left with "The application did not respond"."""
+    world = discord.world
+    for payload in (
+        p.command_interaction(world, "alice", "oldcommand"),
+        p.command_interaction(world, "admin", "config reset", {"key": "kudos_points"}),
+        p.command_interaction(world, "alice", "kudos"),  # `member` is required now
+    ):
+        answer = await discord.server.interact(payload)
+        assert answer.json["type"] == 4 and answer.json["data"]["flags"] & p.EPHEMERAL
+        assert answer.json["data"]["content"].startswith("Discord showed you an older version of this command")

@@ -431,3 +431,24 @@ async def test_app_home_shows_the_checklist_and_its_buttons_work_there(
     assert view_texts(olga) == "Nothing waiting for you here. `/help` lists what Hearth can do."
     assert len(slack_api.called("views.publish", lambda call: call.params["user_id"] == "U0NINA")) == 2
     assert not slack_api.called("chat.postMessage", lambda call: "Thanks for agreeing" in call.params["text"])
+
+
+async def test_an_intro_submitted_while_slack_is_slow_closes_the_modal_at_once(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    """Slack gives a modal 3 seconds: its answer must not wait for the card to be posted (a slow Slack, a busy
+    database), or the member sees "We had some trouble connecting" in a modal that stays open, though the
+    introduction went through — and submits it again."""
+    await set_up(slack)
+    form = await slack.command("/intro", "", "U0ALI")
+    slack_api.held["chat.postMessage"] = gate = asyncio.Event()
+    typed = {"name": "Ali", "location": "Oslo", "about": "Hi", "interests": "chess"}
+    try:
+        response = await asyncio.wait_for(slack.requests.interaction(submission_of(form, "U0ALI", typed)), 2)
+    finally:
+        gate.set()
+    assert response.status == 200 and await response.text() == ""  # the modal closes
+    await slack_api.wait_for("chat.postEphemeral", lambda call: "Your introduction is posted" in call.params["text"])
+    [card] = posted_in(slack_api, "C0INTROS")
+    assert "👋 Meet Ali" in block_texts(card)
+    assert await ledger_rows(hearth, "intro") == [("U0ALI", 20, None)]

@@ -376,3 +376,31 @@ async def test_a_channel_archived_later_fails_the_run_with_slacks_reason(
     history = private(await ritual(slack, "history standup"))
     assert "Thu 05 Mar 2026 09:00 UTC — failed: That channel is archived." in history
     assert "I can't post in #standup." in private(await ritual(slack, "run-now standup"))
+
+
+async def test_a_post_slack_rate_limits_is_sent_once_slack_allows_it(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    """Slack answers 429 `ratelimited` with a Retry-After when a channel gets more than about a message a
+    second: the post waits that long and goes, rather than failing the run as a refusal would."""
+    await ritual(slack, CREATE_STANDUP)
+    slack_api.rate_limited["chat.postMessage"] = 1
+    await ritual(slack, "run-now standup")  # its first answer: the post Slack limited
+    answer = await slack_api.wait_for("response_url", lambda call: "standup" in block_texts(call), count=2)
+    assert "Slack refused" not in block_texts(answer)
+    [limited, posted] = posted_in(slack_api, "C0STANDUP")
+    assert limited.answer["error"] == "ratelimited" and "Plans?" in block_texts(posted)
+    assert "— failed" not in private(await ritual(slack, "history standup"))
+
+
+async def test_a_run_now_slack_refuses_says_why_in_one_sentence(
+    slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
+) -> None:
+    await ritual(slack, CREATE_STANDUP)
+    slack_api.errors["chat.postMessage"] = "restricted_action"
+    await ritual(slack, "run-now standup")  # its first answer: the post Slack refused
+    answer = await slack_api.wait_for("response_url", lambda call: "standup" in block_texts(call), count=2)
+    assert (
+        "posted nothing: A workspace setting forbids Hearth to do this; a Slack admin can allow it. Its schedule"
+        in block_texts(answer)
+    )

@@ -73,3 +73,18 @@ async def test_a_token_slack_refuses_is_one_line_and_exit_2(tmp_path: Path, slac
     code, stderr = await _hearth_run(tmp_path, env)
     assert code == 2
     assert "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)" in _one_error_line(stderr)
+
+
+async def test_a_dev_server_discord_refuses_commands_for_is_one_line_and_exit_2(
+    tmp_path: Path, discord_env: DiscordHarness
+) -> None:
+    """DISCORD_DEV_GUILD_ID naming a server Hearth is not in (a mistyped id), or one it was invited to without
+    the applications.commands scope: Discord answers 403 Missing Access to registering the commands there."""
+    discord_env.server.no_access.add("123456789012345678")
+    api = discord_env.server.url + "/api/v10"
+    env = {"DISCORD_TOKEN": discord_env.server.token, "DISCORD_DEV_GUILD_ID": "123456789012345678"}
+    code, stderr = await _hearth_run(tmp_path, env, discord_api=api)
+    assert code == 2, stderr
+    line = _one_error_line(stderr)
+    assert "Discord refused to register Hearth's commands in the server DISCORD_DEV_GUILD_ID=123456789012345678" in line
+    assert "(Missing Access)" in line and "applications.commands" in line

@@ -29,7 +29,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.inbound import Invocation
+from bot.core.inbound import SORRY, Invocation
 from bot.core.refs import MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
@@ -45,8 +45,15 @@ from bot.platforms.discord.refs import (
     role_ref,
 )
 from bot.platforms.discord.render import message_kwargs, modal, unscoped
+from config.settings import SettingsError
 
 log = logging.getLogger(__name__)
+
+
+class DiscordStartupError(SettingsError):
+    """Hearth cannot connect to Discord; the message says what the person should change (a configuration
+    error: `hearth` prints it in one line and exits with CONFIG_ERROR_EXIT)."""
+
 
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
@@ -57,6 +64,16 @@ INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_cont
 # type 6 a pin, boosts, thread creations, ...), which must not count as activity.
 SPOKEN = frozenset({discord.MessageType.default, discord.MessageType.reply})
 SERVER_ONLY = "Hearth's commands work inside a server, not in direct messages."
+DEV_GUILD_HELP = (
+    "Discord refused to register Hearth's commands in the server DISCORD_DEV_GUILD_ID={id} ({why}): check that "
+    "it is the id of a server Hearth is in (Developer Mode → right-click the server → Copy Server ID) and that "
+    "Hearth was invited there with the scopes bot and applications.commands (the invite URL in README.md), or "
+    "leave DISCORD_DEV_GUILD_ID empty to register them globally."
+)
+OUTDATED = (
+    "Discord showed you an older version of this command, which Hearth has changed since. Discord updates its "
+    "list within the hour; reload Discord (Ctrl+R) to get it sooner, then try again."
+)
 NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use it from within the server."
 
 
@@ -111,6 +128,27 @@ def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
     return values
 
 
+class HearthTree(app_commands.CommandTree):
+    """discord.py's command tree, answering what it cannot run instead of leaving the member with Discord's
+    "The application did not respond"."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            # A command (or its options) as Discord's cached list still shows it after an upgrade or a change of
+            # HEARTH_COGS: global changes take Discord up to an hour to reach every client.
+            log.info("a member used an outdated version of a command: %s", error)
+            text = OUTDATED
+        else:
+            await super().on_error(interaction, error)  # logged, with its traceback
+            text = SORRY
+        if interaction.type is discord.InteractionType.autocomplete or interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as refused:
+            log.warning("could not answer interaction %s: %s", interaction.id, refused)
+
+
 class HearthBot(commands.Bot):
     def __init__(
         self,
@@ -124,6 +162,7 @@ class HearthBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             help_command=None,
+            tree_cls=HearthTree,
             allowed_mentions=discord.AllowedMentions.none(),
             **options,
         )
@@ -145,7 +184,12 @@ class HearthBot(commands.Bot):
         if self.dev_guild_id is not None:
             guild = discord.Object(self.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except (discord.Forbidden, discord.NotFound) as error:
+                # A mistyped id, a server Hearth is not in, or one it was invited to without the
+                # applications.commands scope: said in one line, as a token Discord rejects is.
+                raise DiscordStartupError(DEV_GUILD_HELP.format(id=self.dev_guild_id, why=error.text)) from None
             log.info("synced %d commands to the development server %s", len(synced), self.dev_guild_id)
         else:
             synced = await self.tree.sync()

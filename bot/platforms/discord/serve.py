@@ -10,9 +10,8 @@ import aiohttp
 import discord
 
 from bot.core.runtime import Hearth
-from bot.platforms.discord.bot import HearthBot
+from bot.platforms.discord.bot import DiscordStartupError, HearthBot
 from bot.platforms.discord.settings import DiscordSettings
-from config.settings import SettingsError
 
 INTENTS_HELP = (
     "Discord refused the privileged intents Hearth needs. In the Developer Portal "
@@ -29,11 +28,6 @@ UNREACHABLE_HELP = (
     "Cannot reach Discord to log in: check this machine's network connection (DNS, a firewall or proxy "
     "in the way), then start Hearth again"
 )
-
-
-class DiscordStartupError(SettingsError):
-    """Hearth cannot connect to Discord; the message says what the person should change (a configuration
-    error: `hearth` prints it in one line and exits with CONFIG_ERROR_EXIT)."""
 
 
 def build_discord_bot(hearth: Hearth, settings: DiscordSettings, **options: Any) -> HearthBot:

@@ -24,6 +24,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, async_default_handlers
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.events import CommunityAdded
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 3  # times a call Slack rate-limits (429) is sent again, each after Slack's Retry-After
 RECENT_EVENTS = 10_000  # event ids remembered for deduplication (Slack retries within minutes)
 
 
@@ -59,6 +61,13 @@ class SlackPlatform:
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
             session=session,
+            # Slack answers 429 with Retry-After when a method's or a channel's pace is exceeded (about a
+            # message a second per channel): wait as it says and send again, rather than fail a ritual's post,
+            # a welcome or an announcement as if Slack had refused it.
+            retry_handlers=[
+                *async_default_handlers(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ],
         )
         # Events are handled before Slack gets its 200, so that what Slack was told we have is within the
         # activity buffer's bound (bot/core/ingest.py); commands and clicks are answered first and run

@@ -179,11 +179,14 @@ class SlackInteractions:
 
         async def listener(ack: Ack, body: dict[str, Any]) -> None:
             await ack()
-            task = asyncio.ensure_future(self._when_ready(handler, body))
-            self._handling.add(task)
-            task.add_done_callback(self._handling.discard)
+            self._run_after_ack(handler, body)
 
         return listener
+
+    def _run_after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]) -> None:
+        task = asyncio.ensure_future(self._when_ready(handler, body))
+        self._handling.add(task)
+        task.add_done_callback(self._handling.discard)
 
     async def _when_ready(
         self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]
@@ -257,13 +260,20 @@ class SlackInteractions:
         await self.hearth.inbound.deliver(invocation, HomeOutbox(self, outbox) if on_home else outbox, reply)
 
     async def view(self, ack: Ack, body: dict[str, Any]) -> None:
-        view = body["view"]
-        errors = submission_errors(view)
+        errors = submission_errors(body["view"])
         if errors:
             await ack(response_action="errors", errors=errors)  # the modal stays open, showing them
             return
-        await ack()  # closes the modal; the answer comes as a message
-        await self.hearth.hooks_done()  # as for commands and clicks (`_after_ack`)
+        # Closes the modal; the answer comes as a message. Bolt sends this answer only once the listener
+        # returns (`process_before_response`), so the work runs after it, as for commands and clicks: a
+        # submission that posts a card and opens its thread must not keep Slack waiting past its 3 seconds
+        # (Slack then shows the person an error in the modal, which stays open, though it went through).
+        await ack()
+        self._run_after_ack(self.submitted, body)
+
+    async def submitted(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A modal submitted without errors (`view`), once Slack has had its answer."""
+        view = body["view"]
         community = self.platform.community(body["team"]["id"])
         try:
             opened_in = json.loads(view.get("private_metadata") or "{}")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -184,25 +185,22 @@ class NewcomerRow:
 
 
 async def newcomers(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> list[NewcomerRow]:
-    rows = await session.execute(
-        select(*_NEWCOMER_COLUMNS).where(
-            _newcomer.c.community_id == community_id,
-            _newcomer.c.joined_at >= since,
-            _newcomer.c.joined_at < until,
-        )
-    )
-    return [NewcomerRow(*row) for row in rows]
+    """Newcomers who joined in a window."""
+    return await _newcomers_by(session, community_id, _newcomer.c.joined_at, since, until)
 
 
 async def first_posts(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> list[NewcomerRow]:
     """Newcomers whose first message falls in a window, whenever they joined (time to first response counts
     first messages of the period, CHAOSS's habit: a newcomer who joined earlier and spoke up now is in it)."""
+    return await _newcomers_by(session, community_id, _newcomer.c.first_message_at, since, until)
+
+
+async def _newcomers_by(
+    session: AsyncSession, community_id: int, moment: Any, since: datetime, until: datetime
+) -> list[NewcomerRow]:
+    """A community's newcomers whose `moment` column falls in [since, until)."""
     rows = await session.execute(
-        select(*_NEWCOMER_COLUMNS).where(
-            _newcomer.c.community_id == community_id,
-            _newcomer.c.first_message_at >= since,
-            _newcomer.c.first_message_at < until,
-        )
+        select(*_NEWCOMER_COLUMNS).where(_newcomer.c.community_id == community_id, moment >= since, moment < until)
     )
     return [NewcomerRow(*row) for row in rows]
 

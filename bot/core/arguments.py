@@ -8,6 +8,7 @@ fine). Mentions are recognised by the platform's `resolve` (Slack `<@U123|bob>`,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -224,7 +225,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
                 continue
-            if later is None and _PLAIN_WORD.fullmatch(token.value) and _text_may_follow(option, positional[1:]):
+            if later is None and _plain_word(token.value) and _text_may_follow(option, positional[1:]):
                 # A word (or `#word`) none of an optional choice's values, where a text follows: the text
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
                 # default), which checks it in its turn and names what it takes when it cannot use it.
@@ -291,7 +292,15 @@ def _take_members(text: str, options: list[Option], resolve: Resolver, values: A
 
 _WORD = re.compile(r"<[^<>]*>\S*|\S+")
 _TRAILING = ",.;:!?)"
-_PLAIN_WORD = re.compile(r"#?[\w-]+")
+
+
+def _plain_word(value: str) -> bool:
+    """A word (or `#word`) of letters of any script with their marks (a vowel sign, an accent typed apart),
+    digits, `-` and `_`: `kudos`, `#helpful`, `#सहायता`."""
+    word = value.removeprefix("#")
+    return word != "" and all(char in "-_" or unicodedata.category(char)[0] in "LNM" for char in word)
+
+
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 

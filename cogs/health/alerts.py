@@ -127,8 +127,8 @@ class HealthSweep:
             await self.services.messenger.send(
                 ChannelRef(community.ref, mods or ""),
                 Reply(
-                    text=f"👋 {plural(len(posts), 'first post')} of newcomers waited over a week with no reply: "
-                    f"{listed}. A late welcome still counts."
+                    text=f"👋 {plural(len(posts), 'first post')} of {'a newcomer' if len(posts) == 1 else 'newcomers'} "
+                    f"waited over a week with no reply: {listed}. A late welcome still counts."
                 ),
             )
         return next_due

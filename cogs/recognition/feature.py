@@ -25,8 +25,8 @@ from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, Recognit
 from cogs.recognition.settings import (
     EMOJI_NAMES,
     MAX_TAGS,
-    TAG_PATTERN,
     RecognitionSettings,
+    is_tag,
     tag_list,
     tag_name,
 )
@@ -243,7 +243,7 @@ class RecognitionFeature:
                 + ". Boards: `/leaderboard category:TAG`."
             )
         name = tag_name(tag or "")
-        if not TAG_PATTERN.fullmatch(f"#{name}"):
+        if not is_tag(name):
             return Reply.private(
                 "A tag is one word of up to 30 letters, digits, - or _ (`/recognition tags add helpful`)."
             )

@@ -106,9 +106,20 @@ def read_lines(
     good: list[Line] = []
     problems: list[tuple[int, str]] = []
     first_line_of: dict[str, int] = {}
-    for number, cells, last in rows:
+    for number, cells, last, unclosed in rows:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are no lines
+        if unclosed and last == number:
+            # The same on the file's last line: the quote runs to the end of the file, and its cell holds the
+            # rest of the line (`"carl,30` read as the member “carl,30”, or `carl,"30` imported as 30).
+            problems.append(
+                (
+                    number,
+                    f'{file_name}:{number}: a quote (") opens a cell here that is never closed; close or remove '
+                    "that quote; not imported",
+                )
+            )
+            continue
         if last > number:
             # A `"` opening a cell that is closed only lines later (a hand-edited name): the csv module reads
             # those lines as one cell, and the cells after it as this member's. No id, name or number holds a
@@ -145,19 +156,36 @@ def read_lines(
     return good, problems
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str], int]]:
-    """(first line number, cells, last line number) of each CSV record (a quoted cell may hold line breaks);
-    the delimiter (`,`, `;`, tab) read from the header."""
+def _rows(text: str) -> Iterator[tuple[int, list[str], int, bool]]:
+    """(first line number, cells, last line number, whether a quote is left open) of each CSV record (a quoted
+    cell may hold line breaks); the delimiter (`,`, `;`, tab) read from the header. Only the last record can
+    leave a quote open: the csv module then reads to the end of the file."""
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     ended = 0  # the line the previous record ended on
+    previous: tuple[int, list[str], int] | None = None
     try:
         for cells in reader:
+            if previous is not None:
+                yield (*previous, False)
             start, ended = ended + 1, reader.line_num
-            yield start, cells, ended
+            previous = (start, cells, ended)
     except csv.Error as error:
         raise ImportRefused(f"line {reader.line_num} cannot be read as CSV ({error}); nothing was imported.") from None
+    if previous is not None:
+        yield (*previous, _left_open("\n".join(text.split("\n")[previous[0] - 1 :]), delimiter))
+
+
+def _left_open(record: str, delimiter: str) -> bool:
+    """Whether the file's last record ends inside a quoted cell (strict reading finds the end of the data
+    there, where the lenient reading took the rest of the file as the cell)."""
+    try:
+        for _ in csv.reader(io.StringIO(record), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as error:
+        return "end of data" in str(error)
+    return False
 
 
 def _column(names: list[str], accepted: tuple[str, ...], file_name: str, what: str) -> int | None:

@@ -132,7 +132,7 @@ class RecognitionSettings(Section):
         tags: list[str] = []
         for word in value.replace(",", " ").split():
             name = tag_name(word)
-            if not TAG_PATTERN.fullmatch(f"#{name}"):
+            if not is_tag(name):
                 raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
             if name in ("all", *CATEGORIES):
                 raise ValueError(f"{name} is a board category already: choose another tag")
@@ -239,14 +239,45 @@ def tag_list(own: RecognitionSettings) -> list[str]:
     return [tag for tag in own.value_tags.replace(",", " ").split() if tag]
 
 
-# Letters of any script (`#entraide`, `#qualité`, `#助け合い`), digits, `-` and `_`; compared as `tag_name` keeps them.
-TAG_PATTERN = re.compile(r"#([^\W_][\w-]{0,29})\b")
+TAG_LIMIT = 30  # characters of a tag, its accents and vowel signs included
 
 
 def tag_name(text: str) -> str:
     """A tag as kept and compared: without its `#`, lowercase, its accents composed (`é` typed as `e` and a
-    combining accent is `é`)."""
-    return unicodedata.normalize("NFC", text.strip().lstrip("#")).lower()
+    combining accent is `é`). A dotted capital I is the Turkish `i` (`İyilik` is `iyilik`; `lower()` alone would
+    leave a combining dot after it)."""
+    return unicodedata.normalize("NFC", text.strip().lstrip("#").replace("İ", "i")).lower()
+
+
+def _tag_char(char: str) -> bool:
+    # Letters and digits of any script with their combining marks: a Devanagari or Thai vowel sign, an accent
+    # typed apart belong to the letter they are written on (`#सहायता`, `#ขอบคุณ`), as in repeats.py.
+    return char in "-_" or unicodedata.category(char)[0] in "LNM"
+
+
+def is_tag(name: str) -> bool:
+    """Whether `name` (as `tag_name` gives it) is one word of up to TAG_LIMIT letters of any script, digits, `-`
+    and `_`, starting with a letter or digit (`entraide`, `qualité`, `助け合い`, `सहायता`)."""
+    return (
+        0 < len(name) <= TAG_LIMIT
+        and unicodedata.category(name[0])[0] in "LN"
+        and not name.endswith("-")
+        and all(_tag_char(char) for char in name)
+    )
+
+
+def tag_words(text: str) -> list[str]:
+    """The `#words` of a text that can be tags, as typed (`thanks #Qualité!` gives `Qualité`; `C#` none): after
+    each `#`, its run of letters, marks, digits, `-` and `_`, a trailing `-` aside."""
+    words: list[str] = []
+    for hash_sign in re.finditer("#", text):
+        end = start = hash_sign.end()
+        while end < len(text) and _tag_char(text[end]):
+            end += 1
+        word = text[start:end].rstrip("-")
+        if is_tag(tag_name(word)):
+            words.append(word)
+    return words
 
 
 def tags_in(reason: str | None, own: RecognitionSettings) -> tuple[str, ...]:
@@ -255,5 +286,5 @@ def tags_in(reason: str | None, own: RecognitionSettings) -> tuple[str, ...]:
     if not reason or own.value_tags_mode == "off":
         return ()
     known = set(tag_list(own))
-    found = (tag_name(t) for t in TAG_PATTERN.findall(unicodedata.normalize("NFC", reason)))
+    found = (tag_name(word) for word in tag_words(unicodedata.normalize("NFC", reason)))
     return tuple(dict.fromkeys(t for t in found if t in known))

@@ -173,6 +173,25 @@ async def test_a_quote_left_open_swallows_no_member(hearth: Hearth, console: Con
     assert (open_to_the_end.imported, open_to_the_end.points) == (1, 5)
 
 
+async def test_a_quote_left_open_on_the_last_line_is_named(hearth: Hearth) -> None:
+    """The same slip on the file's last line reads to the end of the file within that line: `bob,"20` imported
+    20 points and said all was well, and `"carl,30` was named as the member id “carl,30”. Both are named for
+    their quote now, as on any other line, and import nothing."""
+    points_open = await _import(hearth, 'member,points\nalice,10\nbob,"20\n', "last.csv")
+    assert points_open.problems == [
+        'last.csv:3: a quote (") opens a cell here that is never closed; close or remove that quote; not imported'
+    ]
+    assert (points_open.imported, points_open.points) == (1, 10)
+    member_open = await _import(hearth, 'member;points\r\ncarl;5\r\n"dan;30', "end.csv")  # no newline at its end
+    assert member_open.problems == [
+        'end.csv:3: a quote (") opens a cell here that is never closed; close or remove that quote; not imported'
+    ]
+    assert (member_open.imported, member_open.points) == (1, 5)
+    # Quotes that close, and a quote inside an unquoted cell, are no slips.
+    fine = await _import(hearth, 'member,points\n"erin",7\nfay,"8"\n', "fine.csv")
+    assert (fine.problems, fine.imported, fine.points) == ([], 2, 15)
+
+
 async def test_two_points_columns_are_refused_not_guessed(hearth: Hearth) -> None:
     """tester2 #16: `points` and `xp` (or `points` twice): which holds the points is not for Hearth to guess."""
     from cogs.recognition.importer import ImportRefused

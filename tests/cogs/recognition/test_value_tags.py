@@ -242,3 +242,27 @@ async def test_tags_are_words_of_any_script(console: ConsoleDriver) -> None:
     # A tag typed with a separate accent (e and U+0301) is the same tag.
     decomposed = await console.run("@frank: /kudos @gina thanks #qualite\u0301\n@admin: /leaderboard week #qualité")
     assert board(decomposed, "this week · #qualité") == ["🥇 bob — 10 points", "🥇 gina — 10 points"]
+
+
+async def test_tags_of_scripts_written_with_vowel_signs_and_a_dotted_capital_i(console: ConsoleDriver) -> None:
+    """Devanagari and Thai write vowels as signs on their letters (combining marks, not letters to `\\w`):
+    `#सहायता` and `#ขอบคุณ` were refused as "not one word of letters", and in a reason only the letters before
+    the first sign were read. A Turkish `İyilik` lowercased to `i` plus a combining dot and was refused too."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add सहायता
+        @admin: /recognition tags add #ขอบคุณ
+        @admin: /config set value_tags "सहायता, ขอบคุณ, İyilik"
+        @alice: /kudos @bob धन्यवाद #सहायता, ขอบคุณ #ขอบคุณ! and #iyilik.
+        @admin: /leaderboard #सहायता
+        @admin: /leaderboard week #ขอบคุณ
+        @admin: /leaderboard category:#İyilik
+        @admin: /recognition tags
+        """
+    )
+    assert "A tag is one word" not in said and "is not a tag" not in said
+    assert "Value tags (optional): #सहायता, #ขอบคุณ, #iyilik." in said
+    assert board(said, "this week · #सहायता") == ["🥇 bob — 10 points"]
+    assert board(said, "this week · #ขอบคุณ") == ["🥇 bob — 10 points"]
+    assert board(said, "this week · #iyilik") == ["🥇 bob — 10 points"]

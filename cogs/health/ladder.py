@@ -248,9 +248,9 @@ class Ladder:
             return Reply.private("This invitation is not yours to answer.")
         if found.status == "open" and departed and verb == "accept":
             # The click comes from a DM, which outlives membership: a role in a community they left is no welcome.
-            community = ctx.community.ref.name or "the community"
+            where = ctx.community.ref.name or "the community"
             return Reply.private(
-                f"You're no longer a member of {literal(community)}, so you can't take this role now. The "
+                f"You're no longer a member of {literal(where)}, so you can't take this role now. The "
                 "invitation stays open, should you come back."
             )
         async with self.services.db.write() as session:

@@ -42,6 +42,7 @@ SORRY = "Sorry, something went wrong on my side and nothing was changed. Please 
 UNKNOWN_COMMAND = "I don't know the command `/{name}`. Try `/help`."
 DM_SENT = "I've sent you a direct message."
 DMS_CLOSED_NOTE = "\n\n*(Your direct messages are closed, so here it is.)*"
+DM_FAILED_NOTE = "\n\n*(I couldn't send you a direct message just now, so here it is.)*"
 FORM_TOO_LATE = "That took me too long to open the form. Please try again."
 NOT_POSTED_NOTE = "\n\n*(I couldn't post this in the channel: {reason})*"
 DM_FALLBACK_LEAD = "I couldn't send you a direct message, so here it is."
@@ -194,10 +195,15 @@ class Inbound:
                 log.warning("could not reach %s privately at all", invocation.author.external_id)
 
     async def _direct(self, invocation: Invocation, outbox: Outbox, reply: Reply) -> None:
-        if await self.messenger.send_dm(invocation.author, reply) is not None:
-            await outbox.ephemeral(Reply.private(DM_SENT))
-            return
-        await outbox.ephemeral(replace(reply, text=reply.text + DMS_CLOSED_NOTE, ephemeral=True))
+        note = DMS_CLOSED_NOTE
+        try:
+            if await self.messenger.send_dm(invocation.author, reply) is not None:
+                await outbox.ephemeral(Reply.private(DM_SENT))
+                return
+        except PlatformError as error:  # the platform failing a moment: the answer is not lost with the DM
+            log.warning("could not DM %s: %s", invocation.author.external_id, error.reason)
+            note = DM_FAILED_NOTE
+        await outbox.ephemeral(replace(reply, text=reply.text + note, ephemeral=True))
 
 
 async def notify_member(
@@ -211,8 +217,12 @@ async def notify_member(
 ) -> bool:
     """Message a member on Hearth's own initiative: by DM (unless `dm` is False); when their DMs are closed,
     in `fallback` with a mention and `lead` first (its buttons still work for them). False: not reached."""
-    if dm and await messenger.send_dm(member, reply) is not None:
-        return True
+    if dm:
+        try:
+            if await messenger.send_dm(member, reply) is not None:
+                return True
+        except PlatformError as error:  # the platform failing a moment: as for closed DMs, the fallback
+            log.warning("could not DM %s: %s", member.external_id, error.reason)
     if fallback is None:
         log.info("could not reach %s: DMs closed and nowhere else to say it", member.external_id)
         return False

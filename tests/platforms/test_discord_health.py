@@ -157,3 +157,16 @@ async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_c
     # One look-up per thread, however many replies follow.
     assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{older['id']}")) == 1
     assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{lone['id']}")) == 1
+
+
+async def test_a_ladder_invitation_discord_fails_to_deliver_is_said_so(discord: DiscordHarness) -> None:
+    """Discord answering 503 to the DM: the admin was told 'Sorry, something went wrong ... nothing was
+    changed', though the invitation was recorded."""
+    server, world = discord.server, discord.world
+    server.unavailable.add("dms")
+    invited = await server.interact(
+        p.command_interaction(world, "admin", "ladder invite", {"member": Mention("member", "alice"), "role": "mentor"})
+    )
+    assert invited.json["data"]["content"] == (
+        f"Invitation recorded, but <@{world.id('alice')}> could not be reached by direct message."
+    )

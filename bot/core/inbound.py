@@ -44,6 +44,7 @@ DM_SENT = "I've sent you a direct message."
 DMS_CLOSED_NOTE = "\n\n*(Your direct messages are closed, so here it is.)*"
 DM_FAILED_NOTE = "\n\n*(I couldn't send you a direct message just now, so here it is.)*"
 FORM_TOO_LATE = "That took me too long to open the form. Please try again."
+FORM_FAILED = "I couldn't open the form: {reason}"
 NOT_POSTED_NOTE = "\n\n*(I couldn't post this in the channel: {reason})*"
 DM_FALLBACK_LEAD = "I couldn't send you a direct message, so here it is."
 _FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.DOTALL)
@@ -167,8 +168,7 @@ class Inbound:
             if reply is None:
                 await outbox.quiet()
             elif reply.form is not None:
-                if not await outbox.modal(reply.form):
-                    await self._private(invocation, outbox, Reply.private(FORM_TOO_LATE))
+                await self._form(invocation, outbox, reply.form)
             elif reply.dm:
                 await self._direct(invocation, outbox, replace(reply, dm=False))
             elif reply.ephemeral:
@@ -177,6 +177,16 @@ class Inbound:
                 await self._public(invocation, outbox, reply)
         except PlatformError as error:
             log.warning("could not deliver a reply to %s: %s", invocation.author.external_id, error.reason)
+
+    async def _form(self, invocation: Invocation, outbox: Outbox, form: Form) -> None:
+        try:
+            opened = await outbox.modal(form)
+        except PlatformError as error:  # the platform failing to open it (Slack down a moment): say so
+            log.warning("could not open a form for %s: %s", invocation.author.external_id, error.reason)
+            await self._private(invocation, outbox, Reply.private(FORM_FAILED.format(reason=error.reason)))
+            return
+        if not opened:
+            await self._private(invocation, outbox, Reply.private(FORM_TOO_LATE))
 
     async def _public(self, invocation: Invocation, outbox: Outbox, reply: Reply) -> None:
         try:

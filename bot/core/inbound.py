@@ -42,7 +42,9 @@ SORRY = "Sorry, something went wrong on my side and nothing was changed. Please 
 UNKNOWN_COMMAND = "I don't know the command `/{name}`. Try `/help`."
 DM_SENT = "I've sent you a direct message."
 DMS_CLOSED_NOTE = "\n\n*(Your direct messages are closed, so here it is.)*"
+DM_FAILED_NOTE = "\n\n*(I couldn't send you a direct message just now, so here it is.)*"
 FORM_TOO_LATE = "That took me too long to open the form. Please try again."
+FORM_FAILED = "I couldn't open the form: {reason}"
 NOT_POSTED_NOTE = "\n\n*(I couldn't post this in the channel: {reason})*"
 DM_FALLBACK_LEAD = "I couldn't send you a direct message, so here it is."
 _FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.DOTALL)
@@ -166,8 +168,7 @@ class Inbound:
             if reply is None:
                 await outbox.quiet()
             elif reply.form is not None:
-                if not await outbox.modal(reply.form):
-                    await self._private(invocation, outbox, Reply.private(FORM_TOO_LATE))
+                await self._form(invocation, outbox, reply.form)
             elif reply.dm:
                 await self._direct(invocation, outbox, replace(reply, dm=False))
             elif reply.ephemeral:
@@ -176,6 +177,16 @@ class Inbound:
                 await self._public(invocation, outbox, reply)
         except PlatformError as error:
             log.warning("could not deliver a reply to %s: %s", invocation.author.external_id, error.reason)
+
+    async def _form(self, invocation: Invocation, outbox: Outbox, form: Form) -> None:
+        try:
+            opened = await outbox.modal(form)
+        except PlatformError as error:  # the platform failing to open it (Slack down a moment): say so
+            log.warning("could not open a form for %s: %s", invocation.author.external_id, error.reason)
+            await self._private(invocation, outbox, Reply.private(FORM_FAILED.format(reason=error.reason)))
+            return
+        if not opened:
+            await self._private(invocation, outbox, Reply.private(FORM_TOO_LATE))
 
     async def _public(self, invocation: Invocation, outbox: Outbox, reply: Reply) -> None:
         try:
@@ -194,10 +205,15 @@ class Inbound:
                 log.warning("could not reach %s privately at all", invocation.author.external_id)
 
     async def _direct(self, invocation: Invocation, outbox: Outbox, reply: Reply) -> None:
-        if await self.messenger.send_dm(invocation.author, reply) is not None:
-            await outbox.ephemeral(Reply.private(DM_SENT))
-            return
-        await outbox.ephemeral(replace(reply, text=reply.text + DMS_CLOSED_NOTE, ephemeral=True))
+        note = DMS_CLOSED_NOTE
+        try:
+            if await self.messenger.send_dm(invocation.author, reply) is not None:
+                await outbox.ephemeral(Reply.private(DM_SENT))
+                return
+        except PlatformError as error:  # the platform failing a moment: the answer is not lost with the DM
+            log.warning("could not DM %s: %s", invocation.author.external_id, error.reason)
+            note = DM_FAILED_NOTE
+        await outbox.ephemeral(replace(reply, text=reply.text + note, ephemeral=True))
 
 
 async def notify_member(
@@ -211,8 +227,12 @@ async def notify_member(
 ) -> bool:
     """Message a member on Hearth's own initiative: by DM (unless `dm` is False); when their DMs are closed,
     in `fallback` with a mention and `lead` first (its buttons still work for them). False: not reached."""
-    if dm and await messenger.send_dm(member, reply) is not None:
-        return True
+    if dm:
+        try:
+            if await messenger.send_dm(member, reply) is not None:
+                return True
+        except PlatformError as error:  # the platform failing a moment: as for closed DMs, the fallback
+            log.warning("could not DM %s: %s", member.external_id, error.reason)
     if fallback is None:
         log.info("could not reach %s: DMs closed and nowhere else to say it", member.external_id)
         return False

@@ -243,14 +243,24 @@ class Ladder:
             raise UserError("That button no longer does anything.")
         async with self.services.db.read() as session:
             found = await q.invitation(session, int(number))
+            departed = await q.has_left(session, ctx.author.id)
         if found is None or found.member_id != ctx.author.id:
             return Reply.private("This invitation is not yours to answer.")
+        if found.status == "open" and departed and verb == "accept":
+            # The click comes from a DM, which outlives membership: a role in a community they left is no welcome.
+            where = ctx.community.ref.name or "the community"
+            return Reply.private(
+                f"You're no longer a member of {literal(where)}, so you can't take this role now. The "
+                "invitation stays open, should you come back."
+            )
         async with self.services.db.write() as session:
             answered = await q.answer_invitation(
                 session, int(number), "accepted" if verb == "accept" else "declined", utc(ctx.now)
             )
+            # Answered already: by an earlier click, or by the other button clicked at the same moment.
+            now_found = await q.invitation(session, int(number)) if answered is None else None
         if answered is None:
-            return Reply.private(f"You already answered this invitation ({found.status}).")
+            return Reply.private(f"You already answered this invitation ({(now_found or found).status}).")
         if verb == "decline":
             return Reply.private("No problem at all — thanks for letting us know.")
         if answered.grant_role_id:

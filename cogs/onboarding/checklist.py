@@ -146,12 +146,9 @@ class Checklist:
         if progress.steps:  # every step off: no checklist to send ("0 of 0 steps done" helps nobody)
             await self.reach(member.ref, settings, await self.reply(progress, member.ref.community, greeting))
         if welcomer:
-            await self.services.messenger.send_dm(
+            await self._tell_welcomer(
                 welcomer,
-                Reply(
-                    text=f"👋 {mention(member)} just joined and you are their welcomer. "
-                    "Say hi and help them find their way!"
-                ),
+                f"👋 {mention(member)} just joined and you are their welcomer. Say hi and help them find their way!",
             )
         if settings.of(OnboardingSettings).welcome_when == "join":
             await self.welcomes.public_welcome(member, settings, welcomer, now)
@@ -321,15 +318,21 @@ class Checklist:
             await self.welcomes.member_ref(member.ref.community, outcome.welcomer_id) if outcome.welcomer_id else None
         )
         if welcomer:
-            await self.services.messenger.send_dm(
+            await self._tell_welcomer(
                 welcomer,
-                Reply(
-                    text=f"🎉 {mention(member)} finished onboarding. Thanks for welcoming them! "
-                    f"+{points(settings.of(OnboardingSettings).welcomer_points)}"
-                ),
+                f"🎉 {mention(member)} finished onboarding. Thanks for welcoming them! "
+                f"+{points(settings.of(OnboardingSettings).welcomer_points)}",
             )
         if settings.of(OnboardingSettings).welcome_when == "completion":
             await self.welcomes.public_welcome(member, settings, welcomer, self.services.clock.now())
+
+    async def _tell_welcomer(self, welcomer: MemberRef, text: str) -> None:
+        """A note to the welcomer, by DM; the platform failing it (down a moment) spoils nothing else: the
+        newcomer's public welcome and the step they took still go through."""
+        try:
+            await self.services.messenger.send_dm(welcomer, Reply(text=text))
+        except PlatformError as error:
+            log.warning("could not tell welcomer %s: %s", welcomer.external_id, error.reason)
 
     async def _step_done_elsewhere(self, member: Member, step: str) -> None:
         """A step done outside the checklist (an intro, a message): record it and say so privately."""

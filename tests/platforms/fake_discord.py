@@ -64,6 +64,8 @@ class FakeDiscord:
         self.forbid: set[str] = set()  # call kinds answered 403 / 50013 Missing Permissions: "roles", "permissions"
         # Servers whose commands Hearth may not register (not in them, or invited without applications.commands).
         self.no_access: set[str] = set()
+        # Call kinds Discord answers 503 Service Unavailable (an outage; discord.py does not retry a 503): "dms".
+        self.unavailable: set[str] = set()
         self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
         self.deleted_messages: set[str] = set()  # message ids deleted (by a moderator): editing one is Unknown Message
         self.calls: list[Call] = []
@@ -298,6 +300,8 @@ class FakeDiscord:
 
     async def _post_message(self, match: re.Match[str], call: Call) -> web.Response:
         channel_id = match.group("channel")
+        if "dms" in self.unavailable and channel_id in self._dm_channels:
+            return web.Response(status=503, text="upstream connect error", content_type="text/plain")
         if self._dm_channels.get(channel_id) in self.closed_dms:
             return json_response(p.error(50007, "Cannot send messages to this user"), 403)
         may = p.VIEW_CHANNEL | p.SEND_MESSAGES

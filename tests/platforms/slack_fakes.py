@@ -124,6 +124,10 @@ class MockSlackApi:
     held: dict[str, asyncio.Event] = field(default_factory=dict)
     # method -> how many of its next calls Slack answers 429 `ratelimited` (Retry-After: 0), as a busy channel is.
     rate_limited: dict[str, int] = field(default_factory=dict)
+    # method -> how many of its next calls Slack answers 503 with an HTML page, as during an outage.
+    unavailable: dict[str, int] = field(default_factory=dict)
+    # method -> how many of its next calls lose their connection before any answer (each try of the client's).
+    dropped: dict[str, int] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)  # by file id: files_upload_v2's three steps
     url: str = ""
@@ -199,6 +203,16 @@ class MockSlackApi:
         for key in ("blocks", "view", "users", "files"):
             if isinstance(params.get(key), str) and params[key].startswith(("[", "{")):
                 params[key] = json.loads(params[key])
+        if self.dropped.get(method):
+            self.dropped[method] -= 1
+            await self._record(method, params, {"dropped": True})
+            assert request.transport is not None
+            request.transport.close()  # the client sees the server disconnect, no answer
+            return web.Response(status=503)
+        if self.unavailable.get(method):
+            self.unavailable[method] -= 1
+            await self._record(method, params, {"status": 503})
+            return web.Response(status=503, text="<html>Service Unavailable</html>", content_type="text/html")
         if self.rate_limited.get(method):
             self.rate_limited[method] -= 1
             answer = {"ok": False, "error": "ratelimited"}

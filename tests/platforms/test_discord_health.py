@@ -3,9 +3,10 @@ ladder invitation accepted by DM grants the role."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from bot.core.events import MessagePosted
+from bot.core.events import MemberLeft, MessagePosted
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.discord_payloads import Mention
@@ -76,6 +77,51 @@ async def test_accepting_a_ladder_invitation_grants_the_role(discord: DiscordHar
     assert server.roles_granted() == [("alice", "Newcomer")]
 
 
+async def _invitation_dm(discord: DiscordHarness, who: str) -> tuple[dict[str, Any], dict[str, str]]:
+    server, world = discord.server, discord.world
+    await server.interact(
+        p.command_interaction(
+            world,
+            "admin",
+            "ladder invite",
+            {"member": Mention("member", who), "role": "mentor", "grant": Mention("role", "Newcomer")},
+        )
+    )
+    [dm] = server.dms_to(who)
+    assert dm.created is not None
+    return dm.created, {c["label"]: c["custom_id"] for row in dm.json["components"] for c in row["components"]}
+
+
+async def test_a_member_who_left_cannot_accept_a_ladder_invitation_from_their_dms(discord: DiscordHarness) -> None:
+    """The invitation's DM outlives membership: accepting after leaving welcomed them aboard and tried to give
+    the role of a server they are no longer in ('Welcome aboard as mentor! I could not give you the role')."""
+    server, world = discord.server, discord.world
+    message, buttons = await _invitation_dm(discord, "alice")
+    await server.dispatch("GUILD_MEMBER_REMOVE", p.member_remove(world, "alice"))
+    await discord.log.wait_for(lambda e: isinstance(e, MemberLeft))
+    answer = await server.interact(p.dm_component_interaction(world, "alice", buttons["Accept"], message))
+    text = answer.json["data"]["content"]
+    assert "no longer a member" in text and "Welcome aboard" not in text
+    assert server.roles_granted() == []
+    # Back in the server, the invitation still stands.
+    await server.dispatch("GUILD_MEMBER_ADD", p.member_add(world, "alice"))
+    await discord.log.wait_for(lambda e: type(e).__name__ == "MemberJoined")
+    again = await server.interact(p.dm_component_interaction(world, "alice", buttons["Accept"], message))
+    assert "Welcome aboard as **mentor**" in again.json["data"]["content"]
+
+
+async def test_accept_and_decline_clicked_at_once_name_the_answer_that_counted(discord: DiscordHarness) -> None:
+    """Two clicks racing: the loser was told 'You already answered this invitation (open).'"""
+    server, world = discord.server, discord.world
+    message, buttons = await _invitation_dm(discord, "alice")
+    accept = p.dm_component_interaction(world, "alice", buttons["Accept"], message)
+    decline = p.dm_component_interaction(world, "alice", buttons["Decline"], message)
+    answers = await asyncio.gather(server.interact(accept), server.interact(decline))
+    texts = [answer.json["data"]["content"] for answer in answers]
+    assert "Welcome aboard as **mentor**! 🎉" in texts[0]
+    assert texts[1] == "You already answered this invitation (accepted)."
+
+
 async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_cached_it(
     discord: DiscordHarness,
 ) -> None:
@@ -111,3 +157,16 @@ async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_c
     # One look-up per thread, however many replies follow.
     assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{older['id']}")) == 1
     assert len(server.calls_to("GET", rf"/channels/{general['id']}/messages/{lone['id']}")) == 1
+
+
+async def test_a_ladder_invitation_discord_fails_to_deliver_is_said_so(discord: DiscordHarness) -> None:
+    """Discord answering 503 to the DM: the admin was told 'Sorry, something went wrong ... nothing was
+    changed', though the invitation was recorded."""
+    server, world = discord.server, discord.world
+    server.unavailable.add("dms")
+    invited = await server.interact(
+        p.command_interaction(world, "admin", "ladder invite", {"member": Mention("member", "alice"), "role": "mentor"})
+    )
+    assert invited.json["data"]["content"] == (
+        f"Invitation recorded, but <@{world.id('alice')}> could not be reached by direct message."
+    )

@@ -121,3 +121,13 @@ async def test_mydata_delete_is_answered_once_and_forgets_typed_mentions(discord
     async with discord.hearth.db.read() as session:
         found = await session.execute(select(Contribution.reason).where(Contribution.kind == "kudos_received"))  # type: ignore[call-overload]
     assert found.scalars().all() == ["pairing with @former member and @Alice"]
+
+
+async def test_mydata_export_is_shown_privately_when_discord_fails_the_dm(discord: DiscordHarness) -> None:
+    """Discord answering 503 to the DM: the command went unanswered ('The application did not respond')."""
+    server, world = discord.server, discord.world
+    server.unavailable.add("dms")
+    answer = await server.interact(p.command_interaction(world, "alice", "mydata export"))
+    assert answer.json["data"]["flags"] & p.EPHEMERAL
+    assert "I couldn't send you a direct message just now, so here it is." in answer.json["data"]["content"]
+    assert answer.files == ["hearth-my-data.json"]

@@ -373,3 +373,20 @@ async def test_refused_roles_tell_the_newcomer_and_the_mods_exactly_why(discord_
     agreed = await click(discord_env, "newbie", dm, agree)
     assert agreed["content"].startswith("Thanks for agreeing to the rules!")
     assert server.roles_granted() == [("newbie", "Member")] and await steps(discord_env) == ["joined", "rules"]
+
+
+async def test_discord_failing_dms_a_moment_still_brings_the_checklist_and_the_welcome(
+    discord_env: DiscordHarness,
+) -> None:
+    """Discord answering 503 to the DMs (an outage): the join's handling stopped at the checklist's DM with a
+    traceback, so the newcomer got no checklist and no public welcome, and their welcomer no word."""
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    world.add_member("ann")
+    await server.interact(p.command_interaction(world, "bob", "welcomer join"))
+    server.unavailable.add("dms")
+    await join(discord_env, "ann")
+    checklist = next(call for call in server.posted_in("welcome") if call.json.get("components"))
+    assert checklist.json["content"].startswith(f"<@{world.id('ann')}>, I couldn't send you a direct message")
+    assert any("Welcome" in (call.json.get("content") or "") for call in server.posted_in("welcome"))
+    assert server.dms_to("bob")  # tried, though Discord failed it

@@ -47,3 +47,26 @@ async def test_reaction_kudos_taken_back_and_voided_by_deletion(discord: Discord
     # (The second message came within the activity cooldown: only the first earned a point.)
     assert await points_of(hearth, "kudos_void") == -20
     assert (await points_of(hearth, "message"), await points_of(hearth, "message_void")) == (1, -1)
+
+
+async def test_a_message_deleted_in_an_archived_thread_voids_what_it_earned(discord: DiscordHarness) -> None:
+    """discord.py drops a thread from its cache once it archives (after a day of quiet, by default): a message
+    deleted there afterwards (an intro-thread hello, a thread ritual's answer) kept its kudos and its point."""
+    world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
+    thread = p.thread("Introducing alice", world.channels["general"], world.id("hearth"))
+    world.threads.append(thread)
+    await server.dispatch("THREAD_CREATE", p.thread_create(thread))
+    said = p.message_create(world, "alice", "hello all, I'm alice", thread=thread)
+    await server.dispatch("MESSAGE_CREATE", said)
+    await log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == said["id"])
+    await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", said, "🙌"))
+    await log.wait_for(lambda e: isinstance(e, ReactionAdded))
+    await hearth.services.activity.flush()
+    assert (await points_of(hearth, "kudos_received"), await points_of(hearth, "message")) == (10, 1)
+
+    thread["thread_metadata"]["archived"] = True
+    await server.dispatch("THREAD_UPDATE", thread)
+    await server.dispatch("MESSAGE_DELETE", p.message_delete(world, said))
+    await log.wait_for(lambda e: isinstance(e, MessageDeleted))
+    await hearth.services.activity.flush()
+    assert (await points_of(hearth, "kudos_void"), await points_of(hearth, "message_void")) == (-10, -1)

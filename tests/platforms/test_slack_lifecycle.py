@@ -68,3 +68,27 @@ async def test_mydata_export_reaches_the_member_by_dm(slack: SlackHarness, slack
     await slack_api.wait_for("files.completeUploadExternal")
     [export] = slack_api.shared_files("DU0ALICE")
     assert export.filename.endswith(".json") and json.loads(export.data)["member"]["external_id"] == "U0ALICE"
+
+
+async def test_mydata_export_is_shown_privately_when_slack_fails_the_dm(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Slack answering 503 (an HTML page) to conversations.open: the member was answered nothing at all."""
+    slack_api.user("U0ALICE", "alice")
+    slack_api.unavailable["conversations.open"] = 1
+    answer = await slack.command("/mydata", "export", "U0ALICE")
+    text = private(answer)
+    assert "everything Hearth keeps about you" in text
+    assert "I couldn't send you a direct message just now, so here it is." in text
+
+
+async def test_a_ladder_invitation_is_recorded_and_said_so_when_slack_drops_the_connection(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """conversations.open losing its connection (each of the client's tries): the admin was told 'Sorry,
+    something went wrong ... nothing was changed', though the invitation was recorded."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    slack_api.user("U0ALICE", "alice")
+    slack_api.dropped["conversations.open"] = 2
+    answer = await slack.command("/ladder", "invite <@U0ALICE|alice> mentor", "U0ADMIN")
+    assert private(answer) == "Invitation recorded, but <@U0ALICE> could not be reached by direct message."

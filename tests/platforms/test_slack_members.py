@@ -111,3 +111,15 @@ async def test_an_intro_card_slack_will_not_update_for_now_is_not_posted_twice(
     assert (await slack.requests.interaction(submission_of(form, "U0ALICE", ALICE))).status == 200
     await slack.api.wait_for("chat.postEphemeral", lambda call: "is posted again" in call.params["text"])
     assert len(posted_in(slack_api, "C0INTROS")) == 2
+
+
+async def test_intro_form_slack_fails_to_open_is_said_so(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """views.open answered 503: the member was answered nothing at all (/intro seemed to do nothing)."""
+    await set_up(slack)
+    slack_api.user("U0ALICE", "alice")
+    slack_api.unavailable["views.open"] = 1
+    await slack.command("/intro", "", "U0ALICE")
+    answer = await slack_api.wait_for("response_url", lambda call: "form" in block_texts(call))
+    assert private(answer) == (
+        "I couldn't open the form: Slack did not answer (HTTP 503); please try again in a moment."
+    )

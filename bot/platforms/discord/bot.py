@@ -30,7 +30,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.inbound import SORRY, Invocation
-from bot.core.refs import MemberRef
+from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
@@ -448,7 +448,7 @@ class HearthBot(commands.Bot):
             return
         cached = payload.cached_message
         author = member_ref(guild, cached.author) if cached is not None else None
-        channel = channel_ref_by_id(guild, payload.channel_id)
+        channel = await self._deleted_in(guild, payload.channel_id)
         event = MessageDeleted(f"delete:{payload.message_id}", channel, str(payload.message_id), author)
         await self._dispatch(event)
 
@@ -457,9 +457,23 @@ class HearthBot(commands.Bot):
         guild = self.get_guild(payload.guild_id) if payload.guild_id else None
         if guild is None:
             return
-        channel = channel_ref_by_id(guild, payload.channel_id)
+        channel = await self._deleted_in(guild, payload.channel_id)
         for message_id in sorted(payload.message_ids):
             await self._dispatch(MessageDeleted(f"delete:{message_id}", channel, str(message_id)))
+
+    @staticmethod
+    async def _deleted_in(guild: discord.Guild, channel_id: int) -> ChannelRef:
+        """Where deleted messages were: a thread is its parent channel plus the thread, as when its messages were
+        posted (what they earned is keyed by the parent). discord.py drops an archived thread from its cache (a
+        thread archives itself after a day of quiet), so a thread it does not hold is looked up once."""
+        if guild.get_channel_or_thread(channel_id) is None:
+            try:
+                found = await guild.fetch_channel(channel_id)
+            except discord.HTTPException:
+                pass
+            else:
+                return channel_ref(guild, found) or channel_ref_by_id(guild, channel_id)
+        return channel_ref_by_id(guild, channel_id)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, ReactionAdded)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import aiohttp
 import discord
 
 from bot.core.messenger import Capabilities, MessageGone, PlatformError
@@ -11,7 +14,27 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef, RoleRef
 from bot.core.reply import Reply
 from bot.platforms.discord.render import message_kwargs
 
+log = logging.getLogger(__name__)
+
 ROLES_SETTINGS = "Server Settings → Roles"
+UNAVAILABLE = "Discord did not answer ({why}); please try again in a moment."
+
+
+@contextmanager
+def _outage() -> Iterator[None]:
+    """Discord failing (a 5xx once discord.py's own retries are spent, a dropped connection) as a PlatformError,
+    like a refusal: what was being sent is reported as not sent, and nothing else is cut short (the other
+    members of a pairing still get their DMs; a welcome still follows a welcomer's DM that failed)."""
+    try:
+        yield
+    except (discord.Forbidden, discord.NotFound):
+        raise  # each caller says what they mean there
+    except discord.HTTPException as error:
+        if error.status < 500:
+            raise PlatformError(f"Discord refused ({error.status}: {error.text or error.response.reason}).") from None
+        raise PlatformError(UNAVAILABLE.format(why=f"{error.status} {error.response.reason}")) from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise PlatformError(UNAVAILABLE.format(why=type(error).__name__)) from None
 
 
 class DiscordMessenger:
@@ -23,7 +46,8 @@ class DiscordMessenger:
 
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
         try:
-            message = await self._messageable(channel).send(**message_kwargs(reply))
+            with _outage():
+                message = await self._messageable(channel).send(**message_kwargs(reply))
         except (discord.Forbidden, discord.NotFound):
             raise PlatformError(
                 f"I may not post in <#{channel.external_id}>: give Hearth View Channel and Send Messages there."
@@ -33,19 +57,28 @@ class DiscordMessenger:
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         user_id = int(member.external_id)
         try:
-            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            # The DM's buttons name the server, since a click in a DM comes with no server of its own.
-            message = await user.send(**message_kwargs(reply, scope=int(member.community.external_id)))
+            with _outage():
+                user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+                # The DM's buttons name the server, since a click in a DM comes with no server of its own.
+                message = await user.send(**message_kwargs(reply, scope=int(member.community.external_id)))
         except (discord.Forbidden, discord.NotFound):
             return None  # DMs closed (50007), no server in common any more, or the account is gone
         return str(message.id)
 
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
-        """Bots cannot open group DMs on Discord: each member gets the message (and its buttons) by DM."""
-        reached = [await self.send_dm(member, reply) for member in members]
+        """Bots cannot open group DMs on Discord: each member gets the message (and its buttons) by DM; one
+        that fails (Discord down a moment) does not keep it from the others."""
+        reached: list[str | None] = []
+        failed: list[str] = []
+        for member in members:
+            try:
+                reached.append(await self.send_dm(member, reply))
+            except PlatformError as error:
+                log.warning("could not message %s: %s", member.external_id, error.reason)
+                failed.append(error.reason)
         if not any(reached):
             names = ", ".join(member.display_name or member.external_id for member in members)
-            raise PlatformError(f"I could not message any of {names}: their DMs are closed.")
+            raise PlatformError(failed[0] if failed else f"I could not message any of {names}: their DMs are closed.")
 
     async def can_post(self, channel: ChannelRef) -> bool:
         guild = self.client.get_guild(int(channel.community.external_id))
@@ -62,7 +95,8 @@ class DiscordMessenger:
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]
         try:
-            await message.edit(**message_kwargs(reply, editing=True))
+            with _outage():
+                await message.edit(**message_kwargs(reply, editing=True))
         except (discord.Forbidden, discord.NotFound):
             raise MessageGone(f"I can no longer edit that message in <#{channel.external_id}>.") from None
 
@@ -70,7 +104,8 @@ class DiscordMessenger:
         target = self._messageable(channel, thread=False)
         message = discord.PartialMessage(channel=target, id=int(message_id))  # type: ignore[arg-type]
         try:
-            thread = await message.create_thread(name=name[:100] or "Thread")
+            with _outage():
+                thread = await message.create_thread(name=name[:100] or "Thread")
         except (discord.Forbidden, discord.NotFound):
             raise PlatformError(
                 f"I may not start threads in <#{channel.external_id}>: give Hearth Create Public Threads there."
@@ -82,7 +117,8 @@ class DiscordMessenger:
         target_role = self._manageable(guild, role, "give")
         target = await self._member(guild, member)
         try:
-            await target.add_roles(target_role, reason="Hearth")
+            with _outage():
+                await target.add_roles(target_role, reason="Hearth")
         except discord.Forbidden as error:
             raise self._refused(target_role, "give", error) from None
 
@@ -91,7 +127,8 @@ class DiscordMessenger:
         target_role = self._manageable(guild, role, "take")
         target = await self._member(guild, member)
         try:
-            await target.remove_roles(target_role, reason="Hearth")
+            with _outage():
+                await target.remove_roles(target_role, reason="Hearth")
         except discord.Forbidden as error:
             raise self._refused(target_role, "take", error) from None
 
@@ -131,9 +168,10 @@ class DiscordMessenger:
             raise PlatformError(f"The channel #{channel.name or channel.external_id} no longer exists.")
         person = await self._member(guild, member)
         try:
-            await target.set_permissions(
-                person, view_channel=True, send_messages=True, read_message_history=True, reason="Hearth"
-            )
+            with _outage():
+                await target.set_permissions(
+                    person, view_channel=True, send_messages=True, read_message_history=True, reason="Hearth"
+                )
         except discord.Forbidden:
             raise PlatformError(
                 f"I may not change who sees <#{target.id}>: give Hearth Manage Permissions (Manage Roles) on that "
@@ -152,7 +190,8 @@ class DiscordMessenger:
         if found is not None:
             return found
         try:
-            return await guild.fetch_member(int(member.external_id))
+            with _outage():
+                return await guild.fetch_member(int(member.external_id))
         except discord.NotFound:
             raise PlatformError(f"{member.display_name or member.external_id} is no longer in the server.") from None
 

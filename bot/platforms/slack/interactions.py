@@ -27,7 +27,7 @@ from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Card, Form, Reply
 from bot.platforms.slack.blocks import home_view, message_payload, modal_view, submission_errors, submitted_values
-from bot.platforms.slack.messenger import SlackMessenger, attachments, error_code, refusal
+from bot.platforms.slack.messenger import SlackMessenger, attachments, error_code, reachable, refusal
 from bot.platforms.slack.text import from_slack_text, resolve
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class SlackOutbox:
     trigger_id: str | None = None
     response_url: str | None = None
 
+    @reachable
     async def modal(self, form: Form) -> bool:
         if not self.trigger_id:
             return False
@@ -66,6 +67,7 @@ class SlackOutbox:
             raise refusal(error, "try again") from None
         return True
 
+    @reachable
     async def ephemeral(self, reply: Reply) -> None:
         reply = await self._files_by_dm(reply)
         if self.response_url:
@@ -112,6 +114,7 @@ class SlackOutbox:
     async def quiet(self) -> None:
         """Slack was acknowledged already."""
 
+    @reachable
     async def _respond(self, reply: Reply, public: bool = False) -> None:
         assert self.response_url is not None
         webhook = AsyncWebhookClient(url=self.response_url, session=self.session)

@@ -3,9 +3,12 @@ as reasons a moderator can act on."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,11 +29,33 @@ def _detail(error: SlackApiError, key: str) -> str:
 
 
 def error_code(error: SlackApiError) -> str:
-    """Slack's error code (`not_in_channel`), or the HTTP status when the answer was not JSON."""
+    """Slack's error code (`not_in_channel`), or the HTTP status when the answer was none (a 5xx's HTML page)."""
     data = error.response.data
-    if isinstance(data, dict):
-        return str(data.get("error", "unknown_error"))
-    return f"HTTP {error.response.status_code}"
+    if isinstance(data, dict) and "error" in data:
+        return str(data["error"])
+    if error.response.status_code != 200:
+        return f"HTTP {error.response.status_code}"
+    return "unknown_error"
+
+
+UNAVAILABLE = "Slack did not answer ({why}); please try again in a moment."
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def reachable(method: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """Slack out of reach (a dropped connection, a timeout, once the client's own retry is spent) as a
+    PlatformError, like a refusal: what was being sent is reported as not sent, and nothing else is cut short
+    (the other groups of a pairing still hear from Hearth; a welcome still follows a welcomer's DM that failed)."""
+
+    @functools.wraps(method)
+    async def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await method(*args, **kwargs)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PlatformError(UNAVAILABLE.format(why=type(error).__name__)) from None
+
+    return guarded
 
 
 # chat.update's errors for a message that is gone or out of Hearth's reach for good (not a rate limit or an outage).
@@ -54,6 +79,8 @@ def refusal(error: SlackApiError, what: str, doing: str = "do this") -> Platform
         "cant_invite_self": "Hearth cannot invite itself.",
         "user_is_restricted": "Guests can only be added to channels by a Slack admin.",
     }
+    if code not in reasons and error.response.status_code >= 500:
+        return PlatformError(UNAVAILABLE.format(why=code))  # an outage, not a refusal
     return PlatformError(reasons.get(code, f"Slack refused ({code})."))
 
 
@@ -72,6 +99,7 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
+    @reachable
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
         try:
             posted = await self.client.chat_postMessage(
@@ -83,6 +111,7 @@ class SlackMessenger:
         await self.upload(channel.external_id, reply, thread_ts=channel.thread_id)
         return str(posted["ts"])
 
+    @reachable
     async def send_dm(self, member: MemberRef, reply: Reply) -> str | None:
         try:
             opened = await self.client.conversations_open(users=member.external_id)
@@ -94,6 +123,7 @@ class SlackMessenger:
         await self.upload(opened["channel"]["id"], reply)
         return str(posted["ts"])
 
+    @reachable
     async def upload(self, conversation: str, reply: Reply, *, thread_ts: str | None = None) -> int:
         """Upload a reply's files (its card's image first, as `image.png`) into a conversation with
         files_upload_v2 (files.getUploadURLExternal, the upload, files.completeUploadExternal; scope
@@ -119,6 +149,7 @@ class SlackMessenger:
             raise refusal(error, "try again", "share files") from None
         return len(files)
 
+    @reachable
     async def upload_to_dm(self, member: MemberRef, reply: Reply) -> bool:
         """Slack has no private files in a channel: a private answer's files go to the member's DM with Hearth.
         False when that DM cannot be opened."""
@@ -132,6 +163,7 @@ class SlackMessenger:
             raise refusal(error, "try again") from None
         return await self.upload(opened["channel"]["id"], reply) > 0
 
+    @reachable
     async def send_group(self, members: Sequence[MemberRef], reply: Reply) -> None:
         """A group DM (mpim) with Hearth and the members; its buttons work for each of them. When Slack cannot
         open it because one of them cannot be messaged, each of the others gets the message by DM instead."""
@@ -173,6 +205,7 @@ class SlackMessenger:
             # Posting still works (chat:write.public); only replies there go unseen.
             log.warning("could not join %s (%s): replies there will not count", channel.external_id, error_code(error))
 
+    @reachable
     async def edit(self, channel: ChannelRef, message_id: str, reply: Reply) -> None:
         try:
             await self.client.chat_update(channel=channel.external_id, ts=message_id, **message_payload(reply))
@@ -196,6 +229,7 @@ class SlackMessenger:
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
         raise PlatformError(f"Slack has no roles, so Hearth cannot take the role {role.name or role.external_id}.")
 
+    @reachable
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         doing = "add members to that channel"
         try:

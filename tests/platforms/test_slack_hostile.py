@@ -76,7 +76,8 @@ _form = view_submission_payload("U0ALICE", "intro", {"name": "Alice"}, "{}")
 _reaction = {"type": "reaction_added", "user": "U0BOB", "reaction": "raised_hands", "item_user": "U0ALICE"}
 # Signed, but not what Slack sends: a field Hearth reads is missing or of another type. Each went on to a
 # listener, which failed with a traceback (KeyError, TypeError); a team id that was a number was taken for
-# a new community whose row could never be written, and every write after it failed until a restart.
+# a new community whose row could never be written, and every write after it failed until a restart; so did
+# an id holding half a surrogate pair (JSON's `\udcff`), which is no text a database can store.
 MISSHAPEN = [
     _event({k: v for k, v in _hello.items() if k != "channel"}, id="a message without channel"),
     _event({**_hello, "ts": 1700000000}, id="a message whose ts is a number"),
@@ -86,6 +87,9 @@ MISSHAPEN = [
     _event({**_hello, "subtype": []}, id="a subtype that is a list"),
     _event(_hello, team_id=5, id="a team id that is a number"),
     _event(_hello, event_id={"id": 1}, id="an event id that is an object"),
+    _event({**_hello, "user": "U0\udcff"}, id="a user id with a lone surrogate"),
+    _event({**_hello, "channel": "C0\ud800"}, id="a channel id with a lone surrogate"),
+    pytest.param(b'{"type": "event_callback", "event": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, id="nesting"),
     pytest.param(json.dumps({**event_payload(_hello, "Ev1"), "event": "message"}).encode(), JSON, id="a string event"),
     _event({"type": "team_join"}, id="team_join without user"),
     _event({"type": "team_join", "user": "U0ALICE"}, id="team_join whose user is a string"),
@@ -102,6 +106,7 @@ MISSHAPEN = [
     _interaction({**_click, "actions": [{"action_id": "x", "selected_option": "a"}]}, id="a selected option string"),
     _interaction({**_form, "view": "intro"}, id="a form whose view is a string"),
     _interaction({**_form, "view": {"id": "V1", "callback_id": "intro"}}, id="a view without its type"),
+    _interaction(view_submission_payload("U0ALICE", "intro", {"name": "A\udcff"}, "{}"), id="a lone surrogate typed"),
 ]
 
 

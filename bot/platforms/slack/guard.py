@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -125,14 +126,35 @@ def inspect(text: str, content_type: str | None) -> tuple[dict[str, Any] | None,
     if not text:
         return None, "an empty body"
     if content_type == "application/json" or text.startswith("{"):
-        try:
-            body = json.loads(text)
-        except ValueError:
-            return None, "a body that is not JSON"
+        body, why = _json(text, "body")
+        if why is not None:
+            return None, why
         if not isinstance(body, dict):
             return None, "a JSON body that is not an object"
         return (body, None) if (why := _event_problem(body)) is None else (None, why)
     return None, _form_problem(text)
+
+
+# `\ud800`-`\udfff` escaped in JSON: a pair is one character (an emoji), a lone one is no text at all.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json(text: str, what: str) -> tuple[Any, str | None]:
+    """The JSON value `text` holds, or why it cannot be used: not JSON, nested past Python's recursion
+    limit (json raises RecursionError, not ValueError), or a string holding half of a surrogate pair,
+    which no database can store (one in an id written with an activity batch failed every batch after)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, f"a {what} that is not JSON"
+    if _ESCAPED_SURROGATE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            return None, f"a {what} with a lone surrogate (\\ud800-\\udfff), which is not text"
+        except RecursionError:
+            return None, f"a {what} nested too deeply"
+    return value, None
 
 
 def _event_problem(body: dict[str, Any]) -> str | None:
@@ -152,10 +174,9 @@ def _form_problem(text: str) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return "broken form encoding"
     if "payload" in form:
-        try:
-            payload = json.loads(form["payload"])
-        except ValueError:
-            return "a payload that is not JSON"
+        payload, why = _json(form["payload"], "payload")
+        if why is not None:
+            return why
         if not isinstance(payload, dict):
             return "a payload that is not an object"
         shape = _INTERACTIONS.get(str(payload.get("type")))

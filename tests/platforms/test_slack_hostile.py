@@ -151,7 +151,8 @@ async def test_malformed_signed_requests_get_400_and_one_line(
 
 
 # Ten minutes old is stale: computed in the test, since parameters must be the same in every xdist worker.
-@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "ten minutes ago"])
+# `²` and `9` * 5000 raised in int() (a 500 and a traceback, with no secret needed): `isdigit()` let them by.
+@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "ten minutes ago", "²", "9" * 5000, "١٧٠٠٠٠٠٠٠٠"])
 async def test_a_timestamp_that_is_not_a_recent_number_gets_401(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, timestamp: str
 ) -> None:
@@ -162,6 +163,24 @@ async def test_a_timestamp_that_is_not_a_recent_number_gets_401(
     assert await _post(slack, raw, FORM, timestamp=timestamp) == 401
     [line] = _refusals(caplog)
     assert line.exc_info is None
+
+
+async def test_a_signature_past_ascii_gets_401_and_one_line(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`hmac.compare_digest` raises TypeError for a str with a character past ASCII: a 500 and a traceback."""
+    caplog.set_level(logging.INFO)
+    moment = str(int(time.time()))
+    headers = {
+        "Content-Type": FORM,
+        "X-Slack-Request-Timestamp": moment,
+        "X-Slack-Signature": "v0=é".encode().decode("latin-1"),  # as aiohttp reads the header's bytes
+    }
+    async with slack.requests.session.post(slack.requests.url, data=b"a=b", headers=headers) as response:
+        assert response.status == 401
+    [line] = _refusals(caplog)
+    assert line.exc_info is None and "bad signature" in line.getMessage()
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def test_a_well_formed_signed_command_still_runs(slack: SlackHarness, slack_api: MockSlackApi) -> None:

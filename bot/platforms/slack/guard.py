@@ -104,14 +104,20 @@ _EVENTS: dict[str, Shape] = {
 }
 
 
+# Seconds since 1970 in ASCII digits: `str.isdigit()` also takes `²` (which `int()` refuses) and Arabic-Indic
+# digits, and `int()` refuses more than 4,300 digits; each raised in the middleware: a 500 and a traceback.
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
+
+
 def signed(raw: bytes, timestamp: str, signature: str, secret: str, now: float) -> str | None:
     """None when Slack signed `raw`, else why not."""
-    if not timestamp.isdigit():
+    if not _TIMESTAMP.fullmatch(timestamp):
         return "a timestamp that is not a number"
     if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
         return "a stale timestamp"
     expected = "v0=" + hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    # Compared as bytes: `compare_digest` raises TypeError for a str with a character past ASCII (`v0=é`).
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogateescape")):
         return "a bad signature"
     return None
 

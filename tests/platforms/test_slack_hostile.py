@@ -97,6 +97,7 @@ MISSHAPEN = [
     _event({"type": "member_joined_channel", "user": "U0ALICE"}, id="member_joined_channel without channel"),
     _event({**_reaction, "item": "1700000000.000100"}, id="a reaction whose item is a string"),
     _event({k: v for k, v in _reaction.items() if k != "user"}, id="a reaction without user"),
+    _event({**_reaction, "item": {"type": "message", "ts": "1.1"}}, id="a reaction on a message without channel"),
     _event({"type": "app_home_opened", "tab": "home"}, id="app_home_opened without user"),
     _event({"type": "tokens_revoked", "tokens": "bot"}, id="tokens_revoked whose tokens is a string"),
     _interaction({**_click, "team": TEAM}, id="a click whose team is a string"),

@@ -171,7 +171,11 @@ def _event_problem(body: dict[str, Any]) -> str | None:
     event = body["event"]
     kind = "message_deleted" if event["type"] == "message" and event.get("subtype") == "message_deleted" else None
     shape = _EVENTS.get(kind or event["type"])
-    return _shape_problem(event, shape, "event.") if shape else None
+    if shape and (why := _shape_problem(event, shape, "event.")):
+        return why
+    if shape is _REACTION and event["item"]["type"] == "message":  # a file's reaction has neither
+        return _shape_problem(event["item"], {"channel": str, "ts": str}, "event.item.")
+    return None
 
 
 def _form_problem(text: str) -> str | None:

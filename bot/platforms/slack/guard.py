@@ -163,6 +163,24 @@ def _json(text: str, what: str) -> tuple[Any, str | None]:
     return value, None
 
 
+def parsed_problem(body: dict[str, Any]) -> str | None:
+    """What `inspect` finds wrong with a body already parsed (Socket Mode hands Bolt parsed payloads): a field
+    missing or of another type, or text no database can store. None when Hearth can read it."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return "a body with a lone surrogate (\\ud800-\\udfff), which is not text"
+    except (RecursionError, TypeError, ValueError):
+        return "a body nested too deeply"
+    if body.get("type") == "event_callback":
+        return _event_problem(body)
+    if shape := _INTERACTIONS.get(str(body.get("type"))):
+        return _shape_problem(body, shape, "")
+    if "command" in body:
+        return _missing(body, _COMMAND_FIELDS) or _shape_problem(body, dict.fromkeys(_COMMAND_FIELDS, str), "")
+    return None
+
+
 def _event_problem(body: dict[str, Any]) -> str | None:
     if body.get("type") != "event_callback":
         return None  # url_verification, or a type no listener takes (Bolt answers 404)

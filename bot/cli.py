@@ -17,7 +17,7 @@ from bot.core.clock import SystemClock, VirtualClock
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered, setting_names
-from bot.platforms.console import ScriptError, script_lines
+from bot.platforms.console import ScriptError, script_lines, script_text
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
@@ -87,11 +87,16 @@ def console(
     settings = _load_settings(hearth_platform="console")
     configure_logging(settings, console=True)
     lines: list[str] | None = None
-    if script is not None:
-        lines = script_lines(script.read_text(encoding="utf-8"))
-    elif not sys.stdin.isatty():
-        lines = script_lines(sys.stdin.read())
     try:
+        if script is not None:
+            try:
+                data = script.read_bytes()
+            except OSError as error:
+                typer.echo(f"error: {script}: cannot read it: {error.strerror or error}", err=True)
+                raise typer.Exit(1) from None
+            lines = script_lines(script_text(data))
+        elif not sys.stdin.isatty():
+            lines = script_lines(script_text(sys.stdin.buffer.read()))
         asyncio.run(run_console(settings, lines, _start_time(start)))
     except ScriptError as error:
         typer.echo(f"error: script {error}", err=True)

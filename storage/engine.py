@@ -260,8 +260,18 @@ class Database:
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
             raise self._unusable(error) from None
         try:
-            if await _applied(connection) == _heads():
+            applied = await _applied(connection)
+            if applied == _heads():
                 return "current"
+            if unknown := applied - _revisions():
+                # Alembic would fail with a traceback ("No such revision"): a newer Hearth migrated this database
+                # (a rollback to an older version), and this one cannot tell what its tables hold.
+                url = self.engine.url.render_as_string(hide_password=True)
+                raise SettingsError(
+                    f"DATABASE_URL={url}: the database was migrated by a newer Hearth (revision "
+                    f"{', '.join(sorted(unknown))}, which this version does not know): run that version or a later "
+                    "one, or a copy of the database from before it"
+                )
             if not (self.is_sqlite and path and path != ":memory:"):
                 await _upgrade(connection)
                 return "upgraded"
@@ -287,13 +297,23 @@ _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILIN
 
 def _heads() -> set[str]:
     """The newest revisions, read from the migration files themselves (`revision` / `down_revision`)."""
+    revisions, parents = _read_revisions()
+    return revisions - parents
+
+
+def _revisions() -> set[str]:
+    """Every revision this version of Hearth knows."""
+    return _read_revisions()[0]
+
+
+def _read_revisions() -> tuple[set[str], set[str]]:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             found = set(re.findall(r'"([^"]+)"', value))
             (revisions if name == "revision" else parents).update(found)
-    return revisions - parents
+    return revisions, parents
 
 
 async def _applied(connection: AsyncConnection) -> set[str]:

@@ -48,3 +48,21 @@ def test_a_file_not_in_utf8_is_refused_naming_its_line(tmp_path: Path) -> None:
         "error: latin.csv:3 is not UTF-8: save the file as UTF-8 (CSV UTF-8 in a spreadsheet) and import it again; "
         "nothing was imported"
     )
+
+
+def test_a_terminal_escape_in_the_file_never_reaches_the_terminal(tmp_path: Path) -> None:
+    """The refusals quote the file: an OSC sequence in a member id (`ESC ]0;...BEL` retitles the window) or a CSI
+    in the points or the header went to standard error as it was."""
+    (tmp_path / "escapes.csv").write_text("member,points\nal\x1b]0;pwned\x07ice,5\nbob,5\x1b[2J\n", encoding="utf-8")
+    (tmp_path / "header.csv").write_text("mem\x1b[31mber,points\nalice,5\n", encoding="utf-8")
+    lines = hearth(tmp_path, "points", "import", "escapes.csv", "--community", "console", "--platform", "console")
+    header = hearth(tmp_path, "points", "import", "header.csv", "--community", "console", "--platform", "console")
+
+    assert lines.returncode == header.returncode == 1
+    assert lines.stderr.splitlines() == [
+        "escapes.csv:2: “al�]0;pwned�ice” is not a member id (one word of up to 64 characters); not imported",
+        "escapes.csv:3: points must be a whole number from 0 to 1,000,000,000, not “5�[2J”; not imported",
+    ]
+    assert header.stderr.startswith("error: header.csv: the first line must name the columns")
+    assert "not “mem�[31mber,points”" in header.stderr
+    assert not [ch for ch in lines.stderr + header.stderr if not ch.isprintable() and ch != "\n"]

@@ -101,7 +101,7 @@ def read_lines(
     if member_at is None or (points_at is None and level_at is None):
         raise ImportRefused(
             f"{file_name}: the first line must name the columns: member,points,level (level optional; "
-            f"user_id and xp are read too), not “{','.join(header[1])}”."
+            f"user_id and xp are read too), not “{_shown(','.join(header[1]))}”."
         )
     good: list[Line] = []
     problems: list[tuple[int, str]] = []
@@ -200,13 +200,19 @@ def _column(names: list[str], accepted: tuple[str, ...], file_name: str, what: s
     return found[0] if found else None
 
 
+def _shown(text: str) -> str:
+    """A piece of the file as an error quotes it: a control character (a terminal escape such as `ESC ]0;...`,
+    which retitles the window) is shown as `�`, never written to the terminal."""
+    return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+
+
 def _member_id(text: str, ids: MemberIdFormat) -> str:
     found = _MENTION.fullmatch(text)
     member = (found.group(1) if found else text.removeprefix("@")).strip()
     if not member:
         raise ValueError("no member id")
     if len(member) > 64 or not member.isprintable() or any(ch.isspace() for ch in member):
-        raise ValueError(f"“{member[:40]}” is not a member id (one word of up to 64 characters)")
+        raise ValueError(f"“{_shown(member[:40])}” is not a member id (one word of up to 64 characters)")
     return ids.read(member)
 
 
@@ -215,7 +221,7 @@ def _whole(text: str, what: str, highest: int) -> int:
     if cleaned.endswith(".0"):  # spreadsheets write whole numbers so
         cleaned = cleaned[:-2]
     if not cleaned.isdecimal() or not cleaned.isascii():
-        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not “{text[:40]}”")
+        raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not “{_shown(text[:40])}”")
     value = int(cleaned)
     if value > highest:
         raise ValueError(f"{what} must be a whole number from 0 to {highest:,}, not {value:,}")

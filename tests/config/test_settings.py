@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -206,6 +207,25 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
         "unable to open database file"
     ]
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
+
+
+def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tmp_path: Path) -> None:
+    """Going back to an older Hearth (a rollback after an upgrade) left its database at a revision the older one
+    does not know: every command stopped with Alembic's traceback ("No such revision or branch")."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+    assert _hearth(tmp_path, "migrate", DATABASE_URL=url).returncode == 0
+    with sqlite3.connect(tmp_path / "hearth.db") as connection:
+        connection.execute("DELETE FROM alembic_version")
+        connection.execute("INSERT INTO alembic_version VALUES ('0099_from_the_future')")
+    connection.close()
+
+    said = (
+        f"error: DATABASE_URL={url}: the database was migrated by a newer Hearth (revision 0099_from_the_future, "
+        "which this version does not know): run that version or a later one, or a copy of the database from before it"
+    )
+    for args in (["migrate"], ["export", "--community", "console"], ["run", "--platform", "console"]):
+        done = _hearth(tmp_path, *args, DATABASE_URL=url)
+        assert (done.returncode, done.stderr.splitlines()) == (CONFIG_ERROR_EXIT, [said]), args
 
 
 def test_a_misspelt_setting_is_named_with_the_setting_it_resembles(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@
   Slack resolve tokens, then the runtime's coercion of each option;
 - the ritual schedule parser (`cogs.rituals.schedule`), and the trigger of what it accepts;
 - onboarding welcome templates and ritual prompts;
-- every per-community setting value (`SettingsCatalog.validate`).
+- every per-community setting value (`SettingsCatalog.validate`);
+- signed Slack HTTP bodies with any field changed or left out: the guard refuses them, or the adapter reads
+  them and hands on only text a database can store.
 
 Refusals are UserError / ScheduleError / SettingError with a message a member can read: not empty, no
 traceback or exception names, no Python reprs (`'\\x..'`, `<... object at 0x..>`, `{'..': ..}`).
@@ -15,8 +17,12 @@ database written into the tree.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from datetime import UTC, date, datetime
 from functools import cache
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -26,17 +32,21 @@ from bot.app import build_hearth
 from bot.core.arguments import parse_arguments
 from bot.core.clock import VirtualClock
 from bot.core.commands import CommandSpec, OptionType
-from bot.core.refs import CommunityRef
+from bot.core.refs import CommunityRef, MemberRef
 from bot.core.reply import UserError
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console.platform import ConsolePlatform
+from bot.platforms.slack.events import SlackEvents
+from bot.platforms.slack.guard import inspect
+from bot.platforms.slack.people import People
 from bot.platforms.slack.text import resolve as slack_resolve
 from cogs.onboarding.service import PLACEHOLDERS, check_welcome_template, render_welcome
 from cogs.rituals.rules import render_prompt
 from cogs.rituals.schedule import ScheduleError, fire_times, parse_schedule
 from config.community import SettingError
 from config.settings import load_settings
+from tests.platforms.slack_fakes import block_action_payload, command_payload, view_submission_payload
 
 FUZZ = settings(
     max_examples=120,
@@ -352,3 +362,158 @@ def test_setting_values_are_taken_or_refused_politely(key: str, raw: str) -> Non
         return
     # What is taken is stored and read back as the same value.
     assert catalog.decode({key: catalog.encode(value)}).value(key) == value
+
+
+# -- Slack HTTP requests ----------------------------------------------------------------------------------
+# A signed request is trusted to be Slack's, but its body is still only data: any field of the payloads
+# Slack sends, at any depth, replaced by any JSON value or left out. The guard (bot/platforms/slack/guard.py)
+# refuses it with a reason, or the adapter reads it: no exception, and every id it hands on is text a database
+# can store (a number for a team id, or JSON's `\udcff` in a user id, once failed every activity batch after it).
+_DELETED = object()
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+_TEAM = "T0FUZZ"
+_SLACK_EVENTS = {
+    "message": {"type": "message", "user": "U1", "text": "hi <@U2>", "ts": "1.1", "channel": "C1", "team": _TEAM,
+                "thread_ts": "1.0", "parent_user_id": "U2"},
+    "message_deleted": {"type": "message", "subtype": "message_deleted", "channel": "C1", "ts": "1.2",
+                        "deleted_ts": "1.1", "previous_message": {"user": "U1", "ts": "1.1", "thread_ts": "1.0"}},
+    "team_join": {"type": "team_join", "user": {"id": "U3", "name": "c", "profile": {"display_name": "c"}}},
+    "user_change": {"type": "user_change", "user": {"id": "U3", "deleted": True, "profile": {"real_name": "C"}}},
+    "member_joined_channel": {"type": "member_joined_channel", "user": "U3", "channel": "C1"},
+    "reaction_added": {"type": "reaction_added", "user": "U2", "reaction": "x", "item_user": "U1",
+                       "item": {"type": "message", "channel": "C1", "ts": "1.1"}},
+    "app_home_opened": {"type": "app_home_opened", "user": "U1", "tab": "home"},
+    "tokens_revoked": {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}},
+}  # fmt: skip
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = [path] if path else []
+    if isinstance(value, dict):
+        found += [p for key, inner in value.items() for p in _paths(inner, (*path, key))]
+    elif isinstance(value, list):
+        found += [p for index, inner in enumerate(value) for p in _paths(inner, (*path, index))]
+    return found
+
+
+def _mutated(base: dict[str, object], path: tuple[object, ...], new: object) -> dict[str, object]:
+    copy = json.loads(json.dumps(base))
+    *parents, last = path
+    holder = copy
+    for key in parents:
+        holder = holder[key]
+    if new is _DELETED and isinstance(holder, dict):
+        del holder[last]
+    else:
+        holder[last] = None if new is _DELETED else new
+    return copy
+
+
+def _stored_text(value: object) -> None:
+    """Every string in a dispatched event is text a database can store."""
+    if isinstance(value, str):
+        value.encode("utf-8")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            _stored_text(getattr(value, item.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            _stored_text(item)
+    else:
+        assert value is None or isinstance(value, bool | int | datetime), f"{value!r} handed on"
+
+
+def _slack_events() -> tuple[SlackEvents, list[object]]:
+    dispatched: list[object] = []
+
+    async def dispatch(event: object) -> None:
+        dispatched.append(event)
+
+    async def conversations_info(channel: str) -> dict[str, object]:
+        return {"channel": {"id": channel, "is_general": True}}
+
+    async def member(community: CommunityRef, user_id: str) -> MemberRef:
+        return MemberRef(community, user_id, user_id)
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    people = SimpleNamespace(
+        author=lambda community, user_id: MemberRef(community, user_id, user_id),
+        member=member,
+        remember=lambda user: People.remember(SimpleNamespace(_profiles={}), user),  # type: ignore[arg-type]
+    )
+    platform = SimpleNamespace(
+        people=people,
+        community=lambda team_id: CommunityRef("slack", team_id, ""),
+        hearth=SimpleNamespace(dispatch=dispatch),
+        client=SimpleNamespace(conversations_info=conversations_info),
+        interactions=SimpleNamespace(publish_home=nothing),
+    )
+    return SlackEvents(platform), dispatched  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", sorted(_SLACK_EVENTS))
+@FUZZ
+@given(data=st.data())
+def test_a_signed_slack_event_is_refused_or_read(kind: str, data: st.DataObject) -> None:
+    body = {"type": "event_callback", "team_id": _TEAM, "event_id": "Ev1", "event": _SLACK_EVENTS[kind]}
+    path = data.draw(st.sampled_from(_paths(body)))
+    changed = _mutated(body, path, data.draw(st.just(_DELETED) | JSON_VALUES))
+    accepted, why = inspect(json.dumps(changed), "application/json")
+    if accepted is None:
+        assert why and "Error" not in why
+        return
+    event = accepted.get("event")
+    if accepted.get("type") != "event_callback" or not isinstance(event, dict):
+        return  # Bolt answers it: no listener matches
+    events, dispatched = _slack_events()
+    handlers = {
+        "message": events.message, "team_join": events.team_join, "user_change": events.user_change,
+        "member_joined_channel": events.member_joined_channel, "reaction_added": events.reaction_added,
+        "app_home_opened": events.app_home_opened, "tokens_revoked": events.removed,
+    }  # fmt: skip
+    if handler := handlers.get(event.get("type")):
+        asyncio.run(handler(accepted, event))
+    for event in dispatched:
+        _stored_text(event)
+
+
+_SLACK_INTERACTIONS = {
+    "block_actions": block_action_payload("U1", {"action_id": "board:next", "selected_options": [{"value": "a"}]}),
+    "view_submission": view_submission_payload("U1", "intro", {"name": "Ann"}, '{"channel": "C1"}'),
+    "command": command_payload("/kudos", "<@U2> thanks", "U1"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SLACK_INTERACTIONS))
+@FUZZ
+@given(data=st.data())
+def test_a_signed_slack_interaction_is_refused_or_has_what_is_read(kind: str, data: st.DataObject) -> None:
+    base: dict[str, object] = dict(_SLACK_INTERACTIONS[kind])
+    path = data.draw(st.sampled_from(_paths(base)))
+    changed = _mutated(base, path, data.draw(st.just(_DELETED) | JSON_VALUES))
+    if kind == "command":
+        text = urlencode(
+            {key: value if isinstance(value, str) else json.dumps(value) for key, value in changed.items()}
+        )
+    else:
+        text = urlencode({"payload": json.dumps(changed)})
+    accepted, why = inspect(text, "application/x-www-form-urlencoded")
+    assert accepted is None
+    if why is not None:
+        assert "Error" not in why
+        return
+    if kind == "block_actions":  # what SlackInteractions.action indexes
+        assert isinstance(changed["team"]["id"], str) and isinstance(changed["user"]["id"], str)  # type: ignore[index]
+        action = changed["actions"][0]  # type: ignore[index]
+        assert isinstance(action["action_id"], str)
+        for option in action.get("selected_options") or []:
+            assert isinstance(option["value"], str)
+    elif kind == "view_submission":
+        view = changed["view"]
+        assert isinstance(view, dict) and isinstance(view["id"], str) and isinstance(view["callback_id"], str)

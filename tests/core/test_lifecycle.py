@@ -156,3 +156,26 @@ async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_
     assert len(acknowledged - keys) <= BOUND_BATCHES * BATCH
     assert after <= keys
     assert points == totals
+
+
+async def test_a_signed_request_no_database_can_store_changes_nothing_and_the_burst_is_kept(tmp_path: Path) -> None:
+    """A message event whose user id holds half a surrogate pair (JSON `\\udcff`), or whose team id is a
+    number, used to be acknowledged and then fail every activity batch after it: every message acknowledged
+    since was lost, commands failed, and SIGTERM exited 1 with a traceback. It is refused (400) at the door."""
+    database = tmp_path / "hearth.db"
+    async with mock_slack_api() as api, hearth_run(api, database) as served:
+        async with aiohttp.ClientSession() as session:
+            requests = SlackRequests(served.url, session)
+            poison = [
+                event_payload(message_event("U0\udcff", "hello", "1.000001"), "EvPoison1"),
+                {**event_payload(message_event("U0ALICE", "hello", "1.000002"), "EvPoison2"), "team_id": 5},
+            ]
+            assert [(await requests.event(payload)).status for payload in poison] == [400, 400]
+        acknowledged = await burst(served, 1, BURST // 4, signal.SIGTERM)
+        code = await asyncio.wait_for(served.process.wait(), STARTUP_SECONDS)
+    keys, points, totals = ledger(database)
+
+    assert code == 0
+    assert "Traceback" not in "".join(served.log)
+    assert acknowledged and acknowledged <= keys
+    assert points == totals

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.core.reply import Attachment, Reply
 from bot.platforms.console import channel_ref
 from tests.conftest import ConsoleDriver
@@ -219,6 +221,41 @@ def test_unreadable_line_stops_with_its_number(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "line 2" in done.stderr
     assert "kudos" not in done.stdout
+
+
+def _hearth_bytes(args: list[str], stdin: bytes, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "HEARTH_LOG_LEVEL": "WARNING"}
+    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "HEARTH_PLATFORM"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, env=env, cwd=tmp_path, timeout=120
+    )
+
+
+NOT_UTF8 = b"@alice: hello\n@alice: /kudos @bob thanks caf\xe9\r\n@bob: /rank\n"  # Latin-1, as an old editor saves
+
+
+@pytest.mark.parametrize("how", ["--script", "stdin", "hearth run"])
+def test_a_script_that_is_not_utf8_stops_at_the_line_with_the_byte(tmp_path: Path, how: str) -> None:
+    """Given with --script it stopped with a traceback; piped in, the byte became half a surrogate pair in the
+    kudos reason, which SQLite cannot store: "kudos failed" with a traceback, and the script went on."""
+    script = tmp_path / "latin1.hearth"
+    script.write_bytes(NOT_UTF8)
+    args = {"--script": ["console", "--script", str(script)], "stdin": ["console"], "hearth run": ["run"]}[how]
+    done = _hearth_bytes(args, b"" if how == "--script" else NOT_UTF8, tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "error: script line 2: the byte 0xe9 is not UTF-8 (save the script as UTF-8): "
+        "'@alice: /kudos @bob thanks caf\ufffd'\n"
+    )
+    assert done.stdout == b""  # nothing ran: the script is read whole before its first line
+
+
+def test_a_script_saved_with_a_byte_order_mark_runs(tmp_path: Path) -> None:
+    done = _hearth_bytes(["console"], "\ufeff@alice: /kudos @bob thanks, café\n".encode(), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("[#general] @bob, you got kudos from @alice!")
 
 
 def test_no_one_speaks_or_acts_as_a_group_mention(tmp_path: Path) -> None:

@@ -12,7 +12,17 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.platforms.slack_fakes import SIGNING_SECRET, MockSlackApi, SlackHarness, command_payload
+from tests.platforms.slack_fakes import (
+    SIGNING_SECRET,
+    TEAM,
+    MockSlackApi,
+    SlackHarness,
+    block_action_payload,
+    command_payload,
+    event_payload,
+    message_event,
+    view_submission_payload,
+)
 from tests.platforms.test_slack import block_texts
 
 
@@ -52,6 +62,70 @@ MALFORMED = [
 ]
 
 
+def _event(event: dict[str, object], id: str, **envelope: object) -> pytest.ParameterSet:
+    return pytest.param(json.dumps({**event_payload(event, "Ev1"), **envelope}).encode(), JSON, id=id)
+
+
+def _interaction(payload: dict[str, object], id: str) -> pytest.ParameterSet:
+    return pytest.param(urlencode({"payload": json.dumps(payload)}).encode(), FORM, id=id)
+
+
+_hello = message_event("U0ALICE", "hello", "1700000000.000100")
+_click = block_action_payload("U0ALICE", {"action_id": "board:next", "value": "1"})
+_form = view_submission_payload("U0ALICE", "intro", {"name": "Alice"}, "{}")
+_reaction = {"type": "reaction_added", "user": "U0BOB", "reaction": "raised_hands", "item_user": "U0ALICE"}
+# Signed, but not what Slack sends: a field Hearth reads is missing or of another type. Each went on to a
+# listener, which failed with a traceback (KeyError, TypeError); a team id that was a number was taken for
+# a new community whose row could never be written, and every write after it failed until a restart; so did
+# an id holding half a surrogate pair (JSON's `\udcff`), which is no text a database can store.
+MISSHAPEN = [
+    _event({k: v for k, v in _hello.items() if k != "channel"}, id="a message without channel"),
+    _event({**_hello, "ts": 1700000000}, id="a message whose ts is a number"),
+    _event({**_hello, "user": {"id": "U0ALICE"}}, id="a message whose user is an object"),
+    _event({**_hello, "text": 5}, id="a message whose text is a number"),
+    _event({**_hello, "thread_ts": ["1"]}, id="a thread_ts that is a list"),
+    _event({**_hello, "subtype": []}, id="a subtype that is a list"),
+    _event(_hello, team_id=5, id="a team id that is a number"),
+    _event(_hello, event_id={"id": 1}, id="an event id that is an object"),
+    _event({**_hello, "user": "U0\udcff"}, id="a user id with a lone surrogate"),
+    _event({**_hello, "channel": "C0\ud800"}, id="a channel id with a lone surrogate"),
+    pytest.param(b'{"type": "event_callback", "event": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, id="nesting"),
+    pytest.param(json.dumps({**event_payload(_hello, "Ev1"), "event": "message"}).encode(), JSON, id="a string event"),
+    _event({"type": "team_join"}, id="team_join without user"),
+    _event({"type": "team_join", "user": "U0ALICE"}, id="team_join whose user is a string"),
+    _event({"type": "user_change", "user": {"deleted": True}}, id="user_change without user id"),
+    _event({"type": "member_joined_channel", "user": "U0ALICE"}, id="member_joined_channel without channel"),
+    _event({**_reaction, "item": "1700000000.000100"}, id="a reaction whose item is a string"),
+    _event({k: v for k, v in _reaction.items() if k != "user"}, id="a reaction without user"),
+    _event({**_reaction, "item": {"type": "message", "ts": "1.1"}}, id="a reaction on a message without channel"),
+    _event({"type": "app_home_opened", "tab": "home"}, id="app_home_opened without user"),
+    _event({"type": "tokens_revoked", "tokens": "bot"}, id="tokens_revoked whose tokens is a string"),
+    _interaction({**_click, "team": TEAM}, id="a click whose team is a string"),
+    _interaction({**_click, "user": "U0ALICE"}, id="a click whose user is a string"),
+    _interaction({**_click, "actions": "board:next"}, id="actions that is a string"),
+    _interaction({**_click, "actions": [{"value": "1"}]}, id="an action without action_id"),
+    _interaction({**_click, "actions": [{"action_id": "x", "selected_option": "a"}]}, id="a selected option string"),
+    _interaction({**_form, "view": "intro"}, id="a form whose view is a string"),
+    _interaction({**_form, "view": {"id": "V1", "callback_id": "intro"}}, id="a view without its type"),
+    _interaction(view_submission_payload("U0ALICE", "intro", {"name": "A\udcff"}, "{}"), id="a lone surrogate typed"),
+]
+
+
+@pytest.mark.parametrize(("raw", "content_type"), MISSHAPEN)
+async def test_misshapen_signed_requests_get_400_one_line_and_hearth_goes_on(
+    slack: SlackHarness, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, raw: bytes, content_type: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_api.user("U0BOB", "bob")
+    assert await _post(slack, raw, content_type) == 400
+    [line] = _refusals(caplog)
+    assert line.exc_info is None and line.levelno < logging.ERROR and "signed" in line.getMessage()
+
+    answer = await slack.command("/kudos", "<@U0BOB> thanks", "U0ALICE")  # a write: nothing was left in the way
+    assert "+10 points for bob" in block_texts(answer) + answer.params["text"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+
+
 def _refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [record for record in caplog.records if record.name.startswith(("bot.", "slack_bolt"))]
 
@@ -78,7 +152,8 @@ async def test_malformed_signed_requests_get_400_and_one_line(
 
 
 # Ten minutes old is stale: computed in the test, since parameters must be the same in every xdist worker.
-@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "ten minutes ago"])
+# `²` and `9` * 5000 raised in int() (a 500 and a traceback, with no secret needed): `isdigit()` let them by.
+@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "ten minutes ago", "²", "9" * 5000, "١٧٠٠٠٠٠٠٠٠"])
 async def test_a_timestamp_that_is_not_a_recent_number_gets_401(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, timestamp: str
 ) -> None:
@@ -89,6 +164,24 @@ async def test_a_timestamp_that_is_not_a_recent_number_gets_401(
     assert await _post(slack, raw, FORM, timestamp=timestamp) == 401
     [line] = _refusals(caplog)
     assert line.exc_info is None
+
+
+async def test_a_signature_past_ascii_gets_401_and_one_line(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`hmac.compare_digest` raises TypeError for a str with a character past ASCII: a 500 and a traceback."""
+    caplog.set_level(logging.INFO)
+    moment = str(int(time.time()))
+    headers = {
+        "Content-Type": FORM,
+        "X-Slack-Request-Timestamp": moment,
+        "X-Slack-Signature": "v0=é".encode().decode("latin-1"),  # as aiohttp reads the header's bytes
+    }
+    async with slack.requests.session.post(slack.requests.url, data=b"a=b", headers=headers) as response:
+        assert response.status == 401
+    [line] = _refusals(caplog)
+    assert line.exc_info is None and "bad signature" in line.getMessage()
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def test_a_well_formed_signed_command_still_runs(slack: SlackHarness, slack_api: MockSlackApi) -> None:

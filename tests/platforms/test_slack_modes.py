@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from tests.platforms.slack_fakes import (
     MockSlackApi,
     block_action_payload,
     command_payload,
+    event_payload,
+    message_event,
     running_slack,
     running_slack_socket_mode,
     slack_settings,
@@ -234,3 +237,37 @@ def test_slack_manifest_refuses_a_request_url_slack_cannot_call() -> None:
     assert refused.returncode == 2
     assert "Slack only" in refused.stderr and "https://" in refused.stderr
     assert refused.stdout == ""
+
+
+async def test_socket_mode_refuses_a_misshapen_payload_with_one_line(
+    hearth: Hearth, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The HTTP guard's checks, in Socket Mode: each of these failed in its listener with a traceback, and a
+    user id with JSON's `\\udcff` failed every activity batch after it."""
+    caplog.set_level(logging.INFO)
+    slack_api.user("U0BOB", "bob")
+    hello = message_event("U0ALICE", "hello", "1700000000.000100")
+    misshapen = [
+        ("events_api", event_payload({k: v for k, v in hello.items() if k != "channel"}, "Ev1")),
+        ("events_api", event_payload({**hello, "user": "U0\udcff"}, "Ev2")),
+        ("events_api", {**event_payload(hello, "Ev3"), "team_id": 5}),
+        ("interactive", {**block_action_payload("U0ALICE", {"action_id": "board:next"}), "actions": "next"}),
+    ]
+
+    def refused() -> list[str]:
+        return [record.getMessage() for record in caplog.records if "over Socket Mode" in record.getMessage()]
+
+    async with running_slack_socket_mode(hearth, slack_api):
+        for number, (kind, payload) in enumerate(misshapen):
+            await slack_api.send_envelope(kind, payload, f"env-{number}")  # not acked: as a 400 over HTTP
+        await slack_api.send_envelope("slash_commands", command_payload("/kudos", "<@U0BOB> thanks", "U0ALICE"), "ok")
+        posted = await slack_api.wait_for("chat.postMessage")
+        assert "+10 points for bob" in block_texts(posted)
+        await hearth.services.activity.flush()  # nothing left in its way
+    assert sorted(line.split(": ", 1)[1] for line in refused()) == [
+        "a body with a lone surrogate (\\ud800-\\udfff), which is not text",
+        "actions is not a list of objects",
+        "no event.channel",
+        "team_id is not a string",
+    ]
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]

@@ -8,6 +8,7 @@ virtual clock, and is chosen when no other platform detects its settings.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -54,6 +55,22 @@ def print_block(where: str, lines: list[str]) -> None:
     sys.stdout.flush()
 
 
+def script_text(data: bytes) -> str:
+    """A script's bytes as text: UTF-8, after a byte order mark if there is one (Notepad may write it). A byte
+    that is not UTF-8 stops the script naming its line, as any unreadable line does: read with Python's
+    defaults, a script piped in carried it on as half a surrogate pair, which no database stores (a kudos
+    reason with it failed with a traceback), and one given with --script stopped with a traceback."""
+    text = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = text.rfind(b"\n", 0, error.start) + 1
+        end = text.find(b"\n", error.start)
+        line = text[start : len(text) if end < 0 else end].decode("utf-8", "replace").removesuffix("\r")
+        why = f"the byte 0x{text[error.start]:02x} is not UTF-8 (save the script as UTF-8)"
+        raise ScriptError(text.count(b"\n", 0, error.start) + 1, line, why) from None
+
+
 def script_lines(text: str) -> list[str]:
     """A script's lines: split on newlines only (a U+2028 typed in a message stays inside its line)."""
     return [line.removesuffix("\r") for line in text.split("\n")]
@@ -87,7 +104,7 @@ async def serve_console(hearth: Hearth, settings: ConsoleSettings) -> None:
     if sys.stdin.isatty():
         await interactive(hearth)
     else:
-        await run_script(hearth, script_lines(await asyncio.to_thread(sys.stdin.read)))
+        await run_script(hearth, script_lines(script_text(await asyncio.to_thread(sys.stdin.buffer.read))))
 
 
 PLATFORM = Platform(
@@ -119,4 +136,5 @@ __all__ = [
     "print_block",
     "run_script",
     "script_lines",
+    "script_text",
 ]

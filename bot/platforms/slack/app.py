@@ -32,7 +32,7 @@ from bot.core.recent import RecentIds
 from bot.core.refs import CommunityRef
 from bot.core.runtime import Hearth
 from bot.platforms.slack.events import SlackEvents
-from bot.platforms.slack.guard import guard
+from bot.platforms.slack.guard import guard, parsed_problem
 from bot.platforms.slack.interactions import SlackInteractions
 from bot.platforms.slack.manifest import BOT_SCOPES, LATER_SCOPES
 from bot.platforms.slack.messenger import SlackMessenger, error_code
@@ -142,6 +142,8 @@ class SlackPlatform:
         # Imported only here: HTTP mode never needs Socket Mode's client (a third of Bolt's import time).
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        # What `guard` checks of an HTTP body, checked here of the parsed payload: Socket Mode bypasses the guard.
+        self.app.middleware(self._refuse_misshapen)
         handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
         await handler.connect_async()
         return handler
@@ -180,6 +182,17 @@ class SlackPlatform:
         await self.hearth.hooks_done()  # as every event (`_drop_redeliveries`)
         await self.events.message(body, event)
         return True
+
+    async def _refuse_misshapen(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Socket Mode: a payload missing a field Slack always sends, or with one of another type, is refused
+        with one line (its listener would fail with a traceback), as `guard` refuses such an HTTP request."""
+        if why := parsed_problem(body):
+            log.warning("refused a Slack payload over Socket Mode: %s", why)
+            return BoltResponse(status=400, body="")
+        await next_()
+        return None
 
     async def _drop_redeliveries(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]

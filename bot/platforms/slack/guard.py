@@ -3,8 +3,9 @@
 Anyone who can reach the port can send anything. The signature (`v0=` HMAC-SHA256 of `v0:{ts}:{body}`
 with the signing secret, within five minutes) is checked on the raw bytes first; only a signed request
 is decoded and parsed, and a body Hearth could not handle (not UTF-8, not a JSON object, a broken
-`payload=`, broken form encoding, a command or interaction without the fields Slack always sends) is
-refused with 400. Each refusal is one log line, never a traceback.
+`payload=`, broken form encoding, a command, interaction or event without the fields Slack always sends, or
+with a field Hearth reads of another type than Slack sends: a number for a user id, a string for an object)
+is refused with 400. Each refusal is one log line, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,20 +29,95 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # What Slack always sends with each kind of request, and Hearth reads.
 _COMMAND_FIELDS = ("command", "team_id", "user_id", "channel_id", "trigger_id")
-_INTERACTION_FIELDS = {
-    "block_actions": ("team", "user", "actions", "trigger_id"),
-    "view_submission": ("team", "user", "view"),
+
+# The shape of what Hearth reads of an interaction or an event: each field's type (`str`, `list`), a nested
+# shape for an object (a dict), or `[shape]` for a list of objects. A name ending in `?` may be absent or
+# null; any other must be there (and, for `str`, not empty), as Slack always sends it. Fields Hearth does
+# not read are not looked at. Checked here, once, so the listeners may index what they read.
+Shape = dict[str, Any]
+_ID: Shape = {"id": str}
+_USER: Shape = {
+    "id": str,
+    "name?": str,
+    "team_id?": str,
+    "profile?": {"display_name?": str, "real_name?": str},
 }
+_OPTION: Shape = {"value": str}
+_INTERACTIONS: dict[str, Shape] = {
+    "block_actions": {
+        "team": _ID,
+        "user": _ID,
+        "trigger_id": str,
+        "actions": [{"action_id": str, "selected_options?": [_OPTION], "selected_option?": _OPTION}],
+        "channel?": {"id?": str},
+        "container?": {"channel_id?": str, "message_ts?": str},
+        "view?": {"type?": str},
+        "response_url?": str,
+    },
+    "view_submission": {
+        "team": _ID,
+        "user": _ID,
+        "trigger_id?": str,
+        "view": {
+            "id": str,
+            "type": str,
+            "callback_id": str,
+            "private_metadata?": str,
+            "blocks?": list,
+            "state?": {"values?": dict},
+        },
+    },
+}
+_ENVELOPE: Shape = {"event_id": str, "team_id?": str, "event": {"type": str}}
+_REACTION: Shape = {
+    "user": str,
+    "reaction": str,
+    "item_user?": str,
+    "item": {"type": str, "channel?": str, "ts?": str},
+}
+_EVENTS: dict[str, Shape] = {
+    "message": {
+        "channel": str,
+        "ts": str,
+        "user?": str,
+        "text?": str,
+        "subtype?": str,
+        "team?": str,
+        "thread_ts?": str,
+        "parent_user_id?": str,
+    },
+    # Read for its deleted_ts (or the previous message's ts), not its own.
+    "message_deleted": {
+        "channel": str,
+        "ts?": str,
+        "deleted_ts?": str,
+        "team?": str,
+        "previous_message?": {"user?": str, "ts?": str, "thread_ts?": str},
+    },
+    "team_join": {"user": _USER},
+    "user_change": {"user": _USER},
+    "member_joined_channel": {"user": str, "channel": str, "team?": str},
+    "reaction_added": _REACTION,
+    "reaction_removed": _REACTION,
+    "app_home_opened": {"user": str, "tab?": str, "team?": str},
+    "tokens_revoked": {"tokens?": {"bot?": list}},
+}
+
+
+# Seconds since 1970 in ASCII digits: `str.isdigit()` also takes `²` (which `int()` refuses) and Arabic-Indic
+# digits, and `int()` refuses more than 4,300 digits; each raised in the middleware: a 500 and a traceback.
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
 
 
 def signed(raw: bytes, timestamp: str, signature: str, secret: str, now: float) -> str | None:
     """None when Slack signed `raw`, else why not."""
-    if not timestamp.isdigit():
+    if not _TIMESTAMP.fullmatch(timestamp):
         return "a timestamp that is not a number"
     if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
         return "a stale timestamp"
     expected = "v0=" + hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    # Compared as bytes: `compare_digest` raises TypeError for a str with a character past ASCII (`v0=é`).
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogateescape")):
         return "a bad signature"
     return None
 
@@ -55,12 +132,68 @@ def inspect(text: str, content_type: str | None) -> tuple[dict[str, Any] | None,
     if not text:
         return None, "an empty body"
     if content_type == "application/json" or text.startswith("{"):
-        try:
-            body = json.loads(text)
-        except ValueError:
-            return None, "a body that is not JSON"
-        return (body, None) if isinstance(body, dict) else (None, "a JSON body that is not an object")
+        body, why = _json(text, "body")
+        if why is not None:
+            return None, why
+        if not isinstance(body, dict):
+            return None, "a JSON body that is not an object"
+        return (body, None) if (why := _event_problem(body)) is None else (None, why)
     return None, _form_problem(text)
+
+
+# `\ud800`-`\udfff` escaped in JSON: a pair is one character (an emoji), a lone one is no text at all.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json(text: str, what: str) -> tuple[Any, str | None]:
+    """The JSON value `text` holds, or why it cannot be used: not JSON, nested past Python's recursion
+    limit (json raises RecursionError, not ValueError), or a string holding half of a surrogate pair,
+    which no database can store (one in an id written with an activity batch failed every batch after)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, f"a {what} that is not JSON"
+    if _ESCAPED_SURROGATE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            return None, f"a {what} with a lone surrogate (\\ud800-\\udfff), which is not text"
+        except RecursionError:
+            return None, f"a {what} nested too deeply"
+    return value, None
+
+
+def parsed_problem(body: dict[str, Any]) -> str | None:
+    """What `inspect` finds wrong with a body already parsed (Socket Mode hands Bolt parsed payloads): a field
+    missing or of another type, or text no database can store. None when Hearth can read it."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return "a body with a lone surrogate (\\ud800-\\udfff), which is not text"
+    except (RecursionError, TypeError, ValueError):
+        return "a body nested too deeply"
+    if body.get("type") == "event_callback":
+        return _event_problem(body)
+    if shape := _INTERACTIONS.get(str(body.get("type"))):
+        return _shape_problem(body, shape, "")
+    if "command" in body:
+        return _missing(body, _COMMAND_FIELDS) or _shape_problem(body, dict.fromkeys(_COMMAND_FIELDS, str), "")
+    return None
+
+
+def _event_problem(body: dict[str, Any]) -> str | None:
+    if body.get("type") != "event_callback":
+        return None  # url_verification, or a type no listener takes (Bolt answers 404)
+    if why := _shape_problem(body, _ENVELOPE, ""):
+        return why
+    event = body["event"]
+    kind = "message_deleted" if event["type"] == "message" and event.get("subtype") == "message_deleted" else None
+    shape = _EVENTS.get(kind or event["type"])
+    if shape and (why := _shape_problem(event, shape, "event.")):
+        return why
+    if shape is _REACTION and event["item"]["type"] == "message":  # a file's reaction has neither
+        return _shape_problem(event["item"], {"channel": str, "ts": str}, "event.item.")
+    return None
 
 
 def _form_problem(text: str) -> str | None:
@@ -69,13 +202,13 @@ def _form_problem(text: str) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return "broken form encoding"
     if "payload" in form:
-        try:
-            payload = json.loads(form["payload"])
-        except ValueError:
-            return "a payload that is not JSON"
+        payload, why = _json(form["payload"], "payload")
+        if why is not None:
+            return why
         if not isinstance(payload, dict):
             return "a payload that is not an object"
-        return _missing(payload, _INTERACTION_FIELDS.get(str(payload.get("type")), ()))
+        shape = _INTERACTIONS.get(str(payload.get("type")))
+        return _shape_problem(payload, shape, "") if shape else None
     if "command" in form:
         return _missing(form, _COMMAND_FIELDS)
     return None
@@ -84,6 +217,42 @@ def _form_problem(text: str) -> str | None:
 def _missing(body: dict[str, Any], fields: tuple[str, ...]) -> str | None:
     absent = [name for name in fields if not body.get(name)]
     return f"no {', '.join(absent)}" if absent else None
+
+
+_KINDS = {str: "a string", list: "a list", dict: "an object"}
+
+
+def _shape_problem(value: dict[str, Any], shape: Shape, path: str) -> str | None:
+    """None when `value` has `shape` (above), else the first field that is missing or of another type."""
+    absent = [
+        path + name
+        for name, _ in shape.items()
+        if not name.endswith("?") and (value.get(name) is None or value.get(name) == "")
+    ]
+    if absent:
+        return f"no {', '.join(absent)}"
+    for name, expected in shape.items():
+        key = name.rstrip("?")
+        found = value.get(key)
+        if found is None:
+            continue
+        where = path + key
+        if isinstance(expected, dict):
+            if not isinstance(found, dict):
+                return f"{where} is not an object"
+            if why := _shape_problem(found, expected, where + "."):
+                return why
+        elif isinstance(expected, list):
+            if not isinstance(found, list) or (not name.endswith("?") and not found):
+                return f"{where} is not a list of objects"
+            for number, item in enumerate(found):
+                if not isinstance(item, dict):
+                    return f"{where}[{number}] is not an object"
+                if why := _shape_problem(item, expected[0], f"{where}[{number}]."):
+                    return why
+        elif not isinstance(found, expected):
+            return f"{where} is not {_KINDS[expected]}"
+    return None
 
 
 def guard(

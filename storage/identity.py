@@ -13,6 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.dialect import insert_rows_sqlite, upsert_insert
 from storage.models import Community, Member
 
+# The names' columns (storage/models.py: Community.name, Member.display_name).
+NAME_LIMIT = 200
+
+
+def storable(name: str) -> str:
+    """A community's or member's name as its column keeps it: without NUL characters and halves of surrogate pairs
+    (PostgreSQL and the SQLite driver refuse them), at most NAME_LIMIT characters (PostgreSQL refuses a longer
+    one). A name is written with every first-seen member of a batch: one the database refused would fail every
+    write after it, however it reached Hearth. Ids are checked where they come in (the platforms' adapters)."""
+    if name.isascii() and len(name) <= NAME_LIMIT and "\x00" not in name:
+        return name
+    return name.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:NAME_LIMIT]
+
 
 @dataclass(frozen=True)
 class MemberRow:
@@ -41,7 +54,7 @@ async def add_community(
     table = Community.__table__  # type: ignore[attr-defined]
     inserted = await session.execute(
         upsert_insert(session, table)
-        .values(platform=platform, external_id=external_id, name=name, created_at=now)
+        .values(platform=platform, external_id=external_id, name=storable(name), created_at=now)
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
     )
     found = await session.execute(
@@ -65,7 +78,7 @@ async def ensure_member(
         .values(
             community_id=community_id,
             external_id=external_id,
-            display_name=display_name,
+            display_name=storable(display_name),
             is_bot=is_bot,
             joined_at=now,
         )
@@ -78,8 +91,8 @@ async def ensure_member(
             )
         )
     ).one()
-    if display_name and row.display_name != display_name:
-        await session.execute(update(table).where(table.c.id == row.id).values(display_name=display_name))
+    if display_name and row.display_name != storable(display_name):
+        await session.execute(update(table).where(table.c.id == row.id).values(display_name=storable(display_name)))
     return int(row.id)
 
 
@@ -113,7 +126,7 @@ async def insert_communities(session: AsyncSession, rows: list[NewCommunity]) ->
     await session.execute(
         upsert_insert(session, table).on_conflict_do_nothing(),
         [
-            {"id": row.id, "platform": row.platform, "external_id": row.external_id, "name": row.name,
+            {"id": row.id, "platform": row.platform, "external_id": row.external_id, "name": storable(row.name),
              "created_at": row.created_at}
             for row in rows
         ],
@@ -149,7 +162,14 @@ async def insert_members(session: AsyncSession, rows: list[NewMember]) -> dict[i
     if sqlite:
         # Multi-row INSERTs on the driver connection, as the ledger's (storage/ledger.py says why).
         values = [
-            (row.id, row.community_id, row.external_id, row.display_name, row.is_bot, _sqlite_time(row.joined_at))
+            (
+                row.id,
+                row.community_id,
+                row.external_id,
+                storable(row.display_name),
+                row.is_bot,
+                _sqlite_time(row.joined_at),
+            )
             for row in rows
         ]
         if await insert_rows_sqlite(connection, _SQLITE_MEMBER_INSERT, values) == len(rows):
@@ -164,7 +184,7 @@ async def insert_members(session: AsyncSession, rows: list[NewMember]) -> dict[i
                     "id": row.id,
                     "community_id": row.community_id,
                     "external_id": row.external_id,
-                    "display_name": row.display_name,
+                    "display_name": storable(row.display_name),
                     "is_bot": row.is_bot,
                     "joined_at": row.joined_at,
                 }
@@ -190,7 +210,7 @@ async def insert_members(session: AsyncSession, rows: list[NewMember]) -> dict[i
                     .values(
                         community_id=row.community_id,
                         external_id=row.external_id,
-                        display_name=row.display_name,
+                        display_name=storable(row.display_name),
                         is_bot=row.is_bot,
                         joined_at=row.joined_at,
                     )
@@ -253,7 +273,7 @@ async def rename_members(session: AsyncSession, names: list[tuple[int, str]]) ->
     table = Member.__table__  # type: ignore[attr-defined]
     await session.execute(
         update(table).where(table.c.id == bindparam("member")).values(display_name=bindparam("name")),
-        [{"member": member_id, "name": name} for member_id, name in names],
+        [{"member": member_id, "name": storable(name)} for member_id, name in names],
     )
 
 

@@ -30,6 +30,21 @@ async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_o
         assert stored.scalar_one() == "Ally"
 
 
+async def test_a_name_the_database_would_refuse_is_stored_cleaned_and_writes_go_on(hearth: Hearth) -> None:
+    """A NUL, half a surrogate pair or 300 characters in a name: PostgreSQL refuses the first and the last, the
+    SQLite driver the second, and the refused row was written with every later batch, failing them all."""
+    guild = CommunityRef("discord", "1", "Guild\x00 \udcff")
+    odd = await hearth.services.identity.member(MemberRef(guild, "42", "Al\x00ice \udcff" + "é" * 300))
+    await hearth.services.activity.flush()
+    later = await hearth.services.identity.member(MemberRef(guild, "43", "Bob"))
+    await hearth.services.activity.flush()
+    async with hearth.db.read() as session:
+        names = await session.execute(select(Member.id, Member.display_name).order_by(Member.id))  # type: ignore[call-overload]
+        assert [tuple(row) for row in names] == [(odd.id, "Alice ?" + "é" * 193), (later.id, "Bob")]
+        community = await storage_identity.community_by_id(session, odd.community_id)
+        assert community.name == "Guild ?"
+
+
 async def test_a_name_that_arrives_while_the_first_seen_row_is_written_is_stored_too(hearth: Hearth) -> None:
     """Slack names a newcomer once users.info answers, which may be while their row is being written."""
     team = CommunityRef("slack", "T1", "Makers")

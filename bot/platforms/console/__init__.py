@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.platforms.console.platform import COMMUNITY, ConsolePlatform, channel_ref, member_ref
 
 # Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`.
-NAME = r"\w[\w.\-]*"
+NAME = r"\w[\w.\-]{0,63}"  # at most 64 characters, as the member id column holds
 # What `platform.py` exports here, imported on first use: finding the platforms imports this package, and a
 # Discord or Slack start has no use for the console's script parser and platform (30 ms of start-up).
 _FROM_PLATFORM = frozenset({"COMMUNITY", "ConsolePlatform", "channel_ref", "member_ref"})

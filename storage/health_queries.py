@@ -563,6 +563,25 @@ async def answer_invitation(session: AsyncSession, invitation_id: int, status: s
     return await invitation(session, invitation_id)
 
 
+async def open_invitation(session: AsyncSession, community_id: int, member_id: int, role: str) -> int | None:
+    """The member's unanswered invitation to a role, if any (the latest)."""
+    found = await session.execute(
+        select(func.max(_invitation.c.id)).where(
+            _invitation.c.community_id == community_id,
+            _invitation.c.member_id == member_id,
+            _invitation.c.role == role,
+            _invitation.c.status == "open",
+        )
+    )
+    number = found.scalar()
+    return None if number is None else int(number)
+
+
+async def set_invitation_grant(session: AsyncSession, invitation_id: int, grant: str) -> None:
+    """The role an open invitation gives once accepted (the admin named another when inviting again)."""
+    await session.execute(update(_invitation).where(_invitation.c.id == invitation_id).values(grant_role_id=grant))
+
+
 async def invitation(session: AsyncSession, invitation_id: int) -> Invitation | None:
     row = (
         await session.execute(

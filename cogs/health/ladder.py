@@ -215,7 +215,12 @@ class Ladder:
         if grant is not None and not self.services.messenger.capabilities.roles:
             raise UserError("This platform has no roles to grant; invite without `grant`.")
         async with self.services.db.write() as session:
-            number = await q.invite(
+            # Invited again while the last is unanswered (its DM failed, or went unseen): the same invitation is
+            # sent again, not a second one that could be accepted as well.
+            again = await q.open_invitation(session, ctx.community.id, member.id, name)
+            if again is not None and grant is not None:
+                await q.set_invitation_grant(session, again, grant.external_id)
+            number = again or await q.invite(
                 session,
                 ctx.community.id,
                 member.id,
@@ -235,6 +240,11 @@ class Ladder:
         reached = await self.services.notify_member(member.ref, invitation, fallback=None)
         if not reached:
             return Reply.private(f"Invitation recorded, but {mention(member)} could not be reached by direct message.")
+        if again is not None:
+            return Reply.private(
+                f"{mention(member)} had not answered your invitation to be a **{name}** yet: I sent it to them again "
+                "(one invitation, answered once)."
+            )
         return Reply.private(f"Invited {mention(member)} to be a **{name}**; they'll answer privately.")
 
     async def click(self, ctx: Context, action: str, _values: tuple[str, ...]) -> Reply:

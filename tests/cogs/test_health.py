@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from storage.health_models import HealthChannelDay, HealthDigest, HealthMemberDay, HealthMood, HealthNewcomer
+from storage.health_models import (
+    HealthChannelDay,
+    HealthDigest,
+    HealthMemberDay,
+    HealthMood,
+    HealthNewcomer,
+    LadderInvitation,
+)
 from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver, hearth_instance
 
 # START (tests/conftest.py) is Wednesday 2026-03-04 12:00 UTC; the community's zone is UTC.
@@ -281,6 +288,23 @@ async def test_a_channel_days_authors_are_a_count_never_more_than_the_truth_acro
         await second.run("@mod: /health sentiment off\n@mod: /health sentiment on\n@ann: hello again")
         # What was counted went with the counts: one author now, not six.
         assert await authors(second.platform.hearth) == [("general", 1, 1)]
+
+
+async def test_inviting_again_before_an_answer_sends_the_same_invitation(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """Two invitations to one role could both be accepted; the second now re-sends the first (its new grant)."""
+    await console.run("@mod is admin\n@vet: hi\n@mod: /ladder invite @vet mentor")
+    said = await console.run("@mod: /ladder invite @vet mentor grant:&mentors")
+    assert "[only @mod] @vet had not answered your invitation to be a mentor yet: I sent it to them again" in said
+    assert said.count("[dm @vet]") == 1
+    said = await console.run('@vet clicks "Accept"')
+    assert "[roles] @vet now has the role &mentors" in said
+    async with hearth.db.read() as session:
+        rows = await session.execute(select(LadderInvitation.status))
+        assert list(rows.scalars()) == ["accepted"]
+    said = await console.run("@mod: /ladder invite @vet mentor")  # answered: a new invitation
+    assert "Invited @vet to be a mentor" in said
 
 
 async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:

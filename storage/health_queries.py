@@ -67,6 +67,24 @@ def _not_voided() -> ColumnElement[bool]:
     )
 
 
+def _given_not_voided() -> ColumnElement[bool]:
+    """Kudos given whose kudos no void took back. A giver's row is keyed as the kudos plus `:given`, its actor the
+    receiver, and the void is the receiver's, dated as the kudos: found through the receiver's (community, member,
+    kind, time) index."""
+    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
+    return ~(
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.member_id == _ledger.c.actor_id,
+            void.c.kind == Kind.KUDOS_VOID.value,
+            void.c.created_at == _ledger.c.created_at,
+            void.c.idempotency_key + literal(":given") == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
+
+
 # A member is active on a day when they did something themselves: wrote or reacted.
 _ACTIVE = or_(_day.c.messages > 0, _day.c.reactions_given > 0)
 
@@ -348,43 +366,22 @@ async def kudos_people(
     session: AsyncSession, community_id: int, since: datetime, until: datetime
 ) -> tuple[set[int], set[int]]:
     """(who received kudos, who gave them) in a window, of the kudos no void took back."""
-    received = await session.execute(
-        select(_ledger.c.member_id)
-        .where(
-            _ledger.c.community_id == community_id,
-            _of_kinds(Kind.KUDOS_RECEIVED),
-            _ledger.c.created_at >= since,
-            _ledger.c.created_at < until,
-            _not_voided(),
+
+    async def members(kind: Kind, kept: ColumnElement[bool]) -> set[int]:
+        rows = await session.execute(
+            select(_ledger.c.member_id)
+            .where(
+                _ledger.c.community_id == community_id,
+                _of_kinds(kind),
+                _ledger.c.created_at >= since,
+                _ledger.c.created_at < until,
+                kept,
+            )
+            .distinct()
         )
-        .distinct()
-    )
-    # A giver's row is keyed as the kudos plus `:given`, its actor the receiver, and the void is the receiver's,
-    # dated as the kudos: found through the receiver's (community, member, kind, time) index.
-    void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
-    voided = (
-        select(void.c.id)
-        .where(
-            void.c.community_id == _ledger.c.community_id,
-            void.c.member_id == _ledger.c.actor_id,
-            void.c.kind == Kind.KUDOS_VOID.value,
-            void.c.created_at == _ledger.c.created_at,
-            void.c.idempotency_key + literal(":given") == literal("void:") + _ledger.c.idempotency_key,
-        )
-        .exists()
-    )
-    given = await session.execute(
-        select(_ledger.c.member_id)
-        .where(
-            _ledger.c.community_id == community_id,
-            _of_kinds(Kind.KUDOS_GIVEN),
-            _ledger.c.created_at >= since,
-            _ledger.c.created_at < until,
-            ~voided,
-        )
-        .distinct()
-    )
-    return {row[0] for row in received}, {row[0] for row in given}
+        return set(rows.scalars())
+
+    return await members(Kind.KUDOS_RECEIVED, _not_voided()), await members(Kind.KUDOS_GIVEN, _given_not_voided())
 
 
 async def count_of_kind(

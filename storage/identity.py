@@ -73,12 +73,13 @@ async def ensure_member(
 ) -> int:
     """The member's id, creating the row on first sight and keeping the display name current."""
     table = Member.__table__  # type: ignore[attr-defined]
+    display_name = storable(display_name)
     await session.execute(
         upsert_insert(session, table)
         .values(
             community_id=community_id,
             external_id=external_id,
-            display_name=storable(display_name),
+            display_name=display_name,
             is_bot=is_bot,
             joined_at=now,
         )
@@ -91,8 +92,8 @@ async def ensure_member(
             )
         )
     ).one()
-    if display_name and row.display_name != storable(display_name):
-        await session.execute(update(table).where(table.c.id == row.id).values(display_name=storable(display_name)))
+    if display_name and row.display_name != display_name:
+        await session.execute(update(table).where(table.c.id == row.id).values(display_name=display_name))
     return int(row.id)
 
 

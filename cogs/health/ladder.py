@@ -242,7 +242,7 @@ class Ladder:
             return Reply.private(f"Invitation recorded, but {mention(member)} could not be reached by direct message.")
         if again is not None:
             return Reply.private(
-                f"{mention(member)} had not answered your invitation to be a **{name}** yet: I sent it to them again "
+                f"{mention(member)} had not answered the invitation to be a **{name}** yet: I sent it to them again "
                 "(one invitation, answered once)."
             )
         return Reply.private(f"Invited {mention(member)} to be a **{name}**; they'll answer privately.")

@@ -296,7 +296,7 @@ async def test_inviting_again_before_an_answer_sends_the_same_invitation(
     """Two invitations to one role could both be accepted; the second now re-sends the first (its new grant)."""
     await console.run("@mod is admin\n@vet: hi\n@mod: /ladder invite @vet mentor")
     said = await console.run("@mod: /ladder invite @vet mentor grant:&mentors")
-    assert "[only @mod] @vet had not answered your invitation to be a mentor yet: I sent it to them again" in said
+    assert "[only @mod] @vet had not answered the invitation to be a mentor yet: I sent it to them again" in said
     assert said.count("[dm @vet]") == 1
     said = await console.run('@vet clicks "Accept"')
     assert "[roles] @vet now has the role &mentors" in said

@@ -77,7 +77,8 @@ _reaction = {"type": "reaction_added", "user": "U0BOB", "reaction": "raised_hand
 # Signed, but not what Slack sends: a field Hearth reads is missing or of another type. Each went on to a
 # listener, which failed with a traceback (KeyError, TypeError); a team id that was a number was taken for
 # a new community whose row could never be written, and every write after it failed until a restart; so did
-# an id holding half a surrogate pair (JSON's `\udcff`), which is no text a database can store.
+# an id holding half a surrogate pair (JSON's `\udcff`), which is no text a database can store, and an id longer
+# than the columns that keep ids (64 characters) or holding NUL, which PostgreSQL refuses.
 MISSHAPEN = [
     _event({k: v for k, v in _hello.items() if k != "channel"}, id="a message without channel"),
     _event({**_hello, "ts": 1700000000}, id="a message whose ts is a number"),
@@ -89,6 +90,11 @@ MISSHAPEN = [
     _event(_hello, event_id={"id": 1}, id="an event id that is an object"),
     _event({**_hello, "user": "U0\udcff"}, id="a user id with a lone surrogate"),
     _event({**_hello, "channel": "C0\ud800"}, id="a channel id with a lone surrogate"),
+    _event(_hello, team_id="T" * 65, id="a team id longer than any id"),
+    _event({**_hello, "user": "U0\x00"}, id="a user id with NUL"),
+    _event({**_hello, "ts": "1" * 65}, id="a ts longer than any id"),
+    _interaction({**_click, "user": {"id": "U" * 65}}, id="a click by a user id longer than any id"),
+    pytest.param(urlencode({**_command, "channel_id": "C" * 65}).encode(), FORM, id="a command from a long channel id"),
     pytest.param(b'{"type": "event_callback", "event": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, id="nesting"),
     pytest.param(json.dumps({**event_payload(_hello, "Ev1"), "event": "message"}).encode(), JSON, id="a string event"),
     _event({"type": "team_join"}, id="team_join without user"),

@@ -251,6 +251,7 @@ async def test_socket_mode_refuses_a_misshapen_payload_with_one_line(
         ("events_api", event_payload({k: v for k, v in hello.items() if k != "channel"}, "Ev1")),
         ("events_api", event_payload({**hello, "user": "U0\udcff"}, "Ev2")),
         ("events_api", {**event_payload(hello, "Ev3"), "team_id": 5}),
+        ("events_api", {**event_payload(hello, "Ev4"), "team_id": "T" * 65}),
         ("interactive", {**block_action_payload("U0ALICE", {"action_id": "board:next"}), "actions": "next"}),
     ]
 
@@ -269,5 +270,6 @@ async def test_socket_mode_refuses_a_misshapen_payload_with_one_line(
         "actions is not a list of objects",
         "no event.channel",
         "team_id is not a string",
+        "team_id is not an id (at most 64 characters, no NUL)",
     ]
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]

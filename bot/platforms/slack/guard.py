@@ -4,7 +4,8 @@ Anyone who can reach the port can send anything. The signature (`v0=` HMAC-SHA25
 with the signing secret, within five minutes) is checked on the raw bytes first; only a signed request
 is decoded and parsed, and a body Hearth could not handle (not UTF-8, not a JSON object, a broken
 `payload=`, broken form encoding, a command, interaction or event without the fields Slack always sends, or
-with a field Hearth reads of another type than Slack sends: a number for a user id, a string for an object)
+with a field Hearth reads of another type than Slack sends: a number for a user id, a string for an object,
+an id longer than any Slack sends)
 is refused with 400. Each refusal is one log line, never a traceback.
 """
 
@@ -27,30 +28,40 @@ log = logging.getLogger(__name__)
 MAX_AGE_SECONDS = 60 * 5  # Slack's own advice: older requests may be replays
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# What Slack always sends with each kind of request, and Hearth reads.
-_COMMAND_FIELDS = ("command", "team_id", "user_id", "channel_id", "trigger_id")
 
 # The shape of what Hearth reads of an interaction or an event: each field's type (`str`, `list`), a nested
 # shape for an object (a dict), or `[shape]` for a list of objects. A name ending in `?` may be absent or
 # null; any other must be there (and, for `str`, not empty), as Slack always sends it. Fields Hearth does
 # not read are not looked at. Checked here, once, so the listeners may index what they read.
 Shape = dict[str, Any]
-_ID: Shape = {"id": str}
+
+
+class Id:
+    """In a shape: an id or timestamp Slack sends (`T0…`, `U0…`, `C0…`, `1700000000.000100`): a string of at
+    most `ID_LIMIT` characters without NUL. Hearth stores ids in columns of 64 characters, and PostgreSQL
+    refuses a longer one or a NUL; such an id in a first-seen member's or community's row failed every write
+    after it until a restart (Slack's own are 9-20 characters)."""
+
+
+ID_LIMIT = 64
+_ID: Shape = {"id": Id}
 _USER: Shape = {
-    "id": str,
+    "id": Id,
     "name?": str,
-    "team_id?": str,
+    "team_id?": Id,
     "profile?": {"display_name?": str, "real_name?": str},
 }
 _OPTION: Shape = {"value": str}
+# What Slack always sends with a slash command, and Hearth reads.
+_COMMAND: Shape = {"command": str, "team_id": Id, "user_id": Id, "channel_id": Id, "trigger_id": str}
 _INTERACTIONS: dict[str, Shape] = {
     "block_actions": {
         "team": _ID,
         "user": _ID,
         "trigger_id": str,
         "actions": [{"action_id": str, "selected_options?": [_OPTION], "selected_option?": _OPTION}],
-        "channel?": {"id?": str},
-        "container?": {"channel_id?": str, "message_ts?": str},
+        "channel?": {"id?": Id},
+        "container?": {"channel_id?": Id, "message_ts?": Id},
         "view?": {"type?": str},
         "response_url?": str,
     },
@@ -68,38 +79,38 @@ _INTERACTIONS: dict[str, Shape] = {
         },
     },
 }
-_ENVELOPE: Shape = {"event_id": str, "team_id?": str, "event": {"type": str}}
+_ENVELOPE: Shape = {"event_id": Id, "team_id?": Id, "event": {"type": str}}
 _REACTION: Shape = {
-    "user": str,
+    "user": Id,
     "reaction": str,
-    "item_user?": str,
-    "item": {"type": str, "channel?": str, "ts?": str},
+    "item_user?": Id,
+    "item": {"type": str, "channel?": Id, "ts?": Id},
 }
 _EVENTS: dict[str, Shape] = {
     "message": {
-        "channel": str,
-        "ts": str,
-        "user?": str,
+        "channel": Id,
+        "ts": Id,
+        "user?": Id,
         "text?": str,
         "subtype?": str,
-        "team?": str,
-        "thread_ts?": str,
-        "parent_user_id?": str,
+        "team?": Id,
+        "thread_ts?": Id,
+        "parent_user_id?": Id,
     },
     # Read for its deleted_ts (or the previous message's ts), not its own.
     "message_deleted": {
-        "channel": str,
-        "ts?": str,
-        "deleted_ts?": str,
-        "team?": str,
-        "previous_message?": {"user?": str, "ts?": str, "thread_ts?": str},
+        "channel": Id,
+        "ts?": Id,
+        "deleted_ts?": Id,
+        "team?": Id,
+        "previous_message?": {"user?": Id, "ts?": Id, "thread_ts?": Id},
     },
     "team_join": {"user": _USER},
     "user_change": {"user": _USER},
-    "member_joined_channel": {"user": str, "channel": str, "team?": str},
+    "member_joined_channel": {"user": Id, "channel": Id, "team?": Id},
     "reaction_added": _REACTION,
     "reaction_removed": _REACTION,
-    "app_home_opened": {"user": str, "tab?": str, "team?": str},
+    "app_home_opened": {"user": Id, "tab?": str, "team?": Id},
     "tokens_revoked": {"tokens?": {"bot?": list}},
 }
 
@@ -177,7 +188,7 @@ def parsed_problem(body: dict[str, Any]) -> str | None:
     if shape := _INTERACTIONS.get(str(body.get("type"))):
         return _shape_problem(body, shape, "")
     if "command" in body:
-        return _missing(body, _COMMAND_FIELDS) or _shape_problem(body, dict.fromkeys(_COMMAND_FIELDS, str), "")
+        return _shape_problem(body, _COMMAND, "")
     return None
 
 
@@ -192,7 +203,7 @@ def _event_problem(body: dict[str, Any]) -> str | None:
     if shape and (why := _shape_problem(event, shape, "event.")):
         return why
     if shape is _REACTION and event["item"]["type"] == "message":  # a file's reaction has neither
-        return _shape_problem(event["item"], {"channel": str, "ts": str}, "event.item.")
+        return _shape_problem(event["item"], {"channel": Id, "ts": Id}, "event.item.")
     return None
 
 
@@ -210,13 +221,8 @@ def _form_problem(text: str) -> str | None:
         shape = _INTERACTIONS.get(str(payload.get("type")))
         return _shape_problem(payload, shape, "") if shape else None
     if "command" in form:
-        return _missing(form, _COMMAND_FIELDS)
+        return _shape_problem(form, _COMMAND, "")
     return None
-
-
-def _missing(body: dict[str, Any], fields: tuple[str, ...]) -> str | None:
-    absent = [name for name in fields if not body.get(name)]
-    return f"no {', '.join(absent)}" if absent else None
 
 
 _KINDS = {str: "a string", list: "a list", dict: "an object"}
@@ -250,6 +256,11 @@ def _shape_problem(value: dict[str, Any], shape: Shape, path: str) -> str | None
                     return f"{where}[{number}] is not an object"
                 if why := _shape_problem(item, expected[0], f"{where}[{number}]."):
                     return why
+        elif expected is Id:
+            if not isinstance(found, str):
+                return f"{where} is not a string"
+            if len(found) > ID_LIMIT or "\x00" in found:
+                return f"{where} is not an id (at most {ID_LIMIT} characters, no NUL)"
         elif not isinstance(found, expected):
             return f"{where} is not {_KINDS[expected]}"
     return None

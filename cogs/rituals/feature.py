@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
@@ -154,7 +154,7 @@ class RitualsFeature:
         ritual, note, instead_of = await self.rituals.run_now(ctx, name)
         # Standing for today's run still to come, it takes that run's place: the schedule posts nothing then.
         schedule = (
-            f"it stands for today's run at {instead_of.astimezone(ZoneInfo(ritual.timezone)):%H:%M}, "
+            f"it stands for today's run at {_wall_clock(instead_of, ZoneInfo(ritual.timezone)):%H:%M}, "
             "which will not post again; the rest of its schedule is unchanged"
             if instead_of is not None
             else "its schedule is unchanged"
@@ -309,8 +309,15 @@ class RitualsFeature:
 
 
 def _local(moment: datetime, ctx: Context) -> str:
-    local = moment.astimezone(ctx.settings.zone())
+    local = _wall_clock(moment, ctx.settings.zone())
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
+def _wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` as the clocks in `zone` show it. Through UTC: a schedule's time the clocks skip (02:30 on the
+    spring night, run an hour later) comes from APScheduler in the ritual's zone with the offset from before the
+    change (`02:30 EST`), and astimezone() to the zone it is already in would show it so, not as `03:30 EDT`."""
+    return moment.astimezone(UTC).astimezone(zone)
 
 
 def _channel(ctx: Context, external_id: str, name: str) -> str:

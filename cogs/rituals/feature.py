@@ -93,7 +93,14 @@ class RitualsFeature:
         registry.on_stop(self.runner.stop)
 
     # -- moderators -----------------------------------------------------------------------------------
-    @RITUAL.command("create", "Create a recurring ritual", _NAME_OPTION, *_settings_options(True), permission=MODERATOR)
+    @RITUAL.command(
+        "create",
+        "Create a recurring ritual",
+        _NAME_OPTION,
+        *_settings_options(True),
+        permission=MODERATOR,
+        example='/ritual create standup #general "weekdays at 09:30" prompt:"What are you working on today?"',
+    )
     async def create(
         self,
         ctx: Context,
@@ -113,7 +120,14 @@ class RitualsFeature:
         preview = await self.rituals.create(ctx, name, kind, changes)
         return Reply(text=f"Ritual **{preview.ritual.name}** is set.", card=self._card(ctx, preview), ephemeral=True)
 
-    @RITUAL.command("edit", "Change a ritual", _NAME_OPTION, *_settings_options(False), permission=MODERATOR)
+    @RITUAL.command(
+        "edit",
+        "Change a ritual",
+        _NAME_OPTION,
+        *_settings_options(False),
+        permission=MODERATOR,
+        example='/ritual edit standup schedule:"weekdays at 10:00"',
+    )
     async def edit(
         self,
         ctx: Context,
@@ -240,6 +254,7 @@ class RitualsFeature:
         "set",
         "Share your birthday (no year) to be celebrated",
         Option("date", OptionType.TEXT, "Month and day: MM-DD, May 5 or 5 May (a year is not kept)", max_length=30),
+        example="/birthday set 07-14",
     )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
         day, had_year = await self.rituals.set_birthday(ctx, date)

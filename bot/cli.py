@@ -23,7 +23,7 @@ from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, unknown_settings
 from storage import identity, lifecycle
-from storage.engine import Database
+from storage.engine import Database, sqlite_file
 
 # The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
 PlatformChoice = StrEnum("PlatformChoice", {name: name for name in ("auto", *registered())})  # type: ignore[misc]
@@ -173,6 +173,12 @@ def export(
 ) -> None:
     """Print a community's contribution history (what /export gives admins), oldest first."""
     settings = _load_settings()
+    # Opening a SQLite file creates it: a mistyped DATABASE_URL would leave an empty database behind and read
+    # as a community that is not there.
+    database = sqlite_file(settings.database_url)
+    if database is not None and not database.exists():
+        typer.echo(f"error: there is no database at {database} (DATABASE_URL): nothing to export", err=True)
+        raise typer.Exit(1)
 
     async def read() -> list[lifecycle.HistoryRow] | None:
         db = Database.open(settings.database_url)

@@ -146,6 +146,15 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError(f"idle connection lost: {error}") from error
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (`sqlite+aiosqlite:///data/hearth.db` → `data/hearth.db`); None for another
+    database or SQLite in memory."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
 class Database:
     """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`.
 
@@ -179,10 +188,9 @@ class Database:
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
         if url.startswith("sqlite"):
-            path = url.split(":///", 1)[1] if ":///" in url else ""
-            if path and path != ":memory:":
+            if (path := sqlite_file(url)) is not None:
                 try:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise SettingsError(f"DATABASE_URL={url}: cannot create its folder: {error.strerror}") from None
         else:

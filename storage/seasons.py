@@ -50,14 +50,17 @@ async def current(session: AsyncSession, community_id: int) -> SeasonRow | None:
 
 
 async def by_name(session: AsyncSession, community_id: int, name: str) -> SeasonRow | None:
+    """The community's season called `name`, case aside in any script (`été 2026` finds `Été 2026`)."""
     table = Season.__table__  # type: ignore[attr-defined]
+    # Compared here, not with SQL's lower(): SQLite's folds only A-Z, so a name with a capital such as `É` or `Ω`
+    # matched nothing, not even as typed. A community has a few seasons a year, so reading them all is cheap.
     found = await session.execute(
         select(table.c.id, table.c.name, table.c.started_at, table.c.closed_at).where(
-            table.c.community_id == community_id, func.lower(table.c.name) == name.lower()
+            table.c.community_id == community_id
         )
     )
-    first = found.first()
-    return _row(first) if first else None
+    wanted = name.casefold()
+    return next((_row(row) for row in found if str(row.name).casefold() == wanted), None)
 
 
 async def recent(session: AsyncSession, community_id: int, limit: int = 10) -> list[SeasonRow]:

@@ -52,3 +52,13 @@ def test_export_prints_the_history_as_csv_or_json(tmp_path: Path) -> None:
     unknown = hearth(tmp_path, "export", "--community", "nope")
     assert unknown.returncode == 1 and "no community has the id 'nope'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_export_from_a_database_that_is_not_there_creates_none(tmp_path: Path) -> None:
+    """A mistyped DATABASE_URL made an empty database (and its folder) and answered that the community was not
+    there, leaving the operator to wonder where its history went."""
+    done = hearth(tmp_path, "export", "--community", "console")
+    assert done.returncode == 1
+    assert done.stderr == f"error: there is no database at {tmp_path / 'hearth.db'} (DATABASE_URL): nothing to export\n"
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []

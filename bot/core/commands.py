@@ -119,9 +119,12 @@ def command(
     permission: Permission = Permission.MEMBER,
     slow: bool = False,
     read_only: bool = False,
+    example: str | None = None,
 ) -> Callable[[H], H]:
     """Declare a top-level command on the handler method itself: `@command("kudos", "Thank a member", ...)`."""
-    return _declare(CommandSpec(name, description, _unbound, options, permission, slow=slow, read_only=read_only))
+    return _declare(
+        CommandSpec(name, description, _unbound, options, permission, slow=slow, read_only=read_only, example=example)
+    )
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,19 @@ class Group:
         permission: Permission = Permission.MEMBER,
         slow: bool = False,
         read_only: bool = False,
+        example: str | None = None,
     ) -> Callable[[H], H]:
         return _declare(
-            self.spec(name, description, _unbound, *options, permission=permission, slow=slow, read_only=read_only)
+            self.spec(
+                name,
+                description,
+                _unbound,
+                *options,
+                permission=permission,
+                slow=slow,
+                read_only=read_only,
+                example=example,
+            )
         )
 
     def spec(

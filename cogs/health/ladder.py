@@ -203,6 +203,7 @@ class Ladder:
         Option("role", OptionType.TEXT, "One of ladder_roles (mentor, welcomer, host, leader, ...)"),
         Option("grant", OptionType.ROLE, "A server role given on accept (Discord)", required=False),
         permission=Permission.ADMIN,
+        example="/ladder invite @alex mentor",
     )
     async def invite(self, ctx: Context, member: Member, role: str, grant: RoleRef | None) -> Reply:
         name = self._role(ctx, role)
@@ -285,6 +286,7 @@ class Ladder:
         "volunteer",
         "Offer to take a community role (moderators see it next to candidates)",
         Option("role", OptionType.TEXT, "One of ladder_roles (mentor, welcomer, host, leader, special projects)"),
+        example="/ladder volunteer mentor",
     )
     async def volunteer(self, ctx: Context, role: str) -> Reply:
         name = self._role(ctx, role)

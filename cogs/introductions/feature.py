@@ -246,6 +246,7 @@ class IntroductionsFeature:
             noun="choice for required",
         ),
         permission=Permission.MODERATOR,
+        example='/onboarding intro-field location "Where are you based?"',
     )
     async def field_set(
         self, ctx: Context, key: str, label: str | None, max_length: int | None, required: str | None

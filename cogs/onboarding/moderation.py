@@ -59,6 +59,7 @@ class ModeratorCommands:
                 ),
                 Option("value", OptionType.TEXT, "The new value", max_length=40),
                 permission=MOD,
+                example="/onboarding set nudge_after 12h",
             )
         )
 

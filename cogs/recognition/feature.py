@@ -206,6 +206,8 @@ class RecognitionFeature:
         Option("amount", OptionType.INTEGER, "Points to add (negative: take)", min_value=-100_000, max_value=100_000),
         Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
         permission=Permission.ADMIN,
+        # Built from the options, the example took the lowest amount: 100,000 points from whoever copied it.
+        example='/points adjust @alex 50 "points from our old bot"',
     )
     async def adjust(self, ctx: Context, member: Member, amount: int, reason: str) -> Reply:
         if amount == 0:

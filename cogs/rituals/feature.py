@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
@@ -93,7 +93,14 @@ class RitualsFeature:
         registry.on_stop(self.runner.stop)
 
     # -- moderators -----------------------------------------------------------------------------------
-    @RITUAL.command("create", "Create a recurring ritual", _NAME_OPTION, *_settings_options(True), permission=MODERATOR)
+    @RITUAL.command(
+        "create",
+        "Create a recurring ritual",
+        _NAME_OPTION,
+        *_settings_options(True),
+        permission=MODERATOR,
+        example='/ritual create standup #general "weekdays at 09:30" prompt:"What are you working on today?"',
+    )
     async def create(
         self,
         ctx: Context,
@@ -113,7 +120,14 @@ class RitualsFeature:
         preview = await self.rituals.create(ctx, name, kind, changes)
         return Reply(text=f"Ritual **{preview.ritual.name}** is set.", card=self._card(ctx, preview), ephemeral=True)
 
-    @RITUAL.command("edit", "Change a ritual", _NAME_OPTION, *_settings_options(False), permission=MODERATOR)
+    @RITUAL.command(
+        "edit",
+        "Change a ritual",
+        _NAME_OPTION,
+        *_settings_options(False),
+        permission=MODERATOR,
+        example='/ritual edit standup schedule:"weekdays at 10:00"',
+    )
     async def edit(
         self,
         ctx: Context,
@@ -154,7 +168,7 @@ class RitualsFeature:
         ritual, note, instead_of = await self.rituals.run_now(ctx, name)
         # Standing for today's run still to come, it takes that run's place: the schedule posts nothing then.
         schedule = (
-            f"it stands for today's run at {instead_of.astimezone(ZoneInfo(ritual.timezone)):%H:%M}, "
+            f"it stands for today's run at {_wall_clock(instead_of, ZoneInfo(ritual.timezone)):%H:%M}, "
             "which will not post again; the rest of its schedule is unchanged"
             if instead_of is not None
             else "its schedule is unchanged"
@@ -240,6 +254,7 @@ class RitualsFeature:
         "set",
         "Share your birthday (no year) to be celebrated",
         Option("date", OptionType.TEXT, "Month and day: MM-DD, May 5 or 5 May (a year is not kept)", max_length=30),
+        example="/birthday set 07-14",
     )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
         day, had_year = await self.rituals.set_birthday(ctx, date)
@@ -309,8 +324,15 @@ class RitualsFeature:
 
 
 def _local(moment: datetime, ctx: Context) -> str:
-    local = moment.astimezone(ctx.settings.zone())
+    local = _wall_clock(moment, ctx.settings.zone())
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
+def _wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` as the clocks in `zone` show it. Through UTC: a schedule's time the clocks skip (02:30 on the
+    spring night, run an hour later) comes from APScheduler in the ritual's zone with the offset from before the
+    change (`02:30 EST`), and astimezone() to the zone it is already in would show it so, not as `03:30 EDT`."""
+    return moment.astimezone(UTC).astimezone(zone)
 
 
 def _channel(ctx: Context, external_id: str, name: str) -> str:

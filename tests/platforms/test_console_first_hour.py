@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import ConsoleDriver
 
 
@@ -61,12 +63,47 @@ async def test_a_refused_positional_line_says_what_was_understood(console: Conso
     )
     assert "I can't read the schedule `daily`." in said
     assert "I understood: name `standup`, channel `#standup`, schedule `daily`, prompt `at 09:00`." in said
-    assert 'for example `/ritual create "name" #general "schedule"`' in said
+    assert (
+        'for example `/ritual create standup #general "weekdays at 09:30" prompt:"What are you working on today?"`'
+    ) in said
     assert "I couldn't find the member `bob`. Usage:" in said
     assert (
         "Usage: `/kudos member [reason] [member2] [member3] [member4] [member5]` — for example `/kudos @alex`"
     ) in said
     assert "`/config set` needs key. Usage: `/config set key [value] [channel]` — for example" in said
+
+
+async def test_the_example_a_refusal_offers_works_as_typed(console: ConsoleDriver) -> None:
+    """Built from the option names, examples were refused themselves (`/birthday set "date"`, a ritual whose
+    schedule is `schedule`, a ladder role called `role`), or worse: `/points adjust @alex -100000 "reason"`."""
+    commands = (
+        "/points adjust",
+        "/birthday set",
+        "/ritual create",
+        "/ritual edit",
+        "/onboarding set",
+        "/onboarding intro-field",
+        "/ladder invite",
+        "/ladder volunteer",
+    )
+    refusals = await console.run("@you is admin\n" + "\n".join(f"@you: {command}" for command in commands))
+    examples = re.findall(r"— for example `(.+)`$", refusals, flags=re.MULTILINE)
+    assert [example.split(" @")[0].split(" ")[:2] for example in examples] == [c.split() for c in commands]
+    assert "-100000" not in refusals
+    said = [await console.run(f"@you: {example}") for example in examples]
+    assert [
+        answer.splitlines()[-1 if example.startswith("/ladder invite") else 0]
+        for example, answer in zip(examples, said, strict=True)
+    ] == [
+        "[only @you] +50 points for alex (points from our old bot); it is in `/recognition audit`.",
+        "[only @you] Saved: we'll celebrate you on 14 July. Remove it with `/birthday remove`.",
+        "[only @you] Ritual standup is set.",
+        "[only @you] Ritual standup is changed.",
+        "[only @you] Done: `nudge_after` is now 12 hours. (/onboarding show shows the whole setup.)",
+        "[only @you] Done. The intro form now asks:",
+        "[only @you] Invited @alex to be a mentor; they'll answer privately.",
+        "[only @you] Thank you for volunteering as mentor! The moderators will see it.",
+    ]
 
 
 async def test_a_group_alone_lists_its_verbs(console: ConsoleDriver) -> None:

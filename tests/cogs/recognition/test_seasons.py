@@ -67,3 +67,25 @@ async def test_a_period_with_a_season_is_refused_not_ignored(console: ConsoleDri
     ) in said
     assert said.count("🏆 Leaderboard — season Spring") == 1  # `period:season` says the same as `season:`
     assert board(said, "season Spring") == ["🥇 bob — 10 points"]
+
+
+async def test_a_season_named_with_a_capital_beyond_a_to_z_is_found_case_aside(console: ConsoleDriver) -> None:
+    """SQLite's lower() folds only A-Z: `Été 2026` was found by no name, not even as typed, and starting it
+    again failed with an error instead of saying the name was taken."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start Été 2026
+        @alice: /kudos @bob thanks
+        @admin: /season start Ωmega
+        @erin: /leaderboard season:"Été 2026"
+        @erin: /leaderboard season:"été 2026"
+        @admin: /season start ÉTÉ 2026
+        @admin: /season start ΩMEGA
+        """
+    )
+    assert said.count("🏆 Leaderboard — season Été 2026 (closed)") == 2
+    assert board(said, "season Été 2026 (closed)") == ["🥇 bob — 10 points"]
+    assert "[only @admin] There is a season called ÉTÉ 2026 already: choose another name." in said
+    assert "[only @admin] There is a season called ΩMEGA already: choose another name." in said
+    assert "went wrong" not in said

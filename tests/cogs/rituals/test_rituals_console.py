@@ -336,6 +336,27 @@ async def test_rituals_fire_at_local_time_across_dst(console: ConsoleDriver) -> 
     assert "Mon 30 Mar 2026 07:00 UTC — posted" in said
 
 
+async def test_a_time_the_clocks_skip_shows_as_the_clocks_read_when_it_runs(database_url: str) -> None:
+    """New York skips 02:30 on 8 March 2026 and the run goes out at 03:30 EDT, as `/ritual history` says; the
+    card, the list and run-now's reply showed `02:30 EST`, a time that day never had."""
+    async with hearth_instance(database_url, datetime(2026, 3, 8, 6, tzinfo=UTC)) as console:  # 01:00 EST
+        said = await console.run(
+            """
+            @admin is admin
+            @admin: /config set timezone America/New_York
+            @admin: /ritual create standup #general "daily at 02:30" prompt:"Morning" window:1h
+            @admin: /ritual list
+            @admin: /ritual run-now standup
+            @admin: /ritual history standup
+            """
+        )
+    assert "Next runs: Sun 08 Mar 2026 03:30 EDT; Mon 09 Mar 2026 02:30 EDT; Tue 10 Mar 2026 02:30 EDT" in said
+    assert "· next Sun 08 Mar 2026 03:30 EDT" in said
+    assert "it stands for today's run at 03:30, which will not post again" in said
+    assert "Sun 08 Mar 2026 03:30 EDT — posted" in said
+    assert "EST" not in said
+
+
 async def test_a_time_the_clocks_repeat_posts_once_that_day(database_url: str) -> None:
     """A tester's 02:30 Berlin and 01:30 New York rituals were refused in October as running "every 0 minutes",
     and (created earlier) posted twice on the day the clocks went back: once a day, at the first 02:30."""

@@ -68,8 +68,10 @@ async def run_console(
             )
             await hearth.lifecycle.serve_until_signalled(serving, signals=_CONSOLE_SIGNALS)
         finally:
-            await hearth.close()
-            await hearth.db.dispose()
+            try:
+                await hearth.close()
+            finally:  # also when the last activity could not be written (ActivityLost): the driver's thread ends
+                await hearth.db.dispose()
 
 
 async def run_platform(settings: Settings, **overrides: object) -> None:
@@ -97,8 +99,10 @@ async def run_platform(settings: Settings, **overrides: object) -> None:
                 # SIGTERM / SIGINT: stop listening, let handlers finish, then the finally below flushes and closes.
                 await hearth.lifecycle.serve_until_signalled(platform.serve(hearth, platform_settings))
         finally:
-            await hearth.close()
-            await hearth.db.dispose()
+            try:
+                await hearth.close()
+            finally:  # also when the last activity could not be written (ActivityLost): the driver's thread ends
+                await hearth.db.dispose()
 
 
 _SWITCH_INTERVAL_SECONDS = 0.0005

@@ -14,6 +14,7 @@ import typer
 
 from bot.app import build_hearth, configure_logging, run_console, run_platform
 from bot.core.clock import SystemClock, VirtualClock
+from bot.core.ingest import ActivityLost
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered, setting_names
@@ -52,6 +53,9 @@ def _start_time(text: str | None) -> datetime | None:
 def _serve(settings: Settings) -> None:
     try:
         asyncio.run(run_platform(settings))
+    except ActivityLost as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     except ScriptError as error:
         typer.echo(f"error: script {error}", err=True)
         raise typer.Exit(1) from None
@@ -98,6 +102,9 @@ def console(
         elif not sys.stdin.isatty():
             lines = script_lines(script_text(sys.stdin.buffer.read()))
         asyncio.run(run_console(settings, lines, _start_time(start)))
+    except ActivityLost as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     except ScriptError as error:
         typer.echo(f"error: script {error}", err=True)
         raise typer.Exit(1) from None

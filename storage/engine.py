@@ -146,6 +146,16 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError(f"idle connection lost: {error}") from error
 
 
+def locked(error: BaseException) -> bool:
+    """Whether `error` is SQLite's "database is locked": another program (a `sqlite3` shell, a backup, another
+    Hearth command) held the file's write lock past busy_timeout. Nothing was written, and the same write may
+    well go through later, unlike a row the database refused."""
+    cause = getattr(error, "orig", None) or error
+    return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(
+        ("database is locked", "database is busy")
+    )
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names (`sqlite+aiosqlite:///data/hearth.db` → `data/hearth.db`); None for another
     database or SQLite in memory."""

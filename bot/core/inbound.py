@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.arguments import Resolver, parse_arguments, understood, usage
 from bot.core.events import ComponentClicked, FormSubmitted
+from bot.core.failures import log_failure
 from bot.core.messenger import Messenger, PlatformError
 from bot.core.refs import ChannelRef, MemberRef, Permission
 from bot.core.reply import Form, Reply, UserError, mention
@@ -158,7 +159,7 @@ class Inbound:
         try:
             return await work
         except Exception:
-            log.exception("an inbound request failed")
+            log_failure(log, "an inbound request failed")
             return Reply.private(SORRY)
 
     # -- delivering --------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.failures import log_failure
 from storage import health, ledger
-from storage.engine import Database
+from storage.engine import Database, locked
 from storage.health import HealthDeltas
 from storage.ledger import Award
 
@@ -44,6 +45,15 @@ Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 # 2026-12-01: a flood of 100,000 first-time speakers then peaked at 184-207 MiB (bench.memory), at 4 at
 # 170-174 MiB, and a crash loses half as much; the flood's rate gives up about a tenth (bench.stream).
 BOUND_BATCHES = 4
+
+# How long `close()` goes on trying to write what is waiting while another program holds a SQLite file's write
+# lock (each try itself waits busy_timeout, 10 s): what was acknowledged is kept through a backup or a `sqlite3`
+# session that outlasts busy_timeout, and a lock never released still lets the process stop.
+FINAL_WRITE_SECONDS = 120.0
+
+
+class ActivityLost(Exception):
+    """At stop, acknowledged activity could not be written in `FINAL_WRITE_SECONDS`; the message says how much."""
 
 
 class LedgerBuffer:
@@ -208,7 +218,33 @@ class LedgerBuffer:
             try:
                 await self._flush(health_too=quiet or self._closing)
             except Exception:
-                log.exception("could not write %d activity awards; will retry", self.pending)
+                log_failure(log, "could not write %d activity awards (will retry)", self.pending)
+
+    async def _final_flush(self) -> None:
+        """`flush()`, tried again while the database is locked, for up to `FINAL_WRITE_SECONDS`.
+
+        Raises ActivityLost when the lock outlasted them, else what a failed try raised."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FINAL_WRITE_SECONDS
+        while True:
+            try:
+                await self.flush()
+                return
+            except Exception as error:
+                if not locked(error):
+                    raise
+                if loop.time() >= deadline:
+                    raise ActivityLost(
+                        f"activity awards not written: {self.pending} (another program held the database locked for"
+                        f" the {FINAL_WRITE_SECONDS:.0f} s Hearth waited at stop)"
+                    ) from None
+                log.warning(
+                    "activity awards still to write: %d (the database is locked by another program); trying again"
+                    " for up to %.0f s more",
+                    self.pending,
+                    deadline - loop.time(),
+                )
+            await asyncio.sleep(1.0)
 
     async def close(self) -> None:
         """Stop the background writer once its flush under way is done (never cut one off), then flush; wait for
@@ -218,6 +254,6 @@ class LedgerBuffer:
             self._wake.set()
             await self._task
             self._task = None
-        await self.flush()
+        await self._final_flush()
         if self._follow_ups:  # what the last batches set off (a level-up announcement) finishes first
             await asyncio.gather(*self._follow_ups, return_exceptions=True)

@@ -33,6 +33,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.failures import log_failure
 from bot.core.identity import Identity
 from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
@@ -232,7 +233,7 @@ class Hearth:
             try:
                 await handler(event)
             except Exception:
-                log.exception("handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
+                log_failure(log, "handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
         if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
             await self.services.activity.room()
 
@@ -273,7 +274,7 @@ class Hearth:
             message = getattr(error, "message", None) or str(error)
             return Reply.private(f"{message}\n{explain}" if explain else message)
         except Exception:
-            log.exception("%s failed", what)
+            log_failure(log, "%s failed", what)
             return Reply.private(SORRY)
 
     async def _invoke(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:

@@ -24,6 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock, VirtualClock
+from bot.core.failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class Scheduler:
         try:
             job.quiet = await job.func(scheduled)
         except Exception:
-            log.exception("scheduled job %s (for %s) failed", job_id, scheduled.isoformat())
+            log_failure(log, "scheduled job %s (for %s) failed", job_id, scheduled.isoformat())
 
     def start(self) -> None:
         """Begin firing jobs (no-op for the virtual scheduler)."""

@@ -18,7 +18,7 @@ from bot.core.ingest import ActivityLost
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms import choose, registered, setting_names
-from bot.platforms.console import ScriptError, script_lines, script_text
+from bot.platforms.console import CLOCK_FROM, CLOCK_UNTIL, CLOCK_YEARS, ScriptError, script_lines, script_text
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
@@ -46,8 +46,14 @@ def _start_time(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is not an ISO time like 2026-03-02T09:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise typer.BadParameter(f"'{text}' is not an ISO time like 2026-03-02T09:00", param_hint="'--start'") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not CLOCK_FROM <= moment < CLOCK_UNTIL:
+        first, last = CLOCK_YEARS
+        raise typer.BadParameter(
+            f"'{text}' is not in the years the console's clock runs, {first} to {last}", param_hint="'--start'"
+        )
+    return moment
 
 
 def _serve(settings: Settings) -> None:

@@ -341,6 +341,25 @@ def test_a_wait_without_a_unit_stops_the_script_saying_which_units(tmp_path: Pat
     assert "line 2: a wait needs a unit: s, m, h, d or w (seconds, minutes, hours, days, weeks)" in done.stderr
 
 
+@pytest.mark.parametrize("start", ["0001-01-01", "1969-12-31T23:00", "9001-01-01", "9999-12-30T00:00"])
+def test_a_start_outside_the_clocks_years_is_refused_in_one_line(tmp_path: Path, start: str) -> None:
+    """It ran, and logged an OverflowError traceback from health's newcomer horizon at the first message."""
+    done = _hearth(["console", "--start", start], "@a: hi\n", tmp_path)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    said = " ".join(done.stderr.replace("│", " ").split())  # as the error box wraps it
+    assert f"Invalid value for '--start': '{start}' is not in the years the console's clock runs, 1970 to 9000" in said
+
+
+def test_a_wait_past_the_end_of_the_clock_stops_the_script(tmp_path: Path) -> None:
+    """`wait 2d` from 9999-12-30 stopped with an OverflowError traceback from the scheduler."""
+    script = "@a: hi\nwait 2d\nwait 2d\n@alice: /kudos @bob never runs\n"
+    done = _hearth(["console", "--start", "9000-12-29T00:00"], script, tmp_path)
+    assert done.returncode == 1 and "kudos" not in done.stdout and "Traceback" not in done.stderr
+    assert done.stderr == (
+        "error: script line 3: this wait goes past the end of 9000, where the console's clock stops: 'wait 2d'\n"
+    )
+
+
 async def test_names_with_letters_beyond_ascii_are_members(console: ConsoleDriver) -> None:
     said = await console.run(
         """

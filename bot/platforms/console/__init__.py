@@ -11,6 +11,7 @@ import asyncio
 import codecs
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.core.refs import MemberIdFormat
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 NAME = r"\w[\w.\-]{0,63}"  # at most 64 characters, as the member id column holds
 # What `platform.py` exports here, imported on first use: finding the platforms imports this package, and a
 # Discord or Slack start has no use for the console's script parser and platform (30 ms of start-up).
+# The years the console's virtual clock runs in (`--start` and `wait` stay inside): Python's dates end in 9999, and
+# Hearth reckons windows, horizons and next firings a century either side of now.
+CLOCK_YEARS = (1970, 9000)
+CLOCK_FROM = datetime(CLOCK_YEARS[0], 1, 1, tzinfo=UTC)
+CLOCK_UNTIL = datetime(CLOCK_YEARS[1] + 1, 1, 1, tzinfo=UTC)  # the first moment after them
 _FROM_PLATFORM = frozenset({"COMMUNITY", "ConsolePlatform", "channel_ref", "member_ref"})
 
 
@@ -125,6 +131,9 @@ PLATFORM = Platform(
 )
 
 __all__ = [
+    "CLOCK_FROM",
+    "CLOCK_UNTIL",
+    "CLOCK_YEARS",
     "COMMUNITY",
     "NAME",
     "PLATFORM",

@@ -35,6 +35,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleR
 from bot.core.reply import Form, Reply, clean_user_text, mentioned_members, render_tokens
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
+from bot.platforms.console import CLOCK_UNTIL, CLOCK_YEARS
 from bot.platforms.console.script import (
     GROUP_MENTIONS,
     NAME,
@@ -323,6 +324,9 @@ class ConsolePlatform:
             case Submit(member, values):
                 await self._submit(member, values, number, line)
             case Wait(duration):
+                if self.scheduler.virtual_clock.now() + duration > CLOCK_UNTIL:
+                    why = f"this wait goes past the end of {CLOCK_YEARS[1]}, where the console's clock stops"
+                    raise ScriptError(number, line, why)
                 await self.scheduler.advance(duration)
             case ReadOnly(channel):
                 self.state.read_only.add(channel)

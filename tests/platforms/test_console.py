@@ -360,6 +360,17 @@ def test_a_wait_past_the_end_of_the_clock_stops_the_script(tmp_path: Path) -> No
     )
 
 
+def test_a_join_date_after_today_stops_the_script(tmp_path: Path) -> None:
+    """It was taken: alice, joined in 2099, was told she could give kudos 'in 26603 days'."""
+    script = "@alice joined 2026-03-04\n@bob joined 2099-01-01\n@bob: /kudos @alice never runs\n"
+    done = _hearth(["console", "--start", "2026-03-04T12:00"], script, tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (
+        "error: script line 2: that join date is after today (2026-03-04 on the console's clock): "
+        "'@bob joined 2099-01-01'\n"
+    )
+
+
 async def test_names_with_letters_beyond_ascii_are_members(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -304,6 +304,10 @@ class ConsolePlatform:
             case Leave(member):
                 await self.hearth.dispatch(MemberLeft(self._new_id(), member_ref(member)))
             case JoinedBefore(member, since):
+                today = self.scheduler.virtual_clock.now().date()
+                if since.date() > today:
+                    why = f"that join date is after today ({today.isoformat()} on the console's clock)"
+                    raise ScriptError(number, line, why)
                 await self.hearth.dispatch(MembersPresent(self._new_id(), ((member_ref(member), since),)))
             case Removed(removed):
                 kind = CommunityRemoved if removed else CommunityAdded

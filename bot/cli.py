@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -29,6 +29,27 @@ from storage.engine import Database, sqlite_file
 # The `--platform` values: auto, then every registered platform (bot/platforms/<name>/).
 PlatformChoice = StrEnum("PlatformChoice", {name: name for name in ("auto", *registered())})  # type: ignore[misc]
 app = typer.Typer(help="Hearth, a community bot for Discord, Slack and the console.", no_args_is_help=True)
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def _choice(kind: type[Choice], help: str, *names: str) -> Any:
+    """A `typer.Option` for one of `kind`'s values. Typer's own check of an enum option words its refusal through
+    pydantic ("Value error, 'xml' is not one of ..."): this one says the same without pydantic's prefix."""
+
+    values = [choice.value for choice in kind]
+
+    def parse(value: str | Choice) -> Choice:
+        if isinstance(value, kind):
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, values))}.") from None
+
+    # What typer shows and completes for an enum option, which a parser alone would leave as <str>.
+    return typer.Option(*names, help=help, parser=parse, metavar=f"<{'|'.join(values)}>", autocompletion=lambda: values)
 
 
 def _load_settings(**overrides: object) -> Settings:
@@ -74,8 +95,7 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def run(
     platform: Annotated[
-        PlatformChoice | None,
-        typer.Option(help=f"{', '.join(registered())}; default: from the tokens present"),
+        PlatformChoice | None, _choice(PlatformChoice, f"{', '.join(registered())}; default: from the tokens present")
     ] = None,
 ) -> None:
     """Start Hearth on the chosen platform (the console when no Discord or Slack token is set)."""
@@ -139,7 +159,7 @@ class ManifestFormat(StrEnum):
 
 @app.command("slack-manifest")
 def slack_manifest(
-    output_format: Annotated[ManifestFormat, typer.Option("--format", help="yaml or json")] = ManifestFormat.YAML,
+    output_format: Annotated[ManifestFormat, _choice(ManifestFormat, "yaml or json", "--format")] = ManifestFormat.YAML,
     http: Annotated[
         bool, typer.Option("--http", help="HTTP mode (request URLs) instead of Socket Mode", metavar="")
     ] = False,
@@ -181,7 +201,7 @@ def export(
             help="Hearth's id of the community, or the platform's (Discord server id, Slack team id, console)"
         ),
     ],
-    output_format: Annotated[ExportFormat, typer.Option("--format", help="csv or json")] = ExportFormat.CSV,
+    output_format: Annotated[ExportFormat, _choice(ExportFormat, "csv or json", "--format")] = ExportFormat.CSV,
     output: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output)")] = None,
 ) -> None:
     """Print a community's contribution history (what /export gives admins), oldest first."""
@@ -236,7 +256,7 @@ def points_import(
     ],
     platform: Annotated[
         CommunityPlatform | None,
-        typer.Option(help="Its platform; needed for a community Hearth has not seen yet"),
+        _choice(CommunityPlatform, "Its platform; needed for a community Hearth has not seen yet"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the file and say what it would do", metavar="")

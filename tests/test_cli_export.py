@@ -62,3 +62,15 @@ def test_export_from_a_database_that_is_not_there_creates_none(tmp_path: Path) -
     assert done.stderr == f"error: there is no database at {tmp_path / 'hearth.db'} (DATABASE_URL): nothing to export\n"
     assert done.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_choice_that_is_none_of_the_values_is_refused_in_plain_words(tmp_path: Path) -> None:
+    """The refusal carried pydantic's prefix: "Invalid value for '--format': Value error, 'xml' is not one of"."""
+    for args, said in [
+        (("export", "--community", "console", "--format", "xml"), "'--format': 'xml' is not one of 'csv', 'json'."),
+        (("run", "--platform", "foo"), "'--platform': 'foo' is not one of 'auto', 'discord', 'slack', 'console'."),
+    ]:
+        done = hearth(tmp_path, *args)
+        assert done.returncode == 2 and "Value error" not in done.stderr
+        assert f"Invalid value for {said}" in " ".join(done.stderr.replace("│", " ").split())  # as the box wraps it
+    assert hearth(tmp_path, "slack-manifest", "--format", "json").stdout.startswith("{")

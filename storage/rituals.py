@@ -109,10 +109,11 @@ async def get(session: AsyncSession, ritual_id: int) -> RitualRow | None:
 
 
 async def by_name(session: AsyncSession, community_id: int, name: str) -> RitualRow | None:
-    row = (
-        await session.execute(select(_RITUAL).where(_RITUAL.c.community_id == community_id, _RITUAL.c.name == name))
-    ).first()
-    return None if row is None else _ritual(row)
+    """The community's ritual called `name`, case aside in any script (`CAFÉ` finds `café`)."""
+    # Compared here, not with SQL's lower(): SQLite's folds only A-Z. A community has a few rituals.
+    wanted = name.casefold()
+    rows = await session.execute(select(_RITUAL).where(_RITUAL.c.community_id == community_id))
+    return next((_ritual(row) for row in rows if str(row.name).casefold() == wanted), None)
 
 
 async def in_community(session: AsyncSession, community_id: int) -> list[RitualRow]:

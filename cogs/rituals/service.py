@@ -6,6 +6,7 @@ Every refusal raises UserError before anything is written, so a refused command 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +29,6 @@ MIN_GAP = timedelta(hours=1)
 WINDOW_MIN = timedelta(minutes=5)
 WINDOW_MAX = timedelta(days=30)
 DEFAULT_WINDOW = timedelta(hours=24)
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 _MONTH_NAMES = "january february march april may june july august september october november december".split()
 # Full English month names and their first three letters (and `sept`), case aside.
 _MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])} | {"sept": 9}
@@ -125,6 +125,9 @@ class RitualService:
         window = _checked_window(DEFAULT_WINDOW if changes.window is None else changes.window)
         await self._check_channel(changes.channel)
         async with self.services.db.write() as session:
+            # The unique index compares names as stored; `STRASSE` and `straße` are one name all the same.
+            if taken := await store.by_name(session, ctx.community.id, name):
+                raise _name_taken(taken.name)
             ritual_id = await store.create(
                 session,
                 {
@@ -147,10 +150,8 @@ class RitualService:
                     "created_at": ctx.now,
                 },
             )
-            if ritual_id is None:
-                raise UserError(
-                    f"There is already a ritual called `{name}`. Pick another name or `/ritual edit {name}`."
-                )
+            if ritual_id is None:  # created by another command since by_name looked
+                raise _name_taken(name)
             ritual = await store.get(session, ritual_id)
         assert ritual is not None
         self.runner.arm(ritual)
@@ -253,7 +254,7 @@ class RitualService:
     # -- everyone --------------------------------------------------------------------------------------
     async def find(self, ctx: Context, name: str) -> RitualRow:
         async with self.services.db.read() as session:
-            ritual = await store.by_name(session, ctx.community.id, name.strip().lower())
+            ritual = await store.by_name(session, ctx.community.id, ritual_name(name))
         if ritual is None:
             raise UserError(f"There is no ritual called `{name}`. See them all with `/ritual list`.")
         return ritual
@@ -373,13 +374,34 @@ class Answer:
     taken_back: int = 0  # points a no took back from a group mate's earlier yes
 
 
+def ritual_name(text: str) -> str:
+    """A ritual name as kept and looked up: trimmed, lowercase, its accents composed (`é` typed as `e` and a
+    combining accent is `é`); a dotted capital I is the Turkish `i` (`lower()` alone leaves a combining dot)."""
+    return unicodedata.normalize("NFC", text.strip().replace("İ", "i")).lower()
+
+
+def _name_char(char: str) -> bool:
+    # Letters and digits of any script with their combining marks (a Devanagari vowel sign belongs to its letter).
+    return char in "-_" or unicodedata.category(char)[0] in "LNM"
+
+
 def _checked_name(name: str) -> str:
-    cleaned = name.strip().lower()
-    if not _NAME.match(cleaned):
+    """`ritual_name(name)` when it is up to NAME_LIMIT letters of any script, digits, `-` and `_`, starting with a
+    letter or digit (`standup`, `café`, `読書会`); UserError otherwise."""
+    cleaned = ritual_name(name)
+    if not (
+        0 < len(cleaned) <= NAME_LIMIT
+        and unicodedata.category(cleaned[0])[0] in "LN"
+        and all(_name_char(char) for char in cleaned)
+    ):
         raise UserError(
             f"`{name}` can't be a ritual name: use up to {NAME_LIMIT} letters, digits, `-` or `_`, like `standup`."
         )
     return cleaned
+
+
+def _name_taken(name: str) -> UserError:
+    return UserError(f"There is already a ritual called `{name}`. Pick another name or `/ritual edit {name}`.")
 
 
 def _checked_window(window: timedelta) -> timedelta:

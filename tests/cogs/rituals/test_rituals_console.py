@@ -563,3 +563,25 @@ async def test_run_now_twice_while_the_clock_stands_still_runs_twice(console: Co
     assert said.count("🎂 Happy birthday, @alice!") == 2
     history = said[said.index("party: recent runs") :]
     assert history.count("— extra run, posted") == 2
+
+
+async def test_a_ritual_name_may_be_letters_of_any_script_found_case_aside(console: ConsoleDriver) -> None:
+    """`ünï` was refused as not letters; names were ASCII only, and found with SQL's lower() (A-Z only)."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create Ünï #general "daily at 09:00" prompt:hi
+        @mod: /ritual create 読書会 #general "daily at 09:00" prompt:hi
+        @mod: /ritual create straße #general "daily at 09:00" prompt:hi
+        @mod: /ritual create STRASSE #general "daily at 09:00" prompt:hi
+        @mod: /ritual pause ÜNÏ
+        @mod: /ritual show 読書会
+        @mod: /ritual create -ünï #general "daily at 09:00" prompt:hi
+        """
+    )
+    assert "[only @mod] Ritual ünï is set." in said
+    assert "[only @mod] Ritual 読書会 is set." in said
+    assert "There is already a ritual called `straße`. Pick another name or `/ritual edit straße`." in said
+    assert "[only @mod] Paused ünï. Resume it with `/ritual resume ünï`." in said
+    assert "🗓 読書会" in said
+    assert "`-ünï` can't be a ritual name: use up to 50 letters, digits, `-` or `_`, like `standup`." in said

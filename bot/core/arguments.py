@@ -57,6 +57,21 @@ def _next_token(text: str, i: int) -> tuple[_Token | None, int]:
     return _Token("".join(value), start), i
 
 
+def typed_option(name: str, value: str) -> str | None:
+    """`name:value` as a person types it for it to be read back as `value`: quoted when it holds a space or a
+    quote the parser would take as one (`season:"Winter 2026"`, `season:“say "hi"”`), or None when no quoting
+    reads back as it (a space, a `"` and a `”` together)."""
+    for typed in (value, f'"{value}"', f"“{value}”"):
+        text = f"{name}:{typed}"
+        try:
+            token, end = _next_token(text, 0)
+        except UserError:  # a quote never closed
+            continue
+        if token is not None and token.value == f"{name}:{value}" and not text[end:].strip():
+            return text
+    return None
+
+
 def _rest(text: str, start: int) -> str:
     """What the last text option gets from `start`: one quoted token's words, else the line verbatim
     (a lone quote inside it, as in `27" monitor`, is just a character)."""

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from bot.core.arguments import typed_option
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
@@ -192,11 +193,15 @@ class RecognitionFeature:
         if not name:
             return Reply.private("A season needs a name.")
         closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)
-        before = (
-            f" Season {literal(closed.name)} is closed: `/leaderboard season:{typeable(closed.name)}`."
-            if closed
-            else ""
-        )
+        before = ""
+        if closed:
+            typed = typed_option("season", closed.name)
+            if typed is None:  # no quoting reads it back: no line to copy
+                before = f" Season {literal(closed.name)} is closed and its board kept."
+            else:
+                # A backtick in the name would end a code span early: the line is shown as typed, outside one.
+                hint = f"`/leaderboard {typed}`" if "`" not in typed else literal(f"/leaderboard {typed}")
+                before = f" Season {literal(closed.name)} is closed: {hint}."
         return Reply(text=f"🏁 Season **{literal(name)}** starts now: everyone starts at 0 on its board.{before}")
 
     @POINTS.command(
@@ -622,14 +627,6 @@ def _and(names: Iterable[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     listed = list(names)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
-
-
-def typeable(text: str) -> str:
-    """`text` as one option value a person can type back: quoted when it holds a space (`"Winter 2026"`),
-    with the curly quotes when it holds a straight one."""
-    if not any(char.isspace() for char in text):
-        return text
-    return f'"{text}"' if '"' not in text else f"“{text}”"
 
 
 def _titles_text(titles: dict[int, str]) -> str:

@@ -50,6 +50,29 @@ async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDri
     assert board(said, "season Winter 2026 (closed)") == ["🥇 bob — 10 points"]
 
 
+async def test_a_season_named_with_backticks_or_quotes_gets_a_hint_that_can_be_typed_back(
+    console: ConsoleDriver,
+) -> None:
+    """The hint was `/leaderboard season:`x`` (a code span cut short by the name's backticks), and a name with
+    a `"` and a `”` got a line that read back as another name."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start `x`
+        @alice: /kudos @bob thanks
+        @admin: /season start say "hi"
+        @admin: /season start “q” and "r"
+        @admin: /season start next
+        """
+    )
+    assert "Season `x` is closed: /leaderboard season:`x`." in said
+    assert 'Season say "hi" is closed: `/leaderboard season:“say "hi"”`.' in said
+    assert 'Season “q” and "r" is closed and its board kept.' in said
+    said = await console.run('@erin: /leaderboard season:`x`\n@erin: /leaderboard season:“say "hi"”')
+    assert board(said, "season `x` (closed)") == ["🥇 bob — 10 points"]
+    assert '🏆 Leaderboard — season say "hi" (closed)' in said
+
+
 async def test_a_period_with_a_season_is_refused_not_ignored(console: ConsoleDriver) -> None:
     """tester3 #10: `season:Spring period:month` showed the whole season, silently leaving out the month."""
     said = await console.run(

@@ -373,8 +373,8 @@ class RecognitionService:
         """Close the running season into an archive and start `name`; returns the closed one."""
         await self.services.activity.flush()  # what was earned before the boundary counts before it
         async with self.services.db.write() as session:
-            if await seasons.by_name(session, community_id, name) is not None:
-                raise UserError(f"There is a season called {name} already: choose another name.")
+            if (existing := await seasons.by_name(session, community_id, name)) is not None:
+                raise UserError(f"There is a season called {existing.name} already: choose another name.")
             closed, _ = await seasons.start(session, community_id, name, now)
             return closed
 

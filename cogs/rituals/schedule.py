@@ -103,6 +103,11 @@ class Schedule:
         return EveryNWeeksTrigger(cron, self.every_weeks, anchor - timedelta(days=anchor.weekday()), tz)
 
     def describe(self, zone: str) -> str:
+        """The words and the time zone: `every day at 09:00 (UTC)`; a note the words end with shares its
+        parentheses (`... at 09:00 (UTC; months without that day are skipped)`)."""
+        if self.words.endswith(")"):
+            words, _, note = self.words[:-1].rpartition(" (")
+            return f"{words} ({zone}; {note})"
         return f"{self.words} ({zone})"
 
 
@@ -201,7 +206,9 @@ def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
         count = int(match.group("count"))
         unit = match.group("unit").rstrip("s")
         limit = 59 if unit == "minute" else 23
-        if not 1 <= count <= limit:
+        if count < 1:
+            raise ScheduleError(f"Every {count} {unit}s would never come: say every 1 to {limit} {unit}s.")
+        if count > limit:
             raise ScheduleError(f"Every {count} {unit}s doesn't fit in {'an hour' if unit == 'minute' else 'a day'}.")
         if unit == "minute":
             return Schedule(text, {"minute": f"*/{count}"}, f"every {count} minutes")

@@ -30,6 +30,7 @@ WINDOW_MIN = timedelta(minutes=5)
 WINDOW_MAX = timedelta(days=30)
 DEFAULT_WINDOW = timedelta(hours=24)
 _MONTH_NAMES = "january february march april may june july august september october november december".split()
+_DAYS_IN = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February's in a leap year: a birthday may be 02-29
 # Full English month names and their first three letters (and `sept`), case aside.
 _MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])} | {"sept": 9}
 _MONTH = "(?P<month>[a-z]+)\\.?"
@@ -49,7 +50,12 @@ BIRTHDAY_FORMATS = "MM-DD (`07-14`), YYYY-MM-DD (`1990-07-14`), `July 14` or `14
 
 
 class NoSuchDay(ValueError):
-    """A birthday typed with a year in which that day does not exist (`2023-02-29`); the message says so."""
+    """A day its month never has (`31 April`), or its year does not (`2023-02-29`, then `in_year`); the message
+    says so."""
+
+    def __init__(self, message: str, *, in_year: bool = False) -> None:
+        super().__init__(message)
+        self.in_year = in_year
 
 
 def parse_birthday(text: str) -> tuple[date, bool]:
@@ -57,8 +63,8 @@ def parse_birthday(text: str) -> tuple[date, bool]:
 
     Accepts MM-DD, ISO 8601 YYYY-MM-DD, `May 5` and `5 May` (English month names or their first three
     letters, case aside; `5th`, `5th of May` and a trailing year too). A year is checked (the date must
-    exist in it) and then dropped: only day and month are celebrated. Raises NoSuchDay for a day its year does
-    not have (a ValueError saying which), ValueError for anything else.
+    exist in it) and then dropped: only day and month are celebrated. Raises NoSuchDay for a day its month
+    or year does not have (a ValueError saying which), ValueError for anything else.
     """
     cleaned = " ".join(text.split())
     for pattern in _BIRTHDAYS:
@@ -71,13 +77,16 @@ def parse_birthday(text: str) -> tuple[date, bool]:
             raise ValueError(text)
         year = found.groupdict().get("year")
         day = int(found.group("day"))
-        birthday = date(2000, month, day)  # ValueError for a day no year has (04-31, 13-01)
+        if 1 <= month <= 12 and day >= 1 and day > _DAYS_IN[month - 1]:
+            most = " at most" if month == 2 else ""
+            raise NoSuchDay(f"{_MONTH_NAMES[month - 1].capitalize()} has {_DAYS_IN[month - 1]} days{most}")
+        birthday = date(2000, month, day)  # ValueError for what is no day at all (13-01, 05-00)
         if year is not None:
             try:
                 date(int(year), month, day)
             except ValueError:
                 leap = " (it is not a leap year)" if (month, day) == (2, 29) else ""
-                raise NoSuchDay(f"{birthday:%B} {day} does not exist in {year}{leap}") from None
+                raise NoSuchDay(f"{birthday:%B} {day} does not exist in {year}{leap}", in_year=True) from None
         return birthday, year is not None
     raise ValueError(text)
 
@@ -253,6 +262,8 @@ class RitualService:
 
     # -- everyone --------------------------------------------------------------------------------------
     async def find(self, ctx: Context, name: str) -> RitualRow:
+        if not ritual_name(name):
+            raise UserError("Which ritual? Give its name; see them all with `/ritual list`.")
         async with self.services.db.read() as session:
             ritual = await store.by_name(session, ctx.community.id, ritual_name(name))
         if ritual is None:
@@ -349,7 +360,8 @@ class RitualService:
         try:
             day, had_year = parse_birthday(text)
         except NoSuchDay as error:
-            raise UserError(f"`{text}` is not a birthday: {error}. A birthday needs no year: `MM-DD`.") from None
+            year = " A birthday needs no year: `MM-DD`." if error.in_year else ""
+            raise UserError(f"`{text}` is not a birthday: {error}.{year}") from None
         except ValueError:
             raise UserError(f"`{text}` is not a birthday; write it as {BIRTHDAY_FORMATS}.") from None
         async with self.services.db.write() as session:

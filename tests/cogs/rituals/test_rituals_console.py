@@ -585,3 +585,27 @@ async def test_a_ritual_name_may_be_letters_of_any_script_found_case_aside(conso
     assert "[only @mod] Paused ünï. Resume it with `/ritual resume ünï`." in said
     assert "🗓 読書会" in said
     assert "`-ünï` can't be a ritual name: use up to 50 letters, digits, `-` or `_`, like `standup`." in said
+
+
+async def test_refusals_say_what_was_wrong_in_words_that_fit(console: ConsoleDriver) -> None:
+    """A blank name was 'no ritual called ``', every 0 hours 'doesn't fit in a day', 31 April the generic
+    format, and a card read '(months without that day are skipped) (UTC)'."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual history "   "
+        @mod: /ritual create often #general "every 0 hours" prompt:hi
+        @mod: /ritual create often #general "every 0 minutes" prompt:hi
+        @alice: /birthday set 31 April
+        @alice: /birthday set February 30
+        @alice: /birthday set 04-31
+        @mod: /ritual create late #general "monthly on the 31st at 09:00" prompt:hi
+        """
+    )
+    assert "[only @mod] Which ritual? Give its name; see them all with `/ritual list`." in said
+    assert "[only @mod] Every 0 hours would never come: say every 1 to 23 hours." in said
+    assert "[only @mod] Every 0 minutes would never come: say every 1 to 59 minutes." in said
+    assert "[only @alice] `31 April` is not a birthday: April has 30 days." in said
+    assert "[only @alice] `February 30` is not a birthday: February has 29 days at most." in said
+    assert "[only @alice] `04-31` is not a birthday: April has 30 days." in said
+    assert "Schedule: on day 31 of every month at 09:00 (UTC; months without that day are skipped)" in said

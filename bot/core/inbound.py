@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.arguments import Resolver, parse_arguments, understood, usage
+from bot.core.commands import CommandSpec
 from bot.core.events import ComponentClicked, FormSubmitted
 from bot.core.failures import log_failure
 from bot.core.messenger import Messenger, PlatformError
@@ -112,8 +113,7 @@ class Inbound:
             verb, rest = _split(rest)
             path = f"{name} {verb.lower()}"
             if self.hearth.command(path) is None:
-                lines = "\n".join(f"`{usage(spec)}`" for spec in sorted(group, key=lambda s: s.name))
-                return Reply.private(f"`/{name}` needs one of these:\n{lines}")
+                return _verbs(name, group, (await self._context(invocation)).level)
         spec = self.hearth.command(path)
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
@@ -246,3 +246,16 @@ def _split(text: str) -> tuple[str, str]:
     match = _FIRST_WORD.match(text)
     assert match is not None  # the pattern matches any text
     return match.group(1), match.group(2)
+
+
+def _verbs(name: str, group: Iterable[CommandSpec], level: Permission) -> Reply:
+    """What a group's name alone answers: the verbs `level` may run, saying who may run the others."""
+    verbs = sorted(group, key=lambda spec: spec.name)
+    allowed = [spec for spec in verbs if spec.permission <= level]
+    if not allowed:  # as run_command refuses one of them: for the least level that may run any
+        least = min(spec.permission for spec in verbs)
+        return Reply.private(f"Sorry, `/{name}` is for {least.label}s of this community.")
+    lines = "\n".join(f"`{usage(spec)}`" for spec in allowed)
+    others = sorted({spec.permission for spec in verbs} - {spec.permission for spec in allowed})
+    more = f"\n({' and '.join(f'{p.label.capitalize()}s' for p in others)} have more.)" if others else ""
+    return Reply.private(f"`/{name}` needs one of these:\n{lines}{more}")

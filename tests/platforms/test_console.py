@@ -454,3 +454,15 @@ async def test_a_channel_hearth_cannot_post_in_is_refused_where_it_would_post(co
     assert "Done: the rules channel is now #news." in said
     for unchanged in ("welcome_channel", "level_up_channel", "mod_channel"):
         assert f"┃ {unchanged}: not set" in said
+
+
+async def test_a_group_name_alone_lists_only_what_the_member_may_run(console: ConsoleDriver) -> None:
+    """A member's `/ritual` listed create, delete, edit, pause… which answer 'is for moderators'."""
+    said = await console.run("@alice: /ritual\n@alice: /config\n@alice: /season")
+    assert said.startswith("[only @alice] `/ritual` needs one of these:\n  `/ritual history name`\n")
+    assert "/ritual create" not in said and "/ritual pause" not in said
+    assert "  `/ritual streaks name`\n  (Moderators have more.)" in said
+    assert "[only @alice] Sorry, `/config` is for moderators of this community." in said
+    assert "[only @alice] Sorry, `/season` is for admins of this community." in said
+    said = await console.run("@mod is moderator\n@mod: /ritual")
+    assert "`/ritual create name channel schedule" in said and "have more" not in said

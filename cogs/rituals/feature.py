@@ -228,6 +228,8 @@ class RitualsFeature:
     @RITUAL.command("streaks", "Who has taken part most often in a row", _NAME_OPTION, read_only=True)
     async def streaks(self, ctx: Context, name: str) -> Reply:
         ritual, ranked = await self.rituals.streaks(ctx, name)
+        if not ranked and await self.rituals.anyone_took_part(ritual):  # streaks ran, and all are broken now
+            return Reply.private(f"No streak is running in **{ritual.name}** now — take part when it next runs!")
         if not ranked:
             return Reply.private(f"No streaks in **{ritual.name}** yet — take part when it next runs!")
         lines = [

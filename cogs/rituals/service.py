@@ -305,6 +305,13 @@ class RitualService:
         ranked = sorted(current.items(), key=lambda item: (-item[1], refs[item[0]].display_name))
         return ritual, [(refs[member].display_name or refs[member].external_id, count) for member, count in ranked]
 
+    async def anyone_took_part(self, ritual: RitualRow) -> bool:
+        """Whether anyone took part in one of the ritual's posted runs (its last 500, as streaks count)."""
+        async with self.services.db.read() as session:
+            runs = await store.posted_runs(session, ritual.id, 500)
+            taken = await store.participants(session, [run.id for run in runs])
+        return any(taken.values())
+
     async def join(self, ctx: Context, name: str) -> tuple[RitualRow, bool]:
         ritual = await self._pairing(ctx, name)
         async with self.services.db.write() as session:

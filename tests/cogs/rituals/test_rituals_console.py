@@ -609,3 +609,20 @@ async def test_refusals_say_what_was_wrong_in_words_that_fit(console: ConsoleDri
     assert "[only @alice] `February 30` is not a birthday: February has 29 days at most." in said
     assert "[only @alice] `04-31` is not a birthday: April has 30 days." in said
     assert "Schedule: on day 31 of every month at 09:00 (UTC; months without that day are skipped)" in said
+
+
+async def test_streaks_that_all_broke_are_not_called_none_yet(console: ConsoleDriver) -> None:
+    """After a run nobody took part in, `/ritual streaks` said 'No streaks in standup yet' although there had been."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "daily at 09:00" prompt:hi window:3h
+        @carol: /ritual streaks standup
+        wait 21h
+        @alice: on it
+        wait 1d 4h
+        @carol: /ritual streaks standup
+        """
+    )
+    assert "[only @carol] No streaks in standup yet — take part when it next runs!" in said
+    assert "[only @carol] No streak is running in standup now — take part when it next runs!" in said

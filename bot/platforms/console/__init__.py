@@ -24,13 +24,13 @@ if TYPE_CHECKING:
 
 # Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`.
 NAME = r"\w[\w.\-]{0,63}"  # at most 64 characters, as the member id column holds
-# What `platform.py` exports here, imported on first use: finding the platforms imports this package, and a
-# Discord or Slack start has no use for the console's script parser and platform (30 ms of start-up).
 # The years the console's virtual clock runs in (`--start` and `wait` stay inside): Python's dates end in 9999, and
 # Hearth reckons windows, horizons and next firings a century either side of now.
 CLOCK_YEARS = (1970, 9000)
 CLOCK_FROM = datetime(CLOCK_YEARS[0], 1, 1, tzinfo=UTC)
 CLOCK_UNTIL = datetime(CLOCK_YEARS[1] + 1, 1, 1, tzinfo=UTC)  # the first moment after them
+# What `platform.py` exports here, imported on first use: finding the platforms imports this package, and a
+# Discord or Slack start has no use for the console's script parser and platform (30 ms of start-up).
 _FROM_PLATFORM = frozenset({"COMMUNITY", "ConsolePlatform", "channel_ref", "member_ref"})
 
 

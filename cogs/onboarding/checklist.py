@@ -256,8 +256,10 @@ class Checklist:
         if not progress.has("interests"):
             return Reply.private("There are no interests to choose here.")
         offered = {i.key: i for i in await self.journeys.interests(ctx.community.id)}
+        # Picked in a menu sent before a moderator removed them: the rest of the choice still stands.
         unknown = [value for value in values if value not in offered]
-        if unknown:
+        values = tuple(value for value in values if value in offered)
+        if unknown and not values:
             names = ", ".join(i.label for i in offered.values())
             raise UserError(f"`{unknown[0]}` is not an interest offered here (any more). Choose from: {names}.")
         if not values:
@@ -270,6 +272,10 @@ class Checklist:
         outcome = await self.journeys.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
         chosen = ", ".join(offered[key].label for key in values)
         text = f"Interests saved: {chosen}."
+        if unknown:
+            gone = ", ".join(f"`{value}`" for value in unknown)
+            one = len(unknown) == 1
+            text += f" ({gone} {'is' if one else 'are'} no longer offered here, so I left {'it' if one else 'them'} out.)"
         dropped = [offered[key] for key in sorted(already - set(values)) if key in offered]
         if dropped:
             text += await self._take_back(ctx, dropped, [offered[key] for key in values])

@@ -147,6 +147,15 @@ async def test_interest_removed_after_the_menu_was_sent(console: ConsoleDriver, 
     assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
 
 
+async def test_a_choice_from_an_old_menu_keeps_what_is_still_offered(console: ConsoleDriver, hearth: Hearth) -> None:
+    """One interest removed since the menu was sent refused the whole choice: the rest stands, the member is told."""
+    await console.run(SETUP + "@alice joins\n@mod: /onboarding interest-remove Python")
+    said = await console.run('@alice picks "Board games", "Python"')
+    assert "Interests saved: Board games. (`python` is no longer offered here, so I left it out.)" in said
+    assert "&python" not in said
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined", "interests"]
+
+
 async def test_raid_of_thirty_joins_gives_one_batched_welcome(console: ConsoleDriver) -> None:
     await console.run(SETUP)
     said = await console.run("\n".join(f"@raider{n} joins" for n in range(30)))

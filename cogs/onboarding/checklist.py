@@ -274,8 +274,8 @@ class Checklist:
         text = f"Interests saved: {chosen}."
         if unknown:
             gone = ", ".join(f"`{value}`" for value in unknown)
-            one = len(unknown) == 1
-            text += f" ({gone} {'is' if one else 'are'} no longer offered here, so I left {'it' if one else 'them'} out.)"
+            verb, pronoun = ("is", "it") if len(unknown) == 1 else ("are", "them")
+            text += f" ({gone} {verb} no longer offered here, so I left {pronoun} out.)"
         dropped = [offered[key] for key in sorted(already - set(values)) if key in offered]
         if dropped:
             text += await self._take_back(ctx, dropped, [offered[key] for key in values])

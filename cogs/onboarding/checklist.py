@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -230,12 +231,18 @@ class Checklist:
                 )
             raise
 
-    async def _grant(self, ctx: Context, kind: str, target_id: str, name: str) -> None:
-        """Give a role or access; a refusal tells the mods and the member why."""
+    async def _grant(self, ctx: Context, kind: str, target_id: str, name: str, given: Sequence[str] = ()) -> None:
+        """Give a role or access; a refusal tells the mods and the member why (and, when this choice already gave
+        them the interests `given`, that those went through though the choice is not saved)."""
         try:
             await self._grant_to(ctx.author, ctx.settings, kind, target_id, name)
         except PlatformError as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
+            if given:
+                raise UserError(
+                    f"I couldn't give you {what}: {error.reason} The moderators have been told. {', '.join(given)}"
+                    " went through, but your interests are not saved yet: please choose them again later."
+                ) from None
             raise UserError(
                 f"I couldn't give you {what}: {error.reason} The moderators have been told; nothing was "
                 "changed, so please try again later."
@@ -265,10 +272,12 @@ class Checklist:
         if not values:
             raise UserError("Choose at least one interest.")
         already = set(await self.journeys.choices(ctx.author.id))
+        given: list[str] = []
         for key in values:
             if key not in already:
                 interest = offered[key]
-                await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name)
+                await self._grant(ctx, interest.target_kind, interest.target_id, interest.target_name, given)
+                given.append(interest.label)
         outcome = await self.journeys.complete_step(ctx.author, "interests", ctx.settings, ctx.now, chosen=list(values))
         chosen = ", ".join(offered[key].label for key in values)
         text = f"Interests saved: {chosen}."

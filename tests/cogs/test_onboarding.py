@@ -107,6 +107,15 @@ async def test_missing_role_permission_tells_everyone_why_and_records_nothing(
     assert "@alice now has the role &member" in said
 
 
+async def test_a_choice_partly_given_says_what_went_through(console: ConsoleDriver, hearth: Hearth) -> None:
+    """A refusal after an earlier interest of the same choice was given said "nothing was changed"."""
+    said = await console.run(SETUP + 'bot cannot grant &python\n@alice joins\n@alice picks "Board games", "Python"')
+    assert "[only @alice] I couldn't give you the role python: I'm not allowed to grant &python" in said
+    assert "Board games went through, but your interests are not saved yet: please choose them again later." in said
+    assert "nothing was changed" not in said
+    assert [r for _, _, r in await ledger_rows(hearth, "onboarding_step")] == ["joined"]
+
+
 async def test_bad_configuration_is_refused_and_changes_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         SETUP

@@ -546,6 +546,7 @@ class Invitation:
     role: str
     grant_role_id: str | None
     status: str
+    invited_by: int | None  # None once the inviter's data was deleted
 
 
 async def answer_invitation(session: AsyncSession, invitation_id: int, status: str, now: datetime) -> Invitation | None:
@@ -589,6 +590,7 @@ async def invitation(session: AsyncSession, invitation_id: int) -> Invitation | 
                 _invitation.c.role,
                 _invitation.c.grant_role_id,
                 _invitation.c.status,
+                _invitation.c.invited_by,
             ).where(_invitation.c.id == invitation_id)
         )
     ).first()

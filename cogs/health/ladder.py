@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.messenger import PlatformError
-from bot.core.refs import Member, Permission, RoleRef
+from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Button, ButtonStyle, Reply, UserError, literal, mention
 from bot.core.services import Services
@@ -273,14 +273,33 @@ class Ladder:
         if answered is None:
             return Reply.private(f"You already answered this invitation ({(now_found or found).status}).")
         if verb == "decline":
+            await self._tell_inviter(ctx, answered, "declined")
             return Reply.private("No problem at all — thanks for letting us know.")
         if answered.grant_role_id:
             community = await self.services.identity.community_by_id(answered.community_id)
             try:
                 await self.services.messenger.grant_role(ctx.author.ref, RoleRef(community.ref, answered.grant_role_id))
             except PlatformError as error:
+                await self._tell_inviter(ctx, answered, f"accepted (I could not give them the role: {error})")
                 return Reply.private(f"Welcome aboard as **{answered.role}**! I could not give you the role: {error}")
+        await self._tell_inviter(ctx, answered, "accepted")
         return Reply.private(f"Welcome aboard as **{answered.role}**! 🎉")
+
+    async def _tell_inviter(self, ctx: Context, answered: q.Invitation, answer: str) -> None:
+        """The admin who sent the invitation hears the answer: by DM, else in the moderators' channel (when set);
+        not when they left or their data was deleted."""
+        inviter_id = answered.invited_by
+        if inviter_id is None or inviter_id == ctx.author.id or self.services.identity.departed(inviter_id):
+            return
+        inviter = (await self.services.identity.members_by_id([inviter_id])).get(inviter_id)
+        if inviter is None:
+            return
+        mods = ctx.settings.basics.mod_channel
+        await self.services.notify_member(
+            inviter.ref,
+            Reply(text=f"{mention(ctx.author)} {answer} your invitation to be a **{answered.role}**."),
+            fallback=ChannelRef(ctx.community.ref, mods) if mods else None,
+        )
 
     @LADDER.command(
         "volunteer",

@@ -329,10 +329,21 @@ async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console:
     said = await console.run('@vet clicks "Accept"')
     assert "[roles] @vet now has the role &mentors" in said
     assert "Welcome aboard as mentor" in said
+    assert "[dm @mod] @vet accepted your invitation to be a mentor." in said
     said = await console.run('@vet clicks "Decline"')
     assert "already answered this invitation (accepted)" in said
+    assert "[dm @mod]" not in said
     said = await console.run("@vet: /ladder volunteer host\n@vet: /ladder volunteer host")
     assert "Thank you for volunteering as host" in said and "already volunteered" in said
+
+
+async def test_a_declined_invitation_is_told_to_its_inviter_in_the_mods_channel_when_dms_are_closed(
+    console: ConsoleDriver,
+) -> None:
+    await console.run("@mod is admin\n@mod: /onboarding channel mods #mods\n@vet: hi\n@mod: /ladder invite @vet host")
+    said = await console.run('@mod closes dms\n@vet clicks "Decline"')
+    assert "[only @vet] No problem at all — thanks for letting us know." in said
+    assert "[#mods]" in said and "@vet declined your invitation to be a host." in said
 
 
 async def _digests(hearth: Hearth) -> list[tuple[str, bool]]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 _ACCENT = "#5865F2"
+NOT_REACHED = "#c8c8c8"  # the retention chart's weeks a cohort has not reached yet
 _IMPORTING = Lock()
 
 
@@ -70,6 +71,9 @@ def funnel(steps: Sequence[tuple[str, int]]) -> bytes:
     labels = [name for name, _ in steps]
     counts = [count for _, count in steps]
     axes.barh(labels[::-1], counts[::-1], color=_ACCENT)
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # newcomers come whole: no 0.5 tick
     for y, count in enumerate(counts[::-1]):
         axes.text(count, y, f" {count}", va="center")
     axes.set_title("Onboarding funnel")
@@ -86,10 +90,18 @@ def cohorts(rows: Sequence[tuple[date, int, Sequence[float | None]]]) -> bytes:
         [float("nan") if v is None else 100 * v for v in row] + [float("nan")] * (width - len(row))
         for _, _, row in rows
     ]
-    image = axes.imshow(grid or [[float("nan")]], cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    from matplotlib import colormaps
+
+    # A week a cohort has not reached yet is grey, not the white of 0% active; each reached week is labelled.
+    shades = colormaps["Blues"].with_extremes(bad=NOT_REACHED)
+    image = axes.imshow(grid or [[float("nan")]], cmap=shades, vmin=0, vmax=100, aspect="auto")
+    for y, row in enumerate(grid):
+        for x, value in enumerate(row):
+            if value == value:  # not NaN
+                axes.text(x, y, f"{value:.0f}%", ha="center", va="center", color="white" if value > 60 else "black")
     axes.set_yticks(range(len(rows)), [f"{start:%d %b} ({size})" for start, size, _ in rows])
     axes.set_xticks(range(width), [str(k + 1) for k in range(width)])
-    axes.set_xlabel("weeks after joining")
+    axes.set_xlabel("weeks after joining (grey: not reached yet)")
     axes.set_title("Retention by join week (% active)")
     figure.colorbar(image, ax=axes)
     return _png(figure, {"left": 0.15, "right": 0.97, "bottom": 0.7 / height, "top": 1 - 0.5 / height})

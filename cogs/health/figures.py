@@ -23,6 +23,7 @@ STEPS = ("joined", "rules", "interests", "intro", "first message", "first reply"
 STATES = ("new", "consistently active", "active", "returned", "paused", "at risk", "dormant")
 COHORT_WEEKS = 12
 LOOKBACK = 90  # days of history a member's state looks at
+NEW_DAYS = 14  # a member is "new" on the day they joined and the 13 after (README glossary, Member states)
 
 
 @dataclass(frozen=True)
@@ -233,14 +234,17 @@ def member_states(
     each member's active days in `state_ranges(today)`."""
     ranges = state_ranges(today)
     end_of_day = Window(today, today, zone).until
+    first_new_day = today - timedelta(days=NEW_DAYS - 1)
     counts = dict.fromkeys(STATES, 0)
     for m in people:
         if m.id not in tracked or m.joined_at >= end_of_day or (m.left_at is not None and m.left_at < end_of_day):
             continue
         a = spans.get(m.id, [0] * len(ranges))
         # New by the day they joined, when known: not by when Hearth first saw them (a member who was there
-        # before Hearth, or whom Hearth only saw speak, is not new for a fortnight after).
-        if m.join_known and m.joined_at >= end_of_day - timedelta(days=14):
+        # before Hearth, or whom Hearth only saw speak, is not new for a fortnight after). Compared as days of
+        # the community's calendar: 14 days of UTC hours back from midnight end an hour off it across a clock
+        # change, and two members who joined the same evening were one new and one not.
+        if m.join_known and local_day(m.joined_at, zone) >= first_new_day:
             state = "new"
         elif a[0] and a[1] and a[5] and a[6]:
             state = "consistently active"

@@ -172,6 +172,32 @@ async def test_member_states_count_from_the_day_members_joined_not_the_day_heart
     ) in said
 
 
+async def test_members_who_joined_the_same_evening_are_new_alike_across_a_clock_change(
+    console: ConsoleDriver,
+) -> None:
+    """A tester's two members joined on Wed 4 Mar in New York, at 07:00 and 23:30 EST; on Wed 18 Mar (EDT since
+    the 8th) the one of 23:30 was still new and the other not: 14 days of UTC hours back from midnight ended at
+    23:00 EST on the 4th."""
+    await console.run(
+        """
+        @admin is admin
+        @admin: /config set timezone America/New_York
+        @yan joins
+        wait 16h30m
+        @xia joins
+        wait 13d13h30m
+        """
+    )
+    said = await console.run("@admin: /health show 7d")
+    # Wed 18 Mar, the period 12-18 Mar. New: joined on one of the last 14 days, 5-18 Mar; both joined on the 4th,
+    # so both are dormant, with admin (never active). On Wed 11 Mar, the day before the period, both were new.
+    assert "(12 Mar – 18 Mar)" in said
+    assert (
+        "new 0 (-2), consistently active 0 (+0), active 0 (+0), returned 0 (+0), paused 0 (+0), at risk 0 (+0), "
+        "dormant 3 (+2)"
+    ) in said
+
+
 async def test_an_unanswered_first_post_alerts_the_moderators_once(console: ConsoleDriver) -> None:
     await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
     await console.run("@dan: hello? anyone?\n@erin: hi!\n@erin: I'm erin\nwait 1h\n@amy replies to @erin: welcome erin")

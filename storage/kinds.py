@@ -19,6 +19,8 @@ class Kind(StrEnum):
     # deleted): a new row with the opposite points, never an edit.
     KUDOS_VOID = "kudos_void"
     MESSAGE_VOID = "message_void"
+    # The giver's side of a kudos_void: their `kudos_given` count goes back down (0 points, as giving has).
+    KUDOS_GIVEN_VOID = "kudos_given_void"
     # Admin tools, each a row (never an edit): points added or taken with a reason; a member's giving stopped
     # and allowed again (0 points, the reason and who).
     ADJUSTMENT = "adjustment"

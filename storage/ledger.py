@@ -68,7 +68,7 @@ _COUNTER_COLUMNS = ("kudos_received", "kudos_given", "messages")
 _TOTALS_COLUMNS = ("community_id", "bucket", "member_id", "points", *_COUNTER_COLUMNS)
 # Each counted kind's steps in the counter columns (kudos_received, kudos_given, messages), in that order;
 # a void takes 1 back from what it voids.
-_VOIDED = {"kudos_void": "kudos_received", "message_void": "message"}
+_VOIDED = {"kudos_void": "kudos_received", "kudos_given_void": "kudos_given", "message_void": "message"}
 _STEPS = {**{kind: (kind, 1) for kind in _COUNTERS}, **{void: (kind, -1) for void, kind in _VOIDED.items()}}
 _COUNTS_OF = {
     kind: tuple(step if _COUNTERS[counted] == column else 0 for column in _COUNTER_COLUMNS)

@@ -51,12 +51,31 @@ def _until(delta: timedelta) -> str:
 _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOID}
 
 
-def _void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
-    """The row taking `row`'s points back. It counts in the periods `row` counted in (its time), and its key
-    makes it happen once, however often the removal or deletion is delivered. Tagged kudos leave their tags'
-    boards too (the tags read from the reason, against today's tag list)."""
-    tags = tags_in(row.reason, settings.of(RecognitionSettings)) if row.kind == Kind.KUDOS_RECEIVED else ()
-    return replace(_untagged_void(community_id, row, settings, why), tags=tags)
+def _voids(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> list[Award]:
+    """The rows taking `row` back: its points (counted in the periods `row` counted in: its time), and for kudos
+    the giver's `kudos_given` count too. Their keys make it happen once, however often the removal or deletion
+    is delivered. Tagged kudos leave their tags' boards too (the tags read from the reason, against today's tag
+    list)."""
+    if row.kind != Kind.KUDOS_RECEIVED:
+        return [_untagged_void(community_id, row, settings, why)]
+    taken = replace(
+        _untagged_void(community_id, row, settings, why), tags=tags_in(row.reason, settings.of(RecognitionSettings))
+    )
+    if row.actor_id is None:  # the giver's data was deleted, their `kudos_given` row with it
+        return [taken]
+    given = award(
+        settings,
+        community_id,
+        row.actor_id,
+        Kind.KUDOS_GIVEN_VOID,
+        0,
+        f"void:{row.idempotency_key}:given",
+        row.created_at,
+        actor_id=row.member_id,
+        reason=why,
+        channel=row.channel,
+    )
+    return [taken, given]
 
 
 def _untagged_void(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> Award:
@@ -232,8 +251,9 @@ class RecognitionService:
             found = await ledger.rows_by_keys(session, admin.community_id, [key] if key else [])
             if not found:
                 raise UserError(f"There are no kudos #{kudos_id} in this community.")
-            void = replace(_void(admin.community_id, found[0], settings, reason), actor_id=admin.id)
-            if not await ledger.record(session, [void]):
+            taken, *given = _voids(admin.community_id, found[0], settings, reason)
+            void = replace(taken, actor_id=admin.id)
+            if not await ledger.record(session, [void, *given]):
                 raise UserError(f"Kudos #{kudos_id} are void already.")
         names = await self.services.identity.members_by_id([found[0].member_id])
         return (names[found[0].member_id].name if found[0].member_id in names else "the member"), void
@@ -320,7 +340,7 @@ class RecognitionService:
             found = await ledger.rows_by_keys(session, giver.community_id, [key])
             if not found or now - found[0].created_at > grace:
                 return []
-            return await ledger.record(session, [_void(giver.community_id, found[0], settings, "reaction removed")])
+            return await ledger.record(session, _voids(giver.community_id, found[0], settings, "reaction removed"))
 
     async def message_deleted(
         self, community_id: int, channel: str, message_id: str, settings: CommunitySettings
@@ -331,7 +351,9 @@ class RecognitionService:
         async with self.services.db.write() as session:
             keys = await recognition.reaction_keys(session, community_id, channel, message_id)
             found = await ledger.rows_by_keys(session, community_id, [*keys, f"message:{channel}:{message_id}"])
-            voids = [_void(community_id, row, settings, "message deleted") for row in found if row.points]
+            voids = [
+                void for row in found if row.points for void in _voids(community_id, row, settings, "message deleted")
+            ]
             return await ledger.record(session, voids)
 
     def activity_award(

@@ -25,6 +25,37 @@ async def test_reaction_gives_kudos_once_and_removal_within_grace_takes_it_back(
     assert [row[:2] for row in await ledger_rows(console.platform.hearth, "kudos_void")] == [("bob", -10)]
 
 
+async def test_kudos_taken_back_leave_the_givers_kudos_given_too(console: ConsoleDriver) -> None:
+    """A tester's hand count: alice gave three kudos and one of each way of taking back happened; her card said
+    "Kudos given: 3" while each receiver's "Kudos received" had dropped."""
+    said = await console.run(
+        """
+        @admin is admin
+        @bob: here is how to fix the build
+        @carol: and here is the test
+        @dave: spam for kudos
+        @alice reacts 🙌 to @bob
+        @alice reacts 🙌 to @carol
+        @alice reacts 🙌 to @dave
+        @alice: /kudos @erin thanks for the review
+        @alice removes 🙌 from @bob
+        @dave deletes last message
+        @erin: /rank @alice
+        """
+    )
+    assert "Kudos given: 2" in said  # carol's and erin's stand
+    assert "kudos #7" in said  # erin's
+    said = await console.run("@admin: /recognition void 7 not a real review\n@erin: /rank @alice")
+    assert "Kudos given: 1" in said
+    said = await console.run("@admin: /recognition void 7 again\n@erin: /rank @alice")
+    assert "void already" in said and "Kudos given: 1" in said
+    assert [row[:2] for row in await ledger_rows(console.platform.hearth, "kudos_given_void")] == [
+        ("alice", 0),
+        ("alice", 0),
+        ("alice", 0),
+    ]
+
+
 async def test_removal_after_the_grace_period_leaves_the_kudos(console: ConsoleDriver) -> None:
     said = await console.run(
         """

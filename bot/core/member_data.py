@@ -41,6 +41,9 @@ class Reference:
     model: type[SQLModel]
     column: str
     on_delete: OnDelete = OnDelete.DELETE
+    # A row of the community's history (daily counts, a newcomer's first week): anonymising a departed member
+    # keeps it, pointing at their anonymised member row, as the ledger's rows are kept; deleting them deletes it.
+    history: bool = False
 
     @property
     def table(self) -> Table:
@@ -58,6 +61,7 @@ class MemberData:
     references: tuple[Reference, ...]
     export: Export
     delete: Delete
+    anonymise: Delete  # what anonymising a departed member removes (`delete` without the history rows)
 
 
 def by_references(db: Database, references: Iterable[Reference]) -> MemberData:
@@ -74,16 +78,19 @@ def by_references(db: Database, references: Iterable[Reference]) -> MemberData:
                 found.setdefault(ref.table.name, []).extend(_plain(row._mapping) for row in rows)
         return found
 
-    async def remove(member_id: int) -> None:
+    async def remove(member_id: int, references: tuple[Reference, ...] = refs) -> None:
         async with db.write() as session:
-            for ref in refs:
+            for ref in references:
                 column: Column[Any] = ref.table.c[ref.column]
                 if ref.on_delete is OnDelete.DELETE:
                     await session.execute(delete(ref.table).where(column == member_id))
                 else:
                     await session.execute(update(ref.table).where(column == member_id).values({ref.column: None}))
 
-    return MemberData(refs, export, remove)
+    async def anonymise(member_id: int) -> None:
+        await remove(member_id, tuple(ref for ref in refs if not ref.history))
+
+    return MemberData(refs, export, remove, anonymise)
 
 
 def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -106,3 +113,10 @@ async def delete_member(hooks: Mapping[str, MemberData | None], member_id: int) 
     """Each cog deletes what it keeps about one member. Fails before deleting anything if a cog is unhandled."""
     for _cog, found in _hooks(hooks):
         await found.delete(member_id)
+
+
+async def anonymise_member(hooks: Mapping[str, MemberData | None], member_id: int) -> None:
+    """Each cog deletes what it keeps about one departed member but its history rows (`Reference.history`). Fails
+    before deleting anything if a cog is unhandled."""
+    for _cog, found in _hooks(hooks):
+        await found.anonymise(member_id)

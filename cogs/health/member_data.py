@@ -14,10 +14,13 @@ from storage.health_models import (
     LadderVolunteer,
 )
 
+# A departed member's daily counts and newcomer record stay when they are anonymised: retention by join week and
+# time to first response count them as the community's history (a cohort that lost them no longer looked
+# better for it); `/mydata delete` deletes them.
 REFERENCES = (
-    Reference(HealthMemberDay, "member_id"),
-    Reference(HealthNewcomer, "first_reply_by", OnDelete.FORGET),
-    Reference(HealthNewcomer, "member_id"),
+    Reference(HealthMemberDay, "member_id", history=True),
+    Reference(HealthNewcomer, "first_reply_by", OnDelete.FORGET, history=True),
+    Reference(HealthNewcomer, "member_id", history=True),
     Reference(HealthOutreach, "by_id", OnDelete.FORGET),
     Reference(HealthOutreach, "member_id"),
     Reference(LadderInvitation, "invited_by", OnDelete.FORGET),

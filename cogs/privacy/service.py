@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.member_data import MemberData, delete_member, export_member
+from bot.core.member_data import MemberData, anonymise_member, delete_member, export_member
 from bot.core.refs import Member
 from bot.core.services import Services
 from storage import lifecycle
@@ -107,7 +107,7 @@ class DataRights:
     async def anonymise(self, member_id: int) -> None:
         hooks = {cog: found for cog, found in self._hooks().items() if cog != LEDGER_COG}
         await self.services.activity.flush()
-        await delete_member(hooks, member_id)
+        await anonymise_member(hooks, member_id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
             await lifecycle.anonymise_member_row(session, member_id)

@@ -498,3 +498,16 @@ async def test_a_member_who_left_is_neither_invited_to_a_role_nor_noted_as_reach
     said = await console.run("@alice joins\n@mod: /ladder invite @alice mentor\n@mod: /health reached-out @alice")
     assert "[dm @alice] Hi @alice! @mod invites you to be a mentor" in said
     assert "Noted: you reached out to @alice" in said
+
+
+async def test_retention_still_counts_a_leaver_once_their_data_is_anonymised(console: ConsoleDriver) -> None:
+    """A tester's hand count: once `departed_retention` anonymised a newcomer who left, their cohort lost them
+    and its retention rose (`(1): 100%` for a week of two where one came back)."""
+    await console.run(
+        "@admin is admin\n@gil joins\n@gil: hello, I am gil\n@ivy joins\n@ivy: hello, I am ivy\n"
+        "wait 7d\n@gil: a week on\nwait 1d\n@ivy leaves"
+    )
+    before = await console.run("@admin: /health show 30d")
+    assert "02 Mar (2): 50%" in before  # the week of Monday 2 March: gil came back in the next, ivy did not
+    said = await console.run("wait 31d\n@admin: /health show 90d")
+    assert "02 Mar (2): 50%" in said

@@ -22,7 +22,7 @@ from bot.platforms.console import CLOCK_FROM, CLOCK_UNTIL, CLOCK_YEARS, ScriptEr
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
-from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, unknown_settings
+from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, masked_url, unknown_settings
 from storage import identity, lifecycle
 from storage.engine import Database, sqlite_file
 
@@ -149,7 +149,8 @@ def migrate() -> None:
             await db.dispose()
 
     done = {"built": "built new", "upgraded": "upgraded", "current": "nothing to do"}[asyncio.run(upgrade())]
-    typer.echo(f"database is up to date: {settings.database_url} ({done})")
+    # Said as the log and every error say it: the password hidden, since this line lands in deploy logs too.
+    typer.echo(f"database is up to date: {masked_url(settings.database_url)} ({done})")
 
 
 class ManifestFormat(StrEnum):

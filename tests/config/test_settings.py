@@ -343,6 +343,34 @@ def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
     assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]
 
 
+def test_hearth_migrate_does_not_print_the_database_password(tmp_path: Path) -> None:
+    """`hearth migrate` printed DATABASE_URL as given, password and all, where its errors and the log hide it
+    (a tester's finding): the line lands in deploy logs. The database is a stand-in that is already up to date,
+    so no PostgreSQL server is needed."""
+    stand_in = (
+        "import bot.cli\n"
+        "class Db:\n"
+        "    async def migrate(self): return 'current'\n"
+        "    async def dispose(self): pass\n"
+        "bot.cli.Database.open = staticmethod(lambda url: Db())\n"
+        "bot.cli.main()\n"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    url = "postgresql+asyncpg://hearth:s3cret@db.example:5432/hearth"
+    done = subprocess.run(
+        [sys.executable, "-c", stand_in, "migrate"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), "DATABASE_URL": url},
+    )
+    assert done.stdout.splitlines() == [
+        "database is up to date: postgresql+asyncpg://hearth:***@db.example:5432/hearth (nothing to do)"
+    ], done.stderr
+
+
 def test_on_off_flags_show_no_value_placeholder_in_help(tmp_path: Path) -> None:
     """`--dry-run <bool>` read as if the flag took a value (a tester's finding)."""
     manifest = _hearth(tmp_path, "slack-manifest", "--help", COLUMNS="200").stdout

@@ -176,6 +176,18 @@ def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_passwor
         load_settings(database_url="postgres://me:secret@db/hearth")
 
 
+def test_a_sqlite_url_naming_no_file_is_refused(clean_env: Path) -> None:
+    """`sqlite+aiosqlite:///` (what `sqlite+aiosqlite:///${DB}` gives with DB unset) opened a private in-memory
+    database: Hearth ran, and everything it kept was gone at the next stop (a tester's finding)."""
+    for url in ("sqlite+aiosqlite:///", "sqlite+aiosqlite://"):
+        with pytest.raises(SettingsError) as refused:
+            load_settings(database_url=url)
+        assert str(refused.value) == (
+            f"DATABASE_URL={url}: names no database file; expected sqlite+aiosqlite:///path/to/hearth.db"
+        )
+    assert load_settings(database_url="sqlite+aiosqlite:///:memory:").sqlite_path() is None  # asked for by name
+
+
 def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
     return subprocess.run(

@@ -317,6 +317,17 @@ async def test_retention_off_keeps_departed_members(console: ConsoleDriver, hear
     assert "not a valid value" in said
 
 
+async def test_retention_zero_is_off_as_every_zero_duration_is(console: ConsoleDriver, hearth: Hearth) -> None:
+    """`0` is off in any unit (README), and off keeps departed members' data; `departed_retention 0` read as no
+    time at all anonymised them at the next hourly sweep, and the reply said `0 seconds` (a tester's finding)."""
+    said = await console.run("@mod is admin\n@mod: /config set departed_retention 0")
+    assert "Done: `departed_retention` 30 days → off." in said
+    said = await console.run("@mod: /config set departed_retention 0d")
+    assert "`departed_retention` was off already; nothing changed." in said
+    await console.run("@alice: hi\n@alice leaves\nwait 2h")
+    assert await member_row(hearth, "alice") is not None
+
+
 # -- community removal -----------------------------------------------------------------------------------
 async def test_a_removed_community_is_deleted_after_the_grace_period(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run(

@@ -240,6 +240,28 @@ def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tm
         assert (done.returncode, done.stderr.splitlines()) == (CONFIG_ERROR_EXIT, [said]), args
 
 
+def test_another_programs_database_stops_every_command_with_one_line(tmp_path: Path) -> None:
+    """DATABASE_URL pointed at another program's SQLite file, with a `member` table of its own: Hearth tried to
+    build its tables there and stopped at the first shared name with a traceback of some 400 lines (a tester's
+    finding). The file is left as it was."""
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        connection.execute("CREATE TABLE member (id INTEGER PRIMARY KEY, nick TEXT)")
+        connection.execute("CREATE TABLE season (id INTEGER PRIMARY KEY)")
+    connection.close()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
+    said = (
+        f"error: DATABASE_URL={url}: the database is not Hearth's: it has tables named as Hearth's (member, season) "
+        "but no record of Hearth's migrations; point DATABASE_URL at Hearth's database or a new one"
+    )
+    for args in (["migrate"], ["run", "--platform", "console"]):
+        done = _hearth(tmp_path, *args, DATABASE_URL=url)
+        assert (done.returncode, done.stderr.splitlines()) == (CONFIG_ERROR_EXIT, [said]), args
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    connection.close()
+    assert sorted(tables) == ["member", "season"]
+
+
 def test_a_misspelt_setting_is_named_with_the_setting_it_resembles(tmp_path: Path) -> None:
     """Settings are read by exact name: without a word, a misspelt token or database left Hearth on its default
     (the console, data/hearth.db). Other variables of the environment or `.env` are none of Hearth's business."""

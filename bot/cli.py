@@ -263,8 +263,9 @@ def points_import(
         bool, typer.Option("--dry-run", help="Check the file and say what it would do", metavar="")
     ] = False,
 ) -> None:
-    """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
-    file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
+    """Import members' points from another bot (MEE6 and others) as audited adjustments.
+
+    Running the same file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
     settings = _load_settings()
     chosen = platform.value if isinstance(platform, Enum) else None
     try:

@@ -411,3 +411,12 @@ def test_on_off_flags_show_no_value_placeholder_in_help(tmp_path: Path) -> None:
     points = _hearth(tmp_path, "points", "import", "--help", COLUMNS="200").stdout
     assert re.search(r"--http\s+HTTP mode", manifest), manifest
     assert re.search(r"--dry-run\s+Check the file", points), points
+
+
+def test_a_group_lists_its_commands_in_whole_lines(tmp_path: Path) -> None:
+    """`hearth points --help` listed `import` as "... as audited adjustments; running the same" and "file again
+    adds nothing ..." on the next line, however wide the terminal: the docstring's own line break (a tester's
+    finding). A command's summary is its docstring's first paragraph."""
+    listing = _hearth(tmp_path, "points", "--help", COLUMNS="200").stdout
+    summary = r"│ import\s+Import members' points from another bot \(MEE6 and others\) as audited adjustments\.\s+│"
+    assert re.search(summary, listing), listing

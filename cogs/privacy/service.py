@@ -23,13 +23,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.member_data import MemberData, delete_member, export_member
+from bot.core.member_data import MemberData, by_references, delete_member, export_member
 from bot.core.refs import Member
 from bot.core.services import Services
 from storage import lifecycle
+from storage.engine import Database
 
 # The ledger's rows are the community's history: anonymising a departed member keeps them (deleting does not).
+# The ledger's cog keeps more about a member (which message their reaction thanked, the level announced): that
+# goes as every other cog's data does.
 LEDGER_COG = "cogs.recognition"
+LEDGER_TABLES = frozenset({"contribution", "member_total"})
 EXPORT_FORMAT = 1
 # The free-text column of the ledger: other members' words, which may name anyone by mention.
 REASON = "reason"
@@ -105,7 +109,7 @@ class DataRights:
         self.services.identity.forget(member.id)
 
     async def anonymise(self, member_id: int) -> None:
-        hooks = {cog: found for cog, found in self._hooks().items() if cog != LEDGER_COG}
+        hooks = {cog: _beyond_history(self.services.db, cog, found) for cog, found in self._hooks().items()}
         await self.services.activity.flush()
         await delete_member(hooks, member_id)
         async with self.services.db.write() as session:
@@ -175,6 +179,14 @@ def _who(row: lifecycle.HistoryRow) -> tuple[str | None, str]:
 def _csv_safe(text: str) -> str:
     """A display name starting like a formula would run as one in a spreadsheet: quote it."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _beyond_history(db: Database, cog: str, found: MemberData | None) -> MemberData | None:
+    """A cog's hooks as anonymising runs them: the ledger's cog's without the ledger's tables (the community's
+    history), every other cog's as they are. The ledger's cog declares plain references (`by_references`)."""
+    if cog != LEDGER_COG or found is None:
+        return found
+    return by_references(db, (ref for ref in found.references if ref.table.name not in LEDGER_TABLES))
 
 
 def _plain(row: Mapping[str, Any]) -> dict[str, Any]:

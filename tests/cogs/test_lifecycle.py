@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Hearth
-from storage.models import Community, Contribution, Member, MemberTotal
+from storage.models import Community, Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
 INTROS = """
@@ -299,6 +299,35 @@ async def test_departed_members_are_anonymised_after_the_retention_not_before(
     # her points stay in the community's history, her introduction is gone
     assert (await ledger_rows(hearth, "kudos_received"))[0][1] == 10
     assert "@alice" not in await console.run("@bob: /match")
+    await totals_match_ledger(hearth)
+
+
+async def test_anonymising_deletes_the_ledger_cogs_data_beyond_the_ledger(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """Anonymising left the whole recognition cog's data alone, not only the ledger: which of her messages a
+    reaction thanked (channel and message ids, which name her on the platform) and the level announced to her
+    stayed (a tester's finding). Her contributions stay, the community's history."""
+    await console.run(
+        "@mod is admin\n@alice: my first post\n@bob reacts 🙌 to @alice\n@mod: /points adjust @alice 100 moved"
+    )
+    alice = await member_row(hearth, "alice")
+    assert alice is not None
+
+    async def rows_of_alice() -> dict[str, int]:
+        async with hearth.db.read() as session:
+            return {
+                table.name: (await session.execute(select(func.count()).where(column == alice.id))).scalar_one()
+                for table, column in (
+                    (ReactionKudos.__table__, ReactionKudos.__table__.c.receiver_id),  # type: ignore[attr-defined]
+                    (LevelAnnounced.__table__, LevelAnnounced.__table__.c.member_id),  # type: ignore[attr-defined]
+                    (Contribution.__table__, Contribution.__table__.c.member_id),  # type: ignore[attr-defined]
+                )
+            }
+
+    assert await rows_of_alice() == {"reaction_kudos": 1, "level_announced": 1, "contribution": 2}
+    await console.run("@alice leaves\nwait 31d")  # her message's point is written by then
+    assert await rows_of_alice() == {"reaction_kudos": 0, "level_announced": 0, "contribution": 3}
     await totals_match_ledger(hearth)
 
 

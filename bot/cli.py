@@ -22,7 +22,7 @@ from bot.platforms.console import CLOCK_FROM, CLOCK_UNTIL, CLOCK_YEARS, ScriptEr
 from bot.platforms.slack.manifest import PLACEHOLDER_URL, build_manifest, checked_request_url
 from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
-from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, unknown_settings
+from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, masked_url, unknown_settings
 from storage import identity, lifecycle
 from storage.engine import Database, sqlite_file
 
@@ -149,7 +149,8 @@ def migrate() -> None:
             await db.dispose()
 
     done = {"built": "built new", "upgraded": "upgraded", "current": "nothing to do"}[asyncio.run(upgrade())]
-    typer.echo(f"database is up to date: {settings.database_url} ({done})")
+    # Said as the log and every error say it: the password hidden, since this line lands in deploy logs too.
+    typer.echo(f"database is up to date: {masked_url(settings.database_url)} ({done})")
 
 
 class ManifestFormat(StrEnum):
@@ -262,8 +263,9 @@ def points_import(
         bool, typer.Option("--dry-run", help="Check the file and say what it would do", metavar="")
     ] = False,
 ) -> None:
-    """Import members' points from another bot (MEE6 and others) as audited adjustments; running the same
-    file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
+    """Import members' points from another bot (MEE6 and others) as audited adjustments.
+
+    Running the same file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
     settings = _load_settings()
     chosen = platform.value if isinstance(platform, Enum) else None
     try:

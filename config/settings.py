@@ -85,13 +85,17 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         try:
-            driver = make_url(value).drivername
+            url = make_url(value)
         except ArgumentError:
-            driver = None
-        if driver not in DATABASE_DRIVERS:
+            url = None
+        if url is None or url.drivername not in DATABASE_DRIVERS:
             raise ValueError(
                 "expected sqlite+aiosqlite:///path/to/hearth.db or postgresql+asyncpg://user:password@host:5432/db"
             )
+        if url.drivername.startswith("sqlite") and not url.database:
+            # SQLite opens an empty path as a private in-memory database: everything kept would be gone at the
+            # next stop, without a word. `sqlite+aiosqlite:///${DB}` with DB unset reads so. `:memory:` is asked.
+            raise ValueError("names no database file; expected sqlite+aiosqlite:///path/to/hearth.db")
         return value
 
     @field_validator("hearth_log_level")

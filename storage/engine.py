@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.util import await_
@@ -281,6 +281,15 @@ class Database:
             applied = await _applied(connection)
             if applied == _heads():
                 return "current"
+            if not applied and (taken := await _taken_tables(connection)):
+                # Another program's database (DATABASE_URL pointed at the wrong file): building Hearth's tables
+                # beside its own failed on the first name they share, with a traceback of hundreds of lines.
+                url = self.engine.url.render_as_string(hide_password=True)
+                named = ", ".join(taken[:3]) + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
+                raise SettingsError(
+                    f"DATABASE_URL={url}: the database is not Hearth's: it has tables named as Hearth's ({named}) "
+                    "but no record of Hearth's migrations; point DATABASE_URL at Hearth's database or a new one"
+                )
             if unknown := applied - _revisions():
                 # Alembic would fail with a traceback ("No such revision"): a newer Hearth migrated this database
                 # (a rollback to an older version), and this one cannot tell what its tables hold.
@@ -343,6 +352,23 @@ async def _applied(connection: AsyncConnection) -> set[str]:
     applied = await connection.run_sync(read)
     await connection.rollback()
     return applied
+
+
+async def _taken_tables(connection: AsyncConnection) -> list[str]:
+    """The names of Hearth's tables the database already has, sorted: a database with none of Hearth's
+    migrations applied is new to Hearth, so a table of one of those names belongs to another program."""
+    from sqlmodel import SQLModel
+
+    # Imported for their side effect: each registers its tables on SQLModel.metadata.
+    import storage.health_models
+    import storage.models  # noqa: F401
+
+    def read(sync_connection: Connection) -> list[str]:
+        return sorted(set(inspect(sync_connection).get_table_names()) & set(SQLModel.metadata.tables))
+
+    taken = await connection.run_sync(read)
+    await connection.rollback()
+    return taken
 
 
 def alembic_config() -> Config:

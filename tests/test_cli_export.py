@@ -54,6 +54,21 @@ def test_export_prints_the_history_as_csv_or_json(tmp_path: Path) -> None:
     assert "Traceback" not in unknown.stderr
 
 
+def test_an_anonymised_member_is_a_former_member_in_json_as_in_csv(tmp_path: Path) -> None:
+    """The JSON export named an anonymised member by the random placeholder stored as their id
+    (`former-3e0af10c…`, no platform's) and an empty name, where the CSV and the README say `(former member)`
+    (a tester's finding)."""
+    script = "@bob: /kudos @alice thanks\n@alice leaves\nwait 31d\n"
+    assert hearth(tmp_path, "console", "--start", "2026-03-04T12:00:00+00:00", stdin=script).returncode == 0
+    as_json = json.loads(hearth(tmp_path, "export", "--community", "console", "--format", "json").stdout)
+    as_csv = list(csv.DictReader(io.StringIO(hearth(tmp_path, "export", "--community", "console").stdout)))
+    assert [(row["member_id"], row["member"], row["kind"]) for row in as_json] == [
+        (None, "(former member)", "kudos_received"),
+        ("bob", "bob", "kudos_given"),
+    ]
+    assert [(row["member_id"], row["member"]) for row in as_csv] == [("", "(former member)"), ("bob", "bob")]
+
+
 def test_export_from_a_database_that_is_not_there_creates_none(tmp_path: Path) -> None:
     """A mistyped DATABASE_URL made an empty database (and its folder) and answered that the community was not
     there, leaving the operator to wonder where its history went."""

@@ -87,8 +87,10 @@ class UnknownPlatform(SettingsError):
 
 
 def choose(name: str, **overrides: object) -> tuple[Platform, Any]:
-    """The platform `name` names (`auto`: the first whose settings detect it) and its settings."""
+    """The platform `name` names, case aside (`auto`: the first whose settings detect it) and its settings."""
     platforms = registered()
+    # Read as HEARTH_COGS and HEARTH_LOG_LEVEL are: `HEARTH_PLATFORM=Console` was refused naming the choices.
+    name = name.strip().lower()
     if name != "auto":
         if name not in platforms:
             raise UnknownPlatform(f"HEARTH_PLATFORM is {name!r}; choose auto or one of: {', '.join(platforms)}")

@@ -28,8 +28,6 @@ from bot.core.refs import Member
 from bot.core.services import Services
 from storage import lifecycle
 
-# The ledger's rows are the community's history: anonymising a departed member keeps them (deleting does not).
-LEDGER_COG = "cogs.recognition"
 EXPORT_FORMAT = 1
 # The free-text column of the ledger: other members' words, which may name anyone by mention.
 REASON = "reason"
@@ -105,9 +103,9 @@ class DataRights:
         self.services.identity.forget(member.id)
 
     async def anonymise(self, member_id: int) -> None:
-        hooks = {cog: found for cog, found in self._hooks().items() if cog != LEDGER_COG}
         await self.services.activity.flush()
-        await anonymise_member(hooks, member_id)
+        # Every cog's data but the community's history (the ledger, health's daily counts: `Reference.history`).
+        await anonymise_member(self._hooks(), member_id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
             await lifecycle.anonymise_member_row(session, member_id)
@@ -132,12 +130,12 @@ def history_csv(rows: list[lifecycle.HistoryRow]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["created_at", "member_id", "member", "kind", "points", "channel"])
     for row in rows:
-        former = (row.member_external_id or "").startswith("former-")
+        member_id, name = _who(row)
         writer.writerow(
             [
                 row.created_at.isoformat(),
-                "" if former else row.member_external_id,
-                "(former member)" if former else _csv_safe(row.member_name),
+                member_id or "",
+                _csv_safe(name),
                 row.kind,
                 row.points,
                 row.channel or "",
@@ -147,12 +145,13 @@ def history_csv(rows: list[lifecycle.HistoryRow]) -> bytes:
 
 
 def history_json(rows: list[lifecycle.HistoryRow]) -> bytes:
+    """The same as `history_csv`, as a JSON list of objects (no id is null, not empty)."""
     return json.dumps(
         [
             {
                 "created_at": row.created_at.isoformat(),
-                "member_id": row.member_external_id,
-                "member": row.member_name,
+                "member_id": (who := _who(row))[0],
+                "member": who[1],
                 "kind": row.kind,
                 "points": row.points,
                 "channel": row.channel,
@@ -161,6 +160,14 @@ def history_json(rows: list[lifecycle.HistoryRow]) -> bytes:
         ],
         indent=2,
     ).encode()
+
+
+def _who(row: lifecycle.HistoryRow) -> tuple[str | None, str]:
+    """A row's member as the export names them: (platform id, name), or (None, "(former member)") for an
+    anonymised one, whose stored id is a random placeholder of no platform's and whose name is gone."""
+    if (row.member_external_id or "").startswith("former-"):
+        return None, "(former member)"
+    return row.member_external_id, row.member_name
 
 
 def _csv_safe(text: str) -> str:

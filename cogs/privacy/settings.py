@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from config.community import Section
+from config.community import STORED, Section
 from config.durations import format_duration, parse_duration
 
 
@@ -24,15 +24,20 @@ class PrivacySettings(Section):
 
     @field_validator("departed_retention")
     @classmethod
-    def _duration_or_off(cls, value: str) -> str:
+    def _duration_or_off(cls, value: str, info: ValidationInfo) -> str:
         cleaned = value.strip().lower()
         if cleaned == "off":
             return cleaned
         try:
-            parse_duration(cleaned)
+            duration = parse_duration(cleaned)
         except ValueError:
             raise ValueError("a duration like `30d` or `2w`, or `off` to keep departed members' data") from None
-        return format_duration(parse_duration(cleaned))  # kept in words, as /config shows every duration
+        if not duration and info.context is not STORED:
+            # `0` is off in any unit, as for every duration setting, and the reply says `off`. Read as no time at
+            # all it anonymised every departed member at the next hourly sweep, for good (a tester's finding).
+            # A zero stored before stays as it was: whoever set it has seen its effect since.
+            return "off"
+        return format_duration(duration)  # kept in words, as /config shows every duration
 
     def retention(self) -> timedelta | None:
         """None: kept for good."""

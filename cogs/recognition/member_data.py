@@ -8,10 +8,12 @@ from bot.core.member_data import MemberData, OnDelete, Reference, by_references
 from bot.core.services import Services
 from storage.models import Contribution, LevelAnnounced, MemberTotal, ReactionKudos
 
+# The ledger and its totals are the community's history: anonymising a departed member keeps them (counted for
+# nobody); which messages their reactions thanked and the level announced go, as `/mydata delete` deletes all.
 REFERENCES = (
-    Reference(Contribution, "member_id"),
-    Reference(Contribution, "actor_id", OnDelete.FORGET),
-    Reference(MemberTotal, "member_id"),
+    Reference(Contribution, "member_id", history=True),
+    Reference(Contribution, "actor_id", OnDelete.FORGET, history=True),
+    Reference(MemberTotal, "member_id", history=True),
     # Which message a member's reaction thanked: theirs as giver or receiver; the kudos row itself stays.
     Reference(ReactionKudos, "giver_id"),
     Reference(ReactionKudos, "receiver_id"),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Hearth
-from storage.models import Community, Contribution, Member, MemberTotal
+from storage.models import Community, Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
 INTROS = """
@@ -302,6 +302,35 @@ async def test_departed_members_are_anonymised_after_the_retention_not_before(
     await totals_match_ledger(hearth)
 
 
+async def test_anonymising_deletes_the_ledger_cogs_data_beyond_the_ledger(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """Anonymising left the whole recognition cog's data alone, not only the ledger: which of her messages a
+    reaction thanked (channel and message ids, which name her on the platform) and the level announced to her
+    stayed (a tester's finding). Her contributions stay, the community's history."""
+    await console.run(
+        "@mod is admin\n@alice: my first post\n@bob reacts 🙌 to @alice\n@mod: /points adjust @alice 100 moved"
+    )
+    alice = await member_row(hearth, "alice")
+    assert alice is not None
+
+    async def rows_of_alice() -> dict[str, int]:
+        async with hearth.db.read() as session:
+            return {
+                table.name: (await session.execute(select(func.count()).where(column == alice.id))).scalar_one()
+                for table, column in (
+                    (ReactionKudos.__table__, ReactionKudos.__table__.c.receiver_id),  # type: ignore[attr-defined]
+                    (LevelAnnounced.__table__, LevelAnnounced.__table__.c.member_id),  # type: ignore[attr-defined]
+                    (Contribution.__table__, Contribution.__table__.c.member_id),  # type: ignore[attr-defined]
+                )
+            }
+
+    assert await rows_of_alice() == {"reaction_kudos": 1, "level_announced": 1, "contribution": 2}
+    await console.run("@alice leaves\nwait 31d")  # her message's point is written by then
+    assert await rows_of_alice() == {"reaction_kudos": 0, "level_announced": 0, "contribution": 3}
+    await totals_match_ledger(hearth)
+
+
 async def test_coming_back_before_the_retention_keeps_everything(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run("@bob: /kudos @alice thanks\n@alice leaves\nwait 20d\n@alice joins\nwait 40d")
     assert await member_row(hearth, "alice") is not None
@@ -315,6 +344,17 @@ async def test_retention_off_keeps_departed_members(console: ConsoleDriver, hear
     assert await member_row(hearth, "alice") is not None
     said = await console.run("@mod: /config set departed_retention soon")
     assert "not a valid value" in said
+
+
+async def test_retention_zero_is_off_as_every_zero_duration_is(console: ConsoleDriver, hearth: Hearth) -> None:
+    """`0` is off in any unit (README), and off keeps departed members' data; `departed_retention 0` read as no
+    time at all anonymised them at the next hourly sweep, and the reply said `0 seconds` (a tester's finding)."""
+    said = await console.run("@mod is admin\n@mod: /config set departed_retention 0")
+    assert "Done: `departed_retention` 30 days → off." in said
+    said = await console.run("@mod: /config set departed_retention 0d")
+    assert "`departed_retention` was off already; nothing changed." in said
+    await console.run("@alice: hi\n@alice leaves\nwait 2h")
+    assert await member_row(hearth, "alice") is not None
 
 
 # -- community removal -----------------------------------------------------------------------------------

@@ -176,6 +176,18 @@ def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_passwor
         load_settings(database_url="postgres://me:secret@db/hearth")
 
 
+def test_a_sqlite_url_naming_no_file_is_refused(clean_env: Path) -> None:
+    """`sqlite+aiosqlite:///` (what `sqlite+aiosqlite:///${DB}` gives with DB unset) opened a private in-memory
+    database: Hearth ran, and everything it kept was gone at the next stop (a tester's finding)."""
+    for url in ("sqlite+aiosqlite:///", "sqlite+aiosqlite://"):
+        with pytest.raises(SettingsError) as refused:
+            load_settings(database_url=url)
+        assert str(refused.value) == (
+            f"DATABASE_URL={url}: names no database file; expected sqlite+aiosqlite:///path/to/hearth.db"
+        )
+    assert load_settings(database_url="sqlite+aiosqlite:///:memory:").sqlite_path() is None  # asked for by name
+
+
 def _hearth(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
     return subprocess.run(
@@ -226,6 +238,28 @@ def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tm
     for args in (["migrate"], ["export", "--community", "console"], ["run", "--platform", "console"]):
         done = _hearth(tmp_path, *args, DATABASE_URL=url)
         assert (done.returncode, done.stderr.splitlines()) == (CONFIG_ERROR_EXIT, [said]), args
+
+
+def test_another_programs_database_stops_every_command_with_one_line(tmp_path: Path) -> None:
+    """DATABASE_URL pointed at another program's SQLite file, with a `member` table of its own: Hearth tried to
+    build its tables there and stopped at the first shared name with a traceback of some 400 lines (a tester's
+    finding). The file is left as it was."""
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        connection.execute("CREATE TABLE member (id INTEGER PRIMARY KEY, nick TEXT)")
+        connection.execute("CREATE TABLE season (id INTEGER PRIMARY KEY)")
+    connection.close()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
+    said = (
+        f"error: DATABASE_URL={url}: the database is not Hearth's: it has tables named as Hearth's (member, season) "
+        "but no record of Hearth's migrations; point DATABASE_URL at Hearth's database or a new one"
+    )
+    for args in (["migrate"], ["run", "--platform", "console"]):
+        done = _hearth(tmp_path, *args, DATABASE_URL=url)
+        assert (done.returncode, done.stderr.splitlines()) == (CONFIG_ERROR_EXIT, [said]), args
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    connection.close()
+    assert sorted(tables) == ["member", "season"]
 
 
 def test_a_misspelt_setting_is_named_with_the_setting_it_resembles(tmp_path: Path) -> None:
@@ -343,9 +377,46 @@ def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
     assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]
 
 
+def test_hearth_migrate_does_not_print_the_database_password(tmp_path: Path) -> None:
+    """`hearth migrate` printed DATABASE_URL as given, password and all, where its errors and the log hide it
+    (a tester's finding): the line lands in deploy logs. The database is a stand-in that is already up to date,
+    so no PostgreSQL server is needed."""
+    stand_in = (
+        "import bot.cli\n"
+        "class Db:\n"
+        "    async def migrate(self): return 'current'\n"
+        "    async def dispose(self): pass\n"
+        "bot.cli.Database.open = staticmethod(lambda url: Db())\n"
+        "bot.cli.main()\n"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    url = "postgresql+asyncpg://hearth:s3cret@db.example:5432/hearth"
+    done = subprocess.run(
+        [sys.executable, "-c", stand_in, "migrate"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**clean, "PYTHONPATH": str(ROOT), "DATABASE_URL": url},
+    )
+    assert done.stdout.splitlines() == [
+        "database is up to date: postgresql+asyncpg://hearth:***@db.example:5432/hearth (nothing to do)"
+    ], done.stderr
+
+
 def test_on_off_flags_show_no_value_placeholder_in_help(tmp_path: Path) -> None:
     """`--dry-run <bool>` read as if the flag took a value (a tester's finding)."""
     manifest = _hearth(tmp_path, "slack-manifest", "--help", COLUMNS="200").stdout
     points = _hearth(tmp_path, "points", "import", "--help", COLUMNS="200").stdout
     assert re.search(r"--http\s+HTTP mode", manifest), manifest
     assert re.search(r"--dry-run\s+Check the file", points), points
+
+
+def test_a_group_lists_its_commands_in_whole_lines(tmp_path: Path) -> None:
+    """`hearth points --help` listed `import` as "... as audited adjustments; running the same" and "file again
+    adds nothing ..." on the next line, however wide the terminal: the docstring's own line break (a tester's
+    finding). A command's summary is its docstring's first paragraph."""
+    listing = _hearth(tmp_path, "points", "--help", COLUMNS="200").stdout
+    summary = r"│ import\s+Import members' points from another bot \(MEE6 and others\) as audited adjustments\.\s+│"
+    assert re.search(summary, listing), listing

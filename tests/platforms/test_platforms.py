@@ -38,6 +38,15 @@ def test_platform_is_inferred_from_tokens(monkeypatch: pytest.MonkeyPatch) -> No
         choose("teams")
 
 
+@pytest.mark.usefixtures("bare_environment")
+def test_the_platform_is_named_in_any_case() -> None:
+    """`HEARTH_PLATFORM=Console` was refused, where HEARTH_COGS and HEARTH_LOG_LEVEL take any case (a tester's
+    finding)."""
+    assert choose("Console")[0].name == "console"
+    assert choose(" AUTO ")[0].name == "console"
+    assert choose("Slack", slack_bot_token="xoxb-1")[0].name == "slack"
+
+
 def test_starting_the_cli_imports_no_platform_library() -> None:
     """discord.py and Bolt are imported only by the platform that serves (start-up time, issue 15)."""
     probe = (

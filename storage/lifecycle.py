@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, false, or_, select, update
+from sqlalchemy import String, Table, bindparam, cast, delete, false, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from storage.dialect import upsert_insert
+from storage.health_models import HealthNewcomer
 from storage.models import REASON_LENGTH, Community, CommunityState, Contribution, Member
 from storage.times import as_utc
 
@@ -316,9 +317,26 @@ async def community_id_of(session: AsyncSession, community_id: int) -> int | Non
 
 async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
     """Nothing left that says who the member was: a random id, no name, no join date. Their contributions
-    stay with this anonymous row (the community's history); a person who comes back is someone new."""
+    stay with this anonymous row (the community's history); a person who comes back is someone new.
+
+    Nor do the rows kept name their messages: a ledger key (`message:C0GENERAL:1700000000.000100`) and a
+    newcomer's first message are the platform's message ids, by which anyone who can read the channel finds
+    the author. Each key becomes `former:<row id>`: a key only tells a redelivered event from a new one, and
+    nothing of a departed member's is delivered any more."""
     await session.execute(
         update(_MEMBER)
         .where(_MEMBER.c.id == member_id)
         .values(external_id=f"former-{secrets.token_hex(8)}", display_name="", platform_joined_at=None)
+    )
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        update(ledger)
+        .where(ledger.c.member_id == member_id)
+        .values(idempotency_key=literal("former:").concat(cast(ledger.c.id, String)))
+    )
+    newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        update(newcomer)
+        .where(newcomer.c.member_id == member_id)
+        .values(first_message_id=None, first_message_channel=None)
     )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.runtime import Hearth
+from storage.health_models import HealthNewcomer
 from storage.models import Community, Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
 
@@ -328,6 +329,37 @@ async def test_anonymising_deletes_the_ledger_cogs_data_beyond_the_ledger(
     assert await rows_of_alice() == {"reaction_kudos": 1, "level_announced": 1, "contribution": 2}
     await console.run("@alice leaves\nwait 31d")  # her message's point is written by then
     assert await rows_of_alice() == {"reaction_kudos": 0, "level_announced": 0, "contribution": 3}
+    await totals_match_ledger(hearth)
+
+
+async def test_an_anonymised_members_kept_rows_name_none_of_their_messages(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """A tester found a departed member's ledger keys still held their messages' platform ids (and channels): on
+    Discord or Slack anyone who can read the channel finds the author from them."""
+    await console.run("@alice joins\n@alice: hello, I am new here\n@bob reacts 🙌 to @alice\n@alice leaves")
+    alice = await member_row(hearth, "alice")
+    assert alice is not None
+    await hearth.services.activity.flush()
+    async with hearth.db.read() as session:
+        newcomer = (
+            await session.execute(select(HealthNewcomer).where(HealthNewcomer.member_id == alice.id))
+        ).scalar_one()  # type: ignore[arg-type]
+        assert newcomer.first_message_id is not None  # kept while she may come back
+    await console.run("wait 31d")
+    async with hearth.db.read() as session:
+        keys = (
+            await session.execute(
+                select(Contribution.idempotency_key, Contribution.id).where(Contribution.member_id == alice.id)
+            )
+        ).all()  # type: ignore[call-overload]
+        newcomer = (
+            await session.execute(select(HealthNewcomer).where(HealthNewcomer.member_id == alice.id))
+        ).scalar_one()  # type: ignore[arg-type]
+    assert sorted(key for key, _ in keys) == sorted(f"former:{row_id}" for _, row_id in keys)
+    assert len(keys) == 4  # her onboarding steps, her message's point, bob's kudos: the history stays
+    assert (newcomer.first_message_id, newcomer.first_message_channel) == (None, None)
+    assert newcomer.first_message_at is not None  # when, for time to first response: not which message
     await totals_match_ledger(hearth)
 
 

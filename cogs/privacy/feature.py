@@ -3,6 +3,7 @@ members after their retention and deletes a community's data after Hearth was re
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from cogs.privacy.service import DataRights, due
 from cogs.privacy.settings import PrivacySettings
 from storage import command_claims, lifecycle
 
+log = logging.getLogger(__name__)
 MYDATA = Group("mydata", "Your data: everything Hearth keeps about you, as a file, or deleted")
 HOUSEKEEPING_JOB = "privacy:housekeeping"
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -211,6 +213,7 @@ class PrivacyFeature:
             grace = (await self.services.settings.get(community_id)).of(PrivacySettings).removal_grace
             if due(since, grace, now):
                 await self.rights.remove_community(community_id)
+                log.info("deleted community %s's data: Hearth was removed from it on %s", community_id, since.date())
             else:
                 upcoming.append(since + grace)
         for member_id, community_id, left in departed:
@@ -221,6 +224,7 @@ class PrivacyFeature:
                 continue
             if due(left, retention, now):
                 await self.rights.anonymise(member_id)
+                log.info("anonymised member %s of community %s: left on %s", member_id, community_id, left.date())
             else:
                 upcoming.append(left + retention)
         return Quiet(min(upcoming, default=None), lambda: db.writes == seen)

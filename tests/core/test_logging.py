@@ -63,3 +63,16 @@ async def test_each_ritual_run_posted_is_logged_once_at_info(
         "ritual 1 (standup) posted its run for 2026-03-05T09:00:00+00:00",
         "ritual 1 (standup) posted its run for 2026-03-06T09:00:00+00:00",
     ]
+
+
+async def test_housekeeping_logs_each_anonymisation_and_community_deletion_once_at_info(
+    console: ConsoleDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator saw nothing in the log when a departed member was anonymised or a community's data deleted."""
+    caplog.set_level(logging.INFO)
+    await console.run("@alice: hi\n@alice leaves\nwait 31d\nhearth is removed\nwait 31d")
+    done = [r.getMessage() for r in caplog.records if r.getMessage().startswith(("anonymised", "deleted community"))]
+    assert done == [
+        "anonymised member 1 of community 1: left on 2026-03-04",
+        "deleted community 1's data: Hearth was removed from it on 2026-04-04",
+    ]

@@ -26,7 +26,8 @@ _DOCUMENTED = (
     "name",
 )
 _CHECKS = {
-    "doubled punctuation": re.compile(r"(?<!\.)([.,;:!?])\1(?!\.)|[.!?,;:] [.,;:]|\s[.,;:!?](?=\s|$)"),
+    # `::skin-tone-4` is how Slack writes an emoji's tone (`:raised_hands::skin-tone-4:`), not a typo.
+    "doubled punctuation": re.compile(r"(?<!\.)([.,;:!?])\1(?!\.|skin-tone-)|[.!?,;:] [.,;:]|\s[.,;:!?](?=\s|$)"),
     "a placeholder left over": re.compile(r"\{(?!(?:" + "|".join(_DOCUMENTED) + r")\})[a-z_]*\}|\{\{|\}\}"),
     "a plural after 1": re.compile(
         r"(?<![\d.,])\b1 (?:[a-z]+ )?(member|point|step|time|day|week|month|year|minute|hour|second|ritual|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _AUTOMATIC = ("reaction removed", "message deleted")
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
     "kudos_void": "kudos voided for",
@@ -616,9 +618,12 @@ class RecognitionFeature:
 
 
 def same_emoji(given: str, configured: str) -> bool:
+    """The same emoji whatever its skin tone: a member's client adds their tone to every reaction they make,
+    Slack's as a suffix to the name, Discord's and the console's as a modifier character after it."""
+
     def norm(emoji: str) -> str:
         name = emoji.strip().strip(":").split("::")[0]  # Slack skin tones: `+1::skin-tone-2`
-        return EMOJI_NAMES.get(name, name).removesuffix("\ufe0f")
+        return _SKIN_TONES.sub("", EMOJI_NAMES.get(name, name)).removesuffix("\ufe0f")
 
     return norm(given) == norm(configured)
 

@@ -263,3 +263,18 @@ async def test_names_on_the_leaderboard_show_as_typed(discord: DiscordHarness) -
         "**\\`carol** — 10 points",
         "**Dave\\`** — 10 points",  # the fake world's display names are capitalised
     }
+
+
+async def test_a_channel_typed_into_a_text_option_fills_the_channel_option(discord: DiscordHarness) -> None:
+    """`/config set key:welcome_channel value:#ideas`: Discord's client sends the channel it offered as `<#id>`,
+    which sets the channel, as Slack's `/config set welcome_channel #ideas` does; it was refused saying `#ideas`
+    is not a channel Hearth can find."""
+    world = discord.world
+    ideas = world.channels["ideas"]["id"]
+    options = {"key": "welcome_channel", "value": f"<#{ideas}>"}
+    done = await discord.server.interact(p.command_interaction(world, "admin", "config set", options))
+    assert done.json["data"]["content"] == f"Done: `welcome_channel` not set → <#{ideas}>."
+    # Given both ways, the channel option stands and the text is read as the value it is.
+    options = {"key": "welcome_channel", "value": f"<#{ideas}>", "channel": Mention("channel", "general")}
+    both = await discord.server.interact(p.command_interaction(world, "admin", "config set", options))
+    assert both.json["data"]["content"] == f"Done: `welcome_channel` <#{ideas}> → <#{world.channels['general']['id']}>."

@@ -70,3 +70,18 @@ async def test_a_message_deleted_in_an_archived_thread_voids_what_it_earned(disc
     await log.wait_for(lambda e: isinstance(e, MessageDeleted))
     await hearth.services.activity.flush()
     assert (await points_of(hearth, "kudos_void"), await points_of(hearth, "message_void")) == (-10, -1)
+
+
+async def test_a_kudos_reaction_counts_in_any_skin_tone(discord: DiscordHarness) -> None:
+    """Discord's clients add a member's chosen skin tone to every reaction they make (🙌🏽, the modifier after
+    the emoji), so such a member gave no kudos at all; Slack's tones (`raised_hands::skin-tone-4`) counted."""
+    world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
+    said = p.message_create(world, "alice", "here is the fix")
+    await server.dispatch("MESSAGE_CREATE", said)
+    await log.wait_for(lambda e: isinstance(e, MessagePosted) and e.message_id == said["id"])
+    await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", said, "🙌🏽"))
+    await log.wait_for(lambda e: isinstance(e, ReactionAdded))
+    assert await points_of(hearth, "kudos_received") == 10
+    await server.dispatch("MESSAGE_REACTION_REMOVE", p.reaction_remove(world, "bob", said, "🙌🏽"))
+    await log.wait_for(lambda e: isinstance(e, ReactionRemoved))
+    assert await points_of(hearth, "kudos_void") == -10  # taken back within the grace period, tone and all

@@ -120,6 +120,6 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
     assert isinstance(joined, MemberJoined) and joined.member.display_name == "Nina"
     assert isinstance(by_id["Ev4"], MemberJoined)
     added = by_id["Ev5"]
-    assert isinstance(added, ReactionAdded) and added.emoji == "tada"
+    assert isinstance(added, ReactionAdded) and added.emoji == ":tada:"
     assert added.message_author is not None and added.message_author.external_id == "U0ALICE"
     assert isinstance(by_id["Ev6"], ReactionRemoved)

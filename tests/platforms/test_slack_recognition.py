@@ -91,3 +91,24 @@ async def test_reaction_kudos_and_a_deleted_message(slack: SlackHarness, slack_a
     assert (await slack.requests.event(event_payload(deleted, "EvDel"))).status == 200
     assert await points_of(hearth, "kudos_void") == -10
     assert await points_of(hearth, "message_void") == -1
+
+
+async def test_a_reaction_refused_is_named_as_the_emoji(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """The DM naming a reaction that gave nothing shows the emoji, as on Discord (`Your 🙌 gave no kudos`); it
+    read `Your raised_hands::skin-tone-4 gave no kudos`, Slack's bare name."""
+    for user, name in (("U0ADMIN", "admin"), ("U0ALICE", "alice"), ("U0BOB", "bob"), ("U0CAROL", "carol")):
+        slack_api.user(user, name, is_admin=user == "U0ADMIN")
+    await slack.command("/config", "set kudos_daily_limit 1", "U0ADMIN")
+    for number, (author, ts) in enumerate((("U0BOB", "1.1"), ("U0CAROL", "1.2"))):
+        await slack.requests.event(event_payload(message_event(author, "the fix is in", ts), f"Msg{number}"))
+        reaction = {
+            "type": "reaction_added",
+            "user": "U0ALICE",
+            "reaction": "raised_hands::skin-tone-4",
+            "item_user": author,
+            "item": {"type": "message", "channel": "C0GENERAL", "ts": ts},
+        }
+        assert (await slack.requests.event(event_payload(reaction, f"Ev{number}"))).status == 200
+    refused = await slack_api.wait_for("chat.postMessage", lambda call: call.params["channel"] == "DU0ALICE")
+    assert refused.params["text"].startswith("Your :raised_hands::skin-tone-4: gave no kudos: You've given your only")
+    assert await points_of(slack.platform.hearth, "kudos_received") == 10

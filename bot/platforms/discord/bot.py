@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.commands import CommandSpec
+from bot.core.commands import CommandSpec, OptionType
 from bot.core.events import (
     CommunityAdded,
     CommunityRemoved,
@@ -80,6 +80,7 @@ NOT_IN_SERVER = "I can't tell which server that belongs to any more; please use 
 # Threads whose starter message's author is remembered (a few hundred bytes each).
 _STARTERS_KEPT = 10_000
 _TYPED_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+_TYPED_CHANNEL = re.compile(r"<#(\d+)>")
 
 
 def readable(guild: discord.Guild, text: str) -> str:
@@ -113,6 +114,28 @@ def neutral_value(guild: discord.Guild, value: Any) -> Any:
     if isinstance(value, str):
         return readable(guild, value)
     return value
+
+
+def neutral_options(guild: discord.Guild, spec: CommandSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """A command's options as the core expects them (`neutral_value`), given ones only.
+
+    An optional text option holding nothing but one typed channel, where a later channel option was left out, is
+    that option: `/config set key:welcome_channel value:#welcome` (Discord's client sends the channel it offered
+    as `<#id>`) sets the channel, as Slack's and the console's command lines read the same words; as text it was
+    refused, saying `#welcome` is not a channel Hearth can find. Members stay text: a reason that names someone
+    (`/kudos member:@bob reason:@carol`) thanks only the members given as members, as on Discord always."""
+    neutral = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
+    for index, option in enumerate(spec.options):
+        typed = options.get(option.name)
+        if option.type is not OptionType.TEXT or option.required or not isinstance(typed, str):
+            continue
+        match = _TYPED_CHANNEL.fullmatch(typed.strip())
+        channel = guild.get_channel_or_thread(int(match.group(1))) if match else None
+        later = next((o for o in spec.options[index + 1 :] if o.type is OptionType.CHANNEL), None)
+        if channel is not None and later is not None and later.name not in neutral:
+            del neutral[option.name]
+            neutral[later.name] = channel_ref(guild, channel)
+    return neutral
 
 
 def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
@@ -249,7 +272,7 @@ class HearthBot(commands.Bot):
             await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
             return
         invocation = self._invocation(interaction, guild, interaction.user)
-        raw = {name: neutral_value(guild, value) for name, value in options.items() if value is not None}
+        raw = neutral_options(guild, spec, options)
         await self._answer(
             interaction, guild, invocation, self.hearth.inbound.command(invocation, spec.path, raw), spec.slow
         )

@@ -172,7 +172,9 @@ class SlackEvents:
                 await self.people.member(community, event["user"]),
                 ChannelRef(community, item["channel"]),
                 item["ts"],
-                event["reaction"],
+                # As its shortcode, which Slack shows as the emoji: a reply naming it (`Your :raised_hands: gave no
+                # kudos`) reads as Discord's and the console's with the character, not as the bare name.
+                f":{event['reaction']}:",
                 author,
             )
         )

@@ -178,6 +178,15 @@ async def test_channel_pings_in_a_reason_are_escaped(slack: SlackHarness, slack_
     assert "<@U0BOB> and <@U0CAROL>, you got kudos from <@U0ALICE>!" in shown
 
 
+async def test_a_date_in_a_reason_reads_as_its_text_not_a_mention(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """A tester's probe: Slack's date token read as `@Feb 18, 2014`, a mention of nobody."""
+    answer = await slack.command(
+        "/kudos", "<@U0BOB|bob> for the release on <!date^1392734382^{date_pretty}|Feb 18, 2014>", "U0ALICE"
+    )
+    assert "for the release on Feb 18, 2014" in block_texts(answer)
+    assert "@Feb" not in block_texts(answer)
+
+
 async def test_config_set_needs_a_workspace_admin(slack: SlackHarness, slack_api: MockSlackApi) -> None:
     slack_api.user("U0MEMBER", "mia")
     slack_api.user("U0OWNER", "olga", is_owner=True)

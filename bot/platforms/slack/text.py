@@ -16,13 +16,16 @@ _SLACK_MARKUP = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 
 def from_slack_text(text: str) -> str:
     """Slack's message format as the plain text a person typed: `<@U1|bob>` -> `@bob`, `<!here>` -> `@here`,
-    `<#C1|news>` -> `#news`, links -> `label (url)`, and `&lt;` `&gt;` `&amp;` unescaped (renderers escape again).
+    `<#C1|news>` -> `#news`, links -> `label (url)`, a date (`<!date^1392734382^{date_pretty}|Feb 18, 2014>`) -> its
+    fallback text, and `&lt;` `&gt;` `&amp;` unescaped (renderers escape again).
     """
 
     def plain(match: re.Match[str]) -> str:
         target, label = match.group(1), match.group(2) or ""
         if target[0] in "@#":
             return target[0] + (label or target[1:])
+        if target.startswith("!date^"):  # a date each reader sees in their own zone: the text Slack falls back to
+            return label
         if target.startswith("!"):
             name = label or target[1:].split("^")[0]
             return name if name.startswith("@") else f"@{name}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import re
+import socket
 import sqlite3
 import sys
 import time
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import Connection, create_engine, event, inspect, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.util import await_
 
@@ -154,6 +156,26 @@ def locked(error: BaseException) -> bool:
     return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(
         ("database is locked", "database is busy")
     )
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server could not be reached or dropped the connection (PostgreSQL
+    restarting or failing over, its backends terminated, the network cut): the transaction did not commit, and
+    the same write may well go through once the server is back, as after a SQLite lock."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True  # SQLAlchemy read it as a disconnect (and drops the pool's connections)
+    cause = getattr(error, "orig", None) or error
+    # Connecting failed (refused, reset, timed out, the host's name or route unknown: not any OSError, as a file
+    # Hearth could not write is none of these), or the server is not accepting connections yet (asyncpg's
+    # CannotConnectNowError: starting up, shutting down, in recovery).
+    return (
+        isinstance(cause, ConnectionError | TimeoutError | socket.gaierror)
+        or (isinstance(cause, OSError) and cause.errno in _NO_ROUTE)
+        or type(cause).__name__ == "CannotConnectNowError"
+    )
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN})
 
 
 def sqlite_file(url: str) -> Path | None:

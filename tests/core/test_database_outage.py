@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.core import settings_store
 from bot.core.inbound import SORRY
 from storage.engine import Database
 from storage.models import Contribution
@@ -102,4 +103,31 @@ async def test_activity_acknowledged_before_a_stop_is_written_once_postgresql_is
     assert any(line.startswith("kudos failed: the database could not be reached (") for line in lines)
     waits = [line for line in lines if line.startswith("activity awards still to write: 2 (the database could not")]
     assert waits
+    assert tracebacks(caplog) == []
+
+
+async def test_messages_while_postgresql_is_out_of_reach_keep_their_points_past_the_settings_cache(
+    database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a database server out of reach is PostgreSQL's")
+    monkeypatch.setattr(settings_store, "_CACHE_SECONDS", 0.0)  # every message finds the settings due a new read
+    caplog.set_level(logging.WARNING)
+    async with relayed(database_url) as (relay, url), hearth_instance(url, START) as console:
+        await console.run("@alice: hello there")
+        buffer = console.platform.hearth.services.activity
+        await buffer.flush()
+        relay.cut()
+        await console.run("@bob: good morning, all\n@carol: hi everyone, how are you")
+        waiting = buffer.pending
+        await relay.restore()
+        assert waiting == 2  # acknowledged (handled) and waiting, not dropped by a failed handler
+        await buffer.flush()
+    database = Database.open(database_url)
+    try:
+        async with database.read() as session:
+            messages = select(func.count()).select_from(Contribution).where(Contribution.kind == "message")
+            assert (await session.execute(messages)).scalar_one() == 3
+    finally:
+        await database.dispose()
     assert tracebacks(caplog) == []

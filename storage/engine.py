@@ -300,6 +300,11 @@ class Database:
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
             raise self._unusable(error) from None
         try:
+            if not self.is_sqlite:
+                # Held until the connection closes: processes starting at once on a new or older database (replicas
+                # after an upgrade, `hearth migrate` beside a start) take turns, and the later ones find it current;
+                # both ran Alembic and all but one failed on the tables another had made, with a traceback.
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
             applied = await _applied(connection)
             if applied == _heads():
                 return "current"
@@ -325,6 +330,8 @@ class Database:
                 await _upgrade(connection)
                 return "upgraded"
         finally:
+            if not self.is_sqlite:
+                await _unlock_migrations(connection)
             await connection.close()
         return await asyncio.to_thread(_build_sqlite_file, path)
 
@@ -340,6 +347,9 @@ class Database:
                 await self._checkpoint
         await self.engine.dispose()
 
+
+# The PostgreSQL advisory lock (a 64-bit key of Hearth's choosing) that migrations of one database take in turn.
+_MIGRATION_LOCK = 0x4845415254485F4D  # "HEARTH_M"
 
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
 
@@ -399,6 +409,15 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+async def _unlock_migrations(connection: AsyncConnection) -> None:
+    """Give back the migration lock: the pool keeps the connection open, and a session's advisory lock with it."""
+    # A connection that broke ended its session, and the lock with it: there is nothing to give back then.
+    with contextlib.suppress(DBAPIError):
+        await connection.rollback()  # a statement that failed left the transaction unable to run the next
+        await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+        await connection.commit()
 
 
 async def _upgrade(connection: AsyncConnection) -> None:

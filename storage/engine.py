@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import re
+import socket
 import sqlite3
 import sys
 import time
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import Connection, create_engine, event, inspect, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.util import await_
 
@@ -156,6 +158,26 @@ def locked(error: BaseException) -> bool:
     )
 
 
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database server could not be reached or dropped the connection (PostgreSQL
+    restarting or failing over, its backends terminated, the network cut): the transaction did not commit, and
+    the same write may well go through once the server is back, as after a SQLite lock."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True  # SQLAlchemy read it as a disconnect (and drops the pool's connections)
+    cause = getattr(error, "orig", None) or error
+    # Connecting failed (refused, reset, timed out, the host's name or route unknown: not any OSError, as a file
+    # Hearth could not write is none of these), or the server is not accepting connections yet (asyncpg's
+    # CannotConnectNowError: starting up, shutting down, in recovery).
+    return (
+        isinstance(cause, ConnectionError | TimeoutError | socket.gaierror)
+        or (isinstance(cause, OSError) and cause.errno in _NO_ROUTE)
+        or type(cause).__name__ == "CannotConnectNowError"
+    )
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN})
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names (`sqlite+aiosqlite:///data/hearth.db` → `data/hearth.db`); None for another
     database or SQLite in memory."""
@@ -278,6 +300,11 @@ class Database:
         except Exception as error:  # whatever the driver says (no such host or database, a bad path): one line
             raise self._unusable(error) from None
         try:
+            if not self.is_sqlite:
+                # Held until the connection closes: processes starting at once on a new or older database (replicas
+                # after an upgrade, `hearth migrate` beside a start) take turns, and the later ones find it current;
+                # both ran Alembic and all but one failed on the tables another had made, with a traceback.
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
             applied = await _applied(connection)
             if applied == _heads():
                 return "current"
@@ -303,6 +330,8 @@ class Database:
                 await _upgrade(connection)
                 return "upgraded"
         finally:
+            if not self.is_sqlite:
+                await _unlock_migrations(connection)
             await connection.close()
         return await asyncio.to_thread(_build_sqlite_file, path)
 
@@ -318,6 +347,9 @@ class Database:
                 await self._checkpoint
         await self.engine.dispose()
 
+
+# The PostgreSQL advisory lock (a 64-bit key of Hearth's choosing) that migrations of one database take in turn.
+_MIGRATION_LOCK = 0x4845415254485F4D  # "HEARTH_M"
 
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
 
@@ -377,6 +409,15 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+async def _unlock_migrations(connection: AsyncConnection) -> None:
+    """Give back the migration lock: the pool keeps the connection open, and a session's advisory lock with it."""
+    # A connection that broke ended its session, and the lock with it: there is nothing to give back then.
+    with contextlib.suppress(DBAPIError):
+        await connection.rollback()  # a statement that failed left the transaction unable to run the next
+        await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+        await connection.commit()
 
 
 async def _upgrade(connection: AsyncConnection) -> None:

@@ -233,6 +233,12 @@ class Identity:
     def current_id(self, member_id: int) -> int:
         return self.moved.get(member_id, member_id)
 
+    def settled(self, member: Member) -> Member:
+        """The member under the id their row has: a `Member` taken before a write transaction wrote it may
+        carry the id given here while another process (PostgreSQL) had written the member first."""
+        current = self.current_id(member.id)
+        return member if current == member.id else Member(current, member.community_id, member.ref)
+
     # -- write-behind ----------------------------------------------------------------------------
     @property
     def pending(self) -> int:

@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.failures import log_failure
+from bot.core.failures import log_failure, reason
 from storage import health, ledger
-from storage.engine import Database, locked
+from storage.engine import Database, locked, unreachable
 from storage.health import HealthDeltas
 from storage.ledger import Award
 
@@ -47,8 +47,9 @@ Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 BOUND_BATCHES = 4
 
 # How long `close()` goes on trying to write what is waiting while another program holds a SQLite file's write
-# lock (each try itself waits busy_timeout, 10 s): what was acknowledged is kept through a backup or a `sqlite3`
-# session that outlasts busy_timeout, and a lock never released still lets the process stop.
+# lock (each try itself waits busy_timeout, 10 s) or the database cannot be reached (PostgreSQL restarting or
+# failing over): what was acknowledged is kept through a backup, a `sqlite3` session that outlasts busy_timeout or
+# a server restart, and a lock never released or a server gone for good still lets the process stop.
 FINAL_WRITE_SECONDS = 120.0
 
 
@@ -221,9 +222,9 @@ class LedgerBuffer:
                 log_failure(log, "could not write %d activity awards (will retry)", self.pending)
 
     async def _final_flush(self) -> None:
-        """`flush()`, tried again while the database is locked, for up to `FINAL_WRITE_SECONDS`.
+        """`flush()`, tried again while the database is locked or out of reach, for up to `FINAL_WRITE_SECONDS`.
 
-        Raises ActivityLost when the lock outlasted them, else what a failed try raised."""
+        Raises ActivityLost when the lock or the outage outlasted them, else what a failed try raised."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FINAL_WRITE_SECONDS
         while True:
@@ -231,17 +232,22 @@ class LedgerBuffer:
                 await self.flush()
                 return
             except Exception as error:
-                if not locked(error):
+                if locked(error):
+                    why, gone = "the database is locked by another program", "another program held the database locked"
+                elif unreachable(error):
+                    why = f"the database could not be reached: {reason(error)}"
+                    gone = "the database could not be reached"
+                else:
                     raise
                 if loop.time() >= deadline:
                     raise ActivityLost(
-                        f"activity awards not written: {self.pending} (another program held the database locked for"
-                        f" the {FINAL_WRITE_SECONDS:.0f} s Hearth waited at stop)"
+                        f"activity awards not written: {self.pending} ({gone} for the {FINAL_WRITE_SECONDS:.0f} s"
+                        " Hearth waited at stop)"
                     ) from None
                 log.warning(
-                    "activity awards still to write: %d (the database is locked by another program); trying again"
-                    " for up to %.0f s more",
+                    "activity awards still to write: %d (%s); trying again for up to %.0f s more",
                     self.pending,
+                    why,
                     deadline - loop.time(),
                 )
             await asyncio.sleep(1.0)

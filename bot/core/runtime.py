@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -39,7 +40,7 @@ from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
 from bot.core.lifecycle import Lifecycle
 from bot.core.messenger import Messenger, NoMessenger
-from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
+from bot.core.refs import ChannelRef, Member, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, clean_user_text
 from bot.core.scheduling import Scheduler
@@ -194,11 +195,28 @@ class Hearth:
             return Reply.private(f"Sorry, `/{spec.path}` is for {spec.permission.label}s of this community.")
         if spec.read_only:
             return await self._guarded(spec.path, self._invoke(ctx, spec, raw_options), explain)
-        # Claimed before its effect: a replayed request (same invocation id) changes nothing.
+        return await self._guarded(spec.path, self._claimed_command(ctx, spec, raw_options), explain)
+
+    async def _claimed_command(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply | None:
+        """A command that changes state, claimed before its effect: a replayed request (same invocation id)
+        changes nothing. Its options are read first, so the claim's transaction writes the members they name
+        seen here for the first time; one another process wrote first (PostgreSQL) is known by that row's id
+        from then on, and the handler gets it (with the id given here its rows would refer to no member)."""
+        values = await self._values(spec, raw_options)
         if not await self.claims.claim(ctx.community.id, ctx.invocation_id, ctx.now):
             log.info("/%s: invocation %s was already handled", spec.path, ctx.invocation_id)
             return Reply.private(ALREADY_HANDLED)
-        return await self._guarded(spec.path, self._claimed(ctx, lambda: self._invoke(ctx, spec, raw_options)), explain)
+        ctx = self._settled(ctx)
+        identity = self.services.identity
+        values = {
+            name: identity.settled(value) if isinstance(value, Member) else value for name, value in values.items()
+        }
+        return await self._claimed(ctx, lambda: spec.handler(ctx, **values))
+
+    def _settled(self, ctx: Context) -> Context:
+        """`ctx` with its author under their row's id, once a write transaction has written them."""
+        author = self.services.identity.settled(ctx.author)
+        return ctx if author is ctx.author else replace(ctx, author=author)
 
     async def _claimed(self, ctx: Context, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
         """Run claimed work (a command, a click, a form); work that was refused or failed changed nothing, so
@@ -209,13 +227,14 @@ class Hearth:
             await asyncio.shield(self.claims.release(ctx.community.id, ctx.invocation_id))
             raise
 
-    async def _once(self, ctx: Context, what: str, work: Callable[[], Awaitable[Reply | None]]) -> Reply | None:
+    async def _once(self, ctx: Context, what: str, work: Callable[[Context], Awaitable[Reply | None]]) -> Reply | None:
         """A click or a form, claimed by the platform's interaction id as a command is (every registered
-        button, menu and form changes something): a replayed request is answered "already handled"."""
+        button, menu and form changes something): a replayed request is answered "already handled". The work
+        gets `ctx` settled by the claim's transaction, as a command's handler does."""
         if not await self.claims.claim(ctx.community.id, ctx.invocation_id, ctx.now):
             log.info("%s: interaction %s was already handled", what, ctx.invocation_id)
             return Reply.private(ALREADY_HANDLED)
-        return await self._guarded(what, self._claimed(ctx, work))
+        return await self._guarded(what, self._claimed(ctx, lambda: work(self._settled(ctx))))
 
     async def dispatch(self, event: Event) -> None:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
@@ -252,7 +271,7 @@ class Hearth:
         handler = self.registry.components.get(prefix)
         if handler is None:
             return Reply.private("That button no longer does anything.")
-        return await self._once(ctx, event.action_id, lambda: handler(ctx, rest, event.values))
+        return await self._once(ctx, event.action_id, lambda settled: handler(settled, rest, event.values))
 
     async def submit(self, ctx: Context, event: FormSubmitted) -> Reply | None:
         prefix, _, rest = event.form_id.partition(":")
@@ -260,7 +279,7 @@ class Hearth:
         if handler is None:
             return Reply.private("That form has expired; please open it again.")
         values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
-        return await self._once(ctx, event.form_id, lambda: handler(ctx, rest, values))
+        return await self._once(ctx, event.form_id, lambda settled: handler(settled, rest, values))
 
     async def home(self, ctx: Context) -> list[Reply]:
         """A member's personal page, one Reply per cog with something to show (Slack renders its App Home)."""
@@ -278,6 +297,10 @@ class Hearth:
             return Reply.private(SORRY)
 
     async def _invoke(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:
+        return await spec.handler(ctx, **await self._values(spec, raw_options))
+
+    async def _values(self, spec: CommandSpec, raw_options: dict[str, Any]) -> dict[str, Any]:
+        """The handler's arguments from the options as given; a missing or unreadable one is refused."""
         unknown = set(raw_options) - {option.name for option in spec.options}
         if unknown:
             raise UserError(f"`/{spec.path}` has no option `{sorted(unknown)[0]}`. Usage: `{usage(spec)}`")
@@ -292,7 +315,7 @@ class Hearth:
                 values[option.name] = option.default
                 continue
             values[option.name] = await self._coerce(option, raw)
-        return await spec.handler(ctx, **values)
+        return values
 
     async def _coerce(self, option: Option, raw: Any) -> Any:
         kind = option.type

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from config.community import CommunitySettings, SettingsCatalog
 from storage import setting_values
-from storage.engine import Database
+from storage.engine import Database, unreachable
+
+log = logging.getLogger(__name__)
 
 # Another Hearth process sharing the database sees a change within this many seconds.
 _CACHE_SECONDS = 30.0
@@ -29,7 +32,16 @@ class SettingsStore:
 
     async def get(self, community_id: int) -> CommunitySettings:
         if self._loaded_at is None or time.monotonic() - self._loaded_at >= _CACHE_SECONDS:
-            await self._load_all()
+            try:
+                await self._load_all()
+            except Exception as error:
+                if self._loaded_at is None or not unreachable(error):
+                    raise
+                # PostgreSQL out of reach (a restart, a failover): the values last read still hold, as nobody can
+                # change them meanwhile, so a message's points and counts are kept in memory with the batch it
+                # joins, not lost after its platform was told it arrived. Read again a cache period from now.
+                self._loaded_at = time.monotonic()
+                log.warning("settings not read again, the last read still hold: the database could not be reached")
         settings = self._decoded.get(community_id)
         if settings is None:
             settings = self._decoded[community_id] = self.catalog.decode(self._stored.get(community_id, {}))

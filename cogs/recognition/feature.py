@@ -594,6 +594,7 @@ class RecognitionFeature:
             await self.services.notify_member(event.member, Reply(text=f"Your {event.emoji} gave no kudos: {refusal}"))
             return
         if not outcome.duplicate:
+            receiver = self.services.identity.settled(receiver)  # written by the kudos' transaction, maybe moved
             await self._level_check(receiver, outcome.points, settings, event.channel.external_id)
             left = "no kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} kudos"
             log.info("reaction kudos %s -> %s (%s left)", giver.id, receiver.id, left)

@@ -156,6 +156,10 @@ class RecognitionService:
             )
         keys = [key if n == 0 else f"{key}:{n}" for n in range(len(receivers))]
         async with self.services.db.write() as session:
+            # The transaction wrote giver and receivers if they were first seen here (a reaction's): one that
+            # another process wrote first (PostgreSQL) is recorded under that row's id.
+            giver = self.services.identity.settled(giver)
+            receivers = [self.services.identity.settled(receiver) for receiver in receivers]
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
             used = await ledger.count_since(

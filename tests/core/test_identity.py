@@ -13,7 +13,7 @@ from bot.core.runtime import Hearth
 from storage import identity as storage_identity
 from storage.ledger import Award
 from storage.models import Contribution, Member
-from tests.conftest import START, NewRuntime
+from tests.conftest import START, NewRuntime, hearth_instance
 
 
 async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_one(hearth: Hearth) -> None:
@@ -153,3 +153,27 @@ async def test_a_community_s_members_are_loaded_once_however_many_messages_wait_
     )
     assert len(loads) == 1
     assert len({member.id for member in burst}) == 3
+
+
+async def test_commands_and_reactions_naming_members_another_process_wrote_first_use_their_rows(
+    database_url: str,
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("one process per SQLite file")
+    async with hearth_instance(database_url, START) as first, hearth_instance(database_url, START) as second:
+        # The second process gives alice and bob ids in memory (their messages wait in its buffer)...
+        await second.run("@alice: hello there\n@bob: hello to you")
+        # ...and the first writes their rows first, and dan's, whom the second has not seen.
+        await first.run("@alice: /kudos @bob thanks for the review\n@bob: /kudos @dan thanks")
+        # The second learns the first's ids when it writes (a command's claim) and records under them: the
+        # author's (alice) and those of members its options name (dan), not rows under ids no member has.
+        said = await second.run("@alice: /kudos @bob thanks again\n@bob: /kudos @dan thanks as well")
+        assert "@bob received kudos from @alice" in said
+        assert "@dan received kudos from @bob" in said
+        assert "went wrong" not in said
+
+        # A reaction's kudos write the members it names first seen here (gus, hana) in their own transaction.
+        await second.run("@gus: hello there\n@hana: a question about the release")
+        await first.run("@gus: /kudos @hana thanks")
+        said = await second.run("@gus reacts 🙌 to @hana\n@hana: /rank")
+        assert "Kudos received: 2" in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, create_engine, inspect
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlmodel import SQLModel
 
 import storage.health_models
@@ -91,3 +92,20 @@ async def test_a_new_sqlite_database_built_from_the_models_equals_the_migrated_o
     assert created.keys() == migrated.keys()
     for table in migrated:
         assert created[table] == migrated[table], table
+
+
+async def test_processes_starting_at_once_on_a_new_postgresql_database_migrate_it_in_turn(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file is served by one process")
+    emptied = Database.open(database_url)
+    async with emptied.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await emptied.dispose()
+    starts = [Database.open(database_url) for _ in range(3)]
+    try:
+        done = await asyncio.gather(*(database.migrate() for database in starts))
+    finally:
+        for database in starts:
+            await database.dispose()
+    assert sorted(done) == ["current", "current", "upgraded"]

@@ -329,9 +329,15 @@ async def messages_by_day(
 
 
 async def people_of_kind(
-    session: AsyncSession, community_id: int, kind: Kind, since: datetime, until: datetime
+    session: AsyncSession,
+    community_id: int,
+    kind: Kind,
+    since: datetime,
+    until: datetime,
+    *kept: ColumnElement[bool],
 ) -> set[int]:
-    """Distinct members with a ledger row of a kind in a window (through the partial people-kinds index)."""
+    """Distinct members with a ledger row of a kind in a window (through the partial people-kinds index), of the
+    rows `kept` (conditions on the row, such as no void having taken it back) allows."""
     rows = await session.execute(
         select(_ledger.c.member_id)
         .where(
@@ -339,6 +345,7 @@ async def people_of_kind(
             _of_kinds(kind),
             _ledger.c.created_at >= since,
             _ledger.c.created_at < until,
+            *kept,
         )
         .distinct()
     )
@@ -366,22 +373,9 @@ async def kudos_people(
     session: AsyncSession, community_id: int, since: datetime, until: datetime
 ) -> tuple[set[int], set[int]]:
     """(who received kudos, who gave them) in a window, of the kudos no void took back."""
-
-    async def members(kind: Kind, kept: ColumnElement[bool]) -> set[int]:
-        rows = await session.execute(
-            select(_ledger.c.member_id)
-            .where(
-                _ledger.c.community_id == community_id,
-                _of_kinds(kind),
-                _ledger.c.created_at >= since,
-                _ledger.c.created_at < until,
-                kept,
-            )
-            .distinct()
-        )
-        return set(rows.scalars())
-
-    return await members(Kind.KUDOS_RECEIVED, _not_voided()), await members(Kind.KUDOS_GIVEN, _given_not_voided())
+    received = await people_of_kind(session, community_id, Kind.KUDOS_RECEIVED, since, until, _not_voided())
+    given = await people_of_kind(session, community_id, Kind.KUDOS_GIVEN, since, until, _given_not_voided())
+    return received, given
 
 
 async def count_of_kind(

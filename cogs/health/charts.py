@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from threading import Lock
@@ -97,7 +98,7 @@ def cohorts(rows: Sequence[tuple[date, int, Sequence[float | None]]]) -> bytes:
     image = axes.imshow(grid or [[float("nan")]], cmap=shades, vmin=0, vmax=100, aspect="auto")
     for y, row in enumerate(grid):
         for x, value in enumerate(row):
-            if value == value:  # not NaN
+            if not math.isnan(value):
                 axes.text(x, y, f"{value:.0f}%", ha="center", va="center", color="white" if value > 60 else "black")
     axes.set_yticks(range(len(rows)), [f"{start:%d %b} ({size})" for start, size, _ in rows])
     axes.set_xticks(range(width), [str(k + 1) for k in range(width)])

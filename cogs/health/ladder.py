@@ -280,14 +280,14 @@ class Ladder:
             try:
                 await self.services.messenger.grant_role(ctx.author.ref, RoleRef(community.ref, answered.grant_role_id))
             except PlatformError as error:
-                await self._tell_inviter(ctx, answered, f"accepted (I could not give them the role: {error})")
+                await self._tell_inviter(ctx, answered, "accepted", f" I could not give them the role: {error}")
                 return Reply.private(f"Welcome aboard as **{answered.role}**! I could not give you the role: {error}")
         await self._tell_inviter(ctx, answered, "accepted")
         return Reply.private(f"Welcome aboard as **{answered.role}**! 🎉")
 
-    async def _tell_inviter(self, ctx: Context, answered: q.Invitation, answer: str) -> None:
-        """The admin who sent the invitation hears the answer: by DM, else in the moderators' channel (when set);
-        not when they left or their data was deleted."""
+    async def _tell_inviter(self, ctx: Context, answered: q.Invitation, answer: str, note: str = "") -> None:
+        """The admin who sent the invitation hears the answer (and `note`, a sentence after it): by DM, else in the
+        moderators' channel (when set); not when they left or their data was deleted."""
         inviter_id = answered.invited_by
         if inviter_id is None or inviter_id == ctx.author.id or self.services.identity.departed(inviter_id):
             return
@@ -297,7 +297,7 @@ class Ladder:
         mods = ctx.settings.basics.mod_channel
         await self.services.notify_member(
             inviter.ref,
-            Reply(text=f"{mention(ctx.author)} {answer} your invitation to be a **{answered.role}**."),
+            Reply(text=f"{mention(ctx.author)} {answer} your invitation to be a **{answered.role}**.{note}"),
             fallback=ChannelRef(ctx.community.ref, mods) if mods else None,
         )
 

@@ -257,7 +257,9 @@ class RecognitionService:
                 raise UserError(f"There are no kudos #{kudos_id} in this community.")
             taken, *given = _voids(admin.community_id, found[0], settings, reason)
             void = replace(taken, actor_id=admin.id)
-            if not await ledger.record(session, [void, *given]):
+            # Void already when the receiver's void was, also one from before givers' voids existed (whose giver's
+            # side alone would be new): refused, and the transaction with it.
+            if void not in await ledger.record(session, [void, *given]):
                 raise UserError(f"Kudos #{kudos_id} are void already.")
         names = await self.services.identity.members_by_id([found[0].member_id])
         return (names[found[0].member_id].name if found[0].member_id in names else "the member"), void

@@ -363,6 +363,14 @@ async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console:
     assert "Thank you for volunteering as host" in said and "already volunteered" in said
 
 
+async def test_the_inviter_hears_when_the_accepted_role_could_not_be_given(console: ConsoleDriver) -> None:
+    await console.run(
+        "@mod is admin\n@vet: hi\nbot cannot grant &mentors\n@mod: /ladder invite @vet mentor grant:&mentors"
+    )
+    said = await console.run('@vet clicks "Accept"')
+    assert "[dm @mod] @vet accepted your invitation to be a mentor. I could not give them the role:" in said
+
+
 async def test_a_declined_invitation_is_told_to_its_inviter_in_the_mods_channel_when_dms_are_closed(
     console: ConsoleDriver,
 ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete, update
+
+from storage.models import Contribution, MemberTotal
 from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver
 
@@ -39,3 +42,18 @@ async def test_void_takes_the_id_as_the_kudos_footer_shows_it(console: ConsoleDr
     assert "Kudos #5 to dana are void (wrong)." in said
     assert "`x` is not a whole number for kudos_id." in said
     assert board(said, "all time") == ["🥇 erin — 10 points"]
+
+
+async def test_kudos_voided_before_givers_voids_existed_are_void_already(console: ConsoleDriver) -> None:
+    """A void recorded before 2026-12-01 has no giver's side: voiding it again is refused as void already (it read
+    as a new void, as the giver's side was new), and changes nothing."""
+    await console.run("@mo is moderator\n@alice: /kudos @bob thanks\n@mo: /recognition void 1 wrong")
+    async with console.platform.hearth.db.write() as session:  # as such a void was recorded then
+        await session.execute(delete(Contribution).where(Contribution.kind == "kudos_given_void"))  # type: ignore[arg-type]
+        await session.execute(
+            update(MemberTotal).where(MemberTotal.kudos_given == 0).values(kudos_given=1)  # type: ignore[arg-type]
+        )
+    assert "Kudos given: 1" in await console.run("@alice: /rank")
+    said = await console.run("@mo: /recognition void 1 wrong\n@alice: /rank")
+    assert "Kudos #1 are void already." in said
+    assert "Kudos given: 1" in said

@@ -113,7 +113,7 @@ class Inbound:
             verb, rest = _split(rest)
             path = f"{name} {verb.lower()}"
             if self.hearth.command(path) is None:
-                return _verbs(name, group, (await self._context(invocation)).level)
+                return _verbs(name, group, invocation.level)
         spec = self.hearth.command(path)
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))

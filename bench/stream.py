@@ -11,8 +11,8 @@ Two phases, each in a process of its own: `fresh` on an empty database, then `re
 database in a new process, where the members from before speak again (they must not be new again)
 beside a new crop of first-timers. Each phase checks that every event was counted (ledger rows, and
 running totals equal to the ledger) and is compared with raw sqlite3 writing the same rows (member
-rows for first-timers, ledger rows, 3 totals upserts per event) with `executemany` in one transaction,
-with Hearth's PRAGMAs.
+rows for first-timers, ledger rows, 10 totals upserts per event: 5 periods, overall and activity) with
+`executemany` in one transaction, with Hearth's PRAGMAs.
 
     python -m bench.stream                                   # SQLite, 200 communities, 40,000 events a phase
     python -m bench.stream --repeat 1                        # one run a phase (default: best of 3)

@@ -22,6 +22,12 @@ def log_failure(log: logging.Logger, what: str, *args: object) -> None:
         log.exception(what, *args)
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database locked by another program or out of reach: nothing was written, and the
+    same work may well go through later (unlike a row the database refused, or a bug)."""
+    return locked(error) or unreachable(error)
+
+
 def reason(error: BaseException) -> str:
     """The driver's own words for a database error, on one line (SQLAlchemy's adds the statement and a link)."""
     cause = getattr(error, "orig", None) or error

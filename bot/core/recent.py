@@ -24,3 +24,9 @@ class RecentIds:
             self._previous, self._current = self._current, set()
         self._current.add(key)
         return True
+
+    def forget(self, item: str) -> None:
+        """`item` is to be seen for the first time again (its handling failed, and it will come back)."""
+        key = hash(item)
+        self._current.discard(key)
+        self._previous.discard(key)

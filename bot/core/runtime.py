@@ -34,7 +34,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.failures import log_failure
+from bot.core.failures import database_unavailable, log_failure
 from bot.core.identity import Identity
 from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
@@ -236,25 +236,40 @@ class Hearth:
             return Reply.private(ALREADY_HANDLED)
         return await self._guarded(what, self._claimed(ctx, lambda: work(self._settled(ctx))))
 
-    async def dispatch(self, event: Event) -> None:
+    async def dispatch(self, event: Event) -> bool:
         """Give an event to every cog that subscribed to its type; one failing cog spoils nothing.
 
         A passive event (a message, a reaction) returns only once the activity buffer is below its bound,
         so that whatever a platform acknowledged after this returns is within it (bot/core/ingest.py):
         each return happens while fewer than the bound wait unwritten, acknowledged or not.
+
+        Returns False when the database was locked by another program or out of reach for some of the
+        handling (what that part would have written was not; a membership change or a community's arrival
+        or removal is then not handled at all): a platform that can have the event sent again (Slack, by an
+        answer other than 200) should, rather than acknowledge what was not kept. Any other failure of a
+        handler is a bug, logged, and the event counts as handled.
         """
-        if isinstance(event, MEMBERSHIP_EVENTS):
-            await self._membership(event)
-        if isinstance(event, CommunityRemoved | CommunityAdded):
-            community = await self.services.identity.community(event.community)
-            self.services.absent.mark(event.community, community.id, removed=isinstance(event, CommunityRemoved))
+        try:
+            if isinstance(event, MEMBERSHIP_EVENTS):
+                await self._membership(event)
+            if isinstance(event, CommunityRemoved | CommunityAdded):
+                community = await self.services.identity.community(event.community)
+                self.services.absent.mark(event.community, community.id, removed=isinstance(event, CommunityRemoved))
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log_failure(log, "%s not handled", event)
+            return False
+        kept = True
         for handler in self.registry.handlers.get(type(event), []):
             try:
                 await handler(event)
-            except Exception:
+            except Exception as error:
                 log_failure(log, "handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
+                kept = kept and not database_unavailable(error)
         if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
             await self.services.activity.room()
+        return kept
 
     async def _membership(self, event: MemberJoined | MemberLeft | MembersPresent) -> None:
         identity = self.services.identity

@@ -34,8 +34,9 @@ class Services:
     messenger: Messenger
     # Communities Hearth was removed from: a cog skips work there that would only end in a post (a ritual).
     absent: Absences
-    # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things.
-    publish: Callable[[Event], Awaitable[None]]
+    # Hands an event to every cog that subscribed (the runtime's dispatch): how cogs tell each other things
+    # (False: the database was locked or out of reach for some of it).
+    publish: Callable[[Event], Awaitable[bool]]
     # Provided by the recognition cog at setup (NoStandings until then): leaders without the ledger's tables.
     standings: Standings
     # Provided by the rituals cog at setup (NoStreaks until then): a member's ritual streak, for the rank card.

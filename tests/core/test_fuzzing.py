@@ -430,8 +430,9 @@ def _stored_text(value: object) -> None:
 def _slack_events() -> tuple[SlackEvents, list[object]]:
     dispatched: list[object] = []
 
-    async def dispatch(event: object) -> None:
+    async def dispatch(event: object) -> bool:
         dispatched.append(event)
+        return True  # handled and kept, as Hearth.dispatch says
 
     async def conversations_info(channel: str) -> dict[str, object]:
         return {"channel": {"id": channel, "is_general": True}}

@@ -28,11 +28,12 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.events import CommunityAdded
+from bot.core.failures import database_unavailable, reason
 from bot.core.recent import RecentIds
 from bot.core.refs import CommunityRef
 from bot.core.runtime import Hearth
 from bot.platforms.slack.events import SlackEvents
-from bot.platforms.slack.guard import guard, parsed_problem
+from bot.platforms.slack.guard import NotKept, guard, parsed_problem
 from bot.platforms.slack.interactions import SlackInteractions
 from bot.platforms.slack.manifest import BOT_SCOPES, LATER_SCOPES
 from bot.platforms.slack.messenger import SlackMessenger, error_code
@@ -89,6 +90,7 @@ class SlackPlatform:
         self.events = SlackEvents(self)
         self._recent = RecentIds(RECENT_EVENTS)
         self.app.middleware(self._drop_redeliveries)
+        self.app.error(self._listener_failed)
         self.interactions.register()
         self.events.register()
 
@@ -180,7 +182,11 @@ class SlackPlatform:
         if self.bot_user_id and event.get("user") == self.bot_user_id:
             return True
         await self.hearth.hooks_done()  # as every event (`_drop_redeliveries`)
-        await self.events.message(body, event)
+        try:
+            await self.events.message(body, event)
+        except NotKept:
+            self._recent.forget(str(event_id))  # Slack's redelivery is to be handled, not dropped
+            raise
         return True
 
     async def _refuse_misshapen(
@@ -193,6 +199,19 @@ class SlackPlatform:
             return BoltResponse(status=400, body="")
         await next_()
         return None
+
+    async def _listener_failed(self, error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        """Bolt's handler for a listener that raised; Bolt answers 500 (Slack sends an event again). An event not
+        kept because the database was locked or out of reach (`NotKept`, or a listener's own read failing so) is one
+        warning line, and its id is forgotten so that the redelivery is handled, not dropped as one; anything else
+        is logged as Bolt logs it, with its traceback."""
+        if isinstance(error, NotKept) or database_unavailable(error):
+            event_id = body.get("event_id") if isinstance(body, dict) else None
+            if event_id:
+                self._recent.forget(str(event_id))
+            log.warning("%s", error if isinstance(error, NotKept) else f"a Slack event not kept: {reason(error)}")
+            return
+        logger.exception(f"Failed to run listener function (error: {error})")
 
     async def _drop_redeliveries(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.events import (
     CommunityRemoved,
+    Event,
     MemberJoined,
     MemberLeft,
     MessageDeleted,
@@ -18,6 +19,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.refs import ChannelRef, MemberRef
+from bot.platforms.slack.guard import NotKept
 from bot.platforms.slack.messenger import error_code
 from bot.platforms.slack.text import from_slack_text, mentioned_ids
 
@@ -52,6 +54,15 @@ class SlackEvents:
         app.event("app_uninstalled")(self.removed)
         app.event("tokens_revoked")(self.removed)
 
+    async def _dispatch(self, event: Event) -> None:
+        """Hand `event` to Hearth; raises NotKept when the database was locked or out of reach for some of its
+        handling, so that Slack is answered 500 and sends it again (Bolt's error handler and the guard say so)."""
+        if not await self.platform.hearth.dispatch(event):
+            raise NotKept(
+                f"Slack event {event.event_id} not kept (the database was locked or out of reach);"
+                " answered 500 so that Slack sends it again"
+            )
+
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("subtype") == "message_deleted":
             await self.message_deleted(body, event)
@@ -69,7 +80,7 @@ class SlackEvents:
         if thread and thread != event["ts"]:  # a reply in a thread; the parent's ts is the thread's
             parent = event.get("parent_user_id") or self._authors.get((event["channel"], thread))
             answered = self.people.author(community, parent) if parent else None
-        await self.platform.hearth.dispatch(
+        await self._dispatch(
             MessagePosted(
                 body["event_id"],
                 self.people.author(community, event["user"]),
@@ -92,16 +103,14 @@ class SlackEvents:
         previous = event.get("previous_message") or {}
         author = self.people.author(community, previous["user"]) if previous.get("user") else None
         channel = ChannelRef(community, event["channel"], thread_id=previous.get("thread_ts"))
-        await self.platform.hearth.dispatch(MessageDeleted(body["event_id"], channel, deleted, author))
+        await self._dispatch(MessageDeleted(body["event_id"], channel, deleted, author))
 
     async def team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event["user"]
         found = self.people.remember(user)
         community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
         # A join is delivered as it happens: Hearth's clock gives its time (the anniversary counts from it).
-        await self.platform.hearth.dispatch(
-            MemberJoined(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot))
-        )
+        await self._dispatch(MemberJoined(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot)))
 
     async def user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A deactivated account has left the workspace (a reactivated one comes back with its next join)."""
@@ -110,16 +119,14 @@ class SlackEvents:
             return
         community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
         found = self.people.remember(user)
-        await self.platform.hearth.dispatch(
-            MemberLeft(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot))
-        )
+        await self._dispatch(MemberLeft(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot)))
 
     async def removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """`app_uninstalled` or `tokens_revoked` (for the bot's token): Hearth is gone from the workspace."""
         if event.get("type") == "tokens_revoked" and not event.get("tokens", {}).get("bot"):
             return  # only a user's token was revoked: Hearth is still there
         community = self.platform.community(body.get("team_id") or "")
-        await self.platform.hearth.dispatch(CommunityRemoved(body["event_id"], community))
+        await self._dispatch(CommunityRemoved(body["event_id"], community))
 
     async def member_joined_channel(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Joining the workspace's general channel is joining the community: every newcomer lands there.
@@ -131,7 +138,7 @@ class SlackEvents:
             return
         community = self.platform.community(body.get("team_id") or event.get("team") or "")
         member = await self.people.member(community, event["user"])
-        await self.platform.hearth.dispatch(MemberJoined(body["event_id"], member))
+        await self._dispatch(MemberJoined(body["event_id"], member))
 
     async def _is_general(self, channel_id: str) -> bool:
         known = self._general.get(channel_id)
@@ -166,7 +173,7 @@ class SlackEvents:
             return  # a reaction on a file, or in a direct message: not community activity (as on Discord)
         community = self.platform.community(body.get("team_id") or "")
         author = await self.people.member(community, event["item_user"]) if event.get("item_user") else None
-        await self.platform.hearth.dispatch(
+        await self._dispatch(
             kind(
                 body["event_id"],
                 await self.people.member(community, event["user"]),

@@ -26,6 +26,13 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 60 * 5  # Slack's own advice: older requests may be replays
+
+
+class NotKept(Exception):
+    """An event Hearth could not keep (the database locked by another program or out of reach): answered 500,
+    so that Slack sends it again, and logged as one line by whoever raised it, not as a traceback."""
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -306,6 +313,9 @@ def guard(
         if body is not None and light is not None:
             try:
                 handled = await light(body)
+            except NotKept as error:
+                log.warning("%s", error)
+                return web.Response(status=500)
             except Exception:  # as Bolt answers a listener's failure: 500, so Slack retries
                 log.exception("could not handle a Slack event")
                 return web.Response(status=500)

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.failures import log_failure
 from bot.core.refs import CommunityRef, MemberRef, Permission
 from bot.platforms.slack.messenger import error_code
 
@@ -70,8 +71,8 @@ class People:
             user_id, community = next(iter(self._unnamed.items()))
             try:
                 await self._named(await self.member(community, user_id))
-            except Exception:
-                log.exception("could not name Slack member %s", user_id)
+            except Exception:  # a database out of reach is one line, not a bug
+                log_failure(log, "could not name Slack member %s", user_id)
             finally:
                 del self._unnamed[user_id]
 

@@ -1,0 +1,106 @@
+"""An event Hearth could not keep because the database was locked by another program or out of reach is not
+acknowledged: Slack is answered 500, sends it again, and the redelivery is handled (not dropped as a duplicate).
+Until 2026-12-01 it was answered 200 and lost."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage import engine
+from storage.engine import Database
+from tests.conftest import START
+from tests.core.test_database_outage import relayed, tracebacks
+from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, event_payload, message_event, running_slack
+from tests.platforms.test_slack_recognition import points_of
+
+
+@asynccontextmanager
+async def slack_on(url: str, api: MockSlackApi) -> AsyncIterator[SlackHarness]:
+    clock = VirtualClock(START)
+    hearth = build_hearth(load_settings(database_url=url), clock, VirtualScheduler(clock), db=Database.open(url))
+    await hearth.start()
+    try:
+        async with running_slack(hearth, api) as harness:
+            yield harness
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()
+
+
+def reaction(user: str, author: str, ts: str) -> dict[str, object]:
+    return {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": "raised_hands",  # the default kudos emoji 🙌
+        "item_user": author,
+        "item": {"type": "message", "channel": "C0GENERAL", "ts": ts},
+    }
+
+
+async def test_a_reaction_kudos_refused_by_a_lock_is_answered_500_and_its_redelivery_kept(
+    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file another program holds locked is SQLite's")
+    # Hearth waits a fifth of a second for the lock, not ten.
+    pragmas = tuple("busy_timeout=200" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS)
+    monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
+    caplog.set_level(logging.WARNING)
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    async with slack_on(database_url, slack_api) as slack:
+        hearth = slack.platform.hearth
+        assert (
+            await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
+        ).status == 200
+        other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+        other_program.execute("BEGIN IMMEDIATE")
+        refused = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"))
+        other_program.execute("ROLLBACK")
+        other_program.close()
+        assert refused.status == 500
+        assert await points_of(hearth, "kudos_received") == 0
+        redelivered = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=1)
+        assert redelivered.status == 200
+        assert await points_of(hearth, "kudos_received") == 10
+        # Once kept, a further redelivery is dropped as one: no second kudos.
+        again = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=2)
+        assert again.status == 200
+        assert await points_of(hearth, "kudos_received") == 10
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("Slack event Ev2 not kept" in line and "Slack sends it again" in line for line in lines)
+    assert tracebacks(caplog) == []
+
+
+async def test_a_message_event_while_postgresql_is_out_of_reach_is_answered_500_and_its_redelivery_kept(
+    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a database server out of reach is PostgreSQL's")
+    caplog.set_level(logging.WARNING)
+    slack_api.user("U0BOB", "bob")
+    async with relayed(database_url) as (relay, url), slack_on(url, slack_api) as slack:
+        hearth = slack.platform.hearth
+        # The workspace's members and settings are read on its first message: that read fails.
+        relay.cut()
+        refused = await slack.requests.event(event_payload(message_event("U0BOB", "good morning", "1.1"), "Ev1"))
+        await relay.restore()
+        assert refused.status == 500
+        redelivered = await slack.requests.event(
+            event_payload(message_event("U0BOB", "good morning", "1.1"), "Ev1"), retry=1
+        )
+        assert redelivered.status == 200
+        await hearth.services.activity.flush()
+        assert await points_of(hearth, "message") == 1
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("Slack event Ev1 not kept" in line for line in lines)
+    assert tracebacks(caplog) == []

@@ -13,7 +13,7 @@ import time
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
+from storage import seasons
 from storage.dialect import SQLITE_ROWS_PER_STATEMENT, dialect_insert, insert_rows_sqlite, upsert_insert
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
@@ -93,6 +94,8 @@ class Award:
     channel: str | None = None
     # Value tags (`#helpful`) of kudos received or voided: each also counts in the `~tag:NAME` buckets.
     tags: tuple[str, ...] = ()
+    # Buckets it also counts in, named as they are (not periods of its time): set by `record` (`_before_seasons`).
+    also_in: tuple[str, ...] = ()
 
 
 def tag_category(tag: str) -> str:
@@ -396,8 +399,26 @@ async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
         recorded = await _insert_sqlite(connection, statements, unique)
     else:
         recorded = await _insert_returning(session, unique)
-    await _add_to_totals(connection, statements, recorded)
+    await _add_to_totals(connection, statements, await _before_seasons(session, recorded))
     return recorded
+
+
+async def _before_seasons(session: AsyncSession, awards: list[Award]) -> list[Award]:
+    """`awards`, where a void takes back a row from before its community's running season also counting in
+    that season's start copy (`storage.seasons.start_bucket`): a season's board is all time less the copy, and
+    the row taken back is in both, so the board is left as it was (it showed the member below 0)."""
+    communities = {award.community_id for award in awards if award.kind in _VOIDED}
+    if not communities:
+        return awards
+    running = {c: season for c in sorted(communities) if (season := await seasons.current(session, c)) is not None}
+    return [
+        replace(award, also_in=(seasons.start_bucket(season.id),))
+        if award.kind in _VOIDED
+        and (season := running.get(award.community_id)) is not None
+        and award.created_at < season.started_at
+        else award
+        for award in awards
+    ]
 
 
 async def _insert_sqlite(
@@ -480,6 +501,8 @@ def _totals_groups(awards: Sequence[Award]) -> _Groups:
             periods = buckets[:5]
             for tag in award.tags:
                 buckets = (*buckets, *_category_buckets(periods, tag_category(tag)))
+        if award.also_in:
+            buckets = (*buckets, *award.also_in)
         entry = (award.member_id, award.points, *_COUNTS_OF.get(kind, _NO_COUNTS))
         group = groups.get((award.community_id, buckets))
         if group is None:

@@ -29,6 +29,11 @@ class SeasonRow:
     closed_at: datetime | None
 
 
+def start_bucket(season_id: int) -> str:
+    """The bucket holding the community's all-time totals as they were when the season started."""
+    return f"at:{season_id}"
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -103,12 +108,12 @@ async def start(session: AsyncSession, community_id: int, name: str, now: dateti
     running = await current(session, community_id)
     if running is not None:
         await session.execute(update(seasons).where(seasons.c.id == running.id).values(closed_at=now))
-        await _copy_all_time(session, community_id, f"season:{running.id}", less=f"at:{running.id}")
+        await _copy_all_time(session, community_id, f"season:{running.id}", less=start_bucket(running.id))
     created = await session.execute(
         insert(seasons).values(community_id=community_id, name=name, started_at=now).returning(seasons.c.id)
     )
     season_id = int(created.scalar_one())
-    await _copy_all_time(session, community_id, f"at:{season_id}")
+    await _copy_all_time(session, community_id, start_bucket(season_id))
     return running, season_id
 
 
@@ -131,7 +136,7 @@ async def running_board(
     found = await session.execute(
         select(totals.c.member_id, gained, members.c.external_id, members.c.display_name)
         .select_from(
-            totals.outerjoin(base, _same_member(base, totals, f"at:{season_id}")).join(
+            totals.outerjoin(base, _same_member(base, totals, start_bucket(season_id))).join(
                 members, members.c.id == totals.c.member_id
             )
         )

@@ -113,3 +113,31 @@ async def test_a_season_named_with_a_capital_beyond_a_to_z_is_found_case_aside(c
     assert "[only @admin] There is a season called Été 2026 already: choose another name." in said
     assert "[only @admin] There is a season called Ωmega already: choose another name." in said
     assert "went wrong" not in said
+
+
+async def test_kudos_from_before_a_season_voided_during_it_leave_the_season_board_as_it_was(
+    console: ConsoleDriver,
+) -> None:
+    """The void counts where the kudos counted: all time, not this season (whose board is all time less its start's
+    copy). Until 2026-12-01 the season board showed bob at -10 points."""
+    said = await console.run(
+        """
+        @admin is admin
+        @alice: /kudos @bob thanks for the review
+        wait 1m
+        @admin: /season start autumn
+        @carol: /kudos @alice thanks
+        @dave: /kudos @carol thanks
+        @admin: /recognition void 1 given by mistake
+        @admin: /recognition void 5 given by mistake
+        @erin: /leaderboard season
+        @erin: /leaderboard all
+        @admin: /season start winter
+        @erin: /leaderboard season:autumn
+        """
+    )
+    assert "Kudos #1 to bob are void (given by mistake)." in said
+    assert "Kudos #5 to carol are void (given by mistake)." in said  # given in the season: its board loses them
+    assert board(said, "season autumn") == ["🥇 alice — 10 points"]
+    assert board(said, "all time") == ["🥇 alice — 10 points"]
+    assert board(said, "season autumn (closed)") == ["🥇 alice — 10 points"]

@@ -45,6 +45,11 @@ class Tracking:
     def _first_time(self, event: Event) -> bool:
         return self._recent.first_time(event.event_id)
 
+    def _failed(self, event: Event) -> None:
+        """Its reads failed before it counted anything (each handler reads all it needs first): a redelivery of
+        the event (Slack sends again what was not kept) is to count, not to be dropped as a repeat."""
+        self._recent.forget(event.event_id)
+
     async def _newcomers(self, community_id: int) -> dict[int, _Awaiting]:
         if not self._loaded_all:
             # One read for every community at first need: newcomers of the horizon still awaiting something.
@@ -58,8 +63,12 @@ class Tracking:
     async def on_join(self, event: MemberJoined) -> None:
         if event.member.is_bot or not self._first_time(event):
             return
-        member = await self.services.identity.member(event.member)
-        awaiting = await self._newcomers(member.community_id)
+        try:
+            member = await self.services.identity.member(event.member)
+            awaiting = await self._newcomers(member.community_id)
+        except Exception:
+            self._failed(event)
+            raise
         awaiting.setdefault(member.id, _Awaiting(None))
         self.services.activity.health.joined(member.community_id, member.id, self.services.clock.now())
         self.services.activity.touched()
@@ -67,8 +76,20 @@ class Tracking:
     async def on_message(self, event: MessagePosted) -> None:
         if event.author.is_bot or not self._first_time(event):
             return
-        author = await self.services.identity.member(event.author)
-        settings = await self.services.settings.get(author.community_id)
+        answered: Member | None = None
+        try:
+            author = await self.services.identity.member(event.author)
+            settings = await self.services.settings.get(author.community_id)
+            if (
+                event.reply_to is not None
+                and not event.reply_to.is_bot
+                and event.reply_to.external_id != event.author.external_id
+            ):
+                answered = await self.services.identity.member(event.reply_to)
+            awaiting = await self._newcomers(author.community_id)
+        except Exception:
+            self._failed(event)
+            raise
         now = self.services.clock.now()
         community = author.community_id
         day = local_day(now, settings.basics.timezone)
@@ -76,17 +97,10 @@ class Tracking:
         deltas = self.services.activity.health
         deltas.member(community, author.id, day, "messages")
         deltas.channel(community, channel, day, "messages")
-        answered: Member | None = None
-        if (
-            event.reply_to is not None
-            and not event.reply_to.is_bot
-            and event.reply_to.external_id != event.author.external_id
-        ):
-            answered = await self.services.identity.member(event.reply_to)
+        if answered is not None:
             deltas.member(community, author.id, day, "replies_given")
             deltas.member(community, answered.id, day, "replies_received")
             deltas.channel(community, channel, day, "replies")
-        awaiting = await self._newcomers(community)
         mine = awaiting.get(author.id)
         if mine is not None and mine.first_message_id is None:
             mine.first_message_id = event.message_id
@@ -108,14 +122,20 @@ class Tracking:
     async def on_reaction(self, event: ReactionAdded) -> None:
         if event.member.is_bot or not self._first_time(event):
             return
-        member = await self.services.identity.member(event.member)
-        settings = await self.services.settings.get(member.community_id)
+        author = event.message_author
+        received: Member | None = None
+        try:
+            member = await self.services.identity.member(event.member)
+            settings = await self.services.settings.get(member.community_id)
+            if author is not None and not author.is_bot and author.external_id != event.member.external_id:
+                received = await self.services.identity.member(author)
+        except Exception:
+            self._failed(event)
+            raise
         day = local_day(self.services.clock.now(), settings.basics.timezone)
         deltas = self.services.activity.health
         deltas.member(member.community_id, member.id, day, "reactions_given")
         deltas.channel(member.community_id, event.channel.external_id, day, "reactions")
-        author = event.message_author
-        if author is not None and not author.is_bot and author.external_id != event.member.external_id:
-            received = await self.services.identity.member(author)
+        if received is not None:
             deltas.member(member.community_id, received.id, day, "reactions_received")
         self.services.activity.touched()

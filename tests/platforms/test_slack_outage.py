@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
@@ -17,6 +18,7 @@ from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage import engine
 from storage.engine import Database
+from storage.health_models import HealthMemberDay
 from tests.conftest import START
 from tests.core.test_database_outage import relayed, tracebacks
 from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, event_payload, message_event, running_slack
@@ -101,6 +103,9 @@ async def test_a_message_event_while_postgresql_is_out_of_reach_is_answered_500_
         assert redelivered.status == 200
         await hearth.services.activity.flush()
         assert await points_of(hearth, "message") == 1
+        async with hearth.db.read() as session:  # and its health counts, once (not dropped as a repeat)
+            counted = await session.execute(select(func.coalesce(func.sum(HealthMemberDay.messages), 0)))
+            assert counted.scalar_one() == 1
     lines = [record.getMessage() for record in caplog.records]
     assert any("Slack event Ev1 not kept" in line for line in lines)
     assert tracebacks(caplog) == []

@@ -82,6 +82,19 @@ async def save_fields(session: AsyncSession, community_id: int, rows: Sequence[F
         )
 
 
+async def delete_answers(session: AsyncSession, community_id: int, key: str) -> int:
+    """Delete the community's members' answers to field `key` (a question removed from the form); returns how
+    many there were."""
+    answers, members = _table(IntroAnswer), _table(Member)
+    deleted = await session.execute(
+        delete(answers).where(
+            answers.c.key == key,
+            answers.c.member_id.in_(select(members.c.id).where(members.c.community_id == community_id)),
+        )
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def _answers(session: AsyncSession, member_id: int) -> dict[str, str]:
     table = _table(IntroAnswer)
     rows = await session.execute(select(table.c.key, table.c.value).where(table.c.member_id == member_id))

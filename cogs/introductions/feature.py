@@ -21,7 +21,7 @@ from bot.core.reply import (
     unmarked,
 )
 from bot.core.services import Services
-from bot.core.wording import points
+from bot.core.wording import plural, points
 from cogs.introductions.service import (
     DEFAULT_FIELD_LENGTH,
     FIELD_LIMIT,
@@ -263,5 +263,11 @@ class IntroductionsFeature:
         permission=Permission.MODERATOR,
     )
     async def field_remove(self, ctx: Context, key: str) -> Reply:
-        fields = await self.intros.remove_field(ctx.community.id, key.lower())
-        return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}")
+        fields, deleted = await self.intros.remove_field(ctx.community.id, key.lower())
+        gone = (
+            f"\nThe {plural(deleted, 'answer')} members gave to it {'is' if deleted == 1 else 'are'} deleted; intros"
+            " already posted stay as they are."
+            if deleted
+            else ""
+        )
+        return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}{gone}")

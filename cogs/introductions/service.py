@@ -135,7 +135,9 @@ class IntroductionService:
             await introductions.save_fields(session, community_id, current)
         return current
 
-    async def remove_field(self, community_id: int, key: str) -> list[FieldRow]:
+    async def remove_field(self, community_id: int, key: str) -> tuple[list[FieldRow], int]:
+        """Remove the question `key` and the answers members gave to it (kept for nothing: no card shows them,
+        and what is not needed is not kept). Returns the fields left and how many answers were deleted."""
         current = await self.fields(community_id)
         kept = [f for f in current if f.key != key]
         if len(kept) == len(current):
@@ -144,7 +146,8 @@ class IntroductionService:
             raise UserError("The intro form needs at least one field.")
         async with self.services.db.write() as session:
             await introductions.save_fields(session, community_id, kept)
-        return kept
+            deleted = await introductions.delete_answers(session, community_id, key)
+        return kept, deleted
 
     @staticmethod
     def check_answers(fields: list[FieldRow], values: dict[str, str]) -> dict[str, str]:

@@ -203,6 +203,24 @@ async def test_moderators_shape_the_intro_form(console: ConsoleDriver) -> None:
     assert "fun_fact" not in said.split('form "Introduce yourself"')[1]
 
 
+async def test_removing_a_question_deletes_the_answers_to_it(console: ConsoleDriver) -> None:
+    """What no card shows any more is not kept: until 2026-12-01 the answers stayed, and came back on the cards
+    when a field of the same key was added again."""
+    said = await console.run(
+        SETUP
+        + "@alice: /intro\n@alice submits name=Ali; location=Earth; about=Hi; interests=chess; fun_fact=I juggle\n"
+        + "@bob: /intro\n@bob submits name=Bo; location=Mars; about=Yo; interests=go; fun_fact=I sail\n"
+        + "@carol: /intro\n@carol submits name=Cy; location=Venus; about=Hey; interests=tea\n"
+        + "@mod: /onboarding intro-field-remove fun_fact\n"
+        + '@mod: /onboarding intro-field fun_fact "A fun fact about you" 200 no\n'
+        + "@carol: /whois @alice\n@alice: /mydata export"
+    )
+    assert "The 2 answers members gave to it are deleted; intros already posted stay as they are." in said
+    card = said.split("[only @carol] 👋 Meet Ali")[1]
+    assert "Where are you?: Earth" in card and "I juggle" not in card
+    assert said.count("I juggle") == 1  # the intro posted before, as it was posted
+
+
 async def test_the_thread_name_and_card_title_drop_markup_and_pings_alike(console: ConsoleDriver) -> None:
     """tester3 #10: the thread was named `Welcome, @everyone <@&123> **bold** `code`!` while the card's title
     dropped only the `**`; a thread's name shows it all raw (and must ping nobody)."""

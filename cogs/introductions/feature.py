@@ -21,7 +21,7 @@ from bot.core.reply import (
     unmarked,
 )
 from bot.core.services import Services
-from bot.core.wording import plural, points
+from bot.core.wording import number, points
 from cogs.introductions.service import (
     DEFAULT_FIELD_LENGTH,
     FIELD_LIMIT,
@@ -264,10 +264,10 @@ class IntroductionsFeature:
     )
     async def field_remove(self, ctx: Context, key: str) -> Reply:
         fields, deleted = await self.intros.remove_field(ctx.community.id, key.lower())
-        gone = (
-            f"\nThe {plural(deleted, 'answer')} members gave to it {'is' if deleted == 1 else 'are'} deleted; intros"
-            " already posted stay as they are."
-            if deleted
-            else ""
+        answers = (
+            "The answer a member gave to it is"
+            if deleted == 1
+            else f"The {number(deleted)} answers members gave to it are"
         )
+        gone = f"\n{answers} deleted; intros already posted stay as they are." if deleted else ""
         return Reply.private(f"Done. The intro form now asks:\n{self._fields_text(fields)}{gone}")

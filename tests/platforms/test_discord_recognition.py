@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.runtime import Hearth
@@ -13,7 +14,7 @@ from tests.platforms.conftest import DiscordHarness
 
 async def points_of(hearth: Hearth, kind: str) -> int:
     async with hearth.db.read() as session:
-        query = select(func.coalesce(func.sum(Contribution.points), 0)).where(Contribution.kind == kind)
+        query = select(func.coalesce(func.sum(col(Contribution.points)), 0)).where(col(Contribution.kind) == kind)
         return int((await session.execute(query)).scalar_one())
 
 

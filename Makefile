@@ -41,7 +41,7 @@ run: $(RUNTIME)
 lint: $(STAMP)
 	$(BIN)/ruff check bot cogs storage config tests bench
 	$(BIN)/ruff format --check bot cogs storage config tests bench
-	$(BIN)/mypy bot cogs storage config
+	$(BIN)/mypy bot cogs storage config tests bench
 	$(BIN)/lint-imports
 
 # Tests are independent (own SQLite file, own PostgreSQL database): one worker per core.

@@ -28,6 +28,7 @@ import shutil
 import sqlite3
 import time
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -205,14 +206,16 @@ def run_raw(path: Path, cast: list[Speaker], events: int, commit_every: int | No
     return elapsed
 
 
-def write_raw(connection: sqlite3.Connection, rows: list[tuple[object, ...]], totals: list[tuple[object, ...]]) -> None:
+def write_raw(
+    connection: sqlite3.Connection, rows: Sequence[tuple[object, ...]], totals: Sequence[tuple[object, ...]]
+) -> None:
     connection.execute("BEGIN IMMEDIATE")
     insert_raw(connection, rows, totals)
     connection.execute("COMMIT")
 
 
 def insert_raw(
-    connection: sqlite3.Connection, rows: list[tuple[object, ...]], totals: list[tuple[object, ...]]
+    connection: sqlite3.Connection, rows: Sequence[tuple[object, ...]], totals: Sequence[tuple[object, ...]]
 ) -> None:
     """The raw baseline's ledger rows and running totals, as plain sqlite3 writes them (inside the caller's
     transaction); bench.stream uses it too."""
@@ -307,7 +310,7 @@ def main() -> None:
         f"ingest: {arguments.events:,} message events, {arguments.speakers:,} members taking turns, SQLite,"
         f" best of {arguments.repeat}"
     )
-    columns = ("ledger rows before", "Hearth events/s", "raw events/s", "Hearth/raw")
+    columns: tuple[str, ...] = ("ledger rows before", "Hearth events/s", "raw events/s", "Hearth/raw")
     columns += ("Hearth CPU us/ev", "raw CPU us/ev")
     print(" | ".join(columns))
     print("-+-".join("-" * len(column) for column in columns))

@@ -164,9 +164,9 @@ async def measure_floor(url: str, calls: int) -> None:
         for _ in range(calls):
             started = time.perf_counter()
             if url.startswith("sqlite"):
-                await driver.execute_fetchall("SELECT 1")  # type: ignore[attr-defined]
+                await driver.execute_fetchall("SELECT 1")
             else:
-                await driver.fetchval("SELECT 1")  # type: ignore[attr-defined]
+                await driver.fetchval("SELECT 1")
             samples.append(time.perf_counter() - started)
     await database.dispose()
     samples.sort()

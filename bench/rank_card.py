@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from typing import Any
 
 from bench.leaderboard import percentile
 from cogs.recognition.card import CardRenderer, RankCardData, render_rank_card
@@ -36,7 +37,7 @@ def card(number: int) -> RankCardData:
     )
 
 
-async def lag_while(work: asyncio.Future[object]) -> list[float]:
+async def lag_while(work: asyncio.Future[Any]) -> list[float]:
     """Milliseconds by which each 1 ms sleep overslept until `work` was done."""
     lags = []
     while not work.done():

@@ -51,8 +51,8 @@ async def measure(commands: int, folder: Path) -> None:
     hearth.run_command = timed_run_command  # type: ignore[method-assign]
     try:
         async with mock_slack_api() as api, running_slack(hearth, api) as slack:
-            for giver in range(GIVERS):
-                await slack.command("/help", "", f"U{giver:08d}")
+            for number in range(GIVERS):
+                await slack.command("/help", "", f"U{number:08d}")
             core.clear()
             totals: list[float] = []
             for number in range(commands):

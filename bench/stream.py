@@ -244,7 +244,7 @@ def phase_in_process(arguments: argparse.Namespace, phase: str, url: str, raw: s
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"phase {phase} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 async def reset_postgres(url: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
@@ -132,10 +133,10 @@ async def ledger_rows(hearth: Hearth, kind: str) -> list[tuple[str, int, str | N
     """(member external id, points, reason) of the ledger rows of a kind, oldest first."""
     async with hearth.db.read() as session:
         rows = await session.execute(
-            select(Member.external_id, Contribution.points, Contribution.reason)  # type: ignore[call-overload]
-            .join(Member, Member.id == Contribution.member_id)
-            .where(Contribution.kind == kind)
-            .order_by(Contribution.id)
+            select(col(Member.external_id), col(Contribution.points), col(Contribution.reason))
+            .join(Member, col(Member.id) == col(Contribution.member_id))
+            .where(col(Contribution.kind) == kind)
+            .order_by(col(Contribution.id))
         )
         return [(row[0], row[1], row[2]) for row in rows]
 

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from bot.core.reply import Reply
 
@@ -47,7 +48,7 @@ def problems(reply: Reply) -> list[str]:
 
 def _built_by_hearth() -> bool:
     """Built by a cog or the core (not by a test, nor copied by `dataclasses.replace`)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_globals.get("__name__") == "bot.core.reply":
         frame = frame.f_back  # Reply.private
     name = frame.f_globals.get("__name__", "") if frame is not None else ""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
@@ -293,7 +294,9 @@ async def test_a_channel_days_authors_are_a_count_never_more_than_the_truth_acro
     async def authors(hearth: Hearth) -> list[tuple[str, int, int]]:
         await hearth.services.activity.flush()
         async with hearth.db.read() as session:
-            rows = await session.execute(select(HealthMood.channel, HealthMood.messages, HealthMood.authors))
+            rows = await session.execute(
+                select(col(HealthMood.channel), col(HealthMood.messages), col(HealthMood.authors))
+            )
             return sorted((channel, messages, count) for channel, messages, count in rows)
 
     async with hearth_instance(database_url, START) as first:
@@ -327,7 +330,7 @@ async def test_inviting_again_before_an_answer_sends_the_same_invitation(
     said = await console.run('@vet clicks "Accept"')
     assert "[roles] @vet now has the role &mentors" in said
     async with hearth.db.read() as session:
-        rows = await session.execute(select(LadderInvitation.status))
+        rows = await session.execute(select(col(LadderInvitation.status)))
         assert list(rows.scalars()) == ["accepted"]
     said = await console.run("@mod: /ladder invite @vet mentor")  # answered: a new invitation
     assert "Invited @vet to be a mentor" in said
@@ -382,7 +385,9 @@ async def test_a_declined_invitation_is_told_to_its_inviter_in_the_mods_channel_
 
 async def _digests(hearth: Hearth) -> list[tuple[str, bool]]:
     async with hearth.db.read() as session:
-        rows = await session.execute(select(HealthDigest.week, HealthDigest.posted).order_by(HealthDigest.week))
+        rows = await session.execute(
+            select(col(HealthDigest.week), col(HealthDigest.posted)).order_by(col(HealthDigest.week))
+        )
         return [(str(week), posted) for week, posted in rows]
 
 

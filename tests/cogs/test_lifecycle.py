@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from bot.core.runtime import Hearth
 from storage.health_models import HealthNewcomer
@@ -37,7 +37,7 @@ def files(console: ConsoleDriver) -> list[Path]:
 
 async def member_row(hearth: Hearth, external_id: str) -> Member | None:
     async with hearth.db.read() as session:
-        found = await session.execute(select(Member).where(Member.external_id == external_id))  # type: ignore[arg-type]
+        found = await session.execute(select(Member).where(col(Member.external_id) == external_id))
         return found.scalar_one_or_none()
 
 
@@ -168,11 +168,13 @@ async def test_export_holds_exactly_the_members_rows_with_others_pseudonymised(
     assert document["member"]["external_id"] == "alice"
     rows = document["data"]["recognition"]["contribution"]
     async with hearth.db.read() as session:
-        alice = (await session.execute(select(Member.id).where(Member.external_id == "alice"))).scalar_one()  # type: ignore[arg-type,call-overload]
-        bob = (await session.execute(select(Member.id).where(Member.external_id == "bob"))).scalar_one()  # type: ignore[arg-type,call-overload]
+        alice = (await session.execute(select(col(Member.id)).where(col(Member.external_id) == "alice"))).scalar_one()
+        bob = (await session.execute(select(col(Member.id)).where(col(Member.external_id) == "bob"))).scalar_one()
         mine = (
             await session.execute(
-                select(func.count()).where((Contribution.member_id == alice) | (Contribution.actor_id == alice))  # type: ignore[arg-type]
+                select(func.count()).where(
+                    (col(Contribution.member_id) == alice) | (col(Contribution.actor_id) == alice)
+                )
             )
         ).scalar_one()
     # her own rows (kudos received from bob and carol, given to bob) and the rows naming her as the other
@@ -222,7 +224,7 @@ async def totals_match_ledger(hearth: Hearth) -> None:
             (m, p)
             for m, p in (
                 await session.execute(
-                    select(MemberTotal.member_id, MemberTotal.points).where(MemberTotal.bucket == "all")  # type: ignore[call-overload]
+                    select(col(MemberTotal.member_id), col(MemberTotal.points)).where(col(MemberTotal.bucket) == "all")
                 )
             ).all()
         }
@@ -230,7 +232,9 @@ async def totals_match_ledger(hearth: Hearth) -> None:
             (m, int(p))
             for m, p in (
                 await session.execute(
-                    select(Contribution.member_id, func.sum(Contribution.points)).group_by(Contribution.member_id)  # type: ignore[call-overload]
+                    select(col(Contribution.member_id), func.sum(col(Contribution.points))).group_by(
+                        col(Contribution.member_id)
+                    )
                 )
             ).all()
         }
@@ -293,9 +297,7 @@ async def test_departed_members_are_anonymised_after_the_retention_not_before(
     await console.run("wait 2d")
     assert await member_row(hearth, "alice") is None
     async with hearth.db.read() as session:
-        anonymous = (
-            await session.execute(select(Member).where(Member.external_id.like("former-%")))  # type: ignore[attr-defined]
-        ).scalar_one()
+        anonymous = (await session.execute(select(Member).where(col(Member.external_id).like("former-%")))).scalar_one()
     assert anonymous.display_name == ""
     # her points stay in the community's history, her introduction is gone
     assert (await ledger_rows(hearth, "kudos_received"))[0][1] == 10
@@ -343,19 +345,21 @@ async def test_an_anonymised_members_kept_rows_name_none_of_their_messages(
     await hearth.services.activity.flush()
     async with hearth.db.read() as session:
         newcomer = (
-            await session.execute(select(HealthNewcomer).where(HealthNewcomer.member_id == alice.id))
-        ).scalar_one()  # type: ignore[arg-type]
+            await session.execute(select(HealthNewcomer).where(col(HealthNewcomer.member_id) == alice.id))
+        ).scalar_one()
         assert newcomer.first_message_id is not None  # kept while she may come back
     await console.run("wait 31d")
     async with hearth.db.read() as session:
         keys = (
             await session.execute(
-                select(Contribution.idempotency_key, Contribution.id).where(Contribution.member_id == alice.id)
+                select(col(Contribution.idempotency_key), col(Contribution.id)).where(
+                    col(Contribution.member_id) == alice.id
+                )
             )
-        ).all()  # type: ignore[call-overload]
+        ).all()
         newcomer = (
-            await session.execute(select(HealthNewcomer).where(HealthNewcomer.member_id == alice.id))
-        ).scalar_one()  # type: ignore[arg-type]
+            await session.execute(select(HealthNewcomer).where(col(HealthNewcomer.member_id) == alice.id))
+        ).scalar_one()
     assert sorted(key for key, _ in keys) == sorted(f"former:{row_id}" for _, row_id in keys)
     assert len(keys) == 4  # her onboarding steps, her message's point, bob's kudos: the history stays
     assert (newcomer.first_message_id, newcomer.first_message_channel) == (None, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.refs import CommunityRef, MemberRef, Permission
 from bot.core.runtime import Hearth
@@ -25,7 +26,7 @@ async def kudos(hearth: Hearth, giver: str, receiver: MemberRef, invocation: str
 
 async def given(hearth: Hearth) -> int:
     async with hearth.db.read() as session:
-        query = select(func.count()).select_from(Contribution).where(Contribution.kind == "kudos_given")
+        query = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "kudos_given")
         return int((await session.execute(query)).scalar_one())
 
 

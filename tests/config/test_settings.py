@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from bot.platforms import choose, registered
 from bot.platforms.discord.settings import DiscordSettings
@@ -32,7 +33,7 @@ CATALOG = SettingsCatalog([CommunityBasics, RecognitionSettings])
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u@h/db")
     monkeypatch.setenv("HEARTH_ACTIVITY_FLUSH_SECONDS", "0.5")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert (settings.database_url, settings.hearth_activity_flush_seconds) == ("postgresql+asyncpg://u@h/db", 0.5)
 
 
@@ -112,8 +113,8 @@ def test_values_round_trip_through_storage() -> None:
 
 
 def test_hearth_cogs_chooses_a_subset_in_load_order() -> None:
-    assert Settings(_env_file=None).chosen_cogs()[0] == "cogs.settings"  # type: ignore[call-arg]
-    subset = Settings(_env_file=None, hearth_cogs="rituals, recognition")  # type: ignore[call-arg]
+    assert Settings(_env_file=None).chosen_cogs()[0] == "cogs.settings"
+    subset = Settings(_env_file=None, hearth_cogs="rituals, recognition")
     assert subset.chosen_cogs() == ("cogs.recognition", "cogs.rituals")
     with pytest.raises(
         SettingsError,
@@ -131,11 +132,8 @@ def test_a_key_belongs_to_one_section() -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTING_NAMES = [
-    name.upper()
-    for model in (Settings, *(platform.settings for platform in registered().values()))
-    for name in model.model_fields
-]
+SETTINGS_MODELS: tuple[type[BaseSettings], ...] = (Settings, *(platform.settings for platform in registered().values()))
+SETTING_NAMES = [name.upper() for model in SETTINGS_MODELS for name in model.model_fields]
 
 
 @pytest.fixture
@@ -335,7 +333,7 @@ def test_a_bound_in_a_settings_refusal_is_written_as_the_readme_writes_it() -> N
 
 
 def test_hearth_cogs_ignores_case_and_names_what_a_feature_needs() -> None:
-    assert Settings(_env_file=None, hearth_cogs="Recognition, RITUALS").chosen_cogs() == (  # type: ignore[call-arg]
+    assert Settings(_env_file=None, hearth_cogs="Recognition, RITUALS").chosen_cogs() == (
         "cogs.recognition",
         "cogs.rituals",
     )

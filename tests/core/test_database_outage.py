@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, suppress
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from bot.core import settings_store
 from bot.core.inbound import SORRY
@@ -95,7 +96,7 @@ async def test_activity_acknowledged_before_a_stop_is_written_once_postgresql_is
     database = Database.open(database_url)
     try:
         async with database.read() as session:
-            messages = select(func.count()).select_from(Contribution).where(Contribution.kind == "message")
+            messages = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "message")
             assert (await session.execute(messages)).scalar_one() == 3
     finally:
         await database.dispose()
@@ -126,7 +127,7 @@ async def test_messages_while_postgresql_is_out_of_reach_keep_their_points_past_
     database = Database.open(database_url)
     try:
         async with database.read() as session:
-            messages = select(func.count()).select_from(Contribution).where(Contribution.kind == "message")
+            messages = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "message")
             assert (await session.execute(messages)).scalar_one() == 3
     finally:
         await database.dispose()

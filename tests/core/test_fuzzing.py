@@ -478,7 +478,7 @@ def test_a_signed_slack_event_is_refused_or_read(kind: str, data: st.DataObject)
         "member_joined_channel": events.member_joined_channel, "reaction_added": events.reaction_added,
         "app_home_opened": events.app_home_opened, "tokens_revoked": events.removed,
     }  # fmt: skip
-    if handler := handlers.get(event.get("type")):
+    if handler := handlers.get(event.get("type", "")):
         asyncio.run(handler(accepted, event))
     for event in dispatched:
         _stored_text(event)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
@@ -26,7 +27,7 @@ async def test_a_new_display_name_is_stored_and_a_nameless_ref_keeps_the_known_o
     assert (first.name, renamed.name, nameless.name) == ("Alice", "Ally", "Ally")
     await hearth.services.activity.flush()  # a first-seen member is written with the next batch
     async with hearth.db.read() as session:
-        stored = await session.execute(select(Member.display_name).where(Member.id == first.id))  # type: ignore[call-overload]
+        stored = await session.execute(select(col(Member.display_name)).where(col(Member.id) == first.id))
         assert stored.scalar_one() == "Ally"
 
 
@@ -39,7 +40,7 @@ async def test_a_name_the_database_would_refuse_is_stored_cleaned_and_writes_go_
     later = await hearth.services.identity.member(MemberRef(guild, "43", "Bob"))
     await hearth.services.activity.flush()
     async with hearth.db.read() as session:
-        names = await session.execute(select(Member.id, Member.display_name).order_by(Member.id))  # type: ignore[call-overload]
+        names = await session.execute(select(col(Member.id), col(Member.display_name)).order_by(col(Member.id)))
         assert [tuple(row) for row in names] == [(odd.id, "Alice ?" + "é" * 193), (later.id, "Bob")]
         community = await storage_identity.community_by_id(session, odd.community_id)
         assert community.name == "Guild ?"
@@ -55,7 +56,7 @@ async def test_a_name_that_arrives_while_the_first_seen_row_is_written_is_stored
 
     assert named.id == first.id
     async with hearth.db.read() as session:
-        stored = await session.execute(select(Member.display_name).where(Member.id == first.id))  # type: ignore[call-overload]
+        stored = await session.execute(select(col(Member.display_name)).where(col(Member.id) == first.id))
         assert stored.scalar_one() == "Alice"
 
 
@@ -104,8 +105,8 @@ async def test_members_two_processes_first_see_at_once_keep_one_row_each_and_eve
     vic_now = await other.services.identity.member(MemberRef(guild, "U2"))
     assert (await other.services.identity.member(MemberRef(guild, "U1"))).id == uma.id
     async with hearth.db.read() as session:
-        members = (await session.execute(select(Member.external_id, Member.id))).all()  # type: ignore[call-overload]
-        points = (await session.execute(select(Contribution.member_id, Contribution.points))).all()  # type: ignore[call-overload]
+        members = (await session.execute(select(col(Member.external_id), col(Member.id)))).all()
+        points = (await session.execute(select(col(Contribution.member_id), col(Contribution.points)))).all()
     assert sorted(members) == [("U1", uma.id), ("U2", vic_now.id)]
     assert sorted(points) == sorted([(uma.id, 1), (uma.id, 1), (vic_now.id, 1)])
 

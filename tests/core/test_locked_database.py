@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core import ingest
 from bot.core.inbound import SORRY
@@ -89,7 +90,7 @@ async def test_a_command_while_the_database_is_locked_is_answered_and_logged_in_
         assert SORRY in answer
         assert "+10 points" in await console.run("@alice: /kudos @bob thanks for the help")  # nothing was kept
         async with console.platform.hearth.db.read() as session:
-            kudos = select(func.count()).select_from(Contribution).where(Contribution.kind == "kudos_received")
+            kudos = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "kudos_received")
             assert (await session.execute(kudos)).scalar_one() == 1
     [line] = [record.getMessage() for record in caplog.records if "locked by another program" in record.getMessage()]
     assert line.startswith("an inbound request failed") or line.startswith("kudos failed")

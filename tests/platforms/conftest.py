@@ -58,6 +58,12 @@ class EventLog:
         return event
 
 
+def message_posted(message: p.Payload) -> Callable[[Event], bool]:
+    """For `EventLog.wait_for`: the MessagePosted event of a MESSAGE_CREATE payload (bound now, so one made in a
+    loop keeps its own message)."""
+    return lambda event: isinstance(event, MessagePosted) and event.message_id == message["id"]
+
+
 @dataclass
 class DiscordHarness:
     """A fake Discord, a Hearth runtime, and (after `start`) the bot connected to one and serving the other."""

@@ -8,6 +8,7 @@ names follow Discord's API v10 documentation; only what discord.py 2.x reads is 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -416,7 +417,7 @@ def command_interaction(
     world: DiscordWorld,
     invoker: str,
     command: str,
-    options: dict[str, str | int | Mention] | None = None,
+    options: Mapping[str, str | int | Mention] | None = None,
     *,
     channel: str = "general",
     interaction_id: str | None = None,
@@ -426,6 +427,8 @@ def command_interaction(
     resolved: dict[str, dict[str, Payload]] = {}
     option_list = []
     for option_name, value in (options or {}).items():
+        kind: int
+        option_value: str | int
         if isinstance(value, Mention):
             kind, option_value = _resolve(world, value, resolved)
         else:

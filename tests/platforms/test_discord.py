@@ -180,7 +180,7 @@ async def test_config_set_is_refused_below_admin(discord: DiscordHarness) -> Non
 
 async def test_config_set_takes_a_channel_option(discord: DiscordHarness) -> None:
     world = discord.world
-    options = {"key": "announcement_channel", "channel": Mention("channel", "ideas")}
+    options: dict[str, str | Mention] = {"key": "announcement_channel", "channel": Mention("channel", "ideas")}
     done = await discord.server.interact(p.command_interaction(world, "owner", "config set", options))
     channel = f"<#{world.channels['ideas']['id']}>"
     assert done.json["data"]["content"] == f"Done: `announcement_channel` not set → {channel}."
@@ -271,7 +271,7 @@ async def test_a_channel_typed_into_a_text_option_fills_the_channel_option(disco
     is not a channel Hearth can find."""
     world = discord.world
     ideas = world.channels["ideas"]["id"]
-    options = {"key": "welcome_channel", "value": f"<#{ideas}>"}
+    options: dict[str, str | Mention] = {"key": "welcome_channel", "value": f"<#{ideas}>"}
     done = await discord.server.interact(p.command_interaction(world, "admin", "config set", options))
     assert done.json["data"]["content"] == f"Done: `welcome_channel` not set → <#{ideas}>."
     # Given both ways, the channel option stands and the text is read as the value it is.

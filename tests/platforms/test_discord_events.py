@@ -11,7 +11,7 @@ from bot.core.reply import Card, Reply, mention
 from bot.platforms.discord import DiscordStartupError
 from bot.platforms.discord.refs import PLATFORM
 from tests.platforms import discord_payloads as p
-from tests.platforms.conftest import DiscordHarness
+from tests.platforms.conftest import DiscordHarness, message_posted
 
 
 def refs(discord: DiscordHarness) -> tuple[CommunityRef, dict[str, MemberRef], dict[str, ChannelRef]]:
@@ -141,6 +141,6 @@ async def test_only_what_members_wrote_is_a_message(discord: DiscordHarness) -> 
     # Handled concurrently (discord.py dispatches each message as a task): wait for both, in any order. The
     # system lines were received first, so by then they were either dropped or dispatched too.
     for said in (first, reply):
-        await discord.log.wait_for(lambda e, said=said: isinstance(e, MessagePosted) and e.message_id == said["id"])
+        await discord.log.wait_for(message_posted(said))
     posted = [event.message_id for event in discord.log.events if isinstance(event, MessagePosted)]
     assert sorted(posted) == sorted([first["id"], reply["id"]])

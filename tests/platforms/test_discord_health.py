@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core.events import MemberLeft, MessagePosted
 from tests.platforms import discord_payloads as p
-from tests.platforms.conftest import DiscordHarness
+from tests.platforms.conftest import DiscordHarness, message_posted
 from tests.platforms.discord_payloads import Mention
 
 
@@ -148,9 +148,7 @@ async def test_a_thread_reply_answers_the_starter_even_when_discord_py_has_not_c
     events = []
     for message in said:
         await server.dispatch("MESSAGE_CREATE", message)
-        event = await discord.log.wait_for(
-            lambda e, m=message: isinstance(e, MessagePosted) and e.message_id == m["id"]
-        )
+        event = await discord.log.wait_for(message_posted(message))
         assert isinstance(event, MessagePosted)
         events.append(event)
     for event in events[:2]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.core.events import CommunityAdded, CommunityRemoved, MemberJoined, MemberLeft, MembersPresent
 from storage.models import CommunityState, Contribution, Member
@@ -56,9 +57,7 @@ async def test_guild_create_gives_members_their_true_join_dates(discord_env: Dis
     await discord_env.start()
     await discord_env.log.wait_for(lambda e: isinstance(e, MembersPresent))
     async with discord_env.hearth.db.read() as session:
-        rows = dict(
-            (await session.execute(select(Member.external_id, Member.platform_joined_at))).all()  # type: ignore[call-overload]
-        )
+        rows = dict((await session.execute(select(col(Member.external_id), col(Member.platform_joined_at)))).all())
     joined = rows[world.id("alice")]
     assert joined is not None and joined.replace(tzinfo=UTC) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
     assert world.id("helper") not in rows  # bots have no anniversaries
@@ -66,7 +65,7 @@ async def test_guild_create_gives_members_their_true_join_dates(discord_env: Dis
 
 async def removed_at(discord: DiscordHarness) -> datetime | None:
     async with discord.hearth.db.read() as session:
-        found = await session.execute(select(CommunityState.removed_at))  # type: ignore[call-overload]
+        found = await session.execute(select(col(CommunityState.removed_at)))
         return found.scalar_one_or_none()
 
 
@@ -119,7 +118,9 @@ async def test_mydata_delete_is_answered_once_and_forgets_typed_mentions(discord
     assert "no longer keeps anything" in await press(message, ids["Delete my data"])
     assert "Your data was already deleted." in await press(message, ids["Delete my data"])
     async with discord.hearth.db.read() as session:
-        found = await session.execute(select(Contribution.reason).where(Contribution.kind == "kudos_received"))  # type: ignore[call-overload]
+        found = await session.execute(
+            select(col(Contribution.reason)).where(col(Contribution.kind) == "kudos_received")
+        )
     assert found.scalars().all() == ["pairing with @former member and @Alice"]
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.runtime import Hearth
 from storage.models import Contribution
 from tests.platforms import discord_payloads as p
-from tests.platforms.conftest import DiscordHarness
+from tests.platforms.conftest import DiscordHarness, message_posted
 
 
 async def points_of(hearth: Hearth, kind: str) -> int:
     async with hearth.db.read() as session:
-        query = select(func.coalesce(func.sum(Contribution.points), 0)).where(Contribution.kind == kind)
+        query = select(func.coalesce(func.sum(col(Contribution.points)), 0)).where(col(Contribution.kind) == kind)
         return int((await session.execute(query)).scalar_one())
 
 
@@ -24,7 +25,7 @@ async def test_reaction_kudos_taken_back_and_voided_by_deletion(discord: Discord
     second = p.message_create(world, "alice", "and the docs")
     for said in (first, second):
         await server.dispatch("MESSAGE_CREATE", said)
-        await log.wait_for(lambda e, said=said: isinstance(e, MessagePosted) and e.message_id == said["id"])
+        await log.wait_for(message_posted(said))
 
     await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", first, "🙌"))
     await server.dispatch("MESSAGE_REACTION_REMOVE", p.reaction_remove(world, "bob", first, "🙌"))

@@ -251,7 +251,7 @@ async def test_a_group_message_reaches_whoever_it_can_with_buttons_for_the_dm(di
 async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarness) -> None:
     server, world = discord.server, discord.world
     for giver, receiver in (("alice", "bob"), ("mod", "bob"), ("bob", "alice")):
-        options = {"member": Mention("member", receiver), "reason": "thanks"}
+        options: dict[str, str | Mention] = {"member": Mention("member", receiver), "reason": "thanks"}
         await server.interact(p.command_interaction(world, giver, "kudos", options))
     await create(discord, "spotlight", "general", "every friday at 16:00", kind="spotlight")
     await advance(discord, timedelta(days=3))
@@ -335,7 +335,7 @@ async def test_refusals_are_private_and_create_nothing(discord_env: DiscordHarne
     world.add_channel("projects", channel_type=p.CATEGORY)  # a category holds channels, not messages
     await discord_env.start()
     general = Mention("channel", "general")
-    refusals = {
+    refusals: dict[str, dict[str, str | Mention]] = {
         "I can't post in #news. Give me permission to post there, or choose another channel.": {
             "channel": Mention("channel", "news"),
         },

@@ -155,7 +155,11 @@ async def on_slack(hearth: Hearth, api: MockSlackApi) -> list[Outcome]:
             assert (await slack.requests.command(payload)).status == 200
 
             expected = len(case.outcome)
-            await api.wait_until(lambda start=before, expected=expected: len(slack_said(api, start)) >= expected)
+
+            def arrived(start: int = before, expected: int = expected) -> bool:
+                return len(slack_said(api, start)) >= expected
+
+            await api.wait_until(arrived)
             seen.append(outcome(slack_said(api, before)))
     return seen
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.core.runtime import Hearth
 from storage.models import CommunityState
@@ -22,7 +23,7 @@ from tests.platforms.test_slack_rituals import private
 
 async def removed_at(hearth: Hearth) -> datetime | None:
     async with hearth.db.read() as session:
-        return (await session.execute(select(CommunityState.removed_at))).scalar_one_or_none()  # type: ignore[call-overload]
+        return (await session.execute(select(col(CommunityState.removed_at)))).scalar_one_or_none()
 
 
 async def test_a_deactivated_member_has_left_and_is_not_thanked(slack: SlackHarness, slack_api: MockSlackApi) -> None:

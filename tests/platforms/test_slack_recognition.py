@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Attachment, Card, Reply
@@ -18,7 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 100
 
 async def points_of(hearth: Hearth, kind: str) -> int:
     async with hearth.db.read() as session:
-        query = select(func.coalesce(func.sum(Contribution.points), 0)).where(Contribution.kind == kind)
+        query = select(func.coalesce(func.sum(col(Contribution.points)), 0)).where(col(Contribution.kind) == kind)
         return int((await session.execute(query)).scalar_one())
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, func, select, text
+from sqlmodel import col
 
 from storage import identity, ledger
 from storage.engine import Database
@@ -119,13 +120,17 @@ async def test_recorded_times_read_back_exactly_through_the_orm(db: Database) ->
             ],
         )
     async with db.read() as session:
-        found = (await session.execute(select(Contribution.idempotency_key, Contribution.created_at))).all()
-        at_moment = await session.execute(select(Contribution.idempotency_key).where(Contribution.created_at == moment))
+        found = (await session.execute(select(col(Contribution.idempotency_key), col(Contribution.created_at)))).all()
+        at_moment = await session.execute(
+            select(col(Contribution.idempotency_key)).where(col(Contribution.created_at) == moment)
+        )
         at_second = await session.execute(
-            select(Contribution.idempotency_key).where(Contribution.created_at == on_the_second)
+            select(col(Contribution.idempotency_key)).where(col(Contribution.created_at) == on_the_second)
         )
         later = await session.execute(
-            select(Contribution.idempotency_key).where(Contribution.created_at > moment + timedelta(microseconds=1))
+            select(col(Contribution.idempotency_key)).where(
+                col(Contribution.created_at) > moment + timedelta(microseconds=1)
+            )
         )
     assert sorted(found) == [("a", moment.astimezone(UTC)), ("b", on_the_second)]
     assert at_moment.scalars().all() == ["a"]
@@ -210,7 +215,7 @@ async def test_a_total_changed_around_the_ledger_shows_in_ranks(db: Database, mo
     community, members, moment = await _three_and_two(db)
     assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
     async with db.write() as session:  # as a member's data deletion does: a statement, not ledger.record
-        await session.execute(delete(MemberTotal).where(MemberTotal.member_id == members[0]))
+        await session.execute(delete(MemberTotal).where(col(MemberTotal.member_id) == members[0]))
     assert await _ranks(db, community, members) == [(None, 1), (1, 1)]
     async with db.write() as session:  # SQL text, as if from another program: seen once the board is read again
         await session.execute(text("UPDATE member_total SET points = 10 WHERE member_id = :m"), {"m": members[1]})

@@ -37,7 +37,8 @@ def schema(path: Path) -> dict[str, Any]:
         described: dict[str, Any] = {
             table: {
                 "columns": [
-                    (c["name"], str(c["type"]), c["nullable"], c["default"], c["primary_key"])
+                    # SQLite's get_columns gives primary_key, which SQLAlchemy's ReflectedColumn does not declare.
+                    (c["name"], str(c["type"]), c["nullable"], c["default"], c["primary_key"])  # type: ignore[typeddict-item]
                     for c in found.get_columns(table)
                 ],
                 "primary key": found.get_pk_constraint(table)["constrained_columns"],

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.core.refs import CommunityRef, MemberRef
 from bot.core.runtime import Hearth
@@ -24,14 +25,14 @@ ALREADY_DELETED = "Your data was already deleted."
 
 async def member_row(hearth: Hearth, external_id: str) -> Member | None:
     async with hearth.db.read() as session:
-        found = await session.execute(select(Member).where(Member.external_id == external_id))  # type: ignore[arg-type]
+        found = await session.execute(select(Member).where(col(Member.external_id) == external_id))
         return found.scalar_one_or_none()
 
 
 async def reasons(hearth: Hearth) -> list[str]:
     async with hearth.db.read() as session:
         rows = await session.execute(
-            select(Contribution.reason).where(Contribution.reason.is_not(None)).order_by(Contribution.id)  # type: ignore[union-attr,arg-type]
+            select(col(Contribution.reason)).where(col(Contribution.reason).is_not(None)).order_by(col(Contribution.id))
         )
         return [str(reason) for reason in rows.scalars()]
 
@@ -120,7 +121,7 @@ async def pseudonym_of(hearth: Hearth, external_id: str) -> str:
     row = await member_row(hearth, external_id)
     assert row is not None and row.id is not None
     async with hearth.db.read() as session:
-        query = select(CommunityState.pseudonym_key).where(CommunityState.community_id == row.community_id)  # type: ignore[arg-type]
+        query = select(col(CommunityState.pseudonym_key)).where(col(CommunityState.community_id) == row.community_id)
         key = (await session.execute(query)).scalar_one()
     return pseudonym(key, row.id)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import update
+from sqlmodel import col
 
 from bot.core.runtime import Hearth
 from storage.models import Member
@@ -60,7 +61,7 @@ async def test_periods_and_categories_follow_the_community_zone_across_month_and
 async def hide(hearth: Hearth, name: str) -> None:
     """What `/privacy` (members' data rights) sets."""
     async with hearth.db.write() as session:
-        await session.execute(update(Member).where(Member.external_id == name).values(hidden_from_boards=True))
+        await session.execute(update(Member).where(col(Member.external_id) == name).values(hidden_from_boards=True))
 
 
 async def test_hidden_and_departed_members_are_off_boards_and_ranks(console: ConsoleDriver, hearth: Hearth) -> None:

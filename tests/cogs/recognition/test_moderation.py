@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, update
+from sqlmodel import col
 
 from storage.models import Contribution, MemberTotal
 from tests.cogs.recognition.test_boards import board
@@ -49,10 +50,8 @@ async def test_kudos_voided_before_givers_voids_existed_are_void_already(console
     as a new void, as the giver's side was new), and changes nothing."""
     await console.run("@mo is moderator\n@alice: /kudos @bob thanks\n@mo: /recognition void 1 wrong")
     async with console.platform.hearth.db.write() as session:  # as such a void was recorded then
-        await session.execute(delete(Contribution).where(Contribution.kind == "kudos_given_void"))  # type: ignore[arg-type]
-        await session.execute(
-            update(MemberTotal).where(MemberTotal.kudos_given == 0).values(kudos_given=1)  # type: ignore[arg-type]
-        )
+        await session.execute(delete(Contribution).where(col(Contribution.kind) == "kudos_given_void"))
+        await session.execute(update(MemberTotal).where(col(MemberTotal.kudos_given) == 0).values(kudos_given=1))
     assert "Kudos given: 1" in await console.run("@alice: /rank")
     said = await console.run("@mo: /recognition void 1 wrong\n@alice: /rank")
     assert "Kudos #1 are void already." in said

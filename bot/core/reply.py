@@ -8,6 +8,7 @@ those members may be pinged. Everything else, user text included, is escaped by 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -49,6 +50,20 @@ def literal(text: str) -> str:
 def clean_user_text(text: str) -> str:
     """Strip control characters (and so any forged mention token) and bidi overrides from text a person typed."""
     return _BIDI.sub("", _CONTROL.sub("", _ESCAPE.sub("", text)))
+
+
+# Characters that show nothing: format characters (zero-width space and joiners, word joiner, byte order mark,
+# soft hyphen) and the Hangul and Braille blanks often used as invisible names.
+_INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def typed_text(text: str) -> str:
+    """What a person typed into a text option or a form field, cleaned (`clean_user_text`) and stripped; empty
+    when nothing in it would show (spaces, zero-width characters), as if nothing had been typed."""
+    text = clean_user_text(text).strip()
+    if all(char.isspace() or char in _INVISIBLE or unicodedata.category(char) == "Cf" for char in text):
+        return ""
+    return text
 
 
 # What would format or ping where a person's text is shown raw (a thread's name): Markdown's paired markers and

@@ -42,7 +42,7 @@ from bot.core.lifecycle import Lifecycle
 from bot.core.messenger import Messenger, NoMessenger
 from bot.core.refs import ChannelRef, Member, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
-from bot.core.reply import Card, Reply, UserError, clean_user_text
+from bot.core.reply import Card, Reply, UserError, typed_text
 from bot.core.scheduling import Scheduler
 from bot.core.services import Services
 from bot.core.settings_store import SettingsStore
@@ -293,7 +293,7 @@ class Hearth:
         handler = self.registry.forms.get(prefix)
         if handler is None:
             return Reply.private("That form has expired; please open it again.")
-        values = {name: clean_user_text(value).strip() for name, value in event.values.items()}
+        values = {name: typed_text(value) for name, value in event.values.items()}
         return await self._once(ctx, event.form_id, lambda settled: handler(settled, rest, values))
 
     async def home(self, ctx: Context) -> list[Reply]:
@@ -322,7 +322,7 @@ class Hearth:
         values: dict[str, Any] = {}
         for option in spec.options:
             raw = raw_options.get(option.name)
-            if raw is None or raw == "":
+            if raw is None or (isinstance(raw, str) and not typed_text(raw)):  # nothing visible is nothing given
                 if option.required:
                     raise UserError(
                         f"`/{spec.path}` needs {option.name}. Usage: `{usage(spec)}` — for example `{example(spec)}`"
@@ -359,7 +359,7 @@ class Hearth:
             if number > highest:
                 raise UserError(f"{name} must be at most {highest:,}.")
             return number
-        text = clean_user_text(str(raw)).strip()
+        text = typed_text(str(raw))
         if kind is OptionType.CHOICE:
             if text.lower() not in option.choices:
                 raise UserError(not_one_of(f"`{text}`", option.noun or option.name, option.choices))

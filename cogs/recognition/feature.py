@@ -34,6 +34,7 @@ from cogs.recognition.settings import (
 )
 from config.community import CommunitySettings
 from storage.ledger import Award
+from storage.lifecycle import anonymised
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +326,8 @@ class RecognitionFeature:
 
         def name(member_id: int | None) -> str:
             found = people.get(member_id) if member_id is not None else None
+            if found is not None and anonymised(found.ref.external_id):
+                return "a former member"
             return literal(found.name) if found else "someone"
 
         zone = ctx.settings.zone()
@@ -360,7 +363,8 @@ class RecognitionFeature:
         people = await self.services.identity.members_by_id(sorted(found.members))
 
         def who(member_id: int) -> str:
-            return mention(people[member_id]) if member_id in people else "a former member"
+            found = people.get(member_id)
+            return mention(found) if found and not anonymised(found.ref.external_id) else "a former member"
 
         def day(moment: datetime) -> str:
             return f"{moment.astimezone(zone):%Y-%m-%d}"

@@ -141,11 +141,11 @@ class LevelUps:
         title = "" if capabilities.roles else title_of(level, parse_titles(own.level_titles))
         text = f"⬆️ {mention(member)} reached level {level}" + (f" · {literal(title)}!" if title else "!")
         community = member.ref.community
+        target = own.level_up_channel or channel  # a DM that cannot be delivered falls back to it too
         if own.level_up_announce == "dm":
-            fallback = ChannelRef(community, channel) if channel else None
+            fallback = ChannelRef(community, target) if target else None
             await self.services.notify_member(member.ref, Reply(text=text), fallback=fallback)
             return
-        target = own.level_up_channel or channel
         if target:
             await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
 

@@ -431,8 +431,18 @@ def _checked_window(window: timedelta) -> timedelta:
     return window
 
 
+# Years a series may start in: at either end of Python's dates a firing, moved to UTC, falls outside them.
+START_YEARS = (1970, 9000)
+
+
 def _start_date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"`{text}` is not a start date; write it like 2026-03-09.") from None
+    first, last = START_YEARS
+    if not first <= day.year <= last:
+        raise UserError(
+            f"`{text}` is too far off for a start date: give a day in the years {first} to {last}, like 2026-03-09."
+        )
+    return day

@@ -67,3 +67,49 @@ def test_settings_refuse_an_overflowing_duration_politely(hearth: Hearth) -> Non
     catalog: SettingsCatalog = hearth.registry.settings
     with pytest.raises(SettingError, match=r"is not a valid value for `activity_cooldown`: .*longer than I can count"):
         catalog.validate("activity_cooldown", "9" * 30)
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u200b", "\u200b \u2060", "\u3164", "\ufeff"])
+async def test_a_required_text_of_nothing_visible_is_missing(console: ConsoleDriver, blank: str) -> None:
+    # Spaces or zero-width characters alone were taken as a reason, rules or a welcome: `+5 points for bob ()`,
+    # an empty rules text, an invisible season on the boards.
+    said = await console.run(
+        f"""
+        @mod is admin
+        @mod: /points adjust @bob 5 "{blank}"
+        @mod: /onboarding rules "{blank}"
+        @mod: /onboarding message "{blank}"
+        @mod: /season start "{blank}"
+        @mod: /ladder volunteer "{blank}"
+        @mod: /rank @bob
+        @mod: /onboarding show
+        @mod: /leaderboard period:season
+        """
+    )
+    assert "`/points adjust` needs reason." in said
+    assert "`/onboarding rules` needs text." in said
+    assert "`/onboarding message` needs text." in said
+    assert "`/season start` needs name." in said
+    assert "`/ladder volunteer` needs role." in said
+    assert "Points: 0" in said
+    assert "Rules: Be kind, be curious, and help each other." in said
+    assert "Message: Welcome to {community}, {member}! 👋" in said
+    assert "Season" not in said.split("[only @mod] Onboarding setup")[1]
+
+
+async def test_an_optional_text_of_nothing_visible_is_left_out(console: ConsoleDriver) -> None:
+    said = await console.run('@mod is moderator\n@mod: /recognition lock @bob "\u200b"\n@mod: /recognition audit')
+    assert said.endswith("giving locked for bob by mod")  # no reason, not an invisible one
+
+
+async def test_an_intro_answer_of_nothing_visible_is_no_answer(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /onboarding channel intros #intros
+        @alice: /intro
+        @alice submits name=\u200b; location=Here; about=x; interests=chess
+        """
+    )
+    assert "needs an answer. Nothing was posted" in said
+    assert "Meet" not in said

@@ -299,3 +299,23 @@ async def test_a_member_who_left_is_not_congratulated_nor_given_roles(console: C
         """
     )
     assert roles(back) == ["@alice now has the role &one"]
+
+
+async def test_a_level_up_by_dm_falls_back_to_the_level_up_channel(console: ConsoleDriver) -> None:
+    """tester-z1: with `level_up_announce dm` and the member's DMs closed, the announcement went where the points
+    were earned (a moderators' channel an adjustment was made in), not to `level_up_channel` as `channel` does."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_up_channel #levels
+        @admin: /config set level_up_announce dm
+        @bob closes dms
+        @carol closes dms
+        @admin in #mod-room: /points adjust @bob 100 import
+        @admin: /config set level_up_channel none
+        @admin in #mod-room: /points adjust @carol 100 import
+        """
+    )
+    assert "[#levels] @bob, I couldn't send you a direct message, so here it is.\n  ⬆️ @bob reached level 1!" in said
+    assert "[#mod-room] @carol, I couldn't send you a direct message" in said  # no level-up channel: where it was
+    assert "[#mod-room] @bob" not in said

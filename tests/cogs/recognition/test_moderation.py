@@ -56,3 +56,25 @@ async def test_kudos_voided_before_givers_voids_existed_are_void_already(console
     said = await console.run("@mo: /recognition void 1 wrong\n@alice: /rank")
     assert "Kudos #1 are void already." in said
     assert "Kudos given: 1" in said
+
+
+async def test_the_audit_names_an_anonymised_member_as_a_former_member(console: ConsoleDriver) -> None:
+    """tester-z1: once a departed member was anonymised, the audit named them by the placeholder stored as their
+    id (`adjusted former-e15a06a2cf33f316 +5 by mod`), as `hearth export` did until it said `(former member)`."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set departed_retention 1h
+        @admin: /points adjust @gone 5 welcome gift
+        @gone: /kudos @bob thanks
+        @gone leaves
+        @admin leaves
+        wait 2h
+        @mo is moderator
+        @mo: /recognition lock @bob
+        @mo: /recognition audit
+        """
+    )
+    audit = said.split("Recognition audit")[1]
+    assert "former-" not in audit
+    assert "adjusted a former member +5 by a former member — welcome gift" in audit

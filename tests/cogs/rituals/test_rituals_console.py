@@ -290,6 +290,34 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
     assert "There is already a ritual called `pulse`." in said
 
 
+@pytest.mark.parametrize(
+    ("start", "schedule", "zone"),
+    [
+        ("0001-01-01", "daily at 09:00", "Europe/Berlin"),  # before year 1 in UTC: "something went wrong"
+        ("0001-01-03", "every 2 weeks on monday at 9:30", "UTC"),
+        ("9999-12-31", "daily at 23:00", "America/Los_Angeles"),  # after 9999 in UTC
+        ("9999-12-01", "monthly on the last day at 18:00", "UTC"),  # one run, then none Python can write
+    ],
+)
+async def test_a_start_date_out_of_range_is_refused_and_changes_nothing(
+    console: ConsoleDriver, start: str, schedule: str, zone: str
+) -> None:
+    said = await console.run(
+        SETUP
+        + f"""
+        @mod: /ritual create far #general "{schedule}" prompt:hi tz:{zone} start:{start}
+        @mod: /ritual create near #general "daily at 09:00" prompt:hi
+        @mod: /ritual edit near start:{start} tz:{zone}
+        @mod: /ritual list
+        """
+    )
+    refusal = f"`{start}` is too far off for a start date: give a day in the years 1970 to 9000, like 2026-03-09."
+    assert said.count(refusal) == 2
+    assert "something went wrong" not in said
+    assert "far (prompt)" not in said
+    assert "near (prompt) — every day at 09:00 (UTC) in #general · next Thu 05 Mar 2026 09:00 UTC" in said
+
+
 async def test_edit_pause_resume_run_now_and_delete(console: ConsoleDriver) -> None:
     said = await console.run(
         SETUP
@@ -602,7 +630,7 @@ async def test_refusals_say_what_was_wrong_in_words_that_fit(console: ConsoleDri
         @mod: /ritual create late #general "monthly on the 31st at 09:00" prompt:hi
         """
     )
-    assert "[only @mod] Which ritual? Give its name; see them all with `/ritual list`." in said
+    assert "[only @mod] `/ritual history` needs name. Usage: `/ritual history name`" in said  # asked for, as ""
     assert "[only @mod] Every 0 hours would never come: say every 1 to 23 hours." in said
     assert "[only @mod] Every 0 minutes would never come: say every 1 to 59 minutes." in said
     assert "[only @alice] `31 April` is not a birthday: April has 30 days." in said

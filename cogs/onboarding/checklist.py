@@ -26,7 +26,7 @@ from bot.core.reply import (
     mention,
 )
 from bot.core.services import Services
-from bot.core.wording import points
+from bot.core.wording import plural, points
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome
 from cogs.onboarding.settings import OnboardingSettings
@@ -87,7 +87,7 @@ class Checklist:
                 title=f"Your way into {community.name or 'the community'}",
                 description="\n".join(lines),
                 fields=fields,
-                footer=f"{done} of {len(progress.steps)} steps done · /onboarding checklist shows this again",
+                footer=f"{done} of {plural(len(progress.steps), 'step')} done · /onboarding checklist shows this again",
                 color=0x57F287,
             ),
             buttons=buttons,

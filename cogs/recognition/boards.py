@@ -132,7 +132,8 @@ class Boards:
         return await self.show(ctx, view, private=True)
 
     async def _resolve(self, ctx: Context, view: BoardView, own: RecognitionSettings) -> _Board:
-        category = tag_name(view.category) or "all"
+        # A bare `#` names no tag: refused as the word it is, not read as the overall board.
+        category = tag_name(view.category) or view.category.strip() or "all"
         if category not in tag_list(own):
             category = CATEGORY_ALIASES.get(category, category)
         tag = category if category not in CATEGORIES and category in tag_list(own) else None

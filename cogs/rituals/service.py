@@ -82,6 +82,8 @@ def parse_birthday(text: str) -> tuple[date, bool]:
             raise NoSuchDay(f"{_MONTH_NAMES[month - 1].capitalize()} has {_DAYS_IN[month - 1]} days{most}")
         birthday = date(2000, month, day)  # ValueError for what is no day at all (13-01, 05-00)
         if year is not None:
+            if int(year) == 0:  # no such year in the calendar (1 BC is followed by AD 1)
+                raise NoSuchDay(f"there is no year {year}", in_year=True)
             try:
                 date(int(year), month, day)
             except ValueError:

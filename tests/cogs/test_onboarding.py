@@ -20,6 +20,20 @@ SETUP = """
 """
 
 
+async def test_a_checklist_of_one_step_counts_it_as_one(console: ConsoleDriver) -> None:
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding step interests off
+        @mod: /onboarding step intro off
+        @mod: /onboarding step hello off
+        @alice joins
+        @alice clicks "I agree to the rules"
+        """
+    )
+    assert "0 of 1 step done" in said and "1 of 1 step done" in said  # it read "1 of 1 steps done"
+
+
 async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run(SETUP + "@mod: /onboarding set welcome_when completion\n@bob: /welcomer join")
     said = await console.run("@alice joins")

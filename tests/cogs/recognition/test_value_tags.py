@@ -166,11 +166,14 @@ async def test_a_tag_board_by_its_hashtag_alone(console: ConsoleDriver) -> None:
         @alice: /leaderboard #helpful
         @alice: /leaderboard #nonsense
         @alice: /leaderboard decade
+        @alice: /leaderboard category:#
         """
     )
     assert "Add or remove `#kind`? `/recognition tags add #kind` adds it." in said
     assert board(said, "this week · #helpful") == ["🥇 bob — 10 points"]
     assert "`nonsense` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful (" in said
+    # A bare # names no tag: refused, not the overall board.
+    assert "`#` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful (" in said
     assert (
         "`decade` is not a category; use all, kudos, activity, rituals, welcomes, intro or helpful (a period is "
         in said

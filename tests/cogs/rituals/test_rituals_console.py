@@ -224,6 +224,7 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
         @erin: /birthday set March 5th
         @frank: /birthday set 5 mar
         @gina: /birthday set 1990-02-29
+        @hank: /birthday set 0000-02-29
         @mod is moderator
         @mod: /ritual create party #general "daily at 08:00" kind:celebration tz:Europe/Berlin
         wait 1d
@@ -240,6 +241,8 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
         "[only @gina] `1990-02-29` is not a birthday: February 29 does not exist in 1990 (it is not a leap year). "
         "A birthday needs no year: `MM-DD`."
     ) in said
+    # Year 0 is no year at all (1 BC is followed by AD 1), not a year without a leap day.
+    assert "[only @hank] `0000-02-29` is not a birthday: there is no year 0000. A birthday needs no year" in said
     party = said.split("🎉 party")[1]
     assert all(f"🎂 Happy birthday, @{name}!" in party for name in ("alice", "dave", "erin", "frank"))
     assert "carol" not in said.split("🎉 party")[1]

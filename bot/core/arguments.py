@@ -152,13 +152,15 @@ def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
     if option.type is OptionType.CHOICE and option.choices and raw.lower() not in option.choices:
         return None
     if option.type is OptionType.INTEGER:
-        return _number(raw)
+        return _number(raw, option)
     return raw
 
 
-def _number(raw: str) -> str | None:
-    """A whole number as typed (`12`, `-3`), or as Hearth shows an id (`#12`, the kudos footer's)."""
-    match = re.fullmatch(r"-?\d+|#(\d+)", raw.strip())
+def _number(raw: str, option: Option) -> str | None:
+    """A whole number as typed (`12`, `-3`), or as Hearth shows an id (`#12`, `kudos #12`: the kudos footer's,
+    the word being the option's first, `kudos` of `kudos_id`)."""
+    word = re.escape(option.name.split("_")[0])
+    match = re.fullmatch(rf"-?\d+|(?:{word}\s+)?#(\d+)", raw.strip(), re.IGNORECASE)
     return None if match is None else match.group(1) or match.group(0)
 
 
@@ -185,7 +187,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             name, raw = named.group(1), named.group(2)
             if name in values:  # the last one winning silently would act on a value the person may not mean
                 raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
-            values[name] = _resolved(raw, spec.option(name).type, resolve)
+            values[name] = _resolved(raw, spec.option(name), resolve)
             # An unquoted named text goes on with the words after it that fit no option
             # (`season:Winter 2026`), as a text given by position does.
             quoted = text[token.start + len(name) + 1 : token.start + len(name) + 2] in _QUOTES
@@ -345,12 +347,13 @@ def _why(option: Option, raw: str) -> str:
     return f"`{raw}` is not a whole number for {option.name}."
 
 
-def _resolved(raw: str, kind: OptionType, resolve: Resolver) -> object:
+def _resolved(raw: str, option: Option, resolve: Resolver) -> object:
+    kind = option.type
     if kind in _REFS:
         found = resolve(raw, kind)
         if found is None:
             raise UserError(f"I couldn't find the {_REFS[kind]} `{raw}`.")
         return found
     if kind is OptionType.INTEGER:
-        return _number(raw) or raw  # not a number: the command's own check refuses it, naming the option
+        return _number(raw, option) or raw  # not a number: the command's own check refuses it, naming the option
     return raw

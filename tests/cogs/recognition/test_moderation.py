@@ -31,9 +31,13 @@ async def test_void_takes_the_id_as_the_kudos_footer_shows_it(console: ConsoleDr
         @alice: /kudos @carol thanks
         @alice: /kudos @dana thanks
         @alice: /kudos @erin thanks
+        @carol: /kudos @frank thanks
+        @carol: /kudos @gina thanks
         @mo: /recognition void #1 wrong
         @mo: /recognition void kudos #3 wrong
         @mo: /recognition void kudos_id:#5 wrong
+        @mo: /recognition void "kudos #9" wrong
+        @mo: /recognition void kudos_id:"Kudos #11" wrong
         @mo: /recognition void kudos x
         @erin: /leaderboard all
         """
@@ -41,6 +45,9 @@ async def test_void_takes_the_id_as_the_kudos_footer_shows_it(console: ConsoleDr
     assert "Kudos #1 to bob are void (wrong)." in said
     assert "Kudos #3 to carol are void (wrong)." in said
     assert "Kudos #5 to dana are void (wrong)." in said
+    # Quoted as a whole, as the footer shows it (it was "not a whole number").
+    assert "Kudos #9 to frank are void (wrong)." in said
+    assert "Kudos #11 to gina are void (wrong)." in said
     assert "`x` is not a whole number for kudos_id." in said
     assert board(said, "all time") == ["🥇 erin — 10 points"]
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from cogs.privacy.feature import EXPIRED
 from tests.platforms.slack_fakes import (
     SIGNING_SECRET,
     TEAM,
@@ -203,3 +204,31 @@ async def test_bidi_overrides_in_a_name_are_not_rendered(slack: SlackHarness, sl
     shown = block_texts(answer) + answer.params["text"]
     assert "+10 points for bob" in shown and "for the review" in shown
     assert not set(shown) & {"\u202e", "\u2066", "\u2069"}
+
+
+# Component ids shaped like Hearth's own, with a number Hearth never writes: a digit `int()` refuses (`²` passes
+# `str.isdigit()`), more digits than `int()` reads, or a number past any row id (SQLite and PostgreSQL refuse it).
+# Each failed in its cog with a traceback, answered "Sorry, something went wrong".
+STRANGE_CLICKS = [
+    "lb:week:all:²:",
+    "lb:week:all:" + "9" * 5000 + ":",
+    "ladder:accept:²",
+    "ladder:decline:" + "9" * 30,
+    "ritual:met:" + "9" * 30 + ":1",
+    "mydata:delete:²:t:²",
+    "mydata:keep:1:t:" + "9" * 5000,
+]
+
+
+@pytest.mark.parametrize("action_id", STRANGE_CLICKS, ids=lambda action_id: action_id[:24])
+async def test_a_click_on_a_number_hearth_never_wrote_is_answered_as_a_stale_button(
+    slack: SlackHarness, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, action_id: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    click = block_action_payload(
+        "U0ALICE", {"action_id": action_id, "value": "1"}, response_url=slack_api.response_url("click")
+    )
+    assert (await slack.requests.interaction(click)).status == 200
+    answer = await slack_api.wait_for("response_url")
+    assert block_texts(answer) in ("That button no longer does anything.", EXPIRED)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]

@@ -6,6 +6,7 @@ idempotency key for anything an event awards, so a redelivered event awards noth
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -114,6 +115,17 @@ class ComponentClicked(Event):
     action_id: str
     values: tuple[str, ...] = ()
     message_id: str | None = None
+
+
+# A number Hearth writes into a component id (a row id, a page, a time in seconds): ASCII digits, no more than a
+# 64-bit column holds. `str.isdigit()` also takes `²`, which `int()` refuses, and 5,000 digits, which it refuses too.
+_ID_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def id_number(text: str) -> int | None:
+    """The number in a part of a component id (`12` of `ladder:accept:12`), or None when it is none Hearth wrote:
+    the click comes from a button of another version, or from a client that sent what it liked."""
+    return int(text) if _ID_NUMBER.fullmatch(text) else None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
+from bot.core.events import id_number
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
@@ -249,11 +250,12 @@ class Ladder:
         return Reply.private(f"Invited {mention(member)} to be a **{name}**; they'll answer privately.")
 
     async def click(self, ctx: Context, action: str, _values: tuple[str, ...]) -> Reply:
-        verb, _, number = action.partition(":")
-        if verb not in ("accept", "decline") or not number.isdigit():
+        verb, _, written = action.partition(":")
+        number = id_number(written)
+        if verb not in ("accept", "decline") or number is None:
             raise UserError("That button no longer does anything.")
         async with self.services.db.read() as session:
-            found = await q.invitation(session, int(number))
+            found = await q.invitation(session, number)
             departed = await q.has_left(session, ctx.author.id)
         if found is None or found.member_id != ctx.author.id:
             return Reply.private("This invitation is not yours to answer.")
@@ -266,10 +268,10 @@ class Ladder:
             )
         async with self.services.db.write() as session:
             answered = await q.answer_invitation(
-                session, int(number), "accepted" if verb == "accept" else "declined", utc(ctx.now)
+                session, number, "accepted" if verb == "accept" else "declined", utc(ctx.now)
             )
             # Answered already: by an earlier click, or by the other button clicked at the same moment.
-            now_found = await q.invitation(session, int(number)) if answered is None else None
+            now_found = await q.invitation(session, number) if answered is None else None
         if answered is None:
             return Reply.private(f"You already answered this invitation ({(now_found or found).status}).")
         if verb == "decline":

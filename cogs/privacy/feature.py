@@ -11,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import CommunityAdded, CommunityRemoved
+from bot.core.events import CommunityAdded, CommunityRemoved, id_number
 from bot.core.refs import Permission
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Button, ButtonStyle, Reply, UserError
@@ -127,9 +127,10 @@ class PrivacyFeature:
         verb, _, question = action.partition(":")
         owner, _, rest = question.partition(":")
         _token, _, asked = rest.partition(":")
-        if verb not in (KEEP, DELETE) or not owner.isdigit() or not asked.isdigit():
+        asked_at = id_number(asked)
+        if verb not in (KEEP, DELETE) or id_number(owner) is None or asked_at is None:
             raise UserError(EXPIRED)
-        if ctx.now.timestamp() - int(asked) > QUESTION_LIFETIME.total_seconds():
+        if ctx.now.timestamp() - asked_at > QUESTION_LIFETIME.total_seconds():
             return Reply.private(EXPIRED)
         key = f"mydata:{question}"
         community = ctx.community.id

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.core.context import Context
+from bot.core.events import id_number
 from bot.core.messenger import attached_capabilities
 from bot.core.refs import Member, Permission
 from bot.core.reply import Attachment, Button, ButtonStyle, Card, CardField, Reply, UserError, literal
@@ -79,9 +80,10 @@ def parse_view(rest: str) -> BoardView | None:
         return None
     if where == "me":
         return BoardView(period, category, season or None, around=True)
-    if not where.isdigit() or int(where) < 1:
+    page = id_number(where)
+    if page is None or page < 1:
         return None
-    return BoardView(period, category, season or None, int(where))
+    return BoardView(period, category, season or None, page)
 
 
 def shown_titles(own: RecognitionSettings, platform_has_roles: bool) -> dict[int, str]:

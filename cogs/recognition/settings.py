@@ -159,7 +159,8 @@ class RecognitionSettings(Section):
                 continue
             level, colon, title = pair.partition(":")
             title = " ".join(title.split())
-            if not colon or not level.strip().isdigit() or not title:
+            # isdecimal, not isdigit: `²` is a digit that int() refuses (its message quoted as the refusal).
+            if not colon or not level.strip().isdecimal() or not title:
                 raise ValueError(f"`{pair}` is not LEVEL:TITLE (`0:Newcomer, 5:Contributor`)")
             if ":" in title:
                 raise ValueError(f"`{title}` holds a `:`; a title cannot (it separates a level from its title)")
@@ -187,7 +188,7 @@ class RecognitionSettings(Section):
         rewards: dict[int, str] = {}
         for pair in value.replace(",", " ").split():
             level, colon, written = pair.partition(":")
-            if not colon or not level.isdigit() or not written:
+            if not colon or not level.isdecimal() or not written:
                 raise ValueError(
                     f"`{pair}` is not LEVEL:ROLE (`5:<@&123456789012345678>`, or `5:&mentor` on the console)"
                 )

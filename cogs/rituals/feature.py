@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
-from bot.core.events import MessagePosted
+from bot.core.events import MessagePosted, id_number
 from bot.core.refs import ChannelRef, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention, mention
@@ -273,10 +273,10 @@ class RitualsFeature:
 
     async def click(self, ctx: Context, action: str, _values: tuple[str, ...]) -> Reply:
         verb, _, rest = action.partition(":")
-        try:
-            run_id, group_no = (int(part) for part in rest.split(":"))
-        except ValueError:
-            raise UserError("That button no longer does anything.") from None
+        run_text, _, group_text = rest.partition(":")
+        run_id, group_no = id_number(run_text), id_number(group_text)
+        if run_id is None or group_no is None:
+            raise UserError("That button no longer does anything.")
         if verb == "skip":
             answer = await self.rituals.skip(ctx, run_id, group_no)
             if answer.taken_back:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.core.commands import CommandSpec
 from bot.core.context import Context
 from bot.core.reply import Button, Card, Form, FormField, Reply, Select, SelectOption
+from bot.platforms.discord.bot import OUTDATED
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 
@@ -138,3 +142,84 @@ async def test_an_outdated_command_discord_still_shows_is_answered(discord: Disc
         answer = await discord.server.interact(payload)
         assert answer.json["type"] == 4 and answer.json["data"]["flags"] & p.EPHEMERAL
         assert answer.json["data"]["content"].startswith("Discord showed you an older version of this command")
+
+
+def _failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+
+
+async def test_an_option_of_another_kind_than_the_command_takes_is_answered_as_outdated(
+    discord: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A member or a role where the command takes a channel, a channel where it takes a member, or an id Discord sent
+    unresolved, as an older command list can send: a channel option failed in discord.py (a traceback, "Sorry,
+    something went wrong"); the others were refused quoting Python (`I couldn't find the member `ChannelRef(...)``)."""
+    caplog.set_level(logging.INFO)
+    world = discord.world
+    unresolved = p.command_interaction(world, "alice", "kudos", {"member": p.Mention("member", "bob")})
+    del unresolved["data"]["resolved"]
+    for payload in (
+        p.command_interaction(
+            world, "admin", "config set", {"key": "welcome_channel", "channel": p.Mention("member", "bob")}
+        ),
+        p.command_interaction(
+            world, "admin", "config set", {"key": "welcome_channel", "channel": p.Mention("role", "Mods")}
+        ),
+        p.command_interaction(world, "alice", "rank", {"member": p.Mention("channel", "general")}),
+        p.command_interaction(world, "admin", "onboarding access", {"role": p.Mention("member", "bob")}),
+        unresolved,
+    ):
+        answer = await discord.server.interact(payload)
+        assert answer.json["data"]["content"] == OUTDATED and answer.json["data"]["flags"] & p.EPHEMERAL
+    shown = await discord.server.interact(p.command_interaction(world, "admin", "config show"))
+    fields = {field["name"]: field["value"] for field in shown.json["data"]["embeds"][0]["fields"]}
+    assert fields["welcome_channel"] == "not set"  # nothing was changed
+    assert not _failures(caplog)
+
+
+async def test_autocomplete_for_an_option_that_has_none_suggests_nothing(
+    discord: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older command list asks for suggestions Hearth no longer offers (`/config set key` was autocompleted
+    while there were more than 25 settings), or sends what was typed as a number: discord.py logged a traceback
+    at every keystroke and the member saw "Loading options failed"."""
+    caplog.set_level(logging.INFO)
+    world = discord.world
+    typed_number = p.autocomplete_interaction(world, "admin", "config set", "key", "level")
+    typed_number["data"]["options"][0]["options"][0]["value"] = 5
+    for payload in (
+        p.autocomplete_interaction(world, "admin", "config set", "value", "x"),
+        p.autocomplete_interaction(world, "alice", "rank", "member", "bo"),
+        p.autocomplete_interaction(world, "alice", "nocommand", "thing", "x"),
+        typed_number,
+    ):
+        answer = await discord.server.interact(payload)
+        assert answer.json == {"type": 8, "data": {"choices": []}}
+    assert not _failures(caplog)
+
+
+async def test_a_form_with_answers_of_another_shape_reads_the_rest(
+    discord_env: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A modal submitted with a component that is not an object, or an answer that is not text: the interaction
+    failed in Hearth (a traceback) and went unanswered."""
+    answers: list[dict[str, str]] = []
+
+    async def on_submit(ctx: Context, rest: str, values: dict[str, str]) -> Reply:
+        answers.append(values)
+        return Reply.private("thanks")
+
+    caplog.set_level(logging.INFO)
+    discord_env.hearth.registry.form("sampleform", on_submit)
+    await discord_env.start()
+    payload = p.modal_interaction(discord_env.world, "alice", "sampleform:1", {"about": "Lyon"})
+    payload["data"]["components"] += [
+        "about",
+        {"type": 1, "components": [{"type": p.TEXT_INPUT, "custom_id": "age", "value": 5}]},
+        {"type": 1, "components": [{"type": p.TEXT_INPUT, "custom_id": "where", "value": None}]},
+        {"type": 1, "components": "where"},
+    ]
+    answer = await discord_env.server.interact(payload)
+    assert answer.json["data"]["content"] == "thanks"
+    assert answers == [{"about": "Lyon"}]
+    assert not _failures(caplog)

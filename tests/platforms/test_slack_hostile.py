@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from cogs.privacy.feature import EXPIRED
 from tests.platforms.slack_fakes import (
     SIGNING_SECRET,
     TEAM,
@@ -73,12 +74,22 @@ def _interaction(payload: dict[str, object], id: str) -> pytest.ParameterSet:
 _hello = message_event("U0ALICE", "hello", "1700000000.000100")
 _click = block_action_payload("U0ALICE", {"action_id": "board:next", "value": "1"})
 _form = view_submission_payload("U0ALICE", "intro", {"name": "Alice"}, "{}")
+_input = {"type": "input", "block_id": "name", "element": {"type": "plain_text_input", "max_length": 60}}
+
+
+def _in_view(**view: object) -> dict[str, object]:
+    """The intro form submitted, with `view`'s fields as given (what Slack never sends)."""
+    submitted = view_submission_payload("U0ALICE", "intro", {"name": "Alice"}, "{}", [_input])
+    return {**submitted, "view": {**submitted["view"], **view}}
+
+
 _reaction = {"type": "reaction_added", "user": "U0BOB", "reaction": "raised_hands", "item_user": "U0ALICE"}
 # Signed, but not what Slack sends: a field Hearth reads is missing or of another type. Each went on to a
 # listener, which failed with a traceback (KeyError, TypeError); a team id that was a number was taken for
 # a new community whose row could never be written, and every write after it failed until a restart; so did
 # an id holding half a surrogate pair (JSON's `\udcff`), which is no text a database can store, and an id longer
-# than the columns that keep ids (64 characters) or holding NUL, which PostgreSQL refuses.
+# than the columns that keep ids (64 characters) or holding NUL, which PostgreSQL refuses. A form's blocks and
+# answers of another shape failed in the listener too, with a 500 (Slack would have sent it again).
 MISSHAPEN = [
     _event({k: v for k, v in _hello.items() if k != "channel"}, id="a message without channel"),
     _event({**_hello, "ts": 1700000000}, id="a message whose ts is a number"),
@@ -114,6 +125,16 @@ MISSHAPEN = [
     _interaction({**_form, "view": "intro"}, id="a form whose view is a string"),
     _interaction({**_form, "view": {"id": "V1", "callback_id": "intro"}}, id="a view without its type"),
     _interaction(view_submission_payload("U0ALICE", "intro", {"name": "A\udcff"}, "{}"), id="a lone surrogate typed"),
+    _interaction(_in_view(state={"values": {"name": "Alice"}}), id="a form's answers that are a string"),
+    _interaction(_in_view(state={"values": {"name": {"name": "Alice"}}}), id="a form's answer that is a string"),
+    _interaction(_in_view(state={"values": {"name": {"name": {"value": 5}}}}), id="a typed answer that is a number"),
+    _interaction(_in_view(blocks=["name"]), id="a form's block that is a string"),
+    _interaction(_in_view(blocks=[{"type": "input", "block_id": ["name"]}]), id="a block id that is a list"),
+    _interaction(_in_view(blocks=[{**_input, "element": "name"}]), id="an input whose element is a string"),
+    _interaction(
+        _in_view(blocks=[{**_input, "element": {"type": "plain_text_input", "max_length": "60"}}]),
+        id="a max_length that is a string",
+    ),
 ]
 
 
@@ -203,3 +224,31 @@ async def test_bidi_overrides_in_a_name_are_not_rendered(slack: SlackHarness, sl
     shown = block_texts(answer) + answer.params["text"]
     assert "+10 points for bob" in shown and "for the review" in shown
     assert not set(shown) & {"\u202e", "\u2066", "\u2069"}
+
+
+# Component ids shaped like Hearth's own, with a number Hearth never writes: a digit `int()` refuses (`²` passes
+# `str.isdigit()`), more digits than `int()` reads, or a number past any row id (SQLite and PostgreSQL refuse it).
+# Each failed in its cog with a traceback, answered "Sorry, something went wrong".
+STRANGE_CLICKS = [
+    "lb:week:all:²:",
+    "lb:week:all:" + "9" * 5000 + ":",
+    "ladder:accept:²",
+    "ladder:decline:" + "9" * 30,
+    "ritual:met:" + "9" * 30 + ":1",
+    "mydata:delete:²:t:²",
+    "mydata:keep:1:t:" + "9" * 5000,
+]
+
+
+@pytest.mark.parametrize("action_id", STRANGE_CLICKS, ids=lambda action_id: action_id[:24])
+async def test_a_click_on_a_number_hearth_never_wrote_is_answered_as_a_stale_button(
+    slack: SlackHarness, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, action_id: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    click = block_action_payload(
+        "U0ALICE", {"action_id": action_id, "value": "1"}, response_url=slack_api.response_url("click")
+    )
+    assert (await slack.requests.interaction(click)).status == 200
+    answer = await slack_api.wait_for("response_url")
+    assert block_texts(answer) in ("That button no longer does anything.", EXPIRED)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]

@@ -138,25 +138,80 @@ def neutral_options(guild: discord.Guild, spec: CommandSpec, options: dict[str, 
     return neutral
 
 
-def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
-    """Text inputs of a submitted modal by custom id (inside action rows or labels)."""
+# What each kind of option is as discord.py hands it over: anything else comes from an older command list.
+_OPTION_KINDS: dict[OptionType, tuple[type, ...]] = {
+    OptionType.MEMBER: (discord.Member, discord.User),
+    OptionType.CHANNEL: (app_commands.AppCommandChannel, app_commands.AppCommandThread),
+    OptionType.ROLE: (discord.Role,),
+}
+
+
+def outdated_options(spec: CommandSpec, options: dict[str, Any]) -> list[str]:
+    """The options given as another kind than the command takes (a role or a channel for a member, an id Discord
+    left unresolved): sent by a client whose command list predates the command's, as an option of that name and
+    another type was there once."""
+    return [
+        option.name
+        for option in spec.options
+        if (kinds := _OPTION_KINDS.get(option.type)) and options.get(option.name) is not None
+        if not isinstance(options[option.name], kinds)
+    ]
+
+
+def form_values(components: Any) -> dict[str, str]:
+    """Text inputs of a submitted modal by custom id (inside action rows or labels); what is not an object, or an
+    answer that is not text, is none (Discord sends neither)."""
     values: dict[str, str] = {}
-    for component in components:
-        if "custom_id" in component and "value" in component:
+    for component in components if isinstance(components, list) else ():
+        if not isinstance(component, dict):
+            continue
+        if isinstance(component.get("custom_id"), str) and isinstance(component.get("value"), str):
             values[component["custom_id"]] = component["value"]
-        nested = list(component.get("components", []))
+        inner = component.get("components")
+        nested = list(inner) if isinstance(inner, list) else []
         if "component" in component:
             nested.append(component["component"])
         values.update(form_values(nested))
     return values
 
 
+def _focused(options: Any) -> str | None:
+    """The option an autocomplete interaction asks about, inside subcommands and groups."""
+    for option in options if isinstance(options, list) else ():
+        if isinstance(option, dict) and option.get("focused"):
+            return str(option.get("name"))
+        if isinstance(option, dict) and option.get("type") in (1, 2):  # a subcommand (group): its options
+            if found := _focused(option.get("options")):
+                return found
+    return None
+
+
 class HearthTree(app_commands.CommandTree):
     """discord.py's command tree, answering what it cannot run instead of leaving the member with Discord's
     "The application did not respond"."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Suggestions asked for an option that has none now (an older command list: `/config set key` was offered
+        by autocomplete while there were more than 25 settings), or for a command Hearth no longer has, are none;
+        discord.py would log a traceback at every keystroke and the member see "Loading options failed"."""
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        command = interaction.command
+        data: dict[str, Any] = dict(interaction.data or {})
+        focused = _focused(data.get("options"))
+        parameter = command.get_parameter(focused) if isinstance(command, app_commands.Command) and focused else None
+        if parameter is not None and parameter.autocomplete:
+            return True
+        log.info("a member's client asked for suggestions Hearth does not offer (an outdated command list)")
+        try:
+            await interaction.response.autocomplete([])
+        except discord.HTTPException as refused:
+            log.warning("could not answer interaction %s: %s", interaction.id, refused)
+        return False
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
-        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        outdated = app_commands.CommandNotFound | app_commands.CommandSignatureMismatch | app_commands.TransformerError
+        if isinstance(error, outdated):
             # A command (or its options) as Discord's cached list still shows it after an upgrade or a change of
             # HEARTH_COGS: global changes take Discord up to an hour to reach every client.
             log.info("a member used an outdated version of a command: %s", error)
@@ -270,6 +325,10 @@ class HearthBot(commands.Bot):
         guild = interaction.guild
         if guild is None:
             await interaction.response.send_message(SERVER_ONLY, ephemeral=True)
+            return
+        if stale := outdated_options(spec, options):
+            log.info("a member used an outdated version of /%s: %s of another kind", spec.path, ", ".join(stale))
+            await interaction.response.send_message(OUTDATED, ephemeral=True)
             return
         invocation = self._invocation(interaction, guild, interaction.user)
         raw = neutral_options(guild, spec, options)

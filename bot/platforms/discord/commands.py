@@ -86,8 +86,9 @@ def _choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
 
 def _completer(values: tuple[str, ...]) -> Completer:
     async def complete(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
-        """The values containing what was typed, those starting with it first, in declared order."""
-        wanted = typed.strip().lower()
+        """The values containing what was typed, those starting with it first, in declared order. What was typed
+        comes as Discord's client sends it: a string, though discord.py does not check (a number read as typed)."""
+        wanted = str(typed).strip().lower()
         fitting = [value for value in values if wanted in value.lower()]
         fitting.sort(key=lambda value: not value.lower().startswith(wanted))
         return _choices(fitting[:MAX_CHOICES])

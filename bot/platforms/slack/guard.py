@@ -18,6 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -36,11 +37,20 @@ class NotKept(Exception):
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-# The shape of what Hearth reads of an interaction or an event: each field's type (`str`, `list`), a nested
-# shape for an object (a dict), or `[shape]` for a list of objects. A name ending in `?` may be absent or
-# null; any other must be there (and, for `str`, not empty), as Slack always sends it. Fields Hearth does
-# not read are not looked at. Checked here, once, so the listeners may index what they read.
+# The shape of what Hearth reads of an interaction or an event: each field's type (`str`, `int`, `list`), a
+# nested shape for an object (a dict), `[shape]` for a list of objects, or `Each(...)` for an object whose keys
+# Slack chooses (a form's block ids). A name ending in `?` may be absent or null; any other must be there (and,
+# for `str`, not empty), as Slack always sends it. Fields Hearth does not read are not looked at. Checked here,
+# once, so the listeners may index what they read.
 Shape = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Each:
+    """In a shape: an object whose keys Slack names (block ids, action ids), each value of `shape` (a shape,
+    or another `Each`)."""
+
+    shape: Any
 
 
 class Id:
@@ -81,8 +91,9 @@ _INTERACTIONS: dict[str, Shape] = {
             "type": str,
             "callback_id": str,
             "private_metadata?": str,
-            "blocks?": list,
-            "state?": {"values?": dict},
+            # The modal's inputs as Hearth opened them, and what was typed in each: block id -> action id -> value.
+            "blocks?": [{"type": str, "block_id?": str, "element?": {"type?": str, "max_length?": int}}],
+            "state?": {"values?": Each(Each({"value?": str}))},
         },
     },
 }
@@ -232,7 +243,7 @@ def _form_problem(text: str) -> str | None:
     return None
 
 
-_KINDS = {str: "a string", list: "a list", dict: "an object"}
+_KINDS = {str: "a string", int: "a number", list: "a list", dict: "an object"}
 
 
 def _shape_problem(value: dict[str, Any], shape: Shape, path: str) -> str | None:
@@ -250,7 +261,10 @@ def _shape_problem(value: dict[str, Any], shape: Shape, path: str) -> str | None
         if found is None:
             continue
         where = path + key
-        if isinstance(expected, dict):
+        if isinstance(expected, Each):
+            if why := _each_problem(found, expected, where):
+                return why
+        elif isinstance(expected, dict):
             if not isinstance(found, dict):
                 return f"{where} is not an object"
             if why := _shape_problem(found, expected, where + "."):
@@ -270,6 +284,22 @@ def _shape_problem(value: dict[str, Any], shape: Shape, path: str) -> str | None
                 return f"{where} is not an id (at most {ID_LIMIT} characters, no NUL)"
         elif not isinstance(found, expected):
             return f"{where} is not {_KINDS[expected]}"
+    return None
+
+
+def _each_problem(found: Any, expected: Each, where: str) -> str | None:
+    if not isinstance(found, dict):
+        return f"{where} is not an object"
+    for key, item in found.items():
+        inner = f"{where}.{key}"
+        if isinstance(expected.shape, Each):
+            why = _each_problem(item, expected.shape, inner)
+        elif not isinstance(item, dict):
+            why = f"{inner} is not an object"
+        else:
+            why = _shape_problem(item, expected.shape, inner + ".")
+        if why:
+            return why
     return None
 
 

@@ -91,6 +91,22 @@ async def test_config_set_of_list_settings_checks_like_their_commands(console: C
     assert "Done: `level_roles` none → 5:123 10:456." in said
 
 
+async def test_a_level_in_digits_int_cannot_read_is_refused_in_plain_words(console: ConsoleDriver) -> None:
+    """A superscript `²` passes `str.isdigit()` but not `int()`: the refusal quoted Python's own message,
+    "invalid literal for int() with base 10"."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_titles ²:Pillar
+        @admin: /config set level_roles ²:123
+        @admin: /config set level_titles ١:Regular
+        """
+    )
+    assert "`²:Pillar` is not LEVEL:TITLE" in said and "`²:123` is not LEVEL:ROLE" in said
+    assert "int()" not in said
+    assert "`level_titles`" in said and "1:Regular" in said  # Arabic-Indic digits are digits
+
+
 async def test_adding_the_tag_none_is_refused_in_the_commands_own_words(console: ConsoleDriver) -> None:
     """tester3 #8: the refusal quoted `helpful none` and `value_tags`, which the admin never typed."""
     said = await console.run(

@@ -4,6 +4,7 @@ Until 2026-12-01 it was answered 200 and lost."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -80,6 +81,46 @@ async def test_a_reaction_kudos_refused_by_a_lock_is_answered_500_and_its_redeli
         assert await points_of(hearth, "kudos_received") == 10
     lines = [record.getMessage() for record in caplog.records]
     assert any("Slack event Ev2 not kept" in line and "Slack sends it again" in line for line in lines)
+    assert tracebacks(caplog) == []
+
+
+async def test_a_redelivery_while_the_event_is_still_handled_is_answered_500_and_counts_once(
+    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack gives up on an answer after 3 seconds and sends the event again: while the first delivery still waits
+    for the database, whether it will be kept is not known, so the redelivery gets 500 (from the HTTP guard), not
+    a 200 that would end Slack's tries (and lose the event if the first then fails)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file another program holds locked is SQLite's")
+    pragmas = tuple("busy_timeout=5000" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS)
+    monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
+    caplog.set_level(logging.INFO)
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    async with slack_on(database_url, slack_api) as slack:
+        hearth = slack.platform.hearth
+        assert (
+            await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
+        ).status == 200
+        other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+        other_program.execute("BEGIN IMMEDIATE")
+        try:
+            first = asyncio.create_task(slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2")))
+            await asyncio.sleep(0.5)  # the kudos waits for the lock
+            redelivered = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=1)
+        finally:
+            other_program.execute("ROLLBACK")
+            other_program.close()
+        assert redelivered.status == 500
+        assert (await first).status == 200
+        again = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=2)
+        assert again.status == 200
+        assert await points_of(hearth, "kudos_received") == 10
+    lines = [record.getMessage() for record in caplog.records]
+    assert any(
+        "a redelivery of Slack event Ev2 arrived while it is still being handled: answered 500" in line
+        for line in lines
+    )
     assert tracebacks(caplog) == []
 
 

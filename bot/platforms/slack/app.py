@@ -7,9 +7,10 @@ permission levels), `messenger` (the Messenger), `text` (Slack's markup as plain
 
 Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`) and Bolt does not deduplicate.
 Hearth does, twice over: a middleware after Bolt's signature check keeps a bounded in-memory set of
-recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched; and whatever an
-event awards carries a ledger idempotency key (a message's `ts`), so a redelivery after a restart, when
-the set is empty again, still awards nothing.
+recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched (over HTTP one arriving
+while the event is still being handled gets 500 from the guard: Slack tries again once its fate is known); and
+whatever an event awards carries a ledger idempotency key (a message's `ts`), so a redelivery after a restart,
+when the set is empty again, still awards nothing.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ class SlackPlatform:
         event_id = body.get("event_id")
         if not event_id:
             return False
-        if not self._recent.first_time(str(event_id)):
+        event_id = str(event_id)
+        if not self._recent.first_time(event_id):
             log.info("dropped a redelivery of Slack event %s", event_id)
             return True
         if self.bot_user_id and event.get("user") == self.bot_user_id:
@@ -185,7 +187,7 @@ class SlackPlatform:
         try:
             await self.events.message(body, event)
         except NotKept:
-            self._recent.forget(str(event_id))  # Slack's redelivery is to be handled, not dropped
+            self._recent.forget(event_id)  # Slack's redelivery is to be handled, not dropped
             raise
         return True
 
@@ -220,8 +222,9 @@ class SlackPlatform:
 
         Deciding here, before the response, means nothing of a redelivery is ever scheduled. An event waits for
         the start-up catch-up (Hearth's start hooks), as on Discord: a reply to a missed ritual run being posted
-        would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver, and that is dropped
-        here. (Commands and clicks are answered at once and wait after, `SlackInteractions`.)
+        would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver (over HTTP the guard
+        answers that one 500 while the first is still being handled). (Commands and clicks are answered at once
+        and wait after, `SlackInteractions`.)
         """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not self._recent.first_time(str(event_id)):

@@ -315,6 +315,8 @@ def guard(
     middleware chain and matching against every listener) cost several times Hearth's handling.
     """
 
+    handling: set[str] = set()  # the event ids of deliveries being handled now
+
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method != "POST":
@@ -340,17 +342,39 @@ def guard(
         if why is not None:
             log.warning("refused a signed Slack request from %s: %s", request.remote, why)
             return web.Response(status=400, text="malformed")
-        if body is not None and light is not None:
-            try:
-                handled = await light(body)
-            except NotKept as error:
-                log.warning("%s", error)
+        event_id = _event_id(body)
+        if event_id is not None:
+            if event_id in handling:
+                # Slack gave up waiting (3 s) and sent it again while the first delivery is still being handled
+                # (a database lock or outage being waited out): a 200 would end Slack's tries before it is known
+                # whether the first is kept. It sends again later: dropped as a repeat once the first was kept.
+                log.info(
+                    "a redelivery of Slack event %s arrived while it is still being handled: answered 500", event_id
+                )
                 return web.Response(status=500)
-            except Exception:  # as Bolt answers a listener's failure: 500, so Slack retries
-                log.exception("could not handle a Slack event")
-                return web.Response(status=500)
-            if handled:
-                return web.Response(status=200)
-        return await handler(request)
+            handling.add(event_id)
+        try:
+            if body is not None and light is not None:
+                try:
+                    handled = await light(body)
+                except NotKept as error:
+                    log.warning("%s", error)
+                    return web.Response(status=500)
+                except Exception:  # as Bolt answers a listener's failure: 500, so Slack retries
+                    log.exception("could not handle a Slack event")
+                    return web.Response(status=500)
+                if handled:
+                    return web.Response(status=200)
+            return await handler(request)
+        finally:
+            if event_id is not None:
+                handling.discard(event_id)
 
     return check
+
+
+def _event_id(body: dict[str, Any] | None) -> str | None:
+    """An Events API delivery's `event_id` (the same in each of Slack's retries of it), else None."""
+    if body is None or body.get("type") != "event_callback" or not body.get("event_id"):
+        return None
+    return str(body["event_id"])

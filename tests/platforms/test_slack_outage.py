@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -49,35 +49,55 @@ def reaction(user: str, author: str, ts: str) -> dict[str, object]:
     }
 
 
-async def test_a_reaction_kudos_refused_by_a_lock_is_answered_500_and_its_redelivery_kept(
-    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@asynccontextmanager
+async def bob_posted(
+    database_url: str, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int
+) -> AsyncIterator[SlackHarness]:
+    """Hearth on Slack over a SQLite file whose write lock it waits `busy_timeout_ms` for (not ten seconds), with
+    bob's message `1.1` in #general for alice's kudos reaction (`KUDOS`)."""
     if not database_url.startswith("sqlite"):
         pytest.skip("a file another program holds locked is SQLite's")
-    # Hearth waits a fifth of a second for the lock, not ten.
-    pragmas = tuple("busy_timeout=200" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS)
+    pragmas = tuple(
+        f"busy_timeout={busy_timeout_ms}" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS
+    )
     monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
-    caplog.set_level(logging.WARNING)
     slack_api.user("U0ALICE", "alice")
     slack_api.user("U0BOB", "bob")
     async with slack_on(database_url, slack_api) as slack:
-        hearth = slack.platform.hearth
-        assert (
-            await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
-        ).status == 200
-        other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
-        other_program.execute("BEGIN IMMEDIATE")
-        refused = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"))
+        posted = await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
+        assert posted.status == 200
+        yield slack
+
+
+KUDOS = event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2")
+
+
+@contextmanager
+def locked_by_another_program(database_url: str) -> Iterator[None]:
+    """A `sqlite3` session holding the file's write lock (BEGIN IMMEDIATE) while the block runs."""
+    other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+    other_program.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
         other_program.execute("ROLLBACK")
         other_program.close()
+
+
+async def test_a_reaction_kudos_refused_by_a_lock_is_answered_500_and_its_redelivery_kept(
+    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.WARNING)
+    async with bob_posted(database_url, slack_api, monkeypatch, 200) as slack:
+        hearth = slack.platform.hearth
+        with locked_by_another_program(database_url):
+            refused = await slack.requests.event(KUDOS)
         assert refused.status == 500
         assert await points_of(hearth, "kudos_received") == 0
-        redelivered = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=1)
-        assert redelivered.status == 200
+        assert (await slack.requests.event(KUDOS, retry=1)).status == 200
         assert await points_of(hearth, "kudos_received") == 10
         # Once kept, a further redelivery is dropped as one: no second kudos.
-        again = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=2)
-        assert again.status == 200
+        assert (await slack.requests.event(KUDOS, retry=2)).status == 200
         assert await points_of(hearth, "kudos_received") == 10
     lines = [record.getMessage() for record in caplog.records]
     assert any("Slack event Ev2 not kept" in line and "Slack sends it again" in line for line in lines)
@@ -90,32 +110,16 @@ async def test_a_redelivery_while_the_event_is_still_handled_is_answered_500_and
     """Slack gives up on an answer after 3 seconds and sends the event again: while the first delivery still waits
     for the database, whether it will be kept is not known, so the redelivery gets 500 (from the HTTP guard), not
     a 200 that would end Slack's tries (and lose the event if the first then fails)."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a file another program holds locked is SQLite's")
-    pragmas = tuple("busy_timeout=5000" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS)
-    monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
     caplog.set_level(logging.INFO)
-    slack_api.user("U0ALICE", "alice")
-    slack_api.user("U0BOB", "bob")
-    async with slack_on(database_url, slack_api) as slack:
-        hearth = slack.platform.hearth
-        assert (
-            await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
-        ).status == 200
-        other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
-        other_program.execute("BEGIN IMMEDIATE")
-        try:
-            first = asyncio.create_task(slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2")))
+    async with bob_posted(database_url, slack_api, monkeypatch, 5000) as slack:
+        with locked_by_another_program(database_url):
+            first = asyncio.create_task(slack.requests.event(KUDOS))
             await asyncio.sleep(0.5)  # the kudos waits for the lock
-            redelivered = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=1)
-        finally:
-            other_program.execute("ROLLBACK")
-            other_program.close()
+            redelivered = await slack.requests.event(KUDOS, retry=1)
         assert redelivered.status == 500
         assert (await first).status == 200
-        again = await slack.requests.event(event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2"), retry=2)
-        assert again.status == 200
-        assert await points_of(hearth, "kudos_received") == 10
+        assert (await slack.requests.event(KUDOS, retry=2)).status == 200
+        assert await points_of(slack.platform.hearth, "kudos_received") == 10
     lines = [record.getMessage() for record in caplog.records]
     assert any(
         "a redelivery of Slack event Ev2 arrived while it is still being handled: answered 500" in line

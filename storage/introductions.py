@@ -95,6 +95,13 @@ async def delete_answers(session: AsyncSession, community_id: int, key: str) -> 
     return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def delete_tags(session: AsyncSession, community_id: int) -> None:
+    """Delete the community's members' interest tags (read from the answers to the interests question, which
+    was removed from the form)."""
+    tags = _table(IntroTag)
+    await session.execute(delete(tags).where(tags.c.community_id == community_id))
+
+
 async def _answers(session: AsyncSession, member_id: int) -> dict[str, str]:
     table = _table(IntroAnswer)
     rows = await session.execute(select(table.c.key, table.c.value).where(table.c.member_id == member_id))

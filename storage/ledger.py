@@ -403,17 +403,24 @@ async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
     return recorded
 
 
+def _takes_back(award: Award) -> bool:
+    """A void, or a row of the opposite points dated as the row it takes back (a pairing's yes undone by a
+    group mate's "Not this time"). An adjustment is neither: one taking points is dated when it is made, and
+    an import's, dated 2000-01-01, counts on a running season's board as its other lines do."""
+    return award.kind in _VOIDED or (award.points < 0 and award.kind != "adjustment")
+
+
 async def _before_seasons(session: AsyncSession, awards: list[Award]) -> list[Award]:
-    """`awards`, where a void takes back a row from before its community's running season also counting in
-    that season's start copy (`storage.seasons.start_bucket`): a season's board is all time less the copy, and
-    the row taken back is in both, so the board is left as it was (it showed the member below 0)."""
-    communities = {award.community_id for award in awards if award.kind in _VOIDED}
+    """`awards`, where one taking back a row from before its community's running season (`_takes_back`) also
+    counts in that season's start copy (`storage.seasons.start_bucket`): a season's board is all time less the
+    copy, and the row taken back is in both, so the board is left as it was (it showed the member below 0)."""
+    communities = {award.community_id for award in awards if _takes_back(award)}
     if not communities:
         return awards
     running = {c: season for c in sorted(communities) if (season := await seasons.current(session, c)) is not None}
     return [
         replace(award, also_in=(seasons.start_bucket(season.id),))
-        if award.kind in _VOIDED
+        if _takes_back(award)
         and (season := running.get(award.community_id)) is not None
         and award.created_at < season.started_at
         else award

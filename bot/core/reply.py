@@ -53,8 +53,14 @@ def clean_user_text(text: str) -> str:
 
 
 # Characters that show nothing: format characters (zero-width space and joiners, word joiner, byte order mark,
-# soft hyphen) and the Hangul and Braille blanks often used as invisible names.
-_INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+# soft hyphen), the Hangul and Braille blanks often used as invisible names, and the marks Unicode says to show
+# as nothing (Default_Ignorable_Code_Point): the combining grapheme joiner, Khmer's inherent vowels, and the
+# variation selectors, Mongolian's and the general ones (`\ufe0f` of an emoji, alone).
+_INVISIBLE = frozenset(
+    "\u115f\u1160\u2800\u3164\uffa0\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 
 
 def typed_text(text: str) -> str:

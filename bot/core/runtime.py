@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
@@ -348,12 +349,16 @@ class Hearth:
             return raw
         if kind is OptionType.INTEGER:
             name = option.name.replace("_", " ").capitalize()
+            lowest = option.min_value if option.min_value is not None else -LARGEST_INTEGER_OPTION
+            highest = option.max_value if option.max_value is not None else LARGEST_INTEGER_OPTION
             try:
                 number = int(raw)
             except (TypeError, ValueError):
-                raise UserError(f"{name} must be a whole number, not `{raw}`.") from None
-            lowest = option.min_value if option.min_value is not None else -LARGEST_INTEGER_OPTION
-            highest = option.max_value if option.max_value is not None else LARGEST_INTEGER_OPTION
+                if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+                    # Digits past the 4,300 int() reads: a number far out of range, not one to echo back.
+                    number = lowest - 1 if raw.strip().startswith("-") else highest + 1
+                else:
+                    raise UserError(f"{name} must be a whole number, not `{raw}`.") from None
             if number < lowest:
                 raise UserError(f"{name} must be at least {lowest:,}.")
             if number > highest:

@@ -147,6 +147,8 @@ class IntroductionService:
         async with self.services.db.write() as session:
             await introductions.save_fields(session, community_id, kept)
             deleted = await introductions.delete_answers(session, community_id, key)
+            if key == INTERESTS_FIELD:  # and the tags /match compares, read from those answers
+                await introductions.delete_tags(session, community_id)
         return kept, deleted
 
     @staticmethod

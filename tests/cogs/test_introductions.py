@@ -221,6 +221,23 @@ async def test_removing_a_question_deletes_the_answers_to_it(console: ConsoleDri
     assert said.count("I juggle") == 1  # the intro posted before, as it was posted
 
 
+async def test_removing_the_interests_question_deletes_the_interests_match_reads(console: ConsoleDriver) -> None:
+    """The interests are kept twice, as the answer and as the tags /match compares: until 2026-12-01 removing the
+    question deleted the answer only, and once it was asked again /match still suggested members by interests
+    no card showed any more."""
+    said = await console.run(
+        SETUP
+        + _intro("alice", "chess, go")
+        + "@mod: /onboarding intro-field-remove interests\n"
+        + '@mod: /onboarding intro-field interests "Interests (comma-separated)" 200 no\n'
+        + _intro("carol", "chess")
+        + "@carol: /match"
+    )
+    assert "The answer a member gave to it is deleted" in said
+    assert "@alice —" not in said
+    assert "[only @carol] Nobody new shares your interests yet" in said
+
+
 async def test_the_thread_name_and_card_title_drop_markup_and_pings_alike(console: ConsoleDriver) -> None:
     """tester3 #10: the thread was named `Welcome, @everyone <@&123> **bold** `code`!` while the card's title
     dropped only the `**`; a thread's name shows it all raw (and must ping nobody)."""

@@ -69,10 +69,14 @@ def test_settings_refuse_an_overflowing_duration_politely(hearth: Hearth) -> Non
         catalog.validate("activity_cooldown", "9" * 30)
 
 
-@pytest.mark.parametrize("blank", ["   ", "\u200b", "\u200b \u2060", "\u3164", "\ufeff"])
+@pytest.mark.parametrize(
+    "blank", ["   ", "\u200b", "\u200b \u2060", "\u3164", "\ufeff", "\u034f", "\ufe0f \U000e0100", "\u180b"]
+)
 async def test_a_required_text_of_nothing_visible_is_missing(console: ConsoleDriver, blank: str) -> None:
     # Spaces or zero-width characters alone were taken as a reason, rules or a welcome: `+5 points for bob ()`,
-    # an empty rules text, an invisible season on the boards.
+    # an empty rules text, an invisible season on the boards. The combining grapheme joiner, variation selectors
+    # and Mongolian variation selectors (marks, not format characters, that show nothing) were taken until
+    # 2026-12-01: `+5 points for bob (͏)`.
     said = await console.run(
         f"""
         @mod is admin

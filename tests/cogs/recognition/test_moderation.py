@@ -23,6 +23,24 @@ async def test_an_id_too_large_for_any_kudos_is_refused_politely(console: Consol
     assert "went wrong" not in said
 
 
+async def test_an_id_of_more_digits_than_python_reads_is_refused_as_too_large_not_echoed(
+    console: ConsoleDriver,
+) -> None:
+    """Past 4,300 digits int() refuses a number: it was answered "must be a whole number, not `999…`", a whole
+    number it is, and the thousands of digits typed echoed back (a reply longer than Discord sends)."""
+    digits = "9" * 5000
+    said = await console.run(
+        f"""
+        @mo is admin
+        @mo: /recognition void "kudos #{digits}" spam
+        @mo: /points adjust @bob -{digits} spam
+        """
+    )
+    assert "Kudos id must be at most 9,007,199,254,740,992." in said
+    assert "Amount must be at least" in said
+    assert digits not in said
+
+
 async def test_void_takes_the_id_as_the_kudos_footer_shows_it(console: ConsoleDriver) -> None:
     said = await console.run(
         """

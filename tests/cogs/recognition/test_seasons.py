@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.cogs.recognition.test_boards import board
+from tests.cogs.rituals.test_answers_and_dates import pairing
 from tests.conftest import ConsoleDriver
 
 
@@ -141,3 +142,21 @@ async def test_kudos_from_before_a_season_voided_during_it_leave_the_season_boar
     assert board(said, "season autumn") == ["🥇 alice — 10 points"]
     assert board(said, "all time") == ["🥇 alice — 10 points"]
     assert board(said, "season autumn (closed)") == ["🥇 alice — 10 points"]
+
+
+async def test_a_pairing_yes_from_before_a_season_taken_back_during_it_leaves_the_season_board_as_it_was(
+    console: ConsoleDriver,
+) -> None:
+    """A "Not this time" after a group mate's yes takes the yes's points back dated as the yes was: from before the
+    season, like a void of kudos from before it. The season board showed `b — -5 points`."""
+    said = await console.run(
+        pairing(
+            "a",
+            "b",
+            then='wait 1d\n@a clicks "Yes, we met"\nwait 1m\n@admin: /season start autumn\nwait 1m\n'
+            '@b clicks "Not this time"\n@erin: /leaderboard season\n@erin: /leaderboard all',
+        )
+    )
+    assert "the 5 points your group's yes gave you are taken back" in said
+    assert board(said, "season autumn") == ["No points yet. Say hello, or thank someone with /kudos!"]
+    assert board(said, "all time") == ["🥇 a — 5 points"]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_hearth
 from bot.core.clock import VirtualClock
+from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage import engine
@@ -22,18 +23,25 @@ from storage.engine import Database
 from storage.health_models import HealthMemberDay
 from tests.conftest import START
 from tests.core.test_database_outage import relayed, tracebacks
-from tests.platforms.slack_fakes import MockSlackApi, SlackHarness, event_payload, message_event, running_slack
+from tests.platforms.slack_fakes import (
+    MockSlackApi,
+    SlackHarness,
+    event_payload,
+    message_event,
+    running_slack,
+    running_slack_socket_mode,
+)
 from tests.platforms.test_slack_recognition import points_of
 
 
 @asynccontextmanager
-async def slack_on(url: str, api: MockSlackApi) -> AsyncIterator[SlackHarness]:
+async def started(url: str) -> AsyncIterator[Hearth]:
+    """A Hearth of its own on `url` (its own engine: one opened after a test changed the SQLite settings)."""
     clock = VirtualClock(START)
     hearth = build_hearth(load_settings(database_url=url), clock, VirtualScheduler(clock), db=Database.open(url))
     await hearth.start()
     try:
-        async with running_slack(hearth, api) as harness:
-            yield harness
+        yield hearth
     finally:
         await hearth.close()
         await hearth.db.dispose()
@@ -49,12 +57,11 @@ def reaction(user: str, author: str, ts: str) -> dict[str, object]:
     }
 
 
-@asynccontextmanager
-async def bob_posted(
+def waiting_for_locks(
     database_url: str, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int
-) -> AsyncIterator[SlackHarness]:
-    """Hearth on Slack over a SQLite file whose write lock it waits `busy_timeout_ms` for (not ten seconds), with
-    bob's message `1.1` in #general for alice's kudos reaction (`KUDOS`)."""
+) -> None:
+    """SQLite only: Hearth's engines opened from now on wait `busy_timeout_ms` for a lock (not ten seconds); alice
+    and bob are members of the workspace."""
     if not database_url.startswith("sqlite"):
         pytest.skip("a file another program holds locked is SQLite's")
     pragmas = tuple(
@@ -63,7 +70,16 @@ async def bob_posted(
     monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
     slack_api.user("U0ALICE", "alice")
     slack_api.user("U0BOB", "bob")
-    async with slack_on(database_url, slack_api) as slack:
+
+
+@asynccontextmanager
+async def bob_posted(
+    database_url: str, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int
+) -> AsyncIterator[SlackHarness]:
+    """Hearth on Slack over a SQLite file whose write lock it waits `busy_timeout_ms` for (not ten seconds), with
+    bob's message `1.1` in #general for alice's kudos reaction (`KUDOS`)."""
+    waiting_for_locks(database_url, slack_api, monkeypatch, busy_timeout_ms)
+    async with started(database_url) as hearth, running_slack(hearth, slack_api) as slack:
         posted = await slack.requests.event(event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"))
         assert posted.status == 200
         yield slack
@@ -128,6 +144,37 @@ async def test_a_redelivery_while_the_event_is_still_handled_is_answered_500_and
     assert tracebacks(caplog) == []
 
 
+async def test_socket_mode_leaves_a_redelivery_unacknowledged_while_the_event_is_still_handled(
+    database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As over HTTP: while the first delivery waits for the lock, a redelivery is not acknowledged (Slack sends it
+    again), and once the first was kept the next one is acknowledged as a repeat: one kudos."""
+    waiting_for_locks(database_url, slack_api, monkeypatch, 5000)
+    caplog.set_level(logging.INFO)
+
+    def acked(envelope: str) -> bool:
+        return bool(slack_api.called("socket_ack", lambda call: call.params.get("envelope_id") == envelope))
+
+    async with started(database_url) as hearth, running_slack_socket_mode(hearth, slack_api):
+        await slack_api.send_envelope(
+            "events_api", event_payload(message_event("U0BOB", "the fix is in", "1.1"), "Ev1"), "env-1"
+        )
+        await slack_api.wait_until(lambda: acked("env-1"))
+        with locked_by_another_program(database_url):
+            await slack_api.send_envelope("events_api", KUDOS, "env-2")
+            await asyncio.sleep(0.5)  # the kudos waits for the lock
+            await slack_api.send_envelope("events_api", KUDOS, "env-3")  # Slack's redelivery, a new envelope
+            await asyncio.sleep(0.2)
+        await slack_api.wait_until(lambda: acked("env-2"))
+        assert not acked("env-3")
+        await slack_api.send_envelope("events_api", KUDOS, "env-4")
+        await slack_api.wait_until(lambda: acked("env-4"))
+        assert await points_of(hearth, "kudos_received") == 10
+    lines = [record.getMessage() for record in caplog.records]
+    assert "a redelivery of Slack event Ev2 arrived while it is still being handled" in lines
+    assert tracebacks(caplog) == []
+
+
 async def test_a_message_event_while_postgresql_is_out_of_reach_is_answered_500_and_its_redelivery_kept(
     database_url: str, slack_api: MockSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -135,8 +182,7 @@ async def test_a_message_event_while_postgresql_is_out_of_reach_is_answered_500_
         pytest.skip("a database server out of reach is PostgreSQL's")
     caplog.set_level(logging.WARNING)
     slack_api.user("U0BOB", "bob")
-    async with relayed(database_url) as (relay, url), slack_on(url, slack_api) as slack:
-        hearth = slack.platform.hearth
+    async with relayed(database_url) as (relay, url), started(url) as hearth, running_slack(hearth, slack_api) as slack:
         # The workspace's members and settings are read on its first message: that read fails.
         relay.cut()
         refused = await slack.requests.event(event_payload(message_event("U0BOB", "good morning", "1.1"), "Ev1"))

@@ -7,8 +7,9 @@ permission levels), `messenger` (the Messenger), `text` (Slack's markup as plain
 
 Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`) and Bolt does not deduplicate.
 Hearth does, twice over: a middleware after Bolt's signature check keeps a bounded in-memory set of
-recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched (over HTTP one arriving
-while the event is still being handled gets 500 from the guard: Slack tries again once its fate is known); and
+recent `event_id`s (`RecentIds`) and answers a redelivery before anything is dispatched (one arriving while the
+event is still being handled is not acknowledged, by the HTTP guard or `OneDeliveryAtATime` in Socket Mode: Slack
+tries again once its fate is known); and
 whatever an event awards carries a ledger idempotency key (a message's `ts`), so a redelivery after a restart,
 when the set is empty again, still awards nothing.
 """
@@ -145,9 +146,30 @@ class SlackPlatform:
         # Imported only here: HTTP mode never needs Socket Mode's client (a third of Bolt's import time).
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        handling: set[str] = set()  # the event ids of deliveries being handled now
+
+        class OneDeliveryAtATime(AsyncSocketModeHandler):
+            """As the HTTP guard does: a redelivery arriving while the first delivery of its event is still being
+            handled is not acknowledged (Slack sends it again later), since a 200 would end Slack's tries before
+            it is known whether the first is kept."""
+
+            async def handle(self, client: Any, req: Any) -> None:
+                payload = req.payload if req.type == "events_api" and isinstance(req.payload, dict) else {}
+                event_id = str(payload["event_id"]) if payload.get("event_id") else None
+                if event_id is not None:
+                    if event_id in handling:
+                        log.info("a redelivery of Slack event %s arrived while it is still being handled", event_id)
+                        return
+                    handling.add(event_id)
+                try:
+                    await super().handle(client, req)
+                finally:
+                    if event_id is not None:
+                        handling.discard(event_id)
+
         # What `guard` checks of an HTTP body, checked here of the parsed payload: Socket Mode bypasses the guard.
         self.app.middleware(self._refuse_misshapen)
-        handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        handler = OneDeliveryAtATime(self.app, app_token, web_client=self.client)
         await handler.connect_async()
         return handler
 
@@ -222,8 +244,8 @@ class SlackPlatform:
 
         Deciding here, before the response, means nothing of a redelivery is ever scheduled. An event waits for
         the start-up catch-up (Hearth's start hooks), as on Discord: a reply to a missed ritual run being posted
-        would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver (over HTTP the guard
-        answers that one 500 while the first is still being handled). (Commands and clicks are answered at once
+        would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver (that one is not
+        acknowledged while the first is still being handled: the HTTP guard, `OneDeliveryAtATime`). (Commands and clicks are answered at once
         and wait after, `SlackInteractions`.)
         """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

@@ -245,8 +245,8 @@ class SlackPlatform:
         Deciding here, before the response, means nothing of a redelivery is ever scheduled. An event waits for
         the start-up catch-up (Hearth's start hooks), as on Discord: a reply to a missed ritual run being posted
         would otherwise race it. Its 200 waits too, so a long catch-up makes Slack redeliver (that one is not
-        acknowledged while the first is still being handled: the HTTP guard, `OneDeliveryAtATime`). (Commands and clicks are answered at once
-        and wait after, `SlackInteractions`.)
+        acknowledged while the first is still being handled: the HTTP guard, `OneDeliveryAtATime`). (Commands and
+        clicks are answered at once and wait after, `SlackInteractions`.)
         """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not self._recent.first_time(str(event_id)):

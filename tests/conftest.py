@@ -9,10 +9,11 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +29,8 @@ from config.settings import load_settings
 from storage.engine import Database
 from storage.models import Contribution, Member
 from tests.wording import collected, problems
+
+Attached = TypeVar("Attached")
 
 POSTGRES_URL = os.environ.get("HEARTH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -194,18 +197,26 @@ def console_driver(hearth: Hearth, files_dir: Path | None = None) -> ConsoleDriv
 
 
 @asynccontextmanager
-async def hearth_instance(database_url: str, start: datetime) -> AsyncIterator[ConsoleDriver]:
-    """One Hearth process on the database: its own clock, scheduler, engine and console platform (a second one
-    after the first has stopped is a restart; two at once share the database)."""
+async def hearth_process(
+    database_url: str, start: datetime, attach: Callable[[Hearth], Attached]
+) -> AsyncIterator[Attached]:
+    """One Hearth process on the database: its own clock, scheduler and engine (a second one after the first has
+    stopped is a restart; two at once share the database), started after `attach` (a platform: a start hook may
+    post), closed with its engine after the block; yields what `attach` returned."""
     clock = VirtualClock(start)
     hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
-    driver = console_driver(hearth)  # attached before start: a start hook may post
+    attached = attach(hearth)
     await hearth.start()
     try:
-        yield driver
+        yield attached
     finally:
         await hearth.close()
         await hearth.db.dispose()
+
+
+def hearth_instance(database_url: str, start: datetime) -> AbstractAsyncContextManager[ConsoleDriver]:
+    """`hearth_process` with the console platform attached."""
+    return hearth_process(database_url, start, console_driver)
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ class SettingsStore:
                 # change them meanwhile, so a message's points and counts are kept in memory with the batch it
                 # joins, not lost after its platform was told it arrived. Read again a cache period from now.
                 self._loaded_at = time.monotonic()
-                log.warning("settings not read again, the last read still hold: the database could not be reached")
+                log.warning(
+                    "community settings not read again (the database could not be reached): the values last read hold"
+                )
         settings = self._decoded.get(community_id)
         if settings is None:
             settings = self._decoded[community_id] = self.catalog.decode(self._stored.get(community_id, {}))

@@ -72,6 +72,17 @@ async def relayed(database_url: str) -> AsyncIterator[tuple[Relay, str]]:
         await relay.close()
 
 
+async def message_rows(database_url: str) -> int:
+    """The ledger's message activity rows, read on an engine of the test's own (the Hearth that wrote them is gone)."""
+    database = Database.open(database_url)
+    try:
+        async with database.read() as session:
+            messages = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "message")
+            return int((await session.execute(messages)).scalar_one())
+    finally:
+        await database.dispose()
+
+
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.exc_info]
 
@@ -93,13 +104,7 @@ async def test_activity_acknowledged_before_a_stop_is_written_once_postgresql_is
         back = asyncio.get_running_loop().call_later(1.5, lambda: asyncio.ensure_future(relay.restore()))
         await buffer.close()  # as at SIGTERM: the server is back only after a few tries
         back.cancel()
-    database = Database.open(database_url)
-    try:
-        async with database.read() as session:
-            messages = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "message")
-            assert (await session.execute(messages)).scalar_one() == 3
-    finally:
-        await database.dispose()
+    assert await message_rows(database_url) == 3
     lines = [record.getMessage() for record in caplog.records if "could not be reached" in record.getMessage()]
     assert any(line.startswith("kudos failed: the database could not be reached (") for line in lines)
     waits = [line for line in lines if line.startswith("activity awards still to write: 2 (the database could not")]
@@ -124,11 +129,5 @@ async def test_messages_while_postgresql_is_out_of_reach_keep_their_points_past_
         await relay.restore()
         assert waiting == 2  # acknowledged (handled) and waiting, not dropped by a failed handler
         await buffer.flush()
-    database = Database.open(database_url)
-    try:
-        async with database.read() as session:
-            messages = select(func.count()).select_from(Contribution).where(col(Contribution.kind) == "message")
-            assert (await session.execute(messages)).scalar_one() == 3
-    finally:
-        await database.dispose()
+    assert await message_rows(database_url) == 3
     assert tracebacks(caplog) == []

@@ -8,20 +8,15 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_hearth
-from bot.core.clock import VirtualClock
 from bot.core.runtime import Hearth
-from bot.core.scheduling import VirtualScheduler
-from config.settings import load_settings
 from storage import engine
-from storage.engine import Database
 from storage.health_models import HealthMemberDay
-from tests.conftest import START
+from tests.conftest import START, hearth_process
 from tests.core.test_database_outage import relayed, tracebacks
 from tests.platforms.slack_fakes import (
     MockSlackApi,
@@ -34,17 +29,9 @@ from tests.platforms.slack_fakes import (
 from tests.platforms.test_slack_recognition import points_of
 
 
-@asynccontextmanager
-async def started(url: str) -> AsyncIterator[Hearth]:
+def started(url: str) -> AbstractAsyncContextManager[Hearth]:
     """A Hearth of its own on `url` (its own engine: one opened after a test changed the SQLite settings)."""
-    clock = VirtualClock(START)
-    hearth = build_hearth(load_settings(database_url=url), clock, VirtualScheduler(clock), db=Database.open(url))
-    await hearth.start()
-    try:
-        yield hearth
-    finally:
-        await hearth.close()
-        await hearth.db.dispose()
+    return hearth_process(url, START, lambda hearth: hearth)
 
 
 def reaction(user: str, author: str, ts: str) -> dict[str, object]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import ConsolePlatform
 from config.settings import load_settings
+from storage import engine
 from storage.engine import Database
 from storage.models import Contribution, Member
 from tests.wording import collected, problems
@@ -212,6 +214,29 @@ async def hearth_process(
     finally:
         await hearth.close()
         await hearth.db.dispose()
+
+
+def waiting_briefly_for_locks(database_url: str, monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int) -> None:
+    """SQLite only (skips the test otherwise): Hearth's engines opened from now on wait `busy_timeout_ms` for a
+    lock another program holds (`locked_by_another_program`), not ten seconds."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file another program holds locked is SQLite's")
+    pragmas = tuple(
+        f"busy_timeout={busy_timeout_ms}" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS
+    )
+    monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
+
+
+@contextmanager
+def locked_by_another_program(database_url: str) -> Iterator[None]:
+    """A `sqlite3` session holding the file's write lock (BEGIN IMMEDIATE) while the block runs."""
+    other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+    other_program.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other_program.execute("ROLLBACK")
+        other_program.close()
 
 
 def hearth_instance(database_url: str, start: datetime) -> AbstractAsyncContextManager[ConsoleDriver]:

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.core.runtime import Hearth
-from storage import engine
 from storage.health_models import HealthMemberDay
-from tests.conftest import START, hearth_process
+from tests.conftest import START, hearth_process, locked_by_another_program, waiting_briefly_for_locks
 from tests.core.test_database_outage import relayed, tracebacks
 from tests.platforms.slack_fakes import (
     MockSlackApi,
@@ -47,14 +45,8 @@ def reaction(user: str, author: str, ts: str) -> dict[str, object]:
 def waiting_for_locks(
     database_url: str, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch, busy_timeout_ms: int
 ) -> None:
-    """SQLite only: Hearth's engines opened from now on wait `busy_timeout_ms` for a lock (not ten seconds); alice
-    and bob are members of the workspace."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a file another program holds locked is SQLite's")
-    pragmas = tuple(
-        f"busy_timeout={busy_timeout_ms}" if p.startswith("busy_timeout") else p for p in engine.SQLITE_PRAGMAS
-    )
-    monkeypatch.setattr(engine, "SQLITE_PRAGMAS", pragmas)
+    """`waiting_briefly_for_locks`, with alice and bob members of the workspace."""
+    waiting_briefly_for_locks(database_url, monkeypatch, busy_timeout_ms)
     slack_api.user("U0ALICE", "alice")
     slack_api.user("U0BOB", "bob")
 
@@ -73,18 +65,6 @@ async def bob_posted(
 
 
 KUDOS = event_payload(reaction("U0ALICE", "U0BOB", "1.1"), "Ev2")
-
-
-@contextmanager
-def locked_by_another_program(database_url: str) -> Iterator[None]:
-    """A `sqlite3` session holding the file's write lock (BEGIN IMMEDIATE) while the block runs."""
-    other_program = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
-    other_program.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other_program.execute("ROLLBACK")
-        other_program.close()
 
 
 async def test_a_reaction_kudos_refused_by_a_lock_is_answered_500_and_its_redelivery_kept(

@@ -29,6 +29,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.held import HeldEvents
 from bot.core.inbound import SORRY, Invocation
 from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
@@ -250,6 +251,8 @@ class HearthBot(commands.Bot):
         self.messenger = DiscordMessenger(self)
         # Set once Hearth speaks through this bot (see `on_ready`).
         self.attached = asyncio.Event()
+        # Events the database refused: the gateway sends none again, so Hearth handles them again itself.
+        self.held = HeldEvents(hearth.dispatch, "Discord")
         # The handlers recording the servers found at start (CommunityAdded, their members' join dates).
         self._presence: set[asyncio.Task[Any]] = set()
         # Thread id -> (author, id) of the message the thread was started on, or None (none, or unreadable):
@@ -288,6 +291,7 @@ class HearthBot(commands.Bot):
         through is still open, then discord.py closes the gateway and the session."""
         if self.hearth.lifecycle.stopping:
             await self.hearth.lifecycle.drain(HANDLER_TASKS)
+        await self.held.close()
         await super().close()
 
     async def wait_until_attached(self) -> None:
@@ -307,7 +311,7 @@ class HearthBot(commands.Bot):
 
     async def _dispatch(self, event: Event) -> None:
         await self._until_hearth_ready()
-        await self.hearth.dispatch(event)
+        await self.held.deliver(event)
 
     # -- interactions ----------------------------------------------------------------------------
     def _invocation(

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 
 from bot.core import held
 from bot.core.events import MessagePosted, ReactionAdded, ReactionRemoved
 from tests.conftest import START, hearth_process, locked_by_another_program, waiting_briefly_for_locks
-from tests.core.test_database_outage import tracebacks
+from tests.core.test_database_outage import relayed, tracebacks
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness, EventLog
 from tests.platforms.fake_discord import WAIT_SECONDS, FakeDiscord
@@ -21,22 +21,18 @@ from tests.platforms.test_discord_recognition import points_of
 
 
 @asynccontextmanager
-async def discord_waiting_briefly_for_locks(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[DiscordHarness]:
-    """Hearth on the fake Discord over a SQLite file whose write lock it waits 200 ms for (not ten seconds), trying
-    held events again every 50 ms (not every second)."""
-    waiting_briefly_for_locks(database_url, monkeypatch, 200)
+async def discord_retrying_briefly(url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordHarness]:
+    """Hearth on the fake Discord over `url`, trying held events again every 50 ms (not after 1 s, then longer)."""
     monkeypatch.setattr(held, "FIRST_RETRY_SECONDS", 0.05)
     monkeypatch.setattr(held, "LONGEST_RETRY_SECONDS", 0.05)
     server = FakeDiscord(p.DiscordWorld.standard())
     await server.start()
     try:
         with server.patched():
-            async with hearth_process(database_url, START, lambda hearth: hearth) as hearth:
+            async with hearth_process(url, START, lambda hearth: hearth) as hearth:
                 log = EventLog()
                 log.listen(hearth)
-                harness = DiscordHarness(server, hearth, database_url, log)
+                harness = DiscordHarness(server, hearth, url, log)
                 await harness.start(defer_after=WAIT_SECONDS / 2)
                 try:
                     yield harness
@@ -44,6 +40,14 @@ async def discord_waiting_briefly_for_locks(
                     await harness.stop()
     finally:
         await server.close()
+
+
+def discord_waiting_briefly_for_locks(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> AbstractAsyncContextManager[DiscordHarness]:
+    """`discord_retrying_briefly` over a SQLite file whose write lock Hearth waits 200 ms for (not ten seconds)."""
+    waiting_briefly_for_locks(database_url, monkeypatch, 200)
+    return discord_retrying_briefly(database_url, monkeypatch)
 
 
 async def test_a_kudos_reaction_during_a_lock_is_held_and_counted_once_the_lock_is_gone(
@@ -91,4 +95,26 @@ async def test_events_still_refused_when_hearth_stops_are_tried_once_more_and_co
             await discord.stop()
     lines = [record.getMessage() for record in caplog.records]
     assert any("1 Discord event not kept: the database refused them until Hearth stopped" in line for line in lines)
+    assert tracebacks(caplog) == []
+
+
+async def test_a_message_while_postgresql_is_out_of_reach_is_held_and_counted_once_it_is_back(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's first message after a start reads its members and settings: with PostgreSQL restarting, that
+    fails; the message is held and earns its point once the server answers again."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a database server out of reach is PostgreSQL's")
+    caplog.set_level(logging.INFO)
+    async with relayed(database_url) as (relay, url), discord_retrying_briefly(url, monkeypatch) as discord:
+        world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
+        relay.cut()
+        await server.dispatch("MESSAGE_CREATE", p.message_create(world, "bob", "good morning"))
+        await log.wait_for(lambda event: isinstance(event, MessagePosted))
+        await relay.restore()
+        await log.wait_for(lambda event: len([e for e in log.events if isinstance(e, MessagePosted)]) == 2)
+        await hearth.services.activity.flush()
+        assert await points_of(hearth, "message") == 1
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("1 held Discord event handled" in line for line in lines)
     assert tracebacks(caplog) == []

@@ -118,6 +118,17 @@ async def intro(session: AsyncSession, member_id: int) -> IntroRow | None:
     return _intro(row, await _answers(session, member_id)) if row else None
 
 
+async def card_of(session: AsyncSession, member_id: int) -> tuple[int, str, str] | None:
+    """Where the member's intro card was posted: (community id, channel id, message id), or None without one."""
+    table = _table(Introduction)
+    row = (
+        await session.execute(
+            select(table.c.community_id, table.c.channel_id, table.c.message_id).where(table.c.member_id == member_id)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
 async def intro_by_thread(session: AsyncSession, community_id: int, thread_id: str) -> IntroRow | None:
     table = _table(Introduction)
     row = (

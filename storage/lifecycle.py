@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, cast, delete, false, literal, or_, select, update
+from sqlalchemy import String, Table, bindparam, case, cast, delete, false, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -325,8 +325,9 @@ async def community_id_of(session: AsyncSession, community_id: int) -> int | Non
 
 
 async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
-    """Nothing left that says who the member was: a random id, no name, no join date. Their contributions
-    stay with this anonymous row (the community's history); a person who comes back is someone new.
+    """Nothing left that says who the member was: a random id, no name, no platform join date (the day they
+    joined is the row's one date, `joined_at`, as first seen is for others). Their contributions stay with this
+    anonymous row (the community's history); a person who comes back is someone new.
 
     Nor do the rows kept name their messages: a ledger key (`message:C0GENERAL:1700000000.000100`) and a
     newcomer's first message are the platform's message ids, by which anyone who can read the channel finds
@@ -335,7 +336,17 @@ async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
     await session.execute(
         update(_MEMBER)
         .where(_MEMBER.c.id == member_id)
-        .values(external_id=f"{ANONYMISED}{secrets.token_hex(8)}", display_name="", platform_joined_at=None)
+        .values(
+            external_id=f"{ANONYMISED}{secrets.token_hex(8)}",
+            display_name="",
+            platform_joined_at=None,
+            # Who was a member when is the community's history (health's member counts and states): the day they
+            # truly joined, when the platform said, is folded into the one date kept, in place of first seen.
+            joined_at=case(
+                (_MEMBER.c.platform_joined_at < _MEMBER.c.joined_at, _MEMBER.c.platform_joined_at),
+                else_=_MEMBER.c.joined_at,
+            ),
+        )
     )
     ledger = Contribution.__table__  # type: ignore[attr-defined]
     await session.execute(

@@ -83,7 +83,8 @@ class PrivacyFeature:
                 await lifecycle.set_privacy(session, ctx.author.id, **choices)
             now = await lifecycle.privacy(session, ctx.author.id)
         lines = [
-            "🙈 You are **hidden** from leaderboards, ranks of others, spotlights, anniversaries and /match."
+            "🙈 You are **hidden** from leaderboards, ranks of others, spotlights, anniversaries and /match; "
+            "your level-ups come to you by DM, never to a channel."
             if now.hidden_from_boards
             else "👀 You are **shown** on leaderboards, spotlights, anniversaries and /match.",
             "📉 You are **out of** community-health figures (counted only in anonymous totals)."

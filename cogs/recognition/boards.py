@@ -31,6 +31,8 @@ PAGE_SIZE = 10
 AROUND = 3  # members shown above and below the one asking, in the "around me" view
 SWITCHED_OFF = "Leaderboards are switched off in this community (public_leaderboards is off)."
 EMPTY = "No points yet. Say hello, or thank someone with /kudos!"
+# A closed season's board never changes again: saying hello would add nothing to it.
+EMPTY_CLOSED = "Nobody earned points in this season."
 NO_PLACE = "You have no points on this board yet, so you have no place on it."
 
 PERIOD_TITLES = {
@@ -101,6 +103,7 @@ class _Board:
     title: str
     bucket: str = ""
     running: int | None = None
+    closed: bool = False  # a closed season's board: written once, never to change
 
 
 class Boards:
@@ -170,7 +173,7 @@ class Boards:
             resolved = replace(view, period="season", category="all", season=found.name)
             if found.closed_at is None:
                 return _Board(resolved, title, running=found.id)
-            return _Board(resolved, title, f"season:{found.id}")
+            return _Board(resolved, title, f"season:{found.id}", closed=True)
         title = f"🏆 Leaderboard — {PERIOD_TITLES[view.period]}"
         if category != "all":
             title += f" · #{tag}" if tag else f" · {CATEGORY_TITLES[category]}"
@@ -205,7 +208,7 @@ class Boards:
                 )
             footer = f"Page {page} of {pages} · {number(ranked)} {'member' if ranked == 1 else 'members'} with points"
         if not rows:
-            return Reply(card=Card(title=board.title, description=EMPTY))
+            return Reply(card=Card(title=board.title, description=EMPTY_CLOSED if board.closed else EMPTY))
         lines = await self._lines(ctx, rows, own)
         if page == 1 and not more:  # everyone is on it: nothing to page through, nobody to look for
             return Reply(card=Card(title=board.title, description="\n".join(lines), color=0x5865F2))

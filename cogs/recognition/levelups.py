@@ -142,8 +142,12 @@ class LevelUps:
         text = f"⬆️ {mention(member)} reached level {level}" + (f" · {literal(title)}!" if title else "!")
         community = member.ref.community
         target = own.level_up_channel or channel  # a DM that cannot be delivered falls back to it too
-        if own.level_up_announce == "dm":
-            fallback = ChannelRef(community, target) if target else None
+        async with self.services.db.read() as session:
+            # Hidden from boards (`/privacy`): their standing is not the channel's to read, so they alone are told,
+            # and with their DMs closed nobody is.
+            hidden = await recognition.off_boards(session, member.id)
+        if hidden or own.level_up_announce == "dm":
+            fallback = ChannelRef(community, target) if target and not hidden else None
             await self.services.notify_member(member.ref, Reply(text=text), fallback=fallback)
             return
         if target:

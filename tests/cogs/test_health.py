@@ -524,3 +524,18 @@ async def test_retention_still_counts_a_leaver_once_their_data_is_anonymised(con
     assert "02 Mar (2): 50%" in before  # the week of Monday 2 March: gil came back in the next, ivy did not
     said = await console.run("wait 31d\n@admin: /health show 90d")
     assert "02 Mar (2): 50%" in said
+
+
+async def test_member_states_of_a_past_period_stay_as_they_were_once_a_leaver_is_anonymised(
+    console: ConsoleDriver,
+) -> None:
+    """tester-a: anonymising dropped the platform's join date, so a member there for a year counted as joined the
+    day Hearth first saw them: the same 90 days read `dormant 2 (+0)`, then `dormant 2 (+1)` two hours later."""
+    await console.run(
+        "@admin is admin\n@zed joined 2025-01-01\n@amy joined 2025-01-01\n@zed: hello\n@amy: hello\n"
+        "wait 28d\n@zed leaves\nwait 29d 23h"
+    )
+    before = await console.run("@admin: /health show 90d")
+    assert "dormant 2 (+0)" in before
+    said = await console.run("wait 2h\n@admin: /health show 90d")
+    assert "dormant 2 (+0)" in said

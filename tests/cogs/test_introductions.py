@@ -245,3 +245,20 @@ async def test_the_thread_name_and_card_title_drop_markup_and_pings_alike(consol
     assert '[#intros] thread "Welcome, everyone bold code dana_k!" started' in said
     assert "[#intros] 👋 Meet everyone bold code dana_k" in said
     assert "@everyone" not in said and "<@&123>" not in said
+
+
+async def test_deleting_a_members_data_takes_down_their_intro_card(console: ConsoleDriver) -> None:
+    """tester-a: after `/mydata delete` (whose question lists "your introduction") the card still showed the
+    member's name, place and story in the intros channel, and Hearth no longer knew where it was to take it down."""
+    await console.run(SETUP + _intro("zed", "trains", name="Zed Zedson") + "@zed: /mydata delete")
+    said = await console.run('@zed clicks "Delete my data"')
+    assert "[edited in #intros] This introduction was removed: its author's data was deleted." in said
+    assert "no longer keeps anything" in said
+    card = said.split("[edited in #intros]", 1)[1].split("\n[", 1)[0]
+    assert "Zed" not in card and "Earth" not in card and "trains" not in card
+
+
+async def test_anonymising_a_departed_member_takes_down_their_intro_card(console: ConsoleDriver) -> None:
+    await console.run(SETUP + _intro("zed", "trains", name="Zed Zedson") + "@zed leaves")
+    said = await console.run("wait 31d")
+    assert "[edited in #intros] This introduction was removed: its author's data was deleted." in said

@@ -319,3 +319,25 @@ async def test_a_level_up_by_dm_falls_back_to_the_level_up_channel(console: Cons
     assert "[#levels] @bob, I couldn't send you a direct message, so here it is.\n  ⬆️ @bob reached level 1!" in said
     assert "[#mod-room] @carol, I couldn't send you a direct message" in said  # no level-up channel: where it was
     assert "[#mod-room] @bob" not in said
+
+
+async def test_a_member_hidden_from_boards_hears_of_their_level_privately(console: ConsoleDriver) -> None:
+    """tester-a: a member hidden with `/privacy boards:hide` (so others' `/rank` says they are not on the boards)
+    had their level announced in the channel for everyone to read."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 10
+        @admin: /levels role 1 &helper
+        @zed: /privacy boards:hide
+        @alice: /kudos @zed thanks
+        """
+    )
+    assert "[dm @zed] ⬆️ @zed reached level 1!" in said
+    assert "[#general] ⬆️" not in said
+    assert "@zed now has the role &helper" in said  # the reward is theirs all the same
+    said = await console.run("@zed closes dms\n@bob: /kudos @zed thanks again")
+    assert "reached level 2" not in said  # with their DMs closed nobody is told, not the channel
+    said = await console.run("@zed: /privacy boards:show\n@carol: /kudos @zed thanks once more")
+    assert "[#general] ⬆️ @zed reached level 3!" in said

@@ -35,6 +35,22 @@ async def test_season_start_keeps_old_standings_and_all_time(console: ConsoleDri
     assert "[only @erin] There is no season called winter. Seasons here: summer (running), spring." in said
 
 
+async def test_an_empty_closed_season_does_not_ask_for_points_it_can_no_longer_take(console: ConsoleDriver) -> None:
+    """tester-a: a closed season nobody scored in answered "No points yet. Say hello, or thank someone with
+    /kudos!", though nothing can reach its board any more."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start quiet
+        @admin: /season start busy
+        @erin: /leaderboard season:quiet
+        @erin: /leaderboard season
+        """
+    )
+    assert board(said, "season quiet (closed)") == ["Nobody earned points in this season."]
+    assert board(said, "season busy") == ["No points yet. Say hello, or thank someone with /kudos!"]
+
+
 async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -174,8 +174,9 @@ class LevelUps:
         had = set(rewards.values()) if held is None else _kept(rewards, held, stack)
         changed = 0
         # Removals first: without stacking a member never shows two level roles, even for a moment.
-        taken = [role for role in rewards.values() if role in had - keep]
-        for role in taken + [role for role in rewards.values() if role in keep]:
+        roles = list(dict.fromkeys(rewards.values()))  # a role rewarding two levels changes hands once
+        taken = [role for role in roles if role in had - keep]
+        for role in taken + [role for role in roles if role in keep]:
             try:
                 if role in keep:
                     await messenger.grant_role(ref, RoleRef(ref.community, role))

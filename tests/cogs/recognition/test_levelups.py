@@ -35,6 +35,25 @@ async def test_level_up_is_announced_and_rewarded_with_roles(console: ConsoleDri
     assert "@bob no longer has the role &helper" in said
 
 
+async def test_a_role_rewarding_two_levels_is_given_once(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 the member was given it twice ("now has the role &regular", twice), and `/levels sync`
+    counted two roles given."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 10
+        @admin: /levels role 1 &regular
+        @admin: /levels role 3 &regular
+        @admin: /points adjust @bob 30 seed
+        @admin: /levels sync
+        """
+    )
+    assert "@bob reached level 3!" in said
+    assert said.count("@bob now has the role &regular") == 2  # the level-up, then the sync
+    assert "Level roles re-applied for 1 member (1 role given or removed" in said
+
+
 async def test_level_ups_off_and_a_refused_role_told_once(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -24,7 +24,7 @@ from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Button, ButtonStyle, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import plural
+from bot.core.wording import number, plural
 from cogs.health.settings import HealthSettings
 from storage import health_queries as q
 from storage.health import local_day, utc
@@ -33,6 +33,7 @@ from storage.kinds import Kind
 LADDER = Group("ladder", "The participation ladder: levels, candidates for community roles, invitations")
 LEVELS = ("explorer", "participant", "contributor", "leader")
 CANDIDATE_WEEKS = 8
+NAMES_SHOWN = 20  # members named in each line of `/ladder show`
 CANDIDATE_TENURE = timedelta(days=28)  # a newcomer, however busy, is not a candidate yet
 _WELCOMES = (Kind.INTRO_WELCOME, Kind.WELCOMER_COMPLETED)
 
@@ -117,21 +118,25 @@ class Ladder:
         people = await self._people(ctx.community.id)
         now_ev = await self.evidence(ctx.community.id, last_start, last_end, zone)
         then_ev = await self.evidence(ctx.community.id, before_start, before_end, zone)
-        end = _start(last_end + timedelta(days=1), zone)
+        start, end = _start(last_start, zone), _start(last_end + timedelta(days=1), zone)
         present = [i for i, m in people.items() if m.joined_at < end]
+        # Who joined during the month had no level the month before: they are new, not moved up.
+        joined = [i for i in present if people[i].joined_at >= start]
+        compared = [i for i in present if people[i].joined_at < start]
         levels = {i: level(now_ev[i]) if i in now_ev else "explorer" for i in present}
-        earlier = {i: level(then_ev[i]) if i in then_ev else "explorer" for i in present}
+        earlier = {i: level(then_ev[i]) if i in then_ev else "explorer" for i in compared}
         counts = {name: sum(1 for v in levels.values() if v == name) for name in LEVELS}
-        up = [i for i in present if LEVELS.index(levels[i]) > LEVELS.index(earlier[i])]
-        down = [i for i in present if LEVELS.index(levels[i]) < LEVELS.index(earlier[i])]
-        held = len(present) - len(up) - len(down)
-        refs = await self.services.identity.members_by_id(up + down)
+        up = [i for i in compared if LEVELS.index(levels[i]) > LEVELS.index(earlier[i])]
+        down = [i for i in compared if LEVELS.index(levels[i]) < LEVELS.index(earlier[i])]
+        held = len(compared) - len(up) - len(down)
+        refs = await self.services.identity.members_by_id(up + down + joined)
         lines = [
             f"**Participation ladder — {last_start:%B %Y}**",
             " · ".join(f"{name} {counts[name]}" for name in LEVELS),
             f"Moved up: {_names(refs, up, levels) or 'nobody'}",
             f"Moved down: {_names(refs, down, levels) or 'nobody'}",
             f"Held: {plural(held, 'member')}",
+            f"Joined in {last_start:%B}: {_names(refs, joined, levels) or 'nobody'}",
         ]
         return Reply.private("\n".join(lines))
 
@@ -319,4 +324,8 @@ class Ladder:
 
 
 def _names(refs: dict[int, Member], ids: list[int], levels: dict[int, str]) -> str:
-    return ", ".join(f"{mention(refs[i])} ({levels[i]})" for i in ids if i in refs)
+    """`@ana (leader), @bo (participant)`: highest level first, then by name; past `NAMES_SHOWN`, `and N more`
+    (a month of a big community moves thousands, more than a message holds)."""
+    named = sorted((i for i in ids if i in refs), key=lambda i: (-LEVELS.index(levels[i]), refs[i].name.casefold(), i))
+    shown = ", ".join(f"{mention(refs[i])} ({levels[i]})" for i in named[:NAMES_SHOWN])
+    return shown + (f" and {number(len(named) - NAMES_SHOWN)} more" if len(named) > NAMES_SHOWN else "")

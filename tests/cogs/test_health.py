@@ -539,3 +539,45 @@ async def test_member_states_of_a_past_period_stay_as_they_were_once_a_leaver_is
     assert "dormant 2 (+0)" in before
     said = await console.run("wait 2h\n@admin: /health show 90d")
     assert "dormant 2 (+0)" in said
+
+
+async def test_ladder_show_counts_who_joined_in_the_month_as_new_not_moved_up(console: ConsoleDriver) -> None:
+    """March: old spoke one day (explorer). April: old spoke on two days (participant: moved up); new joined on
+    April 2 and spoke on two days (participant, but new: until 2026-12-01 listed as moved up); quiet spoke in
+    March on two days and not in April (participant → explorer: moved down). Shown in May for April."""
+    said = await console.run(
+        """
+        @mod is admin
+        @old joined 2026-01-10
+        @quiet joined 2026-01-10
+        @old: hi
+        @quiet: hi
+        wait 1d
+        @quiet: again
+        wait 27d
+        @old: april one
+        wait 1d
+        @old: april two
+        @new joins
+        @new: hello
+        wait 1d
+        @new: hello again
+        wait 30d
+        @mod: /ladder show
+        """
+    )
+    assert "Participation ladder — April 2026" in said
+    assert "explorer 2 · participant 2 · contributor 0 · leader 0" in said  # mod, quiet; old, new
+    assert "Moved up: @old (participant)" in said
+    assert "Moved down: @quiet (explorer)" in said
+    assert "Held: 1 member" in said  # mod
+    assert "Joined in April: @new (participant)" in said
+
+
+async def test_ladder_show_names_twenty_members_a_line_and_counts_the_rest(console: ConsoleDriver) -> None:
+    """A big community moves thousands a month: more names than a message holds."""
+    arrivals = "\n".join(f"@m{n:02} joins\n@m{n:02}: hello" for n in range(22))
+    said = await console.run(f"@mod is admin\nwait 28d\n{arrivals}\nwait 30d\n@mod: /ladder show")
+    line = next(line for line in said.splitlines() if "Joined in April:" in line)
+    assert line.count("(explorer)") == 20
+    assert line.endswith("@m19 (explorer) and 2 more")

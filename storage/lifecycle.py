@@ -3,6 +3,8 @@ their retention, communities Hearth was removed from, and a community's contribu
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -16,7 +18,7 @@ from sqlmodel import SQLModel
 
 from storage.dialect import upsert_insert
 from storage.health_models import HealthNewcomer
-from storage.models import REASON_LENGTH, Community, CommunityState, Contribution, Member
+from storage.models import REASON_LENGTH, Community, CommunityState, Contribution, ErasedMember, Member
 from storage.times import as_utc
 
 
@@ -25,6 +27,7 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 _MEMBER, _STATE, _LEDGER = _table(Member), _table(CommunityState), _table(Contribution)
+_ERASED = _table(ErasedMember)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,48 @@ async def member_row(session: AsyncSession, member_id: int) -> dict[str, Any]:
 async def delete_member_row(session: AsyncSession, member_id: int) -> None:
     """The member's own row, once every cog has deleted (or forgotten them in) what refers to it."""
     await session.execute(delete(_MEMBER).where(_MEMBER.c.id == member_id))
+
+
+async def remember_erased(session: AsyncSession, member_id: int) -> None:
+    """Before the member row is deleted or anonymised: keep the keyed digest of their platform id (`ErasedMember`),
+    so that a points import naming them does not create them again."""
+    row = (
+        await session.execute(select(_MEMBER.c.community_id, _MEMBER.c.external_id).where(_MEMBER.c.id == member_id))
+    ).first()
+    if row is None or anonymised(row.external_id):
+        return
+    digest = _erased_digest(await pseudonym_key(session, row.community_id), row.external_id)
+    await session.execute(
+        upsert_insert(session, _ERASED)
+        .values(community_id=row.community_id, digest=digest)
+        .on_conflict_do_nothing(index_elements=["community_id", "digest"])
+    )
+
+
+async def erased(session: AsyncSession, community_id: int, external_ids: Iterable[str]) -> set[str]:
+    """Which of these platform ids (as member rows keep them) belong to members whose data was erased
+    (`remember_erased`)."""
+    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    if key is None:  # nobody erased: remembering one makes the key
+        return set()
+    by_digest = {_erased_digest(key, external_id): external_id for external_id in external_ids}
+    digests = list(by_digest)
+    found: set[str] = set()
+    for start in range(0, len(digests), _ERASED_CHUNK):
+        rows = await session.execute(
+            select(_ERASED.c.digest).where(
+                _ERASED.c.community_id == community_id, _ERASED.c.digest.in_(digests[start : start + _ERASED_CHUNK])
+            )
+        )
+        found |= {by_digest[digest] for digest in rows.scalars()}
+    return found
+
+
+_ERASED_CHUNK = 500  # digests per query (SQLite's bound parameters)
+
+
+def _erased_digest(key: str, external_id: str) -> str:
+    return hmac.new(key.encode(), external_id.encode(), hashlib.sha256).hexdigest()
 
 
 # An anonymised member's `external_id` is this prefix and a random token: no platform's id, no name.

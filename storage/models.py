@@ -65,6 +65,18 @@ class CommunityState(SQLModel, table=True):
     pseudonym_key: str = Field(max_length=64)
 
 
+class ErasedMember(SQLModel, table=True):
+    """A member whose data was deleted (`/mydata delete`) or anonymised after they left, as a keyed digest of their
+    platform id (HMAC-SHA256 under the community's `pseudonym_key`, hex): a points import naming them does not
+    bring them back (cogs/recognition/importer.py). No id, name or date: the digest tells nobody without the key
+    who it was, and with it only whether a given id was erased."""
+
+    __tablename__ = "erased_member"
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    digest: str = Field(max_length=64, primary_key=True)
+
+
 # The longest reason kept (a command's own limit is lower; a deleted member's name made `@former member` may
 # lengthen one, see storage/lifecycle.py).
 REASON_LENGTH = 500

@@ -99,6 +99,7 @@ class DataRights:
         await delete_member(self._hooks(), member.id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member.id)  # while the member row still has their names
+            await lifecycle.remember_erased(session, member.id)  # an import naming them does not bring them back
             await lifecycle.delete_member_row(session, member.id)
         self.services.identity.forget(member.id)
 
@@ -108,6 +109,7 @@ class DataRights:
         await anonymise_member(self._hooks(), member_id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
+            await lifecycle.remember_erased(session, member_id)
             await lifecycle.anonymise_member_row(session, member_id)
         self.services.identity.forget(member_id)
 

@@ -20,7 +20,8 @@ other points is not imported again and is reported: a member is never imported t
 
 Bad lines (an unreadable id or number, a member twice, a quote left open over several lines) are reported by
 number and change nothing; the good lines import. Members Hearth has not seen yet are created with the
-platform's id; their name comes when Hearth first sees them.
+platform's id; their name comes when Hearth first sees them. A line naming a member whose data was deleted
+(`/mydata delete`, or anonymised after they left) is counted and not imported: it would create them again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from bot.core.refs import ANY_MEMBER_ID, Community, MemberIdFormat, MemberRef
 from bot.core.services import Services
 from cogs.recognition.levels import MAX_LEVEL, Curve, points_for_level
 from cogs.recognition.settings import RecognitionSettings
-from storage import ledger, recognition
+from storage import ledger, lifecycle, recognition
 from storage.kinds import Kind
 from storage.ledger import Award
 
@@ -78,6 +79,7 @@ class ImportResult:
     new_members: int = 0
     already: int = 0  # lines the same as when this file was imported before
     zero: int = 0  # lines giving 0 points (and no level): nothing to add
+    erased: int = 0  # lines naming a member whose data was deleted (or anonymised): not imported
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -260,6 +262,11 @@ async def import_points(
     lines, problems = read_lines(text, name, ids, own.level_curve, own.level_step)
     result = ImportResult(name, zero=sum(1 for line in lines if line.points == 0))
     lines = [line for line in lines if line.points]
+    async with services.db.read() as session:
+        # A member whose data was deleted stays deleted: importing them would create them again.
+        erased = await lifecycle.erased(session, community.id, {line.member for line in lines})
+    result.erased = sum(1 for line in lines if line.member in erased)
+    lines = [line for line in lines if line.member not in erased]
     pending_before = services.identity.pending
     members = {line.number: await services.identity.member(MemberRef(community.ref, line.member)) for line in lines}
     result.new_members = services.identity.pending - pending_before
@@ -322,6 +329,11 @@ def summary(result: ImportResult, *, dry_run: bool = False) -> str:
         lines.append(f"{_count(result.already, 'line')} imported before, unchanged: nothing added for them")
     if result.zero:
         lines.append(f"{_count(result.zero, 'line')} with 0 points: nothing to add")
+    if result.erased:
+        lines.append(
+            f"{_count(result.erased, 'line')} naming {'a member' if result.erased == 1 else 'members'} whose data "
+            "was deleted (at their request, or after they left): not imported"
+        )
     if result.problems:
         lines.append(f"{_count(len(result.problems), 'line')} not imported (each named above)")
     if not dry_run and result.imported:

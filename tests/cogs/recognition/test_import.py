@@ -8,7 +8,7 @@ from bot.core.refs import MemberRef
 from bot.core.runtime import Hearth
 from bot.platforms import registered
 from bot.platforms.console.platform import COMMUNITY
-from cogs.recognition.importer import IMPORTED_AT, ImportResult, import_points
+from cogs.recognition.importer import IMPORTED_AT, ImportResult, import_points, summary
 from storage import ledger
 from storage.kinds import Kind
 from tests.cogs.recognition.test_boards import board
@@ -218,3 +218,30 @@ async def test_a_file_without_a_member_column_imports_nothing(hearth: Hearth) ->
     else:
         raise AssertionError("a file without a member column was imported")
     assert await ledger_rows(hearth, "adjustment") == []
+
+
+async def test_a_member_whose_data_was_deleted_is_not_imported_again(hearth: Hearth, console: ConsoleDriver) -> None:
+    """Until 2026-12-01 running the same file again after zed's `/mydata delete` created zed again, 500 points and
+    all: the record that their line was imported went with their data."""
+    export = "member,points\nzed,500\nalice,300\n"
+    await _import(hearth, export)
+    said = await console.run('@zed: /mydata delete\n@zed clicks "Delete my data"')
+    assert "Hearth no longer keeps anything about you in this community." in said
+    again = await _import(hearth, export)
+    assert (again.imported, again.already, again.erased, again.new_members) == (0, 1, 1, 0)
+    assert "1 line naming a member whose data was deleted (at their request, or after they left): not imported" in (
+        summary(again)
+    )
+    said = await console.run("@admin is admin\n@admin: /leaderboard all")
+    assert figures(board(said, "all time")) == ["🥇 alice — 300 points"]
+    # Another file naming zed is refused the same way; a member never deleted imports as before.
+    other = await _import(hearth, "member,points\nzed,5\nbob,7\n", name="carl.csv")
+    assert (other.imported, other.erased, other.new_members) == (1, 1, 1)
+
+
+async def test_a_departed_member_anonymised_is_not_imported_again(hearth: Hearth, console: ConsoleDriver) -> None:
+    export = "member,points\nzed,500\n"
+    await _import(hearth, export)
+    await console.run("@zed: hi\n@zed leaves\nwait 31d")  # departed_retention: 30 days
+    again = await _import(hearth, export, name="again.csv")
+    assert (again.imported, again.erased, again.new_members) == (0, 1, 0)

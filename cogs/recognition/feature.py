@@ -295,7 +295,10 @@ class RecognitionFeature:
         permission=Permission.MODERATOR,
     )
     async def lock(self, ctx: Context, member: Member, reason: str | None) -> Reply:
-        if not await self.recognition.set_lock(ctx.author, member, True, reason, ctx.settings, ctx.invocation_id):
+        locked = await self.recognition.set_lock(
+            ctx.author, ctx.level, member, True, reason, ctx.settings, ctx.invocation_id
+        )
+        if not locked:
             return Reply.private(f"{literal(member.name)} cannot give kudos already.")
         return Reply.private(f"{literal(member.name)} can no longer give kudos, until `/recognition unlock`.")
 
@@ -306,7 +309,10 @@ class RecognitionFeature:
         permission=Permission.MODERATOR,
     )
     async def unlock(self, ctx: Context, member: Member) -> Reply:
-        if not await self.recognition.set_lock(ctx.author, member, False, None, ctx.settings, ctx.invocation_id):
+        unlocked = await self.recognition.set_lock(
+            ctx.author, ctx.level, member, False, None, ctx.settings, ctx.invocation_id
+        )
+        if not unlocked:
             return Reply.private(f"{literal(member.name)} can give kudos already.")
         return Reply.private(f"{literal(member.name)} can give kudos again.")
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.refs import ChannelRef, MemberRef, RoleRef
+from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Reply, UserError
 
 
@@ -89,6 +89,12 @@ class Messenger(Protocol):
 
     async def add_to_channel(self, member: MemberRef, channel: ChannelRef) -> None:
         """Add a member to a channel (Slack `conversations.invite`). Raises PlatformError on refusal."""
+        ...
+
+    async def member_level(self, member: MemberRef) -> Permission:
+        """The member's level as the platform's commands would find it, for a rule about another member (a
+        moderator may not lock an admin's giving); MEMBER for someone no longer in the community. Raises
+        PlatformError when the platform cannot be asked."""
         ...
 
 

@@ -213,6 +213,13 @@ class Ladder:
     )
     async def invite(self, ctx: Context, member: Member, role: str, grant: RoleRef | None) -> Reply:
         name = self._role(ctx, role)
+        if member.id == ctx.author.id:
+            # An invitation is the community asking someone; to take a role yourself is to volunteer, and
+            # accepting your own invitation would grant you its `grant` role with nobody else asked.
+            raise UserError(
+                f"You can't invite yourself. To offer to be a **{name}**, use `/ladder volunteer {name}`: "
+                "another admin can then invite you."
+            )
         if member.is_bot:
             raise UserError("Bots cannot take community roles.")
         async with self.services.db.read() as session:

@@ -36,7 +36,9 @@ DEFAULT_RULES = "Be kind, be curious, and help each other."
 WELCOME_LIMIT = 1000
 RULES_LIMIT = 1500
 INTEREST_LIMIT = 60
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# As in Python's format strings, `{{` and `}}` are a literal brace each; they are matched first, so `{{member}}`
+# is the text `{member}`, not a brace around a placeholder. A lone brace stays as it is, as it always did.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,27 @@ def normalise_interest(label: str) -> str:
     return " ".join(label.lower().split())
 
 
+def _placeholders(template: str) -> set[str]:
+    """The names of the template's `{name}` placeholders, leaving out escaped `{{` / `}}` braces."""
+    return {match.group(1) for match in _TOKEN.finditer(template) if match.group(1) is not None}
+
+
 def render_welcome(template: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+    """The template with each `{name}` in `values` replaced and `{{` / `}}` as single braces; a `{name}` not in
+    `values` is left as written."""
+
+    def token(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        return values.get(name, match.group(0))
+
+    return _TOKEN.sub(token, template)
 
 
 def check_welcome_template(template: str) -> None:
-    unknown = sorted({name for name in _PLACEHOLDER.findall(template) if name not in PLACEHOLDERS})
+    """Raises UserError naming the first unknown `{placeholder}` (escaped `{{...}}` is text), or the length."""
+    unknown = sorted(name for name in _placeholders(template) if name not in PLACEHOLDERS)
     if unknown:
         known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
         raise UserError(f"The welcome message uses `{{{unknown[0]}}}`, which I don't know. You can use: {known}.")

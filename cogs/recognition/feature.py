@@ -48,6 +48,8 @@ REPORT_LIMIT = 5  # findings shown per kind, at most
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _AUTOMATIC = ("reaction removed", "message deleted")
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
+_LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
+_SLACK_TONE = re.compile("skin-tone-([2-6])")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
     "kudos_void": "kudos voided for",
@@ -295,7 +297,10 @@ class RecognitionFeature:
         permission=Permission.MODERATOR,
     )
     async def lock(self, ctx: Context, member: Member, reason: str | None) -> Reply:
-        if not await self.recognition.set_lock(ctx.author, member, True, reason, ctx.settings, ctx.invocation_id):
+        locked = await self.recognition.set_lock(
+            ctx.author, ctx.level, member, True, reason, ctx.settings, ctx.invocation_id
+        )
+        if not locked:
             return Reply.private(f"{literal(member.name)} cannot give kudos already.")
         return Reply.private(f"{literal(member.name)} can no longer give kudos, until `/recognition unlock`.")
 
@@ -306,7 +311,10 @@ class RecognitionFeature:
         permission=Permission.MODERATOR,
     )
     async def unlock(self, ctx: Context, member: Member) -> Reply:
-        if not await self.recognition.set_lock(ctx.author, member, False, None, ctx.settings, ctx.invocation_id):
+        unlocked = await self.recognition.set_lock(
+            ctx.author, ctx.level, member, False, None, ctx.settings, ctx.invocation_id
+        )
+        if not unlocked:
             return Reply.private(f"{literal(member.name)} can give kudos already.")
         return Reply.private(f"{literal(member.name)} can give kudos again.")
 
@@ -622,15 +630,24 @@ class RecognitionFeature:
         await self._voided(voids, settings)
 
 
+def _toned(emoji: str) -> tuple[str, tuple[str, ...]]:
+    """An emoji as (its untoned form, its skin tones in order as Unicode modifiers; none when untoned). Slack writes
+    a tone as a suffix to the name (`+1::skin-tone-2`), Discord and the console as a modifier character after the
+    emoji (👍🏻, one per person): both read alike."""
+    name, _, suffix = emoji.strip().strip(":").partition("::")
+    unicode = EMOJI_NAMES.get(name, name)
+    tones = tuple(_SKIN_TONES.findall(unicode))
+    if slack := _SLACK_TONE.fullmatch(suffix):
+        tones += (chr(_LIGHTEST_TONE + int(slack.group(1)) - 2),)
+    return _SKIN_TONES.sub("", unicode).removesuffix("\ufe0f"), tones
+
+
 def same_emoji(given: str, configured: str) -> bool:
-    """The same emoji whatever its skin tone: a member's client adds their tone to every reaction they make,
-    Slack's as a suffix to the name, Discord's and the console's as a modifier character after it."""
-
-    def norm(emoji: str) -> str:
-        name = emoji.strip().strip(":").split("::")[0]  # Slack skin tones: `+1::skin-tone-2`
-        return _SKIN_TONES.sub("", EMOJI_NAMES.get(name, name)).removesuffix("\ufe0f")
-
-    return norm(given) == norm(configured)
+    """Whether a reaction is the configured emoji. An untoned one counts in every skin tone: members' clients add
+    their own tone to every reaction they make. A toned one (👍🏽) counts only in that tone: the community chose it."""
+    given_base, given_tones = _toned(given)
+    base, tones = _toned(configured)
+    return given_base == base and (not tones or given_tones == tones)
 
 
 def _and(names: Iterable[str]) -> str:

@@ -9,8 +9,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.awards import award
-from bot.core.refs import Member
-from bot.core.reply import UserError
+from bot.core.messenger import PlatformError
+from bot.core.refs import Member, Permission
+from bot.core.reply import UserError, literal
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
 from cogs.recognition import report
@@ -265,9 +266,18 @@ class RecognitionService:
         return (names[found[0].member_id].name if found[0].member_id in names else "the member"), void
 
     async def set_lock(
-        self, admin: Member, member: Member, locked: bool, reason: str | None, settings: CommunitySettings, key: str
+        self,
+        admin: Member,
+        level: Permission,
+        member: Member,
+        locked: bool,
+        reason: str | None,
+        settings: CommunitySettings,
+        key: str,
     ) -> bool:
-        """Stop (or allow again) a member's giving; False when it already was so."""
+        """Stop (or allow again) a member's giving, as `admin` (of `level`); False when it already was so.
+        Raises UserError, changing nothing, when `admin` may not (`check_lock_rank`)."""
+        await self.check_lock_rank(admin, level, member, locked)
         now = self.services.clock.now()
         kind = Kind.GIVING_LOCKED if locked else Kind.GIVING_UNLOCKED
         async with self.services.db.write() as session:
@@ -277,6 +287,27 @@ class RecognitionService:
                 settings, member.community_id, member.id, kind, 0, f"lock:{key}", now, actor_id=admin.id, reason=reason
             )
             return bool(await ledger.record(session, [row]))
+
+    async def check_lock_rank(self, actor: Member, level: Permission, member: Member, locking: bool) -> None:
+        """Raises UserError unless `actor` (of `level`) may lock or unlock `member`: only members below them, so
+        never themselves (a moderator locks members, an admin members and moderators). An admin may unlock
+        anyone: a lock on an admin can only be one made before admins were protected, and would otherwise stay."""
+        verb = "lock" if locking else "unlock"
+        if member.id == actor.id and not (level == Permission.ADMIN and not locking):
+            raise UserError(f"You can't {verb} your own kudos giving. Nothing was changed.")
+        if not locking and level == Permission.ADMIN:
+            return
+        try:
+            target = await self.services.messenger.member_level(member.ref)
+        except PlatformError as error:  # the platform out of reach a moment: refused, not guessed
+            raise UserError(f"{error.reason} Nothing was changed.") from None
+        if target >= level:
+            whose = "members'" if level == Permission.MODERATOR else "members' and moderators'"
+            article = "an" if target == Permission.ADMIN else "a"
+            raise UserError(
+                f"Sorry, {literal(member.name)} is {article} {target.label}: {level.label}s can {verb} only {whose} "
+                "kudos giving. Nothing was changed."
+            )
 
     async def audit(self, community_id: int, member: Member | None) -> list[recognition.AuditRow]:
         async with self.services.db.read() as session:

@@ -161,28 +161,34 @@ class EveryNWeeksTrigger(BaseTrigger):
 
 
 def parse_schedule(text: str) -> Schedule:
-    """A Schedule from cron or a phrase; raises ScheduleError with the forms Hearth understands."""
-    cleaned = " ".join(text.lower().replace("every single", "every").split()).rstrip(".")
+    """A Schedule from cron or a phrase, read without regard to case; raises ScheduleError with the forms Hearth
+    understands, quoting what was typed as it was typed (`0 10 * * FRY`, not `fry`)."""
+    typed = re.sub("every single", "every", " ".join(text.split()), flags=re.IGNORECASE).rstrip(".")
+    # `cleaned` is read, `typed` quoted. Lowercasing moves no word, nor any character of a phrase that matches
+    # (only `İ` lowercases to two characters, and no phrase holds it): a span of a match is the same in `typed`.
+    cleaned = typed.lower()
     if not cleaned:
         raise ScheduleError(f"Give a schedule, such as {EXAMPLES}.")
     parts = cleaned.split()
     if len(parts) == 5 and all(_CRON_TEXT.match(part) for part in parts):
-        return _cron(cleaned)
+        return _cron(cleaned, typed)
     for name, pattern in _PHRASES:
         if match := pattern.match(cleaned):
-            return _phrase(cleaned, name, match)
+            return _phrase(cleaned, typed, name, match)
     raise ScheduleError(f"I can't read the schedule `{text}`. Try {EXAMPLES}.")
 
 
-def _clock_time(match: re.Match[str]) -> tuple[int, int]:
+def _clock_time(typed: str, match: re.Match[str]) -> tuple[int, int]:
+    """Hour and minute of the phrase's time; ScheduleError quoting the time as `typed` (`13PM`) when it is none."""
     hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
     ampm = match.group("ampm")
+    time_typed = typed[match.start("hour") : max(match.end(group) for group in ("hour", "minute", "ampm"))]
     if ampm:
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"`{hour}{ampm}` is not a time; with am/pm the hour is 1 to 12.")
+            raise ScheduleError(f"`{time_typed}` is not a time; with am/pm the hour is 1 to 12.")
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"`{match.group('hour')}:{match.group('minute') or '00'}` is not a time of day.")
+        raise ScheduleError(f"`{time_typed}` is not a time of day.")
     return hour, minute
 
 
@@ -196,7 +202,8 @@ def _list_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
+def _phrase(text: str, typed: str, name: str, match: re.Match[str]) -> Schedule:
+    """The Schedule of a phrase `match` of `text` (lowercased `typed`, which refusals quote)."""
     if name == "hourly":
         minute = int(match.group("minute") or 0)
         if minute > 59:
@@ -213,7 +220,7 @@ def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
         if unit == "minute":
             return Schedule(text, {"minute": f"*/{count}"}, f"every {count} minutes")
         return Schedule(text, {"minute": "0", "hour": f"*/{count}"}, f"every {count} hours, on the hour")
-    hour, minute = _clock_time(match)
+    hour, minute = _clock_time(typed, match)
     at = f"at {hour:02d}:{minute:02d}"
     cron = {"minute": str(minute), "hour": str(hour)}
     if name == "daily":
@@ -251,7 +258,8 @@ def _phrase(text: str, name: str, match: re.Match[str]) -> Schedule:
 
 
 def _cron_weekdays(field_text: str) -> str:
-    """Crontab weekdays (0 or 7 = Sunday) as APScheduler 3 names (whose numbers start at Monday)."""
+    """Crontab weekdays (0 or 7 = Sunday, names in any case) as APScheduler 3 names (whose numbers start at
+    Monday); ScheduleError quoting the field as typed."""
     if field_text == "*":
         return "*"
     names = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -274,8 +282,8 @@ def _cron_weekdays(field_text: str) -> str:
 
 def _weekday_number(text: str) -> int:
     names = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-    if text[:3] in names:
-        return names.index(text[:3])
+    if text.lower()[:3] in names:
+        return names.index(text.lower()[:3])
     if text.isdigit() and int(text) <= 7:
         return int(text)
     raise ScheduleError(f"`{text}` is not a day of the week (0-7 or sun-sat).")
@@ -291,15 +299,19 @@ _CRON_RANGES = {
 }
 
 
-def _cron(text: str) -> Schedule:
-    typed = dict(zip(_CRON_FIELDS, text.split(), strict=True))
-    values = {**typed, "day_of_week": _cron_weekdays(typed["day_of_week"])}
+def _cron(text: str, typed_text: str) -> Schedule:
+    """The Schedule of five cron fields `text` (lowercased `typed_text`, which refusals quote)."""
+    typed = dict(zip(_CRON_FIELDS, typed_text.split(), strict=True))
+    values = dict(zip(_CRON_FIELDS, text.split(), strict=True))
+    values["day_of_week"] = _cron_weekdays(typed["day_of_week"])
     try:
         trigger = CronTrigger(timezone=ZoneInfo("UTC"), **values)
     except ValueError:
-        raise ScheduleError(_cron_refusal(text, typed, values)) from None
+        raise ScheduleError(_cron_refusal(typed_text, typed, values)) from None
     if trigger.get_next_fire_time(None, _SOME_MOMENT) is None:
-        raise ScheduleError(f"`{text}` never runs: no date has that day in that month. Check the day and month fields.")
+        raise ScheduleError(
+            f"`{typed_text}` never runs: no date has that day in that month. Check the day and month fields."
+        )
     return Schedule(text, values, _cron_words(text, values))
 
 

@@ -336,6 +336,16 @@ async def test_inviting_again_before_an_answer_sends_the_same_invitation(
     assert "Invited @vet to be a mentor" in said
 
 
+async def test_an_admin_cannot_invite_themselves_to_a_ladder_role(console: ConsoleDriver, hearth: Hearth) -> None:
+    """An admin could invite themselves (and, accepting, be given the invitation's role): refused, nothing
+    recorded or sent; volunteering is the way to offer oneself."""
+    said = await console.run("@mod is admin\n@mod: /ladder invite @mod mentor grant:&mentors")
+    assert "[only @mod] You can't invite yourself. To offer to be a mentor, use `/ladder volunteer mentor`" in said
+    assert "[dm @mod]" not in said and "[Accept]" not in said
+    async with hearth.db.read() as session:
+        assert list((await session.execute(select(col(LadderInvitation.status)))).scalars()) == []
+
+
 async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:
     setup = "@mod is admin\n@mod: /config set ladder_days 5\n@mod: /config set ladder_thanks 2\n"
     veteran = "@vet: hi\n" + "".join(f"wait 1d\n@vet: day {n}\n" for n in range(1, 6))

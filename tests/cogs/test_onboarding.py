@@ -205,6 +205,22 @@ async def test_a_raid_that_ends_with_one_newcomer_waiting_gives_them_an_ordinary
     assert welcomes[-1] == "[#welcome] Welcome @n4! @bob will help."  # the 5th, alone after the raid window
 
 
+async def test_doubled_braces_in_a_welcome_are_literal_braces(console: ConsoleDriver) -> None:
+    """`{{member}}` meant the text `{member}` (as in Python's format strings) and rendered `{@name}`."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding message Welcome {member}! Write {{member}} to greet someone, {{ and }} too.
+        @mod: /onboarding message Hi {{member}} and {rulez}
+        @alice joins
+        """
+    )
+    assert "Done: the welcome message is changed." in said
+    assert "uses `{rulez}`, which I don't know. You can use: {member}, {community}" in said
+    assert "[#welcome] Welcome @alice! Write {member} to greet someone, { and } too." in said
+    assert "{@alice}" not in said
+
+
 async def test_welcomers_are_paired_least_recently_assigned_first(console: ConsoleDriver) -> None:
     said = await console.run(
         """

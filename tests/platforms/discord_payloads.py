@@ -19,7 +19,7 @@ TIMESTAMP = "2026-03-04T12:00:00.000000+00:00"
 _snowflakes = itertools.count(1_100_000_000_000_000_001)
 
 # Option and component types (Discord API v10).
-SUB_COMMAND, STRING, INTEGER, USER, CHANNEL, ROLE = 1, 3, 4, 6, 7, 8
+SUB_COMMAND, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, NUMBER = 1, 3, 4, 5, 6, 7, 8, 10
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
 EPHEMERAL = 64
@@ -417,22 +417,29 @@ def command_interaction(
     world: DiscordWorld,
     invoker: str,
     command: str,
-    options: Mapping[str, str | int | Mention] | None = None,
+    options: Mapping[str, str | int | float | Mention] | None = None,
     *,
     channel: str = "general",
     interaction_id: str | None = None,
 ) -> Payload:
-    """`/kudos` or `/config set` (a space makes a subcommand), options as the client would send them."""
+    """`/kudos` or `/config set` (a space makes a subcommand), options as the client would send them: a bool as a
+    boolean option, an int as an integer, a float as a number (as a client whose command list declared them so)."""
     name, _, subcommand = command.partition(" ")
     resolved: dict[str, dict[str, Payload]] = {}
     option_list = []
     for option_name, value in (options or {}).items():
         kind: int
-        option_value: str | int
+        option_value: str | int | float
         if isinstance(value, Mention):
             kind, option_value = _resolve(world, value, resolved)
+        elif isinstance(value, bool):
+            kind, option_value = BOOLEAN, value
+        elif isinstance(value, int):
+            kind, option_value = INTEGER, value
+        elif isinstance(value, float):
+            kind, option_value = NUMBER, value
         else:
-            kind, option_value = (INTEGER, value) if isinstance(value, int) else (STRING, value)
+            kind, option_value = STRING, value
         option_list.append({"name": option_name, "type": kind, "value": option_value})
     if subcommand:
         option_list = [{"name": subcommand, "type": SUB_COMMAND, "options": option_list}]

@@ -13,6 +13,7 @@ from bot.core.reply import Button, Card, Form, FormField, Reply, Select, SelectO
 from bot.platforms.discord.bot import OUTDATED
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
+from tests.platforms.test_discord import rank
 
 
 def add_command(discord: DiscordHarness, name: str, reply: Reply, release: asyncio.Event | None = None) -> None:
@@ -174,6 +175,31 @@ async def test_an_option_of_another_kind_than_the_command_takes_is_answered_as_o
     shown = await discord.server.interact(p.command_interaction(world, "admin", "config show"))
     fields = {field["name"]: field["value"] for field in shown.json["data"]["embeds"][0]["fields"]}
     assert fields["welcome_channel"] == "not set"  # nothing was changed
+    assert not _failures(caplog)
+
+
+async def test_a_number_or_a_boolean_for_an_integer_option_is_answered_as_outdated(
+    discord: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`amount:1.5` (a number option of an older command list, or an integer option given 1.5 by hand) was read as
+    1, as were `true` and the text `1`: `/points adjust` gave 1 point for each. Refused as any other kind is, and
+    nothing changes."""
+    caplog.set_level(logging.INFO)
+    world = discord.world
+
+    def adjust(amount: int | float | str) -> dict:
+        options = {"member": p.Mention("member", "bob"), "amount": amount, "reason": "welcome gift"}
+        return p.command_interaction(world, "admin", "points adjust", options)
+
+    by_hand = adjust(2)
+    by_hand["data"]["options"][0]["options"][1]["value"] = 1.5  # still declared an integer
+    for payload in (adjust(1.5), by_hand, adjust(True), adjust("1")):
+        answer = await discord.server.interact(payload)
+        assert answer.json["data"]["content"] == OUTDATED and answer.json["data"]["flags"] & p.EPHEMERAL
+    assert (await rank(discord, "bob"))["Points"] == "0"
+    done = await discord.server.interact(adjust(2))
+    assert done.json["data"]["content"].startswith("+2 points for Bob")  # an integer is taken as ever
+    assert (await rank(discord, "bob"))["Points"] == "2"
     assert not _failures(caplog)
 
 

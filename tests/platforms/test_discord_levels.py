@@ -6,7 +6,7 @@ from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 
 
-async def command(discord: DiscordHarness, who: str, name: str, **options: str | p.Mention) -> str:
+async def command(discord: DiscordHarness, who: str, name: str, **options: str | int | p.Mention) -> str:
     call = await discord.server.interact(p.command_interaction(discord.world, who, name, dict(options)))
     return str(call.json["data"]["content"] or call.json["data"].get("embeds"))
 
@@ -25,7 +25,7 @@ async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: Discor
     await command(discord, "alice", "kudos", member=p.Mention("member", "carol"))
     assert server.roles_granted() == []  # no rewards yet
 
-    said = await command(discord, "admin", "levels role", level="1", role=p.Mention("role", "Helper"))
+    said = await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
     assert "Level 1 now gives" in said
     server.rate_limit_once.add("roles")
     said = await command(discord, "admin", "levels sync")

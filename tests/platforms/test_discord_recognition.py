@@ -86,3 +86,22 @@ async def test_a_kudos_reaction_counts_in_any_skin_tone(discord: DiscordHarness)
     await server.dispatch("MESSAGE_REACTION_REMOVE", p.reaction_remove(world, "bob", said, "🙌🏽"))
     await log.wait_for(lambda e: isinstance(e, ReactionRemoved))
     assert await points_of(hearth, "kudos_void") == -10  # taken back within the grace period, tone and all
+
+
+async def test_a_moderator_may_not_lock_an_admins_kudos_giving(discord: DiscordHarness) -> None:
+    """The target's level is read from their Discord permissions (the server's owner is an admin): a moderator
+    locked an admin's giving, or their own; an admin may lock a moderator."""
+    world = discord.world
+
+    async def lock(who: str, target: str) -> str:
+        options = {"member": p.Mention("member", target)}
+        call = await discord.server.interact(p.command_interaction(world, who, "recognition lock", options))
+        return str(call.json["data"]["content"])
+
+    assert await lock("mod", "admin") == (
+        "Sorry, Admin is an admin: moderators can lock only members' kudos giving. Nothing was changed."
+    )
+    assert (await lock("mod", "owner")).startswith("Sorry, Owner is an admin:")
+    assert await lock("mod", "mod") == "You can't lock your own kudos giving. Nothing was changed."
+    assert await lock("admin", "mod") == "Mod can no longer give kudos, until `/recognition unlock`."
+    assert await lock("mod", "alice") == "Alice can no longer give kudos, until `/recognition unlock`."

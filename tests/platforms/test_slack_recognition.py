@@ -9,7 +9,7 @@ from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Attachment, Card, Reply
 from bot.core.runtime import Hearth
 from storage.models import Contribution
-from tests.platforms.slack_fakes import TEAM, MockSlackApi, SlackHarness, event_payload, message_event
+from tests.platforms.slack_fakes import TEAM, MockSlackApi, SlackHarness, event_payload, message_event, running_slack
 from tests.platforms.test_slack import block_texts
 
 COMMUNITY = CommunityRef("slack", TEAM)
@@ -113,3 +113,15 @@ async def test_a_reaction_refused_is_named_as_the_emoji(slack: SlackHarness, sla
     refused = await slack_api.wait_for("chat.postMessage", lambda call: call.params["channel"] == "DU0ALICE")
     assert refused.params["text"].startswith("Your :raised_hands::skin-tone-4: gave no kudos: You've given your only")
     assert await points_of(slack.platform.hearth, "kudos_received") == 10
+
+
+async def test_a_moderator_may_not_lock_an_admins_kudos_giving(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    """The target's level is read as Slack commands read it: workspace admins, moderator user groups."""
+    slack_api.user("U0MAX", "max")
+    slack_api.user("U0BOSS", "boss", is_admin=True)
+    slack_api.usergroups["S0MODS"] = ["U0MAX"]
+    async with running_slack(hearth, slack_api, slack_moderator_groups="S0MODS") as slack:
+        refused = await slack.command("/recognition", "lock <@U0BOSS|boss>", "U0MAX")
+        assert "Sorry, boss is an admin: moderators can lock only members' kudos giving." in block_texts(refused)
+        done = await slack.command("/recognition", "lock <@U0MAX|max>", "U0BOSS")
+        assert "max can no longer give kudos" in block_texts(done)

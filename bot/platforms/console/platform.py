@@ -257,6 +257,9 @@ class ConsolePlatform:
         self._refuse(f"#{channel.name or channel.external_id}", "to be a member of the channel")
         self._write("channels", [f"@{member.external_id} joined #{channel.name or channel.external_id}"])
 
+    async def member_level(self, member: MemberRef) -> Permission:
+        return self._level(member.external_id)
+
     def _refuse(self, target: str, need: str) -> None:
         if target in self.state.refused:
             raise PlatformError(f"I'm not allowed to grant {target} (on Discord/Slack Hearth needs {need}).")

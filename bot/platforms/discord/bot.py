@@ -139,23 +139,31 @@ def neutral_options(guild: discord.Guild, spec: CommandSpec, options: dict[str, 
     return neutral
 
 
-# What each kind of option is as discord.py hands it over: anything else comes from an older command list.
+# What each kind of option is as discord.py hands it over (it passes numbers on unchecked): anything else comes
+# from an older command list, or a hand-made request.
 _OPTION_KINDS: dict[OptionType, tuple[type, ...]] = {
     OptionType.MEMBER: (discord.Member, discord.User),
     OptionType.CHANNEL: (app_commands.AppCommandChannel, app_commands.AppCommandThread),
     OptionType.ROLE: (discord.Role,),
+    OptionType.INTEGER: (int,),
 }
+
+
+def _of_kind(value: Any, kinds: tuple[type, ...]) -> bool:
+    # A boolean is an int to Python, but another kind of option to Discord.
+    return isinstance(value, kinds) and not isinstance(value, bool)
 
 
 def outdated_options(spec: CommandSpec, options: dict[str, Any]) -> list[str]:
     """The options given as another kind than the command takes (a role or a channel for a member, an id Discord
-    left unresolved): sent by a client whose command list predates the command's, as an option of that name and
-    another type was there once."""
+    left unresolved; for an integer, a number such as 1.5, a boolean or text, which the core would read as 1): sent
+    by a client whose command list predates the command's, as an option of that name and another type was there
+    once, or by hand."""
     return [
         option.name
         for option in spec.options
         if (kinds := _OPTION_KINDS.get(option.type)) and options.get(option.name) is not None
-        if not isinstance(options[option.name], kinds)
+        if not _of_kind(options[option.name], kinds)
     ]
 
 

@@ -10,8 +10,9 @@ import aiohttp
 import discord
 
 from bot.core.messenger import Capabilities, MessageGone, PlatformError
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef, RoleRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Reply
+from bot.platforms.discord.refs import permission_level
 from bot.platforms.discord.render import message_kwargs
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,17 @@ class DiscordMessenger:
                 f"I may not change who sees <#{target.id}>: give Hearth Manage Permissions (Manage Roles) on that "
                 "channel, and View Channel there."
             ) from None
+
+    async def member_level(self, member: MemberRef) -> Permission:
+        guild = self._guild(member.community)
+        found = guild.get_member(int(member.external_id))
+        if found is None:
+            try:
+                with _outage():
+                    found = await guild.fetch_member(int(member.external_id))
+            except discord.NotFound:
+                return Permission.MEMBER  # not in the server: they hold no permissions there
+        return permission_level(found)
 
     # -- lookups ---------------------------------------------------------------------------------
     def _guild(self, community: CommunityRef) -> discord.Guild:

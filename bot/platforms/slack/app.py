@@ -86,8 +86,8 @@ class SlackPlatform:
         self.team_id = ""
         self.team_name = ""
         self.bot_user_id = ""
-        self.messenger = SlackMessenger(self.client)
         self.people = People(self.client, settings.slack_moderator_group_ids(), hearth.services.identity.member)
+        self.messenger = SlackMessenger(self.client, self.people.level)
         self.interactions = SlackInteractions(self)
         self.events = SlackEvents(self)
         self._recent = RecentIds(RECENT_EVENTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import aiohttp
@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.messenger import Capabilities, MessageGone, PlatformError
-from bot.core.refs import ChannelRef, MemberRef, RoleRef
+from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Attachment, Reply
 from bot.platforms.slack.blocks import message_payload
 
@@ -96,8 +96,10 @@ class SlackMessenger:
     # Slack has no roles (user groups are not permissions) and its threads have no titles.
     capabilities = Capabilities(roles=False, group_dms=True, named_threads=False, files=True)
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, level: Callable[[str], Awaitable[Permission]]) -> None:
+        """`level` is a user id's level (`People.level`: workspace admins, moderator user groups)."""
         self.client = client
+        self._level = level
 
     @reachable
     async def send(self, channel: ChannelRef, reply: Reply) -> str:
@@ -251,6 +253,10 @@ class SlackMessenger:
                 await self._invite(member, channel)
             except SlackApiError as retry_error:
                 raise refusal(retry_error, "try again", doing) from None
+
+    async def member_level(self, member: MemberRef) -> Permission:
+        """Slack's levels are read where commands read them; a users.info that fails counts as a member (People)."""
+        return await self._level(member.external_id)
 
     async def _invite(self, member: MemberRef, channel: ChannelRef) -> None:
         try:

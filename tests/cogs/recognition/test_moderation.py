@@ -5,6 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlmodel import col
 
+from bot.core.awards import award
+from bot.platforms.console import member_ref
+from storage import ledger
+from storage.kinds import Kind
 from storage.models import Contribution, MemberTotal
 from tests.cogs.recognition.test_boards import board
 from tests.conftest import ConsoleDriver
@@ -103,3 +107,56 @@ async def test_the_audit_names_an_anonymised_member_as_a_former_member(console: 
     audit = said.split("Recognition audit")[1]
     assert "former-" not in audit
     assert "adjusted a former member +5 by a former member — welcome gift" in audit
+
+
+async def test_a_moderator_locks_only_members_and_never_themselves(console: ConsoleDriver) -> None:
+    """A moderator could lock an admin's kudos giving, or their own: refused, and nothing changes. An admin may
+    lock a moderator; a moderator cannot then unlock themselves."""
+    said = await console.run(
+        """
+        @mo is moderator
+        @mo2 is moderator
+        @boss is admin
+        @boss2 is admin
+        @mo: /recognition lock @boss spam
+        @mo: /recognition lock @mo oops
+        @mo: /recognition lock @mo2
+        @boss: /recognition lock @boss2
+        @boss: /recognition lock @boss
+        @boss: /kudos @alice thanks
+        @mo: /kudos @alice thanks
+        @mo2: /kudos @alice thanks
+        @boss: /recognition lock @mo too many
+        @mo: /recognition unlock @mo
+        @mo: /kudos @bob thanks
+        @mo: /recognition lock @bob
+        """
+    )
+    assert "Sorry, boss is an admin: moderators can lock only members' kudos giving. Nothing was changed." in said
+    assert "You can't lock your own kudos giving. Nothing was changed." in said
+    assert "Sorry, mo2 is a moderator: moderators can lock only members' kudos giving." in said
+    assert "Sorry, boss2 is an admin: admins can lock only members' and moderators' kudos giving." in said
+    assert "You can't lock your own kudos giving. Nothing was changed." in said.split("boss2 is an admin")[1]
+    for giver in ("boss", "mo", "mo2"):  # nobody was locked by the refusals
+        assert f"@alice received kudos from @{giver}\n" in said
+    assert "mo can no longer give kudos, until `/recognition unlock`." in said
+    assert "You can't unlock your own kudos giving. Nothing was changed." in said
+    assert "A moderator has paused your kudos giving" in said and "@bob received" not in said  # mo stays locked
+    assert "bob can no longer give kudos" in said  # a member is locked as before
+
+
+async def test_an_admin_unlocks_an_admin_locked_before_admins_were_protected(console: ConsoleDriver) -> None:
+    """A lock on an admin (made before moderators were refused one) is not kept for good: an admin lifts it, also
+    their own; a moderator may not."""
+    await console.run("@mo is moderator\n@boss is admin\n@mo: /kudos @al hi")
+    services = console.platform.hearth.services
+    boss = await services.identity.member(member_ref("boss"))
+    settings = await services.settings.get(boss.community_id)
+    lock = award(settings, boss.community_id, boss.id, Kind.GIVING_LOCKED, 0, "lock:old", services.clock.now())
+    async with console.platform.hearth.db.write() as session:  # as a moderator could lock an admin then
+        await ledger.record(session, [lock])
+    assert "A moderator has paused your kudos giving" in await console.run("@boss: /kudos @al hi")
+    said = await console.run("@mo: /recognition unlock @boss\n@boss: /recognition unlock @boss\n@boss: /kudos @al hi")
+    assert "Sorry, boss is an admin: moderators can unlock only members' kudos giving." in said
+    assert "boss can give kudos again." in said
+    assert "@al received kudos from @boss" in said

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from cogs.recognition.feature import same_emoji
 from cogs.recognition.settings import RecognitionSettings
 from config.community import SettingsCatalog
 from tests.conftest import ConsoleDriver, ledger_rows
@@ -256,6 +259,44 @@ async def test_kudos_emoji_takes_one_emoji_and_refuses_anything_else(console: Co
     for emoji in ("<:thanks:123456789012345678>", ":partyparrot:", "raised_hands", "🇵🇹", "👩‍💻"):
         said = await console.run(f"@root: /config set kudos_emoji {emoji}")
         assert "is not a valid value" not in said, emoji
+
+
+async def test_a_toned_kudos_emoji_counts_in_its_tone_only_and_an_untoned_one_in_every_tone(
+    console: ConsoleDriver,
+) -> None:
+    """A community that chose 👍🏽 got kudos from 👍, 👍🏻 and every other tone too. Chosen toned, only that tone
+    counts; chosen untoned, every tone does (members' clients add their own)."""
+    said = await console.run(
+        """
+        @root is admin
+        @root: /config set kudos_emoji 👍🏽
+        @bob: a helpful answer
+        @alice reacts 👍🏻 to @bob
+        @carol reacts 👍 to @bob
+        @erin: /rank @bob
+        """
+    )
+    assert "Kudos received: 0" in said
+    said = await console.run("@dana reacts 👍🏽 to @bob\n@erin: /rank @bob")
+    assert "Kudos received: 1" in said
+    said = await console.run("@root: /config set kudos_emoji 👍\n@frank reacts 👍🏿 to @bob\n@erin: /rank @bob")
+    assert "Kudos received: 2" in said
+
+
+@pytest.mark.parametrize(
+    ("reaction", "configured", "counts"),
+    [
+        ("raised_hands::skin-tone-4", "🙌", True),  # Slack's tone, an untoned choice
+        ("+1::skin-tone-4", "👍🏽", True),  # Slack's skin-tone-4 is 🏽
+        ("+1::skin-tone-2", "👍🏽", False),
+        ("+1", ":+1::skin-tone-4:", False),
+        ("👍🏽", ":+1::skin-tone-4:", True),
+        ("🧑🏿\u200d🤝\u200d🧑🏻", "🧑🏻\u200d🤝\u200d🧑🏿", False),  # each person's tone, in order
+        ("🧑🏿\u200d🤝\u200d🧑🏻", "🧑\u200d🤝\u200d🧑", True),
+    ],
+)
+def test_skin_tones_read_alike_on_slack_and_in_unicode(reaction: str, configured: str, counts: bool) -> None:
+    assert same_emoji(reaction, configured) is counts
 
 
 def test_a_kudos_emoji_stored_by_an_older_version_stays_readable() -> None:

@@ -260,6 +260,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
         @alice: /ritual create standup #general "daily at 09:00" prompt:hi
         @mod: /ritual create standup #general "daily at 09:00" prompt:hi tz:Mars/Olympus
         @mod: /ritual create standup #general "whenever" prompt:hi
+        @mod: /ritual create standup #general "0 25 * * MON-FRI" prompt:hi
         @mod: /ritual create standup #general "every 30 minutes" prompt:hi
         @mod: /ritual create standup #general "every 30 minutes" prompt:hi frequent:yes
         @mod: /ritual create standup #news "daily at 09:00" prompt:hi
@@ -274,6 +275,7 @@ async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> 
     assert "[only @alice] Sorry, `/ritual create` is for moderators of this community." in said
     assert "`Mars/Olympus` is not a time zone I know. Use an IANA name such as Europe/Berlin." in said
     assert "I can't read the schedule `whenever`. Try `daily at 09:00`" in said
+    assert "`0 25 * * MON-FRI` is not a cron schedule I can use: the hour field `25` should be 0-23." in said
     assert "would run every 30 minutes; rituals run at most once an hour. An admin can allow it" in said
     assert "Only an admin may allow a ritual to run more often than once an hour." in said
     assert "I can't post in #news." in said

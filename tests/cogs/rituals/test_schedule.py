@@ -123,6 +123,25 @@ def test_unreadable_schedules_say_what_is_readable(text: str, complaint: str) ->
         parse_schedule(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("0 10 * * FRY", "`FRY` is not a day of the week (0-7 or sun-sat)."),
+        ("0 25 * * MON", "`0 25 * * MON` is not a cron schedule I can use: the hour field `25` should be 0-23."),
+        ("0 9 * JANUARY *", "the month field `JANUARY` should be 1-12 or jan-dec."),
+        ("0 9 31 FEB *", "`0 9 31 FEB *` never runs"),
+        ("0 10 * * FRI-MON", "`FRI-MON` is not a day-of-week field I can read."),
+        ("Daily at 13PM", "`13PM` is not a time; with am/pm the hour is 1 to 12."),
+        ("Daily at 9:75 PM", "`9:75 PM` is not a time of day."),
+    ],
+)
+def test_a_refusal_quotes_the_schedule_as_it_was_typed(text: str, refusal: str) -> None:
+    """Schedules are read without regard to case, and refusals quoted them lowercased (`0 25 * * mon`)."""
+    with pytest.raises(ScheduleError) as refused:
+        parse_schedule(text)
+    assert refusal in str(refused.value)
+
+
 def test_the_series_starts_on_its_start_date_and_keeps_its_rhythm() -> None:
     # Starting in the week of 16 March, the fortnightly rhythm follows that week, not this one.
     later = utc_times("every 2 weeks on monday at 9:30", "UTC", WEDNESDAY_NOON, starts_on=date(2026, 3, 16))

@@ -319,6 +319,7 @@ TEMPLATE = st.one_of(
 @FUZZ
 @given(template=TEMPLATE.filter(polite_input))
 @example(template="{member} {0} {} {{")
+@example(template="{{member}")
 def test_welcome_templates_render_or_are_refused_politely(template: str) -> None:
     try:
         check_welcome_template(template)
@@ -327,7 +328,10 @@ def test_welcome_templates_render_or_are_refused_politely(template: str) -> None
         return
     values = {name: f"<{name}>" for name in PLACEHOLDERS}
     rendered = render_welcome(template, values)
-    assert all(f"{{{name}}}" not in rendered for name in PLACEHOLDERS)
+    # `{{` and `}}` are literal braces (`{{member}}` is the text `{member}`, tests/cogs/test_onboarding.py): where
+    # none is written, no placeholder is left unrendered.
+    if "{{" not in template and "}}" not in template:
+        assert all(f"{{{name}}}" not in rendered for name in PLACEHOLDERS)
 
 
 @FUZZ

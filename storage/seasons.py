@@ -9,6 +9,7 @@ board (top 10 by index) for ever after. Nothing is deleted, and the all-time boa
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,8 +65,14 @@ async def by_name(session: AsyncSession, community_id: int, name: str) -> Season
             table.c.community_id == community_id
         )
     )
-    wanted = name.casefold()
-    return next((_row(row) for row in found if str(row.name).casefold() == wanted), None)
+    wanted = _folded(name)
+    return next((_row(row) for row in found if _folded(str(row.name)) == wanted), None)
+
+
+def _folded(name: str) -> str:
+    """A season name as compared: composed, case aside, dotted `İ` as `i` (as tags and ritual names are read;
+    `casefold` alone makes it `i` and a combining dot)."""
+    return unicodedata.normalize("NFC", name.replace("İ", "i")).casefold()
 
 
 async def recent(session: AsyncSession, community_id: int, limit: int = 10) -> list[SeasonRow]:

@@ -64,9 +64,10 @@ _INVISIBLE = frozenset(
 
 
 def typed_text(text: str) -> str:
-    """What a person typed into a text option or a form field, cleaned (`clean_user_text`) and stripped; empty
-    when nothing in it would show (spaces, zero-width characters), as if nothing had been typed."""
-    text = clean_user_text(text).strip()
+    """What a person typed into a text option or a form field, cleaned (`clean_user_text`), composed (NFC: `e` and
+    a combining accent typed apart are the one `é` they look like, and count as one character against a limit)
+    and stripped; empty when nothing in it would show (spaces, zero-width characters), as if nothing had been typed."""
+    text = unicodedata.normalize("NFC", clean_user_text(text)).strip()
     if all(char.isspace() or char in _INVISIBLE or unicodedata.category(char) == "Cf" for char in text):
         return ""
     return text

@@ -132,6 +132,26 @@ async def test_a_season_named_with_a_capital_beyond_a_to_z_is_found_case_aside(c
     assert "went wrong" not in said
 
 
+async def test_season_names_that_look_alike_are_one_name(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 `İstanbul` and `istanbul` were two seasons (tags and ritual names read `İ` as `i`), and a
+    name typed with its accents apart (`e` and U+0301, as some keyboards send them) was counted twice as long as it
+    looks: 50 accented letters were refused as 100 characters."""
+    apart = "e\u0301" * 50
+    said = await console.run(
+        f"""
+        @admin is admin
+        @admin: /season start İstanbul
+        @admin: /season start istanbul
+        @admin: /season start {apart}
+        @admin: /season start {"é" * 50}
+        """
+    )
+    assert "[only @admin] There is a season called İstanbul already: choose another name." in said
+    assert f"Season {'é' * 50} starts now" in said  # composed as it looks: 50 characters
+    assert f"There is a season called {'é' * 50} already" in said
+    assert "characters long" not in said
+
+
 async def test_kudos_from_before_a_season_voided_during_it_leave_the_season_board_as_it_was(
     console: ConsoleDriver,
 ) -> None:

@@ -68,6 +68,7 @@ class FakeDiscord:
         self.unavailable: set[str] = set()
         self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
         self.deleted_messages: set[str] = set()  # message ids deleted (by a moderator): editing one is Unknown Message
+        self.refused_for_size: list[list[str]] = []  # messages answered 400 for being over Discord's limits, and why
         self.calls: list[Call] = []
         self.identified = asyncio.Event()  # a bot's IDENTIFY was accepted (READY follows once ready_gate is set)
         self.ready_gate = asyncio.Event()  # clear it to hold READY back, as a slow Discord would
@@ -229,7 +230,12 @@ class FakeDiscord:
             response = json_response(p.error(0, "401: Unauthorized"), 401)
         else:
             response = json_response(p.error(0, f"no fake for {call.method} {call.path}"), 404)
-            for method, pattern, handler in self._routes:
+            # What Discord refuses whole for its size: an interaction callback's message is its `data`.
+            message = (call.body or {}).get("data") if call.path.startswith("/interactions/") else call.body
+            if too_big := p.over_limits(message):
+                self.refused_for_size.append(too_big)
+                response = json_response(p.error(50035, f"Invalid Form Body: {'; '.join(too_big)}"), 400)
+            for method, pattern, handler in [] if too_big else self._routes:
                 match = pattern.fullmatch(call.path)
                 if method == call.method and match:
                     response = await handler(match, call)

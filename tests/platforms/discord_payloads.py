@@ -620,7 +620,8 @@ def over_limits(body: Any) -> list[str]:
     """What of a message body (a post, an edit, a follow-up, an interaction callback's `data`) is over Discord's
     limits, for which Discord refuses the whole message (50035 Invalid Form Body): content over 2,000 characters;
     an embed's title over 256, description over 4,096, over 25 fields, a field's name over 256 or value over 1,024,
-    footer over 2,048; all embeds' text together over 6,000, or over 10 embeds."""
+    footer over 2,048; all embeds' text together over 6,000, or over 10 embeds; a modal's text input whose value is
+    longer than its `max_length` (BASE_TYPE_BAD_LENGTH)."""
     if not isinstance(body, dict):
         return []
     problems = []
@@ -648,4 +649,8 @@ def over_limits(body: Any) -> list[str]:
             problems.append(f"embed {index} has over 25 fields")
     if total > 6000:
         problems.append("the embeds hold over 6000 characters")
+    for row in body.get("components") or []:
+        for item in row.get("components") or []:
+            if item.get("type") == TEXT_INPUT and len(item.get("value") or "") > item.get("max_length", 4000):
+                problems.append(f"text input {item['custom_id']}: its value is longer than its max_length")
     return problems

@@ -343,7 +343,8 @@ class MockSlackApi:
 def block_problems(blocks: Any, most: int = 50) -> list[str]:
     """What of a message's (or a view's: `most` 100) blocks is over Slack's Block Kit limits, for which Slack refuses
     it whole (`invalid_blocks`): over `most` blocks; a section's text over 3,000 characters, over 10 fields or a
-    field over 2,000; a header over 150; an actions block over 25 elements or a button's text over 75."""
+    field over 2,000; a header over 150; an actions block over 25 elements or a button's text over 75; an input whose
+    initial_value is longer than its max_length (Slack says `invalid_arguments` for that one; either is a refusal)."""
     if not isinstance(blocks, list):
         return []
     problems = [f"over {most} blocks"] if len(blocks) > most else []
@@ -359,6 +360,9 @@ def block_problems(blocks: Any, most: int = 50) -> list[str]:
         elements = (block.get("elements") or []) if block.get("type") == "actions" else []
         if len(elements) > 25 or any(len((e.get("text") or {}).get("text") or "") > 75 for e in elements):
             problems.append(f"block {index}: over 25 elements, or a button's text over 75 characters")
+        element = block.get("element") or {}
+        if len(element.get("initial_value") or "") > element.get("max_length", 3000):
+            problems.append(f"block {index}: an input's initial_value longer than its max_length")
     return problems
 
 

@@ -11,7 +11,8 @@ id) plus what was done (command text, a structured command, a click, a form), an
   - a form opens as a modal; when the platform can no longer open one (Discord after a deferral, Slack
     without a trigger) the person is told privately to try again;
   - `Reply.dm`: the reply goes to the person's direct messages and they get a private "I've sent you a
-    direct message."; with their DMs closed, the reply is shown to them privately where they acted;
+    direct message."; with their DMs closed, the reply is shown to them privately where they acted; when the
+    platform refuses its files there too (too large), without them, saying why;
   - a private reply the platform cannot show there (Slack: the member is not in that channel, or there
     is no channel) goes to their direct messages;
   - a public post that fails (Hearth may not post there) is shown to the person privately, with why.
@@ -45,6 +46,7 @@ UNKNOWN_COMMAND = "I don't know the command `/{name}`. Try `/help`."
 DM_SENT = "I've sent you a direct message."
 DMS_CLOSED_NOTE = "\n\n*(Your direct messages are closed, so here it is.)*"
 DM_FAILED_NOTE = "\n\n*(I couldn't send you a direct message just now, so here it is.)*"
+FILE_REFUSED_NOTE = "\n\n*(I couldn't send you the file: {reason})*"
 FORM_TOO_LATE = "That took me too long to open the form. Please try again."
 FORM_FAILED = "I couldn't open the form: {reason}"
 NOT_POSTED_NOTE = "\n\n*(I couldn't post this in the channel: {reason})*"
@@ -214,7 +216,14 @@ class Inbound:
         except PlatformError as error:  # the platform failing a moment: the answer is not lost with the DM
             log.warning("could not DM %s: %s", invocation.author.external_id, error.reason)
             note = DM_FAILED_NOTE
-        await outbox.ephemeral(replace(reply, text=reply.text + note, ephemeral=True))
+        try:
+            await outbox.ephemeral(replace(reply, text=reply.text + note, ephemeral=True))
+        except PlatformError as error:
+            if not reply.files:
+                raise
+            # The platform refuses the files themselves (too large for Discord): the words still come, saying why.
+            text = reply.text + FILE_REFUSED_NOTE.format(reason=error.reason)
+            await outbox.ephemeral(replace(reply, text=text, files=(), ephemeral=True))
 
 
 async def notify_member(

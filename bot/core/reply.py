@@ -119,6 +119,23 @@ def render_tokens(
     return "".join(out)
 
 
+def pieces(text: str, limit: int) -> list[str]:
+    """`text` cut into pieces of at most `limit` characters, for a platform that takes no longer text in one place
+    (a Discord embed's description, a Slack section): each piece ends at a line break when one falls within the
+    limit (the break itself is dropped), else it is cut at the limit. At least one piece, empty for empty text."""
+    result: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut > 0:
+            result.append(text[:cut])
+            text = text[cut + 1 :]
+        else:
+            result.append(text[:limit])
+            text = text[limit:]
+    result.append(text)
+    return result
+
+
 def mentioned_members(text: str) -> list[str]:
     """External ids of the members a text mentions on purpose (the only ones a platform may ping)."""
     return [external_id for kind, external_id, _ in _TOKEN.findall(text) if kind == "m"]

@@ -41,6 +41,13 @@ ONBOARDING = Group("onboarding")
 _LONG = 200  # answers allowed to be longer than this get a paragraph box
 
 
+def _offered(answer: str, max_length: int) -> str:
+    """An earlier answer as the form offers it again: cut to what the field takes now, with `…` showing where, when a
+    moderator shortened the field since. Discord and Slack refuse to open a form offering more (the member could
+    never edit their intro again), and the answer would be refused as too long anyway."""
+    return answer if len(answer) <= max_length else answer[: max_length - 1] + "…"
+
+
 class IntroductionsFeature:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -73,7 +80,7 @@ class IntroductionsFeature:
                         max_length=row.max_length,
                         required=row.required,
                         long=row.max_length > _LONG,
-                        default=answers.get(row.key, ""),
+                        default=_offered(answers.get(row.key, ""), row.max_length),
                     )
                     for row in fields
                 ),

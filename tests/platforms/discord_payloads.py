@@ -614,3 +614,43 @@ def synced_commands(world: DiscordWorld, body: list[Payload], guild_id: str | No
 
 def error(code: int, text: str) -> Payload:
     return {"code": code, "message": text}
+
+
+def over_limits(body: Any) -> list[str]:
+    """What of a message body (a post, an edit, a follow-up, an interaction callback's `data`) is over Discord's
+    limits, for which Discord refuses the whole message (50035 Invalid Form Body): content over 2,000 characters;
+    an embed's title over 256, description over 4,096, over 25 fields, a field's name over 256 or value over 1,024,
+    footer over 2,048; all embeds' text together over 6,000, or over 10 embeds; a modal's text input whose value is
+    longer than its `max_length` (BASE_TYPE_BAD_LENGTH)."""
+    if not isinstance(body, dict):
+        return []
+    problems = []
+    if len(body.get("content") or "") > 2000:
+        problems.append("content is over 2000 characters")
+    found = body.get("embeds") or []
+    if len(found) > 10:
+        problems.append("over 10 embeds")
+    total = 0
+    for index, embed in enumerate(found):
+        fields = embed.get("fields") or []
+        texts = {
+            "title": (embed.get("title") or "", 256),
+            "description": (embed.get("description") or "", 4096),
+            "footer": ((embed.get("footer") or {}).get("text") or "", 2048),
+        }
+        for number, embed_field in enumerate(fields):
+            texts[f"field {number} name"] = (embed_field["name"], 256)
+            texts[f"field {number} value"] = (embed_field["value"], 1024)
+        for part, (text, limit) in texts.items():
+            total += len(text)
+            if len(text) > limit:
+                problems.append(f"embed {index} {part} is over {limit} characters")
+        if len(fields) > 25:
+            problems.append(f"embed {index} has over 25 fields")
+    if total > 6000:
+        problems.append("the embeds hold over 6000 characters")
+    for row in body.get("components") or []:
+        for item in row.get("components") or []:
+            if item.get("type") == TEXT_INPUT and len(item.get("value") or "") > item.get("max_length", 4000):
+                problems.append(f"text input {item['custom_id']}: its value is longer than its max_length")
+    return problems

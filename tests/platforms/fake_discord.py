@@ -33,6 +33,7 @@ class Call:
     query: dict[str, str]
     body: Any
     files: list[str] = field(default_factory=list)
+    size: int = 0  # bytes of the uploaded files
     received_at: float = field(default_factory=time.perf_counter)  # when the request arrived
     created: dict[str, Any] | None = None  # the message or thread the fake created for this call
     status: int = 0  # the fake's HTTP answer
@@ -68,6 +69,9 @@ class FakeDiscord:
         self.unavailable: set[str] = set()
         self.rate_limit_once: set[str] = set()  # call kinds answered 429 once (retry_after 0.05s): "roles"
         self.deleted_messages: set[str] = set()  # message ids deleted (by a moderator): editing one is Unknown Message
+        # Bytes of files one message may carry (Discord's 10 MiB for a bot; None: any), else 413 Entity too large.
+        self.upload_limit: int | None = None
+        self.refused_for_size: list[list[str]] = []  # messages answered 400 for being over Discord's limits, and why
         self.calls: list[Call] = []
         self.identified = asyncio.Event()  # a bot's IDENTIFY was accepted (READY follows once ready_gate is set)
         self.ready_gate = asyncio.Event()  # clear it to hold READY back, as a slow Discord would
@@ -229,7 +233,16 @@ class FakeDiscord:
             response = json_response(p.error(0, "401: Unauthorized"), 401)
         else:
             response = json_response(p.error(0, f"no fake for {call.method} {call.path}"), 404)
-            for method, pattern, handler in self._routes:
+            # What Discord refuses whole for its size: an interaction callback's message is its `data`.
+            message = (call.body or {}).get("data") if call.path.startswith("/interactions/") else call.body
+            if too_big := p.over_limits(message):
+                self.refused_for_size.append(too_big)
+                response = json_response(p.error(50035, f"Invalid Form Body: {'; '.join(too_big)}"), 400)
+            elif self.upload_limit is not None and call.size > self.upload_limit:
+                too_big = [f"{call.size} bytes of files"]
+                self.refused_for_size.append(too_big)
+                response = json_response(p.error(40005, "Request entity too large"), 413)
+            for method, pattern, handler in [] if too_big else self._routes:
                 match = pattern.fullmatch(call.path)
                 if method == call.method and match:
                     response = await handler(match, call)
@@ -248,14 +261,15 @@ class FakeDiscord:
         if request.content_type.startswith("multipart/"):
             body: Any = None
             files: list[str] = []
+            size = 0
             reader = await request.multipart()
             async for part in reader:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     files.append(part.filename or "")  # type: ignore[union-attr]
-                    await part.read()  # type: ignore[union-attr]
-            return Call(request.method, path, query, body, files, arrived)
+                    size += len(await part.read())  # type: ignore[union-attr]
+            return Call(request.method, path, query, body, files, size, arrived)
         raw = await request.read()
         return Call(request.method, path, query, json.loads(raw) if raw else None, received_at=arrived)
 

@@ -129,6 +129,7 @@ class MockSlackApi:
     # method -> how many of its next calls lose their connection before any answer (each try of the client's).
     dropped: dict[str, int] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    refused_for_size: list[list[str]] = field(default_factory=list)  # what was answered invalid_blocks, and why
     uploads: dict[str, Upload] = field(default_factory=dict)  # by file id: files_upload_v2's three steps
     url: str = ""
     socket: web.WebSocketResponse | None = None
@@ -218,7 +219,12 @@ class MockSlackApi:
             answer = {"ok": False, "error": "ratelimited"}
             await self._record(method, params, answer)
             return web.json_response(answer, status=429, headers={"Retry-After": "0"})
-        error = self.errors.get(method) or self._state_error(method, params)
+        view = params.get("view")
+        shown = view.get("blocks") if isinstance(view, dict) else None
+        too_big = block_problems(params.get("blocks")) + block_problems(shown, 100)
+        if too_big:
+            self.refused_for_size.append(too_big)
+        error = self.errors.get(method) or self._state_error(method, params) or ("invalid_blocks" if too_big else None)
         if error:
             answer = {"ok": False, **({"error": error} if isinstance(error, str) else error)}
         else:
@@ -300,7 +306,11 @@ class MockSlackApi:
         return [u for u in self.uploads.values() if u.channel and (channel is None or u.channel == channel)]
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        await self._record("response_url", {"key": request.match_info["key"], **(await request.json())})
+        body = await request.json()
+        await self._record("response_url", {"key": request.match_info["key"], **body})
+        if too_big := block_problems(body.get("blocks")):
+            self.refused_for_size.append(too_big)
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     # -- Socket Mode -------------------------------------------------------------------------------------
@@ -328,6 +338,32 @@ class MockSlackApi:
                 "retry_reason": "",
             }
         )
+
+
+def block_problems(blocks: Any, most: int = 50) -> list[str]:
+    """What of a message's (or a view's: `most` 100) blocks is over Slack's Block Kit limits, for which Slack refuses
+    it whole (`invalid_blocks`): over `most` blocks; a section's text over 3,000 characters, over 10 fields or a
+    field over 2,000; a header over 150; an actions block over 25 elements or a button's text over 75; an input whose
+    initial_value is longer than its max_length (Slack says `invalid_arguments` for that one; either is a refusal)."""
+    if not isinstance(blocks, list):
+        return []
+    problems = [f"over {most} blocks"] if len(blocks) > most else []
+    for index, block in enumerate(blocks):
+        text = (block.get("text") or {}).get("text") or ""
+        if block.get("type") == "section" and len(text) > 3000:
+            problems.append(f"block {index}: a section's text over 3000 characters")
+        if block.get("type") == "header" and len(text) > 150:
+            problems.append(f"block {index}: a header over 150 characters")
+        fields = block.get("fields") or []
+        if len(fields) > 10 or any(len(field["text"]) > 2000 for field in fields):
+            problems.append(f"block {index}: over 10 fields, or a field over 2000 characters")
+        elements = (block.get("elements") or []) if block.get("type") == "actions" else []
+        if len(elements) > 25 or any(len((e.get("text") or {}).get("text") or "") > 75 for e in elements):
+            problems.append(f"block {index}: over 25 elements, or a button's text over 75 characters")
+        element = block.get("element") or {}
+        if len(element.get("initial_value") or "") > element.get("max_length", 3000):
+            problems.append(f"block {index}: an input's initial_value longer than its max_length")
+    return problems
 
 
 def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:

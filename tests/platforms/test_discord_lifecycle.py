@@ -132,3 +132,20 @@ async def test_mydata_export_is_shown_privately_when_discord_fails_the_dm(discor
     assert answer.json["data"]["flags"] & p.EPHEMERAL
     assert "I couldn't send you a direct message just now, so here it is." in answer.json["data"]["content"]
     assert answer.files == ["hearth-my-data.json"]
+
+
+async def test_an_export_larger_than_discord_takes_is_answered_saying_so(discord: DiscordHarness) -> None:
+    """A file over what Discord lets a bot upload (10 MiB: `/export` of a busy community) was refused as the DM and
+    again as the private answer: the admin was answered nothing at all."""
+    server, world = discord.server, discord.world
+    await server.interact(p.command_interaction(world, "bob", "kudos", {"member": p.Mention("member", "alice")}))
+    server.upload_limit = 100  # bytes: the CSV below is larger
+    asked = p.command_interaction(world, "owner", "export")
+    await server.interact(asked)
+    answer = await server.wait_for(lambda call: asked["id"] in call.path and call.status == 200)
+    assert answer.json["data"]["flags"] & p.EPHEMERAL
+    assert answer.files == []
+    assert answer.json["data"]["content"] == (
+        "📊 Contribution history (all time): 2 rows.\n\n*(I couldn't send you the file: it is larger than Discord "
+        "lets Hearth send.)*"
+    )

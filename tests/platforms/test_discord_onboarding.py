@@ -29,7 +29,7 @@ def prepare(world: p.DiscordWorld) -> None:
         world.add_role(role)  # below Hearth's own role
 
 
-async def moderate(discord: DiscordHarness, command: str, **options: str | Mention) -> None:
+async def moderate(discord: DiscordHarness, command: str, **options: str | int | Mention) -> None:
     call = await discord.server.interact(p.command_interaction(discord.world, "mod", command, dict(options)))
     content = call.json["data"]["content"]
     assert content.startswith("Done"), content
@@ -390,3 +390,18 @@ async def test_discord_failing_dms_a_moment_still_brings_the_checklist_and_the_w
     assert checklist.json["content"].startswith(f"<@{world.id('ann')}>, I couldn't send you a direct message")
     assert any("Welcome" in (call.json.get("content") or "") for call in server.posted_in("welcome"))
     assert server.dms_to("bob")  # tried, though Discord failed it
+
+
+async def test_an_intro_longer_than_its_field_allows_now_can_still_be_edited(discord_env: DiscordHarness) -> None:
+    """A moderator shortened a field after a member answered it at length: `/intro` offered the answer as it was,
+    longer than the field takes, Discord refused the modal, and the member saw "The application did not respond"."""
+    await set_up(discord_env)
+    world, server = discord_env.world, discord_env.server
+    await join(discord_env, "newbie")
+    about = "I came for the chess and stayed for the people, the puzzles and the long talks."
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "about": about}))
+    await moderate(discord_env, "onboarding intro-field", key="about", max_length=40)
+    form = await server.interact(p.command_interaction(world, "newbie", "intro"))
+    assert form.status == 200 and form.json["type"] == 9  # the modal opened
+    inputs = {item["custom_id"]: item for row in form.json["data"]["components"] for item in row["components"]}
+    assert inputs["about"]["max_length"] == 40 and inputs["about"]["value"] == about[:39] + "…"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.runtime import Hearth
 from tests.platforms.slack_fakes import Call, MockSlackApi, SlackHarness, submission_of
 from tests.platforms.test_slack import block_texts
-from tests.platforms.test_slack_onboarding import newcomer, posted_in, set_up
+from tests.platforms.test_slack_onboarding import MOD, newcomer, posted_in, set_up
 
 ALICE = {"name": "Alice", "location": "Lisbon", "about": "Here to learn", "interests": "Chess, board games, Python"}
 BOB = {"name": "Bob", "location": "Oslo", "about": "Hi all", "interests": "board game, chess"}
@@ -123,3 +123,22 @@ async def test_intro_form_slack_fails_to_open_is_said_so(slack: SlackHarness, sl
     assert private(answer) == (
         "I couldn't open the form: Slack did not answer (HTTP 503); please try again in a moment."
     )
+
+
+async def test_an_intro_longer_than_its_field_allows_now_can_still_be_edited(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """A moderator shortened a field after a member answered it at length: the member's /intro offered the answer
+    as it was, longer than the field takes, and Slack refused to open the form (`I couldn't open the form`)."""
+    await set_up(slack)
+    slack_api.user("U0ALICE", "alice")
+    about = "I came for the chess and stayed for the people, the puzzles and the long talks."
+    await introduce(slack, "U0ALICE", {**ALICE, "about": about})
+    done = await slack.command("/onboarding", "intro-field about max_length:40", MOD)
+    assert "`about` — " in private(done)
+    form = await slack.command("/intro", "", "U0ALICE")
+    assert form.method == "views.open" and not slack_api.refused_for_size
+    [offered] = [block["element"] for block in form.params["view"]["blocks"] if block["block_id"] == "about"]
+    assert offered["max_length"] == 40 and offered["initial_value"] == about[:39] + "…"
+    assert (await slack.requests.interaction(submission_of(form, "U0ALICE", {}))).status == 200
+    await slack_api.wait_for("chat.postEphemeral", lambda call: "is updated" in call.params["text"])

@@ -31,11 +31,12 @@ from bot.core.events import (
 )
 from bot.core.held import HeldEvents
 from bot.core.inbound import SORRY, Invocation
+from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
-from bot.platforms.discord.messenger import DiscordMessenger
+from bot.platforms.discord.messenger import TOO_LARGE, DiscordMessenger
 from bot.platforms.discord.refs import (
     channel_ref,
     channel_ref_by_id,
@@ -622,6 +623,15 @@ class DiscordOutbox:
             await self.interaction.delete_original_response()
 
     async def _send(self, reply: Reply, *, ephemeral: bool) -> None:
+        """The answer, its files too large for Discord a PlatformError (the core answers without them)."""
+        try:
+            await self._reply(reply, ephemeral=ephemeral)
+        except discord.HTTPException as error:
+            if error.status == 413:
+                raise PlatformError(TOO_LARGE) from None
+            raise
+
+    async def _reply(self, reply: Reply, *, ephemeral: bool) -> None:
         kwargs = message_kwargs(reply, scope=self.scope)
         if not self.deferred and not self.interaction.response.is_done():
             await self.interaction.response.send_message(ephemeral=ephemeral, **kwargs)

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 ROLES_SETTINGS = "Server Settings → Roles"
 UNAVAILABLE = "Discord did not answer ({why}); please try again in a moment."
+# 413 (40005 Request entity too large): the message's files are over what Discord lets a bot upload (10 MiB).
+TOO_LARGE = "it is larger than Discord lets Hearth send."
 
 
 @contextmanager
@@ -31,6 +33,8 @@ def _outage() -> Iterator[None]:
     except (discord.Forbidden, discord.NotFound):
         raise  # each caller says what they mean there
     except discord.HTTPException as error:
+        if error.status == 413:
+            raise PlatformError(TOO_LARGE) from None
         if error.status < 500:
             raise PlatformError(f"Discord refused ({error.status}: {error.text or error.response.reason}).") from None
         raise PlatformError(UNAVAILABLE.format(why=f"{error.status} {error.response.reason}")) from None

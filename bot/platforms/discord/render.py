@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.core.reply import ButtonStyle, Card, Form, Reply, mentioned_members, render_tokens
+from bot.core.reply import ButtonStyle, Card, Form, Reply, mentioned_members, pieces, render_tokens
 
 IMAGE_NAME = "card.png"
 _STYLES = {
@@ -66,24 +66,91 @@ def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
 
 
-def embed(card: Card) -> discord.Embed:
-    # Discord refuses the whole message when a part is over its limit: clip rather than lose it.
-    result = discord.Embed(
-        title=plain(card.title)[:256] or None,
-        description=markdown(card.description)[:4096] or None,
-        colour=discord.Colour(card.color) if card.color is not None else None,
-    )
-    for card_field in card.fields[:25]:
-        result.add_field(
-            name=plain(card_field.name)[:256] or "\u200b",
-            value=markdown(card_field.value)[:1024] or "\u200b",
-            inline=card_field.inline,
-        )
-    if card.footer:
-        result.set_footer(text=plain(card.footer)[:2048])
+# Discord's limits for embeds (https://discord.com/developers/docs/resources/message#embed-object-embed-limits): a
+# message over any of them is refused whole.
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELDS_PER_EMBED = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBEDS_TOTAL = 6000  # all the text of all of a message's embeds together
+EMBEDS_PER_MESSAGE = 10
+_NOTHING = "\u200b"  # what a field without a name or value shows, since Discord requires both
+
+
+class _Embeds:
+    """A card's embeds being filled, within Discord's limits for one message."""
+
+    def __init__(self, title: str, footer: str, colour: discord.Colour | None) -> None:
+        self.colour = colour
+        self.embeds = [discord.Embed(title=title or None, colour=colour)]
+        self.room = EMBEDS_TOTAL - len(title) - len(footer)
+
+    def take(self, text: str) -> str | None:
+        """`text` as it fits in what is left of the message's characters (cut with `…`); None when nothing is."""
+        if self.room <= 0:
+            return None
+        if len(text) > self.room:
+            text = text[: self.room - 1] + "…"
+        self.room -= len(text)
+        return text
+
+    def next(self) -> discord.Embed | None:
+        """A further embed, continuing the card; None past Discord's number of embeds a message."""
+        if len(self.embeds) == EMBEDS_PER_MESSAGE:
+            return None
+        self.embeds.append(discord.Embed(colour=self.colour))
+        return self.embeds[-1]
+
+    def describe(self, text: str) -> bool:
+        """The card's description, continued in further embeds when longer than one takes. False: it was cut."""
+        for index, piece in enumerate(pieces(text, DESCRIPTION_LIMIT)):
+            target = self.embeds[0] if index == 0 else self.next()
+            kept = self.take(piece) if target is not None else None
+            if target is None or kept is None:
+                return False
+            target.description = kept
+            if kept != piece:
+                return False
+        return True
+
+    def field(self, name: str, value: str, inline: bool) -> bool:
+        """A field, its value continued in further unnamed fields when longer than one takes (each on its own line),
+        in a further embed once one holds 25. False: it was cut."""
+        values = pieces(value, FIELD_VALUE_LIMIT)
+        for index, piece in enumerate(values):
+            shown_name = name if index == 0 else _NOTHING
+            target = self.embeds[-1] if len(self.embeds[-1].fields) < FIELDS_PER_EMBED else self.next()
+            kept_name = self.take(shown_name) if target is not None else None
+            kept = self.take(piece or _NOTHING) if kept_name is not None else None
+            if target is None or kept_name is None or kept is None:
+                return False
+            target.add_field(name=kept_name, value=kept, inline=inline and len(values) == 1)
+            if kept != (piece or _NOTHING):
+                return False
+        return True
+
+
+def embeds(card: Card) -> list[discord.Embed]:
+    """A card as Discord embeds: one when it fits, else continued in more rather than cut (a description over
+    4,096 characters, a field over 1,024, more than 25 fields: a long `/help`, every setting of `/config show`, a
+    community's rules). Discord refuses a whole message over its limits, so only what is past 6,000 characters or
+    10 embeds is cut, with `…`. The footer and the image close the last embed."""
+    title = plain(card.title)[:TITLE_LIMIT]
+    footer = plain(card.footer)[:FOOTER_LIMIT]
+    result = _Embeds(title, footer, discord.Colour(card.color) if card.color is not None else None)
+    whole = not card.description or result.describe(markdown(card.description))
+    for card_field in card.fields if whole else ():
+        name = plain(card_field.name)[:FIELD_NAME_LIMIT] or _NOTHING
+        if not result.field(name, markdown(card_field.value), card_field.inline):
+            break
+    last = result.embeds[-1]
+    if footer:
+        last.set_footer(text=footer)
     if card.image:
-        result.set_image(url=f"attachment://{IMAGE_NAME}")
-    return result
+        last.set_image(url=f"attachment://{IMAGE_NAME}")
+    return result.embeds
 
 
 def view(reply: Reply, scope: int | None = None) -> discord.ui.View | None:
@@ -144,9 +211,10 @@ def message_kwargs(reply: Reply, *, editing: bool = False, scope: int | None = N
     """
     kwargs: dict[str, Any] = {
         "content": markdown(reply.text)[:2000] or None,
-        "embed": embed(reply.card) if reply.card else None,
         "allowed_mentions": allowed_mentions(reply),
     }
+    if reply.card or editing:  # an edit to a reply without a card takes the card away
+        kwargs["embeds"] = embeds(reply.card) if reply.card else []
     components = view(reply, scope)
     if components is not None or editing:
         kwargs["view"] = components

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.reply import ButtonStyle, Card, CardField, Form, Reply, Select, clean_user_text, render_tokens
+from bot.core.reply import ButtonStyle, Card, CardField, Form, Reply, Select, clean_user_text, pieces, render_tokens
 
 Block = dict[str, Any]
 
@@ -107,8 +107,14 @@ def _mrkdwn(text: str, limit: int = SECTION_LIMIT) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": _clip(to_mrkdwn(text), limit)}
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": _mrkdwn(text)}
+def _sections(text: str) -> list[Block]:
+    """Markdown as one mrkdwn section, or several when longer than Slack takes in one (3,000 characters: a
+    moderator's `/help`), each ending at a line break: Slack refuses a longer one, and cut it would lose the rest."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in pieces(to_mrkdwn(text), SECTION_LIMIT)
+        if piece.strip()
+    ]
 
 
 def _field_text(card_field: CardField) -> str:
@@ -120,7 +126,7 @@ def card_blocks(card: Card) -> list[Block]:
     if card.title:
         blocks.append({"type": "header", "text": plain(card.title, HEADER_LIMIT)})
     if card.description:
-        blocks.append(_section(card.description))
+        blocks += _sections(card.description)
     inline: list[CardField] = []
 
     def flush_inline() -> None:
@@ -134,7 +140,7 @@ def card_blocks(card: Card) -> list[Block]:
             inline.append(card_field)
         else:
             flush_inline()
-            blocks.append(_section(_field_text(card_field)))
+            blocks += _sections(_field_text(card_field))
     flush_inline()
     if card.footer:
         blocks.append({"type": "context", "elements": [_mrkdwn(card.footer)]})
@@ -162,7 +168,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
     """The message part of a reply (a form is opened as a modal instead, see `modal_view`)."""
     blocks: list[Block] = []
     if reply.text:
-        blocks.append(_section(reply.text))
+        blocks += _sections(reply.text)
     if reply.card:
         blocks += card_blocks(reply.card)
     for start in range(0, len(reply.buttons), BUTTONS_PER_BLOCK):
@@ -241,7 +247,7 @@ def home_view(sections: list[Reply], notice: Reply | None = None) -> dict[str, A
     if not sections:
         if blocks:
             blocks.append({"type": "divider"})
-        blocks.append(_section("Nothing waiting for you here. `/help` lists what Hearth can do."))
+        blocks += _sections("Nothing waiting for you here. `/help` lists what Hearth can do.")
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
 
 

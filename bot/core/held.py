@@ -4,8 +4,11 @@ again (Discord's gateway sends each event once; Slack sends again what was not a
 `Hearth.dispatch` returns False when the database was locked by another program or out of reach for some of an
 event's handling (bot/core/failures.py). Such an event is held here, in arrival order, and dispatched again after a
 pause that doubles from `FIRST_RETRY_SECONDS` to `LONGEST_RETRY_SECONDS`; while any event is held, newer events
-queue behind it, so that a reaction's removal is not handled before its addition. A dispatch again is what a Slack
-redelivery is: what the first try kept is kept once (ledger rows by idempotency key, health counts by event id).
+queue behind it, so that a reaction's removal is not handled before its addition. Events about one message (posted,
+deleted, reacted to) or one member (joining, leaving) are also handled one after another as they came: a removal
+arriving while its addition still waits for the lock (up to `busy_timeout`) waits for the addition's outcome, and
+queues behind it when it is held. A dispatch again is what a Slack redelivery is: what the first try kept is kept
+once (ledger rows by idempotency key, health counts by event id).
 
 Held in memory only: at most `HELD_LIMIT` events (the oldest goes first beyond it, counted in a warning); on
 stopping, each held event is tried once more, and those the database still refuses are logged as lost.
@@ -19,7 +22,15 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from bot.core.events import Event
+from bot.core.events import (
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +49,32 @@ class HeldEvents:
         self._held: deque[Event] = deque()
         self._retrying: asyncio.Task[None] | None = None
         self._dropped = 0
+        # Per ordering key, the last event being handled: the next of that key waits for it.
+        self._handling: dict[str, asyncio.Future[None]] = {}
 
     def __len__(self) -> int:
         return len(self._held)
 
     async def deliver(self, event: Event) -> None:
-        """Dispatch `event` now, unless events are held already (it queues behind them, in order)."""
+        """Dispatch `event` now, unless events are held already (it queues behind them, in order); an event about
+        the same message or member as one still being handled first waits for that one (`ordering_key`)."""
+        key = ordering_key(event)
+        if key is None:
+            await self._deliver(event)
+            return
+        earlier = self._handling.get(key)
+        handled = asyncio.get_running_loop().create_future()
+        self._handling[key] = handled
+        try:
+            if earlier is not None:
+                await asyncio.shield(earlier)
+            await self._deliver(event)
+        finally:
+            handled.set_result(None)
+            if self._handling.get(key) is handled:
+                del self._handling[key]
+
+    async def _deliver(self, event: Event) -> None:
         if self._held:
             self._hold(event)
         elif not await self._dispatch(event):
@@ -111,3 +142,14 @@ class HeldEvents:
         if self._held:
             log.warning("%s not kept: the database refused them until Hearth stopped", self._events(len(self._held)))
             self._held.clear()
+
+
+def ordering_key(event: Event) -> str | None:
+    """What an event is about, where the order of two events matters (a reaction taken back after it was added, a
+    message deleted after it was posted, a member leaving after joining); None for the rest."""
+    match event:
+        case MessagePosted() | MessageDeleted() | ReactionAdded() | ReactionRemoved():
+            return f"message:{event.message_id}"
+        case MemberJoined() | MemberLeft():
+            return f"member:{event.member.community.external_id}:{event.member.external_id}"
+    return None

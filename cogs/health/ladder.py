@@ -22,7 +22,7 @@ from bot.core.events import id_number
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
-from bot.core.reply import Button, ButtonStyle, Reply, UserError, literal, mention
+from bot.core.reply import Button, ButtonStyle, Card, Reply, UserError, literal, mention
 from bot.core.services import Services
 from bot.core.wording import number, plural
 from cogs.health.settings import HealthSettings
@@ -131,14 +131,16 @@ class Ladder:
         held = len(compared) - len(up) - len(down)
         refs = await self.services.identity.members_by_id(up + down + joined)
         lines = [
-            f"**Participation ladder — {last_start:%B %Y}**",
             " · ".join(f"{name} {counts[name]}" for name in LEVELS),
             f"Moved up: {_names(refs, up, levels) or 'nobody'}",
             f"Moved down: {_names(refs, down, levels) or 'nobody'}",
             f"Held: {plural(held, 'member')}",
             f"Joined in {last_start:%B}: {_names(refs, joined, levels) or 'nobody'}",
         ]
-        return Reply.private("\n".join(lines))
+        # A card: its description holds 4,096 characters on Discord, where a message's text holds 2,000 (three
+        # lists of 20 mentions and levels are some 2,400).
+        title = f"Participation ladder — {last_start:%B %Y}"
+        return Reply(card=Card(title=title, description="\n".join(lines)), ephemeral=True)
 
     async def candidates_for(self, community_id: int, role: str | None, now: datetime, zone: str) -> list[Evidence]:
         settings = (await self.services.settings.get(community_id)).of(HealthSettings)

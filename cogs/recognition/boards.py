@@ -31,8 +31,9 @@ PAGE_SIZE = 10
 AROUND = 3  # members shown above and below the one asking, in the "around me" view
 SWITCHED_OFF = "Leaderboards are switched off in this community (public_leaderboards is off)."
 EMPTY = "No points yet. Say hello, or thank someone with /kudos!"
-# A closed season's board never changes again: saying hello would add nothing to it.
-EMPTY_CLOSED = "Nobody earned points in this season."
+# A closed season's board never changes again: saying hello would add nothing to it. Nobody on it need not mean
+# nobody scored: those who did may be hidden from boards, or gone.
+EMPTY_CLOSED = "Nobody is on this season's board."
 NO_PLACE = "You have no points on this board yet, so you have no place on it."
 
 PERIOD_TITLES = {

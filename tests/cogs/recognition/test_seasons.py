@@ -47,8 +47,23 @@ async def test_an_empty_closed_season_does_not_ask_for_points_it_can_no_longer_t
         @erin: /leaderboard season
         """
     )
-    assert board(said, "season quiet (closed)") == ["Nobody earned points in this season."]
+    assert board(said, "season quiet (closed)") == ["Nobody is on this season's board."]
     assert board(said, "season busy") == ["No points yet. Say hello, or thank someone with /kudos!"]
+
+
+async def test_a_closed_season_whose_scorers_are_hidden_does_not_say_nobody_scored(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 it said "Nobody earned points in this season." though bob had, and hid from boards."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start summer
+        @admin: /kudos @bob nice
+        @bob: /privacy boards:hide
+        @admin: /season start autumn
+        @erin: /leaderboard season:summer
+        """
+    )
+    assert board(said, "season summer (closed)") == ["Nobody is on this season's board."]
 
 
 async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDriver) -> None:

@@ -125,3 +125,20 @@ async def test_a_moderator_may_not_lock_an_admins_kudos_giving(hearth: Hearth, s
         assert "Sorry, boss is an admin: moderators can lock only members' kudos giving." in block_texts(refused)
         done = await slack.command("/recognition", "lock <@U0MAX|max>", "U0BOSS")
         assert "max can no longer give kudos" in block_texts(done)
+
+
+async def test_a_lock_is_refused_when_slack_cannot_say_who_the_member_is(
+    hearth: Hearth, slack_api: MockSlackApi
+) -> None:
+    """Until 2026-12-01 a users.info that failed read the admin as a member, and the moderator's lock went through."""
+    slack_api.user("U0MAX", "max")
+    slack_api.user("U0BOSS", "boss", is_admin=True)
+    slack_api.usergroups["S0MODS"] = ["U0MAX"]
+    async with running_slack(hearth, slack_api, slack_moderator_groups="S0MODS") as slack:
+        slack_api.errors["users.info"] = "fatal_error"
+        refused = await slack.command("/recognition", "lock <@U0BOSS|boss>", "U0MAX")
+        assert "Slack did not say just now whether they are an admin or a moderator" in block_texts(refused)
+        assert "Nothing was changed." in block_texts(refused)
+        del slack_api.errors["users.info"]
+        kudos = await slack.command("/kudos", "<@U0MAX|max> thanks", "U0BOSS")
+        assert "kudos" in block_texts(kudos).lower() and "paused" not in block_texts(kudos)

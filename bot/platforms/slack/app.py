@@ -16,6 +16,7 @@ when the set is empty again, still awards nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -87,7 +88,7 @@ class SlackPlatform:
         self.team_name = ""
         self.bot_user_id = ""
         self.people = People(self.client, settings.slack_moderator_group_ids(), hearth.services.identity.member)
-        self.messenger = SlackMessenger(self.client, self.people.level)
+        self.messenger = SlackMessenger(self.client, functools.partial(self.people.level, strict=True))
         self.interactions = SlackInteractions(self)
         self.events = SlackEvents(self)
         self._recent = RecentIds(RECENT_EVENTS)

@@ -14,10 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.failures import log_failure
+from bot.core.messenger import PlatformError
 from bot.core.refs import CommunityRef, MemberRef, Permission
 from bot.platforms.slack.messenger import error_code
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_LEVEL = "Slack did not say just now whether they are an admin or a moderator; please try again in a moment."
 
 PROFILE_SECONDS = 60.0  # how long a member's admin flag and the moderator groups are trusted
 # Newcomers' names: users.info is a Tier 4 method (Slack: 100+ calls a minute), so a burst of newcomers past
@@ -47,7 +50,8 @@ class People:
         self.moderator_groups = moderator_groups
         self._named = named
         self._profiles: dict[str, tuple[float, Profile]] = {}
-        self._moderators: tuple[float, frozenset[str]] | None = None
+        # (read at, member ids, whether every group could be read)
+        self._moderators: tuple[float, frozenset[str], bool] | None = None
         self._unnamed: dict[str, CommunityRef] = {}  # message authors whose profile is being fetched
         self._naming: asyncio.Task[None] | None = None
         self._naming_tokens = float(NAMING_BURST)  # a token bucket: NAMING_BURST, refilled at NAMING_PER_SECOND
@@ -96,7 +100,12 @@ class People:
                 await self._naming
 
     async def profile(self, user_id: str, max_age: float = float("inf")) -> Profile:
-        """users.info, cached: names are reused for as long as we run, admin flags for `max_age` seconds."""
+        """users.info, cached: names are reused for as long as we run, admin flags for `max_age` seconds. Where
+        Slack cannot say (and nothing is cached), a member named by their id."""
+        found = await self._profile(user_id, max_age)
+        return found if found is not None else Profile(user_id, False, False)
+
+    async def _profile(self, user_id: str, max_age: float) -> Profile | None:
         cached = self._profiles.get(user_id)
         if cached is not None and time.monotonic() - cached[0] <= max_age:
             return cached[1]
@@ -104,7 +113,7 @@ class People:
             found = (await self.client.users_info(user=user_id))["user"]
         except SlackApiError as error:
             log.warning("users.info %s failed: %s", user_id, error_code(error))
-            return cached[1] if cached else Profile(user_id, False, False)
+            return cached[1] if cached else None
         return self.remember(found)
 
     def remember(self, user: dict[str, Any]) -> Profile:
@@ -121,25 +130,36 @@ class People:
         found = await self.profile(user_id)
         return MemberRef(community, user_id, found.name, found.is_bot)
 
-    async def level(self, user_id: str) -> Permission:
-        """Workspace admins and owners are admins; members of SLACK_MODERATOR_GROUPS are moderators."""
-        if (await self.profile(user_id, PROFILE_SECONDS)).is_admin:
+    async def level(self, user_id: str, *, strict: bool = False) -> Permission:
+        """Workspace admins and owners are admins; members of SLACK_MODERATOR_GROUPS are moderators. Where Slack
+        cannot say, a member (the caller may do less, never more); `strict`, for a rule that protects that member
+        (a moderator may not lock an admin's giving): PlatformError instead, as a guess would leave them unprotected."""
+        profile = await self._profile(user_id, PROFILE_SECONDS)
+        if profile is None and strict:
+            raise PlatformError(UNKNOWN_LEVEL)
+        if profile is not None and profile.is_admin:
             return Permission.ADMIN
-        if user_id in await self._moderator_ids():
+        moderators, complete = await self._moderator_ids()
+        if user_id in moderators:
             return Permission.MODERATOR
+        if strict and not complete:
+            raise PlatformError(UNKNOWN_LEVEL)
         return Permission.MEMBER
 
-    async def _moderator_ids(self) -> frozenset[str]:
+    async def _moderator_ids(self) -> tuple[frozenset[str], bool]:
+        """The members of the moderator groups, and whether every group could be read."""
         if not self.moderator_groups:
-            return frozenset()
+            return frozenset(), True
         if self._moderators is not None and time.monotonic() - self._moderators[0] <= PROFILE_SECONDS:
-            return self._moderators[1]
+            return self._moderators[1], self._moderators[2]
         members: set[str] = set()
+        complete = True
         for group in self.moderator_groups:
             try:
                 members.update((await self.client.usergroups_users_list(usergroup=group))["users"])
             except SlackApiError as error:
                 # Fail closed: nobody is a moderator through a group we cannot read.
                 log.warning("usergroups.users.list %s failed: %s", group, error_code(error))
-        self._moderators = (time.monotonic(), frozenset(members))
-        return self._moderators[1]
+                complete = False
+        self._moderators = (time.monotonic(), frozenset(members), complete)
+        return self._moderators[1], complete

@@ -341,6 +341,18 @@ async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, in
     return {int(member_id): int(points) for member_id, points in totals}
 
 
+async def members_with_points(session: AsyncSession, community_id: int) -> list[tuple[int, int]]:
+    """(member id, all-time points) of every member with points in the community, most first: those hidden from
+    boards too (whom the boards leave out), for `/levels sync`."""
+    totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(totals.c.member_id, totals.c.points)
+        .where(totals.c.community_id == community_id, totals.c.bucket == "all", totals.c.points > 0)
+        .order_by(totals.c.points.desc(), totals.c.member_id)
+    )
+    return [(int(member_id), int(points)) for member_id, points in found]
+
+
 async def points_by_key_prefix(session: AsyncSession, community_id: int, prefix: str) -> dict[int, list[int]]:
     """Points of each ledger row whose idempotency key starts with `prefix`, by member id (a range read on the
     unique (community, key) index: keys from `prefix` up to, not including, `prefix` with its last character

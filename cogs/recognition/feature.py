@@ -535,20 +535,21 @@ class RecognitionFeature:
             # A console script writes a role `&name`; Discord's role option is picked, shown as @role.
             role = "&role" if ctx.community.ref.platform == "console" else "@role"
             return Reply.private(f"No level rewards roles: `/levels role LEVEL {role}` sets one.")
-        board = await self.recognition.all_time_board(ctx.community.id)
-        people = await self.services.identity.members_by_id([row.member_id for row in board])
-        changed = 0
+        totals = await self.recognition.members_with_points(ctx.community.id)
+        people = await self.services.identity.members_by_id([member_id for member_id, _ in totals])
+        synced = changed = 0
         # One member after the other: discord.py waits out a 429 (retry_after) itself, so the sync slows down
         # rather than fails on a large community.
-        for row in board:
-            found = people.get(row.member_id)
-            if found is not None and not self.services.identity.departed(row.member_id):
-                level = level_of(row.points, own.level_curve, own.level_step).level
+        for member_id, total in totals:
+            found = people.get(member_id)
+            if found is not None and not self.services.identity.departed(member_id):
+                level = level_of(total, own.level_curve, own.level_step).level
                 changed += await self.levelups.apply_roles(found, level, ctx.settings)
+                synced += 1
         # The platforms do not say which roles a member has: a grant counts whether or not it was new, and so
         # does a removal (sync takes every reward the level does not keep, to repair whatever the member holds).
         return Reply.private(
-            f"Level roles re-applied for {plural(len(board), 'member')} "
+            f"Level roles re-applied for {plural(synced, 'member')} "
             f"({plural(changed, 'role')} given or removed, counting those already held or already gone)."
         )
 

@@ -21,7 +21,7 @@ from config.community import CommunitySettings
 from config.durations import format_duration
 from storage import identity, ledger, recognition, seasons
 from storage.kinds import Kind
-from storage.ledger import Award, BoardRow, Standing
+from storage.ledger import Award, Standing
 
 PERIODS = ledger.PERIODS
 CATEGORIES = ("all", *ledger.CATEGORIES)
@@ -461,11 +461,12 @@ class RecognitionService:
         async with self.services.db.read() as session:
             return (await ledger.standing(session, member.community_id, ledger.ALL_TIME, member.id)).points
 
-    async def all_time_board(self, community_id: int) -> list[BoardRow]:
-        """Every member with points, most first (for `/levels sync`)."""
+    async def members_with_points(self, community_id: int) -> list[tuple[int, int]]:
+        """(member id, all-time points) of every member with points, most first, hidden from boards or not (for
+        `/levels sync`: a hidden member's level roles are theirs all the same)."""
         await self.services.activity.flush()
         async with self.services.db.read() as session:
-            return await ledger.top(session, community_id, ledger.ALL_TIME, 1_000_000)
+            return await recognition.members_with_points(session, community_id)
 
     async def by_category(self, member: Member) -> dict[str, int]:
         """A member's all-time points per category (one index read each, the totals' own buckets)."""

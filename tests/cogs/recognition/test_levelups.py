@@ -54,6 +54,22 @@ async def test_a_role_rewarding_two_levels_is_given_once(console: ConsoleDriver)
     assert "Level roles re-applied for 1 member (1 role given or removed" in said
 
 
+async def test_levels_sync_gives_roles_to_members_hidden_from_boards(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 sync walked the all-time board, which leaves hidden members out: bob never got &gold."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_points 1000
+        @bob: /privacy boards:hide
+        @admin: /kudos @bob great
+        @admin: /levels role 3 &gold
+        @admin: /levels sync
+        """
+    )
+    assert "@bob now has the role &gold" in said
+    assert "Level roles re-applied for 1 member (1 role given or removed" in said
+
+
 async def test_level_ups_off_and_a_refused_role_told_once(console: ConsoleDriver) -> None:
     said = await console.run(
         """

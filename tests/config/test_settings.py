@@ -151,6 +151,8 @@ def test_the_example_env_file_copied_as_is_starts_the_console(clean_env: Path) -
     assert platform.name == "console"
     assert DiscordSettings().discord_dev_guild_id is None
     assert SlackSettings().hearth_http_port == 3000
+    # Left unset, so the console stays as quiet as without the file (a tester found `make run` chatty with it).
+    assert "hearth_log_level" not in load_settings().model_fields_set
 
 
 def test_a_wrong_setting_is_one_line_naming_it_its_value_and_what_is_expected(clean_env: Path) -> None:

@@ -335,6 +335,13 @@ async def test_member_names_are_one_person_whatever_their_case(console: ConsoleD
     assert "Kudos received: 2" in said and "@Bob" not in said and "@Alice" not in said
 
 
+def test_a_command_piped_without_its_speaker_says_how_to_write_it(tmp_path: Path) -> None:
+    """`printf '/help\\n' | make run` stopped with "I can't read this line" alone (a tester's finding)."""
+    done = _hearth(["run", "--platform", "console"], "/help\n", tmp_path)
+    assert done.returncode == 1
+    assert "line 1: I can't read this line (a script names who runs a command: `@you: /help`)" in done.stderr
+
+
 def test_a_wait_without_a_unit_stops_the_script_saying_which_units(tmp_path: Path) -> None:
     done = _hearth(["console"], "@alice: hello\nwait 5\n@alice: /kudos @bob never runs\n", tmp_path)
     assert done.returncode == 1 and "kudos" not in done.stdout

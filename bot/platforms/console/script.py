@@ -285,4 +285,9 @@ def _parse_line(line: str, line_number: int) -> Action | None:
         return Submit(match.group(1), values)
     if match := _SAY.match(text):
         return Say(match.group(1), match.group(2) or "general", match.group(3))
+    if text.startswith("/"):
+        # Typed at the console's prompt a command needs no speaker; in a script (or piped in) it does.
+        raise ScriptError(
+            line_number, line, f"I can't read this line (a script names who runs a command: `@you: {text}`)"
+        )
     raise ScriptError(line_number, line, "I can't read this line")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.awards import award
 from bot.core.messenger import PlatformError
 from bot.core.refs import Member, Permission
-from bot.core.reply import UserError, literal
+from bot.core.reply import UserError, mention
 from bot.core.services import Services
 from bot.core.standings import Leader, Measure
 from cogs.recognition import report
@@ -305,7 +305,8 @@ class RecognitionService:
             whose = "members'" if level == Permission.MODERATOR else "members' and moderators'"
             article = "an" if target == Permission.ADMIN else "a"
             raise UserError(
-                f"Sorry, {literal(member.name)} is {article} {target.label}: {level.label}s can {verb} only {whose} "
+                # A mention, not the bare name: a member called `you` read "Sorry, you is an admin".
+                f"Sorry, {mention(member)} is {article} {target.label}: {level.label}s can {verb} only {whose} "
                 "kudos giving. Nothing was changed."
             )
 

@@ -99,9 +99,10 @@ async def test_a_moderator_may_not_lock_an_admins_kudos_giving(discord: DiscordH
         return str(call.json["data"]["content"])
 
     assert await lock("mod", "admin") == (
-        "Sorry, Admin is an admin: moderators can lock only members' kudos giving. Nothing was changed."
+        f"Sorry, <@{world.id('admin')}> is an admin: moderators can lock only members' kudos giving. "
+        "Nothing was changed."
     )
-    assert (await lock("mod", "owner")).startswith("Sorry, Owner is an admin:")
+    assert (await lock("mod", "owner")).startswith(f"Sorry, <@{world.id('owner')}> is an admin:")
     assert await lock("mod", "mod") == "You can't lock your own kudos giving. Nothing was changed."
     assert await lock("admin", "mod") == "Mod can no longer give kudos, until `/recognition unlock`."
     assert await lock("mod", "alice") == "Alice can no longer give kudos, until `/recognition unlock`."

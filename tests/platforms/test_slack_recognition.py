@@ -122,7 +122,7 @@ async def test_a_moderator_may_not_lock_an_admins_kudos_giving(hearth: Hearth, s
     slack_api.usergroups["S0MODS"] = ["U0MAX"]
     async with running_slack(hearth, slack_api, slack_moderator_groups="S0MODS") as slack:
         refused = await slack.command("/recognition", "lock <@U0BOSS|boss>", "U0MAX")
-        assert "Sorry, boss is an admin: moderators can lock only members' kudos giving." in block_texts(refused)
+        assert "Sorry, <@U0BOSS> is an admin: moderators can lock only members' kudos giving." in block_texts(refused)
         done = await slack.command("/recognition", "lock <@U0MAX|max>", "U0BOSS")
         assert "max can no longer give kudos" in block_texts(done)
 

@@ -132,10 +132,10 @@ async def test_a_moderator_locks_only_members_and_never_themselves(console: Cons
         @mo: /recognition lock @bob
         """
     )
-    assert "Sorry, boss is an admin: moderators can lock only members' kudos giving. Nothing was changed." in said
+    assert "Sorry, @boss is an admin: moderators can lock only members' kudos giving. Nothing was changed." in said
     assert "You can't lock your own kudos giving. Nothing was changed." in said
-    assert "Sorry, mo2 is a moderator: moderators can lock only members' kudos giving." in said
-    assert "Sorry, boss2 is an admin: admins can lock only members' and moderators' kudos giving." in said
+    assert "Sorry, @mo2 is a moderator: moderators can lock only members' kudos giving." in said
+    assert "Sorry, @boss2 is an admin: admins can lock only members' and moderators' kudos giving." in said
     assert "You can't lock your own kudos giving. Nothing was changed." in said.split("boss2 is an admin")[1]
     for giver in ("boss", "mo", "mo2"):  # nobody was locked by the refusals
         assert f"@alice received kudos from @{giver}\n" in said
@@ -157,6 +157,6 @@ async def test_an_admin_unlocks_an_admin_locked_before_admins_were_protected(con
         await ledger.record(session, [lock])
     assert "A moderator has paused your kudos giving" in await console.run("@boss: /kudos @al hi")
     said = await console.run("@mo: /recognition unlock @boss\n@boss: /recognition unlock @boss\n@boss: /kudos @al hi")
-    assert "Sorry, boss is an admin: moderators can unlock only members' kudos giving." in said
+    assert "Sorry, @boss is an admin: moderators can unlock only members' kudos giving." in said
     assert "boss can give kudos again." in said
     assert "@al received kudos from @boss" in said

@@ -176,7 +176,10 @@ class LevelUps:
         # Removals first: without stacking a member never shows two level roles, even for a moment.
         roles = list(dict.fromkeys(rewards.values()))  # a role rewarding two levels changes hands once
         taken = [role for role in roles if role in had - keep]
-        for role in taken + [role for role in roles if role in keep]:
+        # A level-up gives only the roles the member's last level did not keep (each grant is a call to the
+        # platform, within its rate limits); a sync (`held` None) gives every one, repairing what they hold.
+        given = [role for role in roles if role in keep and (held is None or role not in had)]
+        for role in taken + given:
             try:
                 if role in keep:
                     await messenger.grant_role(ref, RoleRef(ref.community, role))

@@ -54,6 +54,26 @@ async def test_a_role_rewarding_two_levels_is_given_once(console: ConsoleDriver)
     assert "Level roles re-applied for 1 member (1 role given or removed" in said
 
 
+async def test_a_level_up_gives_only_the_roles_the_member_did_not_hold(console: ConsoleDriver) -> None:
+    """With stacking, each level-up gave every role up to the level again ("now has the role &helper" at level 1,
+    2 and 3: a call to Discord each, within its rate limits)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 10
+        @admin: /levels role 1 &helper
+        @admin: /levels role 2 &veteran
+        @alice: /kudos @bob thanks
+        @carol: /kudos @bob thanks again
+        @dana: /kudos @bob and again
+        """
+    )
+    assert "@bob reached level 3!" in said
+    assert said.count("@bob now has the role &helper") == 1
+    assert said.count("@bob now has the role &veteran") == 1
+
+
 async def test_levels_sync_gives_roles_to_members_hidden_from_boards(console: ConsoleDriver) -> None:
     """Until 2026-12-01 sync walked the all-time board, which leaves hidden members out: bob never got &gold."""
     said = await console.run(

@@ -118,15 +118,18 @@ async def intro(session: AsyncSession, member_id: int) -> IntroRow | None:
     return _intro(row, await _answers(session, member_id)) if row else None
 
 
-async def card_of(session: AsyncSession, member_id: int) -> tuple[int, str, str] | None:
-    """Where the member's intro card was posted: (community id, channel id, message id), or None without one."""
+async def card_of(session: AsyncSession, member_id: int) -> tuple[int, str, str, str | None] | None:
+    """Where the member's intro card was posted: (community id, channel id, message id, the thread under it or
+    None), or None without one."""
     table = _table(Introduction)
     row = (
         await session.execute(
-            select(table.c.community_id, table.c.channel_id, table.c.message_id).where(table.c.member_id == member_id)
+            select(table.c.community_id, table.c.channel_id, table.c.message_id, table.c.thread_id).where(
+                table.c.member_id == member_id
+            )
         )
     ).first()
-    return (row[0], row[1], row[2]) if row else None
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 async def intro_by_thread(session: AsyncSession, community_id: int, thread_id: str) -> IntroRow | None:

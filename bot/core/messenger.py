@@ -78,6 +78,12 @@ class Messenger(Protocol):
         """A thread under a message (Discord thread, Slack replies); returns the thread's ref."""
         ...
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """Rename a thread Hearth started (`start_thread`'s ref, `thread_id` set; Discord: an archived one stays
+        archived). Nothing to do where threads have no names (Slack). Raises MessageGone when the thread is gone,
+        PlatformError for any other refusal."""
+        ...
+
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         """Give a member a role (Discord). Raises PlatformError when the platform refuses."""
         ...

@@ -256,9 +256,12 @@ async def test_deleting_a_members_data_takes_down_their_intro_card(console: Cons
     assert "no longer keeps anything" in said
     card = said.split("[edited in #intros]", 1)[1].split("\n[", 1)[0]
     assert "Zed" not in card and "Earth" not in card and "trains" not in card
+    # The thread under it was named after them ("Welcome, Zed Zedson!"): renamed (until 2026-12-01 it stayed).
+    assert 'renamed "Introduction removed"' in said
 
 
 async def test_anonymising_a_departed_member_takes_down_their_intro_card(console: ConsoleDriver) -> None:
     await console.run(SETUP + _intro("zed", "trains", name="Zed Zedson") + "@zed leaves")
     said = await console.run("wait 31d")
     assert "[edited in #intros] This introduction was removed: its author's data was deleted." in said
+    assert 'renamed "Introduction removed"' in said

@@ -102,6 +102,7 @@ class FakeDiscord:
             ("PUT", re.compile(r"/channels/\d+/permissions/\d+"), self._refusable("permissions")),
             ("GET", re.compile(r"/users/(?P<user>\d+)"), self._user),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._channel),
+            ("PATCH", re.compile(r"/channels/(?P<channel>\d+)"), self._edit_thread),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._message),
         ]
 
@@ -389,6 +390,22 @@ class FakeDiscord:
         known = [*self.world.channels.values(), *self.world.threads]
         found = next((c for c in known if c["id"] == match.group("channel")), None)
         return json_response(found) if found else json_response(p.error(10003, "Unknown Channel"), 404)
+
+    async def _edit_thread(self, match: re.Match[str], call: Call) -> web.Response:
+        """A thread renamed, archived or opened (PATCH /channels/{thread}); Discord refuses any other change to an
+        archived thread than opening it."""
+        found = next((t for t in self.world.threads if t["id"] == match.group("channel")), None)
+        if found is None:
+            return json_response(p.error(10003, "Unknown Channel"), 404)
+        changes = dict(call.json or {})
+        metadata = found["thread_metadata"]
+        if metadata["archived"] and changes.get("archived") is not False:
+            return json_response(p.error(50083, "Thread is archived"), 400)
+        if "name" in changes:
+            found["name"] = changes["name"]
+        if "archived" in changes:
+            metadata["archived"] = changes["archived"]
+        return json_response(found)
 
     async def _user(self, match: re.Match[str], call: Call) -> web.Response:
         person = next((u for u in self.world.users.values() if u["id"] == match.group("user")), None)

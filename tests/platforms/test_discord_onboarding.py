@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.core.events import MemberJoined, MessagePosted
 from bot.core.scheduling import VirtualScheduler
 from tests.conftest import NewRuntime, ledger_rows
@@ -236,6 +238,32 @@ async def test_an_intro_whose_card_was_deleted_is_posted_again(discord_env: Disc
     assert edited.json["data"]["content"] == f"Your introduction in <#{intros}> is updated."
     assert server.calls_to("PATCH", rf"/channels/{intros}/messages/{reposted.created['id']}")
     assert len(server.posted_in("intros")) == 2
+
+
+@pytest.mark.parametrize("archived", [False, True])
+async def test_mydata_delete_renames_the_intro_thread_named_after_the_member(
+    discord_env: DiscordHarness, archived: bool
+) -> None:
+    """Until 2026-12-01 the card was taken down but its thread kept the member's name ("Welcome, Ali!"), shown
+    beside the card in the channel. An archived thread (Discord archives one after a day of quiet) stays archived."""
+    await set_up(discord_env)
+    world, server = discord_env.world, discord_env.server
+    await join(discord_env, "newbie")
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", INTRO))
+    [thread] = [t for t in world.threads if t["name"] == "Welcome, Ali!"]
+    thread["thread_metadata"]["archived"] = archived
+    asked = await server.interact(p.command_interaction(world, "newbie", "mydata delete"))
+    message = p.bot_message(world, world.channels["general"]["id"], asked.json["data"])
+    [delete] = [
+        button["custom_id"]
+        for row in asked.json["data"]["components"]
+        for button in row["components"]
+        if button["label"] == "Delete my data"
+    ]
+    done = await server.interact(p.component_interaction(world, "newbie", delete, message))
+    assert "no longer keeps anything" in done.json["data"]["content"]
+    assert thread["name"] == "Introduction removed"
+    assert thread["thread_metadata"]["archived"] is archived
 
 
 async def test_a_stuck_newcomer_is_nudged_once_and_mods_alerted_once_across_a_restart(

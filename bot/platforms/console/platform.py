@@ -245,6 +245,9 @@ class ConsolePlatform:
         self._write(f"#{channel.name or channel.external_id}", [f'thread "{name}" started'])
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        self._write(f"#{thread.name or thread.external_id}", [f'thread under {thread.thread_id} renamed "{name}"'])
+
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         self._refuse(f"&{role.name or role.external_id}", "the Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])

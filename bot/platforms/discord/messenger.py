@@ -117,6 +117,29 @@ class DiscordMessenger:
             ) from None
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=str(thread.id))
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        guild = self._guild(thread.community)
+        thread_id = int(thread.thread_id or 0)
+        try:
+            with _outage():
+                # Fetched, not read from discord.py's cache: an archived thread leaves it, and whether it is
+                # archived decides the calls (a rename is rare: a member's data deleted).
+                found = await guild.fetch_channel(thread_id)
+                if not isinstance(found, discord.Thread):
+                    raise MessageGone(f"{thread_id} is not a thread.")
+                if found.archived:
+                    # Discord takes no other change to an archived thread: it is opened to be renamed, then closed.
+                    await found.edit(name=name[:100], archived=False)
+                    await found.edit(archived=True)
+                else:
+                    await found.edit(name=name[:100])
+        except discord.NotFound:
+            raise MessageGone(f"The thread {thread_id} is gone.") from None
+        except discord.Forbidden:
+            raise PlatformError(
+                f"I may not rename a thread in <#{thread.external_id}>: give Hearth Manage Threads there."
+            ) from None
+
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         guild = self._guild(member.community)
         target_role = self._manageable(guild, role, "give")

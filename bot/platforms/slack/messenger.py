@@ -221,6 +221,9 @@ class SlackMessenger:
         """Slack threads are replies to a message: nothing to create, and they have no name."""
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """Slack's threads have no names: nothing to rename."""
+
     async def grant_role(self, member: MemberRef, role: RoleRef) -> None:
         raise PlatformError(
             f"Slack has no roles, so Hearth cannot give {member.display_name or member.external_id} the role "

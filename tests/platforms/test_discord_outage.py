@@ -50,15 +50,21 @@ def discord_waiting_briefly_for_locks(
     return discord_retrying_briefly(database_url, monkeypatch)
 
 
+async def alice_posted(discord: DiscordHarness) -> p.Payload:
+    """alice's message in #general, once Hearth has handled it (for bob's kudos reaction)."""
+    said = p.message_create(discord.world, "alice", "here is the fix")
+    await discord.server.dispatch("MESSAGE_CREATE", said)
+    await discord.log.wait_for(lambda event: isinstance(event, MessagePosted))
+    return said
+
+
 async def test_a_kudos_reaction_during_a_lock_is_held_and_counted_once_the_lock_is_gone(
     database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     async with discord_waiting_briefly_for_locks(database_url, monkeypatch) as discord:
         world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
-        said = p.message_create(world, "alice", "here is the fix")
-        await server.dispatch("MESSAGE_CREATE", said)
-        await log.wait_for(lambda event: isinstance(event, MessagePosted))
+        said = await alice_posted(discord)
         with locked_by_another_program(database_url):
             await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", said, "🙌"))
             await log.wait_for(lambda event: isinstance(event, ReactionAdded))
@@ -86,9 +92,7 @@ async def test_events_still_refused_when_hearth_stops_are_tried_once_more_and_co
     caplog.set_level(logging.INFO)
     async with discord_waiting_briefly_for_locks(database_url, monkeypatch) as discord:
         world, server, log = discord.world, discord.server, discord.log
-        said = p.message_create(world, "alice", "here is the fix")
-        await server.dispatch("MESSAGE_CREATE", said)
-        await log.wait_for(lambda event: isinstance(event, MessagePosted))
+        said = await alice_posted(discord)
         with locked_by_another_program(database_url):
             await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", said, "🙌"))
             await log.wait_for(lambda event: isinstance(event, ReactionAdded))

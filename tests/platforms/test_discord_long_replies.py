@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.reply import Card, Reply
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
+from tests.platforms.test_discord_interactions import add_command
 from tests.platforms.test_discord_onboarding import components, join, moderate, prepare
 
 
@@ -51,3 +53,19 @@ async def test_rules_longer_than_a_field_reach_the_newcomer_whole(discord_env: D
     [checklist] = discord_env.server.dms_to("dana")
     assert rules in embed_text(checklist.json).replace("\u200b\n", "")
     assert "onb:agree" in str(components(checklist.json))
+
+
+async def test_an_answer_longer_than_a_messages_text_reaches_whole(discord_env: DiscordHarness) -> None:
+    """A message's text holds 2,000 characters: a longer answer was cut at 2,000 without a word."""
+    text = "\n".join(f"Line {n}: what a long answer says, every word of it." for n in range(1, 61))
+    assert len(text) > 2000
+    add_command(discord_env, "long", Reply(text=text))
+    add_command(discord_env, "long-card", Reply(text=text, card=Card(title="Below", description="the card's own")))
+    await discord_env.start()
+    for name in ("long", "long-card"):
+        answer = await discord_env.server.interact(p.command_interaction(discord_env.world, "alice", name))
+        body = answer.json["data"]
+        assert not discord_env.server.refused_for_size
+        assert not body.get("content")
+        assert text in embed_text(body).replace("\u200b\n", "")
+    assert "the card's own" in embed_text(body) and body["embeds"][0]["title"] == "Below"

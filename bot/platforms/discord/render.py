@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -68,6 +69,7 @@ def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
 
 # Discord's limits for embeds (https://discord.com/developers/docs/resources/message#embed-object-embed-limits): a
 # message over any of them is refused whole.
+CONTENT_LIMIT = 2000  # a message's own text
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELDS_PER_EMBED = 25
@@ -209,12 +211,18 @@ def message_kwargs(reply: Reply, *, editing: bool = False, scope: int | None = N
 
     `scope`: the server the reply is about, when it goes to a direct message (see `scoped`).
     """
-    kwargs: dict[str, Any] = {
-        "content": markdown(reply.text)[:2000] or None,
-        "allowed_mentions": allowed_mentions(reply),
-    }
-    if reply.card or editing:  # an edit to a reply without a card takes the card away
-        kwargs["embeds"] = embeds(reply.card) if reply.card else []
+    content = markdown(reply.text)
+    card = reply.card
+    if len(content) > CONTENT_LIMIT:
+        # Longer than a message's text may be: the words open the card (or make one), whose embeds carry on
+        # rather than cut (Discord refuses the whole message otherwise). An embed pings nobody it mentions.
+        card = (
+            replace(card, description=f"{reply.text}\n\n{card.description}") if card else Card(description=reply.text)
+        )
+        content = ""
+    kwargs: dict[str, Any] = {"content": content or None, "allowed_mentions": allowed_mentions(reply)}
+    if card or editing:  # an edit to a reply without a card takes the card away
+        kwargs["embeds"] = embeds(card) if card else []
     components = view(reply, scope)
     if components is not None or editing:
         kwargs["view"] = components

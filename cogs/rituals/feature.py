@@ -259,10 +259,16 @@ class RitualsFeature:
         example="/birthday set 07-14",
     )
     async def birthday_set(self, ctx: Context, date: str) -> Reply:
-        day, had_year = await self.rituals.set_birthday(ctx, date)
+        day, had_year, celebrated = await self.rituals.set_birthday(ctx, date)
         dropped = " (only day and month are kept, not the year)" if had_year else ""
+        if celebrated:
+            return Reply.private(
+                f"Saved: we'll celebrate you on {day.day} {day:%B}{dropped}. Remove it with `/birthday remove`."
+            )
+        # Promising a celebration no ritual will post would be a promise broken on the day.
         return Reply.private(
-            f"Saved: we'll celebrate you on {day.day} {day:%B}{dropped}. Remove it with `/birthday remove`."
+            f"Saved: {day.day} {day:%B}{dropped}. No celebration ritual runs here yet, so it will be celebrated "
+            "once moderators set one up (`/ritual create` with `kind:celebration`). Remove it with `/birthday remove`."
         )
 
     @BIRTHDAY.command("remove", "Stop sharing your birthday")

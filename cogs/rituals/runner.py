@@ -49,6 +49,10 @@ _OPEN_RUNS_SECONDS = 10.0
 # enough for the console's long `wait`s.
 _RESYNC_EVERY = timedelta(minutes=10)
 _RESYNC_JOB = "rituals:resync"
+# A firing at most this late is on time, whatever `ritual_grace` says (which is about downtime): a job on the wall
+# clock runs a moment after its time, more on a busy machine, and with `ritual_grace 0s` every live firing was
+# recorded as missed.
+ON_TIME = timedelta(minutes=1)
 
 
 def ritual_job(ritual_id: int) -> str:
@@ -159,8 +163,7 @@ class RitualRunner:
             return
         if scheduled_for > armed.active_since:
             now = self.services.clock.now()
-            settings = await self.services.settings.get(armed.community_id)
-            if now - scheduled_for <= settings.of(RitualSettings).ritual_grace:
+            if not await self._too_late(armed.community_id, now - scheduled_for):
                 window_ends = max(now, scheduled_for) + timedelta(seconds=armed.window_seconds)
                 async with self.services.db.write(routine=True) as session:
                     run_id = await store.claim_if_unchanged(
@@ -261,14 +264,19 @@ class RitualRunner:
         ignore): the run's id and the end of its window, or None when it was already claimed or is recorded as
         missed (too late)."""
         now = self.services.clock.now()
-        settings = await self.services.settings.get(ritual.community_id)
-        if not on_demand and now - scheduled_for > settings.of(RitualSettings).ritual_grace:
+        if not on_demand and await self._too_late(ritual.community_id, now - scheduled_for):
             await store.claim_run(session, ritual.id, scheduled_for, "missed", now, scheduled_for)
             log.warning("ritual %s: the firing for %s is too late to post", ritual.id, scheduled_for.isoformat())
             return None
         window_ends = max(now, scheduled_for) + timedelta(seconds=ritual.window_seconds)
         run_id = await store.claim_run(session, ritual.id, scheduled_for, "posting", now, window_ends, extra=extra)
         return None if run_id is None else (run_id, window_ends)
+
+    async def _too_late(self, community_id: int, lateness: timedelta) -> bool:
+        """Whether a firing `lateness` after its time is recorded as missed: later than the community's
+        `ritual_grace`, and than ON_TIME."""
+        settings = await self.services.settings.get(community_id)
+        return lateness > max(settings.of(RitualSettings).ritual_grace, ON_TIME)
 
     async def _post_run(self, ritual: RitualRow, scheduled_for: datetime, run_id: int, window_ends: datetime) -> None:
         """Post a claimed run and record how it went; arm the end of its window when something happens then."""

@@ -364,8 +364,9 @@ class RitualService:
             raise UserError("This question is for the members of that pair.")
         return ritual, group
 
-    async def set_birthday(self, ctx: Context, text: str) -> tuple[date, bool]:
-        """Store the member's birthday (month and day only) → (the day, whether a year was typed and dropped)."""
+    async def set_birthday(self, ctx: Context, text: str) -> tuple[date, bool, bool]:
+        """Store the member's birthday (month and day only) → (the day, whether a year was typed and dropped,
+        whether a celebration ritual that is not paused will celebrate it); UserError for a day that is none."""
         try:
             day, had_year = parse_birthday(text)
         except NoSuchDay as error:
@@ -375,7 +376,9 @@ class RitualService:
             raise UserError(f"`{text}` is not a birthday; write it as {BIRTHDAY_FORMATS}.") from None
         async with self.services.db.write() as session:
             await store.set_birthday(session, ctx.community.id, ctx.author.id, day.month, day.day)
-        return day, had_year
+            rituals = await store.in_community(session, ctx.community.id)
+        celebrated = any(ritual.kind == "celebration" and not ritual.paused for ritual in rituals)
+        return day, had_year, celebrated
 
     async def remove_birthday(self, ctx: Context) -> bool:
         async with self.services.db.write() as session:

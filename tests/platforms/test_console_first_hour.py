@@ -96,7 +96,8 @@ async def test_the_example_a_refusal_offers_works_as_typed(console: ConsoleDrive
         for example, answer in zip(examples, said, strict=True)
     ] == [
         "[only @you] +50 points for alex (points from our old bot); it is in `/recognition audit`.",
-        "[only @you] Saved: we'll celebrate you on 14 July. Remove it with `/birthday remove`.",
+        "[only @you] Saved: 14 July. No celebration ritual runs here yet, so it will be celebrated once moderators "
+        "set one up (`/ritual create` with `kind:celebration`). Remove it with `/birthday remove`.",
         "[only @you] Ritual standup is set.",
         "[only @you] Ritual standup is changed.",
         "[only @you] Done: `nudge_after` is now 12 hours. (/onboarding show shows the whole setup.)",

@@ -264,7 +264,7 @@ async def test_spotlight_and_celebration_post_their_content(discord: DiscordHarn
     assert (await ritual(discord, "mod", "delete", name="spotlight"))["content"].startswith("Deleted **spotlight**")
 
     saved = await server.interact(p.command_interaction(world, "bob", "birthday set", {"date": "March 8"}))
-    assert saved.json["data"]["content"].startswith("Saved: we'll celebrate you on 8 March.")
+    assert saved.json["data"]["content"].startswith("Saved: 8 March. No celebration ritual runs here yet")
     await create(discord, "party", "ideas", "0 8 * * *", kind="celebration", tz="Europe/Berlin")
     await advance(discord, timedelta(days=1))  # Sunday: bob's birthday
     [party] = server.posted_in("ideas")

@@ -227,7 +227,8 @@ async def test_spotlight_and_celebration_posts(slack: SlackHarness, slack_api: M
     await slack.command("/kudos", "<@U0BOB|bob> great talk", "U0CAROL")
     await slack.command("/kudos", "<@U0CAROL|carol> thanks", "U0BOB")
     saved = await slack.command("/birthday", "set 5 March 1990", "U0ALICE")
-    assert private(saved).startswith("Saved: we'll celebrate you on 5 March (only day and month are kept")
+    # No celebration ritual yet: the birthday is kept, and no celebration is promised.
+    assert private(saved).startswith("Saved: 5 March (only day and month are kept, not the year). No celebration")
     refused = await slack.command("/birthday", "set 13-40", "U0BOB")
     assert private(refused).startswith("`13-40` is not a birthday; write it as MM-DD")
     await ritual(slack, 'create spotlight <#C0GENERAL|general> "every friday at 16:00" kind:spotlight')

@@ -214,3 +214,31 @@ async def test_a_reply_that_comes_while_the_run_is_being_marked_posted_counts(co
     platform.send = send_then_reply  # type: ignore[method-assign]
     said = await console.run("wait 1d\n@mod: /ritual history standup")
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said
+
+
+class LateClock(VirtualClock):
+    """The wall clock as a scheduled job reads it: a few milliseconds after the moment it was scheduled for."""
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(milliseconds=20)
+
+
+async def test_a_ritual_grace_of_zero_still_posts_firings_on_time(database_url: str) -> None:
+    """`ritual_grace 0s` means: catch up nothing missed while Hearth was down. A live firing, which reaches the
+    job a moment after its time, is on time and posts (it was recorded as missed: such a ritual never posted)."""
+    clock = LateClock(START)
+    hearth = build_hearth(load_settings(database_url=database_url), clock, VirtualScheduler(clock))
+    await hearth.start()
+    try:
+        driver = console_driver(hearth)
+        await hearth.hooks_done()
+        said = await driver.run(
+            "@admin is admin\n@admin: /config set ritual_grace 0s"
+            + CREATE_DAILY
+            + "wait 1d\n@mod: /ritual history standup"
+        )
+        assert said.count("🔔 standup") == 1
+        assert "Thu 05 Mar 2026 09:00 UTC — posted" in said
+    finally:
+        await hearth.close()
+        await hearth.db.dispose()

@@ -213,9 +213,35 @@ async def test_spotlight_shows_top_contributors_and_most_thanked(console: Consol
     assert "💛 @carol — thanked once" in spotlight
 
 
+async def test_a_birthday_shared_where_no_celebration_ritual_runs_is_not_promised_a_celebration(
+    console: ConsoleDriver,
+) -> None:
+    said = await console.run("@alice: /birthday set 03-05")
+    assert said == (
+        "[only @alice] Saved: 5 March. No celebration ritual runs here yet, so it will be celebrated once moderators "
+        "set one up (`/ritual create` with `kind:celebration`). Remove it with `/birthday remove`."
+    )
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create party #general "daily at 08:00" kind:celebration
+        @alice: /birthday set 03-05
+        @mod: /ritual pause party
+        @bob: /birthday set 1990-03-06
+        """
+    )
+    assert "[only @alice] Saved: we'll celebrate you on 5 March. Remove it with `/birthday remove`." in said
+    assert (
+        "[only @bob] Saved: 6 March (only day and month are kept, not the year). No celebration ritual runs here yet"
+        in said
+    )
+
+
 async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDriver) -> None:
     said = await console.run(
         """
+        @mod is moderator
+        @mod: /ritual create party #general "daily at 08:00" kind:celebration tz:Europe/Berlin
         @alice: /birthday set 03-05
         @bob: /birthday set 13-40
         @carol: /birthday set 03-05
@@ -225,8 +251,6 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
         @frank: /birthday set 5 mar
         @gina: /birthday set 1990-02-29
         @hank: /birthday set 0000-02-29
-        @mod is moderator
-        @mod: /ritual create party #general "daily at 08:00" kind:celebration tz:Europe/Berlin
         wait 1d
         """
     )

@@ -20,6 +20,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -85,13 +86,14 @@ class Schedule:
     cron: dict[str, str] = field(hash=False)
     words: str
     every_weeks: int = 1
+    # Crontab's rule (man 5 crontab): with both the day of month and the day of week restricted (neither starting
+    # with `*`), it runs on a day either matches; APScheduler's CronTrigger alone requires both.
+    either_day: bool = False
 
     def trigger(self, zone: str, starts_on: date) -> BaseTrigger:
         """The trigger in `zone`; nothing fires before `starts_on` (local midnight)."""
         tz = ZoneInfo(zone)
-        cron: BaseTrigger = CronTrigger(
-            timezone=tz, start_date=datetime.combine(starts_on, time(0), tzinfo=tz), **self.cron
-        )
+        cron = _cron_trigger(self.cron, tz, datetime.combine(starts_on, time(0), tzinfo=tz), self.either_day)
         if not any(self.cron.get(name, "*").startswith("*") for name in ("minute", "hour")):
             cron = FirstOfRepeatedTrigger(cron, tz)
         if self.every_weeks == 1:
@@ -304,15 +306,29 @@ def _cron(text: str, typed_text: str) -> Schedule:
     typed = dict(zip(_CRON_FIELDS, typed_text.split(), strict=True))
     values = dict(zip(_CRON_FIELDS, text.split(), strict=True))
     values["day_of_week"] = _cron_weekdays(typed["day_of_week"])
+    either_day = not typed["day"].startswith("*") and not typed["day_of_week"].startswith("*")
     try:
-        trigger = CronTrigger(timezone=ZoneInfo("UTC"), **values)
+        trigger = _cron_trigger(values, ZoneInfo("UTC"), None, either_day)
     except ValueError:
         raise ScheduleError(_cron_refusal(typed_text, typed, values)) from None
     if trigger.get_next_fire_time(None, _SOME_MOMENT) is None:
         raise ScheduleError(
             f"`{typed_text}` never runs: no date has that day in that month. Check the day and month fields."
         )
-    return Schedule(text, values, _cron_words(text, values))
+    return Schedule(text, values, _cron_words(text, values), either_day=either_day)
+
+
+def _cron_trigger(fields: dict[str, str], zone: ZoneInfo, start: datetime | None, either_day: bool) -> BaseTrigger:
+    """CronTrigger of `fields` in `zone`, from `start`; with `either_day`, firing on a day that matches the day of
+    month or the day of week (`Schedule.either_day`): the two days' triggers, whichever comes first."""
+    if not either_day:
+        return CronTrigger(timezone=zone, start_date=start, **fields)
+    return OrTrigger(
+        [
+            CronTrigger(timezone=zone, start_date=start, **{**fields, "day_of_week": "*"}),
+            CronTrigger(timezone=zone, start_date=start, **{**fields, "day": "*"}),
+        ]
+    )
 
 
 def _cron_refusal(text: str, typed: dict[str, str], values: dict[str, str]) -> str:

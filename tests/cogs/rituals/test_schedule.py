@@ -96,6 +96,23 @@ def utc_times(text: str, zone: str, after: datetime, count: int = 3, starts_on: 
             "cron `0 9,17 * * *`",
             ["Wed 2026-03-04 17:00", "Thu 2026-03-05 09:00", "Thu 2026-03-05 17:00"],
         ),
+        (
+            # The day of month and the day of week both given: either day, as crontab runs it (until 2026-12-01
+            # only a 1st or 15th that was a Monday: 2026-06-01, 2027-02-01, ...).
+            "0 9 1,15 * 1",
+            "cron `0 9 1,15 * 1`",
+            ["Mon 2026-03-09 09:00", "Sun 2026-03-15 09:00", "Mon 2026-03-16 09:00"],
+        ),
+        (
+            "0 9 */2 * mon",  # a field starting with `*` restricts nothing by crontab's rule: odd days that are Mondays
+            "cron `0 9 */2 * mon`",
+            ["Mon 2026-03-09 09:00", "Mon 2026-03-23 09:00", "Mon 2026-04-13 09:00"],
+        ),
+        (
+            "0 9 31 2 mon",
+            "cron `0 9 31 2 mon`",
+            ["Mon 2027-02-01 09:00", "Mon 2027-02-08 09:00", "Mon 2027-02-15 09:00"],
+        ),
     ],
 )
 def test_phrases_and_cron_read_back_and_fire(text: str, words: str, first_three: list[str]) -> None:

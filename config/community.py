@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from config.durations import format_duration, parse_duration
 
@@ -40,6 +40,24 @@ def is_time_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+# Names the tz database keeps for old systems, a fixed offset all year, that people read as a region's time:
+# `EST` is UTC-5 in summer too, when New York is UTC-4 (a ritual at 09:00 `EST` posted at 10:00 there all summer).
+# `HST` is left alone: Hawaii keeps UTC-10 all year.
+_FIXED_OFFSET_NAMES = {
+    "EST": "America/New_York for US Eastern time (or America/Panama, which keeps UTC-5 all year)",
+    "MST": "America/Denver for US Mountain time (or America/Phoenix, which keeps UTC-7 all year)",
+}
+
+
+def fixed_offset_refusal(name: str) -> str | None:
+    """Why `name` (a zone as `canonical_zone` spells it) is refused although the tz database has it, naming the
+    zone meant; None for any other name."""
+    meant = _FIXED_OFFSET_NAMES.get(name)
+    if meant is None:
+        return None
+    return f"`{name}` is a fixed offset with no summer time; use {meant}"
 
 
 # Validation context of values read back from the database: a validator that became stricter than an older
@@ -109,12 +127,15 @@ class CommunityBasics(Section):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _known_zone(cls, value: str, info: ValidationInfo) -> str:
         if not value.strip():
             raise ValueError("give an IANA time zone such as Europe/Berlin")
         value = canonical_zone(value)
         if not is_time_zone(value):
             raise ValueError(f"unknown time zone `{value}`; use an IANA name such as Europe/Berlin")
+        # A value stored before such names were refused stays readable; `/config set` refuses it anew.
+        if (refusal := fixed_offset_refusal(value)) and info.context is not STORED:
+            raise ValueError(refusal)
         return value
 
 

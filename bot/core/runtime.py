@@ -50,7 +50,7 @@ from bot.core.settings_store import SettingsStore
 from bot.core.standings import NoStandings
 from bot.core.streaks import NoStreaks
 from bot.core.wording import not_one_of
-from config.community import SettingError, canonical_zone, is_time_zone
+from config.community import SettingError, canonical_zone, fixed_offset_refusal, is_time_zone
 from config.durations import parse_duration
 from storage import lifecycle
 from storage.engine import Database
@@ -379,6 +379,8 @@ class Hearth:
             zone = canonical_zone(text)
             if not is_time_zone(zone):
                 raise UserError(f"`{text}` is not a time zone I know. Use an IANA name such as Europe/Berlin.")
+            if refusal := fixed_offset_refusal(zone):
+                raise UserError(f"Sorry, {refusal}.")
             return zone
         if option.max_length is not None and len(text) > option.max_length:
             raise UserError(

@@ -43,3 +43,28 @@ async def test_a_number_past_its_bound_is_refused_with_the_bound_written_with_se
     said = await console.run(ADMIN + "@you: /config set level_step 100000000000")
     assert "it can be at most 100,000." in said
     assert "Done" not in said
+
+
+async def test_a_fixed_offset_named_like_a_regions_time_is_refused_naming_the_zone_meant(
+    console: ConsoleDriver,
+) -> None:
+    """`EST` is UTC-5 all year: a community on US Eastern time posted its 09:00 rituals at 10:00 all summer (until
+    2026-12-01 it was taken as given). Hawaii's `HST` is what it says."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set timezone est
+        @admin: /ritual create standup #general "daily at 09:00" prompt:Plans? tz:MST
+        @admin: /config set timezone HST
+        """
+    )
+    assert "`EST` is a fixed offset with no summer time; use America/New_York for US Eastern time" in said
+    assert "Sorry, `MST` is a fixed offset with no summer time; use America/Denver for US Mountain time" in said
+    assert "Ritual standup is set" not in said
+    assert "Done: `timezone` UTC → HST." in said
+
+
+async def test_a_fixed_offset_stored_before_it_was_refused_stays_readable(console: ConsoleDriver) -> None:
+    """A community whose `timezone` was set to `EST` before keeps it (and its settings) until an admin changes it."""
+    catalog = console.platform.hearth.services.settings.catalog
+    assert catalog.decode({"timezone": "EST", "kudos_points": "15"}).basics.timezone == "EST"

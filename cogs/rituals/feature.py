@@ -167,12 +167,16 @@ class RitualsFeature:
     async def run_now(self, ctx: Context, name: str) -> Reply:
         ritual, note, instead_of = await self.rituals.run_now(ctx, name)
         # Standing for today's run still to come, it takes that run's place: the schedule posts nothing then.
-        schedule = (
-            f"it stands for today's run at {_wall_clock(instead_of, ZoneInfo(ritual.timezone)):%H:%M}, "
-            "which will not post again; the rest of its schedule is unchanged"
-            if instead_of is not None
-            else "its schedule is unchanged"
-        )
+        if ritual.paused:
+            # Nothing of its schedule posts while it is paused: "unchanged" would promise the next run.
+            schedule = "it stays paused: `/ritual resume` starts its schedule again"
+        elif instead_of is not None:
+            schedule = (
+                f"it stands for today's run at {_wall_clock(instead_of, ZoneInfo(ritual.timezone)):%H:%M}, "
+                "which will not post again; the rest of its schedule is unchanged"
+            )
+        else:
+            schedule = "its schedule is unchanged"
         if note is not None:
             reason = note.rstrip(".")  # a platform's reason is a sentence of its own ("That channel is archived.")
             return Reply.private(

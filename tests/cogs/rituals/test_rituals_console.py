@@ -365,6 +365,11 @@ async def test_edit_pause_resume_run_now_and_delete(console: ConsoleDriver) -> N
     assert "`standup` is already paused." in said
     assert "🔔" not in said  # nothing fires while paused
     assert "Next runs: none (paused)" in said
+    # Run now while paused: it posts, and says the schedule stays paused (until 2026-12-01 "its schedule is
+    # unchanged", as if the next run would come).
+    said = await console.run("@mod: /ritual run-now standup")
+    assert "[#general] 🔔 standup" in said
+    assert "Ran standup now; it stays paused: `/ritual resume` starts its schedule again." in said
 
     said = await console.run("@mod: /ritual resume standup\n@mod: /ritual run-now standup")
     assert "Resumed standup." in said

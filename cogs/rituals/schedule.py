@@ -50,7 +50,8 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("daily", rf"^(?:daily|every day|each day) at {_TIME}$"),
         ("weekdays", rf"^(?:weekdays|every weekday|on weekdays) at {_TIME}$"),
         ("weekends", rf"^(?:weekends|every weekend|on weekends) at {_TIME}$"),
-        ("weekly", rf"^(?:every|each|weekly on|on) {_DAY_LIST} at {_TIME}$"),
+        # `every monday at 9am`, and as people also write it, `mondays at 9am` (until 2026-12-01 refused).
+        ("weekly", rf"^(?:(?:every|each|weekly on|on) )?{_DAY_LIST} at {_TIME}$"),
         (
             "weeks",
             rf"^(?:every (?P<weeks>\d+) weeks?|every other week|biweekly|fortnightly) on {_DAY_LIST} at {_TIME}$",

@@ -109,6 +109,16 @@ def utc_times(text: str, zone: str, after: datetime, count: int = 3, starts_on: 
             ["Mon 2026-03-09 09:00", "Mon 2026-03-23 09:00", "Mon 2026-04-13 09:00"],
         ),
         (
+            "Mondays at 9am",
+            "every Monday at 09:00",
+            ["Mon 2026-03-09 09:00", "Mon 2026-03-16 09:00", "Mon 2026-03-23 09:00"],
+        ),
+        (
+            "tue and thu at 17:30",
+            "every Tuesday and Thursday at 17:30",
+            ["Thu 2026-03-05 17:30", "Tue 2026-03-10 17:30", "Thu 2026-03-12 17:30"],
+        ),
+        (
             "0 9 31 2 mon",
             "cron `0 9 31 2 mon`",
             ["Mon 2027-02-01 09:00", "Mon 2027-02-08 09:00", "Mon 2027-02-15 09:00"],

@@ -145,6 +145,15 @@ async def start_journey(session: AsyncSession, community_id: int, member_id: int
     return done.first() is not None
 
 
+async def restart_journey(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """A member back after leaving with steps still open: their time at the current step counts from now, not
+    from their first arrival (the days they were gone are no time spent stuck). A finished journey is left as is."""
+    table = _table(OnboardingJourney)
+    await session.execute(
+        update(table).where(table.c.member_id == member_id, table.c.completed_at.is_(None)).values(joined_at=now)
+    )
+
+
 def _journey_query() -> Any:
     journeys, members, communities = _table(OnboardingJourney), _table(Member), _table(Community)
     return (

@@ -183,7 +183,9 @@ class Checklist:
     async def _welcome_back(self, member: Member, settings: CommunitySettings) -> None:
         """A member who left and came back keeps their points and gets no second public welcome. Leaving
         strips roles on Discord, so what they had earned (access after the rules, their interests) is given
-        back; with steps still open, their checklist comes again, its buttons working."""
+        back; with steps still open, their checklist comes again, its buttons working, and their wait at the step
+        starts again (the reminder and the moderators' alert count from their return, not their first arrival)."""
+        await self.journeys.restart(member, self.services.clock.now())
         progress = await self.journeys.progress(member.id)
         if progress is None:
             return

@@ -231,6 +231,12 @@ class OnboardingService:
             welcomer = await onboarding.assign_welcomer(session, member.community_id, member.id, now)
         return True, welcomer
 
+    async def restart(self, member: Member, now: datetime) -> None:
+        """The member came back after leaving: an open journey's wait at its step starts again now, so the
+        reminder and the moderators' alert count the time since they are back (`storage.onboarding`)."""
+        async with self.services.db.write() as session:
+            await onboarding.restart_journey(session, member.id, now)
+
     def _step_award(self, member: Member, step: str, points: int, settings: CommunitySettings, now: datetime) -> Award:
         key = f"onboarding:{member.id}:{step}"
         return award(settings, member.community_id, member.id, Kind.ONBOARDING_STEP, points, key, now, reason=step)

@@ -92,6 +92,21 @@ async def test_a_member_who_left_before_agreeing_gets_a_working_checklist(consol
     assert "[roles] @bob now has the role &member" in said
 
 
+async def test_a_member_back_after_days_away_is_not_reported_stuck_for_the_time_away(console: ConsoleDriver) -> None:
+    """tester-f: a newcomer who left on their first day and came back a week later was, within half an hour of
+    the welcome back, reminded again by DM and reported to the moderators as "stuck at a step for over a week":
+    their time at the step counted the days they were not a member. It counts from their return."""
+    await console.run(ROLES + "@mod: /onboarding channel mods #mods\n@bob joins\nwait 2h\n@bob leaves\nwait 8d")
+    said = await console.run("@bob joins\nwait 1h\n@mod: /onboarding status")
+    assert "Welcome back" in said and "[I agree to the rules]" in said
+    assert "Your next step" not in said and "[#mods]" not in said
+    assert "@bob — Accept the rules, for 1 hour" in said
+    said = await console.run("wait 1d")
+    assert said.count("[dm @bob] Hi @bob! Your next step is Accept the rules") == 1
+    said = await console.run("wait 2d")
+    assert "[#mods] 🧭 @bob has been stuck at Accept the rules for 3 days." in said
+
+
 async def test_joining_twice_in_a_row_is_no_return(console: ConsoleDriver) -> None:
     await console.run(ROLES + "@bob joins")
     assert "Welcome back" not in await console.run("@bob joins")

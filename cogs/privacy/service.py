@@ -31,6 +31,9 @@ from storage import lifecycle
 EXPORT_FORMAT = 1
 # The free-text column of the ledger: other members' words, which may name anyone by mention.
 REASON = "reason"
+# Columns holding a ledger key, whose `:`-separated parts may be the ids of the members its row names
+# (`intro_welcome:<author>:<welcomer>`, `reaction:<channel>:<message>:<giver>`, `welcomer:<newcomer>`).
+KEYS = ("idempotency_key", "ledger_key")
 
 
 def pseudonym(key: str, member_id: int) -> str:
@@ -68,11 +71,20 @@ class DataRights:
             return written if found == member.id else "@" + pseudonym(key, found)
 
         def hide(table: str, row: dict[str, Any]) -> dict[str, Any]:
-            """Other members' ids by their pseudonyms; in reasons (people's words, which may name anyone),
-            mentions of other members by theirs too."""
-            return {
+            """Other members' ids by their pseudonyms, in the row's keys too (a key beside a pseudonym would
+            give its id away); in reasons (people's words, which may name anyone), mentions of other members by
+            theirs too."""
+            others = {
                 column: pseudonym(key, value)
+                for column, value in row.items()
                 if column in references.get(table, ()) and isinstance(value, int) and value != member.id
+            }
+            by_id = {str(row[column]): hidden for column, hidden in others.items()}
+            return {
+                column: others[column]
+                if column in others
+                else ":".join(by_id.get(part, part) for part in value.split(":"))
+                if column in KEYS and isinstance(value, str)
                 else said.replace(value, named)
                 if column == REASON and isinstance(value, str) and said is not None
                 else value

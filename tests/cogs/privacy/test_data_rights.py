@@ -168,6 +168,35 @@ async def test_an_export_names_other_members_in_reasons_by_their_pseudonyms(
     assert "@carol" not in text and "zed>" not in text
 
 
+async def test_an_export_gives_no_other_members_id_in_its_keys(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-f: an export named others by pseudonym in `member_id` and `actor_id`, and by their id in the same
+    row's key (`intro_welcome:4:5`, `reaction:general:…:5`), which undid the pseudonym: their id read off beside it."""
+    await console.run(
+        """
+        @mod is admin
+        @mod: /onboarding channel intros #intros
+        @alice: /intro
+        @alice submits name=Alice; location=Paris; about=hi; interests=chess
+        @bob in thread of @alice: welcome alice
+        @alice: nice to be here
+        @bob reacts 🙌 to @alice
+        @alice: /mydata export
+        """
+    )
+    document = json.loads(newest_file(console))
+    bob = await member_row(hearth, "bob")
+    assert bob is not None and bob.id is not None
+    keys = {row["kind"]: row["idempotency_key"] for row in document["data"]["recognition"]["contribution"]}
+    alice = document["member"]["id"]
+    bob_pseudonym = await pseudonym_of(hearth, "bob")
+    assert keys["intro_welcome"] == f"intro_welcome:{alice}:{bob_pseudonym}"
+    assert keys["kudos_received"].endswith(f":{bob_pseudonym}")
+    [reaction] = document["data"]["recognition"]["reaction_kudos"]
+    assert reaction["ledger_key"] == keys["kudos_received"]
+    values = [row[c] for rows in document["data"].values() for table in rows.values() for row in table for c in row]
+    assert str(bob.id) not in {part for value in values if isinstance(value, str) for part in value.split(":")}
+
+
 async def test_an_export_names_the_longer_of_two_names_that_begin_alike(hearth: Hearth) -> None:
     """`@Zed Smith` is Zed Smith's, not Zed's followed by "Smith"; `<@U1|zed>` is Zed's."""
     community = CommunityRef("slack", "T1", "Team")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import lifecycle
 from storage.dialect import insert_rows_sqlite, upsert_insert
 from storage.models import Community, Member
 
@@ -151,6 +152,8 @@ async def reserve_member_ids(session: AsyncSession, count: int) -> range | list[
         )
         return [int(value) for value in found.scalars()]
     highest = (await session.execute(select(func.max(table.c.id)))).scalar_one() or 0
+    # Nor after a deleted member's id: other members' rows keep it in their keys (`IdHighWater`).
+    highest = max(highest, await lifecycle.member_high_water(session))
     return range(highest + 1, highest + 1 + count)
 
 

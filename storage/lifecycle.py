@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, case, cast, delete, false, literal, or_, select, update
+from sqlalchemy import String, Table, bindparam, case, cast, delete, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from storage.dialect import upsert_insert
 from storage.health_models import HealthNewcomer
-from storage.models import REASON_LENGTH, Community, CommunityState, Contribution, ErasedMember, Member
+from storage.models import (
+    REASON_LENGTH,
+    Community,
+    CommunityState,
+    Contribution,
+    ErasedMember,
+    IdHighWater,
+    Member,
+)
 from storage.times import as_utc
 
 
@@ -27,7 +35,7 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 _MEMBER, _STATE, _LEDGER = _table(Member), _table(CommunityState), _table(Contribution)
-_ERASED = _table(ErasedMember)
+_ERASED, _HIGH_WATER = _table(ErasedMember), _table(IdHighWater)
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,34 @@ async def member_row(session: AsyncSession, member_id: int) -> dict[str, Any]:
 
 
 async def delete_member_row(session: AsyncSession, member_id: int) -> None:
-    """The member's own row, once every cog has deleted (or forgotten them in) what refers to it."""
+    """The member's own row, once every cog has deleted (or forgotten them in) what refers to it; its id is never
+    given again (`IdHighWater`)."""
+    await _keep_high_water(session, member_id)
     await session.execute(delete(_MEMBER).where(_MEMBER.c.id == member_id))
+
+
+async def _keep_high_water(session: AsyncSession, member_id: int | None) -> None:
+    """Raise the member ids' high-water mark to `member_id` (the highest of rows about to be deleted)."""
+    if member_id is None:
+        return
+    upsert = upsert_insert(session, _HIGH_WATER).values(name="member", highest=member_id)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["name"],
+            set_={
+                "highest": case(
+                    (upsert.excluded.highest > _HIGH_WATER.c.highest, upsert.excluded.highest),
+                    else_=_HIGH_WATER.c.highest,
+                )
+            },
+        )
+    )
+
+
+async def member_high_water(session: AsyncSession) -> int:
+    """The highest member id ever given whose row is gone (0: none)."""
+    found = await session.execute(select(_HIGH_WATER.c.highest).where(_HIGH_WATER.c.name == "member"))
+    return int(found.scalar() or 0)
 
 
 async def remember_erased(session: AsyncSession, member_id: int) -> None:
@@ -313,6 +347,8 @@ async def delete_community(session: AsyncSession, community_id: int) -> None:
     """Every row of one community, whatever cog wrote it: rows carrying `community_id`, rows hanging off
     those (a ritual's runs, a run's pairs) and finally the community. Walks the schema, so a table a cog
     adds later is covered without naming it here."""
+    highest = await session.execute(select(func.max(_MEMBER.c.id)).where(_MEMBER.c.community_id == community_id))
+    await _keep_high_water(session, highest.scalar())
     tables = SQLModel.metadata.sorted_tables
     owned: dict[str, Any] = {}  # table name -> a subquery of that table's ids in the community
     for table in tables:

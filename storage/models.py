@@ -77,6 +77,18 @@ class ErasedMember(SQLModel, table=True):
     digest: str = Field(max_length=64, primary_key=True)
 
 
+class IdHighWater(SQLModel, table=True):
+    """The highest id a table ever gave whose row is gone (`member`: a member deleted, or their community). SQLite
+    numbers after the highest id stored, so after a restart the next newcomer took a deleted member's id, and the
+    keys other members' rows keep with it (`welcomer:<id>`) counted that newcomer's awards as done already.
+    PostgreSQL's sequences never go back; only SQLite reads this (storage/identity.py `reserve_member_ids`)."""
+
+    __tablename__ = "id_high_water"
+
+    name: str = Field(max_length=32, primary_key=True)
+    highest: int = Field(sa_column=Column(BigInteger(), nullable=False))  # a PostgreSQL member id is a BIGINT
+
+
 # The longest reason kept (a command's own limit is lower; a deleted member's name made `@former member` may
 # lengthen one, see storage/lifecycle.py).
 REASON_LENGTH = 500

@@ -31,6 +31,9 @@ from storage import lifecycle
 EXPORT_FORMAT = 1
 # The free-text column of the ledger: other members' words, which may name anyone by mention.
 REASON = "reason"
+# Other free text of the member's own, which may name other members by mention as well: a ritual's prompt they
+# wrote, their intro's answers.
+WORDS = {("ritual", "prompt"), ("intro_answer", "value")}
 # Columns holding a ledger key, whose `:`-separated parts may be the ids of the members its row names
 # (`intro_welcome:<author>:<welcomer>`, `reaction:<channel>:<message>:<giver>`, `welcomer:<newcomer>`).
 KEYS = ("idempotency_key", "ledger_key")
@@ -38,6 +41,11 @@ KEYS = ("idempotency_key", "ledger_key")
 
 def pseudonym(key: str, member_id: int) -> str:
     return "member-" + hmac.new(key.encode(), str(member_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _words(table: str, column: str) -> bool:
+    """Whether a column holds people's words, where mentions of other members are replaced by pseudonyms."""
+    return column == REASON or (table, column) in WORDS
 
 
 class DataRights:
@@ -54,11 +62,12 @@ class DataRights:
             key = await lifecycle.pseudonym_key(session, member.community_id)
             own = await lifecycle.member_row(session, member.id)
         reasons = (
-            row[REASON]
+            value
             for tables in found.values()
-            for rows in tables.values()
+            for table, rows in tables.items()
             for row in rows
-            if isinstance(row.get(REASON), str)
+            for column, value in row.items()
+            if _words(table, column) and isinstance(value, str)
         )
         async with self.services.db.read() as session:
             said = await lifecycle.mentions_in(session, member.community_id, reasons, member.id)
@@ -72,8 +81,8 @@ class DataRights:
 
         def hide(table: str, row: dict[str, Any]) -> dict[str, Any]:
             """Other members' ids by their pseudonyms, in the row's keys too (a key beside a pseudonym would
-            give its id away); in reasons (people's words, which may name anyone), mentions of other members by
-            theirs too."""
+            give its id away); in reasons and their own words (a ritual's prompt, intro answers), which may name
+            anyone, mentions of other members by theirs too."""
             others = {
                 column: pseudonym(key, value)
                 for column, value in row.items()
@@ -86,7 +95,7 @@ class DataRights:
                 else ":".join(by_id.get(part, part) for part in value.split(":"))
                 if column in KEYS and isinstance(value, str)
                 else said.replace(value, named)
-                if column == REASON and isinstance(value, str) and said is not None
+                if _words(table, column) and isinstance(value, str) and said is not None
                 else value
                 for column, value in row.items()
             }

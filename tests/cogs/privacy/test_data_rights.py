@@ -240,3 +240,26 @@ async def test_a_privacy_choice_refused_reads_as_a_sentence(console: ConsoleDriv
     assert "[only @alice] `whatever` is not a choice for health; use in or out." in said
     assert "is not a boards" not in said and "is not a health" not in said
     assert "Saved" not in said
+
+
+async def test_an_export_names_others_by_pseudonym_in_the_members_own_words(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """A ritual's prompt and intro answers the member wrote named other members as typed (tester-f), where a
+    reason naming them gave their pseudonym."""
+    await console.run(
+        """
+        @bob: hello
+        @mod is admin
+        @mod: /onboarding channel intros #intros
+        @mod: /ritual create standup #general "daily at 09:00" prompt:"Ask @bob for the notes"
+        @mod: /intro
+        @mod submits name=Mo; location=Paris; about=I run things with @bob; interests=chess
+        @mod: /mydata export
+        """
+    )
+    text = newest_file(console)
+    bob = await pseudonym_of(hearth, "bob")
+    assert f"Ask @{bob} for the notes" in text
+    assert f"I run things with @{bob}" in text
+    assert "@bob" not in text

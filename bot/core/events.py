@@ -145,3 +145,19 @@ class Contributed(Event):
 
     member: MemberRef
     kind: str
+
+
+@dataclass(frozen=True)
+class PointsRecorded(Event):
+    """Points a cog recorded in a transaction of its own (a ritual's participation, an onboarding step, an
+    introduction, a welcome), published once it committed (`Services.points_recorded`): recognition checks the
+    member's level from it (the announcement, the level's roles), as it does for kudos and message activity.
+
+    `points`: what was recorded for the member now, in total (negative: taken back); `channel`: where it was
+    earned, when it was in one (the level-up is announced there unless `level_up_channel` says otherwise).
+    `event_id` is the first recorded row's idempotency key."""
+
+    community_id: int
+    member_id: int
+    points: int
+    channel: str | None = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.absence import Absences
 from bot.core.clock import Clock
-from bot.core.events import Event
+from bot.core.events import Event, PointsRecorded
 from bot.core.identity import Identity
 from bot.core.inbound import DM_FALLBACK_LEAD, notify_member
 from bot.core.ingest import LedgerBuffer
@@ -19,6 +19,7 @@ from bot.core.settings_store import SettingsStore
 from bot.core.standings import Standings
 from bot.core.streaks import Streaks
 from storage.engine import Database
+from storage.ledger import Award
 
 
 @dataclass
@@ -41,6 +42,22 @@ class Services:
     standings: Standings
     # Provided by the rituals cog at setup (NoStreaks until then): a member's ritual streak, for the rank card.
     streaks: Streaks
+
+    async def points_recorded(self, recorded: Sequence[Award]) -> None:
+        """After the transaction that recorded `recorded` (`storage.ledger.record`'s return) committed: one
+        PointsRecorded per member given or taken points, so that recognition checks their level."""
+        by_member: dict[int, list[Award]] = {}
+        for each in recorded:
+            if each.points:
+                by_member.setdefault(each.member_id, []).append(each)
+        for member_id, awards in by_member.items():
+            channel = next((each.channel for each in reversed(awards) if each.channel), None)
+            points = sum(each.points for each in awards)
+            if points:
+                first = awards[0]
+                await self.publish(
+                    PointsRecorded(first.idempotency_key, first.community_id, member_id, points, channel)
+                )
 
     async def notify_member(
         self,

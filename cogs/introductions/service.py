@@ -190,6 +190,7 @@ class IntroductionService:
         async with self.services.db.write() as session:
             await introductions.save_intro(session, member.community_id, member.id, post, now, answers, tags)
             recorded = await ledger.record(session, [first])
+        await self.services.points_recorded(recorded)  # their level, now committed
         return SavedIntro(first=bool(recorded))
 
     async def welcome_reply(self, member: Member, thread_id: str, settings: CommunitySettings, now: datetime) -> bool:
@@ -217,7 +218,9 @@ class IntroductionService:
                 actor_id=found.member_id,
                 channel=thread_id,
             )
-            return bool(await ledger.record(session, [welcome]))
+            recorded = await ledger.record(session, [welcome])
+        await self.services.points_recorded(recorded)
+        return bool(recorded)
 
     async def matches(self, member: Member) -> list[Match]:
         async with self.services.db.read() as session:

@@ -257,8 +257,10 @@ class OnboardingService:
             if not recorded:
                 return StepOutcome(recorded=False)
             still = [s for s in progress.steps if s.required and s.done_at is None and s.step != step]
-            if still or not await self._complete(session, progress.journey, settings, now):
-                return StepOutcome(recorded=True)
+            completed = None if still else await self._complete(session, progress.journey, settings, now)
+        await self.services.points_recorded([*recorded, *(completed or [])])  # their levels, now committed
+        if completed is None:
+            return StepOutcome(recorded=True)
         return StepOutcome(recorded=True, completed=True, welcomer_id=progress.journey.welcomer_id)
 
     async def finish_if_nothing_left(self, progress: Progress, settings: CommunitySettings, now: datetime) -> bool:
@@ -268,31 +270,36 @@ class OnboardingService:
         if progress.journey.completed_at is not None or progress.current is not None:
             return False
         async with self.services.db.write() as session:
-            return await self._complete(session, progress.journey, settings, now)
+            completed = await self._complete(session, progress.journey, settings, now)
+        if completed is None:
+            return False
+        await self.services.points_recorded(completed)
+        return True
 
     async def _complete(
         self, session: AsyncSession, journey: Journey, settings: CommunitySettings, now: datetime
-    ) -> bool:
-        """Claim the completion and give the welcomer their points; False when it was claimed before."""
+    ) -> list[Award] | None:
+        """Claim the completion and give the welcomer their points: the awards recorded (none without a
+        welcomer), or None when it was claimed before."""
         if not await onboarding.mark_complete(session, journey.member_id, now):
-            return False
-        if journey.welcomer_id is not None:
-            await ledger.record(
-                session,
-                [
-                    award(
-                        settings,
-                        journey.community_id,
-                        journey.welcomer_id,
-                        Kind.WELCOMER_COMPLETED,
-                        settings.of(OnboardingSettings).welcomer_points,
-                        f"welcomer:{journey.member_id}",
-                        now,
-                        actor_id=journey.member_id,
-                    )
-                ],
-            )
-        return True
+            return None
+        if journey.welcomer_id is None:
+            return []
+        return await ledger.record(
+            session,
+            [
+                award(
+                    settings,
+                    journey.community_id,
+                    journey.welcomer_id,
+                    Kind.WELCOMER_COMPLETED,
+                    settings.of(OnboardingSettings).welcomer_points,
+                    f"welcomer:{journey.member_id}",
+                    now,
+                    actor_id=journey.member_id,
+                )
+            ],
+        )
 
     async def choices(self, member_id: int) -> list[str]:
         async with self.services.db.read() as session:

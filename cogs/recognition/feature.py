@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.core.arguments import typed_option
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import MessageDeleted, MessagePosted, PointsRecorded, ReactionAdded, ReactionRemoved
 from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
@@ -80,8 +80,10 @@ class RecognitionFeature:
         registry.home(self.boards.home)
         # Other cogs (a ritual's spotlight) read leaders through this port, not the ledger's tables.
         self.services.standings = self.recognition
-        # Levels reached by message activity are announced once its batch is written (cogs/recognition/levelups.py).
+        # Levels reached by message activity are announced once its batch is written (cogs/recognition/levelups.py),
+        # and those reached by other cogs' points once they say so.
         self.services.activity.on_written(self.levelups.batch_written)
+        registry.on(PointsRecorded, self.levelups.points_recorded)
 
     @command(
         "kudos",

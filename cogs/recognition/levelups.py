@@ -21,6 +21,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.events import PointsRecorded
 from bot.core.ingest import FollowUp
 from bot.core.messenger import PlatformError, attached_capabilities
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
@@ -119,6 +120,24 @@ class LevelUps:
             return None
 
         return partial(self._batch_levels, changes)
+
+    async def points_recorded(self, event: PointsRecorded) -> None:
+        """Points another cog recorded (a ritual's, an onboarding step's, an intro's): the member's level checked
+        against their total now, as for kudos (until 2026-12-01 such points reached levels silently, without the
+        level's roles)."""
+        settings = await self.services.settings.get(event.community_id)
+        own = settings.of(RecognitionSettings)
+        if own.level_up_announce == "off" and not own.level_roles:
+            return
+        async with self.services.db.read() as session:
+            after = (await recognition.all_time_points(session, [(event.community_id, event.member_id)])).get(
+                event.member_id, 0
+            )
+        if same_level(after - event.points, after, own.level_curve, own.level_step):
+            return
+        found = await self.services.identity.members_by_id([event.member_id])
+        if event.member_id in found:
+            await self.points_changed(found[event.member_id], after - event.points, after, settings, event.channel)
 
     async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
         try:

@@ -31,6 +31,7 @@ from cogs.rituals.settings import RitualSettings
 from storage import ledger
 from storage import rituals as store
 from storage.kinds import Kind
+from storage.ledger import Award
 from storage.rituals import OpenRun, RitualRow
 
 log = logging.getLogger(__name__)
@@ -374,7 +375,8 @@ class RitualRunner:
                             channel=ritual.channel,
                         )
                     )
-            await ledger.record(session, awards)
+            given = await ledger.record(session, awards)
+        await self.services.points_recorded(given)  # their levels, now committed
         self._counted.setdefault(run_id, set()).update(member_ids)
         if recorded:
             await self._milestones(ritual, run_id, recorded)
@@ -385,6 +387,7 @@ class RitualRunner:
         credits them, and what an earlier yes gave them is taken back by a new ledger row of the opposite
         points (never an edit). Returns the points taken back (0: none)."""
         settings = await self.services.settings.get(ritual.community_id)
+        undone: list[Award] = []
         async with self.services.db.write() as session:
             await store.decline(session, run_id, member_id)
             taken_back = await store.withdraw(session, run_id, member_id)
@@ -404,7 +407,8 @@ class RitualRunner:
                     reason=ritual.name,
                     channel=ritual.channel,
                 )
-                await ledger.record(session, [undo])
+                undone = await ledger.record(session, [undo])
+        await self.services.points_recorded(undone)  # a level the yes reached may be left again
         self._counted.get(run_id, set()).discard(member_id)
         return given[0].points if taken_back and given else 0
 

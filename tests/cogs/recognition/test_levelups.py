@@ -396,3 +396,41 @@ async def test_a_member_hidden_from_boards_hears_of_their_level_privately(consol
     assert "reached level 2" not in said  # with their DMs closed nobody is told, not the channel
     said = await console.run("@zed: /privacy boards:show\n@carol: /kudos @zed thanks once more")
     assert "[#general] ⬆️ @zed reached level 3!" in said
+
+
+async def test_a_level_reached_by_a_rituals_points_is_announced_and_rewarded(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 only kudos, adjustments, voids and message activity were checked: 100 points from a ritual
+    reached level 1 in silence, without its role, and later points within the level did not catch up (a tester's
+    finding)."""
+    said = await console.run(
+        """
+        @you is admin
+        @you: /levels role 1 &regular
+        @you: /ritual create big #x "daily at 09:00" prompt:"Say hi" points:100
+        wait 1d
+        @zoe in #x: good morning from zoe
+        """
+    )
+    assert "[#x] ⬆️ @zoe reached level 1!" in said
+    assert "[roles] @zoe now has the role &regular" in said
+
+
+async def test_a_level_reached_by_onboarding_and_an_intro_gives_its_role(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @mod is admin
+        @mod: /config set level_curve linear
+        @mod: /config set level_step 30
+        @mod: /levels role 1 &regular
+        @mod: /onboarding channel intros #intros
+        @mod: /onboarding step hello off
+        @mod: /onboarding step interests off
+        @newbie joins
+        @newbie clicks "I agree to the rules"
+        @newbie: /intro
+        @newbie submits name=New; location=Here; about=hi; interests=chess
+        @newbie: /rank
+        """
+    )
+    assert "Level: 1" in said
+    assert "[roles] @newbie now has the role &regular" in said

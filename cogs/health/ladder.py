@@ -120,9 +120,11 @@ class Ladder:
         then_ev = await self.evidence(ctx.community.id, before_start, before_end, zone)
         start, end = _start(last_start, zone), _start(last_end + timedelta(days=1), zone)
         present = [i for i, m in people.items() if m.joined_at < end]
-        # Who joined during the month had no level the month before: they are new, not moved up.
-        joined = [i for i in present if people[i].joined_at >= start]
-        compared = [i for i in present if people[i].joined_at < start]
+        # Who joined during the month had no level the month before: they are new, not moved up. As in /health's
+        # "joined", only a join Hearth knows of: one first seen speaking may have been there long before.
+        new = {i for i in present if people[i].join_known and people[i].joined_at >= start}
+        joined = [i for i in present if i in new]
+        compared = [i for i in present if i not in new]
         levels = {i: level(now_ev[i]) if i in now_ev else "explorer" for i in present}
         earlier = {i: level(then_ev[i]) if i in then_ev else "explorer" for i in compared}
         counts = {name: sum(1 for v in levels.values() if v == name) for name in LEVELS}

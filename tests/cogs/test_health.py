@@ -591,3 +591,23 @@ async def test_ladder_show_names_twenty_members_a_line_and_counts_the_rest(conso
     line = next(line for line in said.splitlines() if "Joined in April:" in line)
     assert line.count("(explorer)") == 20
     assert line.endswith("@m19 (explorer) and 2 more")
+
+
+async def test_ladder_show_lists_as_joined_only_members_whose_join_hearth_saw(console: ConsoleDriver) -> None:
+    """A member Hearth first saw speaking in April may have been there for years: /health counts no join for them,
+    and until 2026-12-01 /ladder show listed them as joined in April all the same (a tester's finding)."""
+    said = await console.run(
+        """
+        @mod is admin
+        wait 28d
+        @lurker: first words
+        wait 1d
+        @lurker: more words
+        @newbie joins
+        @newbie: hello
+        wait 30d
+        @mod: /ladder show
+        """
+    )
+    assert "Joined in April: @newbie (explorer)" in said
+    assert "Moved up: @lurker (participant)" in said

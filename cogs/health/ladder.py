@@ -185,18 +185,33 @@ class Ladder:
             f"active on ≥ {plural(tuned.ladder_days, 'day')} of the last {CANDIDATE_WEEKS} weeks and thanked by ≥ "
             f"{plural(tuned.ladder_thanks, 'member')}, a member for 4 weeks or more"
         )
-        if not picked:
-            return Reply.private(f"No candidates{f' for {role}' if role else ''} yet ({rule}).")
         async with self.services.db.read() as session:
             volunteered = await q.volunteers(session, ctx.community.id)
-        refs = await self.services.identity.members_by_id([e.member_id for e in picked[:15]])
-        lines = [f"**Candidates{f' for {role}' if role else ''}** ({rule}):"]
+        people = await self._people(ctx.community.id)
+        # Volunteers the rules do not pick (yet) are named too: `/ladder volunteer` promises that moderators see it.
+        chosen = {e.member_id for e in picked}
+        others = sorted(
+            (member_id, sorted(roles))
+            for member_id, roles in volunteered.items()
+            if member_id not in chosen and member_id in people and (role is None or role in roles)
+        )
+        refs = await self.services.identity.members_by_id([e.member_id for e in picked[:15]] + [m for m, _ in others])
+        if picked:
+            lines = [f"**Candidates{f' for {role}' if role else ''}** ({rule}):"]
+        else:
+            lines = [f"No candidates{f' for {role}' if role else ''} yet ({rule})."]
         for e in picked[:15]:
             if e.member_id in refs:
                 offered = volunteered.get(e.member_id)
                 note = f" · volunteered: {', '.join(sorted(offered))}" if offered else ""
                 lines.append(f"• {mention(refs[e.member_id])} — {e.text()}{note}")
-        lines.append("Invite one with `/ladder invite member role`.")
+        offers = [f"{mention(refs[m])} ({', '.join(roles)})" for m, roles in others if m in refs]
+        if offers:
+            lines.append(f"Volunteered, not picked by the rules: {', '.join(offers[:15])}")
+            if len(offers) > 15:
+                lines[-1] += f" and {number(len(offers) - 15)} more"
+        if picked or offers:
+            lines.append("Invite one with `/ladder invite member role`.")
         return Reply.private("\n".join(lines))
 
     def _role(self, ctx: Context, role: str) -> str:

@@ -358,6 +358,12 @@ async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(
     assert "@newbie" not in said
     said = await console.run("@mod: /ladder candidates welcomer")
     assert "No candidates for welcomer yet" in said
+    # A volunteer the rules do not pick is named all the same (`/ladder volunteer` says moderators will see it;
+    # until 2026-12-01 only candidates showed whether they had volunteered).
+    said = await console.run("@newbie: /ladder volunteer welcomer\n@mod: /ladder candidates welcomer")
+    assert "No candidates for welcomer yet" in said
+    assert "Volunteered, not picked by the rules: @newbie (welcomer)" in said
+    assert "@newbie" not in await console.run("@mod: /ladder candidates host")
     said = await console.run("@mod: /ladder candidates wizard")
     assert "is not one of this community's roles" in said
 

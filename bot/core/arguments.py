@@ -157,10 +157,10 @@ def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
 
 
 def _number(raw: str, option: Option) -> str | None:
-    """A whole number as typed (`12`, `-3`), or as Hearth shows an id (`#12`, `kudos #12`: the kudos footer's,
-    the word being the option's first, `kudos` of `kudos_id`)."""
+    """A whole number as typed (`12`, `-3`, `+5`: until 2026-12-01 a leading `+` was refused), or as Hearth shows an
+    id (`#12`, `kudos #12`: the kudos footer's, the word being the option's first, `kudos` of `kudos_id`)."""
     word = re.escape(option.name.split("_")[0])
-    match = re.fullmatch(rf"-?\d+|(?:{word}\s+)?#(\d+)", raw.strip(), re.IGNORECASE)
+    match = re.fullmatch(rf"[-+]?\d+|(?:{word}\s+)?#(\d+)", raw.strip(), re.IGNORECASE)
     return None if match is None else match.group(1) or match.group(0)
 
 

@@ -354,7 +354,7 @@ class Hearth:
             try:
                 number = int(raw)
             except (TypeError, ValueError):
-                if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+                if isinstance(raw, str) and re.fullmatch(r"[-+]?\d+", raw.strip()):
                     # Digits past the 4,300 int() reads: a number far out of range, not one to echo back.
                     number = lowest - 1 if raw.strip().startswith("-") else highest + 1
                 else:

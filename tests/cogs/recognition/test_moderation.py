@@ -160,3 +160,18 @@ async def test_an_admin_unlocks_an_admin_locked_before_admins_were_protected(con
     assert "Sorry, @boss is an admin: moderators can unlock only members' kudos giving." in said
     assert "boss can give kudos again." in said
     assert "@al received kudos from @boss" in said
+
+
+async def test_an_amount_written_with_a_plus_sign_is_read(console: ConsoleDriver) -> None:
+    """`+5` was refused ("`+5` is not a whole number for amount"), as people write a gain (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /points adjust @bob +5 welcome gift
+        @admin: /points adjust @bob amount:+2 "and more"
+        @bob: /rank
+        """
+    )
+    assert "+5 points for bob (welcome gift)" in said
+    assert "+2 points for bob (and more)" in said
+    assert "Points: 7" in said

@@ -29,6 +29,7 @@ MUTED = (170, 175, 180)
 TRACK = (70, 75, 80)
 LEFT, RIGHT = 220, 770  # the text column, right of the initials' disc
 GAP = 24  # pixels kept between a left-hand text and the figure right of it on the same line
+_SEPARATOR = "  ·  "  # between the categories' figures
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,20 @@ def fitted(
     return text[:low].rstrip() + "…"
 
 
+def category_lines(
+    draw: ImageDraw.ImageDraw, parts: list[str], font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float
+) -> list[str]:
+    """`parts` (`kudos 120`, ...) joined by `·` into at most two lines of at most `width` pixels, broken between
+    parts: a member with points in every category has six, which ran off the card's edge on one line (`other` and
+    `introductions` unseen). What still does not fit the second line is cut with "…" (`fitted`)."""
+    lines: list[list[str]] = [[]]
+    for part in parts:
+        if lines[-1] and draw.textlength(_SEPARATOR.join([*lines[-1], part]), font=font) > width and len(lines) < 2:
+            lines.append([])
+        lines[-1].append(part)
+    return [fitted(draw, _SEPARATOR.join(line), font, width) for line in lines if line]
+
+
 def render_rank_card(data: RankCardData) -> bytes:
     """The card as PNG bytes (CPU-bound: call `render_rank_card_async` from async code)."""
     # Pillow loads with the first card, in the worker: 3 MiB that a process showing no card never holds.
@@ -124,7 +139,10 @@ def render_rank_card(data: RankCardData) -> bytes:
     )
     draw.text((LEFT, 162), points(data.points), font=_font(18), fill=MUTED)
     parts = [f"{label} {number(amount)}" for label, amount in data.categories]
-    draw.text((LEFT, 205), "  ·  ".join(parts), font=_font(18), fill=TEXT)
+    lines = category_lines(draw, parts, _font(18), RIGHT - LEFT)
+    # One line where it always was; two share the room below the progress figures (the card is 260 high).
+    for top, line in zip((205,) if len(lines) == 1 else (194, 222), lines, strict=False):
+        draw.text((LEFT, top), line, font=_font(18), fill=TEXT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()

@@ -79,3 +79,24 @@ def test_the_card_font_draws_letters_beyond_ascii(letter: str) -> None:
     missing = _glyph("\U0010fffd")  # a private-use code point no font draws: the font's "missing" box
     assert _glyph(letter) != missing
     assert _glyph(letter) != _glyph("a")
+
+
+def test_every_category_of_a_member_with_points_in_all_of_them_is_on_the_card() -> None:
+    """Six categories on one line ran off the card's right edge: `introductions` and `other` were not seen."""
+    categories = (
+        ("kudos", 523_450),
+        ("activity", 412_345),
+        ("rituals", 12_345),
+        ("welcomes", 3_450),
+        ("introductions", 20),
+        ("other", 1_500),
+    )
+    card = replace(CARD, name="ann", categories=categories)
+    drawn = _drawn(card)
+    # The last figure is drawn: another value for it draws another card.
+    assert ImageChops.difference(
+        drawn, _drawn(replace(card, categories=(*categories[:-1], ("other", 9_999))))
+    ).getbbox()
+    # ... and nothing below the progress bar runs past the card's right margin.
+    _, right = _columns(_ink(drawn), 186, HEIGHT)
+    assert right <= WIDTH - 24

@@ -31,6 +31,15 @@ PAGE_SIZE = 10
 AROUND = 3  # members shown above and below the one asking, in the "around me" view
 SWITCHED_OFF = "Leaderboards are switched off in this community (public_leaderboards is off)."
 EMPTY = "No points yet. Say hello, or thank someone with /kudos!"
+# An empty category board says what puts someone on it (until 2026-12-01 every board suggested hello and kudos,
+# which reach no rituals, welcomes or introductions board).
+EMPTY_IN = {
+    "kudos": "No kudos yet. Thank someone with /kudos!",
+    "activity": "No points yet. Say hello!",
+    "rituals": "No points yet: take part in a ritual when it next runs.",
+    "welcomes": "No points yet: welcome a newcomer in their intro thread.",
+    "intro": "No points yet: introduce yourself with /intro.",
+}
 # A closed season's board never changes again: saying hello would add nothing to it. Nobody on it need not mean
 # nobody scored: those who did may be hidden from boards, or gone.
 EMPTY_CLOSED = "Nobody is on this season's board."
@@ -105,6 +114,7 @@ class _Board:
     bucket: str = ""
     running: int | None = None
     closed: bool = False  # a closed season's board: written once, never to change
+    empty: str = EMPTY  # what it says with nobody on it
 
 
 class Boards:
@@ -180,7 +190,8 @@ class Boards:
             title += f" · #{tag}" if tag else f" · {CATEGORY_TITLES[category]}"
         of = tag_category(tag) if tag else None if category == "all" else category
         bucket = ledger.period_bucket(view.period, ctx.now, ctx.settings.timezone, of)
-        return _Board(replace(view, category=category), title, bucket)
+        empty = f"No kudos tagged #{tag} yet." if tag else EMPTY_IN.get(category, EMPTY)
+        return _Board(replace(view, category=category), title, bucket, empty=empty)
 
     async def _running(self, ctx: Context, season_id: int, limit: int) -> list[BoardRow]:
         """The first `limit` rows of a running season's board (its ranks need only the rows before them)."""
@@ -209,7 +220,7 @@ class Boards:
                 )
             footer = f"Page {page} of {pages} · {number(ranked)} {'member' if ranked == 1 else 'members'} with points"
         if not rows:
-            return Reply(card=Card(title=board.title, description=EMPTY_CLOSED if board.closed else EMPTY))
+            return Reply(card=Card(title=board.title, description=EMPTY_CLOSED if board.closed else board.empty))
         lines = await self._lines(ctx, rows, own)
         if page == 1 and not more:  # everyone is on it: nothing to page through, nobody to look for
             return Reply(card=Card(title=board.title, description="\n".join(lines), color=0x5865F2))

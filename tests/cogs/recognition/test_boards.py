@@ -55,7 +55,8 @@ async def test_periods_and_categories_follow_the_community_zone_across_month_and
     assert board(said, "this year") == ["🥇 bob — 11 points", "🥈 dana — 10 points", "🥉 alice — 1 point"]
     assert board(said, "this quarter · kudos") == ["🥇 dana — 10 points"]
     assert board(said, "this week · activity") == ["🥇 alice — 1 point", "🥇 bob — 1 point"]
-    assert board(said, "all time · rituals") == ["No points yet. Say hello, or thank someone with /kudos!"]
+    # An empty category board says what would put someone on it (until 2026-12-01: hello and kudos, for every one).
+    assert board(said, "all time · rituals") == ["No points yet: take part in a ritual when it next runs."]
 
 
 async def hide(hearth: Hearth, name: str) -> None:

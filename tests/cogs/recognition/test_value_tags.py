@@ -285,3 +285,8 @@ async def test_tags_of_scripts_written_with_vowel_signs_and_a_dotted_capital_i(c
     assert board(said, "this week · #सहायता") == ["🥇 bob — 10 points"]
     assert board(said, "this week · #ขอบคุณ") == ["🥇 bob — 10 points"]
     assert board(said, "this week · #iyilik") == ["🥇 bob — 10 points"]
+
+
+async def test_an_empty_tag_board_says_nobody_was_thanked_for_it_yet(console: ConsoleDriver) -> None:
+    said = await console.run("@admin is admin\n@admin: /recognition tags add helpful\n@erin: /leaderboard all helpful")
+    assert board(said, "all time · #helpful") == ["No kudos tagged #helpful yet."]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
@@ -163,26 +163,66 @@ async def announce_level(session: AsyncSession, member_id: int, level: int) -> b
     return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
-async def last_kudos_between(
-    session: AsyncSession, community_id: int, giver_id: int, receiver_id: int, since: datetime
-) -> datetime | None:
-    """When the giver last thanked the receiver, if after `since` (the giver's kudos_given rows: an index range)."""
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = (
-        await session.execute(
-            select(ledger.c.created_at)
-            .where(
-                ledger.c.community_id == community_id,
-                ledger.c.member_id == giver_id,
-                ledger.c.kind == "kudos_given",
-                ledger.c.created_at > since,
-                ledger.c.actor_id == receiver_id,
-            )
-            .order_by(ledger.c.created_at.desc())
-            .limit(1)
+def _taken_back(ledger: Table, undone: Sequence[str]) -> Any:
+    """A `kudos_given` row the giver's kudos was taken back from for one of `undone` (the void of the giver's count,
+    `void:<key>`, found by the unique (community, key) index)."""
+    void = ledger.alias("void")
+    return (
+        select(void.c.id)
+        .where(
+            void.c.community_id == ledger.c.community_id,
+            void.c.idempotency_key == literal("void:") + ledger.c.idempotency_key,
+            void.c.reason.in_(undone),
         )
-    ).first()
+        .exists()
+    )
+
+
+async def last_kudos_between(
+    session: AsyncSession,
+    community_id: int,
+    giver_id: int,
+    receiver_id: int,
+    since: datetime,
+    undone: Sequence[str] = (),
+) -> datetime | None:
+    """When the giver last thanked the receiver, if after `since` (the giver's kudos_given rows: an index range);
+    kudos taken back for one of `undone` (void reasons: `reaction removed`) do not count."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    query = (
+        select(ledger.c.created_at)
+        .where(
+            ledger.c.community_id == community_id,
+            ledger.c.member_id == giver_id,
+            ledger.c.kind == "kudos_given",
+            ledger.c.created_at > since,
+            ledger.c.actor_id == receiver_id,
+        )
+        .order_by(ledger.c.created_at.desc())
+        .limit(1)
+    )
+    if undone:
+        query = query.where(~_taken_back(ledger, undone))
+    found = (await session.execute(query)).first()
     return _aware(found[0]) if found else None
+
+
+async def kudos_taken_back_since(
+    session: AsyncSession, community_id: int, giver_id: int, since: datetime, undone: Sequence[str]
+) -> int:
+    """How many of the giver's kudos since `since` were taken back for one of `undone` (their `kudos_given_void`
+    rows, dated as the kudos: an index range of the giver's)."""
+    ledger = Contribution.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(func.count()).where(
+            ledger.c.community_id == community_id,
+            ledger.c.member_id == giver_id,
+            ledger.c.kind == "kudos_given_void",
+            ledger.c.created_at >= since,
+            ledger.c.reason.in_(undone),
+        )
+    )
+    return int(found.scalar_one())
 
 
 async def row_id(session: AsyncSession, community_id: int, idempotency_key: str) -> int | None:

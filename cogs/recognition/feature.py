@@ -23,7 +23,7 @@ from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
-from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, RecognitionService
+from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
     EMOJI_NAMES,
     MAX_TAGS,
@@ -46,7 +46,6 @@ TAG_ACTIONS = ("list", "add", "remove")
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
-_AUTOMATIC = ("reaction removed", "message deleted")
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
 _SLACK_TONE = re.compile("skin-tone-([2-6])")
@@ -346,7 +345,7 @@ class RecognitionFeature:
             + (f" {row.points:+,d}" if row.points else "")
             + (
                 " (automatic)"
-                if row.kind in ("kudos_void", "message_void") and row.reason in _AUTOMATIC
+                if row.kind in ("kudos_void", "message_void") and row.reason in UNDONE
                 else " by import"  # `hearth points import` rows have no actor (cogs/recognition/importer.py)
                 if row.kind == "adjustment" and row.actor_id is None
                 else f" by {name(row.actor_id)}"

@@ -52,6 +52,13 @@ def _until(delta: timedelta) -> str:
 _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOID}
 
 
+# Why kudos were taken back without a moderator: the giver's reaction removed within `reaction_grace`, or the message
+# thanked deleted. Such kudos use up none of the giver's daily allowance and start no pair cooldown (until
+# 2026-12-01 they did: an unreact within seconds cost a kudos); a moderator's void still counts against both.
+REACTION_REMOVED, MESSAGE_DELETED = "reaction removed", "message deleted"
+UNDONE = (REACTION_REMOVED, MESSAGE_DELETED)
+
+
 def _voids(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> list[Award]:
     """The rows taking `row` back: its points (counted in the periods `row` counted in: its time), and for kudos
     the giver's `kudos_given` count too. Their keys make it happen once, however often the removal or deletion
@@ -163,9 +170,9 @@ class RecognitionService:
             receivers = [self.services.identity.settled(receiver) for receiver in receivers]
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
-            used = await ledger.count_since(
-                session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, settings.day_start(now)
-            )
+            since = settings.day_start(now)
+            used = await ledger.count_since(session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, since)
+            used -= await recognition.kudos_taken_back_since(session, giver.community_id, giver.id, since, UNDONE)
             for receiver in receivers:
                 await self._check_limits(session, giver, receiver, own, now, limit - used)
             if used + len(receivers) > limit:
@@ -345,7 +352,7 @@ class RecognitionService:
                 )
         if own.kudos_pair_cooldown:
             last = await recognition.last_kudos_between(
-                session, giver.community_id, giver.id, receiver.id, now - own.kudos_pair_cooldown
+                session, giver.community_id, giver.id, receiver.id, now - own.kudos_pair_cooldown, UNDONE
             )
             if last is not None:
                 again = _until(last + own.kudos_pair_cooldown - now)
@@ -378,7 +385,7 @@ class RecognitionService:
             found = await ledger.rows_by_keys(session, giver.community_id, [key])
             if not found or now - found[0].created_at > grace:
                 return []
-            return await ledger.record(session, _voids(giver.community_id, found[0], settings, "reaction removed"))
+            return await ledger.record(session, _voids(giver.community_id, found[0], settings, REACTION_REMOVED))
 
     async def message_deleted(
         self, community_id: int, channel: str, message_id: str, settings: CommunitySettings
@@ -390,7 +397,7 @@ class RecognitionService:
             keys = await recognition.reaction_keys(session, community_id, channel, message_id)
             found = await ledger.rows_by_keys(session, community_id, [*keys, f"message:{channel}:{message_id}"])
             voids = [
-                void for row in found if row.points for void in _voids(community_id, row, settings, "message deleted")
+                void for row in found if row.points for void in _voids(community_id, row, settings, MESSAGE_DELETED)
             ]
             return await ledger.record(session, voids)
 

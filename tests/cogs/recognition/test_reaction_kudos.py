@@ -304,3 +304,37 @@ def test_a_kudos_emoji_stored_by_an_older_version_stays_readable() -> None:
     catalog.add(RecognitionSettings)
     stored = catalog.decode({"kudos_emoji": "thanks", "kudos_points": "7"})
     assert (stored.value("kudos_emoji"), stored.value("kudos_points")) == ("thanks", 7)
+
+
+async def test_a_reaction_taken_back_within_the_grace_costs_no_allowance_and_starts_no_cooldown(
+    console: ConsoleDriver,
+) -> None:
+    """Until 2026-12-01 an unreact within seconds still used one of the day's kudos and started the pair cooldown:
+    alice's /kudos to bob was refused "You thanked bob less than 1 day ago" (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_pair_cooldown 1d
+        @admin: /config set kudos_daily_limit 1
+        @bob: here is how to fix the build
+        @alice reacts 🙌 to @bob
+        @alice removes 🙌 from @bob
+        @alice: /kudos @bob thanks for the fix
+        """
+    )
+    assert "less than 1 day ago" not in said and "You've given" not in said
+    assert "@bob received kudos from @alice" in said
+
+
+async def test_kudos_a_moderator_voided_still_count_against_the_allowance(console: ConsoleDriver) -> None:
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_daily_limit 1
+        @alice: /kudos @bob thanks
+        @admin: /recognition void 1 kudos for a friend
+        @alice: /kudos @carol thanks
+        """
+    )
+    assert "Kudos #1 to bob are void (kudos for a friend)." in said
+    assert "You've given your only kudos for today." in said

@@ -74,6 +74,11 @@ class Messenger(Protocol):
         reach, PlatformError for any other refusal."""
         ...
 
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        """Take back a message Hearth posted (one it could not go on to record, so that what the member is told,
+        "nothing was changed", holds). A message already gone is no error; raises PlatformError for a refusal."""
+        ...
+
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         """A thread under a message (Discord thread, Slack replies); returns the thread's ref."""
         ...

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
 from bot.core.events import Contributed, MessagePosted
@@ -35,6 +38,8 @@ from cogs.introductions.service import (
 from cogs.introductions.settings import IntroductionSettings
 from storage.introductions import FieldRow
 from storage.kinds import Kind
+
+log = logging.getLogger(__name__)
 
 # The onboarding cog owns /onboarding (and its description); the intro form's questions are verbs of it.
 ONBOARDING = Group("onboarding")
@@ -117,7 +122,15 @@ class IntroductionsFeature:
             except PlatformError as error:
                 raise UserError(f"I couldn't post your introduction: {error.reason}") from None
             post = (channel.external_id, message_id, thread.thread_id)
-        saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
+            try:
+                saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
+            except BaseException:
+                # Not recorded (the database locked or out of reach, a stop): the member is told nothing was
+                # changed, and trying again would post a second card beside this one, whose thread earns nothing.
+                await asyncio.shield(self._take_back(channel, message_id))
+                raise
+        else:
+            saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
         if existing and post[1] != existing.message_id:
             return Reply.private(
                 f"Your introduction is posted again in {channel_mention(channel)}: I could no longer edit the "
@@ -131,6 +144,13 @@ class IntroductionsFeature:
                 "Members can say hi in its thread."
             )
         return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")
+
+    async def _take_back(self, channel: ChannelRef, message_id: str) -> None:
+        """Delete a card posted but not recorded; a platform refusing is logged (the card then stays)."""
+        try:
+            await self.services.messenger.delete(channel, message_id)
+        except PlatformError as error:
+            log.warning("an introduction card not recorded stays in %s: %s", channel.external_id, error.reason)
 
     def _card(
         self, member: MemberRef | Member, fields: list[FieldRow], answers: dict[str, str], community: str

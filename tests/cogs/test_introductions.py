@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import sqlite3
+from typing import Any
 
-from cogs.introductions.service import normalise_tag, tags_of
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from cogs.introductions.service import IntroductionService, normalise_tag, tags_of
 from tests.conftest import ConsoleDriver
 
 SETUP = "@mod is moderator\n@mod: /onboarding channel intros #intros\n"
@@ -265,3 +269,24 @@ async def test_anonymising_a_departed_member_takes_down_their_intro_card(console
     said = await console.run("wait 31d")
     assert "[edited in #intros] This introduction was removed: its author's data was deleted." in said
     assert 'renamed "Introduction removed"' in said
+
+
+async def test_an_intro_that_could_not_be_recorded_takes_its_card_back(
+    console: ConsoleDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posted but not recorded (the database locked by another program): the member is told nothing was changed,
+    and it is so. Until 2026-12-01 the card stayed, and trying again posted a second one."""
+    save = IntroductionService.save
+
+    async def locked_once(self: IntroductionService, *args: Any) -> Any:
+        monkeypatch.setattr(IntroductionService, "save", save)
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(IntroductionService, "save", locked_once)
+    said = await console.run(SETUP + _intro("alice", "chess"))
+    assert "nothing was changed" in said
+    assert "message" in said and "deleted" in said
+    said = await console.run(_intro("alice", "chess"))
+    assert "Your introduction is posted in #intros" in said
+    cards = [posted for posted in console.platform.state.messages if posted.reply and posted.reply.card]
+    assert [posted.channel for posted in cards] == ["intros"]  # the second one only

@@ -22,6 +22,7 @@ import aiohttp
 
 from bot.core.ingest import BOUND_BATCHES
 from tests.platforms.slack_fakes import (
+    APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
     MockSlackApi,
@@ -46,15 +47,18 @@ class Served:
 
 
 @asynccontextmanager
-async def hearth_run(api: MockSlackApi, database: Path | str, batch: int = BATCH) -> AsyncIterator[Served]:
-    """`hearth run` on Slack HTTP mode against `api`, on a SQLite file or a database URL."""
+async def hearth_run(
+    api: MockSlackApi, database: Path | str, batch: int = BATCH, socket_mode: bool = False
+) -> AsyncIterator[Served]:
+    """`hearth run` on Slack HTTP mode against `api`, on a SQLite file or a database URL; with `socket_mode`, in
+    Socket Mode on `api`'s websocket (`Served.url` is then empty)."""
     url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api.api_url,
-        "SLACK_APP_TOKEN": "",
+        "SLACK_APP_TOKEN": APP_TOKEN if socket_mode else "",
         "HEARTH_HTTP_PORT": "0",
         "DATABASE_URL": url,
         "HEARTH_ACTIVITY_BATCH_SIZE": str(batch),
@@ -73,6 +77,8 @@ async def hearth_run(api: MockSlackApi, database: Path | str, batch: int = BATCH
             served.log.append(line)
             if found := re.search(r"HTTP on port (\d+), path (\S+)", line):
                 return f"http://127.0.0.1:{found[1]}{found[2]}"
+            if "(Socket Mode)" in line:
+                return ""
         raise AssertionError("hearth run stopped before serving:\n" + "".join(served.log))
 
     served.url = await asyncio.wait_for(port(), STARTUP_SECONDS)
@@ -178,4 +184,32 @@ async def test_a_signed_request_no_database_can_store_changes_nothing_and_the_bu
     assert code == 0
     assert "Traceback" not in "".join(served.log)
     assert acknowledged and acknowledged <= keys
+    assert points == totals
+
+
+async def test_sigterm_in_socket_mode_while_envelopes_wait_exits_cleanly_without_a_traceback(tmp_path: Path) -> None:
+    """Envelopes still being handled at a stop cannot be acknowledged on the closed connection: Slack sends their
+    events again. Until 2026-12-01 each was logged as a failed listener with a traceback (some 2,000 lines of
+    `Cannot write to closing transport` for a burst)."""
+    database = tmp_path / "hearth.db"
+    envelopes = 2 * BURST
+    async with mock_slack_api() as api, hearth_run(api, database, socket_mode=True) as served:
+        await asyncio.wait_for(api.socket_connected.wait(), STARTUP_SECONDS)
+        keys = {}
+        for number in range(envelopes):
+            ts = f"{number + 1}.000100"
+            keys[f"env-{number}"] = f"message:C0GENERAL:{ts}"
+            event = message_event(f"U{number + 1:07d}", "hello there, everyone", ts)
+            await api.send_envelope("events_api", event_payload(event, f"Ev{number + 1}"), f"env-{number}")
+        await api.wait_for("socket_ack")
+        served.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(served.process.wait(), STARTUP_SECONDS)
+    acknowledged = {keys[call.params["envelope_id"]] for call in api.called("socket_ack")}
+    stored, points, totals = ledger(database)
+
+    assert code == 0
+    log = "".join(served.log)
+    assert "Traceback" not in log and "ERROR" not in log
+    assert acknowledged and acknowledged <= stored
+    assert len(acknowledged) < envelopes  # the stop came while envelopes waited (else this tests nothing)
     assert points == totals

@@ -96,6 +96,7 @@ class FakeDiscord:
             ("POST", re.compile(r"/users/@me/channels"), self._open_dm),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages"), self._post_message),
             ("PATCH", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._edit_message),
+            ("DELETE", re.compile(r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)"), self._delete_message),
             ("POST", re.compile(r"/channels/(?P<channel>\d+)/messages/\d+/threads"), self._thread),
             ("PUT", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._grant_role),
             ("DELETE", re.compile(r"/guilds/\d+/members/(?P<user>\d+)/roles/(?P<role>\d+)"), self._remove_role),
@@ -330,6 +331,12 @@ class FakeDiscord:
         if match.group("message") in self.deleted_messages:
             return json_response(p.error(10008, "Unknown Message"), 404)
         return await self._post_message(match, call)
+
+    async def _delete_message(self, match: re.Match[str], call: Call) -> web.Response:
+        if match.group("message") in self.deleted_messages:
+            return json_response(p.error(10008, "Unknown Message"), 404)
+        self.deleted_messages.add(match.group("message"))
+        return empty()
 
     async def _message(self, match: re.Match[str], call: Call) -> web.Response:
         """A message of the world (`world.messages`) in that channel, else Discord's Unknown Message."""

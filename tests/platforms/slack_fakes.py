@@ -122,6 +122,7 @@ class MockSlackApi:
     scopes: list[str] = field(default_factory=lambda: list(BOT_SCOPES))
     # method -> a gate its calls wait at until it is set: a Slack that is slow to answer that method.
     held: dict[str, asyncio.Event] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)  # held methods a call is waiting at (`wait_until` sees them)
     # method -> how many of its next calls Slack answers 429 `ratelimited` (Retry-After: 0), as a busy channel is.
     rate_limited: dict[str, int] = field(default_factory=dict)
     # method -> how many of its next calls Slack answers 503 with an HTML page, as during an outage.
@@ -195,6 +196,9 @@ class MockSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if method in self.held:
+            async with self._changed:
+                self.waiting.add(method)
+                self._changed.notify_all()
             await self.held[method].wait()
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":

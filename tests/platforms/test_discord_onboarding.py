@@ -7,13 +7,16 @@ batches are driven on the virtual scheduler.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.core.events import MemberJoined, MessagePosted
 from bot.core.scheduling import VirtualScheduler
+from cogs.introductions.service import IntroductionService
 from tests.conftest import NewRuntime, ledger_rows
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
@@ -238,6 +241,33 @@ async def test_an_intro_whose_card_was_deleted_is_posted_again(discord_env: Disc
     assert edited.json["data"]["content"] == f"Your introduction in <#{intros}> is updated."
     assert server.calls_to("PATCH", rf"/channels/{intros}/messages/{reposted.created['id']}")
     assert len(server.posted_in("intros")) == 2
+
+
+async def test_an_intro_that_could_not_be_recorded_takes_its_card_back(
+    discord_env: DiscordHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posted, then not recorded (the database locked by another program): "nothing was changed" holds, the card
+    is deleted. Until 2026-12-01 it stayed, and the member's next try posted a second card beside it."""
+    await set_up(discord_env)
+    world, server = discord_env.world, discord_env.server
+    intros = world.channels["intros"]["id"]
+    await join(discord_env, "newbie")
+    save = IntroductionService.save
+
+    async def locked_once(self: IntroductionService, *args: Any) -> Any:
+        monkeypatch.setattr(IntroductionService, "save", save)
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(IntroductionService, "save", locked_once)
+    refused = await server.interact(p.modal_interaction(world, "newbie", "intro:", INTRO))
+    assert "nothing was changed" in refused.json["data"]["content"]
+    [card] = server.posted_in("intros")
+    assert card.created is not None
+    assert server.calls_to("DELETE", rf"/channels/{intros}/messages/{card.created['id']}")
+
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", INTRO))
+    assert len(server.posted_in("intros")) == 2
+    assert [points for _, points, _ in await ledger_rows(discord_env.hearth, "intro")] == [20]
 
 
 @pytest.mark.parametrize("archived", [False, True])

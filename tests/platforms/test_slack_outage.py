@@ -23,7 +23,10 @@ from tests.platforms.slack_fakes import (
     message_event,
     running_slack,
     running_slack_socket_mode,
+    submission_of,
 )
+from tests.platforms.test_slack import block_texts
+from tests.platforms.test_slack_onboarding import posted_in, set_up
 from tests.platforms.test_slack_recognition import points_of
 
 
@@ -167,3 +170,35 @@ async def test_a_message_event_while_postgresql_is_out_of_reach_is_answered_500_
     lines = [record.getMessage() for record in caplog.records]
     assert any("Slack event Ev1 not kept" in line for line in lines)
     assert tracebacks(caplog) == []
+
+
+async def test_an_intro_the_lock_keeps_from_being_recorded_takes_its_card_back_and_a_retry_posts_one(
+    database_url: str, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card goes out before the introduction is recorded; when the database is then locked by another program,
+    the member is told nothing was changed. Until 2026-12-01 the card stayed in #intros all the same (its thread
+    earning nothing), and trying again posted a second one beside it."""
+    waiting_for_locks(database_url, slack_api, monkeypatch, 200)
+    typed = {"name": "Nina", "location": "Oslo", "about": "Board game nights", "interests": "chess"}
+    to_nina = "chat.postEphemeral", lambda call: call.params["user"] == "U0NINA"
+    async with started(database_url) as hearth, running_slack(hearth, slack_api) as slack:
+        await set_up(slack)
+        form = await slack.command("/intro", "", "U0NINA")
+        slack_api.held["chat.postMessage"] = posting = asyncio.Event()
+        assert (await slack.requests.interaction(submission_of(form, "U0NINA", typed))).status == 200
+        await slack_api.wait_until(lambda: "chat.postMessage" in slack_api.waiting)
+        with locked_by_another_program(database_url):
+            del slack_api.held["chat.postMessage"]
+            posting.set()  # the card is posted; recording it finds the file locked
+            answer = await slack_api.wait_for(*to_nina)
+        assert "nothing was changed" in block_texts(answer)
+        [card] = posted_in(slack_api, "C0INTROS")
+        [deleted] = slack_api.called("chat.delete")
+        assert (deleted.params["channel"], deleted.params["ts"]) == ("C0INTROS", card.answer["ts"])
+
+        form = await slack.command("/intro", "", "U0NINA")
+        assert form.params["view"]["title"]["text"] == "Introduce yourself"  # nothing was recorded
+        assert (await slack.requests.interaction(submission_of(form, "U0NINA", typed))).status == 200
+        answer = await slack_api.wait_for(*to_nina, count=2)
+        assert "Your introduction is posted in <#C0INTROS> (+20 points)" in block_texts(answer)
+        assert len(posted_in(slack_api, "C0INTROS")) == 2 and len(slack_api.called("chat.delete")) == 1

@@ -240,6 +240,10 @@ class ConsolePlatform:
                 posted.reply = reply
         self._write(f"edited in #{channel.name or channel.external_id}", render_plain(reply, await self._save(reply)))
 
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        self.state.messages = [posted for posted in self.state.messages if posted.message_id != message_id]
+        self._write(f"#{channel.name or channel.external_id}", [f"message {message_id} deleted"])
+
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         self.state.threads.append((channel.external_id, message_id))
         self._write(f"#{channel.name or channel.external_id}", [f'thread "{name}" started'])

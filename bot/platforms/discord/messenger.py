@@ -105,6 +105,16 @@ class DiscordMessenger:
         except (discord.Forbidden, discord.NotFound):
             raise MessageGone(f"I can no longer edit that message in <#{channel.external_id}>.") from None
 
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        message = discord.PartialMessage(channel=self._messageable(channel), id=int(message_id))  # type: ignore[arg-type]
+        try:
+            with _outage():
+                await message.delete()
+        except discord.NotFound:
+            return  # gone already
+        except discord.Forbidden:
+            raise PlatformError(f"I may not delete my message in <#{channel.external_id}>.") from None
+
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         target = self._messageable(channel, thread=False)
         message = discord.PartialMessage(channel=target, id=int(message_id))  # type: ignore[arg-type]

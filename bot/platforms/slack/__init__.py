@@ -34,6 +34,12 @@ async def serve_slack(hearth: Hearth, settings: SlackSettings) -> None:
             finally:
                 await handler.close_async()
                 await hearth.lifecycle.drain()
+                if platform.unacknowledged_at_stop:
+                    log.info(
+                        "%d Slack envelopes handled while stopping were not acknowledged (the connection was "
+                        "closed): Slack sends their events again, and those redeliveries award nothing twice",
+                        platform.unacknowledged_at_stop,
+                    )
         else:
             runner = await platform.start_http("0.0.0.0", settings.hearth_http_port)
             log.info(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,8 @@ class SlackPlatform:
         self.interactions = SlackInteractions(self)
         self.events = SlackEvents(self)
         self._recent = RecentIds(RECENT_EVENTS)
+        # Socket Mode: envelopes handled while stopping, after the connection closed, so never acknowledged.
+        self.unacknowledged_at_stop = 0
         self.app.middleware(self._drop_redeliveries)
         self.app.error(self._listener_failed)
         self.interactions.register()
@@ -146,13 +149,17 @@ class SlackPlatform:
     async def start_socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
         # Imported only here: HTTP mode never needs Socket Mode's client (a third of Bolt's import time).
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 
         handling: set[str] = set()  # the event ids of deliveries being handled now
+        platform = self
 
         class OneDeliveryAtATime(AsyncSocketModeHandler):
             """As the HTTP guard does: a redelivery arriving while the first delivery of its event is still being
             handled is not acknowledged (Slack sends it again later), since a 200 would end Slack's tries before
-            it is known whether the first is kept."""
+            it is known whether the first is kept. An envelope handled once the connection is closed (a stop) or
+            closing is not acknowledged either, and counted (`unacknowledged_at_stop`), not logged as a failure:
+            Slack sends an event again, and its redelivery awards nothing twice (the ledger's idempotency keys)."""
 
             async def handle(self, client: Any, req: Any) -> None:
                 payload = req.payload if req.type == "events_api" and isinstance(req.payload, dict) else {}
@@ -163,10 +170,29 @@ class SlackPlatform:
                         return
                     handling.add(event_id)
                 try:
-                    await super().handle(client, req)
+                    await self._handle_and_acknowledge(client, req)
                 finally:
                     if event_id is not None:
                         handling.discard(event_id)
+
+            async def _handle_and_acknowledge(self, client: Any, req: Any) -> None:
+                """Bolt's own `handle`, but an acknowledgement the closed connection cannot carry is not tried
+                (Bolt logged each such failure with a traceback: some 2,000 at a stop during a burst)."""
+                start = time.time()
+                response = await run_async_bolt_app(self.app, req)
+                if not client.closed:
+                    try:
+                        await send_async_response(client, req, response, start)
+                        return
+                    except ConnectionError:  # the connection went as the answer was sent: stopping, or replaced
+                        if not client.closed:
+                            log.warning(
+                                "Slack envelope %s handled but not acknowledged (the connection was lost); "
+                                "Slack sends it again",
+                                req.envelope_id,
+                            )
+                            return
+                platform.unacknowledged_at_stop += 1
 
         # What `guard` checks of an HTTP body, checked here of the parsed payload: Socket Mode bypasses the guard.
         self.app.middleware(self._refuse_misshapen)

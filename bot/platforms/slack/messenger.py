@@ -217,6 +217,14 @@ class SlackMessenger:
                 raise MessageGone(refused.reason) from None
             raise refused from None
 
+    @reachable
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        try:
+            await self.client.chat_delete(channel=channel.external_id, ts=message_id)
+        except SlackApiError as error:
+            if error_code(error) not in _MESSAGE_GONE:
+                raise refusal(error, "try again") from None
+
     async def start_thread(self, channel: ChannelRef, message_id: str, name: str) -> ChannelRef:
         """Slack threads are replies to a message: nothing to create, and they have no name."""
         return ChannelRef(channel.community, channel.external_id, channel.name, thread_id=message_id)

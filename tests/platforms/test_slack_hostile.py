@@ -252,3 +252,25 @@ async def test_a_click_on_a_number_hearth_never_wrote_is_answered_as_a_stale_but
     answer = await slack_api.wait_for("response_url")
     assert block_texts(answer) in ("That button no longer does anything.", EXPIRED)
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "shortcut", "callback_id": "thanks", "trigger_id": "1.2", "user": {"id": "U0ALICE"}},
+        {"type": "message_action", "callback_id": "thanks", "trigger_id": "1.2", "user": {"id": "U0ALICE"}},
+        {"type": "view_closed", "view": {"callback_id": "someone_elses", "id": "V1"}, "user": {"id": "U0ALICE"}},
+        {"type": "block_suggestion", "action_id": "pick", "value": "al", "user": {"id": "U0ALICE"}},
+    ],
+    ids=["a global shortcut", "a message shortcut", "a closed modal", "an external select's options"],
+)
+async def test_interactive_requests_hearth_offers_nothing_for_are_answered_quietly(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, payload: dict[str, object]
+) -> None:
+    """A shortcut an admin added in Slack's settings (Hearth declares none) got a 404, which Slack shows the member
+    as an error, and Bolt's warning with code to write; now 200 and one line."""
+    caplog.set_level(logging.INFO)
+    answered = await slack.requests.interaction({**payload, "team": {"id": TEAM}})
+    assert answered.status == 200
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert any("Hearth offers" in record.getMessage() for record in caplog.records)

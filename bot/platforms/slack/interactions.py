@@ -174,6 +174,20 @@ class SlackInteractions:
             app.command(f"/{name}")(self._after_ack(self.command))
         app.action(re.compile(".*"))(self._after_ack(self.action))
         app.view(re.compile(".*"))(self.view)
+        # Hearth declares no shortcuts, closable modals or external selects; one an admin adds in Slack's settings
+        # is answered (200) with one line logged, not Bolt's 404 (Slack then shows the member an error) and its
+        # warning suggesting code to write.
+        app.shortcut(re.compile(".*"))(self._not_offered)
+        app.view_closed(re.compile(".*"))(self._not_offered)
+        app.options(re.compile(".*"))(self._no_options)
+
+    async def _not_offered(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        log.info("Slack %s `%s` is nothing Hearth offers: answered, nothing done", body.get("type"), _callback(body))
+
+    async def _no_options(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack(options=[])
+        log.info("Slack asked for options of `%s`, which Hearth offers none of", body.get("action_id"))
 
     def _after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Answer Slack at once and run `handler` after: the app answers events only once their listener is
@@ -302,3 +316,10 @@ class SlackInteractions:
             await self.platform.client.views_publish(user_id=member.external_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for %s failed: %s", member.external_id, error_code(error))
+
+
+def _callback(body: dict[str, Any]) -> str:
+    """A shortcut's or a modal's callback id, as Slack names it (for the log)."""
+    view = body.get("view")
+    found = body.get("callback_id") or (view.get("callback_id") if isinstance(view, dict) else None)
+    return str(found or "?")

@@ -130,7 +130,15 @@ class IntroductionsFeature:
                 await asyncio.shield(self._take_back(channel, message_id))
                 raise
         else:
-            saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
+            try:
+                saved = await self.intros.save(ctx.author, post, answers, ctx.settings, ctx.now)
+            except BaseException:
+                if existing is not None:
+                    # Not recorded: the card, edited already, goes back to the answers kept (the member is told
+                    # nothing was changed; `/whois` and `/match` read the kept ones).
+                    kept = Reply(card=self._card(ctx.author.ref, fields, existing.answers, ctx.community.ref.name))
+                    await asyncio.shield(self._restore(channel, existing.message_id, kept))
+                raise
         if existing and post[1] != existing.message_id:
             return Reply.private(
                 f"Your introduction is posted again in {channel_mention(channel)}: I could no longer edit the "
@@ -144,6 +152,15 @@ class IntroductionsFeature:
                 "Members can say hi in its thread."
             )
         return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")
+
+    async def _restore(self, channel: ChannelRef, message_id: str, card: Reply) -> None:
+        """Edit a card back to what is recorded; a platform refusing is logged (the card then shows the new words)."""
+        try:
+            await self.services.messenger.edit(channel, message_id, card)
+        except PlatformError as error:
+            log.warning(
+                "an introduction card edited but not recorded stays so in %s: %s", channel.external_id, error.reason
+            )
 
     async def _take_back(self, channel: ChannelRef, message_id: str) -> None:
         """Delete a card posted but not recorded; a platform refusing is logged (the card then stays)."""

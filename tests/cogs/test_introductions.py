@@ -290,3 +290,22 @@ async def test_an_intro_that_could_not_be_recorded_takes_its_card_back(
     assert "Your introduction is posted in #intros" in said
     cards = [posted for posted in console.platform.state.messages if posted.reply and posted.reply.card]
     assert [posted.channel for posted in cards] == ["intros"]  # the second one only
+
+
+async def test_an_intro_edit_that_could_not_be_recorded_puts_the_card_back(
+    console: ConsoleDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edited but not recorded: until 2026-12-01 the card showed the new answers while `/whois` and `/match` read the
+    old ones, and the member was told nothing was changed (tester-h)."""
+    await console.run(SETUP + _intro("alice", "chess"))
+    save = IntroductionService.save
+
+    async def locked_once(self: IntroductionService, *args: Any) -> Any:
+        monkeypatch.setattr(IntroductionService, "save", save)
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(IntroductionService, "save", locked_once)
+    said = await console.run(_intro("alice", "knitting"))
+    assert "nothing was changed" in said
+    edits = [block for block in said.split("\n[") if block.startswith("edited in #intros]")]
+    assert len(edits) == 2 and "knitting" in edits[0] and "chess" in edits[1] and "knitting" not in edits[1]

@@ -140,7 +140,12 @@ class HeldEvents:
             return
         await self._dispatch_held()
         if self._held:
-            log.warning("%s not kept: the database refused them until Hearth stopped", self._events(len(self._held)))
+            held = len(self._held)
+            log.warning(
+                "%s not kept: the database refused %s until Hearth stopped",
+                self._events(held),
+                "it" if held == 1 else "them",
+            )
             self._held.clear()
 
 

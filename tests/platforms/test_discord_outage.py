@@ -98,7 +98,7 @@ async def test_events_still_refused_when_hearth_stops_are_tried_once_more_and_co
             await log.wait_for(lambda event: isinstance(event, ReactionAdded))
             await discord.stop()
     lines = [record.getMessage() for record in caplog.records]
-    assert any("1 Discord event not kept: the database refused them until Hearth stopped" in line for line in lines)
+    assert any("1 Discord event not kept: the database refused it until Hearth stopped" in line for line in lines)
     assert tracebacks(caplog) == []
 
 

@@ -53,3 +53,14 @@ async def test_a_thread_reply_names_its_parents_author_and_health_show_answers(
 
     await slack_api.wait_until(lambda: len(charts()) >= 3)  # one files.completeUploadExternal shares them all
     assert len(charts()) == 3 and all(chart.data.startswith(b"\x89PNG") for chart in charts())
+
+
+async def test_health_show_says_its_three_charts_went_to_the_dm(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """The answer names as many files as the DM holds: "the file" had an admin look for one chart, not three."""
+    slack_api.user("U0BOSS", "boss", is_admin=True)
+
+    answer = await slack.command("/health", "show 7d", "U0BOSS")
+
+    text = str(answer.params)
+    assert "so I sent the 3 files to your DMs with Hearth" in text
+    assert "the file to" not in text

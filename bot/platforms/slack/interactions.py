@@ -101,13 +101,16 @@ class SlackOutbox:
     async def _files_by_dm(self, reply: Reply) -> Reply:
         """Slack has no ephemeral files: a private answer's files (a rank card) go to the person's DM with
         Hearth, and the answer says so. Without a DM the answer still comes, saying the file could not."""
-        if not attachments(reply):
+        count = len(attachments(reply))
+        if not count:
             return reply
         sent = await self.messenger.upload_to_dm(self.invocation.author, reply)
+        # `/health show` sends three charts: "the file" would have the admin look for one.
+        files = "the file" if count == 1 else f"the {count} files"
         note = (
-            "_Slack shows files to everyone in a channel, so I sent the file to your DMs with Hearth._"
+            f"_Slack shows files to everyone in a channel, so I sent {files} to your DMs with Hearth._"
             if sent
-            else "_I could not send you the file: your DMs with Hearth are closed._"
+            else f"_I could not send you {files}: your DMs with Hearth are closed._"
         )
         return replace(reply, text=f"{reply.text}\n{note}".strip(), files=(), card=_without_image(reply.card))
 

@@ -60,6 +60,11 @@ def activity(title: str, active: Sequence[tuple[date, int]], messages: Sequence[
     other.plot(_x(active), [n for _, n in active], color=_ACCENT, marker="o", markersize=3, label="active")
     other.set_ylabel("active members")
     other.set_ylim(bottom=0)
+    from matplotlib.ticker import MaxNLocator
+
+    # Messages and members come whole: a quiet week's axes otherwise read "1.5 messages", "0.5 active members".
+    for counted in (axes, other):
+        counted.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title)
     axes.xaxis_date()
     figure.autofmt_xdate()

@@ -89,3 +89,12 @@ def test_a_choice_that_is_none_of_the_values_is_refused_in_plain_words(tmp_path:
         assert done.returncode == 2 and "Value error" not in done.stderr
         assert f"Invalid value for {said}" in " ".join(done.stderr.replace("│", " ").split())  # as the box wraps it
     assert hearth(tmp_path, "slack-manifest", "--format", "json").stdout.startswith("{")
+
+
+def test_the_json_export_ends_its_last_line_as_the_csv_does(tmp_path: Path) -> None:
+    """Printed to a terminal, the JSON left the shell's prompt on the line of its closing `]`."""
+    script = "@bob: /kudos @alice thanks\n"
+    assert hearth(tmp_path, "console", "--start", "2026-03-04T12:00:00+00:00", stdin=script).returncode == 0
+    for output_format in ("csv", "json"):
+        printed = hearth(tmp_path, "export", "--community", "console", "--format", output_format).stdout
+        assert printed.endswith("\n") and not printed.endswith("\n\n"), output_format

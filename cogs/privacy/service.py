@@ -168,8 +168,9 @@ def history_csv(rows: list[lifecycle.HistoryRow]) -> bytes:
 
 
 def history_json(rows: list[lifecycle.HistoryRow]) -> bytes:
-    """The same as `history_csv`, as a JSON list of objects (no id is null, not empty)."""
-    return json.dumps(
+    """The same as `history_csv`, as a JSON list of objects (no id is null, not empty), ending in a newline as
+    the CSV does: printed to a terminal, the shell's prompt otherwise follows the closing `]` on its line."""
+    text = json.dumps(
         [
             {
                 "created_at": row.created_at.isoformat(),
@@ -182,7 +183,8 @@ def history_json(rows: list[lifecycle.HistoryRow]) -> bytes:
             for row in rows
         ],
         indent=2,
-    ).encode()
+    )
+    return (text + "\n").encode()
 
 
 def _who(row: lifecycle.HistoryRow) -> tuple[str | None, str]:

@@ -154,6 +154,9 @@ class HealthFeature:
     async def reached_out(self, ctx: Context, member: Member) -> Reply:
         if member.is_bot:
             raise UserError("Bots are never at risk.")
+        if member.id == ctx.author.id:
+            # A note of reaching out to oneself would count in the outreach figures as someone reached.
+            raise UserError("That's you: note the members you reached out to.")
         async with self.services.db.read() as session:
             departed = await q.has_left(session, member.id)
         if departed:

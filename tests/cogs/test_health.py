@@ -617,3 +617,10 @@ async def test_ladder_show_lists_as_joined_only_members_whose_join_hearth_saw(co
     )
     assert "Joined in April: @newbie (explorer)" in said
     assert "Moved up: @lurker (participant)" in said
+
+
+async def test_a_moderator_cannot_note_reaching_out_to_themselves(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 `/health reached-out @you` answered "Noted: you reached out to @you" (tester-j)."""
+    said = await console.run("@mod is admin\n@mod: hi\n@mod: /health reached-out @mod")
+    assert "That's you: note the members you reached out to." in said
+    assert "Noted" not in said

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.community import CommunitySettings
 from storage.dialect import upsert_insert
 from storage.kinds import Kind
 from storage.models import (
@@ -104,6 +105,29 @@ async def save_setup(session: AsyncSession, community_id: int, setup: Setup) -> 
     }
     statement = upsert_insert(session, table).values(community_id=community_id, **values)
     await session.execute(statement.on_conflict_do_update(index_elements=["community_id"], set_=values))
+
+
+def intros_open(settings: CommunitySettings) -> bool:
+    """Whether a newcomer can post an introduction: the introductions feature is loaded (its `intro_points`
+    setting is known) and an intros channel is set. Until then the intro step is not on the checklist,
+    as the interests step is not until there are interests, so nobody is held at a step they cannot take."""
+    return settings.has("intro_points") and bool(settings.basics.intros_channel)
+
+
+async def steps_on(session: AsyncSession, community_id: int, steps: Sequence[str], intros_open: bool) -> list[str]:
+    """Which of `steps` (checklist step names, in order) are on the community's checklist: not switched off, and
+    `interests` only while there are interests to choose, `intro` only while introductions are open (`intros_open`:
+    the introductions feature loaded and an intros channel set), so nobody is held at a step they cannot take.
+    The onboarding cog's checklist and health's funnel both read it."""
+    setup = await load_setup(session, community_id)
+    has_interests = bool(await interests(session, community_id))
+    return [
+        step
+        for step in steps
+        if step not in setup.disabled_steps
+        and (step != "interests" or has_interests)
+        and (step != "intro" or intros_open)
+    ]
 
 
 async def interests(session: AsyncSession, community_id: int) -> list[Interest]:

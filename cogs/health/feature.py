@@ -25,6 +25,7 @@ from cogs.health.tracking import Tracking
 from config.durations import format_duration
 from storage import health_queries as q
 from storage.health import utc
+from storage.onboarding import intros_open
 
 HEALTH = Group("health", "Community health: retention, onboarding, responsiveness, at-risk members, mood")
 PERIODS = ("7d", "30d", "90d")
@@ -53,7 +54,9 @@ class HealthFeature:
     async def _report(self, ctx: Context, days: int) -> Report:
         await self.services.activity.flush()  # the figures include what the buffer still holds
         async with self.services.db.read() as session:
-            return await report(session, ctx.community.id, ctx.now, days, ctx.settings.basics.timezone)
+            return await report(
+                session, ctx.community.id, ctx.now, days, ctx.settings.basics.timezone, intros_open(ctx.settings)
+            )
 
     @HEALTH.command(
         "show",
@@ -85,7 +88,7 @@ class HealthFeature:
         zone = settings.basics.timezone
         sunday = datetime.combine(monday - timedelta(days=1), time(12), ZoneInfo(zone))  # any moment of that day
         async with self.services.db.read() as session:
-            found = await report(session, community_id, sunday, 7, zone)
+            found = await report(session, community_id, sunday, 7, zone, intros_open(settings))
         lines = [overview_text(found, "Weekly health digest — last week")]
         at_risk = await self.at_risk_rows(community_id, now, zone)
         names = ", ".join(mention(member) for member, _, _ in at_risk[:10])

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_queries as q
+from storage import onboarding
 from storage.health import local_day
 from storage.kinds import Kind
 
-STEPS = ("joined", "rules", "interests", "intro", "first message", "first reply")
 STATES = ("new", "consistently active", "active", "returned", "paused", "at risk", "dormant")
 COHORT_WEEKS = 12
 LOOKBACK = 90  # days of history a member's state looks at
@@ -92,7 +92,11 @@ def share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
 
-async def report(session: AsyncSession, community_id: int, now: datetime, days: int, zone: str) -> Report:
+async def report(
+    session: AsyncSession, community_id: int, now: datetime, days: int, zone: str, intros_open: bool = True
+) -> Report:
+    """The figures of the `days` up to `now`, in `zone`. `intros_open`: whether the intro step can be on the
+    checklist (`storage.onboarding.intros_open`); the funnel lists the checklist steps that are on."""
     w = window(now, days, zone)
     out = Report(w)
     people = await q.members(session, community_id)
@@ -122,7 +126,7 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
     joins = await q.newcomers(session, community_id, w.since, until)
     out.joined = len(joins)
     tracked = [n for n in joins if n.member_id not in opted_out]
-    await _activation(session, community_id, out, tracked)
+    await _activation(session, community_id, out, tracked, intros_open)
     posts = await q.first_posts(session, community_id, w.since, until)
     _responsiveness(out, [n for n in posts if n.member_id not in opted_out])
 
@@ -144,7 +148,9 @@ async def report(session: AsyncSession, community_id: int, now: datetime, days: 
     return out
 
 
-async def _activation(session: AsyncSession, community_id: int, out: Report, tracked: list[q.NewcomerRow]) -> None:
+async def _activation(
+    session: AsyncSession, community_id: int, out: Report, tracked: list[q.NewcomerRow], intros_open: bool
+) -> None:
     w = out.window
     out.newcomers = len(tracked)
     ids = [n.member_id for n in tracked]
@@ -160,11 +166,12 @@ async def _activation(session: AsyncSession, community_id: int, out: Report, tra
     steps = await q.steps_done(session, community_id, ids, w.since)
     first_message = sum(1 for n in tracked if n.first_message_at is not None)
     first_reply = sum(1 for n in tracked if n.first_reply_at is not None)
+    # Only the checklist steps that are on: one switched off (or with nothing to take: no interests, no intros
+    # channel) read 0 and made "first message" rise after it (until 2026-12-01).
+    checklist = await onboarding.steps_on(session, community_id, ("rules", "interests", "intro"), intros_open)
     out.funnel = [
         ("joined", len(tracked)),
-        ("rules", len(steps.get("rules", set()))),
-        ("interests", len(steps.get("interests", set()))),
-        ("intro", len(steps.get("intro", set()))),
+        *((step, len(steps.get(step, set()))) for step in checklist),
         ("first message", first_message),
         ("first reply", first_reply),
     ]

@@ -22,12 +22,11 @@ from cogs.onboarding.service import (
     ago,
     check_welcome_template,
     default_welcome,
-    intros_open,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 from config.durations import format_duration
-from storage.onboarding import Interest, Setup
+from storage.onboarding import Interest, Setup, intros_open
 
 MOD = Permission.MODERATOR
 CHANNEL_PURPOSES = {

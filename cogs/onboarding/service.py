@@ -18,7 +18,7 @@ from config.durations import format_duration
 from storage import ledger, onboarding
 from storage.kinds import Kind
 from storage.ledger import Award
-from storage.onboarding import Interest, Journey, Setup
+from storage.onboarding import Interest, Journey, Setup, intros_open
 
 STEPS: tuple[str, ...] = ("rules", "interests", "intro", "hello")
 STEP_LABELS = {
@@ -114,13 +114,6 @@ def check_welcome_template(template: str) -> None:
         raise UserError(f"The welcome message is {len(template)} characters long; the limit is {WELCOME_LIMIT}.")
 
 
-def intros_open(settings: CommunitySettings) -> bool:
-    """Whether a newcomer can post an introduction: the introductions feature is loaded (its `intro_points`
-    setting is known) and an intros channel is set. Until then the intro step is not on the checklist,
-    as the interests step is not until there are interests, so nobody is held at a step they cannot take."""
-    return settings.has("intro_points") and bool(settings.basics.intros_channel)
-
-
 def default_welcome(settings: CommunitySettings, *, introduced: bool = False) -> str:
     """The welcome used unless moderators wrote one; it asks for an intro only of newcomers who can post one and
     have not (a welcome at completion often comes after the intro)."""
@@ -186,18 +179,11 @@ class OnboardingService:
         if not journeys:
             return []
         community_id = journeys[0].community_id
+        settings = await self.services.settings.get(community_id)
         async with self.services.db.read() as session:
             setup = await onboarding.load_setup(session, community_id)
-            has_interests = bool(await onboarding.interests(session, community_id))
+            enabled = await onboarding.steps_on(session, community_id, STEPS, intros_open(settings))
             done = await onboarding.done_steps(session, community_id, [j.member_id for j in journeys])
-        settings = await self.services.settings.get(community_id)
-        enabled = [
-            s
-            for s in STEPS
-            if s not in setup.disabled_steps
-            and (s != "interests" or has_interests)
-            and (s != "intro" or intros_open(settings))
-        ]
         return [
             Progress(
                 journey,

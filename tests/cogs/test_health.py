@@ -60,7 +60,8 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
     assert "DAU 0.3 · WAU 5 · MAU 5 · stickiness (DAU/MAU) 6%" in said
     # dan wrote 3 messages in his first week, erin 1, frank none.
     assert "3 newcomers: ≥1 message in 7 days 67% (2/3) · ≥3 messages 33% (1/3) · finished onboarding 0% (0/3)" in said
-    assert "joined 3 → rules 0 → interests 0 → intro 0 → first message 2 → first reply 2" in said
+    # The checklist's steps that are on: rules (no interests to choose, no intros channel: those steps are off).
+    assert "joined 3 → rules 0 → first message 2 → first reply 2" in said
     # dan answered after 30 min, erin after 5 h: median 2 h 45; 9 messages, 2 of them replies.
     assert (
         "median time to first response 2 hours 45 minutes · answered within 1 h 50% (1/2) · within 24 h 100% (2/2)"
@@ -475,7 +476,7 @@ async def test_time_to_first_response_counts_the_first_messages_of_the_period_wh
     # fay's (unanswered). gus's first message (4 Mar, answered on the 7th) is before the period.
     assert "median time to first response 2 hours · answered within 1 h 0% (0/2) · within 24 h 50% (1/2)" in said
     # The funnel and activation stay those of the period's newcomers: fay alone.
-    assert "joined 1 → rules 0 → interests 0 → intro 0 → first message 1 → first reply 0" in said
+    assert "joined 1 → rules 0 → first message 1 → first reply 0" in said
     said = await console.run("@dan: /privacy health:out\n@mod: /health show 7d")
     assert "median time to first response – · answered within 1 h 0% (0/1) · within 24 h 0% (0/1)" in said
 
@@ -624,3 +625,22 @@ async def test_a_moderator_cannot_note_reaching_out_to_themselves(console: Conso
     said = await console.run("@mod is admin\n@mod: hi\n@mod: /health reached-out @mod")
     assert "That's you: note the members you reached out to." in said
     assert "Noted" not in said
+
+
+async def test_the_funnel_lists_the_checklist_steps_that_are_on(console: ConsoleDriver) -> None:
+    """Until 2026-12-01 it listed every step, those switched off or with nothing to take as 0: "joined 1 → rules 0
+    → interests 0 → intro 0 → first message 1", first message rising after three steps nobody could take (tester-j).
+    Here: rules and interests on (an interest to choose), intro switched off though the channel is set."""
+    said = await console.run(
+        """
+        @mod is admin
+        @mod: /onboarding channel intros #intros
+        @mod: /onboarding interest-add Chess role:&chess
+        @mod: /onboarding step intro off
+        @dan joins
+        @dan clicks "I agree to the rules"
+        @dan: hi
+        @mod: /health show 7d
+        """
+    )
+    assert "joined 1 → rules 1 → interests 0 → first message 1 → first reply 0" in said

@@ -148,7 +148,7 @@ def _shown(spec: CommandSpec, name: str, value: object) -> str:
 def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:
     """The value when `raw` can be this option (a ref resolved, a listed choice, a number), else None."""
     if option.type in _REFS:
-        return resolve(raw, option.type)
+        return _ref(raw, option.type, resolve)
     if option.type is OptionType.CHOICE and option.choices and raw.lower() not in option.choices:
         return None
     if option.type is OptionType.INTEGER:
@@ -332,11 +332,21 @@ def _possessive(option: Option, raw: str, resolve: Resolver) -> object | None:
 def _later_fit(options: list[Option], raw: str, resolve: Resolver) -> tuple[Option, object] | None:
     """The first later option a mention fits, passing only optional ones on the way."""
     for option in options:
-        if option.type in _REFS and (found := resolve(raw, option.type)) is not None:
+        if option.type in _REFS and (found := _ref(raw, option.type, resolve)) is not None:
             return option, found
         if option.required:
             return None
     return None
+
+
+def _ref(raw: str, kind: OptionType, resolve: Resolver) -> object | None:
+    """The member, channel or role `raw` names. A member option's `@bob,` or `@bob.` is bob: punctuation after
+    a member is the sentence's (`/kudos @bob, thanks`), as in a reason's text. Not for a channel: a `#word,` that
+    is no channel reads as text (`/config set value_tags #helpful, kind`)."""
+    found = resolve(raw, kind)
+    if found is None and kind is OptionType.MEMBER and (bare := raw.rstrip(_TRAILING)) not in ("", raw):
+        found = resolve(bare, kind)
+    return found
 
 
 def _why(option: Option, raw: str) -> str:
@@ -350,7 +360,7 @@ def _why(option: Option, raw: str) -> str:
 def _resolved(raw: str, option: Option, resolve: Resolver) -> object:
     kind = option.type
     if kind in _REFS:
-        found = resolve(raw, kind)
+        found = _ref(raw, kind, resolve)
         if found is None:
             raise UserError(f"I couldn't find the {_REFS[kind]} `{raw}`.")
         return found

@@ -390,6 +390,23 @@ async def test_names_with_letters_beyond_ascii_are_members(console: ConsoleDrive
     assert "can't read" not in said
 
 
+async def test_punctuation_after_a_name_is_the_sentences(console: ConsoleDriver) -> None:
+    """`/kudos @bob. thanks` thanked a new member named "bob.", and `@bob,` was refused as no member."""
+    said = await console.run(
+        """
+        @bob: hi
+        @alice: /kudos @bob. thanks for the help
+        @alice: /kudos @bob, thanks again
+        @j.smith: hello
+        @alice: /kudos @j.smith! welcome
+        @alice: /leaderboard
+        """
+    )
+    assert said.count("[#general] @bob, you got kudos from @alice!") == 2
+    assert "[#general] @j.smith, you got kudos from @alice!" in said
+    assert "bob." not in said and "couldn't find" not in said
+
+
 async def test_a_slash_command_is_not_the_latest_message_to_delete(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from bot.core.runtime import Hearth
     from bot.platforms.console.platform import COMMUNITY, ConsolePlatform, channel_ref, member_ref
 
-# Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`.
-NAME = r"\w[\w.\-]{0,63}"  # at most 64 characters, as the member id column holds
+# Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`, at most
+# 64 characters (what the member id column holds); never ending in `.`, which ends a sentence: "thanks @bob."
+# thanks bob, not a member named "bob.".
+NAME = r"\w(?:[\w.\-]{0,62}[\w\-])?"
 # The years the console's virtual clock runs in (`--start` and `wait` stay inside): Python's dates end in 9999, and
 # Hearth reckons windows, horizons and next firings a century either side of now.
 CLOCK_YEARS = (1970, 9000)
@@ -124,8 +126,8 @@ PLATFORM = Platform(
     member_ids=MemberIdFormat(
         # @everyone, @here and @channel mention groups, never one member (as in the console's own lines).
         rf"(?!(?i:everyone|here|channel)$){NAME}",
-        "a console name is a letter, digit or _ then those, `.` or `-` (alice, dana.k); everyone, here and channel "
-        "are groups",
+        "a console name is a letter, digit or _ then those, `.` or `-`, not ending in `.` (alice, dana.k); everyone, "
+        "here and channel are groups",
         case_insensitive=True,
     ),
 )

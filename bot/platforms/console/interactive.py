@@ -27,7 +27,7 @@ from rich.panel import Panel
 
 from bot.core.reply import Form
 from bot.platforms.console.platform import ConsolePlatform
-from bot.platforms.console.script import NAME, ScriptError, SetLevel, Submit, parse_line
+from bot.platforms.console.script import ScriptError, SetLevel, Submit, parse_line
 
 YOU = "you"
 HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
@@ -35,7 +35,7 @@ Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 
 Up/Down recall earlier lines; Tab completes commands, @members and #channels. A form asks its fields in turn.
 Commands: {commands}.
 Quit with Ctrl-D or Ctrl-C."""
-_WORD = re.compile(rf"[/@#&]?(?:{NAME})?$")
+_WORD = re.compile(r"[/@#&]?(?:\w[\w.\-]*)?$")  # a word being typed: a name may not end in `.` yet
 
 
 def rich_writer(console: Console) -> Callable[[str, list[str]], None]:

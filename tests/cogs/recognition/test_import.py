@@ -130,8 +130,8 @@ async def test_console_names_are_one_member_however_capitalised(hearth: Hearth, 
     done = await _import(hearth, 'member,points\n@Alice,5\nalice,6\n"i,j",5\nBob,3\n')
     assert done.problems == [
         "mee6.csv:3: alice is on line 2 already; not imported",
-        "mee6.csv:4: “i,j” is not a member id: a console name is a letter, digit or _ then those, `.` or `-` "
-        "(alice, dana.k); everyone, here and channel are groups; not imported",
+        "mee6.csv:4: “i,j” is not a member id: a console name is a letter, digit or _ then those, `.` or `-`, "
+        "not ending in `.` (alice, dana.k); everyone, here and channel are groups; not imported",
     ]
     said = await console.run("@bob: hi\n@admin is admin\n@admin: /leaderboard all")
     assert figures(board(said, "all time")) == ["🥇 alice — 5 points", "🥈 bob — 4 points"]

@@ -419,6 +419,16 @@ async def test_an_interest_needs_a_name(console: ConsoleDriver) -> None:
     assert "Interests: none (the step is skipped)" in said
 
 
+async def test_the_example_for_an_interest_of_two_words_can_be_typed_back(console: ConsoleDriver) -> None:
+    """It suggested `/onboarding interest-add Board Games role:&Board Games`, which, typed back, was refused (the
+    channel `Games` not found: `&Board Games` is the role `&Board` and a word)."""
+    said = await console.run('@mod is moderator\n@mod: /onboarding interest-add "Board Games"')
+    example = '/onboarding interest-add "Board Games" role:&Board-Games'
+    assert f"Give either a role (Discord) or a channel (Slack), like `{example}`." in said
+    said = await console.run(f"@mod: {example}")
+    assert "Done: newcomers can now choose Board Games." in said
+
+
 async def test_a_newcomer_whose_last_steps_are_switched_off_is_done(console: ConsoleDriver, hearth: Hearth) -> None:
     """tester-b: with the only step left switched off, a newcomer was done in `/onboarding status` but never
     completed: no welcome at completion, nothing for their welcomer, not counted as finished in health."""

@@ -221,6 +221,26 @@ async def test_doubled_braces_in_a_welcome_are_literal_braces(console: ConsoleDr
     assert "{@alice}" not in said
 
 
+async def test_a_placeholder_whose_brace_is_never_closed_is_refused(console: ConsoleDriver) -> None:
+    """`Welcome {member to {community}!` was taken ("Done"), and every newcomer's public welcome read
+    "Welcome {member to Console!", mentioning nobody. A lone brace that names no placeholder is text, as before."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding message Welcome {member to {community}!
+        @alice joins
+        @mod: /onboarding message Welcome {member} :-{ and {{member
+        @bob joins
+        """
+    )
+    assert (
+        "[only @mod] In the welcome message `{member` has no closing brace: write `{member}` "
+        "(or `{{` for a brace as text)."
+    ) in said
+    assert "{member to" not in said
+    assert "[#welcome] Welcome @bob :-{ and {member" in said
+
+
 async def test_welcomers_are_paired_least_recently_assigned_first(console: ConsoleDriver) -> None:
     said = await console.run(
         """

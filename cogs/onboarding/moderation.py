@@ -183,10 +183,14 @@ class ModeratorCommands:
         self, role: RoleRef | None, channel: ChannelRef | None, example: str, channel_example: str
     ) -> tuple[str, str, str]:
         """What a grant gives; a role is refused now where the platform has none (not when a newcomer clicks)."""
+        roles = self.services.messenger.capabilities.roles
         if (role is None) == (channel is None):
-            raise UserError(f"Give either a role (Discord) or a channel (Slack), like `{example}`.")
+            # Where there are no roles (Slack), an example with one would only be refused next.
+            raise UserError(
+                f"Give either a role (Discord) or a channel (Slack), like `{example if roles else channel_example}`."
+            )
         if role is not None:
-            if not self.services.messenger.capabilities.roles:
+            if not roles:
                 raise UserError(
                     f"Roles can't be given here (a Slack user group is not a role), so I can't grant "
                     f"{role.name or role.external_id}. Give a channel instead, like `{channel_example}`; "

@@ -36,7 +36,7 @@ from cogs.introductions.service import (
     tags_of,
 )
 from cogs.introductions.settings import IntroductionSettings
-from storage.introductions import FieldRow
+from storage.introductions import FieldRow, IntroRow
 from storage.kinds import Kind
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,27 @@ class IntroductionsFeature:
                 f"(+{points(ctx.settings.of(IntroductionSettings).intro_points)}). "
                 "Members can say hi in its thread."
             )
+        if existing:
+            await self._rename_thread(channel, existing, ctx.author.ref, answers)
         return Reply.private(f"Your introduction in {channel_mention(channel)} is updated.")
+
+    async def _rename_thread(
+        self, channel: ChannelRef, existing: IntroRow, member: MemberRef, answers: dict[str, str]
+    ) -> None:
+        """Name the thread under an edited card as its title when the name changed (`Welcome, Alice!`, not the
+        name first given); a thread Hearth can no longer rename (deleted, out of reach) is only logged."""
+        name = self._name(member, answers)
+        if (
+            existing.thread_id is None
+            or not self.services.messenger.capabilities.named_threads
+            or name == self._name(member, existing.answers)
+        ):
+            return
+        thread = ChannelRef(channel.community, existing.channel_id, thread_id=existing.thread_id)
+        try:
+            await self.services.messenger.rename_thread(thread, f"Welcome, {name}!"[:100])
+        except PlatformError as error:
+            log.warning("could not rename an intro thread in channel %s: %s", existing.channel_id, error.reason)
 
     async def _restore(self, channel: ChannelRef, message_id: str, card: Reply) -> None:
         """Edit a card back to what is recorded; a platform refusing is logged (the card then shows the new words)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from bot.core.arguments import typed_option
 from bot.core.commands import Option, OptionType
 from bot.core.context import Context
 from bot.core.messenger import check_can_post
@@ -38,6 +41,14 @@ CHANNEL_PURPOSES = {
 # The purposes Hearth posts in (welcomes, intro threads, moderators' alerts); the rules channel is only linked to,
 # and read-only is what a rules channel usually is.
 POSTED_IN = ("welcome", "intros", "mods")
+
+
+def _typed_interest(name: str) -> tuple[str, str]:
+    """An interest's name as typed back in an example line (quoted when it has a space: `"Board Games"`), and a
+    role or channel name made of it (`Board-Games`; `&Board Games` reads as the role `&Board` and a word)."""
+    typed = typed_option("name", name)
+    slug = re.sub(r"[^\w.\-]+", "-", name).strip("-")
+    return (typed.removeprefix("name:") if typed else 'name:"…"'), (slug or "interest")
 
 
 class ModeratorCommands:
@@ -172,10 +183,14 @@ class ModeratorCommands:
         self, role: RoleRef | None, channel: ChannelRef | None, example: str, channel_example: str
     ) -> tuple[str, str, str]:
         """What a grant gives; a role is refused now where the platform has none (not when a newcomer clicks)."""
+        roles = self.services.messenger.capabilities.roles
         if (role is None) == (channel is None):
-            raise UserError(f"Give either a role (Discord) or a channel (Slack), like `{example}`.")
+            # Where there are no roles (Slack), an example with one would only be refused next.
+            raise UserError(
+                f"Give either a role (Discord) or a channel (Slack), like `{example if roles else channel_example}`."
+            )
         if role is not None:
-            if not self.services.messenger.capabilities.roles:
+            if not roles:
                 raise UserError(
                     f"Roles can't be given here (a Slack user group is not a role), so I can't grant "
                     f"{role.name or role.external_id}. Give a channel instead, like `{channel_example}`; "
@@ -264,11 +279,12 @@ class ModeratorCommands:
             raise UserError(
                 "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`."
             )
+        typed, slug = _typed_interest(name)
         kind, target_id, target_name = self._target_of(
             role,
             channel,
-            f"/onboarding interest-add {name} role:&{name}",
-            f"/onboarding interest-add {name} channel:#{name}",
+            f"/onboarding interest-add {typed} role:&{slug}",
+            f"/onboarding interest-add {typed} channel:#{slug}",
         )
         interest, replaced = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
         if replaced == interest:

@@ -39,6 +39,8 @@ INTEREST_LIMIT = 60
 # As in Python's format strings, `{{` and `}}` are a literal brace each; they are matched first, so `{{member}}`
 # is the text `{member}`, not a brace around a placeholder. A lone brace stays as it is, as it always did.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+# A placeholder's name after a brace that is never closed (`Welcome {member to {community}!`): a typo, not text.
+_UNCLOSED = re.compile(r"\{\{|\}\}|\{[^{}]*\}|\{(\w+)")
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,19 @@ def render_welcome(template: str, values: dict[str, str]) -> str:
 
 
 def check_welcome_template(template: str) -> None:
-    """Raises UserError naming the first unknown `{placeholder}` (escaped `{{...}}` is text), or the length."""
+    """Raises UserError naming the first unknown `{placeholder}` (escaped `{{...}}` is text), a placeholder whose
+    brace is never closed, or the length."""
     unknown = sorted(name for name in _placeholders(template) if name not in PLACEHOLDERS)
     if unknown:
         known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
         raise UserError(f"The welcome message uses `{{{unknown[0]}}}`, which I don't know. You can use: {known}.")
+    unclosed = [match.group(1) for match in _UNCLOSED.finditer(template) if match.group(1) in PLACEHOLDERS]
+    if unclosed:
+        # Posted as written, every newcomer's welcome would show `{member` and mention nobody.
+        raise UserError(
+            f"In the welcome message `{{{unclosed[0]}` has no closing brace: write `{{{unclosed[0]}}}` "
+            "(or `{{` for a brace as text)."
+        )
     if len(template) > WELCOME_LIMIT:
         raise UserError(f"The welcome message is {len(template)} characters long; the limit is {WELCOME_LIMIT}.")
 

@@ -221,6 +221,26 @@ async def test_doubled_braces_in_a_welcome_are_literal_braces(console: ConsoleDr
     assert "{@alice}" not in said
 
 
+async def test_a_placeholder_whose_brace_is_never_closed_is_refused(console: ConsoleDriver) -> None:
+    """`Welcome {member to {community}!` was taken ("Done"), and every newcomer's public welcome read
+    "Welcome {member to Console!", mentioning nobody. A lone brace that names no placeholder is text, as before."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /onboarding message Welcome {member to {community}!
+        @alice joins
+        @mod: /onboarding message Welcome {member} :-{ and {{member
+        @bob joins
+        """
+    )
+    assert (
+        "[only @mod] In the welcome message `{member` has no closing brace: write `{member}` "
+        "(or `{{` for a brace as text)."
+    ) in said
+    assert "{member to" not in said
+    assert "[#welcome] Welcome @bob :-{ and {member" in said
+
+
 async def test_welcomers_are_paired_least_recently_assigned_first(console: ConsoleDriver) -> None:
     said = await console.run(
         """
@@ -417,6 +437,16 @@ async def test_an_interest_needs_a_name(console: ConsoleDriver) -> None:
     # Spaces alone are no name, as an empty one is not (tester-z1: the same for every text option).
     assert "`/onboarding interest-add` needs name. Usage: `/onboarding interest-add name [role] [channel]`" in said
     assert "Interests: none (the step is skipped)" in said
+
+
+async def test_the_example_for_an_interest_of_two_words_can_be_typed_back(console: ConsoleDriver) -> None:
+    """It suggested `/onboarding interest-add Board Games role:&Board Games`, which, typed back, was refused (the
+    channel `Games` not found: `&Board Games` is the role `&Board` and a word)."""
+    said = await console.run('@mod is moderator\n@mod: /onboarding interest-add "Board Games"')
+    example = '/onboarding interest-add "Board Games" role:&Board-Games'
+    assert f"Give either a role (Discord) or a channel (Slack), like `{example}`." in said
+    said = await console.run(f"@mod: {example}")
+    assert "Done: newcomers can now choose Board Games." in said
 
 
 async def test_a_newcomer_whose_last_steps_are_switched_off_is_done(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -299,6 +301,43 @@ def test_run_on_the_console_platform_serves_a_script_from_stdin(tmp_path: Path) 
     done = _hearth(["run", "--platform", "console"], "@alice: /kudos @bob thanks!\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler for `signum` (Linux: the SigCgt mask in /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signum - 1) & 1)
+
+
+def test_sigterm_stops_run_on_the_console_while_its_pipe_is_still_open(tmp_path: Path) -> None:
+    """`producer | hearth run`: a SIGTERM before the producer closes the pipe left the process waiting for it, in
+    the thread reading standard input, however long that took (exit 0 only once the pipe closed)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "HEARTH_LOG_LEVEL": "WARNING"}
+    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "HEARTH_PLATFORM"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--platform", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        text=True,
+    )
+    assert process.stdin is not None
+    try:
+        process.stdin.write("@alice: hello\n")
+        process.stdin.flush()  # and the pipe stays open
+        deadline = time.monotonic() + 60
+        while not _catches(process.pid, signal.SIGTERM):  # Hearth has started and handles the stop signal
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.communicate()
 
 
 async def test_files_in_a_reply_are_written_and_their_paths_printed(console: ConsoleDriver, tmp_path: Path) -> None:

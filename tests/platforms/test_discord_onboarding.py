@@ -296,6 +296,27 @@ async def test_mydata_delete_renames_the_intro_thread_named_after_the_member(
     assert thread["thread_metadata"]["archived"] is archived
 
 
+@pytest.mark.parametrize("archived", [False, True])
+async def test_an_intro_edited_to_another_name_renames_its_thread(discord_env: DiscordHarness, archived: bool) -> None:
+    """The card's title followed the new name ("Meet Alice") while its thread kept the first one ("Welcome,
+    Alcie!") for good. An edit that keeps the name leaves the thread alone."""
+    await set_up(discord_env)
+    world, server = discord_env.world, discord_env.server
+    await join(discord_env, "newbie")
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "name": "Alcie"}))
+    [thread] = [t for t in world.threads if t["name"] == "Welcome, Alcie!"]
+    thread["thread_metadata"]["archived"] = archived
+    renames = len(server.calls_to("PATCH", rf"/channels/{thread['id']}"))
+
+    edited = await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "name": "Alice"}))
+    assert edited.json["data"]["content"].startswith("Your introduction in ")
+    assert thread["name"] == "Welcome, Alice!"
+    assert thread["thread_metadata"]["archived"] is archived
+    renamed = len(server.calls_to("PATCH", rf"/channels/{thread['id']}"))
+    await server.interact(p.modal_interaction(world, "newbie", "intro:", {**INTRO, "name": "Alice", "about": "Hi"}))
+    assert len(server.calls_to("PATCH", rf"/channels/{thread['id']}")) == renamed > renames
+
+
 async def test_a_stuck_newcomer_is_nudged_once_and_mods_alerted_once_across_a_restart(
     discord_env: DiscordHarness, new_runtime: NewRuntime
 ) -> None:

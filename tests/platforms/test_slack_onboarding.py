@@ -345,6 +345,15 @@ async def test_a_user_group_as_access_role_is_refused_when_set_up(slack: SlackHa
     assert "Agreeing gives a place in <#C0MEMBERS>" in shown  # unchanged
 
 
+async def test_an_interest_without_its_channel_is_refused_with_a_channel_for_example(slack: SlackHarness) -> None:
+    """The example was a role (`role:&Chess`), which Slack then refuses: it has none."""
+    await set_up(slack)
+    answer = await slack.command("/onboarding", "interest-add Chess", MOD)
+    assert block_texts(answer) == (
+        "Give either a role (Discord) or a channel (Slack), like `/onboarding interest-add Chess channel:#Chess`."
+    )
+
+
 async def test_closed_dms_get_the_checklist_in_the_welcome_channel(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
+import os
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -107,12 +110,45 @@ async def interactive(hearth: Hearth) -> None:
     await interact(ConsolePlatform(hearth, _scheduler(hearth), rich_writer(console)), console)
 
 
+async def _read_stdin() -> bytes:
+    """Standard input, read whole in a daemon thread, so that a stop signal while the program writing the pipe
+    still holds it open (`producer | hearth run`) stops Hearth at once. Read in asyncio's executor, whose threads
+    are waited for at exit, the process lived on after SIGTERM until that program closed the pipe."""
+    loop = asyncio.get_running_loop()
+    read: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(data: bytes | None, error: OSError | None) -> None:
+        if read.done():  # cancelled by a stop
+            return
+        if error is not None:
+            read.set_exception(error)
+        else:
+            read.set_result(data or b"")
+
+    def run() -> None:
+        # os.read, not sys.stdin.buffer: the buffered reader's lock, held by a thread still reading at exit,
+        # would stop the interpreter's shutdown with a fatal error.
+        chunks: list[bytes] = []
+        try:
+            while chunk := os.read(sys.stdin.fileno(), 1 << 16):
+                chunks.append(chunk)
+        except OSError as error:
+            outcome: tuple[bytes | None, OSError | None] = (None, error)
+        else:
+            outcome = (b"".join(chunks), None)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: Hearth stopped before the pipe did
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="hearth-stdin", daemon=True).start()
+    return await read
+
+
 async def serve_console(hearth: Hearth, settings: ConsoleSettings) -> None:
     """A script from standard input when it is not a terminal, else an interactive session."""
     if sys.stdin.isatty():
         await interactive(hearth)
     else:
-        await run_script(hearth, script_lines(script_text(await asyncio.to_thread(sys.stdin.buffer.read))))
+        await run_script(hearth, script_lines(script_text(await _read_stdin())))
 
 
 PLATFORM = Platform(

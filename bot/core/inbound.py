@@ -115,7 +115,7 @@ class Inbound:
             verb, rest = _split(rest)
             path = f"{name} {verb.lower()}"
             if self.hearth.command(path) is None:
-                return _verbs(name, group, invocation.level)
+                return _verbs(name, group, invocation.level, verb)
         spec = self.hearth.command(path)
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
@@ -257,8 +257,9 @@ def _split(text: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _verbs(name: str, group: Iterable[CommandSpec], level: Permission) -> Reply:
-    """What a group's name alone answers: the verbs `level` may run, saying who may run the others."""
+def _verbs(name: str, group: Iterable[CommandSpec], level: Permission, typed: str = "") -> Reply:
+    """What a group's name alone answers, or with a verb it does not have (`typed`, named first: `/ritual crate`
+    only listed the verbs, as if none was given): the verbs `level` may run, saying who may run the others."""
     verbs = sorted(group, key=lambda spec: spec.name)
     allowed = [spec for spec in verbs if spec.permission <= level]
     if not allowed:  # as run_command refuses one of them: for the least level that may run any
@@ -267,4 +268,6 @@ def _verbs(name: str, group: Iterable[CommandSpec], level: Permission) -> Reply:
     lines = "\n".join(f"`{usage(spec)}`" for spec in allowed)
     others = sorted({spec.permission for spec in verbs} - {spec.permission for spec in allowed})
     more = f"\n({' and '.join(f'{p.label.capitalize()}s' for p in others)} have more.)" if others else ""
-    return Reply.private(f"`/{name}` needs one of these:\n{lines}{more}")
+    shown = typed.replace("`", "'")[:40]  # a word as typed, kept from breaking the code span
+    lead = f"`/{name}` has no `{shown}`; it needs one of these" if typed else f"`/{name}` needs one of these"
+    return Reply.private(f"{lead}:\n{lines}{more}")

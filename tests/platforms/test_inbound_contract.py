@@ -187,7 +187,7 @@ async def test_slack_gives_the_same_outcomes(hearth: Hearth, slack_api: MockSlac
     [
         ("nope", "I don't know the command `/nope`. Try `/help`."),
         ("tgroup", "`/tgroup` needs one of these: `/tgroup ping`"),
-        ("tgroup zap", "`/tgroup` needs one of these: `/tgroup ping`"),
+        ("tgroup zap", "`/tgroup` has no `zap`; it needs one of these: `/tgroup ping`"),
         ("tgroup ping", "pong"),
     ],
 )

@@ -118,11 +118,10 @@ class Ladder:
         people = await self._people(ctx.community.id)
         now_ev = await self.evidence(ctx.community.id, last_start, last_end, zone)
         then_ev = await self.evidence(ctx.community.id, before_start, before_end, zone)
-        start, end = _start(last_start, zone), _start(last_end + timedelta(days=1), zone)
-        present = [i for i, m in people.items() if m.joined_at < end]
+        present = [i for i, m in people.items() if m.join_day(zone) <= last_end]
         # Who joined during the month had no level the month before: they are new, not moved up. As in /health's
         # "joined", only a join Hearth knows of: one first seen speaking may have been there long before.
-        new = {i for i in present if people[i].join_known and people[i].joined_at >= start}
+        new = {i for i in present if people[i].join_known and people[i].join_day(zone) >= last_start}
         joined = [i for i in present if i in new]
         compared = [i for i in present if i not in new]
         levels = {i: level(now_ev[i]) if i in now_ev else "explorer" for i in present}

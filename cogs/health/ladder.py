@@ -98,11 +98,11 @@ class Ladder:
             for i in ids
         }
 
-    async def _people(self, community_id: int) -> dict[int, q.MemberRow]:
-        """Members present and not opted out of health figures (the ladder names people)."""
+    async def _people(self, community_id: int, opted_out: bool = False) -> dict[int, q.MemberRow]:
+        """Members present and, unless `opted_out`, not opted out of health figures (the ladder names people)."""
         async with self.services.db.read() as session:
             rows = await q.members(session, community_id)
-        return {m.id: m for m in rows if m.left_at is None and not m.opted_out}
+        return {m.id: m for m in rows if m.left_at is None and (opted_out or not m.opted_out)}
 
     @LADDER.command(
         "show", "Levels of last month and who moved up, held or moved down", permission=Permission.MODERATOR
@@ -186,7 +186,8 @@ class Ladder:
         )
         async with self.services.db.read() as session:
             volunteered = await q.volunteers(session, ctx.community.id)
-        people = await self._people(ctx.community.id)
+        # Those out of health figures too: volunteering is their own offer to the moderators, not a figure.
+        people = await self._people(ctx.community.id, opted_out=True)
         # Volunteers the rules do not pick (yet) are named too: `/ladder volunteer` promises that moderators see it.
         chosen = {e.member_id for e in picked}
         others = sorted(

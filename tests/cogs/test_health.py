@@ -384,6 +384,18 @@ async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(
     assert "is not one of this community's roles" in said
 
 
+async def test_a_volunteer_out_of_health_figures_is_still_named_to_moderators(console: ConsoleDriver) -> None:
+    """tester-l: a member out of health figures (`/privacy health:out`) volunteered and was told "The moderators
+    will see it", but `/ladder candidates` named nobody: volunteering is their own offer to the moderators."""
+    said = await console.run(
+        "@mod is admin\n@alice: /privacy health:out\n@alice: /ladder volunteer mentor\n@mod: /ladder candidates"
+    )
+    assert "The moderators will see it." in said
+    assert "Volunteered, not picked by the rules: @alice (mentor)" in said
+    said = await console.run("@alice leaves\n@mod: /ladder candidates")
+    assert "@alice" not in said
+
+
 async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console: ConsoleDriver) -> None:
     said = await console.run("@mod is admin\n@vet: hi\n@mod: /ladder invite @vet mentor grant:&mentors")
     assert "[dm @vet]" in said and "[Accept] [Decline]" in said

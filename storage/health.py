@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,14 @@ MOOD_AUTHORS = "authors"
 def local_day(moment: datetime, zone: str) -> date:
     """The community's calendar day of a moment."""
     return _day(zone, moment.timestamp() // 60)
+
+
+def join_day(joined: datetime, zone: str) -> date:
+    """The community's calendar day of a join the platform dated. A join known only by its date (the console's
+    `@name joined DATE`, kept as midnight UTC of that date) is that date in every zone: read as a moment it falls
+    on the day before west of UTC (anniversaries read it so too: cogs/rituals/kinds/celebration.py `join_day`)."""
+    moment = utc(joined)
+    return moment.date() if moment.time() == time(0) else local_day(moment, zone)
 
 
 @lru_cache(maxsize=4096)

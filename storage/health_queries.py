@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import upsert_insert
+from storage.health import join_day, local_day
 from storage.health_models import (
     PEOPLE_KINDS,
     PEOPLE_KINDS_SQL,
@@ -96,6 +97,10 @@ class MemberRow:
     left_at: datetime | None
     opted_out: bool
     join_known: bool  # False: Hearth only saw them speak (or named in a script): when they joined is unknown
+
+    def join_day(self, zone: str) -> date:
+        """The community's calendar day they joined (a date-only join is that date in every zone)."""
+        return join_day(self.joined_at, zone) if self.join_known else local_day(self.joined_at, zone)
 
 
 async def members(session: AsyncSession, community_id: int) -> list[MemberRow]:

@@ -242,6 +242,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
                 values[last_text] = f"{values[last_text]} {token.value}"
                 token, after = _next_token(text, after)
                 continue
+            if later is None and not option.required:
+                later = _later_choice(positional[1:], token.value)
             if later is None and _plain_word(token.value) and _text_may_follow(option, positional[1:]):
                 # A word (or `#word`) none of an optional choice's values, where a text follows: the text
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
@@ -347,6 +349,19 @@ def _ref(raw: str, kind: OptionType, resolve: Resolver) -> object | None:
     if found is None and kind is OptionType.MEMBER and (bare := raw.rstrip(_TRAILING)) not in ("", raw):
         found = resolve(bare, kind)
     return found
+
+
+def _later_choice(options: list[Option], raw: str) -> tuple[Option, object] | None:
+    """The first later choice one of whose values a word is (`/privacy out` is `health:out`: `boards` may be left
+    out), passing only optional choices on the way: a text could take any word, and so is left to take it."""
+    for option in options:
+        if option.type is not OptionType.CHOICE:
+            return None
+        if option.choices and raw.lower() in option.choices:
+            return option, raw
+        if option.required:
+            return None
+    return None
 
 
 def _why(option: Option, raw: str) -> str:

@@ -244,14 +244,14 @@ def member_states(
     first_new_day = today - timedelta(days=NEW_DAYS - 1)
     counts = dict.fromkeys(STATES, 0)
     for m in people:
-        if m.id not in tracked or m.joined_at >= end_of_day or (m.left_at is not None and m.left_at < end_of_day):
+        if m.id not in tracked or m.join_day(zone) > today or (m.left_at is not None and m.left_at < end_of_day):
             continue
         a = spans.get(m.id, [0] * len(ranges))
         # New by the day they joined, when known: not by when Hearth first saw them (a member who was there
         # before Hearth, or whom Hearth only saw speak, is not new for a fortnight after). Compared as days of
         # the community's calendar: 14 days of UTC hours back from midnight end an hour off it across a clock
         # change, and two members who joined the same evening were one new and one not.
-        if m.join_known and local_day(m.joined_at, zone) >= first_new_day:
+        if m.join_known and m.join_day(zone) >= first_new_day:
             state = "new"
         elif a[0] and a[1] and a[5] and a[6]:
             state = "consistently active"

@@ -98,11 +98,11 @@ class Ladder:
             for i in ids
         }
 
-    async def _people(self, community_id: int) -> dict[int, q.MemberRow]:
-        """Members present and not opted out of health figures (the ladder names people)."""
+    async def _people(self, community_id: int, opted_out: bool = False) -> dict[int, q.MemberRow]:
+        """Members present and, unless `opted_out`, not opted out of health figures (the ladder names people)."""
         async with self.services.db.read() as session:
             rows = await q.members(session, community_id)
-        return {m.id: m for m in rows if m.left_at is None and not m.opted_out}
+        return {m.id: m for m in rows if m.left_at is None and (opted_out or not m.opted_out)}
 
     @LADDER.command(
         "show", "Levels of last month and who moved up, held or moved down", permission=Permission.MODERATOR
@@ -118,11 +118,10 @@ class Ladder:
         people = await self._people(ctx.community.id)
         now_ev = await self.evidence(ctx.community.id, last_start, last_end, zone)
         then_ev = await self.evidence(ctx.community.id, before_start, before_end, zone)
-        start, end = _start(last_start, zone), _start(last_end + timedelta(days=1), zone)
-        present = [i for i, m in people.items() if m.joined_at < end]
+        present = [i for i, m in people.items() if m.join_day(zone) <= last_end]
         # Who joined during the month had no level the month before: they are new, not moved up. As in /health's
         # "joined", only a join Hearth knows of: one first seen speaking may have been there long before.
-        new = {i for i in present if people[i].join_known and people[i].joined_at >= start}
+        new = {i for i in present if people[i].join_known and people[i].join_day(zone) >= last_start}
         joined = [i for i in present if i in new]
         compared = [i for i in present if i not in new]
         levels = {i: level(now_ev[i]) if i in now_ev else "explorer" for i in present}
@@ -187,7 +186,8 @@ class Ladder:
         )
         async with self.services.db.read() as session:
             volunteered = await q.volunteers(session, ctx.community.id)
-        people = await self._people(ctx.community.id)
+        # Those out of health figures too: volunteering is their own offer to the moderators, not a figure.
+        people = await self._people(ctx.community.id, opted_out=True)
         # Volunteers the rules do not pick (yet) are named too: `/ladder volunteer` promises that moderators see it.
         chosen = {e.member_id for e in picked}
         others = sorted(

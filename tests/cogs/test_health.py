@@ -174,6 +174,21 @@ async def test_member_states_count_from_the_day_members_joined_not_the_day_heart
     ) in said
 
 
+async def test_a_join_date_counts_as_that_day_west_of_utc(console: ConsoleDriver) -> None:
+    """tester-l: in Los Angeles, a member of `@dora joined 2026-03-05` was no longer new on 18 Mar, the 14th day:
+    the date, kept as midnight UTC, read as the afternoon of 4 Mar there."""
+    await console.run(
+        "@admin is admin\n@admin: /config set timezone America/Los_Angeles\nwait 1d\n@dora joined 2026-03-05\nwait 13d"
+    )
+    said = await console.run("@admin: /health show 7d")
+    # Wed 18 Mar (05:00 in Los Angeles): new is joined on 5-18 Mar, so dora is new, as she was on 11 Mar.
+    assert "(12 Mar – 18 Mar)" in said
+    assert (
+        "new 1 (+0), consistently active 0 (+0), active 0 (+0), returned 0 (+0), paused 0 (+0), at risk 0 (+0), "
+        "dormant 1 (+0)"
+    ) in said
+
+
 async def test_members_who_joined_the_same_evening_are_new_alike_across_a_clock_change(
     console: ConsoleDriver,
 ) -> None:
@@ -367,6 +382,18 @@ async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(
     assert "@newbie" not in await console.run("@mod: /ladder candidates host")
     said = await console.run("@mod: /ladder candidates wizard")
     assert "is not one of this community's roles" in said
+
+
+async def test_a_volunteer_out_of_health_figures_is_still_named_to_moderators(console: ConsoleDriver) -> None:
+    """tester-l: a member out of health figures (`/privacy health:out`) volunteered and was told "The moderators
+    will see it", but `/ladder candidates` named nobody: volunteering is their own offer to the moderators."""
+    said = await console.run(
+        "@mod is admin\n@alice: /privacy health:out\n@alice: /ladder volunteer mentor\n@mod: /ladder candidates"
+    )
+    assert "The moderators will see it." in said
+    assert "Volunteered, not picked by the rules: @alice (mentor)" in said
+    said = await console.run("@alice leaves\n@mod: /ladder candidates")
+    assert "@alice" not in said
 
 
 async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console: ConsoleDriver) -> None:
@@ -589,6 +616,27 @@ async def test_ladder_show_counts_who_joined_in_the_month_as_new_not_moved_up(co
     assert "Moved down: @quiet (explorer)" in said
     assert "Held: 1 member" in said  # mod
     assert "Joined in April: @new (participant)" in said
+
+
+async def test_ladder_show_counts_a_join_date_as_that_day_west_of_utc(console: ConsoleDriver) -> None:
+    """tester-l: in Los Angeles, `@ana joined 2026-04-01` read as 31 March (midnight UTC is the afternoon before
+    there): April's ladder compared her with March instead of listing her as joined in April."""
+    said = await console.run(
+        """
+        @mod is admin
+        @mod: /config set timezone America/Los_Angeles
+        wait 28d
+        @ana joined 2026-04-01
+        @ana: hi
+        wait 1d
+        @ana: again
+        wait 30d
+        @mod: /ladder show
+        """
+    )
+    assert "Participation ladder — April 2026" in said
+    assert "Moved up: nobody" in said
+    assert "Joined in April: @ana (participant)" in said
 
 
 async def test_ladder_show_names_twenty_members_a_line_and_counts_the_rest(console: ConsoleDriver) -> None:

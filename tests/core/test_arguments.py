@@ -77,3 +77,21 @@ def test_an_option_given_twice_is_refused_naming_it() -> None:
     for line in ("@bob reason:a reason:b", "member:@bob member:@carol", "@bob member:@carol"):
         with pytest.raises(UserError, match=r"option `(reason|member)` is given twice"):
             parse_arguments(KUDOS, line, resolve)
+
+
+PRIVACY = CommandSpec(
+    "privacy",
+    "choices",
+    _noop,
+    options=(
+        Option("boards", OptionType.CHOICE, "show or hide", required=False, choices=("show", "hide")),
+        Option("health", OptionType.CHOICE, "in or out", required=False, choices=("in", "out")),
+    ),
+)
+
+
+def test_a_word_another_optional_choice_takes_fills_it_when_the_next_may_be_left_out() -> None:
+    assert parse_arguments(PRIVACY, "out", resolve) == {"health": "out"}
+    assert parse_arguments(PRIVACY, "hide OUT", resolve) == {"boards": "hide", "health": "OUT"}
+    with pytest.raises(UserError, match="`maybe` is not a boards; use show or hide"):
+        parse_arguments(PRIVACY, "maybe", resolve)

@@ -242,6 +242,17 @@ async def test_a_privacy_choice_refused_reads_as_a_sentence(console: ConsoleDriv
     assert "Saved" not in said
 
 
+async def test_a_health_choice_given_alone_by_position_is_read_as_meant(console: ConsoleDriver) -> None:
+    """tester-l: `/privacy out` was refused as "`out` is not a choice for boards", though `boards` may be left out
+    and `out` is one of `health`'s choices (as `/onboarding interest-add Games #games` skips the role for a channel)."""
+    said = await console.run("@alice: /privacy out\n@alice: /privacy hide in")
+    assert "[only @alice] Saved. 👀 You are shown on leaderboards" in said
+    assert "📉 You are out of community-health figures" in said
+    assert "[only @alice] Saved. 🙈 You are hidden from leaderboards" in said
+    assert "📈 You are in community-health figures." in said
+    assert "is not a choice" not in said
+
+
 async def test_an_export_names_others_by_pseudonym_in_the_members_own_words(
     console: ConsoleDriver, hearth: Hearth
 ) -> None:

@@ -39,9 +39,12 @@ def local_day(moment: datetime, zone: str) -> date:
 
 
 def join_day(joined: datetime, zone: str) -> date:
-    """The community's calendar day of a join the platform dated. A join known only by its date (the console's
-    `@name joined DATE`, kept as midnight UTC of that date) is that date in every zone: read as a moment it falls
-    on the day before west of UTC (anniversaries read it so too: cogs/rituals/kinds/celebration.py `join_day`)."""
+    """The community's calendar day of a join (health's "new", the ladder, anniversaries). A join known only by its
+    date (the console's `@name joined DATE`, kept as midnight UTC of that date) is that date in every zone: read as
+    a moment, it would fall on the day before west of UTC (and be celebrated a day early). A platform's real
+    timestamp (Discord's `joined_at`, a join Hearth saw) is a moment, on its local date in `zone`; one that falls
+    exactly on midnight UTC, to the microsecond, reads as its UTC date: a day off at most, for a moment that a
+    date-only join cannot otherwise be told from without a column of its own."""
     moment = utc(joined)
     return moment.date() if moment.time() == time(0) else local_day(moment, zone)
 

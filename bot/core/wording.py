@@ -1,8 +1,9 @@
-"""Words every feature uses the same way: counts with their plural, figures, points, medals for ranks."""
+"""Words every feature uses the same way: counts with their plural, figures and shares, points, medals for ranks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
@@ -20,6 +21,17 @@ def number(count: int) -> str:
 def points(count: int) -> str:
     """`1 point`, `1,234 points`."""
     return f"{number(count)} {'point' if count == 1 else 'points'}"
+
+
+def rounded(value: float, digits: int = 0) -> str:
+    """`value` with `digits` decimals, a half rounded away from zero as people round by hand (`12.5` → `13`,
+    `0.25` → `0.3`). Python's `round()` and `format()` take a half to the even digit: 1 of 8 read 12% beside 3 of 8 at 38%."""
+    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
+
+
+def percent(part: float, whole: float) -> str:
+    """`part` of `whole` as a whole percentage (`13%` for 1 of 8, halves up; see `rounded`), an en dash of nothing."""
+    return f"{rounded(100 * part / whole)}%" if whole else "–"
 
 
 def medal(rank: int) -> str:

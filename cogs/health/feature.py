@@ -14,10 +14,10 @@ from bot.core.refs import ChannelRef, Member, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Reply, UserError, channel_mention, mention
 from bot.core.services import Services
-from bot.core.wording import plural
+from bot.core.wording import percent, plural, rounded
 from cogs.health import charts
 from cogs.health.alerts import HealthSweep
-from cogs.health.figures import STATES, Report, report, share, window
+from cogs.health.figures import STATES, Report, report, window
 from cogs.health.ladder import Ladder
 from cogs.health.mood import warm_up
 from cogs.health.settings import HealthSettings
@@ -232,26 +232,26 @@ class HealthFeature:
 
 def overview_text(r: Report, title: str) -> str:
     def pct(part: int, whole: int) -> str:
-        return f"{share(part, whole)} ({part}/{whole})"
+        return f"{percent(part, whole)} ({part}/{whole})"
 
-    stick = f"{round(100 * r.stickiness)}%" if r.stickiness is not None else "–"
+    stick = f"{rounded(100 * r.stickiness)}%" if r.stickiness is not None else "–"
     median = _duration(r.median_response) if r.median_response is not None else "–"
     funnel = " → ".join(f"{name} {count}" for name, count in r.funnel)
     drops = []
     for (_, before), (name, count) in zip(r.funnel, r.funnel[1:], strict=False):
-        drops.append(f"{name} {share(max(0, before - count), before)} lost" if before else f"{name} –")
+        drops.append(f"{name} {percent(max(0, before - count), before)} lost" if before else f"{name} –")
     changes = []
     for state in STATES:
         now, then = r.states.get(state, 0), r.states_before.get(state, 0)
         changes.append(f"{state} {now} ({now - then:+d})")
     cohort_lines = [
-        f"  {start:%d %b} ({size}): " + " ".join("·" if v is None else f"{round(100 * v)}%" for v in row[:6])
+        f"  {start:%d %b} ({size}): " + " ".join("·" if v is None else f"{rounded(100 * v)}%" for v in row[:6])
         for start, size, row in r.cohorts
     ]
     lines = [
         f"**{title}** ({r.window.start:%d %b} – {r.window.end:%d %b})",
         f"**Members** {r.members} · joined {r.joined} · left {r.left} · active {r.active}",
-        f"**Active members** DAU {r.dau:.1f} · WAU {r.wau} · MAU {r.mau} · stickiness (DAU/MAU) {stick}",
+        f"**Active members** DAU {rounded(r.dau, 1)} · WAU {r.wau} · MAU {r.mau} · stickiness (DAU/MAU) {stick}",
         f"**Activation** {plural(r.newcomers, 'newcomer')}: ≥1 message in 7 days {pct(r.activated_1, r.newcomers)} · "
         f"≥3 messages {pct(r.activated_3, r.newcomers)} · finished onboarding {pct(r.onboarded, r.newcomers)}",
         f"**Onboarding funnel** {funnel}" + (f" (drop-off: {', '.join(drops)})" if r.newcomers else ""),

@@ -88,10 +88,6 @@ class Report:
     daily_messages: list[tuple[date, int]] = field(default_factory=list)
 
 
-def share(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "–"
-
-
 async def report(
     session: AsyncSession, community_id: int, now: datetime, days: int, zone: str, intros_open: bool = True
 ) -> Report:

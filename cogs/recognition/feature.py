@@ -17,7 +17,7 @@ from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
-from bot.core.wording import plural, points
+from bot.core.wording import percent, plural, points
 from cogs.recognition.boards import PERIOD_TITLES, PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
@@ -379,7 +379,7 @@ class RecognitionFeature:
             return f"{moment.astimezone(zone):%Y-%m-%d}"
 
         def share(part: int, whole: int) -> str:
-            return f"{part} of {whole} ({round(100 * part / whole)}%)"
+            return f"{part} of {whole} ({percent(part, whole)})"
 
         allowance = ctx.settings.of(RecognitionSettings).kudos_daily_limit * WINDOW.days
         sections: list[CardField] = []

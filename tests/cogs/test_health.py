@@ -77,6 +77,32 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in pngs)
 
 
+async def test_halves_round_up_as_by_hand(console: ConsoleDriver) -> None:
+    """7 active member-days in 28 read `DAU 0.2`, and 1 reply of 8 messages 12% (Python rounds a half to even)."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @alice: one
+        @bob replies to @alice: hi
+        wait 1d
+        @alice: two
+        wait 1d
+        @alice: three
+        wait 1d
+        @alice: four
+        wait 1d
+        @alice: five
+        wait 1d
+        @alice: six
+        @alice: seven
+        @mod: /health show 7d
+        """
+    )
+    # alice active on 6 days and bob on 1: 7 member-days / 28 = 0.25; MAU 2, stickiness 0.25 / 2 = 12.5%.
+    assert "DAU 0.3 · WAU 2 · MAU 2 · stickiness (DAU/MAU) 13%" in said
+    assert "replies 13% (1/8) of messages" in said
+
+
 async def test_aggregates_are_counts_and_no_text_is_stored(hearth: Hearth, console: ConsoleDriver) -> None:
     sentinel = "SENTINEL-7f3a-never-store-me"
     await console.run(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from calendar import isleap
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from bot.core.reply import Card, Reply, mention
 from bot.core.wording import plural
 from cogs.rituals.kinds.base import Firing, Posted, RitualKind
 from storage import rituals as store
+from storage.health import join_day
 
 
 class CelebrationKind(RitualKind):
@@ -21,13 +20,12 @@ class CelebrationKind(RitualKind):
         days = [(today.month, today.day)]
         if (today.month, today.day) == (2, 28) and not isleap(today.year):
             days.append((2, 29))  # Feb 29 birthdays and anniversaries are celebrated on Feb 28
-        zone = ZoneInfo(ritual.timezone)
         async with self.services.db.read() as session:
             birthdays = await store.birthdays_on(session, ritual.community_id, days)
             joined = await store.join_dates(session, ritual.community_id)
         anniversaries: list[tuple[int, int]] = []
         for member_id, moment in joined:
-            local = join_day(moment, zone)
+            local = join_day(moment, ritual.timezone)
             if (local.month, local.day) in days and today.year > local.year:
                 anniversaries.append((member_id, today.year - local.year))
         if not birthdays and not anniversaries:
@@ -41,16 +39,3 @@ class CelebrationKind(RitualKind):
         prompt = firing.prompt
         card = Card(title=f"🎉 {ritual.name}", description="\n".join([*([prompt, ""] if prompt else []), *lines]))
         return Posted(await self.services.messenger.send(firing.channel, Reply(card=card)))
-
-
-def join_day(joined: datetime, zone: ZoneInfo) -> date:
-    """The day a member joined, as the ritual's zone sees it. A join known only by its date (the console's
-    `@name joined DATE`, kept as midnight UTC of that date) is that date everywhere: read as a moment, it
-    would fall on the day before west of UTC and be celebrated a day early. A platform's real timestamp
-    (Discord's `joined_at`, a join Hearth saw) is a moment, on its local date in the ritual's zone; one that
-    falls exactly on midnight UTC, to the microsecond, reads as its UTC date: a day off at most, for a moment
-    that a date-only join cannot otherwise be told from without a column of its own."""
-    utc = joined.astimezone(UTC)
-    if utc.time() == time(0):
-        return utc.date()
-    return utc.astimezone(zone).date()

@@ -25,7 +25,8 @@ def points(count: int) -> str:
 
 def rounded(value: float, digits: int = 0) -> str:
     """`value` with `digits` decimals, a half rounded away from zero as people round by hand (`12.5` → `13`,
-    `0.25` → `0.3`). Python's `round()` and `format()` take a half to the even digit: 1 of 8 read 12% beside 3 of 8 at 38%."""
+    `0.25` → `0.3`). Python's `round()` and `format()` take a half to the even digit: 1 of 8 read 12% beside
+    3 of 8 at 38%."""
     return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.core.commands import CommandSpec, Option, OptionType
@@ -167,8 +167,12 @@ def _number(raw: str, option: Option) -> str | None:
 _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
 
 
-def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Arguments:
+def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: Iterable[CommandSpec] = ()) -> Arguments:
     """Raw option values by name; mentions resolved to refs, everything else left as text.
+
+    `name:value` naming an option the command lacks but one of `siblings` (its group's other verbs) has is
+    refused, naming the options it has: `/ritual edit standup kind:thread` read "no ritual called `standup
+    kind:thread`". Any other `word:value` is text (`/kudos @bob for note:1`).
 
     An option given twice (`amount:1 amount:2`, or by position and by name) is refused, naming it.
     Given by position, a word that cannot be the next option is read the way a person means it: it
@@ -177,6 +181,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
     what was understood and shows the usage with an example."""
     names = {option.name for option in spec.options}
     values = Arguments()
+    elsewhere = {option.name for sibling in siblings for option in sibling.options} - names
     positional = list(spec.options)
     last_text: str | None = None  # the text option given just before by position, which a word may continue
     last_unquoted = False  # that text was one unquoted word
@@ -195,6 +200,9 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver) -> Argument
             last_unquoted = last_text is not None
             token, after = _next_token(text, after)
             continue
+        if named and named.group(1) in elsewhere and named.group(2) and not token.value.startswith("<"):
+            has = ", ".join(f"`{option.name}`" for option in spec.options) or "none"
+            raise _refused(spec, values, f"`/{spec.path}` has no option `{named.group(1)}` (its options: {has}).")
         positional = [option for option in positional if option.name not in values]
         if not positional:
             if last_text is not None:

@@ -120,7 +120,7 @@ class Inbound:
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
         try:
-            parsed = parse_arguments(spec, rest, resolve)
+            parsed = parse_arguments(spec, rest, resolve, group or ())
         except UserError as error:
             return Reply.private(error.message)
         explain = understood(spec, parsed) if parsed.guessed else None

@@ -519,6 +519,23 @@ async def test_a_channel_hearth_cannot_post_in_is_refused_where_it_would_post(co
         assert f"┃ {unchanged}: not set" in said
 
 
+async def test_an_option_of_another_verb_is_refused_naming_the_options(console: ConsoleDriver) -> None:
+    """`/ritual edit standup kind:thread` answered "There is no ritual called `standup kind:thread`"."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @mod: /ritual create standup #general "daily at 10:00" prompt:"What are you on?"
+        @mod: /ritual edit standup kind:thread
+        @mod: /ritual crate standup
+        @alice: /kudos @bob for note:1 and kind:words
+        """
+    )
+    assert "[only @mod] `/ritual edit` has no option `kind` (its options: `name`, `channel`, `schedule`," in said
+    assert "no ritual called" not in said
+    assert "[only @mod] `/ritual` has no `crate`; it needs one of these:\n" in said
+    assert "For: for note:1 and kind:words" in said  # a word:value where no verb has the option is text
+
+
 async def test_a_group_name_alone_lists_only_what_the_member_may_run(console: ConsoleDriver) -> None:
     """A member's `/ritual` listed create, delete, edit, pause… which answer 'is for moderators'."""
     said = await console.run("@alice: /ritual\n@alice: /config\n@alice: /season")

@@ -261,14 +261,33 @@ async def test_a_click_on_a_number_hearth_never_wrote_is_answered_as_a_stale_but
         {"type": "message_action", "callback_id": "thanks", "trigger_id": "1.2", "user": {"id": "U0ALICE"}},
         {"type": "view_closed", "view": {"callback_id": "someone_elses", "id": "V1"}, "user": {"id": "U0ALICE"}},
         {"type": "block_suggestion", "action_id": "pick", "value": "al", "user": {"id": "U0ALICE"}},
+        {
+            "type": "interactive_message",
+            "callback_id": "poll",
+            "trigger_id": "1.3",
+            "user": {"id": "U0ALICE"},
+            "actions": [{"name": "vote", "type": "button", "value": "yes"}],
+        },
+        {"type": "dialog_submission", "callback_id": "poll", "user": {"id": "U0ALICE"}, "submission": {"q": "a"}},
+        {"type": "dialog_cancellation", "callback_id": "poll", "user": {"id": "U0ALICE"}},
     ],
-    ids=["a global shortcut", "a message shortcut", "a closed modal", "an external select's options"],
+    ids=[
+        "a global shortcut",
+        "a message shortcut",
+        "a closed modal",
+        "an external select's options",
+        "a legacy attachment's button",
+        "a dialog submitted",
+        "a dialog cancelled",
+    ],
 )
 async def test_interactive_requests_hearth_offers_nothing_for_are_answered_quietly(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, payload: dict[str, object]
 ) -> None:
     """A shortcut an admin added in Slack's settings (Hearth declares none) got a 404, which Slack shows the member
-    as an error, and Bolt's warning with code to write; now 200 and one line."""
+    as an error, and Bolt's warning with code to write; now 200 and one line. A legacy attachment's button or a
+    dialog (another app's, or an old integration's) went to the Block Kit click handler, which failed after the 200
+    with a traceback (KeyError: 'action_id', 'actions')."""
     caplog.set_level(logging.INFO)
     answered = await slack.requests.interaction({**payload, "team": {"id": TEAM}})
     assert answered.status == 200

@@ -175,11 +175,13 @@ class SlackInteractions:
         app = self.platform.app
         for name in self.platform.command_names():
             app.command(f"/{name}")(self._after_ack(self.command))
-        app.action(re.compile(".*"))(self._after_ack(self.action))
+        app.block_action(re.compile(".*"))(self._after_ack(self.action))
         app.view(re.compile(".*"))(self.view)
         # Hearth declares no shortcuts, closable modals or external selects; one an admin adds in Slack's settings
         # is answered (200) with one line logged, not Bolt's 404 (Slack then shows the member an error) and its
-        # warning suggesting code to write.
+        # warning suggesting code to write. So are the older kinds of click (a legacy attachment's button, a
+        # dialog) Bolt's `action` also matches: Hearth sends none, and `action` reads only Block Kit's.
+        app.action(re.compile(".*"))(self._not_offered)
         app.shortcut(re.compile(".*"))(self._not_offered)
         app.view_closed(re.compile(".*"))(self._not_offered)
         app.options(re.compile(".*"))(self._no_options)

@@ -10,8 +10,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.app import build_hearth
+from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.runtime import Hearth
+from bot.core.scheduling import VirtualScheduler
+from config.settings import load_settings
+from storage.engine import Database
 from storage.models import Contribution
 from tests.platforms.slack_fakes import (
     WAIT_SECONDS,
@@ -229,3 +234,20 @@ async def test_names_on_the_leaderboard_show_as_typed(slack: SlackHarness, slack
     for name in names.values():
         assert f"*{fenced[name]}* — 10 points" in board
     assert board.replace("\u200b", "").count("`") == 2
+
+
+async def test_a_command_of_a_feature_not_loaded_is_answered_as_unknown(
+    db: Database, clock: VirtualClock, database_url: str, slack_api: MockSlackApi
+) -> None:
+    """The Slack app keeps /ritual after `HEARTH_COGS` leaves rituals out: Bolt answered it 404, which Slack shows
+    the member as an error ("/ritual failed with the error ..."), and logged its suggestion of code to write."""
+    settings = load_settings(database_url=database_url, hearth_cogs="settings,recognition")
+    runtime = build_hearth(settings, clock, VirtualScheduler(clock), db=db)
+    await runtime.start()
+    try:
+        async with running_slack(runtime, slack_api) as slack:
+            answer = await slack.command("/ritual", "list", "U0ALICE")
+    finally:
+        await runtime.close()
+    assert answer.method == "response_url" and answer.params["response_type"] == "ephemeral"
+    assert block_texts(answer) == "I don't know the command `/ritual`. Try `/help`."

@@ -204,11 +204,6 @@ class SlackPlatform:
         await self.people.close()
         await self.session.close()
 
-    def command_names(self) -> list[str]:
-        """Slack slash commands: every top-level command, and one per group."""
-        registry = self.hearth.registry
-        return sorted({spec.group or spec.name for spec in registry.commands.values()})
-
     def community(self, team_id: str) -> CommunityRef:
         return CommunityRef("slack", team_id, self.team_name if team_id == self.team_id else "")
 

@@ -293,3 +293,16 @@ async def test_interactive_requests_hearth_offers_nothing_for_are_answered_quiet
     assert answered.status == 200
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert any("Hearth offers" in record.getMessage() for record in caplog.records)
+
+
+async def test_an_event_hearth_does_not_subscribe_to_is_answered_quietly(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`pin_added`, added to the app's events in Slack's settings: Bolt answered 404 (Slack sent it three times more,
+    and turns off the events of an app that fails most of them) and logged its suggestion of code to write."""
+    caplog.set_level(logging.INFO)
+    pinned = {"type": "pin_added", "user": "U0ALICE", "channel_id": "C0GENERAL", "item": {"type": "message"}}
+    answered = await slack.requests.event(event_payload(pinned, "Ev1"))
+    assert answered.status == 200
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert any("`pin_added` is nothing Hearth handles" in record.getMessage() for record in caplog.records)

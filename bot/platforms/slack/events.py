@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,13 @@ class SlackEvents:
         app.event("user_change")(self.user_change)
         app.event("app_uninstalled")(self.removed)
         app.event("tokens_revoked")(self.removed)
+        # An event Hearth does not subscribe to (an admin added it in the app's settings) is answered 200 with one
+        # line: Bolt's 404 had Slack send it again, three times, and Slack turns off the subscriptions of an app
+        # that fails most of its events.
+        app.event(re.compile(".*"))(self._not_handled)
+
+    async def _not_handled(self, event: dict[str, Any]) -> None:
+        log.info("Slack event `%s` is nothing Hearth handles: answered, nothing done", event.get("type"))
 
     async def _dispatch(self, event: Event) -> None:
         """Hand `event` to Hearth; raises NotKept when the database was locked or out of reach for some of its

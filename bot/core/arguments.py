@@ -192,10 +192,19 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             name, raw = named.group(1), named.group(2)
             if name in values:  # the last one winning silently would act on a value the person may not mean
                 raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
+            value_at = token.start + len(name) + 1
+            if not raw and (value := _next_token(text, after)[0]) is not None and text[value_at].isspace():
+                # `member: @bob`, `period: month`: a space after the colon, the value is the next word (it was
+                # read as an empty value: "I couldn't find the member ``").
+                raw, value_at = value.value, value.start
+                after = _next_token(text, after)[1]
+            if not raw:  # `member:` and nothing: not given, so a required one is asked for with the usage
+                token, after = _next_token(text, after)
+                continue
             values[name] = _resolved(raw, spec.option(name), resolve)
             # An unquoted named text goes on with the words after it that fit no option
             # (`season:Winter 2026`), as a text given by position does.
-            quoted = text[token.start + len(name) + 1 : token.start + len(name) + 2] in _QUOTES
+            quoted = text[value_at : value_at + 1] in _QUOTES
             last_text = name if spec.option(name).type is OptionType.TEXT and not quoted else None
             last_unquoted = last_text is not None
             token, after = _next_token(text, after)

@@ -251,3 +251,16 @@ async def test_a_command_of_a_feature_not_loaded_is_answered_as_unknown(
         await runtime.close()
     assert answer.method == "response_url" and answer.params["response_type"] == "ephemeral"
     assert block_texts(answer) == "I don't know the command `/ritual`. Try `/help`."
+
+
+async def test_an_option_named_with_a_space_after_its_colon_takes_the_next_word(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """`member: @bob` was read as an empty member: "I couldn't find the member ``."; `member:` alone the same."""
+    slack_api.user("U0BOB", "bob")
+    thanked = await slack.command("/kudos", "member: <@U0BOB|bob> reason: for the review", "U0ALICE")
+    assert "+10 points for bob" in block_texts(thanked) and "for the review" in block_texts(thanked)
+    board = await slack.command("/leaderboard", "period: month", "U0ALICE")
+    assert "Leaderboard — this month" in block_texts(board)
+    asked = await slack.command("/kudos", "member:", "U0ALICE")
+    assert block_texts(asked).startswith("`/kudos` needs member. Usage:")

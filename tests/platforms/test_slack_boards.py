@@ -68,3 +68,14 @@ async def test_a_level_up_names_its_title(slack: SlackHarness, slack_api: MockSl
     await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0ANN")
     announced = await slack_api.wait_for("chat.postMessage", lambda call: "reached level" in call.params["text"])
     assert announced.params["text"] == "⬆️ <@U0BOB> reached level 1 · Regular!"
+
+
+async def test_a_closed_seasons_hint_reads_back_as_typed(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """A code span is shown as written: the line to copy keeps a season's `*`, so it finds the season."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/season", "start Spring *2027*", "U0ADMIN")
+    started = block_texts(await slack.command("/season", "start Summer", "U0ADMIN"))
+    assert 'Season Spring \u200b*\u200b2027\u200b*\u200b is closed: `/leaderboard season:"Spring *2027*"`.' in started
+    board = block_texts(await slack.command("/leaderboard", 'season:"Spring *2027*"', "U0BOB"))
+    assert board.startswith("🏆 Leaderboard — season Spring *2027* (closed)")

@@ -45,6 +45,8 @@ RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
+# Where levels are titles, not roles (Slack): what `/levels role` and `/levels sync` answer.
+NO_ROLES = "Roles are a Discord feature: here levels show as titles on /rank and the leaderboards (`/levels title`)."
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
@@ -477,10 +479,7 @@ class RecognitionFeature:
     )
     async def level_role(self, ctx: Context, level: int, role: RoleRef | None) -> Reply:
         if not self.services.messenger.capabilities.roles:
-            return Reply.private(
-                "Roles are a Discord feature: here levels show as titles on /rank and the leaderboards "
-                "(`/levels title`)."
-            )
+            return Reply.private(NO_ROLES)
         rewards = role_rewards(ctx.settings.of(RecognitionSettings))
         if role is None:
             if rewards.pop(level, None) is None:
@@ -532,7 +531,9 @@ class RecognitionFeature:
     )
     async def level_sync(self, ctx: Context) -> Reply:
         own = ctx.settings.of(RecognitionSettings)
-        if not role_rewards(own) or not self.services.messenger.capabilities.roles:
+        if not self.services.messenger.capabilities.roles:  # not "set one with /levels role": it would refuse
+            return Reply.private(NO_ROLES)
+        if not role_rewards(own):
             # A console script writes a role `&name`; Discord's role option is picked, shown as @role.
             role = "&role" if ctx.community.ref.platform == "console" else "@role"
             return Reply.private(f"No level rewards roles: `/levels role LEVEL {role}` sets one.")

@@ -79,3 +79,12 @@ async def test_a_closed_seasons_hint_reads_back_as_typed(slack: SlackHarness, sl
     assert 'Season Spring \u200b*\u200b2027\u200b*\u200b is closed: `/leaderboard season:"Spring *2027*"`.' in started
     board = block_texts(await slack.command("/leaderboard", 'season:"Spring *2027*"', "U0BOB"))
     assert board.startswith("🏆 Leaderboard — season Spring *2027* (closed)")
+
+
+async def test_levels_sync_says_levels_are_titles_here(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """Slack has no roles: `/levels sync` says so as `/levels role` does, not to set one with `/levels role`."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    role = block_texts(await slack.command("/levels", "role 5", "U0ADMIN"))
+    synced = block_texts(await slack.command("/levels", "sync", "U0ADMIN"))
+    assert role.startswith("Roles are a Discord feature: here levels show as titles on /rank")
+    assert synced == role

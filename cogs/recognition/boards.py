@@ -174,7 +174,7 @@ class Boards:
                         f"{literal(season.name)}{'' if season.closed_at else ' (running)'}" for season in known
                     )
                     raise UserError(
-                        f"There is no season called {view.season}."
+                        f"There is no season called {literal(view.season)}."
                         + (f" Seasons here: {listed}." if listed else " No season has been started here yet.")
                     )
                 if found is None:

@@ -88,3 +88,9 @@ async def test_levels_sync_says_levels_are_titles_here(slack: SlackHarness, slac
     synced = block_texts(await slack.command("/levels", "sync", "U0ADMIN"))
     assert role.startswith("Roles are a Discord feature: here levels show as titles on /rank")
     assert synced == role
+
+
+async def test_a_season_name_not_found_is_shown_as_typed(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0BOB", "bob")
+    said = block_texts(await slack.command("/leaderboard", "season:*Spring*", "U0BOB"))
+    assert said.startswith("There is no season called \u200b*\u200bSpring\u200b*\u200b.")  # not an italic _Spring_

@@ -254,7 +254,7 @@ class Boards:
             shown = await self._neighbourhood(ctx, board.bucket, mine.points, mine.rank)
             rank, ranked = mine.rank, mine.ranked_members
         lines = await self._lines(ctx, shown, own, you=ctx.author.id)
-        footer = f"You are #{rank} of {number(ranked)}"
+        footer = f"You are #{number(rank)} of {number(ranked)}"
         card = Card(title=f"{board.title} · around you", description="\n".join(lines), footer=footer, color=0x5865F2)
         return Reply(card=card, buttons=(Button("Top", board.view.action_id(1)),), ephemeral=True)
 
@@ -332,9 +332,9 @@ class Boards:
         fields = [
             CardField(
                 "Level",
-                f"{level.level}"
+                number(level.level)
                 + (f" · {literal(title)}" if title else "")
-                + f" ({number(level.into)}/{number(level.needed)} to {level.level + 1})",
+                + f" ({number(level.into)}/{number(level.needed)} to {number(level.level + 1)})",
             ),
             CardField("Points", number(all_time.points)),
             CardField("Rank", rank_text(all_time)),
@@ -363,7 +363,9 @@ class Boards:
             )
             files = (
                 Attachment(
-                    "rank.png", await self.cards.render(data), f"{subject.name}'s rank card: level {level.level}"
+                    "rank.png",
+                    await self.cards.render(data),
+                    f"{subject.name}'s rank card: level {number(level.level)}",
                 ),
             )
         heading = "Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing"

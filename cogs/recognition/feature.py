@@ -195,6 +195,7 @@ class RecognitionFeature:
         "Close the current season into an archive and start a new one (nothing is reset)",
         Option("name", OptionType.TEXT, "The new season's name", max_length=50),
         permission=Permission.ADMIN,
+        example='/season start "Spring 2027"',
     )
     async def season_start(self, ctx: Context, name: str) -> Reply:
         name = name.strip()
@@ -286,6 +287,7 @@ class RecognitionFeature:
         Option("kudos_id", OptionType.INTEGER, "The kudos' id", min_value=1),
         Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
         permission=Permission.MODERATOR,
+        example='/recognition void 12 "thanked for their own work"',
     )
     async def void(self, ctx: Context, kudos_id: int, reason: str) -> Reply:
         name, void = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)

@@ -20,6 +20,7 @@ from bot.core.services import Services
 from bot.core.wording import plural, points
 from cogs.recognition.boards import PERIOD_TITLES, PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
+from cogs.recognition.importer import IMPORTED_AT
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
@@ -344,8 +345,14 @@ class RecognitionFeature:
             return literal(found.name) if found else "someone"
 
         zone = ctx.settings.zone()
+
+        def when(moment: datetime) -> str:
+            # An import's date says "before Hearth", not a moment: shown as dated (README), not as the evening of
+            # 1999-12-31 it is west of UTC.
+            return f"{IMPORTED_AT:%Y-%m-%d}" if moment == IMPORTED_AT else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
         lines = [
-            f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
+            f"`{when(row.created_at)}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
             + (f" {row.points:+,d}" if row.points else "")
             + (
                 " (automatic)"

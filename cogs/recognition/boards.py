@@ -22,7 +22,7 @@ from bot.core.wording import medal, not_one_of, number, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of, parse_titles, title_of
 from cogs.recognition.service import CATEGORIES, PERIODS, RecognitionService
-from cogs.recognition.settings import RecognitionSettings, tag_list, tag_name
+from cogs.recognition.settings import CATEGORY_ALIASES, RecognitionSettings, tag_list, tag_name
 from storage import ledger, recognition, seasons
 from storage.ledger import BoardRow, Standing, tag_category
 
@@ -59,10 +59,6 @@ CATEGORY_TITLES = {
     "welcomes": "welcomes",
     "intro": "introductions",
 }
-
-
-# What /rank and board titles call a category, read as the category (`/leaderboard all introductions`).
-CATEGORY_ALIASES = {"introductions": "intro", "introduction": "intro"}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
+    CATEGORY_ALIASES,
     EMOJI_NAMES,
     MAX_TAGS,
     RecognitionSettings,
@@ -267,7 +268,7 @@ class RecognitionFeature:
         if action == "add":
             if name in known:
                 return Reply.private(f"#{name} is a value tag already.")
-            if name in CATEGORIES:
+            if name in CATEGORIES or name in CATEGORY_ALIASES:
                 return Reply.private(f"{name} is a board category already: choose another tag.")
             if name == "none":  # refused here in this command's words, not the `/config set value_tags` check's
                 return Reply.private("`none` can't be a value tag: it means “no tags”. Choose another word.")

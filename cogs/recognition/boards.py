@@ -22,7 +22,7 @@ from bot.core.wording import medal, not_one_of, number, points
 from cogs.recognition.card import CardRenderer, RankCardData
 from cogs.recognition.levels import level_of, parse_titles, title_of
 from cogs.recognition.service import CATEGORIES, PERIODS, RecognitionService
-from cogs.recognition.settings import RecognitionSettings, tag_list, tag_name
+from cogs.recognition.settings import CATEGORY_ALIASES, RecognitionSettings, tag_list, tag_name
 from storage import ledger, recognition, seasons
 from storage.ledger import BoardRow, Standing, tag_category
 
@@ -59,10 +59,6 @@ CATEGORY_TITLES = {
     "welcomes": "welcomes",
     "intro": "introductions",
 }
-
-
-# What /rank and board titles call a category, read as the category (`/leaderboard all introductions`).
-CATEGORY_ALIASES = {"introductions": "intro", "introduction": "intro"}
 
 
 @dataclass(frozen=True)
@@ -174,7 +170,7 @@ class Boards:
                         f"{literal(season.name)}{'' if season.closed_at else ' (running)'}" for season in known
                     )
                     raise UserError(
-                        f"There is no season called {view.season}."
+                        f"There is no season called {literal(view.season)}."
                         + (f" Seasons here: {listed}." if listed else " No season has been started here yet.")
                     )
                 if found is None:
@@ -254,7 +250,7 @@ class Boards:
             shown = await self._neighbourhood(ctx, board.bucket, mine.points, mine.rank)
             rank, ranked = mine.rank, mine.ranked_members
         lines = await self._lines(ctx, shown, own, you=ctx.author.id)
-        footer = f"You are #{rank} of {number(ranked)}"
+        footer = f"You are #{number(rank)} of {number(ranked)}"
         card = Card(title=f"{board.title} · around you", description="\n".join(lines), footer=footer, color=0x5865F2)
         return Reply(card=card, buttons=(Button("Top", board.view.action_id(1)),), ephemeral=True)
 
@@ -332,9 +328,9 @@ class Boards:
         fields = [
             CardField(
                 "Level",
-                f"{level.level}"
+                number(level.level)
                 + (f" · {literal(title)}" if title else "")
-                + f" ({number(level.into)}/{number(level.needed)} to {level.level + 1})",
+                + f" ({number(level.into)}/{number(level.needed)} to {number(level.level + 1)})",
             ),
             CardField("Points", number(all_time.points)),
             CardField("Rank", rank_text(all_time)),
@@ -363,7 +359,9 @@ class Boards:
             )
             files = (
                 Attachment(
-                    "rank.png", await self.cards.render(data), f"{subject.name}'s rank card: level {level.level}"
+                    "rank.png",
+                    await self.cards.render(data),
+                    f"{subject.name}'s rank card: level {number(level.level)}",
                 ),
             )
         heading = "Your standing" if subject.id == ctx.author.id else f"{subject.name}'s standing"

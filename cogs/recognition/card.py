@@ -117,7 +117,7 @@ def render_rank_card(data: RankCardData) -> bytes:
     rank_left = draw.textbbox((RIGHT, 46), rank, font=_font(24), anchor="ra")[0]
     draw.text((RIGHT, 46), rank, font=_font(24), fill=TEXT, anchor="ra")
     draw.text((LEFT, 40), fitted(draw, data.name, _font(34), rank_left - GAP - LEFT), font=_font(34), fill=TEXT)
-    level = f"Level {data.level}" + (f" · {data.title}" if data.title else "")
+    level = f"Level {number(data.level)}" + (f" · {data.title}" if data.title else "")
     level_room: float = RIGHT - LEFT
     if data.streak is not None:
         streak = f"Ritual streak {number(data.streak)}"
@@ -132,7 +132,7 @@ def render_rank_card(data: RankCardData) -> bytes:
         draw.rounded_rectangle((left, top, left + max(26, int((right - left) * share)), bottom), radius=13, fill=ACCENT)
     draw.text(
         (RIGHT, 162),
-        f"{number(data.into)} / {number(data.needed)} to level {data.level + 1}",
+        f"{number(data.into)} / {number(data.needed)} to level {number(data.level + 1)}",
         font=_font(18),
         fill=MUTED,
         anchor="ra",

@@ -20,11 +20,13 @@ from bot.core.services import Services
 from bot.core.wording import percent, plural, points
 from cogs.recognition.boards import PERIOD_TITLES, PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
+from cogs.recognition.importer import IMPORTED_AT
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
+    CATEGORY_ALIASES,
     EMOJI_NAMES,
     MAX_TAGS,
     RecognitionSettings,
@@ -45,6 +47,8 @@ RECOGNITION = Group("recognition", "Recognition admin tools: audit, voids, locks
 TAG_ACTIONS = ("list", "add", "remove")
 MAX_RECIPIENTS = 5  # one /kudos thanks at most this many members
 REPORT_LIMIT = 5  # findings shown per kind, at most
+# Where levels are titles, not roles (Slack): what `/levels role` and `/levels sync` answer.
+NO_ROLES = "Roles are a Discord feature: here levels show as titles on /rank and the leaderboards (`/levels title`)."
 _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1024 (room for "…and N more.")
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
@@ -193,6 +197,7 @@ class RecognitionFeature:
         "Close the current season into an archive and start a new one (nothing is reset)",
         Option("name", OptionType.TEXT, "The new season's name", max_length=50),
         permission=Permission.ADMIN,
+        example='/season start "Spring 2027"',
     )
     async def season_start(self, ctx: Context, name: str) -> Reply:
         name = name.strip()
@@ -263,7 +268,7 @@ class RecognitionFeature:
         if action == "add":
             if name in known:
                 return Reply.private(f"#{name} is a value tag already.")
-            if name in CATEGORIES:
+            if name in CATEGORIES or name in CATEGORY_ALIASES:
                 return Reply.private(f"{name} is a board category already: choose another tag.")
             if name == "none":  # refused here in this command's words, not the `/config set value_tags` check's
                 return Reply.private("`none` can't be a value tag: it means “no tags”. Choose another word.")
@@ -284,6 +289,7 @@ class RecognitionFeature:
         Option("kudos_id", OptionType.INTEGER, "The kudos' id", min_value=1),
         Option("reason", OptionType.TEXT, "Why", max_length=REASON_LIMIT),
         permission=Permission.MODERATOR,
+        example='/recognition void 12 "thanked for their own work"',
     )
     async def void(self, ctx: Context, kudos_id: int, reason: str) -> Reply:
         name, void = await self.recognition.void_kudos(ctx.author, kudos_id, reason, ctx.settings)
@@ -340,8 +346,14 @@ class RecognitionFeature:
             return literal(found.name) if found else "someone"
 
         zone = ctx.settings.zone()
+
+        def when(moment: datetime) -> str:
+            # An import's date says "before Hearth", not a moment: shown as dated (README), not as the evening of
+            # 1999-12-31 it is west of UTC.
+            return f"{IMPORTED_AT:%Y-%m-%d}" if moment == IMPORTED_AT else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
         lines = [
-            f"`{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
+            f"`{when(row.created_at)}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
             + (f" {row.points:+,d}" if row.points else "")
             + (
                 " (automatic)"
@@ -477,10 +489,7 @@ class RecognitionFeature:
     )
     async def level_role(self, ctx: Context, level: int, role: RoleRef | None) -> Reply:
         if not self.services.messenger.capabilities.roles:
-            return Reply.private(
-                "Roles are a Discord feature: here levels show as titles on /rank and the leaderboards "
-                "(`/levels title`)."
-            )
+            return Reply.private(NO_ROLES)
         rewards = role_rewards(ctx.settings.of(RecognitionSettings))
         if role is None:
             if rewards.pop(level, None) is None:
@@ -489,7 +498,7 @@ class RecognitionFeature:
         else:
             rewards[level] = role.external_id
             name = literal(role.name or role.external_id)
-            said = f"Level {level} now gives &{name}; `/levels sync` gives it to members there already."
+            said = f"Level {level} now gives {_role_sign(ctx)}{name}; `/levels sync` gives it to members there already."
         await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
         return Reply.private(said)
 
@@ -532,10 +541,10 @@ class RecognitionFeature:
     )
     async def level_sync(self, ctx: Context) -> Reply:
         own = ctx.settings.of(RecognitionSettings)
-        if not role_rewards(own) or not self.services.messenger.capabilities.roles:
-            # A console script writes a role `&name`; Discord's role option is picked, shown as @role.
-            role = "&role" if ctx.community.ref.platform == "console" else "@role"
-            return Reply.private(f"No level rewards roles: `/levels role LEVEL {role}` sets one.")
+        if not self.services.messenger.capabilities.roles:  # not "set one with /levels role": it would refuse
+            return Reply.private(NO_ROLES)
+        if not role_rewards(own):
+            return Reply.private(f"No level rewards roles: `/levels role LEVEL {_role_sign(ctx)}role` sets one.")
         totals = await self.recognition.members_with_points(ctx.community.id)
         people = await self.services.identity.members_by_id([member_id for member_id, _ in totals])
         synced = changed = 0
@@ -656,6 +665,11 @@ def _and(names: Iterable[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     listed = list(names)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def _role_sign(ctx: Context) -> str:
+    """How a role is written where the admin is: a console script writes `&name`; Discord shows `@name`."""
+    return "&" if ctx.community.ref.platform == "console" else "@"
 
 
 def _titles_text(titles: dict[int, str]) -> str:

@@ -27,6 +27,7 @@ from bot.core.messenger import PlatformError, attached_capabilities
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
+from bot.core.wording import number
 from cogs.recognition.levels import Curve, level_of, parse_titles, same_level, title_of
 from cogs.recognition.settings import RecognitionSettings, written_role
 from config.community import CommunitySettings
@@ -158,7 +159,7 @@ class LevelUps:
             return  # no platform attached (Hearth run in-process, as by a benchmark): nobody to tell
         # Where levels are not roles (Slack), the level's title says what it means.
         title = "" if capabilities.roles else title_of(level, parse_titles(own.level_titles))
-        text = f"⬆️ {mention(member)} reached level {level}" + (f" · {literal(title)}!" if title else "!")
+        text = f"⬆️ {mention(member)} reached level {number(level)}" + (f" · {literal(title)}!" if title else "!")
         community = member.ref.community
         target = own.level_up_channel or channel  # a DM that cannot be delivered falls back to it too
         async with self.services.db.read() as session:

@@ -13,6 +13,10 @@ from cogs.recognition.levels import DEFAULT_TITLES, MAX_LEVEL, MAX_TITLES, TITLE
 from config.community import STORED, Section
 from storage.ledger import CATEGORIES
 
+# What /rank and board titles call a category, read as the category (`/leaderboard all introductions`): no value tag
+# may take these names, or its board would hide the category's (a tag kept from before is read first, as it was).
+CATEGORY_ALIASES = {"introductions": "intro", "introduction": "intro"}
+
 # Slack names its emoji (`raised_hands`); Discord and the console send the character. A few common names map to
 # their character so one `kudos_emoji` setting works everywhere; any other is compared as written.
 EMOJI_NAMES = {
@@ -134,7 +138,7 @@ class RecognitionSettings(Section):
             name = tag_name(word)
             if not is_tag(name):
                 raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
-            if name in ("all", *CATEGORIES):
+            if name in ("all", *CATEGORIES, *CATEGORY_ALIASES):
                 raise ValueError(f"{name} is a board category already: choose another tag")
             if name == "none":
                 raise ValueError("`none` clears the tags (`/config set value_tags none`): choose another tag")

@@ -68,3 +68,29 @@ async def test_a_level_up_names_its_title(slack: SlackHarness, slack_api: MockSl
     await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0ANN")
     announced = await slack_api.wait_for("chat.postMessage", lambda call: "reached level" in call.params["text"])
     assert announced.params["text"] == "⬆️ <@U0BOB> reached level 1 · Regular!"
+
+
+async def test_a_closed_seasons_hint_reads_back_as_typed(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """A code span is shown as written: the line to copy keeps a season's `*`, so it finds the season."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/season", "start Spring *2027*", "U0ADMIN")
+    started = block_texts(await slack.command("/season", "start Summer", "U0ADMIN"))
+    assert 'Season Spring \u200b*\u200b2027\u200b*\u200b is closed: `/leaderboard season:"Spring *2027*"`.' in started
+    board = block_texts(await slack.command("/leaderboard", 'season:"Spring *2027*"', "U0BOB"))
+    assert board.startswith("🏆 Leaderboard — season Spring *2027* (closed)")
+
+
+async def test_levels_sync_says_levels_are_titles_here(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """Slack has no roles: `/levels sync` says so as `/levels role` does, not to set one with `/levels role`."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    role = block_texts(await slack.command("/levels", "role 5", "U0ADMIN"))
+    synced = block_texts(await slack.command("/levels", "sync", "U0ADMIN"))
+    assert role.startswith("Roles are a Discord feature: here levels show as titles on /rank")
+    assert synced == role
+
+
+async def test_a_season_name_not_found_is_shown_as_typed(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    slack_api.user("U0BOB", "bob")
+    said = block_texts(await slack.command("/leaderboard", "season:*Spring*", "U0BOB"))
+    assert said.startswith("There is no season called \u200b*\u200bSpring\u200b*\u200b.")  # not an italic _Spring_

@@ -32,6 +32,7 @@ _ITALIC = re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]+?)(?<!\s)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(.+?)~~", re.DOTALL)
 _MRKDWN_SPECIAL = re.compile(r"([*_~`])")
 _HELD = re.compile(r"\x00(\d+)\x00")
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 _STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.SUCCESS: "primary", ButtonStyle.DANGER: "danger"}
 
 
@@ -66,6 +67,12 @@ def _render(
 
 
 def _mrkdwn_markers(text: str) -> str:
+    """Hearth's Markdown emphasis as mrkdwn's, outside code spans: a span is shown as written (a line to copy,
+    `/leaderboard season:"Spring *2027*"`, must read back as typed, not as `_2027_`)."""
+    return "".join(part if index % 2 else _emphasis(part) for index, part in enumerate(_CODE_SPAN.split(text)))
+
+
+def _emphasis(text: str) -> str:
     converted = _ITALIC.sub(r"_\1_", text)
     converted = _BOLD.sub(r"*\1*", converted)
     return _STRIKE.sub(r"~\1~", converted)

@@ -67,6 +67,17 @@ async def test_import_adds_points_levels_and_audit_once(hearth: Hearth, console:
     ]
 
 
+async def test_the_audit_dates_an_import_as_it_is_dated_in_any_time_zone(
+    hearth: Hearth, console: ConsoleDriver
+) -> None:
+    """West of UTC the import's 2000-01-01 read `1999-12-31 19:00`: a moment nothing happened at."""
+    await console.run("@admin is admin\n@admin: /config set timezone America/New_York")
+    await _import(hearth, EXPORT)
+    said = await console.run("@admin is admin\n@admin: /recognition audit")
+    assert "`2000-01-01` adjusted alice +5,000 by import — mee6.csv line 2" in said
+    assert "1999" not in said
+
+
 async def test_bad_and_changed_lines_are_named_and_the_good_ones_import(hearth: Hearth, console: ConsoleDriver) -> None:
     await _import(hearth, "member;points\nalice;100\nbob;200\n")
     changed = (

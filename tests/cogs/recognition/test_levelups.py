@@ -216,6 +216,22 @@ async def test_limits_and_audit_figures_have_thousands_separators(console: Conso
     assert "adjusted bob +5,000 by admin — a lot" in said
 
 
+async def test_levels_past_999_have_thousands_separators(console: ConsoleDriver) -> None:
+    """A level is a figure too: on the linear curve a small step reaches four-digit levels."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 2
+        @admin: /points adjust @bob 24690 a lot
+        @admin: /rank @bob
+        """
+    )
+    assert "@bob reached level 12,345!" in said
+    assert "Level: 12,345 (0/2 to 12,346)" in said
+    assert "12345" not in said and "12346" not in said
+
+
 def roles(said: str) -> list[str]:
     """The role changes the console reported, in order."""
     return [line.strip().removeprefix("[roles] ") for line in said.splitlines() if "has the role" in line]

@@ -241,7 +241,10 @@ async def test_a_season_board_pages_and_finds_you_by_the_season_it_showed(consol
             f"`{literal('nosuch')}` is not a category; use all, kudos, activity, rituals, welcomes or intro (a period "
             "is week, month, quarter, year, all or season).",
         ),
-        ("lb:season:all:2:winter", "There is no season called winter. No season has been started here yet."),
+        (
+            "lb:season:all:2:winter",
+            f"There is no season called {literal('winter')}. No season has been started here yet.",
+        ),
     ],
 )
 async def test_a_forged_or_stale_page_button_is_answered_politely(

@@ -211,3 +211,16 @@ async def test_a_pairing_yes_from_before_a_season_taken_back_during_it_leaves_th
     assert "the 5 points your group's yes gave you are taken back" in said
     assert board(said, "season autumn") == ["No points yet. Say hello, or thank someone with /kudos!"]
     assert board(said, "all time") == ["🥇 a — 5 points"]
+
+
+async def test_usage_examples_show_a_real_season_name_and_kudos_id(console: ConsoleDriver) -> None:
+    """A refused line's example is one to copy, not the option's name typed back (`/season start "name"`)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start
+        @admin: /recognition void
+        """
+    )
+    assert 'for example `/season start "Spring 2027"`' in said
+    assert 'for example `/recognition void 12 "thanked for their own work"`' in said

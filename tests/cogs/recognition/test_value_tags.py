@@ -290,3 +290,18 @@ async def test_tags_of_scripts_written_with_vowel_signs_and_a_dotted_capital_i(c
 async def test_an_empty_tag_board_says_nobody_was_thanked_for_it_yet(console: ConsoleDriver) -> None:
     said = await console.run("@admin is admin\n@admin: /recognition tags add helpful\n@erin: /leaderboard all helpful")
     assert board(said, "all time · #helpful") == ["No kudos tagged #helpful yet."]
+
+
+async def test_a_tag_may_not_take_the_name_boards_give_a_category(console: ConsoleDriver) -> None:
+    """`introductions` is the intro board's name (its title, /rank): a tag so named hid that board."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set value_tags introduction
+        @admin: /recognition tags add Introductions
+        @admin: /leaderboard all introductions
+        """
+    )
+    assert "[only @admin] introductions is a board category already: choose another tag." in said
+    assert "introduction is a board category already" in said
+    assert "🏆 Leaderboard — all time · introductions\n" in said  # the intro category's board, not a tag's

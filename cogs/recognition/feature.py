@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 from bot.core.arguments import typed_option
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import MessageDeleted, MessagePosted, PointsRecorded, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    MemberJoined,
+    MessageDeleted,
+    MessagePosted,
+    PointsRecorded,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
@@ -83,6 +90,7 @@ class RecognitionFeature:
         # and those reached by other cogs' points once they say so.
         self.services.activity.on_written(self.levelups.batch_written)
         registry.on(PointsRecorded, self.levelups.points_recorded)
+        registry.on(MemberJoined, self.levelups.member_joined)
 
     @command(
         "kudos",

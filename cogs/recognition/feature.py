@@ -56,6 +56,8 @@ _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
 _SLACK_TONE = re.compile("skin-tone-([2-6])")
+# A Discord server emoji, `<:name:id>` (`<a:name:id>` animated): its id is the emoji, its name can be changed.
+_SERVER_EMOJI = re.compile(r"<a?:\w*:(\d+)>")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
     "kudos_void": "kudos voided for",
@@ -654,7 +656,14 @@ def _toned(emoji: str) -> tuple[str, tuple[str, ...]]:
 
 def same_emoji(given: str, configured: str) -> bool:
     """Whether a reaction is the configured emoji. An untoned one counts in every skin tone: members' clients add
-    their own tone to every reaction they make. A toned one (👍🏽) counts only in that tone: the community chose it."""
+    their own tone to every reaction they make. A toned one (👍🏽) counts only in that tone: the community chose it.
+    A Discord server emoji is the same emoji by its id whatever it is called now (renamed since it was chosen)."""
+    server_given = _SERVER_EMOJI.fullmatch(given.strip())
+    server_chosen = _SERVER_EMOJI.fullmatch(configured.strip())
+    if server_given is not None and server_chosen is not None:
+        return server_given[1] == server_chosen[1]
+    if server_given is not None or server_chosen is not None:
+        return False
     given_base, given_tones = _toned(given)
     base, tones = _toned(configured)
     return given_base == base and (not tones or given_tones == tones)

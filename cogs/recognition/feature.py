@@ -517,9 +517,13 @@ class RecognitionFeature:
             if not self.services.messenger.capabilities.roles
             else " They show where levels are not roles (Slack); here levels are rewarded with `/levels role`."
         )
+        name = " ".join((title or "").split())
+        if level is None and name:  # `title:Pillar` alone (Discord's options by name): it was listed, not kept
+            raise UserError(
+                f"Which level is called {literal(name)}? `/levels title 10 {literal(name)}` names level 10."
+            )
         if level is None:
             return Reply.private(f"Level titles: {_titles_text(titles)}.{where}")
-        name = " ".join((title or "").split())
         if "," in name or ":" in name:
             return Reply.private(
                 "A title cannot hold a comma or a `:` (they separate titles, and levels from titles, in "

@@ -66,3 +66,13 @@ async def test_a_member_back_after_leaving_gets_their_level_roles_again(discord_
         lambda event: isinstance(event, MemberJoined) and event.member.external_id == world.id("carol")
     )
     assert "carol" not in dict(server.roles_granted())
+
+
+async def test_a_title_given_without_its_level_is_asked_about(discord: DiscordHarness) -> None:
+    """Discord's options come by name: `/levels title title:Pillar` with the level left out listed the titles, as
+    if nothing had been given, and kept nothing."""
+    said = await command(discord, "admin", "levels title", title="Mentor")
+    assert said == "Which level is called Mentor? `/levels title 10 Mentor` names level 10."
+    assert "Mentor" not in await command(discord, "admin", "levels title")
+    said = await command(discord, "admin", "levels title", level=3, title="Mentor")
+    assert said.startswith("Level titles: 0 Newcomer, 1 Regular, 3 Mentor, 5 Contributor")

@@ -498,8 +498,10 @@ class RecognitionFeature:
             said = f"Level {level} no longer rewards a role."
         else:
             rewards[level] = role.external_id
+            # As the platform shows a role: a console script's `&name`, Discord's `@name` (it read `&name` there too).
+            sigil = "&" if ctx.community.ref.platform == "console" else "@"
             name = literal(role.name or role.external_id)
-            said = f"Level {level} now gives &{name}; `/levels sync` gives it to members there already."
+            said = f"Level {level} now gives {sigil}{name}; `/levels sync` gives it to members there already."
         await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
         return Reply.private(said)
 

@@ -27,7 +27,7 @@ async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: Discor
     assert server.roles_granted() == []  # no rewards yet
 
     said = await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
-    assert "Level 1 now gives" in said
+    assert said == "Level 1 now gives @Helper; `/levels sync` gives it to members there already."
     server.rate_limit_once.add("roles")
     said = await command(discord, "admin", "levels sync")
 

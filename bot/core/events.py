@@ -35,7 +35,8 @@ class MemberLeft(Event):
 @dataclass(frozen=True)
 class MembersPresent(Event):
     """Members the platform lists as already there, with when each joined (Discord's GUILD_CREATE members,
-    a console `joined` line): their true join dates, for members who were there before Hearth."""
+    a console `joined` line): their true join dates, for members who were there before Hearth; one Hearth last saw
+    leave came back unseen, and the runtime handles them as joining."""
 
     members: tuple[tuple[MemberRef, datetime], ...]
 

@@ -268,8 +268,23 @@ class Hearth:
             except Exception as error:
                 log_failure(log, "handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
                 kept = kept and not database_unavailable(error)
+        if isinstance(event, MembersPresent):
+            kept = await self._back(event) and kept
         if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
             await self.services.activity.room()
+        return kept
+
+    async def _back(self, event: MembersPresent) -> bool:
+        """Members the platform lists as there whom Hearth last saw leave came back while it was not listening (a
+        restart, an outage; Discord's member list at every start): each is a join as if seen, so they are members
+        again (until 2026-12-01 they stayed "no longer a member", and were anonymised after `departed_retention`)
+        and get back what leaving took."""
+        identity = self.services.identity
+        kept = True
+        for ref, joined_at in event.members:
+            if not ref.is_bot and identity.departed((await identity.member(ref)).id):
+                back = MemberJoined(f"{event.event_id}:{ref.external_id}", ref, joined_at)
+                kept = await self.dispatch(back) and kept
         return kept
 
     async def _membership(self, event: MemberJoined | MemberLeft | MembersPresent) -> None:

@@ -255,7 +255,7 @@ class ModeratorCommands:
             await self.journeys.change_setup(ctx.community.id, access_kind=None, access_id=None, access_name="")
             return await self._changed(ctx, "Done: agreeing to the rules now gives nothing more.")
         kind, target_id, name = self._target_of(
-            role, channel, "/onboarding access role:&member", "/onboarding access channel:#members"
+            role, channel, f"/onboarding access role:{_role(ctx, 'member')}", "/onboarding access channel:#members"
         )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
         given = (
@@ -277,13 +277,14 @@ class ModeratorCommands:
         name = " ".join(name.split())
         if not name:
             raise UserError(
-                "An interest needs a name newcomers can read, like `/onboarding interest-add Python role:&python`."
+                "An interest needs a name newcomers can read, like "
+                f"`/onboarding interest-add Python role:{_role(ctx, 'python')}`."
             )
         typed, slug = _typed_interest(name)
         kind, target_id, target_name = self._target_of(
             role,
             channel,
-            f"/onboarding interest-add {typed} role:&{slug}",
+            f"/onboarding interest-add {typed} role:{_role(ctx, slug)}",
             f"/onboarding interest-add {typed} channel:#{slug}",
         )
         interest, replaced = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
@@ -331,6 +332,12 @@ class ModeratorCommands:
         remark = self.services.settings.catalog.remark(settings, key)
         done = f"Done: `{key}` is now {settings.describe(key)}."
         return await self._changed(ctx, f"{done} {remark}" if remark else done)
+
+
+def _role(ctx: Context, name: str) -> str:
+    """A role as an example types it: `&name` in a console script, `@name` as Discord's role option shows it (it
+    showed the console's `&name` there too)."""
+    return f"&{name}" if ctx.community.ref.platform == "console" else f"@{name}"
 
 
 def _target(ctx: Context, interest: Interest) -> str:

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 from bot.core.arguments import typed_option
 from bot.core.commands import Group, Option, OptionType, command
 from bot.core.context import Context
-from bot.core.events import MessageDeleted, MessagePosted, PointsRecorded, ReactionAdded, ReactionRemoved
+from bot.core.events import (
+    MemberJoined,
+    MessageDeleted,
+    MessagePosted,
+    PointsRecorded,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
@@ -53,6 +60,8 @@ _FIELD_BUDGET = 1000  # characters of findings per kind: a Discord field holds 1
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")  # Fitzpatrick modifiers 🏻 to 🏿
 _LIGHTEST_TONE = 0x1F3FB  # 🏻, Slack's `skin-tone-2` (its tones are numbered 2 to 6)
 _SLACK_TONE = re.compile("skin-tone-([2-6])")
+# A Discord server emoji, `<:name:id>` (`<a:name:id>` animated): its id is the emoji, its name can be changed.
+_SERVER_EMOJI = re.compile(r"<a?:\w*:(\d+)>")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
     "kudos_void": "kudos voided for",
@@ -87,6 +96,7 @@ class RecognitionFeature:
         # and those reached by other cogs' points once they say so.
         self.services.activity.on_written(self.levelups.batch_written)
         registry.on(PointsRecorded, self.levelups.points_recorded)
+        registry.on(MemberJoined, self.levelups.member_joined)
 
     @command(
         "kudos",
@@ -516,9 +526,13 @@ class RecognitionFeature:
             if not self.services.messenger.capabilities.roles
             else " They show where levels are not roles (Slack); here levels are rewarded with `/levels role`."
         )
+        name = " ".join((title or "").split())
+        if level is None and name:  # `title:Pillar` alone (Discord's options by name): it was listed, not kept
+            raise UserError(
+                f"Which level is called {literal(name)}? `/levels title 10 {literal(name)}` names level 10."
+            )
         if level is None:
             return Reply.private(f"Level titles: {_titles_text(titles)}.{where}")
-        name = " ".join((title or "").split())
         if "," in name or ":" in name:
             return Reply.private(
                 "A title cannot hold a comma or a `:` (they separate titles, and levels from titles, in "
@@ -655,7 +669,14 @@ def _toned(emoji: str) -> tuple[str, tuple[str, ...]]:
 
 def same_emoji(given: str, configured: str) -> bool:
     """Whether a reaction is the configured emoji. An untoned one counts in every skin tone: members' clients add
-    their own tone to every reaction they make. A toned one (👍🏽) counts only in that tone: the community chose it."""
+    their own tone to every reaction they make. A toned one (👍🏽) counts only in that tone: the community chose it.
+    A Discord server emoji is the same emoji by its id whatever it is called now (renamed since it was chosen)."""
+    server_given = _SERVER_EMOJI.fullmatch(given.strip())
+    server_chosen = _SERVER_EMOJI.fullmatch(configured.strip())
+    if server_given is not None and server_chosen is not None:
+        return server_given[1] == server_chosen[1]
+    if server_given is not None or server_chosen is not None:
+        return False
     given_base, given_tones = _toned(given)
     base, tones = _toned(configured)
     return given_base == base and (not tones or given_tones == tones)

@@ -21,7 +21,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.events import PointsRecorded
+from bot.core.events import MemberJoined, PointsRecorded
 from bot.core.ingest import FollowUp
 from bot.core.messenger import PlatformError, attached_capabilities
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
@@ -139,6 +139,23 @@ class LevelUps:
         found = await self.services.identity.members_by_id([event.member_id])
         if event.member_id in found:
             await self.points_changed(found[event.member_id], after - event.points, after, settings, event.channel)
+
+    async def member_joined(self, event: MemberJoined) -> None:
+        """A member arriving with points (one who left and came back) gets the level roles their points earn: leaving
+        strips every role on Discord, and onboarding gives back only their access and interests (until 2026-12-01
+        their level roles came back only with `/levels sync`). A newcomer, with no points, holds no level."""
+        if event.member.is_bot:
+            return
+        member = await self.services.identity.member(event.member)
+        settings = await self.services.settings.get(member.community_id)
+        own = settings.of(RecognitionSettings)
+        if not own.level_roles:
+            return
+        async with self.services.db.read() as session:
+            points = (await recognition.all_time_points(session, [(member.community_id, member.id)])).get(member.id, 0)
+        level = level_of(points, own.level_curve, own.level_step).level
+        # Held for level 0 (no level role): they hold none, so the roles are given and none is taken away.
+        await self.apply_roles(member, level, settings, held=0)
 
     async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.events import MemberJoined, MemberLeft
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 
@@ -26,7 +27,7 @@ async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: Discor
     assert server.roles_granted() == []  # no rewards yet
 
     said = await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
-    assert "Level 1 now gives @Helper;" in said  # as Discord shows a role, not the console's &Helper
+    assert said == "Level 1 now gives @Helper; `/levels sync` gives it to members there already."
     server.rate_limit_once.add("roles")
     said = await command(discord, "admin", "levels sync")
 
@@ -35,3 +36,43 @@ async def test_levels_sync_grants_roles_through_a_rate_limit(discord_env: Discor
     assert sorted(server.roles_granted()) == [("bob", "Helper"), ("carol", "Helper")]
     assert "Helper" in world.member_roles["bob"] and "Helper" in world.member_roles["carol"]
     assert server.rate_limit_once == set()  # the 429 was met, and waited out
+
+
+async def test_a_member_back_after_leaving_gets_their_level_roles_again(discord_env: DiscordHarness) -> None:
+    discord = discord_env
+    world, server = discord.world, discord.server
+    world.add_role("Helper")
+    await discord.start()
+    await command(discord, "admin", "config set", key="level_curve", value="linear")
+    await command(discord, "admin", "config set", key="level_step", value="10")
+    await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
+    await command(discord, "alice", "kudos", member=p.Mention("member", "bob"))
+    assert server.roles_granted() == [("bob", "Helper")]
+
+    # Leaving strips every role on Discord; bob comes back at level 1.
+    world.member_roles["bob"] = []
+    await server.dispatch("GUILD_MEMBER_REMOVE", p.member_remove(world, "bob"))
+    await discord.log.wait_for(lambda event: isinstance(event, MemberLeft))
+    start = len(server.calls)
+    await server.dispatch("GUILD_MEMBER_ADD", p.member_add(world, "bob"))
+    await server.wait_for(lambda call: call.method == "PUT" and "/roles/" in call.path, after=start)
+    assert server.roles_granted() == [("bob", "Helper"), ("bob", "Helper")]
+    assert world.member_roles["bob"] == ["Helper"]
+
+    # A newcomer, with no points, is given no level role.
+    world.add_member("carol")
+    await server.dispatch("GUILD_MEMBER_ADD", p.member_add(world, "carol"))
+    await discord.log.wait_for(
+        lambda event: isinstance(event, MemberJoined) and event.member.external_id == world.id("carol")
+    )
+    assert "carol" not in dict(server.roles_granted())
+
+
+async def test_a_title_given_without_its_level_is_asked_about(discord: DiscordHarness) -> None:
+    """Discord's options come by name: `/levels title title:Pillar` with the level left out listed the titles, as
+    if nothing had been given, and kept nothing."""
+    said = await command(discord, "admin", "levels title", title="Mentor")
+    assert said == "Which level is called Mentor? `/levels title 10 Mentor` names level 10."
+    assert "Mentor" not in await command(discord, "admin", "levels title")
+    said = await command(discord, "admin", "levels title", level=3, title="Mentor")
+    assert said.startswith("Level titles: 0 Newcomer, 1 Regular, 3 Mentor, 5 Contributor")

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from bot.core.events import CommunityAdded, CommunityRemoved, MemberJoined, MemberLeft, MembersPresent
 from storage.models import CommunityState, Contribution, Member
+from tests.conftest import NewRuntime
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.test_discord import kudos
@@ -45,6 +46,28 @@ async def test_a_member_who_leaves_and_comes_back_gets_roles_back_without_a_seco
     assert back["content"].startswith(f"👋 Welcome back to Hearth Test Server, <@{world.id('newbie')}>!")
     # Steps still open (the intro, a hello) come with the checklist; the rules stay agreed.
     assert agree not in components(back) and "✅ Accept the rules" in back["embeds"][0]["description"]
+
+
+async def test_a_member_back_while_hearth_was_down_is_a_member_again(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    """Discord sends no join to a bot that is not connected: a member who left, and came back during a restart,
+    stayed "no longer a member" (and was anonymised after departed_retention), their roles not given back."""
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    await click(discord_env, "newbie", dm, f"g{world.guild_id}.onb:agree")
+    assert server.roles_granted() == [("newbie", "Member")]
+    await server.dispatch("GUILD_MEMBER_REMOVE", p.member_remove(world, "newbie"))
+    await discord_env.log.wait_for(lambda e: isinstance(e, MemberLeft) and e.member.external_id == world.id("newbie"))
+    world.member_roles["newbie"] = []  # Discord strips every role on leaving
+
+    await discord_env.restart(await new_runtime())  # back meanwhile: the server's member list names them
+    assert server.roles_granted()[1:] == [("newbie", "Member")]
+    assert server.dms_to("newbie")[-1].json["content"].startswith("👋 Welcome back to Hearth Test Server")
+    thanked = await server.interact(kudos(discord_env, "alice", "newbie", "for the notes"))
+    assert thanked.json["data"]["content"] == f"<@{world.id('newbie')}>, you got kudos from <@{world.id('alice')}>!"
 
 
 def joins(discord: DiscordHarness, member_id: str) -> int:

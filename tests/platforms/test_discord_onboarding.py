@@ -484,3 +484,14 @@ async def test_an_intro_longer_than_its_field_allows_now_can_still_be_edited(dis
     assert form.status == 200 and form.json["type"] == 9  # the modal opened
     inputs = {item["custom_id"]: item for row in form.json["data"]["components"] for item in row["components"]}
     assert inputs["about"]["max_length"] == 40 and inputs["about"]["value"] == about[:39] + "…"
+
+
+async def test_an_interest_refused_shows_its_role_as_discord_takes_it(discord: DiscordHarness) -> None:
+    """The example wrote the console's `role:&Chess`, which Discord's role option never shows."""
+    options = {"name": "Chess"}
+    call = await discord.server.interact(
+        p.command_interaction(discord.world, "mod", "onboarding interest-add", options)
+    )
+    assert call.json["data"]["content"] == (
+        "Give either a role (Discord) or a channel (Slack), like `/onboarding interest-add Chess role:@Chess`."
+    )

@@ -106,3 +106,27 @@ async def test_a_moderator_may_not_lock_an_admins_kudos_giving(discord: DiscordH
     assert await lock("mod", "mod") == "You can't lock your own kudos giving. Nothing was changed."
     assert await lock("admin", "mod") == "Mod can no longer give kudos, until `/recognition unlock`."
     assert await lock("mod", "alice") == "Alice can no longer give kudos, until `/recognition unlock`."
+
+
+async def test_a_server_emoji_gives_kudos_also_after_it_is_renamed(discord: DiscordHarness) -> None:
+    """A server emoji is known to Discord by its id: a moderator renaming `:thanks:` to `:thank_you:` keeps it the
+    same emoji, and Discord sends reactions with it under its new name (they gave nothing)."""
+    world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
+    emoji_id = "112233445566778899"
+    options = {"key": "kudos_emoji", "value": f"<:thanks:{emoji_id}>"}
+    call = await server.interact(p.command_interaction(world, "admin", "config set", options))
+    assert "Done" in str(call.json["data"]["content"])
+
+    async def react(who: str, name: str) -> None:
+        said = p.message_create(world, "alice", f"the fix for {who} and {name}")
+        await server.dispatch("MESSAGE_CREATE", said)
+        await log.wait_for(message_posted(said))
+        reaction = p.reaction_add(world, who, said)
+        reaction["emoji"] = {"id": emoji_id, "name": name, "animated": False}
+        await server.dispatch("MESSAGE_REACTION_ADD", reaction)
+        await log.wait_for(lambda e: isinstance(e, ReactionAdded) and e.message_id == said["id"])
+
+    await react("bob", "thanks")
+    assert await points_of(hearth, "kudos_received") == 10
+    await react("mod", "thank_you")  # renamed since
+    assert await points_of(hearth, "kudos_received") == 20

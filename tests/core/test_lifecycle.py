@@ -27,6 +27,7 @@ from tests.platforms.slack_fakes import (
     SIGNING_SECRET,
     MockSlackApi,
     SlackRequests,
+    command_payload,
     event_payload,
     message_event,
     mock_slack_api,
@@ -162,6 +163,37 @@ async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_
     assert len(acknowledged - keys) <= BOUND_BATCHES * BATCH
     assert after <= keys
     assert points == totals
+
+
+async def test_kill_9_right_after_commands_were_answered_keeps_every_one(tmp_path: Path) -> None:
+    """Slack never sends a command again, so one answered 200 must be kept. Every command was answered at once and
+    run after, and a `kill -9` 30-200 ms after the answers lost them (none of 30 `/kudos` kept 0.2 s after)."""
+    database = tmp_path / "hearth.db"
+    answered: list[str] = []
+    async with mock_slack_api() as api, hearth_run(api, database) as served:
+        async with aiohttp.ClientSession() as session:
+            requests = SlackRequests(served.url, session)
+
+            async def thank(number: int) -> None:
+                payload = command_payload("/kudos", f"<@U0BOB{number}|bob{number}> thanks", f"U0ALI{number}")
+                if (await requests.command(payload)).status == 200:
+                    answered.append(f"U0BOB{number}")
+
+            await asyncio.gather(*(thank(number) for number in range(5)))
+            served.process.send_signal(signal.SIGKILL)  # the moment the last answer is in
+            await served.process.wait()
+    with sqlite3.connect(database) as connection:
+        thanked = [
+            name
+            for (name,) in connection.execute(
+                "SELECT m.external_id FROM contribution c JOIN member m ON m.id = c.member_id"
+                " WHERE c.kind = 'kudos_received'"
+            )
+        ]
+    connection.close()
+
+    assert len(answered) == 5
+    assert sorted(thanked) == sorted(answered)
 
 
 async def test_a_signed_request_no_database_can_store_changes_nothing_and_the_burst_is_kept(tmp_path: Path) -> None:

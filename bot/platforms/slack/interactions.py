@@ -1,8 +1,8 @@
 """Slash commands, buttons and menus, and modal submissions: Slack payloads as invocations for the core's
 inbound pipeline, and the outboxes it answers through.
 
-Every slash command is acknowledged at once and answered after the ack: private replies through the
-command's `response_url` (or `chat.postEphemeral`), public ones with `chat.postMessage`.
+Every slash command is acknowledged once it has run (or after ANSWER_WITHIN_SECONDS, whichever is first): private
+replies through the command's `response_url` (or `chat.postEphemeral`), public ones with `chat.postMessage`.
 """
 
 from __future__ import annotations
@@ -35,11 +35,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
+# How long a command, click or form may run before Slack gets its answer anyway: Slack wants it within 3 seconds
+# (counted on its side, network included) and shows the member an error past them.
+ANSWER_WITHIN_SECONDS = 2.0
 _BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
 async def _acknowledged(**_: Any) -> None:
-    """The `ack` a handler gets once Slack has had its answer."""
+    """The `ack` a handler gets: its listener answers Slack itself (`_answered_when_done`)."""
 
 
 @dataclass(frozen=True)
@@ -197,20 +200,26 @@ class SlackInteractions:
         log.info("Slack asked for options of `%s`, which Hearth offers none of", body.get("action_id"))
 
     def _after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        """Answer Slack at once and run `handler` after: the app answers events only once their listener is
-        done (`process_before_response`), but commands and clicks must not wait behind that, nor behind the
-        start-up catch-up (which they wait for after answering, as events do)."""
+        """Run `handler` and answer Slack once it is done, or after ANSWER_WITHIN_SECONDS (`_answered_when_done`)."""
 
         async def listener(ack: Ack, body: dict[str, Any]) -> None:
-            await ack()
-            self._run_after_ack(handler, body)
+            await self._answered_when_done(ack, handler, body)
 
         return listener
 
-    def _run_after_ack(self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]) -> None:
+    async def _answered_when_done(
+        self, ack: Ack, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]
+    ) -> None:
+        """Slack's empty answer (200) to a command, click or form once its work is done — its writes committed, its
+        reply posted — so that what Slack was told went through survives a `kill -9` (Slack never sends a command,
+        click or form again). Work still running after ANSWER_WITHIN_SECONDS (a start-up catch-up, a chart) is
+        answered then, inside Slack's 3 seconds, and finishes after. Until 2026-12-02 every one was answered at once,
+        and a `kill -9` 30-200 ms after the answer lost the command (more behind a burst of commands)."""
         task = asyncio.ensure_future(self._when_ready(handler, body))
         self._handling.add(task)
         task.add_done_callback(self._handling.discard)
+        await asyncio.wait({task}, timeout=ANSWER_WITHIN_SECONDS)  # a timeout leaves the task running
+        await ack()
 
     async def _when_ready(
         self, handler: Callable[[Ack, dict[str, Any]], Awaitable[None]], body: dict[str, Any]
@@ -288,12 +297,11 @@ class SlackInteractions:
         if errors:
             await ack(response_action="errors", errors=errors)  # the modal stays open, showing them
             return
-        # Closes the modal; the answer comes as a message. Bolt sends this answer only once the listener
-        # returns (`process_before_response`), so the work runs after it, as for commands and clicks: a
-        # submission that posts a card and opens its thread must not keep Slack waiting past its 3 seconds
-        # (Slack then shows the person an error in the modal, which stays open, though it went through).
-        await ack()
-        self._run_after_ack(self.submitted, body)
+        # Closes the modal; the answer comes as a message. As for commands and clicks, the modal closes once the
+        # submission is kept, or after ANSWER_WITHIN_SECONDS: a submission that posts a card and opens its thread
+        # must not keep Slack waiting past its 3 seconds (Slack then shows the person an error in the modal,
+        # which stays open, though it went through).
+        await self._answered_when_done(ack, self.submitted, body)
 
     async def submitted(self, ack: Ack, body: dict[str, Any]) -> None:
         """A modal submitted without errors (`view`), once Slack has had its answer."""

@@ -306,3 +306,15 @@ async def test_an_event_hearth_does_not_subscribe_to_is_answered_quietly(
     assert answered.status == 200
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert any("`pin_added` is nothing Hearth handles" in record.getMessage() for record in caplog.records)
+
+
+async def test_slacks_notice_that_it_drops_events_is_answered_with_a_warning(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`app_rate_limited` (Slack drops the app's events past 30,000 an hour) got Bolt's 404 and its suggestion of
+    code to write; it is answered 200 and says, once, what is happening."""
+    notice = {"token": "legacy", "type": "app_rate_limited", "team_id": TEAM, "minute_rate_limited": 1518467820}
+    answered = await slack.requests.post(json.dumps(notice), "application/json")
+    assert answered.status == 200
+    [warning] = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert warning.startswith(f"Slack is dropping events for workspace {TEAM}: over its 30,000 events an hour")

@@ -342,6 +342,16 @@ def guard(
         if why is not None:
             log.warning("refused a signed Slack request from %s: %s", request.remote, why)
             return web.Response(status=400, text="malformed")
+        if body is not None and body.get("type") == "app_rate_limited":
+            # Slack's notice that it is dropping this app's events (more than 30,000 an hour for a workspace): no
+            # listener takes it (Bolt answered 404 with a suggestion to write one), and it is worth a warning.
+            log.warning(
+                "Slack is dropping events for workspace %s: over its 30,000 events an hour (app_rate_limited, the "
+                "minute starting %s); what it drops is never sent again",
+                body.get("team_id"),
+                body.get("minute_rate_limited"),
+            )
+            return web.Response(status=200)
         event_id = _event_id(body)
         if event_id is not None:
             if event_id in handling:

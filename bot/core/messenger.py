@@ -93,6 +93,12 @@ class Messenger(Protocol):
         """Give a member a role (Discord). Raises PlatformError when the platform refuses."""
         ...
 
+    async def check_grantable(self, role: RoleRef) -> None:
+        """Whether Hearth may and will give the role on its own (see `check_can_grant`). Raises PlatformError
+        saying why not and what to change: Hearth lacks the permission or sits below it, the role is managed or
+        everyone's, or it carries moderator or admin permissions (Discord). Only asks."""
+        ...
+
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
         """Take a role from a member (Discord; a level's role when the next level's replaces it). Raises
         PlatformError when the platform refuses."""
@@ -124,6 +130,16 @@ async def check_can_post(messenger: Messenger, channel: ChannelRef) -> None:
             f"I can't post in #{channel.name or channel.external_id}. Give me permission to post there, "
             "or choose another channel."
         )
+
+
+async def check_can_grant(messenger: Messenger, role: RoleRef) -> None:
+    """Refuse (UserError) a role Hearth could not give, or will not give on its own, where a moderator or admin
+    chooses one it will give unasked (on a newcomer's click, at a level, on a ladder invitation's accept): said
+    now, rather than each grant failing later or, with a role that moderates, every newcomer made a moderator."""
+    try:
+        await messenger.check_grantable(role)
+    except PlatformError as error:
+        raise UserError(f"{error.reason} Nothing was changed.") from None
 
 
 def attached_capabilities(messenger: Messenger) -> Capabilities | None:

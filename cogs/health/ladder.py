@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import id_number
-from bot.core.messenger import PlatformError
+from bot.core.messenger import PlatformError, check_can_grant
 from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Button, ButtonStyle, Card, Reply, UserError, literal, mention
@@ -247,6 +247,8 @@ class Ladder:
             raise UserError(f"{member.name} is no longer a member, so they can't be invited to a role.")
         if grant is not None and not self.services.messenger.capabilities.roles:
             raise UserError("This platform has no roles to grant; invite without `grant`.")
+        if grant is not None:
+            await check_can_grant(self.services.messenger, grant)
         async with self.services.db.write() as session:
             # Invited again while the last is unanswered (its DM failed, or went unseen): the same invitation is
             # sent again, not a second one that could be accepted as well.

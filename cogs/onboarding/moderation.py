@@ -7,7 +7,7 @@ import re
 from bot.core.arguments import typed_option
 from bot.core.commands import Option, OptionType
 from bot.core.context import Context
-from bot.core.messenger import check_can_post
+from bot.core.messenger import check_can_grant, check_can_post
 from bot.core.refs import ChannelRef, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, channel_mention, mention
@@ -179,7 +179,7 @@ class ModeratorCommands:
             footer="Change it with /onboarding channel, message, rules, access, interest-add, step or set",
         )
 
-    def _target_of(
+    async def _target_of(
         self, role: RoleRef | None, channel: ChannelRef | None, example: str, channel_example: str
     ) -> tuple[str, str, str]:
         """What a grant gives; a role is refused now where the platform has none (not when a newcomer clicks)."""
@@ -196,6 +196,7 @@ class ModeratorCommands:
                     f"{role.name or role.external_id}. Give a channel instead, like `{channel_example}`; "
                     "nothing was changed."
                 )
+            await check_can_grant(self.services.messenger, role)  # every newcomer who agrees would get it
             return "role", role.external_id, role.name
         assert channel is not None
         return "channel", channel.external_id, channel.name
@@ -254,7 +255,7 @@ class ModeratorCommands:
             # every newcomer at the rules with no way back to "nothing more" than choosing another.
             await self.journeys.change_setup(ctx.community.id, access_kind=None, access_id=None, access_name="")
             return await self._changed(ctx, "Done: agreeing to the rules now gives nothing more.")
-        kind, target_id, name = self._target_of(
+        kind, target_id, name = await self._target_of(
             role, channel, f"/onboarding access role:{_role(ctx, 'member')}", "/onboarding access channel:#members"
         )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
@@ -281,7 +282,7 @@ class ModeratorCommands:
                 f"`/onboarding interest-add Python role:{_role(ctx, 'python')}`."
             )
         typed, slug = _typed_interest(name)
-        kind, target_id, target_name = self._target_of(
+        kind, target_id, target_name = await self._target_of(
             role,
             channel,
             f"/onboarding interest-add {typed} role:{_role(ctx, slug)}",

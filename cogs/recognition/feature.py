@@ -20,6 +20,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.messenger import check_can_grant
 from bot.core.refs import Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
@@ -506,6 +507,7 @@ class RecognitionFeature:
                 return Reply.private(f"Level {level} rewards no role.")
             said = f"Level {level} no longer rewards a role."
         else:
+            await check_can_grant(self.services.messenger, role)
             rewards[level] = role.external_id
             name = literal(role.name or role.external_id)
             said = f"Level {level} now gives {_role_sign(ctx)}{name}; `/levels sync` gives it to members there already."

@@ -437,8 +437,14 @@ async def test_a_ladder_invitation_is_answered_once_and_grants_the_role(console:
 
 
 async def test_the_inviter_hears_when_the_accepted_role_could_not_be_given(console: ConsoleDriver) -> None:
-    await console.run(
+    said = await console.run(
         "@mod is admin\n@vet: hi\nbot cannot grant &mentors\n@mod: /ladder invite @vet mentor grant:&mentors"
+    )
+    assert "[only @mod] I'm not allowed to grant &mentors" in said and "Nothing was changed." in said
+    assert "[dm @vet]" not in said  # refused when chosen, not when accepted
+    # Allowed when invited, the permission taken away before the accept:
+    await console.run(
+        "bot can grant &mentors\n@mod: /ladder invite @vet mentor grant:&mentors\nbot cannot grant &mentors"
     )
     said = await console.run('@vet clicks "Accept"')
     assert "[dm @mod] @vet accepted your invitation to be a mentor. I could not give them the role:" in said

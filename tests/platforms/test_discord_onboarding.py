@@ -495,3 +495,30 @@ async def test_an_interest_refused_shows_its_role_as_discord_takes_it(discord: D
     assert call.json["data"]["content"] == (
         "Give either a role (Discord) or a channel (Slack), like `/onboarding interest-add Chess role:@Chess`."
     )
+
+
+async def test_a_role_that_moderates_or_that_hearth_cannot_give_is_refused_when_chosen(
+    discord_env: DiscordHarness,
+) -> None:
+    """A moderator could set `/onboarding access role:@Staff` (Manage Messages) and every newcomer who agreed became
+    a moderator; a role above Hearth's, or @everyone, was taken and failed at each newcomer's click."""
+    discord = discord_env
+    prepare(discord.world)
+    discord.world.add_role("Staff", permissions=p.MANAGE_MESSAGES)  # below Hearth's role: Hearth could give it
+    await discord.start()
+
+    async def access(role: str) -> str:
+        options = {"role": Mention("role", role)}
+        call = await discord.server.interact(p.command_interaction(discord.world, "mod", "onboarding access", options))
+        return str(call.json["data"]["content"])
+
+    said = await access("Staff")
+    assert said.startswith("@Staff has Manage Messages: Hearth gives roles on its own")
+    assert said.endswith("Nothing was changed.")
+    assert (await access("Admins")).startswith("@Admins is not below my highest role @Hearth")
+    assert "managed by Discord" in await access("everyone")
+    assert (await access("Member")).startswith("Done")
+    said = await discord.server.interact(
+        p.command_interaction(discord.world, "admin", "levels role", {"level": 2, "role": Mention("role", "Staff")})
+    )
+    assert str(said.json["data"]["content"]).startswith("@Staff has Manage Messages")

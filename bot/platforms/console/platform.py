@@ -256,6 +256,10 @@ class ConsolePlatform:
         self._refuse(f"&{role.name or role.external_id}", "the Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} now has the role &{role.name or role.external_id}"])
 
+    async def check_grantable(self, role: RoleRef) -> None:
+        # A console role is a name with no permissions: only `bot cannot grant &role` refuses it.
+        self._refuse(f"&{role.name or role.external_id}", "the Manage Roles permission and its own role above it")
+
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
         self._refuse(f"&{role.name or role.external_id}", "Manage Roles permission and its own role above it")
         self._write("roles", [f"@{member.external_id} no longer has the role &{role.name or role.external_id}"])

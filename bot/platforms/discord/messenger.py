@@ -18,6 +18,19 @@ from bot.platforms.discord.render import message_kwargs
 log = logging.getLogger(__name__)
 
 ROLES_SETTINGS = "Server Settings → Roles"
+# Permissions that moderate or administer a server (Manage Messages is what makes a moderator in Hearth's own
+# eyes, bot/platforms/discord/refs.py): a role Hearth gives unasked holds none of them.
+_MODERATING = (
+    ("Administrator", "administrator"),
+    ("Manage Server", "manage_guild"),
+    ("Manage Roles", "manage_roles"),
+    ("Manage Channels", "manage_channels"),
+    ("Manage Webhooks", "manage_webhooks"),
+    ("Kick Members", "kick_members"),
+    ("Ban Members", "ban_members"),
+    ("Timeout Members", "moderate_members"),
+    ("Manage Messages", "manage_messages"),
+)
 UNAVAILABLE = "Discord did not answer ({why}); please try again in a moment."
 # 413 (40005 Request entity too large): the message's files are over what Discord lets a bot upload (10 MiB).
 TOO_LARGE = "it is larger than Discord lets Hearth send."
@@ -159,6 +172,16 @@ class DiscordMessenger:
                 await target.add_roles(target_role, reason="Hearth")
         except discord.Forbidden as error:
             raise self._refused(target_role, "give", error) from None
+
+    async def check_grantable(self, role: RoleRef) -> None:
+        target_role = self._manageable(self._guild(role.community), role, "give")
+        powers = [label for label, flag in _MODERATING if getattr(target_role.permissions, flag)]
+        if powers:
+            raise PlatformError(
+                f"@{target_role.name} has {', '.join(powers)}: Hearth gives roles on its own (to newcomers, at "
+                "levels, on an invitation's accept), so never one that moderates or administers the server. Choose "
+                "a role without those permissions."
+            )
 
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
         guild = self._guild(member.community)

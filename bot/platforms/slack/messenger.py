@@ -239,6 +239,9 @@ class SlackMessenger:
             "members to channels."
         )
 
+    async def check_grantable(self, role: RoleRef) -> None:
+        raise PlatformError(f"Slack has no roles, so Hearth cannot give the role {role.name or role.external_id}.")
+
     async def remove_role(self, member: MemberRef, role: RoleRef) -> None:
         raise PlatformError(f"Slack has no roles, so Hearth cannot take the role {role.name or role.external_id}.")
 

@@ -518,7 +518,7 @@ async def test_a_role_that_moderates_or_that_hearth_cannot_give_is_refused_when_
     assert (await access("Admins")).startswith("@Admins is not below my highest role @Hearth")
     assert "managed by Discord" in await access("everyone")
     assert (await access("Member")).startswith("Done")
-    said = await discord.server.interact(
+    levels = await discord.server.interact(
         p.command_interaction(discord.world, "admin", "levels role", {"level": 2, "role": Mention("role", "Staff")})
     )
-    assert str(said.json["data"]["content"]).startswith("@Staff has Manage Messages")
+    assert str(levels.json["data"]["content"]).startswith("@Staff has Manage Messages")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.events import MemberJoined
+from bot.core.events import MemberJoined, MembersPresent
 from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.discord_payloads import Mention
@@ -95,3 +95,13 @@ async def test_a_channel_setting_typed_as_text_is_refused(discord: DiscordHarnes
     shown = await command(discord, "owner", "config show")
     fields = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}
     assert fields["welcome_channel"] == "not set"
+
+
+async def test_a_nickname_changed_shows_on_the_board_at_once(discord: DiscordHarness) -> None:
+    """Bob renamed Bobby stayed **Bob** on /leaderboard until he next posted (a tester's finding)."""
+    await command(discord, "alice", "kudos", member=Mention("member", "bob"))
+    renamed = {**p.member_update(discord.world, "bob"), "nick": "Bobby"}
+    await discord.server.dispatch("GUILD_MEMBER_UPDATE", renamed)
+    await discord.log.wait_for(lambda event: isinstance(event, MembersPresent))
+    board = await command(discord, "alice", "leaderboard")
+    assert board["embeds"][0]["description"].splitlines()[0] == "🥇 **Bobby** — 10 points"

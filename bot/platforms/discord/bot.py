@@ -499,6 +499,15 @@ class HearthBot(commands.Bot):
         event_id = f"join:{member.guild.id}:{member.id}:{joined.isoformat()}"
         await self._dispatch(MemberJoined(event_id, member_ref(member.guild, member), member.joined_at))
 
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """A member's name changed (a server nickname, their display name): boards and cards show the new one from
+        now on; until 2026-12-02 only from their next message or command, so someone seen only on a board kept the
+        old name. Handed over as the member present (as at start), which also brings back one Hearth saw leave."""
+        if before.display_name == after.display_name or after.bot or after.joined_at is None:
+            return
+        event_id = f"renamed:{after.guild.id}:{after.id}:{datetime.now(UTC).isoformat()}"
+        await self._dispatch(MembersPresent(event_id, ((member_ref(after.guild, after), after.joined_at),)))
+
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._guild_present(guild)
 

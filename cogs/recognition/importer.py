@@ -1,7 +1,8 @@
 """`hearth points import FILE.csv`: points from another bot, as audited adjustment rows (README, "Moving from
 another bot").
 
-The file is CSV (`,`, `;` or tab) with a header row naming its columns, case aside:
+The file is CSV (`,`, `;` or tab) with a header row naming its columns, case aside (a space or `-` reads as `_`:
+`User ID` is `user_id`):
 
 - the member: `member`, `member_id`, `user_id`, `user`, `id` or `external_id` — the platform's id (Discord user
   id, Slack user id, a console name; `<@123>` and `@name` are read as the id inside);
@@ -96,7 +97,8 @@ def read_lines(
     header = next(rows, None)
     if header is None:
         raise ImportRefused(f"{file_name} is empty: its first line must name the columns (member,points,level).")
-    names = [name.strip().lower().lstrip("\ufeff") for name in header[1]]
+    # `User ID` and `user-id` are `user_id`, as a spreadsheet or another bot may write it.
+    names = [re.sub(r"[\s\-]+", "_", name.strip().lower().lstrip("\ufeff").strip()) for name in header[1]]
     member_at = _column(names, MEMBER_COLUMNS, file_name, "member")
     points_at = _column(names, POINTS_COLUMNS, file_name, "points")
     level_at = _column(names, LEVEL_COLUMNS, file_name, "level")

@@ -256,3 +256,9 @@ async def test_a_departed_member_anonymised_is_not_imported_again(hearth: Hearth
     await console.run("@zed: hi\n@zed leaves\nwait 31d")  # departed_retention: 30 days
     again = await _import(hearth, export, name="again.csv")
     assert (again.imported, again.erased, again.new_members) == (0, 1, 0)
+
+
+async def test_a_header_written_with_spaces_is_read(hearth: Hearth, console: ConsoleDriver) -> None:
+    """`User ID,XP` (as a spreadsheet titles its columns) was refused: "the first line must name the columns"."""
+    done = await _import(hearth, "User ID;XP;Level\nbob;40;\ncarol;25;\n")
+    assert (done.imported, done.points, done.problems) == (2, 65, [])

@@ -292,7 +292,7 @@ class Database:
             # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
             # and prints a traceback at exit.
             try:
-                sqlite3.connect(path).close()
+                await asyncio.to_thread(_check_writable, path)
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
         try:
@@ -337,6 +337,8 @@ class Database:
 
     def _unusable(self, error: Exception) -> SettingsError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        if "readonly" in reason:  # SQLite's "attempt to write a readonly database"
+            reason = "it is read-only (the file, or the filesystem it is on); Hearth writes what happens there"
         url = self.engine.url.render_as_string(hide_password=True)
         return SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}")
 
@@ -352,6 +354,21 @@ class Database:
 _MIGRATION_LOCK = 0x4845415254485F4D  # "HEARTH_M"
 
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
+
+
+def _check_writable(path: str) -> None:
+    """Raises sqlite3.Error when the file cannot be opened, or read but not written (read-only, immutable, on a
+    read-only mount): Hearth then ran, and every command and batch failed with a traceback (and members were told
+    to try again in a moment). A write of the header's own `user_version`, rolled back, asks SQLite itself."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout = 10000")  # a running Hearth's write ends well within it
+        connection.execute("BEGIN IMMEDIATE")
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
 
 
 def _heads() -> set[str]:

@@ -221,6 +221,29 @@ def test_configuration_errors_stop_hearth_before_anything_starts_with_one_exit_c
     assert [path.name for path in tmp_path.iterdir()] == ["folder.db"]  # no database was created or migrated
 
 
+def test_a_read_only_database_stops_hearth_with_one_line(tmp_path: Path) -> None:
+    """A file Hearth can read and not write was opened: every command then failed with a traceback, members were
+    told "try again in a moment", and the stop printed hundreds of lines (a tester's finding)."""
+    database = tmp_path / "hearth.db"
+    assert _hearth(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{database}").returncode == 0
+    # Immutable, so that it is read-only to root too (the suite may run as root, whom file modes do not stop).
+    if subprocess.run(["chattr", "+i", str(database)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here (not root, or a filesystem without it)")
+    try:
+        runs = [
+            _hearth(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{database}"),
+            _hearth(tmp_path, "run", "--platform", "console", DATABASE_URL=f"sqlite+aiosqlite:///{database}"),
+        ]
+    finally:
+        subprocess.run(["chattr", "-i", str(database)], check=True)
+    for done in runs:
+        assert done.returncode == CONFIG_ERROR_EXIT and done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"error: DATABASE_URL=sqlite+aiosqlite:///{database}: cannot open the database: it is read-only (the "
+            "file, or the filesystem it is on); Hearth writes what happens there"
+        ]
+
+
 def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tmp_path: Path) -> None:
     """Going back to an older Hearth (a rollback after an upgrade) left its database at a revision the older one
     does not know: every command stopped with Alembic's traceback ("No such revision or branch")."""

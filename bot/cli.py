@@ -268,6 +268,15 @@ def points_import(
     Running the same file again adds nothing. Exit status 1 when a line could not be imported (the others are)."""
     settings = _load_settings()
     chosen = platform.value if isinstance(platform, Enum) else None
+    # Opening a SQLite file creates it: a dry run, which writes nothing, built a whole new database.
+    database = sqlite_file(settings.database_url)
+    if dry_run and database is not None and not database.exists():
+        typer.echo(
+            f"error: there is no database at {database} (DATABASE_URL): a dry run creates none; check DATABASE_URL, "
+            "or import without --dry-run into a new database",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:

@@ -66,3 +66,15 @@ def test_a_terminal_escape_in_the_file_never_reaches_the_terminal(tmp_path: Path
     assert header.stderr.startswith("error: header.csv: the first line must name the columns")
     assert "not “mem�[31mber,points”" in header.stderr
     assert not [ch for ch in lines.stderr + header.stderr if not ch.isprintable() and ch != "\n"]
+
+
+def test_a_dry_run_creates_no_database(tmp_path: Path) -> None:
+    """`--dry-run` promises to write nothing, and on a mistyped DATABASE_URL it built a whole new database."""
+    (tmp_path / "levels.csv").write_text("member,points\nalice,5\n", encoding="utf-8")
+    done = hearth(tmp_path, "points", "import", "levels.csv", "--community", "console", "--dry-run")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (
+        f"error: there is no database at {tmp_path / 'hearth.db'} (DATABASE_URL): a dry run creates none; check "
+        "DATABASE_URL, or import without --dry-run into a new database\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["levels.csv"]

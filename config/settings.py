@@ -168,13 +168,20 @@ def env_file_encoding(path: Path = Path(ENV_FILE)) -> str:
             + "; save it as UTF-8"
         )
     for binding in parse_stream(io.StringIO(text)):
+        # A statement starts after the blank lines python-dotenv counts into it.
+        statement = binding.original.string
+        line = binding.original.line + statement[: len(statement) - len(statement.lstrip())].count("\n")
         if binding.error:
-            # A statement starts after the blank lines python-dotenv counts into it.
-            statement = binding.original.string
-            line = binding.original.line + statement[: len(statement) - len(statement.lstrip())].count("\n")
             raise SettingsError(
                 f"{path}:{line} is not a setting: write NAME=value (quote a value with spaces or #, close its "
                 "quote), or start a comment with #"
+            )
+        if binding.key is not None and binding.value is None:
+            # A name alone: python-dotenv reads it as unset, and Hearth started on the default (a new, empty
+            # database for `DATABASE_URL`) without a word.
+            raise SettingsError(
+                f"{path}:{line} names {binding.key} without a value: write {binding.key}=value "
+                f"({binding.key}= for an empty one), or start a comment with #"
             )
     return encoding
 

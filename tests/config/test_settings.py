@@ -330,6 +330,8 @@ def test_a_dotenv_with_a_byte_order_mark_is_read_in_its_encoding(clean_env: Path
         ),
         (b"HEARTH_COGS=settings\n\nthis line is junk\n", ".env:3 is not a setting: write NAME=value"),
         (b'HEARTH_LOG_LEVEL="INFO\n', ".env:1 is not a setting: write NAME=value"),
+        # A name alone was read as unset: Hearth started on a new, empty database without a word.
+        (b"# settings\n\nDATABASE_URL\n", ".env:3 names DATABASE_URL without a value: write DATABASE_URL=value"),
     ],
 )
 def test_a_dotenv_hearth_cannot_read_stops_it_with_one_line(tmp_path: Path, content: bytes, line: str) -> None:

@@ -232,6 +232,16 @@ def test_shortened_text_keeps_whole_words() -> None:
     assert shortened("x" * 10, 5) == "xxxx…"
 
 
+@pytest.mark.parametrize("given", ["https://bot.example", "https://bot.example/"])
+def test_slack_manifest_gives_a_host_alone_hearths_path(given: str) -> None:
+    """`--url https://bot.example` went into every request URL as it was: Hearth serves only /slack/events, so
+    nothing Slack sent would have been answered."""
+    done = _hearth("slack-manifest", "--format", "json", "--url", given)
+    manifest = json.loads(done.stdout)
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == "https://bot.example/slack/events"
+    assert {entry["url"] for entry in manifest["features"]["slash_commands"]} == {"https://bot.example/slack/events"}
+
+
 def test_slack_manifest_refuses_a_request_url_slack_cannot_call() -> None:
     refused = _hearth("slack-manifest", "--url", "http://bot.example/slack/events")
     assert refused.returncode == 2

@@ -52,12 +52,16 @@ PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 
 def checked_request_url(url: str) -> str:
     """`url` when Slack can use it as a request URL: `https://` and a host (Slack refuses plain http);
-    else ValueError saying so."""
+    else ValueError saying so. A host alone (`https://hearth.example.com`) gets Hearth's path, `/slack/events`:
+    Hearth serves nothing else, and every request Slack sent there went unanswered. Another path stays (a
+    proxy may map it)."""
     parsed = urlsplit(url.strip())
     if parsed.scheme.lower() != "https" or not parsed.hostname:
         raise ValueError(
             f"`{url}` can't be a Slack request URL: Slack only calls https:// addresses, like {PLACEHOLDER_URL}"
         )
+    if parsed.path in ("", "/") and not parsed.query:
+        return parsed._replace(path=urlsplit(PLACEHOLDER_URL).path, fragment="").geturl()
     return url.strip()
 
 

@@ -36,12 +36,15 @@ class Capabilities:
     - `group_dms`: one private conversation with several members (Slack mpim); else one DM each.
     - `named_threads`: threads carry a title (Discord); Slack threads are untitled replies.
     - `files`: replies can carry file attachments (images, exports).
+    - `role_sign`: how a role is written in a command and in the examples Hearth shows: `@name` as Discord's role
+      option shows it, `&name` in a console script.
     """
 
     roles: bool
     group_dms: bool
     named_threads: bool
     files: bool
+    role_sign: str = "@"
 
 
 class Messenger(Protocol):

@@ -56,6 +56,11 @@ class ModeratorCommands:
         self.services = services
         self.journeys = journeys
 
+    @property
+    def _role_sign(self) -> str:
+        """How a role is written in the examples shown: as the platform's commands take it."""
+        return self.services.messenger.capabilities.role_sign
+
     def register(self, registry: Registry) -> None:
         registry.commands_of(self)
         # Built here, not with a decorator: it offers the keys of every loaded section tuned with /onboarding.
@@ -256,7 +261,7 @@ class ModeratorCommands:
             await self.journeys.change_setup(ctx.community.id, access_kind=None, access_id=None, access_name="")
             return await self._changed(ctx, "Done: agreeing to the rules now gives nothing more.")
         kind, target_id, name = await self._target_of(
-            role, channel, f"/onboarding access role:{_role(ctx, 'member')}", "/onboarding access channel:#members"
+            role, channel, f"/onboarding access role:{self._role_sign}member", "/onboarding access channel:#members"
         )
         await self.journeys.change_setup(ctx.community.id, access_kind=kind, access_id=target_id, access_name=name)
         given = (
@@ -279,13 +284,13 @@ class ModeratorCommands:
         if not name:
             raise UserError(
                 "An interest needs a name newcomers can read, like "
-                f"`/onboarding interest-add Python role:{_role(ctx, 'python')}`."
+                f"`/onboarding interest-add Python role:{self._role_sign}python`."
             )
         typed, slug = _typed_interest(name)
         kind, target_id, target_name = await self._target_of(
             role,
             channel,
-            f"/onboarding interest-add {typed} role:{_role(ctx, slug)}",
+            f"/onboarding interest-add {typed} role:{self._role_sign}{slug}",
             f"/onboarding interest-add {typed} channel:#{slug}",
         )
         interest, replaced = await self.journeys.add_interest(ctx.community.id, name, kind, target_id, target_name)
@@ -333,12 +338,6 @@ class ModeratorCommands:
         remark = self.services.settings.catalog.remark(settings, key)
         done = f"Done: `{key}` is now {settings.describe(key)}."
         return await self._changed(ctx, f"{done} {remark}" if remark else done)
-
-
-def _role(ctx: Context, name: str) -> str:
-    """A role as an example types it: `&name` in a console script, `@name` as Discord's role option shows it (it
-    showed the console's `&name` there too)."""
-    return f"&{name}" if ctx.community.ref.platform == "console" else f"@{name}"
 
 
 def _target(ctx: Context, interest: Interest) -> str:

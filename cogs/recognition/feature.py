@@ -510,7 +510,8 @@ class RecognitionFeature:
             await check_can_grant(self.services.messenger, role)
             rewards[level] = role.external_id
             name = literal(role.name or role.external_id)
-            said = f"Level {level} now gives {_role_sign(ctx)}{name}; `/levels sync` gives it to members there already."
+            sign = self.services.messenger.capabilities.role_sign
+            said = f"Level {level} now gives {sign}{name}; `/levels sync` gives it to members there already."
         await self.services.settings.set(ctx.community.id, "level_roles", encode_rewards(rewards))
         return Reply.private(said)
 
@@ -560,7 +561,8 @@ class RecognitionFeature:
         if not self.services.messenger.capabilities.roles:  # not "set one with /levels role": it would refuse
             return Reply.private(NO_ROLES)
         if not role_rewards(own):
-            return Reply.private(f"No level rewards roles: `/levels role LEVEL {_role_sign(ctx)}role` sets one.")
+            sign = self.services.messenger.capabilities.role_sign
+            return Reply.private(f"No level rewards roles: `/levels role LEVEL {sign}role` sets one.")
         totals = await self.recognition.members_with_points(ctx.community.id)
         people = await self.services.identity.members_by_id([member_id for member_id, _ in totals])
         synced = changed = 0
@@ -688,11 +690,6 @@ def _and(names: Iterable[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     listed = list(names)
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
-
-
-def _role_sign(ctx: Context) -> str:
-    """How a role is written where the admin is: a console script writes `&name`; Discord shows `@name`."""
-    return "&" if ctx.community.ref.platform == "console" else "@"
 
 
 def _titles_text(titles: dict[int, str]) -> str:

@@ -181,7 +181,7 @@ class ConsolePlatform:
     """Drives a Hearth runtime from script lines and prints what it says. Also its Messenger."""
 
     # The console stands in for both platforms, so scripts can exercise every feature.
-    capabilities = Capabilities(roles=True, group_dms=True, named_threads=True, files=True)
+    capabilities = Capabilities(roles=True, group_dms=True, named_threads=True, files=True, role_sign="&")
 
     def __init__(
         self,

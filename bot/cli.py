@@ -217,7 +217,7 @@ def export(
     async def read() -> list[lifecycle.HistoryRow] | None:
         db = Database.open(settings.database_url)
         try:
-            await db.migrate()
+            await db.migrate(read_only=True)  # an export only reads
             async with db.read() as session:
                 found = [c for c in await identity.all_communities(session) if community in (str(c.id), c.external_id)]
                 if len(found) != 1:

@@ -282,9 +282,10 @@ class Database:
         if self._checkpoint is not None:
             await self._checkpoint
 
-    async def migrate(self) -> Migrated:
+    async def migrate(self, *, read_only: bool = False) -> Migrated:
         """Bring the schema to the newest Alembic revisions (run at every start; features may branch); says
-        what it did: `built` a new database, `upgraded` one, or found it `current`.
+        what it did: `built` a new database, `upgraded` one, or found it `current`. `read_only`: the caller only
+        reads (`hearth export`), so a SQLite file it cannot write, a backup on read-only media, is no error.
 
         A database already at every head is left alone without importing Alembic (a fifth of start-up)."""
         path = self.engine.url.database
@@ -292,7 +293,7 @@ class Database:
             # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
             # and prints a traceback at exit.
             try:
-                await asyncio.to_thread(_check_writable, path)
+                await asyncio.to_thread(_check_opens if read_only else _check_writable, path)
             except sqlite3.Error as error:
                 raise self._unusable(error) from None
         try:
@@ -354,6 +355,11 @@ class Database:
 _MIGRATION_LOCK = 0x4845415254485F4D  # "HEARTH_M"
 
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
+
+
+def _check_opens(path: str) -> None:
+    """Raises sqlite3.Error when the file cannot be opened."""
+    sqlite3.connect(path).close()
 
 
 def _check_writable(path: str) -> None:

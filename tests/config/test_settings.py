@@ -234,6 +234,8 @@ def test_a_read_only_database_stops_hearth_with_one_line(tmp_path: Path) -> None
             _hearth(tmp_path, "migrate", DATABASE_URL=f"sqlite+aiosqlite:///{database}"),
             _hearth(tmp_path, "run", "--platform", "console", DATABASE_URL=f"sqlite+aiosqlite:///{database}"),
         ]
+        # An export only reads: a backup on read-only media is read as it is.
+        exported = _hearth(tmp_path, "export", "--community", "console", DATABASE_URL=f"sqlite+aiosqlite:///{database}")
     finally:
         subprocess.run(["chattr", "-i", str(database)], check=True)
     for done in runs:
@@ -242,6 +244,7 @@ def test_a_read_only_database_stops_hearth_with_one_line(tmp_path: Path) -> None
             f"error: DATABASE_URL=sqlite+aiosqlite:///{database}: cannot open the database: it is read-only (the "
             "file, or the filesystem it is on); Hearth writes what happens there"
         ]
+    assert exported.stderr == "error: no community has the id 'console' (Hearth's id or the platform's)\n"
 
 
 def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tmp_path: Path) -> None:

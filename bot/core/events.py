@@ -39,6 +39,9 @@ class MembersPresent(Event):
     leave came back unseen, and the runtime handles them as joining."""
 
     members: tuple[tuple[MemberRef, datetime], ...]
+    # The community whose whole member list `members` is (Discord, once a guild's list is loaded in full), else None:
+    # then a member Hearth counts as there and the list leaves out left while Hearth was not listening.
+    everyone_in: CommunityRef | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ first time the process sees the community, so a restart does not make every memb
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -176,6 +176,18 @@ class Identity:
         if dates:
             async with self._db.write() as session:
                 await identity.set_join_dates(session, [(self.current_id(i), joined) for i, joined in dates])
+
+    async def unlisted(self, community_ref: CommunityRef, listed: Collection[str]) -> list[MemberRef]:
+        """The members Hearth counts as in the community (seen, no bot, not departed) whose external ids the
+        platform's whole member list, `listed`, leaves out."""
+        community = await self.community(community_ref)
+        return [
+            member.ref
+            for member in self._members.get(community.id, {}).values()
+            if not member.ref.is_bot
+            and self.current_id(member.id) not in self._departed
+            and member.ref.external_id not in listed
+        ]
 
     def departed(self, member_id: int) -> bool:
         """Whether the member left the community (and has not come back)."""

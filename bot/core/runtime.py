@@ -41,7 +41,7 @@ from bot.core.inbound import SORRY, UNKNOWN_COMMAND, Inbound
 from bot.core.ingest import LedgerBuffer
 from bot.core.lifecycle import Lifecycle
 from bot.core.messenger import Messenger, NoMessenger
-from bot.core.refs import ChannelRef, Member, MemberRef, Permission, RoleRef
+from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, typed_text
 from bot.core.scheduling import Scheduler
@@ -270,6 +270,8 @@ class Hearth:
                 kept = kept and not database_unavailable(error)
         if isinstance(event, MembersPresent):
             kept = await self._back(event) and kept
+            if event.everyone_in is not None:
+                kept = await self._gone(event, event.everyone_in) and kept
         if self.services.activity.full and isinstance(event, PASSIVE_EVENTS):
             await self.services.activity.room()
         return kept
@@ -285,6 +287,17 @@ class Hearth:
             if not ref.is_bot and identity.departed((await identity.member(ref)).id):
                 back = MemberJoined(f"{event.event_id}:{ref.external_id}", ref, joined_at)
                 kept = await self.dispatch(back) and kept
+        return kept
+
+    async def _gone(self, event: MembersPresent, community: CommunityRef) -> bool:
+        """Members Hearth counts as there whom the community's whole member list leaves out left while it was not
+        listening (a restart, an outage: Discord sends no leave to a bot that is not connected): each is a leave as
+        if seen, dated when Hearth learns of it. Until 2026-12-02 they stayed members for good: in health's member
+        counts and onboarding's reminders, never anonymised after `departed_retention`."""
+        listed = {ref.external_id for ref, _ in event.members}
+        kept = True
+        for ref in await self.services.identity.unlisted(community, listed):
+            kept = await self.dispatch(MemberLeft(f"{event.event_id}:gone:{ref.external_id}", ref)) and kept
         return kept
 
     async def _membership(self, event: MemberJoined | MemberLeft | MembersPresent) -> None:

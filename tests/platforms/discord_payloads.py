@@ -147,6 +147,8 @@ class DiscordWorld:
     messages: dict[str, Payload] = field(default_factory=dict)  # by id: what GET .../messages/{id} finds
     owner: str = "owner"
     joined_at: dict[str, str] = field(default_factory=dict)  # when each member joined (default: TIMESTAMP)
+    gone: set[str] = field(default_factory=set)  # users no longer in the guild: not in GUILD_CREATE, not members
+    unlisted: int = 0  # members the guild counts that GUILD_CREATE leaves out (a large guild's come in chunks)
 
     @classmethod
     def standard(cls) -> DiscordWorld:
@@ -267,7 +269,7 @@ def ready(world: DiscordWorld, resume_url: str) -> Payload:
 
 
 def guild_create(world: DiscordWorld) -> Payload:
-    members = [world.member(name) for name in world.users]
+    members = [world.member(name) for name in world.users if name not in world.gone]
     return {
         "id": world.guild_id,
         "name": world.name,
@@ -277,7 +279,7 @@ def guild_create(world: DiscordWorld) -> Payload:
         "channels": list(world.channels.values()),
         "members": members,
         # As many as listed: discord.py then knows the member list is complete and asks for no chunks.
-        "member_count": len(members),
+        "member_count": len(members) + world.unlisted,
         "large": False,
         "unavailable": False,
         "joined_at": TIMESTAMP,
@@ -464,7 +466,8 @@ def _resolve(world: DiscordWorld, mention: Mention, resolved: dict[str, dict[str
     if mention.kind == "member":
         person = world.users[mention.name]
         resolved.setdefault("users", {})[person["id"]] = person
-        resolved.setdefault("members", {})[person["id"]] = world.member(mention.name, with_user=False)
+        if mention.name not in world.gone:
+            resolved.setdefault("members", {})[person["id"]] = world.member(mention.name, with_user=False)
         return USER, person["id"]
     if mention.kind == "channel":
         channel = world.channels[mention.name]

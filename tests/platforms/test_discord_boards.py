@@ -33,12 +33,13 @@ def buttons(data: dict[str, Any]) -> dict[str, str]:
 async def test_pages_by_button_also_after_a_restart(discord: DiscordHarness, new_runtime: NewRuntime) -> None:
     world, server = discord.world, discord.server
     community = CommunityRef("discord", world.guild_id)
-    await seed(discord.hearth, community, {f"9{n:04d}": (f"m{n:02d}", 5000 - n) for n in range(1, 13)})
+    names = [world.add_member(f"M{n:02d}")["username"] for n in range(1, 13)]  # members: listed at the restart
+    await seed(discord.hearth, community, {world.id(name): (name, 5000 - n) for n, name in enumerate(names, 1)})
     shown = await server.interact(p.command_interaction(world, "alice", "leaderboard", {"period": "all"}))
     first = shown.json["data"]
     [embed] = first["embeds"]
     assert not first.get("flags", 0) & p.EPHEMERAL  # the first page is the public board
-    assert embed["description"].splitlines()[0] == "🥇 **m01** — 4,999 points"
+    assert embed["description"].splitlines()[0] == "🥇 **M01** — 4,999 points"
     assert embed["footer"]["text"] == "Page 1 of 2 · 12 members with points"
     assert buttons(first) == {"Next": "lb:all:all:2:", "Around me": "lb:all:all:me:"}
 
@@ -49,8 +50,8 @@ async def test_pages_by_button_also_after_a_restart(discord: DiscordHarness, new
     second = clicked.json["data"]
     assert second["flags"] & p.EPHEMERAL  # bob's page is his own
     assert second["embeds"][0]["description"].splitlines() == [
-        "11. **m11** — 4,989 points",
-        "12. **m12** — 4,988 points",
+        "11. **M11** — 4,989 points",
+        "12. **M12** — 4,988 points",
     ]
     assert buttons(second) == {"Previous": "lb:all:all:1:", "Around me": "lb:all:all:me:"}  # no Next at the end
     back = await server.interact(p.component_interaction(world, "bob", buttons(second)["Previous"], message))

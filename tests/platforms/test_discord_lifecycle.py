@@ -18,7 +18,7 @@ from tests.platforms import discord_payloads as p
 from tests.platforms.conftest import DiscordHarness
 from tests.platforms.test_discord import kudos
 from tests.platforms.test_discord_boards import buttons
-from tests.platforms.test_discord_onboarding import click, components, join, set_up
+from tests.platforms.test_discord_onboarding import click, components, join, say, set_up
 
 
 async def test_a_member_who_leaves_and_comes_back_gets_roles_back_without_a_second_welcome(
@@ -68,6 +68,46 @@ async def test_a_member_back_while_hearth_was_down_is_a_member_again(
     assert server.dms_to("newbie")[-1].json["content"].startswith("👋 Welcome back to Hearth Test Server")
     thanked = await server.interact(kudos(discord_env, "alice", "newbie", "for the notes"))
     assert thanked.json["data"]["content"] == f"<@{world.id('newbie')}>, you got kudos from <@{world.id('alice')}>!"
+
+
+async def test_a_member_who_left_while_hearth_was_down_is_no_longer_a_member(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    """Discord sends no leave to a bot that is not connected: a member who left during a restart stayed a member
+    for good (counted in health, thanked with kudos, never anonymised). The server's whole member list at the next
+    start leaves them out."""
+    server, world = discord_env.server, discord_env.world
+    await discord_env.start()
+    await say(discord_env, "bob", "hello all")
+    thanked = await server.interact(kudos(discord_env, "alice", "bob", "for the welcome"))
+    assert thanked.json["data"]["content"].startswith(f"<@{world.id('bob')}>, you got kudos")
+    world.gone.add("bob")  # left while Hearth is stopped: no GUILD_MEMBER_REMOVE reaches it
+
+    await discord_env.restart(await new_runtime())
+    await discord_env.log.wait_for(lambda e: isinstance(e, MemberLeft) and e.member.external_id == world.id("bob"))
+    refused = await server.interact(kudos(discord_env, "alice", "bob", "for the welcome"))
+    assert "no longer a member" in refused.json["data"]["content"]
+    async with discord_env.hearth.db.read() as session:
+        left = await session.execute(select(col(Member.external_id)).where(col(Member.left_at).is_not(None)))
+    assert left.scalars().all() == [world.id("bob")]  # only bob: everyone listed, and the bot, stay
+
+
+async def test_an_incomplete_member_list_says_nothing_about_who_left(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    """A guild whose member chunks did not all come (discord.py waits 5 s for them): those it leaves out may be
+    there, and stay members."""
+    world = discord_env.world
+    await discord_env.start()
+    await say(discord_env, "bob", "hello all")
+    world.gone.add("bob")
+    world.unlisted = 1  # counted by the guild, never sent: this fake answers no request for chunks
+
+    await discord_env.restart(await new_runtime())
+    await discord_env.log.wait_for(lambda e: isinstance(e, MembersPresent))
+    async with discord_env.hearth.db.read() as session:
+        left = await session.execute(select(col(Member.external_id)).where(col(Member.left_at).is_not(None)))
+    assert left.scalars().all() == []
 
 
 def joins(discord: DiscordHarness, member_id: str) -> int:

@@ -516,7 +516,9 @@ class HearthBot(commands.Bot):
 
     async def _guild_present(self, guild: discord.Guild) -> None:
         """Hearth is in the guild (at start, or added again): a pending deletion of its data is cancelled,
-        and members who were there before Hearth get their true join dates (GUILD_CREATE's joined_at)."""
+        members who were there before Hearth get their true join dates (GUILD_CREATE's joined_at), and, once the
+        member list is complete (`chunked`: as many members as the guild counts), members it leaves out left while
+        Hearth was away. An incomplete list (chunks that timed out) says nothing about who left."""
         task = asyncio.current_task()
         if task is not None:
             self._presence.add(task)
@@ -528,8 +530,9 @@ class HearthBot(commands.Bot):
             for member in guild.members
             if member.joined_at is not None and not member.bot
         )
-        if present:
-            await self._dispatch(MembersPresent(f"present:{guild.id}:{now}", present))
+        everyone_in = community_ref(guild) if guild.chunked else None
+        if present or everyone_in is not None:
+            await self._dispatch(MembersPresent(f"present:{guild.id}:{now}", present, everyone_in))
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Kicked from the guild, or the guild deleted. An outage's unavailable guild is not this: discord.py

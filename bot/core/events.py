@@ -53,6 +53,15 @@ class CommunityRemoved(Event):
 
 
 @dataclass(frozen=True)
+class CommunitiesListed(Event):
+    """Every community the platform says Hearth is in (Discord's READY, outage-unavailable servers included): one it
+    knows on that platform and this leaves out removed Hearth while it was not connected."""
+
+    platform: str
+    communities: tuple[CommunityRef, ...]
+
+
+@dataclass(frozen=True)
 class CommunityAdded(Event):
     """Hearth is (again) in the community: a pending deletion of its data is cancelled."""
 

@@ -111,6 +111,11 @@ class Identity:
         self._next_community_id = max((row.id for row in rows), default=0) + 1
         self._communities_loaded = True
 
+    async def communities_on(self, platform: str) -> list[CommunityRef]:
+        """Every community the database knows on `platform`."""
+        await self.load_communities()
+        return [ref for ref in self._communities if ref.platform == platform]
+
     async def member(self, ref: MemberRef) -> Member:
         """The member: given an id on first sight (written in the next batch), renamed when their name changes."""
         last = self._last

@@ -23,6 +23,7 @@ from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.context import Context
 from bot.core.events import (
+    CommunitiesListed,
     CommunityAdded,
     CommunityRemoved,
     ComponentClicked,
@@ -268,6 +269,8 @@ class Hearth:
             except Exception as error:
                 log_failure(log, "handler %s failed on %s", getattr(handler, "__qualname__", handler), event)
                 kept = kept and not database_unavailable(error)
+        if isinstance(event, CommunitiesListed):
+            kept = await self._removed_meanwhile(event) and kept
         if isinstance(event, MembersPresent):
             kept = await self._back(event) and kept
             if event.everyone_in is not None:
@@ -287,6 +290,23 @@ class Hearth:
             if not ref.is_bot and identity.departed((await identity.member(ref)).id):
                 back = MemberJoined(f"{event.event_id}:{ref.external_id}", ref, joined_at)
                 kept = await self.dispatch(back) and kept
+        return kept
+
+    async def _removed_meanwhile(self, event: CommunitiesListed) -> bool:
+        """Communities Hearth knows on the platform that it is no longer in removed it while it was not listening (a
+        kick during a restart): each is a removal as if seen, so its data goes after `removal_grace` (until
+        2026-12-02 it was kept for good, and a moderator adding Hearth back a year later found it all there)."""
+        listed = set(event.communities)
+        kept = True
+        for ref in await self.services.identity.communities_on(event.platform):
+            if ref not in listed and ref not in self.services.absent:
+                log.warning(
+                    "Hearth is no longer in community %s (%s), removed while it was not connected: its data is deleted"
+                    " after removal_grace unless Hearth is added back",
+                    ref.external_id,
+                    ref.name or "no name known",
+                )
+                kept = await self.dispatch(CommunityRemoved(f"{event.event_id}:{ref.external_id}", ref)) and kept
         return kept
 
     async def _gone(self, event: MembersPresent, community: CommunityRef) -> bool:

@@ -149,6 +149,7 @@ class DiscordWorld:
     joined_at: dict[str, str] = field(default_factory=dict)  # when each member joined (default: TIMESTAMP)
     gone: set[str] = field(default_factory=set)  # users no longer in the guild: not in GUILD_CREATE, not members
     unlisted: int = 0  # members the guild counts that GUILD_CREATE leaves out (a large guild's come in chunks)
+    kicked: bool = False  # Hearth is no longer in the guild: READY lists no guild and no GUILD_CREATE follows
 
     @classmethod
     def standard(cls) -> DiscordWorld:
@@ -259,7 +260,7 @@ def ready(world: DiscordWorld, resume_url: str) -> Payload:
     return {
         "v": 10,
         "user": {**world.users["hearth"], "verified": True, "mfa_enabled": False, "flags": 0},
-        "guilds": [{"id": world.guild_id, "unavailable": True}],
+        "guilds": [] if world.kicked else [{"id": world.guild_id, "unavailable": True}],
         "session_id": "fake-session",
         "resume_gateway_url": resume_url,
         "application": {"id": world.application_id, "flags": 0},

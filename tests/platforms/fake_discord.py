@@ -224,7 +224,8 @@ class FakeDiscord:
         self._sequence += 1
         self.ready_at.append(len(self.calls))
         await socket.send_str(json.dumps(p.dispatch("READY", p.ready(self.world, self.ws_url), self._sequence)))
-        await self.dispatch("GUILD_CREATE", p.guild_create(self.world))
+        if not self.world.kicked:
+            await self.dispatch("GUILD_CREATE", p.guild_create(self.world))
 
     # -- REST --------------------------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.Response:

@@ -147,6 +147,21 @@ async def test_a_removed_guild_is_marked_for_deletion_and_an_outage_is_not(disco
     assert await removed_at(discord_env) is not None
 
 
+async def test_a_guild_that_removed_hearth_while_it_was_down_is_marked_for_deletion(
+    discord_env: DiscordHarness, new_runtime: NewRuntime
+) -> None:
+    """Discord sends no GUILD_DELETE to a bot that is not connected: a server that kicked Hearth during a restart
+    kept its data for good. READY at the next start no longer lists it."""
+    await discord_env.start()
+    await discord_env.log.wait_for(lambda e: isinstance(e, CommunityAdded))
+    assert await removed_at(discord_env) is None
+    discord_env.world.kicked = True
+
+    await discord_env.restart(await new_runtime())
+    await discord_env.log.wait_for(lambda e: isinstance(e, CommunityRemoved))
+    assert await removed_at(discord_env) is not None
+
+
 async def test_mydata_export_arrives_as_a_dm_attachment(discord_env: DiscordHarness) -> None:
     server, world = discord_env.server, discord_env.world
     await discord_env.start()

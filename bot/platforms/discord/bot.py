@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.core.commands import CommandSpec, OptionType
 from bot.core.events import (
+    CommunitiesListed,
     CommunityAdded,
     CommunityRemoved,
     ComponentClicked,
@@ -38,6 +39,7 @@ from bot.core.runtime import Hearth
 from bot.platforms.discord.commands import build_app_commands
 from bot.platforms.discord.messenger import TOO_LARGE, DiscordMessenger
 from bot.platforms.discord.refs import (
+    PLATFORM,
     channel_ref,
     channel_ref_by_id,
     community_ref,
@@ -293,6 +295,14 @@ class HearthBot(commands.Bot):
             log.info("connected to Discord as %s, in %d servers", self.user, len(self.guilds))
             self.hearth.attach(self.messenger)
             self.attached.set()
+            # READY lists every server the bot is in (one unavailable in an outage too): one Hearth knew and is not
+            # among them removed it while it was not connected, and Discord sends no GUILD_DELETE for that.
+            task = asyncio.current_task()
+            if task is not None:  # start-up is done once this is recorded (`wait_until_attached`)
+                self._presence.add(task)
+                task.add_done_callback(self._presence.discard)
+            listed = tuple(community_ref(guild) for guild in self.guilds)
+            await self._dispatch(CommunitiesListed(f"listed:{datetime.now(UTC).isoformat()}", PLATFORM, listed))
 
     async def close(self) -> None:
         """On SIGTERM/SIGINT (bot/core/lifecycle.py), as on Slack: no new events are read (the gateway

@@ -14,6 +14,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -85,6 +86,24 @@ def _start_time(text: str | None) -> datetime | None:
             f"'{text}' is not in the years the console's clock runs, {first} to {last}", param_hint="'--start'"
         )
     return moment
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"hearth {package_version('hearth')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print Hearth's version and exit.", callback=_print_version, is_eager=True, metavar=""
+        ),
+    ] = False,
+) -> None:
+    """Options before the command (`hearth --version`)."""
 
 
 def _serve(settings: Settings) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import pytest
@@ -448,3 +449,10 @@ def test_a_group_lists_its_commands_in_whole_lines(tmp_path: Path) -> None:
     listing = _hearth(tmp_path, "points", "--help", COLUMNS="200").stdout
     summary = r"│ import\s+Import members' points from another bot \(MEE6 and others\) as audited adjustments\.\s+│"
     assert re.search(summary, listing), listing
+
+
+def test_hearth_version_prints_the_installed_version(tmp_path: Path) -> None:
+    """`hearth --version` answered "No such option": the first thing a bug report asks for."""
+    done = _hearth(tmp_path, "--version")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"hearth {package_version('hearth')}\n", "")
+    assert re.search(r"--version\s+Print Hearth's version", _hearth(tmp_path, "--help", COLUMNS="200").stdout)

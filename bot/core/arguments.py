@@ -177,7 +177,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
     An option given twice (`amount:1 amount:2`, or by position and by name) is refused, naming it.
     Given by position, a word that cannot be the next option is read the way a person means it: it
     continues the text option just before (`5 minutes`, `daily at 09:00`), or fills a later option it
-    fits when the next one is optional (a channel where a role may be left out); else the refusal says
+    fits when the next one is optional (a channel where a role may be left out); an option's name followed by
+    a value it takes is that option (`/privacy boards hide`, as `boards:hide`); else the refusal says
     what was understood and shows the usage with an example."""
     names = {option.name for option in spec.options}
     values = Arguments()
@@ -237,6 +238,23 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             if token is None:
                 break
         found = _fits(option, token.value, resolve)
+        if (
+            found is None
+            and unquoted
+            and last_text is None  # else the word may be the text's own (`prompt:which channel #x is for`)
+            and (word := _option_named(spec, token.value, values)) is not None
+        ):
+            value, value_after = _next_token(text, after)
+            given = None if value is None else _fits(word, value.value, resolve)
+            if given is not None:
+                # `/privacy boards hide`: the option's name, then its value, as said aloud (it read "`boards` is
+                # not a choice for boards").
+                values[word.name] = given
+                last_text, last_unquoted = None, False
+                token, after = _next_token(text, value_after)
+                continue
+            if word is option:  # `/privacy boards maybe`, `/privacy boards`: the value is what is wrong, or missing
+                raise _refused(spec, values, _why(option, value.value) if value else _needs_value(option))
         if found is None and (owner := _possessive(option, token.value, resolve)) is not None:
             # `/kudos @bob's work was great`: the possessive names the member and is a word of the
             # sentence, so a text option right after starts at it and reads as typed.
@@ -278,6 +296,14 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
         last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
     return values
+
+
+def _option_named(spec: CommandSpec, word: str, values: Arguments) -> Option | None:
+    """The option not given yet that `word` names, when it takes no free text (a text's words are its own)."""
+    for option in spec.options:
+        if option.name == word.lower() and option.type is not OptionType.TEXT and option.name not in values:
+            return option
+    return None
 
 
 def _text_may_follow(option: Option, later: list[Option]) -> bool:
@@ -379,6 +405,18 @@ def _later_choice(options: list[Option], raw: str) -> tuple[Option, object] | No
         if option.required:
             return None
     return None
+
+
+def _needs_value(option: Option) -> str:
+    """`/leaderboard period` and nothing after: "`period` needs a value: week, month, … or season"."""
+    if option.type is OptionType.CHOICE and option.choices:
+        *first, last = option.choices
+        return (
+            f"`{option.name}` needs a value: {', '.join(first)} or {last}."
+            if first
+            else f"`{option.name}` needs a value: {last}."
+        )
+    return f"`{option.name}` needs a value after it."
 
 
 def _why(option: Option, raw: str) -> str:

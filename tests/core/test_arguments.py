@@ -90,6 +90,35 @@ PRIVACY = CommandSpec(
 )
 
 
+def test_an_options_name_then_its_value_is_that_option_as_said_aloud() -> None:
+    """`/privacy boards hide` answered "`boards` is not a choice for boards"."""
+    assert parse_arguments(PRIVACY, "boards hide", resolve) == {"boards": "hide"}
+    assert parse_arguments(PRIVACY, "health out boards show", resolve) == {"health": "out", "boards": "show"}
+    with pytest.raises(UserError, match="`maybe` is not a boards; use show or hide"):
+        parse_arguments(PRIVACY, "boards maybe", resolve)
+    with pytest.raises(UserError, match="`boards` needs a value: show or hide"):
+        parse_arguments(PRIVACY, "boards", resolve)
+    # Words of a text stay its own, the member's name too.
+    assert parse_arguments(KUDOS, "@bob for the member list", resolve) == {
+        "member": "member:bob",
+        "reason": "for the member list",
+    }
+    assert parse_arguments(RITUAL, "standup channel #general at nine", resolve) == {
+        "name": "standup channel #general at nine"
+    }
+
+
+RITUAL = CommandSpec(
+    "ritual",
+    "add",
+    _noop,
+    options=(
+        Option("name", OptionType.TEXT, "what"),
+        Option("channel", OptionType.CHANNEL, "where", required=False),
+    ),
+)
+
+
 def test_a_word_another_optional_choice_takes_fills_it_when_the_next_may_be_left_out() -> None:
     assert parse_arguments(PRIVACY, "out", resolve) == {"health": "out"}
     assert parse_arguments(PRIVACY, "hide OUT", resolve) == {"boards": "hide", "health": "OUT"}

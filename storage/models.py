@@ -186,7 +186,9 @@ class CommunitySetting(SQLModel, table=True):
 
     community_id: int = Field(foreign_key="community.id", primary_key=True)
     key: str = Field(max_length=64, primary_key=True)
-    value: str = Field(default="", max_length=500)
+    # As long as the longest value `/config set` takes (`level_roles`, 2,000 characters): PostgreSQL refuses a
+    # longer one, so 25 level titles or a 22nd Discord level role failed there.
+    value: str = Field(default="", max_length=2000)
 
 
 # -- onboarding ------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cogs.settings.feature import VALUE_LIMIT
+from storage.models import CommunitySetting
 from tests.conftest import ConsoleDriver
 
 ADMIN = "@you is admin\n"
@@ -68,3 +70,19 @@ async def test_a_fixed_offset_stored_before_it_was_refused_stays_readable(consol
     """A community whose `timezone` was set to `EST` before keeps it (and its settings) until an admin changes it."""
     catalog = console.platform.hearth.services.settings.catalog
     assert catalog.decode({"timezone": "EST", "kudos_points": "15"}).basics.timezone == "EST"
+
+
+async def test_a_list_setting_as_long_as_its_limit_allows_is_kept(console: ConsoleDriver) -> None:
+    """`level_titles` takes up to 1,000 characters (`value_tags` 700, `level_roles` 2,000), but the database kept
+    500: on PostgreSQL 25 level titles were refused with "something went wrong" and a traceback in the log (until
+    2026-12-02), and so were a community's 22nd Discord level role or its 20 longest value tags."""
+    titles = ", ".join(f"{level}:Title number {level:02d} of ours" for level in range(25))
+    assert len(titles) > 500
+    said = await console.run(ADMIN + f"@you: /config set level_titles {titles}\n@you: /levels title")
+    assert "something went wrong" not in said
+    assert "24 Title number 24 of ours." in said
+
+
+def test_the_database_holds_the_longest_value_config_set_takes() -> None:
+    """SQLite keeps a value of any length whatever the column says; PostgreSQL refuses one longer."""
+    assert CommunitySetting.__table__.c.value.type.length >= VALUE_LIMIT  # type: ignore[attr-defined]

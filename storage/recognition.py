@@ -383,11 +383,19 @@ async def all_time_points(session: AsyncSession, members: Sequence[tuple[int, in
 
 async def members_with_points(session: AsyncSession, community_id: int) -> list[tuple[int, int]]:
     """(member id, all-time points) of every member with points in the community, most first: those hidden from
-    boards too (whom the boards leave out), for `/levels sync`."""
+    boards too (whom the boards leave out), for `/levels sync`. Points below 0, and 0 for a member who reached a
+    level (`level_announced`), count too: such a member may hold a level role Hearth could not take away when
+    their points dropped, which the sync is there to repair. Other members at 0 are left out: every newcomer has
+    a 0-point row, and reading them would cost a large server a call to the platform per lurker and role."""
     totals = MemberTotal.__table__  # type: ignore[attr-defined]
+    announced = LevelAnnounced.__table__  # type: ignore[attr-defined]
     found = await session.execute(
         select(totals.c.member_id, totals.c.points)
-        .where(totals.c.community_id == community_id, totals.c.bucket == "all", totals.c.points > 0)
+        .where(
+            totals.c.community_id == community_id,
+            totals.c.bucket == "all",
+            or_(totals.c.points != 0, totals.c.member_id.in_(select(announced.c.member_id))),
+        )
         .order_by(totals.c.points.desc(), totals.c.member_id)
     )
     return [(int(member_id), int(points)) for member_id, points in found]

@@ -131,6 +131,30 @@ async def test_levels_sync_gives_roles_to_members_already_there(console: Console
     )
 
 
+async def test_levels_sync_takes_the_role_of_a_member_whose_points_dropped_to_zero_or_below(
+    console: ConsoleDriver,
+) -> None:
+    """Sync is how an admin repairs roles once Hearth may manage them again, but it read only members above 0
+    points: bob, taken to 0 and carol below it while Hearth could not take &bronze, kept it after the sync."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set level_curve linear
+        @admin: /config set level_step 10
+        @admin: /levels role 1 &bronze
+        @admin: /points adjust @bob 15 import
+        @admin: /points adjust @carol 15 import
+        bot cannot grant &bronze
+        @admin: /points adjust @bob -15 import undone
+        @admin: /points adjust @carol -30 too much
+        bot can grant &bronze
+        @admin: /levels sync
+        """
+    )
+    assert roles(said)[2:] == ["@bob no longer has the role &bronze", "@carol no longer has the role &bronze"]
+    assert "Level roles re-applied for 2 members" in said
+
+
 async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_written(hearth: Hearth) -> None:
     arrived = asyncio.Event()
     blocks: list[str] = []

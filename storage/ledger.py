@@ -411,21 +411,35 @@ def _takes_back(award: Award) -> bool:
 
 
 async def _before_seasons(session: AsyncSession, awards: list[Award]) -> list[Award]:
-    """`awards`, where one taking back a row from before its community's running season (`_takes_back`) also
-    counts in that season's start copy (`storage.seasons.start_bucket`): a season's board is all time less the
-    copy, and the row taken back is in both, so the board is left as it was (it showed the member below 0)."""
+    """`awards`, where one taking back a row (`_takes_back`) also counts where the seasons' boards need it to.
+
+    From before its community's running season, it counts in that season's start copy
+    (`storage.seasons.start_bucket`): a season's board is all time less the copy, and the row taken back is in
+    both, so the board is left as it was (it showed the member below 0). From within a closed season, it counts
+    in that season's board (`storage.seasons.board_bucket`), written once at its close, as it counts in the
+    week and month it is dated in (until 2026-12-02 kudos voided after their season closed stayed on its board)."""
     communities = {award.community_id for award in awards if _takes_back(award)}
     if not communities:
         return awards
-    running = {c: season for c in sorted(communities) if (season := await seasons.current(session, c)) is not None}
+    known = {c: found for c in sorted(communities) if (found := await seasons.every(session, c))}
     return [
-        replace(award, also_in=(seasons.start_bucket(season.id),))
-        if _takes_back(award)
-        and (season := running.get(award.community_id)) is not None
-        and award.created_at < season.started_at
+        replace(award, also_in=buckets)
+        if _takes_back(award) and (buckets := _season_buckets(award, known.get(award.community_id, [])))
         else award
         for award in awards
     ]
+
+
+def _season_buckets(award: Award, community_seasons: list[seasons.SeasonRow]) -> tuple[str, ...]:
+    """The season buckets a row taking back one dated `award.created_at` counts in (`_before_seasons`)."""
+    buckets: list[str] = []
+    for season in community_seasons:
+        if season.closed_at is None:
+            if award.created_at < season.started_at:
+                buckets.append(seasons.start_bucket(season.id))
+        elif season.started_at <= award.created_at < season.closed_at:
+            buckets.append(seasons.board_bucket(season.id))
+    return tuple(buckets)
 
 
 async def _insert_sqlite(

@@ -35,6 +35,11 @@ def start_bucket(season_id: int) -> str:
     return f"at:{season_id}"
 
 
+def board_bucket(season_id: int) -> str:
+    """The bucket holding a closed season's board, written when it closed."""
+    return f"season:{season_id}"
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -73,6 +78,17 @@ def _folded(name: str) -> str:
     """A season name as compared: composed, case aside, dotted `İ` as `i` (as tags and ritual names are read;
     `casefold` alone makes it `i` and a combining dot)."""
     return unicodedata.normalize("NFC", name.replace("İ", "i")).casefold()
+
+
+async def every(session: AsyncSession, community_id: int) -> list[SeasonRow]:
+    """The community's seasons, running and closed (a community has a few a year)."""
+    table = Season.__table__  # type: ignore[attr-defined]
+    found = await session.execute(
+        select(table.c.id, table.c.name, table.c.started_at, table.c.closed_at).where(
+            table.c.community_id == community_id
+        )
+    )
+    return [_row(row) for row in found]
 
 
 async def recent(session: AsyncSession, community_id: int, limit: int = 10) -> list[SeasonRow]:
@@ -115,7 +131,7 @@ async def start(session: AsyncSession, community_id: int, name: str, now: dateti
     running = await current(session, community_id)
     if running is not None:
         await session.execute(update(seasons).where(seasons.c.id == running.id).values(closed_at=now))
-        await _copy_all_time(session, community_id, f"season:{running.id}", less=start_bucket(running.id))
+        await _copy_all_time(session, community_id, board_bucket(running.id), less=start_bucket(running.id))
     created = await session.execute(
         insert(seasons).values(community_id=community_id, name=name, started_at=now).returning(seasons.c.id)
     )

@@ -180,7 +180,7 @@ class Boards:
             resolved = replace(view, period="season", category="all", season=found.name)
             if found.closed_at is None:
                 return _Board(resolved, title, running=found.id)
-            return _Board(resolved, title, f"season:{found.id}", closed=True)
+            return _Board(resolved, title, seasons.board_bucket(found.id), closed=True)
         title = f"🏆 Leaderboard — {PERIOD_TITLES[view.period]}"
         if category != "all":
             title += f" · #{tag}" if tag else f" · {CATEGORY_TITLES[category]}"

@@ -195,6 +195,32 @@ async def test_kudos_from_before_a_season_voided_during_it_leave_the_season_boar
     assert board(said, "season autumn (closed)") == ["🥇 alice — 10 points"]
 
 
+async def test_kudos_from_a_closed_season_voided_later_leave_its_board(console: ConsoleDriver) -> None:
+    """A closed season's board is written once, at its close: until 2026-12-02 kudos given in it and voided later
+    (a ring found after the season ended) stayed on it, bob tied first, while every other board lost them."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start spring
+        wait 1m
+        @alice: /kudos @bob thanks
+        @alice: /kudos @carol thanks
+        wait 1m
+        @admin: /season start summer
+        @dave: /kudos @bob thanks
+        wait 1m
+        @admin: /recognition void 1 a ring
+        @erin: /leaderboard season:spring
+        @erin: /leaderboard season
+        @erin: /leaderboard all
+        """
+    )
+    assert "Kudos #1 to bob are void (a ring)." in said
+    assert board(said, "season spring (closed)") == ["🥇 carol — 10 points"]
+    assert board(said, "season summer") == ["🥇 bob — 10 points"]  # dave's kudos, in summer: as they were
+    assert board(said, "all time") == ["🥇 bob — 10 points", "🥇 carol — 10 points"]
+
+
 async def test_a_pairing_yes_from_before_a_season_taken_back_during_it_leaves_the_season_board_as_it_was(
     console: ConsoleDriver,
 ) -> None:

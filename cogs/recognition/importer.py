@@ -105,7 +105,7 @@ def read_lines(
     if member_at is None or (points_at is None and level_at is None):
         raise ImportRefused(
             f"{file_name}: the first line must name the columns: member,points,level (level optional; "
-            f"user_id and xp are read too), not “{_shown(','.join(header[1]))}”."
+            f"user_id and xp are read too), not “{_shown(_written(text, header[0], header[2]))}”."
         )
     good: list[Line] = []
     problems: list[tuple[int, str]] = []
@@ -179,6 +179,12 @@ def _rows(text: str) -> Iterator[tuple[int, list[str], int, bool]]:
         raise ImportRefused(f"line {reader.line_num} cannot be read as CSV ({error}); nothing was imported.") from None
     if previous is not None:
         yield (*previous, _left_open("\n".join(text.split("\n")[previous[0] - 1 :]), delimiter))
+
+
+def _written(text: str, first: int, last: int) -> str:
+    """Lines `first` to `last` of the file as it writes them (its delimiter, its quotes), to quote in an error: the
+    cells joined again would show a line the file does not have (`name;score` as “name,score”)."""
+    return "\n".join(text.lstrip("\ufeff").split("\n")[first - 1 : last]).rstrip("\r")
 
 
 def _left_open(record: str, delimiter: str) -> bool:

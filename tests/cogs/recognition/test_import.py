@@ -231,6 +231,20 @@ async def test_a_file_without_a_member_column_imports_nothing(hearth: Hearth) ->
     assert await ledger_rows(hearth, "adjustment") == []
 
 
+async def test_a_header_refused_is_quoted_as_the_file_writes_it(hearth: Hearth) -> None:
+    """Its cells were joined with commas whatever the file's delimiter: `name;score` was quoted as “name,score”, and
+    Excel's `sep=;` line as “sep=,”, a line the file does not have."""
+    from cogs.recognition.importer import ImportRefused
+
+    for header in ("name;score", "sep=;", "\ufeffname,score"):
+        try:
+            await _import(hearth, f"{header}\nalice;10\n")
+        except ImportRefused as refused:
+            assert str(refused).endswith(f"not “{header.lstrip(chr(0xFEFF))}”."), str(refused)
+        else:
+            raise AssertionError(f"{header} was imported")
+
+
 async def test_a_member_whose_data_was_deleted_is_not_imported_again(hearth: Hearth, console: ConsoleDriver) -> None:
     """Until 2026-12-01 running the same file again after zed's `/mydata delete` created zed again, 500 points and
     all: the record that their line was imported went with their data."""

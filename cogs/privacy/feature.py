@@ -92,7 +92,10 @@ class PrivacyFeature:
             else "📈 You are **in** community-health figures.",
         ]
         lead = "Saved. " if choices else ""
-        hint = "" if choices else "\nChange with `/privacy boards:hide` or `/privacy health:out` (and back)."
+        # The choices that would change something: a hidden member is offered `boards:show`, not what they chose.
+        boards_hint = "boards:show" if now.hidden_from_boards else "boards:hide"
+        health_hint = "health:in" if now.health_opt_out else "health:out"
+        hint = "" if choices else f"\nChange with `/privacy {boards_hint}` or `/privacy {health_hint}`."
         return Reply.private(lead + "\n".join(lines) + hint)
 
     # -- /mydata ----------------------------------------------------------------------------------

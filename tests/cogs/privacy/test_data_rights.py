@@ -253,6 +253,15 @@ async def test_a_health_choice_given_alone_by_position_is_read_as_meant(console:
     assert "is not a choice" not in said
 
 
+async def test_privacy_without_options_offers_the_choices_that_change_something(console: ConsoleDriver) -> None:
+    """A member hidden and out of health figures was told "Change with `/privacy boards:hide` or `/privacy
+    health:out` (and back)": what they had chosen already."""
+    said = await console.run("@alice: /privacy\n@alice: /privacy hide out\n@alice: /privacy")
+    assert "Change with `/privacy boards:hide` or `/privacy health:out`." in said
+    assert "Change with `/privacy boards:show` or `/privacy health:in`." in said
+    assert "(and back)" not in said
+
+
 async def test_an_export_names_others_by_pseudonym_in_the_members_own_words(
     console: ConsoleDriver, hearth: Hearth
 ) -> None:

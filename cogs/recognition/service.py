@@ -338,7 +338,7 @@ class RecognitionService:
         remaining: int,
     ) -> None:
         """The limits besides the daily allowance, each refusal naming the limit, what remains and when."""
-        left = f"You have {max(0, remaining)} kudos left today."
+        left = f"You have {max(0, remaining) or 'no'} kudos left today."
         if await recognition.giving_locked(session, giver.community_id, giver.id):
             raise UserError("A moderator has paused your kudos giving (recognition lock). Ask them if unsure why.")
         if own.kudos_min_member_age:

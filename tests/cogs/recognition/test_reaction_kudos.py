@@ -202,6 +202,20 @@ async def test_pair_cooldown_and_membership_age_each_say_which_limit_and_when(co
     assert "Kudos received: 2" in said
 
 
+async def test_a_limit_refused_with_no_kudos_left_says_so_in_words(console: ConsoleDriver) -> None:
+    """It read "You have 0 kudos left today.", where the kudos message says "can give no more kudos today"."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_pair_cooldown 1h
+        @admin: /config set kudos_daily_limit 1
+        @alice: /kudos @bob thanks
+        @alice: /kudos @bob thanks again
+        """
+    )
+    assert "you can thank them again in 1 hour. You have no kudos left today." in said
+
+
 async def test_adjust_void_and_lock_are_audited_and_change_totals(console: ConsoleDriver) -> None:
     said = await console.run(
         """

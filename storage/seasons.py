@@ -76,8 +76,9 @@ async def by_name(session: AsyncSession, community_id: int, name: str) -> Season
 
 def _folded(name: str) -> str:
     """A season name as compared: composed, case aside, dotted `İ` as `i` (as tags and ritual names are read;
-    `casefold` alone makes it `i` and a combining dot)."""
-    return unicodedata.normalize("NFC", name.replace("İ", "i")).casefold()
+    `casefold` alone makes it `i` and a combining dot), spaces as one (a name started before 2026-12-02 may hold
+    a line break: `season:"Spring 2027"` finds it)."""
+    return " ".join(unicodedata.normalize("NFC", name.replace("İ", "i")).casefold().split())
 
 
 async def every(session: AsyncSession, community_id: int) -> list[SeasonRow]:

@@ -211,7 +211,9 @@ class RecognitionFeature:
         example='/season start "Spring 2027"',
     )
     async def season_start(self, ctx: Context, name: str) -> Reply:
-        name = name.strip()
+        # One line, as level titles are: a line break typed on Slack (Shift+Enter) made a name no hint or
+        # `season:"..."` could name.
+        name = " ".join(name.split())
         if not name:
             return Reply.private("A season needs a name.")
         closed = await self.recognition.start_season(ctx.community.id, name, ctx.now)

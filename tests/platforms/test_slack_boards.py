@@ -81,6 +81,22 @@ async def test_a_closed_seasons_hint_reads_back_as_typed(slack: SlackHarness, sl
     assert board.startswith("🏆 Leaderboard — season Spring *2027* (closed)")
 
 
+async def test_a_season_named_over_two_lines_is_one_line_that_can_be_typed_back(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Slack's command box takes a line break (Shift+Enter): `Spring⏎2027` was kept with it, so its hint broke over
+    two lines and `/leaderboard season:"Spring 2027"` answered that there is no season called Spring 2027, listing
+    it."""
+    slack_api.user("U0ADMIN", "admin", is_admin=True)
+    slack_api.user("U0BOB", "bob")
+    started = block_texts(await slack.command("/season", "start Spring\n2027", "U0ADMIN"))
+    assert started.startswith("🏁 Season *Spring 2027* starts now")
+    closed = block_texts(await slack.command("/season", "start Summer", "U0ADMIN"))
+    assert 'Season Spring 2027 is closed: `/leaderboard season:"Spring 2027"`.' in closed
+    board = block_texts(await slack.command("/leaderboard", 'season:"Spring 2027"', "U0BOB"))
+    assert board.startswith("🏆 Leaderboard — season Spring 2027 (closed)")
+
+
 async def test_levels_sync_says_levels_are_titles_here(slack: SlackHarness, slack_api: MockSlackApi) -> None:
     """Slack has no roles: `/levels sync` says so as `/levels role` does, not to set one with `/levels role`."""
     slack_api.user("U0ADMIN", "admin", is_admin=True)

@@ -186,6 +186,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
     positional = list(spec.options)
     last_text: str | None = None  # the text option given just before by position, which a word may continue
     last_unquoted = False  # that text was one unquoted word
+    skipped: list[Option] = []  # optional choices passed over for a text after them (`/leaderboard kudos`)
     token, after = _next_token(text, 0)
     while token is not None:
         named = _NAMED.match(token.value)
@@ -222,6 +223,14 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             raise _refused(spec, values, f"I didn't expect `{token.value}`.")
         option = positional[0]
         unquoted = text[token.start] not in _QUOTES
+        earlier = next((o for o in skipped if o.name not in values and token.value.lower() in o.choices), None)
+        if unquoted and earlier is not None and token.value.lower() not in option.choices:
+            # `/leaderboard kudos month`: one of the values of a choice passed over for the text is that choice
+            # (it was read as the next option's, "Season boards are overall only", season `month`).
+            values[earlier.name] = token.value
+            last_text, last_unquoted = None, False
+            token, after = _next_token(text, after)
+            continue
         if option.type is OptionType.TEXT and (len(positional) == 1 or _only_members_after(positional[1:])):
             # The last text, or a text followed only by optional members (`/kudos @bob thanks @carol @dana`):
             # the line verbatim, less the mentions that fill those members.
@@ -284,6 +293,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
                 # default), which checks it in its turn and names what it takes when it cannot use it.
                 positional.remove(option)
+                skipped.append(option)
                 continue
             if later is None:
                 raise _refused(spec, values, _why(option, token.value))

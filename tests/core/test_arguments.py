@@ -108,6 +108,25 @@ def test_an_options_name_then_its_value_is_that_option_as_said_aloud() -> None:
     }
 
 
+BOARD = CommandSpec(
+    "leaderboard",
+    "board",
+    _noop,
+    options=(
+        Option("period", OptionType.CHOICE, "when", required=False, choices=("week", "month")),
+        Option("category", OptionType.TEXT, "what", required=False),
+        Option("season", OptionType.TEXT, "which", required=False),
+    ),
+)
+
+
+def test_a_choice_passed_over_for_a_text_takes_its_value_after_the_text() -> None:
+    """`/leaderboard kudos month` read `month` as the season's name ("Season boards are overall only")."""
+    assert parse_arguments(BOARD, "kudos month", resolve) == {"category": "kudos", "period": "month"}
+    assert parse_arguments(BOARD, "kudos Spring", resolve) == {"category": "kudos", "season": "Spring"}
+    assert parse_arguments(BOARD, 'kudos "month"', resolve) == {"category": "kudos", "season": "month"}
+
+
 RITUAL = CommandSpec(
     "ritual",
     "add",

@@ -313,6 +313,8 @@ class Boards:
         """`/rank`: level (and title where levels are titles), points, rank, this week, kudos, points by
         category (with `other`, so the parts add up to the points), the ritual streak; the rank card image
         when `image` and the community has cards on."""
+        if subject.is_bot:  # a standing of 0 points would suggest bots take part: they are never given any
+            return Reply.private(f"{literal(subject.name)} is a bot: bots don't collect points, so they have no rank.")
         hidden = await self.recognition.off_boards(subject)
         if hidden and subject.id != ctx.author.id:
             return Reply.private(f"{literal(subject.name)} is not on the leaderboards.")

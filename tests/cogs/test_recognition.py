@@ -42,6 +42,14 @@ async def test_bots_cannot_receive_kudos(hearth: Hearth) -> None:
     assert await given(hearth) == 0
 
 
+async def test_a_bots_rank_says_bots_collect_no_points(hearth: Hearth) -> None:
+    """`/rank @helper` showed a bot's standing at 0 points, as if bots took part (a tester's finding)."""
+    ctx = await hearth.context(ref("alice"), None, Permission.MEMBER, "i1")
+    reply = await hearth.run_command(ctx, "rank", {"member": ref("helperbot", is_bot=True)})
+    assert reply.ephemeral and reply.text.endswith(" is a bot: bots don't collect points, so they have no rank.")
+    assert reply.card is None
+
+
 async def test_an_admin_cannot_put_a_bot_on_the_boards_with_an_adjustment(hearth: Hearth) -> None:
     ctx = await hearth.context(ref("admin"), None, Permission.ADMIN, "i1")
     reply = await hearth.run_command(

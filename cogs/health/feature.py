@@ -24,7 +24,7 @@ from cogs.health.settings import HealthSettings
 from cogs.health.tracking import Tracking
 from config.durations import format_duration
 from storage import health_queries as q
-from storage.health import utc
+from storage.health import local_day, utc
 from storage.onboarding import intros_open
 
 HEALTH = Group("health", "Community health: retention, onboarding, responsiveness, at-risk members, mood")
@@ -116,8 +116,10 @@ class HealthFeature:
         if not rows:
             return Reply.private("Nobody is at risk: everyone active in the previous 30 days was seen in the last 14.")
         lines = [f"**At risk** — {plural(len(rows), 'member')} active in the previous 30 days, silent for 14:"]
+        zone = ctx.settings.basics.timezone
         for member, habits, reached in rows[:AT_RISK_LIMIT]:
-            note = f" · reached out {reached:%d %b}" if reached else ""
+            # The community's day, as "last seen" is: a UTC date is a day off for half the world's evenings.
+            note = f" · reached out {local_day(utc(reached), zone):%d %b}" if reached else ""
             lines.append(
                 f"• {mention(member)} — last seen {habits.last_day:%d %b}; used to: "
                 f"{plural(habits.messages, 'message')}, {plural(habits.replies, 'reply', 'replies')}, "
@@ -166,7 +168,8 @@ class HealthFeature:
             raise UserError(f"{member.name} is no longer a member: `/health at-risk` lists only members who are here.")
         async with self.services.db.write() as session:
             await q.mark_outreach(session, ctx.community.id, member.id, ctx.author.id, utc(ctx.now))
-        return Reply.private(f"Noted: you reached out to {mention(member)} on {ctx.now:%d %b}.")
+        today = local_day(ctx.now, ctx.settings.basics.timezone)
+        return Reply.private(f"Noted: you reached out to {mention(member)} on {today:%d %b}.")
 
     @HEALTH.command(
         "mood",

@@ -700,6 +700,16 @@ async def test_ladder_show_lists_as_joined_only_members_whose_join_hearth_saw(co
     assert "Moved up: @lurker (participant)" in said
 
 
+async def test_reaching_out_is_dated_on_the_communitys_calendar(console: ConsoleDriver) -> None:
+    """Until 2026-12-02 the note was dated by UTC: in Auckland, an hour into 25 Mar, it said "24 Mar" beside
+    a "last seen" that is the community's day (tester-q)."""
+    await console.run("@mod is admin\n@mod: /config set timezone Pacific/Auckland\n@alice: hello\nwait 20d")
+    # Now Tue 24 Mar 12:00 UTC, Wed 25 Mar 01:00 in Auckland; alice spoke on 05 Mar there.
+    said = await console.run("@mod: /health reached-out @alice\n@mod: /health at-risk")
+    assert "Noted: you reached out to @alice on 25 Mar." in said
+    assert "@alice — last seen 05 Mar; used to: 1 message, 0 replies, 0 reactions on 1 day · reached out 25 Mar" in said
+
+
 async def test_a_moderator_cannot_note_reaching_out_to_themselves(console: ConsoleDriver) -> None:
     """Until 2026-12-01 `/health reached-out @you` answered "Noted: you reached out to @you" (tester-j)."""
     said = await console.run("@mod is admin\n@mod: hi\n@mod: /health reached-out @mod")

@@ -172,12 +172,14 @@ def parse_schedule(text: str) -> Schedule:
     cleaned = typed.lower()
     if not cleaned:
         raise ScheduleError(f"Give a schedule, such as {EXAMPLES}.")
-    parts = cleaned.split()
-    if len(parts) == 5 and all(_CRON_TEXT.match(part) for part in parts):
-        return _cron(cleaned, typed)
     for name, pattern in _PHRASES:
         if match := pattern.match(cleaned):
             return _phrase(cleaned, typed, name, match)
+    # Five fields that no phrase reads are cron, unless both the minute and the hour field are words, as no cron's
+    # are: `weekly on monday at 9am` was read as cron, and `daily at 9am and 5pm` refused for its day of the week.
+    parts = cleaned.split()
+    if len(parts) == 5 and all(_CRON_TEXT.match(part) for part in parts) and not (parts[0] + parts[1]).isalpha():
+        return _cron(cleaned, typed)
     raise ScheduleError(f"I can't read the schedule `{text}`. Try {EXAMPLES}.")
 
 

@@ -169,6 +169,28 @@ def test_a_refusal_quotes_the_schedule_as_it_was_typed(text: str, refusal: str) 
     assert refusal in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("weekly on monday at 9am", "every Monday at 09:00"),
+        ("mondays and fridays at 10am", "every Monday and Friday at 10:00"),
+        ("every day at 9 am", "every day at 09:00"),
+        ("on weekdays at 8 pm", "every weekday (Monday to Friday) at 20:00"),
+    ],
+)
+def test_a_phrase_of_five_words_is_read_as_the_phrase_not_as_cron(text: str, words: str) -> None:
+    """Until 2026-12-02 five words without a `:` went to cron: `weekly on monday at 9am` was refused as "`9am` is
+    not a day of the week" (tester-q)."""
+    assert parse_schedule(text).describe("UTC") == f"{words} (UTC)"
+
+
+def test_five_words_no_cron_could_be_get_the_forms_hearth_reads() -> None:
+    """A cron's minute and hour fields are never words: `daily at 9am and 5pm` was refused as "`5pm` is not a day
+    of the week" (tester-q)."""
+    with pytest.raises(ScheduleError, match=r"I can.t read the schedule `daily at 9am and 5pm`\. Try `daily at 09:00`"):
+        parse_schedule("daily at 9am and 5pm")
+
+
 def test_the_series_starts_on_its_start_date_and_keeps_its_rhythm() -> None:
     # Starting in the week of 16 March, the fortnightly rhythm follows that week, not this one.
     later = utc_times("every 2 weeks on monday at 9:30", "UTC", WEDNESDAY_NOON, starts_on=date(2026, 3, 16))

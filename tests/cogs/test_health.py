@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -300,6 +302,30 @@ async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(consol
         "[#mods] 👋 @dan's first post in #general has had no reply for 4 hours. "
         "A welcome from someone would make a difference."
     ]
+
+
+async def test_an_alert_the_moderators_channel_refuses_does_not_stop_the_rest_of_the_sweep(
+    hearth: Hearth, console: ConsoleDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Until 2026-12-02 a refused alert (Hearth no longer allowed in `mod_channel`) failed the whole sweep with a
+    traceback: mood counts switched off with `/config set` stayed, and every later post waited a sweep more
+    (tester-q). Now the alert stays claimed, unposted, and the log says why in one line, as for the digest."""
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /health sentiment on")
+    await console.run("\n".join(f"@m{n}: what a lovely day" for n in range(5)))
+    await console.run("channel #mods is read-only\n@dan joins\n@dan: hello? anyone?")
+    # dan's alert falls due at 16:00, in the same sweep that deletes the mood counts switched off at 15:50.
+    await console.run("wait 3h50m\n@mod: /config set health_sentiment no")
+    caplog.clear()
+    said = await console.run("wait 15m")
+    assert "[#mods]" not in said
+    async with hearth.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(HealthMood))).scalar_one() == 0
+    failures = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in failures] == [
+        "could not post the unanswered-newcomer alert of community 1: I may not post in #mods (on Discord/Slack "
+        "Hearth needs View Channel and Send Messages there, or to be invited)."
+    ]
+    assert not any(record.exc_info for record in failures)
 
 
 async def test_sentiment_is_off_by_default_and_keeps_only_channel_counts_when_on(

@@ -434,7 +434,12 @@ class RitualRunner:
         channel = await self.places.channel(ritual)
         for member_id, count in reached:
             text = f"🔥 {mention(refs[member_id])} has taken part in **{ritual.name}** {count} times in a row!"
-            await self.services.messenger.send(channel, Reply(text=text))
+            # Refused (Hearth no longer allowed in the channel), the milestone stays reached, unposted: raised, it
+            # cut short the handling of the answer, which then did not count for another ritual of the channel.
+            try:
+                await self.services.messenger.send(channel, Reply(text=text))
+            except PlatformError as error:
+                log.warning("ritual %s: could not post a streak milestone: %s", ritual.id, error.reason)
 
     async def on_message(self, author: MemberRef, channel: ChannelRef, thread_id: str | None) -> None:
         """A message counts for the open runs it answers: in the channel (prompt) or the thread. When a prompt

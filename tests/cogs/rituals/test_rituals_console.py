@@ -275,6 +275,32 @@ async def test_celebration_posts_birthdays_at_the_ritual_time(console: ConsoleDr
     assert said == ""
 
 
+async def test_a_milestone_the_channel_refuses_still_counts_the_answer_for_every_ritual(
+    console: ConsoleDriver,
+) -> None:
+    """Until 2026-12-02 a streak milestone Hearth could not post (no longer allowed in the channel) raised out of the
+    message handler: the same answer to a second ritual in that channel was not counted, and its streak broke
+    (tester-q)."""
+    await console.run(
+        SETUP
+        + """
+        @mod: /ritual create alpha #general "daily at 13:00" prompt:"Alpha?" window:2h
+        @mod: /ritual create beta #general "daily at 13:00" prompt:"Beta?" window:2h
+        wait 1h
+        @alice: one
+        wait 1d
+        @alice: two
+        wait 1d
+        channel #general is read-only
+        @alice: three
+        wait 3h
+        """
+    )
+    said = await console.run("@mod: /ritual history alpha\n@mod: /ritual history beta\n@mod: /ritual streaks beta")
+    assert said.count("Fri 06 Mar 2026 13:00 UTC — posted · 1 took part") == 2
+    assert "1. alice — 3 in a row" in said
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

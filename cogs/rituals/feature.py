@@ -301,6 +301,8 @@ class RitualsFeature:
             return Reply.private("You told us you did not meet this round, so it brings no points.")
         if not answer.recorded:
             return Reply.private("Already noted — glad you met!")
+        if not answer.ritual.points:  # nothing to credit anyone with ("+0 points each" read as a slip)
+            return Reply.private("Wonderful! Thanks for meeting up.")
         if answer.everyone:
             return Reply.private(f"Wonderful! +{points(answer.ritual.points)} each for meeting up.")
         # Someone in the group said no, or left: name who the yes credited, so nobody reads points as theirs.

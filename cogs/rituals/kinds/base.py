@@ -10,6 +10,7 @@ from typing import ClassVar
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.reply import Card, Reply
 from bot.core.services import Services
+from bot.core.wording import points
 from config.durations import format_duration
 from storage.rituals import RitualRow
 
@@ -77,6 +78,12 @@ class RitualKind(ABC):
 
 def prompt_card(ritual: RitualRow, prompt: str, footer: str) -> Reply:
     return Reply(card=Card(title=f"🔔 {ritual.name}", description=prompt, footer=footer))
+
+
+def reward(ritual: RitualRow) -> str:
+    """What taking part earns, after "to take part": ` (+5 points)`, or nothing for a ritual without points ("take
+    part (+0 points)" read as a slip)."""
+    return f" (+{points(ritual.points)})" if ritual.points else ""
 
 
 def window_text(ritual: RitualRow) -> str:

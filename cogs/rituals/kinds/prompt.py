@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.reply import Reply, mention
-from bot.core.wording import plural, points
-from cogs.rituals.kinds.base import Firing, Posted, RitualKind, prompt_card, window_text
+from bot.core.wording import plural
+from cogs.rituals.kinds.base import Firing, Posted, RitualKind, prompt_card, reward, window_text
 from storage import rituals as store
 from storage.rituals import RitualRow
 
@@ -14,7 +14,7 @@ class PromptKind(RitualKind):
 
     async def post(self, firing: Firing) -> Posted:
         ritual = firing.ritual
-        footer = f"Reply in this channel within {window_text(ritual)} to take part (+{points(ritual.points)})"
+        footer = f"Reply in this channel within {window_text(ritual)} to take part{reward(ritual)}"
         message_id = await self.services.messenger.send(firing.channel, prompt_card(ritual, firing.prompt, footer))
         return Posted(message_id, needs_close=ritual.recap)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.wording import points
-from cogs.rituals.kinds.base import Firing, Posted, prompt_card, window_text
+from cogs.rituals.kinds.base import Firing, Posted, prompt_card, reward, window_text
 from cogs.rituals.kinds.prompt import PromptKind
 
 
@@ -12,7 +11,7 @@ class ThreadKind(PromptKind):
 
     async def post(self, firing: Firing) -> Posted:
         ritual = firing.ritual
-        footer = f"Reply in the thread within {window_text(ritual)} to take part (+{points(ritual.points)})"
+        footer = f"Reply in the thread within {window_text(ritual)} to take part{reward(ritual)}"
         message_id = await self.services.messenger.send(firing.channel, prompt_card(ritual, firing.prompt, footer))
         thread = await self.services.messenger.start_thread(
             firing.channel, message_id, f"{ritual.name} — {firing.local:%Y-%m-%d}"

@@ -301,6 +301,28 @@ async def test_a_milestone_the_channel_refuses_still_counts_the_answer_for_every
     assert "1. alice — 3 in a row" in said
 
 
+async def test_a_ritual_without_points_promises_none(console: ConsoleDriver) -> None:
+    """Until 2026-12-02 a `points:0` ritual asked to "take part (+0 points)", and a pairing's yes answered
+    "Wonderful! +0 points each for meeting up." (tester-q)."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "daily at 13:00" prompt:"Plans?" window:1h points:0
+        @mod: /ritual create chat #general "daily at 13:00" prompt:"Chat!" kind:thread window:1h points:0
+        @mod: /ritual create coffee #general "daily at 13:00" kind:pairing window:1h points:0
+        @alice: /ritual join coffee
+        @bob: /ritual join coffee
+        wait 1h
+        wait 1h
+        @alice clicks "Yes, we met"
+        """
+    )
+    assert "+0" not in said
+    assert "Reply in this channel within 1 hour to take part\n" in said
+    assert "Reply in the thread within 1 hour to take part\n" in said
+    assert "[only @alice] Wonderful! Thanks for meeting up." in said
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -553,11 +553,16 @@ async def withdraw(session: AsyncSession, run_id: int, member_id: int) -> bool:
     return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
-async def present(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
-    """Which of these members are still in their community (not left)."""
+async def on_boards(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
+    """Which of these members may be ranked and named for their streaks: still in their community (not left) and
+    not hidden from boards by their own choice (`/privacy boards:hide`)."""
     if not member_ids:
         return set()
-    rows = await session.execute(select(_MEMBER.c.id).where(_MEMBER.c.id.in_(member_ids), _MEMBER.c.left_at.is_(None)))
+    rows = await session.execute(
+        select(_MEMBER.c.id).where(
+            _MEMBER.c.id.in_(member_ids), _MEMBER.c.left_at.is_(None), _MEMBER.c.hidden_from_boards.is_(False)
+        )
+    )
     return {int(member_id) for (member_id,) in rows}
 
 

@@ -431,9 +431,16 @@ class RitualRunner:
         if not reached:
             return
         refs = await self.places.members(ritual.community_id, [member for member, _ in reached])
+        async with self.services.db.read() as session:
+            shown = await store.on_boards(session, [member for member, _ in reached])
         channel = await self.places.channel(ritual)
         for member_id, count in reached:
             text = f"🔥 {mention(refs[member_id])} has taken part in **{ritual.name}** {count} times in a row!"
+            if member_id not in shown:
+                # Hidden from boards (`/privacy`): their streak is not the channel's to read, so they alone are
+                # told, as of a level-up (with their DMs closed, nobody is).
+                await self.services.notify_member(refs[member_id], Reply(text=text))
+                continue
             # Refused (Hearth no longer allowed in the channel), the milestone stays reached, unposted: raised, it
             # cut short the handling of the answer, which then did not count for another ritual of the channel.
             try:

@@ -296,12 +296,11 @@ class RitualService:
         ritual = await self.find(ctx, name)
         current = await self.runner.streaks(ritual, limit=500)
         async with self.services.db.read() as session:
-            # Who left is not ranked (README, Leaving and coming back); nor, in a pairing, who left the ritual.
-            staying = (
-                set(await store.opted_in(session, ritual.id))
-                if ritual.kind == "pairing"
-                else await store.present(session, list(current))
-            )
+            # Who left is not ranked (README, Leaving and coming back), nor who is hidden from boards (`/privacy`);
+            # nor, in a pairing, who left the ritual.
+            staying = await store.on_boards(session, list(current))
+            if ritual.kind == "pairing":
+                staying &= set(await store.opted_in(session, ritual.id))
         current = {member: count for member, count in current.items() if member in staying}
         refs = await self.runner.places.members(ctx.community.id, list(current))
         ranked = sorted(current.items(), key=lambda item: (-item[1], refs[item[0]].display_name))

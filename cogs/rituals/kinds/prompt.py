@@ -28,6 +28,9 @@ class PromptKind(RitualKind):
         async with self.services.db.read() as session:
             taken = (await store.participants(session, [run_id])).get(run_id, set())
             milestones = await store.milestones_in_run(session, run_id)
+            # Who is hidden from boards (`/privacy`) is counted, not named: told their milestone alone.
+            shown = await store.on_boards(session, [member for member, _ in milestones])
+            milestones = [(member, milestone) for member, milestone in milestones if member in shown]
         count = len(taken)
         text = f"📋 **{ritual.name}** recap: {plural(count, 'member')} took part."
         if milestones:

@@ -323,6 +323,37 @@ async def test_a_ritual_without_points_promises_none(console: ConsoleDriver) -> 
     assert "[only @alice] Wonderful! Thanks for meeting up." in said
 
 
+async def test_a_member_hidden_from_boards_is_not_ranked_or_announced_by_streaks(console: ConsoleDriver) -> None:
+    """`/privacy boards:hide` takes a member off leaderboards and ranks of others, and tells their level-ups to them
+    alone. Until 2026-12-02 `/ritual streaks` ranked them for anyone to read, and their streak milestones were
+    announced in the channel and named in the recap (tester-q)."""
+    said = await console.run(
+        SETUP
+        + """
+        @alice: /privacy boards:hide
+        @mod: /ritual create standup #general "daily at 13:00" prompt:"Plans?" window:2h
+        wait 1h
+        @alice: one
+        @bob: one
+        wait 1d
+        @alice: two
+        @bob: two
+        wait 1d
+        @alice: three
+        @bob: three
+        wait 3h
+        @carol: /ritual streaks standup
+        """
+    )
+    assert "[#general] 🔥 @bob has taken part in standup 3 times in a row!" in said
+    assert "[dm @alice] 🔥 @alice has taken part in standup 3 times in a row!" in said
+    assert "[#general] 🔥 @alice" not in said
+    assert "standup recap: 2 members took part. New streak milestones: @bob (3 in a row)." in said
+    streaks = said.split("standup streaks", 1)[1]
+    assert "1. bob — 3 in a row" in streaks and "alice" not in streaks
+    assert "Ritual streak: 3 (standup)" in await console.run("@alice: /rank")  # her own, as her points are
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

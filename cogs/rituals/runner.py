@@ -288,8 +288,12 @@ class RitualRunner:
         try:
             posted = await self._post(ritual, run_id, scheduled_for)
         except Exception as error:
-            reason = error.reason if isinstance(error, PlatformError) else "unexpected error (see the log)"
-            log.exception("ritual %s could not post its run %s", ritual.id, run_id)
+            if isinstance(error, PlatformError):  # refused (no access to the channel): why, in one line
+                reason = error.reason
+                log.warning("ritual %s could not post its run %s: %s", ritual.id, run_id, reason)
+            else:
+                reason = "unexpected error (see the log)"
+                log.exception("ritual %s could not post its run %s", ritual.id, run_id)
             async with self.services.db.write(routine=True) as session:
                 await store.finish_run(session, run_id, status="failed", note=reason[:300], closed_at=now)
             return

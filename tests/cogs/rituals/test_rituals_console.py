@@ -5,6 +5,7 @@ The console clock starts on Wednesday 2026-03-04 12:00 UTC (tests/conftest.py ST
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 
@@ -352,6 +353,23 @@ async def test_a_member_hidden_from_boards_is_not_ranked_or_announced_by_streaks
     streaks = said.split("standup streaks", 1)[1]
     assert "1. bob — 3 in a row" in streaks and "alice" not in streaks
     assert "Ritual streak: 3 (standup)" in await console.run("@alice: /rank")  # her own, as her points are
+
+
+async def test_a_run_the_channel_refuses_is_recorded_failed_and_logged_in_one_line(
+    console: ConsoleDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Until 2026-12-02 each refused run logged a traceback (every day, for a channel Hearth lost access to), where a
+    refused recap or digest logs one line saying why (tester-q)."""
+    await console.run(SETUP + '@mod: /ritual create standup #general "daily at 13:00" prompt:"Plans?"')
+    caplog.clear()
+    await console.run("channel #general is read-only\nwait 1h")
+    assert "— failed: I may not post in #general" in await console.run("@mod: /ritual history standup")
+    refused = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in refused] == [
+        "ritual 1 could not post its run 1: I may not post in #general (on Discord/Slack Hearth needs View Channel "
+        "and Send Messages there, or to be invited)."
+    ]
+    assert not refused[0].exc_info
 
 
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:

@@ -30,7 +30,7 @@ from storage.health_models import (
     LadderVolunteer,
 )
 from storage.kinds import Kind
-from storage.models import Contribution, Member, OnboardingJourney
+from storage.models import Contribution, Member, OnboardingJourney, Ritual, RitualParticipation, RitualRun
 
 _day = HealthMemberDay.__table__  # type: ignore[attr-defined]
 _channel = HealthChannelDay.__table__  # type: ignore[attr-defined]
@@ -43,6 +43,9 @@ _outreach = HealthOutreach.__table__  # type: ignore[attr-defined]
 _digest = HealthDigest.__table__  # type: ignore[attr-defined]
 _invitation = LadderInvitation.__table__  # type: ignore[attr-defined]
 _volunteer = LadderVolunteer.__table__  # type: ignore[attr-defined]
+_ritual = Ritual.__table__  # type: ignore[attr-defined]
+_run = RitualRun.__table__  # type: ignore[attr-defined]
+_participation = RitualParticipation.__table__  # type: ignore[attr-defined]
 
 
 def _of_kinds(*kinds: Kind) -> ColumnElement[bool]:
@@ -355,6 +358,31 @@ async def people_of_kind(
         .distinct()
     )
     return {row[0] for row in rows}
+
+
+async def pairing_meetings(
+    session: AsyncSession, community_id: int, since: datetime, until: datetime
+) -> dict[int, int]:
+    """Per member, the pairing rounds they met in, credited in a window: taking part in a pairing ritual. Its ledger
+    rows are a kind of their own, a "Not this time" taking one back by a row of the opposite points; the rituals'
+    participation table loses the member instead, so it is read here (a community's pairing rituals, their runs,
+    the participations: a few rows a week)."""
+    rows = await session.execute(
+        select(_participation.c.member_id, func.count())
+        .select_from(
+            _participation.join(_run, _run.c.id == _participation.c.run_id).join(
+                _ritual, _ritual.c.id == _run.c.ritual_id
+            )
+        )
+        .where(
+            _ritual.c.community_id == community_id,
+            _ritual.c.kind == "pairing",
+            _participation.c.created_at >= since,
+            _participation.c.created_at < until,
+        )
+        .group_by(_participation.c.member_id)
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 async def thanked_by(session: AsyncSession, community_id: int, since: datetime, until: datetime) -> dict[int, int]:

@@ -132,6 +132,7 @@ async def report(
     out.recognised = len(active_ids & receivers)
     out.givers = len(givers - opted_out)
     rituals = await q.people_of_kind(session, community_id, Kind.RITUAL_PARTICIPATION, w.since, until)
+    rituals |= set(await q.pairing_meetings(session, community_id, w.since, until))  # a pairing's "Yes, we met"
     out.ritual_people = len(active_ids & rituals)
 
     await _cohorts(session, community_id, out, opted_out)

@@ -84,6 +84,8 @@ class Ladder:
             habits = await q.habits(session, community_id, first, last)
             thanks = await q.thanked_by(session, community_id, since, until)
             rituals = await q.count_of_kind(session, community_id, [Kind.RITUAL_PARTICIPATION], since, until)
+            for member_id, met in (await q.pairing_meetings(session, community_id, since, until)).items():
+                rituals[member_id] = rituals.get(member_id, 0) + met  # a pairing's "Yes, we met" is taking part
             welcomes = await q.count_of_kind(session, community_id, list(_WELCOMES), since, until)
         ids = set(habits) | set(thanks) | set(rituals) | set(welcomes)
         return {

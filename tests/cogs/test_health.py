@@ -414,6 +414,38 @@ async def test_an_admin_cannot_invite_themselves_to_a_ladder_role(console: Conso
         assert list((await session.execute(select(col(LadderInvitation.status)))).scalars()) == []
 
 
+async def test_meeting_in_a_pairing_ritual_is_taking_part_in_a_ritual(console: ConsoleDriver) -> None:
+    """Until 2026-12-02 a pairing's "Yes, we met" counted nowhere in health: `/ritual history` said 2 took part, and
+    `/health show` "ritual participation 0%", and no one who met was a ladder `host` (tester-q). A "Not this time"
+    still counts for nobody."""
+    await console.run(
+        """
+        @mod is admin
+        @mod: /config set ladder_days 1
+        @mod: /config set ladder_thanks 0
+        @alice joined 2026-01-05
+        @bob joined 2026-01-05
+        @carol joined 2026-01-05
+        @mod: /ritual create coffee #general "daily at 13:00" kind:pairing window:1h
+        @alice: /ritual join coffee
+        @bob: /ritual join coffee
+        @carol: /ritual join coffee
+        @alice: hi
+        @bob: hi
+        @carol: hi
+        wait 2h
+        @alice clicks "Yes, we met"
+        @carol clicks "Not this time"
+        """
+    )
+    said = await console.run("@mod: /ritual history coffee\n@mod: /health show 7d\n@mod: /ladder candidates host")
+    assert "posted · 2 took part" in said
+    assert "ritual participation 67% (2/3)" in said  # alice and bob, who met; carol said no
+    assert "@alice — active 1 day, thanked by 0 members, 0 replies, 1 ritual, 0 welcomes" in said
+    assert "@bob — active 1 day, thanked by 0 members, 0 replies, 1 ritual, 0 welcomes" in said
+    assert "@carol" not in said.split("Candidates", 1)[1]
+
+
 async def test_ladder_candidates_name_the_planted_veteran_not_the_busy_newcomer(console: ConsoleDriver) -> None:
     setup = "@mod is admin\n@mod: /config set ladder_days 5\n@mod: /config set ladder_thanks 2\n"
     veteran = "@vet: hi\n" + "".join(f"wait 1d\n@vet: day {n}\n" for n in range(1, 6))

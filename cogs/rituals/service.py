@@ -174,8 +174,10 @@ class RitualService:
         zone = changes.tz or ritual.timezone
         starts_on = _start_date(changes.start) if changes.start else ritual.starts_on
         if changes.schedule or changes.tz or changes.start:
+            # A schedule kept as it was keeps the frequency an admin allowed when it was set (`frequent:yes`):
+            # another time zone or start asks for that allowance no more.
             schedule = self._checked_schedule(
-                ctx, changes.schedule or ritual.schedule, zone, starts_on, changes.frequent
+                ctx, changes.schedule or ritual.schedule, zone, starts_on, changes.frequent, bool(changes.schedule)
             )
             # A run already posted today may stand for the moved occurrence: the edit does not post today's again.
             since = await self.runner.counting_from(ritual.id, schedule, zone, starts_on)
@@ -242,14 +244,18 @@ class RitualService:
         self.runner.forget(changed)
         return self.preview(changed, ctx)
 
-    def _checked_schedule(self, ctx: Context, text: str, zone: str, starts_on: date, frequent: str | None) -> Schedule:
+    def _checked_schedule(
+        self, ctx: Context, text: str, zone: str, starts_on: date, frequent: str | None, new: bool = True
+    ) -> Schedule:
+        """The schedule read; refused when unreadable, or more often than hourly without an admin's `frequent:yes`
+        (checked only when `new`: a schedule kept as it was has its allowance)."""
         try:
             schedule = parse_schedule(text)
         except ScheduleError as error:
             raise UserError(str(error)) from None
         if frequent == "yes" and ctx.level < Permission.ADMIN:
             raise UserError("Only an admin may allow a ritual to run more often than once an hour.")
-        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now, ZoneInfo(zone))
+        gap = shortest_gap(schedule.trigger(zone, starts_on), ctx.now, ZoneInfo(zone)) if new else None
         if gap is not None and gap < MIN_GAP and frequent != "yes":
             minutes = int(gap.total_seconds() // 60)
             raise UserError(

@@ -372,6 +372,27 @@ async def test_a_run_the_channel_refuses_is_recorded_failed_and_logged_in_one_li
     assert not refused[0].exc_info
 
 
+async def test_a_frequent_ritual_an_admin_allowed_keeps_its_schedule_through_other_edits(
+    console: ConsoleDriver,
+) -> None:
+    """Until 2026-12-02 moving a ritual an admin allowed to run every 30 minutes to another time zone or start was
+    refused, "`every 30 minutes` would run every 30 minutes", to moderators and, without `frequent:yes` again, to
+    admins (tester-q). A new schedule that often still needs an admin's `frequent:yes`."""
+    said = await console.run(
+        SETUP
+        + """
+        @admin: /ritual create pulse #general "every 30 minutes" prompt:"Still there?" frequent:yes
+        @mod: /ritual edit pulse tz:Europe/Berlin
+        @mod: /ritual edit pulse start:2026-04-01
+        @mod: /ritual edit pulse schedule:"every 20 minutes"
+        """
+    )
+    assert said.count("[only @mod] Ritual pulse is changed.") == 2
+    assert "Schedule: every 30 minutes (Europe/Berlin)" in said
+    assert "Next runs: Tue 31 Mar 2026 22:00 UTC;" in said  # midnight in Berlin
+    assert "`every 20 minutes` would run every 20 minutes; rituals run at most once an hour." in said
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

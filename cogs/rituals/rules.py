@@ -38,21 +38,25 @@ def make_groups(members: Sequence[int], recent: Iterable[Sequence[int]], rng: ra
     return best
 
 
-def streaks(runs: Sequence[RunRow], taken: Mapping[int, set[int]], now: datetime) -> dict[int, int]:
+def streaks(
+    runs: Sequence[RunRow], taken: Mapping[int, set[int]], now: datetime, latest_only: bool = False
+) -> dict[int, int]:
     """Current streak per member: consecutive posted runs (newest first) they took part in.
 
-    A run whose window is still open does not break a streak: there is still time to take part. Nor does an
-    extra run (a moderator's `/ritual run-now` standing for no scheduled occurrence): it counts only for those
-    who took part in it, so an extra run never costs anyone a streak.
+    A run whose window is still open does not break a streak: there is still time to take part. With
+    `latest_only` (a prompt ritual's: a reply answers only its latest run) that holds for the newest run alone: an
+    older one, open while its window outlasts the gap (hourly, a day to answer), can no longer be taken part in.
+    Nor does an extra run (a moderator's `/ritual run-now` standing for no scheduled occurrence) break a streak: it
+    counts only for those who took part in it, so an extra run never costs anyone a streak.
     """
     members = set().union(*taken.values()) if taken else set()
     found: dict[int, int] = {}
     for member in members:
         count = 0
-        for run in runs:
+        for position, run in enumerate(runs):
             if member in taken.get(run.id, set()):
                 count += 1
-            elif run.extra or run.window_ends_at > now:
+            elif run.extra or (run.window_ends_at > now and not (latest_only and position)):
                 continue
             else:
                 break

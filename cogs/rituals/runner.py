@@ -420,7 +420,7 @@ class RitualRunner:
         async with self.services.db.read() as session:
             runs = await store.posted_runs(session, ritual.id, limit)
             taken = await store.participants(session, [run.id for run in runs])
-        return streaks(runs, taken, self.services.clock.now())
+        return streaks(runs, taken, self.services.clock.now(), latest_only=ritual.kind == "prompt")
 
     async def _milestones(self, ritual: RitualRow, run_id: int, members: list[int]) -> None:
         current = await self.streaks(ritual)

@@ -26,7 +26,8 @@ class RitualStreaks:
             for ritual in sorted(await store.in_community(session, community_id), key=lambda r: r.name.lower()):
                 runs = await store.posted_runs(session, ritual.id, STREAK_RUNS)
                 taken = await store.taken_part(session, member_id, [run.id for run in runs])
-                count = streaks(runs, {run_id: {member_id} for run_id in taken}, now).get(member_id, 0)
+                answered = {run_id: {member_id} for run_id in taken}
+                count = streaks(runs, answered, now, latest_only=ritual.kind == "prompt").get(member_id, 0)
                 if best is None or count > best.runs:
                     best = RitualStreak(count, ritual.name if count else "")
         return best

@@ -393,6 +393,27 @@ async def test_a_frequent_ritual_an_admin_allowed_keeps_its_schedule_through_oth
     assert "`every 20 minutes` would run every 20 minutes; rituals run at most once an hour." in said
 
 
+async def test_answering_every_third_hourly_run_is_no_streak(console: ConsoleDriver) -> None:
+    """An hourly prompt with a day to answer: a reply answers only the latest run. Until 2026-12-02 the runs missed
+    in between, their windows still open, broke no streak: 3 answers in 7 runs were announced as "3 times in a
+    row!" (tester-q)."""
+    said = await console.run(
+        SETUP
+        + """
+        @admin: /ritual create pulse #general hourly prompt:"Pulse" window:1d recap:off
+        wait 1h5m
+        @alice: one
+        wait 3h
+        @alice: two
+        wait 3h
+        @alice: three
+        @mod: /ritual streaks pulse
+        """
+    )
+    assert "in a row!" not in said
+    assert "1. alice — 1 in a row" in said
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -46,6 +46,16 @@ def test_streaks_count_consecutive_runs_and_an_open_window_does_not_break_them()
     assert streaks(runs, taken, NOW) == {10: 4, 11: 2, 12: 1}
 
 
+def test_an_open_run_a_later_one_took_over_breaks_a_streak_where_replies_answer_only_the_latest() -> None:
+    """A prompt ritual whose window outlasts the gap between its runs (hourly, a day to answer): a reply answers only
+    the latest run, so an older one still open can no longer be taken part in. Until 2026-12-02 it did not break a
+    streak: 3 runs answered of 7 was "3 in a row" (tester-q). A thread ritual's older threads still take replies."""
+    runs = [_run(0, open_window=True), _run(1, open_window=True), _run(2, open_window=True), _run(3)]  # newest first
+    taken = {0: {10}, 2: {10, 11}, 3: {10, 11}}
+    assert streaks(runs, taken, NOW, latest_only=True) == {10: 1}
+    assert streaks(runs, taken, NOW) == {10: 3, 11: 2}
+
+
 def test_an_extra_run_counts_only_for_those_who_took_part_in_it() -> None:
     """A run-now standing for no scheduled run (`extra`) breaks no streak, and extends the streaks of those
     who answered it."""

@@ -130,9 +130,7 @@ class RitualService:
         zone = changes.tz or ctx.settings.timezone
         starts_on = _start_date(changes.start) if changes.start else ctx.now.astimezone(ZoneInfo(zone)).date()
         schedule = self._checked_schedule(ctx, changes.schedule, zone, starts_on, changes.frequent)
-        prompt = (changes.prompt or _DEFAULT_PROMPTS.get(kind, "")).strip()
-        if kind in ("prompt", "thread") and not prompt:
-            raise UserError(f'A {kind} ritual needs the prompt text to post, e.g. `prompt:"What are you working on?"`.')
+        prompt = _checked_prompt(kind, _DEFAULT_PROMPTS.get(kind, "") if changes.prompt is None else changes.prompt)
         window = _checked_window(DEFAULT_WINDOW if changes.window is None else changes.window)
         await self._check_channel(changes.channel)
         async with self.services.db.write() as session:
@@ -186,7 +184,7 @@ class RitualService:
             await self._check_channel(changes.channel)
             values.update(channel=changes.channel.external_id, channel_name=changes.channel.name)
         if changes.prompt is not None:
-            values["prompt"] = changes.prompt.strip()
+            values["prompt"] = _checked_prompt(ritual.kind, changes.prompt)
         if changes.window is not None:
             values["window_seconds"] = int(_checked_window(changes.window).total_seconds())
         if changes.points is not None:
@@ -431,6 +429,16 @@ def _checked_name(name: str) -> str:
 
 def _name_taken(name: str) -> UserError:
     return UserError(f"There is already a ritual called `{name}`. Pick another name or `/ritual edit {name}`.")
+
+
+def _checked_prompt(kind: str, text: str) -> str:
+    """The prompt as kept: trimmed, and `none` (any case, as `/config set` clears a setting) for none, which only a
+    kind that may go without one takes (a celebration, spotlight or pairing: `none` was kept as the word, and a
+    celebration opened with it); UserError for a prompt or thread ritual without its text."""
+    prompt = "" if text.strip().lower() == "none" else text.strip()
+    if kind in ("prompt", "thread") and not prompt:
+        raise UserError(f'A {kind} ritual needs the prompt text to post, e.g. `prompt:"What are you working on?"`.')
+    return prompt
 
 
 def _checked_window(window: timedelta) -> timedelta:

@@ -414,6 +414,27 @@ async def test_answering_every_third_hourly_run_is_no_streak(console: ConsoleDri
     assert "1. alice — 1 in a row" in said
 
 
+async def test_prompt_none_clears_an_optional_prompt(console: ConsoleDriver) -> None:
+    """A celebration's, spotlight's or pairing's prompt may be left out, but once given it could not be taken away:
+    `prompt:none` (how `/config set` clears a setting) kept the word, the card read "Prompt: none", and every
+    celebration opened with "none" (tester-q). A prompt ritual still needs its text."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create bday #general "daily at 13:00" kind:celebration prompt:"Party time!"
+        @mod: /ritual edit bday prompt:none
+        @mod: /ritual create standup #general "daily at 13:00" prompt:"Plans?"
+        @mod: /ritual edit standup prompt:None
+        @alice: /birthday set 03-04
+        wait 1h
+        """
+    )
+    assert "Prompt: none" not in said
+    assert "A prompt ritual needs the prompt text to post" in said
+    assert "[#general] 🎉 bday\n  ┃ 🎂 Happy birthday, @alice!" in said
+    assert "┃ Plans?" in said
+
+
 async def test_refusals_are_clear_and_change_nothing(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -32,15 +32,15 @@ from cogs.recognition.importer import IMPORTED_AT
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
-from cogs.recognition.service import CATEGORIES, PERIODS, REASON_LIMIT, UNDONE, RecognitionService
+from cogs.recognition.service import PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
-    CATEGORY_ALIASES,
     EMOJI_NAMES,
     MAX_TAGS,
     RecognitionSettings,
     is_tag,
     tag_list,
     tag_name,
+    taken_word,
 )
 from config.community import CommunitySettings
 from storage.ledger import Award
@@ -281,8 +281,8 @@ class RecognitionFeature:
         if action == "add":
             if name in known:
                 return Reply.private(f"#{name} is a value tag already.")
-            if name in CATEGORIES or name in CATEGORY_ALIASES:
-                return Reply.private(f"{name} is a board category already: choose another tag.")
+            if (taken := taken_word(name)) is not None:
+                return Reply.private(f"{taken}.")
             if name == "none":  # refused here in this command's words, not the `/config set value_tags` check's
                 return Reply.private("`none` can't be a value tag: it means “no tags”. Choose another word.")
             if len(known) >= MAX_TAGS:

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from cogs.recognition.levels import DEFAULT_TITLES, MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles
 from config.community import STORED, Section
-from storage.ledger import CATEGORIES
+from storage.ledger import CATEGORIES, PERIODS
 
 # What /rank and board titles call a category, read as the category (`/leaderboard all introductions`): no value tag
 # may take these names, or its board would hide the category's (a tag kept from before is read first, as it was).
@@ -48,6 +48,17 @@ _ELEMENT = (
 _UNICODE_EMOJI = re.compile(f"{_ELEMENT}(?:\u200d{_ELEMENT})*\ufe0f?")
 _DISCORD_EMOJI = re.compile(r"<a?:[A-Za-z0-9_]{2,32}:[0-9]{15,21}>")  # a server's own emoji, <:name:id>
 _SLACK_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")  # Slack's names (and skin tone)
+
+
+def taken_word(tag: str) -> str | None:
+    """Why `tag` cannot be a value tag, when a board already answers to it (a sentence without its full stop), else
+    None. `/leaderboard week` is the week's board and `me` is `around:me`: a tag so named could not be asked for by
+    its name (until 2026-12-02 it was taken)."""
+    if tag in ("all", *CATEGORIES, *CATEGORY_ALIASES):
+        return f"{tag} is a board category already: choose another tag"
+    if tag in (*PERIODS, "season", "me"):
+        return f"{tag} is a word /leaderboard reads already (a period, or around:me): choose another tag"
+    return None
 
 
 class RecognitionSettings(Section):
@@ -138,8 +149,8 @@ class RecognitionSettings(Section):
             name = tag_name(word)
             if not is_tag(name):
                 raise ValueError(f"`{word}` is not a tag: a tag is one word of up to 30 letters, digits, - or _")
-            if name in ("all", *CATEGORIES, *CATEGORY_ALIASES):
-                raise ValueError(f"{name} is a board category already: choose another tag")
+            if (taken := taken_word(name)) is not None:
+                raise ValueError(taken)
             if name == "none":
                 raise ValueError("`none` clears the tags (`/config set value_tags none`): choose another tag")
             if name not in tags:

@@ -305,3 +305,21 @@ async def test_a_tag_may_not_take_the_name_boards_give_a_category(console: Conso
     assert "[only @admin] introductions is a board category already: choose another tag." in said
     assert "introduction is a board category already" in said
     assert "🏆 Leaderboard — all time · introductions\n" in said  # the intro category's board, not a tag's
+
+
+async def test_a_tag_may_not_take_a_word_leaderboard_reads_as_a_period_or_around_me(console: ConsoleDriver) -> None:
+    """A tag called `week` was taken, and `/leaderboard week` is the week's board: its board could not be asked for
+    by name (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /recognition tags add week
+        @admin: /config set value_tags helpful me
+        @admin: /recognition tags
+        """
+    )
+    assert (
+        "[only @admin] week is a word /leaderboard reads already (a period, or around:me): choose another tag." in said
+    )
+    assert "me is a word /leaderboard reads already" in said
+    assert "#week" not in said and "#me" not in said

@@ -299,6 +299,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                 raise _refused(spec, values, _why(option, token.value))
             option, found = later
         positional.remove(option)
+        if option.reads is not None and unquoted and isinstance(found, str):
+            found, after = _longest_reading(option.reads, found, text, after)
         values[option.name] = found
         last_text = option.name if option.type is OptionType.TEXT else None
         # Two unquoted texts in a row: where the first ends was a guess (`daily` | `at 09:00`).
@@ -306,6 +308,25 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
         last_unquoted = last_text is not None and unquoted
         token, after = _next_token(text, after)
     return values
+
+
+# Words a text with a grammar may take after its first (`every 2 weeks on monday at 9:30` is 8).
+_MOST_WORDS_READ = 10
+
+
+def _longest_reading(reads: Callable[[str], bool], first: str, text: str, after: int) -> tuple[str, int]:
+    """`first` with the most unquoted words after it (up to `_MOST_WORDS_READ`) that still read, and where the
+    line goes on after them; `first` alone when no longer text reads."""
+    best, best_after = first, after
+    value, position = first, after
+    for _ in range(_MOST_WORDS_READ):
+        token, following = _next_token(text, position)
+        if token is None or text[token.start] in _QUOTES or _NAMED.match(token.value):
+            break
+        value, position = f"{value} {token.value}", following
+        if reads(value):
+            best, best_after = value, following
+    return best, best_after
 
 
 def _option_named(spec: CommandSpec, word: str, values: Arguments) -> Option | None:

@@ -39,6 +39,10 @@ class Option:
     # What a refused value of a choice is not, when the option's name is no noun for it (`boards`): "`maybe` is
     # not a choice for boards; use show or hide." None: the name (`period`, `category`).
     noun: str | None = None
+    # A text with a grammar of its own (a ritual's schedule): whether a value reads. Given by position and unquoted,
+    # the text takes the words after it as long as they make it read (`daily at 09:00`, not `daily` and a prompt
+    # `at 09:00`). None: any text.
+    reads: Callable[[str], bool] | None = field(default=None, compare=False, repr=False)
 
 
 Handler = Callable[..., Awaitable["Reply"]]

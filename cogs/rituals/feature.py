@@ -15,6 +15,7 @@ from bot.core.services import Services
 from bot.core.wording import points
 from cogs.rituals.kinds import KINDS, TAKEN_PART_IN
 from cogs.rituals.runner import RitualRunner
+from cogs.rituals.schedule import reads_as_schedule
 from cogs.rituals.service import NAME_LIMIT, PROMPT_LIMIT, Changes, Preview, RitualService
 from config.durations import format_duration
 
@@ -35,7 +36,12 @@ def _settings_options(creating: bool) -> tuple[Option, ...]:
     return (
         Option("channel", OptionType.CHANNEL, "Where it is posted", required=creating),
         Option(
-            "schedule", OptionType.TEXT, 'e.g. "every wednesday at 10:00" or cron', required=creating, max_length=100
+            "schedule",
+            OptionType.TEXT,
+            'e.g. "every wednesday at 10:00" or cron',
+            required=creating,
+            max_length=100,
+            reads=reads_as_schedule,
         ),
         Option(
             "prompt",

@@ -163,6 +163,15 @@ class EveryNWeeksTrigger(BaseTrigger):
         return f"every {self.weeks} weeks from {self.anchor}: {self.cron}"
 
 
+def reads_as_schedule(text: str) -> bool:
+    """Whether `parse_schedule` reads `text` (how a schedule typed without quotes ends: `daily at 09:00`)."""
+    try:
+        parse_schedule(text)
+    except ScheduleError:
+        return False
+    return True
+
+
 def parse_schedule(text: str) -> Schedule:
     """A Schedule from cron or a phrase, read without regard to case; raises ScheduleError with the forms Hearth
     understands, quoting what was typed as it was typed (`0 10 * * FRY`, not `fry`)."""

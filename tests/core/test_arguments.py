@@ -127,6 +127,32 @@ def test_a_choice_passed_over_for_a_text_takes_its_value_after_the_text() -> Non
     assert parse_arguments(BOARD, 'kudos "month"', resolve) == {"category": "kudos", "season": "month"}
 
 
+SCHEDULED = CommandSpec(
+    "ritual",
+    "create",
+    _noop,
+    options=(
+        Option("schedule", OptionType.TEXT, "when", reads=lambda text: text.endswith(("at 09:00", "every hour"))),
+        Option("prompt", OptionType.TEXT, "what", required=False),
+        Option("points", OptionType.INTEGER, "how many", required=False),
+    ),
+)
+
+
+def test_a_text_with_a_grammar_takes_the_words_that_make_it_read() -> None:
+    assert parse_arguments(SCHEDULED, "daily at 09:00 Plans? 5", resolve) == {
+        "schedule": "daily at 09:00",
+        "prompt": "Plans?",
+        "points": "5",
+    }
+    # Quoted, or never reading however long: as before.
+    assert parse_arguments(SCHEDULED, '"daily" at 09:00', resolve) == {"schedule": "daily", "prompt": "at 09:00"}
+    assert parse_arguments(SCHEDULED, "daily at nine Plans?", resolve) == {
+        "schedule": "daily",
+        "prompt": "at nine Plans?",
+    }
+
+
 RITUAL = CommandSpec(
     "ritual",
     "add",

@@ -62,6 +62,21 @@ async def test_create_preview_post_replies_streak_and_recap(console: ConsoleDriv
     assert "Thu 05 Mar 2026 09:00 UTC — posted · 2 took part" in said
 
 
+async def test_a_schedule_typed_without_quotes_takes_the_words_that_make_it_read(console: ConsoleDriver) -> None:
+    """`/ritual create standup #general daily at 09:00 Plans?` read the schedule `daily` and the prompt `at 09:00
+    Plans?`, and refused: "I can't read the schedule `daily`"."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general daily at 09:00 Plans for today?
+        @mod: /ritual create review #general every 2 weeks on monday at 9:30 How did the sprint go?
+        """
+    )
+    assert "Schedule: every day at 09:00 (UTC)" in said and "Prompt: Plans for today?" in said
+    assert "Schedule: every 2 weeks on Monday at 09:30 (UTC)" in said and "Prompt: How did the sprint go?" in said
+    assert "can't read" not in said
+
+
 async def test_an_extra_run_nobody_answers_breaks_no_streak(console: ConsoleDriver) -> None:
     """A `/ritual run-now` that stands for no scheduled run (the next is tomorrow) is an extra run: missing it
     costs no one their streak."""

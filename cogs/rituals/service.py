@@ -16,6 +16,7 @@ from bot.core.messenger import check_can_post
 from bot.core.refs import ChannelRef, Permission
 from bot.core.reply import UserError
 from bot.core.services import Services
+from cogs.rituals.kinds import TAKEN_PART_IN
 from cogs.rituals.runner import RitualRunner
 from cogs.rituals.schedule import Schedule, ScheduleError, fire_times, parse_schedule, shortest_gap
 from config.durations import format_duration
@@ -131,6 +132,7 @@ class RitualService:
         starts_on = _start_date(changes.start) if changes.start else ctx.now.astimezone(ZoneInfo(zone)).date()
         schedule = self._checked_schedule(ctx, changes.schedule, zone, starts_on, changes.frequent)
         prompt = _checked_prompt(kind, _DEFAULT_PROMPTS.get(kind, "") if changes.prompt is None else changes.prompt)
+        _check_takes_part(kind, changes)
         window = _checked_window(DEFAULT_WINDOW if changes.window is None else changes.window)
         await self._check_channel(changes.channel)
         async with self.services.db.write() as session:
@@ -185,6 +187,7 @@ class RitualService:
             values.update(channel=changes.channel.external_id, channel_name=changes.channel.name)
         if changes.prompt is not None:
             values["prompt"] = _checked_prompt(ritual.kind, changes.prompt)
+        _check_takes_part(ritual.kind, changes)
         if changes.window is not None:
             values["window_seconds"] = int(_checked_window(changes.window).total_seconds())
         if changes.points is not None:
@@ -429,6 +432,17 @@ def _checked_name(name: str) -> str:
 
 def _name_taken(name: str) -> UserError:
     return UserError(f"There is already a ritual called `{name}`. Pick another name or `/ritual edit {name}`.")
+
+
+def _check_takes_part(kind: str, changes: Changes) -> None:
+    """UserError for points or a window given to a kind nobody takes part in (a celebration, a spotlight): they
+    were kept and never used, and the card, which shows neither for such a kind, gave no sign of it."""
+    if kind not in TAKEN_PART_IN and (changes.points is not None or changes.window is not None):
+        given = [name for name, value in (("points", changes.points), ("window", changes.window)) if value is not None]
+        raise UserError(
+            f"A {kind} is not something members take part in, so it gives no points and has no answer window:"
+            f" leave out {' and '.join(given)}."
+        )
 
 
 def _checked_prompt(kind: str, text: str) -> str:

@@ -77,6 +77,25 @@ async def test_a_schedule_typed_without_quotes_takes_the_words_that_make_it_read
     assert "can't read" not in said
 
 
+async def test_points_or_a_window_for_a_ritual_nobody_takes_part_in_are_refused(console: ConsoleDriver) -> None:
+    """A spotlight's `points:10 window:2h` were kept and never used, and its card showed neither (a tester's
+    finding)."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create spot #general "fridays at 16:00" kind:spotlight points:10 window:2h
+        @mod: /ritual create bday #general "daily at 09:00" kind:celebration
+        @mod: /ritual edit bday points:0
+        """
+    )
+    assert (
+        "[only @mod] A spotlight is not something members take part in, so it gives no points and has no answer"
+        " window: leave out points and window." in said
+    )
+    assert "Ritual spot is set" not in said and "Ritual bday is set" in said
+    assert said.rstrip().endswith("leave out points.")
+
+
 async def test_an_extra_run_nobody_answers_breaks_no_streak(console: ConsoleDriver) -> None:
     """A `/ritual run-now` that stands for no scheduled run (the next is tomorrow) is an extra run: missing it
     costs no one their streak."""

@@ -507,7 +507,12 @@ class RecognitionFeature:
         if role is None:
             if rewards.pop(level, None) is None:
                 return Reply.private(f"Level {level} rewards no role.")
-            said = f"Level {level} no longer rewards a role."
+            # Hearth takes no role back for this (until 2026-12-02 the reply did not say so): from now on it is a
+            # role like any other of the community's, which /levels sync leaves alone too.
+            said = (
+                f"Level {level} no longer rewards a role. Members who have that role keep it: Hearth no longer"
+                " gives or takes it."
+            )
         else:
             await check_can_grant(self.services.messenger, role)
             rewards[level] = role.external_id

@@ -316,6 +316,24 @@ async def test_levels_sync_takes_away_roles_above_the_level(console: ConsoleDriv
     assert roles(said)[2:] == ["@bob no longer has the role &veteran", "@bob now has the role &regular"]
 
 
+async def test_a_level_that_stops_rewarding_a_role_says_members_keep_it(console: ConsoleDriver) -> None:
+    """The role stays with who has it and sync leaves it alone, which the reply did not say (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /levels role 1 &regular
+        @admin: /points adjust @bob 300 import
+        @admin: /levels role 1
+        @admin: /levels sync
+        """
+    )
+    assert (
+        "[only @admin] Level 1 no longer rewards a role. Members who have that role keep it: Hearth no longer gives"
+        " or takes it." in said
+    )
+    assert roles(said) == ["@bob now has the role &regular"]
+
+
 async def test_voided_kudos_take_the_level_role_back(console: ConsoleDriver) -> None:
     said = await console.run(
         """

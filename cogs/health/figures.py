@@ -186,7 +186,8 @@ def _responsiveness(out: Report, posts: list[q.NewcomerRow]) -> None:
 
 
 async def _cohorts(session: AsyncSession, community_id: int, out: Report, opted_out: set[int]) -> None:
-    """Newcomers by the week they joined (the last 12 weeks): the share active in each later week."""
+    """Newcomers by the week they joined (this week and the COHORT_WEEKS before it, so that the oldest cohort has
+    all of its later weeks): the share active in each later week."""
     w = out.window
     this_week = w.end - timedelta(days=w.end.weekday())
     first_week = this_week - timedelta(weeks=COHORT_WEEKS)

@@ -254,7 +254,7 @@ def overview_text(r: Report, title: str) -> str:
     lines = [
         f"**{title}** ({r.window.start:%d %b} – {r.window.end:%d %b})",
         f"**Members** {r.members} · joined {r.joined} · left {r.left} · active {r.active}",
-        f"**Active members** DAU {rounded(r.dau, 1)} · WAU {r.wau} · MAU {r.mau} · stickiness (DAU/MAU) {stick}",
+        f"**Active members** DAU {_dau(r.dau)} · WAU {r.wau} · MAU {r.mau} · stickiness (DAU/MAU) {stick}",
         f"**Activation** {plural(r.newcomers, 'newcomer')}: ≥1 message in 7 days {pct(r.activated_1, r.newcomers)} · "
         f"≥3 messages {pct(r.activated_3, r.newcomers)} · finished onboarding {pct(r.onboarded, r.newcomers)}",
         f"**Onboarding funnel** {funnel}" + (f" (drop-off: {', '.join(drops)})" if r.newcomers else ""),
@@ -269,6 +269,12 @@ def overview_text(r: Report, title: str) -> str:
         lines.append("**Retention by join week** (weeks 1–6 after joining)")
         lines.extend(cohort_lines)
     return "\n".join(lines)
+
+
+def _dau(dau: float) -> str:
+    """Daily active members, to a tenth; some activity below a twentieth reads `<0.1`, not `0.0` beside a
+    stickiness above 0% (one member active one day in a 30-day period)."""
+    return "<0.1" if 0 < dau < 0.05 else rounded(dau, 1)
 
 
 def _duration(delta: timedelta) -> str:

@@ -79,6 +79,19 @@ async def test_a_scripted_week_gives_the_hand_computed_figures(console: ConsoleD
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in pngs)
 
 
+async def test_a_trace_of_daily_activity_reads_below_a_tenth_not_zero(console: ConsoleDriver) -> None:
+    """One member active one day in 28 read `DAU 0.0` beside `stickiness 4%` (a tester's finding)."""
+    said = await console.run(
+        """
+        @mod is moderator
+        @alice: hello
+        @mod: /health show 30d
+        """
+    )
+    # DAU 1 member-day / 28 days = 0.036; MAU 1 (mod's command is no message); stickiness 3.6%, shown 4%.
+    assert "DAU <0.1 · WAU 1 · MAU 1 · stickiness (DAU/MAU) 4%" in said
+
+
 async def test_halves_round_up_as_by_hand(console: ConsoleDriver) -> None:
     """7 active member-days in 28 read `DAU 0.2`, and 1 reply of 8 messages 12% (Python rounds a half to even)."""
     said = await console.run(

@@ -74,6 +74,20 @@ async def test_kudos_posts_the_recognition(slack: SlackHarness, slack_api: MockS
     assert "*Points*\n10" in block_texts(rank)
 
 
+async def test_kudos_to_an_account_deactivated_while_hearth_was_down_is_refused(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Slack sends no `user_change` to an app that is not running: kudos to an account deactivated then were
+    accepted, as to a member (a tester's finding). users.info says so when they are named."""
+    slack_api.user("U0CAROL", "carol")
+    slack_api.user("U0ERIN", "erin", is_deleted=True)
+
+    refused = await slack.command("/kudos", "<@U0ERIN|erin> for the notes", "U0CAROL")
+    assert "erin is no longer a member, so they can't receive kudos" in block_texts(refused)
+    again = await slack.command("/kudos", "<@U0ERIN|erin> for the notes", "U0CAROL")
+    assert "no longer a member" in block_texts(again)
+
+
 async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, slack_api: MockSlackApi) -> None:
     slack_api.user("U0CAROL", "carol")
     slack_api.user("U0DAVE", "dave")

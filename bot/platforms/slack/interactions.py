@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.core.events import ComponentClicked, FormSubmitted
+from bot.core.events import ComponentClicked, FormSubmitted, MemberLeft
 from bot.core.inbound import Invocation
 from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -239,13 +240,24 @@ class SlackInteractions:
         resolved = dict(options)
         for name, value in options.items():
             if isinstance(value, MemberRef):
-                resolved[name] = await self.people.member(value.community, value.external_id)
+                resolved[name] = mentioned = await self.people.member(value.community, value.external_id)
+                await self._left_unheard(mentioned)
             elif isinstance(value, str):
                 for user_id in dict.fromkeys(_BARE_MENTION.findall(value)):
                     member = await self.people.member(community, user_id)
                     value = value.replace(f"<@{user_id}>", f"<@{user_id}|{member.display_name or user_id}>")
                 resolved[name] = from_slack_text(value)
         return resolved
+
+    async def _left_unheard(self, member: MemberRef) -> None:
+        """A member users.info reports deactivated, whom Hearth counts as there, left while it was not listening
+        (Slack sends no `user_change` to an app that is down): recorded now, before the command runs, so that
+        `/kudos` to them is refused as to anyone who left (until 2026-12-02 it was accepted)."""
+        profile = await self.people.profile(member.external_id)
+        identity = self.hearth.services.identity
+        if profile.deactivated and not identity.departed((await identity.member(member)).id):
+            moment = datetime.now(UTC).isoformat()
+            await self.hearth.dispatch(MemberLeft(f"deactivated:{member.external_id}:{moment}", member))
 
     async def command(self, ack: Ack, body: dict[str, Any]) -> None:
         await ack()

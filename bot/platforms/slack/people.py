@@ -35,6 +35,7 @@ class Profile:
     name: str
     is_bot: bool
     is_admin: bool
+    deactivated: bool = False  # users.info's `deleted`: the account left the workspace
 
 
 class People:
@@ -122,6 +123,7 @@ class People:
             name=details.get("display_name") or details.get("real_name") or user.get("name") or user["id"],
             is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
             is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+            deactivated=bool(user.get("deleted")),
         )
         self._profiles[user["id"]] = (time.monotonic(), found)
         return found

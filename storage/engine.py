@@ -277,6 +277,20 @@ class Database:
         except Exception:
             log.exception("WAL checkpoint failed; SQLite will checkpoint on a later commit")
 
+    async def truncate_log(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and empty it (`wal_checkpoint(TRUNCATE)`), so
+        that no earlier copy of a page changed since stays in `hearth.db-wal` (a member's deleted row: the database
+        file itself is zeroed by `secure_delete`). Waits for readers to finish, up to the busy timeout; when they
+        do not, the log is emptied at a later checkpoint, as before. PostgreSQL: nothing (its WAL is the server's)."""
+        if not self.is_sqlite:
+            return
+        try:
+            async with self.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        except Exception:
+            log.exception("could not empty the write-ahead log; a later checkpoint will")
+
     async def checkpointed(self) -> None:
         """Wait for the background WAL checkpoint of the latest writes, if one is pending."""
         if self._checkpoint is not None:

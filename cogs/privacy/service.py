@@ -123,6 +123,7 @@ class DataRights:
             await lifecycle.remember_erased(session, member.id)  # an import naming them does not bring them back
             await lifecycle.delete_member_row(session, member.id)
         self.services.identity.forget(member.id)
+        await self.services.db.truncate_log()  # their rows' earlier copies leave the write-ahead log too
 
     async def anonymise(self, member_id: int) -> None:
         await self.services.activity.flush()
@@ -133,12 +134,14 @@ class DataRights:
             await lifecycle.remember_erased(session, member_id)
             await lifecycle.anonymise_member_row(session, member_id)
         self.services.identity.forget(member_id)
+        await self.services.db.truncate_log()
 
     async def remove_community(self, community_id: int) -> None:
         await self.services.activity.flush()
         async with self.services.db.write() as session:
             await lifecycle.delete_community(session, community_id)
         self.services.identity.forget_community(community_id)
+        await self.services.db.truncate_log()
 
     async def history_csv(self, community_id: int, since: datetime | None) -> bytes:
         await self.services.activity.flush()  # the history includes the messages still waiting in memory

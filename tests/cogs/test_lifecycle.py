@@ -287,9 +287,30 @@ async def test_delete_removes_every_trace_and_keeps_totals_consistent(
     assert "Points: 10" in await console.run("@bob: /rank")
     if hearth.db.is_sqlite:
         path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
+        await hearth.db.checkpointed()  # Hearth's own background checkpoint, which a compaction racing it found busy
         assert SENTINEL.encode() not in await file_bytes(path)
     # seen again, they are someone new
     assert "Points: 0" in await console.run(f"@{SENTINEL}: /rank")
+
+
+async def test_a_deletion_leaves_no_copy_of_the_member_in_the_write_ahead_log(
+    console: ConsoleDriver, hearth: Hearth, database_url: str
+) -> None:
+    """The file was zeroed (`secure_delete`) but `hearth.db-wal` kept earlier copies of the changed pages, with
+    the member's name, until SQLite next emptied it: a copy of the two files gave it away."""
+    if not hearth.db.is_sqlite:
+        return
+    await console.run(f"@{SENTINEL}: hello everyone\n@bob: /kudos @{SENTINEL} thanks\n@{SENTINEL}: /mydata delete")
+    await console.run(f'@{SENTINEL} clicks "Delete my data"')
+    path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
+
+    def as_left() -> tuple[bytes, bytes]:  # the two files as a copy would take them: no checkpoint, no VACUUM
+        wal = path.with_name(path.name + "-wal")
+        return path.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+    database, log = await asyncio.to_thread(as_left)
+    assert SENTINEL.encode() not in log
+    assert SENTINEL.encode() not in database
 
 
 async def test_only_the_member_themselves_can_confirm(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -56,13 +56,14 @@ async def test_a_refused_positional_line_says_what_was_understood(console: Conso
     said = await console.run(
         """
         @you is admin
-        @you: /ritual create standup #standup daily at 09:00
+        @you: /ritual create standup #standup sometimes at 09:00
         @you: /kudos bob thanks
         @you: /config set
         """
     )
-    assert "I can't read the schedule `daily`." in said
-    assert "I understood: name `standup`, channel `#standup`, schedule `daily`, prompt `at 09:00`." in said
+    # No schedule reads however many words it takes (`daily at 09:00` would): the guess is shown.
+    assert "I can't read the schedule `sometimes`." in said
+    assert "I understood: name `standup`, channel `#standup`, schedule `sometimes`, prompt `at 09:00`." in said
     assert (
         'for example `/ritual create standup #general "weekdays at 09:30" prompt:"What are you working on today?"`'
     ) in said

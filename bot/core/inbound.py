@@ -166,7 +166,8 @@ class Inbound:
 
     # -- delivering --------------------------------------------------------------------------------
     async def deliver(self, invocation: Invocation, outbox: Outbox, reply: Reply | None) -> None:
-        """Answer the person who acted: a form, a DM, a private reply or a public post (fallbacks above)."""
+        """Answer the person who acted: a form, a DM, a private reply or a public post (fallbacks above); then the
+        posts that follow it (`Reply.then`), each on its own (one refused is logged, and the others still go)."""
         try:
             if reply is None:
                 await outbox.quiet()
@@ -180,6 +181,11 @@ class Inbound:
                 await self._public(invocation, outbox, reply)
         except PlatformError as error:
             log.warning("could not deliver a reply to %s: %s", invocation.author.external_id, error.reason)
+        for channel, post in reply.then if reply is not None else ():
+            try:
+                await self.messenger.send(channel, post)
+            except PlatformError as error:
+                log.warning("could not post in %s after a reply: %s", channel.external_id, error.reason)
 
     async def _form(self, invocation: Invocation, outbox: Outbox, form: Form) -> None:
         try:

@@ -235,6 +235,9 @@ class Reply:
     dm: bool = False
     # Discord attaches them, Slack uploads them into the conversation, the console writes them to files.
     files: tuple[Attachment, ...] = ()
+    # Posts that follow this reply once it is delivered, in order (`bot.core.inbound`): the level a kudos made
+    # someone reach is announced under the kudos, not above it.
+    then: tuple[tuple[ChannelRef, Reply], ...] = ()
 
     @classmethod
     def private(cls, text: str, **extra: object) -> Reply:

@@ -21,7 +21,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.messenger import check_can_grant
-from bot.core.refs import Member, Permission, RoleRef
+from bot.core.refs import ChannelRef, Member, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, literal, mention
 from bot.core.services import Services
@@ -130,8 +130,9 @@ class RecognitionFeature:
         )
         if outcome.duplicate:
             return Reply.private("That kudos was already recorded — nothing more to do.")
+        announced: list[tuple[ChannelRef, Reply]] = []  # posted under the kudos, which made them happen
         for each in receivers:
-            await self._level_check(each, outcome.points, ctx.settings, channel)
+            await self._level_check(each, outcome.points, ctx.settings, channel, announced)
         # Phrased so it reads right whoever gave it, the console's `@you` too ("you can give 4 more").
         left = "no more kudos" if outcome.remaining_today == 0 else f"{outcome.remaining_today} more kudos"
         fields = (CardField("For", reason, inline=False),) if reason else ()
@@ -150,6 +151,7 @@ class RecognitionFeature:
                 + (f" · kudos {', '.join(f'#{i}' for i in ids)}" if ids else ""),
                 color=0xF5A623,
             ),
+            then=tuple(announced),
         )
 
     @command(
@@ -480,9 +482,16 @@ class RecognitionFeature:
             ephemeral=True,
         )
 
-    async def _level_check(self, member: Member, gained: int, settings: CommunitySettings, channel: str | None) -> None:
+    async def _level_check(
+        self,
+        member: Member,
+        gained: int,
+        settings: CommunitySettings,
+        channel: str | None,
+        then: list[tuple[ChannelRef, Reply]] | None = None,
+    ) -> None:
         after = await self.recognition.all_time_points(member)
-        await self.levelups.points_changed(member, after - gained, after, settings, channel)
+        await self.levelups.points_changed(member, after - gained, after, settings, channel, then)
 
     async def _voided(self, voids: list[Award], settings: CommunitySettings) -> None:
         """Level checks for the members voids took points from: a drop below a level takes its role away."""

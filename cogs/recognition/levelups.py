@@ -64,10 +64,17 @@ class LevelUps:
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
 
     async def points_changed(
-        self, member: Member, before: int, after: int, settings: CommunitySettings, channel: str | None
+        self,
+        member: Member,
+        before: int,
+        after: int,
+        settings: CommunitySettings,
+        channel: str | None,
+        then: list[tuple[ChannelRef, Reply]] | None = None,
     ) -> None:
         """Announce a level reached and apply the role rewards of the level now held, up or down (a drop takes the
-        roles above it away); never raises (the points stand regardless)."""
+        roles above it away); never raises (the points stand regardless). `then`: a channel's announcement is added
+        to it instead of posted, for a command to post under its reply (`Reply.then`)."""
         own = settings.of(RecognitionSettings)
         old = level_of(before, own.level_curve, own.level_step).level
         new = level_of(after, own.level_curve, own.level_step).level
@@ -82,7 +89,7 @@ class LevelUps:
                 async with self.services.db.write() as session:
                     first = await recognition.announce_level(session, member.id, new)
                 if first:
-                    await self._announce(member, new, settings, channel)
+                    await self._announce(member, new, settings, channel, then)
             except PlatformError as error:
                 # The level stays announced (a retry could post twice); its role must not depend on the post.
                 log.warning("level-up for member %s not announced: %s", member.id, error.reason)
@@ -167,7 +174,14 @@ class LevelUps:
         except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
 
-    async def _announce(self, member: Member, level: int, settings: CommunitySettings, channel: str | None) -> None:
+    async def _announce(
+        self,
+        member: Member,
+        level: int,
+        settings: CommunitySettings,
+        channel: str | None,
+        then: list[tuple[ChannelRef, Reply]] | None = None,
+    ) -> None:
         own = settings.of(RecognitionSettings)
         if own.level_up_announce == "off":
             return
@@ -187,7 +201,9 @@ class LevelUps:
             fallback = ChannelRef(community, target) if target and not hidden else None
             await self.services.notify_member(member.ref, Reply(text=text), fallback=fallback)
             return
-        if target:
+        if target and then is not None:
+            then.append((ChannelRef(community, target), Reply(text=text)))
+        elif target:
             await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
 
     async def apply_roles(

@@ -487,3 +487,16 @@ async def test_a_level_reached_by_onboarding_and_an_intro_gives_its_role(console
     )
     assert "Level: 1" in said
     assert "[roles] @newbie now has the role &regular" in said
+
+
+async def test_a_level_a_kudos_made_someone_reach_is_announced_under_the_kudos(console: ConsoleDriver) -> None:
+    """ "⬆️ @bob reached level 1!" came above the kudos that made it happen (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_points 100
+        @carol: /kudos @bob thanks for everything
+        """
+    )
+    kudos, level = said.index("[#general] @bob, you got kudos from @carol!"), said.index("⬆️ @bob reached level 1!")
+    assert kudos < level

@@ -140,6 +140,7 @@ class Checklist:
         assert progress is not None
         if progress.has("hello") and self._hello_loaded_at is not None:
             self._hello_open.setdefault(member.community_id, set()).add(member.id)
+        await self._access_without_rules(member, settings, progress)
         welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
         if welcomer:
@@ -155,6 +156,18 @@ class Checklist:
             await self.welcomes.public_welcome(member, settings, welcomer, now)
         # Every step off or optional: nothing holds them, so they are in (a welcome at completion is posted now).
         await self.finish_if_nothing_left(progress, settings)
+
+    async def _access_without_rules(self, member: Member, settings: CommunitySettings, progress: Progress) -> None:
+        """With the rules step off nobody can agree, so what agreeing gives comes with joining (as it comes back to a
+        member returning): a newcomer would otherwise never get the access role. A refusal is the moderators' to
+        fix (they are told); the checklist and the welcome still go out."""
+        setup = await self.journeys.setup(member.community_id)
+        if progress.has("rules") or not (setup.access_kind and setup.access_id):
+            return
+        try:
+            await self._grant_to(member, settings, setup.access_kind, setup.access_id, setup.access_name)
+        except PlatformError:
+            pass
 
     async def finish_if_nothing_left(self, progress: Progress, settings: CommunitySettings) -> None:
         """Complete a journey no required step is left in, as its last step would have: the welcomer's points and

@@ -162,7 +162,9 @@ class ModeratorCommands:
             f"**Message**: {setup.welcome_message or default_welcome(settings)}",
             f"**Checklist**: {checklist}",
             *steps,
-            f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
+            f"**Rules**: off; newcomers get {access} on joining."
+            if "rules" in setup.disabled_steps
+            else f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
             f"**Interests**: {offered}",
             f"**Reminders**: one friendly reminder after {format_duration(own.nudge_after)} at a step; "
             f"moderators hear in {channel(settings.basics.mod_channel)} after {format_duration(own.alert_after)}.",

@@ -553,3 +553,18 @@ async def test_a_reminder_that_reached_nobody_is_not_reported_as_sent(console: C
     # A reminder that reached her reads as before.
     said = await console.run("@bob joins\nwait 25h\n@mod: /onboarding status")
     assert "@bob — Accept the rules, for 1 day 1 hour (reminded)" in said
+
+
+async def test_with_the_rules_step_off_a_newcomer_gets_the_access_on_joining(console: ConsoleDriver) -> None:
+    """tester-s: with the rules step off nobody can agree, so the access role was never given to a newcomer (locked
+    out of the channels it opens), while a member leaving and coming back got it, "your roles are back"."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@mod: /onboarding access role:&member\n"
+        "@mod: /onboarding step rules off\n@mod: /onboarding show"
+    )
+    assert "Rules: off; newcomers get the role member on joining." in said
+    said = await console.run("@alice joins")
+    assert "[roles] @alice now has the role &member" in said
+    said = await console.run("bot cannot grant &member\n@bob joins")
+    assert "⚠️ I couldn't give @bob the role member" in said
+    assert "[dm @bob] Welcome to Console, @bob! 👋" in said  # the checklist goes all the same

@@ -233,6 +233,8 @@ class ModeratorCommands:
         "Public welcome: " + " ".join(f"{{{name}}}" for name in PLACEHOLDERS),
         Option("text", OptionType.TEXT, "The welcome message", max_length=WELCOME_LIMIT),
         permission=MOD,
+        # Typed back, the example is the welcome: one built from the option's name would greet newcomers "text".
+        example='/onboarding message "Welcome to {community}, {member}! Say hi in {intros_channel}."',
     )
     async def message(self, ctx: Context, text: str) -> Reply:
         check_welcome_template(text)
@@ -244,6 +246,7 @@ class ModeratorCommands:
         "The rules newcomers agree to",
         Option("text", OptionType.TEXT, "The rules", max_length=RULES_LIMIT),
         permission=MOD,
+        example=f'/onboarding rules "{DEFAULT_RULES}"',
     )
     async def rules(self, ctx: Context, text: str) -> Reply:
         await self.journeys.change_setup(ctx.community.id, rules_text=text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.messenger import Capabilities
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
@@ -568,3 +570,14 @@ async def test_with_the_rules_step_off_a_newcomer_gets_the_access_on_joining(con
     said = await console.run("bot cannot grant &member\n@bob joins")
     assert "⚠️ I couldn't give @bob the role member" in said
     assert "[dm @bob] Welcome to Console, @bob! 👋" in said  # the checklist goes all the same
+
+
+async def test_the_examples_for_the_rules_and_the_welcome_are_worth_typing(console: ConsoleDriver) -> None:
+    """tester-s: a bare `/onboarding rules` offered `/onboarding rules "text"`, which, typed, made the rules every
+    newcomer agrees to read "text" (the welcome message alike)."""
+    said = await console.run("@mod is moderator\n@mod: /onboarding rules\n@mod: /onboarding message")
+    examples = re.findall(r"— for example `(.+)`$", said, flags=re.MULTILINE)
+    assert [example.split()[:2] for example in examples] == [["/onboarding", "rules"], ["/onboarding", "message"]]
+    said = await console.run("\n".join(f"@mod: {example}" for example in examples) + "\n@mod: /onboarding show")
+    assert "Done: the rules are changed." in said and "Done: the welcome message is changed." in said
+    assert '"text"' not in said and "Rules: text" not in said and "Message: text" not in said

@@ -79,7 +79,9 @@ class HealthSweep:
                 due = await self._digest(community.id, now, settings.basics)
                 next_due = due if next_due is None else min(next_due, due)
         seen = db.writes
-        return Quiet(next_due, lambda: db.writes == seen)
+        activity = self.services.activity
+        # A newcomer's first post still in the buffer is due to be waited on too, though nothing was written yet.
+        return Quiet(next_due, lambda: db.writes == seen and not activity.health.first_messages)
 
     async def _unanswered(self, now: datetime) -> datetime | None:
         """Alert once per unanswered first post past its community's `unanswered_after`; the next moment due."""

@@ -317,6 +317,17 @@ async def test_no_unanswered_alert_names_a_newcomer_who_opted_out_or_left(consol
     ]
 
 
+async def test_a_first_post_that_completes_no_step_is_alerted_all_the_same(console: ConsoleDriver) -> None:
+    """tester-s: on the console, a newcomer's first post made while the sweep had nothing to wait for (the `hello`
+    step off, so the post wrote nothing at once) was never alerted: the sweep slept until the next write."""
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@mod: /onboarding step hello off")
+    said = await console.run("wait 1h\n@dan joins\nwait 1h\n@dan: hi, anyone here?\nwait 5h")
+    assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
+        "[#mods] 👋 @dan's first post in #general has had no reply for 4 hours. "
+        "A welcome from someone would make a difference."
+    ]
+
+
 async def test_an_alert_the_moderators_channel_refuses_does_not_stop_the_rest_of_the_sweep(
     hearth: Hearth, console: ConsoleDriver, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -65,6 +65,9 @@ class HealthDeltas:
     joins: dict[int, tuple[int, datetime]] = field(default_factory=dict)  # member -> (community, joined_at)
     first_messages: dict[int, tuple[datetime, str, str]] = field(default_factory=dict)  # member -> (at, id, channel)
     first_replies: list[tuple[int, str, datetime, int]] = field(default_factory=list)  # (newcomer, msg id, at, by)
+    # member -> their first message's id, deleted before any reply: written before `first_messages`, so the next
+    # message they post is their first post (the one awaiting a reply) in its stead.
+    withdrawn: dict[int, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return (
@@ -74,6 +77,7 @@ class HealthDeltas:
             + len(self.joins)
             + len(self.first_messages)
             + len(self.first_replies)
+            + len(self.withdrawn)
         )
 
     def member(self, community_id: int, member_id: int, day: date, column: str, count: int = 1) -> None:
@@ -108,6 +112,14 @@ class HealthDeltas:
     def first_reply(self, newcomer_id: int, message_id: str, at: datetime, by: int) -> None:
         self.first_replies.append((newcomer_id, message_id, at, by))
 
+    def first_message_deleted(self, member_id: int, message_id: str) -> None:
+        """A newcomer's first message was deleted before any reply: one still in this batch is dropped, one written
+        already is withdrawn."""
+        if self.first_messages.get(member_id, (None, None))[1] == message_id:
+            del self.first_messages[member_id]
+        else:
+            self.withdrawn[member_id] = message_id
+
     def merged(self, later: HealthDeltas) -> HealthDeltas:
         """These deltas (a batch that failed to write) followed by `later` (added since), in one."""
         for member_key, row in later.member_days.items():
@@ -121,6 +133,8 @@ class HealthDeltas:
             found[:] = [a + b for a, b in zip(found[:5], values[:5], strict=True)] + [max(found[5], values[5])]
         for member, joined in later.joins.items():
             self.joins.setdefault(member, joined)
+        for member, message_id in later.withdrawn.items():  # deleted after this batch's messages: first
+            self.first_message_deleted(member, message_id)
         for member, first in later.first_messages.items():
             self.first_messages.setdefault(member, first)
         self.first_replies.extend(later.first_replies)
@@ -142,6 +156,7 @@ class HealthDeltas:
         out.joins = {m(member): value for member, value in self.joins.items()}
         out.first_messages = {m(member): value for member, value in self.first_messages.items()}
         out.first_replies = [(m(n), mid, at, m(by)) for n, mid, at, by in self.first_replies]
+        out.withdrawn = {m(member): value for member, value in self.withdrawn.items()}
         return out
 
 
@@ -212,8 +227,9 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
     """Add a batch's deltas to the health tables, in the caller's transaction.
 
     Rows go in key order on PostgreSQL, so two processes' batches lock rows in the same order (no deadlock).
-    Newcomers: joins first, then first messages (only where none is known: the earliest batch wins), then
-    first replies (only to the newcomer's first message, only the first).
+    Newcomers: joins first, then first messages deleted before a reply are withdrawn, then first messages (only
+    where none is known: the earliest batch wins), then first replies (only to the newcomer's first message, only
+    the first).
     """
     if not len(deltas):
         return
@@ -259,6 +275,17 @@ async def write(session: AsyncSession, deltas: HealthDeltas) -> None:
         arrays=True,
     )
     newcomer = HealthNewcomer.__table__  # type: ignore[attr-defined]
+    for member, message_id in sorted(deltas.withdrawn.items()):  # an answered one stays: it was answered
+        await session.execute(
+            update(newcomer)
+            .where(
+                newcomer.c.member_id == member,
+                newcomer.c.first_message_id == message_id,
+                newcomer.c.first_reply_at.is_(None),
+            )
+            .values(first_message_at=None, first_message_id=None, first_message_channel=None)
+            .execution_options(synchronize_session=False)
+        )
     if deltas.first_messages:
         await session.execute(
             update(newcomer)

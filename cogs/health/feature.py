@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
-from bot.core.events import MemberJoined, MessagePosted, ReactionAdded
+from bot.core.events import MemberJoined, MessageDeleted, MessagePosted, ReactionAdded
 from bot.core.refs import ChannelRef, Member, Permission
 from bot.core.registry import Registry
 from bot.core.reply import Attachment, Reply, UserError, channel_mention, mention
@@ -48,6 +48,7 @@ class HealthFeature:
         registry.on_start(warm_up)
         registry.on_stop(self.sweep.stop)
         registry.on(MessagePosted, self.tracking.on_message)
+        registry.on(MessageDeleted, self.tracking.on_message_deleted)
         registry.on(ReactionAdded, self.tracking.on_reaction)
         registry.on(MemberJoined, self.tracking.on_join)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.events import Event, MemberJoined, MessagePosted, ReactionAdded
+from bot.core.events import Event, MemberJoined, MessageDeleted, MessagePosted, ReactionAdded
 from bot.core.recent import RecentIds
 from bot.core.refs import Member
 from bot.core.services import Services
@@ -117,6 +117,25 @@ class Tracking:
         elif event.text:
             authors = self._authors.count(community, channel, day, author.id)
             deltas.mood(community, channel, day, authors, score(event.text))
+        self.services.activity.touched()
+
+    async def on_message_deleted(self, event: MessageDeleted) -> None:
+        """A newcomer's first message deleted before anyone answered it (spam a moderator removed, a hello taken
+        back) awaits no reply: moderators would be sent to a post that is gone. Their next message is their first
+        post. The author may be unknown (Discord says whose only for a message it still had): it is found by id."""
+        if not self._first_time(event):
+            return
+        try:
+            community = await self.services.identity.community(event.channel.community)
+            awaiting = await self._newcomers(community.id)
+        except Exception:
+            self._failed(event)
+            raise
+        newcomer = next((m for m, state in awaiting.items() if state.first_message_id == event.message_id), None)
+        if newcomer is None:
+            return
+        awaiting[newcomer].first_message_id = None
+        self.services.activity.health.first_message_deleted(newcomer, event.message_id)
         self.services.activity.touched()
 
     async def on_reaction(self, event: ReactionAdded) -> None:

@@ -328,6 +328,22 @@ async def test_a_first_post_that_completes_no_step_is_alerted_all_the_same(conso
     ]
 
 
+async def test_a_first_post_deleted_before_any_reply_is_not_the_one_awaiting_it(console: ConsoleDriver) -> None:
+    """tester-s: a newcomer's first post deleted (a spam post a moderator removed, a hello its author took back) still
+    had the moderators told, hours later, that it "has had no reply", pointing at nothing; their next post is the one
+    awaiting a reply now, in the alert and in time to first response."""
+    await console.run("@mod is admin\n@mod: /config set mod_channel channel:#mods\n@dan joins\n@erin joins")
+    await console.run("@dan: BUY CHEAP COINS\n@mod deletes last message of @dan\n@erin: hi\n@erin deletes last message")
+    assert "[#mods]" not in await console.run("wait 5h")
+    said = await console.run("@erin in #intros: hello, I'm erin\nwait 4h15m")
+    assert re.findall(r"^\[#mods\] .*", said, re.MULTILINE) == [
+        "[#mods] 👋 @erin's first post in #intros has had no reply for 4 hours. "
+        "A welcome from someone would make a difference."
+    ]
+    said = await console.run("@dan: sorry, hello!\nwait 1h\n@amy replies to @dan: welcome dan\n@mod: /health show 7d")
+    assert "median time to first response 1 hour" in said  # from his post now, not from the spam 10 hours ago
+
+
 async def test_an_alert_the_moderators_channel_refuses_does_not_stop_the_rest_of_the_sweep(
     hearth: Hearth, console: ConsoleDriver, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -64,8 +64,9 @@ class Checklist:
         for state in progress.steps:
             mark = "✅" if state.done_at else "⬜"
             extra = "" if state.required else " (optional)"
-            if state.step == "interests" and chosen:
-                extra += ": " + ", ".join(i.label for i in interests if i.key in chosen)
+            labels = [i.label for i in interests if i.key in chosen]  # those still offered
+            if state.step == "interests" and labels:
+                extra += ": " + ", ".join(labels)
             lines.append(f"{mark} {state.label}{extra}")
         done = sum(1 for s in progress.steps if s.done_at)
         fields: tuple[CardField, ...] = ()

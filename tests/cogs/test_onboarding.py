@@ -581,3 +581,17 @@ async def test_the_examples_for_the_rules_and_the_welcome_are_worth_typing(conso
     said = await console.run("\n".join(f"@mod: {example}" for example in examples) + "\n@mod: /onboarding show")
     assert "Done: the rules are changed." in said and "Done: the welcome message is changed." in said
     assert '"text"' not in said and "Rules: text" not in said and "Message: text" not in said
+
+
+async def test_an_interest_removed_is_no_longer_anyones_choice(console: ConsoleDriver) -> None:
+    """tester-s: a member whose only interest was removed read "✅ Choose your interests: " ending in nothing, and
+    an interest of that name offered again later showed as theirs (✓), with a role they were never given."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding interest-add Chess role:&chess\n"
+        "@mod: /onboarding interest-add Go role:&go\n"
+        '@alice joins\n@alice picks "Chess"\n@mod: /onboarding interest-remove Chess'
+    )
+    said = await console.run("@alice: /onboarding checklist")
+    assert "✅ Choose your interests\n" in said and "✅ Choose your interests:" not in said
+    said = await console.run("@mod: /onboarding interest-add chess role:&chess2\n@alice: /onboarding checklist")
+    assert '{Choose your interests: "Go", "chess" (up to 2)}' in said

@@ -188,6 +188,13 @@ class Checklist:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
             return Reply.private("This checklist is for newcomers, and you're already one of us. 🙂")
+        if self.services.identity.departed(ctx.author.id):
+            # A checklist in a DM outlives membership (Discord keeps the DM): no role, step or points for someone
+            # no longer there. Coming back gives them their checklist again.
+            return Reply.private(
+                f"You're no longer a member of {ctx.community.ref.name or 'the community'}, so your checklist does "
+                "nothing now. If you come back, it carries on where you left it."
+            )
         if action == "agree":
             return await self._agree(ctx, progress)
         if action == "interests":

@@ -595,3 +595,19 @@ async def test_an_interest_removed_is_no_longer_anyones_choice(console: ConsoleD
     assert "✅ Choose your interests\n" in said and "✅ Choose your interests:" not in said
     said = await console.run("@mod: /onboarding interest-add chess role:&chess2\n@alice: /onboarding checklist")
     assert '{Choose your interests: "Go", "chess" (up to 2)}' in said
+
+
+async def test_a_checklist_clicked_after_leaving_changes_nothing(console: ConsoleDriver, hearth: Hearth) -> None:
+    """tester-s: the buttons of a checklist in a DM still work once its newcomer left (Discord keeps the DM): agreeing
+    tried to give a departed member the access role (the moderators were told it failed) and recorded the step and
+    its points for someone no longer there."""
+    await console.run(SETUP + "@alice joins\n@alice leaves")
+    said = await console.run('@alice clicks "I agree to the rules"\n@alice picks "Python"')
+    refused = (
+        "[only @alice] You're no longer a member of Console, so your checklist does nothing now. If you come back, "
+        "it carries on where you left it."
+    )
+    assert said.count(refused) == 2 and "[roles]" not in said
+    assert await ledger_rows(hearth, "onboarding_step") == [("alice", 0, "joined")]  # no step taken
+    said = await console.run("@alice joins")
+    assert "⬜ Accept the rules" in said and "⬜ Choose your interests" in said and "[roles]" not in said

@@ -48,6 +48,23 @@ async def test_a_member_who_leaves_and_comes_back_gets_roles_back_without_a_seco
     assert agree not in components(back) and "✅ Accept the rules" in back["embeds"][0]["description"]
 
 
+async def test_a_checklist_in_a_dm_clicked_after_leaving_changes_nothing(discord_env: DiscordHarness) -> None:
+    """tester-s: Discord keeps the DM, so its buttons reach Hearth after the newcomer left: agreeing tried to give a
+    departed member the Member role and recorded the step for someone no longer in the server."""
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    await server.dispatch("GUILD_MEMBER_REMOVE", p.member_remove(world, "newbie"))
+    await discord_env.log.wait_for(lambda e: isinstance(e, MemberLeft) and e.member.external_id == world.id("newbie"))
+    answer = await click(discord_env, "newbie", dm, f"g{world.guild_id}.onb:agree")
+    assert answer["content"] == (
+        "You're no longer a member of Hearth Test Server, so your checklist does nothing now. If you come back, "
+        "it carries on where you left it."
+    )
+    assert server.roles_granted() == [] and not server.posted_in("mods")
+
+
 async def test_a_member_back_while_hearth_was_down_is_a_member_again(
     discord_env: DiscordHarness, new_runtime: NewRuntime
 ) -> None:

@@ -156,18 +156,28 @@ class ModeratorCommands:
                 "⚠️ Newcomers get no checklist: `welcome_dm` is no and no welcome channel is set "
                 "(`/onboarding channel welcome #channel`). They can still run /onboarding checklist."
             )
+        # Without its channel a welcome or an alert goes nowhere: "posted in (no channel set)" read as if it went.
+        welcome = (
+            f"posted in {channel(welcome_channel)} {when}; when {own.raid_joins} or more arrive within "
+            f"{format_duration(own.raid_window)}, one welcome greets them together."
+            if welcome_channel
+            else "⚠️ none is posted: no welcome channel is set (`/onboarding channel welcome #channel`)."
+        )
+        mods = (
+            f"moderators hear in {channel(settings.basics.mod_channel)} after {format_duration(own.alert_after)}."
+            if settings.basics.mod_channel
+            else "moderators are not told: no mods channel is set (`/onboarding channel mods #channel`)."
+        )
         lines = [
-            f"**Welcome**: posted in {channel(settings.basics.welcome_channel)} {when}; when {own.raid_joins} or more "
-            f"arrive within {format_duration(own.raid_window)}, one welcome greets them together.",
+            f"**Welcome**: {welcome}",
             f"**Message**: {setup.welcome_message or default_welcome(settings)}",
             f"**Checklist**: {checklist}",
             *steps,
-            f"**Rules**: off; newcomers get {access} on joining."
+            ("**Rules**: off." if access == "nothing more" else f"**Rules**: off; newcomers get {access} on joining.")
             if "rules" in setup.disabled_steps
             else f"**Rules**: {setup.rules_text or DEFAULT_RULES} Agreeing gives {access}.",
             f"**Interests**: {offered}",
-            f"**Reminders**: one friendly reminder after {format_duration(own.nudge_after)} at a step; "
-            f"moderators hear in {channel(settings.basics.mod_channel)} after {format_duration(own.alert_after)}.",
+            f"**Reminders**: one friendly reminder after {format_duration(own.nudge_after)} at a step; {mods}",
             f"**Introductions**: posted in {channel(settings.basics.intros_channel)}. "
             f"Rules channel: {channel(settings.basics.rules_channel)}.",
             f"**Points**: {own.step_points} per step; {own.welcomer_points} to a welcomer whose newcomer finishes"

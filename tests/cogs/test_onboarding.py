@@ -611,3 +611,13 @@ async def test_a_checklist_clicked_after_leaving_changes_nothing(console: Consol
     assert await ledger_rows(hearth, "onboarding_step") == [("alice", 0, "joined")]  # no step taken
     said = await console.run("@alice joins")
     assert "⬜ Accept the rules" in said and "⬜ Choose your interests" in said and "[roles]" not in said
+
+
+async def test_the_setup_says_when_a_welcome_or_an_alert_has_nowhere_to_go(console: ConsoleDriver) -> None:
+    """tester-s: with no welcome or mods channel, `/onboarding show` said the welcome was "posted in (no channel
+    set)" and that moderators "hear in (no channel set)", as if they went somewhere."""
+    said = await console.run("@mod is moderator\n@mod: /onboarding step rules off\n@mod: /onboarding show")
+    assert "Welcome: ⚠️ none is posted: no welcome channel is set (`/onboarding channel welcome #channel`)." in said
+    assert "moderators are not told: no mods channel is set (`/onboarding channel mods #channel`)." in said
+    assert "Rules: off.\n" in said
+    assert "(no channel set) as soon" not in said and "hear in (no channel set)" not in said

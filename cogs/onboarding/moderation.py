@@ -7,11 +7,12 @@ import re
 from bot.core.arguments import typed_option
 from bot.core.commands import Option, OptionType
 from bot.core.context import Context
-from bot.core.messenger import check_can_grant, check_can_post
+from bot.core.messenger import PlatformError, check_can_grant, check_can_post
 from bot.core.refs import ChannelRef, Permission, RoleRef
 from bot.core.registry import Registry
 from bot.core.reply import Card, Reply, UserError, channel_mention, mention
 from bot.core.services import Services
+from bot.core.wording import plural
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import (
     DEFAULT_RULES,
@@ -335,8 +336,16 @@ class ModeratorCommands:
         permission=MOD,
     )
     async def step(self, ctx: Context, step: str, mode: str) -> Reply:
+        rules_off = (step, mode) == ("rules", "off")
+        yet_to_agree = [
+            progress.journey.member_id
+            for progress in (await self.journeys.open_progress(ctx.community.id) if rules_off else [])
+            if progress.has("rules") and not progress.done("rules")
+        ]
         await self.journeys.set_step_mode(ctx.community.id, step, mode)
         done = f"Done: “{STEP_LABELS[step]}” is now {mode}."
+        if yet_to_agree:
+            done += await self._give_access(ctx, yet_to_agree)
         # Said at once, as `/onboarding show` marks it: a step newcomers cannot take is skipped, whatever its mode.
         if mode != "off" and step == "intro" and not intros_open(ctx.settings):
             done += (
@@ -347,6 +356,41 @@ class ModeratorCommands:
         elif mode != "off" and step == "interests" and not await self.journeys.interests(ctx.community.id):
             done += " It stays skipped until an interest is added (`/onboarding interest-add name`)."
         return await self._changed(ctx, done)
+
+    async def _give_access(self, ctx: Context, member_ids: list[int]) -> str:
+        """With the rules off, newcomers who had not agreed yet never could: they get what agreeing gives now, as
+        newcomers joining from now on do. What the moderator is told of it (the first refusal stops it: the
+        others would be refused alike)."""
+        setup = await self.journeys.setup(ctx.community.id)
+        if not (setup.access_kind and setup.access_id):
+            return ""
+        community = ctx.community.ref
+        refs = await self.journeys.member_refs(member_ids)
+        if setup.access_kind == "role":
+            what = f"the role {setup.access_name or setup.access_id}"
+        else:
+            what = f"a place in {channel_mention(ChannelRef(community, setup.access_id, setup.access_name))}"
+        given = 0
+        for member_id in member_ids:
+            try:
+                if setup.access_kind == "role":
+                    await self.services.messenger.grant_role(
+                        refs[member_id], RoleRef(community, setup.access_id, setup.access_name)
+                    )
+                else:
+                    await self.services.messenger.add_to_channel(
+                        refs[member_id], ChannelRef(community, setup.access_id, setup.access_name)
+                    )
+            except PlatformError as error:
+                left = len(member_ids) - given
+                return (
+                    f" I couldn't give {what} to {plural(left, 'newcomer')} who had not agreed yet: {error.reason}"
+                    " A moderator can give it to them."
+                )
+            given += 1
+        if given == 1:
+            return f" The one newcomer who had not agreed yet now has {what}."
+        return f" The {plural(given, 'newcomer')} who had not agreed yet now have {what}."
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)

@@ -621,3 +621,21 @@ async def test_the_setup_says_when_a_welcome_or_an_alert_has_nowhere_to_go(conso
     assert "moderators are not told: no mods channel is set (`/onboarding channel mods #channel`)." in said
     assert "Rules: off.\n" in said
     assert "(no channel set) as soon" not in said and "hear in (no channel set)" not in said
+
+
+async def test_switching_the_rules_off_gives_the_access_to_newcomers_yet_to_agree(console: ConsoleDriver) -> None:
+    """tester-s: newcomers who had not agreed when a moderator switched the rules step off could agree no more, so
+    they never got the access role (newcomers joining later get it on joining)."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding channel mods #mods\n@mod: /onboarding access role:&member\n"
+        '@ann joins\n@bob joins\n@cat joins\n@ann clicks "I agree to the rules"\n@cat leaves'
+    )
+    said = await console.run("@mod: /onboarding step rules off")
+    assert re.findall(r"^\[roles\] .*", said, re.MULTILINE) == ["[roles] @bob now has the role &member"]
+    assert "is now off. The one newcomer who had not agreed yet now has the role member." in said
+    said = await console.run(
+        "@mod: /onboarding step rules required\n@dan joins\n@eve joins\nbot cannot grant &member\n"
+        "@mod: /onboarding step rules off"
+    )
+    assert "I couldn't give the role member to 3 newcomers who had not agreed yet: " in said  # bob, dan, eve
+    assert "[roles]" not in said

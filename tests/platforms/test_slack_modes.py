@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -20,6 +21,8 @@ from bot.platforms.slack.app import create_slack_platform
 from bot.platforms.slack.manifest import shortened, slash_commands
 from config.settings import SettingsError
 from tests.platforms.slack_fakes import (
+    APP_TOKEN,
+    WAIT_SECONDS,
     MockSlackApi,
     block_action_payload,
     command_payload,
@@ -138,6 +141,20 @@ async def test_a_refused_token_stops_startup(hearth: Hearth, slack_api: MockSlac
     try:
         with pytest.raises(SettingsError, match=r"Slack refused SLACK_BOT_TOKEN \(auth.test: invalid_auth\)"):
             await platform.verify()
+    finally:
+        await platform.close()
+
+
+async def test_an_app_token_slack_refuses_stops_startup(hearth: Hearth, slack_api: MockSlackApi) -> None:
+    """A revoked SLACK_APP_TOKEN, or one of another app: Socket Mode's client tried again every 10 seconds for
+    ever, each time with a traceback, and never said which token was wrong (a tester's finding)."""
+    slack_api.errors["apps.connections.open"] = "invalid_auth"
+    platform = await create_slack_platform(hearth, slack_settings(slack_api, slack_app_token=APP_TOKEN))
+    try:
+        await platform.verify()
+        refused = r"Slack refused SLACK_APP_TOKEN \(apps.connections.open: invalid_auth\)"
+        with pytest.raises(SettingsError, match=refused):
+            await asyncio.wait_for(platform.start_socket_mode(APP_TOKEN), WAIT_SECONDS)
     finally:
         await platform.close()
 

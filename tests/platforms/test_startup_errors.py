@@ -88,3 +88,25 @@ async def test_a_dev_server_discord_refuses_commands_for_is_one_line_and_exit_2(
     line = _one_error_line(stderr)
     assert "Discord refused to register Hearth's commands in the server DISCORD_DEV_GUILD_ID=123456789012345678" in line
     assert "(Missing Access)" in line and "applications.commands" in line
+
+
+async def test_a_slack_http_port_another_program_holds_is_one_line_and_exit_2(
+    tmp_path: Path, slack_api: MockSlackApi
+) -> None:
+    """HEARTH_HTTP_PORT already taken (another Hearth, another program): aiohttp's bind failed with a traceback of
+    some 130 lines and exit status 1 (a tester's finding)."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": slack_api.api_url,
+            "HEARTH_HTTP_PORT": str(port),
+        }
+        code, stderr = await _hearth_run(tmp_path, env)
+    assert code == 2
+    line = _one_error_line(stderr)
+    assert f"HEARTH_HTTP_PORT={port}: cannot listen on this port" in line
+    assert "choose another port" in line

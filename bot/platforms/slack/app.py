@@ -16,6 +16,8 @@ when the set is empty again, still awards nothing.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import functools
 import logging
 import time
@@ -138,12 +140,25 @@ class SlackPlatform:
         await self.hearth.dispatch(CommunityAdded(f"added:{self.team_id}:{now}", self.community(self.team_id)))
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
-        """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one."""
+        """Bolt's own aiohttp app at /slack/events, behind `guard`; port 0 picks a free one. A port Hearth cannot
+        listen on (another program's, or another Hearth's) stops it with one line, as a bad setting does: aiohttp's
+        refusal was a traceback."""
         web_app = self.app.web_app(path=EVENTS_PATH, port=port)
         web_app.middlewares.append(guard(self.settings.slack_signing_secret or "", light=self._light))
         runner = web.AppRunner(web_app)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            await runner.cleanup()
+            why = (
+                "another program (or another Hearth) listens on it"
+                if error.errno == errno.EADDRINUSE
+                else error.strerror or str(error)
+            )
+            raise SettingsError(
+                f"HEARTH_HTTP_PORT={port}: cannot listen on this port: {why}; choose another port"
+            ) from None
         return runner
 
     async def start_socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
@@ -197,7 +212,25 @@ class SlackPlatform:
         # What `guard` checks of an HTTP body, checked here of the parsed payload: Socket Mode bypasses the guard.
         self.app.middleware(self._refuse_misshapen)
         handler = OneDeliveryAtATime(self.app, app_token, web_client=self.client)
-        await handler.connect_async()
+        # The first connection's URL is asked for here, as auth.test asks of the bot token: Socket Mode's client
+        # tries again every 10 seconds for ever whatever Slack answers, with a traceback each time, so an app token
+        # Slack refuses (revoked, another app's, without connections:write) never said so.
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as error:
+            if error_code(error) != "ratelimited":  # busy: the client's own tries go on
+                raise SettingsError(
+                    f"Slack refused SLACK_APP_TOKEN (apps.connections.open: {error_code(error)}). Create an "
+                    "app-level token with the scope connections:write under the app's Basic Information > "
+                    "App-Level Tokens and put it (xapp-...) in SLACK_APP_TOKEN."
+                ) from None
+        else:
+            handler.client.wss_uri = str(opened["url"])
+        try:
+            await handler.connect_async()
+        except asyncio.CancelledError:  # stopped while it tries again: its own session is closed, not leaked
+            await handler.close_async()
+            raise
         return handler
 
     async def close(self) -> None:

@@ -145,6 +145,18 @@ async def test_a_refused_token_stops_startup(hearth: Hearth, slack_api: MockSlac
         await platform.close()
 
 
+async def test_a_bot_token_from_the_environment_starts_without_bolts_warning(
+    hearth: Hearth, slack_api: MockSlackApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SLACK_BOT_TOKEN set in the environment (not `.env`): every start logged Bolt's "As you gave `client` as
+    well, `token` will be unused." — a warning about the token the operator set, with nothing wrong to act on."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    with caplog.at_level(logging.INFO):
+        platform = await create_slack_platform(hearth, slack_settings(slack_api))
+        await platform.close()
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("slack_bolt")] == []
+
+
 async def test_an_app_token_slack_refuses_stops_startup(hearth: Hearth, slack_api: MockSlackApi) -> None:
     """A revoked SLACK_APP_TOKEN, or one of another app: Socket Mode's client tried again every 10 seconds for
     ever, each time with a traceback, and never said which token was wrong (a tester's finding)."""

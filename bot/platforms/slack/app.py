@@ -57,6 +57,12 @@ RATE_LIMIT_RETRIES = 3  # times a call Slack rate-limits (429) is sent again, ea
 RECENT_EVENTS = 10_000  # event ids remembered for deduplication (Slack retries within minutes)
 
 
+def _not_about_the_token_unused(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given Hearth's client too, warns at every start
+    that the token "will be unused": the client carries that very token, so there is nothing to act on."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 class SlackPlatform:
     """The Bolt app wired to a Hearth runtime; `messenger` is Hearth's Messenger on Slack."""
 
@@ -81,6 +87,7 @@ class SlackPlatform:
         # after (`SlackInteractions.after_ack`), as Slack's 3-second limit asks.
         # A name given: without one Bolt finds its caller's file name with `inspect.stack()`, which reads the
         # source of every frame (a tenth of start-up here).
+        logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_about_the_token_unused)
         self.app = AsyncApp(
             name="hearth",
             client=self.client,

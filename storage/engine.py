@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import re
 import socket
 import sqlite3
@@ -352,8 +353,15 @@ class Database:
 
     def _unusable(self, error: Exception) -> SettingsError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        file = Path(path) if self.is_sqlite and (path := self.engine.url.database) and path != ":memory:" else None
         if "readonly" in reason:  # SQLite's "attempt to write a readonly database"
             reason = "it is read-only (the file, or the filesystem it is on); Hearth writes what happens there"
+        elif file is not None and file.is_file() and not os.access(file.absolute().parent, os.W_OK):
+            # SQLite says only "unable to open database file", which reads as a wrong path.
+            reason = (
+                f"its folder {file.absolute().parent} is read-only, and SQLite keeps its journal beside the file "
+                f"({file.name}-wal, {file.name}-shm); Hearth writes what happens there"
+            )
         url = self.engine.url.render_as_string(hide_password=True)
         return SettingsError(f"DATABASE_URL={url}: cannot open the database: {reason}")
 

@@ -248,6 +248,32 @@ def test_a_read_only_database_stops_hearth_with_one_line(tmp_path: Path) -> None
     assert exported.stderr == "error: no community has the id 'console' (Hearth's id or the platform's)\n"
 
 
+def test_a_database_in_a_read_only_folder_says_so(tmp_path: Path) -> None:
+    """A database in a folder Hearth cannot write (a read-only mount, a folder without the write permission):
+    SQLite keeps its journal beside the file, so it could not open it, and Hearth said only "unable to open
+    database file", which reads as a missing file or a wrong path (a tester's finding)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    url = f"sqlite+aiosqlite:///{folder / 'hearth.db'}"
+    assert _hearth(tmp_path, "migrate", DATABASE_URL=url).returncode == 0
+    # Immutable, so that it is read-only to root too (the suite may run as root, whom file modes do not stop).
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here (not root, or a filesystem without it)")
+    try:
+        runs = [
+            _hearth(tmp_path, "migrate", DATABASE_URL=url),
+            _hearth(tmp_path, "run", "--platform", "console", DATABASE_URL=url),
+        ]
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    for done in runs:
+        assert done.returncode == CONFIG_ERROR_EXIT and done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"error: DATABASE_URL={url}: cannot open the database: its folder {folder} is read-only, and SQLite "
+            "keeps its journal beside the file (hearth.db-wal, hearth.db-shm); Hearth writes what happens there"
+        ]
+
+
 def test_a_database_a_newer_hearth_migrated_stops_every_command_with_one_line(tmp_path: Path) -> None:
     """Going back to an older Hearth (a rollback after an upgrade) left its database at a revision the older one
     does not know: every command stopped with Alembic's traceback ("No such revision or branch")."""

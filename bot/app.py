@@ -39,9 +39,9 @@ def build_hearth(
     return hearth
 
 
-# A service manager's SIGTERM stops the console as it stops Discord and Slack: what was typed is flushed, exit 0.
-# Ctrl-C stays the console's own key (it says goodbye).
-_CONSOLE_SIGNALS = (signal.SIGTERM,)
+# A service manager's SIGTERM, or the terminal closing (SIGHUP), stops the console as it stops Discord and Slack:
+# what was typed is flushed, exit 0. Ctrl-C stays the console's own key (it says goodbye).
+_CONSOLE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 async def run_console(
@@ -96,7 +96,7 @@ async def run_platform(settings: Settings, **overrides: object) -> None:
                 await hearth.lifecycle.serve_until_signalled(serving, signals=_CONSOLE_SIGNALS)
             else:
                 tune_for_serving()
-                # SIGTERM / SIGINT: stop listening, let handlers finish, then the finally below flushes and closes.
+                # SIGTERM, SIGINT, SIGHUP: stop listening, let handlers finish; the finally below flushes and closes.
                 await hearth.lifecycle.serve_until_signalled(platform.serve(hearth, platform_settings))
         finally:
             try:

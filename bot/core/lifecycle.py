@@ -1,7 +1,8 @@
-"""Stopping cleanly: SIGTERM and SIGINT stop taking new work, in-flight handlers finish, then close.
+"""Stopping cleanly: SIGTERM, SIGINT and SIGHUP stop taking new work, in-flight handlers finish, then close.
 
-`serve_until_signalled` runs a platform's serve coroutine and cancels it on the first SIGTERM or
-SIGINT. The platform, in its own clean-up, first stops listening (no new work is taken), then awaits
+`serve_until_signalled` runs a platform's serve coroutine and cancels it on the first SIGTERM, SIGINT or
+SIGHUP (the terminal `make run` runs in was closed: by default it killed Hearth on the spot, losing the activity
+waiting in memory). The platform, in its own clean-up, first stops listening (no new work is taken), then awaits
 `drain()` (handlers already started finish, at most `DRAIN_SECONDS`), then closes its connections; the
 caller then closes the runtime, which flushes the activity buffer, and the database. A second signal
 while stopping is ignored: what was acknowledged is still being written.
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # The longest a stop waits for handlers already running (a reply being posted, a command committing).
 DRAIN_SECONDS = 10.0
-_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # Hearth's own long-lived tasks are named so; a drain does not wait for them (close() stops them).
 BACKGROUND_PREFIX = "hearth-"
 
@@ -31,7 +32,7 @@ class Lifecycle:
         self.stopping = False
 
     async def serve_until_signalled(self, serve: Awaitable[None], signals: tuple[int, ...] = _SIGNALS) -> None:
-        """Run `serve` until it returns or a stop signal (`signals`: SIGTERM and SIGINT) cancels it (then return
+        """Run `serve` until it returns or a stop signal (`signals`: SIGTERM, SIGINT and SIGHUP) cancels it (then return
         normally: exit 0)."""
         loop = asyncio.get_running_loop()
         self._before = asyncio.all_tasks()

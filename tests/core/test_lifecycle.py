@@ -148,6 +148,21 @@ async def test_sigterm_mid_burst_keeps_every_acknowledged_message_and_exits_clea
     assert points == totals
 
 
+async def test_a_closed_terminal_sighup_stops_as_sigterm_does(tmp_path: Path) -> None:
+    """`make run` in a terminal (an SSH session) that is closed: SIGHUP killed Hearth on the spot, the activity
+    waiting in memory and the handlers running lost without a word (a tester's finding)."""
+    database = tmp_path / "hearth.db"
+    async with mock_slack_api() as api, hearth_run(api, database) as served:
+        acknowledged = await burst(served, 1, BURST // 4, signal.SIGHUP)
+        code = await asyncio.wait_for(served.process.wait(), STARTUP_SECONDS)
+    keys, points, totals = ledger(database)
+
+    assert code == 0
+    assert any("SIGHUP: stopping" in line for line in served.log)
+    assert acknowledged <= keys
+    assert points == totals
+
+
 async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_the_ledger(tmp_path: Path) -> None:
     database = tmp_path / "hearth.db"
     async with mock_slack_api() as api:

@@ -45,6 +45,12 @@ class Lifecycle:
             self.stopping = True
             task.cancel()
 
+        # A SIGHUP ignored when Hearth started (`nohup hearth run`) stays so: it is meant to outlive its terminal.
+        signals = tuple(
+            signum
+            for signum in signals
+            if not (signum == signal.SIGHUP and signal.getsignal(signal.SIGHUP) is signal.SIG_IGN)
+        )
         for signum in signals:
             loop.add_signal_handler(signum, stop, signum)
         try:

@@ -8,6 +8,7 @@ and running totals equal the ledger.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -49,10 +50,10 @@ class Served:
 
 @asynccontextmanager
 async def hearth_run(
-    api: MockSlackApi, database: Path | str, batch: int = BATCH, socket_mode: bool = False
+    api: MockSlackApi, database: Path | str, batch: int = BATCH, socket_mode: bool = False, nohup: bool = False
 ) -> AsyncIterator[Served]:
     """`hearth run` on Slack HTTP mode against `api`, on a SQLite file or a database URL; with `socket_mode`, in
-    Socket Mode on `api`'s websocket (`Served.url` is then empty)."""
+    Socket Mode on `api`'s websocket (`Served.url` is then empty); with `nohup`, started by `nohup`."""
     url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
     env = {
         **os.environ,
@@ -66,7 +67,7 @@ async def hearth_run(
         "HEARTH_LOG_LEVEL": "INFO",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--platform", "slack",
+        *(["nohup"] if nohup else []), sys.executable, "-m", "bot.cli", "run", "--platform", "slack",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stderr is not None
@@ -161,6 +162,17 @@ async def test_a_closed_terminal_sighup_stops_as_sigterm_does(tmp_path: Path) ->
     assert any("SIGHUP: stopping" in line for line in served.log)
     assert acknowledged <= keys
     assert points == totals
+
+
+async def test_nohup_hearth_run_outlives_its_terminal(tmp_path: Path) -> None:
+    """`nohup hearth run &` ignores SIGHUP so as to go on once the terminal is closed: it still does."""
+    async with mock_slack_api() as api, hearth_run(api, tmp_path / "hearth.db", nohup=True) as served:
+        served.process.send_signal(signal.SIGHUP)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(served.process.wait(), 2.0)
+        assert served.process.returncode is None
+        served.process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(served.process.wait(), STARTUP_SECONDS) == 0
 
 
 async def test_kill_9_mid_burst_loses_at_most_the_buffer_bound_and_totals_match_the_ledger(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ from bot.core.wording import not_one_of
 from config.community import SettingError, canonical_zone, fixed_offset_refusal, is_time_zone
 from config.durations import parse_duration
 from storage import lifecycle
-from storage.engine import Database
+from storage.engine import Database, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +126,22 @@ class Hearth:
     async def start(self) -> None:
         """Migrate and start the background work; then, once a platform is attached (now, or when it
         attaches), the cogs' start hooks: a hook may post, e.g. a ritual firing missed while down."""
-        await self.db.migrate()
+        migrated = await self.db.migrate()
         async with self.db.read() as session:
             removed = await lifecycle.removed_communities(session)
         for community_id, _ in removed:
             community = await self.services.identity.community_by_id(community_id)
             self.services.absent.mark(community.ref, community_id, removed=True)
+        # A SQLite file is named in full, and a new one said to be new: the default URL is relative, so Hearth
+        # started from another folder (a service without a working directory) runs on an empty database there.
+        url = self.db.engine.url.render_as_string(hide_password=True)
+        file = sqlite_file(url)
         log.info(
-            "Hearth started: %s; database %s",
+            "Hearth started: %s; database %s%s%s",
             ", ".join(self.registry.loaded),
-            self.db.engine.url.render_as_string(hide_password=True),
+            url,
+            f" ({file.absolute()})" if file is not None else "",
+            ", new and empty: built now" if migrated == "built" else "",
         )
         self.services.activity.start()
         self.services.scheduler.start()

@@ -432,6 +432,18 @@ def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
     assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]
 
 
+def test_the_start_line_says_which_database_file_and_when_it_is_new(tmp_path: Path) -> None:
+    """The default DATABASE_URL is relative: started from another folder (a service without a working directory),
+    Hearth built a new, empty database there and said only `database sqlite+aiosqlite:///data/hearth.db`, as on
+    every start, so the operator saw no sign that every point was "gone" (a tester's finding)."""
+    first, again = (_hearth(tmp_path, "run", "--platform", "console", HEARTH_LOG_LEVEL="INFO") for _ in range(2))
+    where = f"database sqlite+aiosqlite:///data/hearth.db ({tmp_path / 'data' / 'hearth.db'})"
+    [started] = [line for line in first.stderr.splitlines() if "Hearth started" in line]
+    assert started.endswith(f"{where}, new and empty: built now")
+    [restarted] = [line for line in again.stderr.splitlines() if "Hearth started" in line]
+    assert restarted.endswith(where)
+
+
 def test_hearth_migrate_does_not_print_the_database_password(tmp_path: Path) -> None:
     """`hearth migrate` printed DATABASE_URL as given, password and all, where its errors and the log hide it
     (a tester's finding): the line lands in deploy logs. The database is a stand-in that is already up to date,

@@ -303,6 +303,18 @@ def test_run_on_the_console_platform_serves_a_script_from_stdin(tmp_path: Path) 
     assert done.stdout.startswith("[#general] @bob, you got kudos from @alice!")
 
 
+def test_run_with_no_token_and_nothing_on_stdin_says_why_it_stopped(tmp_path: Path) -> None:
+    """A service (systemd, a container) started without its token: `hearth run` chose the console, read an empty
+    standard input and exited 0 without a word, so the operator saw Hearth stop and not why (a tester's finding)."""
+    done = _hearth(["run"], "", tmp_path)
+    assert done.returncode == 0
+    [line] = done.stderr.splitlines()
+    assert line.endswith(
+        "WARNING bot.platforms.console: the console read no script: standard input is not a terminal and held "
+        "nothing, so there was nothing to do (set DISCORD_TOKEN or SLACK_BOT_TOKEN to serve Discord or Slack)"
+    )
+
+
 def _catches(pid: int, signum: int) -> bool:
     """Whether process `pid` has a handler for `signum` (Linux: the SigCgt mask in /proc)."""
     status = Path(f"/proc/{pid}/status").read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -24,6 +25,8 @@ from bot.platforms import Platform, PlatformSettings
 if TYPE_CHECKING:
     from bot.core.runtime import Hearth
     from bot.platforms.console.platform import COMMUNITY, ConsolePlatform, channel_ref, member_ref
+
+log = logging.getLogger(__name__)
 
 # Any letters or digits (José, Ålice, 김민준: README says an `@name` is always someone), `_`, `.` and `-`, at most
 # 64 characters (what the member id column holds); never ending in `.`, which ends a sentence: "thanks @bob."
@@ -147,8 +150,16 @@ async def serve_console(hearth: Hearth, settings: ConsoleSettings) -> None:
     """A script from standard input when it is not a terminal, else an interactive session."""
     if sys.stdin.isatty():
         await interactive(hearth)
-    else:
-        await run_script(hearth, script_lines(script_text(await _read_stdin())))
+        return
+    lines = script_lines(script_text(await _read_stdin()))
+    if not any(line.strip() for line in lines):
+        # A service started without its token (systemd, a container: standard input is /dev/null) chose the
+        # console and stopped at once, exit 0: said here, or the operator sees Hearth stop and not why.
+        log.warning(
+            "the console read no script: standard input is not a terminal and held nothing, so there was nothing "
+            "to do (set DISCORD_TOKEN or SLACK_BOT_TOKEN to serve Discord or Slack)"
+        )
+    await run_script(hearth, lines)
 
 
 PLATFORM = Platform(

@@ -32,7 +32,7 @@ from cogs.privacy.service import history_csv, history_json
 from cogs.recognition import importer
 from config.settings import CONFIG_ERROR_EXIT, Settings, SettingsError, load_settings, masked_url, unknown_settings
 from storage import identity, lifecycle
-from storage.engine import Database, sqlite_file
+from storage.engine import Database, read_only_url, sqlite_file
 
 gc.freeze()
 gc.enable()
@@ -244,7 +244,7 @@ def export(
         raise typer.Exit(1)
 
     async def read() -> list[lifecycle.HistoryRow] | None:
-        db = Database.open(settings.database_url)
+        db = Database.open(read_only_url(settings.database_url))
         try:
             await db.migrate(read_only=True)  # an export only reads
             async with db.read() as session:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -181,11 +182,23 @@ _NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, er
 
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names (`sqlite+aiosqlite:///data/hearth.db` → `data/hearth.db`); None for another
-    database or SQLite in memory."""
+    database or SQLite in memory. A URI filename (`read_only_url`'s `file:/path?immutable=1`) names its path."""
     if not url.startswith("sqlite"):
         return None
     path = url.split(":///", 1)[1] if ":///" in url else ""
+    if path.startswith("file:"):
+        path = unquote(path.removeprefix("file:").split("?", 1)[0])
     return Path(path) if path and path != ":memory:" else None
+
+
+def read_only_url(url: str) -> str:
+    """The URL to only read DATABASE_URL through (`hearth export`): a SQLite file in a folder that cannot be
+    written (a backup on read-only media) opened immutable, as SQLite, which keeps its journal beside the file,
+    opens it no other way; any other URL as it is."""
+    file = sqlite_file(url)
+    if file is None or not file.is_file() or os.access(file.absolute().parent, os.W_OK):
+        return url
+    return f"sqlite+aiosqlite:///file:{quote(str(file.absolute()))}?mode=ro&immutable=1&uri=true"
 
 
 class Database:
@@ -304,7 +317,8 @@ class Database:
 
         A database already at every head is left alone without importing Alembic (a fifth of start-up)."""
         path = self.engine.url.database
-        if self.is_sqlite and path and path != ":memory:":
+        immutable = self.is_sqlite and self.engine.url.query.get("immutable") == "1"  # `read_only_url`
+        if self.is_sqlite and path and path != ":memory:" and not immutable:
             # Tried first without aiosqlite: when its connection fails, its thread outlives the event loop
             # and prints a traceback at exit.
             try:
@@ -324,6 +338,12 @@ class Database:
             applied = await _applied(connection)
             if applied == _heads():
                 return "current"
+            if immutable:
+                raise SettingsError(
+                    f"the database {unquote((path or '').removeprefix('file:'))} is from an older Hearth and its "
+                    "folder is read-only, so it cannot be upgraded to be read: copy it where Hearth can write and run "
+                    "`hearth migrate` there"
+                )
             if not applied and (taken := await _taken_tables(connection)):
                 # Another program's database (DATABASE_URL pointed at the wrong file): building Hearth's tables
                 # beside its own failed on the first name they share, with a traceback of hundreds of lines.

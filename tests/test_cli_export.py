@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from config.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +100,20 @@ def test_the_json_export_ends_its_last_line_as_the_csv_does(tmp_path: Path) -> N
     for output_format in ("csv", "json"):
         printed = hearth(tmp_path, "export", "--community", "console", "--format", output_format).stdout
         assert printed.endswith("\n") and not printed.endswith("\n\n"), output_format
+
+
+def test_export_reads_a_database_in_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    """A backup on read-only media (a read-only mount, a folder without the write permission): SQLite keeps its
+    journal beside the file, so it could not open it at all, and the export Hearth means for such a backup failed
+    with "unable to open database file" (a tester's finding)."""
+    assert hearth(tmp_path, "console", stdin="@bob: /kudos @alice thanks\n").returncode == 0
+    # Immutable, so that it is read-only to root too (the suite may run as root, whom file modes do not stop).
+    if subprocess.run(["chattr", "+i", str(tmp_path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here (not root, or a filesystem without it)")
+    try:
+        done = hearth(tmp_path, "export", "--community", "console")
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path)], check=True)
+    assert done.returncode == 0, done.stderr
+    assert [row["kind"] for row in csv.DictReader(io.StringIO(done.stdout))] == ["kudos_received", "kudos_given"]
+    assert [path.name for path in tmp_path.iterdir()] == ["hearth.db"]  # nothing written beside it

@@ -125,6 +125,22 @@ def test_sigterm_keeps_what_was_typed_and_exits_0(terminal: Terminal, tmp_path: 
     assert kinds.get("message") == 1, kinds
 
 
+def test_a_closed_terminal_keeps_what_was_typed_and_exits_0(terminal: Terminal, tmp_path: Path) -> None:
+    """The terminal window (or SSH session) closed: SIGHUP killed the console on the spot, and the message's point
+    still waiting in the activity buffer was lost (a tester's finding)."""
+    terminal.prompt_after("Quit with Ctrl-D or Ctrl-C.")
+    terminal.type("Good morning everyone\r")
+    terminal.type("/kudos @bob thanks\r")
+    terminal.prompt_after("you can give 4 more kudos today")
+    os.close(terminal.fd)  # the terminal is gone: nothing can be printed any more ...
+    terminal.fd = os.open(os.devnull, os.O_RDONLY)
+    terminal.process.send_signal(signal.SIGHUP)  # ... and its hangup reaches the console
+    assert terminal.process.wait(timeout=60) == 0
+    with sqlite3.connect(tmp_path / "tty.db") as database:
+        kinds = dict(database.execute("SELECT kind, count(*) FROM contribution GROUP BY kind").fetchall())
+    assert kinds.get("message") == 1, kinds
+
+
 def test_up_recalls_the_last_line(terminal: Terminal) -> None:
     terminal.prompt_after("Quit with Ctrl-D or Ctrl-C.")
     terminal.type("/rank\r")

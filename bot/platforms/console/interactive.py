@@ -115,7 +115,8 @@ async def interact(
         ticker.cancel()
         with suppress(asyncio.CancelledError):
             await ticker
-    console.print("Bye!", style="dim", markup=False)
+    with suppress(OSError):  # the terminal is gone (SIGHUP): nobody to say goodbye to, and nothing lost by it
+        console.print("Bye!", style="dim", markup=False)
 
 
 async def _read_lines(platform: ConsolePlatform, console: Console, session: PromptSession[str]) -> None:

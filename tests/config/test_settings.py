@@ -171,6 +171,20 @@ def test_a_wrong_setting_is_one_line_naming_it_its_value_and_what_is_expected(cl
         registered()["slack"].load_settings()
 
 
+@pytest.mark.parametrize("url", ["slack.example/api/", "ftp://slack.example/api/", "https://"])
+def test_a_slack_api_url_that_is_no_web_address_is_refused_before_connecting(clean_env: Path, url: str) -> None:
+    """SLACK_API_URL=slack.example/api/ (the scheme left out) was taken as given: Hearth migrated, started and
+    stopped with "Cannot reach the Slack Web API at slack.example/api/: slack.example/api/auth.test", which names
+    no cause (a tester's finding)."""
+    (clean_env / ".env").write_text(f"SLACK_API_URL={url}\n")
+    with pytest.raises(SettingsError) as refused:
+        registered()["slack"].load_settings()
+    assert str(refused.value) == (
+        f"SLACK_API_URL={url}: expected an http:// or https:// address such as https://slack.com/api/ "
+        "(Slack's own, the default when it is empty)"
+    )
+
+
 def test_a_database_url_hearth_cannot_use_is_refused_without_showing_the_password(clean_env: Path) -> None:
     refused = r"^DATABASE_URL=postgres://me:\*\*\*@db/hearth: expected sqlite\+aiosqlite"
     with pytest.raises(SettingsError, match=refused):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 
 from bot.platforms import PlatformSettings
 from config.settings import SettingsError
@@ -17,6 +19,20 @@ class SlackSettings(PlatformSettings):
         "", description="Comma-separated Slack user group ids (S0123...) whose members are moderators"
     )
     hearth_http_port: int = Field(3000, ge=0, le=65535)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """Refused here, before anything starts: Slack's client took `slack.example/api/` (no scheme) as given, and
+        Hearth stopped only once started, with an error that named no cause."""
+        if value is not None:
+            parsed = urlsplit(value)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError(
+                    "expected an http:// or https:// address such as https://slack.com/api/ (Slack's own, the "
+                    "default when it is empty)"
+                )
+        return value
 
     def slack_moderator_group_ids(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.slack_moderator_groups.split(",") if part.strip())

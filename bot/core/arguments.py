@@ -192,6 +192,12 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
         named = _NAMED.match(token.value)
         if named and named.group(1) in names and not token.value.startswith("<"):
             name, raw = named.group(1), named.group(2)
+            if name in values and not raw and last_text is not None:
+                # `... daily at 09:00 Today's prompt: what did you ship?`: a word of the unquoted text going on, not
+                # the option again (it was refused: "The option `prompt` is given twice").
+                values[last_text] = f"{values[last_text]} {token.value}"
+                token, after = _next_token(text, after)
+                continue
             if name in values:  # the last one winning silently would act on a value the person may not mean
                 raise _refused(spec, values, f"The option `{name}` is given twice; give it once.")
             value_at = token.start + len(name) + 1
@@ -203,11 +209,14 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             if not raw:  # `member:` and nothing: not given, so a required one is asked for with the usage
                 token, after = _next_token(text, after)
                 continue
+            quoted = text[value_at : value_at + 1] in _QUOTES
+            reads = spec.option(name).reads
+            if reads is not None and not quoted:  # `schedule:daily at 09:00`, as by position
+                raw, after = _longest_reading(reads, raw, text, after)
             values[name] = _resolved(raw, spec.option(name), resolve)
             # An unquoted named text goes on with the words after it that fit no option
-            # (`season:Winter 2026`), as a text given by position does.
-            quoted = text[value_at : value_at + 1] in _QUOTES
-            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted else None
+            # (`season:Winter 2026`), as a text given by position does; one with a grammar ends where it reads.
+            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted and reads is None else None
             last_unquoted = last_text is not None
             token, after = _next_token(text, after)
             continue
@@ -247,6 +256,13 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             if token is None:
                 break
         found = _fits(option, token.value, resolve)
+        if found is not None and option.type is OptionType.CHOICE and last_text is not None and last_unquoted:
+            # `... Share a photo in the thread`: a word going on with an unquoted text is the text's, though the
+            # choice after it takes it too (it made a thread ritual prompting "Share a photo in the"); such a
+            # choice is given by name there (`kind:thread`).
+            values[last_text] = f"{values[last_text]} {token.value}"
+            token, after = _next_token(text, after)
+            continue
         if (
             found is None
             and unquoted

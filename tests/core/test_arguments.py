@@ -153,6 +153,43 @@ def test_a_text_with_a_grammar_takes_the_words_that_make_it_read() -> None:
     }
 
 
+CREATE = CommandSpec(
+    "ritual",
+    "create",
+    _noop,
+    options=(
+        Option("schedule", OptionType.TEXT, "when", reads=lambda text: text.endswith("at 09:00")),
+        Option("prompt", OptionType.TEXT, "what", required=False),
+        Option("kind", OptionType.CHOICE, "how", required=False, choices=("prompt", "thread")),
+    ),
+)
+
+
+def test_words_going_on_with_an_unquoted_text_stay_the_texts() -> None:
+    """Found by a tester: `... Share a photo in the thread` made a thread ritual prompting "Share a photo in the";
+    `Today's prompt: what did you ship?` was refused as `prompt` given twice; `schedule:daily at 09:00` read the
+    schedule `daily`."""
+    assert parse_arguments(CREATE, "daily at 09:00 Share a photo in the thread", resolve) == {
+        "schedule": "daily at 09:00",
+        "prompt": "Share a photo in the thread",
+    }
+    assert parse_arguments(CREATE, "daily at 09:00 Plans? kind:thread", resolve) == {
+        "schedule": "daily at 09:00",
+        "prompt": "Plans?",
+        "kind": "thread",
+    }
+    assert parse_arguments(CREATE, "daily at 09:00 Today's prompt: what did you ship?", resolve) == {
+        "schedule": "daily at 09:00",
+        "prompt": "Today's prompt: what did you ship?",
+    }
+    assert parse_arguments(CREATE, "schedule:daily at 09:00 Plans?", resolve) == {
+        "schedule": "daily at 09:00",
+        "prompt": "Plans?",
+    }
+    with pytest.raises(UserError, match="option `prompt` is given twice"):
+        parse_arguments(CREATE, "daily at 09:00 prompt:a prompt:b", resolve)
+
+
 RITUAL = CommandSpec(
     "ritual",
     "add",

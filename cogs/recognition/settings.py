@@ -52,12 +52,14 @@ _SLACK_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")  # Sla
 
 def taken_word(tag: str) -> str | None:
     """Why `tag` cannot be a value tag, when a board already answers to it (a sentence without its full stop), else
-    None. `/leaderboard week` is the week's board and `me` is `around:me`: a tag so named could not be asked for by
-    its name (until 2026-12-02 it was taken)."""
+    None. `/leaderboard week` is the week's board, `me` is `around:me` and `/leaderboard period week` names the
+    option: a tag so named could not be asked for by its name (until 2026-12-02 it was taken)."""
     if tag in ("all", *CATEGORIES, *CATEGORY_ALIASES):
         return f"{tag} is a board category already: choose another tag"
-    if tag in (*PERIODS, "season", "me"):
-        return f"{tag} is a word /leaderboard reads already (a period, or around:me): choose another tag"
+    if tag in (*PERIODS, "season", "me", "period", "category", "around"):
+        return (
+            f"{tag} is a word /leaderboard reads already (a period, an option's name, or around:me): choose another tag"
+        )
     return None
 
 

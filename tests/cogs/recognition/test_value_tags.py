@@ -315,11 +315,14 @@ async def test_a_tag_may_not_take_a_word_leaderboard_reads_as_a_period_or_around
         @admin is admin
         @admin: /recognition tags add week
         @admin: /config set value_tags helpful me
+        @admin: /recognition tags add period
         @admin: /recognition tags
         """
     )
     assert (
-        "[only @admin] week is a word /leaderboard reads already (a period, or around:me): choose another tag." in said
+        "[only @admin] week is a word /leaderboard reads already (a period, an option's name, or around:me): choose"
+        " another tag." in said
     )
     assert "me is a word /leaderboard reads already" in said
-    assert "#week" not in said and "#me" not in said
+    assert "period is a word /leaderboard reads already" in said  # `/leaderboard period` asks for a period
+    assert "#week" not in said and "#me" not in said and "#period" not in said

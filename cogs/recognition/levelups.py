@@ -197,13 +197,15 @@ class LevelUps:
             # Hidden from boards (`/privacy`): their standing is not the channel's to read, so they alone are told,
             # and with their DMs closed nobody is.
             hidden = await recognition.off_boards(session, member.id)
-        if hidden or own.level_up_announce == "dm":
+        # With no channel to announce in (points an intro's form gave, with no `level_up_channel`), the member is
+        # told by DM: until 2026-12-02 nobody was.
+        if hidden or own.level_up_announce == "dm" or not target:
             fallback = ChannelRef(community, target) if target and not hidden else None
             await self.services.notify_member(member.ref, Reply(text=text), fallback=fallback)
             return
-        if target and then is not None:
+        if then is not None:
             then.append((ChannelRef(community, target), Reply(text=text)))
-        elif target:
+        else:
             await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
 
     async def apply_roles(

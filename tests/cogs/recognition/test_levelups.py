@@ -500,3 +500,18 @@ async def test_a_level_a_kudos_made_someone_reach_is_announced_under_the_kudos(c
     )
     kudos, level = said.index("[#general] @bob, you got kudos from @carol!"), said.index("⬆️ @bob reached level 1!")
     assert kudos < level
+
+
+async def test_a_level_reached_with_no_channel_to_announce_in_is_told_by_dm(console: ConsoleDriver) -> None:
+    """Points an intro's form gave (no channel), with no `level_up_channel`: the level was announced nowhere (a
+    tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /onboarding channel intros #intros
+        @admin: /points adjust @bob 95 import
+        @bob: /intro
+        @bob submits name=Bob; location=here; about=hi; interests=go
+        """
+    )
+    assert "[dm @bob] ⬆️ @bob reached level 1!" in said

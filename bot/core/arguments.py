@@ -16,6 +16,8 @@ from bot.core.commands import CommandSpec, Option, OptionType
 from bot.core.refs import MemberRef
 from bot.core.reply import UserError
 from bot.core.wording import not_one_of
+from config.community import canonical_zone, is_time_zone
+from config.durations import parse_duration
 
 Resolver = Callable[[str, OptionType], object | None]
 _NAMED = re.compile(r"^([a-z_][a-z0-9_-]*):(.*)$", re.DOTALL)
@@ -216,7 +218,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             values[name] = _resolved(raw, spec.option(name), resolve)
             # An unquoted named text goes on with the words after it that fit no option
             # (`season:Winter 2026`), as a text given by position does; one with a grammar ends where it reads.
-            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted and reads is None else None
+            ends = reads is not None and reads(raw)
+            last_text = name if spec.option(name).type is OptionType.TEXT and not quoted and not ends else None
             last_unquoted = last_text is not None
             token, after = _next_token(text, after)
             continue
@@ -256,6 +259,12 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             if token is None:
                 break
         found = _fits(option, token.value, resolve)
+        if found is not None and last_text is not None and last_unquoted and not _reads_as(option, token.value):
+            # `/ritual edit standup #general daily at 12:00 Plans for today?`: `for` is no time zone, so the
+            # prompt goes on (it was read as `tz`, and refused: "`for` is not a time zone I know").
+            values[last_text] = f"{values[last_text]} {token.value}"
+            token, after = _next_token(text, after)
+            continue
         if found is not None and option.type is OptionType.CHOICE and last_text is not None and last_unquoted:
             # `... Share a photo in the thread`: a word going on with an unquoted text is the text's, though the
             # choice after it takes it too (it made a thread ritual prompting "Share a photo in the"); such a
@@ -304,6 +313,8 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                 continue
             if later is None and not option.required:
                 later = _later_choice(positional[1:], token.value)
+            if later is None and not option.required and unquoted:
+                later = _later_reading(positional[1:], token.value, text, after)
             if later is None and _plain_word(token.value) and _text_may_follow(option, positional[1:]):
                 # A word (or `#word`) none of an optional choice's values, where a text follows: the text
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
@@ -318,7 +329,10 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
         if option.reads is not None and unquoted and isinstance(found, str):
             found, after = _longest_reading(option.reads, found, text, after)
         values[option.name] = found
-        last_text = option.name if option.type is OptionType.TEXT else None
+        # A text with a grammar ends where it reads (`_longest_reading`): the words after it are not its. One that
+        # reads however long goes on as any text, where it ends being a guess (shown if it is refused).
+        ends = option.reads is not None and isinstance(found, str) and option.reads(found)
+        last_text = option.name if option.type is OptionType.TEXT and not ends else None
         # Two unquoted texts in a row: where the first ends was a guess (`daily` | `at 09:00`).
         values.guessed |= last_text is not None and unquoted and last_unquoted
         last_unquoted = last_text is not None and unquoted
@@ -343,6 +357,29 @@ def _longest_reading(reads: Callable[[str], bool], first: str, text: str, after:
         if reads(value):
             best, best_after = value, following
     return best, best_after
+
+
+def _reads_as(option: Option, raw: str) -> bool:
+    """Whether `raw` is a time zone or a duration, for such an option; True for any other."""
+    if option.type is OptionType.TIMEZONE:
+        return is_time_zone(canonical_zone(raw))
+    if option.type is OptionType.DURATION:
+        try:
+            parse_duration(raw)
+        except ValueError:
+            return False
+    return True
+
+
+def _later_reading(options: list[Option], word: str, text: str, after: int) -> tuple[Option, object] | None:
+    """The first later text with a grammar that `word` and the words after it make read (`/ritual edit standup
+    daily at 10:00`: the schedule, the channel before it left out), passing only optional ones on the way."""
+    for option in options:
+        if option.reads is not None and option.reads(_longest_reading(option.reads, word, text, after)[0]):
+            return option, word
+        if option.required:
+            return None
+    return None
 
 
 def _option_named(spec: CommandSpec, word: str, values: Arguments) -> Option | None:

@@ -22,7 +22,11 @@ from config.durations import format_duration
 RITUAL = Group("ritual", "Recurring community rituals")
 BIRTHDAY = Group("birthday", "Share your birthday for celebrations")
 MODERATOR = Permission.MODERATOR
-_NAME_OPTION = Option("name", OptionType.TEXT, "The ritual's name", max_length=NAME_LIMIT)
+# A ritual's name is one word (`service._checked_name`): the words after it are other options
+# (`/ritual edit standup daily at 10:00`).
+_NAME_OPTION = Option(
+    "name", OptionType.TEXT, "The ritual's name", max_length=NAME_LIMIT, reads=lambda text: len(text.split()) == 1
+)
 _STATUS_WORDS = {
     "posted": "posted",
     "posting": "posting…",

@@ -77,6 +77,23 @@ async def test_a_schedule_typed_without_quotes_takes_the_words_that_make_it_read
     assert "can't read" not in said
 
 
+async def test_ritual_edit_reads_a_schedule_and_prompt_typed_without_quotes(console: ConsoleDriver) -> None:
+    """Found by a tester: `/ritual edit standup daily at 11:00` looked for a ritual called `standup daily at 11:00`,
+    and `... Plans for today?` was refused: "`for` is not a time zone I know"."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "daily at 09:00" Plans?
+        @mod: /ritual edit standup daily at 11:00
+        @mod: /ritual edit standup #general weekdays at 12:00 Plans for today?
+        """
+    )
+    first, second = said.split("Ritual standup is changed.")[1:]
+    assert "Schedule: every day at 11:00 (UTC)" in first and "Prompt: Plans?" in first
+    assert "Schedule: every weekday (Monday to Friday) at 12:00 (UTC)" in second
+    assert "Prompt: Plans for today?" in second and "no ritual called" not in said
+
+
 async def test_points_or_a_window_for_a_ritual_nobody_takes_part_in_are_refused(console: ConsoleDriver) -> None:
     """A spotlight's `points:10 window:2h` were kept and never used, and its card showed neither (a tester's
     finding)."""

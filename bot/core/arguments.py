@@ -287,8 +287,9 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                 last_text, last_unquoted = None, False
                 token, after = _next_token(text, value_after)
                 continue
-            if word is option:  # `/privacy boards maybe`, `/privacy boards`: the value is what is wrong, or missing
-                raise _refused(spec, values, _why(option, value.value) if value else _needs_value(option))
+            # `/privacy boards maybe`, `/privacy health hide`, `/leaderboard around`: the value is what is wrong, or
+            # missing (the word itself was refused: "`health` is not a choice for boards").
+            raise _refused(spec, values, _why(word, value.value) if value else _needs_value(word))
         if found is None and (owner := _possessive(option, token.value, resolve)) is not None:
             # `/kudos @bob's work was great`: the possessive names the member and is a word of the
             # sentence, so a text option right after starts at it and reads as typed.

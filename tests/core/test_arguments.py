@@ -98,6 +98,10 @@ def test_an_options_name_then_its_value_is_that_option_as_said_aloud() -> None:
         parse_arguments(PRIVACY, "boards maybe", resolve)
     with pytest.raises(UserError, match="`boards` needs a value: show or hide"):
         parse_arguments(PRIVACY, "boards", resolve)
+    # The later option named, with a value it does not take (a tester's finding: "`health` is not a choice for
+    # boards").
+    with pytest.raises(UserError, match="`hide` is not a health; use in or out"):
+        parse_arguments(PRIVACY, "health hide", resolve)
     # Words of a text stay its own, the member's name too.
     assert parse_arguments(KUDOS, "@bob for the member list", resolve) == {
         "member": "member:bob",

@@ -259,16 +259,16 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
             if token is None:
                 break
         found = _fits(option, token.value, resolve)
-        if found is not None and last_text is not None and last_unquoted and not _reads_as(option, token.value):
-            # `/ritual edit standup #general daily at 12:00 Plans for today?`: `for` is no time zone, so the
-            # prompt goes on (it was read as `tz`, and refused: "`for` is not a time zone I know").
-            values[last_text] = f"{values[last_text]} {token.value}"
-            token, after = _next_token(text, after)
-            continue
-        if found is not None and option.type is OptionType.CHOICE and last_text is not None and last_unquoted:
-            # `... Share a photo in the thread`: a word going on with an unquoted text is the text's, though the
-            # choice after it takes it too (it made a thread ritual prompting "Share a photo in the"); such a
-            # choice is given by name there (`kind:thread`).
+        if (
+            found is not None
+            and last_text is not None
+            and last_unquoted
+            and (option.type is OptionType.CHOICE or not _reads_as(option, token.value))
+        ):
+            # A word going on with an unquoted text is the text's: though the choice after it takes it too (`...
+            # Share a photo in the thread` made a thread ritual prompting "Share a photo in the"; such a choice is
+            # given by name there, `kind:thread`), and when it is no time zone or duration (`... Plans for today?`
+            # was refused: "`for` is not a time zone I know").
             values[last_text] = f"{values[last_text]} {token.value}"
             token, after = _next_token(text, after)
             continue

@@ -28,7 +28,7 @@ from bot.core.reply import (
 from bot.core.services import Services
 from bot.core.wording import plural, points
 from cogs.onboarding.groups import ONBOARDING
-from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome
+from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome, give
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
@@ -241,10 +241,7 @@ class Checklist:
         """Give a role (Discord) or join a channel (Slack); a refusal is told to the mods and raised."""
         community = member.ref.community
         try:
-            if kind == "role":
-                await self.services.messenger.grant_role(member.ref, RoleRef(community, target_id, name))
-            else:
-                await self.services.messenger.add_to_channel(member.ref, ChannelRef(community, target_id, name))
+            await give(self.services.messenger, member.ref, kind, target_id, name)
         except PlatformError as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
             if settings.basics.mod_channel:

@@ -26,6 +26,7 @@ from cogs.onboarding.service import (
     ago,
     check_welcome_template,
     default_welcome,
+    give,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -371,16 +372,10 @@ class ModeratorCommands:
         else:
             what = f"a place in {channel_mention(ChannelRef(community, setup.access_id, setup.access_name))}"
         given = 0
+        kind, target_id, name = setup.access_kind, setup.access_id, setup.access_name
         for member_id in member_ids:
             try:
-                if setup.access_kind == "role":
-                    await self.services.messenger.grant_role(
-                        refs[member_id], RoleRef(community, setup.access_id, setup.access_name)
-                    )
-                else:
-                    await self.services.messenger.add_to_channel(
-                        refs[member_id], ChannelRef(community, setup.access_id, setup.access_name)
-                    )
+                await give(self.services.messenger, refs[member_id], kind, target_id, name)
             except PlatformError as error:
                 left = len(member_ids) - given
                 return (

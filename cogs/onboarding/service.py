@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.awards import award
-from bot.core.refs import CommunityRef, Member, MemberRef
+from bot.core.messenger import Messenger
+from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
 from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
@@ -82,6 +83,16 @@ class StepOutcome:
     recorded: bool
     completed: bool = False
     welcomer_id: int | None = None
+
+
+async def give(messenger: Messenger, member: MemberRef, kind: str, target_id: str, name: str) -> None:
+    """What a step gives: a role (`kind` "role": Discord, the console) or a place in a channel (Slack). Raises
+    PlatformError when the platform refuses it."""
+    community = member.community
+    if kind == "role":
+        await messenger.grant_role(member, RoleRef(community, target_id, name))
+    else:
+        await messenger.add_to_channel(member, ChannelRef(community, target_id, name))
 
 
 def normalise_interest(label: str) -> str:

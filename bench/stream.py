@@ -12,7 +12,9 @@ database in a new process, where the members from before speak again (they must 
 beside a new crop of first-timers. Each phase checks that every event was counted (ledger rows, and
 running totals equal to the ledger) and is compared with raw sqlite3 writing the same rows (member
 rows for first-timers, ledger rows, 10 totals upserts per event: 5 periods, overall and activity) with
-`executemany` in one transaction, with Hearth's PRAGMAs.
+`executemany` in one transaction, with Hearth's PRAGMAs, and with a naive bot: the first `--naive` events of
+the phase (default 2,000) each in a transaction of its own through aiosqlite on SQLite's defaults (read the
+member's row, insert it or add the point, commit), as the per-message leveling bots Hearth was raced against do.
 
     python -m bench.stream                                   # SQLite, 200 communities, 40,000 events a phase
     python -m bench.stream --repeat 1                        # one run a phase (default: best of 3)
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiosqlite
 from sqlalchemy import text
 
 from bench.dataset import NOW, sql_time
@@ -221,6 +224,34 @@ def run_raw(path: Path, events: list[Event], phase: int) -> float:
     return elapsed
 
 
+async def run_naive(path: Path, events: list[Event]) -> float:
+    """Seconds for a naive bot to award `events`: per event, one transaction on SQLite's defaults (rollback
+    journal, full sync) through aiosqlite: read the member's row, insert it or add the point past the cooldown."""
+    async with aiosqlite.connect(path) as connection:
+        await connection.execute(
+            "CREATE TABLE IF NOT EXISTS levels (guild TEXT NOT NULL, user TEXT NOT NULL, xp INTEGER NOT NULL,"
+            " messages INTEGER NOT NULL, last_award REAL NOT NULL, PRIMARY KEY (guild, user))"
+        )
+        await connection.commit()
+        started = time.perf_counter()
+        for event in events:
+            guild, user, moment = f"c{event.community}", f"m{event.member}", event.moment.timestamp()
+            cursor = await connection.execute(
+                "SELECT last_award FROM levels WHERE guild = ? AND user = ?", (guild, user)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                await connection.execute("INSERT INTO levels VALUES (?, ?, 1, 1, ?)", (guild, user, moment))
+            elif moment - row[0] >= _COOLDOWN.total_seconds():
+                await connection.execute(
+                    "UPDATE levels SET xp = xp + 1, messages = messages + 1, last_award = ?"
+                    " WHERE guild = ? AND user = ?",
+                    (moment, guild, user),
+                )
+            await connection.commit()
+        return time.perf_counter() - started
+
+
 def child(arguments: argparse.Namespace) -> None:
     """One phase in this process: Hearth's run, printed as JSON for the parent."""
     phase = _PHASES.index(arguments.phase)
@@ -262,6 +293,7 @@ def main() -> None:
     parser.add_argument("--first-share", type=float, default=0.36, help="share of events that are a first sight")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each phase, each side's best counts (SQLite)")
+    parser.add_argument("--naive", type=int, default=2000, help="events a phase for the naive bot (0: none)")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first); default a SQLite file")
     parser.add_argument("--phase", choices=_PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--raw", default="", help=argparse.SUPPRESS)
@@ -281,7 +313,16 @@ def main() -> None:
             f" {arguments.first_share:.0%} first sights, every cog, Hearth on {backend}, raw = sqlite3,"
             f" best of {arguments.repeat}"
         )
-        columns = ("phase", "new members", "Hearth events/s", "raw events/s", "Hearth/raw", "Hearth CPU us/ev")
+        columns: tuple[str, ...] = (
+            "phase",
+            "new members",
+            "Hearth events/s",
+            "raw events/s",
+            "Hearth/raw",
+            "Hearth CPU us/ev",
+        )
+        if arguments.naive:
+            columns += ("naive events/s", "Hearth/naive")
         print(" | ".join(columns))
         print("-+-".join("-" * len(column) for column in columns))
         files = [raw] if backend == "PostgreSQL" else [raw, f"{folder}/hearth.db"]
@@ -297,7 +338,7 @@ def main() -> None:
                 raw_runs.append(phase_in_process(arguments, phase, f"sqlite+aiosqlite:///{raw}", raw))
             ours = min(ours_runs, key=lambda run: run["wall"])
             theirs = min(raw_runs, key=lambda run: run["wall"])
-            figures = (
+            figures: tuple[str, ...] = (
                 phase,
                 f"{int(ours['new']):,}",
                 f"{ours['events'] / ours['wall']:,.0f}",
@@ -305,6 +346,11 @@ def main() -> None:
                 f"{theirs['wall'] / ours['wall']:.0%}",
                 f"{ours['cpu'] / ours['events'] * 1e6:.1f}",
             )
+            if arguments.naive:
+                shape = (arguments.communities, arguments.events, arguments.first_share, arguments.seed)
+                naive = stream(_PHASES.index(phase), *shape)[: arguments.naive]
+                naive_rate = len(naive) / asyncio.run(run_naive(Path(f"{folder}/naive.db"), naive))
+                figures += (f"{naive_rate:,.0f}", f"{ours['events'] / ours['wall'] / naive_rate:.0f}x")
             print(" | ".join(figure.rjust(len(column)) for figure, column in zip(figures, columns, strict=True)))
 
 

@@ -257,7 +257,15 @@ class RecognitionService:
         self, admin: Member, kudos_id: int, reason: str, settings: CommunitySettings
     ) -> tuple[str, Award]:
         """Void kudos by their id (the recipient's row); returns the recipient's name and the void (for its level
-        check). UserError when there is no such kudos or it is void already."""
+        check). UserError when there is no such kudos or it is void already, or when `reason` is worded as an automatic
+        void's (UNDONE): the void would read as one (the audit's "(automatic)", naming no moderator) and give the giver
+        the kudos back into their daily allowance."""
+        if reason.strip() in UNDONE:
+            raise UserError(
+                f"`{reason.strip()}` is the reason Hearth gives kudos it takes back on its own, which the audit shows "
+                "as automatic: say why you void them in other words (`the thanked message was deleted`). "
+                "Nothing was changed."
+            )
         async with self.services.db.write() as session:
             key = await recognition.key_of(session, admin.community_id, kudos_id, Kind.KUDOS_RECEIVED)
             found = await ledger.rows_by_keys(session, admin.community_id, [key] if key else [])

@@ -175,3 +175,27 @@ async def test_an_amount_written_with_a_plus_sign_is_read(console: ConsoleDriver
     assert "+5 points for bob (welcome gift)" in said
     assert "+2 points for bob (and more)" in said
     assert "Points: 7" in said
+
+
+async def test_a_void_reason_worded_as_an_automatic_one_is_refused(console: ConsoleDriver) -> None:
+    """A moderator voiding kudos with the reason `message deleted` (or `reaction removed`) made the void read as one
+    Hearth made on its own: the audit said "(automatic)" without naming the moderator, and the giver got the kudos
+    back into their daily allowance, as for kudos taken back by their own giver (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @mo is moderator
+        @admin: /config set kudos_daily_limit 1
+        @bob: /kudos @alice thanks
+        @mo: /recognition void 1 message deleted
+        @mo: /recognition void 1 reaction removed
+        @bob: /kudos @carol thanks
+        @mo: /recognition audit
+        @alice: /rank
+        """
+    )
+    assert said.count("is the reason Hearth gives kudos it takes back on its own") == 2
+    assert "Kudos #1 to alice are void" not in said and "(automatic)" not in said
+    assert "@carol received kudos" not in said  # bob's allowance was not given back
+    assert "Nothing adjusted, voided or locked yet." in said
+    assert "Points: 10" in said

@@ -21,7 +21,8 @@ class Standings(Protocol):
     async def leaders(
         self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
     ) -> list[Leader]:
-        """The top `limit` of the `period` (`week`, `month`, `all`) containing `at` in the community's zone."""
+        """The top `limit` of the `period` (`week`, `month`, `all`) containing `at` in the community's zone, those
+        above 0 only (a member below 0 leads nothing)."""
         ...
 
 

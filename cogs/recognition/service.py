@@ -456,12 +456,14 @@ class RecognitionService:
     async def leaders(
         self, community_id: int, period: str, at: datetime, zone: str, limit: int, measure: Measure = "points"
     ) -> list[Leader]:
-        """The Standings port (services.standings) other cogs read leaders through."""
+        """The Standings port (services.standings) other cogs read leaders through: members above 0 only. A board
+        ranks a total below 0 too (an adjustment took more than was earned), but such a member leads nothing: a
+        spotlight listed them under "Top contributors", with a medal when among the first three."""
         await self.services.activity.flush()
         bucket = ledger.period_bucket(period, at, zone)
         async with self.services.db.read() as session:
             rows = await ledger.top(session, community_id, bucket, limit, measure=measure)
-        return [Leader(row.member_id, row.rank, row.points) for row in rows]
+        return [Leader(row.member_id, row.rank, row.points) for row in rows if row.points > 0]
 
     async def standings(self, member: Member, settings: CommunitySettings, now: datetime) -> tuple[Standing, Standing]:
         """All-time and this-week standing of one member."""

@@ -265,6 +265,28 @@ async def test_spotlight_shows_top_contributors_and_most_thanked(console: Consol
     assert "💛 @carol — thanked once" in spotlight
 
 
+async def test_a_spotlight_names_no_member_below_zero_as_a_top_contributor(console: ConsoleDriver) -> None:
+    """A member whose week is below 0 (an adjustment took points for spam) was listed under "Top contributors",
+    with a medal when among the first three (`🥉 @dave — -5 points`), in the channel (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @alice: /kudos @bob thanks for the review
+        @admin: /points adjust @carol -20 spam
+        @admin: /points adjust @dave -5 spam
+        @admin: /ritual create spot #general "every friday at 16:00" kind:spotlight
+        @admin: /ritual run-now spot
+        @admin: /points adjust @bob -10 mistaken kudos
+        @admin: /ritual run-now spot
+        """
+    )
+    first, quiet = said.split("🌟 spot")[1:]
+    assert "🥇 @bob — 10 points" in first
+    assert "dave" not in first and "carol" not in first
+    assert "A quiet week — every contribution counts!" in quiet  # bob at 0 is not listed, nor those below
+    assert "-5 points" not in quiet and "-20 points" not in quiet
+
+
 async def test_a_birthday_shared_where_no_celebration_ritual_runs_is_not_promised_a_celebration(
     console: ConsoleDriver,
 ) -> None:

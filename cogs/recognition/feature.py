@@ -43,6 +43,7 @@ from cogs.recognition.settings import (
     taken_word,
 )
 from config.community import CommunitySettings
+from storage import recognition
 from storage.ledger import Award
 from storage.lifecycle import anonymised
 
@@ -65,11 +66,10 @@ _SLACK_TONE = re.compile("skin-tone-([2-6])")
 _SERVER_EMOJI = re.compile(r"<a?:\w*:(\d+)>")
 _AUDIT_WORDS = {
     "adjustment": "adjusted",
-    "kudos_void": "kudos voided for",
-    "message_void": "activity voided for",
     "giving_locked": "giving locked for",
     "giving_unlocked": "giving unlocked for",
 }
+_VOIDS_OF = {"kudos_void": "kudos", "message_void": "activity"}  # what a void row takes back
 
 
 class RecognitionFeature:
@@ -367,8 +367,15 @@ class RecognitionFeature:
             # 1999-12-31 it is west of UTC.
             return f"{IMPORTED_AT:%Y-%m-%d}" if moment == IMPORTED_AT else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
+        def what(row: recognition.AuditRow) -> str:
+            # A void is dated as what it voids (it counts in that week and month), not when it was made: shown as
+            # that date, it read as the day of the void (until 2026-12-02).
+            if row.kind in _VOIDS_OF:
+                return f"{_VOIDS_OF[row.kind]} of `{when(row.created_at)}` voided for"
+            return f"`{when(row.created_at)}` {_AUDIT_WORDS[row.kind]}"
+
         lines = [
-            f"`{when(row.created_at)}` {_AUDIT_WORDS[row.kind]} **{name(row.member_id)}**"
+            f"{what(row)} **{name(row.member_id)}**"
             + (f" {row.points:+,d}" if row.points else "")
             + (
                 " (automatic)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, update
 from sqlmodel import col
 
@@ -199,3 +201,25 @@ async def test_a_void_reason_worded_as_an_automatic_one_is_refused(console: Cons
     assert "@carol received kudos" not in said  # bob's allowance was not given back
     assert "Nothing adjusted, voided or locked yet." in said
     assert "Points: 10" in said
+
+
+async def test_the_audit_dates_a_void_as_the_kudos_it_voids(console: ConsoleDriver) -> None:
+    """A void is dated as what it voids (so it counts in that week and month): the audit showed that date as when
+    the void was made, so kudos voided today read as voided the day they were given, below newer actions listed
+    with later dates (a tester's finding)."""
+    given = console.platform.hearth.services.clock.now()
+    said = await console.run(
+        """
+        @mo is moderator
+        @alice: /kudos @bob thanks
+        wait 3d
+        @mo: /recognition lock @carol
+        @mo: /recognition void 1 mistaken
+        @mo: /recognition audit
+        """
+    )
+    locked = given + timedelta(days=3)
+    assert said.split("Recognition audit\n")[1].splitlines() == [
+        f"  ┃ kudos of `{given:%Y-%m-%d %H:%M}` voided for bob -10 by mo — mistaken",
+        f"  ┃ `{locked:%Y-%m-%d %H:%M}` giving locked for carol by mo",
+    ]

@@ -248,7 +248,7 @@ async def test_adjust_void_and_lock_are_audited_and_change_totals(console: Conso
     assert f"[only @admin] Kudos #{kudos_id} to bob are void (mistaken)." in said
     assert f"[only @admin] Kudos #{kudos_id} are void already." in said
     assert "[only @admin] There are no kudos #999999 in this community." in said
-    assert "kudos voided for bob -10 by admin — mistaken" in said
+    assert "voided for bob -10 by admin — mistaken" in said
     assert said.rstrip().split("bob's standing")[-1].count("Points: 50") == 1
 
 

@@ -44,6 +44,8 @@ EMPTY_IN = {
 # nobody scored: those who did may be hidden from boards, or gone.
 EMPTY_CLOSED = "Nobody is on this season's board."
 NO_PLACE = "You have no points on this board yet, so you have no place on it."
+# A closed season's board never changes: "yet" promised points it can no longer take (until 2026-12-02).
+NO_PLACE_CLOSED = "You have no points on this season's board, so you have no place on it."
 
 PERIOD_TITLES = {
     "week": "this week",
@@ -246,7 +248,7 @@ class Boards:
             async with self.services.db.read() as session:
                 mine = await ledger.standing(session, ctx.community.id, board.bucket, ctx.author.id)
             if mine.rank is None:
-                return Reply.private(NO_PLACE)
+                return Reply.private(NO_PLACE_CLOSED if board.closed else NO_PLACE)
             shown = await self._neighbourhood(ctx, board.bucket, mine.points, mine.rank)
             rank, ranked = mine.rank, mine.ranked_members
         lines = await self._lines(ctx, shown, own, you=ctx.author.id)

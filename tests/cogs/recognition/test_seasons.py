@@ -66,6 +66,24 @@ async def test_a_closed_season_whose_scorers_are_hidden_does_not_say_nobody_scor
     assert board(said, "season summer (closed)") == ["Nobody is on this season's board."]
 
 
+async def test_around_me_on_a_closed_season_does_not_say_yet(console: ConsoleDriver) -> None:
+    """A member with no points on a closed season's board was told "You have no points on this board yet", as if they
+    could still earn some there: a closed season's board never changes (a tester's finding)."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /season start spring
+        @alice: /kudos @bob thanks
+        wait 1m
+        @admin: /season start summer
+        @carol: /leaderboard season:spring around:me
+        @carol: /leaderboard period:season around:me
+        """
+    )
+    assert "[only @carol] You have no points on this season's board, so you have no place on it." in said
+    assert "[only @carol] You have no points on this board yet, so you have no place on it." in said  # running
+
+
 async def test_a_season_named_with_a_space_can_be_typed_back(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -176,7 +176,10 @@ class Boards:
                         + (f" Seasons here: {listed}." if listed else " No season has been started here yet.")
                     )
                 if found is None:
-                    raise UserError("No season is running: `/season start NAME`.")
+                    # The hint names an admin's command: a member is told only that none runs (until 2026-12-02
+                    # members were shown it too).
+                    hint = ": `/season start NAME`" if ctx.level >= Permission.ADMIN else ""
+                    raise UserError(f"No season is running{hint}.")
             title = f"🏆 Leaderboard — season {literal(found.name)}" + (" (closed)" if found.closed_at else "")
             # The season by name from here on: a click after the next season starts still shows this one.
             resolved = replace(view, period="season", category="all", season=found.name)

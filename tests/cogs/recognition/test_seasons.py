@@ -12,6 +12,7 @@ async def test_season_start_keeps_old_standings_and_all_time(console: ConsoleDri
         """
         @admin is admin
         @erin: /leaderboard season
+        @admin: /leaderboard season
         @admin: /season start spring
         @alice: /kudos @bob thanks
         @carol: /kudos @bob thanks
@@ -25,7 +26,9 @@ async def test_season_start_keeps_old_standings_and_all_time(console: ConsoleDri
         @erin: /leaderboard season:winter
         """
     )
-    assert "[only @erin] No season is running: `/season start NAME`." in said
+    # Only an admin is shown the command that starts one.
+    assert "[only @erin] No season is running." in said
+    assert "[only @admin] No season is running: `/season start NAME`." in said
     assert "Season spring is closed: `/leaderboard season:spring`." in said
     # The name taken is the existing season's, as it is written.
     assert "[only @admin] There is a season called spring already: choose another name." in said

@@ -406,27 +406,31 @@ async def community_id_of(session: AsyncSession, community_id: int) -> int | Non
 
 
 async def anonymise_member_row(session: AsyncSession, member_id: int) -> None:
-    """Nothing left that says who the member was: a random id, no name, no platform join date (the day they
-    joined is the row's one date, `joined_at`, as first seen is for others). Their contributions stay with this
-    anonymous row (the community's history); a person who comes back is someone new.
+    """Nothing left that says who the member was: a random id, no name, and one date, the day they joined (in
+    `joined_at`, as first seen is for others). Their contributions stay with this anonymous row (the community's
+    history); a person who comes back is someone new.
 
     Nor do the rows kept name their messages: a ledger key (`message:C0GENERAL:1700000000.000100`) and a
     newcomer's first message are the platform's message ids, by which anyone who can read the channel finds
     the author. Each key becomes `former:<row id>`: a key only tells a redelivered event from a new one, and
     nothing of a departed member's is delivered any more."""
+    # Who was a member when is the community's history (health's member counts and states): the day they truly
+    # joined, when the platform said, is folded into the one date kept, in place of first seen.
+    joined = case(
+        (_MEMBER.c.platform_joined_at < _MEMBER.c.joined_at, _MEMBER.c.platform_joined_at),
+        else_=_MEMBER.c.joined_at,
+    )
     await session.execute(
         update(_MEMBER)
         .where(_MEMBER.c.id == member_id)
         .values(
             external_id=f"{ANONYMISED}{secrets.token_hex(8)}",
             display_name="",
-            platform_joined_at=None,
-            # Who was a member when is the community's history (health's member counts and states): the day they
-            # truly joined, when the platform said, is folded into the one date kept, in place of first seen.
-            joined_at=case(
-                (_MEMBER.c.platform_joined_at < _MEMBER.c.joined_at, _MEMBER.c.platform_joined_at),
-                else_=_MEMBER.c.joined_at,
-            ),
+            # That same date, not another, where the platform had said when they joined: a known join is what makes
+            # a member "new" in health's states, and a past period's newcomer who left turned "active" once
+            # anonymised (until 2026-12-02).
+            platform_joined_at=case((_MEMBER.c.platform_joined_at.is_(None), None), else_=joined),
+            joined_at=joined,
         )
     )
     ledger = Contribution.__table__  # type: ignore[attr-defined]

@@ -715,6 +715,22 @@ async def test_member_states_of_a_past_period_stay_as_they_were_once_a_leaver_is
     assert "dormant 2 (+0)" in said
 
 
+async def test_a_leaver_new_in_a_past_period_stays_new_there_once_anonymised(console: ConsoleDriver) -> None:
+    """tester-v: anonymising dropped the platform's join date, and with it that the join was known: dan, who had
+    joined three days before the period began, read `new 0 (-1)`, then `new 0 (+0), active 0 (-1)` an hour
+    later, once `departed_retention` had anonymised him (only a known join makes a member new)."""
+    await console.run(
+        "@admin is admin\n@admin: /config set departed_retention 1d\n@dan joins\n@dan: hello\n"
+        "wait 9d\n@dan leaves\nwait 23h"
+    )
+    # Window Sun 08 to Sat 14 Mar; on the day before it began (Sat 07) dan, joined Wed 04, was new.
+    before = await console.run("@admin: /health show 7d")
+    assert "new 0 (-1)" in before and "active 0 (+0)" in before
+    said = await console.run("wait 2h\n@admin: /health show 7d")
+    assert "(08 Mar – 14 Mar)" in said
+    assert "new 0 (-1)" in said and "active 0 (+0)" in said
+
+
 async def test_ladder_show_counts_who_joined_in_the_month_as_new_not_moved_up(console: ConsoleDriver) -> None:
     """March: old spoke one day (explorer). April: old spoke on two days (participant: moved up); new joined on
     April 2 and spoke on two days (participant, but new: until 2026-12-01 listed as moved up); quiet spoke in

@@ -73,10 +73,24 @@ def _not_voided() -> ColumnElement[bool]:
 
 def _given_not_voided() -> ColumnElement[bool]:
     """Kudos given whose kudos no void took back. A giver's row is keyed as the kudos plus `:given`, its actor the
-    receiver, and the void is the receiver's, dated as the kudos: found through the receiver's (community, member,
-    kind, time) index."""
+    receiver. The void of it is the giver's own `kudos_given_void`, keyed `void:` + that key and dated as the kudos,
+    found through the giver's (community, member, kind, time) index: the receiver's `kudos_void` goes with the
+    receiver's data (`/mydata delete`), and read alone it made a giver of whoever's kudos to them had been taken back
+    (until 2026-12-02). The receiver's void still counts where it is the only one (voids from before givers had
+    theirs)."""
     void = Contribution.__table__.alias("void")  # type: ignore[attr-defined]
-    return ~(
+    own = (
+        select(void.c.id)
+        .where(
+            void.c.community_id == _ledger.c.community_id,
+            void.c.member_id == _ledger.c.member_id,
+            void.c.kind == Kind.KUDOS_GIVEN_VOID.value,
+            void.c.created_at == _ledger.c.created_at,
+            void.c.idempotency_key == literal("void:") + _ledger.c.idempotency_key,
+        )
+        .exists()
+    )
+    receivers = (
         select(void.c.id)
         .where(
             void.c.community_id == _ledger.c.community_id,
@@ -87,6 +101,7 @@ def _given_not_voided() -> ColumnElement[bool]:
         )
         .exists()
     )
+    return ~or_(own, receivers)
 
 
 # A member is active on a day when they did something themselves: wrote or reacted.

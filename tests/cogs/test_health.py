@@ -672,6 +672,19 @@ async def test_kudos_taken_back_recognise_nobody_in_the_figures_nor_on_the_ladde
     assert "@alice" not in said
 
 
+async def test_kudos_taken_back_stay_taken_back_once_their_receiver_deleted_their_data(console: ConsoleDriver) -> None:
+    """tester-v: alice's 🙌 to carol, removed within the grace period, made alice no giver, until carol ran
+    `/mydata delete`: the void that took it back was carol's row, and went with her data, so alice became
+    `1 distinct giver` for kudos nobody holds."""
+    await console.run(
+        "@mod is moderator\n@carol: my message\n@alice reacts 🙌 to @carol\n@alice removes 🙌 from @carol\n"
+        '@carol: /mydata delete\n@carol clicks "Delete my data"'
+    )
+    said = await console.run("@mod: /health show 7d")
+    assert "Members 2 · joined 0 · left 0 · active 1" in said  # mod and alice; carol's counts went with her
+    assert "recognised 0% (0/1) of active members · 0 distinct givers ·" in said
+
+
 async def test_a_member_who_left_is_neither_invited_to_a_role_nor_noted_as_reached_out_to(
     console: ConsoleDriver,
 ) -> None:

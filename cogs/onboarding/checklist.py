@@ -99,6 +99,8 @@ class Checklist:
     async def checklist(self, ctx: Context) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None:
+            progress = await self.journeys.start_again(ctx.author, ctx.settings, ctx.now)
+        if progress is None:
             return Reply.private("You have no onboarding checklist: you were here before it began. Welcome anyway!")
         if not progress.steps:
             return Reply.private("There is nothing to do to get started here: every onboarding step is off. Welcome!")
@@ -186,6 +188,8 @@ class Checklist:
 
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
+        if progress is None and not self.services.identity.departed(ctx.author.id):
+            progress = await self.journeys.start_again(ctx.author, ctx.settings, ctx.now)  # a checklist's old DM
         if progress is None:
             return Reply.private("This checklist is for newcomers, and you're already one of us. 🙂")
         if self.services.identity.departed(ctx.author.id):

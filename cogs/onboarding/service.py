@@ -16,7 +16,7 @@ from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 from config.durations import format_duration
-from storage import ledger, onboarding
+from storage import ledger, lifecycle, onboarding
 from storage.kinds import Kind
 from storage.ledger import Award
 from storage.onboarding import Interest, Journey, Setup, intros_open
@@ -237,6 +237,21 @@ class OnboardingService:
             await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
             welcomer = await onboarding.assign_welcomer(session, member.community_id, member.id, now)
         return True, welcomer
+
+    async def start_again(self, member: Member, settings: CommunitySettings, now: datetime) -> Progress | None:
+        """A fresh journey for a member still here whose data was deleted (`/mydata delete`, with theirs) when they
+        ask for their checklist; None for anyone else without one (there before onboarding began). Deleted before
+        agreeing to the rules, a newcomer could otherwise never agree, nor get what agreeing gives (the access role):
+        until 2026-12-02 they were told they had been "here before it began". No welcomer is paired: they are no
+        newcomer to the community, only to their checklist."""
+        async with self.services.db.read() as session:
+            erased = await lifecycle.erased(session, member.community_id, [member.ref.external_id])
+        if not erased:
+            return None
+        async with self.services.db.write() as session:
+            if await onboarding.start_journey(session, member.community_id, member.id, now):
+                await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
+        return await self.progress(member.id)
 
     async def restart(self, member: Member, now: datetime) -> None:
         """The member came back after leaving: an open journey's wait at its step starts again now, so the

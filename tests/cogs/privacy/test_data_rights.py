@@ -67,6 +67,22 @@ async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -
     assert await member_row(hearth, "zed") is not None
 
 
+async def test_a_newcomer_who_deleted_their_data_before_agreeing_can_still_agree(console: ConsoleDriver) -> None:
+    """tester-v: carol deleted her data before agreeing to the rules, so her journey went with it: her checklist
+    said "you were here before it began", and she could never agree nor get the access role agreeing gives."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding access &member\n@carol joins\n@carol: /mydata delete\n"
+        '@carol clicks "Delete my data"'
+    )
+    said = await console.run("@carol: /onboarding checklist")
+    assert "here before it began" not in said
+    assert "[I agree to the rules]" in said
+    said = await console.run('@carol clicks "I agree to the rules"')
+    assert "[roles] @carol now has the role &member" in said
+    # Someone there before onboarding began still has no checklist.
+    assert "you were here before it began" in await console.run("@old: hi\n@old: /onboarding checklist")
+
+
 # -- mentions in other members' reasons ---------------------------------------------------------------------
 async def test_deleting_a_member_takes_their_name_out_of_others_reasons(console: ConsoleDriver, hearth: Hearth) -> None:
     await console.run(

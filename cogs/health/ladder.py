@@ -292,7 +292,10 @@ class Ladder:
         async with self.services.db.read() as session:
             found = await q.invitation(session, number)
             departed = await q.has_left(session, ctx.author.id)
-        if found is None or found.member_id != ctx.author.id:
+        if found is None:
+            # Gone with the member's data (`/mydata delete`): its own member clicking was told it was not theirs.
+            return Reply.private("This invitation is no longer open.")
+        if found.member_id != ctx.author.id:
             return Reply.private("This invitation is not yours to answer.")
         if found.status == "open" and departed and verb == "accept":
             # The click comes from a DM, which outlives membership: a role in a community they left is no welcome.

@@ -84,7 +84,8 @@ class ModeratorCommands:
     async def status(self, ctx: Context) -> Reply:
         stuck = [p for p in await self.journeys.open_progress(ctx.community.id) if p.current]
         if not stuck:
-            return Reply.private("Nobody is stuck: every newcomer has finished onboarding. 🎉")
+            # Not "every newcomer has finished": said where there were none at all, or none left after deletions.
+            return Reply.private("Nobody is stuck: no newcomer is partway through onboarding. 🎉")
         sent = await self.journeys.notices([p.journey.member_id for p in stuck])
         refs = await self.journeys.member_refs([p.journey.member_id for p in stuck[:25]])
         lines = []

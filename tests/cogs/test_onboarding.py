@@ -75,8 +75,15 @@ async def test_newcomer_walks_the_whole_checklist(console: ConsoleDriver, hearth
     assert [points for _, points, _ in steps] == [0, 5, 5, 5, 5]
     assert await ledger_rows(hearth, "welcomer_completed") == [("bob", 15, None)]
     said = await console.run("@mod: /onboarding status\n@alice: /rank")
-    assert "Nobody is stuck" in said
+    assert "[only @mod] Nobody is stuck: no newcomer is partway through onboarding. 🎉" in said
     assert "Points: 41" in said  # four steps, a first intro and one message
+
+
+async def test_status_with_no_newcomer_yet_claims_no_one_finished(console: ConsoleDriver) -> None:
+    """With no newcomer at all (none yet, or none left after `/mydata delete`) it said every newcomer had finished."""
+    said = await console.run("@mod is admin\n@mod: /onboarding status")
+    assert "[only @mod] Nobody is stuck: no newcomer is partway through onboarding. 🎉" in said
+    assert "finished" not in said
 
 
 async def test_a_moderators_channel_set_up_late_gets_one_message_for_long_stuck_newcomers(

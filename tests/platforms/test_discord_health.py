@@ -110,6 +110,23 @@ async def test_a_member_who_left_cannot_accept_a_ladder_invitation_from_their_dm
     assert "Welcome aboard as **mentor**" in again.json["data"]["content"]
 
 
+async def test_a_ladder_invitation_from_before_the_members_data_deletion_is_no_longer_open(
+    discord: DiscordHarness,
+) -> None:
+    """The invitation went with the member's data (`/mydata delete`): its button said 'This invitation is not yours
+    to answer.' to the very member it was sent to."""
+    server, world = discord.server, discord.world
+    message, buttons = await _invitation_dm(discord, "alice")
+    asked = (await server.interact(p.command_interaction(world, "alice", "mydata delete"))).json["data"]
+    question = p.bot_message(world, world.channels["general"]["id"], asked)
+    delete = next(c["custom_id"] for row in asked["components"] for c in row["components"] if "Delete" in c["label"])
+    done = await server.interact(p.component_interaction(world, "alice", delete, question))
+    assert "no longer keeps anything" in done.json["data"]["content"]
+    answer = await server.interact(p.dm_component_interaction(world, "alice", buttons["Accept"], message))
+    assert answer.json["data"]["content"] == "This invitation is no longer open."
+    assert server.roles_granted() == []
+
+
 async def test_accept_and_decline_clicked_at_once_name_the_answer_that_counted(discord: DiscordHarness) -> None:
     """Two clicks racing: the loser was told 'You already answered this invitation (open).'"""
     server, world = discord.server, discord.world

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Connection, create_engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.util import await_
 
@@ -157,6 +157,17 @@ def locked(error: BaseException) -> bool:
     cause = getattr(error, "orig", None) or error
     return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(
         ("database is locked", "database is busy")
+    )
+
+
+def refused(error: BaseException) -> bool:
+    """Whether `error` is a row the database refused for a constraint (a foreign key naming a member or community
+    deleted meanwhile): the same write fails every time until what it names is taken out of it. Raised through
+    SQLAlchemy or straight from the driver (the hot paths' executemany on the driver's connection)."""
+    return (
+        isinstance(error, (IntegrityError, sqlite3.IntegrityError))
+        # asyncpg's class, by name: importing asyncpg here would load it on SQLite too
+        or any(kind.__name__ == "IntegrityConstraintViolationError" for kind in type(error).__mro__)
     )
 
 

@@ -140,6 +140,39 @@ class HealthDeltas:
         self.first_replies.extend(later.first_replies)
         return self
 
+    def member_ids(self) -> set[int]:
+        """Every member the deltas name."""
+        return (
+            {member for _, member, _ in self.member_days}
+            | set(self.joins)
+            | set(self.first_messages)
+            | {member for newcomer, _, _, by in self.first_replies for member in (newcomer, by)}
+            | set(self.withdrawn)
+        )
+
+    def community_ids(self) -> set[int]:
+        """Every community the deltas name (a join's, or a member-, channel- or mood-day's)."""
+        return (
+            {community for community, _, _ in self.member_days}
+            | {community for community, _, _ in self.channel_days}
+            | {community for community, _, _ in self.moods}
+            | {community for community, _ in self.joins.values()}
+        )
+
+    def without(self, members: set[int], communities: set[int]) -> HealthDeltas:
+        """The same deltas less every row of one of `members` or `communities` (deleted meanwhile)."""
+        out = HealthDeltas()
+        out.member_days = {
+            key: row for key, row in self.member_days.items() if key[0] not in communities and key[1] not in members
+        }
+        out.channel_days = {key: row for key, row in self.channel_days.items() if key[0] not in communities}
+        out.moods = {key: row for key, row in self.moods.items() if key[0] not in communities}
+        out.joins = {m: v for m, v in self.joins.items() if m not in members and v[0] not in communities}
+        out.first_messages = {m: v for m, v in self.first_messages.items() if m not in members}
+        out.first_replies = [row for row in self.first_replies if row[0] not in members and row[3] not in members]
+        out.withdrawn = {m: v for m, v in self.withdrawn.items() if m not in members}
+        return out
+
     def remapped(self, moved: dict[int, int]) -> HealthDeltas:
         """The same deltas with member ids another process wrote first replaced by theirs (see ingest)."""
 

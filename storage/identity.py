@@ -357,3 +357,19 @@ async def members_by_id(session: AsyncSession, member_ids: list[int]) -> dict[in
     table = Member.__table__  # type: ignore[attr-defined]
     rows = await session.execute(select(table).where(table.c.id.in_(member_ids)))
     return {row.id: MemberRow(row.id, row.community_id, row.external_id, row.display_name, row.is_bot) for row in rows}
+
+
+async def existing(session: AsyncSession, member_ids: set[int], community_ids: set[int]) -> tuple[set[int], set[int]]:
+    """Which of `member_ids` and `community_ids` still have their row: (members, communities)."""
+    members, communities = Member.__table__, Community.__table__  # type: ignore[attr-defined]
+    found_members = (
+        set((await session.execute(select(members.c.id).where(members.c.id.in_(member_ids)))).scalars())
+        if member_ids
+        else set()
+    )
+    found_communities = (
+        set((await session.execute(select(communities.c.id).where(communities.c.id.in_(community_ids)))).scalars())
+        if community_ids
+        else set()
+    )
+    return found_members, found_communities

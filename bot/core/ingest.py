@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.failures import log_failure, reason
-from storage import health, ledger
-from storage.engine import Database, locked, unreachable
+from storage import health, identity, ledger
+from storage.engine import Database, locked, refused, unreachable
 from storage.health import HealthDeltas
 from storage.ledger import Award
 
@@ -162,14 +162,18 @@ class LedgerBuffer:
                 counts, self._health = self._health, counts
             self._writing = len(batch)
             try:
-                async with self._db.write() as session:
-                    if self._moved:
-                        batch = [self._remapped(award) for award in batch]
-                        counts = counts.remapped(self._moved)
-                    written = await ledger.record(session, batch)
-                    if health_too:
-                        await health.write(session, counts)
-                    then = [await self._watched(session, hook, written) for hook in self._written] if written else []
+                if self._moved:
+                    batch = [self._remapped(award) for award in batch]
+                    counts = counts.remapped(self._moved)
+                try:
+                    written, then = await self._write(batch, counts, health_too=health_too)
+                except Exception as error:
+                    if not refused(error):
+                        raise
+                    # A member or community deleted while its activity waited here (`/mydata delete`, a removal, in
+                    # the same moment): the database refused the whole batch, everyone's, and would at every retry.
+                    batch, counts = await self._without_deleted(batch, counts)
+                    written, then = await self._write(batch, counts, health_too=health_too)
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 self._health = counts.merged(self._health)
@@ -189,6 +193,41 @@ class LedgerBuffer:
             if not self._pending and not len(self._health):
                 self._drained.set()
             return len(written)
+
+    async def _write(
+        self, batch: list[Award], counts: HealthDeltas, *, health_too: bool
+    ) -> tuple[list[Award], list[FollowUp | None]]:
+        """One transaction: the awards, the health counts when due, the hooks; (awards recorded, follow-ups)."""
+        async with self._db.write() as session:
+            written = await ledger.record(session, batch)
+            if health_too:
+                await health.write(session, counts)
+            then = [await self._watched(session, hook, written) for hook in self._written] if written else []
+        return written, then
+
+    async def _without_deleted(self, batch: list[Award], counts: HealthDeltas) -> tuple[list[Award], HealthDeltas]:
+        """`batch` and `counts` less what names a member or community whose row is gone: their own awards and rows
+        go (they asked for their data to be deleted, or left with the community), and another member's award that
+        names them as its actor keeps its points without them, as `/mydata delete` leaves such rows. Logged."""
+        members = {award.member_id for award in batch} | {a.actor_id for a in batch if a.actor_id is not None}
+        members |= counts.member_ids()
+        communities = {award.community_id for award in batch} | counts.community_ids()
+        async with self._db.read() as session:
+            found_members, found_communities = await identity.existing(session, members, communities)
+        gone_members, gone_communities = members - found_members, communities - found_communities
+        kept = [
+            award if award.actor_id not in gone_members else dataclasses.replace(award, actor_id=None)
+            for award in batch
+            if award.member_id not in gone_members and award.community_id not in gone_communities
+        ]
+        log.warning(
+            "%d activity awards named members or communities deleted meanwhile (%d members, %d communities): "
+            "written without them",
+            len(batch) - len(kept),
+            len(gone_members),
+            len(gone_communities),
+        )
+        return kept, counts.without(gone_members, gone_communities)
 
     @staticmethod
     async def _watched(session: AsyncSession, hook: Written, written: list[Award]) -> FollowUp | None:

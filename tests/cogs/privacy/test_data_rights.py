@@ -3,6 +3,7 @@ other members' kudos reasons: what the member sees, and what is left in the data
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -11,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.core.refs import CommunityRef, MemberRef
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import Hearth
 from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
@@ -58,6 +60,32 @@ async def test_a_click_after_the_deletion_says_it_was_done(console: ConsoleDrive
         said = await console.run(f'@zed clicks "{button}"')
         assert ALREADY_DELETED in said and "This button is for" not in said
     assert ("carol", 10, "thanks") in await ledger_rows(hearth, "kudos_received")
+
+
+async def test_activity_in_the_moment_of_a_deletion_does_not_stop_everyone_elses_being_written(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """Zed's messages arriving while their deletion ran were still waiting to be written once their row was gone:
+    the database refused the whole batch for it, carol's points with it, at every retry and at shutdown."""
+    await console.run("@zed: hello there\n@carol: hi all\n@zed: /mydata delete\nwait 2m")
+    console_community = CommunityRef("console", "console", "Console")  # the console's one community
+    zed, carol = MemberRef(console_community, "zed", "zed"), MemberRef(console_community, "carol", "carol")
+    general = ChannelRef(console_community, "general", "general")
+
+    deleting = asyncio.ensure_future(console.run('@zed clicks "Delete my data"'))
+    number = 0
+    while not deleting.done():  # both speak for as long as the deletion runs
+        for author in (zed, carol):
+            key, number = f"during-{number}", number + 1
+            said = f"message number {number} today"
+            await hearth.dispatch(
+                MessagePosted(event_id=key, author=author, channel=general, message_id=key, text=said)
+            )
+        await asyncio.sleep(0)
+    assert "no longer keeps anything" in await deleting
+    await hearth.services.activity.flush()
+    assert await ledger_rows(hearth, "message") == [("carol", 1, None)] * 2
+    assert "Points: 2" in await console.run("@carol: /rank")  # zed's awards went with their row
 
 
 async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -14,6 +14,7 @@ process may change the database at any moment, and a tick there costs nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,10 @@ from bot.core.clock import Clock, VirtualClock
 from bot.core.failures import log_failure
 
 log = logging.getLogger(__name__)
+
+# The task a job runs in on the wall clock is named so: a platform's stop waits for jobs under way (a ritual's post,
+# a reminder) as for its handlers, before it closes the connection they speak through.
+JOB_TASKS = "scheduled job "
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,19 @@ class RealScheduler(Scheduler):
             self._disarm(job_id)
             return
         self._aps.add_job(
-            self._fire,
+            self._fire_named,
             DateTrigger(run_date=job.next_run),
             args=[job_id, job.next_run],
             id=job_id,
             replace_existing=True,
         )
+
+    async def _fire_named(self, job_id: str, scheduled: datetime) -> None:
+        """`_fire` in a task named for `JOB_TASKS` (APScheduler makes the task, unnamed)."""
+        task = asyncio.current_task()
+        if task is not None:
+            task.set_name(JOB_TASKS + job_id)
+        await self._fire(job_id, scheduled)
 
     def _disarm(self, job_id: str) -> None:
         if self._aps.get_job(job_id) is not None:

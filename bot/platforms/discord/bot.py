@@ -36,6 +36,7 @@ from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, MemberRef
 from bot.core.reply import Form, Reply
 from bot.core.runtime import Hearth
+from bot.core.scheduling import JOB_TASKS
 from bot.platforms.discord.commands import build_app_commands
 from bot.platforms.discord.messenger import TOO_LARGE, DiscordMessenger
 from bot.platforms.discord.refs import (
@@ -61,8 +62,10 @@ class DiscordStartupError(SettingsError):
 
 # Discord drops an interaction not answered within 3 s; past this, Hearth defers and follows up.
 DEFER_AFTER_SECONDS = 2.0
-# The tasks discord.py runs handlers in: events (`on_message`, `on_interaction`, ...) and app commands.
-HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker")
+# The tasks discord.py runs handlers in: events (`on_message`, `on_interaction`, ...) and app commands; and Hearth's
+# scheduled jobs, which post through the same HTTP session (a ritual's run, left "posting…" for ever when it was
+# closed under it).
+HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker", JOB_TASKS)
 INTENTS = discord.Intents(guilds=True, members=True, messages=True, message_content=True, reactions=True)
 # What a member wrote themselves; every other type is a line Discord writes on their behalf (type 7 a join,
 # type 6 a pin, boosts, thread creations, ...), which must not count as activity.

@@ -314,8 +314,13 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                 continue
             if later is None and not option.required:
                 later = _later_choice(positional[1:], token.value)
-            if later is None and not option.required and unquoted:
-                later = _later_reading(positional[1:], token.value, text, after)
+            if later is None and not option.required:
+                later = _later_reading(positional[1:], token.value, text, after, whole=not unquoted)
+                if later is not None:
+                    # The options passed over may still come after it by position (`/ritual edit standup "daily at
+                    # 11:00" Plans?` is the prompt; `... #general` still the channel): it was "no channel `Plans?`".
+                    at = positional.index(later[0])
+                    positional = positional[at:] + positional[:at]
             if later is None and _plain_word(token.value) and _text_may_follow(option, positional[1:]):
                 # A word (or `#word`) none of an optional choice's values, where a text follows: the text
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
@@ -372,11 +377,17 @@ def _reads_as(option: Option, raw: str) -> bool:
     return True
 
 
-def _later_reading(options: list[Option], word: str, text: str, after: int) -> tuple[Option, object] | None:
+def _later_reading(
+    options: list[Option], word: str, text: str, after: int, *, whole: bool = False
+) -> tuple[Option, object] | None:
     """The first later text with a grammar that `word` and the words after it make read (`/ritual edit standup
-    daily at 10:00`: the schedule, the channel before it left out), passing only optional ones on the way."""
+    daily at 10:00`: the schedule, the channel before it left out), passing only optional ones on the way.
+    `whole`: `word` was quoted, so it reads alone (`/ritual edit standup "daily at 10:00"` was refused as no
+    channel, though a schedule is quoted so everywhere else)."""
     for option in options:
-        if option.reads is not None and option.reads(_longest_reading(option.reads, word, text, after)[0]):
+        if option.reads is not None and option.reads(
+            word if whole else _longest_reading(option.reads, word, text, after)[0]
+        ):
             return option, word
         if option.required:
             return None

@@ -94,6 +94,29 @@ async def test_ritual_edit_reads_a_schedule_and_prompt_typed_without_quotes(cons
     assert "Prompt: Plans for today?" in second and "no ritual called" not in said
 
 
+async def test_ritual_edit_reads_a_quoted_schedule_with_the_channel_left_out(console: ConsoleDriver) -> None:
+    """`/ritual edit standup "daily at 11:00"`, quoted as `/ritual create` and the README write a schedule, was
+    refused: "I couldn't find the channel `daily at 11:00`" (unquoted it was read), and a prompt after a schedule
+    given so, quoted or not, as no channel either (a tester's findings)."""
+    said = await console.run(
+        SETUP
+        + """
+        @mod: /ritual create standup #general "daily at 09:00" Plans?
+        @mod: /ritual edit standup "daily at 11:00"
+        @mod: /ritual edit standup "weekdays at 12:00" "Plans for today?"
+        @mod: /ritual edit standup daily at 13:00 Any blockers?
+        @mod: /ritual edit standup "daily at 14:00" #ideas
+        """
+    )
+    assert "couldn't find the channel" not in said
+    first, second, third, fourth = said.split("Ritual standup is changed.")[1:]
+    assert "Schedule: every day at 11:00 (UTC)" in first and "Prompt: Plans?" in first
+    assert "Schedule: every weekday (Monday to Friday) at 12:00 (UTC)" in second
+    assert "Prompt: Plans for today?" in second
+    assert "Schedule: every day at 13:00 (UTC)" in third and "Prompt: Any blockers?" in third
+    assert "Schedule: every day at 14:00 (UTC)" in fourth and "Channel: #ideas" in fourth
+
+
 async def test_points_or_a_window_for_a_ritual_nobody_takes_part_in_are_refused(console: ConsoleDriver) -> None:
     """A spotlight's `points:10 window:2h` were kept and never used, and its card showed neither (a tester's
     finding)."""

@@ -316,6 +316,24 @@ async def finish_run(session: AsyncSession, run_id: int, **values: Any) -> None:
     await session.execute(update(_RUN).where(_RUN.c.id == run_id).values(**values))
 
 
+async def interrupted(session: AsyncSession, now: datetime, claimed_before: datetime, note: str) -> list[int]:
+    """Runs claimed but never marked posted, whose window has ended and whose claim is older than `claimed_before`:
+    the process posting them stopped under the post (`kill -9`, a crash). Each is marked failed with `note` and
+    closed at `now`; their ids are returned. A post under way elsewhere takes seconds, never a window."""
+    rows = await session.execute(
+        update(_RUN)
+        .where(
+            _RUN.c.status == "posting",
+            _RUN.c.closed_at.is_(None),
+            _RUN.c.window_ends_at <= now,
+            _RUN.c.claimed_at <= claimed_before,
+        )
+        .values(status="failed", note=note, closed_at=now)
+        .returning(_RUN.c.id)
+    )
+    return [row.id for row in rows]
+
+
 async def claim_close(session: AsyncSession, run_id: int, now: datetime) -> bool:
     """Mark a run's window closed; True only for the one caller that did it."""
     done = await session.execute(

@@ -49,6 +49,10 @@ _OPEN_RUNS_SECONDS = 10.0
 # well within the default ritual_grace, so a firing missed meanwhile is still posted (late), and cheap
 # enough for the console's long `wait`s.
 _RESYNC_EVERY = timedelta(minutes=10)
+# A run claimed this long ago and still "posting" once its window ended was cut off by its process's stop (a post
+# takes seconds): it is marked failed, not left "posting…" in /ritual history for ever.
+_POSTING_AT_MOST = timedelta(minutes=10)
+INTERRUPTED = "Hearth stopped while posting it; it may not have been posted"
 _RESYNC_JOB = "rituals:resync"
 # A firing at most this late is on time, whatever `ritual_grace` says (which is about downtime): a job on the wall
 # clock runs a moment after its time, more on a busy machine, and with `ritual_grace 0s` every live firing was
@@ -105,8 +109,17 @@ class RitualRunner:
                 await self.close(run.id)
             else:
                 self._arm_close(run.id, run.window_ends_at)
+        await self._interrupted(now)
         every = IntervalTrigger(seconds=int(_RESYNC_EVERY.total_seconds()), start_date=now)
         self.services.scheduler.add(_RESYNC_JOB, every, self.resync)
+
+    async def _interrupted(self, now: datetime) -> None:
+        """Mark failed the runs a stopped process left "posting" (`store.interrupted`; until 2026-12-02 they stayed
+        "posting…" in /ritual history for ever, after a `kill -9` under the post)."""
+        async with self.services.db.write(routine=True) as session:
+            runs = await store.interrupted(session, now, now - _POSTING_AT_MOST, INTERRUPTED)
+        for run_id in runs:
+            log.warning("ritual run %s was left posting by a process that stopped: marked failed", run_id)
 
     async def stop(self) -> None:
         """Stop hook: drop this process's ritual jobs (the table keeps everything a restart needs)."""
@@ -125,6 +138,7 @@ class RitualRunner:
         for ritual in rituals:
             if ritual_job(ritual.id) not in armed:
                 await self._catch_up_and_arm(ritual)
+        await self._interrupted(self.services.clock.now())
         # Nothing new to find until the database changes (on the console's clock, only this process writes).
         return Quiet(None, lambda: db.writes == seen)
 

@@ -12,7 +12,9 @@ from bot.core.refs import ChannelRef
 from bot.core.reply import Reply
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console.script import Say
+from cogs.rituals.runner import INTERRUPTED
 from config.settings import load_settings
+from storage import rituals
 from tests.conftest import START, ConsoleDriver, console_driver, hearth_instance
 
 
@@ -89,6 +91,26 @@ async def test_an_open_window_is_recapped_after_a_restart(database_url: str) -> 
     async with hearth_instance(database_url, THURSDAY_9 + timedelta(hours=2)) as second:
         said = await second.run("wait 23h")
         assert said.count("📋 standup recap: 1 member took part.") == 1
+
+
+async def test_a_run_left_posting_by_a_killed_process_is_marked_failed_once_its_window_ends(database_url: str) -> None:
+    """`kill -9` between the claim and the post being marked: the run said "posting…" in /ritual history for ever."""
+    async with hearth_instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+        hearth = first.platform.hearth
+        async with hearth.db.write() as session:  # what the killed process left: Thursday's run claimed, not posted
+            [ritual] = await rituals.active(session)
+            claimed = await rituals.claim_run(
+                session, ritual.id, THURSDAY_9, "posting", THURSDAY_9, THURSDAY_9 + timedelta(days=1)
+            )
+        assert claimed is not None
+    # Back within the window: a post may still be under way elsewhere, so the run is left as it is.
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
+        assert "Thu 05 Mar 2026 09:00 UTC — posting…" in await second.run("@mod: /ritual history standup")
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(days=1, minutes=30)) as third:
+        said = await third.run("@mod: /ritual history standup")
+    assert f"Thu 05 Mar 2026 09:00 UTC — failed: {INTERRUPTED}" in said
+    assert "posting…" not in said
 
 
 async def test_two_instances_on_one_database_post_each_run_once(database_url: str) -> None:

@@ -43,6 +43,18 @@ HELLO_RELOAD_SECONDS = 60.0
 # A journey completed because no required step is left (steps switched off) goes without a public welcome or a
 # word to the welcomer when it began longer ago than this.
 QUIET_AFTER = timedelta(days=7)
+# What a member is told about a role or access the platform refused them: whether `mod_channel` heard of it.
+TOLD = "the moderators have been told"
+UNTOLD = "please let a moderator know (I could not tell them)"
+
+
+class NotGiven(PlatformError):
+    """A role or access the platform refused a member; `told`: whether the moderators heard of it in `mod_channel`
+    (none is set, or Hearth may not post there), so that the member is never told they were when they were not."""
+
+    def __init__(self, reason: str, told: bool) -> None:
+        super().__init__(reason)
+        self.told = told
 
 
 class Checklist:
@@ -224,16 +236,17 @@ class Checklist:
             for i in await self.journeys.interests(member.community_id)
             if i.key in chosen
         ]
-        failed = False
+        failed: list[NotGiven] = []
         for kind, target_id, name in grants:
             try:
                 await self._grant_to(member, settings, kind, target_id, name)
-            except PlatformError:
-                failed = True  # the moderators were told; the member's checklist below says so too
+            except NotGiven as refused:
+                failed.append(refused)  # the member's checklist below says so too
         text = f"👋 Welcome back to {member.ref.community.name or 'the community'}, {mention(member)}!"
         text += " Your points are as you left them" + (" and your roles are back." if grants and not failed else ".")
         if failed:
-            text += " I couldn't give back everything you had; the moderators have been told."
+            told = all(refused.told for refused in failed)
+            text += f" I couldn't give back everything you had; {TOLD if told else UNTOLD}."
         if progress.current is None:
             await self.services.notify_member(member.ref, Reply(text=text), dm=True)
         else:
@@ -242,34 +255,51 @@ class Checklist:
     async def _grant_to(
         self, member: Member, settings: CommunitySettings, kind: str, target_id: str, name: str
     ) -> None:
-        """Give a role (Discord) or join a channel (Slack); a refusal is told to the mods and raised."""
-        community = member.ref.community
+        """Give a role (Discord) or join a channel (Slack); a refusal is told to the mods and raised as NotGiven, with
+        the platform's reason for the refusal (never the reason the mods could not be told)."""
         try:
             await give(self.services.messenger, member.ref, kind, target_id, name)
         except PlatformError as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
-            if settings.basics.mod_channel:
+            told = await self._tell_mods(member, settings, what, error.reason)
+            raise NotGiven(error.reason, told) from None
+
+    async def _tell_mods(self, member: Member, settings: CommunitySettings, what: str, reason: str) -> bool:
+        """Tell `mod_channel` that `member` was not given `what`; False (and a warning line, so that a refusal is
+        never silent) when there is none or the platform refuses that too (the channel deleted, Hearth no longer
+        allowed there)."""
+        mods = settings.basics.mod_channel
+        unsent = "no mod_channel is set"
+        if mods:
+            try:
                 await self.services.messenger.send(
-                    ChannelRef(community, settings.basics.mod_channel),
-                    Reply(text=f"⚠️ I couldn't give {mention(member)} {what}: {error.reason}"),
+                    ChannelRef(member.ref.community, mods),
+                    Reply(text=f"⚠️ I couldn't give {mention(member)} {what}: {reason}"),
                 )
-            raise
+                return True
+            except PlatformError as error:
+                unsent = error.reason
+        log.warning(
+            "member %s was not given %s (%s), and the moderators could not be told: %s", member.id, what, reason, unsent
+        )
+        return False
 
     async def _grant(self, ctx: Context, kind: str, target_id: str, name: str, given: Sequence[str] = ()) -> None:
         """Give a role or access; a refusal tells the mods and the member why (and, when this choice already gave
         them the interests `given`, that those went through though the choice is not saved)."""
         try:
             await self._grant_to(ctx.author, ctx.settings, kind, target_id, name)
-        except PlatformError as error:
+        except NotGiven as error:
             what = f"the role {name or target_id}" if kind == "role" else f"access to #{name or target_id}"
+            told = TOLD if error.told else UNTOLD
+            told = told[0].upper() + told[1:]
             if given:
                 raise UserError(
-                    f"I couldn't give you {what}: {error.reason} The moderators have been told. {', '.join(given)}"
+                    f"I couldn't give you {what}: {error.reason} {told}. {', '.join(given)}"
                     " went through, but your interests are not saved yet: please choose them again later."
                 ) from None
             raise UserError(
-                f"I couldn't give you {what}: {error.reason} The moderators have been told; nothing was "
-                "changed, so please try again later."
+                f"I couldn't give you {what}: {error.reason} {told}; nothing was changed, so please try again later."
             ) from None
 
     async def _agree(self, ctx: Context, progress: Progress) -> Reply:

@@ -522,3 +522,24 @@ async def test_a_role_that_moderates_or_that_hearth_cannot_give_is_refused_when_
         p.command_interaction(discord.world, "admin", "levels role", {"level": 2, "role": Mention("role", "Staff")})
     )
     assert str(levels.json["data"]["content"]).startswith("@Staff has Manage Messages")
+
+
+async def test_a_refused_role_is_told_as_discord_refused_it_when_the_mods_channel_is_closed(
+    discord_env: DiscordHarness,
+) -> None:
+    """Hearth may no longer post in `mod_channel` when Discord refuses a newcomer's role: the newcomer was told the
+    mods channel's problem ("I may not post in #mods") as the role's, and that the moderators had been told."""
+    await set_up(discord_env)
+    server, world = discord_env.server, discord_env.world
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    world.deny("mods", "hearth", p.SEND_MESSAGES)
+    await server.dispatch("CHANNEL_UPDATE", p.channel_update(world, "mods"))
+    server.forbid.add("roles")
+    refused = await click(discord_env, "newbie", dm, f"g{world.guild_id}.onb:agree")
+    assert refused["content"] == (
+        "I couldn't give you the role Member: Discord refused to give @Member (Missing Permissions): Hearth's role "
+        "needs Manage Roles and must sit above @Member in Server Settings → Roles. Please let a moderator know (I "
+        "could not tell them); nothing was changed, so please try again later."
+    )
+    assert server.roles_granted() == [] and await steps(discord_env) == ["joined"]

@@ -589,20 +589,28 @@ class RecognitionFeature:
         totals = await self.recognition.members_with_points(ctx.community.id)
         people = await self.services.identity.members_by_id([member_id for member_id, _ in totals])
         synced = changed = 0
+        refused: dict[str, str] = {}  # role → why the platform refused it (the moderators' report is once per role)
         # One member after the other: discord.py waits out a 429 (retry_after) itself, so the sync slows down
         # rather than fails on a large community.
         for member_id, total in totals:
             found = people.get(member_id)
             if found is not None and not self.services.identity.departed(member_id):
                 level = level_of(total, own.level_curve, own.level_step).level
-                changed += await self.levelups.apply_roles(found, level, ctx.settings)
+                changed += await self.levelups.apply_roles(found, level, ctx.settings, refused=refused)
                 synced += 1
         # The platforms do not say which roles a member has: a grant counts whether or not it was new, and so
         # does a removal (sync takes every reward the level does not keep, to repair whatever the member holds).
-        return Reply.private(
+        text = (
             f"Level roles re-applied for {plural(synced, 'member')} "
             f"({plural(changed, 'role')} given or removed, counting those already held or already gone)."
         )
+        # Said here, to the admin who asked: until 2026-12-02 a sync every grant of which was refused answered as
+        # above alone (the moderators had been told once, at the first refusal, and were not told again).
+        rewards = role_rewards(own)
+        for role, reason in refused.items():
+            levels = [str(level) for level, rewarding in rewards.items() if rewarding == role]
+            text += f"\nNot applied — the reward role of level {' and '.join(levels)}: {reason}"
+        return Reply.private(text)
 
     async def on_message(self, event: MessagePosted) -> None:
         member = await self.services.identity.member(event.author)

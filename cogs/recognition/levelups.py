@@ -209,7 +209,12 @@ class LevelUps:
             await self.services.messenger.send(ChannelRef(community, target), Reply(text=text))
 
     async def apply_roles(
-        self, member: Member | MemberRef, level: int, settings: CommunitySettings, held: int | None = None
+        self,
+        member: Member | MemberRef,
+        level: int,
+        settings: CommunitySettings,
+        held: int | None = None,
+        refused: dict[str, str] | None = None,
     ) -> int:
         """Give the rewards `level` earns and take away the level roles it does not (with stacking every reward at
         or below the level is kept, without it only the highest); returns how many roles changed hands.
@@ -217,7 +222,9 @@ class LevelUps:
         The platforms do not say which roles a member has, so `held` is the level the member's roles were last
         applied for: only the rewards that level kept are taken away (a jump from level 0 to 2 takes nothing).
         Without it (`/levels sync`, which repairs whatever the member holds) every reward the level does not keep
-        is taken away. Platforms without roles are left alone. A refusal is told to the moderators, never raised."""
+        is taken away. Platforms without roles are left alone. A refusal is told to the moderators, never raised;
+        with `refused` (`/levels sync`, whose admin is there to read it) it is kept there instead (role → the first
+        reason)."""
         rewards = role_rewards(settings.of(RecognitionSettings))
         messenger = self.services.messenger
         capabilities = attached_capabilities(messenger)
@@ -242,7 +249,10 @@ class LevelUps:
                     await messenger.remove_role(ref, RoleRef(ref.community, role))
                 changed += 1
             except PlatformError as error:
-                await self._report(ref, role, settings, error)
+                if refused is not None:
+                    refused.setdefault(role, error.reason)
+                else:
+                    await self._report(ref, role, settings, error)
         return changed
 
     async def _report(self, member: MemberRef, role: str, settings: CommunitySettings, error: PlatformError) -> None:

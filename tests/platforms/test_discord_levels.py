@@ -76,3 +76,28 @@ async def test_a_title_given_without_its_level_is_asked_about(discord: DiscordHa
     assert "Mentor" not in await command(discord, "admin", "levels title")
     said = await command(discord, "admin", "levels title", level=3, title="Mentor")
     assert said.startswith("Level titles: 0 Newcomer, 1 Regular, 3 Mentor, 5 Contributor")
+
+
+async def test_levels_sync_says_which_rewards_discord_refused(discord_env: DiscordHarness) -> None:
+    """The role a level rewards deleted on Discord: `/levels sync` answered "Level roles re-applied for 1 member" and
+    nothing else, each grant refused (the moderators had been told once, at the first level-up, not again)."""
+    discord = discord_env
+    world, server = discord.world, discord.server
+    world.add_role("Helper")
+    world.add_role("Regular")
+    await discord.start()
+    await command(discord, "admin", "config set", key="level_curve", value="linear")
+    await command(discord, "admin", "config set", key="level_step", value="10")
+    await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
+    await command(discord, "admin", "levels role", level=2, role=p.Mention("role", "Regular"))
+    await command(discord, "alice", "kudos", member=p.Mention("member", "bob"))
+    assert server.roles_granted() == [("bob", "Helper")]
+    helper = world.roles.pop("Helper")["id"]
+    await server.dispatch("GUILD_ROLE_DELETE", {"guild_id": world.guild_id, "role_id": helper})
+
+    said = await command(discord, "admin", "levels sync")
+
+    assert said == (
+        "Level roles re-applied for 1 member (1 role given or removed, counting those already held or already gone)."
+        f"\nNot applied — the reward role of level 1: The role {helper} no longer exists."
+    )

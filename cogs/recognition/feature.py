@@ -30,7 +30,7 @@ from cogs.recognition.boards import PERIOD_TITLES, PREFIX, Boards, BoardView
 from cogs.recognition.card import CardRenderer
 from cogs.recognition.importer import IMPORTED_AT
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
-from cogs.recognition.levelups import LevelUps, encode_rewards, role_rewards
+from cogs.recognition.levelups import LevelUps, encode_rewards, reward_name, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
 from cogs.recognition.service import PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
@@ -608,8 +608,7 @@ class RecognitionFeature:
         # above alone (the moderators had been told once, at the first refusal, and were not told again).
         rewards = role_rewards(own)
         for role, reason in refused.items():
-            levels = [str(level) for level, rewarding in rewards.items() if rewarding == role]
-            text += f"\nNot applied — the reward role of level {' and '.join(levels)}: {reason}"
+            text += f"\nNot applied — {reward_name(rewards, role)}: {reason}"
         return Reply.private(text)
 
     async def on_message(self, event: MessagePosted) -> None:

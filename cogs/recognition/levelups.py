@@ -47,6 +47,13 @@ def role_rewards(own: RecognitionSettings) -> dict[int, str]:
     return dict(sorted(rewards.items()))
 
 
+def reward_name(rewards: dict[int, str], role: str) -> str:
+    """`the reward role of level 5` (`of levels 5 and 10`): a stored role as people know it, whatever the platform
+    (a Discord role is stored as its id)."""
+    levels = [str(level) for level, rewarding in rewards.items() if rewarding == role]
+    return f"the reward role of level{'s' if len(levels) > 1 else ''} {' and '.join(levels)}"
+
+
 def encode_rewards(rewards: dict[int, str]) -> str:
     """`level_roles` as `/config set` reads it (roles as `written_role` writes them), from level → stored role."""
     return " ".join(f"{level}:{written_role(role)}" for level, role in sorted(rewards.items()))
@@ -252,22 +259,32 @@ class LevelUps:
                 if refused is not None:
                     refused.setdefault(role, error.reason)
                 else:
-                    await self._report(ref, role, settings, error)
+                    await self._report(ref, role, settings, error, granting=role in keep)
         return changed
 
-    async def _report(self, member: MemberRef, role: str, settings: CommunitySettings, error: PlatformError) -> None:
+    async def _report(
+        self, member: MemberRef, role: str, settings: CommunitySettings, error: PlatformError, granting: bool
+    ) -> None:
+        """Tell `mod_channel`, once per role while Hearth runs, that the platform refused a reward role; the role is
+        named by the levels it rewards (Discord's reason names it as the server shows it: its stored id, `&123…`,
+        read as nothing there, until 2026-12-02)."""
         community_id = (await self.services.identity.community(member.community)).id
         if (community_id, role) in self._reported:
             return
         self._reported.add((community_id, role))
+        what = reward_name(role_rewards(settings.of(RecognitionSettings)), role)
+        verb = "give" if granting else "take away"
+        unsent = "no mod_channel is set"
         if settings.basics.mod_channel:
             try:
                 await self.services.messenger.send(
                     ChannelRef(member.community, settings.basics.mod_channel),
                     Reply(
-                        text=f"⚠️ I can't give the level reward role &{role}: {error.reason} I'll not repeat this for "
-                        "other members; `/levels sync` re-applies rewards once it is fixed."
+                        text=f"⚠️ I can't {verb} {what}: {error.reason} I'll not repeat this for other members; "
+                        "`/levels sync` re-applies rewards once it is fixed."
                     ),
                 )
-            except PlatformError as unsent:  # the other rewards are still applied: a log is all that is left
-                log.warning("refused role %s not told to the moderators: %s", role, unsent.reason)
+                return
+            except PlatformError as refused:  # the other rewards are still applied: a log is all that is left
+                unsent = refused.reason
+        log.warning("%s refused (%s), not told to the moderators: %s", what, error.reason, unsent)

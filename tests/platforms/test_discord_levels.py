@@ -101,3 +101,28 @@ async def test_levels_sync_says_which_rewards_discord_refused(discord_env: Disco
         "Level roles re-applied for 1 member (1 role given or removed, counting those already held or already gone)."
         f"\nNot applied — the reward role of level 1: The role {helper} no longer exists."
     )
+
+
+async def test_a_refused_reward_role_is_told_to_the_mods_by_its_level(discord_env: DiscordHarness) -> None:
+    """The moderators read "I can't give the level reward role &1100000000000000015: …": the role's stored id, which
+    Discord shows as nothing people know."""
+    discord = discord_env
+    world, server = discord.world, discord.server
+    world.add_role("Helper")
+    world.add_channel("mods")
+    await discord.start()
+    await command(discord, "admin", "config set", key="mod_channel", channel=p.Mention("channel", "mods"))
+    await command(discord, "admin", "config set", key="level_curve", value="linear")
+    await command(discord, "admin", "config set", key="level_step", value="10")
+    await command(discord, "admin", "levels role", level=1, role=p.Mention("role", "Helper"))
+    world.roles["Helper"]["position"] = 4  # above Hearth's role
+    await server.dispatch("GUILD_ROLE_UPDATE", p.role_update(world, "Helper"))
+
+    await command(discord, "alice", "kudos", member=p.Mention("member", "bob"))
+
+    told = await server.wait_for(lambda call: call in server.posted_in("mods"))
+    assert told.json["content"] == (
+        "⚠️ I can't give the reward role of level 1: @Helper is not below my highest role @Hearth: drag Hearth's role "
+        "above it in Server Settings → Roles. I'll not repeat this for other members; `/levels sync` re-applies "
+        "rewards once it is fixed."
+    )

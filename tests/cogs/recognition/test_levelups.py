@@ -106,7 +106,7 @@ async def test_level_ups_off_and_a_refused_role_told_once(console: ConsoleDriver
         """
     )
     assert "reached level" not in said
-    assert said.count("I can't give the level reward role &helper") == 1
+    assert said.count("I can't give the reward role of level 1: ") == 1
 
 
 async def test_levels_sync_gives_roles_to_members_already_there(console: ConsoleDriver) -> None:

@@ -28,7 +28,15 @@ from bot.core.reply import (
 from bot.core.services import Services
 from bot.core.wording import plural, points
 from cogs.onboarding.groups import ONBOARDING
-from cogs.onboarding.service import DEFAULT_RULES, STEP_LABELS, OnboardingService, Progress, StepOutcome, give
+from cogs.onboarding.service import (
+    DEFAULT_RULES,
+    STEP_LABELS,
+    OnboardingService,
+    Progress,
+    StepOutcome,
+    give,
+    tell_mods,
+)
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
 from config.community import CommunitySettings
@@ -132,13 +140,20 @@ class Checklist:
         welcome_channel = settings.basics.welcome_channel
         # After the platform's "@name, ": "@ann, here is ...", never "@ann, Hi! here is ...".
         why = "I couldn't send you a direct message, so " if welcome_dm else ""
-        return await self.services.notify_member(
-            member,
-            reply,
-            fallback=ChannelRef(member.community, welcome_channel) if welcome_channel else None,
-            lead=f"{why}here is your checklist (the buttons work for you).",
-            dm=welcome_dm,
-        )
+        try:
+            return await self.services.notify_member(
+                member,
+                reply,
+                fallback=ChannelRef(member.community, welcome_channel) if welcome_channel else None,
+                lead=f"{why}here is your checklist (the buttons work for you).",
+                dm=welcome_dm,
+            )
+        except PlatformError as error:
+            # `welcome_channel` refused too (deleted, closed to Hearth): not reached, as with none set. Until
+            # 2026-12-02 this stopped the join's handling with a traceback: the welcomer was never told, and the
+            # public welcome never posted.
+            log.warning("could not reach %s with their checklist: %s", member.external_id, error.reason)
+            return False
 
     async def on_join(self, event: MemberJoined) -> None:
         if event.member.is_bot:
@@ -266,23 +281,18 @@ class Checklist:
 
     async def _tell_mods(self, member: Member, settings: CommunitySettings, what: str, reason: str) -> bool:
         """Tell `mod_channel` that `member` was not given `what`; False (and a warning line, so that a refusal is
-        never silent) when there is none or the platform refuses that too (the channel deleted, Hearth no longer
-        allowed there)."""
-        mods = settings.basics.mod_channel
-        unsent = "no mod_channel is set"
-        if mods:
-            try:
-                await self.services.messenger.send(
-                    ChannelRef(member.ref.community, mods),
-                    Reply(text=f"⚠️ I couldn't give {mention(member)} {what}: {reason}"),
-                )
-                return True
-            except PlatformError as error:
-                unsent = error.reason
-        log.warning(
-            "member %s was not given %s (%s), and the moderators could not be told: %s", member.id, what, reason, unsent
-        )
-        return False
+        never silent) when there is none or the platform refuses that too."""
+        text = f"⚠️ I couldn't give {mention(member)} {what}: {reason}"
+        unsent = await tell_mods(self.services.messenger, member.ref.community, settings, text)
+        if unsent is not None:
+            log.warning(
+                "member %s was not given %s (%s), and the moderators could not be told: %s",
+                member.id,
+                what,
+                reason,
+                unsent,
+            )
+        return unsent is None
 
     async def _grant(self, ctx: Context, kind: str, target_id: str, name: str, given: Sequence[str] = ()) -> None:
         """Give a role or access; a refusal tells the mods and the member why (and, when this choice already gave

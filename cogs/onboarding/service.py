@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.awards import award
-from bot.core.messenger import Messenger
+from bot.core.messenger import Messenger, PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
-from bot.core.reply import UserError
+from bot.core.reply import Reply, UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -93,6 +93,20 @@ async def give(messenger: Messenger, member: MemberRef, kind: str, target_id: st
         await messenger.grant_role(member, RoleRef(community, target_id, name))
     else:
         await messenger.add_to_channel(member, ChannelRef(community, target_id, name))
+
+
+async def tell_mods(
+    messenger: Messenger, community: CommunityRef, settings: CommunitySettings, text: str
+) -> str | None:
+    """Post `text` in `mod_channel`: None once posted, else why it could not be (none is set, or the platform refused
+    it: the channel deleted, Hearth no longer allowed there), for the caller's warning line."""
+    if not settings.basics.mod_channel:
+        return "no mod_channel is set"
+    try:
+        await messenger.send(ChannelRef(community, settings.basics.mod_channel), Reply(text=text))
+    except PlatformError as error:
+        return error.reason
+    return None
 
 
 def normalise_interest(label: str) -> str:

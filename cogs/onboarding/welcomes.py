@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.commands import Group
 from bot.core.context import Context
+from bot.core.messenger import PlatformError
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef
 from bot.core.reply import Reply, channel_mention, mention
 from bot.core.services import Services
-from cogs.onboarding.service import OnboardingService, default_welcome, render_welcome
+from cogs.onboarding.service import OnboardingService, default_welcome, render_welcome, tell_mods
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
+
+log = logging.getLogger(__name__)
 
 WELCOMER = Group("welcomer", "Volunteer to welcome newcomers")
 BATCH_MENTIONS = 50
@@ -69,7 +73,25 @@ class Welcomes:
         text = await self._welcome_text(
             member.community_id, community, [member.id], mention(member), mention(welcomer) if welcomer else "everyone"
         )
-        await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
+        await self._post(community, settings, text)
+
+    async def _post(self, community: CommunityRef, settings: CommunitySettings, text: str) -> None:
+        """A welcome in `welcome_channel`. One the platform refuses (the channel deleted, closed to Hearth) is told to
+        the moderators, never raised: until 2026-12-02 it failed the click that completed a newcomer's checklist
+        ("Sorry, something went wrong … nothing was changed", though their step, role and points went through)."""
+        channel = settings.basics.welcome_channel
+        assert channel is not None
+        try:
+            await self.services.messenger.send(ChannelRef(community, channel), Reply(text=text))
+        except PlatformError as error:
+            log.warning("welcome not posted in community %s: %s", community.external_id, error.reason)
+            await tell_mods(
+                self.services.messenger,
+                community,
+                settings,
+                f"⚠️ I couldn't post a newcomer's welcome in {channel_mention(ChannelRef(community, channel))}: "
+                f"{error.reason}",
+            )
 
     async def post_batch(self, community_id: int, community: CommunityRef, queued_before: datetime) -> None:
         """One welcome for everyone who arrived in a raid, instead of a flood."""
@@ -88,16 +110,13 @@ class Welcomes:
             welcomer = mention(await self.member_ref(community, welcomer_id)) if welcomer_id else "everyone"
             member = mention(refs[member_id])
             text = await self._welcome_text(community_id, community, member_ids, member, welcomer)
-            await self.services.messenger.send(ChannelRef(community, settings.basics.welcome_channel), Reply(text=text))
+            await self._post(community, settings, text)
             return
         shown = [mention(refs[mid]) for mid in member_ids[:BATCH_MENTIONS] if mid in refs]
         more = len(member_ids) - len(shown)
         everyone = ", ".join(shown) + (f" and {more} more" if more else "")
         text = await self._welcome_text(community_id, community, member_ids, everyone, "everyone")
-        await self.services.messenger.send(
-            ChannelRef(community, settings.basics.welcome_channel),
-            Reply(text=f"🎉 {len(member_ids)} new members arrived together!\n{text}"),
-        )
+        await self._post(community, settings, f"🎉 {len(member_ids)} new members arrived together!\n{text}")
 
     @WELCOMER.command("join", "Volunteer to welcome newcomers")
     async def welcomer_join(self, ctx: Context) -> Reply:

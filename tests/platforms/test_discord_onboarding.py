@@ -543,3 +543,33 @@ async def test_a_refused_role_is_told_as_discord_refused_it_when_the_mods_channe
         "could not tell them); nothing was changed, so please try again later."
     )
     assert server.roles_granted() == [] and await steps(discord_env) == ["joined"]
+
+
+async def test_a_welcome_channel_closed_to_hearth_spoils_no_click_and_no_join(discord_env: DiscordHarness) -> None:
+    """`welcome_channel` deleted or closed to Hearth: the click that completed a checklist answered "Sorry, something
+    went wrong on my side and nothing was changed" (its step, role and points went through), and a newcomer with
+    closed DMs stopped the join's handling with a traceback: their welcomer was never told."""
+    await set_up(discord_env, welcome_when="completion")
+    server, world = discord_env.server, discord_env.world
+    for step in ("interests", "intro", "hello"):
+        await moderate(discord_env, "onboarding step", step=step, mode="off")
+    await join(discord_env, "newbie")
+    [dm] = server.dms_to("newbie")
+    world.deny("welcome", "hearth", p.SEND_MESSAGES)
+    await server.dispatch("CHANNEL_UPDATE", p.channel_update(world, "welcome"))
+    welcome = f"<#{world.channels['welcome']['id']}>"
+    refused = f"I may not post in {welcome}: give Hearth View Channel and Send Messages there."
+
+    answer = await click(discord_env, "newbie", dm, f"g{world.guild_id}.onb:agree")
+
+    assert answer["content"].startswith("Thanks for agreeing to the rules! 🎉 You're all set — welcome aboard!")
+    assert server.roles_granted() == [("newbie", "Member")] and await steps(discord_env) == ["joined", "rules"]
+    [told] = server.posted_in("mods")
+    assert told.json["content"] == f"⚠️ I couldn't post a newcomer's welcome in {welcome}: {refused}"
+
+    world.add_member("shy")
+    await server.interact(p.command_interaction(world, "bob", "welcomer join"))
+    server.closed_dms.add(world.id("shy"))
+    await join(discord_env, "shy")
+    [to_welcomer] = server.dms_to("bob")
+    assert f"<@{world.id('shy')}> just joined and you are their welcomer" in to_welcomer.json["content"]

@@ -164,6 +164,18 @@ async def test_a_newcomers_first_reply_is_the_first_answer_to_any_of_their_posts
     assert [m.name for m in replier.values()] == ["amy"]
 
 
+async def test_a_reaction_taken_back_and_given_again_counts_once(console: ConsoleDriver) -> None:
+    """As on Discord (the reaction keyed by message, member and emoji): on Slack and the console each reaction had an
+    id of its own, and "used to: … 2 reactions" counted one reaction twice."""
+    await console.run(
+        "@mod is moderator\n@alice: hi\n@bob: hello\n@alice reacts 👍 to @bob\n@alice removes 👍 from @bob\n"
+        "@alice reacts 👍 to @bob\nwait 20d\n@bob: still here"
+    )
+    assert "@alice — last seen 04 Mar; used to: 1 message, 0 replies, 1 reaction on 1 day" in await console.run(
+        "@mod: /health at-risk"
+    )
+
+
 async def test_at_risk_lists_the_quiet_regular_with_what_they_used_to_do(
     hearth: Hearth, console: ConsoleDriver
 ) -> None:

@@ -110,7 +110,10 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
         await asyncio.wait_for(arrived.wait_for(lambda: len(received) >= 5), WAIT_SECONDS)
 
     by_id = {event.event_id: event for event in received}
-    assert set(by_id) == {"Ev2", "Ev3", "Ev4", "Ev5", "Ev6"}  # no bot messages, no edits
+    # No bot messages, no edits; a reaction is keyed by message, member and emoji, as on Discord, so that reacting
+    # again after taking it back counts once.
+    added_id, removed_id = "reaction_added:C0GENERAL:1.3:U0BOB:tada", "reaction_removed:C0GENERAL:1.3:U0BOB:tada"
+    assert set(by_id) == {"Ev2", "Ev3", "Ev4", added_id, removed_id}
     threaded = by_id["Ev2"]
     assert isinstance(threaded, MessagePosted)
     assert (threaded.thread_id, threaded.channel.thread_id, threaded.message_id) == ("1.0", "1.0", "1.3")
@@ -119,7 +122,7 @@ async def test_events_become_neutral_events(slack: SlackHarness, slack_api: Mock
     joined = by_id["Ev3"]
     assert isinstance(joined, MemberJoined) and joined.member.display_name == "Nina"
     assert isinstance(by_id["Ev4"], MemberJoined)
-    added = by_id["Ev5"]
+    added = by_id[added_id]
     assert isinstance(added, ReactionAdded) and added.emoji == ":tada:"
     assert added.message_author is not None and added.message_author.external_id == "U0ALICE"
-    assert isinstance(by_id["Ev6"], ReactionRemoved)
+    assert isinstance(by_id[removed_id], ReactionRemoved)

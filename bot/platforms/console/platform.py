@@ -411,8 +411,9 @@ class ConsolePlatform:
         posted = next((m for m in reversed(self.state.messages) if m.author == target), None)
         if posted is None:
             raise ScriptError(number, line, f"@{target} has not written anything to react to")
+        kind = "reaction_removed" if removed else "reaction_added"
         event = (ReactionRemoved if removed else ReactionAdded)(
-            self._new_id(),
+            f"{kind}:{posted.channel}:{posted.message_id}:{member}:{emoji}",  # as Discord's and Slack's: stable
             member_ref(member),
             channel_ref(posted.channel),
             posted.message_id,

@@ -62,12 +62,13 @@ class SlackEvents:
     async def _not_handled(self, event: dict[str, Any]) -> None:
         log.info("Slack event `%s` is nothing Hearth handles: answered, nothing done", event.get("type"))
 
-    async def _dispatch(self, event: Event) -> None:
+    async def _dispatch(self, event: Event, delivery: str | None = None) -> None:
         """Hand `event` to Hearth; raises NotKept when the database was locked or out of reach for some of its
-        handling, so that Slack is answered 500 and sends it again (Bolt's error handler and the guard say so)."""
+        handling, so that Slack is answered 500 and sends it again (Bolt's error handler and the guard say so).
+        `delivery`: Slack's event id, where Hearth's event is keyed otherwise (a reaction), for the log line."""
         if not await self.platform.hearth.dispatch(event):
             raise NotKept(
-                f"Slack event {event.event_id} not kept (the database was locked or out of reach);"
+                f"Slack event {delivery or event.event_id} not kept (the database was locked or out of reach);"
                 " answered 500 so that Slack sends it again"
             )
 
@@ -181,9 +182,12 @@ class SlackEvents:
             return  # a reaction on a file, or in a direct message: not community activity (as on Discord)
         community = self.platform.community(body.get("team_id") or "")
         author = await self.people.member(community, event["item_user"]) if event.get("item_user") else None
+        # Stable per (message, member, emoji), as on Discord: reacting, unreacting and reacting again counts once in
+        # health's reactions (each of Slack's deliveries has an event id of its own: until 2026-12-02 it counted twice).
+        event_id = f"{event.get('type')}:{item['channel']}:{item['ts']}:{event['user']}:{event['reaction']}"
         await self._dispatch(
             kind(
-                body["event_id"],
+                event_id,
                 await self.people.member(community, event["user"]),
                 ChannelRef(community, item["channel"]),
                 item["ts"],
@@ -191,5 +195,6 @@ class SlackEvents:
                 # kudos`) reads as Discord's and the console's with the character, not as the bare name.
                 f":{event['reaction']}:",
                 author,
-            )
+            ),
+            body.get("event_id"),
         )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from config.durations import format_duration, parse_duration
+from config.durations import format_duration, is_bare_number, parse_duration
 
 S = TypeVar("S", bound="Section")
 
@@ -221,6 +221,10 @@ def plain_reason(problem: Mapping[str, Any]) -> str:
     return "that value cannot be used" if message.startswith("Input should") else message
 
 
+# pydantic's refusals of a value beyond a setting's bounds.
+_OUT_OF_BOUNDS = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than"})
+
+
 class SettingsCatalog:
     """The declared sections: every key, how to validate, store and read it back."""
 
@@ -281,11 +285,22 @@ class SettingsCatalog:
         try:
             checked = section.model_validate({key: value})
         except ValidationError as error:
-            reason = plain_reason(error.errors()[0])
+            problem = error.errors()[0]
+            # Out of bounds, a number alone may have meant another unit: the bound is said with its unit.
+            note = self.unit_note(key, raw) if problem["type"] in _OUT_OF_BOUNDS else ""
             # A long list value is named by its start and length, not echoed whole.
             quoted = f"`{raw}`" if len(raw) <= 60 else f"`{raw[:40]}…` ({len(raw):,} characters)"
-            raise SettingError(f"{quoted} is not a valid value for `{key}`: {reason}.") from None
+            raise SettingError(f"{quoted} is not a valid value for `{key}`: {plain_reason(problem)}{note}.") from None
         return getattr(checked, key)
+
+    def unit_note(self, key: str, raw: str) -> str:
+        """A word on a duration typed as a number alone, read as seconds (as it always was), for a reply about it:
+        `5` may have meant minutes, and `/config set removal_grace 48` refused as "no less than 1 hour" reads
+        as nonsense unless the reply says 48 was seconds. Nothing for 0, which is off (or nothing) in any unit."""
+        section = self._owner.get(key)
+        if section is None or not _is_duration(section, key) or not is_bare_number(raw) or not int(raw.strip()):
+            return ""
+        return f" (a number alone is seconds: write `{int(raw.strip())}m` for minutes)"
 
     @staticmethod
     def encode(value: object) -> str:

@@ -390,8 +390,9 @@ class ModeratorCommands:
 
     async def set(self, ctx: Context, key: str, value: str) -> Reply:
         settings = await self.services.settings.set(ctx.community.id, key, value)
-        remark = self.services.settings.catalog.remark(settings, key)
-        done = f"Done: `{key}` is now {settings.describe(key)}."
+        catalog = self.services.settings.catalog
+        remark = catalog.remark(settings, key)
+        done = f"Done: `{key}` is now {settings.describe(key)}{catalog.unit_note(key, value)}."
         return await self._changed(ctx, f"{done} {remark}" if remark else done)
 
 

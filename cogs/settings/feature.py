@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.core.commands import Group, Option, OptionType
 from bot.core.context import Context
 from bot.core.messenger import check_can_post
@@ -12,7 +10,6 @@ from bot.core.registry import Registry
 from bot.core.reply import Card, CardField, Reply, UserError, channel_mention
 from bot.core.services import Services
 from config.community import CommunitySettings
-from config.durations import is_bare_number
 
 CONFIG = Group("config", "Community settings")
 # Characters in a `/config set` value: the longest list setting (`level_roles`, 2,000); each setting's own limit
@@ -85,11 +82,7 @@ class SettingsFeature:
         after = self._shown(ctx, settings, key)
         if before == after:
             return Reply.private(f"`{key}` was {after} already; nothing changed.")
-        # A number alone is read as seconds (as it always was); say so, since `5` may have meant minutes. Not for
-        # 0, which is off (or nothing) in any unit.
-        duration = settings.value(key)
-        bare = value is not None and is_bare_number(value) and isinstance(duration, timedelta) and bool(duration)
-        unit = " (a number alone is seconds: write `5m` for minutes)" if bare else ""
-        done = f"Done: `{key}` {before} → {after}{unit}."
+        # A number alone is read as seconds (as it always was); say so, since `5` may have meant minutes.
+        done = f"Done: `{key}` {before} → {after}{self.catalog.unit_note(key, raw)}."
         remark = self.catalog.remark(settings, key)
         return Reply.private(f"{done} {remark}" if remark else done)

@@ -491,6 +491,27 @@ async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_word
     assert "value_tags: none" in said
 
 
+async def test_a_bare_number_refused_by_a_duration_bound_says_it_was_read_as_seconds(console: ConsoleDriver) -> None:
+    """`/config set removal_grace 48` (meaning hours) was refused "it can be no less than 1 hour", and `/onboarding
+    set nudge_after 300` answered "is now 5 minutes" without the word on seconds `/config set` gives (a tester's
+    finding): the refusal read as nonsense, and the two commands answered one value differently."""
+    said = await console.run(
+        """
+        @root is admin
+        @root: /config set removal_grace 48
+        @root: /onboarding set nudge_after 300
+        @root: /config set removal_grace 99999999999
+        """
+    )
+    assert (
+        "`48` is not a valid value for `removal_grace`: it can be no less than 1 hour (a number alone is seconds: "
+        "write `48m` for minutes)." in said
+    )
+    assert "Done: `nudge_after` is now 5 minutes (a number alone is seconds: write `300m` for minutes)." in said
+    # Too long whatever the unit: no word on seconds.
+    assert "durations go up to 100 years." in said
+
+
 async def test_a_read_only_channel_refuses_every_post_as_a_platform_would(console: ConsoleDriver) -> None:
     """`channel #X is read-only` is Hearth's missing permission there: a post fails as a Discord 403 or a Slack
     `not_in_channel` does, so a public answer is shown privately with why, and a welcome is not posted."""

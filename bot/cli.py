@@ -178,8 +178,12 @@ def migrate() -> None:
             await db.dispose()
 
     done = {"built": "built new", "upgraded": "upgraded", "current": "nothing to do"}[asyncio.run(upgrade())]
-    # Said as the log and every error say it: the password hidden, since this line lands in deploy logs too.
-    typer.echo(f"database is up to date: {masked_url(settings.database_url)} ({done})")
+    # Said as the log and every error say it: the password hidden, since this line lands in deploy logs too. A
+    # relative SQLite path is named in full, as the start line does: run from another folder, `hearth migrate`
+    # builds a new, empty database there.
+    file = sqlite_file(settings.database_url)
+    where = f" ({file.absolute()})" if file is not None and not file.is_absolute() else ""
+    typer.echo(f"database is up to date: {masked_url(settings.database_url)}{where} ({done})")
 
 
 class ManifestFormat(StrEnum):

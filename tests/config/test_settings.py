@@ -446,6 +446,17 @@ def test_hearth_migrate_says_what_it_did(tmp_path: Path) -> None:
     assert again.stdout.splitlines() == [f"database is up to date: {url} (nothing to do)"]
 
 
+def test_hearth_migrate_names_a_relative_database_file_in_full(tmp_path: Path) -> None:
+    """Run from another folder, `hearth migrate` on the default URL built a new, empty database there and said only
+    `database is up to date: sqlite+aiosqlite:///data/hearth.db (built new)`, which the start line no longer does
+    (a tester's finding)."""
+    done = _hearth(tmp_path, "migrate")
+    where = tmp_path / "data" / "hearth.db"
+    assert done.stdout.splitlines() == [
+        f"database is up to date: sqlite+aiosqlite:///data/hearth.db ({where}) (built new)"
+    ]
+
+
 def test_the_start_line_says_which_database_file_and_when_it_is_new(tmp_path: Path) -> None:
     """The default DATABASE_URL is relative: started from another folder (a service without a working directory),
     Hearth built a new, empty database there and said only `database sqlite+aiosqlite:///data/hearth.db`, as on

@@ -46,8 +46,9 @@ Choice = TypeVar("Choice", bound=StrEnum)
 
 
 def _choice(kind: type[Choice], help: str, *names: str) -> Any:
-    """A `typer.Option` for one of `kind`'s values. Typer's own check of an enum option words its refusal through
-    pydantic ("Value error, 'xml' is not one of ..."): this one says the same without pydantic's prefix."""
+    """A `typer.Option` for one of `kind`'s values, case aside (`--platform Console`, as HEARTH_PLATFORM takes it).
+    Typer's own check of an enum option words its refusal through pydantic ("Value error, 'xml' is not one of
+    ..."): this one says the same without pydantic's prefix."""
 
     values = [choice.value for choice in kind]
 
@@ -55,7 +56,7 @@ def _choice(kind: type[Choice], help: str, *names: str) -> Any:
         if isinstance(value, kind):
             return value
         try:
-            return kind(value)
+            return kind(value.lower())
         except ValueError:
             raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, values))}.") from None
 

@@ -93,6 +93,15 @@ def test_a_choice_that_is_none_of_the_values_is_refused_in_plain_words(tmp_path:
     assert hearth(tmp_path, "slack-manifest", "--format", "json").stdout.startswith("{")
 
 
+def test_a_choice_is_read_in_any_case_as_hearth_platform_is(tmp_path: Path) -> None:
+    """`hearth run --platform Console` and `--format JSON` were refused, while HEARTH_PLATFORM=Console is read as
+    `console` (a tester's finding)."""
+    assert hearth(tmp_path, "slack-manifest", "--format", "JSON").stdout.startswith("{")
+    done = hearth(tmp_path, "run", "--platform", "Console", stdin="@bob: /kudos @alice thanks\n")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "@alice, you got kudos from @bob!" in done.stdout
+
+
 def test_the_json_export_ends_its_last_line_as_the_csv_does(tmp_path: Path) -> None:
     """Printed to a terminal, the JSON left the shell's prompt on the line of its closing `]`."""
     script = "@bob: /kudos @alice thanks\n"

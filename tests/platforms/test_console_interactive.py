@@ -192,6 +192,30 @@ async def test_a_form_asks_each_field_in_turn(hearth: Hearth) -> None:
     assert "hasn't introduced" not in said
 
 
+async def test_script_lines_that_name_no_speaker_are_read_as_script_lines(hearth: Hearth) -> None:
+    """The quick start offers script lines at the prompt, but `replay`, `hearth is removed`, `bot cannot grant &vip`
+    and `channel #news is read-only` were said by @you in #general, as plain messages, and did nothing (a tester's
+    finding)."""
+    session = Session(hearth)
+    await hearth.hooks_done()
+    said = await session.run(
+        "channel #news is read-only\r"
+        "/config set announcement_channel #news\r"
+        "bot cannot grant &vip\r"
+        "/levels role 1 &vip\r"
+        "/kudos @bob thanks\r"
+        "replay\r"
+        "hearth is removed\r"
+        "/rank\r"
+        "\x04"
+    )
+    assert "[only @you] I can't post in #news." in said
+    assert "[only @you] I'm not allowed to grant &vip" in said
+    assert "[only @you] That request was already handled." in said
+    assert "[console] (hearth is not in this community)" in said  # for /rank, not delivered
+    assert "Your standing" not in said
+
+
 async def test_ctrl_c_in_a_form_drops_only_the_form(hearth: Hearth) -> None:
     session = Session(hearth)
     await hearth.hooks_done()

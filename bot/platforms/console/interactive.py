@@ -27,7 +27,7 @@ from rich.panel import Panel
 
 from bot.core.reply import Form
 from bot.platforms.console.platform import ConsolePlatform
-from bot.platforms.console.script import ScriptError, SetLevel, Submit, parse_line
+from bot.platforms.console.script import ScriptError, SetLevel, Submit, names_no_speaker, parse_line
 
 YOU = "you"
 HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
@@ -131,7 +131,7 @@ async def _read_lines(platform: ConsolePlatform, console: Console, session: Prom
             return
         number += 1
         text = line.strip()
-        if text and not text.startswith(("@", "wait ", "#")):
+        if text and not text.startswith(("@", "#")) and not names_no_speaker(text):
             text = f"@{YOU}: {text}"
         try:
             action = parse_line(text, number)

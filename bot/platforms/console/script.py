@@ -201,6 +201,18 @@ WAIT_UNITS = (
 _MEMBER_FIELDS = ("member", "target", "author", "about")
 
 
+# Script lines that name no speaker: typed at the interactive prompt they are these, never something @you says.
+_UNSPOKEN = (_WAIT, _GRANT, _READ_ONLY, _REMOVED, re.compile(r"^replay$"))
+
+
+def names_no_speaker(line: str) -> bool:
+    """A script line that is no one's words (`wait 2d`, `replay`, `hearth is removed`, `bot cannot grant &vip`,
+    `channel #news is read-only`): the interactive console reads it as that line, where other plain text is
+    something @you says."""
+    text = line.strip()
+    return any(pattern.match(text) for pattern in _UNSPOKEN)
+
+
 def member_name(name: str) -> str:
     """A console member's name as Hearth keeps it: `@Alice` and `@alice` are one member, `alice`."""
     return name.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -489,6 +490,21 @@ async def test_config_says_the_unit_of_a_bare_number_and_shows_durations_in_word
     assert "departed_retention: 30 days" in said
     assert "kudos_pair_cooldown: off" in said
     assert "value_tags: none" in said
+
+
+async def test_a_file_the_console_cannot_write_is_named_and_the_session_goes_on(
+    console: ConsoleDriver, tmp_path: Path
+) -> None:
+    """Started in a folder it cannot write (a read-only checkout, DATABASE_URL elsewhere), the console ended at the
+    first rank card with a traceback of `data/files` (a tester's finding). A file where a folder should be stands
+    for any folder that cannot be written, for root too."""
+    (tmp_path / "blocked").write_text("")
+    console.platform.files_dir = tmp_path / "blocked" / "files"
+    said = await console.run("@bob: hello\n@bob: /rank\n@bob: /leaderboard")
+    assert "Points: 1" in said
+    folder = re.escape(str(tmp_path / "blocked" / "files"))
+    assert re.search(rf"  \[file rank\.png \([\d,]+ bytes\), not written: {folder}: Not a directory\]", said)
+    assert "🏆 Leaderboard" in said  # the session went on
 
 
 async def test_a_bare_number_refused_by_a_duration_bound_says_it_was_read_as_seconds(console: ConsoleDriver) -> None:

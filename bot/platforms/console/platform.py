@@ -129,9 +129,9 @@ class ConsoleState:
     seen_channels: set[str] = field(default_factory=lambda: {"general"})
 
 
-def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
+def render_plain(reply: Reply, saved: Sequence[Path | str] = ()) -> list[str]:
     """The reply as plain lines (mentions as @name / #name, bold markers dropped); `saved`: where each of its
-    files was written."""
+    files was written, or (text) why it could not be."""
 
     def text(part: str) -> str:
         # Bold markers are dropped from Hearth's own text; a person's (`literal`) is shown as typed.
@@ -160,7 +160,12 @@ def render_plain(reply: Reply, saved: Sequence[Path] = ()) -> list[str]:
         if card.image:
             lines.append(f"  ┃ [image, {len(card.image)} bytes]")
     for attachment, path in zip(reply.files, saved, strict=True):
-        lines.append(f"  [file {path} ({len(attachment.data):,} bytes)]")
+        if isinstance(path, Path):
+            lines.append(f"  [file {path} ({len(attachment.data):,} bytes)]")
+        else:
+            lines.append(
+                f"  [file {Path(attachment.filename).name} ({len(attachment.data):,} bytes), not written: {path}]"
+            )
     if reply.buttons:
         lines.append("  " + " ".join(f"[{text(button.label)}]" for button in reply.buttons))
     if reply.select:
@@ -522,8 +527,10 @@ class ConsolePlatform:
         self._write(where, render_plain(reply, await self._save(reply)))
         return message_id
 
-    async def _save(self, reply: Reply) -> list[Path]:
-        """Write the reply's files under `files_dir`, each under a name of its own (a message id first)."""
+    async def _save(self, reply: Reply) -> list[Path | str]:
+        """Write the reply's files under `files_dir`, each under a name of its own (a message id first). Where
+        they cannot be written (the console started in a read-only folder, a full disk) the message is shown all
+        the same, each file named as not written and why: a rank card ended the whole session with a traceback."""
         if not reply.files:
             return []
         paths = [self.files_dir / f"{self._new_id()}-{Path(file.filename).name}" for file in reply.files]
@@ -533,8 +540,11 @@ class ConsolePlatform:
             for path, attachment in zip(paths, reply.files, strict=True):
                 path.write_bytes(attachment.data)
 
-        await asyncio.to_thread(write)
-        return paths
+        try:
+            await asyncio.to_thread(write)
+        except OSError as error:
+            return [f"{self.files_dir}: {error.strerror or error}"] * len(reply.files)
+        return list(paths)
 
     async def open_form(self, member: str, channel: str, reply: Reply) -> None:
         assert reply.form is not None

@@ -519,7 +519,7 @@ def _why(option: Option, raw: str) -> str:
     if option.type in _REFS:
         return f"I couldn't find the {_REFS[option.type]} `{raw}`."
     if option.type is OptionType.CHOICE:
-        return not_one_of(f"`{raw}`", option.noun or option.name, option.choices)
+        return not_one_of(f"`{raw}`", option.noun or option.name, option.choices, raw)
     return f"`{raw}` is not a whole number for {option.name}."
 
 

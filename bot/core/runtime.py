@@ -421,7 +421,7 @@ class Hearth:
         text = typed_text(str(raw))
         if kind is OptionType.CHOICE:
             if text.lower() not in option.choices:
-                raise UserError(not_one_of(f"`{text}`", option.noun or option.name, option.choices))
+                raise UserError(not_one_of(f"`{text}`", option.noun or option.name, option.choices, text))
             return text.lower()
         if kind is OptionType.DURATION:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from difflib import get_close_matches
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
@@ -40,10 +41,15 @@ def medal(rank: int) -> str:
     return _MEDALS.get(rank, f"{rank}.")
 
 
-def not_one_of(shown: str, what: str, choices: Iterable[str]) -> str:
+def not_one_of(shown: str, what: str, choices: Iterable[str], typed: str | None = None) -> str:
     """A value that is none of the choices: "`decade` is not a period; use week, month or year." (`shown` as
-    it should appear, already quoted or marked up; `what` a noun, `_` read as a space)."""
+    it should appear, already quoted or marked up; `what` a noun, `_` read as a space). `typed`, the value as
+    typed: a near miss names the choice it nearly is first (`kudos_point`, `kudos_points=5`: did you mean
+    `kudos_points`?), as a misspelt setting in `.env` is warned about, rather than leaving it to be found in a
+    list of 46 keys."""
     noun = what.replace("_", " ")
     listed = list(choices)
     options = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
-    return f"{shown} is not {'an' if noun[:1] in 'aeiou' else 'a'} {noun}; use {options}."
+    near = get_close_matches(typed.lower(), listed, n=1, cutoff=0.8) if typed else []
+    use = f"; did you mean `{near[0]}`? Use" if near else "; use"
+    return f"{shown} is not {'an' if noun[:1] in 'aeiou' else 'a'} {noun}{use} {options}."

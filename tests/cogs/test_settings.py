@@ -32,6 +32,16 @@ async def test_config_set_without_a_key_offers_an_example_that_works(console: Co
     assert "Done: `timezone` UTC → Europe/Berlin." in said
 
 
+async def test_a_key_nearly_typed_is_named_before_the_list(console: ConsoleDriver) -> None:
+    """`/config set kudos_point 5` (or `kudos_points=5`) was answered with all 46 keys and no word on the one meant,
+    where `.env` names the setting a misspelt name resembles (a tester's finding)."""
+    said = await console.run(ADMIN + "@you: /config set kudos_point 5\n@you: /config set kudos_points=5")
+    assert "`kudos_point` is not a key; did you mean `kudos_points`? Use timezone," in said
+    assert "`kudos_points=5` is not a key; did you mean `kudos_points`? Use timezone," in said
+    said = await console.run("@you: /leaderboard period:wek")
+    assert "`wek` is not a period; did you mean `week`? Use week, month, quarter, year, all or season." in said
+
+
 async def test_a_refused_key_does_not_end_with_nothing_understood(console: ConsoleDriver) -> None:
     said = await console.run(ADMIN + "@you: /config set colour blue")
     assert "`colour` is not a key; use timezone," in said

@@ -150,6 +150,14 @@ class Identity:
         )
         return self._remember_member(Member(member_id, community.id, ref))
 
+    async def renamed(self, ref: MemberRef) -> None:
+        """A member's name changed where the platform says so without a message (Slack's `user_change`): recorded
+        for a member Hearth knows, so that boards show it; a profile edit does not make someone Hearth never saw a
+        member (their first message or command does, dated then)."""
+        community = await self.community(ref.community)
+        if ref.external_id in self._members.get(community.id, {}):
+            await self.member(ref)
+
     async def left(self, ref: MemberRef) -> None:
         member = await self.member(ref)
         async with self._db.write() as session:

@@ -36,6 +36,29 @@ async def test_a_deactivated_member_has_left_and_is_not_thanked(slack: SlackHarn
     assert "alice is no longer a member" in refused
 
 
+async def test_a_member_who_changes_their_display_name_is_shown_by_it(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Slack sends `user_change` when a member edits their profile: boards and replies show the new display name
+    from then on, as Discord does on a rename (until 2026-12-02 the first name seen was kept until a restart, in their
+    own commands too)."""
+    bob = slack_api.user("U0BOB", "bob")
+    slack_api.user("U0CAROL", "carol")
+    slack_api.user("U0DANA", "dana")
+    assert "+10 points for bob" in block_texts(await slack.command("/kudos", "<@U0BOB|bob> thanks", "U0CAROL"))
+    slack_api.users["U0BOB"] = replace(bob, name="robert")
+    await deliver(slack, {"type": "user_change", "user": slack_api.users["U0BOB"].as_api()})
+
+    board = block_texts(await slack.command("/leaderboard", "all", "U0DANA"))
+    assert "robert" in board and "bob" not in board
+    thanked = block_texts(await slack.command("/kudos", "<@U0BOB> again", "U0DANA"))
+    assert "+10 points for robert" in thanked
+    # A status or avatar change (the same names) and someone Hearth never saw change nothing.
+    await deliver(slack, {"type": "user_change", "user": slack_api.users["U0BOB"].as_api()})
+    await deliver(slack, {"type": "user_change", "user": slack_api.user("U0ERIN", "erin").as_api()})
+    assert "erin" not in block_texts(await slack.command("/leaderboard", "all", "U0DANA"))
+
+
 async def test_uninstalling_schedules_deletion_and_a_user_token_revoked_does_not(
     slack: SlackHarness, hearth: Hearth, slack_api: MockSlackApi
 ) -> None:

@@ -122,11 +122,16 @@ class SlackEvents:
         await self._dispatch(MemberJoined(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot)))
 
     async def user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """A deactivated account has left the workspace (a reactivated one comes back with its next join)."""
+        """A deactivated account has left the workspace (a reactivated one comes back with its next join); a new
+        display name is shown from now on, as on Discord (until 2026-12-02 the first one seen, until a restart)."""
         user = event["user"]
-        if not user.get("deleted"):
-            return
         community = self.platform.community(body.get("team_id") or user.get("team_id") or "")
+        if not user.get("deleted"):
+            if (profile := self.people.changed(user)) is not None:
+                await self.platform.hearth.services.identity.renamed(
+                    MemberRef(community, user["id"], profile.name, profile.is_bot)
+                )
+            return
         found = self.people.remember(user)
         await self._dispatch(MemberLeft(body["event_id"], MemberRef(community, user["id"], found.name, found.is_bot)))
 

@@ -128,6 +128,14 @@ class People:
         self._profiles[user["id"]] = (time.monotonic(), found)
         return found
 
+    def changed(self, user: dict[str, Any]) -> Profile | None:
+        """A profile Slack sent (`user_change`) replaces the cached one: names are cached for as long as Hearth runs,
+        so without this a member was shown by the first name seen until a restart. The profile, unless its name is
+        the one cached (a status or an avatar changed: nothing to record)."""
+        cached = self._profiles.get(user["id"])
+        found = self.remember(user)
+        return None if cached is not None and cached[1].name == found.name else found
+
     async def member(self, community: CommunityRef, user_id: str) -> MemberRef:
         found = await self.profile(user_id)
         return MemberRef(community, user_id, found.name, found.is_bot)

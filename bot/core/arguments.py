@@ -144,7 +144,9 @@ def _shown(spec: CommandSpec, name: str, value: object) -> str:
         return value
     kind = spec.option(name).type
     sigil = {OptionType.MEMBER: "@", OptionType.CHANNEL: "#", OptionType.ROLE: "&"}.get(kind, "")
-    return sigil + str(getattr(value, "name", None) or getattr(value, "external_id", value))
+    # A member by the name the platform gave (Slack's `<@U1|bob>` read `@U1`, the id, until 2026-12-02).
+    label = getattr(value, "display_name", None) or getattr(value, "name", None)
+    return sigil + str(label or getattr(value, "external_id", value))
 
 
 def _fits(option: Option, raw: str, resolve: Resolver) -> object | None:

@@ -55,6 +55,13 @@ _FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.DOTALL)
 
 # Platform-specific finishing of parsed options (Slack: a mentioned member's name from users.info).
 Refine = Callable[[dict[str, object]], Awaitable[dict[str, object]]]
+# The platform's markup in a refusal that shows back words of the line, as the text the person saw when typing it
+# (Slack: `<@U1|bob>` as `@bob`); Hearth's own wording holds no markup, so the whole refusal goes through it.
+Typed = Callable[[str], str]
+
+
+def _as_typed(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,19 @@ class Inbound:
 
     # -- answering ---------------------------------------------------------------------------------
     async def text_command(
-        self, invocation: Invocation, line: str, resolve: Resolver, refine: Refine | None = None
+        self,
+        invocation: Invocation,
+        line: str,
+        resolve: Resolver,
+        refine: Refine | None = None,
+        typed: Typed = _as_typed,
     ) -> Reply:
         """`kudos @bob thanks` or `ritual create ...` (the command without its slash, then its text)."""
-        return await self._safely(self._text_command(invocation, line, resolve, refine))
+        return await self._safely(self._text_command(invocation, line, resolve, refine, typed))
 
-    async def _text_command(self, invocation: Invocation, line: str, resolve: Resolver, refine: Refine | None) -> Reply:
+    async def _text_command(
+        self, invocation: Invocation, line: str, resolve: Resolver, refine: Refine | None, typed: Typed
+    ) -> Reply:
         name, rest = _split(line)
         # Platforms hand over the command without its slash; one more (`//kudos` on the console) names no
         # command, as on Discord and Slack, which never deliver it.
@@ -115,15 +129,15 @@ class Inbound:
             verb, rest = _split(rest)
             path = f"{name} {verb.lower()}"
             if self.hearth.command(path) is None:
-                return _verbs(name, group, invocation.level, verb)
+                return _verbs(name, group, invocation.level, typed(verb))
         spec = self.hearth.command(path)
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
         try:
             parsed = parse_arguments(spec, rest, resolve, group or ())
         except UserError as error:
-            return Reply.private(error.message)
-        explain = understood(spec, parsed) if parsed.guessed else None
+            return Reply.private(typed(error.message))
+        explain = typed(understood(spec, parsed)) if parsed.guessed else None
         options: dict[str, object] = parsed
         if refine is not None:
             options = await refine(options)

@@ -110,6 +110,26 @@ async def test_mentions_in_command_text_resolve_to_members(slack: SlackHarness, 
     assert "*Kudos received*\n1" in block_texts(mine)
 
 
+async def test_a_refused_line_shows_mentions_as_typed_not_as_slack_markup(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """What a refusal shows back of the line reads as the member typed it: Slack's `<!subteam^S1|@devs>` showed raw
+    (until 2026-12-02), and a member understood as `@U0BOB`, their id."""
+    slack_api.user("U0ALICE", "alice", is_admin=True)
+    group = await slack.command("/kudos", "<!subteam^S0DEVS|@devs> thanks", "U0ALICE")
+    assert "I couldn't find the member `@devs`." in block_texts(group)
+    channel = await slack.command("/health", "reached-out <#C0NEWS|news>", "U0ALICE")
+    assert "I couldn't find the member `#news`." in block_texts(channel)
+    period = await slack.command("/leaderboard", "<@U0BOB|bob>", "U0ALICE")
+    assert "`@bob` is not a period" in block_texts(period)
+    verb = await slack.command("/config", "<@U0BOB|bob>", "U0ALICE")
+    assert "`/config` has no `@bob`" in block_texts(verb)
+    amount = await slack.command("/points", "adjust <@U0BOB|bob> lots for the move", "U0ALICE")
+    assert "I understood: member `@bob`." in block_texts(amount)
+    for answer in (group, channel, period, verb, amount):
+        assert "&lt;" not in block_texts(answer) and "U0BOB" not in block_texts(answer)
+
+
 async def test_every_member_mentioned_in_kudos_text_is_thanked(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:

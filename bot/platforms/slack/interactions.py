@@ -272,7 +272,7 @@ class SlackInteractions:
         )
         line = f"{body['command'].lstrip('/')} {body.get('text') or ''}"
         reply = await self.hearth.inbound.text_command(
-            invocation, line, partial(resolve, community), partial(self._neutral_options, community)
+            invocation, line, partial(resolve, community), partial(self._neutral_options, community), from_slack_text
         )
         outbox = self._outbox(invocation, body.get("trigger_id"), body.get("response_url"))
         await self.hearth.inbound.deliver(invocation, outbox, reply)

@@ -94,6 +94,78 @@ async def test_reaction_kudos_and_a_deleted_message(slack: SlackHarness, slack_a
     assert await points_of(hearth, "message_void") == -1
 
 
+async def test_a_deleted_message_with_replies_voids_what_it_earned(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """Slack keeps a deleted message that has thread replies as a tombstone ("This message was deleted."), sent as
+    `message_changed`, not `message_deleted`: it voids what the message earned all the same, as on Discord (until
+    2026-12-02 its kudos and activity points stayed). Taking the tombstone away later (its last reply deleted) voids
+    nothing again, and an ordinary edit voids nothing."""
+    hearth = slack.platform.hearth
+    slack_api.user("U0ALICE", "alice")
+    slack_api.user("U0BOB", "bob")
+    original: dict[str, object] = {
+        "type": "message",
+        "user": "U0BOB",
+        "ts": "1.1",
+        "text": "the fix is in",
+        "thread_ts": "1.1",
+    }
+    tombstone: dict[str, object] = {
+        "type": "message",
+        "subtype": "tombstone",
+        "user": "USLACKBOT",
+        "text": "This message was deleted.",
+        "hidden": True,
+        "ts": "1.1",
+        "thread_ts": "1.1",
+        "reply_count": 1,
+    }
+    edited: dict[str, object] = {**original, "text": "the fix is in (edited)", "edited": {"user": "U0BOB", "ts": "1.5"}}
+
+    def changed(message: dict[str, object], previous: dict[str, object]) -> dict[str, object]:
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": "C0GENERAL",
+            "ts": "1.9",
+            "message": message,
+            "previous_message": previous,
+        }
+
+    events = [
+        message_event("U0BOB", "the fix is in", "1.1"),
+        {
+            "type": "reaction_added",
+            "user": "U0ALICE",
+            "reaction": "raised_hands",
+            "item_user": "U0BOB",
+            "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.1"},
+        },
+        message_event("U0ALICE", "nice", "1.2", thread_ts="1.1", parent_user_id="U0BOB"),
+        changed(edited, original),
+    ]
+    for number, event in enumerate(events):
+        assert (await slack.requests.event(event_payload(event, f"Ev{number}"))).status == 200
+    assert await points_of(hearth, "kudos_void") == 0 and await points_of(hearth, "message_void") == 0
+
+    assert (await slack.requests.event(event_payload(changed(tombstone, edited), "EvGone"))).status == 200
+    assert await points_of(hearth, "kudos_void") == -10
+    assert await points_of(hearth, "message_void") == -1
+    removed = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": "C0GENERAL",
+        "deleted_ts": "1.1",
+        "previous_message": tombstone,
+    }
+    assert (await slack.requests.event(event_payload(removed, "EvTombstoneGone"))).status == 200
+    assert await points_of(hearth, "kudos_void") == -10
+    assert await points_of(hearth, "message_void") == -1
+
+
 async def test_a_reaction_refused_is_named_as_the_emoji(slack: SlackHarness, slack_api: MockSlackApi) -> None:
     """The DM naming a reaction that gave nothing shows the emoji, as on Discord (`Your 🙌 gave no kudos`); it
     read `Your raised_hands::skin-tone-4 gave no kudos`, Slack's bare name."""

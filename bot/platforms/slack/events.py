@@ -19,7 +19,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.core.refs import ChannelRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.platforms.slack.guard import NotKept
 from bot.platforms.slack.messenger import error_code
 from bot.platforms.slack.text import from_slack_text, mentioned_ids
@@ -34,6 +34,7 @@ HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 # Recent messages' authors by (channel, ts), for a thread reply whose event does not name the parent's author:
 # ids only, no text, and bounded (the oldest are forgotten first).
 _RECENT_AUTHORS = 20_000
+SLACKBOT = "USLACKBOT"  # the author Slack gives a deleted message's tombstone
 
 
 class SlackEvents:
@@ -76,6 +77,9 @@ class SlackEvents:
         if event.get("subtype") == "message_deleted":
             await self.message_deleted(body, event)
             return
+        if event.get("subtype") == "message_changed" and (event.get("message") or {}).get("subtype") == "tombstone":
+            await self.message_tombstoned(body, event)
+            return
         if event.get("bot_id") or event.get("subtype") not in HUMAN_SUBTYPES or not event.get("user"):
             return
         community = self.platform.community(body.get("team_id") or event.get("team") or "")
@@ -110,9 +114,26 @@ class SlackEvents:
             return
         community = self.platform.community(body.get("team_id") or event.get("team") or "")
         previous = event.get("previous_message") or {}
-        author = self.people.author(community, previous["user"]) if previous.get("user") else None
         channel = ChannelRef(community, event["channel"], thread_id=previous.get("thread_ts"))
-        await self._dispatch(MessageDeleted(body["event_id"], channel, deleted, author))
+        await self._dispatch(MessageDeleted(body["event_id"], channel, deleted, self._author_of(community, previous)))
+
+    async def message_tombstoned(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A deleted message that has thread replies stays as Slack's tombstone ("This message was deleted."), sent
+        as `message_changed`, not `message_deleted`: it is a deletion all the same, as on Discord (until 2026-12-02
+        what the message earned stayed). `message` is the tombstone, under the message's own ts; `previous_message`
+        the message as it was, whose author it names."""
+        tombstone = event["message"]
+        if not tombstone.get("ts"):
+            return
+        community = self.platform.community(body.get("team_id") or event.get("team") or "")
+        channel = ChannelRef(community, event["channel"], thread_id=tombstone.get("thread_ts"))
+        author = self._author_of(community, event.get("previous_message") or {})
+        await self._dispatch(MessageDeleted(body["event_id"], channel, tombstone["ts"], author))
+
+    def _author_of(self, community: CommunityRef, message: dict[str, Any]) -> MemberRef | None:
+        """Whose a message was, as an event describing it says; Slackbot's is a tombstone's, nobody's message."""
+        user = message.get("user")
+        return self.people.author(community, user) if user and user != SLACKBOT else None
 
     async def team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event["user"]

@@ -123,6 +123,14 @@ _EVENTS: dict[str, Shape] = {
         "team?": Id,
         "previous_message?": {"user?": Id, "ts?": Id, "thread_ts?": Id},
     },
+    # Read for a tombstone (a deleted message that has replies): its ts, and whose the message was.
+    "message_changed": {
+        "channel": Id,
+        "ts?": Id,
+        "team?": Id,
+        "message?": {"subtype?": str, "ts?": Id, "thread_ts?": Id},
+        "previous_message?": {"user?": Id},
+    },
     "team_join": {"user": _USER},
     "user_change": {"user": _USER},
     "member_joined_channel": {"user": Id, "channel": Id, "team?": Id},
@@ -216,7 +224,8 @@ def _event_problem(body: dict[str, Any]) -> str | None:
     if why := _shape_problem(body, _ENVELOPE, ""):
         return why
     event = body["event"]
-    kind = "message_deleted" if event["type"] == "message" and event.get("subtype") == "message_deleted" else None
+    edits = ("message_deleted", "message_changed")
+    kind = event.get("subtype") if event["type"] == "message" and event.get("subtype") in edits else None
     shape = _EVENTS.get(kind or event["type"])
     if shape and (why := _shape_problem(event, shape, "event.")):
         return why

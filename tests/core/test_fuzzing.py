@@ -385,8 +385,12 @@ _SLACK_EVENTS = {
                 "thread_ts": "1.0", "parent_user_id": "U2"},
     "message_deleted": {"type": "message", "subtype": "message_deleted", "channel": "C1", "ts": "1.2",
                         "deleted_ts": "1.1", "previous_message": {"user": "U1", "ts": "1.1", "thread_ts": "1.0"}},
+    "message_changed": {"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1.3",
+                        "message": {"subtype": "tombstone", "user": "USLACKBOT", "ts": "1.1", "thread_ts": "1.1"},
+                        "previous_message": {"user": "U1", "ts": "1.1"}},
     "team_join": {"type": "team_join", "user": {"id": "U3", "name": "c", "profile": {"display_name": "c"}}},
     "user_change": {"type": "user_change", "user": {"id": "U3", "deleted": True, "profile": {"real_name": "C"}}},
+    "user_renamed": {"type": "user_change", "user": {"id": "U3", "profile": {"display_name": "c"}}},
     "member_joined_channel": {"type": "member_joined_channel", "user": "U3", "channel": "C1"},
     "reaction_added": {"type": "reaction_added", "user": "U2", "reaction": "x", "item_user": "U1",
                        "item": {"type": "message", "channel": "C1", "ts": "1.1"}},
@@ -451,11 +455,12 @@ def _slack_events() -> tuple[SlackEvents, list[object]]:
         author=lambda community, user_id: MemberRef(community, user_id, user_id),
         member=member,
         remember=lambda user: People.remember(SimpleNamespace(_profiles={}), user),  # type: ignore[arg-type]
+        changed=lambda user: People.remember(SimpleNamespace(_profiles={}), user),  # type: ignore[arg-type]
     )
     platform = SimpleNamespace(
         people=people,
         community=lambda team_id: CommunityRef("slack", team_id, ""),
-        hearth=SimpleNamespace(dispatch=dispatch),
+        hearth=SimpleNamespace(dispatch=dispatch, services=SimpleNamespace(identity=SimpleNamespace(renamed=nothing))),
         client=SimpleNamespace(conversations_info=conversations_info),
         interactions=SimpleNamespace(publish_home=nothing),
     )

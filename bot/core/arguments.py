@@ -171,8 +171,16 @@ def _number(raw: str, option: Option) -> str | None:
 _REFS = {OptionType.MEMBER: "member", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
 
 
-def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: Iterable[CommandSpec] = ()) -> Arguments:
-    """Raw option values by name; mentions resolved to refs, everything else left as text.
+def parse_arguments(
+    spec: CommandSpec,
+    text: str,
+    resolve: Resolver,
+    siblings: Iterable[CommandSpec] = (),
+    typed: Callable[[str], str] = str,
+) -> Arguments:
+    """Raw option values by name; mentions resolved to refs, everything else left as text. `typed`: a token as the
+    text the person saw, where the platform sends markup (Slack turns a `#helpful` typed where a channel of that
+    name exists into `<#C1|helpful>`): what it reads as decides whether it is a word.
 
     `name:value` naming an option the command lacks but one of `siblings` (its group's other verbs) has is
     refused, naming the options it has: `/ritual edit standup kind:thread` read "no ritual called `standup
@@ -323,7 +331,7 @@ def parse_arguments(spec: CommandSpec, text: str, resolve: Resolver, siblings: I
                     # 11:00" Plans?` is the prompt; `... #general` still the channel): it was "no channel `Plans?`".
                     at = positional.index(later[0])
                     positional = positional[at:] + positional[:at]
-            if later is None and _plain_word(token.value) and _text_may_follow(option, positional[1:]):
+            if later is None and _plain_word(typed(token.value)) and _text_may_follow(option, positional[1:]):
                 # A word (or `#word`) none of an optional choice's values, where a text follows: the text
                 # (`/leaderboard kudos` and `/leaderboard #helpful` are categories, the period left at its
                 # default), which checks it in its turn and names what it takes when it cannot use it.

@@ -134,7 +134,7 @@ class Inbound:
         if spec is None:
             return Reply.private(UNKNOWN_COMMAND.format(name=name))
         try:
-            parsed = parse_arguments(spec, rest, resolve, group or ())
+            parsed = parse_arguments(spec, rest, resolve, group or (), typed)
         except UserError as error:
             return Reply.private(typed(error.message))
         explain = typed(understood(spec, parsed)) if parsed.guessed else None

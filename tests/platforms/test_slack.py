@@ -130,6 +130,19 @@ async def test_a_refused_line_shows_mentions_as_typed_not_as_slack_markup(
         assert "&lt;" not in block_texts(answer) and "U0BOB" not in block_texts(answer)
 
 
+async def test_a_value_tag_named_as_a_channel_is_its_board(slack: SlackHarness, slack_api: MockSlackApi) -> None:
+    """Slack sends a `#helpful` typed where a channel of that name exists as `<#C0HELP|helpful>`: `/leaderboard
+    #helpful` is still the #helpful board, as on the console and wherever no such channel exists (until 2026-12-02
+    "`#helpful` is not a period")."""
+    slack_api.user("U0ALICE", "alice", is_admin=True)
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/recognition", "tags add <#C0HELP|helpful>", "U0ALICE")
+    await slack.command("/kudos", "<@U0BOB|bob> for the review <#C0HELP|helpful>", "U0ALICE")
+    for line in ("<#C0HELP|helpful>", "month <#C0HELP|helpful>", "#helpful"):
+        board = block_texts(await slack.command("/leaderboard", line, "U0ALICE"))
+        assert "· #helpful" in board and "*bob* — 10 points" in board, line
+
+
 async def test_every_member_mentioned_in_kudos_text_is_thanked(
     slack: SlackHarness, slack_api: MockSlackApi, hearth: Hearth
 ) -> None:

@@ -162,9 +162,6 @@ class LedgerBuffer:
                 counts, self._health = self._health, counts
             self._writing = len(batch)
             try:
-                if self._moved:
-                    batch = [self._remapped(award) for award in batch]
-                    counts = counts.remapped(self._moved)
                 try:
                     written, then = await self._write(batch, counts, health_too=health_too)
                 except Exception as error:
@@ -172,7 +169,7 @@ class LedgerBuffer:
                         raise
                     # A member or community deleted while its activity waited here (`/mydata delete`, a removal, in
                     # the same moment): the database refused the whole batch, everyone's, and would at every retry.
-                    batch, counts = await self._without_deleted(batch, counts)
+                    batch, counts = await self._without_deleted(*self._current(batch, counts))
                     written, then = await self._write(batch, counts, health_too=health_too)
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
@@ -199,6 +196,8 @@ class LedgerBuffer:
     ) -> tuple[list[Award], list[FollowUp | None]]:
         """One transaction: the awards, the health counts when due, the hooks; (awards recorded, follow-ups)."""
         async with self._db.write() as session:
+            # After the members first seen were written, at the session's start: some may have moved meanwhile.
+            batch, counts = self._current(batch, counts)
             written = await ledger.record(session, batch)
             if health_too:
                 await health.write(session, counts)
@@ -239,6 +238,12 @@ class LedgerBuffer:
         except Exception:
             log.exception("a hook on written activity failed; the batch is written without it")
             return None
+
+    def _current(self, batch: list[Award], counts: HealthDeltas) -> tuple[list[Award], HealthDeltas]:
+        """`batch` and `counts` with the ids of members another process wrote first replaced by theirs."""
+        if not self._moved:
+            return batch, counts
+        return [self._remapped(award) for award in batch], counts.remapped(self._moved)
 
     def _remapped(self, award: Award) -> Award:
         member_id = self._moved.get(award.member_id, award.member_id)

@@ -64,6 +64,8 @@ class LedgerBuffer:
         self._db = db
         # Member ids given in memory that turned out to belong to a member another process wrote first.
         self._moved = moved if moved is not None else {}
+        # Members whose data is being, or was, deleted: what arrives for them meanwhile is never written.
+        self._forgotten: set[int] = set()
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
         self._pending: list[Award] = []
@@ -211,14 +213,12 @@ class LedgerBuffer:
         members = {award.member_id for award in batch} | {a.actor_id for a in batch if a.actor_id is not None}
         members |= counts.member_ids()
         communities = {award.community_id for award in batch} | counts.community_ids()
-        async with self._db.read() as session:
+        # In a write transaction: members and communities first seen, still waiting to be written, are written at its
+        # start (the refused batch's transaction rolled them back), so that they are found and their awards kept.
+        async with self._db.write() as session:
             found_members, found_communities = await identity.existing(session, members, communities)
         gone_members, gone_communities = members - found_members, communities - found_communities
-        kept = [
-            award if award.actor_id not in gone_members else dataclasses.replace(award, actor_id=None)
-            for award in batch
-            if award.member_id not in gone_members and award.community_id not in gone_communities
-        ]
+        kept, counts = _without(batch, counts, gone_members, gone_communities)
         log.warning(
             "%d activity awards named members or communities deleted meanwhile (%d members, %d communities): "
             "written without them",
@@ -226,7 +226,7 @@ class LedgerBuffer:
             len(gone_members),
             len(gone_communities),
         )
-        return kept, counts.without(gone_members, gone_communities)
+        return kept, counts
 
     @staticmethod
     async def _watched(session: AsyncSession, hook: Written, written: list[Award]) -> FollowUp | None:
@@ -239,11 +239,21 @@ class LedgerBuffer:
             log.exception("a hook on written activity failed; the batch is written without it")
             return None
 
+    def forget(self, member_id: int) -> None:
+        """The member's data is being deleted (`/mydata delete`): their activity that arrives meanwhile, waiting here
+        or still to come from handlers under way, is not written (until 2026-12-02 a batch that wrote it between the
+        deletion's steps made the deletion fail, or, written after it, was refused whole). Another member's award that
+        names them as its actor keeps its points without them."""
+        self._forgotten.add(member_id)
+
     def _current(self, batch: list[Award], counts: HealthDeltas) -> tuple[list[Award], HealthDeltas]:
-        """`batch` and `counts` with the ids of members another process wrote first replaced by theirs."""
-        if not self._moved:
-            return batch, counts
-        return [self._remapped(award) for award in batch], counts.remapped(self._moved)
+        """`batch` and `counts` with the ids of members another process wrote first replaced by theirs, less what
+        names a member whose data was deleted (`forget`)."""
+        if self._moved:
+            batch, counts = [self._remapped(award) for award in batch], counts.remapped(self._moved)
+        if self._forgotten:
+            batch, counts = _without(batch, counts, self._forgotten, set())
+        return batch, counts
 
     def _remapped(self, award: Award) -> Award:
         member_id = self._moved.get(award.member_id, award.member_id)
@@ -307,3 +317,16 @@ class LedgerBuffer:
         await self._final_flush()
         if self._follow_ups:  # what the last batches set off (a level-up announcement) finishes first
             await asyncio.gather(*self._follow_ups, return_exceptions=True)
+
+
+def _without(
+    batch: list[Award], counts: HealthDeltas, members: set[int], communities: set[int]
+) -> tuple[list[Award], HealthDeltas]:
+    """`batch` and `counts` less the awards and rows of `members` and `communities`; an award naming one of `members`
+    as its actor keeps its points without them (as `/mydata delete` leaves another member's rows)."""
+    kept = [
+        award if award.actor_id not in members else dataclasses.replace(award, actor_id=None)
+        for award in batch
+        if award.member_id not in members and award.community_id not in communities
+    ]
+    return kept, counts.without(members, communities)

@@ -116,7 +116,10 @@ class DataRights:
 
     async def delete(self, member: Member) -> None:
         """Every cog's rows of the member, then the member row; the process forgets them too."""
-        await self.services.activity.flush()  # points waiting in memory would bring the member back
+        # What arrives for them from now on is never written, and what waits in memory goes before the deletion:
+        # a batch written between its steps would bring the member back, or make the last step fail.
+        self.services.activity.forget(member.id)
+        await self.services.activity.flush()
         await delete_member(self._hooks(), member.id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member.id)  # while the member row still has their names

@@ -3,21 +3,22 @@ other members' kudos reasons: what the member sees, and what is left in the data
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from cogs.privacy import service
 from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
-from storage.lifecycle import forget_mentions, mentions_in
+from storage.lifecycle import delete_member_row, forget_mentions, mentions_in
 from storage.models import CommunityState, Contribution, Member
 from tests.conftest import START, ConsoleDriver, ledger_rows
 
@@ -62,30 +63,57 @@ async def test_a_click_after_the_deletion_says_it_was_done(console: ConsoleDrive
     assert ("carol", 10, "thanks") in await ledger_rows(hearth, "kudos_received")
 
 
-async def test_activity_in_the_moment_of_a_deletion_does_not_stop_everyone_elses_being_written(
+CONSOLE = CommunityRef("console", "console", "Console")  # the console's one community
+
+
+async def say(hearth: Hearth, number: int, *authors: str) -> None:
+    """Each of `authors` posts a message in #general, as the console's members."""
+    general = ChannelRef(CONSOLE, "general", "general")
+    for author in authors:
+        key = f"{author}-{number}"
+        await hearth.dispatch(
+            MessagePosted(
+                event_id=key, author=MemberRef(CONSOLE, author, author), channel=general, message_id=key, text=key
+            )
+        )
+
+
+async def test_activity_arriving_during_a_deletion_neither_spoils_it_nor_comes_back(
+    console: ConsoleDriver, hearth: Hearth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zed wrote while their deletion ran: the message's point, written between the deletion's steps, made the last
+    step fail ('Sorry, something went wrong'), and zed's data stayed."""
+    await console.run("@zed: hello there\n@carol: hi all\n@zed: /mydata delete\nwait 2m")
+    every_cogs_rows = service.delete_member
+
+    async def meanwhile(hooks: Any, member_id: int) -> None:
+        await every_cogs_rows(hooks, member_id)
+        await say(hearth, 1, "zed", "carol", "newcomer")  # zed's message, and others' beside it
+        await hearth.services.activity.flush()
+
+    monkeypatch.setattr(service, "delete_member", meanwhile)
+    assert "no longer keeps anything" in await console.run('@zed clicks "Delete my data"')
+    await hearth.services.activity.flush()
+    assert await ledger_rows(hearth, "message") == [("carol", 1, None), ("carol", 1, None), ("newcomer", 1, None)]
+    assert await member_row(hearth, "zed") is None
+
+
+async def test_a_batch_naming_a_member_deleted_elsewhere_is_written_without_them(
     console: ConsoleDriver, hearth: Hearth
 ) -> None:
-    """Zed's messages arriving while their deletion ran were still waiting to be written once their row was gone:
-    the database refused the whole batch for it, carol's points with it, at every retry and at shutdown."""
-    await console.run("@zed: hello there\n@carol: hi all\n@zed: /mydata delete\nwait 2m")
-    console_community = CommunityRef("console", "console", "Console")  # the console's one community
-    zed, carol = MemberRef(console_community, "zed", "zed"), MemberRef(console_community, "carol", "carol")
-    general = ChannelRef(console_community, "general", "general")
-
-    deleting = asyncio.ensure_future(console.run('@zed clicks "Delete my data"'))
-    number = 0
-    while not deleting.done():  # both speak for as long as the deletion runs
-        for author in (zed, carol):
-            key, number = f"during-{number}", number + 1
-            said = f"message number {number} today"
-            await hearth.dispatch(
-                MessagePosted(event_id=key, author=author, channel=general, message_id=key, text=said)
-            )
-        await asyncio.sleep(0)
-    assert "no longer keeps anything" in await deleting
+    """Another process deleted zed (`/mydata delete` there) while zed's point waited in this one: the database refused
+    the whole batch, carol's and a newcomer's points with it, at every retry and at shutdown."""
+    await console.run("@zed: hello there\n@carol: hi all\nwait 2m")
+    await say(hearth, 1, "zed", "carol", "newcomer")  # waiting in memory
+    zed = await member_row(hearth, "zed")
+    assert zed is not None and zed.id is not None
+    # The other process's deletion: every cog's rows of zed, then the member row (`DataRights.delete` there).
+    await service.delete_member(hearth.registry.member_data_hooks(), zed.id)
+    async with hearth.db.write() as session:
+        await delete_member_row(session, zed.id)
     await hearth.services.activity.flush()
-    assert await ledger_rows(hearth, "message") == [("carol", 1, None)] * 2
-    assert "Points: 2" in await console.run("@carol: /rank")  # zed's awards went with their row
+    assert await ledger_rows(hearth, "message") == [("carol", 1, None), ("carol", 1, None), ("newcomer", 1, None)]
+    assert "Points: 2" in await console.run("@carol: /rank")
 
 
 async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -132,6 +132,46 @@ async def erased(session: AsyncSession, community_id: int, external_ids: Iterabl
 _ERASED_CHUNK = 500  # digests per query (SQLite's bound parameters)
 
 
+async def keep_marks(session: AsyncSession, community_id: int, external_id: str, marks: Iterable[str]) -> None:
+    """Keep facts about a member whose data is being erased that must outlive it (a moderator's lock on their
+    giving, the kudos they used today), each as a keyed digest of the platform id and the fact in `ErasedMember`:
+    nobody can read them back, only ask whether the same member comes with the same fact (`kept_marks`)."""
+    key = await pseudonym_key(session, community_id)
+    for mark in dict.fromkeys(marks):
+        await session.execute(
+            upsert_insert(session, _ERASED)
+            .values(community_id=community_id, digest=_erased_digest(key, _marked(external_id, mark)))
+            .on_conflict_do_nothing(index_elements=["community_id", "digest"])
+        )
+
+
+async def kept_marks(session: AsyncSession, community_id: int, external_id: str, marks: Iterable[str]) -> set[str]:
+    """Which of `marks` were kept (`keep_marks`) for this platform id when its member's data was erased."""
+    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    if key is None:  # nobody erased: remembering one makes the key
+        return set()
+    by_digest = {_erased_digest(key, _marked(external_id, mark)): mark for mark in marks}
+    rows = await session.execute(
+        select(_ERASED.c.digest).where(_ERASED.c.community_id == community_id, _ERASED.c.digest.in_(list(by_digest)))
+    )
+    return {by_digest[digest] for digest in rows.scalars()}
+
+
+async def drop_marks(session: AsyncSession, community_id: int, external_id: str, marks: Iterable[str]) -> None:
+    """Forget marks kept for this platform id (a kept lock, once recorded again as the member's own)."""
+    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    if key is None:
+        return
+    digests = [_erased_digest(key, _marked(external_id, mark)) for mark in marks]
+    await session.execute(delete(_ERASED).where(_ERASED.c.community_id == community_id, _ERASED.c.digest.in_(digests)))
+
+
+def _marked(external_id: str, mark: str) -> str:
+    """What a mark's digest is made of: never a platform id alone (NUL is in no id), so no mark reads as an
+    erased member for `erased`."""
+    return f"{external_id}\x00{mark}"
+
+
 def _erased_digest(key: str, external_id: str) -> str:
     return hmac.new(key.encode(), external_id.encode(), hashlib.sha256).hexdigest()
 

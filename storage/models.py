@@ -69,7 +69,8 @@ class ErasedMember(SQLModel, table=True):
     """A member whose data was deleted (`/mydata delete`) or anonymised after they left, as a keyed digest of their
     platform id (HMAC-SHA256 under the community's `pseudonym_key`, hex): a points import naming them does not
     bring them back (cogs/recognition/importer.py). No id, name or date: the digest tells nobody without the key
-    who it was, and with it only whether a given id was erased."""
+    who it was, and with it only whether a given id was erased. The same table keeps, as digests of the id and a
+    fact (`lifecycle.keep_marks`), what of their giving must outlive their data: a lock, today's kudos used."""
 
     __tablename__ = "erased_member"
 

@@ -12,5 +12,6 @@ SETTINGS = RecognitionSettings
 
 
 def setup(registry: Registry, services: Services) -> None:
-    RecognitionFeature(services).register(registry)
-    registry.member_data(__name__, member_data.hooks(services))
+    feature = RecognitionFeature(services)
+    feature.register(registry)
+    registry.member_data(__name__, member_data.hooks(services, feature.recognition.keep_giving))

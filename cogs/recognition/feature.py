@@ -32,7 +32,7 @@ from cogs.recognition.importer import IMPORTED_AT
 from cogs.recognition.levels import MAX_LEVEL, MAX_TITLES, TITLE_LIMIT, encode_titles, level_of, parse_titles
 from cogs.recognition.levelups import LevelUps, encode_rewards, reward_name, role_rewards
 from cogs.recognition.report import BURST_MIN_KUDOS, WINDOW, Burst
-from cogs.recognition.service import PERIODS, REASON_LIMIT, UNDONE, RecognitionService
+from cogs.recognition.service import KEPT_LOCK_REASON, PERIODS, REASON_LIMIT, UNDONE, RecognitionService
 from cogs.recognition.settings import (
     EMOJI_NAMES,
     MAX_TAGS,
@@ -382,6 +382,9 @@ class RecognitionFeature:
                 if row.kind in ("kudos_void", "message_void") and row.reason in UNDONE
                 else " by import"  # `hearth points import` rows have no actor (cogs/recognition/importer.py)
                 if row.kind == "adjustment" and row.actor_id is None
+                # A lock kept through the member's `/mydata delete`: the row naming its moderator went with their data.
+                else ""
+                if row.kind == "giving_locked" and row.reason == KEPT_LOCK_REASON and row.actor_id is None
                 else f" by {name(row.actor_id)}"
             )
             + (f" — {literal(row.reason)}" if row.reason else "")

@@ -4,6 +4,9 @@ giver's name."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
 from bot.core.member_data import MemberData, OnDelete, Reference, by_references
 from bot.core.services import Services
 from storage.models import Contribution, LevelAnnounced, MemberTotal, ReactionKudos
@@ -21,5 +24,17 @@ REFERENCES = (
 )
 
 
-def hooks(services: Services) -> MemberData:
-    return by_references(services.db, REFERENCES)
+def hooks(services: Services, keep_giving: Callable[[int], Awaitable[None]]) -> MemberData:
+    """The rows of `REFERENCES`; before they go, `keep_giving` keeps what must outlive them of the member's giving
+    (a moderator's lock, today's kudos used: `RecognitionService.keep_giving`), or deleting one's data lifted both."""
+    rows = by_references(services.db, REFERENCES)
+
+    async def delete(member_id: int) -> None:
+        await keep_giving(member_id)
+        await rows.delete(member_id)
+
+    async def anonymise(member_id: int) -> None:
+        await keep_giving(member_id)
+        await rows.anonymise(member_id)
+
+    return replace(rows, delete=delete, anonymise=anonymise)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from cogs.recognition.repeats import Repeats
 from cogs.recognition.settings import RecognitionSettings, tag_list, tags_in
 from config.community import CommunitySettings
 from config.durations import format_duration
-from storage import identity, ledger, recognition, seasons
+from storage import identity, ledger, lifecycle, recognition, seasons
 from storage.kinds import Kind
 from storage.ledger import Award, Standing
 
@@ -57,6 +57,24 @@ _VOID_OF = {Kind.KUDOS_RECEIVED: Kind.KUDOS_VOID, Kind.MESSAGE: Kind.MESSAGE_VOI
 # 2026-12-01 they did: an unreact within seconds cost a kudos); a moderator's void still counts against both.
 REACTION_REMOVED, MESSAGE_DELETED = "reaction removed", "message deleted"
 UNDONE = (REACTION_REMOVED, MESSAGE_DELETED)
+
+LOCKED = "A moderator has paused your kudos giving (recognition lock). Ask them if unsure why."
+# What of a member's giving outlives their data (`/mydata delete`, or anonymising after they left): a moderator's
+# lock, and the kudos they used of the day's allowance, kept as marks by keyed digest (`lifecycle.keep_marks`).
+# Until 2026-12-02 deleting one's data lifted the lock and gave a fresh allowance, as often as one liked: an account
+# with nothing to lose gave any number of kudos a day. A lock kept so is recorded as the member's again (a
+# `giving_locked` row with this reason, shown in the audit) when it first refuses them or a moderator looks.
+KEPT_LOCK = "giving_locked"
+KEPT_LOCK_REASON = "locked before they deleted their data"
+
+
+def _used_mark(day: date, n: int) -> str:
+    """The mark that `n` or more kudos of `day`'s allowance (the community's calendar day) were used."""
+    return f"kudos_used:{day.isoformat()}:{n}"
+
+
+class _KeptLock(Exception):
+    """A kept lock refused the giver: recorded as theirs in a transaction of its own, the refusal's rolled back."""
 
 
 def _voids(community_id: int, row: ledger.Row, settings: CommunitySettings, why: str) -> list[Award]:
@@ -162,6 +180,28 @@ class RecognitionService:
                 + ", ".join(f"#{tag}" for tag in known)
                 + ")."
             )
+        try:
+            return await self._record_kudos(giver, receivers, reason, settings, key, channel, now, message_id, tags)
+        except _KeptLock:
+            async with self.services.db.write() as session:
+                await self._take_kept_lock(session, self.services.identity.settled(giver), settings, now)
+            raise UserError(LOCKED) from None
+
+    async def _record_kudos(
+        self,
+        giver: Member,
+        receivers: list[Member],
+        reason: str | None,
+        settings: CommunitySettings,
+        key: str,
+        channel: str | None,
+        now: datetime,
+        message_id: str | None,
+        tags: tuple[str, ...],
+    ) -> KudosOutcome:
+        """`_kudos` once its receivers and reason are checked: the limits and the rows, in one transaction."""
+        own = settings.of(RecognitionSettings)
+        limit = own.kudos_daily_limit
         keys = [key if n == 0 else f"{key}:{n}" for n in range(len(receivers))]
         async with self.services.db.write() as session:
             # The transaction wrote giver and receivers if they were first seen here (a reaction's): one that
@@ -170,9 +210,7 @@ class RecognitionService:
             receivers = [self.services.identity.settled(receiver) for receiver in receivers]
             # Serialises one giver's kudos on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
             await identity.lock_member(session, giver.id)
-            since = settings.day_start(now)
-            used = await ledger.count_since(session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, since)
-            used -= await recognition.kudos_taken_back_since(session, giver.community_id, giver.id, since, UNDONE)
+            used = await self._used_today(session, giver, settings, now, limit)
             for receiver in receivers:
                 await self._check_limits(session, giver, receiver, own, now, limit - used)
             if used + len(receivers) > limit:
@@ -296,6 +334,7 @@ class RecognitionService:
         now = self.services.clock.now()
         kind = Kind.GIVING_LOCKED if locked else Kind.GIVING_UNLOCKED
         async with self.services.db.write() as session:
+            await self._take_kept_lock(session, member, settings, now)
             if await recognition.giving_locked(session, member.community_id, member.id) == locked:
                 return False
             row = award(
@@ -326,6 +365,13 @@ class RecognitionService:
             )
 
     async def audit(self, community_id: int, member: Member | None) -> list[recognition.AuditRow]:
+        if member is not None:
+            async with self.services.db.read() as session:
+                kept = await lifecycle.kept_marks(session, community_id, member.ref.external_id, [KEPT_LOCK])
+            if kept:  # the lock they had before deleting their data, which still holds, is shown
+                settings = await self.services.settings.get(community_id)
+                async with self.services.db.write() as session:
+                    await self._take_kept_lock(session, member, settings, self.services.clock.now())
         async with self.services.db.read() as session:
             return await recognition.audit(session, community_id, member.id if member else None)
 
@@ -335,6 +381,60 @@ class RecognitionService:
         async with self.services.db.read() as session:
             kudos = await recognition.kudos_since(session, community_id, now - report.WINDOW)
         return await asyncio.to_thread(report.analyse, kudos)
+
+    async def _used_today(
+        self, session: AsyncSession, giver: Member, settings: CommunitySettings, now: datetime, limit: int
+    ) -> int:
+        """How many of today's kudos the giver used: those they gave (less those taken back by a removed reaction
+        or a deleted message), and those they gave before deleting their data today (up to `limit`)."""
+        since = settings.day_start(now)
+        used = await ledger.count_since(session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, since)
+        used -= await recognition.kudos_taken_back_since(session, giver.community_id, giver.id, since, UNDONE)
+        day = since.date()
+        marks = [_used_mark(day, n) for n in range(1, limit + 1)]
+        return used + len(await lifecycle.kept_marks(session, giver.community_id, giver.ref.external_id, marks))
+
+    async def _take_kept_lock(
+        self, session: AsyncSession, member: Member, settings: CommunitySettings, now: datetime
+    ) -> None:
+        """A lock kept from before the member deleted their data becomes theirs again: a `giving_locked` row (no
+        moderator named: the one who locked them was forgotten with their data), and the mark goes."""
+        external_id = member.ref.external_id
+        if not await lifecycle.kept_marks(session, member.community_id, external_id, [KEPT_LOCK]):
+            return
+        await lifecycle.drop_marks(session, member.community_id, external_id, [KEPT_LOCK])
+        if await recognition.giving_locked(session, member.community_id, member.id):
+            return
+        row = award(
+            settings,
+            member.community_id,
+            member.id,
+            Kind.GIVING_LOCKED,
+            0,
+            f"lock:kept:{member.id}",
+            now,
+            reason=KEPT_LOCK_REASON,
+        )
+        await ledger.record(session, [row])
+
+    async def keep_giving(self, member_id: int) -> None:
+        """Before the member's data is deleted or anonymised: keep what must outlive it of their giving (their
+        lock, the kudos of today's allowance they used; see KEPT_LOCK), by keyed digest of their platform id."""
+        member = (await self.services.identity.members_by_id([member_id])).get(member_id)
+        if member is None or lifecycle.anonymised(member.ref.external_id):
+            return
+        settings = await self.services.settings.get(member.community_id)
+        now = self.services.clock.now()
+        async with self.services.db.write() as session:
+            marks = []
+            if await recognition.giving_locked(session, member.community_id, member_id) or await lifecycle.kept_marks(
+                session, member.community_id, member.ref.external_id, [KEPT_LOCK]
+            ):
+                marks.append(KEPT_LOCK)
+            limit = settings.of(RecognitionSettings).kudos_daily_limit
+            used = await self._used_today(session, member, settings, now, limit)
+            marks += [_used_mark(settings.day_start(now).date(), n) for n in range(1, used + 1)]
+            await lifecycle.keep_marks(session, member.community_id, member.ref.external_id, marks)
 
     async def _check_limits(
         self,
@@ -348,7 +448,9 @@ class RecognitionService:
         """The limits besides the daily allowance, each refusal naming the limit, what remains and when."""
         left = f"You have {max(0, remaining) or 'no'} kudos left today."
         if await recognition.giving_locked(session, giver.community_id, giver.id):
-            raise UserError("A moderator has paused your kudos giving (recognition lock). Ask them if unsure why.")
+            raise UserError(LOCKED)
+        if await lifecycle.kept_marks(session, giver.community_id, giver.ref.external_id, [KEPT_LOCK]):
+            raise _KeptLock
         if own.kudos_min_member_age:
             # A member with no known join date is not held back: on a fresh Slack or console install that is
             # everyone already there, and first sight is not when they joined (README, "Limits").

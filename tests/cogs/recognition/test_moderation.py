@@ -223,3 +223,29 @@ async def test_the_audit_dates_a_void_as_the_kudos_it_voids(console: ConsoleDriv
         f"  ┃ kudos of `{given:%Y-%m-%d %H:%M}` voided for bob -10 by mo — mistaken",
         f"  ┃ `{locked:%Y-%m-%d %H:%M}` giving locked for carol by mo",
     ]
+
+
+async def test_a_locked_member_deleting_their_data_stays_locked(console: ConsoleDriver) -> None:
+    """tester-a2: `/mydata delete` deleted the lock's row with the member's other rows, so a locked member (with
+    nothing to lose) deleted their data and gave kudos again, and the audit showed no lock. The lock holds, the
+    audit shows it, and a moderator lifts it as any other."""
+    said = await console.run(
+        """
+        @mo is moderator
+        @mo: /recognition lock @mallory kudos spam
+        @mallory: /mydata delete
+        @mallory clicks "Delete my data"
+        @mallory: /kudos @bob thanks
+        @mo: /recognition audit @mallory
+        @mo: /recognition lock @mallory
+        @mo: /recognition unlock @mallory
+        @mallory: /kudos @bob thanks again
+        """
+    )
+    refused, _, unlocked = said.partition("mallory can give kudos again.")
+    assert "Done: Hearth no longer keeps anything about you" in refused
+    assert "A moderator has paused your kudos giving" in refused.split("Done:")[1]
+    assert "@bob received kudos" not in refused
+    assert "giving locked for mallory — locked before they deleted their data" in refused
+    assert "mallory cannot give kudos already." in refused
+    assert "@bob received kudos from @mallory" in unlocked

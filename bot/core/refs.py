@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 
+def shown_name(name: str) -> str:
+    """A name as a platform gave it, as Hearth keeps and shows it: without control characters and bidi overrides
+    (`bot.core.reply.clean_user_text`), as typed text is. Among control characters are the marks of Hearth's own
+    mention tokens: a name holding them (Slack's API takes any text for a display name) closed its mention and
+    opened a forged one, `<@U1> <!channel>` pinging a whole channel (until 2026-12-02)."""
+    if not name or name.isprintable():  # what cleaning strips is never printable: the common case costs nothing
+        return name
+    from bot.core.reply import clean_user_text  # reply builds on refs
+
+    return clean_user_text(name)
+
+
 @dataclass(frozen=True, slots=True)
 class CommunityRef:
     """A Discord guild, a Slack workspace (team) or the console."""
@@ -14,6 +26,10 @@ class CommunityRef:
     platform: str
     external_id: str
     name: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.name.isprintable():
+            object.__setattr__(self, "name", shown_name(self.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +39,10 @@ class MemberRef:
     display_name: str = field(default="", compare=False)
     is_bot: bool = field(default=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.display_name.isprintable():
+            object.__setattr__(self, "display_name", shown_name(self.display_name))
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRef:
@@ -30,6 +50,10 @@ class ChannelRef:
     external_id: str
     name: str = field(default="", compare=False)
     thread_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.isprintable():
+            object.__setattr__(self, "name", shown_name(self.name))
 
 
 @dataclass(frozen=True)

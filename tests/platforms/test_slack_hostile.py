@@ -318,3 +318,20 @@ async def test_slacks_notice_that_it_drops_events_is_answered_with_a_warning(
     assert answered.status == 200
     [warning] = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
     assert warning.startswith(f"Slack is dropping events for workspace {TEAM}: over its 30,000 events an hour")
+
+
+async def test_a_name_shaped_as_hearths_mention_marks_pings_nobody(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """tester-a2: Hearth marks a mention inside its replies with control characters, which it strips from what
+    members type but not from their names: a display name holding those marks (Slack's API takes any text) closed
+    its own mention and opened a forged one, whose id `U0BOB> <!channel` rendered as `<@U0BOB> <!channel>`, so the
+    kudos message pinged the whole channel."""
+    forged = "mal\x1f\x1fmU0BOB> <!channel\x1eboss\x1f"
+    slack_api.user("U0MAL", forged)
+    slack_api.user("U0BOB", "bob")
+    answer = await slack.command("/kudos", "<@U0BOB> thanks", "U0MAL")
+    shown = block_texts(answer) + answer.params["text"]
+    assert "<@U0BOB>" in shown  # the receiver is mentioned, as ever
+    assert "<!channel>" not in shown and "<@U0BOB> <" not in shown
+    assert not set(shown) & {"\x1e", "\x1f"}

@@ -94,9 +94,15 @@ async def member_high_water(session: AsyncSession) -> int:
     return int(found.scalar() or 0)
 
 
-async def remember_erased(session: AsyncSession, member_id: int) -> None:
+# The mark of a member anonymised after they left (`remember_erased(away=True)`): seen again without having come
+# back (a click on the checklist a DM kept), they are someone gone, not a member whose data was deleted.
+AWAY = "away"
+
+
+async def remember_erased(session: AsyncSession, member_id: int, *, away: bool = False) -> None:
     """Before the member row is deleted or anonymised: keep the keyed digest of their platform id (`ErasedMember`),
-    so that a points import naming them does not create them again."""
+    so that a points import naming them does not create them again; `away` (anonymised after leaving), the mark
+    AWAY too, which a deletion of theirs (they are here) drops."""
     row = (
         await session.execute(select(_MEMBER.c.community_id, _MEMBER.c.external_id).where(_MEMBER.c.id == member_id))
     ).first()
@@ -108,6 +114,10 @@ async def remember_erased(session: AsyncSession, member_id: int) -> None:
         .values(community_id=row.community_id, digest=digest)
         .on_conflict_do_nothing(index_elements=["community_id", "digest"])
     )
+    if away:
+        await keep_marks(session, row.community_id, row.external_id, [AWAY])
+    else:
+        await drop_marks(session, row.community_id, row.external_id, [AWAY])
 
 
 async def erased(session: AsyncSession, community_id: int, external_ids: Iterable[str]) -> set[str]:

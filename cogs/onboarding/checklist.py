@@ -216,6 +216,13 @@ class Checklist:
     async def on_click(self, ctx: Context, action: str, values: tuple[str, ...]) -> Reply:
         progress = await self.journeys.progress(ctx.author.id)
         if progress is None and not self.services.identity.departed(ctx.author.id):
+            if await self.journeys.away(ctx.author):
+                # Anonymised after they left, clicking the checklist their DMs kept: until 2026-12-02 it began a
+                # journey for someone not there, recorded the step and its points, and told the moderators.
+                return Reply.private(
+                    f"You're no longer a member of {ctx.community.ref.name or 'the community'}, so your checklist "
+                    "does nothing now. If you come back, you'll get a new one."
+                )
             progress = await self.journeys.start_again(ctx.author, ctx.settings, ctx.now)  # a checklist's old DM
         if progress is None:
             return Reply.private("This checklist is for newcomers, and you're already one of us. 🙂")

@@ -19,6 +19,7 @@ from config.durations import format_duration
 from storage import ledger, lifecycle, onboarding
 from storage.kinds import Kind
 from storage.ledger import Award
+from storage.lifecycle import AWAY
 from storage.onboarding import Interest, Journey, Setup, intros_open
 
 STEPS: tuple[str, ...] = ("rules", "interests", "intro", "hello")
@@ -266,6 +267,12 @@ class OnboardingService:
             if await onboarding.start_journey(session, member.community_id, member.id, now):
                 await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
         return await self.progress(member.id)
+
+    async def away(self, member: Member) -> bool:
+        """Whether the member is one who left and was anonymised after `departed_retention`, seen again without
+        having come back: their id is new to Hearth, so nothing else tells them from a member still here."""
+        async with self.services.db.read() as session:
+            return bool(await lifecycle.kept_marks(session, member.community_id, member.ref.external_id, [AWAY]))
 
     async def restart(self, member: Member, now: datetime) -> None:
         """The member came back after leaving: an open journey's wait at its step starts again now, so the

@@ -134,7 +134,7 @@ class DataRights:
         await anonymise_member(self._hooks(), member_id)
         async with self.services.db.write() as session:
             await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
-            await lifecycle.remember_erased(session, member_id)
+            await lifecycle.remember_erased(session, member_id, away=True)
             await lifecycle.anonymise_member_row(session, member_id)
         self.services.identity.forget(member_id)
         await self.services.db.truncate_log()

@@ -620,6 +620,28 @@ async def test_a_checklist_clicked_after_leaving_changes_nothing(console: Consol
     assert "⬜ Accept the rules" in said and "⬜ Choose your interests" in said and "[roles]" not in said
 
 
+async def test_a_checklist_clicked_after_leaving_and_being_anonymised_changes_nothing(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """tester-a2: once a member who left was anonymised (`departed_retention`), Hearth no longer knew their id, so a
+    click on the checklist their DMs kept read as a member still here whose data was deleted: a journey began for
+    someone not there, the step and its points were recorded (they topped the board), the access role was tried
+    and the moderators saw them "on their way in"."""
+    await console.run(
+        SETUP + "@boss is admin\n@boss: /config set departed_retention 1h\n@alice joins\n@alice leaves\nwait 2h"
+    )
+    said = await console.run('@alice clicks "I agree to the rules"\n@mod: /onboarding status\n@bob: /leaderboard')
+    assert (
+        "[only @alice] You're no longer a member of Console, so your checklist does nothing now. If you come back, "
+        "you'll get a new one."
+    ) in said
+    assert "[roles]" not in said and "[#mods]" not in said and "alice" not in said.split("[only @alice]")[1]
+    [(anonymous, _, step)] = await ledger_rows(hearth, "onboarding_step")  # the first journey's, kept anonymous
+    assert anonymous.startswith("former-") and step == "joined"
+    said = await console.run('@alice joins\n@alice clicks "I agree to the rules"')  # back: a newcomer again
+    assert "⬜ Accept the rules" in said and "[roles] @alice now has the role &member" in said
+
+
 async def test_the_setup_says_when_a_welcome_or_an_alert_has_nowhere_to_go(console: ConsoleDriver) -> None:
     """tester-s: with no welcome or mods channel, `/onboarding show` said the welcome was "posted in (no channel
     set)" and that moderators "hear in (no channel set)", as if they went somewhere."""

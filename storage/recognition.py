@@ -152,6 +152,13 @@ async def joined_at(session: AsyncSession, member_id: int) -> datetime | None:
     return _aware(found[0]) if found and found[0] is not None else None
 
 
+async def first_seen(session: AsyncSession, member_id: int) -> datetime | None:
+    """When Hearth first saw the member (their row's `joined_at`); None when their row is not written yet."""
+    table = Member.__table__  # type: ignore[attr-defined]
+    found = (await session.execute(select(table.c.joined_at).where(table.c.id == member_id))).first()
+    return _aware(found[0]) if found else None
+
+
 async def announce_level(session: AsyncSession, member_id: int, level: int) -> bool:
     """Whether `level` is above the highest level announced for the member, recording it as that highest if so
     (one statement: of two writers reaching it at once, one gets True)."""

@@ -455,6 +455,11 @@ class RecognitionService:
             # A member with no known join date is not held back: on a fresh Slack or console install that is
             # everyone already there, and first sight is not when they joined (README, "Limits").
             joined = await recognition.joined_at(session, giver.id)
+            if joined is None and await lifecycle.erased(session, giver.community_id, [giver.ref.external_id]):
+                # Whose data was deleted (`/mydata delete`) is someone new from their next sight: held back from
+                # then (until 2026-12-02 a deletion made the join unknown, so it lifted the limit on Slack and the
+                # console).
+                joined = await recognition.first_seen(session, giver.id)
             if joined is not None and now - joined < own.kudos_min_member_age:
                 raise UserError(
                     f"New members can give kudos once they have been here {format_duration(own.kudos_min_member_age)}"

@@ -165,6 +165,26 @@ async def test_a_member_with_no_known_join_date_is_not_held_back_by_member_age(c
     assert "@carol, you got kudos from @newbie!" in said
 
 
+async def test_deleting_ones_data_does_not_lift_the_member_age_limit(console: ConsoleDriver) -> None:
+    """A tester: a newcomer held back deleted their data, their join date went with it, and an unknown join date is
+    not held back: they gave kudos at once. Whose data was deleted is someone new from their next sight."""
+    said = await console.run(
+        """
+        @admin is admin
+        @admin: /config set kudos_min_member_age 2d
+        @newbie joins
+        @newbie: /mydata delete
+        @newbie clicks "Delete my data"
+        @newbie: /kudos @bob thanks
+        wait 2d
+        @newbie: /kudos @carol thanks
+        """
+    )
+    assert "New members can give kudos once they have been here 2 days" in said
+    assert "@bob, you got kudos" not in said
+    assert "@carol, you got kudos from @newbie!" in said
+
+
 async def test_no_medal_for_a_total_of_zero_or_less(console: ConsoleDriver) -> None:
     said = await console.run(
         """

@@ -232,6 +232,8 @@ class Database:
         self._url = str(engine.url)
         self._one_writer = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
         self._write_behind: list[WriteBehind] = []
+        self._notice_hearers: list[Callable[[str], None]] = []
+        self._own_backends: set[int] = set()  # PostgreSQL: the backends of this Database's listening connections
 
     def write_first(self, source: WriteBehind) -> None:
         """Have every write transaction write `source`'s pending rows before anything else."""
@@ -241,6 +243,42 @@ class Database:
     def pending(self) -> int:
         """Rows waiting in memory for the next write transaction."""
         return sum(source.pending for source in self._write_behind)
+
+    async def announce(self, session: AsyncSession, notice: str) -> None:
+        """Tell the other Hearth processes sharing this database `notice` once `session`'s transaction commits
+        (PostgreSQL's NOTIFY: nothing if it rolls back). Nothing on SQLite, whose file one process serves."""
+        if not self.is_sqlite:
+            await session.execute(text("SELECT pg_notify(:channel, :notice)"), {"channel": NOTICES, "notice": notice})
+
+    def on_notice(self, heard: Callable[[str], None]) -> None:
+        """Have `heard(notice)` called with each notice another process `announce`s on this database (PostgreSQL:
+        every pooled connection LISTENs from its first use on, and asyncpg delivers while it is idle too; a notice
+        comes once per listening connection, so `heard` must not mind hearing one twice). Never on SQLite."""
+        if self.is_sqlite:
+            return
+        if not self._notice_hearers:
+            event.listen(self.engine.sync_engine, "checkout", self._listen_for_notices)
+            event.listen(self.engine.sync_engine, "close", self._stopped_listening)
+            event.listen(self.engine.sync_engine, "invalidate", self._stopped_listening)
+        self._notice_hearers.append(heard)
+
+    def _listen_for_notices(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if _NOTICES_HEARD not in record.info:
+            dbapi_connection.run_async(lambda driver: driver.add_listener(NOTICES, self._notice))
+            record.info[_NOTICES_HEARD] = pid = dbapi_connection.driver_connection.get_server_pid()
+            self._own_backends.add(pid)
+
+    def _stopped_listening(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        self._own_backends.discard(record.info.pop(_NOTICES_HEARD, None))
+
+    def _notice(self, _connection: Any, pid: int, _channel: str, notice: str) -> None:
+        if pid in self._own_backends:
+            return  # this process's own, acted on where it was announced
+        for heard in self._notice_hearers:
+            try:
+                heard(notice)
+            except Exception:  # in asyncpg's callback: nothing above it would say what went wrong
+                log.exception("could not act on another process's notice %r", notice)
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Database:
@@ -403,6 +441,11 @@ class Database:
                 await self._checkpoint
         await self.engine.dispose()
 
+
+# The PostgreSQL channel Hearth processes sharing a database tell each other what they must not keep in memory on
+# (`Database.announce`): a member's data deleted, say.
+NOTICES = "hearth_notices"
+_NOTICES_HEARD = "hearth.notices.listening"  # key in a pooled connection's record `info`: its backend's pid
 
 # The PostgreSQL advisory lock (a 64-bit key of Hearth's choosing) that migrations of one database take in turn.
 _MIGRATION_LOCK = 0x4845415254485F4D  # "HEARTH_M"

@@ -24,6 +24,8 @@ from storage.engine import Database
 
 # Ids reserved per trip to the database (PostgreSQL's sequence; SQLite reads its highest id once).
 _ID_BLOCK = 512
+# Notices to the other processes sharing the database (`announce_forgotten`).
+_FORGET_MEMBER, _FORGET_COMMUNITY = "forget-member:", "forget-community:"
 
 
 class Identity:
@@ -57,6 +59,7 @@ class Identity:
         # event's own ref object. Cleared by any change to the map.
         self._last: tuple[MemberRef, Member] | None = None
         db.write_first(self)
+        db.on_notice(self._heard)
 
     # -- refs to ids --------------------------------------------------------------------------
     async def community(self, ref: CommunityRef) -> Community:
@@ -224,6 +227,24 @@ class Identity:
         if community is not None:
             self._communities.pop(community.ref, None)
         self._warmed.discard(community_id)
+
+    async def announce_forgotten(
+        self, session: AsyncSession, *, member_id: int | None = None, community_id: int | None = None
+    ) -> None:
+        """Have the other processes sharing the database (PostgreSQL) forget the member or community too once
+        `session` commits: they would otherwise go on giving the deleted row's id, and every message, command or
+        kudos naming them there would be refused by the database until they restarted."""
+        if member_id is not None:
+            await self._db.announce(session, f"{_FORGET_MEMBER}{self.current_id(member_id)}")
+        if community_id is not None:
+            await self._db.announce(session, f"{_FORGET_COMMUNITY}{community_id}")
+
+    def _heard(self, notice: str) -> None:
+        """Another process's `announce_forgotten`."""
+        if notice.startswith(_FORGET_MEMBER):
+            self.forget(int(notice.removeprefix(_FORGET_MEMBER)))
+        elif notice.startswith(_FORGET_COMMUNITY):
+            self.forget_community(int(notice.removeprefix(_FORGET_COMMUNITY)))
 
     # -- ids to refs ---------------------------------------------------------------------------
     async def community_by_id(self, community_id: int) -> Community:

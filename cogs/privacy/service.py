@@ -125,6 +125,7 @@ class DataRights:
             await lifecycle.forget_mentions(session, member.id)  # while the member row still has their names
             await lifecycle.remember_erased(session, member.id)  # an import naming them does not bring them back
             await lifecycle.delete_member_row(session, member.id)
+            await self.services.identity.announce_forgotten(session, member_id=member.id)
         self.services.identity.forget(member.id)
         await self.services.db.truncate_log()  # their rows' earlier copies leave the write-ahead log too
 
@@ -136,6 +137,7 @@ class DataRights:
             await lifecycle.forget_mentions(session, member_id)  # while the member row still has their names
             await lifecycle.remember_erased(session, member_id, away=True)
             await lifecycle.anonymise_member_row(session, member_id)
+            await self.services.identity.announce_forgotten(session, member_id=member_id)
         self.services.identity.forget(member_id)
         await self.services.db.truncate_log()
 
@@ -143,6 +145,7 @@ class DataRights:
         await self.services.activity.flush()
         async with self.services.db.write() as session:
             await lifecycle.delete_community(session, community_id)
+            await self.services.identity.announce_forgotten(session, community_id=community_id)
         self.services.identity.forget_community(community_id)
         await self.services.db.truncate_log()
 

@@ -20,7 +20,7 @@ from cogs.privacy.service import DataRights, pseudonym
 from storage import ledger
 from storage.lifecycle import delete_member_row, forget_mentions, mentions_in
 from storage.models import CommunityState, Contribution, Member
-from tests.conftest import START, ConsoleDriver, ledger_rows
+from tests.conftest import START, ConsoleDriver, hearth_instance, ledger_rows
 
 KEPT = "You chose to keep your data"
 ALREADY_DELETED = "Your data was already deleted."
@@ -114,6 +114,28 @@ async def test_a_batch_naming_a_member_deleted_elsewhere_is_written_without_them
     await hearth.services.activity.flush()
     assert await ledger_rows(hearth, "message") == [("carol", 1, None), ("carol", 1, None), ("newcomer", 1, None)]
     assert "Points: 2" in await console.run("@carol: /rank")
+
+
+async def test_a_deletion_through_one_process_is_followed_by_another_sharing_the_database(database_url: str) -> None:
+    """Two Hearth processes on one PostgreSQL database both know zed, who deletes their data through the first. The
+    second forgets them too, so zed speaking there again, or being thanked there, is someone new: until 2026-12-02
+    it kept zed's deleted id, their messages there earned nothing (dropped as if sent during the deletion), and
+    `/kudos @zed` and zed's own commands answered "Sorry, something went wrong" until it restarted."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        await one.run("@zed: hi\n@ann: hi")
+        await one.platform.hearth.services.activity.flush()
+        assert "Points: 1" in await other.run("@zed: /rank")  # the second process knows zed's row
+        await one.run('@zed: /mydata delete\n@zed clicks "Delete my data"')
+        async with other.platform.hearth.db.read() as session:  # a round trip: what the first announced arrives
+            await session.execute(select(1))
+
+        said = await other.run("@zed: I'm back\n@ann: /kudos @zed welcome back")
+        assert "+10 points for zed" in said
+        await other.platform.hearth.services.activity.flush()
+        said = await other.run("@zed: /rank\n@zed: /mydata export")
+        assert "Points: 11" in said and "Sorry" not in said
 
 
 async def test_an_old_question_expires(console: ConsoleDriver, hearth: Hearth) -> None:

@@ -279,6 +279,12 @@ class Identity:
     def current_id(self, member_id: int) -> int:
         return self.moved.get(member_id, member_id)
 
+    def unwritten(self, members: list[Member]) -> bool:
+        """Whether any of `members` was given an id here that no row has yet, while other processes may have
+        written them (PostgreSQL): what is read under that id may be theirs. On SQLite, served by this process
+        alone, such a member is new and has nothing to read."""
+        return not self._db.is_sqlite and any(self.current_id(member.id) in self._new for member in members)
+
     def settled(self, member: Member) -> Member:
         """The member under the id their row has: a `Member` taken before a write transaction wrote it may
         carry the id given here while another process (PostgreSQL) had written the member first."""

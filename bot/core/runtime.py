@@ -367,7 +367,19 @@ class Hearth:
             return Reply.private(SORRY)
 
     async def _invoke(self, ctx: Context, spec: CommandSpec, raw_options: dict[str, Any]) -> Reply:
-        return await spec.handler(ctx, **await self._values(spec, raw_options))
+        """A read-only command. Its author or a member its options name, given an id in memory here on first sight,
+        may have a row another process wrote (PostgreSQL): a write transaction writes them first (only then), so
+        that the handler reads under the stored id, not an id no row has (`/rank` read 0 points, unranked)."""
+        values = await self._values(spec, raw_options)
+        identity = self.services.identity
+        if identity.unwritten([ctx.author, *(value for value in values.values() if isinstance(value, Member))]):
+            async with self.services.db.write():
+                pass
+            ctx = self._settled(ctx)
+            values = {
+                name: identity.settled(value) if isinstance(value, Member) else value for name, value in values.items()
+            }
+        return await spec.handler(ctx, **values)
 
     async def _values(self, spec: CommandSpec, raw_options: dict[str, Any]) -> dict[str, Any]:
         """The handler's arguments from the options as given; a missing or unreadable one is refused."""

@@ -178,3 +178,22 @@ async def test_commands_and_reactions_naming_members_another_process_wrote_first
         await first.run("@gus: /kudos @hana thanks")
         said = await second.run("@gus reacts 🙌 to @hana\n@hana: /rank")
         assert "Kudos received: 2" in said
+
+
+async def test_a_member_another_process_wrote_reads_their_own_standing_in_their_first_command_here(
+    database_url: str,
+) -> None:
+    """zed spoke and was thanked through the second process after the first had loaded the community: zed's first
+    `/rank` through the first showed 0 points, unranked, while the leaderboard beside it had zed on top (a read-only
+    command wrote nothing, so the first process went on reading under the id it had just given zed in memory)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("one process per SQLite file")
+    async with hearth_instance(database_url, START) as first, hearth_instance(database_url, START) as second:
+        await first.run("@ann: hello")
+        await first.platform.hearth.services.activity.flush()  # the first process has loaded the community
+        await second.run("@zed: hello there\n@ann: /kudos @zed thanks for the review")
+        await second.platform.hearth.services.activity.flush()
+
+        said = await first.run("@zed: /rank\n@zed: /leaderboard around:me")
+        assert "Points: 11" in said and "unranked" not in said
+        assert "🥇 zed — 11 points ← you" in said

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from cogs.settings.feature import VALUE_LIMIT
 from storage.models import CommunitySetting
-from tests.conftest import ConsoleDriver
+from tests.conftest import START, ConsoleDriver, hearth_instance
 
 ADMIN = "@you is admin\n"
 
@@ -96,3 +97,24 @@ async def test_a_list_setting_as_long_as_its_limit_allows_is_kept(console: Conso
 def test_the_database_holds_the_longest_value_config_set_takes() -> None:
     """SQLite keeps a value of any length whatever the column says; PostgreSQL refuses one longer."""
     assert CommunitySetting.__table__.c.value.type.length >= VALUE_LIMIT  # type: ignore[attr-defined]
+
+
+async def test_a_setting_changed_through_one_process_holds_at_once_in_another_sharing_the_database(
+    database_url: str,
+) -> None:
+    """An admin switches kudos off through one Hearth process; a member's `/kudos` reaching the other a moment later
+    was accepted, at the points the admin had just changed, for up to 30 seconds (each process kept the settings
+    it last read that long)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        assert "+10 points for bob" in await other.run("@ann: /kudos @bob thanks")
+        await one.run(ADMIN + "@you: /config set kudos_points 3")
+        async with other.platform.hearth.db.read() as session:  # a round trip: what the first announced arrives
+            await session.execute(select(1))
+        assert "+3 points for bob" in await other.run("@ann: /kudos @bob thanks again")
+        await one.run("@you: /config set kudos_daily_limit 0")
+        async with other.platform.hearth.db.read() as session:
+            await session.execute(select(1))
+        said = await other.run("@ann: /kudos @bob once more")
+        assert "Kudos are switched off in this community" in said

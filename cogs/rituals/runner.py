@@ -43,8 +43,10 @@ _MISSED_RECORDS = 1000
 # Extra runs (run-now) one moment can hold: a microsecond apart, for a clock that stands still (the console's).
 ON_DEMAND_SLOTS = 100
 _MICROSECOND = timedelta(microseconds=1)
-# Another process's new run is noticed by message matching within this many seconds.
+# The open runs are read again after this many seconds; a run another process (sharing a PostgreSQL database) posts
+# is announced, and read again at once (`_heard`).
 _OPEN_RUNS_SECONDS = 10.0
+_RUN_POSTED = "ritual-run-posted:"
 # How soon a ritual created or resumed by another Hearth process (sharing the database) is armed here too:
 # well within the default ritual_grace, so a firing missed meanwhile is still posted (late), and cheap
 # enough for the console's long `wait`s.
@@ -77,6 +79,7 @@ class RitualRunner:
         self._open_loaded_at: float | None = None
         # Members already recorded per open run, so further messages cost no database write.
         self._counted: dict[int, set[int]] = {}
+        services.db.on_notice(self._heard)
 
     # -- scheduling -----------------------------------------------------------------------------------
     def arm(self, ritual: RitualRow) -> datetime | None:
@@ -314,6 +317,9 @@ class RitualRunner:
         async with self.services.db.write(routine=True) as session:
             closed_at = None if posted.needs_close else now
             await store.finish_posted(session, run_id, posted.message_id, posted.thread_id, posted.note, closed_at)
+            # The other processes read their open runs again: a reply reaching one of them in the run's first
+            # seconds (up to `_OPEN_RUNS_SECONDS`) was not counted, though the poster would have counted it.
+            await self.services.db.announce(session, f"{_RUN_POSTED}{run_id}")
         self._open_loaded_at = None
         if posted.needs_close:
             self._arm_close(run_id, window_ends, ritual)
@@ -503,6 +509,11 @@ class RitualRunner:
                 ritual = await store.get(session, run.ritual_id)
             if ritual is not None:
                 await self.take_part(ritual, run.run_id, [member.id], Kind.RITUAL_PARTICIPATION)
+
+    def _heard(self, notice: str) -> None:
+        """Another process posted a run: the open runs are read again at the next message."""
+        if notice.startswith(_RUN_POSTED):
+            self._open_loaded_at = None
 
     def forget(self, ritual: RitualRow) -> None:
         """Drop cached state of a ritual that was changed or deleted."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
+
 from bot.app import build_hearth, run_console
 from bot.core.clock import VirtualClock
 from bot.core.refs import ChannelRef
@@ -164,6 +167,32 @@ async def test_a_reply_seen_by_two_instances_counts_once(database_url: str) -> N
         said = await one.run("@alice: /rank\n@mod is moderator\n@mod: /ritual history standup")
         assert "Points: 5" in said
         assert "Thu 05 Mar 2026 09:00 UTC — posted · 1 took part" in said
+
+
+@pytest.mark.parametrize("how", ["scheduled", "run-now"])
+async def test_a_reply_through_the_process_that_did_not_post_the_run_counts(database_url: str, how: str) -> None:
+    """The run is posted through one process; alice answers at once through the other. Her answer earned nothing
+    and the history said "0 took part": the other process read the open runs at most every 10 seconds."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    async with hearth_instance(database_url, START) as creator:
+        await creator.run("@admin is admin\n@admin: /config set message_points 0" + CREATE_DAILY)
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        await one.run("@alice: hi")
+        await one.platform.hearth.services.activity.flush()
+        await other.run("@alice: hi")  # each has read the open runs: none
+        if how == "run-now":
+            await one.run("@mod is moderator\n@mod: /ritual run-now standup")
+        else:
+            await asyncio.gather(advance(one, THURSDAY_9), advance(other, THURSDAY_9))
+        posted, quiet = (one, other) if any("🔔 standup" in block for block in one.blocks) else (other, one)
+        async with quiet.platform.hearth.db.read() as session:  # a round trip: what the poster announced arrives
+            await session.execute(select(1))
+        await quiet.run("@alice: my plans")
+        await quiet.platform.hearth.services.activity.flush()
+        said = await posted.run("@alice: /rank\n@mod is moderator\n@mod: /ritual history standup")
+        assert "Points: 5" in said
+        assert "posted · 1 took part" in said
 
 
 async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_ten_minutes(database_url: str) -> None:

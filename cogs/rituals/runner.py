@@ -382,6 +382,9 @@ class RitualRunner:
         settings = await self.services.settings.get(ritual.community_id)
         recorded: list[int] = []
         async with self.services.db.write() as session:
+            # The transaction wrote the members first seen here; one another process (PostgreSQL) wrote first is
+            # recorded under that row's id (under the id given here, the database refused the answer).
+            member_ids = [self.services.identity.current_id(member_id) for member_id in member_ids]
             awards = []
             for member_id in member_ids:
                 if await store.participate(session, run_id, member_id, now):

@@ -195,6 +195,28 @@ async def test_a_reply_through_the_process_that_did_not_post_the_run_counts(data
         assert "posted · 1 took part" in said
 
 
+async def test_a_member_another_process_wrote_takes_part_with_their_first_message_here(database_url: str) -> None:
+    """bea spoke first through one process, after the other had loaded the community; her first message through
+    the other is her answer to the standup. It earned nothing, the history said "0 took part", and the log had a
+    foreign-key traceback: the answer was recorded under the id the other process had just given her in memory."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    async with hearth_instance(database_url, START) as creator:
+        await creator.run("@admin is admin\n@admin: /config set message_points 0" + CREATE_DAILY)
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        await other.run("@alice: hi")  # the other process has loaded the community
+        await one.run("@bea: hello")
+        await one.platform.hearth.services.activity.flush()  # bea's row, written by the first
+        await asyncio.gather(advance(one, THURSDAY_9), advance(other, THURSDAY_9))
+        posted, quiet = (one, other) if any("🔔 standup" in block for block in one.blocks) else (other, one)
+        async with quiet.platform.hearth.db.read() as session:  # a round trip: what the poster announced arrives
+            await session.execute(select(1))
+        await other.run("@bea: my plans")
+        said = await posted.run("@bea: /rank\n@mod is moderator\n@mod: /ritual history standup")
+        assert "Points: 5" in said
+        assert "posted · 1 took part" in said
+
+
 async def test_a_ritual_created_or_resumed_elsewhere_is_armed_here_within_ten_minutes(database_url: str) -> None:
     async with hearth_instance(database_url, START) as survivor:
         async with hearth_instance(database_url, START) as creator:

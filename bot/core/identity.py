@@ -285,6 +285,14 @@ class Identity:
         alone, such a member is new and has nothing to read."""
         return not self._db.is_sqlite and any(self.current_id(member.id) in self._new for member in members)
 
+    async def stored(self, member: Member) -> Member:
+        """`member` under their row's id. One given an id here that no row has yet (`unwritten`) is written first,
+        in a transaction of its own: another process (PostgreSQL) may have written them under another id."""
+        if self.unwritten([member]):
+            async with self._db.write():
+                pass
+        return self.settled(member)
+
     def settled(self, member: Member) -> Member:
         """The member under the id their row has: a `Member` taken before a write transaction wrote it may
         carry the id given here while another process (PostgreSQL) had written the member first."""

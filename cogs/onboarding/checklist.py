@@ -30,6 +30,7 @@ from bot.core.wording import plural, points
 from cogs.onboarding.groups import ONBOARDING
 from cogs.onboarding.service import (
     DEFAULT_RULES,
+    JOURNEY_STARTED,
     STEP_LABELS,
     OnboardingService,
     Progress,
@@ -71,10 +72,17 @@ class Checklist:
         self.journeys = journeys
         self.welcomes = welcomes
         # Who still has "say hello" open, every community's loaded together and kept for a minute of real
-        # time (a member who joined through another process is seen at the next load): no read per message,
+        # time, or until another process (PostgreSQL) says a journey began there (`_heard`): no read per message,
         # nor one per community when a stream spreads over many.
         self._hello_open: dict[int, set[int]] = {}
         self._hello_loaded_at: float | None = None
+        services.db.on_notice(self._heard)
+
+    def _heard(self, notice: str) -> None:
+        """Another process began a newcomer's journey: who still has to say hello is read again at the next message
+        (their hello may come here; until 2026-12-02 it went uncounted for up to a minute)."""
+        if notice == JOURNEY_STARTED:
+            self._hello_loaded_at = None
 
     async def reply(self, progress: Progress, community: CommunityRef, text: str = "") -> Reply:
         setup = await self.journeys.setup(progress.journey.community_id)
@@ -448,6 +456,10 @@ class Checklist:
                     hello.setdefault(progress.journey.community_id, set()).add(progress.journey.member_id)
             self._hello_open, self._hello_loaded_at = hello, now
         hello_open = self._hello_open.get(member.community_id, set())
+        if hello_open and member.id not in hello_open:
+            # First seen here while another process (PostgreSQL) may have written them, with their journey, under
+            # another id: written now (only then) to learn it.
+            member = await self.services.identity.stored(member)
         if member.id in hello_open:
             hello_open.discard(member.id)
             await self._step_done_elsewhere(member, "hello")

@@ -23,6 +23,9 @@ from storage.lifecycle import AWAY
 from storage.onboarding import Interest, Journey, Setup, intros_open
 
 STEPS: tuple[str, ...] = ("rules", "interests", "intro", "hello")
+# Told the other Hearth processes sharing the database (PostgreSQL) when a journey begins: a newcomer's hello may
+# reach one of them, which then reads again who still has to say hello (`Checklist`).
+JOURNEY_STARTED = "onboarding-journey-started"
 STEP_LABELS = {
     "rules": "Accept the rules",
     "interests": "Choose your interests",
@@ -249,6 +252,7 @@ class OnboardingService:
         async with self.services.db.write() as session:
             if not await onboarding.start_journey(session, member.community_id, member.id, now):
                 return False, None
+            await self.services.db.announce(session, JOURNEY_STARTED)
             await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
             welcomer = await onboarding.assign_welcomer(session, member.community_id, member.id, now)
         return True, welcomer
@@ -266,6 +270,7 @@ class OnboardingService:
         async with self.services.db.write() as session:
             if await onboarding.start_journey(session, member.community_id, member.id, now):
                 await ledger.record(session, [self._step_award(member, "joined", 0, settings, now)])
+                await self.services.db.announce(session, JOURNEY_STARTED)
         return await self.progress(member.id)
 
     async def away(self, member: Member) -> bool:

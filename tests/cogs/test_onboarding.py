@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import select
+
 from bot.core.messenger import Capabilities
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
 from bot.platforms.console import member_ref
-from tests.conftest import ConsoleDriver, NewRuntime, console_driver, ledger_rows
+from tests.conftest import START, ConsoleDriver, NewRuntime, console_driver, hearth_instance, ledger_rows
 
 SETUP = """
 @mod is moderator
@@ -668,3 +671,20 @@ async def test_switching_the_rules_off_gives_the_access_to_newcomers_yet_to_agre
     )
     assert "I couldn't give the role member to 3 newcomers who had not agreed yet: " in said  # bob, dan, eve
     assert "[roles]" not in said
+
+
+async def test_a_newcomer_who_joined_through_another_process_says_hello_through_this_one(database_url: str) -> None:
+    """Two Hearth processes on one PostgreSQL database: the newcomer's join reaches one, their hello the other, which
+    had read a moment before who still has to say hello. The step stayed open (the other process read that list
+    again a minute later, and knew the newcomer by an id of its own until it wrote), so their checklist went on
+    asking them to say hello, and the reminder came."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        await other.run("@alice: hi")  # the other process has read who still has to say hello: nobody
+        await one.run("@newbie joins")
+        async with other.platform.hearth.db.read() as session:  # a round trip: what the first announced arrives
+            await session.execute(select(1))
+        await other.run("@newbie: hello everyone")
+        said = await one.run("@newbie: /onboarding checklist")
+        assert "✅ Say hello in any channel" in said

@@ -196,6 +196,9 @@ class IntroductionService:
     async def welcome_reply(self, member: Member, thread_id: str, settings: CommunitySettings, now: datetime) -> bool:
         """A reply in an intro thread: the two have met; within the window it earns points (capped daily)."""
         async with self.services.db.write() as session:
+            # The transaction wrote the member if first seen here; one another process (PostgreSQL) wrote first is
+            # recorded under that row's id (under the id given here, the database refused the welcome).
+            member = self.services.identity.settled(member)
             found = await introductions.intro_by_thread(session, member.community_id, thread_id)
             if found is None or found.member_id == member.id:
                 return False

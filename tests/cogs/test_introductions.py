@@ -6,10 +6,11 @@ import sqlite3
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from cogs.introductions.service import IntroductionService, normalise_tag, tags_of
-from tests.conftest import ConsoleDriver
+from tests.conftest import START, ConsoleDriver, hearth_instance
 
 SETUP = "@mod is moderator\n@mod: /onboarding channel intros #intros\n"
 
@@ -309,3 +310,21 @@ async def test_an_intro_edit_that_could_not_be_recorded_puts_the_card_back(
     assert "nothing was changed" in said
     edits = [block for block in said.split("\n[") if block.startswith("edited in #intros]")]
     assert len(edits) == 2 and "knitting" in edits[0] and "chess" in edits[1] and "knitting" not in edits[1]
+
+
+async def test_a_welcome_through_a_process_that_had_not_seen_the_welcomer_counts(database_url: str) -> None:
+    """Two Hearth processes on one PostgreSQL database: bob first spoke through one after the other had loaded the
+    community, and his first message through the other is a welcome in alice's intro thread. It earned nothing and
+    the log had a foreign-key traceback: it was recorded under the id the other process had just given him."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite file is served by one process")
+    quiet = "@root is admin\n@root: /config set message_points 0\n"  # only welcome points count here
+    async with hearth_instance(database_url, START) as one, hearth_instance(database_url, START) as other:
+        await other.run("@carol: hi")  # the other process has loaded the community
+        await one.run(SETUP + quiet + _intro("alice", "boats") + "@bob: hello")
+        await one.platform.hearth.services.activity.flush()  # bob's row, written by the first
+        other.platform.state.threads.extend(one.platform.state.threads)  # the platform shows the thread to both
+        async with other.platform.hearth.db.read() as session:
+            await session.execute(select(1))
+        await other.run("@bob in #intros thread: welcome Alice!")
+        assert "Points: 2" in await one.run("@bob: /rank")

@@ -413,7 +413,9 @@ class Database:
                 )
             if not (self.is_sqlite and path and path != ":memory:"):
                 await _upgrade(connection)
-                return "upgraded"
+                # An empty database (no revision applied) was built, as a new SQLite file is (until 2026-12-02 a new
+                # PostgreSQL database was said to be "upgraded").
+                return "upgraded" if applied else "built"
         finally:
             if not self.is_sqlite:
                 await _unlock_migrations(connection)

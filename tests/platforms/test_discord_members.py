@@ -105,3 +105,15 @@ async def test_a_nickname_changed_shows_on_the_board_at_once(discord: DiscordHar
     await discord.log.wait_for(lambda event: isinstance(event, MembersPresent))
     board = await command(discord, "alice", "leaderboard")
     assert board["embeds"][0]["description"].splitlines()[0] == "🥇 **Bobby** — 10 points"
+
+
+async def test_a_display_name_changed_without_a_nickname_shows_on_the_board(discord: DiscordHarness) -> None:
+    """Most members have no server nickname: their name is their Discord display name (`global_name`), and changing
+    it comes as GUILD_MEMBER_UPDATE too. discord.py updates the account shared by the member before and after, so
+    the two read alike and Bob renamed Robert stayed **Bob** on /leaderboard (a tester's finding)."""
+    await command(discord, "alice", "kudos", member=Mention("member", "bob"))
+    discord.world.users["bob"]["global_name"] = "Robert"
+    await discord.server.dispatch("GUILD_MEMBER_UPDATE", p.member_update(discord.world, "bob"))
+    await discord.log.wait_for(lambda event: isinstance(event, MembersPresent))
+    board = await command(discord, "alice", "leaderboard")
+    assert board["embeds"][0]["description"].splitlines()[0] == "🥇 **Robert** — 10 points"

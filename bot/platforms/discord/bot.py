@@ -518,8 +518,23 @@ class HearthBot(commands.Bot):
         old name. Handed over as the member present (as at start), which also brings back one Hearth saw leave."""
         if before.display_name == after.display_name or after.bot or after.joined_at is None:
             return
-        event_id = f"renamed:{after.guild.id}:{after.id}:{datetime.now(UTC).isoformat()}"
-        await self._dispatch(MembersPresent(event_id, ((member_ref(after.guild, after), after.joined_at),)))
+        await self._renamed(after, after.joined_at)
+
+    async def on_user_update(self, before: discord.User, after: discord.User) -> None:
+        """A member's own Discord name changed (their display name, `global_name`, or username): the name of every
+        member of theirs without a server nickname. discord.py reports it only here: the member it passes to
+        `on_member_update` before and after share one account, already changed (until 2026-12-02 a member without
+        a nickname who changed their display name kept the old one on boards and cards)."""
+        if before.display_name == after.display_name or after.bot:
+            return
+        for guild in self.guilds:
+            member = guild.get_member(after.id)
+            if member is not None and member.nick is None and member.joined_at is not None:
+                await self._renamed(member, member.joined_at)
+
+    async def _renamed(self, member: discord.Member, joined_at: datetime) -> None:
+        event_id = f"renamed:{member.guild.id}:{member.id}:{datetime.now(UTC).isoformat()}"
+        await self._dispatch(MembersPresent(event_id, ((member_ref(member.guild, member), joined_at),)))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._guild_present(guild)

@@ -324,6 +324,15 @@ def message_create(
     return data
 
 
+def webhook_message(world: DiscordWorld, name: str, content: str, *, channel: str = "general") -> Payload:
+    """A message a webhook posted (a feed, an announcement, PluralKit's proxy): its author is the webhook, no user
+    of the guild, named as the webhook chose, with the webhook's id."""
+    hook = {**user(name, bot=True), "discriminator": "0000", "global_name": None}
+    data = message(world.channels[channel]["id"], hook, content)
+    data.update(guild_id=world.guild_id, webhook_id=hook["id"])
+    return data
+
+
 def member_add(world: DiscordWorld, name: str) -> Payload:
     return {**world.member(name), "guild_id": world.guild_id}
 

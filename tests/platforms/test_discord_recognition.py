@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from bot.core.events import MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.core.events import Event, MessageDeleted, MessagePosted, ReactionAdded, ReactionRemoved
 from bot.core.runtime import Hearth
 from storage.models import Contribution
 from tests.platforms import discord_payloads as p
@@ -130,3 +132,30 @@ async def test_a_server_emoji_gives_kudos_also_after_it_is_renamed(discord: Disc
     assert await points_of(hearth, "kudos_received") == 10
     await react("mod", "thank_you")  # renamed since
     assert await points_of(hearth, "kudos_received") == 20
+
+
+def reaction_to(message: p.Payload) -> Callable[[Event], bool]:
+    """For `EventLog.wait_for`: a ReactionAdded event on the message (bound now, as `message_posted`)."""
+    return lambda event: isinstance(event, ReactionAdded) and event.message_id == message["id"]
+
+
+async def test_a_kudos_reaction_on_a_webhooks_message_gives_nothing(discord: DiscordHarness) -> None:
+    """A webhook's message (a release feed, an announcement, PluralKit's proxy) is no member's: Discord names the
+    webhook as its author, whom discord.py's member list does not hold. Reacting 🙌 to one gave the webhook's id
+    kudos, used up the giver's kudos of the day and showed `**1100000000000000057** — 10 points` on /leaderboard (a
+    tester's finding). Also for a message older than discord.py's cache (posted before a restart), looked up."""
+    world, server, log, hearth = discord.world, discord.server, discord.log, discord.hearth
+    seen = p.webhook_message(world, "GitHub", "v2.1 released")
+    await server.dispatch("MESSAGE_CREATE", seen)
+    older = p.webhook_message(world, "RSS", "this week's news")
+    world.messages[older["id"]] = older  # posted before Hearth started: only Discord has it
+    for said in (seen, older):
+        await server.dispatch("MESSAGE_REACTION_ADD", p.reaction_add(world, "bob", said, "🙌"))
+        await log.wait_for(reaction_to(said))
+    await hearth.services.activity.flush()
+    assert await points_of(hearth, "kudos_received") == 0
+    board = str((await server.interact(p.command_interaction(world, "alice", "leaderboard"))).json["data"])
+    assert "No points yet" in board and seen["author"]["id"] not in board
+    rank = await server.interact(p.command_interaction(world, "bob", "rank"))
+    fields = {f["name"]: f["value"] for f in rank.json["data"]["embeds"][0]["fields"]}
+    assert fields["Kudos given"] == "0"

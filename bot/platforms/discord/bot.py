@@ -272,6 +272,8 @@ class HearthBot(commands.Bot):
         # Thread id -> (author, id) of the message the thread was started on, or None (none, or unreadable):
         # fetched once per thread when discord.py's cache does not hold the starter (`_thread_starter`).
         self._starters: OrderedDict[int, tuple[MemberRef, str] | None] = OrderedDict()
+        # Message id -> the reaction to it last handed over, or being looked up (`_reaction`).
+        self._reacting: dict[int, asyncio.Future[None]] = {}
 
     async def setup_hook(self) -> None:
         for command in build_app_commands(self.hearth.registry.commands.values(), self._run_command):
@@ -622,13 +624,47 @@ class HearthBot(commands.Bot):
         guild = self.get_guild(payload.guild_id) if payload.guild_id else None
         if guild is None:
             return
-        member = member_ref(guild, payload.member) if payload.member else member_ref_by_id(guild, payload.user_id)
-        author = member_ref_by_id(guild, payload.message_author_id) if payload.message_author_id else None
-        emoji = str(payload.emoji)
-        # Stable per (message, member, emoji): reacting, unreacting and reacting again awards once.
-        event_id = f"{payload.event_type}:{payload.message_id}:{payload.user_id}:{emoji}"
-        channel = channel_ref_by_id(guild, payload.channel_id)
-        await self._dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))
+        # Handed over in the order they came, though an addition may look its message up first (`_reacted_author`):
+        # a reaction taken back at once is handled after its addition.
+        earlier = self._reacting.get(payload.message_id)
+        handed = asyncio.get_running_loop().create_future()
+        self._reacting[payload.message_id] = handed
+        try:
+            if earlier is not None:
+                await asyncio.shield(earlier)
+            member = member_ref(guild, payload.member) if payload.member else member_ref_by_id(guild, payload.user_id)
+            author = await self._reacted_author(guild, payload) if payload.message_author_id else None
+            emoji = str(payload.emoji)
+            # Stable per (message, member, emoji): reacting, unreacting and reacting again awards once.
+            event_id = f"{payload.event_type}:{payload.message_id}:{payload.user_id}:{emoji}"
+            channel = channel_ref_by_id(guild, payload.channel_id)
+            await self._dispatch(kind(event_id, member, channel, str(payload.message_id), emoji, author))
+        finally:
+            handed.set_result(None)
+            if self._reacting.get(payload.message_id) is handed:
+                del self._reacting[payload.message_id]
+
+    async def _reacted_author(self, guild: discord.Guild, payload: discord.RawReactionActionEvent) -> MemberRef | None:
+        """Whose the reacted-to message is. Discord names its author by id only; one who is no member of the server
+        is a webhook (a feed, PluralKit's proxy: a bot's, which earns nothing), or someone who is not here: their
+        message is read from discord.py's cache, else from Discord, to say which. Until 2026-12-02 a webhook's id was
+        thanked as a member, and shown by its id on /leaderboard. None: the message is gone (nothing to thank)."""
+        author_id = int(payload.message_author_id or 0)
+        if (cached := guild.get_member(author_id)) is not None:
+            return member_ref(guild, cached)
+        message = discord.utils.get(self.cached_messages, id=payload.message_id)
+        if message is None:
+            try:
+                channel = self.get_partial_messageable(payload.channel_id, guild_id=guild.id)
+                message = await channel.fetch_message(payload.message_id)
+            except discord.NotFound:
+                return None
+            except discord.HTTPException as error:  # no Read Message History there, Discord failing
+                log.warning("could not read the message %s reacted to: %s", payload.message_id, error)
+                return member_ref_by_id(guild, author_id)
+        if message.webhook_id is not None:
+            return MemberRef(community_ref(guild), str(author_id), message.author.display_name, is_bot=True)
+        return member_ref(guild, message.author)
 
 
 class DiscordOutbox:

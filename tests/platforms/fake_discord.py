@@ -321,6 +321,8 @@ class FakeDiscord:
             return web.Response(status=503, text="upstream connect error", content_type="text/plain")
         if self._dm_channels.get(channel_id) in self.closed_dms:
             return json_response(p.error(50007, "Cannot send messages to this user"), 403)
+        if any(c["id"] == channel_id and c["type"] in (p.CATEGORY, p.FORUM) for c in self.world.channels.values()):
+            return json_response(p.error(50008, "Cannot send messages in a non-text channel"), 400)
         may = p.VIEW_CHANNEL | p.SEND_MESSAGES
         in_dm = channel_id in self._dm_channels
         if not in_dm and self.world.channel_permissions("hearth", channel_id) & may != may:

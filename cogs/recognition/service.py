@@ -124,6 +124,8 @@ class RecognitionService:
         self.services = services
         self._last_activity: dict[int, datetime] = {}
         self._repeats = Repeats()
+        # Members whose platform id no deletion left marks for (`_kept`): the common case, asked once per member.
+        self._unmarked: set[int] = set()
 
     async def give_kudos(
         self,
@@ -392,7 +394,18 @@ class RecognitionService:
         used -= await recognition.kudos_taken_back_since(session, giver.community_id, giver.id, since, UNDONE)
         day = since.date()
         marks = [_used_mark(day, n) for n in range(1, limit + 1)]
-        return used + len(await lifecycle.kept_marks(session, giver.community_id, giver.ref.external_id, marks))
+        return used + len(await self._kept(session, giver, marks))
+
+    async def _kept(self, session: AsyncSession, member: Member, marks: list[str]) -> set[str]:
+        """Which of `marks` a deletion of the member's data kept (`keep_giving`). Marks are kept only for a platform
+        id whose data was erased, before the row it has now was made: a member whose id was never erased has none
+        for as long as their row lives, which is asked once (every kudos read the marks: two round trips each)."""
+        if member.id in self._unmarked:
+            return set()
+        if not await lifecycle.erased(session, member.community_id, [member.ref.external_id]):
+            self._unmarked.add(member.id)
+            return set()
+        return await lifecycle.kept_marks(session, member.community_id, member.ref.external_id, marks)
 
     async def _take_kept_lock(
         self, session: AsyncSession, member: Member, settings: CommunitySettings, now: datetime
@@ -449,7 +462,7 @@ class RecognitionService:
         left = f"You have {max(0, remaining) or 'no'} kudos left today."
         if await recognition.giving_locked(session, giver.community_id, giver.id):
             raise UserError(LOCKED)
-        if await lifecycle.kept_marks(session, giver.community_id, giver.ref.external_id, [KEPT_LOCK]):
+        if await self._kept(session, giver, [KEPT_LOCK]):
             raise _KeptLock
         if own.kudos_min_member_age:
             # A member with no known join date is not held back: on a fresh Slack or console install that is

@@ -7,26 +7,43 @@ answered once the same way: its first answer is claimed, and a later click is to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import upsert_insert
+from storage.dialect import Compiled, bind_processor, dialect_insert, fetch
 from storage.models import CommandClaim
 
 _CLAIM = CommandClaim.__table__  # type: ignore[attr-defined]
 
 
-async def claim(session: AsyncSession, community_id: int, invocation_id: str, now: datetime) -> bool:
-    """True when this caller claimed the invocation; False when it was claimed already (a replay)."""
-    inserted = await session.execute(
-        upsert_insert(session, _CLAIM)
-        .values(community_id=community_id, invocation_id=invocation_id, claimed_at=now)
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: Dialect) -> tuple[Compiled, Callable[[datetime], Any]]:
+    """The claim's INSERT, compiled once, and how its time goes to the driver: every state-changing command runs
+    it, and through SQLAlchemy's cursor it took four trips to SQLite's driver thread (`fetch`: one)."""
+    statement = (
+        dialect_insert(dialect.name, _CLAIM)
+        .values(
+            community_id=bindparam("community_id"),
+            invocation_id=bindparam("invocation_id"),
+            claimed_at=bindparam("claimed_at"),
+        )
         .on_conflict_do_nothing(index_elements=["community_id", "invocation_id"])
         .returning(_CLAIM.c.id)
     )
-    return inserted.scalar_one_or_none() is not None
+    return Compiled.of(statement, dialect), bind_processor(_CLAIM.c.claimed_at, dialect)
+
+
+async def claim(session: AsyncSession, community_id: int, invocation_id: str, now: datetime) -> bool:
+    """True when this caller claimed the invocation; False when it was claimed already (a replay)."""
+    statement, bind_time = _claim_statement((await session.connection()).dialect)
+    values = {"community_id": community_id, "invocation_id": invocation_id, "claimed_at": bind_time(now)}
+    return bool(await fetch(session, statement, values))
 
 
 async def release(session: AsyncSession, community_id: int, invocation_id: str) -> None:

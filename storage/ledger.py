@@ -39,7 +39,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
 from storage import seasons
-from storage.dialect import SQLITE_ROWS_PER_STATEMENT, dialect_insert, insert_rows_sqlite, upsert_insert
+from storage.dialect import (
+    SQLITE_ROWS_PER_STATEMENT,
+    Compiled,
+    bind_processor,
+    dialect_insert,
+    fetch,
+    insert_rows_sqlite,
+    upsert_insert,
+)
+from storage.kinds import Kind
 from storage.models import OFF_BOARDS_SQL, Contribution, Member, MemberTotal
 
 ALL_TIME = "all"
@@ -158,48 +167,22 @@ _LEDGER_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class _Compiled:
-    """A statement compiled once per dialect, run with driver-level parameters in its compiled order.
-
-    The hot paths (activity batches, /kudos, /leaderboard, /rank) would otherwise spend more time in
-    SQLAlchemy's per-call and per-row statement handling than in the database.
-    """
-
-    sql: str
-    order: tuple[str, ...]
-    fixed: dict[str, Any]  # values of the statement's own literals, such as the 0 of `points > 0`
-
-    @classmethod
-    def of(cls, statement: Any, dialect: Dialect) -> _Compiled:
-        compiled = statement.compile(dialect=dialect)
-        if compiled.positiontup is None:
-            raise RuntimeError(f"the {dialect.name} driver {dialect.driver} has no positional parameters")
-        return cls(compiled.string, tuple(compiled.positiontup), dict(compiled.params))
-
-    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] if name in values else self.fixed[name] for name in self.order)
-
-
-@dataclass(frozen=True)
 class _Statements:
-    ledger_insert: _Compiled  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
+    ledger_insert: Compiled  # INSERT ... ON CONFLICT DO NOTHING, without RETURNING
     ledger_row: Callable[[Award], tuple[Any, ...]]  # parameters of ledger_insert
-    newest_keys: _Compiled
-    totals_upsert: _Compiled  # parameters in _TOTALS_COLUMNS order
+    newest_keys: Compiled
+    totals_upsert: Compiled  # parameters in _TOTALS_COLUMNS order
     bind_time: Callable[[datetime], Any]  # a time as the driver takes it (SQLite stores text)
-    top: dict[str, _Compiled]  # by measure: `points` or a counter column
-    standing: _Compiled
+    top: dict[str, Compiled]  # by measure: `points` or a counter column
+    standing: Compiled
     # A member's row and how many off-board members are ranked and ahead: the rest comes from a _Board.
-    own_standing: _Compiled
-    board: _Compiled  # every member's points in a bucket
-    count_since: _Compiled
-    exists: _Compiled
-
-
-def _bind_processor(column: Any, dialect: Dialect) -> Callable[[datetime], Any]:
-    """How SQLAlchemy hands `column`'s values to the driver."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor or (lambda value: value)
+    own_standing: Compiled
+    board: Compiled  # every member's points in a bucket
+    count_since: Compiled
+    exists: Compiled  # the id of the row with a key, if any
+    latest_lock: Compiled  # the kind of a member's latest lock or unlock row
+    # Kudos a giver gave since a moment, less those taken back for one of two reasons (`undone_0`, `undone_1`).
+    kudos_left_given: Compiled
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -212,14 +195,14 @@ def _statements(dialect: Dialect) -> _Statements:
     ledger = Contribution.__table__  # type: ignore[attr-defined]
     totals = MemberTotal.__table__  # type: ignore[attr-defined]
     members = Member.__table__  # type: ignore[attr-defined]
-    ledger_insert = _Compiled.of(
+    ledger_insert = Compiled.of(
         dialect_insert(dialect.name, ledger)
         .values({name: bindparam(name) for name in _LEDGER_COLUMNS})
         .on_conflict_do_nothing(index_elements=["community_id", "idempotency_key"]),
         dialect,
     )
     upsert = dialect_insert(dialect.name, totals).values({name: bindparam(name) for name in _TOTALS_COLUMNS})
-    totals_upsert = _Compiled.of(
+    totals_upsert = Compiled.of(
         upsert.on_conflict_do_update(
             index_elements=["community_id", "bucket", "member_id"],
             set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
@@ -228,7 +211,7 @@ def _statements(dialect: Dialect) -> _Statements:
     )
     if (ledger_insert.order, totals_upsert.order) != (_LEDGER_COLUMNS, _TOTALS_COLUMNS):
         raise RuntimeError(f"{dialect.name} orders INSERT parameters unlike their columns")
-    bind_time = _sqlite_time if dialect.name == "sqlite" else _bind_processor(ledger.c.created_at, dialect)
+    bind_time = _sqlite_time if dialect.name == "sqlite" else bind_processor(ledger.c.created_at, dialect)
 
     def ledger_row(award: Award) -> tuple[Any, ...]:  # in _LEDGER_COLUMNS order
         return (
@@ -304,7 +287,7 @@ def _statements(dialect: Dialect) -> _Statements:
     return _Statements(
         ledger_insert=ledger_insert,
         ledger_row=ledger_row,
-        newest_keys=_Compiled.of(
+        newest_keys=Compiled.of(
             select(ledger.c.community_id, ledger.c.idempotency_key)
             .order_by(ledger.c.id.desc())
             .limit(bindparam("count")),
@@ -313,7 +296,7 @@ def _statements(dialect: Dialect) -> _Statements:
         totals_upsert=totals_upsert,
         bind_time=bind_time,
         top={
-            measure: _Compiled.of(
+            measure: Compiled.of(
                 select(totals.c.member_id, totals.c[measure], members.c.external_id, members.c.display_name)
                 .join(members, listed)
                 .where(in_bucket, totals.c[measure] != 0, on_board)
@@ -326,7 +309,7 @@ def _statements(dialect: Dialect) -> _Statements:
         },
         # One statement: a member's row, outer-joined to a single row so that a member without one
         # still learns how many are ranked, and their rank as 1 + how many have more points.
-        standing=_Compiled.of(
+        standing=Compiled.of(
             select(
                 mine.c.points,
                 mine.c.kudos_received,
@@ -337,7 +320,7 @@ def _statements(dialect: Dialect) -> _Statements:
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
-        own_standing=_Compiled.of(
+        own_standing=Compiled.of(
             select(
                 mine.c.points,
                 mine.c.kudos_received,
@@ -356,34 +339,59 @@ def _statements(dialect: Dialect) -> _Statements:
             ).select_from(one.outerjoin(mine, is_mine)),
             dialect,
         ),
-        board=_Compiled.of(select(totals.c.member_id, totals.c.points).where(in_bucket), dialect),
-        count_since=_Compiled.of(
+        board=Compiled.of(select(totals.c.member_id, totals.c.points).where(in_bucket), dialect),
+        count_since=Compiled.of(
             select(func.count()).where(of_member_kind, ledger.c.created_at >= bindparam("since")), dialect
         ),
-        exists=_Compiled.of(
+        exists=Compiled.of(
             select(ledger.c.id).where(
                 ledger.c.community_id == bindparam("community_id"),
                 ledger.c.idempotency_key == bindparam("idempotency_key"),
             ),
             dialect,
         ),
+        latest_lock=Compiled.of(
+            select(ledger.c.kind)
+            .where(
+                ledger.c.community_id == bindparam("community_id"),
+                ledger.c.member_id == bindparam("member_id"),
+                ledger.c.kind.in_(
+                    [bindparam("locked", Kind.GIVING_LOCKED.value), bindparam("unlocked", Kind.GIVING_UNLOCKED.value)]
+                ),
+            )
+            .order_by(ledger.c.created_at.desc(), ledger.c.id.desc())
+            .limit(1),
+            dialect,
+        ),
+        kudos_left_given=Compiled.of(
+            select(
+                select(func.count())
+                .where(
+                    ledger.c.community_id == bindparam("community_id"),
+                    ledger.c.member_id == bindparam("member_id"),
+                    ledger.c.kind == bindparam("given", Kind.KUDOS_GIVEN.value),
+                    ledger.c.created_at >= bindparam("since"),
+                )
+                .scalar_subquery()
+                - select(func.count())
+                .where(
+                    ledger.c.community_id == bindparam("community_id"),
+                    ledger.c.member_id == bindparam("member_id"),
+                    ledger.c.kind == bindparam("given_void", Kind.KUDOS_GIVEN_VOID.value),
+                    ledger.c.created_at >= bindparam("since"),
+                    ledger.c.reason.in_([bindparam("undone_0"), bindparam("undone_1")]),
+                )
+                .scalar_subquery()
+            ),
+            dialect,
+        ),
     )
 
 
-async def _query(
-    session: AsyncSession, pick: Callable[[_Statements], _Compiled], **values: Any
-) -> Sequence[Sequence[Any]]:
+async def _query(session: AsyncSession, pick: Callable[[_Statements], Compiled], **values: Any) -> list[Sequence[Any]]:
     """The rows (as tuples) of the compiled query `pick` chooses, in the session's transaction."""
     connection = await session.connection()
-    statement = pick(_statements(connection.dialect))
-    parameters = statement.parameters(values)
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    if connection.dialect.name == "sqlite":
-        # aiosqlite runs cursor, execute, fetch and close in one trip to its thread, not four.
-        return list(await driver.execute_fetchall(statement.sql, parameters))
-    # asyncpg's own fetch (its statement cache, the same connection and transaction): SQLAlchemy's cursor and
-    # result handling cost a board read about 0.3 ms of CPU, as much as its round trip (bench/pg_reads.py).
-    return list(await driver.fetch(statement.sql, *parameters))
+    return await fetch(session, pick(_statements(connection.dialect)), values)
 
 
 async def record(session: AsyncSession, awards: Sequence[Award]) -> list[Award]:
@@ -588,7 +596,7 @@ def _totals_by_award_sql(head: str, conflict: str, awards: int) -> str:
 
 
 @lru_cache(maxsize=4)
-def _totals_from_arrays(dialect: Dialect) -> _Compiled:
+def _totals_from_arrays(dialect: Dialect) -> Compiled:
     """The totals upsert of a batch as one statement (PostgreSQL): `INSERT ... SELECT unnest(:community_id),
     unnest(:bucket), ... ON CONFLICT DO UPDATE`, one array per column, rows in key order."""
     from sqlalchemy.dialects import postgresql  # not imported where only SQLite is used (start-up)
@@ -598,7 +606,7 @@ def _totals_from_arrays(dialect: Dialect) -> _Compiled:
         *[func.unnest(bindparam(name, type_=postgresql.ARRAY(totals.c[name].type))) for name in _TOTALS_COLUMNS]
     )
     upsert = postgresql.insert(totals).from_select(list(_TOTALS_COLUMNS), arrays)
-    return _Compiled.of(
+    return Compiled.of(
         upsert.on_conflict_do_update(
             index_elements=["community_id", "bucket", "member_id"],
             set_={column: totals.c[column] + upsert.excluded[column] for column in ("points", *_COUNTER_COLUMNS)},
@@ -985,5 +993,35 @@ async def rows_by_keys(session: AsyncSession, community_id: int, keys: Sequence[
 
 
 async def exists(session: AsyncSession, community_id: int, idempotency_key: str) -> bool:
+    return await id_of(session, community_id, idempotency_key) is not None
+
+
+async def id_of(session: AsyncSession, community_id: int, idempotency_key: str) -> int | None:
+    """The id of the row with this key (a kudos' number, `/recognition void N`), None when there is none."""
     found = await _query(session, attrgetter("exists"), community_id=community_id, idempotency_key=idempotency_key)
-    return bool(found)
+    return int(found[0][0]) if found else None
+
+
+async def latest_lock(session: AsyncSession, community_id: int, member_id: int) -> str | None:
+    """The kind of the member's latest `giving_locked` or `giving_unlocked` row, None when they have none."""
+    found = await _query(session, attrgetter("latest_lock"), community_id=community_id, member_id=member_id)
+    return str(found[0][0]) if found else None
+
+
+async def kudos_left_given(
+    session: AsyncSession, community_id: int, giver_id: int, since: datetime, undone: tuple[str, str]
+) -> int:
+    """How many kudos the giver gave since `since`, less those taken back since for one of `undone` (their
+    `kudos_given_void` rows, dated as the kudos): the day's allowance used, in one statement (two index ranges)."""
+    connection = await session.connection()
+    moment = _statements(connection.dialect).bind_time(since)
+    found = await _query(
+        session,
+        attrgetter("kudos_left_given"),
+        community_id=community_id,
+        member_id=giver_id,
+        since=moment,
+        undone_0=undone[0],
+        undone_1=undone[1],
+    )
+    return int(found[0][0])

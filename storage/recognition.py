@@ -12,7 +12,9 @@ from sqlalchemy import Select, Table, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
+from storage import ledger as ledger_queries
 from storage.dialect import upsert_insert
+from storage.kinds import Kind
 from storage.models import Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 
 
@@ -214,31 +216,8 @@ async def last_kudos_between(
     return _aware(found[0]) if found else None
 
 
-async def kudos_taken_back_since(
-    session: AsyncSession, community_id: int, giver_id: int, since: datetime, undone: Sequence[str]
-) -> int:
-    """How many of the giver's kudos since `since` were taken back for one of `undone` (their `kudos_given_void`
-    rows, dated as the kudos: an index range of the giver's)."""
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(func.count()).where(
-            ledger.c.community_id == community_id,
-            ledger.c.member_id == giver_id,
-            ledger.c.kind == "kudos_given_void",
-            ledger.c.created_at >= since,
-            ledger.c.reason.in_(undone),
-        )
-    )
-    return int(found.scalar_one())
-
-
 async def row_id(session: AsyncSession, community_id: int, idempotency_key: str) -> int | None:
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(ledger.c.id).where(ledger.c.community_id == community_id, ledger.c.idempotency_key == idempotency_key)
-    )
-    first = found.first()
-    return int(first[0]) if first else None
+    return await ledger_queries.id_of(session, community_id, idempotency_key)
 
 
 async def key_of(session: AsyncSession, community_id: int, row_id: int, kind: str) -> str | None:
@@ -255,19 +234,7 @@ async def key_of(session: AsyncSession, community_id: int, row_id: int, kind: st
 
 async def giving_locked(session: AsyncSession, community_id: int, member_id: int) -> bool:
     """Whether the member's latest lock row locks (a lock, not followed by an unlock)."""
-    ledger = Contribution.__table__  # type: ignore[attr-defined]
-    found = await session.execute(
-        select(ledger.c.kind)
-        .where(
-            ledger.c.community_id == community_id,
-            ledger.c.member_id == member_id,
-            ledger.c.kind.in_(("giving_locked", "giving_unlocked")),
-        )
-        .order_by(ledger.c.created_at.desc(), ledger.c.id.desc())
-        .limit(1)
-    )
-    first = found.first()
-    return first is not None and first[0] == "giving_locked"
+    return await ledger_queries.latest_lock(session, community_id, member_id) == Kind.GIVING_LOCKED
 
 
 @dataclass(frozen=True)

@@ -390,8 +390,7 @@ class RecognitionService:
         """How many of today's kudos the giver used: those they gave (less those taken back by a removed reaction
         or a deleted message), and those they gave before deleting their data today (up to `limit`)."""
         since = settings.day_start(now)
-        used = await ledger.count_since(session, giver.community_id, giver.id, Kind.KUDOS_GIVEN, since)
-        used -= await recognition.kudos_taken_back_since(session, giver.community_id, giver.id, since, UNDONE)
+        used = await ledger.kudos_left_given(session, giver.community_id, giver.id, since, UNDONE)
         day = since.date()
         marks = [_used_mark(day, n) for n in range(1, limit + 1)]
         return used + len(await self._kept(session, giver, marks))

@@ -204,14 +204,10 @@ class LevelUps:
             # Hidden from boards (`/privacy`): their standing is not the channel's to read, so they alone are told,
             # and with their DMs closed nobody is.
             hidden = await recognition.off_boards(session, member.id)
-        if (
-            target
-            and not own.level_up_channel
-            and not await self.services.messenger.can_post(ChannelRef(community, target))
-        ):
-            # Where the points were earned takes no message from Hearth: a Discord forum (only its posts do, and the
-            # ledger keeps the forum, not the post), or a channel closed to Hearth since. Until 2026-12-02 the post
-            # was refused there and nobody was told.
+        if target and not await self.services.messenger.can_post(ChannelRef(community, target)):
+            # The channel takes no message from Hearth: where the points were earned, a Discord forum (only its posts
+            # do, and the ledger keeps the forum, not the post); `level_up_channel` or that channel closed to Hearth
+            # since. Until 2026-12-02 the post was refused there and nobody was told.
             target = None
         # With no channel to announce in (points an intro's form gave, with no `level_up_channel`), the member is
         # told by DM: until 2026-12-02 nobody was.

@@ -371,8 +371,13 @@ async def test_a_removed_reaction_and_a_deleted_message_take_the_level_role_back
     ]
 
 
-async def test_a_failed_announcement_still_gives_the_role(console: ConsoleDriver) -> None:
-    # The level-up channel became read-only after it was chosen: the post fails as a Discord 403 does.
+async def test_a_level_up_channel_closed_to_hearth_gives_the_role_and_tells_the_member_by_dm(
+    console: ConsoleDriver,
+) -> None:
+    """The level-up channel became read-only after it was chosen (the post fails as a Discord 403 does): the role is
+    given all the same, and the member hears of their level by DM, as where the points were earned takes no message
+    (until 2026-12-02 the announcement was refused in `level_up_channel` and nobody heard of the level; a tester's
+    finding)."""
     said = await console.run(
         """
         @admin is admin
@@ -380,10 +385,13 @@ async def test_a_failed_announcement_still_gives_the_role(console: ConsoleDriver
         channel #levels is read-only
         @admin: /levels role 1 &one
         @admin: /points adjust @bob 100 import
+        @carol closes dms
+        @admin: /points adjust @carol 100 import
         """
     )
-    assert "reached level" not in said
-    assert roles(said) == ["@bob now has the role &one"]
+    assert "[dm @bob] ⬆️ @bob reached level 1!" in said
+    assert "[#levels]" not in said and "@carol reached level" not in said  # DMs closed too: nowhere left to tell
+    assert roles(said) == ["@bob now has the role &one", "@carol now has the role &one"]
 
 
 async def test_a_member_who_left_is_not_congratulated_nor_given_roles(console: ConsoleDriver) -> None:

@@ -6,17 +6,22 @@ import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+# Line breaks typed text may hold (a kudos reason), but a name may not: a line feed and Unicode's line and paragraph
+# separators (a carriage return goes with the control characters).
+_LINE_BREAKS = re.compile("[\n\u2028\u2029]+")
+
 
 def shown_name(name: str) -> str:
     """A name as a platform gave it, as Hearth keeps and shows it: without control characters and bidi overrides
     (`bot.core.reply.clean_user_text`), as typed text is. Among control characters are the marks of Hearth's own
     mention tokens: a name holding them (Slack's API takes any text for a display name) closed its mention and
-    opened a forged one, `<@U1> <!channel>` pinging a whole channel (until 2026-12-02)."""
+    opened a forged one, `<@U1> <!channel>` pinging a whole channel (until 2026-12-02). A name is one line: its line
+    breaks are spaces, or it stood on lines of its own on a board, read as rows Hearth wrote (until 2026-12-02)."""
     if not name or name.isprintable():  # what cleaning strips is never printable: the common case costs nothing
         return name
     from bot.core.reply import clean_user_text  # reply builds on refs
 
-    return clean_user_text(name)
+    return _LINE_BREAKS.sub(" ", clean_user_text(name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -335,3 +335,15 @@ async def test_a_name_shaped_as_hearths_mention_marks_pings_nobody(
     assert "<@U0BOB>" in shown  # the receiver is mentioned, as ever
     assert "<!channel>" not in shown and "<@U0BOB> <" not in shown
     assert not set(shown) & {"\x1e", "\x1f"}
+
+
+async def test_a_name_holding_a_line_break_forges_no_line_of_a_board(
+    slack: SlackHarness, slack_api: MockSlackApi
+) -> None:
+    """A display name holding a line break (Slack's API takes any text) stood on lines of its own on the boards, where
+    it read as a row Hearth wrote: `1. mal` then `2. 🥈 boss — 5,000 points`."""
+    slack_api.user("U0MAL", "mal\n2. 🥈 boss — 5,000 points\u2028x")
+    slack_api.user("U0BOB", "bob")
+    await slack.command("/kudos", "<@U0MAL> thanks", "U0BOB")
+    board = block_texts(await slack.command("/leaderboard", "all", "U0BOB"))
+    assert "\n2. 🥈 boss" not in board and "\u2028" not in board

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, false, func, insert, select, update
@@ -332,6 +332,15 @@ async def interrupted(session: AsyncSession, now: datetime, claimed_before: date
         .returning(_RUN.c.id)
     )
     return [row.id for row in rows]
+
+
+async def next_interrupted(session: AsyncSession, posting_at_most: timedelta) -> datetime | None:
+    """When the first run still "posting" becomes one `interrupted` marks failed (its window ended and its claim
+    older than `posting_at_most`); None when no run is being posted. Few runs are ever being posted at once."""
+    rows = await session.execute(
+        select(_RUN.c.claimed_at, _RUN.c.window_ends_at).where(_RUN.c.status == "posting", _RUN.c.closed_at.is_(None))
+    )
+    return min((max(as_utc(ends), as_utc(claimed) + posting_at_most) for claimed, ends in rows), default=None)
 
 
 async def claim_close(session: AsyncSession, run_id: int, now: datetime) -> bool:

@@ -116,13 +116,16 @@ class RitualRunner:
         every = IntervalTrigger(seconds=int(_RESYNC_EVERY.total_seconds()), start_date=now)
         self.services.scheduler.add(_RESYNC_JOB, every, self.resync)
 
-    async def _interrupted(self, now: datetime) -> None:
+    async def _interrupted(self, now: datetime) -> datetime | None:
         """Mark failed the runs a stopped process left "posting" (`store.interrupted`; until 2026-12-02 they stayed
-        "posting…" in /ritual history for ever, after a `kill -9` under the post)."""
+        "posting…" in /ritual history for ever, after a `kill -9` under the post). Returns when the next run still
+        being posted would be one: this depends on the time, not only on what is written."""
         async with self.services.db.write(routine=True) as session:
             runs = await store.interrupted(session, now, now - _POSTING_AT_MOST, INTERRUPTED)
+            due = await store.next_interrupted(session, _POSTING_AT_MOST)
         for run_id in runs:
             log.warning("ritual run %s was left posting by a process that stopped: marked failed", run_id)
+        return due
 
     async def stop(self) -> None:
         """Stop hook: drop this process's ritual jobs (the table keeps everything a restart needs)."""
@@ -141,9 +144,11 @@ class RitualRunner:
         for ritual in rituals:
             if ritual_job(ritual.id) not in armed:
                 await self._catch_up_and_arm(ritual)
-        await self._interrupted(self.services.clock.now())
-        # Nothing new to find until the database changes (on the console's clock, only this process writes).
-        return Quiet(None, lambda: db.writes == seen)
+        due = await self._interrupted(self.services.clock.now())
+        # Nothing new to find until the database changes (on the console's clock, only this process writes), or a
+        # run left "posting" is due to be marked failed (until 2026-12-02 it waited for a write, on the console's
+        # clock, and said "posting…" meanwhile).
+        return Quiet(due, lambda: db.writes == seen)
 
     async def _catch_up_and_arm(self, ritual: RitualRow) -> None:
         try:

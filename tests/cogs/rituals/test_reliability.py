@@ -116,6 +116,26 @@ async def test_a_run_left_posting_by_a_killed_process_is_marked_failed_once_its_
     assert "posting…" not in said
 
 
+async def test_a_run_left_posting_is_marked_failed_when_its_window_ends_while_hearth_runs(database_url: str) -> None:
+    """Back within the window of a run a killed process left "posting", Hearth runs on past its end: the run is marked
+    failed then. On the console's clock it said "posting…" until the next restart, or until something was written (the
+    look for such runs slept while nothing was, though its answer changes with time; a tester's finding)."""
+    async with hearth_instance(database_url, START) as first:
+        await first.run(CREATE_DAILY)
+        hearth = first.platform.hearth
+        async with hearth.db.write() as session:  # what the killed process left: Thursday's run claimed, not posted
+            [ritual] = await rituals.active(session)
+            claimed = await rituals.claim_run(
+                session, ritual.id, THURSDAY_9, "posting", THURSDAY_9, THURSDAY_9 + timedelta(hours=1)
+            )
+        assert claimed is not None
+    async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
+        assert "Thu 05 Mar 2026 09:00 UTC — posting…" in await second.run("@mod: /ritual history standup")
+        said = await second.run("wait 2h\n@mod: /ritual history standup")
+    assert f"Thu 05 Mar 2026 09:00 UTC — failed: {INTERRUPTED}" in said
+    assert "posting…" not in said
+
+
 async def test_two_instances_on_one_database_post_each_run_once(database_url: str) -> None:
     async with hearth_instance(database_url, START) as creator:
         await creator.run(CREATE_DAILY + '@mod: /ritual create pulse #ops "every 2 hours" prompt:"Status?"')

@@ -104,12 +104,20 @@ async def fetch(session: AsyncSession, statement: Compiled, values: dict[str, An
     """The rows (as tuples) of `statement` with `values`, in the session's transaction, on the driver itself: on
     SQLite cursor, execute, fetch and close in one trip to aiosqlite's thread, not four; on PostgreSQL asyncpg's own
     fetch (its statement cache, the same connection and transaction), without SQLAlchemy's cursor and result
-    handling, which cost a board read about 0.3 ms of CPU, as much as its round trip (bench/pg_reads.py)."""
+    handling, which cost a board read about 0.3 ms of CPU, as much as its round trip (bench/pg_reads.py).
+
+    On PostgreSQL SQLAlchemy begins a write transaction on the driver at its first statement: a statement that comes
+    first goes through SQLAlchemy, which begins it. asyncpg's own fetch ran it outside, in a transaction of its own,
+    so that it stayed though the session's rolled back (until 2026-12-02: a command's claim, whose retry was then
+    "already handled" though nothing had been done)."""
     connection = await session.connection()
     parameters = statement.parameters(values)
-    driver: Any = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
     if connection.dialect.name == "sqlite":
         return list(await driver.execute_fetchall(statement.sql, parameters))
+    if not getattr(raw.dbapi_connection, "autocommit", True) and not driver.is_in_transaction():
+        return list((await connection.exec_driver_sql(statement.sql, parameters)).all())
     return list(await driver.fetch(statement.sql, *parameters))
 
 

@@ -13,12 +13,14 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.claims import ALREADY_HANDLED, KEEP, claim_key
 from bot.core.refs import Permission
 from bot.core.runtime import Hearth
 from bot.platforms.console import channel_ref, member_ref
+from storage import command_claims
 from storage.models import CommandClaim
 from tests.conftest import ConsoleDriver
 from tests.platforms import discord_payloads as p
@@ -172,6 +174,23 @@ async def test_a_refused_command_keeps_no_claim_so_its_replay_is_refused_alike(
     assert said.count("[only @mod] There is no ritual called `nothing`.") == 2
     assert ALREADY_HANDLED not in said
     assert await claims(hearth) == 0
+
+
+async def test_a_claim_whose_transaction_failed_is_no_claim_and_the_retry_runs(
+    console: ConsoleDriver, hearth: Hearth
+) -> None:
+    """A claim is written in its transaction: one that failed before committing (the database refusing what was
+    written with it, a connection lost) leaves no claim, and the platform's retry runs the command. On PostgreSQL the
+    claim went to the database outside the transaction (asyncpg's own fetch, before SQLAlchemy had begun one) and
+    stayed: the retry was answered "That request was already handled." though nothing had been done."""
+    await console.run('@mod is moderator\n@mod: /ritual create standup #general "daily at 09:00" prompt:"Plans?"')
+    ctx = await hearth.context(member_ref("mod"), channel_ref("general"), Permission.MODERATOR, "failed-once")
+    with pytest.raises(RuntimeError):
+        async with hearth.db.write() as session:
+            assert await command_claims.claim(session, ctx.community.id, claim_key(ctx.invocation_id), ctx.now)
+            raise RuntimeError("the transaction failed")
+    reply = await hearth.run_command(ctx, "ritual run-now", {"name": "standup"})
+    assert reply is not None and reply.text == "Ran **standup** now; its schedule is unchanged."
 
 
 async def test_claims_keep_ids_and_times_only_and_are_pruned_after_a_day(

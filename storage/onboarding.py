@@ -151,10 +151,16 @@ async def save_interest(session: AsyncSession, community_id: int, interest: Inte
 async def remove_interest(session: AsyncSession, community_id: int, key: str) -> bool:
     """Stop offering an interest, and forget who chose it: kept, the choice would come back with an interest of
     the same name offered again, shown as theirs with a role or channel they were never given."""
-    table, chosen = _table(OnboardingInterest), _table(OnboardingChoice)
+    table = _table(OnboardingInterest)
     done = await session.execute(delete(table).where(table.c.community_id == community_id, table.c.key == key))
-    await session.execute(delete(chosen).where(chosen.c.community_id == community_id, chosen.c.interest_key == key))
+    await forget_choices(session, community_id, key)
     return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_choices(session: AsyncSession, community_id: int, key: str) -> None:
+    """Forget who chose the interest `key` (removed, or now giving another role or channel)."""
+    chosen = _table(OnboardingChoice)
+    await session.execute(delete(chosen).where(chosen.c.community_id == community_id, chosen.c.interest_key == key))
 
 
 # -- journeys ----------------------------------------------------------------------------------------------------

@@ -199,6 +199,13 @@ class OnboardingService:
             if len(known) >= 25 and replaced is None:
                 raise UserError("A menu holds at most 25 interests; remove one first with /onboarding interest-remove.")
             await onboarding.save_interest(session, community_id, interest)
+            if replaced is not None and (replaced.target_kind, replaced.target_id) != (
+                interest.target_kind,
+                interest.target_id,
+            ):
+                # Kept, the choice would show as theirs with a role or channel they were never given (as a removed
+                # interest offered again would); what the old one gave stays theirs.
+                await onboarding.forget_choices(session, community_id, interest.key)
         return interest, replaced
 
     async def remove_interest(self, community_id: int, label: str) -> None:

@@ -607,6 +607,22 @@ async def test_an_interest_removed_is_no_longer_anyones_choice(console: ConsoleD
     assert '{Choose your interests: "Go", "chess" (up to 2)}' in said
 
 
+async def test_an_interest_replaced_with_another_role_is_no_longer_anyones_choice(console: ConsoleDriver) -> None:
+    """tester-i: `interest-add PYTHON role:&py` over `Python` → `&python` showed the interest as a member's choice (✓)
+    with the role &py they were never given; the same role, a new spelling, keeps the choice."""
+    await console.run(
+        "@mod is moderator\n@mod: /onboarding interest-add Python role:&python\n"
+        "@mod: /onboarding interest-add Go role:&go\n"
+        '@alice joins\n@alice picks "Python", "Go"'
+    )
+    said = await console.run(
+        "@mod: /onboarding interest-add PYTHON role:&py\n@mod: /onboarding interest-add GO role:&go"
+    )
+    assert "Members who had chosen it keep what it gave and can choose it again for the new one" in said
+    said = await console.run("@alice: /onboarding checklist")
+    assert '{Choose your interests: "GO" ✓, "PYTHON" (up to 2)}' in said
+
+
 async def test_a_checklist_clicked_after_leaving_changes_nothing(console: ConsoleDriver, hearth: Hearth) -> None:
     """tester-s: the buttons of a checklist in a DM still work once its newcomer left (Discord keeps the DM): agreeing
     tried to give a departed member the access role (the moderators were told it failed) and recorded the step and

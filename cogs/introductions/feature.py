@@ -95,6 +95,13 @@ class IntroductionsFeature:
     async def on_form(self, ctx: Context, _state: str, values: dict[str, str]) -> Reply:
         if not ctx.settings.basics.intros_channel:
             raise UserError("Introductions aren't set up yet; nothing was posted.")
+        if self.services.identity.departed(ctx.author.id):
+            # A form left open outlives membership: until 2026-12-02 it posted a card for someone no longer there,
+            # opened its thread and gave them the intro's points.
+            raise UserError(
+                f"You're no longer a member of {ctx.community.ref.name or 'the community'}, so your introduction was "
+                "not posted. If you come back, you can introduce yourself then."
+            )
         fields = await self.intros.fields(ctx.community.id)
         answers = self.intros.check_answers(fields, values)
         card = Reply(card=self._card(ctx.author.ref, fields, answers, ctx.community.ref.name))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from cogs.introductions.service import IntroductionService, normalise_tag, tags_of
-from tests.conftest import START, ConsoleDriver, hearth_instance
+from tests.conftest import START, ConsoleDriver, hearth_instance, ledger_rows
 
 SETUP = "@mod is moderator\n@mod: /onboarding channel intros #intros\n"
 
@@ -109,6 +109,17 @@ async def test_intro_is_posted_with_a_thread_and_edited_when_run_again(console: 
     assert "Points: 20" in said  # the first intro only
     assert "[only @bob] 👋 Meet Ali" in said and "Where are you?: Porto" in said
     assert "Interests: Boats, sun" in said
+
+
+async def test_an_intro_submitted_after_leaving_posts_nothing(console: ConsoleDriver) -> None:
+    """A tester: the form, open when alice left, still posted her card, opened its thread and gave her +20 points."""
+    said = await console.run(
+        "@mod is moderator\n@mod: /onboarding channel intros #intros\n@alice joins\n@alice: /intro\n@alice leaves\n"
+        "@alice submits name=Alice; location=Earth; about=Hi; interests=Chess"
+    )
+    assert "[only @alice] You're no longer a member of Console, so your introduction was not posted." in said
+    assert "[#intros]" not in said
+    assert await ledger_rows(console.platform.hearth, "intro") == []
 
 
 async def test_bad_intros_are_refused_and_post_nothing(console: ConsoleDriver) -> None:

@@ -96,17 +96,21 @@ async def test_an_open_window_is_recapped_after_a_restart(database_url: str) -> 
         assert said.count("📋 standup recap: 1 member took part.") == 1
 
 
-async def test_a_run_left_posting_by_a_killed_process_is_marked_failed_once_its_window_ends(database_url: str) -> None:
-    """`kill -9` between the claim and the post being marked: the run said "posting…" in /ritual history for ever."""
+async def left_posting(database_url: str, window: timedelta) -> None:
+    """A daily standup whose Thursday 09:00 run a killed process left claimed and "posting", with this window."""
     async with hearth_instance(database_url, START) as first:
         await first.run(CREATE_DAILY)
-        hearth = first.platform.hearth
-        async with hearth.db.write() as session:  # what the killed process left: Thursday's run claimed, not posted
+        async with first.platform.hearth.db.write() as session:
             [ritual] = await rituals.active(session)
             claimed = await rituals.claim_run(
-                session, ritual.id, THURSDAY_9, "posting", THURSDAY_9, THURSDAY_9 + timedelta(days=1)
+                session, ritual.id, THURSDAY_9, "posting", THURSDAY_9, THURSDAY_9 + window
             )
         assert claimed is not None
+
+
+async def test_a_run_left_posting_by_a_killed_process_is_marked_failed_once_its_window_ends(database_url: str) -> None:
+    """`kill -9` between the claim and the post being marked: the run said "posting…" in /ritual history for ever."""
+    await left_posting(database_url, window=timedelta(days=1))
     # Back within the window: a post may still be under way elsewhere, so the run is left as it is.
     async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
         assert "Thu 05 Mar 2026 09:00 UTC — posting…" in await second.run("@mod: /ritual history standup")
@@ -120,15 +124,7 @@ async def test_a_run_left_posting_is_marked_failed_when_its_window_ends_while_he
     """Back within the window of a run a killed process left "posting", Hearth runs on past its end: the run is marked
     failed then. On the console's clock it said "posting…" until the next restart, or until something was written (the
     look for such runs slept while nothing was, though its answer changes with time; a tester's finding)."""
-    async with hearth_instance(database_url, START) as first:
-        await first.run(CREATE_DAILY)
-        hearth = first.platform.hearth
-        async with hearth.db.write() as session:  # what the killed process left: Thursday's run claimed, not posted
-            [ritual] = await rituals.active(session)
-            claimed = await rituals.claim_run(
-                session, ritual.id, THURSDAY_9, "posting", THURSDAY_9, THURSDAY_9 + timedelta(hours=1)
-            )
-        assert claimed is not None
+    await left_posting(database_url, window=timedelta(hours=1))
     async with hearth_instance(database_url, THURSDAY_9 + timedelta(minutes=30)) as second:
         assert "Thu 05 Mar 2026 09:00 UTC — posting…" in await second.run("@mod: /ritual history standup")
         said = await second.run("wait 2h\n@mod: /ritual history standup")

@@ -59,8 +59,11 @@ class Lifecycle:
             if not self.stopping:
                 raise
         finally:
-            for signum in signals:
-                loop.remove_signal_handler(signum)
+            # Served (stopped by a signal, or ended: the console's terminal closed under it), Hearth is stopping: the
+            # handlers stay, and ignore every further signal, until the loop closes after the caller's flush. Until
+            # 2026-12-02 a SIGHUP arriving during the flush (a terminal closing) killed Hearth with what waited in
+            # memory.
+            self.stopping = True
 
     async def drain(self, named: tuple[str, ...] = ()) -> None:
         """Wait for the handlers still running, at most DRAIN_SECONDS: the tasks started while serving,

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -272,3 +273,26 @@ async def test_sigterm_in_socket_mode_while_envelopes_wait_exits_cleanly_without
     assert acknowledged and acknowledged <= stored
     assert len(acknowledged) < envelopes  # the stop came while envelopes waited (else this tests nothing)
     assert points == totals
+
+
+def test_a_stop_signal_during_the_flush_after_serving_is_ignored(tmp_path: Path) -> None:
+    """Served (its terminal closed, or a first signal), Hearth flushes what waits in memory; a SIGHUP or SIGTERM
+    arriving then killed it on the spot (the handlers were removed as serving ended; a tester's run under load)."""
+    script = tmp_path / "flush.py"
+    script.write_text(
+        "import asyncio, os, signal\n"
+        "from bot.core.lifecycle import Lifecycle\n"
+        "async def main():\n"
+        "    lifecycle = Lifecycle()\n"
+        "    await lifecycle.serve_until_signalled(asyncio.sleep(0))  # serving ends on its own\n"
+        "    for signum in (signal.SIGHUP, signal.SIGTERM):\n"
+        "        os.kill(os.getpid(), signum)  # while the flush would run\n"
+        "    await asyncio.sleep(0.2)\n"
+        "    print('flushed')\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout.strip()) == (0, "flushed"), done.stderr

@@ -8,6 +8,7 @@ buffered is flushed and Hearth exits with status 0 (Ctrl-C while a form is asked
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import signal
 import time
@@ -30,6 +31,8 @@ from bot.platforms.console.platform import ConsolePlatform
 from bot.platforms.console.script import ScriptError, SetLevel, Submit, names_no_speaker, parse_line
 
 YOU = "you"
+# What writing to a terminal that was closed fails with (a pseudo-terminal's other end gone, a hung-up tty).
+_TERMINAL_GONE = frozenset({errno.EIO, errno.EBADF, errno.ENXIO, errno.EPIPE})
 HELP = """Type as @you (an admin) in #general: plain text, or a command like /kudos @bob thanks!
 Script lines work too: @alice: hello · @alice joins · @alice is admin · wait 2d · @bob clicks "I agree to the rules"
 Up/Down recall earlier lines; Tab completes commands, @members and #channels. A form asks its fields in turn.
@@ -109,6 +112,11 @@ async def interact(
         with patch_stdout(raw=True):
             with suppress(asyncio.CancelledError):
                 await reader
+    except OSError as error:
+        # The terminal is gone (closed, its SSH session cut): the line editor's last writes fail. The session ends as
+        # at Ctrl-D, what was typed kept (until 2026-12-02 it ended with exit status 1, sometimes before the flush).
+        if error.errno not in _TERMINAL_GONE:
+            raise
     finally:
         if interrupt:
             loop.remove_signal_handler(signal.SIGINT)

@@ -171,7 +171,10 @@ class LedgerBuffer:
                         raise
                     # A member or community deleted while its activity waited here (`/mydata delete`, a removal, in
                     # the same moment): the database refused the whole batch, everyone's, and would at every retry.
-                    batch, counts = await self._without_deleted(*self._current(batch, counts))
+                    kept = await self._without_deleted(*self._current(batch, counts))
+                    if kept is None:  # nothing named is gone: another refusal, to be retried and logged as one
+                        raise
+                    batch, counts = kept
                     written, then = await self._write(batch, counts, health_too=health_too)
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
@@ -206,10 +209,13 @@ class LedgerBuffer:
             then = [await self._watched(session, hook, written) for hook in self._written] if written else []
         return written, then
 
-    async def _without_deleted(self, batch: list[Award], counts: HealthDeltas) -> tuple[list[Award], HealthDeltas]:
+    async def _without_deleted(
+        self, batch: list[Award], counts: HealthDeltas
+    ) -> tuple[list[Award], HealthDeltas] | None:
         """`batch` and `counts` less what names a member or community whose row is gone: their own awards and rows
         go (they asked for their data to be deleted, or left with the community), and another member's award that
-        names them as its actor keeps its points without them, as `/mydata delete` leaves such rows. Logged."""
+        names them as its actor keeps its points without them, as `/mydata delete` leaves such rows. Logged. None
+        when every member and community named still has its row."""
         members = {award.member_id for award in batch} | {a.actor_id for a in batch if a.actor_id is not None}
         members |= counts.member_ids()
         communities = {award.community_id for award in batch} | counts.community_ids()
@@ -218,6 +224,8 @@ class LedgerBuffer:
         async with self._db.write() as session:
             found_members, found_communities = await identity.existing(session, members, communities)
         gone_members, gone_communities = members - found_members, communities - found_communities
+        if not gone_members and not gone_communities:
+            return None
         kept, counts = _without(batch, counts, gone_members, gone_communities)
         log.warning(
             "%d activity awards named members or communities deleted meanwhile (%d members, %d communities): "

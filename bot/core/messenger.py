@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.refs import ChannelRef, MemberRef, Permission, RoleRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission, RoleRef
 from bot.core.reply import Reply, UserError
 
 
@@ -123,6 +123,18 @@ class NoMessenger:
 
     def __getattr__(self, name: str) -> object:
         raise RuntimeError(f"no platform is attached (a cog called messenger.{name})")
+
+
+async def tell_mods(messenger: Messenger, community: CommunityRef, mod_channel: str | None, text: str) -> str | None:
+    """Post `text` in the community's `mod_channel`: None once posted, else why it could not be (none is set, or the
+    platform refused it: the channel deleted, Hearth no longer allowed there), for the caller's warning line."""
+    if not mod_channel:
+        return "no mod_channel is set"
+    try:
+        await messenger.send(ChannelRef(community, mod_channel), Reply(text=text))
+    except PlatformError as error:
+        return error.reason
+    return None
 
 
 async def check_can_post(messenger: Messenger, channel: ChannelRef) -> None:

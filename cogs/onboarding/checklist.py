@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.core.context import Context
 from bot.core.events import Contributed, MemberJoined, MessagePosted
-from bot.core.messenger import PlatformError
+from bot.core.messenger import PlatformError, tell_mods
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
 from bot.core.reply import (
     Button,
@@ -36,7 +36,6 @@ from cogs.onboarding.service import (
     Progress,
     StepOutcome,
     give,
-    tell_mods,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from cogs.onboarding.welcomes import Welcomes
@@ -298,7 +297,7 @@ class Checklist:
         """Tell `mod_channel` that `member` was not given `what`; False (and a warning line, so that a refusal is
         never silent) when there is none or the platform refuses that too."""
         text = f"⚠️ I couldn't give {mention(member)} {what}: {reason}"
-        unsent = await tell_mods(self.services.messenger, member.ref.community, settings, text)
+        unsent = await tell_mods(self.services.messenger, member.ref.community, settings.basics.mod_channel, text)
         if unsent is not None:
             log.warning(
                 "member %s was not given %s (%s), and the moderators could not be told: %s",

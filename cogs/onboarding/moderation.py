@@ -27,6 +27,7 @@ from cogs.onboarding.service import (
     check_welcome_template,
     default_welcome,
     give,
+    retargeted,
 )
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -318,10 +319,7 @@ class ModeratorCommands:
             )
         # One name gives one thing: saying what was there keeps a mapping from going without a word.
         was = f"; it replaces **{replaced.label}** → {_target(ctx, replaced)}" if replaced else ""
-        if replaced is not None and (replaced.target_kind, replaced.target_id) != (
-            interest.target_kind,
-            interest.target_id,
-        ):
+        if retargeted(replaced, interest):
             was += ". Members who had chosen it keep what it gave and can choose it again for the new one"
         return await self._changed(ctx, f"Done: newcomers can now choose **{interest.label}**{was}.")
 

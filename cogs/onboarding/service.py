@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.awards import award
-from bot.core.messenger import Messenger, PlatformError
+from bot.core.messenger import Messenger
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef, RoleRef
-from bot.core.reply import Reply, UserError
+from bot.core.reply import UserError
 from bot.core.services import Services
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
@@ -99,18 +99,12 @@ async def give(messenger: Messenger, member: MemberRef, kind: str, target_id: st
         await messenger.add_to_channel(member, ChannelRef(community, target_id, name))
 
 
-async def tell_mods(
-    messenger: Messenger, community: CommunityRef, settings: CommunitySettings, text: str
-) -> str | None:
-    """Post `text` in `mod_channel`: None once posted, else why it could not be (none is set, or the platform refused
-    it: the channel deleted, Hearth no longer allowed there), for the caller's warning line."""
-    if not settings.basics.mod_channel:
-        return "no mod_channel is set"
-    try:
-        await messenger.send(ChannelRef(community, settings.basics.mod_channel), Reply(text=text))
-    except PlatformError as error:
-        return error.reason
-    return None
+def retargeted(replaced: Interest | None, interest: Interest) -> bool:
+    """Whether `interest` replaces one that gave another role or channel (not only another spelling)."""
+    return replaced is not None and (replaced.target_kind, replaced.target_id) != (
+        interest.target_kind,
+        interest.target_id,
+    )
 
 
 def normalise_interest(label: str) -> str:
@@ -199,10 +193,7 @@ class OnboardingService:
             if len(known) >= 25 and replaced is None:
                 raise UserError("A menu holds at most 25 interests; remove one first with /onboarding interest-remove.")
             await onboarding.save_interest(session, community_id, interest)
-            if replaced is not None and (replaced.target_kind, replaced.target_id) != (
-                interest.target_kind,
-                interest.target_id,
-            ):
+            if retargeted(replaced, interest):
                 # Kept, the choice would show as theirs with a role or channel they were never given (as a removed
                 # interest offered again would); what the old one gave stays theirs.
                 await onboarding.forget_choices(session, community_id, interest.key)

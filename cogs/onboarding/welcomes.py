@@ -9,11 +9,11 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.core.commands import Group
 from bot.core.context import Context
-from bot.core.messenger import PlatformError
+from bot.core.messenger import PlatformError, tell_mods
 from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef
 from bot.core.reply import Reply, channel_mention, mention
 from bot.core.services import Services
-from cogs.onboarding.service import OnboardingService, default_welcome, render_welcome, tell_mods
+from cogs.onboarding.service import OnboardingService, default_welcome, render_welcome
 from cogs.onboarding.settings import OnboardingSettings
 from config.community import CommunitySettings
 
@@ -88,7 +88,7 @@ class Welcomes:
             await tell_mods(
                 self.services.messenger,
                 community,
-                settings,
+                settings.basics.mod_channel,
                 f"⚠️ I couldn't post a newcomer's welcome in {channel_mention(ChannelRef(community, channel))}: "
                 f"{error.reason}",
             )

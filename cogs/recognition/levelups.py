@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import MemberJoined, PointsRecorded
 from bot.core.ingest import FollowUp
-from bot.core.messenger import PlatformError, attached_capabilities
+from bot.core.messenger import PlatformError, attached_capabilities, tell_mods
 from bot.core.refs import ChannelRef, Member, MemberRef, RoleRef
 from bot.core.reply import Reply, literal, mention
 from bot.core.services import Services
@@ -279,17 +279,10 @@ class LevelUps:
         self._reported.add((community_id, role))
         what = reward_name(role_rewards(settings.of(RecognitionSettings)), role)
         verb = "give" if granting else "take away"
-        unsent = "no mod_channel is set"
-        if settings.basics.mod_channel:
-            try:
-                await self.services.messenger.send(
-                    ChannelRef(member.community, settings.basics.mod_channel),
-                    Reply(
-                        text=f"⚠️ I can't {verb} {what}: {error.reason} I'll not repeat this for other members; "
-                        "`/levels sync` re-applies rewards once it is fixed."
-                    ),
-                )
-                return
-            except PlatformError as refused:  # the other rewards are still applied: a log is all that is left
-                unsent = refused.reason
-        log.warning("%s refused (%s), not told to the moderators: %s", what, error.reason, unsent)
+        text = (
+            f"⚠️ I can't {verb} {what}: {error.reason} I'll not repeat this for other members; "
+            "`/levels sync` re-applies rewards once it is fixed."
+        )
+        unsent = await tell_mods(self.services.messenger, member.community, settings.basics.mod_channel, text)
+        if unsent is not None:  # the other rewards are still applied: a log is all that is left
+            log.warning("%s refused (%s), not told to the moderators: %s", what, error.reason, unsent)

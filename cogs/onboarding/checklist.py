@@ -73,7 +73,9 @@ class Checklist:
         # Who still has "say hello" open, every community's loaded together and kept for a minute of real
         # time, or until another process (PostgreSQL) says a journey began there (`_heard`): no read per message,
         # nor one per community when a stream spreads over many.
-        self._hello_open: dict[int, set[int]] = {}
+        # By platform id, not member id: a newcomer who joined through another process (PostgreSQL) may be known here
+        # under an id given in memory, and their stored id is learnt only by writing them (not done on first sight).
+        self._hello_open: dict[int, set[str]] = {}
         self._hello_loaded_at: float | None = None
         services.db.on_notice(self._heard)
 
@@ -176,7 +178,7 @@ class Checklist:
         progress = await self.journeys.progress(member.id)
         assert progress is not None
         if progress.has("hello") and self._hello_loaded_at is not None:
-            self._hello_open.setdefault(member.community_id, set()).add(member.id)
+            self._hello_open.setdefault(member.community_id, set()).add(member.ref.external_id)
         await self._access_without_rules(member, settings, progress)
         welcomer = await self.welcomes.member_ref(member.ref.community, welcomer_id) if welcomer_id else None
         greeting = f"Welcome to {member.ref.community.name or 'the community'}, {mention(member)}! 👋"
@@ -449,16 +451,14 @@ class Checklist:
         member = await self.services.identity.member(event.author)
         now = asyncio.get_running_loop().time()
         if self._hello_loaded_at is None or now - self._hello_loaded_at > HELLO_RELOAD_SECONDS:
-            hello: dict[int, set[int]] = {}
+            hello: dict[int, set[str]] = {}
             for progress in await self.journeys.open_progress():
                 if progress.has("hello") and not progress.done("hello"):
-                    hello.setdefault(progress.journey.community_id, set()).add(progress.journey.member_id)
+                    hello.setdefault(progress.journey.community_id, set()).add(progress.journey.external_id)
             self._hello_open, self._hello_loaded_at = hello, now
         hello_open = self._hello_open.get(member.community_id, set())
-        if hello_open and member.id not in hello_open:
-            # First seen here while another process (PostgreSQL) may have written them, with their journey, under
-            # another id: written now (only then) to learn it.
-            member = await self.services.identity.stored(member)
-        if member.id in hello_open:
-            hello_open.discard(member.id)
-            await self._step_done_elsewhere(member, "hello")
+        if member.ref.external_id in hello_open:
+            hello_open.discard(member.ref.external_id)
+            # Their stored id: another process (PostgreSQL) may have written them, with their journey, under another
+            # one than this process gave them on first sight.
+            await self._step_done_elsewhere(await self.services.identity.stored(member), "hello")

@@ -47,6 +47,7 @@ from bench.dataset import (
     sql_time,
 )
 from bot.app import build_hearth, tune_for_serving
+from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -271,7 +272,7 @@ def measure(
     ours = copy_database(source, "run-hearth.db")
     raw = copy_database(source, "run-raw.db")
     try:
-        hearth_timing = asyncio.run(run_hearth(ours, cast, events, batch_size, cogs))
+        hearth_timing = event_loop.run(run_hearth(ours, cast, events, batch_size, cogs))  # `hearth run`'s loop
         raw_timing = run_raw(raw, cast, events, raw_commit_every)
         if fingerprint(ours) != fingerprint(raw):
             raise AssertionError(f"the runs disagree: {fingerprint(ours)} != {fingerprint(raw)}")

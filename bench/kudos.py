@@ -11,7 +11,6 @@ allowance count, two ledger rows and six totals upserts, committed before the re
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import statistics
 import time
@@ -20,6 +19,7 @@ from bench.dataset import NOW, Shape, add_shape_arguments, ensure_database, shap
 from bench.ingest import copy_database, remove_database, speakers
 from bench.leaderboard import percentile
 from bot.app import build_hearth, tune_for_serving
+from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.refs import Permission
 from bot.core.scheduling import VirtualScheduler
@@ -80,7 +80,7 @@ def main() -> None:
     print(f"{'ledger rows':>11} | {'p50':>6} | {'p99':>6} | {'max':>6}")
     print("-" * 38)
     for rows in sizes:
-        samples = asyncio.run(measure(shape_from(arguments, rows), arguments.calls))
+        samples = event_loop.run(measure(shape_from(arguments, rows), arguments.calls))  # `hearth run`'s loop
         print(
             f"{rows:>11,} | {statistics.median(samples):>6.2f} | {percentile(samples, 0.99):>6.2f} |"
             f" {max(samples):>6.2f}"

@@ -20,6 +20,7 @@ import tracemalloc
 
 from bench.dataset import NOW
 from bot.app import build_hearth, tune_for_serving
+from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -64,7 +65,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true")
     arguments = parser.parse_args()
     if arguments.phase:
-        asyncio.run(run(arguments.url, arguments.members, arguments.phase, arguments.trace))
+        event_loop.run(run(arguments.url, arguments.members, arguments.phase, arguments.trace))  # `hearth run`'s loop
         return
     with tempfile.TemporaryDirectory(prefix="hearth-memory-") as folder:
         url = f"sqlite+aiosqlite:///{folder}/hearth.db"

@@ -18,7 +18,6 @@ is emptied first.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import tempfile
 import time
@@ -28,6 +27,7 @@ from sqlalchemy import text
 
 from bench.stream import reset_postgres
 from bot.app import tune_for_serving
+from bot.core import event_loop
 from storage import ledger
 from storage.engine import Database
 
@@ -241,7 +241,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hearth-reads-") as folder:
         url = arguments.database_url or f"sqlite+aiosqlite:///{folder}/reads.db"
         print("SQLite" if url.startswith("sqlite") else "PostgreSQL")
-        asyncio.run(main_async(url, arguments.calls))
+        event_loop.run(main_async(url, arguments.calls))  # `hearth run`'s loop
 
 
 if __name__ == "__main__":

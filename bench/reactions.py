@@ -13,7 +13,6 @@ the run checks the ledger holds them all. No platform is attached (nothing is se
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import time
 
@@ -23,6 +22,7 @@ from bench.dataset import NOW, Shape, add_shape_arguments, ensure_database, shap
 from bench.ingest import copy_database, remove_database, speakers
 from bench.leaderboard import percentile
 from bot.app import build_hearth, tune_for_serving
+from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted, ReactionAdded
 from bot.core.scheduling import VirtualScheduler
@@ -90,7 +90,7 @@ def main() -> None:
     add_shape_arguments(parser)
     arguments = parser.parse_args()
     shape = shape_from(arguments, arguments.rows)
-    samples, wall, cpu = asyncio.run(measure(shape, arguments.reactions))
+    samples, wall, cpu = event_loop.run(measure(shape, arguments.reactions))  # `hearth run`'s loop
     print(f"reaction kudos: {arguments.reactions:,} reactions, {shape.rows:,} ledger rows before, SQLite")
     print(
         f"{arguments.reactions / wall:,.0f} reactions/s; per reaction p50 {statistics.median(samples):.2f} ms, "

@@ -44,6 +44,7 @@ from sqlalchemy import text
 from bench.dataset import NOW, sql_time
 from bench.ingest import insert_raw, message_texts
 from bot.app import build_hearth, tune_for_serving
+from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
@@ -260,7 +261,7 @@ def child(arguments: argparse.Namespace) -> None:
         asyncio.run(Database.open(arguments.database_url).migrate())
         result: dict[str, float] = {"wall": run_raw(Path(arguments.raw), events, phase)}
     else:
-        result = asyncio.run(run_hearth(arguments.database_url, events, phase))
+        result = event_loop.run(run_hearth(arguments.database_url, events, phase))  # `hearth run`'s loop
     print(json.dumps(result))
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.app import build_hearth, configure_logging, run_console, run_platform
+from bot.core import event_loop
 from bot.core.clock import SystemClock, VirtualClock
 from bot.core.ingest import ActivityLost
 from bot.core.refs import ANY_MEMBER_ID, CommunityRef
@@ -109,7 +110,7 @@ def _options(
 
 def _serve(settings: Settings) -> None:
     try:
-        asyncio.run(run_platform(settings))
+        event_loop.run(run_platform(settings))  # hands the GIL to the database's thread under load
     except ActivityLost as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
@@ -157,7 +158,7 @@ def console(
             lines = script_lines(script_text(data))
         elif not sys.stdin.isatty():
             lines = script_lines(script_text(sys.stdin.buffer.read()))
-        asyncio.run(run_console(settings, lines, _start_time(start)))
+        event_loop.run(run_console(settings, lines, _start_time(start)))
     except ActivityLost as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

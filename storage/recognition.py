@@ -172,6 +172,21 @@ async def announce_level(session: AsyncSession, member_id: int, level: int) -> b
     return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
+async def announce_levels(session: AsyncSession, levels: dict[int, int]) -> set[int]:
+    """`announce_level` for many members in one statement ({member id: level reached}): the members whose level is
+    above the highest announced for them, each recorded as their highest."""
+    if not levels:
+        return set()
+    table = LevelAnnounced.__table__  # type: ignore[attr-defined]
+    insert = upsert_insert(session, table).values(
+        [{"member_id": member_id, "level": level} for member_id, level in levels.items()]
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["member_id"], set_={"level": insert.excluded.level}, where=table.c.level < insert.excluded.level
+    ).returning(table.c.member_id)
+    return set((await session.execute(statement)).scalars())
+
+
 def _taken_back(ledger: Table, undone: Sequence[str]) -> Any:
     """A `kudos_given` row the giver's kudos was taken back from for one of `undone` (the void of the giver's count,
     `void:<key>`, found by the unique (community, key) index)."""

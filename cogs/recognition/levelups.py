@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +36,16 @@ from storage import recognition
 from storage.ledger import Award
 
 log = logging.getLogger(__name__)
+
+
+class LevelChange(NamedTuple):
+    """A member whose all-time points crossed a level boundary in a batch of activity (points before and after)."""
+
+    member_id: int
+    community_id: int
+    before: int
+    after: int
+    channel: str | None
 
 
 def role_rewards(own: RecognitionSettings) -> dict[int, str]:
@@ -78,10 +89,14 @@ class LevelUps:
         settings: CommunitySettings,
         channel: str | None,
         then: list[tuple[ChannelRef, Reply]] | None = None,
+        *,
+        first: bool | None = None,
     ) -> None:
         """Announce a level reached and apply the role rewards of the level now held, up or down (a drop takes the
         roles above it away); never raises (the points stand regardless). `then`: a channel's announcement is added
-        to it instead of posted, for a command to post under its reply (`Reply.then`)."""
+        to it instead of posted, for a command to post under its reply (`Reply.then`). `first`: whether the level
+        was recorded as announced for the first time, where the caller recorded it (a batch of activity, in its
+        own transaction); None records it here."""
         own = settings.of(RecognitionSettings)
         old = level_of(before, own.level_curve, own.level_step).level
         new = level_of(after, own.level_curve, own.level_step).level
@@ -92,9 +107,11 @@ class LevelUps:
             return
         if new > old:
             try:
-                # Once per member and level: not again after the points dropped and came back, nor after a restart.
-                async with self.services.db.write() as session:
-                    first = await recognition.announce_level(session, member.id, new)
+                if first is None:
+                    # Once per member and level: not again after the points dropped and came back, nor after a
+                    # restart.
+                    async with self.services.db.write() as session:
+                        first = await recognition.announce_level(session, member.id, new)
                 if first:
                     await self._announce(member, new, settings, channel, then)
             except PlatformError as error:
@@ -126,15 +143,22 @@ class LevelUps:
             if not gained:
                 return None
         totals = await recognition.all_time_points(session, [(c, m) for m, (c, _, _) in gained.items()])
-        changes: list[tuple[int, int, int, int, str | None]] = []
+        changes: list[LevelChange] = []
+        reached: dict[int, int] = {}  # member id → level reached, to record as announced
         for member_id, (community_id, points, channel) in gained.items():
             after = totals.get(member_id, 0)
             if not same_level(after - points, after, *curves[community_id]):
-                changes.append((member_id, community_id, after - points, after, channel))
+                changes.append(LevelChange(member_id, community_id, after - points, after, channel))
+                new, old = (level_of(p, *curves[community_id]).level for p in (after, after - points))
+                if new > old and not self.services.identity.departed(member_id):
+                    reached[member_id] = new
         if not changes:
             return None
-
-        return partial(self._batch_levels, changes)
+        # Recorded here, in the batch's transaction (one statement), rather than in a write transaction of each
+        # level-up's own once the batch has committed: those took turns with the batches for the one writer (a
+        # fifteenth of bench.stream's time on a fresh stream).
+        firsts = await recognition.announce_levels(session, reached)
+        return partial(self._batch_levels, changes, {member_id: member_id in firsts for member_id in reached})
 
     async def points_recorded(self, event: PointsRecorded) -> None:
         """Points another cog recorded (a ritual's, an onboarding step's, an intro's): the member's level checked
@@ -171,13 +195,20 @@ class LevelUps:
         # Held for level 0 (no level role): they hold none, so the roles are given and none is taken away.
         await self.apply_roles(member, level, settings, held=0)
 
-    async def _batch_levels(self, changes: list[tuple[int, int, int, int, str | None]]) -> None:
+    async def _batch_levels(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
         try:
-            for member_id, community_id, before, after, channel in changes:
-                found = await self.services.identity.members_by_id([member_id])
-                if member_id in found:
-                    settings = await self.services.settings.get(community_id)
-                    await self.points_changed(found[member_id], before, after, settings, channel)
+            for change in changes:
+                found = await self.services.identity.members_by_id([change.member_id])
+                if change.member_id in found:
+                    settings = await self.services.settings.get(change.community_id)
+                    await self.points_changed(
+                        found[change.member_id],
+                        change.before,
+                        change.after,
+                        settings,
+                        change.channel,
+                        first=firsts.get(change.member_id, False),
+                    )
         except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
 

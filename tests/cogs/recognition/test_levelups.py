@@ -198,6 +198,33 @@ async def test_a_level_reached_by_messages_is_announced_when_its_batch_is_writte
     ]
 
 
+async def test_levels_reached_in_a_batch_are_recorded_in_its_own_transaction(hearth: Hearth) -> None:
+    blocks: list[str] = []
+    scheduler = cast(VirtualScheduler, hearth.services.scheduler)
+    console = ConsolePlatform(hearth, scheduler, lambda _, lines: blocks.extend(lines), Path(mkdtemp()))
+    setup = [
+        "@admin is admin",
+        "@admin: /config set level_curve linear",
+        "@admin: /config set level_step 2",
+        "@admin: /config set activity_cooldown 0s",
+    ]
+    said = ["good morning everyone", "the release notes are up"]
+    await console.run_lines(setup + [f"@{who}: {text}" for who in ("ann", "ben", "cy") for text in said])
+    writes = hearth.services.db.writes
+
+    await hearth.services.activity.flush()
+    await hearth.services.activity.close()  # waits for the batch's follow-ups: the announcements
+
+    assert sorted(line for line in blocks if "reached level" in line) == [
+        "⬆️ @ann reached level 1!",
+        "⬆️ @ben reached level 1!",
+        "⬆️ @cy reached level 1!",
+    ]
+    # One write transaction: the batch, with its level-ups recorded as announced (until 2026-12-02 each level-up
+    # took a write transaction of its own, in turn with the batches).
+    assert hearth.services.db.writes == writes + 1
+
+
 async def test_a_level_is_announced_once_even_after_a_drop_and_a_restart(
     hearth: Hearth, new_runtime: NewRuntime
 ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import health_models  # noqa: F401  (defines the ledger's partial index of rare kinds, read below)
 from storage import ledger as ledger_queries
-from storage.dialect import upsert_insert
+from storage.dialect import SQLITE_ROWS_PER_STATEMENT, upsert_insert
 from storage.kinds import Kind
 from storage.models import Contribution, LevelAnnounced, Member, MemberTotal, ReactionKudos
 
@@ -173,18 +173,22 @@ async def announce_level(session: AsyncSession, member_id: int, level: int) -> b
 
 
 async def announce_levels(session: AsyncSession, levels: dict[int, int]) -> set[int]:
-    """`announce_level` for many members in one statement ({member id: level reached}): the members whose level is
-    above the highest announced for them, each recorded as their highest."""
-    if not levels:
-        return set()
+    """`announce_level` for many members ({member id: level reached}), in statements of up to
+    `SQLITE_ROWS_PER_STATEMENT` members taken in id order (within the driver's limit on parameters; writers that
+    meet lock rows in one order): the members whose level is above the highest announced for them, each recorded as
+    their highest."""
     table = LevelAnnounced.__table__  # type: ignore[attr-defined]
-    insert = upsert_insert(session, table).values(
-        [{"member_id": member_id, "level": level} for member_id, level in levels.items()]
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=["member_id"], set_={"level": insert.excluded.level}, where=table.c.level < insert.excluded.level
-    ).returning(table.c.member_id)
-    return set((await session.execute(statement)).scalars())
+    rows = [{"member_id": member_id, "level": level} for member_id, level in sorted(levels.items())]
+    firsts: set[int] = set()
+    for start in range(0, len(rows), SQLITE_ROWS_PER_STATEMENT):
+        insert = upsert_insert(session, table).values(rows[start : start + SQLITE_ROWS_PER_STATEMENT])
+        statement = insert.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"level": insert.excluded.level},
+            where=table.c.level < insert.excluded.level,
+        ).returning(table.c.member_id)
+        firsts.update((await session.execute(statement)).scalars())
+    return firsts
 
 
 def _taken_back(ledger: Table, undone: Sequence[str]) -> Any:

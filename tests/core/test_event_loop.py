@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.core import event_loop
@@ -59,3 +60,35 @@ def test_database_writes_go_on_while_messages_keep_the_loop_busy(tmp_path: Path,
 
     assert committed == 40
     assert during_the_flood, "the database's thread starved until the flood ended"
+
+
+async def _busy_then_idle(busy_seconds: float, idle_wakes: int) -> None:
+    ends, handled = time.monotonic() + busy_seconds, 0
+    while time.monotonic() < ends:  # messages handled back to back
+        handled += 1
+        await asyncio.sleep(0)
+    for _ in range(idle_wakes):  # then a message now and then: the loop sleeps in between
+        await asyncio.sleep(0.005)
+
+
+def test_the_loop_naps_while_kept_busy_and_not_while_it_sleeps_between_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    naps: list[float] = []
+    sleep = time.sleep
+
+    def counted(seconds: float) -> None:
+        naps.append(time.monotonic())
+        sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", counted)
+
+    event_loop.run(_busy_then_idle(0.05, 0))
+    busy = len(naps)
+    naps.clear()
+    event_loop.run(_busy_then_idle(0.0, 20))
+
+    # About one nap per millisecond kept busy (fewer where the machine is slow to wake the loop from one).
+    assert 5 <= busy <= 50
+    # Twenty wake-ups, each doing next to nothing: no nap (one at most, where the machine stalled the loop).
+    assert len(naps) <= 1

@@ -16,6 +16,7 @@ restart, announce nothing again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from typing import NamedTuple
@@ -80,6 +81,10 @@ class LevelUps:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
+        # Batches' level-ups are announced one batch after another, in the order they committed (a lock hands itself
+        # on first come, first served): side by side, a busy member's level 2 was posted before their level 1, and
+        # without stacking their level-1 role was given after the level-2 one, and both kept.
+        self._batches_in_order = asyncio.Lock()
 
     async def points_changed(
         self,
@@ -197,20 +202,24 @@ class LevelUps:
 
     async def _batch_levels(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
         try:
-            for change in changes:
-                found = await self.services.identity.members_by_id([change.member_id])
-                if change.member_id in found:
-                    settings = await self.services.settings.get(change.community_id)
-                    await self.points_changed(
-                        found[change.member_id],
-                        change.before,
-                        change.after,
-                        settings,
-                        change.channel,
-                        first=firsts.get(change.member_id, False),
-                    )
+            async with self._batches_in_order:
+                await self._announce_batch(changes, firsts)
         except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
+
+    async def _announce_batch(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
+        for change in changes:
+            found = await self.services.identity.members_by_id([change.member_id])
+            if change.member_id in found:
+                settings = await self.services.settings.get(change.community_id)
+                await self.points_changed(
+                    found[change.member_id],
+                    change.before,
+                    change.after,
+                    settings,
+                    change.channel,
+                    first=firsts.get(change.member_id, False),
+                )
 
     async def _announce(
         self,

@@ -550,3 +550,33 @@ async def test_a_level_reached_with_no_channel_to_announce_in_is_told_by_dm(cons
         """
     )
     assert "[dm @bob] ⬆️ @bob reached level 1!" in said
+
+
+async def test_levels_reached_in_successive_batches_are_announced_in_order(hearth: Hearth) -> None:
+    """A batch's announcements follow once it committed, in a task of their own; the next batch's waited for them.
+    Until 2026-12-02 they ran side by side: a busy member's level 2 could be posted before their level 1 (and, with
+    `level_roles_stack no`, their level-1 role given after the level-2 one, both kept)."""
+    blocks: list[str] = []
+    scheduler = cast(VirtualScheduler, hearth.services.scheduler)
+    console = ConsolePlatform(hearth, scheduler, lambda _, lines: blocks.extend(lines), Path(mkdtemp()))
+    await console.run_lines(
+        [
+            "@admin is admin",
+            "@admin: /config set level_curve linear",
+            "@admin: /config set level_step 2",
+            "@admin: /config set activity_cooldown 0s",
+        ]
+    )
+    others = [f"m{n}" for n in range(10)]
+    # The first batch: ten members, then bob, reach level 1 (bob's is announced last).
+    await console.run_lines([f"@{who}: {text}" for who in [*others, "bob"] for text in ("good morning", "hi all")])
+    await hearth.services.activity.flush()
+    # The second: bob reaches level 2, while the first batch's announcements are under way.
+    await console.run_lines(["@bob: the release notes are up", "@bob: see you at the standup"])
+    await hearth.services.activity.flush()
+    await hearth.services.activity.close()  # waits for the batches' follow-ups: the announcements
+
+    assert [line for line in blocks if "@bob reached level" in line] == [
+        "⬆️ @bob reached level 1!",
+        "⬆️ @bob reached level 2!",
+    ]

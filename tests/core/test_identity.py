@@ -87,6 +87,27 @@ async def test_a_first_seen_member_is_written_with_the_next_write_and_known_afte
         assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 1
 
 
+async def test_a_community_larger_than_a_read_is_known_whole_after_a_restart(
+    hearth: Hearth, new_runtime: NewRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guild = CommunityRef("discord", "1", "Guild")
+    refs = [MemberRef(guild, f"u{k}", f"User {k}", is_bot=k == 3) for k in range(7)]
+    before = [await hearth.services.identity.member(ref) for ref in refs]
+    await hearth.services.identity.left(refs[5])
+    monkeypatch.setattr(storage_identity, "MEMBERS_PER_CHUNK", 2)  # four reads: 2, 2, 2 and 1 members
+
+    restarted = await new_runtime()
+    after = [await restarted.services.identity.member(MemberRef(guild, f"u{k}")) for k in range(7)]
+    await restarted.services.activity.flush()
+
+    assert [member.id for member in after] == [member.id for member in before]  # nobody is new again
+    assert [member.ref.display_name for member in after] == [f"User {k}" for k in range(7)]
+    assert [member.ref.is_bot for member in after] == [k == 3 for k in range(7)]
+    assert [restarted.services.identity.departed(member.id) for member in after] == [k == 5 for k in range(7)]
+    async with hearth.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Member))).scalar_one() == 7
+
+
 async def test_members_two_processes_first_see_at_once_keep_one_row_each_and_every_point(
     hearth: Hearth, new_runtime: NewRuntime
 ) -> None:

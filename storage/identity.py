@@ -267,7 +267,7 @@ async def community_members(session: AsyncSession, community_id: int) -> AsyncIt
         return
     # A chunk a trip to the driver's thread, after the last id read (a server-side cursor took four trips and more:
     # 200 communities warmed after a restart cost bench.stream a tenth of its time).
-    after = 0
+    after = -(2**63)  # below any id: SQLite's smallest integer
     while True:
         page = await fetch(
             session, _members_after(dialect), {"community_id": community_id, "after": after, "chunk": MEMBERS_PER_CHUNK}

@@ -81,10 +81,11 @@ class LevelUps:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._reported: set[tuple[int, str]] = set()  # (community id, role id) told to the moderators already
-        # Batches' level-ups are announced one batch after another, in the order they committed (a lock hands itself
-        # on first come, first served): side by side, a busy member's level 2 was posted before their level 1, and
-        # without stacking their level-1 role was given after the level-2 one, and both kept.
-        self._batches_in_order = asyncio.Lock()
+        # Each community's level-ups from batches of activity are announced one batch after another, in the order
+        # the batches committed: side by side, a busy member's level 2 was posted before their level 1, and without
+        # stacking their level-1 role was given after the level-2 one, and both kept. Per community, so that one
+        # whose platform is slow (a rate limit on its roles) holds up no other. Its latest batch's announcements:
+        self._latest: dict[int, asyncio.Task[None]] = {}
 
     async def points_changed(
         self,
@@ -201,9 +202,31 @@ class LevelUps:
         await self.apply_roles(member, level, settings, held=0)
 
     async def _batch_levels(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
+        # Queued for each community before any await, so in the order the batches committed (their follow-ups start
+        # in that order).
+        by_community: dict[int, list[LevelChange]] = {}
+        for change in changes:
+            by_community.setdefault(change.community_id, []).append(change)
+        queued = []
+        for community_id, theirs in by_community.items():
+            earlier = self._latest.get(community_id)
+            task = asyncio.create_task(self._after(earlier, theirs, firsts), name="hearth-level-ups")
+            self._latest[community_id] = task
+            task.add_done_callback(partial(self._done, community_id))
+            queued.append(task)
+        await asyncio.gather(*queued)  # the buffer's `close()` waits for this follow-up, and so for them
+
+    def _done(self, community_id: int, task: asyncio.Task[None]) -> None:
+        if self._latest.get(community_id) is task:
+            del self._latest[community_id]
+
+    async def _after(
+        self, earlier: asyncio.Task[None] | None, changes: list[LevelChange], firsts: dict[int, bool]
+    ) -> None:
+        if earlier is not None:
+            await asyncio.wait([earlier])  # whatever became of it
         try:
-            async with self._batches_in_order:
-                await self._announce_batch(changes, firsts)
+            await self._announce_batch(changes, firsts)
         except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
 

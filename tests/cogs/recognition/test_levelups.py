@@ -7,9 +7,14 @@ from pathlib import Path
 from tempfile import mkdtemp
 from typing import cast
 
+import pytest
+
+from bot.core.events import MessagePosted
+from bot.core.refs import ChannelRef, CommunityRef, Member, MemberRef
 from bot.core.runtime import Hearth
 from bot.core.scheduling import VirtualScheduler
 from bot.platforms.console import ConsolePlatform
+from cogs.recognition.levelups import LevelUps
 from tests.conftest import ConsoleDriver, NewRuntime, console_driver
 from tests.platforms.fake_discord import WAIT_SECONDS
 
@@ -580,3 +585,44 @@ async def test_levels_reached_in_successive_batches_are_announced_in_order(heart
         "⬆️ @bob reached level 1!",
         "⬆️ @bob reached level 2!",
     ]
+
+
+async def test_a_community_whose_level_ups_are_slow_to_post_holds_up_no_other(
+    hearth: Hearth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches' level-ups wait for the previous batch's in their own community only: a server whose roles are rate
+    limited (here: an announcement that does not return) does not hold up another's."""
+    slow, quick = CommunityRef("discord", "1", "Slow"), CommunityRef("discord", "2", "Quick")
+    for community in (slow, quick):
+        community_id = (await hearth.services.identity.community(community)).id
+        for key, value in (("level_curve", "linear"), ("level_step", "2"), ("activity_cooldown", "0s")):
+            await hearth.services.settings.set(community_id, key, value)
+    stuck, announced = asyncio.Event(), asyncio.Queue[str]()
+
+    async def announce(_: LevelUps, member: Member, level: int, *__: object, **___: object) -> None:
+        if member.ref.community == slow:
+            await stuck.wait()
+        await announced.put(f"{member.ref.display_name} level {level}")
+
+    monkeypatch.setattr(LevelUps, "_announce", announce)
+
+    async def two_messages(community: CommunityRef, who: str) -> None:
+        for number, text in enumerate(("good morning everyone", "the release notes are up")):
+            author = MemberRef(community, who, who)
+            key = f"{community.external_id}-{who}-{number}"
+            channel = ChannelRef(community, "general", "general")
+            await hearth.dispatch(
+                MessagePosted(event_id=key, author=author, channel=channel, message_id=key, text=text)
+            )
+
+    await two_messages(slow, "ann")  # first in the batch: its announcement is under way first
+    await two_messages(quick, "ben")
+    await hearth.services.activity.flush()
+
+    try:
+        first = await asyncio.wait_for(announced.get(), WAIT_SECONDS)
+    finally:
+        stuck.set()
+    second = await asyncio.wait_for(announced.get(), WAIT_SECONDS)
+
+    assert (first, second) == ("ben level 1", "ann level 1")

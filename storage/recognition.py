@@ -164,12 +164,7 @@ async def first_seen(session: AsyncSession, member_id: int) -> datetime | None:
 async def announce_level(session: AsyncSession, member_id: int, level: int) -> bool:
     """Whether `level` is above the highest level announced for the member, recording it as that highest if so
     (one statement: of two writers reaching it at once, one gets True)."""
-    table = LevelAnnounced.__table__  # type: ignore[attr-defined]
-    insert = upsert_insert(session, table).values(member_id=member_id, level=level)
-    statement = insert.on_conflict_do_update(
-        index_elements=["member_id"], set_={"level": insert.excluded.level}, where=table.c.level < insert.excluded.level
-    )
-    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+    return member_id in await announce_levels(session, {member_id: level})
 
 
 async def announce_levels(session: AsyncSession, levels: dict[int, int]) -> set[int]:

@@ -164,7 +164,7 @@ class LevelUps:
         # level-up's own once the batch has committed: those took turns with the batches for the one writer (a
         # fifteenth of bench.stream's time on a fresh stream).
         firsts = await recognition.announce_levels(session, reached)
-        return partial(self._batch_levels, changes, {member_id: member_id in firsts for member_id in reached})
+        return partial(self._batch_levels, changes, firsts)
 
     async def points_recorded(self, event: PointsRecorded) -> None:
         """Points another cog recorded (a ritual's, an onboarding step's, an intro's): the member's level checked
@@ -201,7 +201,7 @@ class LevelUps:
         # Held for level 0 (no level role): they hold none, so the roles are given and none is taken away.
         await self.apply_roles(member, level, settings, held=0)
 
-    async def _batch_levels(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
+    async def _batch_levels(self, changes: list[LevelChange], firsts: set[int]) -> None:
         # Queued for each community before any await, so in the order the batches committed (their follow-ups start
         # in that order).
         by_community: dict[int, list[LevelChange]] = {}
@@ -220,9 +220,7 @@ class LevelUps:
         if self._latest.get(community_id) is task:
             del self._latest[community_id]
 
-    async def _after(
-        self, earlier: asyncio.Task[None] | None, changes: list[LevelChange], firsts: dict[int, bool]
-    ) -> None:
+    async def _after(self, earlier: asyncio.Task[None] | None, changes: list[LevelChange], firsts: set[int]) -> None:
         if earlier is not None:
             await asyncio.wait([earlier])  # whatever became of it
         try:
@@ -230,7 +228,7 @@ class LevelUps:
         except Exception:  # a task of its own: nobody else would hear of it (the buffer only waits for it)
             log.exception("level-ups from message activity not announced")
 
-    async def _announce_batch(self, changes: list[LevelChange], firsts: dict[int, bool]) -> None:
+    async def _announce_batch(self, changes: list[LevelChange], firsts: set[int]) -> None:
         for change in changes:
             found = await self.services.identity.members_by_id([change.member_id])
             if change.member_id in found:
@@ -241,7 +239,7 @@ class LevelUps:
                     change.after,
                     settings,
                     change.channel,
-                    first=firsts.get(change.member_id, False),
+                    first=change.member_id in firsts,
                 )
 
     async def _announce(

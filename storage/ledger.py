@@ -12,10 +12,10 @@ import json
 import time
 from bisect import bisect_right
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -494,8 +495,7 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     groups = _totals_groups(awards)
     if connection.dialect.name == "sqlite":
         await _upsert_totals_sqlite(connection, statements.totals_upsert.sql, groups)
-        if _boards_held(connection):  # rows spelt out only when boards wait for them
-            await totals_written(connection, _totals_rows(groups))
+        await totals_written(connection, {community for community, _ in groups}, partial(_totals_rows, groups))
         return
     # PostgreSQL: one statement over arrays, not a statement per row (executemany), which cost the server
     # ten statements per message. One statement may not touch a row twice: rows are merged per key first.
@@ -513,7 +513,9 @@ async def _add_to_totals(connection: AsyncConnection, statements: _Statements, a
     await connection.exec_driver_sql(
         statement.sql, statement.parameters(dict(zip(_TOTALS_COLUMNS, map(list, columns), strict=True)))
     )
-    await totals_written(connection, [(*key, *merged[key]) for key in keys])
+    await totals_written(
+        connection, {key[0] for key in keys}, lambda held: [(*key, *merged[key]) for key in keys if key[:2] in held]
+    )
 
 
 # A batch's awards grouped by (community, the buckets they count in); each award as (member id, points,
@@ -541,12 +543,14 @@ def _totals_groups(awards: Sequence[Award]) -> _Groups:
     return groups
 
 
-def _totals_rows(groups: _Groups) -> list[tuple[Any, ...]]:
-    """The totals upsert's rows, in `_TOTALS_COLUMNS` order, sorted by community, bucket and member."""
+def _totals_rows(groups: _Groups, only: Collection[tuple[int, str]] | None = None) -> list[tuple[Any, ...]]:
+    """The totals upsert's rows, in `_TOTALS_COLUMNS` order, sorted by community, bucket and member; with `only`,
+    those of these (community, bucket) keys alone."""
     rows = [
         (community, bucket, *entry)
         for (community, buckets), entries in groups.items()
         for bucket in buckets
+        if only is None or (community, bucket) in only
         for entry in entries
     ]
     rows.sort(key=_TOTALS_KEY)
@@ -725,8 +729,9 @@ async def _standing_from_memory(
 # entry on a page not all-visible (every page an activity batch updated since the last vacuum): 15-60 ms.
 # Kept in memory, each bucket's points sorted answer both with a binary search.
 #
-# Every change this process makes to the totals reaches the boards: `record` hands what it wrote to
-# `totals_written`, and the boards take it in when the transaction commits (a rollback drops it); any other
+# Every change this process makes to the totals reaches the boards: `record` hands the rows it wrote of the
+# boards in memory to `totals_written`, and the boards take them in when the transaction commits (a rollback
+# drops them; a board read meanwhile is dropped, its snapshot older than the commit); any other
 # INSERT, UPDATE or DELETE statement on the totals (a member's data deleted, a season's copy) has every board
 # read again after its commit. On SQLite one Hearth process owns the file, and that is all. On PostgreSQL
 # other Hearth processes may write too: each transaction that changes totals announces its communities
@@ -856,13 +861,22 @@ class _Boards:
             if self.shared:  # other processes too (which communities, the statement does not say)
                 connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, "*"))
 
+    def covering(self, communities: Collection[int]) -> set[tuple[int, str]]:
+        """The (community, bucket) keys of the boards in memory for `communities`."""
+        return {key for key in self.boards if key[0] in communities}
+
     def _committed(self, connection: Connection) -> None:
-        for rows in connection.info.pop(_PENDING_TOTALS, ()):
-            if rows is None:
+        for pending in connection.info.pop(_PENDING_TOTALS, ()):
+            if pending is None:
                 self.drop_all()
                 continue
-            for community_id, bucket, member_id, points, *_ in rows:
+            communities, covered, rows = pending
+            for community_id in communities:
                 self.changes[community_id] += 1
+            # A board read after the rows were spelt out (from a snapshot without this transaction) has none of them.
+            for key in [key for key in self.boards if key[0] in communities and key not in covered]:
+                del self.boards[key]
+            for community_id, bucket, member_id, points, *_ in rows:
                 board = self.boards.get((community_id, bucket))
                 if board is not None and points:
                     board.add(member_id, points)
@@ -875,7 +889,10 @@ class _Boards:
     def _checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         """Every pooled connection LISTENs from its first use on (asyncpg delivers while it is idle too)."""
         if _LISTENING not in record.info:
-            dbapi_connection.run_async(lambda driver: driver.add_listener(NOTIFY_CHANNEL, self._heard))
+            try:
+                dbapi_connection.run_async(lambda driver: driver.add_listener(NOTIFY_CHANNEL, self._heard))
+            except Exception as error:  # the connection is gone: the pool tries a new one (see storage.engine)
+                raise DisconnectionError(f"connection lost before LISTEN: {error}") from error
             pid = dbapi_connection.driver_connection.get_server_pid()
             record.info[_LISTENING] = pid
             self.own_pids.add(pid)
@@ -918,23 +935,24 @@ def _boards_of(connection: AsyncConnection) -> _Boards:
     return boards
 
 
-async def totals_written(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
-    """The write side's hook: totals rows, in `_TOTALS_COLUMNS` order with the points added, just upserted in
-    `connection`'s transaction. The in-memory boards take them in once it commits; on PostgreSQL the
-    transaction also announces the communities to other processes (delivered at its commit)."""
+async def totals_written(
+    connection: AsyncConnection,
+    communities: Collection[int],
+    rows_of: Callable[[Collection[tuple[int, str]]], Sequence[Sequence[Any]]],
+) -> None:
+    """The write side's hook: `connection`'s transaction just upserted totals in `communities`; `rows_of(keys)`
+    spells out its rows of those (community, bucket) keys, in `_TOTALS_COLUMNS` order with the points added.
+
+    The boards in memory take their rows in once it commits (only theirs are spelt out: a batch's rows are ten an
+    award, and spelling and sorting all of them cost a busy stream a tenth of its rate from the first rank asked);
+    on PostgreSQL the transaction also announces the communities to other processes (delivered at its commit)."""
     if connection.dialect.name == "postgresql":
-        communities = ",".join(str(community) for community in sorted({row[0] for row in rows}))
-        await connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, _announced(communities)))
-    if not _boards_held(connection):
-        return  # no rank asked yet: nothing in memory to keep in step
-    _boards_of(connection)  # so that this engine's commits reach the boards
-    connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(rows)  # type: ignore[union-attr]
-
-
-def _boards_held(connection: AsyncConnection) -> bool:
-    """Whether ranks are kept in memory for `connection`'s database (a rank has been asked of it)."""
-    engine = connection.engine.sync_engine
-    return engine in _BOARDS_OF_ENGINE or str(engine.url) in _BOARDS
+        listed = ",".join(str(community) for community in sorted(communities))
+        await connection.exec_driver_sql(_ANNOUNCE, (NOTIFY_CHANNEL, _announced(listed)))
+    # Even with no board in memory yet: one read before the commit must not outlive it (see `_Boards._committed`).
+    covered = _boards_of(connection).covering(communities)  # the engine's commits reach the boards from now on
+    pending = (communities, covered, rows_of(covered) if covered else ())
+    connection.sync_connection.info.setdefault(_PENDING_TOTALS, []).append(pending)  # type: ignore[union-attr]
 
 
 _ANNOUNCE = "SELECT pg_notify($1, $2)"

@@ -171,6 +171,22 @@ async def test_ranks_follow_every_committed_write_after_a_rank_was_read(db: Data
     assert await _ranks(db, community, members) == [(1, 4), (3, 4), (2, 4), (4, 4)]
 
 
+async def test_a_rank_read_while_a_write_is_under_way_follows_it_once_committed(db: Database) -> None:
+    # The write spells out its rows for the boards held at the time (none here); a board read from a snapshot taken
+    # before its commit lacks them and must not outlive the commit.
+    community, members = await _members(db, 2)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (5, 3), strict=True)],
+        )
+    async with db.write() as session:
+        await ledger.record(session, [Award(community, members[1], "adjustment", 10, "up", moment)])
+        assert await _ranks(db, community, members) == [(1, 2), (2, 2)]  # the write is not committed yet
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
+
+
 async def test_ranks_stay_exact_when_many_members_move_between_two_reads(db: Database) -> None:
     community, members = await _members(db, 700)
     moment = datetime(2026, 3, 4, 12, tzinfo=UTC)

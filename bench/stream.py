@@ -20,6 +20,12 @@ member's row, insert it or add the point, commit), as the per-message leveling b
     python -m bench.stream --repeat 1                        # one run a phase (default: best of 3)
     python -m bench.stream --communities 50 --events 10000   # the smaller stream
     python -m bench.stream --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/hearth_ingest
+    python -m bench.stream --commands-every 20               # and a /kudos every 20 ms meanwhile: its latency
+
+`--commands-every MS`: while the stream goes through, a member of the largest community gives `/kudos` to another
+(`hearth.run_command`, each call its own invocation, a giver at most four times, no pair twice) every MS
+milliseconds of wall time, as people use commands in a busy server; each call's milliseconds to its reply are
+reported (p50, p99, max), and every call must have recorded kudos.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import json
 import random
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,17 +44,19 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 from sqlalchemy import text
 
 from bench.dataset import NOW, sql_time
 from bench.ingest import insert_raw, message_texts
-from bot.app import build_hearth, tune_for_serving
+from bench.leaderboard import percentile
+from bot.app import Hearth, build_hearth, tune_for_serving
 from bot.core import event_loop
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
-from bot.core.refs import ChannelRef, CommunityRef, MemberRef
+from bot.core.refs import ChannelRef, CommunityRef, MemberRef, Permission
 from bot.core.scheduling import VirtualScheduler
 from config.settings import load_settings
 from storage.engine import SQLITE_PRAGMAS, Database
@@ -57,6 +66,7 @@ PLATFORM = "stream"
 _COOLDOWN = timedelta(seconds=61)  # past the default 60 s activity cooldown
 _STEP = timedelta(milliseconds=50)  # the clock's move between two events when nobody needs to wait
 _PHASES = ("fresh", "restart")
+_KUDOS_PER_GIVER = 4  # under the default daily allowance of 5
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ def refs(event: Event) -> tuple[CommunityRef, MemberRef, ChannelRef]:
     )
 
 
-async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, float]:
+async def run_hearth(url: str, events: list[Event], phase: int, commands_every: float = 0) -> dict[str, Any]:
     clock = VirtualClock(events[0].moment)
     database = Database.open(url)
     settings = load_settings(database_url=url)
@@ -123,13 +133,20 @@ async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, flo
         messages.append(MessagePosted(event_id=key, author=author, channel=channel, message_id=key, text=texts[number]))
     await hearth.start()
     tune_for_serving()  # as `hearth run` does once started
+    speakers: list[MemberRef] = []  # of the largest community, as they speak (givers and receivers of /kudos)
+    command_ms: list[float] = []
     try:
         before = await counts(database)
+        commands = asyncio.create_task(give_kudos(hearth, speakers, commands_every, command_ms, phase))
         started_wall, started_cpu, started_main = time.perf_counter(), time.process_time(), time.thread_time()
         for event, message in zip(events, messages, strict=True):
             clock.set(event.moment)
             await hearth.dispatch(message)
+            if event.community == 0 and event.first:
+                speakers.append(message.author)
             await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
+        commands.cancel()
+        await asyncio.gather(commands, return_exceptions=True)
         await hearth.services.activity.flush()
         wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
         main_cpu = time.thread_time() - started_main
@@ -142,13 +159,55 @@ async def run_hearth(url: str, events: list[Event], phase: int) -> dict[str, flo
     firsts = sum(event.first for event in events)
     if counted != len(events) or new_members != firsts or after["total_points"] != after["ledger_points"]:
         raise AssertionError(f"not every event was counted: {before} -> {after}, {len(events)} events, {firsts} new")
-    return {"wall": wall, "cpu": cpu, "main_cpu": main_cpu, "events": len(events), "new": firsts}
+    figures: dict[str, Any] = {"wall": wall, "cpu": cpu, "main_cpu": main_cpu, "events": len(events), "new": firsts}
+    return figures | {"command_ms": command_ms}
+
+
+async def give_kudos(
+    hearth: Hearth, speakers: list[MemberRef], every_ms: float, samples: list[float], phase: int
+) -> None:
+    """Until cancelled, every `every_ms` ms a `/kudos` between two of `speakers`, each call its own task (people do
+    not wait for each other); each call's ms to its reply go into `samples`. Raises if a call was refused."""
+    if not every_ms:
+        return
+    rng = random.Random(phase)
+    given: dict[str, int] = {}
+    pairs: set[tuple[str, str]] = set()
+    calls: set[asyncio.Task[None]] = set()
+
+    async def call(number: int, giver: MemberRef, receiver: MemberRef) -> None:
+        started = time.perf_counter()
+        context = await hearth.context(giver, None, Permission.MEMBER, f"stream-kudos-{phase}-{number}")
+        reply = await hearth.run_command(context, "kudos", {"member": receiver, "reason": "thanks for the help"})
+        samples.append((time.perf_counter() - started) * 1000)
+        if reply.ephemeral:
+            raise AssertionError(f"/kudos {number} was refused: {reply.text}")
+
+    number = 0
+    try:
+        while True:
+            await asyncio.sleep(every_ms / 1000)
+            givers = [member for member in speakers if given.get(member.external_id, 0) < _KUDOS_PER_GIVER]
+            if len(givers) < 2:
+                continue
+            giver, receiver = rng.sample(givers, 2)
+            if (giver.external_id, receiver.external_id) in pairs:
+                continue
+            pairs.add((giver.external_id, receiver.external_id))
+            given[giver.external_id] = given.get(giver.external_id, 0) + 1
+            calls.add(asyncio.create_task(call(number, giver, receiver)))
+            number += 1
+    finally:  # cancelled at the stream's end: the calls under way finish (and must have recorded kudos)
+        for finished in asyncio.as_completed(calls):
+            await finished
 
 
 async def counts(database: Database) -> dict[str, int]:
     async with database.read() as session:
         ledger, points = (
-            await session.execute(text("SELECT count(*), coalesce(sum(points), 0) FROM contribution"))
+            await session.execute(
+                text("SELECT count(*) FILTER (WHERE kind = 'message'), coalesce(sum(points), 0) FROM contribution")
+            )
         ).one()
         members = (await session.execute(text("SELECT count(*) FROM member"))).scalar_one()
         total_points = (
@@ -259,17 +318,20 @@ def child(arguments: argparse.Namespace) -> None:
     events = stream(phase, arguments.communities, arguments.events, arguments.first_share, arguments.seed)
     if arguments.raw:
         asyncio.run(Database.open(arguments.database_url).migrate())
-        result: dict[str, float] = {"wall": run_raw(Path(arguments.raw), events, phase)}
+        result: dict[str, Any] = {"wall": run_raw(Path(arguments.raw), events, phase)}
     else:
-        result = event_loop.run(run_hearth(arguments.database_url, events, phase))  # `hearth run`'s loop
+        result = event_loop.run(  # `hearth run`'s loop
+            run_hearth(arguments.database_url, events, phase, arguments.commands_every)
+        )
     print(json.dumps(result))
 
 
-def phase_in_process(arguments: argparse.Namespace, phase: str, url: str, raw: str = "") -> dict[str, float]:
+def phase_in_process(arguments: argparse.Namespace, phase: str, url: str, raw: str = "") -> dict[str, Any]:
     command = [
         sys.executable, "-m", "bench.stream", "--phase", phase, "--database-url", url,
         "--communities", str(arguments.communities), "--events", str(arguments.events),
         "--first-share", str(arguments.first_share), "--seed", str(arguments.seed),
+        "--commands-every", str(arguments.commands_every),
     ]  # fmt: skip
     if raw:
         command += ["--raw", raw]
@@ -296,6 +358,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each phase, each side's best counts (SQLite)")
     parser.add_argument("--naive", type=int, default=2000, help="events a phase for the naive bot (0: none)")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first); default a SQLite file")
+    parser.add_argument("--commands-every", type=float, default=0, help="a /kudos every this many ms (0: none)")
     parser.add_argument("--phase", choices=_PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--raw", default="", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -353,6 +416,12 @@ def main() -> None:
                 naive_rate = len(naive) / asyncio.run(run_naive(Path(f"{folder}/naive.db"), naive))
                 figures += (f"{naive_rate:,.0f}", f"{ours['events'] / ours['wall'] / naive_rate:.0f}x")
             print(" | ".join(figure.rjust(len(column)) for figure, column in zip(figures, columns, strict=True)))
+            if arguments.commands_every:
+                samples = ours["command_ms"]
+                print(
+                    f"  {phase}: /kudos meanwhile, {len(samples)} calls: p50 {statistics.median(samples):.0f} ms,"
+                    f" p99 {percentile(samples, 0.99):.0f} ms, max {max(samples):.0f} ms"
+                )
 
 
 def keep(source: str, target: str) -> None:

@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -120,6 +120,47 @@ class WriteBehind(Protocol):
         ...
 
 
+class WriterTurns:
+    """SQLite's one writer at a time, in order of arrival, except that background writes (write-behind batches)
+    let every other writer waiting go first: a command waits for the step of a batch under way, not for the
+    batches queued behind it as well. Like `asyncio.Lock`, a writer cancelled while waiting leaves no trace."""
+
+    def __init__(self) -> None:
+        self._taken = False
+        self._first: deque[asyncio.Future[None]] = deque()  # commands, jobs: every writer but write-behind
+        self._background: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def others_waiting(self) -> bool:
+        """Whether a writer other than a background one waits for its turn."""
+        return any(not waiter.done() for waiter in self._first)
+
+    async def acquire(self, *, background: bool) -> None:
+        if not self._taken and not self._first and not self._background:
+            self._taken = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        (self._background if background else self._first).append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the turn came with the cancellation: pass it on
+            else:
+                (self._background if background else self._first).remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """End the current turn: the next waiting writer's begins (an other before a background one)."""
+        for queue in (self._first, self._background):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # still taken: handed over
+                    return
+        self._taken = False
+
+
 # A pooled PostgreSQL connection idle this long is pinged before use (see _ping_when_idle).
 PING_AFTER_IDLE_SECONDS = 1.0
 
@@ -215,8 +256,8 @@ def read_only_url(url: str) -> str:
 class Database:
     """Owns the engine; hands out sessions. Create with `Database.open(url)`, close with `dispose()`.
 
-    On SQLite, write transactions of this process take turns on an asyncio lock: one writer at a time,
-    so they queue in memory instead of contending for the file lock until busy_timeout runs out.
+    On SQLite, write transactions of this process take turns (`WriterTurns`): one writer at a time, so they
+    queue in memory instead of contending for the file lock until busy_timeout runs out.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -230,7 +271,7 @@ class Database:
         )
         self._checkpoint: asyncio.Task[None] | None = None
         self._url = str(engine.url)
-        self._one_writer = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._turns = WriterTurns() if self.is_sqlite else None
         self._write_behind: list[WriteBehind] = []
         self._notice_hearers: list[Callable[[str], None]] = []
         self._own_backends: set[int] = set()  # PostgreSQL: the backends of this Database's listening connections
@@ -310,21 +351,34 @@ class Database:
         async with AsyncSession(self._reader, expire_on_commit=False) as session:
             yield session
 
+    @property
+    def others_waiting(self) -> bool:
+        """SQLite: whether a writer other than a background one waits for its turn (a background write in several
+        steps then ends its transaction early). PostgreSQL: False (writers do not queue in this process)."""
+        return self._turns is not None and self._turns.others_waiting
+
     @asynccontextmanager
-    async def write(self, *, routine: bool = False) -> AsyncIterator[AsyncSession]:
+    async def write(self, *, routine: bool = False, background: bool = False) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends without error (BEGIN IMMEDIATE on SQLite).
 
         `routine`: a job's own bookkeeping (a ritual run claimed, posted, closed) that changes nothing a
-        housekeeping job looks at; it leaves `writes` as it was, so their `Quiet` still holds."""
+        housekeeping job looks at; it leaves `writes` as it was, so their `Quiet` still holds.
+        `background`: a write-behind batch, which on SQLite lets every other writer waiting go first (see
+        `WriterTurns`) and should end its transaction early when `others_waiting`."""
         committed: list[Callable[[], None]] = []
-        async with self._one_writer:
+        if self._turns is not None:
+            await self._turns.acquire(background=background)
+        try:
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
                 for source in self._write_behind:
                     if source.pending and (done := await source.write_pending(session)) is not None:
                         committed.append(done)
                 yield session
-            for done in committed:
-                done()
+        finally:
+            if self._turns is not None:
+                self._turns.release()
+        for done in committed:
+            done()
         if not routine:
             _WRITES[self._url] += 1
         if self.is_sqlite and (self._checkpoint is None or self._checkpoint.done()):

@@ -6,7 +6,9 @@ ledger in one transaction. `close()` flushes. The loss window is therefore what 
 `BOUND_BATCHES * batch_size` awards (4 batches): past that, `room()` holds passive events back until a flush has written
 some (the runtime awaits it before a passive event's dispatch returns, and Slack is answered only
 after that: every answer happens while fewer than the bound wait unwritten).
-Commands never use this: what a person sees acknowledged is committed before the reply.
+Commands never use this: what a person sees acknowledged is committed before the reply. On SQLite a command (or any
+other writer) waiting for its turn gets it before the batches queued (`WriterTurns`), and a batch's transaction under
+way commits early for it (`GIVE_WAY_AFTER_SECONDS`); the rest of the batch follows at once.
 
 Community-health aggregates ride along (`health`): merged per row in memory and written by a batch transaction
 at most `flush_seconds` after they were last written (a batch that fills up sooner leaves them merging: a member's
@@ -45,6 +47,14 @@ Written = Callable[[AsyncSession, list[Award]], Awaitable[FollowUp | None]]
 # 2026-12-01: a flood of 100,000 first-time speakers then peaked at 184-207 MiB (bench.memory), at 4 at
 # 170-174 MiB, and a crash loses half as much; the flood's rate gives up about a tenth (bench.stream).
 BOUND_BATCHES = 4
+
+# On SQLite a batch's transaction records its awards a step at a time (one statement's worth) and, once it has run
+# GIVE_WAY_AFTER_SECONDS, commits after the step under way when another writer (a command) waits, leaving the rest
+# for the next. Each commit writes every page the transaction changed, so batches cut short cost a flood some of its
+# rate: at 0 s, ten /kudos a second cut bench.stream's rate by a further fifth; at 0.1 s by about nothing, while a
+# command waits at most about 0.15 s for a batch (without: a whole batch, up to 0.4 s, and the batches queued).
+STEP_AWARDS = 1000
+GIVE_WAY_AFTER_SECONDS = 0.1
 
 # How long `close()` goes on trying to write what is waiting while another program holds a SQLite file's write
 # lock (each try itself waits busy_timeout, 10 s) or the database cannot be reached (PostgreSQL restarting or
@@ -146,18 +156,23 @@ class LedgerBuffer:
     async def flush(self) -> int:
         """Write everything waiting (awards and health counts); returns how many rows were new. On failure the
         batch is kept."""
-        return await self._flush(health_too=True)
+        written, rest = await self._flush(health_too=True)
+        while rest:  # a transaction ended early to let a command write: the rest follows
+            more, rest = await self._flush(health_too=False)
+            written += more
+        return written
 
-    async def _flush(self, *, health_too: bool) -> int:
+    async def _flush(self, *, health_too: bool) -> tuple[int, bool]:
+        """One transaction: (new rows, whether it ended early with awards of its batch left for the next)."""
         async with self._lock:
             health_too = health_too or self._health_due()
             if not self._pending and not (health_too and len(self._health)):
                 if self._db.pending:  # first-seen members who earned nothing yet are written all the same
-                    async with self._db.write():
+                    async with self._db.write(background=True):
                         pass
                 if not len(self._health):
                     self._drained.set()
-                return 0
+                return 0, False
             batch, self._pending = self._pending, []
             counts = HealthDeltas()
             if health_too:
@@ -165,7 +180,7 @@ class LedgerBuffer:
             self._writing = len(batch)
             try:
                 try:
-                    written, then = await self._write(batch, counts, health_too=health_too)
+                    written, then, rest = await self._write(batch, counts, health_too=health_too)
                 except Exception as error:
                     if not refused(error):
                         raise
@@ -175,7 +190,7 @@ class LedgerBuffer:
                     if kept is None:  # nothing named is gone: another refusal, to be retried and logged as one
                         raise
                     batch, counts = kept
-                    written, then = await self._write(batch, counts, health_too=health_too)
+                    written, then, rest = await self._write(batch, counts, health_too=health_too)
             except BaseException:  # the transaction rolled back (an error, or a cancelled task): keep the batch
                 self._pending[:0] = batch
                 self._health = counts.merged(self._health)
@@ -184,6 +199,9 @@ class LedgerBuffer:
                 self._writing = 0
                 if not self.full:
                     self._room.set()
+            self._pending[:0] = rest
+            if rest:
+                self._wake.set()  # the background writer goes on once the writers waiting are done
             if health_too:
                 self._health_written_at = asyncio.get_running_loop().time()
             self.recorded += len(written)
@@ -194,20 +212,30 @@ class LedgerBuffer:
                     task.add_done_callback(self._follow_ups.discard)
             if not self._pending and not len(self._health):
                 self._drained.set()
-            return len(written)
+            return len(written), bool(rest)
 
     async def _write(
         self, batch: list[Award], counts: HealthDeltas, *, health_too: bool
-    ) -> tuple[list[Award], list[FollowUp | None]]:
-        """One transaction: the awards, the health counts when due, the hooks; (awards recorded, follow-ups)."""
-        async with self._db.write() as session:
+    ) -> tuple[list[Award], list[FollowUp | None], list[Award]]:
+        """One transaction: the awards a step at a time until another writer waits, the health counts when due,
+        the hooks; (awards recorded, follow-ups, awards left for the next transaction)."""
+        async with self._db.write(background=True) as session:
             # After the members first seen were written, at the session's start: some may have moved meanwhile.
             batch, counts = self._current(batch, counts)
-            written = await ledger.record(session, batch)
             if health_too:
                 await health.write(session, counts)
+            written: list[Award] = []
+            end = 0
+            loop = asyncio.get_running_loop()
+            give_way_at = loop.time() + GIVE_WAY_AFTER_SECONDS
+            while end < len(batch):
+                step = batch[end : end + STEP_AWARDS]
+                end += len(step)
+                written += await ledger.record(session, step)
+                if self._db.others_waiting and loop.time() >= give_way_at:
+                    break
             then = [await self._watched(session, hook, written) for hook in self._written] if written else []
-        return written, then
+        return written, then, batch[end:]
 
     async def _without_deleted(
         self, batch: list[Award], counts: HealthDeltas
@@ -221,7 +249,7 @@ class LedgerBuffer:
         communities = {award.community_id for award in batch} | counts.community_ids()
         # In a write transaction: members and communities first seen, still waiting to be written, are written at its
         # start (the refused batch's transaction rolled them back), so that they are found and their awards kept.
-        async with self._db.write() as session:
+        async with self._db.write(background=True) as session:
             found_members, found_communities = await identity.existing(session, members, communities)
         gone_members, gone_communities = members - found_members, communities - found_communities
         if not gone_members and not gone_communities:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ingest
 from bot.core.clock import VirtualClock
 from bot.core.events import MessagePosted
 from bot.core.ingest import FollowUp, LedgerBuffer
 from bot.core.refs import ChannelRef, CommunityRef, MemberRef
 from bot.core.runtime import Hearth
+from storage import ledger
 from storage.health_models import HealthMemberDay
 from storage.ledger import Award
 from storage.models import Contribution
@@ -138,3 +141,46 @@ async def test_health_counts_alone_are_written_once_the_window_passes(hearth: He
         assert await messages_counted(hearth) == 1
     finally:
         await buffer.close()
+
+
+async def test_a_command_writes_between_the_steps_of_a_batch_and_the_rest_follows(
+    hearth: Hearth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: a command waiting for its turn does not wait for the whole batch (see GIVE_WAY_AFTER_SECONDS).
+    if not hearth.db.is_sqlite:
+        pytest.skip("PostgreSQL's writers do not take turns in the process")
+    monkeypatch.setattr(ingest, "STEP_AWARDS", 2)
+    monkeypatch.setattr(ingest, "GIVE_WAY_AFTER_SECONDS", 0.0)
+    first_step, go_on = asyncio.Event(), asyncio.Event()
+    record = ledger.record
+
+    async def slow_first_step(session: AsyncSession, awards: list[Award]) -> list[Award]:
+        written = await record(session, awards)
+        if not first_step.is_set():
+            first_step.set()
+            await go_on.wait()
+        return written
+
+    monkeypatch.setattr(ledger, "record", slow_first_step)
+    alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
+    buffer = LedgerBuffer(hearth.db, flush_seconds=3600.0, batch_size=100)
+    for n in range(6):
+        buffer.submit(Award(alice.community_id, alice.id, "message", 1, f"k{n}", START))
+
+    async def command() -> int:
+        async with hearth.db.write() as session:
+            return int((await session.execute(select(func.count()).select_from(Contribution))).scalar_one())
+
+    flushing = asyncio.create_task(buffer.flush())
+    try:
+        await asyncio.wait_for(first_step.wait(), 10)
+        seen = asyncio.create_task(command())
+        await asyncio.sleep(0)  # the command waits for its turn
+        go_on.set()
+        assert await asyncio.wait_for(seen, 10) == 2  # after the batch's first step, before the rest
+        assert await asyncio.wait_for(flushing, 10) == 6
+    finally:
+        go_on.set()
+        await asyncio.gather(flushing, return_exceptions=True)
+    assert await ledger_rows(hearth) == 6
+    assert buffer.pending == 0

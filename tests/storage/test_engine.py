@@ -158,3 +158,74 @@ async def test_postgres_reads_take_no_transaction(db: Database) -> None:
         await asyncio.sleep(0.01)
         second = (await session.execute(text("SELECT now()"))).scalar_one()
     assert second > first
+
+
+async def test_a_command_waiting_to_write_goes_before_the_batches_queued_ahead_of_it(tmp_path) -> None:
+    # SQLite's one writer at a time: write-behind batches let every other writer waiting go first.
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}")
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def write(name: str, *, background: bool, hold: bool = False) -> None:
+        async with db.write(background=background):
+            order.append(name)
+            if hold:
+                await release.wait()
+
+    try:
+        await db.migrate()
+        first = asyncio.create_task(write("batch 1", background=True, hold=True))
+        await asyncio.sleep(0.05)  # batch 1 holds the writer
+        assert not db.others_waiting
+        queued = [asyncio.create_task(write("batch 2", background=True))]
+        await asyncio.sleep(0)
+        queued.append(asyncio.create_task(write("kudos", background=False)))
+        await asyncio.sleep(0)
+        assert db.others_waiting
+        queued.append(asyncio.create_task(write("batch 3", background=True)))
+        await asyncio.sleep(0)
+        queued.append(asyncio.create_task(write("claim", background=False)))
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(first, *queued)
+        assert order == ["batch 1", "kudos", "claim", "batch 2", "batch 3"]
+        assert not db.others_waiting
+    finally:
+        release.set()
+        await db.dispose()
+
+
+async def test_a_writer_cancelled_while_waiting_or_as_its_turn_comes_holds_nobody_up(tmp_path) -> None:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}")
+    release = asyncio.Event()
+    written: list[str] = []
+
+    async def write(name: str) -> None:
+        async with db.write():
+            written.append(name)
+
+    async def hold() -> None:
+        async with db.write():
+            written.append("holder")
+            await release.wait()
+        cancelled_at_its_turn.cancel()  # its turn has just begun, and it has not run since
+
+    try:
+        await db.migrate()
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.05)
+        cancelled_waiting = asyncio.create_task(write("cancelled while waiting"))
+        cancelled_at_its_turn = asyncio.create_task(write("cancelled as its turn came"))
+        last = asyncio.create_task(write("last"))
+        await asyncio.sleep(0)
+        cancelled_waiting.cancel()
+        release.set()
+        await holder
+        await asyncio.wait_for(last, 10)
+        assert written == ["holder", "last"]
+        assert cancelled_waiting.cancelled() and cancelled_at_its_turn.cancelled()
+        async with asyncio.timeout(10):  # the turns are free again
+            await write("after")
+    finally:
+        release.set()
+        await db.dispose()

@@ -10,13 +10,15 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, Table, bindparam, case, cast, delete, false, func, literal, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from storage.dialect import upsert_insert
+from storage.dialect import Compiled, fetch, upsert_insert
 from storage.health_models import HealthNewcomer
 from storage.models import (
     REASON_LENGTH,
@@ -123,7 +125,7 @@ async def remember_erased(session: AsyncSession, member_id: int, *, away: bool =
 async def erased(session: AsyncSession, community_id: int, external_ids: Iterable[str]) -> set[str]:
     """Which of these platform ids (as member rows keep them) belong to members whose data was erased
     (`remember_erased`)."""
-    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    key = await _stored_key(session, community_id)
     if key is None:  # nobody erased: remembering one makes the key
         return set()
     by_digest = {_erased_digest(key, external_id): external_id for external_id in external_ids}
@@ -157,7 +159,7 @@ async def keep_marks(session: AsyncSession, community_id: int, external_id: str,
 
 async def kept_marks(session: AsyncSession, community_id: int, external_id: str, marks: Iterable[str]) -> set[str]:
     """Which of `marks` were kept (`keep_marks`) for this platform id when its member's data was erased."""
-    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    key = await _stored_key(session, community_id)
     if key is None:  # nobody erased: remembering one makes the key
         return set()
     by_digest = {_erased_digest(key, _marked(external_id, mark)): mark for mark in marks}
@@ -169,7 +171,7 @@ async def kept_marks(session: AsyncSession, community_id: int, external_id: str,
 
 async def drop_marks(session: AsyncSession, community_id: int, external_id: str, marks: Iterable[str]) -> None:
     """Forget marks kept for this platform id (a kept lock, once recorded again as the member's own)."""
-    key = (await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))).scalar()
+    key = await _stored_key(session, community_id)
     if key is None:
         return
     digests = [_erased_digest(key, _marked(external_id, mark)) for mark in marks]
@@ -357,6 +359,19 @@ def _fitted(reason: str) -> str:
     """`@former member` is longer than most names: a reason it lengthened past the column (which PostgreSQL
     enforces) loses its end."""
     return reason if len(reason) <= REASON_LENGTH else reason[: REASON_LENGTH - 1] + "…"
+
+
+async def _stored_key(session: AsyncSession, community_id: int) -> str | None:
+    """The community's pseudonym key, None before anyone needed one (one trip to the driver: `/kudos` asks it)."""
+    dialect = (await session.connection()).dialect
+    found = await fetch(session, _key_of(dialect), {"community_id": community_id})
+    return str(found[0][0]) if found else None
+
+
+@lru_cache(maxsize=2)
+def _key_of(dialect: Dialect) -> Compiled:
+    key = select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == bindparam("community_id"))
+    return Compiled.of(key, dialect)
 
 
 async def pseudonym_key(session: AsyncSession, community_id: int) -> str:

@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -224,12 +225,18 @@ class LedgerBuffer:
             batch, counts = self._current(batch, counts)
             if health_too:
                 await health.write(session, counts)
+            step_size = len(batch)  # PostgreSQL: writers do not take turns, one step
+            if self._db.is_sqlite and len(batch) > STEP_AWARDS:
+                # By community and member: each step a stretch of the totals' index, as one step of the whole batch
+                # visits it (steps in arrival order measured 7-12% slower on bench.stream). Passive awards only: a
+                # batch's ledger rows are numbered in this order, not as they arrived.
+                batch, step_size = sorted(batch, key=_BY_MEMBER), STEP_AWARDS
             written: list[Award] = []
             end = 0
             loop = asyncio.get_running_loop()
             give_way_at = loop.time() + GIVE_WAY_AFTER_SECONDS
             while end < len(batch):
-                step = batch[end : end + STEP_AWARDS]
+                step = batch[end : end + step_size]
                 end += len(step)
                 written += await ledger.record(session, step)
                 if self._db.others_waiting and loop.time() >= give_way_at:
@@ -353,6 +360,9 @@ class LedgerBuffer:
         await self._final_flush()
         if self._follow_ups:  # what the last batches set off (a level-up announcement) finishes first
             await asyncio.gather(*self._follow_ups, return_exceptions=True)
+
+
+_BY_MEMBER = attrgetter("community_id", "member_id")
 
 
 def _without(

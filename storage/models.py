@@ -29,10 +29,13 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("community_id", "external_id", name="uq_member_ref"),
         # The few members off the boards (hidden or gone): a rank subtracts those ahead instead of joining
-        # every total to its member (storage/ledger.py).
+        # every total to its member (storage/ledger.py). With the condition's columns it answers the count alone,
+        # so that SQLite's planner, with no statistics, prefers it to `ix_member_community_id` (migration 0015).
         Index(
             "ix_member_off_boards",
             "community_id",
+            "hidden_from_boards",
+            "left_at",
             sqlite_where=text(OFF_BOARDS_SQL),
             postgresql_where=text(OFF_BOARDS_SQL),
         ),

@@ -754,6 +754,9 @@ NOTIFY_CHANNEL = "hearth_totals"
 _MEMBERS_KEPT = 200_000
 _MOVES_BEFORE_SORT = 512  # members moved since the sort, counted one by one until the next sort
 _PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`: rows awaiting commit
+# Key in a pooled connection's record `info`: the communities (None: every one) whose boards took in a commit that
+# SQLAlchemy announced ("commit" event) but the driver may not have finished (see `_Boards.read`).
+_COMMITTING = "hearth.ledger.committing"
 _LISTENING = "hearth.ledger.listening"  # key in a pooled connection's record `info`: its backend's pid
 _TOTALS_TABLE = MemberTotal.__tablename__
 
@@ -807,6 +810,10 @@ class _Boards:
         self.engines: WeakSet[Engine] = WeakSet()
         self.own_pids: set[int] = set()  # backends of this process's listening connections
         self.foreign_at: dict[int, float] = {}  # community -> when another backend last announced a change
+        # Commits taken in whose COMMIT may still be on its way to the database, per community (`committing_every`:
+        # changes of unknown communities): a board read meanwhile may be from a snapshot without them (`_settled`).
+        self.committing: Counter[int] = Counter()
+        self.committing_every = 0
 
     def usable(self, community_id: int) -> bool:
         if not self.shared:
@@ -827,10 +834,12 @@ class _Boards:
 
     async def read(self, session: AsyncSession, community_id: int, bucket: str) -> None:
         """Read a bucket's points into memory (an index-only read), to keep unless a batch for the community
-        committed meanwhile (it may or may not be in the rows read)."""
+        committed meanwhile, or its COMMIT was still on its way when the read began (it may or may not be in the
+        rows read): SQLAlchemy's "commit" event, where the boards take a write in, comes before the COMMIT."""
         before = (self.changes[community_id], self.dropped)
+        settled = not self.committing[community_id] and not self.committing_every
         rows = await _query(session, attrgetter("board"), community_id=community_id, bucket=bucket)
-        if (self.changes[community_id], self.dropped) == before and self.usable(community_id):
+        if settled and (self.changes[community_id], self.dropped) == before and self.usable(community_id):
             self.boards[(community_id, bucket)] = _Board(dict(rows), time.monotonic())  # type: ignore[arg-type]
             while len(self.boards) > 1 and sum(len(held.points) for held in self.boards.values()) > _MEMBERS_KEPT:
                 self.boards.popitem(last=False)
@@ -845,6 +854,10 @@ class _Boards:
         event.listen(engine, "commit", self._committed)
         event.listen(engine, "rollback", self._rolled_back)
         event.listen(engine, "after_execute", self._executed)
+        # The COMMIT is done once the connection begins again or leaves (back to the pool, closed, lost).
+        event.listen(engine, "begin", self._settled_connection)
+        for done in ("checkin", "close", "invalidate"):
+            event.listen(engine, done, self._settled)
         if self.shared:
             event.listen(engine, "checkout", self._checked_out)
             event.listen(engine, "close", self._closed)
@@ -866,13 +879,18 @@ class _Boards:
         return {key for key in self.boards if key[0] in communities}
 
     def _committed(self, connection: Connection) -> None:
+        committing: list[int | None] = connection.info.setdefault(_COMMITTING, [])
         for pending in connection.info.pop(_PENDING_TOTALS, ()):
             if pending is None:
                 self.drop_all()
+                self.committing_every += 1
+                committing.append(None)
                 continue
             communities, covered, rows = pending
             for community_id in communities:
                 self.changes[community_id] += 1
+                self.committing[community_id] += 1
+                committing.append(community_id)
             # A board read after the rows were spelt out (from a snapshot without this transaction) has none of them.
             for key in [key for key in self.boards if key[0] in communities and key not in covered]:
                 del self.boards[key]
@@ -880,6 +898,24 @@ class _Boards:
                 board = self.boards.get((community_id, bucket))
                 if board is not None and points:
                     board.add(member_id, points)
+
+    def _settled_connection(self, connection: Connection) -> None:
+        if not connection.invalidated:
+            self._settle(connection.info)
+
+    def _settled(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        if record is not None:
+            self._settle(record.info)
+
+    def _settle(self, info: dict[Any, Any]) -> None:
+        """The connection's last COMMIT, if any, is done: boards may be read again where it was on its way."""
+        for community_id in info.pop(_COMMITTING, ()):
+            if community_id is None:
+                self.committing_every -= 1
+            else:
+                self.committing[community_id] -= 1
+                if self.committing[community_id] <= 0:
+                    del self.committing[community_id]
 
     def _rolled_back(self, connection: Connection) -> None:
         if connection.invalidated:  # the connection was lost: its record's info went with it (and asking for it

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.util import await_
 from sqlmodel import col
 
 from storage import identity, ledger
@@ -339,3 +340,33 @@ async def test_a_rank_counts_the_few_off_board_members_by_their_index_whatever_o
                 assert on_member and all("ix_member_off_boards" in step for step in on_member), plan
     finally:
         connection.close()
+
+
+async def test_a_rank_read_while_a_write_commits_follows_it_once_committed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLAlchemy's "commit" event, where the boards take a write's rows in, comes before the COMMIT itself: a rank
+    # read during the COMMIT's trip to the driver (another connection, the snapshot still without the write) must not
+    # keep its board either.
+    community, members = await _members(db, 2)
+    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    async with db.write() as session:
+        await ledger.record(
+            session,
+            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (5, 3), strict=True)],
+        )
+    dialect = db.engine.sync_engine.dialect
+    commit = dialect.do_commit
+    during: list[list[tuple[int | None, int]]] = []
+
+    def do_commit(dbapi_connection: object) -> None:
+        if not during:  # the first commit: the write below
+            during.append(await_(asyncio.wait_for(_ranks(db, community, members), 10)))
+        commit(dbapi_connection)
+
+    async with db.write() as session:
+        await ledger.record(session, [Award(community, members[1], "adjustment", 10, "up", moment)])
+        monkeypatch.setattr(dialect, "do_commit", do_commit)
+    monkeypatch.setattr(dialect, "do_commit", commit)
+    assert during == [[(1, 2), (2, 2)]]  # read before the COMMIT
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]

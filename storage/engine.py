@@ -144,10 +144,11 @@ class WriterTurns:
         try:
             await waiter
         except asyncio.CancelledError:
+            queue = self._background if background else self._first
             if waiter.done() and not waiter.cancelled():
                 self.release()  # the turn came with the cancellation: pass it on
-            else:
-                (self._background if background else self._first).remove(waiter)
+            elif waiter in queue:  # not when the turn before ended meanwhile: release() dropped it already
+                queue.remove(waiter)
             raise
 
     def release(self) -> None:

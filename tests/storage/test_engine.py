@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, text
 
 from storage import identity
-from storage.engine import SQLITE_PRAGMAS, Database
+from storage.engine import SQLITE_PRAGMAS, Database, WriterTurns
 
 
 async def test_committed_writes_reach_the_database_file_without_further_writes(tmp_path) -> None:
@@ -229,3 +229,19 @@ async def test_a_writer_cancelled_while_waiting_or_as_its_turn_comes_holds_nobod
     finally:
         release.set()
         await db.dispose()
+
+
+async def test_a_writer_cancelled_as_the_turn_before_it_ends_raises_cancelled_error() -> None:
+    # The cancellation and the release in the same turn of the event loop: release() has already dropped the cancelled
+    # waiter from its queue by the time the cancelled writer runs (asyncio.Lock's own waiters raise CancelledError).
+    turns = WriterTurns()
+    await turns.acquire(background=False)
+    cancelled = asyncio.create_task(turns.acquire(background=False))
+    await asyncio.sleep(0)  # it waits
+    cancelled.cancel()
+    turns.release()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(cancelled, 10)
+    async with asyncio.timeout(10):  # the turns are free again
+        await turns.acquire(background=True)
+    turns.release()

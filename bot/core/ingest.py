@@ -157,14 +157,18 @@ class LedgerBuffer:
     async def flush(self) -> int:
         """Write everything waiting (awards and health counts); returns how many rows were new. On failure the
         batch is kept."""
-        written, rest = await self._flush(health_too=True)
-        while rest:  # a transaction ended early to let a command write: the rest follows
-            more, rest = await self._flush(health_too=False)
+        written, left = await self._flush(health_too=True)
+        while left:  # a transaction ended early to let a command write: the rest of its batch follows
+            # Only that rest (at the front of what waits), not what arrived since: in a flood beside commands each
+            # transaction gives way and the stream refills the buffer, and a command's flush went on until either
+            # stopped. Each rest is a step smaller than the one before.
+            more, left = await self._flush(health_too=False, take=left)
             written += more
         return written
 
-    async def _flush(self, *, health_too: bool) -> tuple[int, bool]:
-        """One transaction: (new rows, whether it ended early with awards of its batch left for the next)."""
+    async def _flush(self, *, health_too: bool, take: int | None = None) -> tuple[int, int]:
+        """One transaction of what waits (its first `take` awards only, when given): (new rows, how many awards of
+        its batch it left for the next, at the front of what waits, when it ended early)."""
         async with self._lock:
             health_too = health_too or self._health_due()
             if not self._pending and not (health_too and len(self._health)):
@@ -173,8 +177,9 @@ class LedgerBuffer:
                         pass
                 if not len(self._health):
                     self._drained.set()
-                return 0, False
-            batch, self._pending = self._pending, []
+                return 0, 0
+            cut = len(self._pending) if take is None else take
+            batch, self._pending = self._pending[:cut], self._pending[cut:]
             counts = HealthDeltas()
             if health_too:
                 counts, self._health = self._health, counts
@@ -213,7 +218,7 @@ class LedgerBuffer:
                     task.add_done_callback(self._follow_ups.discard)
             if not self._pending and not len(self._health):
                 self._drained.set()
-            return len(written), bool(rest)
+            return len(written), len(rest)
 
     async def _write(
         self, batch: list[Award], counts: HealthDeltas, *, health_too: bool

@@ -184,3 +184,49 @@ async def test_a_command_writes_between_the_steps_of_a_batch_and_the_rest_follow
         await asyncio.gather(flushing, return_exceptions=True)
     assert await ledger_rows(hearth) == 6
     assert buffer.pending == 0
+
+
+async def test_flush_writes_what_waited_when_called_though_a_stream_and_commands_keep_coming(
+    hearth: Hearth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A command's flush() (/rank, /leaderboard, /mydata) in a flood beside other commands: each transaction gives way
+    # after a step while the stream refills the buffer. flush() writes what waited when it was called and returns; it
+    # does not go on with every award arriving meanwhile until the flood or the commands stop.
+    if not hearth.db.is_sqlite:
+        pytest.skip("PostgreSQL's writers do not take turns in the process")
+    monkeypatch.setattr(ingest, "STEP_AWARDS", 2)
+    monkeypatch.setattr(ingest, "GIVE_WAY_AFTER_SECONDS", 0.0)
+    alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
+    buffer = LedgerBuffer(hearth.db, flush_seconds=3600.0, batch_size=100)
+    arrived = 0
+
+    def arrive(count: int) -> None:
+        nonlocal arrived
+        for _ in range(count):
+            buffer.submit(Award(alice.community_id, alice.id, "message", 1, f"k{arrived}", START))
+            arrived += 1
+
+    async def command() -> None:
+        async with hearth.db.write():
+            pass
+
+    commands: list[asyncio.Task[None]] = []
+    record = ledger.record
+
+    async def step_as_the_stream_goes_on(session: AsyncSession, awards: list[Award]) -> list[Award]:
+        written = await record(session, awards)
+        if arrived < 200:  # the flood: as many arrive as a step writes, and a command waits for its turn
+            arrive(len(awards))
+            commands.append(asyncio.create_task(command()))
+            await asyncio.sleep(0)
+        return written
+
+    monkeypatch.setattr(ledger, "record", step_as_the_stream_goes_on)
+    arrive(6)
+    try:
+        assert await asyncio.wait_for(buffer.flush(), 30) >= 6
+        assert arrived < 20  # returned once the six were written, not after the whole stream
+    finally:
+        arrived = 200
+        await asyncio.wait_for(asyncio.gather(*commands, return_exceptions=True), 30)
+        await asyncio.wait_for(buffer.close(), 30)

@@ -306,7 +306,10 @@ class Database:
 
     def _listen_for_notices(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if _NOTICES_HEARD not in record.info:
-            dbapi_connection.run_async(lambda driver: driver.add_listener(NOTICES, self._notice))
+            try:
+                dbapi_connection.run_async(lambda driver: driver.add_listener(NOTICES, self._notice))
+            except Exception as error:  # the connection is gone: the pool tries a new one (see _ping_when_idle)
+                raise DisconnectionError(f"connection lost before LISTEN: {error}") from error
             record.info[_NOTICES_HEARD] = pid = dbapi_connection.driver_connection.get_server_pid()
             self._own_backends.add(pid)
 

@@ -245,3 +245,32 @@ async def test_a_writer_cancelled_as_the_turn_before_it_ends_raises_cancelled_er
     async with asyncio.timeout(10):  # the turns are free again
         await turns.acquire(background=True)
     turns.release()
+
+
+class _LostBeforeListen:
+    """A pooled PostgreSQL connection (SQLAlchemy's asyncpg adapter) whose server went away before its LISTEN."""
+
+    def run_async(self, _call: object) -> None:
+        raise ConnectionResetError("connection was closed in the middle of operation")
+
+
+@pytest.mark.parametrize("listener", ["notices", "boards"])
+def test_a_connection_lost_before_its_listen_is_handed_to_the_pool_to_replace(listener: str) -> None:
+    # A DisconnectionError from a checkout listener has the pool open another connection (SQLAlchemy's pessimistic
+    # recipe); any other error reached the caller. Every Hearth process listens for notices from its first checkout
+    # on, before the boards do: that listener is the one a new connection meets first.
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import DisconnectionError
+
+    from storage import ledger
+
+    record = SimpleNamespace(info={})
+    if listener == "notices":
+        db = Database.open("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+        check_out = db._listen_for_notices
+    else:
+        check_out = ledger._Boards(shared=True)._checked_out
+    with pytest.raises(DisconnectionError):
+        check_out(_LostBeforeListen(), record, None)
+    assert record.info == {}

@@ -146,7 +146,10 @@ async def run_hearth(url: str, events: list[Event], phase: int, commands_every: 
                 speakers.append(message.author)
             await asyncio.sleep(0)  # events arrive from a socket: the flush task gets its turns
         commands.cancel()
-        await asyncio.gather(commands, return_exceptions=True)
+        try:  # a /kudos refused is raised here (gather(return_exceptions=True) kept it quiet)
+            await commands
+        except asyncio.CancelledError:
+            pass
         await hearth.services.activity.flush()
         wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
         main_cpu = time.thread_time() - started_main
@@ -418,6 +421,9 @@ def main() -> None:
             print(" | ".join(figure.rjust(len(column)) for figure, column in zip(figures, columns, strict=True)))
             if arguments.commands_every:
                 samples = ours["command_ms"]
+                if not samples:  # a stream too short or too spread for two speakers of the largest community
+                    print(f"  {phase}: /kudos meanwhile, no calls")
+                    continue
                 print(
                     f"  {phase}: /kudos meanwhile, {len(samples)} calls: p50 {statistics.median(samples):.0f} ms,"
                     f" p99 {percentile(samples, 0.99):.0f} ms, max {max(samples):.0f} ms"

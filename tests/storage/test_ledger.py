@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, text
@@ -359,7 +360,7 @@ async def test_a_rank_read_while_a_write_commits_follows_it_once_committed(
     commit = dialect.do_commit
     during: list[list[tuple[int | None, int]]] = []
 
-    def do_commit(dbapi_connection: object) -> None:
+    def do_commit(dbapi_connection: Any) -> None:
         if not during:  # the first commit: the write below
             during.append(await_(asyncio.wait_for(_ranks(db, community, members), 10)))
         commit(dbapi_connection)

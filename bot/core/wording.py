@@ -37,8 +37,8 @@ def percent(part: float, whole: float) -> str:
 
 
 def medal(rank: int) -> str:
-    """🥇 🥈 🥉 for the first three ranks, then `4.`, `5.`, ..."""
-    return _MEDALS.get(rank, f"{rank}.")
+    """🥇 🥈 🥉 for the first three ranks, then `4.`, `5.`, ..., `1,298.`"""
+    return _MEDALS.get(rank, f"{number(rank)}.")
 
 
 def not_one_of(shown: str, what: str, choices: Iterable[str], typed: str | None = None) -> str:

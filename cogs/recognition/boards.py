@@ -306,7 +306,7 @@ class Boards:
                 levels[row.member_id] = title_of(level, titles)
         return [
             # Medals are for points earned: a total at or below 0 (an adjustment took more) shows its place only.
-            f"{medal(row.rank) if row.points > 0 else f'{row.rank}.'} "
+            f"{medal(row.rank) if row.points > 0 else f'{number(row.rank)}.'} "
             f"**{literal(row.display_name or row.external_id)}** — {points(row.points)}"
             + (f" · {literal(levels[row.member_id])}" if levels.get(row.member_id) else "")
             + (" ← you" if row.member_id == you else "")
@@ -394,7 +394,7 @@ def by_category(categories: dict[str, int], total: int) -> tuple[tuple[str, int]
 def rank_text(standing: Standing) -> str:
     if standing.rank is None:
         return "unranked"
-    return f"#{standing.rank} of {number(standing.ranked_members)}"
+    return f"#{number(standing.rank)} of {number(standing.ranked_members)}"
 
 
 def streak_text(runs: int, ritual: str) -> str:

@@ -12,6 +12,9 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.core.runtime import Hearth
+from bot.core.wording import medal
+from cogs.recognition.boards import rank_text
+from storage.ledger import Standing
 from storage.models import Member
 from tests.conftest import ConsoleDriver
 
@@ -197,3 +200,10 @@ async def test_no_medal_for_a_total_of_zero_or_less(console: ConsoleDriver) -> N
     )
     # Medals are for points earned: carol is second of the board, without the 🥈 (README, Leaderboards).
     assert board(said, "season Spring") == ["🥇 bob — 10 points", "2. carol — -5 points"]
+
+
+def test_ranks_past_a_thousand_are_written_with_separators_as_every_other_figure() -> None:
+    # A tester's find: `/rank` said "#1298 of 1,298" and the board line "1298. m0500".
+    assert rank_text(Standing(-4, 1298, 1298, 0, 0, 0)) == "#1,298 of 1,298"
+    assert medal(1298) == "1,298."
+    assert (medal(1), medal(4)) == ("🥇", "4.")

@@ -739,7 +739,8 @@ async def _standing_from_memory(
 # one round trip per batch; every pooled connection of this process LISTENs, and an announcement from another
 # backend drops that community's boards, which are then counted in the database for FOREIGN_QUIET_SECONDS
 # (so that communities several processes write are not read again and again). A board is built only while a
-# connection listens, and a listening connection closing drops them all. An answer may lag another process's
+# connection listens; a listening connection lost drops them all, and one closed in good order (the pool's
+# overflow) only when it was the last. An answer may lag another process's
 # commit by the notification's trip (about a millisecond). (A trigger announcing every statement on the
 # table would catch programs other than Hearth too, but costs each totals row of an activity batch 10-30 us
 # on the server while the batch is one statement per row.) A board is also read again after BOARD_SECONDS,
@@ -757,6 +758,8 @@ _PENDING_TOTALS = "hearth.ledger.pending_totals"  # key in a connection's `info`
 # Key in a pooled connection's record `info`: the communities (None: every one) whose boards took in a commit that
 # SQLAlchemy announced ("commit" event) but the driver may not have finished (see `_Boards.read`).
 _COMMITTING = "hearth.ledger.committing"
+# How long a closed connection's backend still counts as this process's (its announcements may arrive after it closed).
+_CLOSED_PIDS_SECONDS = 60.0
 _LISTENING = "hearth.ledger.listening"  # key in a pooled connection's record `info`: its backend's pid
 _TOTALS_TABLE = MemberTotal.__tablename__
 
@@ -809,6 +812,7 @@ class _Boards:
         self.dropped = 0  # times every board was dropped (a change of unknown communities, a connection closed)
         self.engines: WeakSet[Engine] = WeakSet()
         self.own_pids: set[int] = set()  # backends of this process's listening connections
+        self.closed_pids: dict[int, float] = {}  # backends of its connections closed lately, and when
         self.foreign_at: dict[int, float] = {}  # community -> when another backend last announced a change
         # Commits taken in whose COMMIT may still be on its way to the database, per community (`committing_every`:
         # changes of unknown communities): a board read meanwhile may be from a snapshot without them (`_settled`).
@@ -860,8 +864,8 @@ class _Boards:
             event.listen(engine, done, self._settled)
         if self.shared:
             event.listen(engine, "checkout", self._checked_out)
+            event.listen(engine, "invalidate", self._lost)  # before "close", which an invalidated one gets too
             event.listen(engine, "close", self._closed)
-            event.listen(engine, "invalidate", self._closed)
         self.engines.add(engine)
 
     def drop_all(self) -> None:
@@ -933,14 +937,37 @@ class _Boards:
             record.info[_LISTENING] = pid
             self.own_pids.add(pid)
 
-    def _closed(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+    def _lost(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        """A listening connection lost (an error, the server gone): announcements may have gone unheard, and the other
+        connections may be as dead: start again from the database."""
         pid = record.info.pop(_LISTENING, None)
-        if pid is not None:  # announcements may go unheard from now on: start again from the database
+        if pid is not None:
             self.own_pids.discard(pid)
             self.drop_all()
 
-    def _heard(self, _connection: Any, pid: int, _channel: str, payload: str) -> None:
+    def _closed(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+        """A listening connection closed in good order (the pool's overflow given back, a recycle): the others still
+        hear every announcement, so the boards stay unless it was the last (until 2026-12-02 each close dropped them
+        all: more than ten commands at once read every bucket again and again, slower than no boards at all)."""
+        pid = record.info.pop(_LISTENING, None)
+        if pid is None:
+            return
+        self.own_pids.discard(pid)
+        now = time.monotonic()
+        if len(self.closed_pids) >= 64:  # a pool that opens and closes overflow connections all day
+            self.closed_pids = {old: at for old, at in self.closed_pids.items() if now - at < _CLOSED_PIDS_SECONDS}
+        self.closed_pids[pid] = now  # its own announcements still on the way stay this process's
+        if not self.own_pids:
+            self.drop_all()
+
+    def _own(self, pid: int) -> bool:
         if pid in self.own_pids:
+            return True
+        closed = self.closed_pids.get(pid)
+        return closed is not None and time.monotonic() - closed < _CLOSED_PIDS_SECONDS
+
+    def _heard(self, _connection: Any, pid: int, _channel: str, payload: str) -> None:
+        if self._own(pid):
             return  # this process's own change, taken in at its commit
         if payload == "*":  # more communities than one notification holds
             self.drop_all()

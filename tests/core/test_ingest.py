@@ -143,14 +143,19 @@ async def test_health_counts_alone_are_written_once_the_window_passes(hearth: He
         await buffer.close()
 
 
-async def test_a_command_writes_between_the_steps_of_a_batch_and_the_rest_follows(
-    hearth: Hearth, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # SQLite: a command waiting for its turn does not wait for the whole batch (see GIVE_WAY_AFTER_SECONDS).
+def stepping(hearth: Hearth, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches written two awards a step, giving way at once to a writer waiting (SQLite only)."""
     if not hearth.db.is_sqlite:
         pytest.skip("PostgreSQL's writers do not take turns in the process")
     monkeypatch.setattr(ingest, "STEP_AWARDS", 2)
     monkeypatch.setattr(ingest, "GIVE_WAY_AFTER_SECONDS", 0.0)
+
+
+async def test_a_command_writes_between_the_steps_of_a_batch_and_the_rest_follows(
+    hearth: Hearth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: a command waiting for its turn does not wait for the whole batch (see GIVE_WAY_AFTER_SECONDS).
+    stepping(hearth, monkeypatch)
     first_step, go_on = asyncio.Event(), asyncio.Event()
     record = ledger.record
 
@@ -192,10 +197,7 @@ async def test_flush_writes_what_waited_when_called_though_a_stream_and_commands
     # A command's flush() (/rank, /leaderboard, /mydata) in a flood beside other commands: each transaction gives way
     # after a step while the stream refills the buffer. flush() writes what waited when it was called and returns; it
     # does not go on with every award arriving meanwhile until the flood or the commands stop.
-    if not hearth.db.is_sqlite:
-        pytest.skip("PostgreSQL's writers do not take turns in the process")
-    monkeypatch.setattr(ingest, "STEP_AWARDS", 2)
-    monkeypatch.setattr(ingest, "GIVE_WAY_AFTER_SECONDS", 0.0)
+    stepping(hearth, monkeypatch)
     alice = await hearth.services.identity.member(MemberRef(COMMUNITY, "alice", "alice"))
     buffer = LedgerBuffer(hearth.db, flush_seconds=3600.0, batch_size=100)
     arrived = 0

@@ -263,19 +263,6 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
 
 
-async def _another_process_moves_the_second_ahead(
-    db: Database, database_url: str, community: int, members: list[int]
-) -> None:
-    """Another process adds to the second member's total (`_OTHER_PROCESS`): this one's ranks follow at once."""
-    other = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _OTHER_PROCESS, database_url, str(community), str(members[1])
-    )
-    assert await other.wait() == 0
-    async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
-        await session.execute(select(1))
-    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
-
-
 async def test_ranks_follow_another_process_writing_the_same_postgresql_database(
     db: Database, database_url: str
 ) -> None:
@@ -284,19 +271,8 @@ async def test_ranks_follow_another_process_writing_the_same_postgresql_database
     community, members, _ = await _three_and_two(db)
     for _ in range(2):  # the second read is served from memory
         assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
-    await _another_process_moves_the_second_ahead(db, database_url, community, members)
-
-
-async def test_boards_outlive_the_pools_overflow_connections_and_still_follow_another_process(
-    db: Database, database_url: str
-) -> None:
-    # A tester's find: more than ten commands at once opened overflow connections, and each one closed dropped every
-    # board, so that ranks read whole buckets again and again (slower than with no boards at all).
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no announcements to listen for")
-    community, members, _ = await _three_and_two(db)
-    for _ in range(2):  # the second read is served from memory
-        assert await _ranks(db, community, members) == [(1, 2), (2, 2)]
+    # A tester's find: more than ten commands at once opened overflow connections, and each one the pool closed
+    # dropped every board, so that ranks read whole buckets again and again (slower than with no boards at all).
     boards = ledger._BOARDS[database_url]
     dropped = boards.dropped
     release = asyncio.Event()
@@ -314,7 +290,13 @@ async def test_boards_outlive_the_pools_overflow_connections_and_still_follow_an
         await asyncio.gather(*holders)
     assert boards.dropped == dropped  # the overflow closed in good order; the others still listen
     assert boards.held(community, "all") is not None
-    await _another_process_moves_the_second_ahead(db, database_url, community, members)
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OTHER_PROCESS, database_url, str(community), str(members[1])
+    )
+    assert await other.wait() == 0
+    async with db.read() as session:  # one round trip: the announcement reaches the idle connections first
+        await session.execute(select(1))
+    assert await _ranks(db, community, members) == [(2, 2), (1, 2)]
 
 
 async def test_a_negative_total_ranks_below_zero_and_a_zero_total_is_off_the_board(db: Database) -> None:

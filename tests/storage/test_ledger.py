@@ -179,13 +179,7 @@ async def test_ranks_follow_every_committed_write_after_a_rank_was_read(db: Data
 async def test_a_rank_read_while_a_write_is_under_way_follows_it_once_committed(db: Database) -> None:
     # The write spells out its rows for the boards held at the time (none here); a board read from a snapshot taken
     # before its commit lacks them and must not outlive the commit.
-    community, members = await _members(db, 2)
-    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
-    async with db.write() as session:
-        await ledger.record(
-            session,
-            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (5, 3), strict=True)],
-        )
+    community, members, moment = await _three_and_two(db)
     async with db.write() as session:
         await ledger.record(session, [Award(community, members[1], "adjustment", 10, "up", moment)])
         assert await _ranks(db, community, members) == [(1, 2), (2, 2)]  # the write is not committed yet
@@ -368,13 +362,7 @@ async def test_a_rank_read_while_a_write_commits_follows_it_once_committed(
     # SQLAlchemy's "commit" event, where the boards take a write's rows in, comes before the COMMIT itself: a rank
     # read during the COMMIT's trip to the driver (another connection, the snapshot still without the write) must not
     # keep its board either.
-    community, members = await _members(db, 2)
-    moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
-    async with db.write() as session:
-        await ledger.record(
-            session,
-            [Award(community, m, "adjustment", p, f"a{m}", moment) for m, p in zip(members, (5, 3), strict=True)],
-        )
+    community, members, moment = await _three_and_two(db)
     dialect = db.engine.sync_engine.dialect
     commit = dialect.do_commit
     during: list[list[tuple[int | None, int]]] = []

@@ -38,6 +38,10 @@ from tests.platforms.slack_fakes import (
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 20  # HEARTH_ACTIVITY_BATCH_SIZE: the buffer holds at most BOUND_BATCHES batches unwritten
 BURST = 400
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGHUP, signal.SIG_DFL);"
+    " runpy.run_module('bot.cli', run_name='__main__', alter_sys=True)"
+)
 STARTUP_SECONDS = 60.0
 
 
@@ -67,8 +71,11 @@ async def hearth_run(
         "HEARTH_ACTIVITY_BATCH_SIZE": str(batch),
         "HEARTH_LOG_LEVEL": "INFO",
     }
+    # `python -m bot.cli run`, as from a terminal: SIGHUP at its default whatever the test run's own (a suite started
+    # under `nohup` passed its ignored SIGHUP on, and Hearth kept ignoring it, as `nohup hearth run` must).
+    entry = ["nohup", sys.executable, "-m", "bot.cli"] if nohup else [sys.executable, "-c", _AS_FROM_A_TERMINAL]
     process = await asyncio.create_subprocess_exec(
-        *(["nohup"] if nohup else []), sys.executable, "-m", "bot.cli", "run", "--platform", "slack",
+        *entry, "run", "--platform", "slack",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stderr is not None

@@ -162,8 +162,14 @@ async def run_hearth(url: str, events: list[Event], phase: int, commands_every: 
     firsts = sum(event.first for event in events)
     if counted != len(events) or new_members != firsts or after["total_points"] != after["ledger_points"]:
         raise AssertionError(f"not every event was counted: {before} -> {after}, {len(events)} events, {firsts} new")
-    figures: dict[str, Any] = {"wall": wall, "cpu": cpu, "main_cpu": main_cpu, "events": len(events), "new": firsts}
-    return figures | {"command_ms": command_ms}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "main_cpu": main_cpu,
+        "events": len(events),
+        "new": firsts,
+        "command_ms": command_ms,
+    }
 
 
 async def give_kudos(

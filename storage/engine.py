@@ -140,11 +140,11 @@ class WriterTurns:
             self._taken = True
             return
         waiter = asyncio.get_running_loop().create_future()
-        (self._background if background else self._first).append(waiter)
+        queue = self._background if background else self._first
+        queue.append(waiter)
         try:
             await waiter
         except asyncio.CancelledError:
-            queue = self._background if background else self._first
             if waiter.done() and not waiter.cancelled():
                 self.release()  # the turn came with the cancellation: pass it on
             elif waiter in queue:  # not when the turn before ended meanwhile: release() dropped it already

@@ -381,8 +381,9 @@ async def pseudonym_key(session: AsyncSession, community_id: int) -> str:
         .values(community_id=community_id, pseudonym_key=secrets.token_hex(32))
         .on_conflict_do_nothing(index_elements=["community_id"])
     )
-    found = await session.execute(select(_STATE.c.pseudonym_key).where(_STATE.c.community_id == community_id))
-    return str(found.scalar_one())
+    key = await _stored_key(session, community_id)
+    assert key is not None  # written just above, or by whoever came first
+    return key
 
 
 async def mark_removed(session: AsyncSession, community_id: int, when: datetime | None) -> None:
